@@ -1,0 +1,257 @@
+"""The collector tree: SpecFile > SequenceNode > MovementNode > BeatItem.
+
+A BeatItem is a real ``pytest.Function`` whose signature names its handler's
+fixtures, so fixtures, markers, ``-k``, ``--lf``, IDE runners and xdist work with
+no private pytest API.  Node ids follow the spec: ``path::sequence::movement::beat``.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterator
+
+import pytest
+from _pytest.outcomes import Skipped
+
+from .errors import DuplicateHandler, HandlerNotFound, SymphonyError
+from .runtime import dynamics
+from .session_key import state
+from .runtime.conductor import BeatPlan, BoundHandler
+from .runtime.context import SequenceRun
+from .runtime.timing import parse_duration_ms
+from .score.loader import load_spec
+from .score.model import Beat, Movement, Sequence
+
+if TYPE_CHECKING:
+    from .session import SymphonySession  # noqa: F401
+
+#: Frames from these folders are the machinery, not the user's handler: hidden in tracebacks.
+_MACHINERY = tuple(
+    str(Path(mod.__file__).resolve().parent) for mod in (pytest, __import__("_pytest"), __import__("pluggy"))
+) + (str(Path(__file__).resolve().parent),)
+
+
+def marker_name(sequence_id: str) -> str:
+    """The per-sequence marker: ``symphony_<id>`` with every non-word character as ``_``."""
+    return "symphony_" + re.sub(r"\W+", "_", sequence_id).strip("_").lower()
+
+
+class SpecFile(pytest.File):
+    """A ``.json``/``.yaml`` spec file under ini ``symphony_paths``."""
+
+    def collect(self):
+        session: SymphonySession = state(self.config)
+        result = load_spec(self.path, display_path=self.nodeid, max_bytes=session.max_spec_bytes)
+        if result.sequence is None:
+            yield SpecErrorItem.from_parent(self, name="spec", problems=result.problems)
+            return
+        sequence = result.sequence
+        first = session.claim_sequence(sequence, self.nodeid)
+        yield SequenceNode.from_parent(self, name=sequence.slug, sequence=sequence, duplicate_of=first)
+
+
+class SpecErrorItem(pytest.Item):
+    """Stands for a spec that could not be loaded: it errors, so the file never vanishes silently."""
+
+    def __init__(self, *, problems, **kw) -> None:
+        super().__init__(**kw)
+        self.problems = tuple(problems)
+        self.add_marker("symphony")
+
+    def setup(self) -> None:
+        pytest.fail("\n".join(str(p) for p in self.problems), pytrace=False)
+
+    def runtest(self) -> None:  # never reached: setup fails
+        raise SymphonyError("unreachable")
+
+    def reportinfo(self):
+        line = next((p.line for p in self.problems if p.line), 1)
+        return self.path, line - 1, f"{self.path.name}: spec error"
+
+
+class SequenceNode(pytest.Collector):
+    """One sequence; its setup and teardown bracket a sequence run."""
+
+    def __init__(self, *, sequence: Sequence, duplicate_of: str | None = None, **kw) -> None:
+        super().__init__(**kw)
+        self.sequence = sequence
+        self.duplicate_of = duplicate_of
+        self.run: SequenceRun | None = None
+        session: SymphonySession = state(self.config)
+        self.add_marker("symphony")
+        self.add_marker(session.register_marker(sequence))
+
+    def collect(self):
+        for movement in self.sequence.movements:
+            yield MovementNode.from_parent(self, name=movement.slug, movement=movement)
+
+    def setup(self) -> None:
+        if self.duplicate_of:
+            pytest.fail(
+                f"{self.parent.nodeid}: sequence id '{self.sequence.id}' is already declared in "
+                f"{self.duplicate_of}; give one of the two files another id",
+                pytrace=False,
+            )
+        self.run = state(self.config).start_sequence(self)
+
+    def teardown(self) -> None:
+        if self.run is not None:
+            state(self.config).finish_sequence(self)
+            self.run = None
+
+    def reportinfo(self):
+        return self.path, self.sequence.line - 1, self.sequence.id
+
+
+class MovementNode(pytest.Collector):
+    def __init__(self, *, movement: Movement, **kw) -> None:
+        super().__init__(**kw)
+        self.movement = movement
+
+    @property
+    def sequence_node(self) -> SequenceNode:
+        return self.parent  # type: ignore[return-value]
+
+    def collect(self):
+        session: SymphonySession = state(self.config)
+        for beat in self.movement.beats:
+            yield session.make_beat_item(self, beat)
+
+    def setup(self) -> None:
+        state(self.config).hook.pytest_symphony_before_movement(
+            sequence=self.sequence_node.sequence, movement=self.movement, context=self.sequence_node.run
+        )
+
+    def teardown(self) -> None:
+        state(self.config).hook.pytest_symphony_after_movement(
+            sequence=self.sequence_node.sequence, movement=self.movement, context=self.sequence_node.run
+        )
+
+    def reportinfo(self):
+        return self.path, self.movement.line - 1, self.movement.title
+
+
+class BeatItem(pytest.Function):
+    """One beat: fixtures set up by pytest, the handler run by the conductor."""
+
+    def __init__(self, *, plan: BeatPlan, problem: SymphonyError | None = None, **kw) -> None:
+        super().__init__(**kw)
+        self.plan = plan
+        self.problem = problem
+        beat = plan.beat
+        self.user_properties.extend(
+            [("sequence", plan.sequence.id), ("movement", plan.movement.slug), ("beat", beat.slug)]
+        )
+        if beat.event:
+            self.user_properties.append(("event", beat.event))
+
+    @property
+    def sequence_node(self) -> SequenceNode:
+        return self.parent.parent  # type: ignore[union-attr,return-value]
+
+    @property
+    def needed_dynamic(self) -> str | None:
+        return dynamics.required(self.plan.beat, self.plan.movement)
+
+    def setup(self) -> None:
+        run = self.sequence_node.run
+        assert run is not None
+        if run.failed is not None:
+            movement, beat = run.failed
+            # reported at the beat's own line, like a skip marker, not at this line
+            raise Skipped(f"beat {movement.number}.{beat.number} failed", _use_item_location=True)
+        session: SymphonySession = state(self.config)
+        session.hook.pytest_symphony_before_beat(sequence=self.plan.sequence, beat=self.plan.beat, context=run)
+        super().setup()
+
+    def runtest(self) -> None:
+        if self.problem is not None:
+            raise self.problem
+        session: SymphonySession = state(self.config)
+        run = self.sequence_node.run
+        if session.dynamic == "pp":
+            session.check_fixtures(self)
+            return
+        session.conductor.perform(self.plan, run, self.funcargs)
+
+    def repr_failure(self, excinfo, style=None):
+        if isinstance(excinfo.value, SymphonyError):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo)
+
+    def _traceback_filter(self, excinfo):
+        traceback = excinfo.traceback.filter(excinfo)
+        user = traceback.filter(lambda entry: not str(entry.path).startswith(_MACHINERY))
+        return user or traceback
+
+    def reportinfo(self):
+        return self.path, self.plan.beat.line - 1, f"{self.plan.sequence.id}::{self.plan.movement.title}::{self.plan.beat.title}"
+
+
+def build_plan(session: "SymphonySession", parent: MovementNode, beat: Beat) -> tuple[BeatPlan, SymphonyError | None]:
+    """Resolve a beat's handlers and limits once, at collection."""
+    sequence = parent.sequence_node.sequence
+    movement = parent.movement
+    spec_file = parent.sequence_node.parent.nodeid
+    where = f"{spec_file}:{beat.line}"
+    label = f"{movement.number}.{beat.number}"
+    bound: list[BoundHandler] = []
+    problem: SymphonyError | None = None
+    if not beat.handlers:
+        problem = HandlerNotFound(f"{where}: beat {label} '{beat.title}' names no handler; add `handler: <name>`")
+    for ref in beat.handlers:
+        try:
+            entry = session.registry.resolve(ref)
+            bound.append(BoundHandler.bind(ref.display, entry.func, beat.inputs))
+        except HandlerNotFound:
+            suggestions = session.registry.suggestions(ref.name)
+            func = session.hook.pytest_symphony_handler_lookup_error(
+                beat=beat, sequence=sequence, name=ref.display, suggestions=suggestions
+            )
+            if func is not None:
+                bound.append(BoundHandler.bind(ref.display, func, beat.inputs))
+                continue
+            hint = f"\n  did you mean: {', '.join(suggestions)}?" if suggestions else ""
+            problem = HandlerNotFound(
+                f"{where}: beat {label} '{beat.title}' names handler '{ref.display}', which no registered "
+                f"module provides.{hint}\n  Register it with @handler in a module listed in ini "
+                "symphony_handlers, in a conftest.py, or through pytest_symphony_register_handlers."
+            )
+        except DuplicateHandler as exc:
+            problem = DuplicateHandler(f"{where}: {exc}")
+    timeout_ms = None
+    if beat.timeout is not None:
+        timeout_ms = parse_duration_ms(beat.timeout)
+        if timeout_ms is None:
+            problem = problem or SymphonyError(
+                f"{where}: beat {label} timeout {beat.timeout!r} is not a duration; write milliseconds "
+                "(1500) or a duration such as \"2s\" or \"< 500ms\""
+            )
+    elif beat.handler is not None and beat.handler.timeout_ms is not None:
+        timeout_ms = beat.handler.timeout_ms
+    retries = beat.retries or (beat.handler.retries if beat.handler and beat.handler.retries else 0)
+    plan = BeatPlan(sequence, movement, beat, tuple(bound), timeout_ms, retries, spec_file,
+                    nodeid=f"{parent.nodeid}::{beat.slug}")
+    return plan, problem
+
+
+def make_runner(plan: BeatPlan, fixture_names: tuple[str, ...]):
+    """A callable whose signature names the fixtures pytest must provide for this beat."""
+
+    def run_beat(**fixtures):  # pragma: no cover - BeatItem.runtest calls the conductor directly
+        raise RuntimeError("beats run through BeatItem.runtest")
+
+    run_beat.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY) for name in fixture_names]
+    )
+    run_beat.__name__ = run_beat.__qualname__ = plan.beat.slug
+    marks = [m for b in plan.handlers for m in getattr(b.func, "pytestmark", [])]
+    if marks:
+        run_beat.pytestmark = marks  # type: ignore[attr-defined]
+    return run_beat
+
+
+def iter_beat_items(items) -> Iterator[BeatItem]:
+    return (item for item in items if isinstance(item, BeatItem))

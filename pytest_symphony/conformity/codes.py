@@ -1,0 +1,518 @@
+"""The conformity code catalog: the public contract, as code.
+
+Every code the conformity engine can report is a :class:`Code` in :data:`CATALOG`.
+The names never change once released: users put them in suppression comments, CI
+filters and dashboards.  ``docs/codes.md`` is generated from this module by
+``scripts/gen_docs.py``; it is never edited by hand.
+
+Plugins may add codes of their own through :func:`register_code`; they never enter
+:data:`CATALOG` (which holds exactly the 45 built-in codes) and may not reuse a
+built-in name.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Iterator, Mapping
+
+__all__ = [
+    "Severity",
+    "FixSafety",
+    "Dimension",
+    "Category",
+    "Code",
+    "CATALOG",
+    "CATEGORY_TITLES",
+    "CATEGORY_DIMENSION",
+    "register_code",
+    "unregister_code",
+    "lookup",
+    "all_codes",
+    "is_known",
+]
+
+
+class Severity(enum.Enum):
+    """How bad a violation is.  Ordered: ``INFO < MINOR < MAJOR < CRITICAL``."""
+
+    INFO = "INFO"
+    MINOR = "MINOR"
+    MAJOR = "MAJOR"
+    CRITICAL = "CRITICAL"
+
+    @property
+    def rank(self) -> int:
+        return _SEVERITY_RANK[self]
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, Severity):
+            return NotImplemented
+        return self.rank < other.rank
+
+    def __le__(self, other: object) -> bool:
+        if not isinstance(other, Severity):
+            return NotImplemented
+        return self.rank <= other.rank
+
+    def __gt__(self, other: object) -> bool:
+        if not isinstance(other, Severity):
+            return NotImplemented
+        return self.rank > other.rank
+
+    def __ge__(self, other: object) -> bool:
+        if not isinstance(other, Severity):
+            return NotImplemented
+        return self.rank >= other.rank
+
+    def __str__(self) -> str:
+        return self.value
+
+    @classmethod
+    def parse(cls, text: "str | Severity") -> "Severity":
+        """``"major"``, ``"MAJOR"`` or ``Severity.MAJOR`` -> ``Severity.MAJOR``."""
+        if isinstance(text, Severity):
+            return text
+        try:
+            return cls[str(text).strip().upper()]
+        except KeyError:
+            choices = ", ".join(s.value for s in cls)
+            raise ValueError(f"unknown severity {text!r}; expected one of {choices}") from None
+
+
+_SEVERITY_RANK = {Severity.INFO: 0, Severity.MINOR: 1, Severity.MAJOR: 2, Severity.CRITICAL: 3}
+
+
+class FixSafety(enum.Enum):
+    """Ruff's model: ``safe`` fixes keep meaning and every piece of user content and are
+    applied by ``--symphony-fix``; ``unsafe`` fixes are valid but may change behaviour or
+    drop something and need ``--symphony-unsafe-fixes``; ``none``: reported only."""
+
+    SAFE = "safe"
+    UNSAFE = "unsafe"
+    NONE = "none"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Dimension(enum.Enum):
+    """The five conformity scores a code counts in."""
+
+    ORCHESTRATION = "Orchestration"
+    HANDLER = "Handler"
+    GOVERNANCE = "Governance"
+    TRACEABILITY = "Traceability"
+    DEPENDENCY = "Dependency"
+
+    def __str__(self) -> str:
+        return self.value
+
+    @classmethod
+    def parse(cls, text: "str | Dimension") -> "Dimension":
+        if isinstance(text, Dimension):
+            return text
+        for d in cls:
+            if d.value.lower() == str(text).strip().lower():
+                return d
+        raise ValueError(f"unknown dimension {text!r}")
+
+
+class Category(enum.Enum):
+    """Where a code's check lives (one check module per category)."""
+
+    ORCHESTRATION = "orchestration"
+    SEQUENCE = "sequence"
+    HANDLER = "handler"
+    TRACEABILITY = "traceability"
+    GOVERNANCE = "governance"
+    DEPENDENCY = "dependency"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+CATEGORY_TITLES: Mapping[Category, str] = MappingProxyType(
+    {
+        Category.ORCHESTRATION: "Orchestration",
+        Category.SEQUENCE: "Sequence",
+        Category.HANDLER: "Handler",
+        Category.TRACEABILITY: "Traceability",
+        Category.GOVERNANCE: "Governance",
+        Category.DEPENDENCY: "Dependency",
+    }
+)
+
+#: The dimension every built-in code of a category counts in.
+CATEGORY_DIMENSION: Mapping[Category, Dimension] = MappingProxyType(
+    {
+        Category.ORCHESTRATION: Dimension.ORCHESTRATION,
+        Category.SEQUENCE: Dimension.ORCHESTRATION,
+        Category.HANDLER: Dimension.HANDLER,
+        Category.TRACEABILITY: Dimension.TRACEABILITY,
+        Category.GOVERNANCE: Dimension.GOVERNANCE,
+        Category.DEPENDENCY: Dimension.DEPENDENCY,
+    }
+)
+
+CODE_NAME = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*$")
+
+
+@dataclass(frozen=True)
+class Code:
+    """One conformity code.
+
+    ``summary`` says precisely when the code is reported; ``fix_summary`` what its fix
+    does (``None`` when ``fix`` is ``FixSafety.NONE``).  A code with a fix may still be
+    reported without one where the fix cannot apply to that instance (the summary says
+    which); each violation carries the fix it would apply.
+    """
+
+    name: str
+    category: Category
+    dimension: Dimension
+    severity: Severity
+    fix: FixSafety
+    summary: str
+    fix_summary: str | None = None
+
+    def __post_init__(self) -> None:
+        if not CODE_NAME.match(self.name):
+            raise ValueError(f"code name {self.name!r} must be UPPER_SNAKE_CASE")
+        if (self.fix is FixSafety.NONE) != (self.fix_summary is None):
+            raise ValueError(
+                f"{self.name}: fix_summary must be given exactly when fix is safe or unsafe"
+            )
+
+
+_O, _S, _H, _T, _G, _D = (
+    Category.ORCHESTRATION,
+    Category.SEQUENCE,
+    Category.HANDLER,
+    Category.TRACEABILITY,
+    Category.GOVERNANCE,
+    Category.DEPENDENCY,
+)
+_CRIT, _MAJ, _MIN, _INFO = Severity.CRITICAL, Severity.MAJOR, Severity.MINOR, Severity.INFO
+_SAFE, _UNSAFE, _NONE = FixSafety.SAFE, FixSafety.UNSAFE, FixSafety.NONE
+
+
+def _c(
+    name: str,
+    category: Category,
+    severity: Severity,
+    fix: FixSafety,
+    summary: str,
+    fix_summary: str | None = None,
+) -> Code:
+    return Code(name, category, CATEGORY_DIMENSION[category], severity, fix, summary, fix_summary)
+
+
+_CODES: tuple[Code, ...] = (
+    # -- Orchestration -----------------------------------------------------------------
+    _c(
+        "SEQUENCE_PARSE_ERROR", _O, _CRIT, _NONE,
+        "A spec file is not valid JSON or YAML, or is not UTF-8. Reported at the line and "
+        "column of the parser's first error (for undecodable bytes, the line and column of "
+        "the first bad byte).",
+    ),
+    _c(
+        "SCHEMA_VIOLATION", _O, _CRIT, _NONE,
+        "The normalized spec fails the shipped sequence JSON Schema. One violation per "
+        "schema error, placed at the failing member's JSON pointer and its source line.",
+    ),
+    _c(
+        "SEQUENCE_ID_MISSING", _O, _CRIT, _SAFE,
+        "A spec declares neither `id` nor `sequenceId`, or declares them empty.",
+        "Set `id` to the spec file's stem (its name without extensions).",
+    ),
+    _c(
+        "DUPLICATE_SEQUENCE_ID", _O, _CRIT, _NONE,
+        "Two or more spec files declare the same sequence id. Reported on each of those "
+        "files, naming the others.",
+    ),
+    _c(
+        "DOMAIN_NOT_FOUND", _O, _MAJ, _NONE,
+        "A spec's `domainId` names no domain in the configured domain registry. Checked "
+        "only when a registry is configured.",
+    ),
+    _c(
+        "ORPHANED_DOMAIN_REFERENCE", _O, _MIN, _UNSAFE,
+        "The domain registry lists a sequence, by id or by file path, that no scanned "
+        "spec defines.",
+        "Remove that sequence reference from the registry (unsafe: the registry may name "
+        "sequences kept outside the scanned paths).",
+    ),
+    _c(
+        "CIRCULAR_DEPENDENCY", _O, _CRIT, _NONE,
+        "A cycle among sequences invoking sub-sequences, or among the workspace's "
+        "packages' declared dependencies. Reported once per cycle, naming its members in "
+        "order.",
+    ),
+    _c(
+        "MANIFEST_MISMATCH", _O, _MAJ, _SAFE,
+        "The manifest written by the build symphony exists and no longer matches the "
+        "specs: a recorded content hash differs from the spec's current hash, or a spec "
+        "is missing from it, or it lists a spec that is gone.",
+        "Regenerate the manifest from the current specs.",
+    ),
+    _c(
+        "METADATA_MISSING", _O, _MIN, _SAFE,
+        "A sequence lacks `name`, `description`, `kind` or `status` (one violation per "
+        "missing field; an empty string counts as missing).",
+        "Set `name` from the sequence id; a missing `description`, `kind` or `status` is "
+        "reported without a fix.",
+    ),
+    # -- Sequence ----------------------------------------------------------------------
+    _c(
+        "BEAT_COUNT_MISMATCH", _S, _MAJ, _SAFE,
+        "A declared beat count differs from the actual number of beats: a top-level "
+        "`beats` integer against all beats of the sequence, or a movement's `beats` "
+        "integer beside its beat list against that list.",
+        "Set the declared count to the actual number of beats; beat lists are never "
+        "touched.",
+    ),
+    _c(
+        "MOVEMENT_COUNT_MISMATCH", _S, _MIN, _SAFE,
+        "A declared `movements` count differs from the number of movements, or declared "
+        "movement numbers are not 1, 2, 3, ... in list order.",
+        "Set the declared count to the actual number of movements, or renumber the "
+        "movements 1..n in list order.",
+    ),
+    _c(
+        "EMPTY_MOVEMENT", _S, _MAJ, _NONE,
+        "A movement has no beats (its beat list is missing or empty).",
+    ),
+    _c(
+        "DUPLICATE_BEAT_ID", _S, _MAJ, _UNSAFE,
+        "Two beats of one sequence share a declared number or string id. Reported on "
+        "every repeat after the first, naming the first.",
+        "Renumber the repeated beats (unsafe: scenario links, test names and history "
+        "keyed by the old id change meaning).",
+    ),
+    _c(
+        "BEAT_NUMBERING_GAP", _S, _MIN, _SAFE,
+        "Beat numbers within a movement are not contiguous and ascending in list order "
+        "(for example 1, 2, 4 or 2, 1). Repeated numbers are DUPLICATE_BEAT_ID instead.",
+        "Renumber the movement's beats consecutively from its first beat's number, in "
+        "list order.",
+    ),
+    _c(
+        "HANDLER_NOT_FOUND", _S, _CRIT, _UNSAFE,
+        "A beat's handler resolves to no registered handler. The message names the "
+        "closest registered names (\"did you mean\").",
+        "When exactly one registered name is close, rename the reference in the spec to "
+        "it; otherwise scaffold a stub handler in the configured handler module (unsafe: "
+        "either changes what the beat runs).",
+    ),
+    _c(
+        "SUBSEQUENCE_NOT_FOUND", _S, _CRIT, _NONE,
+        "A beat invokes a sub-sequence id that no scanned spec defines.",
+    ),
+    _c(
+        "INVALID_EVENT_REFERENCE", _S, _MAJ, _SAFE,
+        "A beat's event is missing from its sequence's declared `events`. Checked only "
+        "where the sequence declares `events`.",
+        "Append the event to the sequence's `events`.",
+    ),
+    _c(
+        "UNUSED_EVENT", _S, _INFO, _NONE,
+        "An event declared in the sequence's `events` is emitted by none of its beats.",
+    ),
+    _c(
+        "TIMING_CONSTRAINT_VIOLATED", _S, _MAJ, _NONE,
+        "In the last recorded run, a beat's duration exceeded its declared timing bound "
+        "or timeout. Quiet when there is no run history.",
+    ),
+    _c(
+        "INVALID_TIMING", _S, _MIN, _NONE,
+        "A beat's `timing` or `timeout` is neither a duration (a number of milliseconds "
+        "such as 1500, or text such as \"2s\", \"500ms\", \"< 500ms\"), nor a known "
+        "keyword (immediate, deferred, after-beat, ...), nor a cadence the project "
+        "declares as free text.",
+    ),
+    _c(
+        "INVALID_DYNAMICS", _S, _MIN, _UNSAFE,
+        "A dynamics marking is not one of pp, p, mf, f, ff.",
+        "Replace it with the marking it equals ignoring case and spaces, else with mf "
+        "(unsafe: changes which runs select the beat).",
+    ),
+    _c(
+        "MUSICAL_METADATA_INVALID", _S, _MIN, _SAFE,
+        "Musical metadata out of range: tempo outside 20-300 BPM, a key that is not a "
+        "major or minor key (such as \"C Major\" or \"F# minor\"), or a time signature "
+        "that is not N/M with N >= 1 and M a power of two.",
+        "Replace each invalid value with its default: tempo 120, key \"C Major\", time "
+        "signature \"4/4\".",
+    ),
+    # -- Handler -----------------------------------------------------------------------
+    _c(
+        "MISSING_IMPLEMENTATION", _H, _CRIT, _NONE,
+        "A handler's body is only `pass`, `...`, a docstring, or `raise "
+        "NotImplementedError` (with or without arguments), alone or combined.",
+    ),
+    _c(
+        "SIGNATURE_MISMATCH", _H, _MAJ, _NONE,
+        "A handler parameter is neither an available fixture nor an input the beat "
+        "declares, or the handler requires positional-only arguments, which nothing "
+        "supplies.",
+    ),
+    _c(
+        "TELEMETRY_NOT_INSTRUMENTED", _H, _MIN, _SAFE,
+        "A function referenced from a spec is not registered through the handler "
+        "decorator, so it carries no beat metadata.",
+        "Add the handler decorator to the function, and its import to the module.",
+    ),
+    _c(
+        "EXCEPTION_SWALLOWED", _H, _MAJ, _UNSAFE,
+        "In a handler, a bare `except:`, or an `except` clause whose body only passes, "
+        "continues or is `...`: failures turn green.",
+        "Make the clause re-raise (unsafe: the handler now fails where it passed).",
+    ),
+    _c(
+        "UNCHECKED_SUBPROCESS", _H, _MAJ, _UNSAFE,
+        "In a handler, a `subprocess.run` or `subprocess.call` without `check=True`, or "
+        "an `os.system`, whose exit status is neither checked nor used.",
+        "Add `check=True` to the `subprocess` call (unsafe: the handler now fails on a "
+        "non-zero exit); an `os.system` call is reported without a fix.",
+    ),
+    _c(
+        "HARDCODED_PATH", _H, _MIN, _SAFE,
+        "An absolute path (`/...`, `C:\\...`) or a backslash-separated path in a spec "
+        "path field (`testFile`, file patterns) or in a handler's string literal.",
+        "In spec path fields, replace backslashes with forward slashes; absolute paths "
+        "and handler literals are reported without a fix.",
+    ),
+    _c(
+        "DUPLICATE_HANDLER", _H, _MAJ, _NONE,
+        "Two handler functions are registered under the same name.",
+    ),
+    _c(
+        "ORPHAN_HANDLER", _H, _INFO, _NONE,
+        "A registered handler is used by no beat of any scanned sequence.",
+    ),
+    # -- Traceability ------------------------------------------------------------------
+    _c(
+        "BDD_SPEC_MISSING", _T, _MAJ, _SAFE,
+        "A beat with acceptance criteria (every beat, where the project requires BDD) "
+        "has no linked Gherkin scenario.",
+        "Scaffold a scenario from the beat's acceptance criteria into the sequence's "
+        "feature file, linked to the beat.",
+    ),
+    _c(
+        "STEP_DEFINITION_MISSING", _T, _MAJ, _SAFE,
+        "A step of a linked scenario matches no step definition.",
+        "Scaffold a step function for the step in the step definitions module.",
+    ),
+    _c(
+        "SCENARIO_INCOMPLETE", _T, _MAJ, _NONE,
+        "A linked scenario has no When step or no Then step (`And`/`But` take the "
+        "keyword of the step before them; Background steps count).",
+    ),
+    _c(
+        "FEATURE_NARRATIVE_MISSING", _T, _MIN, _SAFE,
+        "A feature's description lacks the \"In order to / As a / I want\" narrative "
+        "while its sequence has a user story.",
+        "Write the narrative from the sequence's user story into the feature "
+        "description.",
+    ),
+    _c(
+        "ACCEPTANCE_CRITERIA_MISSING", _T, _MIN, _NONE,
+        "A beat has no acceptance criteria (missing or empty).",
+    ),
+    _c(
+        "TEST_LINK_BROKEN", _T, _MAJ, _NONE,
+        "A beat's `testFile` does not exist, or its `testCase` is found in that file as "
+        "no test function, test class or scenario.",
+    ),
+    _c(
+        "ORPHANED_SCENARIO", _T, _MIN, _NONE,
+        "A scenario links to a sequence or beat that no scanned spec defines.",
+    ),
+    # -- Governance --------------------------------------------------------------------
+    _c(
+        "POLICY_NOT_REFERENCED", _G, _MIN, _NONE,
+        "A declared governance policy is bound to no policy check, built-in or "
+        "registered through a hook.",
+    ),
+    _c(
+        "METRIC_NOT_TRACKED", _G, _MIN, _NONE,
+        "A declared governance metric has no recorded value in its sequence's run "
+        "history.",
+    ),
+    _c(
+        "UNAUTHORIZED_CHANGE", _G, _CRIT, _NONE,
+        "A spec or handler file's content differs from the approved lock file "
+        "(`symphony.lock`) and the change was not approved. Approving "
+        "(`--symphony-approve`) is an explicit user action, never a fix. Quiet when "
+        "there is no lock.",
+    ),
+    _c(
+        "ROLLBACK_NOT_DEFINED", _G, _MAJ, _NONE,
+        "A sequence with rollback-capable or critical beats, or of a deployment or "
+        "remediation kind, has no rollback handler.",
+    ),
+    _c(
+        "GOVERNANCE_THRESHOLD_BREACHED", _G, _MAJ, _NONE,
+        "In the last run, a movement's visibility or consistency score is below its "
+        "policy threshold (0.7 unless the policy declares one).",
+    ),
+    # -- Dependency --------------------------------------------------------------------
+    _c(
+        "UNRESOLVED_IMPORT", _D, _CRIT, _NONE,
+        "A handler or step definition module imports a module or name that cannot be "
+        "found in the environment. Imports guarded by `try`/`except ImportError` or "
+        "under `if TYPE_CHECKING:` are exempt.",
+    ),
+    _c(
+        "VERSION_CONSTRAINT_VIOLATED", _D, _MAJ, _NONE,
+        "An installed distribution does not satisfy a requirement the project "
+        "(pyproject.toml) or a spec declares.",
+    ),
+    _c(
+        "BREAKING_CHANGE_DETECTED", _D, _MAJ, _NONE,
+        "Compared with the approved lock, a beat, movement or event was removed or "
+        "renamed, or a handler's required parameters changed, without a major version "
+        "bump of the sequence. Quiet when there is no lock.",
+    ),
+)
+
+#: The 45 built-in codes, by name, in catalog order (grouped by category).
+CATALOG: dict[str, Code] = {code.name: code for code in _CODES}
+assert len(CATALOG) == len(_CODES), "duplicate code name in the catalog"
+
+_PLUGIN_CODES: dict[str, Code] = {}
+
+
+def register_code(code: Code) -> Code:
+    """Add a plugin's code.  Re-registering an identical code is a no-op."""
+    if code.name in CATALOG:
+        raise ValueError(f"{code.name} is a built-in conformity code")
+    existing = _PLUGIN_CODES.get(code.name)
+    if existing is not None and existing != code:
+        raise ValueError(f"conformity code {code.name} is already registered differently")
+    _PLUGIN_CODES[code.name] = code
+    return code
+
+
+def unregister_code(name: str) -> None:
+    """Remove a plugin code (tests and plugin teardown)."""
+    _PLUGIN_CODES.pop(name, None)
+
+
+def lookup(name: str) -> Code | None:
+    """The built-in or plugin code called ``name``, or ``None``."""
+    return CATALOG.get(name) or _PLUGIN_CODES.get(name)
+
+
+def is_known(name: str) -> bool:
+    return lookup(name) is not None
+
+
+def all_codes() -> Iterator[Code]:
+    """Built-in codes in catalog order, then plugin codes by name."""
+    yield from CATALOG.values()
+    for name in sorted(_PLUGIN_CODES):
+        yield _PLUGIN_CODES[name]

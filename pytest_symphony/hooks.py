@@ -1,0 +1,80 @@
+"""Hook specifications for plugins that extend pytest-symphony.
+
+Added to pytest through ``pytest_addhooks``; implement them in a conftest.py or a
+plugin exactly like pytest's own hooks.
+"""
+
+from __future__ import annotations
+
+import pluggy
+
+hookspec = pluggy.HookspecMarker("pytest")
+
+
+@hookspec
+def pytest_symphony_register_handlers(registry):
+    """Register handlers: ``registry.add(func, name=None)`` or ``registry.add_module(module)``."""
+
+
+@hookspec(firstresult=True)
+def pytest_symphony_handler_lookup_error(beat, sequence, name, suggestions):
+    """A beat's handler resolved to nothing.
+
+    Return a callable to use as the handler, or None to let the beat fail with
+    a handler-not-found error that lists ``suggestions``.
+    """
+
+
+@hookspec
+def pytest_symphony_before_sequence(sequence, context):
+    """Before the first beat of a sequence run (``context`` is the ``symphony`` fixture value)."""
+
+
+@hookspec
+def pytest_symphony_after_sequence(sequence, context):
+    """After the last beat of a sequence run that was selected, passed or not."""
+
+
+@hookspec
+def pytest_symphony_before_movement(sequence, movement, context):
+    """Before the first selected beat of a movement."""
+
+
+@hookspec
+def pytest_symphony_after_movement(sequence, movement, context):
+    """After the last selected beat of a movement."""
+
+
+@hookspec
+def pytest_symphony_before_beat(sequence, beat, context):
+    """Before a beat's fixtures are set up."""
+
+
+@hookspec
+def pytest_symphony_before_beat_call(sequence, beat, context, kwargs):
+    """Right before each attempt calls the handler; ``kwargs`` may be changed in place."""
+
+
+@hookspec
+def pytest_symphony_after_beat(sequence, beat, context, records):
+    """After a beat ran; ``records`` holds one telemetry record per attempt."""
+
+
+@hookspec
+def pytest_symphony_beat_error(sequence, beat, context, exception, attempt):
+    """A handler attempt raised (or timed out); called once per failed attempt."""
+
+
+@hookspec
+def pytest_symphony_event(event, payload, sequence, beat, context):
+    """An event was emitted: a beat's declared ``event`` on success, or ``symphony.emit``."""
+
+
+@hookspec
+def pytest_symphony_rollback(sequence, failed_beat, context):
+    """A beat failed; runs once per sequence run, before the spec's own rollback handler."""
+
+
+@hookspec
+def pytest_symphony_pipelines(config):
+    """Return a list of ``pytest_symphony.pipelines.Pipeline``: specs collected only when named."""

@@ -1,0 +1,190 @@
+"""pytest hook wiring, nothing else: each hook hands over to the session state."""
+
+from __future__ import annotations
+
+import pytest
+
+from . import hooks
+from .collect import BeatItem, SequenceNode, SpecFile
+from .errors import SymphonyError
+from .pipelines import BUILTIN
+from .runtime.context import SequenceRun
+from .score.model import DYNAMICS, Beat
+from .selection import order_beats, select
+from .session import SymphonySession
+from .session_key import SESSION_KEY, state
+from .telemetry.records import summarize_error
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    pluginmanager.add_hookspecs(hooks)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("symphony", "pipelines as test suites (pytest-symphony)")
+    group.addoption(
+        "--symphony", dest="symphony", metavar="NAMES", default=None,
+        help="run only these sequences: comma-separated ids or aliases (build, delivery, "
+             "conformity, report), or 'all'; every other test is deselected",
+    )
+    group.addoption(
+        "--symphony-dynamic", dest="symphony_dynamic", choices=DYNAMICS, default=None,
+        help="how loud the run is: pp (resolve only, run no handler), p, mf (default), f, ff; "
+             "beats that need a louder level are deselected",
+    )
+    parser.addini("symphony_paths", "folders whose *.json/*.yaml/*.yml specs are collected",
+                  type="args", default=["sequences"])
+    parser.addini("symphony_handlers", "dotted modules (or alias=module) whose @handler functions "
+                  "beats may use", type="args", default=[])
+    parser.addini("symphony_dir", "folder for telemetry, history and artifacts", default=".symphony")
+    parser.addini("symphony_max_spec_bytes", "largest spec file to load", default=str(10 * 1024 * 1024))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "symphony: a beat of a pytest-symphony sequence")
+    session = SymphonySession(config)
+    config.stash[SESSION_KEY] = session
+    config.pluginmanager.register(_SessionHooks(session), "symphony-session")
+    session.register_configured_handlers()
+    _widen_args(config, session)
+    if config.pluginmanager.hasplugin("xdist"):
+        from . import xdist_support
+
+        config.pluginmanager.register(xdist_support.XdistSupport(session), "symphony-xdist")
+
+
+class _SessionHooks:
+    """Hooks that need the session state but get no config argument."""
+
+    def __init__(self, session: SymphonySession) -> None:
+        self.session = session
+
+    def pytest_plugin_registered(self, plugin: object) -> None:
+        # historic: sees every conftest, loaded before or after this registration
+        self.session.scan_plugin(plugin)
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, items: list) -> None:
+        order_beats(items)
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        records = getattr(report, "symphony", None)
+        if records:
+            self.session.record(records)
+
+
+def _widen_args(config: pytest.Config, session: SymphonySession) -> None:
+    """Spec folders are collected even when ``testpaths`` names only test folders.
+
+    With ``--symphony`` and no explicit paths, only the spec folders are collected.
+    """
+    if config.args_source == pytest.Config.ArgsSource.ARGS:
+        return
+    roots = [str(p) for p in session.spec_roots if p.is_dir()]
+    if session.selected:
+        config.args = roots
+    elif config.args_source == pytest.Config.ArgsSource.TESTPATHS:
+        config.args = list(config.args) + [r for r in roots if r not in config.args]
+
+
+@pytest.hookimpl
+def pytest_symphony_pipelines(config):
+    return list(BUILTIN)
+
+
+def pytest_collect_file(file_path, parent):
+    if state(parent.config).is_spec(file_path):
+        return SpecFile.from_parent(parent, path=file_path)
+    return None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list) -> None:
+    select(state(config), session, items)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    report = yield
+    if not isinstance(item, BeatItem):
+        return report
+    session = state(item.config)
+    records = _records_for(item, call, report, session)
+    if report.failed:
+        problem = session.beat_failed(item)
+        if problem:
+            report.sections.append(("symphony rollback", problem))
+    if records:
+        report.symphony = records
+        session.hook.pytest_symphony_after_beat(
+            sequence=item.plan.sequence, beat=item.plan.beat, context=item.sequence_node.run, records=records
+        )
+    return report
+
+
+def _records_for(item: BeatItem, call: pytest.CallInfo, report, session: SymphonySession) -> list[dict]:
+    """Telemetry for this phase: the conductor's attempts, or one record for a beat that never ran."""
+    plan = item.plan
+    if call.when == "call":
+        records, plan.records = plan.records, []
+        if records:
+            if report.failed and records[-1].get("status") == "passed":
+                records[-1]["status"] = "failed"
+            return records
+    elif not (report.failed or report.skipped) or call.when == "teardown":
+        return []
+    record = plan.base_record(item.sequence_node.run, session.run_id, session.dynamic)
+    record.update(
+        attempt=0 if call.when == "setup" else 1,
+        started_at=_iso(call.start), ended_at=_iso(call.stop), duration_ms=round(call.duration * 1000, 3),
+    )
+    if report.skipped:
+        record["status"] = "skipped"
+        reason = str(report.longrepr[2]) if isinstance(report.longrepr, tuple) else ""
+        record["error"] = summarize_error(reason.removeprefix("Skipped: "))
+    elif report.passed:
+        record["status"] = "passed"
+    else:
+        record["status"] = "error" if call.when == "setup" or item.problem else "failed"
+        record["error"] = summarize_error(report.longreprtext)
+    return [record]
+
+
+def _iso(timestamp: float) -> str:
+    from datetime import datetime, timezone
+
+    return datetime.fromtimestamp(timestamp, timezone.utc).isoformat(timespec="microseconds")
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:
+    session = state(config)
+    lines = session.summary.lines()
+    if lines:
+        terminalreporter.write_sep("-", "symphony")
+        for line in lines:
+            terminalreporter.write_line(line)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    symphony = session.config.stash.get(SESSION_KEY, None)
+    if symphony is not None:
+        symphony.close(exitstatus)
+
+
+# -- fixtures ----------------------------------------------------------------------
+@pytest.fixture
+def symphony(request: pytest.FixtureRequest) -> SequenceRun:
+    """The sequence run of this beat: ``state``, ``emit``, ``metric``, ``artifact_dir``, ``run_id``, ``dynamic``."""
+    node = request.node.getparent(SequenceNode)
+    if node is None or node.run is None:
+        raise SymphonyError("the 'symphony' fixture belongs to beats of a sequence run")
+    return node.run
+
+
+@pytest.fixture
+def beat(request: pytest.FixtureRequest) -> Beat:
+    """The running beat's spec (read-only)."""
+    item = request.node
+    if not isinstance(item, BeatItem):
+        raise SymphonyError("the 'beat' fixture belongs to beats of a sequence run")
+    return item.plan.beat

@@ -1,0 +1,1 @@
+"""Running beats: the handler registry, the run context, dynamics, timing, the conductor."""

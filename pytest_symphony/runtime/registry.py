@@ -1,0 +1,155 @@
+"""The handler registry: a dict from handler name to function, filled before collection.
+
+Specs never name an import path of their own: ``module#func`` resolves only inside
+modules the project registered (ini ``symphony_handlers``, conftest.py files, plugins).
+"""
+
+from __future__ import annotations
+
+import difflib
+import inspect
+import types
+from dataclasses import dataclass
+from typing import Callable, Iterable, overload
+
+from ..errors import DuplicateHandler, HandlerNotFound
+from ..score.model import HandlerRef
+
+HANDLER_ATTR = "__symphony_handler__"
+
+#: Built-in handlers lose to project handlers of the same name.
+BUILTIN, PROJECT = "builtin", "project"
+
+
+@overload
+def handler(func: Callable) -> Callable: ...
+@overload
+def handler(name: str | None = None) -> Callable[[Callable], Callable]: ...
+
+
+def handler(func_or_name=None, *, name: str | None = None):
+    """Mark a function as a beat handler: ``@handler`` or ``@handler("loadBuildContext")``."""
+
+    def mark(func: Callable) -> Callable:
+        setattr(func, HANDLER_ATTR, name or func.__name__)
+        return func
+
+    if callable(func_or_name):
+        return mark(func_or_name)
+    if isinstance(func_or_name, str):
+        name = func_or_name
+    return mark
+
+
+@dataclass(frozen=True)
+class HandlerEntry:
+    name: str
+    func: Callable
+    module: str
+    origin: str  # BUILTIN or PROJECT
+    decorated: bool = True
+
+    @property
+    def place(self) -> str:
+        func = inspect.unwrap(self.func)
+        code = getattr(func, "__code__", None)
+        if code is None:
+            return f"{self.module}.{getattr(func, '__qualname__', self.name)}"
+        return f"{code.co_filename}:{code.co_firstlineno}"
+
+
+class HandlerRegistry:
+    """Handlers by name, plus the modules ``module#func`` may resolve inside."""
+
+    def __init__(self) -> None:
+        self._entries: dict[str, list[HandlerEntry]] = {}
+        self._modules: dict[str, types.ModuleType] = {}
+        self._aliases: dict[str, str] = {}
+
+    # -- filling -------------------------------------------------------------
+    def add(self, func: Callable, name: str | None = None, *, origin: str = PROJECT) -> HandlerEntry:
+        """Register ``func`` under ``name`` (default: its decorator name or ``__name__``)."""
+        name = name or getattr(func, HANDLER_ATTR, None) or func.__name__
+        entry = HandlerEntry(name, func, getattr(func, "__module__", "") or "", origin)
+        same = self._entries.setdefault(name, [])
+        if not any(e.func is func and e.origin == origin for e in same):
+            same.append(entry)
+        return entry
+
+    def add_module(self, module: types.ModuleType, *, origin: str = PROJECT) -> int:
+        """Register every ``@handler`` function defined in ``module``; returns how many."""
+        self._modules[module.__name__] = module
+        count = 0
+        for value in list(vars(module).values()):
+            if callable(value) and getattr(value, HANDLER_ATTR, None):
+                self.add(value, origin=origin)
+                count += 1
+        return count
+
+    def alias(self, alias: str, module_name: str) -> None:
+        """Let specs write ``alias#func`` for functions of ``module_name``."""
+        self._aliases[alias] = module_name
+
+    # -- reading -------------------------------------------------------------
+    def names(self) -> list[str]:
+        return sorted(self._entries)
+
+    def entries(self) -> Iterable[HandlerEntry]:
+        for same in self._entries.values():
+            yield from same
+
+    def modules(self) -> dict[str, types.ModuleType]:
+        return dict(self._modules)
+
+    def conflicts(self) -> dict[str, list[HandlerEntry]]:
+        """Names that two different project handlers claim."""
+        out = {}
+        for name, same in self._entries.items():
+            project = [e for e in same if e.origin != BUILTIN]
+            if len({id(e.func) for e in project}) > 1:
+                out[name] = project
+        return out
+
+    def resolve(self, ref: HandlerRef) -> HandlerEntry:
+        """The entry a spec reference means; raises HandlerNotFound or DuplicateHandler."""
+        if ref.module:
+            return self._resolve_in_module(ref)
+        same = self._entries.get(ref.name, [])
+        project = [e for e in same if e.origin != BUILTIN]
+        winners = project or same
+        if len({id(e.func) for e in winners}) > 1:
+            places = "\n".join(f"  - {e.place}" for e in winners)
+            raise DuplicateHandler(
+                f"handler '{ref.name}' is registered twice:\n{places}\n"
+                "Rename one of them or register it under another name with @handler(\"...\")."
+            )
+        if winners:
+            return winners[0]
+        for module in self._modules.values():
+            func = getattr(module, ref.name, None)
+            if inspect.isfunction(func) and _defined_in(func, module):
+                return HandlerEntry(ref.name, func, module.__name__, PROJECT, decorated=False)
+        raise HandlerNotFound(ref.display)
+
+    def _resolve_in_module(self, ref: HandlerRef) -> HandlerEntry:
+        wanted = self._aliases.get(ref.module, ref.module)
+        for mod_name, module in self._modules.items():
+            if mod_name == wanted or mod_name.endswith("." + wanted):
+                for entry in self._entries.get(ref.name, []):
+                    if entry.module == mod_name:
+                        return entry
+                func = getattr(module, ref.name, None)
+                if inspect.isfunction(func) and _defined_in(func, module):
+                    return HandlerEntry(ref.name, func, mod_name, PROJECT, decorated=False)
+        raise HandlerNotFound(ref.display)
+
+    def suggestions(self, name: str, limit: int = 3) -> list[str]:
+        """Close matches for a missing handler name, for "did you mean" messages."""
+        candidates = set(self._entries)
+        lowered = {c.lower(): c for c in candidates}
+        close = difflib.get_close_matches(name.lower(), list(lowered), n=limit, cutoff=0.6)
+        return [lowered[c] for c in close]
+
+
+def _defined_in(func: Callable, module: types.ModuleType) -> bool:
+    return getattr(inspect.unwrap(func), "__module__", None) == module.__name__

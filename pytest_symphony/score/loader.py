@@ -1,0 +1,74 @@
+"""The public entry: one spec file in, a :class:`LoadResult` out.
+
+``load_spec`` reads (size-checked before reading), decodes, parses with line numbers
+(:mod:`.source`), normalizes every known shape (:mod:`.normalize`) and validates the
+normalized document against the shipped schema (:mod:`.validate`).  It never raises for
+bad input: a file that cannot become a sequence gives ``sequence=None`` and every
+problem found, each with file, line, column and (for schema errors) a JSON pointer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+
+from .model import LoadResult, SpecProblem
+from .normalize import normalize
+from .source import SPEC_SUFFIXES, read_source
+from .validate import validate_sequence
+
+#: Default for the ``symphony_max_spec_bytes`` ini option.
+DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+
+
+def _stem(path: str | os.PathLike) -> str:
+    name = os.path.basename(os.fspath(path))
+    for suffix in SPEC_SUFFIXES:
+        if name.lower().endswith(suffix):
+            return name[: -len(suffix)]
+    return os.path.splitext(name)[0]
+
+
+def _under(pointer: str | None, covered: set[str]) -> bool:
+    if pointer is None:
+        return False
+    return any(pointer == c or pointer.startswith(c + "/") for c in covered)
+
+
+def load_spec(
+    path: str | os.PathLike,
+    *,
+    display_path: str | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> LoadResult:
+    """Load one spec file into a :class:`~pytest_symphony.score.model.Sequence`.
+
+    ``display_path`` (default ``str(path)``) is the path used in messages and as
+    ``Sequence.path``.  Never raises for bad input; see :class:`LoadResult`.
+    """
+    display = display_path if display_path is not None else os.fspath(path)
+    source = read_source(path, display=display, max_bytes=max_bytes)
+    if source.data is None:
+        return LoadResult(display, None, source.problems)
+    try:
+        sequence, problems = normalize(
+            source.data,
+            path=display,
+            stem=_stem(path),
+            content_hash=hashlib.sha256(source.content).hexdigest(),
+        )
+        covered = {p.pointer for p in problems if p.pointer is not None}
+        problems += [p for p in validate_sequence(sequence) if not _under(p.pointer, covered)]
+    except Exception as e:  # a bug here must not take collection down with it
+        return LoadResult(
+            display,
+            None,
+            (SpecProblem(display, f"internal error while loading the spec ({type(e).__name__}: {e}); please report it"),),
+        )
+    if problems:
+        problems.sort(key=lambda p: (p.line, p.pointer or "", p.message))
+        return LoadResult(display, None, tuple(problems))
+    return LoadResult(display, sequence, ())
+
+
+__all__ = ["DEFAULT_MAX_BYTES", "SPEC_SUFFIXES", "load_spec"]

@@ -1,0 +1,182 @@
+"""The score model: what every spec shape normalizes into.
+
+Frozen dataclasses, so collection, conformity and reports can share one loaded
+sequence without defensive copies.  Every node keeps the line it came from and
+its original mapping (``raw``) so that unknown fields are never dropped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Mapping
+
+EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
+def _empty() -> Mapping[str, Any]:
+    # dataclasses refuse an unhashable default (a mappingproxy), so EMPTY comes from a factory
+    return EMPTY
+
+
+#: Dynamics from quietest to loudest; a beat needing more than the chosen level is deselected.
+DYNAMICS: tuple[str, ...] = ("pp", "p", "mf", "f", "ff")
+
+
+@dataclass(frozen=True)
+class HandlerRef:
+    """How a beat names its handler.
+
+    ``name`` is the registry key.  For ``module#func`` references ``module`` holds the
+    part before ``#`` and ``name`` the function part; the registry resolves the pair
+    only inside registered modules.
+    """
+
+    name: str
+    module: str | None = None
+    timeout_ms: float | None = None
+    retries: int | None = None
+    line: int = 0
+    raw: Any = None
+
+    @property
+    def display(self) -> str:
+        return f"{self.module}#{self.name}" if self.module else self.name
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """One acceptance criterion: a plain sentence, or Given/When/Then parts."""
+
+    text: str | None = None
+    given: tuple[str, ...] = ()
+    when: tuple[str, ...] = ()
+    then: tuple[str, ...] = ()
+    and_: tuple[str, ...] = ()
+    line: int = 0
+
+    @property
+    def structured(self) -> bool:
+        return self.text is None
+
+
+@dataclass(frozen=True)
+class UserStory:
+    persona: str | None = None
+    goal: str | None = None
+    benefit: str | None = None
+    text: str | None = None
+
+
+@dataclass(frozen=True)
+class Beat:
+    """One operation: becomes one pytest item."""
+
+    index: int  # 0-based position inside its movement
+    number: int  # the declared number, or the 1-based position
+    id: str | None  # a declared string id
+    name: str | None  # name or title
+    slug: str  # unique within its movement; the pytest node name
+    handlers: tuple[HandlerRef, ...]
+    event: str | None = None
+    timeout: Any = None  # as written; see runtime.timing
+    retries: int = 0
+    dynamics: str | None = None
+    inputs: Mapping[str, Any] = field(default_factory=_empty)
+    acceptance_criteria: tuple[Criterion, ...] = ()
+    user_story: UserStory | None = None
+    scenario: str | None = None
+    subsequence: str | None = None
+    description: str | None = None
+    line: int = 0
+    raw: Mapping[str, Any] = field(default_factory=_empty)
+
+    @property
+    def handler(self) -> HandlerRef | None:
+        return self.handlers[0] if self.handlers else None
+
+    @property
+    def title(self) -> str:
+        return self.name or self.id or (self.handler.name if self.handler else self.slug)
+
+
+@dataclass(frozen=True)
+class Movement:
+    index: int
+    number: int
+    id: str | None
+    name: str | None
+    slug: str
+    beats: tuple[Beat, ...]
+    declared_beats: int | None = None  # an integer ``beats`` count, if declared
+    dynamics: str | None = None
+    description: str | None = None
+    line: int = 0
+    raw: Mapping[str, Any] = field(default_factory=_empty)
+
+    @property
+    def title(self) -> str:
+        return self.name or self.id or self.slug
+
+
+@dataclass(frozen=True)
+class Sequence:
+    id: str
+    name: str | None
+    slug: str
+    path: str  # the spec file, as given to the loader
+    movements: tuple[Movement, ...]
+    events: tuple[str, ...] | None = None  # None when the spec declares no ``events``
+    governance: Mapping[str, Any] = field(default_factory=_empty)
+    handlers: Mapping[str, HandlerRef] = field(default_factory=_empty)  # top-level handler declarations by id
+    rollback: HandlerRef | None = None
+    declared_beats: int | None = None
+    declared_movements: int | None = None
+    version: str | None = None
+    kind: str | None = None
+    status: str | None = None
+    description: str | None = None
+    domain_id: str | None = None
+    user_story: UserStory | None = None
+    dynamics: str | None = None
+    content_hash: str = ""  # sha256 of the file's bytes
+    line: int = 0
+    raw: Mapping[str, Any] = field(default_factory=_empty)
+    id_declared: bool = True  # False when the id was taken from the file stem
+
+    @property
+    def beats(self) -> tuple[Beat, ...]:
+        return tuple(b for m in self.movements for b in m.beats)
+
+    @property
+    def title(self) -> str:
+        return self.name or self.id
+
+
+@dataclass(frozen=True)
+class SpecProblem:
+    """A reason a spec file could not become a sequence: file, line, column, what to do."""
+
+    path: str
+    message: str
+    line: int = 0
+    column: int = 0
+    pointer: str | None = None  # JSON pointer into the normalized sequence, for schema errors
+
+    def __str__(self) -> str:
+        where = self.path
+        if self.line:
+            where += f":{self.line}"
+            if self.column:
+                where += f":{self.column}"
+        ptr = f" at {self.pointer}" if self.pointer is not None else ""
+        return f"{where}:{ptr} {self.message}" if ptr else f"{where}: {self.message}"
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """What loading one file gives: a sequence, or the problems that stopped it."""
+
+    path: str
+    sequence: Sequence | None = None
+    problems: tuple[SpecProblem, ...] = field(default=())

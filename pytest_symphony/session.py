@@ -1,0 +1,207 @@
+"""The session's symphony state: registry, conductor, sequence runs, telemetry sink.
+
+One ``SymphonySession`` per pytest session (and per xdist worker); the hook
+functions in ``plugin.py`` stay thin and call into it.
+"""
+
+from __future__ import annotations
+
+import getpass
+import importlib
+import os
+import platform
+import socket
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from . import collect
+from .errors import SymphonyError
+from .runtime import dynamics
+from .runtime.conductor import BeatPlan, Conductor
+from .runtime.context import SequenceRun
+from .runtime.registry import HANDLER_ATTR, BUILTIN, HandlerRegistry
+from .score.model import Beat, Sequence
+from .telemetry.records import new_run_id, utc_now
+from .summary import RunSummary
+
+if TYPE_CHECKING:
+    from .telemetry.writer import TelemetryWriter
+
+
+class SymphonySession:
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.hook = config.hook
+        self.registry = HandlerRegistry()
+        self.conductor = Conductor(config.hook)
+        self.dynamic: str = config.getoption("symphony_dynamic") or dynamics.DEFAULT
+        self.selected: list[str] = _split_names(config.getoption("symphony"))
+        workerinput = getattr(config, "workerinput", None)
+        self.is_worker = workerinput is not None
+        self.run_id: str = workerinput["symphony_run_id"] if workerinput else new_run_id()
+        root = config.rootpath
+        self.symphony_dir = (root / (config.getini("symphony_dir") or ".symphony")).resolve()
+        self.run_dir = self.symphony_dir / "runs" / self.run_id
+        self.spec_roots = [(root / p).resolve() for p in config.getini("symphony_paths")]
+        self.max_spec_bytes = int(config.getini("symphony_max_spec_bytes"))
+        self.sequences: dict[str, str] = {}  # sequence id -> spec nodeid that declared it first
+        self.summary = RunSummary()
+        self.writer: TelemetryWriter | None = None
+        self.started_at = utc_now()
+        self._markers: set[str] = set()
+
+    # -- handlers ---------------------------------------------------------------
+    def register_configured_handlers(self) -> None:
+        """Import the modules of ini ``symphony_handlers``, then ask plugins for theirs."""
+        from .pipelines import builtin_handler_modules
+
+        for module_name in builtin_handler_modules():
+            self.registry.add_module(importlib.import_module(module_name), origin=BUILTIN)
+        root = str(self.config.rootpath)
+        if root not in sys.path:
+            sys.path.insert(0, root)
+        for entry in self.config.getini("symphony_handlers"):
+            alias, _, module_name = entry.rpartition("=")
+            try:
+                module = importlib.import_module(module_name)
+            except Exception as exc:
+                raise pytest.UsageError(
+                    f"ini symphony_handlers: cannot import '{module_name}' ({type(exc).__name__}: {exc}); "
+                    "list importable dotted module names, separated by spaces or newlines"
+                ) from exc
+            self.registry.add_module(module)
+            if alias:
+                self.registry.alias(alias, module_name)
+        self.hook.pytest_symphony_register_handlers(registry=self.registry)
+
+    def scan_plugin(self, plugin: object) -> None:
+        """conftest.py modules register their ``@handler`` functions as they load."""
+        name = getattr(plugin, "__file__", "") or ""
+        if os.path.basename(name) == "conftest.py" and any(
+            getattr(v, HANDLER_ATTR, None) for v in vars(plugin).values()
+        ):
+            self.registry.add_module(plugin)  # type: ignore[arg-type]
+
+    # -- collection -------------------------------------------------------------
+    def is_spec(self, path: Path) -> bool:
+        from .score.loader import SPEC_SUFFIXES
+
+        if path.suffix not in SPEC_SUFFIXES:
+            return False
+        return any(path == r or r in path.parents for r in self.spec_roots)
+
+    def claim_sequence(self, sequence: Sequence, nodeid: str) -> str | None:
+        """Record who declares ``sequence.id``; return the earlier file when it is a duplicate."""
+        first = self.sequences.setdefault(sequence.id, nodeid)
+        return first if first != nodeid else None
+
+    def register_marker(self, sequence: Sequence) -> str:
+        name = collect.marker_name(sequence.id)
+        if name not in self._markers:
+            self._markers.add(name)
+            self.config.addinivalue_line("markers", f"{name}: beats of sequence '{sequence.id}'")
+        return name
+
+    def make_beat_item(self, parent: collect.MovementNode, beat: Beat) -> collect.BeatItem:
+        plan, problem = collect.build_plan(self, parent, beat)
+        names = () if self.dynamic == "pp" or problem else plan.fixture_names
+        return collect.BeatItem.from_parent(
+            parent, name=beat.slug, callobj=collect.make_runner(plan, names), plan=plan, problem=problem
+        )
+
+    def check_fixtures(self, item: collect.BeatItem) -> None:
+        """At ``pp``: prove every fixture the handlers need exists, without running any."""
+        manager = item.session._fixturemanager
+        missing = [n for n in item.plan.fixture_names if n not in _ALWAYS and not manager.getfixturedefs(n, item)]
+        if missing:
+            raise SymphonyError(
+                f"{item.plan.spec_file}:{item.plan.beat.line}: beat {item.plan.label} needs fixture(s) "
+                f"{', '.join(missing)}, which no conftest.py or plugin defines"
+            )
+
+    # -- sequence runs ----------------------------------------------------------
+    def start_sequence(self, node: collect.SequenceNode) -> SequenceRun:
+        run = SequenceRun(node.sequence, run_id=self.run_id, dynamic=self.dynamic,
+                          run_dir=self.run_dir, on_event=self._on_event)
+        self.hook.pytest_symphony_before_sequence(sequence=node.sequence, context=run)
+        return run
+
+    def finish_sequence(self, node: collect.SequenceNode) -> None:
+        self.hook.pytest_symphony_after_sequence(sequence=node.sequence, context=node.run)
+
+    def _on_event(self, run: SequenceRun, event: str, payload: dict) -> None:
+        self.hook.pytest_symphony_event(event=event, payload=payload, sequence=run.sequence, beat=run.beat, context=run)
+
+    def beat_failed(self, item: collect.BeatItem) -> str | None:
+        """Mark the sequence run failed and roll back once; returns a rollback error, if any."""
+        run = item.sequence_node.run
+        if run is None or run.failed is not None:
+            return None
+        run.failed = (item.plan.movement, item.plan.beat)
+        run.rolled_back = True
+        try:
+            self.hook.pytest_symphony_rollback(sequence=run.sequence, failed_beat=item.plan.beat, context=run)
+            ref = run.sequence.rollback
+            if ref is not None:
+                entry = self.registry.resolve(ref)
+                kwargs = {k: v for k, v in (("symphony", run), ("beat", item.plan.beat))
+                          if k in _parameters(entry.func)}
+                entry.func(**kwargs)
+        except Exception as exc:  # reported on the failed beat's report, never lost
+            return f"rollback of sequence '{run.sequence.id}' failed: {type(exc).__name__}: {exc}"
+        return None
+
+    # -- telemetry (controller only) ---------------------------------------------
+    def record(self, records: list[dict]) -> None:
+        if self.is_worker:
+            return
+        if self.writer is None:
+            from .telemetry.writer import TelemetryWriter
+
+            self.writer = TelemetryWriter(self.symphony_dir, self.run_record())
+        for rec in records:
+            self.writer.add(rec)
+            self.summary.add(rec)
+
+    def run_record(self) -> dict:
+        return {
+            "run_id": self.run_id,
+            "started_at": self.started_at,
+            "dynamic": self.dynamic,
+            "rootdir": str(self.config.rootpath),
+            "argv": list(self.config.invocation_params.args),
+            "user": _user(),
+            "host": socket.gethostname(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "git_commit": None,
+            "selected": list(self.selected),
+        }
+
+    def close(self, exitstatus: int) -> None:
+        if self.writer is not None:
+            self.writer.close(int(exitstatus))
+            self.writer = None
+
+
+_ALWAYS = frozenset({"symphony", "beat", "request"})
+
+
+def _parameters(func) -> set[str]:
+    import inspect
+
+    return set(inspect.signature(func).parameters)
+
+
+def _split_names(value: str | None) -> list[str]:
+    return [n.strip() for n in (value or "").split(",") if n.strip()]
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:
+        return os.environ.get("USER", "unknown")

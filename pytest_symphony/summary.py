@@ -1,0 +1,45 @@
+"""The terminal summary: per sequence, beats passed/failed/skipped, duration, slowest beat."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class SequenceTally:
+    passed: int = 0
+    failed: int = 0
+    skipped: int = 0
+    duration_ms: float = 0.0
+    slowest: tuple[float, str] = (0.0, "")
+    beats: dict[str, str] = field(default_factory=dict)  # nodeid -> final status
+
+
+class RunSummary:
+    """Counts final beat outcomes from telemetry records (the last attempt wins)."""
+
+    def __init__(self) -> None:
+        self.sequences: dict[str, SequenceTally] = {}
+
+    def add(self, record: dict) -> None:
+        tally = self.sequences.setdefault(record["sequence"], SequenceTally())
+        duration = float(record.get("duration_ms") or 0.0)
+        tally.duration_ms += duration
+        label = f"{record.get('movement_number')}.{record.get('beat_number')} {record.get('beat')}"
+        if record.get("attempt") and duration > tally.slowest[0]:
+            tally.slowest = (duration, label)
+        tally.beats[record["nodeid"]] = record["status"]
+
+    def lines(self) -> list[str]:
+        out = []
+        for seq_id, tally in self.sequences.items():
+            statuses = list(tally.beats.values())
+            passed = statuses.count("passed")
+            skipped = statuses.count("skipped")
+            failed = len(statuses) - passed - skipped
+            line = (f"{seq_id}: {passed} passed, {failed} failed, {skipped} skipped "
+                    f"in {tally.duration_ms / 1000:.2f}s")
+            if tally.slowest[1]:
+                line += f"; slowest beat {tally.slowest[1]} ({tally.slowest[0]:.0f} ms)"
+            out.append(line)
+        return out

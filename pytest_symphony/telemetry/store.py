@@ -1,0 +1,574 @@
+"""The SQLite run history: ``.symphony/history.sqlite``.
+
+Only the controller process writes it, but two pytest sessions may run at once
+(two terminals, CI shards on one disk), so:
+
+* the file uses WAL journal mode (readers never block the writer);
+* every write is one ``BEGIN IMMEDIATE`` transaction, which takes the write lock
+  up front and therefore waits on ``busy_timeout`` instead of failing with
+  "database is locked" half-way through;
+* ``busy_timeout`` is generous (10 s by default).
+
+The schema is versioned: ``schema_version`` holds one row with the version of
+the file, :data:`MIGRATIONS` lists the steps from version 0 (an empty file) to
+the newest, and :meth:`HistoryStore.open` applies the missing ones inside one
+transaction.  To extend the schema append a migration (SQL text with one or more
+statements, or a function taking the ``sqlite3.Connection`` that must not commit);
+never edit one that has shipped.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator, Sequence, Union
+
+from pytest_symphony.errors import SymphonyError
+
+from .records import AttemptRecord, RunRecord, normalize_timestamp
+
+Migration = Union[str, Callable[[sqlite3.Connection], None]]
+
+DEFAULT_BUSY_TIMEOUT_S = 10.0
+
+
+class HistoryError(SymphonyError):
+    """The history file could not be opened, migrated, read or written."""
+
+
+class HistoryVersionError(HistoryError):
+    """The history file was written by a newer pytest-symphony."""
+
+
+# --------------------------------------------------------------------------- schema
+
+_MIGRATION_1 = """
+CREATE TABLE runs (
+    run_id        TEXT PRIMARY KEY,
+    started_at    TEXT,
+    ended_at      TEXT,
+    dynamic       TEXT,
+    rootdir       TEXT,
+    argv_json     TEXT,
+    user          TEXT,
+    host          TEXT,
+    python        TEXT,
+    platform      TEXT,
+    git_commit    TEXT,
+    exit_status   INTEGER,
+    selected_json TEXT
+);
+CREATE INDEX idx_runs_started_at ON runs (started_at);
+
+CREATE TABLE attempts (
+    id              INTEGER PRIMARY KEY,
+    run_id          TEXT NOT NULL REFERENCES runs (run_id) ON DELETE CASCADE,
+    correlation_id  TEXT,
+    sequence        TEXT,
+    movement        TEXT,
+    beat            TEXT,
+    beat_number     INTEGER,
+    movement_number INTEGER,
+    handler         TEXT,
+    nodeid          TEXT,
+    started_at      TEXT,
+    ended_at        TEXT,
+    duration_ms     REAL,
+    status          TEXT,
+    attempt         INTEGER,
+    error           TEXT,
+    dynamic         TEXT,
+    spec_file       TEXT,
+    spec_line       INTEGER,
+    spec_hash       TEXT
+);
+CREATE INDEX idx_attempts_run_id ON attempts (run_id);
+CREATE INDEX idx_attempts_sequence ON attempts (sequence, started_at);
+CREATE INDEX idx_attempts_sequence_beat ON attempts (sequence, beat, started_at);
+CREATE INDEX idx_attempts_correlation_id ON attempts (correlation_id);
+
+CREATE TABLE events (
+    id           INTEGER PRIMARY KEY,
+    attempt_id   INTEGER NOT NULL REFERENCES attempts (id) ON DELETE CASCADE,
+    run_id       TEXT,
+    sequence     TEXT,
+    name         TEXT,
+    payload_json TEXT,
+    at           TEXT
+);
+CREATE INDEX idx_events_attempt_id ON events (attempt_id);
+CREATE INDEX idx_events_run_id ON events (run_id);
+CREATE INDEX idx_events_sequence ON events (sequence, name);
+
+CREATE TABLE metrics (
+    id         INTEGER PRIMARY KEY,
+    attempt_id INTEGER NOT NULL REFERENCES attempts (id) ON DELETE CASCADE,
+    run_id     TEXT,
+    sequence   TEXT,
+    name       TEXT,
+    value      REAL
+);
+CREATE INDEX idx_metrics_attempt_id ON metrics (attempt_id);
+CREATE INDEX idx_metrics_run_id ON metrics (run_id);
+CREATE INDEX idx_metrics_sequence_name ON metrics (sequence, name);
+"""
+
+#: Ordered schema steps; ``MIGRATIONS[i]`` takes a file from version ``i`` to ``i + 1``.
+MIGRATIONS: list[Migration] = [
+    _MIGRATION_1,
+]
+
+
+def schema_version_newest() -> int:
+    """The version a file has once every known migration is applied."""
+    return len(MIGRATIONS)
+
+
+def _statements(sql: str) -> Iterator[str]:
+    """Split SQL text into complete statements (``executescript`` would COMMIT our transaction)."""
+    buffer = ""
+    for piece in sql.split(";"):
+        buffer += piece + ";"
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip(" \t\r\n;"):
+                yield buffer.strip()
+            buffer = ""
+    if buffer.strip(" \t\r\n;"):
+        raise ValueError(f"incomplete SQL statement in migration: {buffer.strip()!r}")
+
+
+_RUN_COLUMNS = (
+    "run_id", "started_at", "ended_at", "dynamic", "rootdir", "argv_json", "user", "host",
+    "python", "platform", "git_commit", "exit_status", "selected_json",
+)  # fmt: skip
+
+_ATTEMPT_COLUMNS = (
+    "id", "run_id", "correlation_id", "sequence", "movement", "beat", "beat_number",
+    "movement_number", "handler", "nodeid", "started_at", "ended_at", "duration_ms",
+    "status", "attempt", "error", "dynamic", "spec_file", "spec_line", "spec_hash",
+)  # fmt: skip
+
+_TIMESTAMP_FIELDS = frozenset({"started_at", "ended_at"})
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, default=str, ensure_ascii=False, sort_keys=True)
+
+
+def _as_float(value: Any) -> float | None:
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _as_int(value: Any) -> int | None:
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _execute(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> None:
+    conn.execute(sql, params)
+
+
+def _run_from_row(row: sqlite3.Row) -> RunRecord:
+    run = dict(row)
+    run["argv"] = json.loads(run.pop("argv_json") or "[]")
+    run["selected"] = json.loads(run.pop("selected_json") or "[]")
+    return run  # type: ignore[return-value]
+
+
+def _attempt_value(record: AttemptRecord, column: str) -> Any:
+    value = record.get(column)  # type: ignore[misc]
+    if column in _TIMESTAMP_FIELDS:
+        return normalize_timestamp(value)
+    if column == "duration_ms":
+        return _as_float(value)
+    if column in ("beat_number", "movement_number", "attempt", "spec_line"):
+        return _as_int(value)
+    return _as_text(value)
+
+
+def _as_text(value: Any) -> Any:
+    """Keep what SQLite can bind as is; anything else (a list, a Path...) as text."""
+    if value is None or isinstance(value, (str, int, float)):
+        return value
+    return str(value)
+
+
+# --------------------------------------------------------------------------- store
+
+
+class HistoryStore:
+    """The run history in one SQLite file.
+
+    Use as a context manager or call :meth:`open` / :meth:`close`; every method
+    opens the file on first use.  All ``sqlite3`` failures surface as
+    :class:`HistoryError` naming the file.
+    """
+
+    def __init__(self, path: str | Path, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT_S):
+        self.path = Path(path)
+        self.busy_timeout = busy_timeout
+        self._conn: sqlite3.Connection | None = None
+
+    def __repr__(self) -> str:
+        return f"HistoryStore({str(self.path)!r})"
+
+    # ----------------------------------------------------------------- lifecycle
+
+    def __enter__(self) -> HistoryStore:
+        return self.open()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @property
+    def is_open(self) -> bool:
+        return self._conn is not None
+
+    def open(self) -> HistoryStore:
+        """Create the file (and its directories) if needed, set it up and migrate it."""
+        if self._conn is not None:
+            return self
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise HistoryError(
+                f"cannot create the directory for the history file {self.path}: {exc}"
+            ) from exc
+        conn: sqlite3.Connection | None = None
+        try:
+            conn = sqlite3.connect(
+                str(self.path), timeout=self.busy_timeout, isolation_level=None
+            )
+            conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
+            self._enable_wal(conn)
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            self._migrate(conn)
+        except HistoryError:
+            if conn is not None:
+                conn.close()
+            raise
+        except sqlite3.Error as exc:
+            if conn is not None:
+                conn.close()
+            raise self._error("open", exc) from exc
+        self._conn = conn
+        return self
+
+    def close(self) -> None:
+        if self._conn is not None:
+            conn, self._conn = self._conn, None
+            conn.close()
+
+    def _enable_wal(self, conn: sqlite3.Connection) -> None:
+        # Switching to WAL needs a moment of exclusive access; when another process
+        # is setting the same new file up at that instant SQLite may answer "locked"
+        # without consulting busy_timeout, so retry until the timeout.
+        deadline = time.monotonic() + self.busy_timeout
+        delay = 0.001
+        while True:
+            try:
+                mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+                break
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise
+                time.sleep(delay)
+                delay = min(delay * 2, 0.05)
+        if str(mode).lower() != "wal":
+            raise HistoryError(
+                f"the history file {self.path} could not be switched to WAL journal mode "
+                f"(SQLite reports {mode!r}); put it on a local file system"
+            )
+
+    def _migrate(self, conn: sqlite3.Connection) -> None:
+        newest = schema_version_newest()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+            row = conn.execute("SELECT max(version) FROM schema_version").fetchone()
+            current = int(row[0]) if row and row[0] is not None else 0
+            if current > newest:
+                raise HistoryVersionError(
+                    f"the history file {self.path} has schema version {current}, but this "
+                    f"pytest-symphony only knows versions up to {newest}; upgrade "
+                    f"pytest-symphony, or move the file away to start a new history"
+                )
+            for index in range(current, newest):
+                migration = MIGRATIONS[index]
+                try:
+                    if callable(migration):
+                        migration(conn)
+                    else:
+                        for statement in _statements(migration):
+                            conn.execute(statement)
+                except sqlite3.Error as exc:
+                    raise HistoryError(
+                        f"migrating the history file {self.path} from schema version "
+                        f"{index} to {index + 1} failed: {exc}"
+                    ) from exc
+            if current != newest:
+                conn.execute("DELETE FROM schema_version")
+                conn.execute("INSERT INTO schema_version (version) VALUES (?)", (newest,))
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+    def schema_version(self) -> int:
+        row = self._query("SELECT max(version) FROM schema_version")[0]
+        return int(row[0] or 0)
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            self.open()
+        assert self._conn is not None
+        return self._conn
+
+    def _error(self, action: str, exc: BaseException) -> HistoryError:
+        hint = ""
+        text = str(exc).lower()
+        if "readonly" in text or "read-only" in text or "unable to open" in text:
+            hint = "; check that the file and its directory are writable"
+        elif "not a database" in text or "malformed" in text:
+            hint = "; the file is not a usable SQLite history, move it away to start a new one"
+        elif "locked" in text or "busy" in text:
+            hint = "; another process held it longer than the busy timeout"
+        return HistoryError(f"cannot {action} the history file {self.path}: {exc}{hint}")
+
+    def _write(self, action: str, work: Callable[[sqlite3.Connection], None]) -> None:
+        """Run ``work`` in one ``BEGIN IMMEDIATE`` transaction."""
+        conn = self._connection()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                work(conn)
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as exc:
+            raise self._error(action, exc) from exc
+
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        conn = self._connection()
+        try:
+            cursor = conn.execute(sql, params)
+            cursor.row_factory = sqlite3.Row
+            return cursor.fetchall()
+        except sqlite3.Error as exc:
+            raise self._error("read", exc) from exc
+
+    # ----------------------------------------------------------------- writes
+
+    def begin_run(self, run: RunRecord) -> None:
+        """Record a run (again: the fields given replace the stored ones)."""
+        values = (
+            run["run_id"],
+            normalize_timestamp(run.get("started_at")),
+            normalize_timestamp(run.get("ended_at")),
+            run.get("dynamic"),
+            run.get("rootdir"),
+            _json(list(run.get("argv") or [])),
+            run.get("user"),
+            run.get("host"),
+            run.get("python"),
+            run.get("platform"),
+            run.get("git_commit"),
+            _as_int(run.get("exit_status")),
+            _json(list(run.get("selected") or [])),
+        )
+        updates = ", ".join(f"{c} = excluded.{c}" for c in _RUN_COLUMNS[1:])
+        sql = (
+            f"INSERT INTO runs ({', '.join(_RUN_COLUMNS)}) "
+            f"VALUES ({', '.join('?' * len(_RUN_COLUMNS))}) "
+            f"ON CONFLICT (run_id) DO UPDATE SET {updates}"
+        )
+        self._write("record the run in", lambda conn: _execute(conn, sql, values))
+
+    def add_attempts(self, records: Iterable[AttemptRecord]) -> int:
+        """Store a batch of attempts with their events and metrics in one transaction.
+
+        A run id not yet recorded gets a bare ``runs`` row (so no attempt is lost to
+        the foreign key).  Returns the number of attempts stored.
+        """
+        batch = list(records)
+        if not batch:
+            return 0
+        missing_run = [r.get("nodeid") or r.get("beat") for r in batch if not r.get("run_id")]
+        if missing_run:
+            raise HistoryError(
+                f"cannot store attempts without a run_id in {self.path}: {missing_run[:5]}"
+            )
+
+        def work(conn: sqlite3.Connection) -> None:
+            # Holding the write lock, the next ids are ours: assign them so events and
+            # metrics can point at their attempt while everything goes in via executemany.
+            first = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM attempts").fetchone()[0]
+            run_ids = sorted({r["run_id"] for r in batch})
+            conn.executemany(
+                "INSERT OR IGNORE INTO runs (run_id) VALUES (?)", [(r,) for r in run_ids]
+            )
+            attempt_rows = []
+            event_rows = []
+            metric_rows = []
+            for offset, record in enumerate(batch):
+                attempt_id = first + offset
+                attempt_rows.append(
+                    (attempt_id, *(_attempt_value(record, c) for c in _ATTEMPT_COLUMNS[1:]))
+                )
+                run_id, sequence = record.get("run_id"), record.get("sequence")
+                for event in record.get("events") or ():
+                    event_rows.append(
+                        (
+                            attempt_id,
+                            run_id,
+                            sequence,
+                            _as_text(event.get("name")),
+                            _json(event.get("payload") or {}),
+                            normalize_timestamp(event.get("at")),
+                        )
+                    )
+                for name, value in (record.get("metrics") or {}).items():
+                    metric_rows.append((attempt_id, run_id, sequence, str(name), _as_float(value)))
+            conn.executemany(
+                f"INSERT INTO attempts ({', '.join(_ATTEMPT_COLUMNS)}) "
+                f"VALUES ({', '.join('?' * len(_ATTEMPT_COLUMNS))})",
+                attempt_rows,
+            )
+            conn.executemany(
+                "INSERT INTO events (attempt_id, run_id, sequence, name, payload_json, at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                event_rows,
+            )
+            conn.executemany(
+                "INSERT INTO metrics (attempt_id, run_id, sequence, name, value) "
+                "VALUES (?, ?, ?, ?, ?)",
+                metric_rows,
+            )
+
+        self._write("store attempts in", work)
+        return len(batch)
+
+    def end_run(self, run_id: str, ended_at: str | None, exit_status: int | None) -> None:
+        """Mark a run finished."""
+        values = (normalize_timestamp(ended_at), _as_int(exit_status), run_id)
+        sql = "UPDATE runs SET ended_at = ?, exit_status = ? WHERE run_id = ?"
+        self._write("end the run in", lambda conn: _execute(conn, sql, values))
+
+    # ----------------------------------------------------------------- queries
+
+    def runs(self, limit: int | None = None) -> list[RunRecord]:
+        """Runs, newest first, shaped like :class:`RunRecord`."""
+        sql = "SELECT * FROM runs ORDER BY started_at DESC, run_id DESC"
+        params: tuple[Any, ...] = ()
+        if limit is not None:
+            sql += " LIMIT ?"
+            params = (int(limit),)
+        return [_run_from_row(row) for row in self._query(sql, params)]
+
+    def run(self, run_id: str) -> RunRecord | None:
+        """One run by id, or ``None``."""
+        rows = self._query("SELECT * FROM runs WHERE run_id = ?", (run_id,))
+        return _run_from_row(rows[0]) if rows else None
+
+    def attempts(self, run_id: str | None = None, sequence: str | None = None) -> list[dict[str, Any]]:
+        """Attempts in the order they were stored, shaped like :class:`AttemptRecord`.
+
+        Each dict also carries its row ``id``, ``events`` (a list of
+        ``{"name", "payload", "at"}``) and ``metrics`` (``{name: value}``).
+        """
+        where, params = self._filter("a", run_id=run_id, sequence=sequence)
+        attempts = [dict(r) for r in self._query(f"SELECT a.* FROM attempts a{where} ORDER BY a.id", params)]
+        by_id = {a["id"]: a for a in attempts}
+        for a in attempts:
+            a["events"] = []
+            a["metrics"] = {}
+        if not attempts:
+            return attempts
+        for row in self._query(
+            f"SELECT e.attempt_id, e.name, e.payload_json, e.at FROM events e "
+            f"JOIN attempts a ON a.id = e.attempt_id{where} ORDER BY e.id",
+            params,
+        ):
+            by_id[row["attempt_id"]]["events"].append(
+                {"name": row["name"], "payload": json.loads(row["payload_json"] or "{}"), "at": row["at"]}
+            )
+        for row in self._query(
+            f"SELECT m.attempt_id, m.name, m.value FROM metrics m "
+            f"JOIN attempts a ON a.id = m.attempt_id{where} ORDER BY m.id",
+            params,
+        ):
+            by_id[row["attempt_id"]]["metrics"][row["name"]] = row["value"]
+        return attempts
+
+    @staticmethod
+    def _filter(alias: str, **conditions: Any) -> tuple[str, tuple[Any, ...]]:
+        parts = [f"{alias}.{column} = ?" for column, value in conditions.items() if value is not None]
+        params = tuple(value for value in conditions.values() if value is not None)
+        return (" WHERE " + " AND ".join(parts) if parts else ""), params
+
+    def last_run_id(self, sequence: str | None = None) -> str | None:
+        """The newest run, or the newest run that ran ``sequence``."""
+        if sequence is None:
+            rows = self._query("SELECT run_id FROM runs ORDER BY started_at DESC, run_id DESC LIMIT 1")
+        else:
+            rows = self._query(
+                "SELECT r.run_id FROM runs r WHERE EXISTS "
+                "(SELECT 1 FROM attempts a WHERE a.run_id = r.run_id AND a.sequence = ?) "
+                "ORDER BY r.started_at DESC, r.run_id DESC LIMIT 1",
+                (sequence,),
+            )
+        return rows[0]["run_id"] if rows else None
+
+    def beat_durations(
+        self, sequence: str, beat: str, limit: int = 50, *, status: str | None = "passed"
+    ) -> list[float]:
+        """Durations (ms) of the latest ``limit`` attempts of one beat, newest first.
+
+        Only attempts with ``status`` (default ``"passed"``) count; ``status=None``
+        takes every attempt that ran (``attempt > 0``).
+        """
+        sql = (
+            "SELECT duration_ms FROM attempts WHERE sequence = ? AND beat = ? "
+            "AND duration_ms IS NOT NULL"
+        )
+        params: list[Any] = [sequence, beat]
+        if status is None:
+            sql += " AND coalesce(attempt, 1) > 0"
+        else:
+            sql += " AND status = ?"
+            params.append(status)
+        sql += " ORDER BY started_at DESC, id DESC"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(int(limit))
+        return [float(r["duration_ms"]) for r in self._query(sql, params)]
+
+    def metric_values(self, sequence: str, name: str, limit: int | None = None) -> list[float]:
+        """Values of metric ``name`` across attempts of ``sequence``, newest first."""
+        sql = (
+            "SELECT m.value FROM metrics m JOIN attempts a ON a.id = m.attempt_id "
+            "WHERE m.sequence = ? AND m.name = ? AND m.value IS NOT NULL "
+            "ORDER BY a.started_at DESC, m.id DESC"
+        )
+        params: list[Any] = [sequence, name]
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(int(limit))
+        return [float(r["value"]) for r in self._query(sql, params)]

@@ -1,0 +1,99 @@
+"""Bad specs are errors that name file, line and what to do; the rest of the session runs."""
+
+import os
+
+GOOD = "id: good\nmovements:\n  - name: M\n    beats:\n      - {name: B, handler: ok}\n"
+
+
+def _with_good(project):
+    project.spec("good.yaml", GOOD)
+    project.handlers("@handler\ndef ok(): pass\n")
+
+
+def test_invalid_json_is_one_error_and_the_rest_runs(project):
+    _with_good(project)
+    project.spec("broken.json", '{\n  "id": "broken",\n  "movements": [\n    {"name": "m" "beats": []}\n  ]\n}\n')
+    result = project.run("-q")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["*sequences/broken.json:4:*Expecting ','*"])
+
+
+def test_invalid_yaml_names_line_and_column(project):
+    _with_good(project)
+    project.spec("broken.yaml", "id: broken\nmovements:\n  - name: [unclosed\n")
+    result = project.run("-q")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["*sequences/broken.yaml:*:*"])
+
+
+def test_schema_errors_are_all_reported_with_pointer_and_line(project):
+    _with_good(project)
+    project.spec("bad.yaml", """
+        id: bad
+        movements:
+          - name: M
+            beats:
+              - {name: A, handler: ok, retries: -1}
+              - {name: B, handler: ok, inputs: [not, a, mapping]}
+    """)
+    result = project.run("-q")
+    result.assert_outcomes(passed=1, errors=1)
+    out = result.stdout.str()
+    assert "/movements/0/beats/0/retries" in out
+    assert "/movements/0/beats/1/inputs" in out
+    assert "sequences/bad.yaml:5" in out and "sequences/bad.yaml:6" in out
+
+
+def test_non_utf8_empty_and_alias_bomb(project):
+    _with_good(project)
+    sequences = project.pytester.path / "sequences"
+    (sequences / "latin.yaml").write_bytes("id: caf\xe9\n".encode("latin-1"))
+    (sequences / "empty.yaml").write_text("")
+    bomb = ["a: &a [x, x, x, x, x, x, x, x, x, x]"]
+    for i in range(1, 12):
+        bomb.append(f"{chr(97 + i)}: &{chr(97 + i)} [" + ", ".join([f"*{chr(96 + i)}"] * 10) + "]")
+    (sequences / "bomb.yaml").write_text("\n".join(bomb) + "\n")
+    result = project.run("-q")
+    result.assert_outcomes(passed=1, errors=3)
+    out = result.stdout.str()
+    assert "latin.yaml:1" in out and "UTF-8" in out
+    assert "empty.yaml" in out and "empty" in out
+    assert "bomb.yaml" in out
+
+
+def test_huge_file_is_refused_without_reading_it(project):
+    _with_good(project)
+    big = project.pytester.path / "sequences" / "huge.json"
+    with open(big, "wb") as fh:
+        fh.truncate(50 * 1024 * 1024)
+    result = project.run("-q")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["*huge.json*50.0 MB*limit*"])
+    os.remove(big)
+
+
+def test_duplicate_sequence_ids_name_both_files(project):
+    _with_good(project)
+    project.spec("zz-copy.yaml", GOOD)
+    result = project.run("-q")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines([
+        "*sequences/zz-copy.yaml: sequence id 'good' is already declared in sequences/good.yaml*"
+    ])
+
+
+def test_duplicate_project_handlers_name_both_places(project):
+    _with_good(project)
+    project.pytester.makeconftest("from pytest_symphony import handler\n\n@handler\ndef ok():\n    pass\n")
+    result = project.run("-q")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*handler 'ok' is registered twice:*"])
+    out = result.stdout.str()
+    assert "handlers.py:3" in out and "conftest.py:3" in out
+
+
+def test_unimportable_handler_module_is_a_usage_error(project):
+    project.ini("symphony_handlers = no_such_module")
+    result = project.run()
+    assert result.ret == 4
+    result.stderr.fnmatch_lines(["*cannot import 'no_such_module'*"])
