@@ -163,6 +163,8 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config)
         terminalreporter.write_sep("-", "symphony")
         for line in lines:
             terminalreporter.write_line(line)
+    for path in session.written:
+        terminalreporter.write_line(f"symphony: wrote {path}")
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

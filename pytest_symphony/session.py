@@ -52,6 +52,7 @@ class SymphonySession:
         self.writer: TelemetryWriter | None = None
         self.started_at = utc_now()
         self._markers: set[str] = set()
+        self.written: list[str] = []  # files this run wrote, listed at the end of the terminal summary
 
     # -- handlers ---------------------------------------------------------------
     def register_configured_handlers(self) -> None:
@@ -177,14 +178,23 @@ class SymphonySession:
             "host": socket.gethostname(),
             "python": platform.python_version(),
             "platform": platform.platform(),
-            "git_commit": None,
+            "git_commit": _git_commit(self.config.rootpath),
             "selected": list(self.selected),
         }
 
     def close(self, exitstatus: int) -> None:
         if self.writer is not None:
-            self.writer.close(int(exitstatus))
-            self.writer = None
+            writer, self.writer = self.writer, None
+            writer.close(int(exitstatus))
+            self.written += [_relative(writer.jsonl_path, self.config.rootpath),
+                             _relative(writer.history_path, self.config.rootpath)]
+
+
+def _relative(path, root) -> str:
+    try:
+        return str(Path(path).relative_to(root))
+    except ValueError:
+        return str(path)
 
 
 _ALWAYS = frozenset({"symphony", "beat", "request"})
@@ -194,6 +204,17 @@ def _parameters(func) -> set[str]:
     import inspect
 
     return set(inspect.signature(func).parameters)
+
+
+def _git_commit(root: Path) -> str | None:
+    """The commit the run saw, for lineage; None outside a git work tree."""
+    import subprocess
+
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
 
 
 def _split_names(value: str | None) -> list[str]:

@@ -194,8 +194,25 @@ _WS = re.compile(r"[ \t\n\r]*")
 _WS_CHARS = " \t\n\r"
 
 
-_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|([\[{])')
-_SCALAR_ITEM = re.compile(r'[\s,]*("(?:[^"\\]|\\.)*"|[^\s,\]]+)')
+_ESCAPE = re.compile(r"\\.", re.S)
+_OPENER = re.compile(r"[\[{]")
+_SCALAR_ITEM = re.compile(r'[\s,]*("[^"\\]*(?:\\.[^"\\]*)*"|[^\s,\]]+)')
+
+
+def _opener_positions(text: str) -> list[int]:
+    """Offsets of every '{' and '[' outside strings, in order (for valid JSON).
+
+    All in C: escapes are neutralised (same length), the text is split on quotes (odd
+    parts are string contents), brackets inside strings are blanked, and the joined
+    text is searched.  No Python step per string.
+    """
+    masked = _ESCAPE.sub("__", text) if "\\" in text else text
+    parts = masked.split('"')
+    inside = '"'.join(parts[1::2])
+    if "[" in inside or "{" in inside:
+        parts[1::2] = _OPENER.sub(" ", inside).split('"')
+        masked = '"'.join(parts)
+    return [m.start() for m in _OPENER.finditer(masked)]
 
 
 class _DuplicateKey(Exception):
@@ -224,7 +241,7 @@ def parse_json(text: str) -> Any:
         return parse_json_scanner(text)
     if not isinstance(data, (dict, list)):
         return data
-    openers = iter([m.start(1) for m in _TOKEN.finditer(text) if m.start(1) >= 0])
+    openers = iter(_opener_positions(text))
     where = _LineCounter(text)
     root: Any = None
     stack: list[tuple[Any, Any, Any]] = [(None, None, data)]
@@ -409,16 +426,35 @@ def _build_yaml(loader: Any) -> Any:
             top.value[top.key] = value
             top.key = _NOKEY
 
+    tags: dict[str, str] = {}  # plain scalar -> resolved tag (keys repeat a lot)
     while check_event():
         event = get_event()
         cls = type(event)
         if cls is ScalarEvent:
             count += 1
-            mark = event.start_mark
             tag = event.tag
             value = event.value
             if tag is None or tag == "!":
-                tag = resolve(ScalarNode, value, event.implicit) if event.implicit[0] else _STR
+                if event.implicit[0]:
+                    tag = tags.get(value)
+                    if tag is None:
+                        tag = tags[value] = resolve(ScalarNode, value, (True, False))
+                else:
+                    tag = _STR
+            if tag == _STR and stack and event.anchor is None:  # the common case, inline
+                top = stack[-1]
+                if not top.is_map:
+                    top.value.append(value)
+                    top.value.item_lines.append(event.start_mark.line + 1)
+                elif top.key is _NOKEY:
+                    top.key = value
+                elif top.key is _MERGE_KEY:
+                    add(value, event.start_mark.line + 1)  # reports the bad merge value
+                else:
+                    top.value[top.key] = value
+                    top.key = _NOKEY
+                continue
+            mark = event.start_mark
             is_merge_key = False
             if tag in _AS_TEXT:
                 is_merge_key = tag == _MERGE and bool(stack) and stack[-1].is_map and stack[-1].key is _NOKEY

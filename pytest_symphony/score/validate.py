@@ -35,69 +35,67 @@ VALIDATOR = Draft202012Validator(SCHEMA)
 _ANNOTATIONS = {"$schema", "$id", "$defs", "title", "description", "$comment", "default", "examples"}
 
 
-def _is(instance: Any, name: str) -> bool:
-    if name == "string":
-        return isinstance(instance, str)
-    if name == "null":
-        return instance is None
-    if name == "object":
-        return isinstance(instance, dict)
-    if name == "array":
-        return isinstance(instance, list)
-    if name == "boolean":
-        return isinstance(instance, bool)
-    if isinstance(instance, bool):
+def _type_check(names: tuple[str, ...]) -> Any:
+    """A predicate for a JSON type or list of types (booleans are never numbers)."""
+    plain = tuple(
+        {"string": str, "object": dict, "array": list, "boolean": bool, "null": type(None)}[n]
+        for n in names
+        if n not in ("number", "integer")
+    )
+    number = "number" in names
+    integer = "integer" in names
+    if not number and not integer:
+        return lambda x: isinstance(x, plain)
+
+    def check(x: Any) -> bool:
+        if isinstance(x, plain):
+            return True
+        if isinstance(x, bool):
+            return False
+        if isinstance(x, int):
+            return True
+        if isinstance(x, float):
+            return number or x.is_integer()
         return False
-    if name == "number":
-        return isinstance(instance, (int, float))
-    if name == "integer":
-        return isinstance(instance, int) or (isinstance(instance, float) and instance.is_integer())
-    raise ValueError(f"unknown JSON type {name!r}")
+
+    return check
 
 
 def _compile(schema: Any, root: dict[str, Any], cache: dict[str, Any]) -> Any:
+    """One predicate for ``schema``: a list of small checks run in order."""
     if schema is True:
         return lambda x: True
     if schema is False:
         return lambda x: False
     checks: list[Any] = []
     for key, value in schema.items():
-        if key in _ANNOTATIONS:
-            continue
+        if key in _ANNOTATIONS or key in ("then", "else", "additionalProperties", "required"):
+            continue  # then/else go with "if"; the object keywords with "properties"
         if key == "$ref":
-            name = value.rsplit("/", 1)[-1]
             if not value.startswith("#/$defs/"):
                 raise ValueError(f"unsupported $ref {value!r}")
+            name = value[len("#/$defs/"):]
             if name not in cache:
-                cache[name] = None  # a placeholder for recursive references
+                cache[name] = lambda x: True  # replaced below; guards a recursive $ref
                 cache[name] = _compile(root["$defs"][name], root, cache)
             checks.append(lambda x, name=name: cache[name](x))
         elif key == "type":
-            names = tuple(value) if isinstance(value, list) else (value,)
-            checks.append(lambda x, names=names: any(_is(x, n) for n in names))
+            checks.append(_type_check(tuple(value) if isinstance(value, list) else (value,)))
         elif key == "properties":
-            props = {k: _compile(v, root, cache) for k, v in value.items()}
-            checks.append(
-                lambda x, props=props: not isinstance(x, dict)
-                or all(check(x[k]) for k, check in props.items() if k in x)
-            )
-        elif key == "additionalProperties":
-            known = frozenset(schema.get("properties", ()))
-            extra = _compile(value, root, cache)
-            checks.append(
-                lambda x, known=known, extra=extra: not isinstance(x, dict)
-                or all(extra(v) for k, v in x.items() if k not in known)
-            )
-        elif key == "required":
-            names = tuple(value)
-            checks.append(lambda x, names=names: not isinstance(x, dict) or all(n in x for n in names))
+            checks.append(_object_check(schema, root, cache))
         elif key == "items":
             item = _compile(value, root, cache)
-            checks.append(lambda x, item=item: not isinstance(x, list) or all(item(v) for v in x))
+
+            def items(x: Any, item: Any = item) -> bool:
+                if isinstance(x, list):
+                    for v in x:
+                        if not item(v):
+                            return False
+                return True
+
+            checks.append(items)
         elif key == "minimum":
-            checks.append(
-                lambda x, m=value: isinstance(x, bool) or not isinstance(x, (int, float)) or x >= m
-            )
+            checks.append(lambda x, m=value: isinstance(x, bool) or not isinstance(x, (int, float)) or x >= m)
         elif key == "minLength":
             checks.append(lambda x, m=value: not isinstance(x, str) or len(x) >= m)
         elif key == "minItems":
@@ -107,11 +105,46 @@ def _compile(schema: Any, root: dict[str, Any], cache: dict[str, Any]) -> Any:
             then = _compile(schema.get("then", True), root, cache)
             other = _compile(schema.get("else", True), root, cache)
             checks.append(lambda x, t=test, a=then, b=other: a(x) if t(x) else b(x))
-        elif key in ("then", "else"):
-            continue  # with "if"
         else:
             raise ValueError(f"the fast check does not know the schema keyword {key!r}")
-    return lambda x: all(check(x) for check in checks)
+    if "properties" not in schema and ("additionalProperties" in schema or "required" in schema):
+        checks.append(_object_check(schema, root, cache))
+    if len(checks) == 1:
+        return checks[0]
+
+    def all_of(x: Any, checks: tuple[Any, ...] = tuple(checks)) -> bool:
+        for check in checks:
+            if not check(x):
+                return False
+        return True
+
+    return all_of
+
+
+def _object_check(schema: dict[str, Any], root: dict[str, Any], cache: dict[str, Any]) -> Any:
+    """properties + additionalProperties + required, in one pass over the object."""
+    props = {k: _compile(v, root, cache) for k, v in schema.get("properties", {}).items()}
+    extra_schema = schema.get("additionalProperties", True)
+    extra = None if extra_schema is True else _compile(extra_schema, root, cache)
+    required = tuple(schema.get("required", ()))
+
+    def check(x: Any) -> bool:
+        if not isinstance(x, dict):
+            return True
+        for name in required:
+            if name not in x:
+                return False
+        get = props.get
+        for k, v in x.items():
+            prop = get(k)
+            if prop is not None:
+                if not prop(v):
+                    return False
+            elif extra is not None and not extra(v):
+                return False
+        return True
+
+    return check
 
 
 IS_VALID = _compile(SCHEMA, SCHEMA, {})

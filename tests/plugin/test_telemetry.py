@@ -111,3 +111,13 @@ def test_xdist_keeps_order_one_run_id_and_controller_writes(project):
     assert len({r["run_id"] for r in records}) == 1
     for n in range(4):
         assert [r["status"] for r in records if r["sequence"] == f"tele{n}"] == ["passed", "failed", "skipped"]
+
+
+def test_summary_ends_with_the_files_written(project):
+    project.spec("tele.yaml", SPEC)
+    project.handlers(HANDLERS)
+    result = project.run()
+    result.stdout.fnmatch_lines([
+        "symphony: wrote .symphony/runs/*/telemetry.jsonl",
+        "symphony: wrote .symphony/history.sqlite",
+    ])
