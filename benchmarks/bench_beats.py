@@ -203,6 +203,10 @@ def print_ratios(by_key: dict[str, Case]) -> None:
                      COLLECT_GOAL_VS_PLAIN, False))
     for name, a, b, goal, strict in rows:
         print(f"{name:<22} wall {fmt_ratio(a.median('wall') / b.median('wall'), goal, strict=strict)}")
+        if len(a.samples) > 1:
+            best = min(s.wall for s in a.samples) / min(s.wall for s in b.samples)
+            print(f"{'':<22} best {fmt_ratio(best, goal, strict=strict)}   (fastest run of each)")
+        print(f"{'':<22} cpu  {fmt_ratio(a.median('cpu') / b.median('cpu'), None)}")
         if a.median("rss_kb") and b.median("rss_kb"):
             print(f"{'':<22} mem  {fmt_ratio(a.median('rss_kb') / b.median('rss_kb'), None)}"
                   f"   (+{(a.median('rss_kb') - b.median('rss_kb')) / 1024:.1f} MiB)")
@@ -218,6 +222,7 @@ def profile(python: str, cases: list[Case], env: dict[str, str], out_dir: Path, 
     out_dir.mkdir(parents=True, exist_ok=True)
     for case in cases:
         prof = out_dir / f"{case.key}.prof"
+        prof.unlink(missing_ok=True)
         log = out_dir / f"{case.key}.log"
         sample = run_once(python, case, env, log, prefix=["-m", "cProfile", "-o", str(prof)])
         problem = check(case, sample, log)
@@ -225,7 +230,8 @@ def profile(python: str, cases: list[Case], env: dict[str, str], out_dir: Path, 
             print(f"\nprofile run failed: {problem}")
             continue
         print(f"\n=== profile: {case.label} ({sample.wall:.2f}s under cProfile) -> {prof}")
-        for sort, restrict in (("cumulative", top), ("tottime", top), ("tottime", "pytest_symphony")):
+        for sort, restrict in (("cumulative", top), ("tottime", top), ("cumulative", "pytest_symphony"),
+                               ("tottime", "pytest_symphony")):
             stream = io.StringIO()
             stats = pstats.Stats(str(prof), stream=stream)
             stats.sort_stats(sort)
@@ -237,6 +243,75 @@ def profile(python: str, cases: list[Case], env: dict[str, str], out_dir: Path, 
                 title = f"top {top} by {sort}"
             print(f"\n--- {title}")
             print(_highlight(stream.getvalue()))
+    beats, plain = out_dir / "beats.prof", out_dir / "plain.prof"
+    if beats.exists() and plain.exists():
+        print_diff(beats, plain, top)
+
+
+def print_diff(beats_prof: Path, plain_prof: Path, top: int) -> None:
+    """Functions the beats run spends more time in than the plain run (same pytest, same plugins)."""
+    import pstats
+
+    def table(path: Path) -> dict:
+        merged: dict = {}
+        for (file, line, func), (_cc, nc, tt, ct, _callers) in pstats.Stats(str(path)).stats.items():
+            key = (file, line, re.sub(r" at 0x[0-9a-f]+", "", func))  # builtins carry an address
+            old = merged.get(key, (0, 0.0, 0.0))
+            merged[key] = (old[0] + nc, old[1] + tt, old[2] + ct)
+        return merged
+
+    beats, plain = table(beats_prof), table(plain_prof)
+    total_b = sum(v[1] for v in beats.values())
+    total_p = sum(v[1] for v in plain.values())
+    print(f"\n=== where the beats run spends time beyond plain pytest (both under cProfile)")
+    print(f"total profiled time: beats {total_b:.2f}s, plain {total_p:.2f}s, extra {total_b - total_p:+.2f}s")
+    plugin = sum(v[1] for k, v in beats.items() if "pytest_symphony" in k[0])
+    print(f"own time (tottime) inside pytest_symphony functions: {plugin:.2f}s")
+    areas: dict[str, float] = {}
+    for key in beats.keys() | plain.keys():
+        extra = beats.get(key, (0, 0.0, 0.0))[1] - plain.get(key, (0, 0.0, 0.0))[1]
+        area = _area(key[0], key[2])
+        areas[area] = areas.get(area, 0.0) + extra
+    print("\n--- extra own time by area (beats - plain)")
+    for area, extra in sorted(areas.items(), key=lambda kv: kv[1], reverse=True):
+        if abs(extra) >= 0.005:
+            print(f"{'>> ' if area == 'pytest_symphony' else '   '}{extra:+8.3f}s  {area}")
+    for col, name in ((1, "tottime"), (2, "cumulative")):
+        rows = []
+        for key in beats.keys() | plain.keys():
+            b = beats.get(key, (0, 0.0, 0.0))
+            p = plain.get(key, (0, 0.0, 0.0))
+            if col == 2 and b[2] >= 0.75 * total_b:
+                continue  # the call chain common to the whole run (main, session, pluggy): says nothing
+            rows.append((b[col] - p[col], b[0] - p[0], b[col], p[col], key))
+        rows.sort(key=lambda r: r[0], reverse=True)
+        skipped = " (callers common to the whole run left out)" if col == 2 else ""
+        print(f"\n--- top {top} by extra {name} (beats - plain){skipped}")
+        print(f"   {'extra s':>8} {'beats s':>8} {'plain s':>8} {'extra calls':>11}  function")
+        for extra, calls, b, p, (file, line, func) in rows[:top]:
+            mark = ">> " if "pytest_symphony" in file else "   "
+            print(f"{mark}{extra:8.3f} {b:8.3f} {p:8.3f} {calls:11d}  {_short(file)}:{line}({func})")
+
+
+def _area(file: str, func: str) -> str:
+    if "pytest_symphony" in file:
+        return "pytest_symphony"
+    if "site-packages/" in file:
+        return file.split("site-packages/", 1)[1].split("/", 1)[0].lstrip("_")
+    if file == "~":
+        name = re.sub(r"<(built-in method|method) |>", "", func).strip()
+        return f"builtin {name}"
+    if "/lib/python" in file:
+        return "stdlib " + file.split("/lib/python", 1)[1].split("/", 1)[-1].split("/")[0].removesuffix(".py")
+    return file
+
+
+def _short(file: str) -> str:
+    for anchor in ("site-packages/", "/pytest_symphony/", "/lib/python"):
+        i = file.find(anchor)
+        if i >= 0:
+            return ("pytest_symphony/" + file[i + len(anchor):]) if anchor == "/pytest_symphony/" else file[i + len(anchor):]
+    return file
 
 
 def _highlight(text: str) -> str:
@@ -339,7 +414,8 @@ def main(argv: list[str] | None = None) -> int:
                 if timed:
                     case.samples.append(sample)
                 print(f"  {'round' if timed else 'warm-up'} {rnd + 1 - (args.warmup if timed else 0)}: "
-                      f"{case.label:<34} {sample.wall:7.3f}s  {sample.rss_kb / 1024:7.1f} MiB", flush=True)
+                      f"{case.label:<34} {sample.wall:7.3f}s wall {sample.cpu:7.3f}s cpu "
+                      f"{sample.rss_kb / 1024:7.1f} MiB", flush=True)
 
         print_table(cases)
         print_ratios({c.key: c for c in cases})

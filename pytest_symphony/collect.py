@@ -20,6 +20,7 @@ from .runtime import dynamics
 from .session_key import state
 from .runtime.conductor import BeatPlan, BoundHandler
 from .runtime.context import SequenceRun
+from .runtime.registry import Target
 from .runtime.timing import parse_duration_ms
 from .score.loader import load_spec
 from .score.model import Beat, Movement, Sequence
@@ -117,7 +118,10 @@ class MovementNode(pytest.Collector):
     def collect(self):
         session: SymphonySession = state(self.config)
         for beat in self.movement.beats:
-            yield session.make_beat_item(self, beat)
+            if beat.raw.get("expand"):
+                yield ExpandedBeat.from_parent(self, name=beat.slug, beat=beat)
+            else:
+                yield session.make_beat_item(self, beat, f"{self.nodeid}::{beat.slug}")
 
     def setup(self) -> None:
         state(self.config).hook.pytest_symphony_before_movement(
@@ -131,6 +135,43 @@ class MovementNode(pytest.Collector):
 
     def reportinfo(self):
         return self.path, self.movement.line - 1, self.movement.title
+
+
+class ExpandedBeat(pytest.Collector):
+    """A beat with ``expand: <expander>``: one item per target the expander lists at collection.
+
+    An expander that raises (a dependency cycle, say) yields one failing item, so the
+    movement fails before any target runs.
+    """
+
+    def __init__(self, *, beat: Beat, **kw) -> None:
+        super().__init__(**kw)
+        self.beat = beat
+
+    def collect(self):
+        session: SymphonySession = state(self.config)
+        movement_node: MovementNode = self.parent  # type: ignore[assignment]
+        name = str(self.beat.raw.get("expand"))
+        func = session.registry.expander(name)
+        try:
+            if func is None:
+                raise SymphonyError(
+                    f"{self.path.name}:{self.beat.line}: beat '{self.beat.title}' expands over '{name}', "
+                    "but no @expander of that name is registered"
+                )
+            targets = [t if isinstance(t, Target) else Target(str(t), t) for t in func(self.config)]
+        except Exception as exc:
+            problem = exc if isinstance(exc, SymphonyError) else SymphonyError(f"{type(exc).__name__}: {exc}")
+            yield session.make_beat_item(movement_node, self.beat, f"{self.nodeid}::expand", parent=self,
+                                         name="expand", problem=problem)
+            return
+        for target in targets:
+            node_name = target.id.replace("::", ":")
+            yield session.make_beat_item(movement_node, self.beat, f"{self.nodeid}::{node_name}",
+                                         parent=self, name=node_name, target=target)
+
+    def reportinfo(self):
+        return self.path, self.beat.line - 1, self.beat.title
 
 
 class BeatItem(pytest.Function):
@@ -149,7 +190,7 @@ class BeatItem(pytest.Function):
 
     @property
     def sequence_node(self) -> SequenceNode:
-        return self.parent.parent  # type: ignore[union-attr,return-value]
+        return self.getparent(SequenceNode)  # type: ignore[return-value]
 
     @property
     def needed_dynamic(self) -> str | None:
@@ -187,10 +228,15 @@ class BeatItem(pytest.Function):
         return user or traceback
 
     def reportinfo(self):
+        target = self.plan.target
+        if target is not None and target.path:
+            return Path(target.path), max(target.line - 1, 0), f"{self.plan.beat.title}: {target.id}"
         return self.path, self.plan.beat.line - 1, f"{self.plan.sequence.id}::{self.plan.movement.title}::{self.plan.beat.title}"
 
 
-def build_plan(session: "SymphonySession", parent: MovementNode, beat: Beat) -> tuple[BeatPlan, SymphonyError | None]:
+def build_plan(
+    session: "SymphonySession", parent: MovementNode, beat: Beat, nodeid: str, target: Target | None = None
+) -> tuple[BeatPlan, SymphonyError | None]:
     """Resolve a beat's handlers and limits once, at collection."""
     sequence = parent.sequence_node.sequence
     movement = parent.movement
@@ -233,7 +279,7 @@ def build_plan(session: "SymphonySession", parent: MovementNode, beat: Beat) -> 
         timeout_ms = beat.handler.timeout_ms
     retries = beat.retries or (beat.handler.retries if beat.handler and beat.handler.retries else 0)
     plan = BeatPlan(sequence, movement, beat, tuple(bound), timeout_ms, retries, spec_file,
-                    nodeid=f"{parent.nodeid}::{beat.slug}")
+                    nodeid=nodeid, target=target)
     return plan, problem
 
 

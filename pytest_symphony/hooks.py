@@ -78,3 +78,11 @@ def pytest_symphony_rollback(sequence, failed_beat, context):
 @hookspec
 def pytest_symphony_pipelines(config):
     """Return a list of ``pytest_symphony.pipelines.Pipeline``: specs collected only when named."""
+
+
+@hookspec(firstresult=True)
+def pytest_symphony_select_item(item, wanted):
+    """With ``--symphony``: return True to keep ``item`` (not a beat) for the sequence ids in ``wanted``.
+
+    Return None to let other plugins decide; items nobody keeps are deselected.
+    """

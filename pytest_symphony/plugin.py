@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
+
 import pytest
 
 from . import hooks
 from .collect import BeatItem, SequenceNode, SpecFile
 from .errors import SymphonyError
-from .pipelines import BUILTIN
+from .pipelines import builtin_pipelines
 from .runtime.context import SequenceRun
 from .score.model import DYNAMICS, Beat
 from .selection import order_beats, select
@@ -16,8 +19,22 @@ from .session_key import SESSION_KEY, state
 from .telemetry.records import summarize_error
 
 
+#: Each area wires itself as a plugin module of its own; listed here, registered when present.
+AREAS = ("pytest_symphony.bdd.plugin", "pytest_symphony.conformity.plugin", "pytest_symphony.report.plugin")
+
+
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
     pluginmanager.add_hookspecs(hooks)
+    for name in AREAS:
+        if _exists(name) and pluginmanager.get_plugin(name) is None:
+            pluginmanager.register(importlib.import_module(name), name)
+
+
+def _exists(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:  # the area's package is not there at all
+        return False
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -89,7 +106,7 @@ def _widen_args(config: pytest.Config, session: SymphonySession) -> None:
 
 @pytest.hookimpl
 def pytest_symphony_pipelines(config):
-    return list(BUILTIN)
+    return list(builtin_pipelines())
 
 
 def pytest_collect_file(file_path, parent):
@@ -110,7 +127,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         return report
     session = state(item.config)
     records = _records_for(item, call, report, session)
-    if report.failed:
+    if report.failed and item.plan.critical:
         problem = session.beat_failed(item)
         if problem:
             report.sections.append(("symphony rollback", problem))

@@ -24,6 +24,8 @@ def select(sym: "SymphonySession", session: pytest.Session, items: list) -> None
         for item in items:
             if isinstance(item, SpecErrorItem) or (isinstance(item, BeatItem) and item.plan.sequence.id in wanted):
                 keep.append(item)
+            elif not isinstance(item, BeatItem) and sym.hook.pytest_symphony_select_item(item=item, wanted=wanted):
+                keep.append(item)
             else:
                 dropped.append(item)
     else:

@@ -106,11 +106,14 @@ class SymphonySession:
             self.config.addinivalue_line("markers", f"{name}: beats of sequence '{sequence.id}'")
         return name
 
-    def make_beat_item(self, parent: collect.MovementNode, beat: Beat) -> collect.BeatItem:
-        plan, problem = collect.build_plan(self, parent, beat)
+    def make_beat_item(self, movement: collect.MovementNode, beat: Beat, nodeid: str, *, parent=None,
+                       name: str | None = None, target=None, problem=None) -> collect.BeatItem:
+        plan, unresolved = collect.build_plan(self, movement, beat, nodeid, target)
+        problem = problem or unresolved
         names = () if self.dynamic == "pp" or problem else plan.fixture_names
         return collect.BeatItem.from_parent(
-            parent, name=beat.slug, callobj=collect.make_runner(plan, names), plan=plan, problem=problem
+            parent or movement, name=name or beat.slug, callobj=collect.make_runner(plan, names),
+            plan=plan, problem=problem,
         )
 
     def check_fixtures(self, item: collect.BeatItem) -> None:

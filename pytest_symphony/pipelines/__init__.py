@@ -21,9 +21,15 @@ class Pipeline:
     handler_module: str | None = None
 
 
-#: The pipelines this package ships (filled as each one is built).
-BUILTIN: tuple[Pipeline, ...] = ()
+def builtin_pipelines() -> list[Pipeline]:
+    """Every ``<alias>.yaml`` here, with its handlers in ``<alias>_handlers.py`` when present."""
+    found = []
+    for spec in sorted(HERE.glob("*.yaml")):
+        module = f"{__name__}.{spec.stem}_handlers"
+        has_module = (HERE / f"{spec.stem}_handlers.py").is_file()
+        found.append(Pipeline(spec.stem, spec, module if has_module else None))
+    return found
 
 
 def builtin_handler_modules() -> list[str]:
-    return [p.handler_module for p in BUILTIN if p.handler_module]
+    return [p.handler_module for p in builtin_pipelines() if p.handler_module]

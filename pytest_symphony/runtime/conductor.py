@@ -22,6 +22,7 @@ from ..errors import BeatTimeout
 from ..score.model import Beat, Movement, Sequence
 from ..telemetry.records import summarize_error, utc_now
 from .context import SequenceRun
+from .registry import Target
 from .timing import format_ms
 
 
@@ -72,7 +73,13 @@ class BeatPlan:
     retries: int
     spec_file: str
     nodeid: str
+    target: Target | None = None  # set on the items of an expanded beat
     records: list[dict] = field(default_factory=list)
+
+    @property
+    def critical(self) -> bool:
+        """A failing beat stops its sequence unless the spec says ``critical: false``."""
+        return self.beat.raw.get("critical", True) is not False
 
     @property
     def label(self) -> str:
@@ -104,6 +111,7 @@ class BeatPlan:
             "events": [],
             "metrics": {},
             "error": None,
+            "target": self.target.id if self.target else None,
         }
 
 
@@ -120,7 +128,7 @@ class Conductor:
             record = plan.base_record(run, run.run_id, run.dynamic)
             record["attempt"] = attempt
             plan.records.append(record)
-            events, metrics = run.begin_attempt(plan.beat)
+            events, metrics = run.begin_attempt(plan.beat, plan.target)
             record["events"], record["metrics"] = events, metrics
             record["started_at"] = utc_now()
             start = time.perf_counter()

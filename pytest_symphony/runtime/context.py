@@ -39,6 +39,7 @@ class SequenceRun:
         self._events: list[dict] | None = None
         self._metrics: dict[str, float] | None = None
         self.beat: Beat | None = None  # the beat running now
+        self.target = None  # the running item's Target, on an expanded beat
 
     @property
     def artifact_dir(self) -> Path:
@@ -63,13 +64,13 @@ class SequenceRun:
             self._metrics[str(name)] = float(value)
 
     # -- conductor side -------------------------------------------------------
-    def begin_attempt(self, beat: Beat) -> tuple[list[dict], dict[str, float]]:
-        self.beat = beat
+    def begin_attempt(self, beat: Beat, target=None) -> tuple[list[dict], dict[str, float]]:
+        self.beat, self.target = beat, target
         self._events, self._metrics = [], {}
         return self._events, self._metrics
 
     def end_attempt(self) -> None:
-        self.beat = None
+        self.beat = self.target = None
         self._events = self._metrics = None
 
     def __repr__(self) -> str:

@@ -16,6 +16,7 @@ from ..errors import DuplicateHandler, HandlerNotFound
 from ..score.model import HandlerRef
 
 HANDLER_ATTR = "__symphony_handler__"
+EXPANDER_ATTR = "__symphony_expander__"
 
 #: Built-in handlers lose to project handlers of the same name.
 BUILTIN, PROJECT = "builtin", "project"
@@ -39,6 +40,34 @@ def handler(func_or_name=None, *, name: str | None = None):
     if isinstance(func_or_name, str):
         name = func_or_name
     return mark
+
+
+def expander(func_or_name=None, *, name: str | None = None):
+    """Mark a function that turns one beat into many at collection: ``@expander("packages")``.
+
+    It is called as ``func(config)`` and returns an iterable of ``Target`` (or plain
+    strings); a beat naming it with ``expand: packages`` becomes one item per target.
+    """
+
+    def mark(func: Callable) -> Callable:
+        setattr(func, EXPANDER_ATTR, name or func.__name__)
+        return func
+
+    if callable(func_or_name):
+        return mark(func_or_name)
+    if isinstance(func_or_name, str):
+        name = func_or_name
+    return mark
+
+
+@dataclass(frozen=True)
+class Target:
+    """One item of an expanded beat: ``id`` names the node; ``path``/``line`` are its location."""
+
+    id: str
+    value: object = None
+    path: str | None = None
+    line: int = 0
 
 
 @dataclass(frozen=True)
@@ -65,6 +94,7 @@ class HandlerRegistry:
         self._entries: dict[str, list[HandlerEntry]] = {}
         self._modules: dict[str, types.ModuleType] = {}
         self._aliases: dict[str, str] = {}
+        self._expanders: dict[str, Callable] = {}
 
     # -- filling -------------------------------------------------------------
     def add(self, func: Callable, name: str | None = None, *, origin: str = PROJECT) -> HandlerEntry:
@@ -84,7 +114,16 @@ class HandlerRegistry:
             if callable(value) and getattr(value, HANDLER_ATTR, None):
                 self.add(value, origin=origin)
                 count += 1
+            if callable(value) and getattr(value, EXPANDER_ATTR, None):
+                if origin != BUILTIN or value.__symphony_expander__ not in self._expanders:
+                    self._expanders[value.__symphony_expander__] = value
         return count
+
+    def add_expander(self, func: Callable, name: str | None = None) -> None:
+        self._expanders[name or getattr(func, EXPANDER_ATTR, None) or func.__name__] = func
+
+    def expander(self, name: str) -> Callable | None:
+        return self._expanders.get(name)
 
     def alias(self, alias: str, module_name: str) -> None:
         """Let specs write ``alias#func`` for functions of ``module_name``."""

@@ -39,7 +39,7 @@ from .model import (
     SpecProblem,
     UserStory,
 )
-from .source import item_line, line_of
+from .source import Located, item_line, line_of
 
 _NUMERIC = re.compile(r"\s*[+-]?\d+\s*\Z")
 _NON_SLUG = re.compile(r"[^a-z0-9]+")
@@ -167,7 +167,7 @@ def _ref_from_mapping(
     line = line_of(obj, line)
     if name is None:
         ctx.problem(pointer, "a handler object needs a name, e.g. name: 'module#function'", line)
-        return None
+        return HandlerRef(name="?", line=line, raw=obj)  # keeps later handlers at their index
     if isinstance(name, str):
         ref = _ref_from_string(name, line, raw=obj)
     else:
@@ -310,6 +310,7 @@ def _criteria(ctx: _Context, node: Mapping[str, Any], pointer: str, line: int) -
                         "an acceptance criterion needs a sentence or given/when/then parts",
                         line_of(item, at),
                     )
+                    found.append(Criterion(text="", line=line_of(item, at)))  # keeps the index
             else:
                 found.append(Criterion(text=item, line=at))  # the schema wants a string
     return tuple(found)
@@ -330,6 +331,16 @@ def _user_story(node: Mapping[str, Any]) -> UserStory | None:
 
 
 # ----------------------------------------------------------------- beats, movements
+
+
+def _placeholder(line: int) -> Located:
+    """An empty mapping standing in for a malformed item, so later items keep their index.
+
+    Only ever part of a sequence that also has a problem, so it never reaches a run.
+    """
+    node = Located()
+    node.line = line
+    return node
 
 
 def _number_and_id(node: Mapping[str, Any], keys: tuple[str, ...], position: int) -> tuple[Any, Any]:
@@ -435,9 +446,10 @@ def _movement(ctx: _Context, node: Mapping[str, Any], index: int, used: set[str]
     for i, item in enumerate(items):
         at = f"{pointer}/beats/{i}"
         if not isinstance(item, Mapping):
-            ctx.problem(at, f"{item!r} is {_kind(item)}; a beat must be a mapping (name, handler, ...)", item_line(items, i, line))
-            continue
-        beats.append(_beat(ctx, item, len(beats), f"{pointer}/beats/{len(beats)}", beat_slugs))
+            at_line = item_line(items, i, line)
+            ctx.problem(at, f"{item!r} is {_kind(item)}; a beat must be a mapping (name, handler, ...)", at_line)
+            item = _placeholder(at_line)  # keeps later beats at their own index
+        beats.append(_beat(ctx, item, i, at, beat_slugs))
     slug = ""
     for candidate in (name, mid):
         if isinstance(candidate, str):
@@ -528,13 +540,14 @@ def normalize(
         used: set[str] = set()
         for i, item in enumerate(raw_movements):
             if not isinstance(item, Mapping):
+                at_line = item_line(raw_movements, i, line)
                 ctx.problem(
                     f"/movements/{i}",
                     f"{item!r} is {_kind(item)}; a movement must be a mapping with beats",
-                    item_line(raw_movements, i, line),
+                    at_line,
                 )
-                continue
-            movements.append(_movement(ctx, item, len(movements), used))
+                item = _placeholder(at_line)  # keeps later movements at their own index
+            movements.append(_movement(ctx, item, i, used))
     elif _is_int(raw_movements):
         declared_movements = raw_movements
         ctx.problem(
