@@ -29,8 +29,6 @@ def _stem(path: str | os.PathLike) -> str:
     return os.path.splitext(name)[0]
 
 
-
-
 def load_spec(
     path: str | os.PathLike,
     *,
@@ -43,25 +41,26 @@ def load_spec(
     ``Sequence.path``.  Never raises for bad input; see :class:`LoadResult`.
     """
     display = display_path if display_path is not None else os.fspath(path)
+    try:
+        return _load(path, display, max_bytes)
+    except Exception as e:  # a bug here must not take collection down with it
+        message = f"internal error while loading the spec ({type(e).__name__}: {e}); please report it"
+        return LoadResult(display, None, (SpecProblem(display, message),))
+
+
+def _load(path: str | os.PathLike, display: str, max_bytes: int) -> LoadResult:
     source = read_source(path, display=display, max_bytes=max_bytes)
     if source.data is None:
         return LoadResult(display, None, source.problems)
-    try:
-        sequence, problems = normalize(
-            source.data,
-            path=display,
-            stem=_stem(path),
-            content_hash=hashlib.sha256(source.content).hexdigest(),
-        )
-        # a place normalize already explained is not reported twice by the schema
-        covered = {p.pointer for p in problems if p.pointer is not None}
-        problems += [p for p in validate_sequence(sequence) if p.pointer not in covered]
-    except Exception as e:  # a bug here must not take collection down with it
-        return LoadResult(
-            display,
-            None,
-            (SpecProblem(display, f"internal error while loading the spec ({type(e).__name__}: {e}); please report it"),),
-        )
+    sequence, problems = normalize(
+        source.data,
+        path=display,
+        stem=_stem(path),
+        content_hash=hashlib.sha256(source.content).hexdigest(),
+    )
+    # a place normalize already explained is not reported twice by the schema
+    covered = {p.pointer for p in problems if p.pointer is not None}
+    problems += [p for p in validate_sequence(sequence) if p.pointer not in covered]
     if problems:
         problems.sort(key=lambda p: (p.line, p.pointer or "", p.message))
         return LoadResult(display, None, tuple(problems))

@@ -169,8 +169,7 @@ class SpecProblem:
             where += f":{self.line}"
             if self.column:
                 where += f":{self.column}"
-        ptr = f" at {self.pointer}" if self.pointer is not None else ""
-        return f"{where}:{ptr} {self.message}" if ptr else f"{where}: {self.message}"
+        return f"{where}: {self.message}"
 
 
 @dataclass(frozen=True)

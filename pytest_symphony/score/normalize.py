@@ -7,7 +7,7 @@ Scalar fields of the wrong type (a numeric name, a negative retries) are carried
 model as written so the schema (:mod:`.validate`) reports them with their pointer; fields
 this module does not know stay in each node's ``raw`` mapping.
 
-Shapes accepted (see docs/spec-format.md for the user-facing version):
+Shapes accepted:
 
 - a ``musicalSequence`` wrapper; ``id`` or ``sequenceId`` (else the file stem);
   ``name`` or ``title``;
@@ -108,8 +108,9 @@ def _first(mapping: Mapping[str, Any], *keys: str) -> Any:
 
 
 def _version(value: Any) -> Any:
+    """A version as text: as written for a number (1.10 stays "1.10")."""
     if _is_number(value):
-        return str(value)
+        return getattr(value, "text", None) or str(value)
     return value
 
 
@@ -159,7 +160,7 @@ def _ref_from_string(text: str, line: int, raw: Any = None) -> HandlerRef:
 
 def _ref_from_mapping(
     ctx: _Context, obj: Mapping[str, Any], pointer: str, line: int, *, default_name: str | None = None
-) -> HandlerRef | None:
+) -> HandlerRef:
     """``{name: "module#func", timeout, retries, ...}``; other keys stay in ``raw``."""
     name = _first(obj, "name", "handler", "id")
     if name is None:
@@ -177,7 +178,7 @@ def _ref_from_mapping(
     return replace(ref, timeout_ms=_timeout_ms(timeout), retries=_integral(retries))
 
 
-def _declarations(ctx: _Context, value: Any) -> dict[str, HandlerRef]:
+def _declarations(ctx: _Context, value: Any, line: int) -> dict[str, HandlerRef]:
     """The top-level ``handlers``: a list of ``{id, ...}`` or a mapping ``{id: {...}}``."""
     declared: dict[str, HandlerRef] = {}
     if value is None:
@@ -185,43 +186,40 @@ def _declarations(ctx: _Context, value: Any) -> dict[str, HandlerRef]:
     if isinstance(value, list):
         for i, entry in enumerate(value):
             pointer = f"/handlers/{i}"
-            line = item_line(value, i)
+            at = item_line(value, i, line)
             if isinstance(entry, str):
-                declared.setdefault(entry, _ref_from_string(entry, line))
+                declared.setdefault(entry, _ref_from_string(entry, at))
             elif isinstance(entry, Mapping):
                 hid = _first(entry, "id", "name")
                 if not isinstance(hid, str):
-                    ctx.problem(pointer, "a declared handler needs a string id", line)
+                    ctx.problem(pointer, "a declared handler needs a string id", at)
                     continue
                 # The id is the registry key (`name` in this form is a human title),
                 # unless the entry names its function under `handler`.
                 target = entry.get("handler") if isinstance(entry.get("handler"), str) else hid
-                ref = _ref_from_mapping(ctx, {**entry, "name": target}, pointer, line)
-                if ref is not None:
-                    declared.setdefault(hid, replace(ref, raw=entry, line=line))
+                ref = _ref_from_mapping(ctx, {**entry, "name": target}, pointer, at)
+                declared.setdefault(hid, replace(ref, raw=entry, line=at))
             else:
-                ctx.problem(pointer, f"a declared handler must be an id or a mapping, not {_kind(entry)}", line)
+                ctx.problem(pointer, f"a declared handler must be an id or a mapping, not {_kind(entry)}", at)
         return declared
     if isinstance(value, Mapping):
         for hid, entry in value.items():
             hid = str(hid)
-            line = line_of(entry, line_of(value))
+            at = line_of(entry, line_of(value, line))
             if entry is None:
-                declared[hid] = HandlerRef(name=hid, line=line)
+                declared[hid] = HandlerRef(name=hid, line=at)
             elif isinstance(entry, str):
-                declared[hid] = _ref_from_string(entry, line)
-            elif isinstance(entry, Mapping):
-                ref = _ref_from_mapping(ctx, entry, f"/handlers/{_escape(hid)}", line, default_name=hid)
-                if ref is not None:  # script/method/... stay in raw
-                    declared[hid] = ref
+                declared[hid] = _ref_from_string(entry, at)
+            elif isinstance(entry, Mapping):  # script/method/... stay in raw
+                declared[hid] = _ref_from_mapping(ctx, entry, f"/handlers/{_escape(hid)}", at, default_name=hid)
             else:
                 ctx.problem(
                     f"/handlers/{_escape(hid)}",
                     f"a declared handler must be a mapping or a 'module#function' string, not {_kind(entry)}",
-                    line,
+                    at,
                 )
         return declared
-    ctx.problem("/handlers", f"must be a list or a mapping of handler declarations, not {_kind(value)}", line_of(value))
+    ctx.problem("/handlers", f"must be a list or a mapping of handler declarations, not {_kind(value)}", line)
     return declared
 
 
@@ -249,9 +247,7 @@ def _beat_handlers(ctx: _Context, beat: Mapping[str, Any], pointer: str, line: i
             if isinstance(item, str):
                 refs.append(_resolve_id(ctx, item.strip(), at))
             elif isinstance(item, Mapping):
-                ref = _ref_from_mapping(ctx, item, f"{pointer}/handlers/{len(refs)}", at)
-                if ref is not None:
-                    refs.append(ref)
+                refs.append(_ref_from_mapping(ctx, item, f"{pointer}/handlers/{len(refs)}", at))
             else:
                 ctx.problem(
                     f"{pointer}/{key}",
@@ -490,7 +486,8 @@ def _rollback(ctx: _Context, data: Mapping[str, Any], line: int) -> HandlerRef |
             name = _first(value, "handler", "name")
             if isinstance(name, str) and name.strip() in ctx.declared:
                 return _resolve_id(ctx, name.strip(), line_of(value, line))
-            return _ref_from_mapping(ctx, {**value, "name": name}, f"/{key}", line_of(value, line))
+            ref = _ref_from_mapping(ctx, {**value, "name": name}, f"/{key}", line_of(value, line))
+            return replace(ref, raw=value)
         ctx.problem(f"/{key}", f"{value!r} is {_kind(value)}; {key} must name a handler", line)
         return None
     strategy = data.get("rollbackStrategy")
@@ -524,7 +521,7 @@ def normalize(
     if not slug:
         slug = slugify(stem) or "sequence"
 
-    ctx.declared = _declarations(ctx, data.get("handlers"))
+    ctx.declared = _declarations(ctx, data.get("handlers"), line)
 
     movements: list[Movement] = []
     declared_movements: Any = None

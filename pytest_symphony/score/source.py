@@ -7,8 +7,10 @@ top-level mapping or the problems that stopped it.  Mappings come back as
 raises for bad input: an unreadable, oversized, non-UTF-8, empty or malformed file gives
 a :class:`~pytest_symphony.score.model.SpecProblem` with the line and column to look at.
 
-JSON goes through the standard library's pure-Python scanner with the object and array
-parsers wrapped, so positions cost one forward line count.  YAML goes through libyaml
+JSON goes through the C decoder; one pass over the text finds every '{' and '[' outside
+strings, which pairs them with the containers in document order (a file with a
+duplicated key, where that pairing breaks, goes through the stdlib's pure-Python scanner
+with its object and array parsers wrapped instead).  YAML goes through libyaml
 (``CSafeLoader``'s parser, else the pure-Python ``SafeLoader``) at the event level and is
 built here: only plain data (no ``yaml.load``, no Python tags), merge keys honoured, and
 aliases charged to an expansion budget so an alias bomb stops at once with the alias's
@@ -20,6 +22,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 from dataclasses import dataclass
 from json.decoder import JSONDecodeError, JSONObject
 from json.scanner import py_make_scanner
@@ -62,6 +65,17 @@ class LocatedList(list):
         self.line = 0
         self.col = 0
         self.item_lines: list[int] = []
+
+
+class SourceFloat(float):
+    """A float that remembers how it was written, so ``version: 1.10`` stays "1.10"."""
+
+    __slots__ = ("text",)
+
+    def __new__(cls, text: str, value: float | None = None) -> "SourceFloat":
+        obj = super().__new__(cls, float(text) if value is None else value)
+        obj.text = text
+        return obj
 
 
 def line_of(obj: Any, default: int = 0) -> int:
@@ -123,14 +137,14 @@ def _too_big(size: int, limit: int) -> str:
 def read_bytes(path: str | os.PathLike, display: str, max_bytes: int) -> tuple[bytes | None, SpecProblem | None]:
     """The file's bytes, refusing (by its size, before reading) anything over ``max_bytes``."""
     try:
+        st = os.stat(path)
+        if not stat.S_ISREG(st.st_mode):
+            what = "a directory" if stat.S_ISDIR(st.st_mode) else "not a regular file"
+            return None, SpecProblem(display, f"cannot read the spec file: it is {what}")
+        if st.st_size > max_bytes:
+            return None, SpecProblem(display, _too_big(st.st_size, max_bytes))
         with open(path, "rb") as f:
-            try:
-                size = os.fstat(f.fileno()).st_size
-            except OSError:
-                size = 0
-            if size > max_bytes:
-                return None, SpecProblem(display, _too_big(size, max_bytes))
-            content = f.read(max_bytes + 1)  # a file that grew, or a pipe, stops here too
+            content = f.read(max_bytes + 1)  # a file that grew since the stat stops here too
     except OSError as e:
         reason = e.strerror or type(e).__name__
         return None, SpecProblem(display, f"cannot read the spec file: {reason}")
@@ -192,8 +206,6 @@ class _LineCounter:
 
 _WS = re.compile(r"[ \t\n\r]*")
 _WS_CHARS = " \t\n\r"
-
-
 _ESCAPE = re.compile(r"\\.", re.S)
 _OPENER = re.compile(r"[\[{]")
 _SCALAR_ITEM = re.compile(r'[\s,]*("[^"\\]*(?:\\.[^"\\]*)*"|[^\s,\]]+)')
@@ -236,7 +248,7 @@ def parse_json(text: str) -> Any:
     scanner instead.  Raises JSONDecodeError/RecursionError/ValueError.
     """
     try:
-        data = json.loads(text, object_pairs_hook=_pairs)
+        data = json.loads(text, object_pairs_hook=_pairs, parse_float=SourceFloat)
     except _DuplicateKey:
         return parse_json_scanner(text)
     if not isinstance(data, (dict, list)):
@@ -245,7 +257,7 @@ def parse_json(text: str) -> Any:
     where = _LineCounter(text)
     root: Any = None
     stack: list[tuple[Any, Any, Any]] = [(None, None, data)]
-    pop, push = stack.pop, stack.append
+    pop = stack.pop
     while stack:
         parent, key, value = pop()
         pos = next(openers)
@@ -316,7 +328,7 @@ def parse_json_scanner(text: str) -> Any:
             end = _w(s, end).end()
         return values, end
 
-    decoder = json.JSONDecoder()
+    decoder = json.JSONDecoder(parse_float=SourceFloat)
     decoder.parse_object = parse_object
     decoder.parse_array = parse_array
     decoder.scan_once = py_make_scanner(decoder)
@@ -468,7 +480,10 @@ def _build_yaml(loader: Any) -> Any:
             elif tag == _INT or tag == _FLOAT:
                 node = ScalarNode(tag, value, mark, event.end_mark)
                 try:
-                    value = (loader.construct_yaml_int if tag == _INT else loader.construct_yaml_float)(node)
+                    if tag == _INT:
+                        value = loader.construct_yaml_int(node)
+                    else:
+                        value = SourceFloat(value, loader.construct_yaml_float(node))
                 except (ValueError, TypeError):
                     raise _Stop(f"{value!r} is not a YAML {tag[len(_T):]}", mark.line + 1, mark.column + 1) from None
             else:
@@ -650,6 +665,7 @@ __all__ = [
     "ALIAS_EXPANSION_LIMIT",
     "Located",
     "LocatedList",
+    "SourceFloat",
     "SPEC_SUFFIXES",
     "Source",
     "item_line",
