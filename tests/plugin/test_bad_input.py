@@ -39,8 +39,8 @@ def test_schema_errors_are_all_reported_with_pointer_and_line(project):
     result = project.run("-q")
     result.assert_outcomes(passed=1, errors=1)
     out = result.stdout.str()
-    assert "/movements/0/beats/0/retries" in out
-    assert "/movements/0/beats/1/inputs" in out
+    assert "movements/0/beats/0/retries:" in out
+    assert "movements/0/beats/1/inputs:" in out
     assert "sequences/bad.yaml:5" in out and "sequences/bad.yaml:6" in out
 
 
