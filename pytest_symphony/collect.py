@@ -40,7 +40,17 @@ def marker_name(sequence_id: str) -> str:
 
 
 class SpecFile(pytest.File):
-    """A ``.json``/``.yaml`` spec file under ini ``symphony_paths``."""
+    """A ``.json``/``.yaml`` spec file under ini ``symphony_paths``, or a named built-in pipeline."""
+
+    def __init__(self, *, pipeline=None, **kw) -> None:
+        super().__init__(**kw)
+        self.pipeline = pipeline
+
+    @property
+    def handler_scope(self) -> frozenset[str]:
+        """Built-in handler modules this spec may use: its own pipeline's, if it is built in."""
+        module = self.pipeline.handler_module if self.pipeline else None
+        return frozenset({module}) if module else frozenset()
 
     def collect(self):
         session: SymphonySession = state(self.config)
@@ -240,7 +250,9 @@ def build_plan(
     """Resolve a beat's handlers and limits once, at collection."""
     sequence = parent.sequence_node.sequence
     movement = parent.movement
-    spec_file = parent.sequence_node.parent.nodeid
+    spec_node: SpecFile = parent.sequence_node.parent  # type: ignore[assignment]
+    spec_file = spec_node.nodeid
+    scope = spec_node.handler_scope
     where = f"{spec_file}:{beat.line}"
     label = f"{movement.number}.{beat.number}"
     bound: list[BoundHandler] = []
@@ -249,10 +261,10 @@ def build_plan(
         problem = HandlerNotFound(f"{where}: beat {label} '{beat.title}' names no handler; add `handler: <name>`")
     for ref in beat.handlers:
         try:
-            entry = session.registry.resolve(ref)
+            entry = session.registry.resolve(ref, scope)
             bound.append(BoundHandler.bind(ref.display, entry.func, beat.inputs))
         except HandlerNotFound:
-            suggestions = session.registry.suggestions(ref.name)
+            suggestions = session.registry.suggestions(ref.name, scope=scope)
             func = session.hook.pytest_symphony_handler_lookup_error(
                 beat=beat, sequence=sequence, name=ref.display, suggestions=suggestions
             )

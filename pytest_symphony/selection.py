@@ -77,7 +77,7 @@ def _pipeline_by_id(pipelines: dict[str, "Pipeline"], name: str) -> "Pipeline | 
 
 def _collect_pipeline(session: pytest.Session, pipeline: "Pipeline", items: list) -> str:
     """Collect a built-in spec that lives in the package, outside the rootdir."""
-    node = SpecFile.from_parent(session, path=pipeline.spec, nodeid=f"symphony:{pipeline.alias}")
+    node = SpecFile.from_parent(session, path=pipeline.spec, nodeid=f"symphony:{pipeline.alias}", pipeline=pipeline)
     new = list(session.genitems(node))
     items.extend(new)
     for item in new:

@@ -150,7 +150,7 @@ class SymphonySession:
             self.hook.pytest_symphony_rollback(sequence=run.sequence, failed_beat=item.plan.beat, context=run)
             ref = run.sequence.rollback
             if ref is not None:
-                entry = self.registry.resolve(ref)
+                entry = self.registry.resolve(ref, item.sequence_node.parent.handler_scope)
                 kwargs = {k: v for k, v in (("symphony", run), ("beat", item.plan.beat))
                           if k in _parameters(entry.func)}
                 entry.func(**kwargs)

@@ -108,7 +108,8 @@ class HandlerRegistry:
 
     def add_module(self, module: types.ModuleType, *, origin: str = PROJECT) -> int:
         """Register every ``@handler`` function defined in ``module``; returns how many."""
-        self._modules[module.__name__] = module
+        if origin != BUILTIN:
+            self._modules[module.__name__] = module
         count = 0
         for value in list(vars(module).values()):
             if callable(value) and getattr(value, HANDLER_ATTR, None):
@@ -149,13 +150,17 @@ class HandlerRegistry:
                 out[name] = project
         return out
 
-    def resolve(self, ref: HandlerRef) -> HandlerEntry:
-        """The entry a spec reference means; raises HandlerNotFound or DuplicateHandler."""
+    def resolve(self, ref: HandlerRef, scope: frozenset[str] = frozenset()) -> HandlerEntry:
+        """The entry a spec reference means; raises HandlerNotFound or DuplicateHandler.
+
+        Built-in handlers are visible only to the built-in pipelines whose handler
+        modules are in ``scope``, so a project spec never runs one by accident.
+        """
         if ref.module:
             return self._resolve_in_module(ref)
         same = self._entries.get(ref.name, [])
         project = [e for e in same if e.origin != BUILTIN]
-        winners = project or same
+        winners = project or [e for e in same if e.module in scope]
         if len({id(e.func) for e in winners}) > 1:
             places = "\n".join(f"  - {e.place}" for e in winners)
             raise DuplicateHandler(
@@ -182,9 +187,10 @@ class HandlerRegistry:
                     return HandlerEntry(ref.name, func, mod_name, PROJECT, decorated=False)
         raise HandlerNotFound(ref.display)
 
-    def suggestions(self, name: str, limit: int = 3) -> list[str]:
+    def suggestions(self, name: str, limit: int = 3, scope: frozenset[str] = frozenset()) -> list[str]:
         """Close matches for a missing handler name, for "did you mean" messages."""
-        candidates = set(self._entries)
+        candidates = {n for n, same in self._entries.items()
+                      if any(e.origin != BUILTIN or e.module in scope for e in same)}
         lowered = {c.lower(): c for c in candidates}
         close = difflib.get_close_matches(name.lower(), list(lowered), n=limit, cutoff=0.6)
         return [lowered[c] for c in close]
