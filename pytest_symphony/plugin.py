@@ -195,6 +195,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 def symphony(request: pytest.FixtureRequest) -> SequenceRun:
     """The sequence run of this beat: ``state``, ``emit``, ``metric``, ``artifact_dir``, ``run_id``, ``dynamic``."""
     node = request.node.getparent(SequenceNode)
+    if node is None:  # a BDD scenario linked to a beat reads that beat's run (pytest_symphony.bdd)
+        node = getattr(request.node, "symphony_sequence_node", None)
     if node is None or node.run is None:
         raise SymphonyError("the 'symphony' fixture belongs to beats of a sequence run")
     return node.run

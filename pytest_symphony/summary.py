@@ -13,6 +13,7 @@ class SequenceTally:
     duration_ms: float = 0.0
     slowest: tuple[float, str] = (0.0, "")
     beats: dict[str, str] = field(default_factory=dict)  # nodeid -> final status
+    scenarios: dict[str, str] = field(default_factory=dict)  # linked BDD scenarios, nodeid -> status
 
 
 class RunSummary:
@@ -23,6 +24,9 @@ class RunSummary:
 
     def add(self, record: dict) -> None:
         tally = self.sequences.setdefault(record["sequence"], SequenceTally())
+        if record.get("kind") == "scenario":
+            tally.scenarios[record["nodeid"]] = record["status"]
+            return
         duration = float(record.get("duration_ms") or 0.0)
         tally.duration_ms += duration
         label = f"{record.get('movement_number')}.{record.get('beat_number')} {record.get('beat')}"
@@ -41,5 +45,10 @@ class RunSummary:
                     f"in {tally.duration_ms / 1000:.2f}s")
             if tally.slowest[1]:
                 line += f"; slowest beat {tally.slowest[1]} ({tally.slowest[0]:.0f} ms)"
+            if tally.scenarios:
+                scenario_statuses = list(tally.scenarios.values())
+                line += (f"; scenarios {scenario_statuses.count('passed')} passed, "
+                         f"{sum(s not in ('passed', 'skipped') for s in scenario_statuses)} failed, "
+                         f"{scenario_statuses.count('skipped')} skipped")
             out.append(line)
         return out

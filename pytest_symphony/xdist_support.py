@@ -28,6 +28,20 @@ def _sequence_scheduling():
             path = nodeid.split("::", 1)[0]
             if path.endswith(SPEC_SUFFIXES) or path.startswith("symphony:"):
                 return path
-            return nodeid
+            return self._riders().get(nodeid, nodeid)
+
+        def _riders(self) -> dict[str, str]:
+            """BDD scenarios the workers placed right after a beat (linked to it) run in that beat's scope."""
+            if getattr(self, "_rider_scopes", None) is None and self.collection is not None:
+                self._rider_scopes, scope = {}, None
+                for nodeid in self.collection:
+                    path = nodeid.split("::", 1)[0]
+                    if path.endswith(SPEC_SUFFIXES) or path.startswith("symphony:"):
+                        scope = path
+                    elif scope is not None and path.endswith(".feature"):
+                        self._rider_scopes[nodeid] = scope
+                    else:
+                        scope = None
+            return getattr(self, "_rider_scopes", None) or {}
 
     return SequenceScheduling

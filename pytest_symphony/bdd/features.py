@@ -1,0 +1,113 @@
+"""Feature files through pytest-bdd's parser: every scenario in file order, with its rule and tags.
+
+pytest-bdd keeps a feature's scenarios in a dict keyed by name, so two scenarios of
+the same name silently become one.  Here the Gherkin document is walked in order
+and each scenario is built with pytest-bdd's own ``FeatureParser.parse_scenario``,
+so none is lost and each gets a slug that is unique in its file (the node name).
+
+Tags keep their written order (pytest-bdd turns them into sets); ``tags.py`` says
+which marker each becomes.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pytest_bdd.gherkin_parser import get_gherkin_document
+from pytest_bdd.parser import Examples, Feature, FeatureParser, Rule, ScenarioTemplate, get_tag_names
+
+from ..score.normalize import slugify, unique_slug
+
+@dataclass(frozen=True)
+class ScenarioSpec:
+    """One scenario of a feature file, as written."""
+
+    template: ScenarioTemplate  # pytest-bdd's scenario, rendered per example row when run
+    slug: str  # unique in its file: the pytest node name
+    feature_tags: tuple[str, ...] = ()
+    rule_tags: tuple[str, ...] = ()
+    scenario_tags: tuple[str, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return self.template.name
+
+    @property
+    def line(self) -> int:
+        return self.template.line_number
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        """Feature, rule and scenario tags, in that order, each once."""
+        return tuple(dict.fromkeys(self.feature_tags + self.rule_tags + self.scenario_tags))
+
+    def rows(self) -> list[tuple[str, dict[str, str], tuple[str, ...]]]:
+        """``(row id, example values, example tags)`` per Examples row; ``[]`` for a plain scenario."""
+        rows: list[tuple[str, dict[str, str], tuple[str, ...]]] = []
+        used: set[str] = set()
+        for examples in self.template.examples:
+            for values in examples.as_contexts():
+                base = "-".join(v.replace("::", ":") for v in values.values()) or "row"
+                rows.append((unique_slug(base, used), values, _example_tags(examples)))
+        return rows
+
+
+@dataclass
+class ParsedFeature:
+    feature: Feature  # pytest-bdd's, shared by its scenario templates
+    scenarios: list[ScenarioSpec] = field(default_factory=list)
+
+
+def parse_feature(path: Path, encoding: str = "utf-8") -> ParsedFeature | None:
+    """Parse one ``.feature`` file; None when it holds no ``Feature:`` (empty, or comments only).
+
+    Raises pytest-bdd's ``GherkinParseError`` (with file, line and line text) on bad Gherkin.
+    """
+    parser = FeatureParser(str(path.parent), path.name, encoding)
+    try:
+        document = get_gherkin_document(parser.abs_filename, encoding)
+    except KeyError:  # pytest-bdd 9 reads data["feature"], absent in a file without one
+        return None
+    data = document.feature
+    feature = Feature(
+        scenarios=OrderedDict(), filename=parser.abs_filename, rel_filename=parser.rel_filename,
+        language=data.language, keyword=data.keyword, name=data.name, tags=get_tag_names(data.tags),
+        background=None, line_number=data.location.line, description=textwrap.dedent(data.description),
+    )
+    parsed = ParsedFeature(feature)
+    feature_tags = _ordered(data.tags)
+    used: set[str] = set()
+
+    def add(scenario_data, rule: Rule | None, rule_tags: tuple[str, ...]) -> None:
+        template = parser.parse_scenario(scenario_data, feature, rule)
+        feature.scenarios.setdefault(template.name, template)
+        slug = unique_slug(slugify(template.name) or "scenario", used)
+        parsed.scenarios.append(ScenarioSpec(template, slug, feature_tags, rule_tags, _ordered(scenario_data.tags)))
+
+    for child in data.children:
+        if child.background:
+            feature.background = parser.parse_background(child.background)
+        elif child.rule:
+            rule_data = child.rule
+            rule = Rule(keyword=rule_data.keyword, name=rule_data.name, description=rule_data.description,
+                        tags=get_tag_names(rule_data.tags))
+            for part in rule_data.children:
+                if part.background:
+                    rule.background = parser.parse_background(part.background)
+            for part in rule_data.children:
+                if part.scenario:
+                    add(part.scenario, rule, _ordered(rule_data.tags))
+        elif child.scenario:
+            add(child.scenario, None, ())
+    return parsed
+
+
+def _ordered(tags) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(tag.name.lstrip("@") for tag in tags))
+
+
+def _example_tags(examples: Examples) -> tuple[str, ...]:
+    return tuple(sorted(examples.tags or ()))

@@ -1,0 +1,139 @@
+"""The BDD area's session state: where features and step definitions live, the beat index, the links.
+
+One ``BddState`` per pytest session (and per xdist worker), kept on the config; the
+hooks in ``plugin.py`` stay thin and call into it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
+
+import pytest
+
+from ..collect import BeatItem
+from ..runtime import dynamics
+from ..score.loader import SPEC_SUFFIXES, load_spec
+from ..score.model import Sequence
+from ..session_key import state
+from .tags import marker_name_of, split_tag
+from .links import BeatIndex, linked_items, place_after_beats, resolve
+
+if TYPE_CHECKING:
+    from .collect import ScenarioItem
+    from .cucumber import CucumberWriter
+
+BDD_KEY = pytest.StashKey["BddState"]()
+
+
+def bdd_state(config: pytest.Config) -> "BddState":
+    return config.stash[BDD_KEY]
+
+
+class BddState:
+    def __init__(self, config: pytest.Config, *, active: bool) -> None:
+        self.config = config
+        self.active = active  # pytest-bdd's plugin is loaded (its hooks exist)
+        root = config.rootpath
+        self.feature_roots = [(root / p).resolve() for p in config.getini("symphony_features")]
+        self.step_def_roots = [(root / p).resolve() for p in config.getini("symphony_step_defs")]
+        self.scaffold_id: str | None = config.getoption("symphony_scaffold")
+        self.index = BeatIndex()
+        self.scenarios: list[ScenarioItem] = []
+        self.cucumber: CucumberWriter | None = None
+        self.lines: list[str] = []  # for the terminal summary
+        self.scaffolded = False
+        self._markers: set[str] | None = None
+        self._known: dict[str, Sequence] | None = None
+
+    # -- collection ----------------------------------------------------------------
+    def wants(self, path: Path, session: pytest.Session) -> bool:
+        """A ``.feature`` under ini ``symphony_features``, or one named on the command line."""
+        if path.suffix != ".feature":
+            return False
+        path = path.resolve()
+        return any(path == r or r in path.parents for r in self.feature_roots) or session.isinitpath(path)
+
+    def apply_tag(self, tag: str, function: Callable) -> None:
+        """A tag becomes a registered marker: ``@slow`` is ``slow``, ``@beat:a/b`` is ``beat("a/b")``.
+
+        (See ``tags.py``; plain tags go through pytest-bdd's ``pytest_bdd_apply_tag`` hook as usual.)
+        """
+        name = marker_name_of(tag)
+        if name is None:
+            return
+        self.register_marker(name, "a tag of a BDD feature (pytest-symphony)")
+        value = split_tag(tag)[1]
+        if value is None:
+            self.config.hook.pytest_bdd_apply_tag(tag=name, function=function)
+        else:
+            getattr(pytest.mark, name)(value)(function)
+
+    def register_marker(self, name: str, description: str) -> None:
+        if self._markers is None:
+            self._markers = {
+                line.split(":", 1)[0].split("(")[0].strip() for line in self.config.getini("markers")
+            }
+        if name not in self._markers:
+            self._markers.add(name)
+            self.config.addinivalue_line("markers", f"{name}: {description}")
+
+    # -- links -----------------------------------------------------------------------
+    def known_sequences(self) -> dict[str, Sequence]:
+        """Every sequence a spec under ini ``symphony_paths`` or a pipeline declares (loaded once, on demand)."""
+        if self._known is None:
+            sym = state(self.config)
+            found: dict[str, Sequence] = {}
+            paths = [p for root in sym.spec_roots if root.is_dir()
+                     for p in sorted(root.rglob("*")) if p.suffix in SPEC_SUFFIXES]
+            for batch in self.config.hook.pytest_symphony_pipelines(config=self.config):
+                paths += [pipeline.spec for pipeline in batch or ()]
+            for path in paths:
+                sequence = load_spec(path, max_bytes=sym.max_spec_bytes).sequence
+                if sequence is not None:
+                    found.setdefault(sequence.id, sequence)
+            self._known = found
+        return self._known
+
+    def link(self, item: "ScenarioItem") -> None:
+        resolve(item, self.index, self.known_sequences)
+        item.linked_items = linked_items(item, self.index)
+        if item.link is not None and item.linked_items:
+            marker = state(self.config).register_marker(item.link.sequence)
+            if not any(m.name == marker for m in item.own_markers):
+                item.add_marker(marker)
+
+    def link_all(self, items: list) -> None:
+        present = {id(i) for i in items}
+        for item in self.scenarios:
+            if id(item) in present:
+                self.link(item)
+
+    def arrange(self, session: pytest.Session, items: list) -> None:
+        """After selection: a scenario follows its beat; one whose beat the dynamics deselected goes too."""
+        present = {id(i) for i in items}
+        sym = state(self.config)
+        quiet: list = []
+        for item in self.scenarios:
+            if id(item) not in present:
+                continue
+            self.link(item)
+            group = item.linked_items
+            item.linked_items = [b for b in group if id(b) in present]
+            if group and not item.linked_items and any(
+                not dynamics.allows(sym.dynamic, b.needed_dynamic) for b in group
+            ):
+                quiet.append(item)
+        if quiet:
+            dropped = {id(i) for i in quiet}
+            items[:] = [i for i in items if id(i) not in dropped]
+            session.config.hook.pytest_deselected(items=quiet)
+        place_after_beats(items, self.scenarios)
+
+    def index_item(self, item: pytest.Item) -> None:
+        from .collect import ScenarioItem
+
+        if isinstance(item, BeatItem):
+            self.index.add(item)
+        elif isinstance(item, ScenarioItem):
+            self.scenarios.append(item)
