@@ -41,8 +41,16 @@ class EventRecord(TypedDict):
     at: str
 
 
+class StepRecord(TypedDict, total=False):
+    """One step of a BDD scenario attempt."""
+
+    text: str
+    status: str
+    duration_ms: float
+
+
 class AttemptRecord(TypedDict, total=False):
-    """One attempt at running one beat.
+    """One attempt at running one beat (or, with ``kind="scenario"``, one BDD scenario).
 
     ``attempt`` is 1-based; 0 marks a beat that never ran (e.g. skipped).
     """
@@ -68,6 +76,9 @@ class AttemptRecord(TypedDict, total=False):
     spec_line: int
     spec_hash: str  # sha256 hex of the spec file
     nodeid: str
+    kind: str  # "beat" (default) or "scenario"
+    target: str | None  # the target id of an expanded beat
+    steps: list[StepRecord]  # scenario steps, in order
 
 
 class RunRecord(TypedDict, total=False):
@@ -186,7 +197,8 @@ def make_event(name: str, payload: Mapping[str, Any] | None = None, at: str | No
 
 
 def make_attempt(**fields: Any) -> AttemptRecord:
-    """An attempt record with empty ``events``/``metrics`` and ``error=None`` filled in.
+    """An attempt record with empty ``events``/``metrics``/``steps``, ``error=None``,
+    ``kind="beat"`` and ``target=None`` filled in.
 
     Unknown keys are rejected (a typo would otherwise silently vanish from history);
     ``status`` must be one of :data:`STATUSES`.
@@ -197,10 +209,12 @@ def make_attempt(**fields: Any) -> AttemptRecord:
     status = fields.get("status")
     if status is not None and status not in STATUSES:
         raise ValueError(f"attempt status {status!r} is not one of {', '.join(STATUSES)}")
-    record: dict[str, Any] = {"events": [], "metrics": {}, "error": None}
+    record: dict[str, Any] = {"events": [], "metrics": {}, "error": None, "kind": "beat", "target": None,
+                              "steps": []}
     record.update(fields)
     record["events"] = list(record["events"] or [])
     record["metrics"] = dict(record["metrics"] or {})
+    record["steps"] = list(record["steps"] or [])
     return record  # type: ignore[return-value]
 
 

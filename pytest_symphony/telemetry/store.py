@@ -22,11 +22,13 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence, Union
 
 from pytest_symphony.errors import SymphonyError
 
+from .findings import MIGRATION_2, FindingsMixin, ensure_runs
 from .records import AttemptRecord, RunRecord, normalize_timestamp
 
 Migration = Union[str, Callable[[sqlite3.Connection], None]]
@@ -116,8 +118,11 @@ CREATE INDEX idx_metrics_sequence_name ON metrics (sequence, name);
 """
 
 #: Ordered schema steps; ``MIGRATIONS[i]`` takes a file from version ``i`` to ``i + 1``.
+#: Version 2 (``findings.MIGRATION_2``) adds scenario steps, attempt kind/target,
+#: conformity violations and scores, artifacts and fixes.
 MIGRATIONS: list[Migration] = [
     _MIGRATION_1,
+    MIGRATION_2,
 ]
 
 
@@ -148,6 +153,7 @@ _ATTEMPT_COLUMNS = (
     "id", "run_id", "correlation_id", "sequence", "movement", "beat", "beat_number",
     "movement_number", "handler", "nodeid", "started_at", "ended_at", "duration_ms",
     "status", "attempt", "error", "dynamic", "spec_file", "spec_line", "spec_hash",
+    "kind", "target",
 )  # fmt: skip
 
 _TIMESTAMP_FIELDS = frozenset({"started_at", "ended_at"})
@@ -194,6 +200,8 @@ def _attempt_value(record: AttemptRecord, column: str) -> Any:
         return _as_float(value)
     if column in ("beat_number", "movement_number", "attempt", "spec_line"):
         return _as_int(value)
+    if column == "kind":
+        return _as_text(value) or "beat"
     return _as_text(value)
 
 
@@ -207,7 +215,7 @@ def _as_text(value: Any) -> Any:
 # --------------------------------------------------------------------------- store
 
 
-class HistoryStore:
+class HistoryStore(FindingsMixin):
     """The run history in one SQLite file.
 
     Use as a context manager or call :meth:`open` / :meth:`close`; every method
@@ -374,6 +382,31 @@ class HistoryStore:
         except sqlite3.Error as exc:
             raise self._error("read", exc) from exc
 
+    @contextmanager
+    def snapshot(self) -> Iterator[HistoryStore]:
+        """Read inside one transaction: every query sees the same state of the file.
+
+        (WAL readers never block the writers of another run, and do not see their
+        commits until the block ends.)
+        """
+        conn = self._connection()
+        try:
+            conn.execute("BEGIN")
+        except sqlite3.Error as exc:
+            raise self._error("read", exc) from exc
+        try:
+            yield self
+        finally:
+            if conn.in_transaction:
+                conn.execute("COMMIT")
+
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+        """A read-only query as plain tuples: the fast path for reports over large histories."""
+        try:
+            return self._connection().execute(sql, params).fetchall()
+        except sqlite3.Error as exc:
+            raise self._error("read", exc) from exc
+
     # ----------------------------------------------------------------- writes
 
     def begin_run(self, run: RunRecord) -> None:
@@ -402,7 +435,11 @@ class HistoryStore:
         self._write("record the run in", lambda conn: _execute(conn, sql, values))
 
     def add_attempts(self, records: Iterable[AttemptRecord]) -> int:
-        """Store a batch of attempts with their events and metrics in one transaction.
+        """Store a batch of attempts with their events, metrics and steps in one transaction.
+
+        A record's ``kind`` is ``"beat"`` (the default) or ``"scenario"`` (BDD telemetry,
+        whose optional ``steps`` list holds ``{text, status, duration_ms}``); ``target``
+        names the target of an expanded beat.
 
         A run id not yet recorded gets a bare ``runs`` row (so no attempt is lost to
         the foreign key).  Returns the number of attempts stored.
@@ -420,13 +457,11 @@ class HistoryStore:
             # Holding the write lock, the next ids are ours: assign them so events and
             # metrics can point at their attempt while everything goes in via executemany.
             first = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM attempts").fetchone()[0]
-            run_ids = sorted({r["run_id"] for r in batch})
-            conn.executemany(
-                "INSERT OR IGNORE INTO runs (run_id) VALUES (?)", [(r,) for r in run_ids]
-            )
+            ensure_runs(conn, {r["run_id"] for r in batch})
             attempt_rows = []
             event_rows = []
             metric_rows = []
+            step_rows = []
             for offset, record in enumerate(batch):
                 attempt_id = first + offset
                 attempt_rows.append(
@@ -446,6 +481,18 @@ class HistoryStore:
                     )
                 for name, value in (record.get("metrics") or {}).items():
                     metric_rows.append((attempt_id, run_id, sequence, str(name), _as_float(value)))
+                for position, step in enumerate(record.get("steps") or (), start=1):
+                    step = step if isinstance(step, dict) else {"text": step}
+                    step_rows.append(
+                        (
+                            attempt_id,
+                            run_id,
+                            position,
+                            _as_text(step.get("text")),
+                            _as_text(step.get("status")),
+                            _as_float(step.get("duration_ms")),
+                        )
+                    )
             conn.executemany(
                 f"INSERT INTO attempts ({', '.join(_ATTEMPT_COLUMNS)}) "
                 f"VALUES ({', '.join('?' * len(_ATTEMPT_COLUMNS))})",
@@ -460,6 +507,11 @@ class HistoryStore:
                 "INSERT INTO metrics (attempt_id, run_id, sequence, name, value) "
                 "VALUES (?, ?, ?, ?, ?)",
                 metric_rows,
+            )
+            conn.executemany(
+                "INSERT INTO steps (attempt_id, run_id, position, text, status, duration_ms) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                step_rows,
             )
 
         self._write("store attempts in", work)
@@ -491,7 +543,8 @@ class HistoryStore:
         """Attempts in the order they were stored, shaped like :class:`AttemptRecord`.
 
         Each dict also carries its row ``id``, ``events`` (a list of
-        ``{"name", "payload", "at"}``) and ``metrics`` (``{name: value}``).
+        ``{"name", "payload", "at"}``), ``metrics`` (``{name: value}``) and ``steps``
+        (a list of ``{"text", "status", "duration_ms"}``, empty for most beats).
         """
         where, params = self._filter("a", run_id=run_id, sequence=sequence)
         attempts = [dict(r) for r in self._query(f"SELECT a.* FROM attempts a{where} ORDER BY a.id", params)]
@@ -499,6 +552,7 @@ class HistoryStore:
         for a in attempts:
             a["events"] = []
             a["metrics"] = {}
+            a["steps"] = []
         if not attempts:
             return attempts
         for row in self._query(
@@ -515,6 +569,14 @@ class HistoryStore:
             params,
         ):
             by_id[row["attempt_id"]]["metrics"][row["name"]] = row["value"]
+        for row in self._query(
+            f"SELECT s.attempt_id, s.text, s.status, s.duration_ms FROM steps s "
+            f"JOIN attempts a ON a.id = s.attempt_id{where} ORDER BY s.attempt_id, s.position",
+            params,
+        ):
+            by_id[row["attempt_id"]]["steps"].append(
+                {"text": row["text"], "status": row["status"], "duration_ms": row["duration_ms"]}
+            )
         return attempts
 
     @staticmethod

@@ -256,12 +256,12 @@ def test_old_file_is_migrated_to_a_new_version_keeping_data(tmp_path, monkeypatc
     old = schema_version_newest()
 
     def add_column(conn: sqlite3.Connection) -> None:
-        conn.execute("ALTER TABLE violations ADD COLUMN severity TEXT")
+        conn.execute("ALTER TABLE annotations ADD COLUMN severity TEXT")
 
     migrations = list(store_module.MIGRATIONS) + [
-        "CREATE TABLE violations (id INTEGER PRIMARY KEY, attempt_id INTEGER REFERENCES attempts (id),"
+        "CREATE TABLE annotations (id INTEGER PRIMARY KEY, attempt_id INTEGER REFERENCES attempts (id),"
         " rule TEXT, message TEXT DEFAULT 'a;b');\n"
-        "CREATE INDEX idx_violations_attempt_id ON violations (attempt_id);",
+        "CREATE INDEX idx_annotations_attempt_id ON annotations (attempt_id);",
         add_column,
     ]
     monkeypatch.setattr(store_module, "MIGRATIONS", migrations)
@@ -269,7 +269,7 @@ def test_old_file_is_migrated_to_a_new_version_keeping_data(tmp_path, monkeypatc
         assert store.schema_version() == old + 2
         assert len(store.attempts()) == 1
         conn = store._connection()
-        columns = [r[1] for r in conn.execute("PRAGMA table_info(violations)")]
+        columns = [r[1] for r in conn.execute("PRAGMA table_info(annotations)")]
         assert columns == ["id", "attempt_id", "rule", "message", "severity"]
     assert _version(path) == old + 2
 

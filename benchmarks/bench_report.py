@@ -1,0 +1,246 @@
+#!/usr/bin/env python
+"""Benchmark: the three report formats from a large history, beside pytest-html's own report.
+
+Writes a throw-away run history of ``--runs`` runs (default 1,000) of ``--beats`` beats
+each (default 100: 4 sequences x 5 movements x 5 beats), each attempt with one event and
+one metric, five conformity scores per run and a few violations, then times:
+
+* ``build``: every analysis stage over the history (what all formats share);
+* ``md``, ``json``, ``html``: build + render + write of that one format, each on its own;
+* ``all three``: build once, render and write the three (what ``--symphony-report=md,json,html``
+  does at the end of a run); the goal is under 2 s;
+* ``schema check``: validating the JSON report against its schema (the report pipeline
+  does it before delivering; for information).
+
+Beside them, pytest-html's own report for a 1,000-test run: ``pytest`` with and without
+``--html`` (and ``--self-contained-html``) on 1,000 trivial tests, in subprocesses: the
+difference in wall and CPU time (``os.wait4``: that child only) is what pytest-html costs
+in all, and the session finish (timed by a conftest hook) is where it writes its report.
+
+Each measurement is repeated ``--repeat`` times; the table shows the median and the range,
+wall time and CPU time.  It measures; it does not test: it exits 0 whatever the figures.
+
+    python benchmarks/bench_report.py                 # full size (about a minute, most of it writing the history)
+    python benchmarks/bench_report.py --runs 100      # a quick look
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+GOAL_S = 2.0
+SEQUENCES, MOVEMENTS = 4, 5
+DIMENSIONS = ("Orchestration", "Handler", "Governance", "Traceability", "Dependency")
+_SCRUB_ENV = ("PYTEST_ADDOPTS", "PYTEST_PLUGINS", "PYTEST_XDIST_AUTO_NUM_WORKERS", "PYTEST_DEBUG")
+
+
+def write_history(path: Path, runs: int, beats: int, seed: int = 7) -> float:
+    """A history of ``runs`` x ``beats`` attempts; returns the seconds it took."""
+    from pytest_symphony.telemetry.records import make_attempt, make_event, make_run
+    from pytest_symphony.telemetry.store import HistoryStore
+
+    rnd = random.Random(seed)
+    per_seq = max(1, beats // SEQUENCES)
+    per_mov = max(1, per_seq // MOVEMENTS)
+    t0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    start = time.perf_counter()
+    with HistoryStore(path) as store:
+        batch: list[dict] = []
+        for r in range(runs):
+            run_id = f"{(t0 + timedelta(hours=r)):%Y%m%dT%H%M%SZ}-{r:06x}"
+            began = t0 + timedelta(hours=r)
+            run = make_run(run_id, started_at=began.isoformat(), dynamic="mf", git_commit=f"{r // 25:040x}",
+                           selected=[f"seq-{s}" for s in range(SEQUENCES)])
+            run["ended_at"], run["exit_status"] = (began + timedelta(seconds=rnd.uniform(20, 40))).isoformat(), 0
+            store.begin_run(run)
+            for b in range(beats):
+                seq, index = divmod(b, per_seq)
+                seq = min(seq, SEQUENCES - 1)
+                mov, beat = divmod(index, per_mov)
+                status = "failed" if rnd.random() < 0.005 else "passed"
+                at = began.isoformat()
+                batch.append(make_attempt(
+                    run_id=run_id, correlation_id=f"{run_id}-{seq}", sequence=f"seq-{seq}", movement=f"movement-{mov}",
+                    movement_number=mov + 1, beat=f"beat-{b}", beat_number=beat + 1, handler=f"handler_{b}",
+                    nodeid=f"sequences/seq-{seq}.yaml::seq-{seq}::movement-{mov}::beat-{b}", started_at=at, ended_at=at,
+                    duration_ms=rnd.lognormvariate(2.5, 0.4) * (8 if b % 37 == 0 else 1), status=status, attempt=1,
+                    events=[make_event(f"beat-{b}:done", {"n": b}, at)], metrics={"items": float(b)}, dynamic="mf",
+                    spec_file=f"sequences/seq-{seq}.yaml", spec_line=b, spec_hash=f"{seq}{r // 100:063x}"))
+            store.add_scores(run_id, {d: round(min(1.0, rnd.uniform(0.7, 1.05)), 4) for d in DIMENSIONS})
+            if r % 10 == 0:
+                store.add_violations(run_id, [{"code": code, "severity": sev, "dimension": dim, "message": "synthetic",
+                                               "place": {"path": "sequences/seq-0.yaml", "line": 3}, "sequence": "seq-0"}
+                                              for code, sev, dim in (("HANDLER_NOT_FOUND", "CRITICAL", "Handler"),
+                                                                     ("METADATA_MISSING", "MINOR", "Governance"))])
+            if len(batch) >= 20_000:
+                store.add_attempts(batch)
+                batch = []
+        store.add_attempts(batch)
+    return time.perf_counter() - start
+
+
+def timed(func, repeat: int) -> dict:
+    walls, cpus = [], []
+    for _ in range(repeat):
+        wall, cpu = time.perf_counter(), time.process_time()
+        func()
+        walls.append(time.perf_counter() - wall)
+        cpus.append(time.process_time() - cpu)
+    return {"wall": statistics.median(walls), "min": min(walls), "max": max(walls), "cpu": statistics.median(cpus)}
+
+
+def bench_formats(history: Path, out: Path, repeat: int) -> dict[str, dict]:
+    from pytest_symphony.report.delivery import render, write_format
+    from pytest_symphony.report.json_report import validate_report
+    from pytest_symphony.report.model import ReportContext, build_report
+
+    context = ReportContext(history_path=history, rootdir=out)
+
+    def build():
+        return build_report(context)
+
+    def one(fmt):
+        return lambda: write_format(build(), fmt, out)
+
+    def all_three():
+        work = build()
+        for fmt in ("md", "json", "html"):
+            write_format(work, fmt, out)
+
+    work = build()  # warm: imports, SQLite page cache
+    sizes = {fmt: len(render(work, fmt).encode()) for fmt in ("md", "json", "html")}
+    results = {"build (analysis only)": timed(build, repeat)}
+    for fmt in ("md", "json", "html"):
+        results[f"{fmt} (build + render + write)"] = timed(one(fmt), repeat)
+        results[f"{fmt} (build + render + write)"]["size"] = sizes[fmt]
+    results["all three formats"] = timed(all_three, repeat)
+    results["schema check of the JSON"] = timed(lambda: validate_report(work.report), repeat)
+    return results
+
+
+TIMING_CONFTEST = """
+import json, time
+import pytest
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_sessionfinish(session):
+    start = time.perf_counter()
+    try:
+        return (yield)
+    finally:
+        with open("sessionfinish.json", "w") as out:
+            json.dump(time.perf_counter() - start, out)
+"""
+
+
+def bench_pytest_html(root: Path, tests: int, repeat: int, python: str) -> dict[str, dict]:
+    """pytest on ``tests`` trivial tests with and without pytest-html's report.
+
+    ``wall``/``cpu`` are the whole pytest process (CPU from ``os.wait4``: this child only);
+    ``end`` is pytest's session finish, where pytest-html renders and writes its report.
+    """
+    project = root / "html-project"
+    (project / "tests").mkdir(parents=True)
+    (project / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
+    (project / "conftest.py").write_text(TIMING_CONFTEST, encoding="utf-8")
+    per_file = 100
+    for f in range(max(1, tests // per_file)):
+        body = "".join(f"def test_{i}():\n    assert {i} == {i}\n\n" for i in range(per_file))
+        (project / "tests" / f"test_m{f:03d}.py").write_text(body, encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k not in _SCRUB_ENV}
+    base = [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly", "tests"]
+    variants = {"pytest, no report": [], "pytest --html": ["--html=r/report.html"],
+                "pytest --html --self-contained-html": ["--html=r/self.html", "--self-contained-html"]}
+
+    def run(extra) -> tuple[float, float | None, float]:
+        start = time.perf_counter()
+        proc = subprocess.Popen(base + extra, cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        out = proc.stdout.read().decode(errors="replace")
+        cpu = None
+        if hasattr(os, "wait4"):
+            _pid, status, usage = os.wait4(proc.pid, 0)
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            cpu = usage.ru_utime + usage.ru_stime
+        else:  # pragma: no cover - Windows
+            proc.wait()
+        wall = time.perf_counter() - start
+        if f"{tests} passed" not in out:
+            raise SystemExit(f"pytest-html run failed:\n{out[-3000:]}")
+        end = json.loads((project / "sessionfinish.json").read_text())
+        return wall, cpu, end
+
+    run([])  # warm .pyc
+    results = {}
+    for name, extra in variants.items():
+        samples = [run(extra) for _ in range(repeat)]
+        walls = [w for w, _c, _e in samples]
+        cpus = [c for _w, c, _e in samples if c is not None]
+        results[name] = {"wall": statistics.median(walls), "min": min(walls), "max": max(walls),
+                         "cpu": statistics.median(cpus) if cpus else None,
+                         "end": statistics.median(e for _w, _c, e in samples)}
+    plain = results["pytest, no report"]
+    for name in list(variants)[1:]:
+        r = results[name]
+        results[f"  {name}: the report's share"] = {
+            "wall": r["wall"] - plain["wall"], "min": None, "max": None,
+            "cpu": None if r["cpu"] is None or plain["cpu"] is None else r["cpu"] - plain["cpu"]}
+        results[f"  {name}: writing it at session end"] = {"wall": r["end"], "min": None, "max": None, "cpu": None}
+    return results
+
+
+def show(title: str, results: dict[str, dict]) -> None:
+    print(f"\n{title}")
+    print(f"  {'measurement':58} {'wall (median)':>14} {'range':>13} {'cpu':>7} {'size':>9}")
+    for name, r in results.items():
+        rng = f"{r['min']:.3f}..{r['max']:.3f}" if r.get("min") is not None else ""
+        cpu = f"{r['cpu']:.3f}" if r.get("cpu") is not None else ""
+        size = f"{r['size'] / 1024:.0f} KiB" if r.get("size") else ""
+        print(f"  {name:58} {r['wall']:>12.3f} s {rng:>13} {cpu:>7} {size:>9}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=1000, help="runs in the history (default 1000)")
+    parser.add_argument("--beats", type=int, default=100, help="beats per run (default 100)")
+    parser.add_argument("--tests", type=int, default=1000, help="tests in the pytest-html run (default 1000)")
+    parser.add_argument("--repeat", type=int, default=3, help="timed repetitions per measurement (median shown)")
+    parser.add_argument("--no-pytest-html", action="store_true", help="skip the pytest-html comparison")
+    parser.add_argument("--python", default=sys.executable, help="interpreter for the pytest-html runs")
+    parser.add_argument("--keep", action="store_true", help="keep the history, reports and project (path printed)")
+    args = parser.parse_args(argv)
+    if args.runs < 1 or args.beats < 1 or args.repeat < 1:
+        parser.error("--runs, --beats and --repeat must be at least 1")
+    root = Path(tempfile.mkdtemp(prefix="bench-report-"))
+    try:
+        history = root / ".symphony" / "history.sqlite"
+        took = write_history(history, args.runs, args.beats)
+        print(f"history: {args.runs} runs x {args.beats} beats = {args.runs * args.beats:,} attempts, "
+              f"{history.stat().st_size / 2**20:.1f} MiB, written in {took:.1f} s")
+        results = bench_formats(history, root / "reports", args.repeat)
+        show(f"report formats from the history ({args.repeat} run(s) each)", results)
+        total = results["all three formats"]["wall"]
+        print(f"\n  goal: all three formats in under {GOAL_S:.0f} s: {total:.3f} s -> {'PASS' if total < GOAL_S else 'MISS'}")
+        if not args.no_pytest_html:
+            html = bench_pytest_html(root, args.tests, args.repeat, args.python)
+            show(f"pytest-html's own report for a {args.tests}-test run (whole pytest process)", html)
+        if args.keep:
+            print(f"\nkept: {root}")
+    finally:
+        if not args.keep:
+            shutil.rmtree(root, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
