@@ -8,85 +8,224 @@ No pytest here: the build pipeline's beats are thin calls into these functions.
   :func:`run_host_build`.
 - :mod:`.artifacts`: :func:`collect_artifacts`, :func:`sha256_file`, :func:`verify_wheel`,
   :func:`verify_sdist`, :func:`write_artifact_manifest`.
+- :mod:`.settings`: :func:`build_isolation`, :func:`score_thresholds`, :func:`docs_dir`.
+- :mod:`.specs`: the project's specs and its domain registry.
+- :mod:`.manifests`: the hashed manifests of movement 2 (and :func:`spec_manifest_mismatches`).
+- :mod:`.seqdocs`: Markdown docs per sequence.  :mod:`.verification`: Ruff and score thresholds.
+- :mod:`.report`: the build report and the ``ff`` archive.  :mod:`.files`: atomic writes.
+
+Names load on first use: every pytest session imports the build handlers, and only a
+build needs what they call.
 """
 
 from __future__ import annotations
 
-from .artifacts import (
-    MANIFEST_SCHEMA,
-    artifact_info,
-    artifact_kind,
-    collect_artifacts,
-    parse_artifact_filename,
-    sha256_file,
-    verify_artifact,
-    verify_sdist,
-    verify_wheel,
-    write_artifact_manifest,
-)
-from .context import git_state, load_build_context
-from .packaging import (
-    LOG_TAIL_LINES,
-    BuildFailed,
-    BuildResult,
-    HostBuildFailed,
-    HostResult,
-    build_command,
-    build_package,
-    check_host_outputs,
-    log_tail,
-    remove_partial,
-    run_host_build,
-    snapshot_dist,
-)
-from .workspace import (
-    DependencyCycle,
-    HostConfig,
-    Package,
-    WorkspaceError,
-    build_order,
-    build_settings,
-    discover_packages,
-    host_config,
-    normalize_name,
-    pyproject_files,
-    read_pyproject,
-)
+import importlib
+from typing import TYPE_CHECKING, Any
 
-__all__ = [
-    "LOG_TAIL_LINES",
-    "MANIFEST_SCHEMA",
-    "BuildFailed",
-    "BuildResult",
-    "DependencyCycle",
-    "HostBuildFailed",
-    "HostConfig",
-    "HostResult",
-    "Package",
-    "WorkspaceError",
-    "artifact_info",
-    "artifact_kind",
-    "build_command",
-    "build_order",
-    "build_package",
-    "build_settings",
-    "check_host_outputs",
-    "collect_artifacts",
-    "discover_packages",
-    "git_state",
-    "host_config",
-    "load_build_context",
-    "log_tail",
-    "normalize_name",
-    "parse_artifact_filename",
-    "pyproject_files",
-    "read_pyproject",
-    "remove_partial",
-    "run_host_build",
-    "sha256_file",
-    "snapshot_dist",
-    "verify_artifact",
-    "verify_sdist",
-    "verify_wheel",
-    "write_artifact_manifest",
-]
+#: submodule -> the names it exports here
+_EXPORTS: dict[str, tuple[str, ...]] = {
+    "artifacts": (
+        "MANIFEST_SCHEMA",
+        "artifact_info",
+        "artifact_kind",
+        "collect_artifacts",
+        "parse_artifact_filename",
+        "sha256_file",
+        "verify_artifact",
+        "verify_sdist",
+        "verify_wheel",
+        "write_artifact_manifest",
+    ),
+    "context": (
+        "git_state",
+        "load_build_context",
+        "previous_build",
+    ),
+    "files": (
+        "canonical_json",
+        "display_path",
+        "write_atomic",
+        "write_json",
+    ),
+    "manifests": (
+        "generate_manifests",
+        "spec_manifest_mismatches",
+        "validate_manifests",
+        "write_canonical_specs",
+    ),
+    "packaging": (
+        "LOG_TAIL_LINES",
+        "BuildFailed",
+        "BuildResult",
+        "HostBuildFailed",
+        "HostResult",
+        "build_command",
+        "build_package",
+        "check_host_outputs",
+        "log_tail",
+        "remove_partial",
+        "run_host_build",
+        "snapshot_dist",
+    ),
+    "report": (
+        "archive_build",
+        "report_markdown",
+        "write_build_report",
+    ),
+    "seqdocs": (
+        "DocsConflict",
+        "sequence_markdown",
+        "write_sequence_docs",
+    ),
+    "settings": (
+        "NO_ISOLATION_ENV",
+        "Isolation",
+        "Thresholds",
+        "build_isolation",
+        "docs_dir",
+        "score_thresholds",
+    ),
+    "specs": (
+        "Domain",
+        "SpecEntry",
+        "check_registry",
+        "find_spec_files",
+        "load_specs",
+        "read_domain_registry",
+        "regenerate_registry",
+        "spec_problems",
+    ),
+    "verification": (
+        "LintFailed",
+        "check_thresholds",
+        "find_ruff",
+        "run_ruff",
+        "violation_line",
+    ),
+    "workspace": (
+        "DependencyCycle",
+        "HostConfig",
+        "Package",
+        "WorkspaceError",
+        "build_order",
+        "build_settings",
+        "discover_packages",
+        "host_config",
+        "normalize_name",
+        "pyproject_files",
+        "read_pyproject",
+    ),
+}
+_HOME = {name: module for module, names in _EXPORTS.items() for name in names}
+
+__all__ = sorted(_HOME)  # noqa: PLE0605
+
+
+def __getattr__(name: str) -> Any:
+    module = _HOME.get(name)
+    if module is None:
+        if name in _EXPORTS:  # a submodule: ``buildkit.manifests``
+            return importlib.import_module(f"{__name__}.{name}")
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_HOME))
+
+
+if TYPE_CHECKING:  # what static tools see; at run time __getattr__ does the same lazily
+    from .artifacts import (  # noqa: F401
+        MANIFEST_SCHEMA,
+        artifact_info,
+        artifact_kind,
+        collect_artifacts,
+        parse_artifact_filename,
+        sha256_file,
+        verify_artifact,
+        verify_sdist,
+        verify_wheel,
+        write_artifact_manifest,
+    )
+    from .context import (  # noqa: F401
+        git_state,
+        load_build_context,
+        previous_build,
+    )
+    from .files import (  # noqa: F401
+        canonical_json,
+        display_path,
+        write_atomic,
+        write_json,
+    )
+    from .manifests import (  # noqa: F401
+        generate_manifests,
+        spec_manifest_mismatches,
+        validate_manifests,
+        write_canonical_specs,
+    )
+    from .packaging import (  # noqa: F401
+        LOG_TAIL_LINES,
+        BuildFailed,
+        BuildResult,
+        HostBuildFailed,
+        HostResult,
+        build_command,
+        build_package,
+        check_host_outputs,
+        log_tail,
+        remove_partial,
+        run_host_build,
+        snapshot_dist,
+    )
+    from .report import (  # noqa: F401
+        archive_build,
+        report_markdown,
+        write_build_report,
+    )
+    from .seqdocs import (  # noqa: F401
+        DocsConflict,
+        sequence_markdown,
+        write_sequence_docs,
+    )
+    from .settings import (  # noqa: F401
+        NO_ISOLATION_ENV,
+        Isolation,
+        Thresholds,
+        build_isolation,
+        docs_dir,
+        score_thresholds,
+    )
+    from .specs import (  # noqa: F401
+        Domain,
+        SpecEntry,
+        check_registry,
+        find_spec_files,
+        load_specs,
+        read_domain_registry,
+        regenerate_registry,
+        spec_problems,
+    )
+    from .verification import (  # noqa: F401
+        LintFailed,
+        check_thresholds,
+        find_ruff,
+        run_ruff,
+        violation_line,
+    )
+    from .workspace import (  # noqa: F401
+        DependencyCycle,
+        HostConfig,
+        Package,
+        WorkspaceError,
+        build_order,
+        build_settings,
+        discover_packages,
+        host_config,
+        normalize_name,
+        pyproject_files,
+        read_pyproject,
+    )

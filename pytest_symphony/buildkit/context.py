@@ -13,7 +13,7 @@ from typing import Any
 
 from .workspace import pyproject_files, read_pyproject
 
-__all__ = ["git_state", "load_build_context"]
+__all__ = ["git_state", "load_build_context", "previous_build"]
 
 #: Variables that would point git at another repository than ``root``.
 _GIT_REDIRECTS = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_COMMON_DIR")
@@ -116,3 +116,39 @@ def _rel(path: Path, root: Path) -> str:
         return path.relative_to(root).as_posix()
     except ValueError:
         return str(path)
+
+
+def previous_build(history: Path, sequence: str, *, exclude_run: str | None = None,
+                   look_back: int = 50) -> dict[str, Any] | None:
+    """The newest earlier run of ``sequence`` in the SQLite history, or None.
+
+    Gives its run id, start, commit, dynamic, exit status and beat counts by status.  A
+    missing history file is not created; an unreadable one counts as no history.
+    """
+    from pytest_symphony.telemetry.store import HistoryError, HistoryStore
+
+    if not Path(history).is_file():
+        return None
+    try:
+        with HistoryStore(history) as store:
+            for run in store.runs(limit=look_back):
+                if run.get("run_id") == exclude_run:
+                    continue
+                attempts = store.attempts(run_id=run["run_id"], sequence=sequence)
+                if not attempts:
+                    continue
+                counts: dict[str, int] = {}
+                for a in attempts:
+                    counts[a.get("status") or "unknown"] = counts.get(a.get("status") or "unknown", 0) + 1
+                return {
+                    "run_id": run["run_id"],
+                    "started_at": run.get("started_at"),
+                    "ended_at": run.get("ended_at"),
+                    "git_commit": run.get("git_commit"),
+                    "dynamic": run.get("dynamic"),
+                    "exit_status": run.get("exit_status"),
+                    "beats": counts,
+                }
+    except HistoryError:
+        return None
+    return None

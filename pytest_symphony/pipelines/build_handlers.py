@@ -1,0 +1,571 @@
+"""Handlers of the built-in build symphony (``build.yaml``): thin calls into :mod:`pytest_symphony.buildkit`.
+
+Every handler is registered under the name the spec uses; a project overrides one by
+registering a handler of the same name.  Beats share what they learn through
+``symphony.state``; ``state["report"]`` collects what the build report shows, and
+``state["dist_before"]`` what every ``dist/`` held before this run, so the rollback
+removes exactly the files this run created.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import inspect
+import sys
+import time
+import warnings
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_symphony import buildkit as bk
+from pytest_symphony.errors import DuplicateHandler, HandlerNotFound, SymphonyError
+from pytest_symphony.runtime.conductor import BoundHandler
+from pytest_symphony.runtime.registry import Target, expander, handler
+from pytest_symphony.runtime.timing import parse_duration_ms
+from pytest_symphony.score.loader import load_spec
+from pytest_symphony.session_key import state
+from pytest_symphony.telemetry.records import utc_now
+
+NO_HOST = "no host build configured"
+ENGINE = "pytest_symphony.conformity.engine"
+_ALWAYS = frozenset({"symphony", "beat", "request"})
+
+
+class BuildWarning(UserWarning):
+    """Something the build noticed that does not stop it (a stale domain registry entry)."""
+
+
+# -- helpers ------------------------------------------------------------------------------
+def _report(symphony) -> dict[str, Any]:
+    return symphony.state.setdefault("report", {})
+
+
+def _manifests_dir(config) -> Path:
+    return state(config).symphony_dir / "manifests"
+
+
+def _timeout_s(beat) -> float | None:
+    """A subprocess limit a little inside the beat's timeout, so the process is killed, not abandoned."""
+    ms = parse_duration_ms(beat.timeout)
+    return None if ms is None else max(1.0, ms / 1000 * 0.95)
+
+
+def _run_pipelines(config) -> list:
+    """The built-in pipelines (alias, spec) this run names on ``--symphony``."""
+    sym = state(config)
+    found, ids = {}, None
+    for batch in config.hook.pytest_symphony_pipelines(config=config):
+        for pipeline in batch or ():
+            found.setdefault(pipeline.alias, pipeline)
+    named = []
+    for name in sym.selected:
+        if name in found:
+            named.append(found[name])
+            continue
+        if ids is None:
+            ids = {}
+            for p in found.values():
+                seq = load_spec(p.spec).sequence
+                if seq is not None:
+                    ids[seq.id] = p
+        if name in ids:
+            named.append(ids[name])
+    return list({p.alias: p for p in named}.values())
+
+
+def _specs(symphony, config) -> list[bk.SpecEntry]:
+    """The project's specs plus this run's built-in pipelines, loaded once per run."""
+    if "specs" not in symphony.state:
+        sym = state(config)
+        root = config.rootpath
+        files = [(p, bk.display_path(p, root), None) for p in bk.find_spec_files(sym.spec_roots)]
+        files += [(p.spec, f"builtin:{p.alias}", frozenset({p.handler_module} - {None}))
+                  for p in _run_pipelines(config)]
+        symphony.state["specs"] = bk.load_specs(files, max_bytes=sym.max_spec_bytes)
+    return symphony.state["specs"]
+
+
+def _domain_registry(config) -> Path | None:
+    try:
+        value = config.getini("symphony_domain_registry")
+    except ValueError:  # the conformity plug-in that declares the ini is not there
+        return None
+    value = value[0] if isinstance(value, list) and value else value
+    return config.rootpath / str(value) if value else None
+
+
+def _conformity(config):
+    """Run the conformity engine over the project; skip the beat when the engine is not installed."""
+    try:
+        from pytest_symphony.conformity.engine import check_workspace
+    except ModuleNotFoundError as exc:
+        if exc.name not in (ENGINE, "pytest_symphony.conformity"):
+            raise
+        pytest.skip(f"the conformity engine ({ENGINE}) is not installed")
+    return check_workspace(config.rootpath, config=config, registry=state(config).registry)
+
+
+def _severity(v) -> str:
+    return str(getattr(v.severity, "value", v.severity)).upper()
+
+
+def _session(symphony, config) -> dict[str, Any]:
+    """What the report and the rollback (which get no config) need to know of the session."""
+    sym = state(config)
+    return symphony.state.setdefault(
+        "session", {"run_dir": sym.run_dir, "root": config.rootpath, "written": sym.written})
+
+
+def _isolation(symphony, config) -> bk.Isolation:
+    """The isolation setting beat 3.1 settled (or, when it did not run, the project's)."""
+    if symphony.state.get("isolation") is None:
+        symphony.state["isolation"] = bk.build_isolation(config.rootpath)
+    return symphony.state["isolation"]
+
+
+def _handler_info(entry) -> dict[str, Any]:
+    func = inspect.unwrap(entry.func)
+    code = getattr(func, "__code__", None)
+    return {"name": entry.name, "module": entry.module, "origin": entry.origin,
+            "file": code.co_filename if code else None, "line": code.co_firstlineno if code else None}
+
+
+# -- 1. Validation ------------------------------------------------------------------------
+@handler("loadBuildContext")
+def load_build_context(symphony, pytestconfig):
+    sym = state(pytestconfig)
+    context = bk.load_build_context(pytestconfig.rootpath)
+    context["previous_build"] = bk.previous_build(
+        sym.symphony_dir / "history.sqlite", symphony.sequence.id, exclude_run=sym.run_id)
+    context.update(run_id=sym.run_id, dynamic=symphony.dynamic)
+    bk.write_json(symphony.artifact_dir / "build-context.json", context)
+    _report(symphony)["context"] = context
+    symphony.metric("pyproject_files", len(context["pyproject_files"]))
+    _session(symphony, pytestconfig)
+    return {"context": context, "run_started": time.time()}
+
+
+@handler("validateOrchestrationDomains")
+def validate_orchestration_domains(symphony, pytestconfig):
+    entries = _specs(symphony, pytestconfig)
+    problems = bk.spec_problems(entries)
+    registry, found = _domain_registry(pytestconfig), []
+    if registry is not None:
+        try:
+            shown = Path(bk.display_path(registry, pytestconfig.rootpath))
+            check = bk.check_registry(bk.read_domain_registry(registry), entries, shown)
+            problems += check.errors
+            found = check.warnings
+        except bk.WorkspaceError as exc:
+            problems.append(str(exc))
+    for message in found:
+        warnings.warn(BuildWarning(message), stacklevel=1)
+    symphony.state["validation"] = {"specs": len(entries), "registry": str(registry) if registry else None,
+                                    "problems": problems, "warnings": found}
+    symphony.metric("specs", len(entries))
+    if problems:
+        raise SymphonyError(f"{len(problems)} problem(s) with the specs or the domain registry:\n"
+                            + "\n".join(f"  {p}" for p in problems))
+
+
+@handler("validateGovernanceRules")
+def validate_governance_rules(symphony, pytestconfig):
+    result = _conformity(pytestconfig)
+    critical = [v for v in result.violations if _severity(v) == "CRITICAL"]
+    symphony.state.setdefault("validation", {})["critical_violations"] = len(critical)
+    symphony.metric("critical_violations", len(critical))
+    if critical:
+        raise SymphonyError(
+            f"{len(critical)} CRITICAL conformity violation(s); nothing is built until they are fixed:\n"
+            + "\n".join(f"  {bk.violation_line(v)}" for v in critical))
+
+
+def _fixture_exists(request, name: str) -> bool:
+    """Some conftest.py or plugin defines it (``[]``: defined, though not for this node)."""
+    return request.session._fixturemanager.getfixturedefs(name, request.node) is not None
+
+
+def _beat_problems(sym, request, entry: bk.SpecEntry, movement, beat) -> list[str]:
+    """Why one beat could not run: its expander, handlers or their fixtures are missing."""
+    where = f"{entry.display}:{beat.line}: beat {movement.number}.{beat.number} '{beat.title}'"
+    problems = []
+    expand = beat.raw.get("expand")
+    if expand and sym.registry.expander(str(expand)) is None:
+        problems.append(f"{where} expands over '{expand}', but no @expander of that name is registered")
+    if not beat.handlers:
+        problems.append(f"{where} names no handler")
+    for ref in beat.handlers:
+        try:
+            func = sym.registry.resolve(ref, entry.scope).func
+        except HandlerNotFound:
+            near = sym.registry.suggestions(ref.name, scope=entry.scope)
+            func = sym.hook.pytest_symphony_handler_lookup_error(
+                beat=beat, sequence=entry.sequence, name=ref.display, suggestions=near)
+            if func is None:
+                hint = f" (did you mean: {', '.join(near)}?)" if near else ""
+                problems.append(f"{where} names handler '{ref.display}', which no registered module provides{hint}")
+                continue
+        except DuplicateHandler as exc:
+            problems.append(f"{where}: {exc}")
+            continue
+        for name in BoundHandler.bind(ref.display, func, beat.inputs).fixtures:
+            if name not in _ALWAYS and not _fixture_exists(request, name):
+                problems.append(f"{where}: handler '{ref.display}' needs fixture '{name}', "
+                                "which no conftest.py or plugin defines")
+    return problems
+
+
+@handler("validateHandlers")
+def validate_handlers(symphony, pytestconfig, request):
+    sym = state(pytestconfig)
+    problems, checked = [], 0
+    for entry in _specs(symphony, pytestconfig):
+        for movement in entry.sequence.movements if entry.sequence else ():
+            for beat in movement.beats:
+                checked += 1
+                problems += _beat_problems(sym, request, entry, movement, beat)
+    symphony.state.setdefault("validation", {})["beats_checked"] = checked
+    symphony.metric("beats_checked", checked)
+    if problems:
+        raise SymphonyError(f"{len(problems)} beat(s) cannot run:\n" + "\n".join(f"  {p}" for p in problems))
+
+
+@handler("recordValidationResults")
+def record_validation_results(symphony):
+    validation = symphony.state.setdefault("validation", {})
+    validation["recorded_at"] = utc_now()
+    bk.write_json(symphony.artifact_dir / "validation.json", validation)
+    _report(symphony)["validation"] = validation
+    symphony.metric("validation_warnings", len(validation.get("warnings", [])))
+
+
+# -- 2. Manifest preparation ----------------------------------------------------------------
+@handler("regenerateOrchestrationDomains")
+def regenerate_orchestration_domains(symphony, pytestconfig):
+    registry = bk.regenerate_registry(_specs(symphony, pytestconfig), generated_at=utc_now())
+    bk.write_json(_manifests_dir(pytestconfig) / "domains.json", registry)
+    symphony.metric("domains", len(registry["domains"]))
+
+
+@handler("writeCanonicalSpecs")
+def write_canonical_specs(symphony, pytestconfig):
+    canonical = bk.write_canonical_specs(_manifests_dir(pytestconfig), _specs(symphony, pytestconfig))
+    symphony.metric("canonical_specs", len(canonical))
+    return {"canonical": canonical}
+
+
+@handler("generateManifests")
+def generate_manifests(symphony, pytestconfig):
+    sym, root = state(pytestconfig), pytestconfig.rootpath
+    entries = _specs(symphony, pytestconfig)
+    canonical = symphony.state.get("canonical") or bk.write_canonical_specs(_manifests_dir(pytestconfig), entries)
+    packages = bk.discover_packages(root) if (root / "pyproject.toml").is_file() else []
+    resolved: dict[tuple, dict] = {}
+    scopes = {e.sequence.id: e.scope for e in entries if e.sequence is not None}
+
+    def resolve(ref, sequence_id):
+        try:
+            hit = sym.registry.resolve(ref, scopes.get(sequence_id, frozenset()))
+        except (HandlerNotFound, DuplicateHandler):
+            return None
+        resolved[(hit.name, hit.module, hit.origin)] = _handler_info(hit)
+        return {"name": hit.name, "module": hit.module, "origin": hit.origin}
+
+    for entry in entries:  # resolve first: undecorated handlers join the handlers manifest
+        for beat in entry.sequence.beats if entry.sequence else ():
+            for ref in beat.handlers:
+                resolve(ref, entry.sequence.id)
+    infos = {(e.name, e.module, e.origin): _handler_info(e) for e in sym.registry.entries()}
+    infos.update(resolved)
+    commit = (symphony.state.get("context") or {}).get("git", {}).get("commit")
+    index = bk.generate_manifests(_manifests_dir(pytestconfig), root=root, entries=entries, packages=packages,
+                                  handlers=infos.values(), resolve=resolve, canonical=canonical, commit=commit)
+    symphony.metric("manifests", len(index["manifests"]))
+    return {"manifest_index": index}
+
+
+@handler("validateManifestIntegrity")
+def validate_manifest_integrity(symphony, pytestconfig):
+    problems = bk.validate_manifests(_manifests_dir(pytestconfig), root=pytestconfig.rootpath)
+    if problems:
+        raise SymphonyError("the manifests are not consistent:\n" + "\n".join(f"  {p}" for p in problems))
+
+
+@handler("recordManifestState")
+def record_manifest_state(symphony, pytestconfig):
+    folder = _manifests_dir(pytestconfig)
+    index = bk.manifests.read_index(folder)
+    _report(symphony)["manifests"] = {"dir": bk.display_path(folder, pytestconfig.rootpath),
+                                      "files": index["manifests"], "specs": len(index["specs"])}
+    symphony.metric("manifest_files", len(index["manifests"]) + len(index["specs"]))
+
+
+# -- 3. Package building ------------------------------------------------------------------
+@expander("packages")
+def packages(config) -> list[Target]:
+    """The workspace packages in build order; a dependency cycle raises here, before any build."""
+    ordered = bk.build_order(bk.discover_packages(config.rootpath))
+    return [Target(p.name, p, path=str(p.pyproject), line=1) for p in ordered]
+
+
+@handler("initializePackageBuild")
+def initialize_package_build(symphony, pytestconfig):
+    if importlib.util.find_spec("build") is None:
+        raise SymphonyError(f"PyPA build is not installed for {sys.executable}; run: {sys.executable} -m pip install build")
+    root = pytestconfig.rootpath
+    isolation = bk.build_isolation(root)
+    found = bk.discover_packages(root)
+    before = symphony.state.setdefault("dist_before", {})
+    for pkg in found:
+        before.setdefault(str(pkg.dist_dir), bk.snapshot_dist(pkg))
+    (symphony.artifact_dir / "logs").mkdir(exist_ok=True)
+    symphony.metric("packages", len(found))
+    symphony.metric("isolated", 1 if isolation else 0)
+    return {"isolation": isolation, "builds": []}
+
+
+@handler("buildPackage")
+def build_package(symphony, beat, pytestconfig):
+    pkg = symphony.target.value
+    isolation = _isolation(symphony, pytestconfig)
+    symphony.state.setdefault("dist_before", {}).setdefault(str(pkg.dist_dir), bk.snapshot_dist(pkg))
+    result = bk.build_package(
+        pkg, isolation=bool(isolation), log_path=symphony.artifact_dir / "logs" / f"{pkg.name}.log",
+        run_started=symphony.state.get("run_started"), timeout=_timeout_s(beat))
+    symphony.state.setdefault("builds", []).append(result)
+    symphony.metric("seconds", result.duration)
+    symphony.metric("files", len(result.files))
+
+
+@handler("recordPackageBuilds")
+def record_package_builds(symphony, pytestconfig):
+    builds = symphony.state.get("builds", [])
+    isolation = _isolation(symphony, pytestconfig)
+    _report(symphony)["packages"] = {
+        "isolated": bool(isolation), "isolation_source": isolation.source,
+        "builds": [b.to_json() for b in builds],
+    }
+    bk.write_json(symphony.artifact_dir / "packages.json", _report(symphony)["packages"])
+    symphony.metric("packages_built", len(builds))
+    symphony.metric("build_seconds", sum(b.duration for b in builds))
+
+
+# -- 4. Host application ------------------------------------------------------------------
+def _host(symphony, config):
+    if "host" not in symphony.state:
+        symphony.state["host"] = bk.host_config(config.rootpath)
+    if symphony.state["host"] is None:
+        _report(symphony)["host"] = {"summary": "No host build configured ([tool.symphony.build] host)."}
+        pytest.skip(NO_HOST)
+    return symphony.state["host"]
+
+
+@handler("prepareHostBuild")
+def prepare_host_build(symphony, pytestconfig):
+    symphony.state.pop("host", None)  # read the configuration afresh for this run
+    config = _host(symphony, pytestconfig)
+    (symphony.artifact_dir / "logs").mkdir(exist_ok=True)
+    symphony.metric("declared_outputs", len(config.outputs))
+
+
+@handler("runHostBuild")
+def run_host_build(symphony, beat, pytestconfig):
+    config = _host(symphony, pytestconfig)
+    result = bk.run_host_build(config, log_path=symphony.artifact_dir / "logs" / "host.log",
+                               timeout=_timeout_s(beat), check_outputs=False)
+    symphony.metric("seconds", result.duration)
+    return {"host_result": result}
+
+
+@handler("checkHostOutputs")
+def check_host_outputs(symphony, pytestconfig):
+    config = _host(symphony, pytestconfig)
+    found, missing = bk.check_host_outputs(config)
+    if missing:
+        raise bk.HostBuildFailed(
+            f"the host build {config.display!r} left these declared outputs missing: {', '.join(missing)}; "
+            f"fix the build or [tool.symphony.build] host_outputs in {config.pyproject}", missing=missing)
+    symphony.metric("outputs", len(found))
+    return {"host_outputs": found}
+
+
+@handler("recordHostBuild")
+def record_host_build(symphony, pytestconfig):
+    config = _host(symphony, pytestconfig)
+    result = symphony.state.get("host_result")
+    outputs = symphony.state.get("host_outputs", [])
+    seconds = f" in {result.duration:.1f} s" if result else ""
+    _report(symphony)["host"] = {
+        "command": config.display, "outputs": [bk.display_path(p, pytestconfig.rootpath) for p in outputs],
+        "summary": f"`{config.display}` passed{seconds}; {len(outputs)} declared output file(s).",
+    }
+    symphony.metric("host_outputs", len(outputs))
+
+
+# -- 5. Artifacts -------------------------------------------------------------------------
+@handler("collectArtifacts")
+def collect_artifacts(symphony, pytestconfig):
+    builds = symphony.state.get("builds")
+    found = bk.collect_artifacts(builds if builds else bk.discover_packages(pytestconfig.rootpath))
+    if not found:
+        raise SymphonyError("no wheel or sdist to collect: movement 3 built nothing and no dist/ folder holds one")
+    symphony.metric("artifacts", len(found))
+    return {"artifacts": found}
+
+
+@handler("hashArtifacts")
+def hash_artifacts(symphony):
+    hashes = {str(p): bk.sha256_file(p) for p in symphony.state["artifacts"]}
+    symphony.metric("artifact_bytes", sum(Path(p).stat().st_size for p in hashes))
+    return {"artifact_hashes": hashes}
+
+
+@handler("verifyArtifacts")
+def verify_artifacts(symphony):
+    problems = [p for artifact in symphony.state["artifacts"] for p in bk.verify_artifact(artifact)]
+    for path, digest in symphony.state.get("artifact_hashes", {}).items():
+        if bk.sha256_file(path) != digest:
+            problems.append(f"{Path(path).name}: changed since it was hashed")
+    if problems:
+        raise SymphonyError(f"{len(problems)} artifact problem(s):\n" + "\n".join(f"  {p}" for p in problems))
+    symphony.metric("verified", len(symphony.state["artifacts"]))
+
+
+@handler("writeArtifactManifest")
+def write_artifact_manifest(symphony):
+    artifacts = symphony.state["artifacts"]
+    commit = (symphony.state.get("context") or {}).get("git", {}).get("commit")
+    replaced = symphony.state.setdefault("replaced_files", {})
+    by_dir: dict[Path, list[Path]] = {}
+    for artifact in artifacts:
+        by_dir.setdefault(Path(artifact).parent, []).append(artifact)
+    written = []
+    for folder, group in sorted(by_dir.items()):
+        target = folder / "artifact-manifest.json"
+        if target.is_file():  # restored by the rollback if a later beat fails
+            replaced.setdefault(str(target), target.read_bytes())
+        bk.write_artifact_manifest(group, commit, target)
+        written.append(target)
+    combined = bk.write_artifact_manifest(artifacts, commit, symphony.artifact_dir / "artifact-manifest.json")
+    _report(symphony)["artifacts"] = {"artifacts": combined["artifacts"], "manifests": [str(p) for p in written]}
+    symphony.metric("artifact_manifests", len(written))
+
+
+@handler("recordArtifactMetrics")
+def record_artifact_metrics(symphony):
+    entries = _report(symphony).get("artifacts", {}).get("artifacts", [])
+    symphony.metric("artifacts", len(entries))
+    symphony.metric("artifact_bytes", sum(e["size"] for e in entries))
+    symphony.metric("wheels", sum(1 for e in entries if e["kind"] == "wheel"))
+    symphony.metric("sdists", sum(1 for e in entries if e["kind"] == "sdist"))
+
+
+# -- 6. Verification ----------------------------------------------------------------------
+@handler("lintWithRuff")
+def lint_with_ruff(symphony, beat, pytestconfig):
+    command = bk.find_ruff()
+    if command is None:
+        _report(symphony)["lint"] = {"summary": "Skipped: ruff is not installed."}
+        pytest.skip("ruff is not installed (pip install ruff), so the project is not linted")
+    result = bk.run_ruff(command, pytestconfig.rootpath, log_path=symphony.artifact_dir / "lint.log",
+                         timeout=_timeout_s(beat))
+    _report(symphony)["lint"] = {"command": result.command, "summary": f"`{' '.join(result.command)}` passed."}
+    symphony.metric("seconds", result.duration)
+
+
+@handler("scoreConformity")
+def score_conformity(symphony, pytestconfig):
+    from pytest_symphony.conformity.scores import band
+
+    result = _conformity(pytestconfig)
+    counts = {s: 0 for s in ("CRITICAL", "MAJOR", "MINOR", "INFO")}
+    for v in result.violations:
+        counts[_severity(v)] = counts.get(_severity(v), 0) + 1
+    scores = {}
+    for dimension, score in result.scores.items():
+        name = str(getattr(dimension, "value", dimension))
+        scores[name] = {"score": score, "band": band(score)}
+        symphony.metric(f"score_{name.lower()}", score)
+    _report(symphony)["conformity"] = {"scores": scores, "counts": counts,
+                                       "violations": [v.to_dict() for v in result.violations]}
+    return {"conformity": result}
+
+
+@handler("generateSequenceDocs")
+def generate_sequence_docs(symphony, pytestconfig):
+    root = pytestconfig.rootpath
+    try:
+        result = bk.write_sequence_docs(bk.docs_dir(root), _specs(symphony, pytestconfig))
+    except bk.DocsConflict as exc:
+        raise SymphonyError(str(exc)) from None
+    _report(symphony)["docs"] = {"written": [bk.display_path(p, root) for p in result.written],
+                                 "removed": [bk.display_path(p, root) for p in result.removed]}
+    symphony.metric("docs", len(result.written))
+
+
+@handler("checkScoreThresholds")
+def check_score_thresholds(symphony, pytestconfig):
+    result = symphony.state.get("conformity")
+    if result is None:
+        pytest.skip("no conformity scores to check (beat 6.2 did not run)")
+    thresholds = bk.score_thresholds(pytestconfig.rootpath, symphony.dynamic)
+    failures = bk.check_thresholds(result.violations, result.scores, thresholds)
+    _report(symphony)["thresholds"] = {"dynamic": thresholds.dynamic, "min_score": thresholds.min_score,
+                                       "fail_on": thresholds.fail_on, "failures": failures}
+    if failures:
+        raise SymphonyError("the conformity thresholds are not met:\n" + "\n".join(failures))
+
+
+def _write_report(symphony, status: str, failed: str | None = None) -> tuple[Path, Path]:
+    """The build report into the run's folder, listed at the end of the terminal summary."""
+    where = symphony.state["session"]
+    report = {"run_id": symphony.run_id, "dynamic": symphony.dynamic, "status": status, "failed_beat": failed,
+              "generated_at": utc_now(), **_report(symphony)}
+    paths = bk.write_build_report(where["run_dir"], report)
+    where["written"].extend(bk.display_path(p, where["root"]) for p in paths)
+    return paths
+
+
+@handler("writeBuildReport")
+def write_build_report(symphony, pytestconfig):
+    _session(symphony, pytestconfig)
+    md, _js = _write_report(symphony, "passed")
+    return {"build_report": md}
+
+
+@handler("archiveBuild")
+def archive_build(symphony, pytestconfig):
+    sym = state(pytestconfig)
+    target = sym.symphony_dir / "archive" / sym.run_id
+    copied = bk.archive_build(target, artifacts=symphony.state.get("artifacts", []),
+                              manifests_dir=_manifests_dir(pytestconfig), run_dir=sym.run_dir)
+    telemetry = sym.run_dir / "telemetry.jsonl"
+    if not sym.is_worker:  # the controller writes telemetry: copy it again once the session is over
+
+        def copy_final_telemetry() -> None:
+            if telemetry.is_file():
+                bk.write_atomic(target / "run" / telemetry.name, telemetry.read_text(encoding="utf-8"))
+
+        pytestconfig.add_cleanup(copy_final_telemetry)
+    sym.written.append(bk.display_path(target, pytestconfig.rootpath))
+    symphony.metric("archived_files", len(copied))
+
+
+# -- rollback -----------------------------------------------------------------------------
+@handler("rollbackBuild")
+def rollback_build(symphony, beat):
+    """Remove the files this run created in every ``dist/``, restore files it replaced, report."""
+    removed: list[Path] = []
+    for outdir, before in symphony.state.get("dist_before", {}).items():
+        removed += bk.remove_partial(Path(outdir), before, outdir=Path(outdir))
+    for path, content in symphony.state.get("replaced_files", {}).items():
+        Path(path).write_bytes(content)
+    symphony.state["rolled_back"] = [str(p) for p in removed]
+    movement, failed = symphony.failed or (None, beat)
+    label = f"{movement.number}.{failed.number} {failed.title}" if movement else failed.title
+    symphony.emit("build:rolled-back", beat=label, removed=[str(p) for p in removed])
+    _report(symphony)["rollback"] = {"failed_beat": label, "removed": [str(p) for p in removed]}
+    if "session" in symphony.state:  # the context beat ran: the report has somewhere to go
+        _write_report(symphony, "failed", label)
