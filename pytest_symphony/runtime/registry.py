@@ -10,7 +10,7 @@ import difflib
 import inspect
 import types
 from dataclasses import dataclass
-from typing import Callable, Iterable, overload
+from typing import Callable, Iterable
 
 from ..errors import DuplicateHandler, HandlerNotFound
 from ..score.model import HandlerRef
@@ -22,42 +22,30 @@ EXPANDER_ATTR = "__symphony_expander__"
 BUILTIN, PROJECT = "builtin", "project"
 
 
-@overload
-def handler(func: Callable) -> Callable: ...
-@overload
-def handler(name: str | None = None) -> Callable[[Callable], Callable]: ...
+def _name_marker(attr: str):
+    """A decorator usable bare (``@deco``), with a name (``@deco("x")``) or ``@deco(name="x")``."""
+
+    def decorator(func_or_name=None, *, name: str | None = None):
+        def mark(func: Callable) -> Callable:
+            setattr(func, attr, name or func.__name__)
+            return func
+
+        if callable(func_or_name):
+            return mark(func_or_name)
+        if isinstance(func_or_name, str):
+            name = func_or_name
+        return mark
+
+    return decorator
 
 
-def handler(func_or_name=None, *, name: str | None = None):
-    """Mark a function as a beat handler: ``@handler`` or ``@handler("loadBuildContext")``."""
+#: Mark a function as a beat handler: ``@handler`` or ``@handler("loadBuildContext")``.
+handler = _name_marker(HANDLER_ATTR)
 
-    def mark(func: Callable) -> Callable:
-        setattr(func, HANDLER_ATTR, name or func.__name__)
-        return func
-
-    if callable(func_or_name):
-        return mark(func_or_name)
-    if isinstance(func_or_name, str):
-        name = func_or_name
-    return mark
-
-
-def expander(func_or_name=None, *, name: str | None = None):
-    """Mark a function that turns one beat into many at collection: ``@expander("packages")``.
-
-    It is called as ``func(config)`` and returns an iterable of ``Target`` (or plain
-    strings); a beat naming it with ``expand: packages`` becomes one item per target.
-    """
-
-    def mark(func: Callable) -> Callable:
-        setattr(func, EXPANDER_ATTR, name or func.__name__)
-        return func
-
-    if callable(func_or_name):
-        return mark(func_or_name)
-    if isinstance(func_or_name, str):
-        name = func_or_name
-    return mark
+#: Mark a function that turns one beat into many at collection: ``@expander("packages")``.
+#: It is called as ``func(config)`` and returns an iterable of ``Target`` (or plain
+#: strings); a beat naming it with ``expand: packages`` becomes one item per target.
+expander = _name_marker(EXPANDER_ATTR)
 
 
 @dataclass(frozen=True)
