@@ -86,3 +86,16 @@ def pytest_symphony_select_item(item, wanted):
 
     Return None to let other plugins decide; items nobody keeps are deselected.
     """
+
+
+@hookspec
+def pytest_symphony_register_checks(registry):
+    """Add conformity checks: ``registry.add(CheckClass)``, a subclass of
+    ``pytest_symphony.conformity.checks.SpecCheck``, ``WorkspaceCheck`` or ``PythonCheck``
+    whose code was registered with ``pytest_symphony.conformity.register_code``."""
+
+
+@hookspec
+def pytest_symphony_policy_checks(config):
+    """Return a list of ``pytest_symphony.conformity.checks.PolicyCheck`` that declared
+    governance policies may be bound to (POLICY_NOT_REFERENCED)."""

@@ -220,8 +220,10 @@ _CODES: tuple[Code, ...] = (
     ),
     _c(
         "SCHEMA_VIOLATION", _O, _CRIT, _NONE,
-        "The normalized spec fails the shipped sequence JSON Schema. One violation per "
-        "schema error, placed at the failing member's JSON pointer and its source line.",
+        "The normalized spec fails the shipped sequence JSON Schema (or has a structural "
+        "problem the loader reports, such as a beat that is not a mapping). One violation "
+        "per schema error, placed at the failing member's JSON pointer and its source line. "
+        "A spec that fails the schema is checked for nothing else until it passes.",
     ),
     _c(
         "SEQUENCE_ID_MISSING", _O, _CRIT, _SAFE,
@@ -241,14 +243,19 @@ _CODES: tuple[Code, ...] = (
     _c(
         "ORPHANED_DOMAIN_REFERENCE", _O, _MIN, _UNSAFE,
         "The domain registry lists a sequence, by id or by file path, that no scanned "
-        "spec defines.",
+        "spec defines. Read from each domain's `sequences`, `sequence_files` and "
+        "`orchestration.sequence_files`; a file reference resolves when the file exists "
+        "(beside the registry or under the rootdir) or when its file stem is the id or "
+        "file stem of a scanned spec (registries often list a spec at its path in another "
+        "repository layout).",
         "Remove that sequence reference from the registry (unsafe: the registry may name "
         "sequences kept outside the scanned paths).",
     ),
     _c(
         "CIRCULAR_DEPENDENCY", _O, _CRIT, _NONE,
         "A cycle among sequences invoking sub-sequences, or among the workspace's "
-        "packages' declared dependencies. Reported once per cycle, naming its members in "
+        "packages' declared dependencies (the root pyproject.toml and those matched by "
+        "`[tool.symphony.build] packages`). Reported once per cycle, naming its members in "
         "order.",
     ),
     _c(
@@ -276,8 +283,10 @@ _CODES: tuple[Code, ...] = (
     ),
     _c(
         "MOVEMENT_COUNT_MISMATCH", _S, _MIN, _SAFE,
-        "A declared `movements` count differs from the number of movements, or declared "
-        "movement numbers are not 1, 2, 3, ... in list order.",
+        "A declared movements count (`movementCount`, `movementsCount` or "
+        "`totalMovements`; an integer `movements` is a schema violation) differs from the "
+        "number of movements, or declared movement numbers (`movement`, `number` or a "
+        "numeric `id`) are not 1, 2, 3, ... in list order.",
         "Set the declared count to the actual number of movements, or renumber the "
         "movements 1..n in list order.",
     ),
@@ -287,22 +296,26 @@ _CODES: tuple[Code, ...] = (
     ),
     _c(
         "DUPLICATE_BEAT_ID", _S, _MAJ, _UNSAFE,
-        "Two beats of one sequence share a declared number or string id. Reported on "
+        "Two beats of one sequence share a string id, or two beats of one movement share a "
+        "declared number (real specs number beats from 1 in every movement). Reported on "
         "every repeat after the first, naming the first.",
         "Renumber the repeated beats (unsafe: scenario links, test names and history "
         "keyed by the old id change meaning).",
     ),
     _c(
         "BEAT_NUMBERING_GAP", _S, _MIN, _SAFE,
-        "Beat numbers within a movement are not contiguous and ascending in list order "
-        "(for example 1, 2, 4 or 2, 1). Repeated numbers are DUPLICATE_BEAT_ID instead.",
+        "Beat numbers within a movement where every beat declares one are not contiguous "
+        "and ascending in list order (for example 1, 2, 4 or 2, 1); reported at the first "
+        "beat out of place. Repeated numbers are DUPLICATE_BEAT_ID instead.",
         "Renumber the movement's beats consecutively from its first beat's number, in "
         "list order.",
     ),
     _c(
         "HANDLER_NOT_FOUND", _S, _CRIT, _UNSAFE,
-        "A beat's handler resolves to no registered handler. The message names the "
-        "closest registered names (\"did you mean\").",
+        "A beat names no handler, or a handler it names resolves to no registered handler "
+        "(resolved as the runtime resolves it: registered names first, then `module#func` "
+        "and plain functions of the registered modules). The message names the closest "
+        "registered names (\"did you mean\").",
         "When exactly one registered name is close, rename the reference in the spec to "
         "it; otherwise scaffold a stub handler in the configured handler module (unsafe: "
         "either changes what the beat runs).",
@@ -319,23 +332,30 @@ _CODES: tuple[Code, ...] = (
     ),
     _c(
         "UNUSED_EVENT", _S, _INFO, _NONE,
-        "An event declared in the sequence's `events` is emitted by none of its beats.",
+        "An event declared in the sequence's `events` is neither a beat's `event` nor "
+        "emitted by a literal `symphony.emit(\"<event>\")` statement in a handler of one of "
+        "its beats.",
     ),
     _c(
         "TIMING_CONSTRAINT_VIOLATED", _S, _MAJ, _NONE,
-        "In the last recorded run, a beat's duration exceeded its declared timing bound "
-        "or timeout. Quiet when there is no run history.",
+        "In the last recorded run of the sequence, a beat's longest attempt exceeded its "
+        "`timeout` or a duration-valued `timing` (\"< 500ms\"). Quiet when there is no run "
+        "history.",
     ),
     _c(
         "INVALID_TIMING", _S, _MIN, _NONE,
         "A beat's `timing` or `timeout` is neither a duration (a number of milliseconds "
         "such as 1500, or text such as \"2s\", \"500ms\", \"< 500ms\"), nor a known "
-        "keyword (immediate, deferred, after-beat, ...), nor a cadence the project "
-        "declares as free text.",
+        "keyword (immediate, deferred, after-beat, after-movement, async, sync, on-demand, "
+        "parallel, sequential), nor a cadence the project declares as free text (glob "
+        "patterns in ini `symphony_cadences`, such as `per *`). A `timeout` must be a "
+        "duration: the runtime cannot apply anything else.",
     ),
     _c(
         "INVALID_DYNAMICS", _S, _MIN, _UNSAFE,
-        "A dynamics marking is not one of pp, p, mf, f, ff.",
+        "A dynamics marking (sequence, movement or beat `dynamics`) is not one of pp, p, "
+        "mf, f, ff. A mapping or list under `dynamics` is a legend of the levels, not a "
+        "marking.",
         "Replace it with the marking it equals ignoring case and spaces, else with mf "
         "(unsafe: changes which runs select the beat).",
     ),
@@ -355,14 +375,14 @@ _CODES: tuple[Code, ...] = (
     ),
     _c(
         "SIGNATURE_MISMATCH", _H, _MAJ, _NONE,
-        "A handler parameter is neither an available fixture nor an input the beat "
-        "declares, or the handler requires positional-only arguments, which nothing "
-        "supplies.",
+        "A handler parameter without a default is neither an available fixture nor an "
+        "input of a beat that uses the handler, so nothing could supply it. Reported once "
+        "per handler and parameter, at the parameter, naming the first such beat.",
     ),
     _c(
         "TELEMETRY_NOT_INSTRUMENTED", _H, _MIN, _SAFE,
-        "A function referenced from a spec is not registered through the handler "
-        "decorator, so it carries no beat metadata.",
+        "A function a beat runs (found as a plain function of a registered module) is not "
+        "registered through the handler decorator, so it carries no beat metadata.",
         "Add the handler decorator to the function, and its import to the module.",
     ),
     _c(
@@ -380,8 +400,12 @@ _CODES: tuple[Code, ...] = (
     ),
     _c(
         "HARDCODED_PATH", _H, _MIN, _SAFE,
-        "An absolute path (`/...`, `C:\\...`) or a backslash-separated path in a spec "
-        "path field (`testFile`, file patterns) or in a handler's string literal.",
+        "An absolute or backslash-separated path in a spec path field (`testFile`, "
+        "`path`, `patterns`, any key ending in Path, File, Dir or Pattern, on a sequence, "
+        "movement or beat or one mapping below a beat), or a hardcoded path in a handler's "
+        "string literal: under a filesystem root (/home, /Users, /tmp, /var, /usr, /opt, "
+        "/etc, /mnt, /srv, /root, ...), a drive path (C:\\...), or a backslash-separated "
+        "file path. Docstrings are not checked.",
         "In spec path fields, replace backslashes with forward slashes; absolute paths "
         "and handler literals are reported without a fix.",
     ),
@@ -396,14 +420,20 @@ _CODES: tuple[Code, ...] = (
     # -- Traceability ------------------------------------------------------------------
     _c(
         "BDD_SPEC_MISSING", _T, _MAJ, _SAFE,
-        "A beat with acceptance criteria (every beat, where the project requires BDD) "
-        "has no linked Gherkin scenario.",
+        "A beat with acceptance criteria (every beat, where ini `symphony_require_bdd` is "
+        "true) has no linked Gherkin scenario: none tagged `@beat:<sequence>/<beat>` (on "
+        "the scenario, its Rule or its Feature) and none named by the beat's `scenario` "
+        "field. Built-in pipelines are not checked (their features live with the "
+        "package).",
         "Scaffold a scenario from the beat's acceptance criteria into the sequence's "
         "feature file, linked to the beat.",
     ),
     _c(
         "STEP_DEFINITION_MISSING", _T, _MAJ, _SAFE,
-        "A step of a linked scenario matches no step definition.",
+        "A step of a linked scenario matches no step definition of the step definition "
+        "modules (ini `symphony_step_defs`) and conftest.py files, matched as pytest-bdd "
+        "matches them (type, then exact text, parse, cfparse or regular expression; "
+        "outline steps with every example row).",
         "Scaffold a step function for the step in the step definitions module.",
     ),
     _c(
@@ -414,18 +444,22 @@ _CODES: tuple[Code, ...] = (
     _c(
         "FEATURE_NARRATIVE_MISSING", _T, _MIN, _SAFE,
         "A feature's description lacks the \"In order to / As a / I want\" narrative "
-        "while its sequence has a user story.",
+        "while its sequence (linked by a scenario's tag, or the feature file named "
+        "`<sequence id>.feature`) has a user story.",
         "Write the narrative from the sequence's user story into the feature "
         "description.",
     ),
     _c(
         "ACCEPTANCE_CRITERIA_MISSING", _T, _MIN, _NONE,
-        "A beat has no acceptance criteria (missing or empty).",
+        "A beat has no acceptance criteria (`acceptanceCriteria` or "
+        "`acceptanceCriteriaStructured`, missing or empty; free lists such as "
+        "`success_criteria` are not acceptance criteria).",
     ),
     _c(
         "TEST_LINK_BROKEN", _T, _MAJ, _NONE,
-        "A beat's `testFile` does not exist, or its `testCase` is found in that file as "
-        "no test function, test class or scenario.",
+        "A beat's `testFile` does not exist (relative to the rootdir or to the spec's "
+        "folder; backslashes read as separators), or its `testCase` is found in that file "
+        "as no test function, test class, scenario or quoted test title (`it('...')`).",
     ),
     _c(
         "ORPHANED_SCENARIO", _T, _MIN, _NONE,
@@ -435,47 +469,60 @@ _CODES: tuple[Code, ...] = (
     _c(
         "POLICY_NOT_REFERENCED", _G, _MIN, _NONE,
         "A declared governance policy is bound to no policy check, built-in or "
-        "registered through a hook.",
+        "registered through the hook `pytest_symphony_policy_checks`: by name "
+        "(`{text: ..., check: <name>}`) or by its text matching the check's pattern (the "
+        "built-in checks are listed below).",
     ),
     _c(
         "METRIC_NOT_TRACKED", _G, _MIN, _NONE,
         "A declared governance metric has no recorded value in its sequence's run "
-        "history.",
+        "history (a recorded metric matches when its name and the declared text before "
+        "any parenthesis slugify alike). Checked only for sequences with a recorded run.",
     ),
     _c(
         "UNAUTHORIZED_CHANGE", _G, _CRIT, _NONE,
         "A spec or handler file's content differs from the approved lock file "
-        "(`symphony.lock`) and the change was not approved. Approving "
-        "(`--symphony-approve`) is an explicit user action, never a fix. Quiet when "
-        "there is no lock.",
+        "(`symphony.lock`) and the change was not approved: changed, new since the "
+        "approval, or gone. Approving (`--symphony-approve`) is an explicit user action, "
+        "never a fix. Quiet when there is no lock (the run says so once).",
     ),
     _c(
         "ROLLBACK_NOT_DEFINED", _G, _MAJ, _NONE,
-        "A sequence with rollback-capable or critical beats, or of a deployment or "
-        "remediation kind, has no rollback handler.",
+        "A sequence with rollback-capable beats (`rollbackCapable: true` on the beat or "
+        "its declared handler) or beats marked `critical: true`, or whose `kind` names "
+        "deployment, delivery, release, rollout or remediation, has no rollback handler.",
     ),
     _c(
         "GOVERNANCE_THRESHOLD_BREACHED", _G, _MAJ, _NONE,
-        "In the last run, a movement's visibility or consistency score is below its "
-        "policy threshold (0.7 unless the policy declares one).",
+        "A movement's visibility or consistency score is below its threshold: the lowest "
+        "`visibility`/`consistency` metric its beats recorded in the last run, else the "
+        "value the movement declares. The threshold is governance `thresholds.<name>`, "
+        "else the number in a policy naming it (\"visibility score >= 0.7\", \"70%\"), "
+        "else 0.7.",
     ),
     # -- Dependency --------------------------------------------------------------------
     _c(
         "UNRESOLVED_IMPORT", _D, _CRIT, _NONE,
         "A handler or step definition module imports a module or name that cannot be "
-        "found in the environment. Imports guarded by `try`/`except ImportError` or "
-        "under `if TYPE_CHECKING:` are exempt.",
+        "found in the environment, judged from files without importing anything "
+        "(a name is checked when it comes from a module of the workspace). Imports inside "
+        "a `try` whose handlers catch ImportError (or Exception), under "
+        "`if TYPE_CHECKING:`, or in either branch of a test on the environment "
+        "(`sys.version_info`, `sys.platform`, `os.name`, `platform.system()`) are exempt.",
     ),
     _c(
         "VERSION_CONSTRAINT_VIOLATED", _D, _MAJ, _NONE,
-        "An installed distribution does not satisfy a requirement the project "
-        "(pyproject.toml) or a spec declares.",
+        "An installed distribution does not satisfy (or is missing for) a requirement the "
+        "project declares (`[project] dependencies` of pyproject.toml, markers evaluated) "
+        "or a spec declares (`requires`, `requirements` or `dependencies`: PEP 508 "
+        "strings).",
     ),
     _c(
         "BREAKING_CHANGE_DETECTED", _D, _MAJ, _NONE,
         "Compared with the approved lock, a beat, movement or event was removed or "
         "renamed, or a handler's required parameters changed, without a major version "
-        "bump of the sequence. Quiet when there is no lock.",
+        "bump of the sequence (the first number of `version`). Quiet when there is no "
+        "lock.",
     ),
 )
 

@@ -296,6 +296,16 @@ def _beat_keys(beat: Mapping[str, Any]) -> set[str]:
     return keys
 
 
+def _beat_list(movement: Mapping[str, Any]) -> tuple[str, list]:
+    """The key and list a movement's beats are under (``beats``, ``steps`` or ``sequence``,
+    the first non-empty list, as the normalizer takes them)."""
+    for key in ("beats", "steps", "sequence"):
+        value = movement.get(key)
+        if isinstance(value, list) and value:
+            return key, value
+    return "beats", []
+
+
 def _line_for(pointer: str, lines: Mapping[str, int] | None) -> int:
     if not lines:
         return 1
@@ -346,8 +356,7 @@ def spec_suppressions(
         for mi, movement in enumerate(movements):
             if not isinstance(movement, Mapping):
                 continue
-            beats = movement.get("beats")
-            beat_list = beats if isinstance(beats, list) else []
+            list_key, beat_list = _beat_list(movement)
             keys: set[str] = set()
             for b in beat_list:
                 if isinstance(b, Mapping):
@@ -355,7 +364,7 @@ def spec_suppressions(
             add(movement, json_pointer("movements", mi), frozenset(keys))
             for bi, beat in enumerate(beat_list):
                 if isinstance(beat, Mapping):
-                    add(beat, json_pointer("movements", mi, "beats", bi), frozenset(_beat_keys(beat)))
+                    add(beat, json_pointer("movements", mi, list_key, bi), frozenset(_beat_keys(beat)))
     # flat specs: top-level beats list
     top_beats = spec.get("beats")
     if isinstance(top_beats, list):

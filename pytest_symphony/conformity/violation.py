@@ -265,7 +265,7 @@ class Checked:
     """How many items each dimension's checks looked at.
 
     An item is one thing a check examined: a spec file, sequence, movement or beat
-    (Orchestration); a handler function (Handler); a beat or scenario checked for links
+    (Orchestration); a handler function or a beat's path fields (Handler); a beat or scenario checked for links
     (Traceability); a policy, metric or locked file (Governance); an import or a
     requirement (Dependency).  Scores divide the violations' weight by these counts.
     """

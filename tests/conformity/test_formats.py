@@ -198,7 +198,9 @@ def test_sarif_exact(violations, suppressed, unused):
     assert rules[list(CATALOG).index("HANDLER_NOT_FOUND")] == {
         "id": "HANDLER_NOT_FOUND",
         "name": "HandlerNotFound",
-        "shortDescription": {"text": "A beat's handler resolves to no registered handler."},
+        "shortDescription": {"text": "A beat names no handler, or a handler it names resolves to no registered "
+                                     "handler (resolved as the runtime resolves it: registered names first, then "
+                                     "`module#func` and plain functions of the registered modules)."},
         "fullDescription": {"text": CATALOG["HANDLER_NOT_FOUND"].summary + " Fix: " + CATALOG["HANDLER_NOT_FOUND"].fix_summary},
         "defaultConfiguration": {"level": "error"},
         "properties": {"category": "sequence", "dimension": "Orchestration", "severity": "CRITICAL",

@@ -1,0 +1,251 @@
+"""Traceability: acceptance criteria, the Gherkin scenarios linked to beats, their steps'
+definitions, feature narratives, and beats' links to tests."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from ..features import beat_keys
+from ..violation import Fix, Place, Violation
+from .base import Example, SpecCheck, WorkspaceCheck
+from .places import beat_pointer, spec_violation
+
+HANDLERS = "from pytest_symphony import handler\n\n\n@handler\ndef build():\n    return {}\n"
+AC = "        acceptanceCriteria:\n          - given: sources\n            when: the build runs\n            then: a wheel exists\n"
+SPEC = "id: release\nname: Release\nmovements:\n  - name: Build\n    beats:\n      - name: Build\n        handler: build\n"
+FEATURE = (
+    "Feature: Release\n\n  @beat:release/build\n  Scenario: Build a wheel\n"
+    "    Given sources\n    When the build runs\n    Then a wheel exists\n"
+)
+STEPS = (
+    "from pytest_bdd import given, when, then\n\n\n"
+    "@given('sources')\ndef sources():\n    pass\n\n\n"
+    "@when('the build runs')\ndef runs():\n    pass\n\n\n"
+    "@then('a wheel exists')\ndef wheel():\n    pass\n"
+)
+
+
+def ws(spec: str = SPEC + AC, feature: str | None = FEATURE, steps: str | None = STEPS, **extra: str) -> dict[str, str]:
+    files = {"handlers.py": HANDLERS, "sequences/release.yaml": spec, **extra}
+    if feature is not None:
+        files["features/release.feature"] = feature
+    if steps is not None:
+        files["step_defs/release_steps.py"] = steps
+    return files
+
+
+def _linked_scenarios(ws) -> list[Any]:
+    """Every scenario linked to a beat that exists, once, in file order."""
+    seen: dict[int, Any] = {}
+    for spec in ws.loaded():
+        for m in spec.sequence.movements:
+            for b in m.beats:
+                for s in ws.bdd.linked(spec.sequence, m, b):
+                    seen.setdefault(id(s), s)
+    return sorted(seen.values(), key=lambda s: (s.feature.path, s.line))
+
+
+class BddSpecMissing(SpecCheck):
+    code = "BDD_SPEC_MISSING"
+    BUILTIN = False
+    VALID = (Example(ws()),)
+    INVALID = (
+        Example(ws(feature=FEATURE.replace("@beat:release/build", "@smoke")), at=("sequences/release.yaml", 8)),
+        Example(ws(spec=SPEC, feature=None), ini={"symphony_require_bdd": "true"}, at=("sequences/release.yaml", 6)),
+    )
+
+    def check_sequence(self, spec, ws) -> Iterable[Violation]:
+        seq = spec.sequence
+        for m in seq.movements:
+            for b in m.beats:
+                if not (b.acceptance_criteria or ws.settings.require_bdd):
+                    continue
+                if ws.bdd.linked(seq, m, b):
+                    continue
+                key = "acceptanceCriteria" if "acceptanceCriteria" in b.raw else None
+                named = (f"; its `scenario` {b.scenario!r} names no scenario of any feature"
+                         if isinstance(b.scenario, str) and b.scenario.strip() else "")
+                yield spec_violation(
+                    self.code, spec,
+                    f"beat {m.number}.{b.number} '{b.title}' has no linked scenario{named}; tag one "
+                    f"@beat:{seq.id}/{b.slug} or name it in the beat's `scenario`",
+                    node=b.raw, key=key, pointer=beat_pointer(m, b), beat=b,
+                    fix=Fix(f"scaffold a scenario tagged @beat:{seq.id}/{b.slug} into features/{seq.id}.feature "
+                            "from the beat's acceptance criteria", "safe"),
+                )
+
+
+class StepDefinitionMissing(WorkspaceCheck):
+    code = "STEP_DEFINITION_MISSING"
+    VALID = (Example(ws()),)
+    INVALID = (Example(ws(steps=STEPS.replace("'a wheel exists'", "'a wheel is built'")),
+                       at=("features/release.feature", 7)),)
+
+    def check(self, ws) -> Iterator[Violation]:
+        seen: set[tuple[str, int]] = set()
+        for scenario in _linked_scenarios(ws):
+            for step in scenario.steps:
+                key = (scenario.feature.path, step.line)
+                if key in seen or ws.bdd.matches(step, scenario.examples):
+                    continue
+                seen.add(key)
+                yield Violation(
+                    self.code,
+                    f"step {step.keyword.strip()} \"{step.text}\" of scenario '{scenario.name}' matches no "
+                    f"@{step.type} step definition",
+                    Place(scenario.feature.path, step.line, 1),
+                    fix=Fix(f"scaffold a @{step.type}(\"{step.text}\") step function in the step definitions module", "safe"),
+                )
+
+
+class ScenarioIncomplete(WorkspaceCheck):
+    code = "SCENARIO_INCOMPLETE"
+    VALID = (Example(ws()),)
+    INVALID = (Example(ws(feature=FEATURE.replace("    When the build runs\n", "    And the build runs\n")),
+                       at=("features/release.feature", 4)),)
+
+    def check(self, ws) -> Iterator[Violation]:
+        for scenario in _linked_scenarios(ws):
+            types = {s.type for s in scenario.steps}
+            missing = [k for k in ("when", "then") if k not in types]
+            if missing:
+                yield Violation(
+                    self.code,
+                    f"scenario '{scenario.name}' has no {' and no '.join(k.capitalize() for k in missing)} step",
+                    Place(scenario.feature.path, scenario.line, 1),
+                )
+
+
+_NARRATIVE = (re.compile(r"\bin order to\b", re.I), re.compile(r"\bas an?\b", re.I), re.compile(r"\bi want\b", re.I))
+
+
+class FeatureNarrativeMissing(WorkspaceCheck):
+    code = "FEATURE_NARRATIVE_MISSING"
+    STORY = "userStory:\n  persona: release manager\n  goal: ship safely\n  benefit: users get fixes\n"
+    VALID = (Example(ws(spec=STORY + SPEC + AC, feature=FEATURE.replace(
+        "Feature: Release\n", "Feature: Release\n  In order to get fixes\n  As a release manager\n  I want to ship safely\n"))),)
+    INVALID = (Example(ws(spec=STORY + SPEC + AC), at=("features/release.feature", 1)),)
+
+    def check(self, ws) -> Iterator[Violation]:
+        for feature in ws.bdd.features:
+            owners = [s.sequence for s in ws.loaded() if not s.builtin and ws.bdd.feature_of_sequence(feature, s.sequence)]
+            with_story = [seq for seq in owners if seq.user_story is not None]
+            if not with_story:
+                continue
+            if all(p.search(feature.description) for p in _NARRATIVE):
+                continue
+            seq = with_story[0]
+            yield Violation(
+                self.code,
+                f"feature '{feature.name}' has no \"In order to / As a / I want\" narrative, though sequence "
+                f"'{seq.id}' has a user story",
+                Place(feature.path, feature.line, 1),
+                fix=Fix(f"write the narrative from the user story of '{seq.id}'", "safe"),
+                sequence=seq.id,
+            )
+
+
+class AcceptanceCriteriaMissing(SpecCheck):
+    code = "ACCEPTANCE_CRITERIA_MISSING"
+    BUILTIN = False
+    VALID = (Example(ws()),)
+    INVALID = (Example(ws(spec=SPEC), at=("sequences/release.yaml", 6)),)
+
+    def check_sequence(self, spec, ws) -> Iterable[Violation]:
+        for m in spec.sequence.movements:
+            for b in m.beats:
+                if not b.acceptance_criteria:
+                    yield spec_violation(
+                        self.code, spec, f"beat {m.number}.{b.number} '{b.title}' has no acceptance criteria",
+                        node=b.raw, pointer=beat_pointer(m, b), beat=b,
+                    )
+
+
+def _test_case_found(path: Path, case: str) -> bool:
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    name = re.escape(case)
+    patterns = [
+        rf"\bdef\s+{name}\s*\(",
+        rf"\bclass\s+{name}\b",
+        rf"^\s*Scenario(?: Outline| Template)?:\s*{name}\s*$",
+        rf"""(['"`]){name}\1""",
+    ]
+    return any(re.search(p, text, re.M) for p in patterns)
+
+
+class TestLinkBroken(SpecCheck):
+    code = "TEST_LINK_BROKEN"
+    __test__ = False  # not a pytest test class
+    BUILTIN = False
+    VALID = (Example(ws(spec=SPEC + AC + "        testFile: tests/test_release.py\n        testCase: test_build\n",
+                        **{"tests/test_release.py": "def test_build():\n    pass\n"})),)
+    INVALID = (
+        Example(ws(spec=SPEC + AC + "        testFile: tests/test_gone.py\n"), at=("sequences/release.yaml", 12)),
+        Example(ws(spec=SPEC + AC + "        testFile: tests/test_release.py\n        testCase: test_pack\n",
+                   **{"tests/test_release.py": "def test_build():\n    pass\n"}), at=("sequences/release.yaml", 13)),
+    )
+
+    def check_sequence(self, spec, ws) -> Iterable[Violation]:
+        for m in spec.sequence.movements:
+            for b in m.beats:
+                test_file = b.raw.get("testFile")
+                if not isinstance(test_file, str) or not test_file.strip():
+                    continue
+                written = test_file.strip()
+                candidates = [ws.root / written.replace("\\", "/"), spec.path.parent / written.replace("\\", "/")]
+                found = next((c for c in candidates if c.is_file()), None)
+                if found is None:
+                    yield spec_violation(
+                        self.code, spec, f"beat {m.number}.{b.number} '{b.title}' links test file {written!r}, which does not exist",
+                        node=b.raw, key="testFile", pointer=beat_pointer(m, b), beat=b, span=True,
+                    )
+                    continue
+                case = b.raw.get("testCase")
+                if isinstance(case, str) and case.strip() and not _test_case_found(found, case.strip()):
+                    yield spec_violation(
+                        self.code, spec,
+                        f"beat {m.number}.{b.number} '{b.title}' links test case {case!r}, which {written} does not hold",
+                        node=b.raw, key="testCase", pointer=beat_pointer(m, b), beat=b, span=True,
+                    )
+
+
+class OrphanedScenario(WorkspaceCheck):
+    code = "ORPHANED_SCENARIO"
+    VALID = (Example(ws()),)
+    INVALID = (
+        Example(ws(feature=FEATURE.replace("@beat:release/build", "@beat:release/deploy")), at=("features/release.feature", 4)),
+        Example(ws(feature=FEATURE.replace("@beat:release/build", "@beat:refund/build")), at=("features/release.feature", 4)),
+    )
+
+    def check(self, ws) -> Iterator[Violation]:
+        for scenario in ws.bdd.scenarios:
+            for seq_id, ref in scenario.links:
+                specs = ws.sequences.get(seq_id)
+                if not specs:
+                    problem = f"sequence '{seq_id}', which no scanned spec defines"
+                elif ref is not None and not any(
+                    ref in beat_keys(m, b) for s in specs for m in s.sequence.movements for b in m.beats
+                ):
+                    problem = f"beat '{ref}', which sequence '{seq_id}' does not have"
+                else:
+                    continue
+                yield Violation(
+                    self.code, f"scenario '{scenario.name}' links to {problem}",
+                    Place(scenario.feature.path, scenario.line, 1), sequence=seq_id,
+                )
+
+
+CHECKS = [
+    BddSpecMissing,
+    StepDefinitionMissing,
+    ScenarioIncomplete,
+    FeatureNarrativeMissing,
+    AcceptanceCriteriaMissing,
+    TestLinkBroken,
+    OrphanedScenario,
+]

@@ -1,0 +1,419 @@
+"""The conformity engine: read the workspace, scan every Python file once (cached, in
+parallel when there are many), run every check, apply suppressions, score.
+
+    from pytest_symphony.conformity.engine import check_workspace
+    result = check_workspace(Path("."))            # outside pytest: settings from the ini file
+    result = check_workspace(root, config=config)  # inside pytest: its settings and registry
+
+A check that raises is a bug in that check: the others still run, and the error is in
+``EngineResult.errors`` (and fails the run's conformity items), never lost.
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from .cache import ScanCache, content_hash
+from .checks.base import CheckRegistry, PythonCheck, SpecCheck, WorkspaceCheck, load_refs
+from .codes import Dimension, Severity
+from .features import BddIndex
+from .handlers import HandlerIndex
+from .pyscan import FileScan, scan_source
+from .scores import score_all, score_details
+from .settings import ENGINE_VERSION, Settings
+from .suppress import SPEC_MEMBER, Suppression, UnusedSuppression, apply_suppressions, comment_suppressions, spec_suppressions
+from .violation import Checked, Edit, Fix, Place, Violation, dedupe
+from .workspace import Workspace
+
+__all__ = ["EngineResult", "check_workspace", "prepare_workspace", "PARALLEL_THRESHOLD", "PYTEST_FIXTURES"]
+
+#: More Python files than this are scanned in worker processes.
+PARALLEL_THRESHOLD = 200
+
+#: Fixtures pytest itself provides (used when no session can say which exist).
+PYTEST_FIXTURES = frozenset(
+    {"request", "tmp_path", "tmp_path_factory", "tmpdir", "tmpdir_factory", "monkeypatch", "capsys",
+     "capsysbinary", "capfd", "capfdbinary", "capteesys", "caplog", "recwarn", "pytestconfig", "record_property",
+     "record_xml_attribute", "record_testsuite_property", "cache", "doctest_namespace", "subtests",
+     "symphony", "beat"}
+)
+
+
+@dataclass
+class EngineResult:
+    """What one engine run found.  ``violations`` are after suppression."""
+
+    violations: list[Violation]
+    suppressed: list[Violation]
+    unused_suppressions: list[UnusedSuppression]
+    checked: Checked
+    scores: dict[Dimension, float]
+    files: list[str]
+    threshold: Severity = Severity.MAJOR
+    notes: list[str] = field(default_factory=list)
+    errors: list[tuple[str, int, int, str]] = field(default_factory=list)
+    root: Path | None = None
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def details(self):
+        return score_details(self.violations, self.checked)
+
+    def in_file(self, path: str, codes: Iterable[str] | None = None) -> list[Violation]:
+        wanted = None if codes is None else set(codes)
+        return [v for v in self.violations if v.place.path == path and (wanted is None or v.code in wanted)]
+
+    def failing(self) -> list[Violation]:
+        return [v for v in self.violations if v.severity >= self.threshold]  # type: ignore[operator]
+
+    def summary(self) -> dict[str, Any]:
+        """Plain data (crosses xdist on a report): counts, scores, notes and errors."""
+        return {
+            "threshold": self.threshold.value,
+            "checked": self.checked.to_dict(),
+            "scores": {d.value: s for d, s in self.scores.items()},
+            "notes": list(self.notes),
+            "errors": [list(e) for e in self.errors],
+            "files": len(self.files),
+        }
+
+
+# -- scanning ------------------------------------------------------------------------------
+
+
+def _scan_job(job: tuple[str, str, list[str]]) -> dict[str, Any]:
+    """Worker-process entry: one file's scan, as plain data."""
+    text, rel, refs = job
+    return scan_source(text, rel, load_refs(refs)).to_dict()
+
+
+def _scan_python(ws: Workspace, registry: CheckRegistry, modules: list, *, jobs: int | None, use_cache: bool) -> None:
+    refs = registry.python_refs()
+    key = content_hash(("\n".join([ENGINE_VERSION, *refs])).encode())[:16]
+    cache = ScanCache(ws.settings.symphony_path, key) if use_cache else None
+    pending: list[tuple[Any, str, str]] = []
+    for py in modules:
+        try:
+            data = py.path.read_bytes()
+            py.text = data.decode("utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            ws.errors.append((py.rel, 1, 1, f"cannot read the module: {exc}"))
+            continue
+        digest = content_hash(data)
+        cached = cache.get(digest) if cache is not None else None
+        if cached is not None:
+            py.scan = cached
+        else:
+            pending.append((py, py.text, digest))
+    workers = jobs if jobs is not None else (os.cpu_count() or 1)
+    checks = registry.of(PythonCheck)
+    if len(pending) > PARALLEL_THRESHOLD and workers > 1:
+        chunk = max(1, len(pending) // (workers * 4))
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            results = pool.map(_scan_job, [(text, py.rel, refs) for py, text, _ in pending], chunksize=chunk)
+            scans = [FileScan.from_dict(r) for r in results]
+    else:
+        scans = [scan_source(text, py.rel, checks) for py, text, _ in pending]  # type: ignore[arg-type]
+    for (py, _, digest), scan in zip(pending, scans):
+        py.scan = scan
+        if cache is not None:
+            cache.put(digest, scan)
+    for py in modules:
+        if py.scan is not None and py.scan.error is not None:
+            e = py.scan.error
+            ws.errors.append((py.rel, e["line"], e["col"], f"Python syntax error: {e['message']}"))
+    ws.stats["scanned"] = ws.stats.get("scanned", 0) + len(pending)
+    ws.stats["cached"] = ws.stats.get("cached", 0) + len(modules) - len(pending)
+    ws.stats["lines"] = ws.stats.get("lines", 0) + sum(p.scan.lines for p in modules if p.scan is not None)
+
+
+def _support_modules(ws: Workspace) -> list:
+    """Workspace modules that handler and step modules import (scanned for the names they
+    define, so ``from helpers import missing`` is caught)."""
+    from .workspace import PyInput, _find_module, _inside
+
+    known = {py.path for py in ws.python}
+    found = []
+    for py in list(ws.python):
+        if py.scan is None or not ({"handler", "step"} & py.roles):
+            continue
+        for imp in py.scan.imports:
+            if imp["level"] or not imp["module"]:
+                continue
+            path = _find_module(imp["module"], ws.root)
+            if path is None or path in known or not _inside(path, ws.root):
+                continue
+            known.add(path)
+            support = PyInput(path, ws.rel(path), imp["module"], {"support"})
+            ws.python.append(support)
+            found.append(support)
+    return found
+
+
+# -- preparing -----------------------------------------------------------------------------
+
+
+def _session(config: Any) -> Any:
+    return config.pluginmanager.get_plugin("session") if config is not None else None
+
+
+def _fixtures(ws: Workspace, config: Any) -> set[str]:
+    names = set(PYTEST_FIXTURES)
+    for py in ws.python:
+        if py.scan is not None and "conftest" in py.roles:
+            names.update(f["fixture"] for f in py.scan.functions if f.get("fixture"))
+            for f in py.scan.functions:
+                for step in f.get("steps", ()):
+                    if step.get("target_fixture"):
+                        names.add(step["target_fixture"])
+    session = _session(config)
+    manager = getattr(session, "_fixturemanager", None)
+    if manager is not None:
+        names.update(getattr(manager, "_arg2fixturedefs", {}).keys())
+    return names
+
+
+def _registry(config: Any, checks: Iterable[type] | None) -> CheckRegistry:
+    registry = CheckRegistry(checks)
+    if config is not None and hasattr(config.hook, "pytest_symphony_register_checks"):
+        config.hook.pytest_symphony_register_checks(registry=registry)
+    return registry
+
+
+def prepare_workspace(
+    root: Path,
+    *,
+    config: Any = None,
+    registry: Any = None,
+    paths: Iterable[Path] | None = None,
+    checks: CheckRegistry | None = None,
+    jobs: int | None = None,
+    use_cache: bool = True,
+) -> Workspace:
+    """Read and index the workspace (what the checks and ``--symphony-approve`` need)."""
+    settings = Settings.from_config(config) if config is not None else Settings.from_root(Path(root))
+    if config is not None and Path(root).resolve() != settings.root:
+        settings.root = Path(root).resolve()
+    if registry is None and config is not None:
+        from ..session_key import SESSION_KEY
+
+        session = config.stash.get(SESSION_KEY, None)
+        registry = session.registry if session is not None else None
+    checks = checks if checks is not None else _registry(config, None)
+    ws = Workspace(settings).load(registry=registry, paths=paths)
+    _scan_python(ws, checks, list(ws.python), jobs=jobs, use_cache=use_cache)
+    _scan_python(ws, checks, _support_modules(ws), jobs=jobs, use_cache=use_cache)
+    ws.fixtures = _fixtures(ws, config)
+    ws.handlers = HandlerIndex.build(ws)
+    ws.bdd = BddIndex.build(ws)
+    if config is not None and hasattr(config.hook, "pytest_symphony_policy_checks"):
+        for batch in config.hook.pytest_symphony_policy_checks(config=config):
+            ws.policy_checks.extend(batch or ())
+    return ws
+
+
+# -- checking ------------------------------------------------------------------------------
+
+
+def _handler_functions(ws: Workspace) -> dict[str, set[str]]:
+    """Module rel path -> names of its functions that are handlers (decorated, or what a
+    beat reference resolves to)."""
+    out: dict[str, set[str]] = {}
+    for py in ws.python:
+        if py.scan is not None:
+            out[py.rel] = {f["name"] for f in py.scan.functions if f["handler"]}
+    for spec in ws.loaded():
+        refs = [ref for b in spec.sequence.beats for ref in b.handlers]
+        if spec.sequence.rollback is not None:
+            refs.append(spec.sequence.rollback)
+        for ref in refs:
+            d = ws.handlers.resolve(ref, spec)
+            if d is not None and d.path is not None:
+                out.setdefault(d.path, set()).add(d.function)
+    return out
+
+
+def _python_violations(ws: Workspace, registry: CheckRegistry) -> list[Violation]:
+    by_code = {c.code: c for c in registry.of(PythonCheck)}
+    handlers = _handler_functions(ws)
+    out = []
+    for py in ws.python:
+        if py.scan is None:
+            continue
+        own = handlers.get(py.rel, set())
+        for f in py.scan.findings:
+            check = by_code.get(f["code"])
+            if check is None or (check.HANDLERS_ONLY and f["function"] not in own):
+                continue
+            fix = None
+            if f["fix"] is not None:
+                edits = f["fix"]["edits"]
+                fix = Fix(
+                    f["fix"]["description"], f["fix"]["safety"],
+                    None if edits is None else tuple(Edit(py.rel, e["start"], e["end"], e["text"]) for e in edits),
+                )
+            end_line = f.get("end_line")
+            end_col = f.get("end_col") if end_line else None
+            if end_line is not None and (end_line < f["line"] or (end_line == f["line"] and (end_col or 0) < f["col"])):
+                end_line = end_col = None
+            out.append(Violation(f["code"], f["message"], Place(py.rel, f["line"], f["col"], end_line, end_col), fix=fix))
+    return out
+
+
+def _run_checks(ws: Workspace, registry: CheckRegistry) -> list[Violation]:
+    found: list[Violation] = []
+    for check_cls in registry:
+        check = check_cls()
+        try:
+            if isinstance(check, WorkspaceCheck):
+                found.extend(check.check(ws))
+            if isinstance(check, SpecCheck):
+                for spec in ws.loaded():
+                    if spec.builtin and not check_cls.BUILTIN:
+                        continue
+                    found.extend(check.check_sequence(spec, ws))
+        except Exception as exc:  # a bug in one check must not hide the others' findings
+            where = traceback.extract_tb(exc.__traceback__)[-1]
+            ws.errors.append(("", 1, 1, f"check {check_cls.code} failed: {type(exc).__name__}: {exc} "
+                                        f"({Path(where.filename).name}:{where.lineno})"))
+    found.extend(_python_violations(ws, registry))
+    return found
+
+
+def _suppressions(ws: Workspace) -> list[Suppression]:
+    out: list[Suppression] = []
+    for py in ws.python:
+        if py.text and "symphony:" in py.text:
+            out.extend(comment_suppressions(py.rel, py.text, "python"))
+    for feature in ws.features:
+        if feature.text and "symphony:" in feature.text:
+            out.extend(comment_suppressions(feature.rel, feature.text, "gherkin"))
+    for spec in ws.specs:
+        raw = spec.raw
+        if not isinstance(raw, Mapping) or not spec.text or SPEC_MEMBER not in spec.text:
+            continue
+        out.extend(spec_suppressions(spec.rel, raw, _member_lines(spec)))
+    return out
+
+
+def _member_lines(spec: Any) -> dict[str, int]:
+    """JSON pointer of each ``x-symphony-ignore`` member -> its line."""
+    from .checks.places import beat_list_key
+
+    lines: dict[str, int] = {}
+    raw = spec.raw
+    objects: list[tuple[str, Any]] = [("", raw)]
+    for mi, m in enumerate(raw.get("movements") or []):
+        if isinstance(m, Mapping):
+            objects.append((f"/movements/{mi}", m))
+            key = beat_list_key(m)
+            for bi, b in enumerate(m.get(key) or []):
+                if isinstance(b, Mapping):
+                    objects.append((f"/movements/{mi}/{key}/{bi}", b))
+    for pointer, obj in objects:
+        if SPEC_MEMBER in obj:
+            line, _ = spec.map.place_of(obj, SPEC_MEMBER)
+            lines[f"{pointer}/{SPEC_MEMBER}"] = line
+    return lines
+
+
+def _checked(ws: Workspace, found: list[Violation]) -> Checked:
+    checked = Checked()
+    seqs = [s.sequence for s in ws.loaded()]
+    checked.add(Dimension.ORCHESTRATION, len(ws.specs) + len(seqs) + sum(len(s.movements) + len(s.beats) for s in seqs))
+    # handler functions, and each beat (its path fields are checked for hardcoded paths)
+    checked.add(Dimension.HANDLER, sum(1 for d in ws.handlers.all() if d.source is not None or d.origin == "project")
+                + sum(len(s.beats) for s in seqs))
+    project = [s.sequence for s in ws.loaded() if not s.builtin]
+    checked.add(Dimension.TRACEABILITY, sum(len(s.beats) for s in project) + sum(1 for _ in ws.bdd.scenarios))
+    governance = len(seqs) + len(ws.lock.get("files", {}) if ws.lock else ())
+    for s in seqs:
+        gov = s.governance if isinstance(s.governance, Mapping) else {}
+        for key in ("policies", "metrics"):
+            if isinstance(gov.get(key), list):
+                governance += len(gov[key])
+    checked.add(Dimension.GOVERNANCE, governance)
+    dependency = sum(len(p.scan.imports) for p in ws.python if p.scan is not None and not p.builtin)
+    if ws.pyproject is not None:
+        deps = (ws.pyproject[1].get("project") or {}).get("dependencies") or []
+        dependency += len(deps) if isinstance(deps, list) else 0
+    checked.add(Dimension.DEPENDENCY, dependency)
+    return checked
+
+
+def _inactive(ws: Workspace) -> set[str]:
+    """Codes whose checks had nothing to compare with (a suppression of them is not unused)."""
+    out = set()
+    if ws.lock is None:
+        out |= {"UNAUTHORIZED_CHANGE", "BREAKING_CHANGE_DETECTED"}
+        ws.notes.append(
+            f"no {ws.settings.lock_path.name}: UNAUTHORIZED_CHANGE and BREAKING_CHANGE_DETECTED were not checked; "
+            "approve the workspace with pytest --symphony-approve"
+        )
+    if ws.history is None:
+        out |= {"TIMING_CONSTRAINT_VIOLATED", "METRIC_NOT_TRACKED"}
+    if ws.registry is None:
+        out |= {"DOMAIN_NOT_FOUND", "ORPHANED_DOMAIN_REFERENCE"}
+    if not ws.settings.manifest_path.is_file():
+        out.add("MANIFEST_MISMATCH")
+    return out
+
+
+def check_workspace(
+    root: Path,
+    *,
+    config: Any = None,
+    registry: Any = None,
+    paths: Iterable[Path] | None = None,
+    checks: CheckRegistry | None = None,
+    jobs: int | None = None,
+    use_cache: bool = True,
+) -> EngineResult:
+    """Check the workspace at ``root``.
+
+    ``config``: the pytest config (settings, handler registry, fixtures, plugin checks);
+    without it the settings come from the rootdir's ini file.  ``registry``: a
+    ``HandlerRegistry`` to resolve handlers with (default: the session's).  ``paths``:
+    more files or folders to check (specs, ``.py`` as handler modules, ``.feature``).
+    ``jobs``: worker processes for the Python scan (default: one per CPU, used above
+    :data:`PARALLEL_THRESHOLD` files).  ``use_cache``: reuse cached scans.
+    """
+    checks = checks if checks is not None else _registry(config, None)
+    ws = prepare_workspace(Path(root), config=config, registry=registry, paths=paths, checks=checks,
+                           jobs=jobs, use_cache=use_cache)
+    try:
+        found = dedupe(_run_checks(ws, checks))
+        inactive = _inactive(ws)
+        split = apply_suppressions(found, _suppressions(ws), active=checks.codes - inactive)
+        checked = _checked(ws, found)
+        files = {s.rel for s in ws.specs if not s.builtin}
+        files |= {p.rel for p in ws.python if not p.builtin and p.roles != {"support"}}
+        files |= {f.rel for f in ws.features}
+        for extra in (ws.settings.registry_path if ws.registry is not None else None,
+                      ws.settings.lock_path if ws.lock is not None else None,
+                      ws.pyproject[0] if ws.pyproject is not None else None):
+            if extra is not None:
+                files.add(ws.rel(extra))
+        files |= {v.place.path for v in split.kept + split.suppressed}
+        files |= {s.rel for s in ws.specs if s.builtin}
+        files |= {p.rel for p in ws.python if p.builtin}
+        return EngineResult(
+            violations=split.kept,
+            suppressed=split.suppressed,
+            unused_suppressions=split.unused,
+            checked=checked,
+            scores=score_all(split.kept, checked),
+            files=sorted(files),
+            threshold=ws.settings.fail_on,
+            notes=list(dict.fromkeys(ws.notes)),
+            errors=list(ws.errors),
+            root=ws.root,
+            stats=dict(ws.stats),
+        )
+    finally:
+        ws.close()

@@ -1,0 +1,308 @@
+"""The conformity area's pytest hooks: options, ``--symphony-approve``, the conformity
+items of plain runs (ini ``symphony_conformity = true``), the terminal summary of the
+five scores, the ``--symphony-format`` report, and the run history.
+
+Items (plain or the conformity pipeline's analyze beats) put their file's findings on
+their report as plain data; the controller gathers them, so all of this works the
+same under xdist.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .codes import Dimension, Severity
+from .formats import FORMATS, render, severity_counts
+from .items import ALL, ConformityFailure, engine_result, first_line, judge_file
+from .scores import band
+from .violation import Place, Violation
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("symphony")
+    group.addoption(
+        "--symphony-format", dest="symphony_format", choices=FORMATS, default=None,
+        help="write the conformity report as text, json (versioned schema), sarif (SARIF 2.1.0) or "
+             "github (workflow annotations); to the terminal, or to --symphony-output",
+    )
+    group.addoption(
+        "--symphony-output", dest="symphony_output", metavar="PATH", default=None,
+        help="file for the --symphony-format report (default: the terminal)",
+    )
+    group.addoption(
+        "--symphony-approve", dest="symphony_approve", action="store_true", default=False,
+        help="approve the workspace as it is: write symphony.lock (spec and handler hashes, sequence "
+             "contracts) and run nothing else",
+    )
+    parser.addini("symphony_fail_on", "conformity violations at or above this severity fail "
+                  "(CRITICAL, MAJOR, MINOR, INFO; dynamics f and ff tighten MAJOR to MINOR)", default="MAJOR")
+    parser.addini("symphony_conformity", "add the conformity items (one per checked file) to every plain run",
+                  type="bool", default=False)
+    parser.addini("symphony_domain_registry", "the domain registry file (default: DOMAIN_REGISTRY.json in the "
+                  "rootdir, when present)", default="")
+    parser.addini("symphony_cadences", "free-text beat timings accepted as cadences (glob patterns, one a line)",
+                  type="linelist", default=[])
+    parser.addini("symphony_require_bdd", "every beat needs a linked scenario (BDD_SPEC_MISSING)", type="bool",
+                  default=False)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("symphony_format") is None and config.getoption("symphony_output"):
+        raise pytest.UsageError("--symphony-output needs --symphony-format (text, json, sarif or github)")
+    config.addinivalue_line("markers", "symphony_conformity: a conformity item (one checked file)")
+    config.pluginmanager.register(_Collector(config), "symphony-conformity-collector")
+
+
+# -- items of plain runs -------------------------------------------------------------------
+
+
+class ConformityItem(pytest.Item):
+    """One checked file of a plain run: fails on violations at or above the threshold."""
+
+    def __init__(self, *, relpath: str, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.relpath = relpath
+        self.add_marker("symphony_conformity")
+        self.payload: dict[str, Any] | None = None
+
+    def runtest(self) -> None:
+        judge_file(engine_result(self.config), self.relpath, ALL, node=self)
+
+    def repr_failure(self, excinfo, style=None):
+        if isinstance(excinfo.value, ConformityFailure):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self):
+        result = engine_result(self.config)
+        return self.config.rootpath / self.relpath, first_line(result, self.relpath) - 1, f"conformity: {self.relpath}"
+
+
+class ConformityEngineItem(pytest.Item):
+    """Stands for problems no file owns (a check that raised): it fails, so none is lost."""
+
+    def runtest(self) -> None:
+        errors = [e for e in engine_result(self.config).errors if not e[0]]
+        if errors:
+            raise ConformityFailure("the conformity engine could not run every check:\n" + "\n".join(e[3] for e in errors))
+
+    def repr_failure(self, excinfo, style=None):
+        return str(excinfo.value)
+
+    def reportinfo(self):
+        return self.config.rootpath, None, "conformity engine"
+
+
+class ConformityRoot(pytest.Collector):
+    def collect(self):
+        result = engine_result(self.config)
+        for rel in result.files:
+            yield ConformityItem.from_parent(self, name=rel, relpath=rel)
+        if any(not e[0] for e in result.errors):
+            yield ConformityEngineItem.from_parent(self, name="engine")
+
+
+class _Collector:
+    """Adds the plain-run items and gathers every conformity report on the controller."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.payloads: list[dict[str, Any]] = []
+        self.approved: tuple[Path, bool, dict[str, list[str]]] | None = None
+
+    # approval: instead of collecting anything
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_collection(self, session: pytest.Session) -> bool | None:
+        if not self.config.getoption("symphony_approve"):
+            return None
+        if not hasattr(self.config, "workerinput"):
+            from .lock import approve
+
+            self.approved = approve(self.config.rootpath, config=self.config)
+        return True
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_collection_modifyitems(self, session: pytest.Session, config: pytest.Config, items: list) -> None:
+        from ..session_key import state
+
+        if not config.getini("symphony_conformity") or state(config).selected:
+            return
+        root = ConformityRoot.from_parent(session, name="symphony:conformity", nodeid="symphony:conformity")
+        items.extend(session.genitems(root))
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
+        report = yield
+        if call.when != "call":
+            return report
+        payload = getattr(item, "payload", None)
+        if payload is not None:
+            report.symphony_conformity = payload
+        return report
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        payload = getattr(report, "symphony_conformity", None)
+        if payload and not hasattr(self.config, "workerinput"):
+            self.payloads.append(payload)
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        if self.approved is not None:
+            session.exitstatus = pytest.ExitCode.OK
+            return
+        gathered = self.gathered()
+        if gathered is not None and not hasattr(self.config, "workerinput"):
+            _record_history(self.config, gathered)
+
+    def gathered(self) -> "Gathered | None":
+        if not self.payloads:
+            return None
+        return Gathered.of(self.payloads)
+
+    def pytest_terminal_summary(self, terminalreporter, exitstatus, config: pytest.Config) -> None:
+        if self.approved is not None:
+            path, changed, diff = self.approved
+            terminalreporter.write_sep("-", "symphony approve")
+            what = ", ".join(f"{len(v)} {k}" for k, v in diff.items() if v) or "no file changes"
+            state = "written" if changed else "unchanged"
+            terminalreporter.write_line(f"{path.name} {state} ({what}): {path}")
+            for kind, files in diff.items():
+                for f in files:
+                    terminalreporter.write_line(f"  {kind}: {f}")
+            return
+        gathered = self.gathered()
+        if gathered is None:
+            return
+        _summary(terminalreporter, gathered)
+        fmt = config.getoption("symphony_format")
+        if fmt:
+            text = gathered.render(fmt, config.rootpath)
+            output = config.getoption("symphony_output")
+            if output:
+                path = Path(output)
+                if not path.is_absolute():
+                    path = Path(config.invocation_params.dir) / path
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(text, encoding="utf-8")
+                terminalreporter.write_line(f"symphony: wrote {path}")
+            else:
+                terminalreporter.write_sep("-", f"symphony conformity report ({fmt})")
+                terminalreporter.write(text)
+
+
+# -- the controller's view -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Unused:
+    """An unused suppression as it arrived on a report (what the formats read)."""
+
+    place: Place
+    message: str
+    reason: str
+    code: str | None
+
+    @property
+    def key(self) -> tuple:
+        p = self.place
+        return (p.path, p.line, p.col, self.code or "", self.reason)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"reason": self.reason, "code": self.code, "message": self.message, "location": self.place.to_dict()}
+
+
+@dataclass
+class Gathered:
+    violations: list[Violation]
+    suppressed: list[Violation]
+    unused: list[_Unused]
+    summary: dict[str, Any]
+
+    @classmethod
+    def of(cls, payloads: list[dict[str, Any]]) -> "Gathered":
+        kept: dict[tuple, Violation] = {}
+        silenced: dict[tuple, Violation] = {}
+        unused: dict[tuple, _Unused] = {}
+        for p in payloads:
+            for d in p["violations"]:
+                v = Violation.from_dict(d)
+                kept.setdefault(v.key, v)
+            for d in p["suppressed"]:
+                v = Violation.from_dict(d)
+                silenced.setdefault(v.key, v)
+            for d in p["unused"]:
+                u = _Unused(Place.from_dict(d["location"]), d["message"], d["reason"], d["code"])
+                unused.setdefault(u.key, u)
+        summary = payloads[-1]["summary"]
+        return cls(
+            [kept[k] for k in sorted(kept)], [silenced[k] for k in sorted(silenced)],
+            [unused[k] for k in sorted(unused)], summary,
+        )
+
+    @property
+    def threshold(self) -> Severity:
+        return Severity.parse(self.summary["threshold"])
+
+    def scores(self) -> dict[Dimension, float]:
+        from .scores import score_all
+        from .violation import Checked
+
+        return score_all(self.violations, Checked.of(self.summary["checked"]))
+
+    def render(self, fmt: str, root: Path) -> str:
+        from .violation import Checked
+
+        return render(
+            fmt, self.violations, checked=Checked.of(self.summary["checked"]), threshold=self.threshold,
+            suppressed=self.suppressed, unused=self.unused, root=str(root),
+        )
+
+
+def _summary(tr, g: Gathered) -> None:
+    from .violation import Checked
+
+    tr.write_sep("-", "symphony conformity")
+    checked = Checked.of(g.summary["checked"])
+    for dimension, score in g.scores().items():
+        counts = severity_counts(v for v in g.violations if v.dimension is dimension)
+        by_sev = ", ".join(f"{s} {n}" for s, n in counts.items() if n)
+        tr.write_line(f"{dimension.value:<14} {score:.2f}  {band(score):<15} checked {checked[dimension]:<5} "
+                      f"{by_sev or 'no violations'}")
+    counts = severity_counts(g.violations)
+    failing = sum(1 for v in g.violations if v.severity >= g.threshold)  # type: ignore[operator]
+    line = "violations: " + ", ".join(f"{s} {n}" for s, n in counts.items())
+    line += f"; {failing} at or above {g.threshold}"
+    if g.suppressed:
+        line += f"; {len(g.suppressed)} suppressed"
+    if g.unused:
+        line += f"; {len(g.unused)} unused suppression(s)"
+    tr.write_line(line)
+    for note in g.summary.get("notes", ()):
+        tr.write_line(f"note: {note}")
+
+
+def _record_history(config: pytest.Config, g: Gathered) -> None:
+    """Violations and scores into the run history, beside the run's attempts."""
+    from ..session_key import SESSION_KEY
+    from ..telemetry.store import HistoryError, HistoryStore
+
+    sym = config.stash.get(SESSION_KEY, None)
+    if sym is None or not (hasattr(HistoryStore, "add_violations") or hasattr(HistoryStore, "add_scores")):
+        return
+    writer = sym.writer
+    path = writer.history_path if writer is not None else sym.symphony_dir / "history.sqlite"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with HistoryStore(path).open() as store:
+            if hasattr(store, "add_violations"):
+                store.add_violations(sym.run_id, [v.to_dict() for v in g.violations])
+            if hasattr(store, "add_scores"):
+                store.add_scores(sym.run_id, {d.value: s for d, s in g.scores().items()})
+    except (HistoryError, OSError) as exc:
+        tr = config.pluginmanager.get_plugin("terminalreporter")
+        if tr is not None:
+            tr.write_line(f"symphony: conformity history not recorded in {path}: {exc}")

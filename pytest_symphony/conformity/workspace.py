@@ -1,0 +1,385 @@
+"""The workspace the engine checks, read once: specs, handler and step modules, features,
+pyproject, the domain registry, the lock file, the build manifest and the run history.
+
+Specs load through :func:`pytest_symphony.score.loader.load_spec` (a spec that fails
+the schema is read again at the source level, only for its suppression members).
+Python files are listed here and scanned by the engine (:mod:`.pyscan`, cached).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Mapping
+
+from ..score.loader import load_spec
+from ..score.model import LoadResult, Sequence
+from ..score.source import SPEC_SUFFIXES, format_of, parse_json, read_source
+from .pyscan import FileScan
+from .settings import Settings
+from .specmap import SpecText
+
+__all__ = ["SpecInput", "PyInput", "Workspace", "relative", "SKIP_DIRS"]
+
+#: Folders never searched for specs, modules or features.
+SKIP_DIRS = frozenset(
+    {".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "node_modules", "__pycache__",
+     ".mypy_cache", ".pytest_cache", ".ruff_cache", "build", "dist", "site-packages", ".eggs"}
+)
+
+
+def relative(path: Path, root: Path) -> str:
+    """POSIX path relative to ``root`` when inside it, else absolute."""
+    try:
+        return Path(path).resolve().relative_to(root).as_posix()
+    except ValueError:
+        return Path(path).resolve().as_posix()
+
+
+def walk_files(top: Path, suffixes: tuple[str, ...]) -> Iterator[Path]:
+    """Files under ``top`` with one of ``suffixes``, sorted, skipping :data:`SKIP_DIRS`."""
+    if top.is_file():
+        if top.name.endswith(suffixes):
+            yield top
+        return
+    if not top.is_dir():
+        return
+    for dirpath, dirnames, filenames in os.walk(top):
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.endswith(".egg-info"))
+        for name in sorted(filenames):
+            if name.endswith(suffixes):
+                yield Path(dirpath) / name
+
+
+@dataclass
+class SpecInput:
+    """One spec file: its load result, text and (when it parsed) its raw mapping."""
+
+    path: Path
+    rel: str
+    result: LoadResult
+    text: str | None
+    raw: Mapping[str, Any] | None
+    builtin: bool = False
+    scope: frozenset[str] = frozenset()  # built-in handler modules its beats may use
+
+    @property
+    def sequence(self) -> Sequence | None:
+        return self.result.sequence
+
+    @cached_property
+    def map(self) -> SpecText:
+        return SpecText(self.text or "", format_of(self.path, self.text or ""))
+
+
+@dataclass
+class PyInput:
+    """One Python file the engine scans, and why: ``roles`` among handler, step, conftest."""
+
+    path: Path
+    rel: str
+    module: str | None  # dotted name, when importable as such
+    roles: set[str] = field(default_factory=set)
+    builtin: bool = False
+    text: str | None = None
+    scan: FileScan | None = None
+
+
+@dataclass
+class FeatureInput:
+    path: Path
+    rel: str
+    text: str | None = None
+    parsed: Any = None  # conformity.features.FeatureDoc
+    error: str | None = None
+
+
+class Workspace:
+    """Everything one engine run reads.  Built by :meth:`load`; checks only read it."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.root = settings.root
+        self.specs: list[SpecInput] = []
+        self.python: list[PyInput] = []
+        self.features: list[FeatureInput] = []
+        self.notes: list[str] = []
+        self.errors: list[tuple[str, int, int, str]] = []  # (path, line, col, message): could not check
+        self.fixtures: set[str] = set()
+        self.runtime_registry: Any = None
+        self.handlers: Any = None  # conformity.handlers.HandlerIndex, set by the engine
+        self.bdd: Any = None  # conformity.features.BddIndex, set by the engine
+        self.policy_checks: list[Any] = []
+        self.cadences: tuple[str, ...] = tuple(settings.cadences)
+        self.extra_paths: list[Path] = []
+        self.stats: dict[str, Any] = {}
+
+    # -- loading ---------------------------------------------------------------------------
+    def load(self, *, registry: Any = None, paths: Iterable[Path] | None = None) -> "Workspace":
+        self.runtime_registry = registry
+        self.extra_paths = [Path(p).resolve() for p in (paths or ())]
+        self._load_specs()
+        self._list_python()
+        self._list_features()
+        return self
+
+    def rel(self, path: Path) -> str:
+        return relative(path, self.root)
+
+    def _spec_files(self) -> list[tuple[Path, Any]]:
+        """(path, the built-in pipeline it is, or None)."""
+        seen: dict[Path, Any] = {}
+        for entry in self.settings.spec_paths:
+            for path in walk_files((self.root / entry).resolve(), SPEC_SUFFIXES):
+                seen.setdefault(path.resolve(), None)
+        for path in self.extra_paths:
+            for found in walk_files(path, SPEC_SUFFIXES):
+                seen.setdefault(found.resolve(), None)
+        from pytest_symphony.pipelines import builtin_pipelines
+
+        for pipeline in builtin_pipelines():
+            if pipeline.alias in self.settings.builtin_pipelines:
+                seen.setdefault(pipeline.spec.resolve(), pipeline)
+        return sorted(seen.items(), key=lambda kv: (kv[1] is not None, str(kv[0])))
+
+    def _load_specs(self) -> None:
+        for path, pipeline in self._spec_files():
+            builtin = pipeline is not None
+            rel = self.rel(path) if not builtin else f"symphony:{path.stem}/{path.name}"
+            result = load_spec(path, display_path=rel, max_bytes=self.settings.max_spec_bytes)
+            try:
+                text = path.read_bytes().decode("utf-8-sig")
+            except (OSError, UnicodeDecodeError):
+                text = None
+            raw = result.sequence.raw if result.sequence is not None else None
+            if raw is None and text is not None and any(p.pointer is not None for p in result.problems):
+                source = read_source(path, display=rel, max_bytes=self.settings.max_spec_bytes)
+                raw = source.data
+                if isinstance(raw, Mapping) and isinstance(raw.get("musicalSequence"), Mapping):
+                    raw = raw["musicalSequence"]
+            scope = frozenset({pipeline.handler_module}) if builtin and pipeline.handler_module else frozenset()
+            self.specs.append(SpecInput(path, rel, result, text, raw, builtin, scope))
+
+    # -- python ------------------------------------------------------------------------------
+    def _add_python(self, found: dict[Path, PyInput], path: Path, role: str, module: str | None,
+                    builtin: bool = False) -> None:
+        path = path.resolve()
+        entry = found.get(path)
+        if entry is None:
+            rel = self.rel(path)
+            if builtin and module:  # shown as the pipeline's own, like its spec
+                rel = f"symphony:{module.rsplit('.', 1)[-1].removesuffix('_handlers')}/{path.name}"
+            entry = found[path] = PyInput(path, rel, module, set(), builtin)
+        entry.roles.add(role)
+        if module and not entry.module:
+            entry.module = module
+
+    def _list_python(self) -> None:
+        found: dict[Path, PyInput] = {}
+        builtin_modules = self._builtin_handler_modules()
+        for module_name, path in self._handler_module_files():
+            if module_name in builtin_modules:
+                if builtin_modules[module_name]:
+                    self._add_python(found, path, "handler", module_name, builtin=True)
+                continue
+            if _inside(path, self.root):
+                self._add_python(found, path, "handler", module_name)
+        for conftest in walk_files(self.root, ("conftest.py",)):
+            if conftest.name == "conftest.py":
+                self._add_python(found, conftest, "conftest", _module_name(conftest, self.root))
+        for entry in self.settings.step_defs:
+            for path in walk_files((self.root / entry).resolve(), (".py",)):
+                self._add_python(found, path, "step", _module_name(path, self.root))
+        for extra in self.extra_paths:
+            for path in walk_files(extra, (".py",)):
+                self._add_python(found, path, "handler", _module_name(path, self.root))
+        self.python = sorted(found.values(), key=lambda p: (p.builtin, p.rel))
+
+    def _builtin_handler_modules(self) -> dict[str, bool]:
+        """Built-in handler module -> whether this run names its pipeline (then it is checked)."""
+        from pytest_symphony.pipelines import builtin_pipelines
+
+        return {
+            p.handler_module: p.alias in self.settings.builtin_pipelines
+            for p in builtin_pipelines()
+            if p.handler_module
+        }
+
+    def _handler_module_files(self) -> list[tuple[str, Path]]:
+        """(module name, file) of every registered handler module that has a source file."""
+        out: dict[str, Path] = {}
+        registry = self.runtime_registry
+        if registry is not None:
+            for name, module in registry.modules().items():
+                file = getattr(module, "__file__", None)
+                if file and file.endswith(".py"):
+                    out[name] = Path(file)
+            for name, named in self._builtin_handler_modules().items():
+                spec = importlib.util.find_spec(name) if named else None
+                if spec is not None and spec.origin:
+                    out[name] = Path(spec.origin)
+        else:
+            for entry in self.settings.handler_modules:
+                name = entry.rpartition("=")[2]
+                path = _find_module(name, self.root)
+                if path is not None:
+                    out[name] = path
+                else:
+                    self.notes.append(
+                        f"ini symphony_handlers: module '{name}' was not found under {self.root}; "
+                        "its handlers are not checked"
+                    )
+            for name, named in self._builtin_handler_modules().items():
+                spec = importlib.util.find_spec(name) if named else None
+                if spec is not None and spec.origin:
+                    out[name] = Path(spec.origin)
+        return sorted(out.items())
+
+    def aliases(self) -> dict[str, str]:
+        """``alias=module`` entries of ini ``symphony_handlers``."""
+        out = {}
+        for entry in self.settings.handler_modules:
+            alias, sep, name = entry.rpartition("=")
+            if sep and alias:
+                out[alias] = name
+        return out
+
+    # -- features ------------------------------------------------------------------------------
+    def _list_features(self) -> None:
+        seen: set[Path] = set()
+        tops = [(self.root / f).resolve() for f in self.settings.features] + list(self.extra_paths)
+        for top in tops:
+            for path in walk_files(top, (".feature",)):
+                if path.resolve() not in seen:
+                    seen.add(path.resolve())
+                    self.features.append(FeatureInput(path.resolve(), self.rel(path)))
+
+    # -- lookups ------------------------------------------------------------------------------
+    @cached_property
+    def sequences(self) -> dict[str, list[SpecInput]]:
+        """Sequence id -> the specs declaring it (more than one: a duplicate)."""
+        out: dict[str, list[SpecInput]] = {}
+        for spec in self.specs:
+            if spec.sequence is not None:
+                out.setdefault(spec.sequence.id, []).append(spec)
+        return out
+
+    def loaded(self) -> Iterator[SpecInput]:
+        return (s for s in self.specs if s.sequence is not None)
+
+    @cached_property
+    def pyproject(self) -> tuple[Path, dict[str, Any], str] | None:
+        path = self.root / "pyproject.toml"
+        if not path.is_file():
+            return None
+        try:
+            import tomllib
+        except ModuleNotFoundError:  # pragma: no cover
+            import tomli as tomllib  # type: ignore[no-redef]
+        try:
+            text = path.read_text(encoding="utf-8")
+            return path, tomllib.loads(text), text
+        except (OSError, ValueError) as exc:
+            self.errors.append((self.rel(path), 1, 1, f"pyproject.toml does not parse: {exc}"))
+            return None
+
+    @cached_property
+    def registry(self) -> tuple[Path, Any, SpecText] | None:
+        """The domain registry: (path, parsed data with lines, text)."""
+        path = self.settings.registry_path
+        if path is None:
+            return None
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+            data = parse_json(text) if path.suffix == ".json" else _yaml(text)
+        except FileNotFoundError:
+            self.notes.append(f"ini symphony_domain_registry: {self.rel(path)} does not exist")
+            return None
+        except (OSError, ValueError) as exc:
+            self.errors.append((self.rel(path), 1, 1, f"the domain registry does not parse: {exc}"))
+            return None
+        return path, data, SpecText(text, "json" if path.suffix == ".json" else "yaml")
+
+    @cached_property
+    def lock(self) -> dict[str, Any] | None:
+        from .lock import read_lock
+
+        try:
+            return read_lock(self.settings.lock_path)
+        except ValueError as exc:
+            self.errors.append((self.rel(self.settings.lock_path), 1, 1, str(exc)))
+            return None
+
+    @cached_property
+    def history(self) -> Any:
+        """The run history (read only), or None when there is none."""
+        path = self.settings.history_path
+        if not path.is_file():
+            return None
+        from ..telemetry.store import HistoryError, HistoryStore
+
+        try:
+            return HistoryStore(path).open()
+        except HistoryError as exc:
+            self.notes.append(f"run history {path} cannot be read ({exc}); timing and metric codes are not checked")
+            return None
+
+    def close(self) -> None:
+        history = self.__dict__.get("history")
+        if history is not None:
+            history.close()
+
+
+def _yaml(text: str) -> Any:
+    from ..score.source import parse_yaml
+
+    return parse_yaml(text)
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        Path(path).resolve().relative_to(root)
+        return True
+    except ValueError:
+        return False
+
+
+def _module_name(path: Path, root: Path) -> str | None:
+    """``a/b/c.py`` -> ``a.b.c`` relative to the root (``__init__`` dropped)."""
+    try:
+        parts = list(Path(path).resolve().relative_to(root).with_suffix("").parts)
+    except ValueError:
+        return None
+    if parts and parts[-1] == "__init__":
+        parts.pop()
+    if not parts or not all(p.isidentifier() for p in parts):
+        return None
+    return ".".join(parts)
+
+
+def _find_module(name: str, root: Path) -> Path | None:
+    """The source file of ``name``: under the root first, else where Python finds it,
+    without importing it (a dotted name's parents are looked up as folders)."""
+    parts = name.split(".")
+    for base in (root, root / "src"):
+        candidate = base.joinpath(*parts)
+        for path in (candidate.with_suffix(".py"), candidate / "__init__.py"):
+            if path.is_file():
+                return path.resolve()
+    try:
+        spec = importlib.util.find_spec(parts[0])
+    except (ImportError, ValueError):
+        return None
+    if spec is None:
+        return None
+    if len(parts) == 1:
+        return Path(spec.origin) if spec.origin and spec.origin.endswith(".py") else None
+    for location in spec.submodule_search_locations or ():
+        candidate = Path(location).joinpath(*parts[1:])
+        for path in (candidate.with_suffix(".py"), candidate / "__init__.py"):
+            if path.is_file():
+                return path.resolve()
+    return None

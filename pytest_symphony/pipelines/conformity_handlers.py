@@ -1,0 +1,139 @@
+"""Handlers of the built-in conformity pipeline (``pytest --symphony=conformity``).
+
+One engine run per session serves every beat (:func:`~pytest_symphony.conformity.items.engine_result`);
+``analyze`` judges one checked file per item; ``validate`` re-checks the phase; ``report``
+records the phase's scores as metrics and writes its JSON report as an artifact.
+Snapshot and fix act only in fix mode (``--symphony-fix``, added by the remediation
+issue): a detection run skips them with that reason.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from pytest_symphony import Target, expander, handler
+from pytest_symphony.conformity.items import PHASES, engine_result, first_line, judge_file, phase_files, rerun
+from pytest_symphony.conformity.formats.json import report_dict
+from pytest_symphony.errors import SymphonyError
+
+_TITLES = {"domain": "domain & orchestration", "sequence": "sequence", "handler": "handler & BDD"}
+
+
+def _categories(phase: str):
+    if phase not in PHASES:
+        raise SymphonyError(f"unknown conformity phase {phase!r}; expected one of {', '.join(PHASES)}")
+    return PHASES[phase]
+
+
+def _fix_mode(config) -> bool:
+    try:
+        return bool(config.getoption("symphony_fix"))
+    except ValueError:  # the remediation plug-in that adds --symphony-fix is not there
+        return False
+
+
+def _targets(config, phase: str) -> list[Target]:
+    result = engine_result(config)
+    categories = _categories(phase)
+    return [
+        Target(rel, rel, path=str(config.rootpath / rel) if not rel.startswith("symphony:") else None,
+               line=first_line(result, rel, categories))
+        for rel in phase_files(result, categories)
+    ]
+
+
+@expander("conformity-domain-files")
+def domain_files(config) -> list[Target]:
+    return _targets(config, "domain")
+
+
+@expander("conformity-sequence-files")
+def sequence_files(config) -> list[Target]:
+    return _targets(config, "sequence")
+
+
+@expander("conformity-handler-files")
+def handler_files(config) -> list[Target]:
+    return _targets(config, "handler")
+
+
+@handler
+def conformity_snapshot(phase, pytestconfig):
+    """Snapshot the files the phase's fixes may touch (fix mode only)."""
+    _categories(phase)
+    if not _fix_mode(pytestconfig):
+        pytest.skip(f"{_TITLES[phase]} snapshot: fix mode only (--symphony-fix); this is a detection run")
+    pytest.skip("fix mode is handled by the remediation plug-in")
+
+
+@handler
+def conformity_scan(symphony, phase, pytestconfig):
+    """List the files the phase checks; record how many."""
+    result = engine_result(pytestconfig)
+    files = phase_files(result, _categories(phase))
+    symphony.metric("files", len(files))
+    symphony.metric("lines", float(result.stats.get("lines", 0)))
+    return {f"{phase}_files": files}
+
+
+@handler
+def conformity_analyze(symphony, phase, request):
+    """Judge one checked file: fail on violations at or above the threshold."""
+    target = symphony.target
+    if target is None:
+        raise SymphonyError("conformity_analyze runs on the items of an expanded beat (expand: conformity-*-files)")
+    judge_file(engine_result(request.config), target.id, _categories(phase), node=request.node)
+
+
+@handler
+def conformity_fix(phase, pytestconfig):
+    """Apply the phase's fixes (fix mode only)."""
+    _categories(phase)
+    if not _fix_mode(pytestconfig):
+        pytest.skip(f"{_TITLES[phase]} fixes: fix mode only (--symphony-fix); this is a detection run")
+    pytest.skip("fix mode is handled by the remediation plug-in")
+
+
+@handler
+def conformity_validate(symphony, phase, pytestconfig):
+    """Re-check the workspace; fail while violations at or above the threshold remain in the phase."""
+    categories = _categories(phase)
+    result = rerun(pytestconfig) if _fix_mode(pytestconfig) else engine_result(pytestconfig)
+    from pytest_symphony.conformity.items import in_phase
+
+    failing = [v for v in result.failing() if in_phase(v, categories)]
+    symphony.metric("failing", len(failing))
+    if failing:
+        files = sorted({v.place.path for v in failing})
+        raise SymphonyError(
+            f"{_TITLES[phase]}: {len(failing)} violation(s) at or above {result.threshold} remain in "
+            f"{len(files)} file(s): {', '.join(files[:10])}{' ...' if len(files) > 10 else ''}"
+        )
+
+
+@handler
+def conformity_report(symphony, phase, pytestconfig):
+    """Record the phase's scores as metrics and write its JSON report beside the run."""
+    from pytest_symphony.conformity.items import in_phase
+
+    categories = _categories(phase)
+    result = engine_result(pytestconfig)
+    mine = [v for v in result.violations if in_phase(v, categories)]
+    dimensions = {c for c in (d.dimension for d in _codes(categories))}
+    for dimension, score in result.scores.items():
+        if dimension in dimensions:
+            symphony.metric(f"score_{dimension.value.lower()}", score)
+    symphony.metric("violations", len(mine))
+    report = report_dict(mine, result.scores, checked=result.checked, threshold=result.threshold,
+                         suppressed=[v for v in result.suppressed if in_phase(v, categories)])
+    path = symphony.artifact_dir / f"conformity-{phase}.json"
+    path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    return {f"{phase}_report": str(path)}
+
+
+def _codes(categories):
+    from pytest_symphony.conformity.codes import all_codes
+
+    return [c for c in all_codes() if c.category in categories]
