@@ -7,10 +7,11 @@ no private pytest API.  Node ids follow the spec: ``path::sequence::movement::be
 
 from __future__ import annotations
 
+import functools
 import inspect
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 from _pytest.outcomes import Skipped
@@ -297,6 +298,12 @@ def build_plan(
 
 def make_runner(plan: BeatPlan, fixture_names: tuple[str, ...]):
     """A callable whose signature names the fixtures pytest must provide for this beat."""
+    return _runner(fixture_names, tuple(bound.func for bound in plan.handlers))
+
+
+@functools.lru_cache(maxsize=1024)
+def _runner(fixture_names: tuple[str, ...], funcs: tuple):
+    """Shared by every beat with the same fixtures and handlers: one object, not one per beat."""
 
     def run_beat(**fixtures):  # pragma: no cover - BeatItem.runtest calls the conductor directly
         raise RuntimeError("beats run through BeatItem.runtest")
@@ -304,12 +311,7 @@ def make_runner(plan: BeatPlan, fixture_names: tuple[str, ...]):
     run_beat.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
         [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY) for name in fixture_names]
     )
-    run_beat.__name__ = run_beat.__qualname__ = plan.beat.slug
-    marks = [m for b in plan.handlers for m in getattr(b.func, "pytestmark", [])]
+    marks = [m for func in funcs for m in getattr(func, "pytestmark", [])]
     if marks:
         run_beat.pytestmark = marks  # type: ignore[attr-defined]
     return run_beat
-
-
-def iter_beat_items(items) -> Iterator[BeatItem]:
-    return (item for item in items if isinstance(item, BeatItem))

@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 import pytest
 
 from ..errors import SymphonyError
 from .codes import Category, lookup
-from .engine import EngineResult, check_workspace
 from .formats.text import format_violation
 from .violation import Violation
+
+if TYPE_CHECKING:  # the engine pulls in libcst: imported only when a check runs
+    from .engine import EngineResult
 
 __all__ = [
     "ConformityWarning",
@@ -30,7 +32,7 @@ __all__ = [
     "report_payload",
 ]
 
-RESULT_KEY = pytest.StashKey[EngineResult]()
+RESULT_KEY = pytest.StashKey["EngineResult"]()
 
 #: The conformity pipeline's movements and the categories each one analyzes.
 PHASES: dict[str, tuple[Category, ...]] = {
@@ -53,6 +55,8 @@ def engine_result(config: pytest.Config) -> EngineResult:
     """This session's engine run (made once, on first use)."""
     result = config.stash.get(RESULT_KEY, None)
     if result is None:
+        from .engine import check_workspace
+
         result = check_workspace(config.rootpath, config=config)
         config.stash[RESULT_KEY] = result
     return result
@@ -60,6 +64,8 @@ def engine_result(config: pytest.Config) -> EngineResult:
 
 def rerun(config: pytest.Config) -> EngineResult:
     """A fresh engine run (after fixes; cached scans make it cheap)."""
+    from .engine import check_workspace
+
     result = check_workspace(config.rootpath, config=config)
     config.stash[RESULT_KEY] = result
     return result

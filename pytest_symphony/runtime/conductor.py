@@ -10,6 +10,7 @@ timeout run in the calling thread, as any test does.
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
 import threading
 import time
@@ -26,7 +27,7 @@ from .registry import Target
 from .timing import format_ms
 
 
-@dataclass
+@dataclass(frozen=True)
 class BoundHandler:
     """A resolved handler and how to call it: which parameters are fixtures, which are inputs."""
 
@@ -39,6 +40,11 @@ class BoundHandler:
 
     @classmethod
     def bind(cls, name: str, func: Callable, beat_inputs: Mapping[str, Any]) -> "BoundHandler":
+        """Split ``func``'s parameters into fixtures and inputs (cached: many beats share a handler)."""
+        return _bind(cls, name, func, tuple(sorted(beat_inputs)))
+
+    @classmethod
+    def _split(cls, name: str, func: Callable, beat_inputs: tuple[str, ...]) -> "BoundHandler":
         fixtures, inputs, positional = [], [], []
         for param in inspect.signature(func).parameters.values():
             if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
@@ -61,7 +67,12 @@ class BoundHandler:
         return args, merged
 
 
-@dataclass
+@functools.lru_cache(maxsize=4096)
+def _bind(cls, name: str, func: Callable, beat_inputs: tuple[str, ...]) -> BoundHandler:
+    return cls._split(name, func, beat_inputs)
+
+
+@dataclass(slots=True)
 class BeatPlan:
     """Everything the conductor needs for one beat, fixed at collection."""
 

@@ -23,7 +23,7 @@ def _empty() -> Mapping[str, Any]:
 DYNAMICS: tuple[str, ...] = ("pp", "p", "mf", "f", "ff")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class HandlerRef:
     """How a beat names its handler.
 
@@ -44,7 +44,7 @@ class HandlerRef:
         return f"{self.module}#{self.name}" if self.module else self.name
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Criterion:
     """One acceptance criterion: a plain sentence, or Given/When/Then parts."""
 
@@ -60,7 +60,7 @@ class Criterion:
         return self.text is None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class UserStory:
     persona: str | None = None
     goal: str | None = None
@@ -68,7 +68,7 @@ class UserStory:
     text: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Beat:
     """One operation: becomes one pytest item."""
 
@@ -100,7 +100,7 @@ class Beat:
         return self.name or self.id or (self.handler.name if self.handler else self.slug)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Movement:
     index: int
     number: int
@@ -119,7 +119,7 @@ class Movement:
         return self.name or self.id or self.slug
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Sequence:
     id: str
     name: str | None
@@ -153,7 +153,7 @@ class Sequence:
         return self.name or self.id
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SpecProblem:
     """A reason a spec file could not become a sequence: file, line, column, what to do."""
 
@@ -172,7 +172,7 @@ class SpecProblem:
         return f"{where}: {self.message}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LoadResult:
     """What loading one file gives: a sequence, or the problems that stopped it."""
 

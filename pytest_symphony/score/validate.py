@@ -10,18 +10,28 @@ one, sorted by line.
 
 from __future__ import annotations
 
+import functools
 import json
 from importlib import resources
 from typing import Any, Mapping
 
-from jsonschema import Draft202012Validator
 
 from .model import Beat, Criterion, HandlerRef, Movement, Sequence, SpecProblem, UserStory
 
 SCHEMA: dict[str, Any] = json.loads(
     resources.files(__package__).joinpath("schema", "sequence.schema.json").read_text("utf-8")
 )
-VALIDATOR = Draft202012Validator(SCHEMA)
+
+
+@functools.lru_cache(maxsize=None)
+def validator():
+    """The one precompiled jsonschema validator, built on the first invalid document.
+
+    Importing jsonschema costs ~50 ms, which a run whose specs are all valid never pays.
+    """
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(SCHEMA)
 
 
 # ------------------------------------------------------------------ the fast check
@@ -29,7 +39,7 @@ VALIDATOR = Draft202012Validator(SCHEMA)
 # jsonschema is the authority for every message, but walking a valid 100-beat document
 # through it costs ~50 ms, nearly all of a load.  The schema uses a handful of
 # keywords, so it is also compiled here into plain closures that answer one question:
-# "is this document valid?".  Only a "no" pays for ``VALIDATOR.iter_errors``.  A keyword
+# "is this document valid?".  Only a "no" pays for ``validator().iter_errors``.  A keyword
 # this compiler does not know fails at import, and tests compare both on many documents.
 
 _ANNOTATIONS = {"$schema", "$id", "$defs", "title", "description", "$comment", "default", "examples"}
@@ -281,11 +291,11 @@ def validate_sequence(seq: Sequence) -> list[SpecProblem]:
     if IS_VALID(doc):
         return []
     problems = []
-    for error in VALIDATOR.iter_errors(doc):
+    for error in validator().iter_errors(doc):
         pointer = "".join(f"/{_escape(p)}" for p in error.absolute_path)
         problems.append(SpecProblem(seq.path, _message(error), _nearest_line(pointer, lines), 0, pointer))
     problems.sort(key=lambda p: (p.line, p.pointer or "", p.message))
     return problems
 
 
-__all__ = ["IS_VALID", "SCHEMA", "VALIDATOR", "sequence_document", "validate_sequence"]
+__all__ = ["IS_VALID", "SCHEMA", "validator", "sequence_document", "validate_sequence"]

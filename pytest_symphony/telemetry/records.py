@@ -111,6 +111,9 @@ def utc_now() -> str:
     return _format_utc(datetime.now(timezone.utc))
 
 
+#: The canonical form ``utc_now`` writes; such text needs no parsing.
+_CANONICAL = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
+
 _ISO = re.compile(
     r"^(\d{4}-\d\d-\d\d)[T ](\d\d:\d\d(?::\d\d)?)(?:[.,](\d+))?(Z|z|[+-]\d\d:?\d\d)?$"
 )
@@ -124,6 +127,8 @@ def normalize_timestamp(value: Any) -> str | None:
     """
     if value is None:
         return None
+    if isinstance(value, str) and _CANONICAL.match(value):
+        return value
     if isinstance(value, datetime):
         moment = value
     else:

@@ -192,17 +192,17 @@ def _run_from_row(row: sqlite3.Row) -> RunRecord:
     return run  # type: ignore[return-value]
 
 
-def _attempt_value(record: AttemptRecord, column: str) -> Any:
-    value = record.get(column)  # type: ignore[misc]
+def _converter(column: str) -> Callable[[Any], Any]:
+    """How a record's value is stored in ``column``; chosen once per column, not per value."""
     if column in _TIMESTAMP_FIELDS:
-        return normalize_timestamp(value)
+        return normalize_timestamp
     if column == "duration_ms":
-        return _as_float(value)
+        return _as_float
     if column in ("beat_number", "movement_number", "attempt", "spec_line"):
-        return _as_int(value)
+        return _as_int
     if column == "kind":
-        return _as_text(value) or "beat"
-    return _as_text(value)
+        return lambda value: _as_text(value) or "beat"
+    return _as_text
 
 
 def _as_text(value: Any) -> Any:
@@ -462,10 +462,11 @@ class HistoryStore(FindingsMixin):
             event_rows = []
             metric_rows = []
             step_rows = []
+            converters = [(column, _converter(column)) for column in _ATTEMPT_COLUMNS[1:]]
             for offset, record in enumerate(batch):
                 attempt_id = first + offset
                 attempt_rows.append(
-                    (attempt_id, *(_attempt_value(record, c) for c in _ATTEMPT_COLUMNS[1:]))
+                    (attempt_id, *(convert(record.get(column)) for column, convert in converters))
                 )
                 run_id, sequence = record.get("run_id"), record.get("sequence")
                 for event in record.get("events") or ():

@@ -90,8 +90,7 @@ class TelemetryWriter:
             if self._jsonl is None:
                 self.run_dir.mkdir(parents=True, exist_ok=True)
                 self._jsonl = open(self.jsonl_path, "a", encoding="utf-8", buffering=1)
-            self._jsonl.write(line + "\n")
-            self._jsonl.flush()
+            self._jsonl.write(line + "\n")  # line-buffered: on disk before the next beat
         except OSError as exc:
             raise TelemetryWriteError(
                 f"cannot write the telemetry file {self.jsonl_path}: {exc}"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from pytest_symphony.score.loader import load_spec
-from pytest_symphony.score.validate import VALIDATOR, sequence_document
+from pytest_symphony.score.validate import validator, sequence_document
 
 CORPUS = Path("/work/shared/corpus/renderx/sequences")
 FILES = sorted(CORPUS.glob("*.json")) if CORPUS.is_dir() else []
@@ -52,7 +52,7 @@ def test_loads_with_the_movements_and_beats_the_file_has(corpus_file: Path) -> N
     assert seq.id == (spec.get("id") or spec.get("sequenceId"))
     assert seq.path == f"sequences/{corpus_file.name}"
     assert seq.content_hash == hashlib.sha256(corpus_file.read_bytes()).hexdigest()
-    assert VALIDATOR.is_valid(sequence_document(seq))
+    assert validator().is_valid(sequence_document(seq))
 
 
 def test_each_beat_sits_on_the_line_of_its_opening_brace(corpus_file: Path) -> None:
