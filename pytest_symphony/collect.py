@@ -199,7 +199,7 @@ class BeatItem(pytest.Function):
         if beat.event:
             self.user_properties.append(("event", beat.event))
 
-    @property
+    @functools.cached_property
     def sequence_node(self) -> SequenceNode:
         return self.getparent(SequenceNode)  # type: ignore[return-value]
 

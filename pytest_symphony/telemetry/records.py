@@ -103,7 +103,8 @@ class RunRecord(TypedDict, total=False):
 
 
 def _format_utc(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # isoformat is several times faster than strftime; this runs twice per beat attempt
+    return moment.astimezone(timezone.utc).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def utc_now() -> str:
