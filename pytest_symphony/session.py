@@ -20,7 +20,7 @@ import pytest
 from . import collect
 from .errors import SymphonyError
 from .runtime import dynamics
-from .runtime.conductor import BeatPlan, Conductor
+from .runtime.conductor import Conductor
 from .runtime.context import SequenceRun
 from .runtime.registry import HANDLER_ATTR, BUILTIN, HandlerRegistry
 from .score.model import Beat, Sequence

@@ -12,8 +12,6 @@ import io
 import json
 import os
 import tarfile
-import tempfile
-import tomllib
 import zipfile
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
@@ -27,6 +25,8 @@ from packaging.utils import (
     parse_wheel_filename,
 )
 
+from ..toml import tomllib
+from .files import write_atomic
 from .packaging import BuildResult
 from .workspace import Package
 
@@ -343,19 +343,5 @@ def write_artifact_manifest(
         "generated_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
         "artifacts": entries,
     }
-    fd, tmp = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".tmp", dir=out_path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(manifest, fh, indent=2, sort_keys=False)
-            fh.write("\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, out_path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    write_atomic(out_path, json.dumps(manifest, indent=2) + "\n")
     return manifest

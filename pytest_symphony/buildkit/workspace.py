@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import heapq
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -23,6 +22,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from pytest_symphony.errors import SymphonyError
+from pytest_symphony.toml import tomllib
 
 __all__ = [
     "DependencyCycle",

@@ -67,10 +67,7 @@ def _canonical(name: str) -> str:
 def workspace_packages(ws) -> list[tuple[str, Path, set[str], int]]:
     """(name, pyproject path, dependency names, line of `dependencies`) of each package:
     the root project and ``[tool.symphony.build] packages`` globs."""
-    try:
-        import tomllib
-    except ModuleNotFoundError:  # pragma: no cover
-        import tomli as tomllib  # type: ignore[no-redef]
+    from ..toml import tomllib
     root_py = ws.pyproject
     if root_py is None:
         return []

@@ -65,10 +65,7 @@ def read_ini(root: Path) -> dict[str, Any]:
     if pytest_ini.is_file():
         raw = _ini_section(pytest_ini, "pytest")
     if raw is None and (root / "pyproject.toml").is_file():
-        try:
-            import tomllib
-        except ModuleNotFoundError:  # pragma: no cover - Python 3.10
-            import tomli as tomllib  # type: ignore[no-redef]
+        from ..toml import tomllib
         try:
             data = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
         except (OSError, ValueError):

@@ -275,10 +275,7 @@ class Workspace:
         path = self.root / "pyproject.toml"
         if not path.is_file():
             return None
-        try:
-            import tomllib
-        except ModuleNotFoundError:  # pragma: no cover
-            import tomli as tomllib  # type: ignore[no-redef]
+        from ..toml import tomllib
         try:
             text = path.read_text(encoding="utf-8")
             return path, tomllib.loads(text), text
