@@ -131,6 +131,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         problem = session.beat_failed(item)
         if problem:
             report.sections.append(("symphony rollback", problem))
+    if report.failed and len(records) > 1:
+        report.sections.append(("symphony retries", f"beat {item.plan.label} failed on all {len(records)} attempts"))
     if records:
         report.symphony = records
         session.hook.pytest_symphony_after_beat(

@@ -167,8 +167,6 @@ class Conductor:
                     sequence=plan.sequence, beat=plan.beat, context=run, exception=exc, attempt=attempt
                 )
                 if attempt == attempts:
-                    if attempts > 1 and hasattr(exc, "add_note"):  # notes are Python 3.11+
-                        exc.add_note(f"beat {plan.label} failed on all {attempts} attempts")
                     raise
             finally:
                 record["ended_at"] = utc_now()
