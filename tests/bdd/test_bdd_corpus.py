@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "renderx"
+CORPUS = Path(os.environ["SYMPHONY_SHARED"]) / "corpus" / "renderx"
 needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is not beside this checkout")
 
 CANVAS = "canvas-component-create-symphony"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from pytest_symphony.conformity.codes import (
     unregister_code,
 )
 
-GUIDE = Path(__file__).resolve().parents[3] / "shared" / "guide" / "conformity-codes.md"
+GUIDE = Path(os.environ["SYMPHONY_SHARED"]) / "guide" / "conformity-codes.md"
 
 HEADING = re.compile(r"^## (\w+) \(dimension: (\w+)\)")
 ROW = re.compile(r"^\| ([A-Z][A-Z0-9_]+) \| (\w+) \| (\w+) \| (.+) \|$")

@@ -52,6 +52,7 @@ all >= 0.7), and every history-, lock- or manifest-based code.
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections import defaultdict
 from pathlib import Path
@@ -60,7 +61,7 @@ import pytest
 
 from pytest_symphony.conformity.engine import check_workspace
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "renderx"
+CORPUS = Path(os.environ["SYMPHONY_SHARED"]) / "corpus" / "renderx"
 
 EXPECTED = {
     'DOMAIN_REGISTRY.json': {

@@ -1,12 +1,13 @@
 """Real specs written by others collect one item per beat and fail cleanly without handlers."""
 
+import os
 import json
 import shutil
 from pathlib import Path
 
 import pytest
 
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "renderx" / "sequences"
+CORPUS = Path(os.environ["SYMPHONY_SHARED"]) / "corpus" / "renderx" / "sequences"
 
 
 def _beats_per_file():

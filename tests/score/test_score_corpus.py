@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import hashlib
 import json
 import shutil
@@ -12,7 +13,7 @@ import pytest
 from pytest_symphony.score.loader import load_spec
 from pytest_symphony.score.validate import validator, sequence_document
 
-CORPUS = Path("/work/shared/corpus/renderx/sequences")
+CORPUS = Path(os.environ["SYMPHONY_SHARED"]) / "corpus" / "renderx" / "sequences"
 FILES = sorted(CORPUS.glob("*.json")) if CORPUS.is_dir() else []
 
 pytestmark = pytest.mark.skipif(not FILES, reason="the renderx corpus is not on this machine")

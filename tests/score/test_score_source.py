@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import copy
 import json
 import pickle
@@ -13,7 +14,7 @@ import yaml
 from pytest_symphony.score import source
 from pytest_symphony.score.source import Located, LocatedList, item_line, parse_json, parse_json_scanner, parse_yaml
 
-CORPUS = Path("/work/shared/corpus/renderx/sequences")
+CORPUS = Path(os.environ["SYMPHONY_SHARED"]) / "corpus" / "renderx" / "sequences"
 
 TRICKY = (
     '{"a\\"[{": ["x\\\\", "{[", {"k": "\\u007b"}],\n'
