@@ -1,7 +1,7 @@
 """Real specs written by others collect one item per beat and fail cleanly without handlers."""
 
-import os
 import json
+import os
 import shutil
 from pathlib import Path
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import copy
 import json
+import os
 import pickle
 from pathlib import Path
 
