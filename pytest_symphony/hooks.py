@@ -99,3 +99,15 @@ def pytest_symphony_register_checks(registry):
 def pytest_symphony_policy_checks(config):
     """Return a list of ``pytest_symphony.conformity.checks.PolicyCheck`` that declared
     governance policies may be bound to (POLICY_NOT_REFERENCED)."""
+
+
+@hookspec(firstresult=True)
+def pytest_symphony_autofix(violation, root):
+    """Return a ``pytest_symphony.conformity.Fix`` (its ``edits`` exact, with paths and
+    offsets into the files under ``root``) for ``violation``, or None.
+
+    Asked for every violation the built-in fixers do not fix (a plugin's own codes); the
+    fix is applied exactly like a built-in one: snapshot, proofs, re-check, rollback.
+    ``root`` is the workspace being fixed (a copy under ``--symphony-diff``); an
+    implementation may take only ``violation``.
+    """

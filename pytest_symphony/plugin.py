@@ -20,7 +20,8 @@ from .telemetry.records import summarize_error
 
 
 #: Each area wires itself as a plugin module of its own; listed here, registered when present.
-AREAS = ("pytest_symphony.bdd.plugin", "pytest_symphony.conformity.plugin", "pytest_symphony.report.plugin")
+AREAS = ("pytest_symphony.bdd.plugin", "pytest_symphony.conformity.plugin", "pytest_symphony.report.plugin",
+         "pytest_symphony.remediation.plugin")
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
@@ -41,8 +42,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("symphony", "pipelines as test suites (pytest-symphony)")
     group.addoption(
         "--symphony", dest="symphony", metavar="NAMES", default=None,
-        help="run only these sequences: comma-separated ids or aliases (build, delivery, "
-             "conformity, report), or 'all'; every other test is deselected",
+        help="run only these sequences: comma-separated ids, aliases of built-in pipelines "
+             "(build, conformity, report), or 'all'; every other test is deselected",
     )
     group.addoption(
         "--symphony-dynamic", dest="symphony_dynamic", choices=DYNAMICS, default=None,

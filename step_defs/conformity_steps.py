@@ -113,3 +113,77 @@ def _(conformity_run: ConformityRun, rel: str, outcome: str) -> None:
         assert failed == (outcome == "fails"), conformity_run.result.stdout.str()
     else:
         assert line.startswith("FAILED" if outcome == "fails" else "PASSED")
+
+
+# -- fixing (pytest --symphony-fix): the fix, the clean re-check, the same bytes twice --------
+
+SKIPPED_PARTS = {".symphony", ".pytest_cache", "__pycache__"}
+
+
+def _workspace_files(root) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file() and not SKIPPED_PARTS & set(p.relative_to(root).parts) and p.name != REPORT}
+
+
+class FixOutcome:
+    def __init__(self, ws: ConformityWorkspace, args: list[str]) -> None:
+        self.ws = ws
+        self.args = args
+        self.before = _workspace_files(ws.pytester.path)
+        self.result = ws.pytester.runpytest(*args)
+        self.after = _workspace_files(ws.pytester.path)
+        recheck = ws.pytester.runpytest(
+            "-p", "no:randomly", "-k", "conformity", "--symphony-format=json", f"--symphony-output={REPORT}")
+        self.recheck = ConformityRun(recheck, json.loads((ws.pytester.path / REPORT).read_text(encoding="utf-8")))
+
+    def row(self, code: str) -> list[str]:
+        """The summary's ``code fixed not-fixable rolled-back`` row."""
+        line = next((line for line in self.result.stdout.lines if line.startswith(code + " ")), None)
+        assert line is not None, self.result.stdout.str()
+        return line.split()[1:]
+
+
+def _fix(conformity_ws: ConformityWorkspace, *extra: str) -> FixOutcome:
+    return FixOutcome(conformity_ws, ["-p", "no:randomly", "--symphony-fix", *extra])
+
+
+@when("conformity fixes the workspace", target_fixture="conformity_fix")
+def _(conformity_ws: ConformityWorkspace) -> FixOutcome:
+    return _fix(conformity_ws)
+
+
+@when("conformity fixes the workspace with unsafe fixes", target_fixture="conformity_fix")
+def _(conformity_ws: ConformityWorkspace) -> FixOutcome:
+    return _fix(conformity_ws, "--symphony-unsafe-fixes")
+
+
+@then(parsers.parse("the summary counts {count:d} {code} fixed"))
+def _(conformity_fix: FixOutcome, count: int, code: str) -> None:
+    assert "ROLLED BACK" not in conformity_fix.result.stdout.str(), conformity_fix.result.stdout.str()
+    assert conformity_fix.row(code)[:3:2] == [str(count), "0"], conformity_fix.row(code)
+
+
+@then(parsers.parse('the file "{rel}" now reads:'))
+def _(conformity_fix: FixOutcome, rel: str, docstring: str) -> None:
+    text = conformity_fix.after[rel].decode("utf-8")
+    assert text == (docstring if docstring.endswith("\n") else docstring + "\n"), text
+
+
+@then(parsers.parse('only "{rel}" changed'))
+def _(conformity_fix: FixOutcome, rel: str) -> None:
+    changed = sorted(p for p in set(conformity_fix.before) | set(conformity_fix.after)
+                     if conformity_fix.before.get(p) != conformity_fix.after.get(p))
+    assert changed == [p.strip() for p in rel.split('" and "')], changed
+
+
+@then(parsers.parse("the re-check finds nothing to fix for {code}"))
+def _(conformity_fix: FixOutcome, code: str) -> None:
+    left = [v for v in conformity_fix.recheck.find(code) if v["fix_safety"] != "none"]
+    assert left == [], left
+
+
+@then("fixing again changes nothing")
+def _(conformity_fix: FixOutcome) -> None:
+    again = conformity_fix.ws.pytester.runpytest(*conformity_fix.args)
+    assert _workspace_files(conformity_fix.ws.pytester.path) == conformity_fix.after, again.stdout.str()
+    assert "nothing to fix" in again.stdout.str()

@@ -81,6 +81,24 @@ Feature: Orchestration conformity
     Then conformity reports SEQUENCE_ID_MISSING at "sequences/release.yaml:1"
     And the fix is safe
     And the conformity item of "sequences/release.yaml" fails
+    When conformity fixes the workspace
+    Then the summary counts 1 SEQUENCE_ID_MISSING fixed
+    And the file "sequences/release.yaml" now reads:
+      """
+      id: release
+      name: Release
+      description: Ships it
+      kind: delivery
+      status: active
+      movements:
+        - name: Build
+          beats:
+            - name: Build
+              handler: build
+      """
+    And only "sequences/release.yaml" changed
+    And the re-check finds nothing to fix for SEQUENCE_ID_MISSING
+    And fixing again changes nothing
 
   Scenario: DUPLICATE_SEQUENCE_ID: Two specs declaring one id are both reported
     Given the workspace file "handlers.py":
@@ -199,6 +217,23 @@ Feature: Orchestration conformity
     When conformity checks the workspace
     Then conformity reports ORPHANED_DOMAIN_REFERENCE at "DOMAIN_REGISTRY.json:6"
     And the fix is unsafe
+    When conformity fixes the workspace with unsafe fixes
+    Then the summary counts 1 ORPHANED_DOMAIN_REFERENCE fixed
+    And the file "DOMAIN_REGISTRY.json" now reads:
+      """
+      {
+        "domains": {
+          "shop": {
+            "sequence_files": [
+              "sequences/release.yaml"
+            ]
+          }
+        }
+      }
+      """
+    And only "DOMAIN_REGISTRY.json" changed
+    And the re-check finds nothing to fix for ORPHANED_DOMAIN_REFERENCE
+    And fixing again changes nothing
 
   Scenario: CIRCULAR_DEPENDENCY: Two sequences invoking each other
     Given the workspace file "handlers.py":
@@ -266,6 +301,10 @@ Feature: Orchestration conformity
     Then conformity reports MANIFEST_MISMATCH at "sequences/release.yaml:1"
     And the fix is safe
     And the conformity item of "sequences/release.yaml" fails
+    When conformity fixes the workspace
+    Then the summary counts 1 MANIFEST_MISMATCH fixed
+    And the re-check finds nothing to fix for MANIFEST_MISMATCH
+    And fixing again changes nothing
 
   Scenario: METADATA_MISSING: A sequence without a kind
     Given the workspace file "handlers.py":
@@ -292,3 +331,47 @@ Feature: Orchestration conformity
     When conformity checks the workspace
     Then conformity reports METADATA_MISSING at "sequences/release.yaml:1"
     And the fix is none
+
+  Scenario: METADATA_MISSING: A sequence without a name is named after its id
+    Given the workspace file "handlers.py":
+      """
+      from pytest_symphony import handler
+
+
+      @handler
+      def build():
+          return {'ok': True}
+      """
+    And the workspace file "sequences/release.yaml":
+      """
+      id: release  # the id
+      description: Ships it
+      kind: build
+      status: active
+      movements:
+        - name: Build
+          beats:
+            - name: Build
+              handler: build
+      """
+    When conformity checks the workspace
+    Then conformity reports METADATA_MISSING at "sequences/release.yaml:1"
+    And the fix is safe
+    When conformity fixes the workspace
+    Then the summary counts 1 METADATA_MISSING fixed
+    And the file "sequences/release.yaml" now reads:
+      """
+      id: release  # the id
+      name: release
+      description: Ships it
+      kind: build
+      status: active
+      movements:
+        - name: Build
+          beats:
+            - name: Build
+              handler: build
+      """
+    And only "sequences/release.yaml" changed
+    And the re-check finds nothing to fix for METADATA_MISSING
+    And fixing again changes nothing

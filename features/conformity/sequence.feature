@@ -40,6 +40,24 @@ Feature: Sequence conformity
     Then conformity reports BEAT_COUNT_MISMATCH at "sequences/release.yaml:3"
     And the fix is safe
     And the conformity item of "sequences/release.yaml" fails
+    When conformity fixes the workspace
+    Then the summary counts 1 BEAT_COUNT_MISMATCH fixed
+    And the file "sequences/release.yaml" now reads:
+      """
+      id: release
+      name: Release
+      beats: 2
+      movements:
+        - name: Build
+          beats:
+            - name: Build
+              handler: build
+            - name: Pack
+              handler: pack
+      """
+    And only "sequences/release.yaml" changed
+    And the re-check finds nothing to fix for BEAT_COUNT_MISMATCH
+    And fixing again changes nothing
 
   Scenario: MOVEMENT_COUNT_MISMATCH: A declared movement count that matches nothing
     Given the workspace file "handlers.py":
@@ -70,6 +88,22 @@ Feature: Sequence conformity
     When conformity checks the workspace
     Then conformity reports MOVEMENT_COUNT_MISMATCH at "sequences/release.yaml:3"
     And the fix is safe
+    When conformity fixes the workspace
+    Then the summary counts 1 MOVEMENT_COUNT_MISMATCH fixed
+    And the file "sequences/release.yaml" now reads:
+      """
+      id: release
+      name: Release
+      movementCount: 1
+      movements:
+        - name: Build
+          beats:
+            - name: Build
+              handler: build
+      """
+    And only "sequences/release.yaml" changed
+    And the re-check finds nothing to fix for MOVEMENT_COUNT_MISMATCH
+    And fixing again changes nothing
 
   Scenario: EMPTY_MOVEMENT: A movement with no beats
     Given the workspace file "handlers.py":
@@ -133,6 +167,23 @@ Feature: Sequence conformity
     Then conformity reports DUPLICATE_BEAT_ID at "sequences/release.yaml:8"
     And the fix is unsafe
     And the conformity item of "sequences/release.yaml" fails
+    When conformity fixes the workspace with unsafe fixes
+    Then the summary counts 1 DUPLICATE_BEAT_ID fixed
+    And the file "sequences/release.yaml" now reads:
+      """
+      id: release
+      name: Release
+      movements:
+        - name: Build
+          beats:
+            - beat: 1
+              handler: build
+            - beat: 2
+              handler: pack
+      """
+    And only "sequences/release.yaml" changed
+    And the re-check finds nothing to fix for DUPLICATE_BEAT_ID
+    And fixing again changes nothing
 
   Scenario: BEAT_NUMBERING_GAP: Beat numbers that skip one
     Given the workspace file "handlers.py":
@@ -164,6 +215,23 @@ Feature: Sequence conformity
     When conformity checks the workspace
     Then conformity reports BEAT_NUMBERING_GAP at "sequences/release.yaml:8"
     And the fix is safe
+    When conformity fixes the workspace
+    Then the summary counts 1 BEAT_NUMBERING_GAP fixed
+    And the file "sequences/release.yaml" now reads:
+      """
+      id: release
+      name: Release
+      movements:
+        - name: Build
+          beats:
+            - beat: 1
+              handler: build
+            - beat: 2
+              handler: pack
+      """
+    And only "sequences/release.yaml" changed
+    And the re-check finds nothing to fix for BEAT_NUMBERING_GAP
+    And fixing again changes nothing
 
   Scenario: HANDLER_NOT_FOUND: A beat names a handler nobody registered, and the message suggests the close one
     Given the workspace file "handlers.py":
@@ -195,6 +263,21 @@ Feature: Sequence conformity
     And the fix is unsafe
     And the message says "names handler 'biuld', which no registered module provides; did you mean 'build'?"
     And the conformity item of "sequences/release.yaml" fails
+    When conformity fixes the workspace with unsafe fixes
+    Then the summary counts 1 HANDLER_NOT_FOUND fixed
+    And the file "sequences/release.yaml" now reads:
+      """
+      id: release
+      name: Release
+      movements:
+        - name: Build
+          beats:
+            - name: Build
+              handler: build
+      """
+    And only "sequences/release.yaml" changed
+    And the re-check finds nothing to fix for HANDLER_NOT_FOUND
+    And fixing again changes nothing
 
   Scenario: SUBSEQUENCE_NOT_FOUND: A beat invokes a sequence no spec defines
     Given the workspace file "handlers.py":
@@ -258,6 +341,23 @@ Feature: Sequence conformity
     Then conformity reports INVALID_EVENT_REFERENCE at "sequences/release.yaml:9"
     And the fix is safe
     And the conformity item of "sequences/release.yaml" fails
+    When conformity fixes the workspace
+    Then the summary counts 1 INVALID_EVENT_REFERENCE fixed
+    And the file "sequences/release.yaml" now reads:
+      """
+      id: release
+      name: Release
+      events: [built, biult]
+      movements:
+        - name: Build
+          beats:
+            - name: Build
+              handler: build
+              event: biult
+      """
+    And only "sequences/release.yaml" changed
+    And the re-check finds nothing to fix for INVALID_EVENT_REFERENCE
+    And fixing again changes nothing
 
   Scenario: UNUSED_EVENT: A declared event no beat emits
     Given the workspace file "handlers.py":
@@ -393,6 +493,22 @@ Feature: Sequence conformity
     When conformity checks the workspace
     Then conformity reports INVALID_DYNAMICS at "sequences/release.yaml:8"
     And the fix is unsafe
+    When conformity fixes the workspace with unsafe fixes
+    Then the summary counts 1 INVALID_DYNAMICS fixed
+    And the file "sequences/release.yaml" now reads:
+      """
+      id: release
+      name: Release
+      movements:
+        - name: Build
+          beats:
+            - name: Build
+              handler: build
+              dynamics: mf
+      """
+    And only "sequences/release.yaml" changed
+    And the re-check finds nothing to fix for INVALID_DYNAMICS
+    And fixing again changes nothing
 
   Scenario: MUSICAL_METADATA_INVALID: A tempo outside 20 to 300 BPM
     Given the workspace file "handlers.py":
@@ -423,3 +539,19 @@ Feature: Sequence conformity
     When conformity checks the workspace
     Then conformity reports MUSICAL_METADATA_INVALID at "sequences/release.yaml:3"
     And the fix is safe
+    When conformity fixes the workspace
+    Then the summary counts 1 MUSICAL_METADATA_INVALID fixed
+    And the file "sequences/release.yaml" now reads:
+      """
+      id: release
+      name: Release
+      tempo: 120
+      movements:
+        - name: Build
+          beats:
+            - name: Build
+              handler: build
+      """
+    And only "sequences/release.yaml" changed
+    And the re-check finds nothing to fix for MUSICAL_METADATA_INVALID
+    And fixing again changes nothing

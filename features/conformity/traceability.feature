@@ -64,6 +64,27 @@ Feature: Traceability conformity
     Then conformity reports BDD_SPEC_MISSING at "sequences/release.yaml:8"
     And the fix is safe
     And the conformity item of "sequences/release.yaml" fails
+    When conformity fixes the workspace
+    Then the summary counts 1 BDD_SPEC_MISSING fixed
+    And the file "features/release.feature" now reads:
+      """
+      Feature: Release
+
+        @smoke
+        Scenario: Build a wheel
+          Given sources
+          When the build runs
+          Then a wheel exists
+
+        @beat:release/build
+        Scenario: Build: sources
+          Given sources
+          When the build runs
+          Then a wheel exists
+      """
+    And only "features/release.feature" changed
+    And the re-check finds nothing to fix for BDD_SPEC_MISSING
+    And fixing again changes nothing
 
   Scenario: STEP_DEFINITION_MISSING: A linked scenario's step that no step definition matches
     Given the workspace file "handlers.py":
@@ -122,6 +143,35 @@ Feature: Traceability conformity
     Then conformity reports STEP_DEFINITION_MISSING at "features/release.feature:7"
     And the fix is safe
     And the conformity item of "features/release.feature" fails
+    When conformity fixes the workspace
+    Then the summary counts 1 STEP_DEFINITION_MISSING fixed
+    And the file "step_defs/release_steps.py" now reads:
+      """
+      from pytest_bdd import given, when, then
+
+
+      @given('sources')
+      def sources():
+          pass
+
+
+      @when('the build runs')
+      def runs():
+          pass
+
+
+      @then('a wheel is built')
+      def wheel():
+          pass
+
+
+      @then('a wheel exists')
+      def _():
+          raise NotImplementedError('step not written yet: Then a wheel exists')
+      """
+    And only "step_defs/release_steps.py" changed
+    And the re-check finds nothing to fix for STEP_DEFINITION_MISSING
+    And fixing again changes nothing
 
   Scenario: SCENARIO_INCOMPLETE: A linked scenario without a When step
     Given the workspace file "handlers.py":
@@ -241,6 +291,24 @@ Feature: Traceability conformity
     When conformity checks the workspace
     Then conformity reports FEATURE_NARRATIVE_MISSING at "features/release.feature:1"
     And the fix is safe
+    When conformity fixes the workspace
+    Then the summary counts 1 FEATURE_NARRATIVE_MISSING fixed
+    And the file "features/release.feature" now reads:
+      """
+      Feature: Release
+        In order to users get fixes
+        As a release manager
+        I want to ship safely
+
+        @beat:release/build
+        Scenario: Build a wheel
+          Given sources
+          When the build runs
+          Then a wheel exists
+      """
+    And only "features/release.feature" changed
+    And the re-check finds nothing to fix for FEATURE_NARRATIVE_MISSING
+    And fixing again changes nothing
 
   Scenario: ACCEPTANCE_CRITERIA_MISSING: A beat without acceptance criteria
     Given the workspace file "handlers.py":

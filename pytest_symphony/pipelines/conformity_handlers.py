@@ -3,8 +3,10 @@
 One engine run per session serves every beat (:func:`~pytest_symphony.conformity.items.engine_result`);
 ``analyze`` judges one checked file per item; ``validate`` re-checks the phase; ``report``
 records the phase's scores as metrics and writes its JSON report as an artifact.
-Snapshot and fix act only in fix mode (``--symphony-fix``, added by the remediation
-issue): a detection run skips them with that reason.
+Snapshot and fix act only in fix mode (``--symphony-fix`` writes, ``--symphony-diff``
+works on a copy): a detection run skips them with that reason.  In fix mode, analyze
+fails only on what no fix will try, and validate judges the workspace as fixed
+(:mod:`pytest_symphony.remediation.pipeline`).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import json
 import pytest
 
 from pytest_symphony import Target, expander, handler
-from pytest_symphony.conformity.items import PHASES, engine_result, first_line, judge_file, phase_files, rerun
+from pytest_symphony.conformity.items import PHASES, engine_result, first_line, judge_file, phase_files
 from pytest_symphony.conformity.formats.json import report_dict
 from pytest_symphony.errors import SymphonyError
 
@@ -28,10 +30,12 @@ def _categories(phase: str):
 
 
 def _fix_mode(config) -> bool:
+    """``--symphony-fix`` or ``--symphony-diff`` (False when the remediation plug-in is absent)."""
     try:
-        return bool(config.getoption("symphony_fix"))
-    except ValueError:  # the remediation plug-in that adds --symphony-fix is not there
+        from pytest_symphony.remediation.pipeline import mode
+    except ImportError:
         return False
+    return mode(config) is not None
 
 
 def _targets(config, phase: str) -> list[Target]:
@@ -60,12 +64,14 @@ def handler_files(config) -> list[Target]:
 
 
 @handler
-def conformity_snapshot(phase, pytestconfig):
+def conformity_snapshot(symphony, phase, pytestconfig):
     """Snapshot the files the phase's fixes may touch (fix mode only)."""
     _categories(phase)
     if not _fix_mode(pytestconfig):
         pytest.skip(f"{_TITLES[phase]} snapshot: fix mode only (--symphony-fix); this is a detection run")
-    pytest.skip("fix mode is handled by the remediation plug-in")
+    from pytest_symphony.remediation.pipeline import snapshot_beat
+
+    return snapshot_beat(pytestconfig, phase, symphony)
 
 
 @handler
@@ -84,23 +90,34 @@ def conformity_analyze(symphony, phase, request):
     target = symphony.target
     if target is None:
         raise SymphonyError("conformity_analyze runs on the items of an expanded beat (expand: conformity-*-files)")
+    if _fix_mode(request.config):
+        from pytest_symphony.remediation.pipeline import analyze_beat
+
+        return analyze_beat(request.config, phase, target.id, request.node, _categories(phase))
     judge_file(engine_result(request.config), target.id, _categories(phase), node=request.node)
 
 
 @handler
-def conformity_fix(phase, pytestconfig):
-    """Apply the phase's fixes (fix mode only)."""
+def conformity_fix(symphony, phase, request):
+    """Apply the phase's fixes (fix mode only): kept, or rolled back whole and failing with the reason."""
     _categories(phase)
-    if not _fix_mode(pytestconfig):
+    if not _fix_mode(request.config):
         pytest.skip(f"{_TITLES[phase]} fixes: fix mode only (--symphony-fix); this is a detection run")
-    pytest.skip("fix mode is handled by the remediation plug-in")
+    from pytest_symphony.remediation.pipeline import fix_beat
+
+    return fix_beat(request.config, phase, symphony, request.node)
 
 
 @handler
-def conformity_validate(symphony, phase, pytestconfig):
+def conformity_validate(symphony, phase, pytestconfig, request):
     """Re-check the workspace; fail while violations at or above the threshold remain in the phase."""
     categories = _categories(phase)
-    result = rerun(pytestconfig) if _fix_mode(pytestconfig) else engine_result(pytestconfig)
+    if _fix_mode(pytestconfig):
+        from pytest_symphony.remediation.pipeline import validate_result
+
+        result = validate_result(pytestconfig, phase, request.node, categories)
+    else:
+        result = engine_result(pytestconfig)
     from pytest_symphony.conformity.items import in_phase
 
     failing = [v for v in result.failing() if in_phase(v, categories)]

@@ -1,0 +1,247 @@
+"""Fixers that append to Gherkin features and step definition modules: a linked scenario
+per acceptance criterion, a step stub per unmatched step, the feature narrative from the
+sequence's user story.  Existing scenarios are never touched (:mod:`..gherkin_edit`)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterator
+
+from ...conformity.codes import FixSafety
+from ...conformity.violation import Edit, Violation
+from ..context import FixContext
+from ..gherkin_edit import GherkinEditError, append_blocks, insert_narrative, parse
+from ..plan import Declined, PlannedFix
+from ..pyedit import PythonEditError, append_code, spans
+from ..structured import split_pointer
+
+__all__ = ["FIXERS", "narrative_lines", "feature_for", "step_module_for"]
+
+Offer = Iterator["PlannedFix | Declined"]
+_KEYWORD = {"given": "Given", "when": "When", "then": "Then"}
+
+
+def _module_stem(name: str) -> str:
+    stem = re.sub(r"\W+", "_", name).strip("_").lower() or "feature"
+    return stem if not stem[0].isdigit() else f"steps_{stem}"
+
+
+def feature_for(ctx: FixContext, sequence_id: str) -> str:
+    """The feature a sequence's scenarios go to: ``<features>/<id>.feature``, or a feature
+    that already links scenarios to it."""
+    folder = ctx.root / ctx.features_dir()
+    own = f"{ctx.features_dir()}/{sequence_id}.feature"
+    if (ctx.root / own).is_file() or not folder.is_dir():
+        return own
+    tag = re.compile(rf"@beat:{re.escape(sequence_id)}(?:/|\s|$)", re.M)
+    for path in sorted(folder.rglob("*.feature")):
+        rel = ctx.rel(path)
+        text = ctx.text(rel) or ""
+        if tag.search(text):
+            return rel
+    return own
+
+
+def step_module_for(ctx: FixContext, feature: str) -> str:
+    stem = feature.rsplit("/", 1)[-1].removesuffix(".feature")
+    return f"{ctx.step_defs_dir()}/{_module_stem(stem)}_steps.py"
+
+
+def narrative_lines(story: Any) -> list[str] | None:
+    """``In order to / As a / I want`` from a user story, or None when a part is missing."""
+    if story is None:
+        return None
+    persona, goal, benefit = story.persona, story.goal, story.benefit
+    if story.text and not (persona and goal and benefit):
+        m = re.match(r"\s*as an? (?P<p>.+?),?\s+I want (?:to )?(?P<g>.+?),?\s+so that (?P<b>.+?)\.?\s*$",
+                     story.text, re.I)
+        if m:
+            persona, goal, benefit = m.group("p"), m.group("g"), m.group("b")
+    if not (persona and goal and benefit):
+        return None
+    clean = [" ".join(str(x).split()) for x in (persona, goal, benefit)]
+    article = "an" if clean[0][:1].lower() in "aeiou" else "a"
+    goal = clean[1] if clean[1].lower().startswith("to ") else f"to {clean[1]}"
+    return [f"In order to {clean[2]}", f"As {article} {clean[0]}", f"I want {goal}"]
+
+
+# -- BDD_SPEC_MISSING ---------------------------------------------------------------------------
+
+
+def _beat_of(seq: Any, pointer: str | None) -> tuple[Any, Any] | None:
+    parts = split_pointer(pointer or "")
+    if len(parts) >= 4 and parts[0] == "movements" and parts[1].isdigit() and parts[3].isdigit():
+        m = seq.movements[int(parts[1])]
+        index = int(parts[3])
+        beat = next((b for b in m.beats if b.index == index), None)
+        return (m, beat) if beat is not None else None
+    return None
+
+
+def bdd_spec_missing(violations: list[Violation], ctx: FixContext) -> Offer:
+    from ...bdd.links import normalize_name
+    from ...bdd.scaffold import drafts_for
+
+    by_seq: dict[tuple[str, str], list[Violation]] = {}
+    for v in violations:
+        by_seq.setdefault((v.place.path, v.sequence or ""), []).append(v)
+    by_feature: dict[str, list[tuple[Violation, list[Any]]]] = {}
+    headers: dict[str, Any] = {}
+    for (path, sid), vs in by_seq.items():
+        seq = ctx.sequence(path)
+        if seq is None:
+            yield from (Declined(v, f"{path} does not load") for v in vs)
+            continue
+        if len(ctx.sequences().get(seq.id, [])) > 1:
+            yield from (Declined(v, f"sequence id '{seq.id}' is declared by more than one spec: a scenario linked "
+                                    "to it would be ambiguous (fix DUPLICATE_SEQUENCE_ID first)") for v in vs)
+            continue
+        drafts = drafts_for(seq)
+        feature = feature_for(ctx, seq.id)
+        headers.setdefault(feature, seq)
+        for v in vs:
+            found = _beat_of(seq, v.place.pointer)
+            mine = [d for d in drafts if found and d.movement.index == found[0].index and d.beat.index == found[1].index]
+            if not mine:
+                yield Declined(v, "the beat has no acceptance criteria to scaffold a scenario from")
+                continue
+            incomplete = [d for d in mine if not {"when", "then"} <= {t for _, t, _ in d.steps}]
+            if incomplete:
+                yield Declined(v, f"criterion '{incomplete[0].name}' has no When or no Then: the scenario would be "
+                                  "incomplete (SCENARIO_INCOMPLETE); write it by hand")
+                continue
+            by_feature.setdefault(feature, []).append((v, mine))
+    for feature, items in by_feature.items():
+        old = ctx.text(feature)
+        try:
+            existing = _scenario_names(old) if old else set()
+        except GherkinEditError as exc:
+            yield from (Declined(v, f"{feature}: {exc}") for v, _ in items)
+            continue
+        blocks = []
+        for _, drafts in items:
+            for d in drafts:
+                name, n = d.name, 1
+                while normalize_name(name) in existing:
+                    n += 1
+                    name = f"{d.name} ({n})"
+                existing.add(normalize_name(name))
+                d.name = name
+                blocks.append(d.render("\n"))
+        if old is None or not old.strip():
+            new = _new_feature(headers[feature]) + "".join(blocks)
+        else:
+            new = append_blocks(old, blocks)
+        vs = tuple(v for v, _ in items)
+        yield PlannedFix(vs[0].code, vs, f"scaffold {len(blocks)} linked scenario(s) into {feature}", FixSafety.SAFE,
+                         (Edit(feature, 0, len(old or ""), new) if old is None else
+                          Edit(feature, len(old), len(old), new[len(old):]),))
+
+
+def _scenario_names(text: str) -> set[str]:
+    from ...bdd.links import normalize_name
+
+    doc = parse(text)
+    names = set()
+    for child in (doc.get("feature") or {}).get("children", []):
+        for part in [child.get("scenario")] + [c.get("scenario") for c in (child.get("rule") or {}).get("children", [])]:
+            if part:
+                names.add(normalize_name(part.get("name", "")))
+    return names
+
+
+def _new_feature(seq: Any) -> str:
+    title = " ".join(str(seq.name or seq.id).split())
+    lines = [f"# Scenarios scaffolded by pytest --symphony-fix from the acceptance criteria of {seq.path}.",
+             f"Feature: {title}"]
+    for line in narrative_lines(seq.user_story) or ():
+        lines.append(f"  {line}")
+    return "\n".join(lines) + "\n"
+
+
+# -- STEP_DEFINITION_MISSING --------------------------------------------------------------------
+
+
+_STEP_TYPE = re.compile(r"matches no @(given|when|then) step definition")
+_LEAD = re.compile(r"^\s*(?:Given|When|Then|And|But|\*)\s+")
+
+
+def _outline_pattern(text: str) -> tuple[str, str]:
+    """("string", text) or ("parse", pattern) for an outline step's ``<placeholders>``."""
+    if not re.search(r"<[^<>]+>", text):
+        return "string", text
+    escaped = text.replace("{", "{{").replace("}", "}}")
+    return "parse", re.sub(r"<([^<>]+)>", lambda m: "{" + (re.sub(r"\W+", "_", m.group(1)).strip("_") or "value") + "}",
+                           escaped)
+
+
+def step_definition_missing(violations: list[Violation], ctx: FixContext) -> Offer:
+    by_module: dict[str, list[tuple[Violation, str, str, str]]] = {}
+    for v in violations:
+        text = ctx.text(v.place.path)
+        kind = _STEP_TYPE.search(v.message)
+        lines = (text or "").splitlines()
+        if text is None or kind is None or v.place.line > len(lines):
+            yield Declined(v, "the step cannot be read from the feature")
+            continue
+        step = _LEAD.sub("", lines[v.place.line - 1], count=1).rstrip()
+        quoted = re.search(r'"(.*)" of scenario', v.message)
+        if quoted is not None and quoted.group(1) != step:
+            yield Declined(v, "the feature changed since it was checked")
+            continue
+        parser, pattern = _outline_pattern(step)
+        by_module.setdefault(step_module_for(ctx, v.place.path), []).append((v, kind.group(1), parser, pattern))
+    for module, items in by_module.items():
+        old = ctx.text(module)
+        unique: dict[tuple[str, str, str], None] = {}
+        for _, kind, parser, pattern in items:
+            unique.setdefault((kind, parser, pattern))
+        imports = sorted({("pytest_bdd", kind) for kind, _, _ in unique})
+        if any(parser == "parse" for _, parser, _ in unique):
+            imports.append(("pytest_bdd", "parsers"))
+
+        def code(local: dict[str, str]) -> str:
+            out = []
+            for kind, parser, pattern in unique:
+                arg = repr(pattern) if parser == "string" else f"{local['parsers']}.parse({pattern!r})"
+                message = f"step not written yet: {_KEYWORD[kind]} {pattern}"
+                out.append(f"@{local[kind]}({arg})\ndef _():\n    raise NotImplementedError({message!r})\n")
+            return "\n\n".join(out)
+
+        base = old if old is not None else (
+            '"""Step definitions scaffolded by pytest --symphony-fix: each stub fails until it is written."""\n')
+        try:
+            new = append_code(base, code, imports)
+        except PythonEditError as exc:
+            yield from (Declined(v, f"{module}: {exc}") for v, *_ in items)
+            continue
+        vs = tuple(v for v, *_ in items)
+        edits = (Edit(module, 0, 0, new),) if old is None else tuple(Edit(module, s, e, r) for s, e, r in spans(old, new))
+        yield PlannedFix(vs[0].code, vs, f"scaffold {len(unique)} step stub(s) in {module}", FixSafety.SAFE, edits)
+
+
+# -- FEATURE_NARRATIVE_MISSING ------------------------------------------------------------------
+
+
+def feature_narrative_missing(violations: list[Violation], ctx: FixContext) -> Offer:
+    for v in violations:
+        found = ctx.sequences().get(v.sequence or "", [])
+        lines = narrative_lines(found[0][1].user_story) if found else None
+        text = ctx.text(v.place.path)
+        if lines is None or text is None:
+            yield Declined(v, "the sequence's user story lacks a persona, a goal or a benefit to write it from")
+            continue
+        try:
+            at, inserted = insert_narrative(text, lines)
+        except GherkinEditError as exc:
+            yield Declined(v, f"{v.place.path}: {exc}")
+            continue
+        yield PlannedFix(v.code, (v,), "write the narrative from the user story", FixSafety.SAFE,
+                         (Edit(v.place.path, at, at, inserted),))
+
+
+FIXERS = {
+    "BDD_SPEC_MISSING": bdd_spec_missing,
+    "STEP_DEFINITION_MISSING": step_definition_missing,
+    "FEATURE_NARRATIVE_MISSING": feature_narrative_missing,
+}
