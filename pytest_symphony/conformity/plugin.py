@@ -50,7 +50,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                   default=False)
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads --dist
 def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("symphony_approve") and getattr(config.option, "dist", "no") != "no":
+        config.option.dist, config.option.numprocesses = "no", None  # approving runs here, not on workers
     if config.getoption("symphony_format") is None and config.getoption("symphony_output"):
         raise pytest.UsageError("--symphony-output needs --symphony-format (text, json, sarif or github)")
     config.addinivalue_line("markers", "symphony_conformity: a conformity item (one checked file)")

@@ -123,6 +123,13 @@ def test_github_annotations_to_the_terminal(conformity):
     ])
 
 
+def test_approve_under_xdist_runs_in_the_controller(conformity, pytester):
+    pytest.importorskip("xdist")
+    result = pytester.runpytest_subprocess("--symphony-approve", "-n", "2", timeout=120)
+    assert result.ret == 0
+    assert (pytester.path / "symphony.lock").is_file()
+
+
 def test_output_needs_a_format(conformity):
     result = conformity.run("--symphony-output=x.json")
     result.stderr.fnmatch_lines(["*--symphony-output needs --symphony-format*"])
