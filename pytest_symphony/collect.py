@@ -55,6 +55,8 @@ class SpecFile(pytest.File):
 
     def collect(self):
         session: SymphonySession = state(self.config)
+        if self.pipeline is not None:
+            session.load_pipeline_handlers(self.pipeline)
         result = load_spec(self.path, display_path=self.nodeid, max_bytes=session.max_spec_bytes)
         if result.sequence is None:
             yield SpecErrorItem.from_parent(self, name="spec", problems=result.problems)
@@ -192,6 +194,7 @@ class BeatItem(pytest.Function):
         super().__init__(**kw)
         self.plan = plan
         self.problem = problem
+        self.blocked = False  # skipped because an earlier beat of its sequence failed
         beat = plan.beat
         self.user_properties.extend(
             [("sequence", plan.sequence.id), ("movement", plan.movement.slug), ("beat", beat.slug)]
@@ -211,6 +214,7 @@ class BeatItem(pytest.Function):
         run = self.sequence_node.run
         assert run is not None
         if run.failed is not None:
+            self.blocked = True
             movement, beat = run.failed
             # reported at the beat's own line, like a skip marker, not at this line
             raise Skipped(f"beat {movement.number}.{beat.number} failed", _use_item_location=True)
@@ -273,11 +277,19 @@ def build_plan(
                 bound.append(BoundHandler.bind(ref.display, func, beat.inputs))
                 continue
             hint = f"\n  did you mean: {', '.join(suggestions)}?" if suggestions else ""
-            problem = HandlerNotFound(
-                f"{where}: beat {label} '{beat.title}' names handler '{ref.display}', which no registered "
-                f"module provides.{hint}\n  Register it with @handler in a module listed in ini "
-                "symphony_handlers, in a conftest.py, or through pytest_symphony_register_handlers."
-            )
+            failed = _failed_modules(session.registry, ref)
+            if failed:
+                problem = HandlerNotFound(
+                    f"{where}: beat {label} '{beat.title}' names handler '{ref.display}', and "
+                    + ("its module" if ref.module else "a handler module of ini symphony_handlers")
+                    + f" could not be imported:\n{failed}\n  Fix the import; every other beat runs meanwhile."
+                )
+            else:
+                problem = HandlerNotFound(
+                    f"{where}: beat {label} '{beat.title}' names handler '{ref.display}', which no registered "
+                    f"module provides.{hint}\n  Register it with @handler in a module listed in ini "
+                    "symphony_handlers, in a conftest.py, or through pytest_symphony_register_handlers."
+                )
         except DuplicateHandler as exc:
             problem = DuplicateHandler(f"{where}: {exc}")
     timeout_ms = None
@@ -294,6 +306,15 @@ def build_plan(
     plan = BeatPlan(sequence, movement, beat, tuple(bound), timeout_ms, retries, spec_file,
                     nodeid=nodeid, target=target)
     return plan, problem
+
+
+def _failed_modules(registry, ref) -> str:
+    """The import failures that may hide ``ref``'s handler: its own module's, or every one for a bare name."""
+    failures = registry.failed()
+    if ref.module:
+        wanted = registry.module_for_alias(ref.module)
+        failures = {k: v for k, v in failures.items() if k == wanted or k.endswith("." + wanted)}
+    return "\n".join(f"  {f.module}: {f.message}" for f in failures.values())
 
 
 def make_runner(plan: BeatPlan, fixture_names: tuple[str, ...]):

@@ -1,4 +1,11 @@
-"""pytest hook wiring, nothing else: each hook hands over to the session state."""
+"""The pytest entry point: hookspecs, options and markers always; the rest only when asked for.
+
+Installed is not enabled: a project is a symphony project when its pytest config sets a
+``symphony_*`` key, its pyproject.toml has a ``[tool.symphony]`` table, or a ``--symphony*``
+option is given (``options.is_symphony_project``).  Anywhere else the plugin registers its
+options, markers and hookspecs and does nothing more, so the run is the one
+``-p no:symphony`` gives, and the start costs next to nothing (nothing heavy is imported).
+"""
 
 from __future__ import annotations
 
@@ -7,28 +14,47 @@ import importlib.util
 
 import pytest
 
-from . import hooks
-from .collect import BeatItem, SequenceNode, SpecFile
-from .errors import SymphonyError
-from .pipelines import builtin_pipelines
-from .runtime.context import SequenceRun
-from .score.model import DYNAMICS, Beat
-from .selection import order_beats, select
-from .session import SymphonySession
-from .session_key import SESSION_KEY, state
-from .telemetry.records import summarize_error
+from .options import add_options, is_symphony_project
 
+#: The areas, each a plug-in module of its own, registered in this order when the project
+#: is a symphony project (each area's ``pytest_configure`` runs as it is registered):
+#: remediation turns ``--symphony-fix`` into a conformity run before the core reads
+#: ``--symphony``; bdd and report build on the core's session state.
+AREAS = (
+    "pytest_symphony.remediation.plugin",
+    "pytest_symphony.core",
+    "pytest_symphony.bdd.plugin",
+    "pytest_symphony.conformity.plugin",
+    "pytest_symphony.report.plugin",
+)
 
-#: Each area wires itself as a plugin module of its own; listed here, registered when present.
-AREAS = ("pytest_symphony.bdd.plugin", "pytest_symphony.conformity.plugin", "pytest_symphony.report.plugin",
-         "pytest_symphony.remediation.plugin")
+MARKERS = (
+    "symphony: a beat of a pytest-symphony sequence",
+    "beat(link): a scenario linked to a beat by the tag @beat:<sequence-id>/<beat> (pytest-symphony)",
+    "symphony_conformity: a conformity item (one checked file)",
+)
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    from . import hooks
+
     pluginmanager.add_hookspecs(hooks)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    add_options(parser)
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist and pytest-bdd configure themselves from our options
+def pytest_configure(config: pytest.Config) -> None:
+    for line in MARKERS:
+        config.addinivalue_line("markers", line)
+    if not is_symphony_project(config):
+        return
+    manager = config.pluginmanager
     for name in AREAS:
-        if _exists(name) and pluginmanager.get_plugin(name) is None:
-            pluginmanager.register(importlib.import_module(name), name)
+        if manager.get_plugin(name) is None and _exists(name):
+            manager.register(importlib.import_module(name), name)
 
 
 def _exists(module: str) -> bool:
@@ -36,179 +62,3 @@ def _exists(module: str) -> bool:
         return importlib.util.find_spec(module) is not None
     except ModuleNotFoundError:  # the area's package is not there at all
         return False
-
-
-def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("symphony", "pipelines as test suites (pytest-symphony)")
-    group.addoption(
-        "--symphony", dest="symphony", metavar="NAMES", default=None,
-        help="run only these sequences: comma-separated ids, aliases of built-in pipelines "
-             "(build, conformity, report), or 'all'; every other test is deselected",
-    )
-    group.addoption(
-        "--symphony-dynamic", dest="symphony_dynamic", choices=DYNAMICS, default=None,
-        help="how loud the run is: pp (resolve only, run no handler), p, mf (default), f, ff; "
-             "beats that need a louder level are deselected",
-    )
-    parser.addini("symphony_paths", "folders whose *.json/*.yaml/*.yml specs are collected",
-                  type="args", default=["sequences"])
-    parser.addini("symphony_handlers", "dotted modules (or alias=module) whose @handler functions "
-                  "beats may use", type="args", default=[])
-    parser.addini("symphony_dir", "folder for telemetry, history and artifacts", default=".symphony")
-    parser.addini("symphony_max_spec_bytes", "largest spec file to load", default=str(10 * 1024 * 1024))
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "symphony: a beat of a pytest-symphony sequence")
-    session = SymphonySession(config)
-    config.stash[SESSION_KEY] = session
-    config.pluginmanager.register(_SessionHooks(session), "symphony-session")
-    session.register_configured_handlers()
-    _widen_args(config, session)
-    if config.pluginmanager.hasplugin("xdist"):
-        from . import xdist_support
-
-        config.pluginmanager.register(xdist_support.XdistSupport(session), "symphony-xdist")
-
-
-class _SessionHooks:
-    """Hooks that need the session state but get no config argument."""
-
-    def __init__(self, session: SymphonySession) -> None:
-        self.session = session
-
-    def pytest_plugin_registered(self, plugin: object) -> None:
-        # historic: sees every conftest, loaded before or after this registration
-        self.session.scan_plugin(plugin)
-
-    @pytest.hookimpl(trylast=True)
-    def pytest_collection_modifyitems(self, items: list) -> None:
-        order_beats(items)
-
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        records = getattr(report, "symphony", None)
-        if records:
-            self.session.record(records)
-
-
-def _widen_args(config: pytest.Config, session: SymphonySession) -> None:
-    """Spec folders are collected even when ``testpaths`` names only test folders.
-
-    With ``--symphony`` and no explicit paths, only the spec folders are collected.
-    """
-    if config.args_source == pytest.Config.ArgsSource.ARGS:
-        return
-    roots = [str(p) for p in session.spec_roots if p.is_dir()]
-    if session.selected:
-        config.args = roots
-    elif config.args_source == pytest.Config.ArgsSource.TESTPATHS:
-        config.args = list(config.args) + [r for r in roots if r not in config.args]
-
-
-@pytest.hookimpl
-def pytest_symphony_pipelines(config):
-    return list(builtin_pipelines())
-
-
-def pytest_collect_file(file_path, parent):
-    if state(parent.config).is_spec(file_path):
-        return SpecFile.from_parent(parent, path=file_path)
-    return None
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list) -> None:
-    select(state(config), session, items)
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
-    report = yield
-    if not isinstance(item, BeatItem):
-        return report
-    session = state(item.config)
-    records = _records_for(item, call, report, session)
-    if report.failed and item.plan.critical:
-        problem = session.beat_failed(item)
-        if problem:
-            report.sections.append(("symphony rollback", problem))
-    if report.failed and len(records) > 1:
-        report.sections.append(("symphony retries", f"beat {item.plan.label} failed on all {len(records)} attempts"))
-    if records:
-        report.symphony = records
-        session.hook.pytest_symphony_after_beat(
-            sequence=item.plan.sequence, beat=item.plan.beat, context=item.sequence_node.run, records=records
-        )
-    return report
-
-
-def _records_for(item: BeatItem, call: pytest.CallInfo, report, session: SymphonySession) -> list[dict]:
-    """Telemetry for this phase: the conductor's attempts, or one record for a beat that never ran."""
-    plan = item.plan
-    if call.when == "call":
-        records, plan.records = plan.records, []
-        if records:
-            if report.failed and records[-1].get("status") == "passed":
-                records[-1]["status"] = "failed"
-            return records
-    elif not (report.failed or report.skipped) or call.when == "teardown":
-        return []
-    record = plan.base_record(item.sequence_node.run, session.run_id, session.dynamic)
-    record.update(
-        attempt=0 if call.when == "setup" else 1,
-        started_at=_iso(call.start), ended_at=_iso(call.stop), duration_ms=round(call.duration * 1000, 3),
-    )
-    if report.skipped:
-        record["status"] = "skipped"
-        reason = str(report.longrepr[2]) if isinstance(report.longrepr, tuple) else ""
-        record["error"] = summarize_error(reason.removeprefix("Skipped: "))
-    elif report.passed:
-        record["status"] = "passed"
-    else:
-        record["status"] = "error" if call.when == "setup" or item.problem else "failed"
-        record["error"] = summarize_error(report.longreprtext)
-    return [record]
-
-
-def _iso(timestamp: float) -> str:
-    from datetime import datetime, timezone
-
-    return datetime.fromtimestamp(timestamp, timezone.utc).isoformat(timespec="microseconds")
-
-
-def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:
-    session = state(config)
-    lines = session.summary.lines()
-    if lines:
-        terminalreporter.write_sep("-", "symphony")
-        for line in lines:
-            terminalreporter.write_line(line)
-    for path in session.written:
-        terminalreporter.write_line(f"symphony: wrote {path}")
-
-
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    symphony = session.config.stash.get(SESSION_KEY, None)
-    if symphony is not None:
-        symphony.close(exitstatus)
-
-
-# -- fixtures ----------------------------------------------------------------------
-@pytest.fixture
-def symphony(request: pytest.FixtureRequest) -> SequenceRun:
-    """The sequence run of this beat: ``state``, ``emit``, ``metric``, ``artifact_dir``, ``run_id``, ``dynamic``."""
-    node = request.node.getparent(SequenceNode)
-    if node is None:  # a BDD scenario linked to a beat reads that beat's run (pytest_symphony.bdd)
-        node = getattr(request.node, "symphony_sequence_node", None)
-    if node is None or node.run is None:
-        raise SymphonyError("the 'symphony' fixture belongs to beats of a sequence run")
-    return node.run
-
-
-@pytest.fixture
-def beat(request: pytest.FixtureRequest) -> Beat:
-    """The running beat's spec (read-only)."""
-    item = request.node
-    if not isinstance(item, BeatItem):
-        raise SymphonyError("the 'beat' fixture belongs to beats of a sequence run")
-    return item.plan.beat

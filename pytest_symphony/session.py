@@ -11,14 +11,14 @@ import importlib
 import os
 import platform
 import socket
-import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 import pytest
 
 from . import collect
 from .errors import SymphonyError
+from .options import value
 from .runtime import dynamics
 from .runtime.conductor import Conductor
 from .runtime.context import SequenceRun
@@ -43,40 +43,55 @@ class SymphonySession:
         self.is_worker = workerinput is not None
         self.run_id: str = workerinput["symphony_run_id"] if workerinput else new_run_id()
         root = config.rootpath
-        self.symphony_dir = (root / (config.getini("symphony_dir") or ".symphony")).resolve()
+        self.symphony_dir = (root / (value(config, "symphony_dir") or ".symphony")).resolve()
         self.run_dir = self.symphony_dir / "runs" / self.run_id
-        self.spec_roots = [(root / p).resolve() for p in config.getini("symphony_paths")]
-        self.max_spec_bytes = int(config.getini("symphony_max_spec_bytes"))
+        self.spec_roots = [(root / p).resolve() for p in value(config, "symphony_paths")]
+        self.max_spec_bytes = int(value(config, "symphony_max_spec_bytes"))
         self.sequences: dict[str, str] = {}  # sequence id -> spec nodeid that declared it first
         self.summary = RunSummary()
         self.writer: TelemetryWriter | None = None
         self.started_at = utc_now()
         self._markers: set[str] = set()
         self.written: list[str] = []  # files this run wrote, listed at the end of the terminal summary
+        self._pipeline_modules: set[str] = set()
+        self.isolated: bool = bool(config.getoption("symphony_isolated"))
+        self.pulled_in: list[tuple[str, str]] = []  # (beat pulled in, the beat it stands under)
+        self.ran_isolated: list[str] = []
+        #: Areas that place their items once the beats are in order (bdd: scenarios after their beats).
+        self.arrangers: list[Callable[[pytest.Session, list], None]] = []
 
     # -- handlers ---------------------------------------------------------------
     def register_configured_handlers(self) -> None:
-        """Import the modules of ini ``symphony_handlers``, then ask plugins for theirs."""
-        from .pipelines import builtin_handler_modules
+        """Import the modules of ini ``symphony_handlers``, then ask plugins for theirs.
 
-        for module_name in builtin_handler_modules():
-            self.registry.add_module(importlib.import_module(module_name), origin=BUILTIN)
-        root = str(self.config.rootpath)
-        if root not in sys.path:
-            sys.path.insert(0, root)
-        for entry in self.config.getini("symphony_handlers"):
+        A module that cannot import does not stop the session: it is kept as a finding
+        (``registry.failed``), the beats that cannot find their handler say why, and the
+        conformity checks still read its source.
+        """
+        from .project_import import error_place, import_by_name, import_mode, module_file
+
+        mode = import_mode(self.config)
+        for entry in value(self.config, "symphony_handlers"):
             alias, _, module_name = entry.rpartition("=")
-            try:
-                module = importlib.import_module(module_name)
-            except Exception as exc:
-                raise pytest.UsageError(
-                    f"ini symphony_handlers: cannot import '{module_name}' ({type(exc).__name__}: {exc}); "
-                    "list importable dotted module names, separated by spaces or newlines"
-                ) from exc
-            self.registry.add_module(module)
             if alias:
                 self.registry.alias(alias, module_name)
+            try:
+                module = import_by_name(module_name, self.config.rootpath, mode)
+            except Exception as exc:
+                path = module_file(module_name, self.config.rootpath)
+                self.registry.add_failure(
+                    module_name, path,
+                    f"{error_place(exc, path, self.config.rootpath)}: {type(exc).__name__}: {exc}" if path else f"{type(exc).__name__}: {exc}",
+                )
+                continue
+            self.registry.add_module(module)
         self.hook.pytest_symphony_register_handlers(registry=self.registry)
+
+    def load_pipeline_handlers(self, pipeline) -> None:
+        """A built-in pipeline's handlers, imported when its spec is collected and not before."""
+        if pipeline.handler_module and pipeline.handler_module not in self._pipeline_modules:
+            self._pipeline_modules.add(pipeline.handler_module)
+            self.registry.add_module(importlib.import_module(pipeline.handler_module), origin=BUILTIN)
 
     def scan_plugin(self, plugin: object) -> None:
         """conftest.py modules register their ``@handler`` functions as they load."""
@@ -157,6 +172,21 @@ class SymphonySession:
         except Exception as exc:  # reported on the failed beat's report, never lost
             return f"rollback of sequence '{run.sequence.id}' failed: {type(exc).__name__}: {exc}"
         return None
+
+    # -- partial runs (controller) ------------------------------------------------
+    def note_partial(self, report: pytest.TestReport) -> None:
+        from .partial import ISOLATED, PULLED_IN
+
+        for name, value_ in report.user_properties:
+            if name == PULLED_IN:
+                self.pulled_in.append((report.nodeid, str(value_)))
+            elif name == ISOLATED:
+                self.ran_isolated.append(str(value_))
+
+    def partial_lines(self) -> list[str]:
+        from .partial import summary_lines
+
+        return summary_lines(self.pulled_in, self.ran_isolated)
 
     # -- telemetry (controller only) ---------------------------------------------
     def record(self, records: list[dict]) -> None:

@@ -38,3 +38,21 @@ def project(pytester: pytest.Pytester) -> Project:
     proj = Project(pytester)
     proj.ini()
     return proj
+
+
+# Most of the package loads on demand (a pipeline's handlers when a run first collects it,
+# buildkit's names on first use).  pytester's in-process runs drop every module first
+# imported during a run, so a later run would import second copies beside objects made
+# from the first ones.  Importing the whole package here, once, gives every in-process
+# run the same modules, as one real process has.
+def _import_the_package() -> None:
+    import importlib
+    import pkgutil
+
+    import pytest_symphony
+
+    for info in pkgutil.walk_packages(pytest_symphony.__path__, "pytest_symphony."):
+        importlib.import_module(info.name)
+
+
+_import_the_package()

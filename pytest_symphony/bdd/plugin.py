@@ -19,33 +19,10 @@ from ..session_key import state
 INSTALLED = importlib.util.find_spec("pytest_bdd") is not None
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("symphony", "pipelines as test suites (pytest-symphony)")  # the core's group
-    group.addoption(
-        "--symphony-scaffold", dest="symphony_scaffold", metavar="SEQUENCE_ID", default=None,
-        help="write <features>/<sequence id>.feature from the sequence's acceptance criteria (one scenario "
-             "linked to its beat per criterion) and step stubs in <step_defs>/; only appends what is missing",
-    )
-    parser.addini("symphony_features", "folders whose *.feature files are collected as scenarios (no test "
-                  "module needed)", type="args", default=["features"])
-    parser.addini("symphony_step_defs", "folders of step definition modules (pytest-bdd @given/@when/@then), "
-                  "imported at startup", type="args", default=["step_defs"])
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_cmdline_main(config: pytest.Config) -> None:
-    if INSTALLED:
-        from .cucumber import take_over
-
-        take_over(config)
-
-
-@pytest.hookimpl(trylast=True)  # after the core widened config.args for its spec folders
 def pytest_configure(config: pytest.Config) -> None:
+    """Runs as ``plugin.py`` registers the area: after the core, before pytest-bdd configures itself."""
     from .state import BDD_KEY, BddState
 
-    config.addinivalue_line(
-        "markers", "beat(link): a scenario linked to a beat by the tag @beat:<sequence-id>/<beat> (pytest-symphony)")
     active = INSTALLED and _bdd_plugin_loaded(config)
     bdd = BddState(config, active=active)
     config.stash[BDD_KEY] = bdd
@@ -56,7 +33,12 @@ def pytest_configure(config: pytest.Config) -> None:
     _widen_args(config, bdd)
     if not active:
         return
-    from .cucumber import PATH_KEY, CucumberWriter
+    if not bdd.scaffold_id:
+        state(config).arrangers.append(bdd.arrange)  # linked scenarios go right after their beats
+    from .cucumber import PATH_KEY, CucumberWriter, take_over
+
+    if any(root.is_dir() for root in bdd.feature_roots):
+        take_over(config)  # before pytest-bdd's own pytest_configure reads --cucumberjson
     from .steps import import_step_modules
 
     import_step_modules(config, bdd.step_def_roots)
@@ -108,7 +90,7 @@ def pytest_itemcollected(item: pytest.Item) -> None:
         bdd.index_item(item)
 
 
-@pytest.hookimpl(wrapper=True)
+@pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list):
     from .state import bdd_state
 
@@ -118,8 +100,6 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     result = yield
     if bdd.scaffold_id:
         _scaffold(bdd, items)
-    elif bdd.active:
-        bdd.arrange(session, items)
     return result
 
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Callable
 import pytest
 
 from ..collect import BeatItem
+from ..options import value
 from ..runtime import dynamics
 from ..score.loader import SPEC_SUFFIXES, load_spec
 from ..score.model import Sequence
@@ -35,8 +36,8 @@ class BddState:
         self.config = config
         self.active = active  # pytest-bdd's plugin is loaded (its hooks exist)
         root = config.rootpath
-        self.feature_roots = [(root / p).resolve() for p in config.getini("symphony_features")]
-        self.step_def_roots = [(root / p).resolve() for p in config.getini("symphony_step_defs")]
+        self.feature_roots = [(root / p).resolve() for p in value(config, "symphony_features")]
+        self.step_def_roots = [(root / p).resolve() for p in value(config, "symphony_step_defs")]
         self.scaffold_id: str | None = config.getoption("symphony_scaffold")
         self.index = BeatIndex()
         self.scenarios: list[ScenarioItem] = []

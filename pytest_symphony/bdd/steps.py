@@ -13,11 +13,8 @@ with ``scenarios()``; this module only times each step and writes its outcome do
 from __future__ import annotations
 
 import difflib
-import importlib
-import importlib.util
 import inspect
 import os
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +28,8 @@ from pytest_bdd.exceptions import StepDefinitionNotFoundError
 from pytest_bdd.scenario import _execute_step_function, get_step_function
 from pytest_bdd.steps import StepFunctionContext, StepNamePrefix, step_function_context_registry
 
+from ..project_import import import_by_path, import_mode
+
 if TYPE_CHECKING:
     from pytest_bdd.parser import Feature, Scenario, Step
 
@@ -41,10 +40,13 @@ class StepNotFound(StepDefinitionNotFoundError):
 
 # -- where step definitions come from ----------------------------------------------
 def import_step_modules(config: pytest.Config, roots: Iterable[Path]) -> list[ModuleType]:
-    """Import every ``*.py`` directly in each folder and register it as a plugin (its steps become global)."""
+    """Import every ``*.py`` directly in each folder and register it as a plugin (its steps become global).
+
+    Imported the way pytest's import mode imports a test module in that folder (see
+    ``project_import``), so ``sys.path`` changes only where the project's mode asks for it.
+    """
     rootdir = config.rootpath
-    if str(rootdir) not in sys.path:
-        sys.path.insert(0, str(rootdir))
+    mode = import_mode(config)
     modules = []
     for root in roots:
         if not root.is_dir():
@@ -53,7 +55,7 @@ def import_step_modules(config: pytest.Config, roots: Iterable[Path]) -> list[Mo
             if path.name in ("__init__.py", "conftest.py"):
                 continue
             try:
-                module = _import(path, rootdir)
+                module = import_by_path(path, rootdir, mode)
             except Exception as exc:
                 where = _display(path, rootdir)
                 if isinstance(exc, SyntaxError) and exc.lineno:
@@ -66,47 +68,6 @@ def import_step_modules(config: pytest.Config, roots: Iterable[Path]) -> list[Mo
                 config.pluginmanager.register(module, f"symphony-step-defs:{_display(path, rootdir)}")
             modules.append(module)
     return modules
-
-
-def _import(path: Path, rootdir: Path) -> ModuleType:
-    """By dotted name from the rootdir when it has one (so helpers can import siblings), else by path."""
-    try:
-        parts = path.with_suffix("").relative_to(rootdir).parts
-    except ValueError:
-        parts = ()
-    if parts and all(p.isidentifier() for p in parts):
-        name = ".".join(parts)
-        _forget_stale(name, path)
-        module = importlib.import_module(name)
-        if Path(getattr(module, "__file__", "") or "").resolve() == path.resolve():
-            return module
-    name = f"_symphony_step_defs_{abs(hash(str(path.parent))):x}.{path.stem}"
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-def _forget_stale(name: str, path: Path) -> None:
-    """Drop modules of this dotted name imported from another folder (another rootdir, same process)."""
-    parts = name.split(".")
-    for depth in range(1, len(parts) + 1):
-        prefix = ".".join(parts[:depth])
-        module = sys.modules.get(prefix)
-        if module is None:
-            return
-        expected = path.parents[len(parts) - depth]
-        if depth == len(parts):
-            fresh = Path(getattr(module, "__file__", "") or "").resolve() == path.resolve()
-        else:
-            fresh = any(Path(p).resolve() == expected.resolve() for p in getattr(module, "__path__", ()))
-        if not fresh:
-            for key in [k for k in sys.modules if k == prefix or k.startswith(prefix + ".")]:
-                del sys.modules[key]
-            importlib.invalidate_caches()
-            return
 
 
 def _display(path: Path, rootdir: Path) -> str:

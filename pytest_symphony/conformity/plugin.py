@@ -15,39 +15,12 @@ from typing import Any
 
 import pytest
 
+from ..options import value
 from .codes import Dimension, Severity
-from .formats import FORMATS, render, severity_counts
+from .formats import render, severity_counts
 from .items import ALL, ConformityFailure, engine_result, first_line, judge_file
 from .scores import band
 from .violation import Place, Violation
-
-
-def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("symphony")
-    group.addoption(
-        "--symphony-format", dest="symphony_format", choices=FORMATS, default=None,
-        help="write the conformity report as text, json (versioned schema), sarif (SARIF 2.1.0) or "
-             "github (workflow annotations); to the terminal, or to --symphony-output",
-    )
-    group.addoption(
-        "--symphony-output", dest="symphony_output", metavar="PATH", default=None,
-        help="file for the --symphony-format report (default: the terminal)",
-    )
-    group.addoption(
-        "--symphony-approve", dest="symphony_approve", action="store_true", default=False,
-        help="approve the workspace as it is: write symphony.lock (spec and handler hashes, sequence "
-             "contracts) and run nothing else",
-    )
-    parser.addini("symphony_fail_on", "conformity violations at or above this severity fail "
-                  "(CRITICAL, MAJOR, MINOR, INFO; dynamics f and ff tighten MAJOR to MINOR)", default="MAJOR")
-    parser.addini("symphony_conformity", "add the conformity items (one per checked file) to every plain run",
-                  type="bool", default=False)
-    parser.addini("symphony_domain_registry", "the domain registry file (default: DOMAIN_REGISTRY.json in the "
-                  "rootdir, when present)", default="")
-    parser.addini("symphony_cadences", "free-text beat timings accepted as cadences (glob patterns, one a line)",
-                  type="linelist", default=[])
-    parser.addini("symphony_require_bdd", "every beat needs a linked scenario (BDD_SPEC_MISSING)", type="bool",
-                  default=False)
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist reads --dist
@@ -56,7 +29,6 @@ def pytest_configure(config: pytest.Config) -> None:
         config.option.dist, config.option.numprocesses = "no", None  # approving runs here, not on workers
     if config.getoption("symphony_format") is None and config.getoption("symphony_output"):
         raise pytest.UsageError("--symphony-output needs --symphony-format (text, json, sarif or github)")
-    config.addinivalue_line("markers", "symphony_conformity: a conformity item (one checked file)")
     config.pluginmanager.register(_Collector(config), "symphony-conformity-collector")
 
 
@@ -132,7 +104,7 @@ class _Collector:
     def pytest_collection_modifyitems(self, session: pytest.Session, config: pytest.Config, items: list) -> None:
         from ..session_key import state
 
-        if not config.getini("symphony_conformity") or state(config).selected:
+        if not value(config, "symphony_conformity") or state(config).selected:
             return
         root = ConformityRoot.from_parent(session, name="symphony:conformity", nodeid="symphony:conformity")
         items.extend(session.genitems(root))

@@ -95,11 +95,9 @@ def _ini_section(path: Path, section: str) -> dict[str, Any] | None:
 
 def _config_ini(config: Any, name: str) -> Any:
     kind, default = INI[name]
-    try:
-        value = config.getini(name)
-    except ValueError:  # not registered (the area that owns it is absent)
-        value = config.inicfg.get(name, default) if hasattr(config, "inicfg") else default
-    return _coerce(kind, value)
+    from ..options import value
+
+    return _coerce(kind, value(config, name))
 
 
 @dataclass

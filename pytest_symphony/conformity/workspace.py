@@ -217,6 +217,9 @@ class Workspace:
                 file = getattr(module, "__file__", None)
                 if file and file.endswith(".py"):
                     out[name] = Path(file)
+            for name, failure in registry.failed().items():  # its source is still checked (UNRESOLVED_IMPORT)
+                if failure.path is not None:
+                    out[name] = failure.path
             for name, named in self._builtin_handler_modules().items():
                 spec = importlib.util.find_spec(name) if named else None
                 if spec is not None and spec.origin:

@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from pytest_symphony import buildkit as bk
+from pytest_symphony import options
 from pytest_symphony.errors import DuplicateHandler, HandlerNotFound, SymphonyError
 from pytest_symphony.runtime.conductor import BoundHandler
 from pytest_symphony.runtime.registry import Target, expander, handler
@@ -89,7 +90,7 @@ def _specs(symphony, config) -> list[bk.SpecEntry]:
 
 def _domain_registry(config) -> Path | None:
     try:
-        value = config.getini("symphony_domain_registry")
+        value = options.value(config, "symphony_domain_registry")
     except ValueError:  # the conformity plug-in that declares the ini is not there
         return None
     value = value[0] if isinstance(value, list) and value else value

@@ -20,31 +20,6 @@ from typing import Any
 import pytest
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("symphony")
-    group.addoption(
-        "--symphony-fix", dest="symphony_fix", action="store_true", default=False,
-        help="run the conformity pipeline in fix mode: apply the safe fixes phase by phase (snapshot, atomic "
-             "writes, re-check, keep or roll the phase back)",
-    )
-    group.addoption(
-        "--symphony-unsafe-fixes", dest="symphony_unsafe_fixes", action="store_true", default=False,
-        help="with --symphony-fix or --symphony-diff: also apply the unsafe fixes (they may change behaviour)",
-    )
-    group.addoption(
-        "--symphony-diff", dest="symphony_diff", action="store_true", default=False,
-        help="print the unified diff of every fix that would apply, write nothing, and fail when any would (CI)",
-    )
-    group.addoption(
-        "--symphony-rollback", dest="symphony_rollback", nargs="?", const="last", default=None, metavar="ID",
-        help="restore the files of the last fixing run (or of the run or snapshot ID) and run nothing else",
-    )
-    group.addoption(
-        "--symphony-fix-commit", dest="symphony_fix_commit", action="store_true", default=False,
-        help="with --symphony-fix in a git work tree: commit each kept phase (refuses when changes are staged)",
-    )
-
-
 @pytest.hookimpl(tryfirst=True)  # before the core reads --symphony into the session state
 def pytest_configure(config: pytest.Config) -> None:
     fix, diff = config.getoption("symphony_fix"), config.getoption("symphony_diff")

@@ -19,14 +19,10 @@ from ..telemetry.store import HistoryStore
 from .delivery import deliver
 from .html_extras import HtmlExtras, html_active
 from .model import ReportError, build_report
-from .settings import ReportSettings, add_options, context_for, settings_for
+from .settings import ReportSettings, context_for, settings_for
 
 REPORT_KEY = pytest.StashKey[ReportSettings]()
 WRITTEN_EVENT = "report:written"
-
-
-def pytest_addoption(parser: pytest.Parser) -> None:
-    add_options(parser)
 
 
 @pytest.hookimpl(trylast=True)  # after the core plug-in set the session state up

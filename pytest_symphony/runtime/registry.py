@@ -10,6 +10,7 @@ import difflib
 import inspect
 import types
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable, Iterable
 
 from ..errors import DuplicateHandler, HandlerNotFound
@@ -75,6 +76,13 @@ class HandlerEntry:
         return f"{code.co_filename}:{code.co_firstlineno}"
 
 
+@dataclass(frozen=True)
+class ModuleFailure:
+    module: str
+    path: Path | None
+    message: str  # "file:line: ErrorType: what"
+
+
 class HandlerRegistry:
     """Handlers by name, plus the modules ``module#func`` may resolve inside."""
 
@@ -83,6 +91,7 @@ class HandlerRegistry:
         self._modules: dict[str, types.ModuleType] = {}
         self._aliases: dict[str, str] = {}
         self._expanders: dict[str, Callable] = {}
+        self._failed: dict[str, ModuleFailure] = {}
 
     # -- filling -------------------------------------------------------------
     def add(self, func: Callable, name: str | None = None, *, origin: str = PROJECT) -> HandlerEntry:
@@ -108,11 +117,21 @@ class HandlerRegistry:
                     self._expanders[value.__symphony_expander__] = value
         return count
 
+    def add_failure(self, module: str, path: Path | None, message: str) -> None:
+        """A configured handler module that could not be imported: kept, so messages and conformity can say so."""
+        self._failed[module] = ModuleFailure(module, path, message)
+
+    def failed(self) -> dict[str, "ModuleFailure"]:
+        return dict(self._failed)
+
     def add_expander(self, func: Callable, name: str | None = None) -> None:
         self._expanders[name or getattr(func, EXPANDER_ATTR, None) or func.__name__] = func
 
     def expander(self, name: str) -> Callable | None:
         return self._expanders.get(name)
+
+    def module_for_alias(self, name: str) -> str:
+        return self._aliases.get(name, name)
 
     def alias(self, alias: str, module_name: str) -> None:
         """Let specs write ``alias#func`` for functions of ``module_name``."""

@@ -11,16 +11,14 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Mapping
 
+from .levels import DYNAMICS
+
 EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 
 def _empty() -> Mapping[str, Any]:
     # dataclasses refuse an unhashable default (a mappingproxy), so EMPTY comes from a factory
     return EMPTY
-
-
-#: Dynamics from quietest to loudest; a beat needing more than the chosen level is deselected.
-DYNAMICS: tuple[str, ...] = ("pp", "p", "mf", "f", "ff")
 
 
 @dataclass(frozen=True, slots=True)

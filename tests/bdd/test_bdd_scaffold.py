@@ -50,10 +50,10 @@ def test_scaffold_writes_a_linked_scenario_per_criterion_in_every_form(bdd):
     result = _scaffold(bdd)
     assert result.ret == 0
     result.stdout.fnmatch_lines([
-        "symphony: wrote features/ship.feature",
-        "symphony: wrote step_defs/ship_steps.py",
         "symphony scaffold: features/ship.feature: 4 scenario(s) added, linked to 2 beat(s)",
         "symphony scaffold: step_defs/ship_steps.py: 11 step stub(s) added",
+        "symphony: wrote features/ship.feature",
+        "symphony: wrote step_defs/ship_steps.py",
     ])
     feature = (bdd.path / "features" / "ship.feature").read_text()
     assert feature.endswith("""\

@@ -20,7 +20,7 @@ CYCLE = {"ant": ("bee",), "bee": ("cow",), "cow": ("ant>=0.1",), "solo": ()}
 
 def test_dependency_cycle_fails_the_package_movement_before_anything_is_built(pytester: pytest.Pytester, build_run):
     root = make_workspace(pytester.path, CYCLE)
-    result = build_run("-k", "not validate-governance-rules")  # movement 3 on its own, without conformity
+    result = build_run("--symphony-isolated", "-k", "not validate-governance-rules")  # movement 3 on its own, without conformity
     assert result.parseoutcomes()["failed"] == 1
     result.stdout.fnmatch_lines([
         "*package-building::initialize-package-build PASSED*",

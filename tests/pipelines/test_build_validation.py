@@ -49,7 +49,7 @@ def test_unknown_handlers_and_missing_fixtures_stop_the_build(pytester: pytest.P
             return {"signed": signing_key}
     """)
     pytester.makeini("[pytest]\nsymphony_handlers = handlers\n")
-    result = build_run("-k", "not validate-governance-rules")  # beat 1.4 on its own, without conformity
+    result = build_run("--symphony-isolated", "-k", "not validate-governance-rules")  # beat 1.4 on its own, without conformity
     result.stdout.fnmatch_lines([
         "*validate-handlers FAILED*",
         "2 beat(s) cannot run:",
@@ -77,7 +77,7 @@ def test_critical_conformity_violations_stop_the_build(pytester: pytest.Pytester
 def test_built_in_handlers_stay_out_of_project_specs(pytester: pytest.Pytester, build_run):
     make_single(pytester.path)
     write(pytester.path / "sequences" / "release.yaml", GOOD_SPEC.replace("handler: pack", "handler: buildPackage"))
-    result = build_run("-k", "not validate-governance-rules")
+    result = build_run("--symphony-isolated", "-k", "not validate-governance-rules")
     result.stdout.fnmatch_lines(["*beat 1.1 'Pack' names handler 'buildPackage', which no registered module provides"])
 
 

@@ -92,8 +92,12 @@ def test_duplicate_project_handlers_name_both_places(project):
     assert "handlers.py:3" in out and "conftest.py:3" in out
 
 
-def test_unimportable_handler_module_is_a_usage_error(project):
+def test_a_missing_handler_module_errors_the_beats_that_need_it_not_the_session(project):
     project.ini("symphony_handlers = no_such_module")
-    result = project.run()
-    assert result.ret == 4
-    result.stderr.fnmatch_lines(["*cannot import 'no_such_module'*"])
+    _with_good(project)
+    result = project.run("-q")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([
+        "*beat 1.1 'B' names handler 'ok', and a handler module of ini symphony_handlers could not be imported:",
+        "*no_such_module: ModuleNotFoundError: No module named 'no_such_module'",
+    ])

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from typing import Iterable, Mapping, Sequence
 
+from ...options import CONFORMITY_FORMATS
 from ..codes import Dimension, Severity
 from ..violation import Checked, Violation
 
 __all__ = ["FORMATS", "render", "tool_version", "sort_violations", "severity_counts"]
 
-FORMATS: tuple[str, ...] = ("text", "json", "sarif", "github")
+FORMATS: tuple[str, ...] = CONFORMITY_FORMATS
 
 
 def tool_version() -> str:

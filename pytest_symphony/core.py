@@ -1,0 +1,208 @@
+"""The core area's hooks: spec collection, selection, beat reports, the summary, the fixtures.
+
+Registered by ``plugin.py`` only in a symphony project; each hook hands over to the
+session state.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from .collect import BeatItem, SequenceNode, SpecFile
+from .errors import SymphonyError
+from .pipelines import builtin_pipelines
+from .runtime.context import SequenceRun
+from .score.model import Beat
+from .partial import mark_isolated, note_expanded_order, pull_in_predecessors, remember_as_not_passed
+from .selection import order_beats, select
+from .session import SymphonySession
+from .session_key import SESSION_KEY, state
+from .telemetry.records import summarize_error
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    session = SymphonySession(config)
+    config.stash[SESSION_KEY] = session
+    config.pluginmanager.register(_SessionHooks(session), "symphony-session")
+    session.register_configured_handlers()
+    _widen_args(config, session)
+    if config.pluginmanager.hasplugin("xdist"):
+        from . import xdist_support
+
+        config.pluginmanager.register(xdist_support.XdistSupport(session), "symphony-xdist")
+
+
+class _SessionHooks:
+    """Hooks that need the session state but get no config argument."""
+
+    def __init__(self, session: SymphonySession) -> None:
+        self.session = session
+
+    def pytest_plugin_registered(self, plugin: object) -> None:
+        # historic: sees every conftest, loaded before or after this registration
+        self.session.scan_plugin(plugin)
+
+    @pytest.hookimpl(trylast=True)  # after --lf's plugin forgot a skipped test: a blocked beat is not done
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        records = getattr(report, "symphony", None)
+        if records:
+            self.session.record(records)
+        if report.when == "setup":
+            self.session.note_partial(report)
+        if getattr(report, "symphony_blocked", False):
+            remember_as_not_passed(self.session.config, report)
+
+
+def _widen_args(config: pytest.Config, session: SymphonySession) -> None:
+    """Spec folders are collected even when ``testpaths`` names only test folders.
+
+    With ``--symphony`` and no explicit paths, only the spec folders are collected.
+    """
+    if config.args_source == pytest.Config.ArgsSource.ARGS:
+        return
+    roots = [str(p) for p in session.spec_roots if p.is_dir()]
+    if session.selected:
+        config.args = roots
+    elif config.args_source == pytest.Config.ArgsSource.TESTPATHS:
+        config.args = list(config.args) + [r for r in roots if r not in config.args]
+
+
+@pytest.hookimpl
+def pytest_symphony_pipelines(config):
+    return list(builtin_pipelines())
+
+
+def pytest_collect_file(file_path, parent):
+    if state(parent.config).is_spec(file_path):
+        return SpecFile.from_parent(parent, path=file_path)
+    return None
+
+
+def pytest_collection(session: pytest.Session) -> None:
+    # registered now, after every plugin's pytest_configure, so that its wrapper is the outermost
+    session.config.pluginmanager.register(_Arrangement(state(session.config)), "symphony-arrangement")
+
+
+class _Arrangement:
+    """Which items run and in what order, around every other plugin's selection."""
+
+    def __init__(self, sym: SymphonySession) -> None:
+        self.sym = sym
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_collection_modifyitems(self, session: pytest.Session, config: pytest.Config, items: list):
+        """``--symphony`` and dynamics first; once every plugin has selected and ordered (``-k``,
+        ``--deselect``, ``--lf``, ``--sw``, ``--ff``, random orders), the beats a selected beat
+        stands on come back, each sequence's beats go in spec order, and the areas place
+        their items (linked scenarios after their beats)."""
+        sym = self.sym
+        note_expanded_order(items)
+        before = {id(item) for item in items}
+        collected = list(items)
+        select(sym, session, items)
+        collected += [item for item in items if id(item) not in before]
+        result = yield
+        if sym.isolated:
+            mark_isolated(collected, items)
+        else:
+            pull_in_predecessors(sym, session, collected, items)
+        order_beats(items)
+        for arrange in sym.arrangers:
+            arrange(session, items)
+        return result
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    report = yield
+    if not isinstance(item, BeatItem):
+        return report
+    session = state(item.config)
+    records = _records_for(item, call, report, session)
+    if report.failed and item.plan.critical:
+        problem = session.beat_failed(item)
+        if problem:
+            report.sections.append(("symphony rollback", problem))
+    if report.skipped and call.when == "setup" and item.blocked:
+        report.symphony_blocked = True  # skipped behind a failed beat: not passed, for --lf
+    if report.failed and len(records) > 1:
+        report.sections.append(("symphony retries", f"beat {item.plan.label} failed on all {len(records)} attempts"))
+    if records:
+        report.symphony = records
+        session.hook.pytest_symphony_after_beat(
+            sequence=item.plan.sequence, beat=item.plan.beat, context=item.sequence_node.run, records=records
+        )
+    return report
+
+
+def _records_for(item: BeatItem, call: pytest.CallInfo, report, session: SymphonySession) -> list[dict]:
+    """Telemetry for this phase: the conductor's attempts, or one record for a beat that never ran."""
+    plan = item.plan
+    if call.when == "call":
+        records, plan.records = plan.records, []
+        if records:
+            if report.failed and records[-1].get("status") == "passed":
+                records[-1]["status"] = "failed"
+            return records
+    elif not (report.failed or report.skipped) or call.when == "teardown":
+        return []
+    record = plan.base_record(item.sequence_node.run, session.run_id, session.dynamic)
+    record.update(
+        attempt=0 if call.when == "setup" else 1,
+        started_at=_iso(call.start), ended_at=_iso(call.stop), duration_ms=round(call.duration * 1000, 3),
+    )
+    if report.skipped:
+        record["status"] = "skipped"
+        reason = str(report.longrepr[2]) if isinstance(report.longrepr, tuple) else ""
+        record["error"] = summarize_error(reason.removeprefix("Skipped: "))
+    elif report.passed:
+        record["status"] = "passed"
+    else:
+        record["status"] = "error" if call.when == "setup" or item.problem else "failed"
+        record["error"] = summarize_error(report.longreprtext)
+    return [record]
+
+
+def _iso(timestamp: float) -> str:
+    from datetime import datetime, timezone
+
+    return datetime.fromtimestamp(timestamp, timezone.utc).isoformat(timespec="microseconds")
+
+
+@pytest.hookimpl(trylast=True)  # the list of files written ends the summary, after every area's lines
+def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:
+    session = state(config)
+    lines = session.summary.lines() + session.partial_lines()
+    if lines:
+        terminalreporter.write_sep("-", "symphony")
+        for line in lines:
+            terminalreporter.write_line(line)
+    for path in session.written:
+        terminalreporter.write_line(f"symphony: wrote {path}")
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    symphony = session.config.stash.get(SESSION_KEY, None)
+    if symphony is not None:
+        symphony.close(exitstatus)
+
+
+# -- fixtures ----------------------------------------------------------------------
+@pytest.fixture
+def symphony(request: pytest.FixtureRequest) -> SequenceRun:
+    """The sequence run of this beat: ``state``, ``emit``, ``metric``, ``artifact_dir``, ``run_id``, ``dynamic``."""
+    node = request.node.getparent(SequenceNode)
+    if node is None:  # a BDD scenario linked to a beat reads that beat's run (pytest_symphony.bdd)
+        node = getattr(request.node, "symphony_sequence_node", None)
+    if node is None or node.run is None:
+        raise SymphonyError("the 'symphony' fixture belongs to beats of a sequence run")
+    return node.run
+
+
+@pytest.fixture
+def beat(request: pytest.FixtureRequest) -> Beat:
+    """The running beat's spec (read-only)."""
+    item = request.node
+    if not isinstance(item, BeatItem):
+        raise SymphonyError("the 'beat' fixture belongs to beats of a sequence run")
+    return item.plan.beat

@@ -1,0 +1,194 @@
+"""Every command-line option and ini key of pytest-symphony, declared once.
+
+``add_options`` makes pytest's options and ini keys from this table; ``value`` reads a
+setting the way Tavern's getter does (command line, then the pytest config file, then the
+default); ``is_symphony_project`` decides whether the plugin does anything at all.
+
+This module is imported at every pytest start in every environment the plugin is
+installed in, so it imports nothing beyond pytest.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .score.levels import DYNAMICS
+
+GROUP = "symphony"
+GROUP_TITLE = "pipelines as test suites (pytest-symphony)"
+CONFORMITY_FORMATS = ("text", "json", "sarif", "github")
+
+
+class _Unset:
+    """The default pytest hands back for an ini key the config does not set."""
+
+    def __repr__(self) -> str:
+        return "<unset>"
+
+
+UNSET: Any = _Unset()
+
+
+class Setting:
+    """One setting: an ini key, a command-line flag, or both (the flag wins).
+
+    A plain class, not a dataclass: building the table costs microseconds at every start.
+    """
+
+    __slots__ = ("name", "help", "default", "ini_type", "flag", "extra")
+
+    def __init__(self, name: str, help: str, *, default: Any = None, ini_type: str | None = None,
+                 flag: str | None = None, **extra: Any) -> None:
+        self.name = name  # the ini key, and the option's dest
+        self.help = help
+        self.default = default
+        self.ini_type = ini_type  # pytest's ini type ("string", "args", "linelist", "bool"); None: no ini key
+        self.flag = flag  # the command-line twin, e.g. "--symphony-fail-on"
+        self.extra = extra  # argparse's action, choices, metavar, nargs, const
+
+    def flag_kwargs(self) -> dict[str, Any]:
+        """argparse arguments; a flag that has an ini twin defaults to None, so "not given" shows."""
+        default = None if self.ini_type else self.default
+        return {"dest": self.name, "help": self.help, "default": default, **self.extra}
+
+
+_MB = 1024 * 1024
+
+SETTINGS: tuple[Setting, ...] = (
+    # -- the core: which specs, which handlers, where telemetry goes ---------------------------
+    Setting("symphony", "run only these sequences: comma-separated ids, aliases of built-in pipelines "
+            "(build, conformity, report), or 'all'; every other test is deselected",
+            flag="--symphony", metavar="NAMES"),
+    Setting("symphony_dynamic", "how loud the run is: pp (resolve only, run no handler), p, mf (default), f, ff; "
+            "beats that need a louder level are deselected", flag="--symphony-dynamic", choices=DYNAMICS),
+    Setting("symphony_isolated", "run selected beats alone: the earlier beats of their sequences are not pulled "
+            "in, so symphony.state starts empty", flag="--symphony-isolated", action="store_true", default=False),
+    Setting("symphony_resume", "restore the state the run RUN_ID (default: the last run) checkpointed instead of "
+            "re-running the beats before the first failed or selected beat of each sequence",
+            flag="--symphony-resume", nargs="?", const="last", metavar="RUN_ID"),
+    Setting("symphony_paths", "folders whose *.json/*.yaml/*.yml specs are collected",
+            default=["sequences"], ini_type="args"),
+    Setting("symphony_handlers", "dotted modules (or alias=module) whose @handler functions beats may use",
+            default=[], ini_type="args"),
+    Setting("symphony_dir", "folder for telemetry, history and artifacts", default=".symphony", ini_type="string"),
+    Setting("symphony_max_spec_bytes", "largest spec file to load", default=str(10 * _MB), ini_type="string"),
+    # -- BDD ----------------------------------------------------------------------------------
+    Setting("symphony_scaffold", "write <features>/<sequence id>.feature from the sequence's acceptance criteria "
+            "(one scenario linked to its beat per criterion) and step stubs in <step_defs>/; only appends what "
+            "is missing", flag="--symphony-scaffold", metavar="SEQUENCE_ID"),
+    Setting("symphony_features", "folders whose *.feature files are collected as scenarios (no test module needed)",
+            default=["features"], ini_type="args"),
+    Setting("symphony_step_defs", "folders of step definition modules (pytest-bdd @given/@when/@then), imported at "
+            "startup", default=["step_defs"], ini_type="args"),
+    # -- conformity -----------------------------------------------------------------------------
+    Setting("symphony_format", "write the conformity report as text, json (versioned schema), sarif (SARIF 2.1.0) "
+            "or github (workflow annotations); to the terminal, or to --symphony-output",
+            flag="--symphony-format", choices=CONFORMITY_FORMATS),
+    Setting("symphony_output", "file for the --symphony-format report (default: the terminal)",
+            flag="--symphony-output", metavar="PATH"),
+    Setting("symphony_approve", "approve the workspace as it is: write symphony.lock (spec and handler hashes, "
+            "sequence contracts) and run nothing else", flag="--symphony-approve", action="store_true",
+            default=False),
+    Setting("symphony_fail_on", "conformity violations at or above this severity fail (CRITICAL, MAJOR, MINOR, "
+            "INFO; dynamics f and ff tighten MAJOR to MINOR)", default="MAJOR", ini_type="string",
+            flag="--symphony-fail-on", metavar="SEVERITY"),
+    Setting("symphony_conformity", "add the conformity items (one per checked file) to every plain run",
+            default=False, ini_type="bool"),
+    Setting("symphony_domain_registry", "the domain registry file (default: DOMAIN_REGISTRY.json in the rootdir, "
+            "when present)", default="", ini_type="string"),
+    Setting("symphony_cadences", "free-text beat timings accepted as cadences (glob patterns, one a line)",
+            default=[], ini_type="linelist"),
+    Setting("symphony_require_bdd", "every beat needs a linked scenario (BDD_SPEC_MISSING)", default=False,
+            ini_type="bool"),
+    # -- fixes ----------------------------------------------------------------------------------
+    Setting("symphony_fix", "run the conformity pipeline in fix mode: apply the safe fixes phase by phase "
+            "(snapshot, atomic writes, re-check, keep or roll the phase back)", flag="--symphony-fix",
+            action="store_true", default=False),
+    Setting("symphony_unsafe_fixes", "with --symphony-fix or --symphony-diff: also apply the unsafe fixes (they "
+            "may change behaviour)", flag="--symphony-unsafe-fixes", action="store_true", default=False),
+    Setting("symphony_diff", "print the unified diff of every fix that would apply, write nothing, and fail when "
+            "any would (CI)", flag="--symphony-diff", action="store_true", default=False),
+    Setting("symphony_rollback", "restore the files of the last fixing run (or of the run or snapshot ID) and run "
+            "nothing else", flag="--symphony-rollback", nargs="?", const="last", metavar="ID"),
+    Setting("symphony_fix_commit", "with --symphony-fix in a git work tree: commit each kept phase (refuses when "
+            "changes are staged)", flag="--symphony-fix-commit", action="store_true", default=False),
+    # -- reports --------------------------------------------------------------------------------
+    Setting("symphony_report", "at the end of the run, write reports from the run history: comma-separated md, "
+            "json, html (or all)", default="", ini_type="string", flag="--symphony-report", metavar="FORMATS"),
+    Setting("symphony_report_dir", "folder for the reports (default: <symphony_dir>/reports; the ini value is "
+            "relative to the rootdir, the option to the current folder); each run also keeps a copy in "
+            "<symphony_dir>/runs/<run id>/reports", default="", ini_type="string", flag="--symphony-report-dir",
+            metavar="DIR"),
+)
+
+BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
+
+
+def add_options(parser: pytest.Parser) -> None:
+    """Register every flag and ini key; ini keys default to ``UNSET`` so a set key can be told apart."""
+    group = parser.getgroup(GROUP, GROUP_TITLE)
+    for setting in SETTINGS:
+        if setting.flag:
+            group.addoption(setting.flag, **setting.flag_kwargs())
+        if setting.ini_type:
+            shown = setting.default if setting.default not in ("", [], None) else None
+            help_text = setting.help if shown is None else f"{setting.help} (default: {_show(shown)})"
+            parser.addini(setting.name, help_text, type=setting.ini_type, default=UNSET)
+
+
+def _show(value: Any) -> str:
+    return " ".join(value) if isinstance(value, list) else str(value)
+
+
+def value(config: pytest.Config, name: str) -> Any:
+    """A setting's value: its flag if given, else the pytest config file's, else the default."""
+    setting = BY_NAME[name]
+    if setting.flag:
+        given = config.getoption(name, None)
+        if given is not None:
+            return given
+    if setting.ini_type:
+        found = config.getini(name)
+        if found is not UNSET:
+            return found
+        return list(setting.default) if isinstance(setting.default, list) else setting.default
+    return config.getoption(name, setting.default)
+
+
+def ini_is_set(config: pytest.Config, name: str) -> bool:
+    return config.getini(name) is not UNSET
+
+
+def is_symphony_project(config: pytest.Config) -> bool:
+    """Configured for us: a ``symphony_*`` ini key, a ``--symphony*`` flag, or ``[tool.symphony]``.
+
+    Anything else is a project that never asked for the plugin: it must run as if the
+    plugin were not installed.
+    """
+    for setting in SETTINGS:
+        if setting.flag and config.getoption(setting.name, None) not in (None, False):
+            return True
+        if setting.ini_type and ini_is_set(config, setting.name):
+            return True
+    return has_tool_table(config.rootpath / "pyproject.toml")
+
+
+def has_tool_table(pyproject: Path) -> bool:
+    """``[tool.symphony]`` (or a sub-table) in ``pyproject``; read only when the word occurs."""
+    try:
+        data = pyproject.read_bytes()
+    except OSError:
+        return False
+    if b"symphony" not in data:
+        return False
+    from .toml import tomllib
+
+    try:
+        document = tomllib.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return False
+    tool = document.get("tool")
+    return isinstance(tool, dict) and isinstance(tool.get("symphony"), dict)

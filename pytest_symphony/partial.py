@@ -1,0 +1,162 @@
+"""Partial runs: a selected beat never runs without the beats it stands on.
+
+A node id, an IDE click, ``-k``, ``--deselect``, ``--lf``, ``--sw`` all keep some beats of
+a sequence and drop others.  After every plugin has selected, the beats before the last
+selected beat of each sequence are pulled back in, in order, as ordinary items (a node id
+collects only its own beat, so then the whole sequence is collected afresh).  Beats the
+dynamic leaves out stay out; ``--symphony-isolated`` turns the pulling off.
+
+Each pulled-in beat carries the beat it was pulled in for as a user property, so the
+terminal summary (on the xdist controller too) can say who stood on whom.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+
+from .collect import BeatItem, ExpandedBeat, SequenceNode
+from .runtime import dynamics
+
+if TYPE_CHECKING:
+    from .session import SymphonySession
+
+PULLED_IN = "symphony_pulled_in_for"
+ISOLATED = "symphony_isolated"
+
+
+def pull_in_predecessors(sym: "SymphonySession", session: pytest.Session, collected: list, items: list) -> None:
+    """Add to ``items`` every earlier beat of each sequence that has a selected beat."""
+    kept = {id(item) for item in items}
+    selected: dict[int, list[BeatItem]] = {}
+    for item in items:
+        if isinstance(item, BeatItem):
+            selected.setdefault(id(item.sequence_node), []).append(item)
+    if not selected:
+        return
+    by_sequence: dict[int, list[BeatItem]] = {}
+    for item in collected:
+        if isinstance(item, BeatItem) and id(item.sequence_node) in selected:
+            by_sequence.setdefault(id(item.sequence_node), []).append(item)
+    replaced: dict[int, BeatItem] = {}
+    added: list[BeatItem] = []
+    for key, chosen in selected.items():
+        node = chosen[0].sequence_node
+        beats = sorted(by_sequence.get(key, chosen), key=_order)
+        last = max(_order(item) for item in chosen)
+        if _missing_before(node, beats, last):  # a node id collected only part of the sequence
+            fresh = _collect_afresh(session, node)
+            replaced.update({id(old): _same(fresh, old) for old in chosen})
+            chosen = [replaced[id(old)] for old in chosen]
+            kept |= {id(item) for item in chosen}
+            beats = fresh
+        for item in beats:
+            if _order(item) >= last or id(item) in kept:
+                continue
+            if not dynamics.allows(sym.dynamic, item.needed_dynamic):
+                continue
+            item.user_properties.append((PULLED_IN, _label(max(chosen, key=_order))))
+            added.append(item)
+            kept.add(id(item))
+    if not added and not replaced:
+        return
+    items[:] = [replaced.get(id(item), item) for item in items] + added
+    _undeselect(session.config, added)
+
+
+def _order(item: BeatItem) -> tuple[int, int, int]:
+    """Spec order; the items of one expanded beat keep their collection order."""
+    return (item.plan.movement.index, item.plan.beat.index, item.stash.get(_NTH, 0))
+
+
+_NTH = pytest.StashKey[int]()
+
+
+def _missing_before(node: SequenceNode, beats: list[BeatItem], last: tuple[int, int, int]) -> bool:
+    """Is a beat before ``last`` absent from the collection (never collected, not merely deselected)?"""
+    present = {(item.plan.movement.index, item.plan.beat.index) for item in beats}
+    return any(
+        (movement.index, beat.index) not in present
+        for movement in node.sequence.movements for beat in movement.beats
+        if (movement.index, beat.index) < last[:2]
+    )
+
+
+def _collect_afresh(session: pytest.Session, node: SequenceNode) -> list[BeatItem]:
+    """Every beat of ``node``'s sequence, collected through pytest's hooks under a new sequence node."""
+    fresh = SequenceNode.from_parent(node.parent, name=node.name, sequence=node.sequence,
+                                     duplicate_of=node.duplicate_of)
+    beats = []
+    for n, item in enumerate(session.genitems(fresh)):
+        if isinstance(item, BeatItem):
+            item.stash[_NTH] = n
+            beats.append(item)
+    return sorted(beats, key=_order)
+
+
+def _same(fresh: list[BeatItem], old: BeatItem) -> BeatItem:
+    return next(item for item in fresh if item.nodeid == old.nodeid)
+
+
+def _label(item: BeatItem) -> str:
+    return f"{item.plan.sequence.id} {item.plan.label} {item.plan.beat.slug}"
+
+
+def _undeselect(config: pytest.Config, items: list) -> None:
+    """Beats that ``-k`` or ``--deselect`` had reported deselected run after all: the header's count says so."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    deselected = getattr(reporter, "stats", {}).get("deselected")
+    if deselected:
+        back = {id(item) for item in items}
+        deselected[:] = [item for item in deselected if id(item) not in back]
+
+
+def note_expanded_order(items: list) -> None:
+    """Remember each item's place among the items of its expanded beat (collection order)."""
+    for n, item in enumerate(items):
+        if isinstance(item, BeatItem) and isinstance(item.parent, ExpandedBeat):
+            item.stash[_NTH] = n
+
+
+def mark_isolated(collected: list, items: list) -> None:
+    """``--symphony-isolated``: label each selected beat that runs without some beat before it."""
+    selected = {id(item) for item in items}
+    seen: dict[int, set[tuple[int, int]]] = {}
+    for item in collected:
+        if isinstance(item, BeatItem) and id(item) in selected:
+            seen.setdefault(id(item.sequence_node), set()).add((item.plan.movement.index, item.plan.beat.index))
+    for item in items:
+        if not isinstance(item, BeatItem):
+            continue
+        mine = seen[id(item.sequence_node)]
+        earlier = [(m.index, b.index) for m in item.plan.sequence.movements for b in m.beats
+                   if (m.index, b.index) < (item.plan.movement.index, item.plan.beat.index)]
+        if any(key not in mine for key in earlier):
+            item.user_properties.append((ISOLATED, _label(item)))
+
+
+def remember_as_not_passed(config: pytest.Config, report: pytest.TestReport) -> None:
+    """A beat skipped behind a failed beat never ran: ``--lf`` must run it again after the fix.
+
+    pytest's last-failed plugin forgets every skipped test; this puts the blocked beat back
+    into the set it saves (its ``lastfailed`` mapping, keyed as that plugin keys it).
+    """
+    plugin = config.pluginmanager.get_plugin("lfplugin")
+    lastfailed = getattr(plugin, "lastfailed", None)
+    if lastfailed is not None:
+        lastfailed[getattr(report, "id", report.nodeid)] = True
+
+
+def summary_lines(reports: list[tuple[str, str]], isolated: list[str]) -> list[str]:
+    """``(pulled-in beat nodeid, the beat it was pulled in for)`` pairs, as terminal lines."""
+    lines = []
+    by_target: dict[str, list[str]] = {}
+    for nodeid, target in reports:
+        by_target.setdefault(target, []).append(nodeid.rsplit("::", 1)[-1])
+    for target, beats in by_target.items():
+        lines.append(f"pulled in {len(beats)} earlier beat(s) for beat {target}: {', '.join(beats)}")
+    if isolated:
+        lines.append(f"--symphony-isolated: {len(isolated)} beat(s) ran without the beats before them "
+                     f"(symphony.state started empty): {', '.join(isolated)}")
+    return lines
