@@ -1,4 +1,4 @@
-"""The collector tree: SpecFile > SequenceNode > MovementNode > BeatItem.
+"""The collector tree: SpecFile (or PipelineSpec) > SequenceNode > MovementNode > BeatItem.
 
 A BeatItem is a real ``pytest.Function`` whose signature names its handler's
 fixtures, so fixtures, markers, ``-k``, ``--lf``, IDE runners and xdist work with
@@ -40,12 +40,10 @@ def marker_name(sequence_id: str) -> str:
     return "symphony_" + re.sub(r"\W+", "_", sequence_id).strip("_").lower()
 
 
-class SpecFile(pytest.File):
-    """A ``.json``/``.yaml`` spec file under ini ``symphony_paths``, or a named built-in pipeline."""
+class _Spec:
+    """What a spec's collector does, whether it is a project file or a built-in pipeline."""
 
-    def __init__(self, *, pipeline=None, **kw) -> None:
-        super().__init__(**kw)
-        self.pipeline = pipeline
+    pipeline = None
 
     @property
     def handler_scope(self) -> frozenset[str]:
@@ -64,6 +62,22 @@ class SpecFile(pytest.File):
         sequence = result.sequence
         first = session.claim_sequence(sequence, self.nodeid)
         yield SequenceNode.from_parent(self, name=sequence.slug, sequence=sequence, duplicate_of=first)
+
+
+class SpecFile(_Spec, pytest.File):
+    """A ``.json``/``.yaml`` spec file under ini ``symphony_paths``."""
+
+
+class PipelineSpec(_Spec, pytest.Collector):
+    """A built-in pipeline's spec, node id ``symphony:<alias>``, its path the YAML in the package.
+
+    Not a ``pytest.File``: it is no file of the project, so ``--lf``'s filter of the
+    project's files leaves it alone and its failures run again.
+    """
+
+    def __init__(self, *, pipeline, **kw) -> None:
+        super().__init__(**kw)
+        self.pipeline = pipeline
 
 
 class SpecErrorItem(pytest.Item):
@@ -255,7 +269,7 @@ def build_plan(
     """Resolve a beat's handlers and limits once, at collection."""
     sequence = parent.sequence_node.sequence
     movement = parent.movement
-    spec_node: SpecFile = parent.sequence_node.parent  # type: ignore[assignment]
+    spec_node: _Spec = parent.sequence_node.parent  # type: ignore[assignment]
     spec_file = spec_node.nodeid
     scope = spec_node.handler_scope
     where = f"{spec_file}:{beat.line}"

@@ -14,7 +14,7 @@ from .pipelines import builtin_pipelines
 from .runtime.context import SequenceRun
 from .score.model import Beat
 from .partial import mark_isolated, note_expanded_order, pull_in_predecessors, remember_as_not_passed
-from .selection import order_beats, select
+from .selection import order_beats, select, take_node_id_args
 from .session import SymphonySession
 from .session_key import SESSION_KEY, state
 from .telemetry.records import summarize_error
@@ -25,6 +25,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[SESSION_KEY] = session
     config.pluginmanager.register(_SessionHooks(session), "symphony-session")
     session.register_configured_handlers()
+    session.node_id_args = take_node_id_args(config)
     _widen_args(config, session)
     if config.pluginmanager.hasplugin("xdist"):
         from . import xdist_support
@@ -97,13 +98,11 @@ class _Arrangement:
         their items (linked scenarios after their beats)."""
         sym = self.sym
         note_expanded_order(items)
-        before = {id(item) for item in items}
         collected = list(items)
-        select(sym, session, items)
-        collected += [item for item in items if id(item) not in before]
+        collected += select(sym, session, items)
         result = yield
         if sym.isolated:
-            mark_isolated(collected, items)
+            mark_isolated(items)
         else:
             pull_in_predecessors(sym, session, collected, items)
         order_beats(items)

@@ -41,6 +41,7 @@ def pull_in_predecessors(sym: "SymphonySession", session: pytest.Session, collec
             by_sequence.setdefault(id(item.sequence_node), []).append(item)
     replaced: dict[int, BeatItem] = {}
     added: list[BeatItem] = []
+    restored: set[int] = set()
     for key, chosen in selected.items():
         node = chosen[0].sequence_node
         beats = sorted(by_sequence.get(key, chosen), key=_order)
@@ -51,18 +52,24 @@ def pull_in_predecessors(sym: "SymphonySession", session: pytest.Session, collec
             chosen = [replaced[id(old)] for old in chosen]
             kept |= {id(item) for item in chosen}
             beats = fresh
-        for item in beats:
-            if _order(item) >= last or id(item) in kept:
-                continue
-            if not dynamics.allows(sym.dynamic, item.needed_dynamic):
+        beats = [b for b in beats if dynamics.allows(sym.dynamic, b.needed_dynamic)]
+        needed = [b for b in beats if _order(b) < last]
+        if sym.resume is not None:
+            needed, skipped = sym.resume.plan(node, beats, chosen, _order)
+            restored |= {id(b) for b in skipped}
+        for item in needed:
+            if id(item) in kept:
                 continue
             item.user_properties.append((PULLED_IN, _label(max(chosen, key=_order))))
             added.append(item)
             kept.add(id(item))
-    if not added and not replaced:
+    if not (added or replaced or restored):
         return
-    items[:] = [replaced.get(id(item), item) for item in items] + added
+    dropped = [item for item in items if id(item) in restored]
+    items[:] = [replaced.get(id(item), item) for item in items if id(item) not in restored] + added
     _undeselect(session.config, added)
+    if dropped:  # their state was restored from the run resumed: they did not run
+        session.config.hook.pytest_deselected(items=dropped)
 
 
 def _order(item: BeatItem) -> tuple[int, int, int]:
@@ -119,12 +126,11 @@ def note_expanded_order(items: list) -> None:
             item.stash[_NTH] = n
 
 
-def mark_isolated(collected: list, items: list) -> None:
+def mark_isolated(items: list) -> None:
     """``--symphony-isolated``: label each selected beat that runs without some beat before it."""
-    selected = {id(item) for item in items}
     seen: dict[int, set[tuple[int, int]]] = {}
-    for item in collected:
-        if isinstance(item, BeatItem) and id(item) in selected:
+    for item in items:
+        if isinstance(item, BeatItem):
             seen.setdefault(id(item.sequence_node), set()).add((item.plan.movement.index, item.plan.beat.index))
     for item in items:
         if not isinstance(item, BeatItem):

@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from .collect import BeatItem, SpecErrorItem, SpecFile
+from .collect import BeatItem, PipelineSpec, SpecErrorItem
+from .pipelines import NODEID_PREFIX
 from .runtime import dynamics
 from .score.loader import load_spec
 
@@ -15,12 +16,22 @@ if TYPE_CHECKING:
     from .session import SymphonySession
 
 
-def select(sym: "SymphonySession", session: pytest.Session, items: list) -> None:
-    """Apply ``--symphony`` (collecting named built-in pipelines) and ``--symphony-dynamic``."""
+def select(sym: "SymphonySession", session: pytest.Session, items: list) -> list:
+    """Apply ``--symphony`` (collecting named built-in pipelines) and ``--symphony-dynamic``.
+
+    A built-in pipeline is also collected when a ``symphony:<alias>::...`` node id names one
+    of its beats, or when ``--lf`` has failures of it to run again.  Returns every item
+    collected here, selected or not (the beats a selected beat stands on come from them).
+    """
+    before = {id(item) for item in items}
+    _collect_last_failed_pipelines(sym, session, items)
+    named = _collect_named(sym, session, items)
+    added = [item for item in items if id(item) not in before]
+    _keep_named(sym, items)
     keep: list = []
     dropped: list = []
     if sym.selected:
-        wanted = _wanted_ids(sym, session, items)
+        wanted = _wanted_ids(sym, session, items) | named
         for item in items:
             if isinstance(item, SpecErrorItem) or (isinstance(item, BeatItem) and item.plan.sequence.id in wanted):
                 keep.append(item)
@@ -37,15 +48,77 @@ def select(sym: "SymphonySession", session: pytest.Session, items: list) -> None
         dropped.extend(quiet)
     if dropped:
         session.config.hook.pytest_deselected(items=dropped)
-        items[:] = keep
+    items[:] = keep
+    return added
 
 
-def _wanted_ids(sym: "SymphonySession", session: pytest.Session, items: list) -> set[str]:
-    collected = {i.plan.sequence.id for i in items if isinstance(i, BeatItem)}
+def take_node_id_args(config: pytest.Config) -> list[str]:
+    """Take ``symphony:<root>::...`` node ids off ``config.args``: pytest would look for a file.
+
+    Built-in pipelines (``symphony:build``) and the conformity items of plain runs
+    (``symphony:conformity::<file>``) live outside the project's files; their node ids are
+    selected at collection instead (``_collect_named``).  xdist workers parse the same
+    command line, so each takes its own.
+    """
+    taken = [arg for arg in config.args if arg.startswith(NODEID_PREFIX)]
+    if taken:
+        config.args = [arg for arg in config.args if not arg.startswith(NODEID_PREFIX)]
+    return taken
+
+
+def _collect_named(sym: "SymphonySession", session: pytest.Session, items: list) -> set[str]:
+    """Collect what each ``symphony:`` node id names; returns the sequence ids of named pipelines."""
+    pipelines = {p.nodeid: p for p in _pipelines(sym).values()}
+    ids: set[str] = set()
+    for arg in sym.node_id_args:
+        root, _, rest = arg.partition("::")
+        claimed = False
+        pipeline = pipelines.get(root)
+        if pipeline is not None and (not rest or rest.split("::", 1)[0] == _slug(pipeline)):
+            ids.add(_collect_pipeline(session, pipeline, items))
+            claimed = True
+        for claim in sym.node_id_roots.get(root, ()):
+            claimed = claim(session, arg, items) or claimed
+        if not claimed:
+            known = sorted(set(pipelines) | set(sym.node_id_roots))
+            raise pytest.UsageError(f"{arg}: no item has this node id (node ids of this kind begin with "
+                                    f"{', '.join(known)}); run pytest --collect-only -q to list them")
+    return ids
+
+
+def _slug(pipeline: "Pipeline") -> str | None:
+    sequence = load_spec(pipeline.spec).sequence
+    return sequence.slug if sequence is not None else None
+
+
+def _keep_named(sym: "SymphonySession", items: list) -> None:
+    """Under a root that node ids name, only the named items stay (a pipeline ``--symphony`` names stays whole)."""
+    if not sym.node_id_args:
+        return
+    roots = {arg.split("::", 1)[0] for arg in sym.node_id_args}
+    whole = set(sym.selected)
+
+    def asked(item) -> bool:
+        if item.nodeid.split("::", 1)[0] not in roots:
+            return True
+        if isinstance(item, BeatItem) and ({item.plan.sequence.id, "all"} & whole):
+            return True
+        return any(item.nodeid == arg or item.nodeid.startswith(arg + "::") for arg in sym.node_id_args)
+
+    items[:] = [item for item in items if asked(item)]  # as pytest collects a node id: the rest never was
+
+
+def _pipelines(sym: "SymphonySession") -> dict[str, "Pipeline"]:
     pipelines: dict[str, Pipeline] = {}
     for batch in sym.hook.pytest_symphony_pipelines(config=sym.config):
         for pipeline in batch or ():
             pipelines.setdefault(pipeline.alias, pipeline)
+    return pipelines
+
+
+def _wanted_ids(sym: "SymphonySession", session: pytest.Session, items: list) -> set[str]:
+    collected = {i.plan.sequence.id for i in items if isinstance(i, BeatItem)}
+    pipelines = _pipelines(sym)
     wanted: set[str] = set()
     unknown: list[str] = []
     for name in sym.selected:
@@ -75,9 +148,24 @@ def _pipeline_by_id(pipelines: dict[str, "Pipeline"], name: str) -> "Pipeline | 
     return None
 
 
+def _collect_last_failed_pipelines(sym: "SymphonySession", session: pytest.Session, items: list) -> None:
+    """``--lf`` after a failed built-in pipeline: collect it, so its failures run again."""
+    config = session.config
+    if not config.getoption("lf", False) or config.cache is None:
+        return
+    failed_paths = {str(nodeid).split("::", 1)[0] for nodeid in config.cache.get("cache/lastfailed", {})}
+    for pipeline in _pipelines(sym).values():
+        if pipeline.nodeid in failed_paths:
+            _collect_pipeline(session, pipeline, items)
+
+
 def _collect_pipeline(session: pytest.Session, pipeline: "Pipeline", items: list) -> str:
-    """Collect a built-in spec that lives in the package, outside the rootdir."""
-    node = SpecFile.from_parent(session, path=pipeline.spec, nodeid=f"symphony:{pipeline.alias}", pipeline=pipeline)
+    """Collect a built-in spec that lives in the package, outside the rootdir (once)."""
+    for item in items:
+        if isinstance(item, BeatItem) and item.path == pipeline.spec:
+            return item.plan.sequence.id
+    node = PipelineSpec.from_parent(session, name=pipeline.nodeid, path=pipeline.spec, nodeid=pipeline.nodeid,
+                                    pipeline=pipeline)
     new = list(session.genitems(node))
     items.extend(new)
     for item in new:

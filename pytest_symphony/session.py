@@ -25,6 +25,7 @@ from .runtime.context import SequenceRun
 from .runtime.registry import HANDLER_ATTR, BUILTIN, HandlerRegistry
 from .score.model import Beat, Sequence
 from .telemetry.records import new_run_id, utc_now
+from .resume import RESUMED, RESUMED_FROM, Resume
 from .summary import RunSummary
 
 if TYPE_CHECKING:
@@ -55,8 +56,15 @@ class SymphonySession:
         self.written: list[str] = []  # files this run wrote, listed at the end of the terminal summary
         self._pipeline_modules: set[str] = set()
         self.isolated: bool = bool(config.getoption("symphony_isolated"))
+        self.node_id_args: list[str] = []  # symphony:<root>::... node ids from the command line
+        #: root -> functions that collect what such a node id names, returning whether one did
+        self.node_id_roots: dict[str, list[Callable[[pytest.Session, str, list], bool]]] = {}
         self.pulled_in: list[tuple[str, str]] = []  # (beat pulled in, the beat it stands under)
         self.ran_isolated: list[str] = []
+        resume = config.getoption("symphony_resume")
+        self.resume = Resume(self, resume) if resume else None
+        self.resumed: list[str] = []  # notes of resumed sequences (controller)
+        self.resumed_from: set[str] = set()
         #: Areas that place their items once the beats are in order (bdd: scenarios after their beats).
         self.arrangers: list[Callable[[pytest.Session, list], None]] = []
 
@@ -145,6 +153,8 @@ class SymphonySession:
     def start_sequence(self, node: collect.SequenceNode) -> SequenceRun:
         run = SequenceRun(node.sequence, run_id=self.run_id, dynamic=self.dynamic,
                           run_dir=self.run_dir, on_event=self._on_event)
+        if self.resume is not None and node.sequence.id in self.resume.states:
+            run.restore(self.resume.states[node.sequence.id])
         self.hook.pytest_symphony_before_sequence(sequence=node.sequence, context=run)
         return run
 
@@ -182,11 +192,16 @@ class SymphonySession:
                 self.pulled_in.append((report.nodeid, str(value_)))
             elif name == ISOLATED:
                 self.ran_isolated.append(str(value_))
+            elif name == RESUMED:
+                self.resumed.append(str(value_))
+            elif name == RESUMED_FROM:
+                self.resumed_from.add(str(value_))
 
     def partial_lines(self) -> list[str]:
         from .partial import summary_lines
 
-        return summary_lines(self.pulled_in, self.ran_isolated)
+        notes = self.resumed + (self.resume.notes if self.resume and not self.is_worker else [])
+        return summary_lines(self.pulled_in, self.ran_isolated) + [f"resume: {note}" for note in dict.fromkeys(notes)]
 
     # -- telemetry (controller only) ---------------------------------------------
     def record(self, records: list[dict]) -> None:
@@ -213,6 +228,7 @@ class SymphonySession:
             "platform": platform.platform(),
             "git_commit": _git_commit(self.config.rootpath),
             "selected": list(self.selected),
+            "resumed_from": ",".join(sorted(self.resumed_from)) or None,
         }
 
     def close(self, exitstatus: int) -> None:

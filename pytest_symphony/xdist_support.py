@@ -19,6 +19,8 @@ from typing import Any, Callable
 
 import pytest
 
+from .pipelines import NODEID_PREFIX
+
 #: Modes whose units never split a spec file, as xdist implements them.
 WHOLE_FILE_MODES = ("each", "loadfile", "no")
 OUR_MODES = ("load", "worksteal", "loadscope", "loadgroup")
@@ -61,7 +63,8 @@ class _BeatIds:
         path = self.file_of(nodeid)
         known = self._files.get(path)
         if known is None:
-            known = self._files[path] = self.session.is_spec((self.root / path).resolve())
+            known = self._files[path] = path.startswith(NODEID_PREFIX) or self.session.is_spec(
+                (self.root / path).resolve())
         return known
 
 

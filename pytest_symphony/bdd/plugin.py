@@ -96,6 +96,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
 
     bdd = bdd_state(config)
     if bdd.active:
+        bdd.drop_bound(items)
         bdd.link_all(items)  # before selection: -m symphony_<id> sees linked scenarios
     result = yield
     if bdd.scaffold_id:

@@ -46,6 +46,7 @@ class BddState:
         self.scaffolded = False
         self._markers: set[str] | None = None
         self._known: dict[str, Sequence] | None = None
+        self.bound: set[Path] = set()  # features that test modules bind with pytest-bdd's scenarios()
 
     # -- collection ----------------------------------------------------------------
     def wants(self, path: Path, session: pytest.Session) -> bool:
@@ -53,6 +54,8 @@ class BddState:
         if path.suffix != ".feature":
             return False
         path = path.resolve()
+        if path in self.bound:  # a test module binds it with scenarios(): pytest-bdd runs it there
+            return False
         return any(path == r or r in path.parents for r in self.feature_roots) or session.isinitpath(path)
 
     def apply_tag(self, tag: str, function: Callable) -> None:
@@ -138,3 +141,29 @@ class BddState:
             self.index.add(item)
         elif isinstance(item, ScenarioItem):
             self.scenarios.append(item)
+        elif isinstance(item, pytest.Function):
+            feature = bound_feature(item)
+            if feature is not None:
+                self.bound.add(feature)
+
+    def drop_bound(self, items: list) -> None:
+        """Scenarios we collected from a feature a test module also binds (collected before it)."""
+        if not self.bound:
+            return
+        from .collect import ScenarioItem
+
+        items[:] = [i for i in items if not (isinstance(i, ScenarioItem) and i.path.resolve() in self.bound)]
+
+
+def bound_feature(item: pytest.Function) -> Path | None:
+    """The feature file a pytest-bdd ``scenarios()``/``@scenario`` test function runs, if it is one."""
+    from pytest_bdd.scenario import scenario_wrapper_template_registry
+
+    func = getattr(item, "obj", None)
+    try:
+        template = scenario_wrapper_template_registry.get(func) if func is not None else None
+    except TypeError:  # not weak-referenceable: not a scenario wrapper
+        return None
+    if template is None:
+        return None
+    return Path(template.feature.filename).resolve()

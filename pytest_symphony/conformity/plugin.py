@@ -29,10 +29,17 @@ def pytest_configure(config: pytest.Config) -> None:
         config.option.dist, config.option.numprocesses = "no", None  # approving runs here, not on workers
     if config.getoption("symphony_format") is None and config.getoption("symphony_output"):
         raise pytest.UsageError("--symphony-output needs --symphony-format (text, json, sarif or github)")
-    config.pluginmanager.register(_Collector(config), "symphony-conformity-collector")
+    collector = _Collector(config)
+    config.pluginmanager.register(collector, "symphony-conformity-collector")
+    from ..session_key import state
+
+    # symphony:conformity::<file> node ids, given back on the command line (an IDE's click)
+    state(config).node_id_roots.setdefault(ROOT_ID, []).append(collector.add_items)
 
 
 # -- items of plain runs -------------------------------------------------------------------
+
+ROOT_ID = "symphony:conformity"
 
 
 class ConformityItem(pytest.Item):
@@ -73,12 +80,15 @@ class ConformityEngineItem(pytest.Item):
 
 
 class ConformityRoot(pytest.Collector):
+    """``symphony:conformity``: the items of plain runs, each at the file it checks (IDEs need a file)."""
+
     def collect(self):
         result = engine_result(self.config)
+        root = self.config.rootpath
         for rel in result.files:
-            yield ConformityItem.from_parent(self, name=rel, relpath=rel)
+            yield ConformityItem.from_parent(self, name=rel, relpath=rel, path=root / rel)
         if any(not e[0] for e in result.errors):
-            yield ConformityEngineItem.from_parent(self, name="engine")
+            yield ConformityEngineItem.from_parent(self, name="engine", path=self.config.inipath or root)
 
 
 class _Collector:
@@ -88,6 +98,7 @@ class _Collector:
         self.config = config
         self.payloads: list[dict[str, Any]] = []
         self.approved: tuple[Path, bool, dict[str, list[str]]] | None = None
+        self.plain_items: list[pytest.Item] | None = None
 
     # approval: instead of collecting anything
     @pytest.hookimpl(tryfirst=True)
@@ -104,10 +115,18 @@ class _Collector:
     def pytest_collection_modifyitems(self, session: pytest.Session, config: pytest.Config, items: list) -> None:
         from ..session_key import state
 
-        if not value(config, "symphony_conformity") or state(config).selected:
+        sym = state(config)
+        if not value(config, "symphony_conformity") or sym.selected or sym.node_id_args:
             return
-        root = ConformityRoot.from_parent(session, name="symphony:conformity", nodeid="symphony:conformity")
-        items.extend(session.genitems(root))
+        self.add_items(session, ROOT_ID, items)
+
+    def add_items(self, session: pytest.Session, arg: str, items: list) -> bool:
+        """The plain-run items (once); whether one of them is what ``arg`` names."""
+        if self.plain_items is None:
+            root = ConformityRoot.from_parent(session, name=ROOT_ID, nodeid=ROOT_ID)
+            self.plain_items = list(session.genitems(root))
+            items.extend(self.plain_items)
+        return arg == ROOT_ID or any(item.nodeid == arg for item in self.plain_items)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):

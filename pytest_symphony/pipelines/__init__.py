@@ -20,6 +20,18 @@ class Pipeline:
     spec: Path
     handler_module: str | None = None
 
+    @property
+    def nodeid(self) -> str:
+        """The node id of its spec: ``symphony:<alias>``, the same on every machine.
+
+        pytest cannot take it back as a path, so ``core`` takes such arguments off the
+        command line and selects those beats itself (``partial.PipelineArgs``).
+        """
+        return f"{NODEID_PREFIX}{self.alias}"
+
+
+NODEID_PREFIX = "symphony:"
+
 
 def builtin_pipelines() -> list[Pipeline]:
     """Every ``<alias>.yaml`` here, with its handlers in ``<alias>_handlers.py`` when present."""
@@ -29,7 +41,3 @@ def builtin_pipelines() -> list[Pipeline]:
         has_module = (HERE / f"{spec.stem}_handlers.py").is_file()
         found.append(Pipeline(spec.stem, spec, module if has_module else None))
     return found
-
-
-def builtin_handler_modules() -> list[str]:
-    return [p.handler_module for p in builtin_pipelines() if p.handler_module]

@@ -155,6 +155,9 @@ class Conductor:
                 if plan.beat.event:
                     run.emit(plan.beat.event)
                 record["status"] = "passed"
+                checkpoint = run.checkpoint()
+                if checkpoint is not None:
+                    record["checkpoint"] = checkpoint
                 return
             except Skipped as exc:
                 record["status"] = "skipped"

@@ -13,6 +13,7 @@ from typing import Any, Callable
 
 from ..score.model import Beat, Movement, Sequence
 from ..telemetry.records import utc_now
+from .checkpoint import StateTracker
 
 
 class SequenceRun:
@@ -40,6 +41,7 @@ class SequenceRun:
         self._metrics: dict[str, float] | None = None
         self.beat: Beat | None = None  # the beat running now
         self.target = None  # the running item's Target, on an expanded beat
+        self.tracker = StateTracker()  # what each passed beat changed, for --symphony-resume
 
     @property
     def artifact_dir(self) -> Path:
@@ -64,6 +66,15 @@ class SequenceRun:
             self._metrics[str(name)] = float(value)
 
     # -- conductor side -------------------------------------------------------
+    def restore(self, state: dict[str, Any]) -> None:
+        """Start from a resumed run's state (the checkpoints after this one record only what beats change)."""
+        self.state.update(state)
+        self.tracker.checkpoint(self.state)
+
+    def checkpoint(self) -> dict[str, Any] | None:
+        """What the beat that just passed changed in ``state`` (None: nothing)."""
+        return self.tracker.checkpoint(self.state)
+
     def begin_attempt(self, beat: Beat, target=None) -> tuple[list[dict], dict[str, float]]:
         self.beat, self.target = beat, target
         self._events, self._metrics = [], {}

@@ -97,6 +97,7 @@ class RunRecord(TypedDict, total=False):
     git_commit: str | None
     exit_status: int | None
     selected: list[str]  # sequence ids
+    resumed_from: str | None  # the run whose checkpoints --symphony-resume restored
 
 
 # --------------------------------------------------------------------------- time / ids

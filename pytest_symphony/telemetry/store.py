@@ -28,6 +28,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence, Union
 
 from pytest_symphony.errors import SymphonyError
 
+from .checkpoints import MIGRATION_3, CheckpointsMixin, checkpoint_rows, insert_checkpoints
 from .findings import MIGRATION_2, FindingsMixin, ensure_runs
 from .records import AttemptRecord, RunRecord, normalize_timestamp
 
@@ -120,9 +121,11 @@ CREATE INDEX idx_metrics_sequence_name ON metrics (sequence, name);
 #: Ordered schema steps; ``MIGRATIONS[i]`` takes a file from version ``i`` to ``i + 1``.
 #: Version 2 (``findings.MIGRATION_2``) adds scenario steps, attempt kind/target,
 #: conformity violations and scores, artifacts and fixes.
+#: Version 3 (``checkpoints.MIGRATION_3``) adds beat checkpoints and ``runs.resumed_from``.
 MIGRATIONS: list[Migration] = [
     _MIGRATION_1,
     MIGRATION_2,
+    MIGRATION_3,
 ]
 
 
@@ -146,7 +149,7 @@ def _statements(sql: str) -> Iterator[str]:
 
 _RUN_COLUMNS = (
     "run_id", "started_at", "ended_at", "dynamic", "rootdir", "argv_json", "user", "host",
-    "python", "platform", "git_commit", "exit_status", "selected_json",
+    "python", "platform", "git_commit", "exit_status", "selected_json", "resumed_from",
 )  # fmt: skip
 
 _ATTEMPT_COLUMNS = (
@@ -215,7 +218,7 @@ def _as_text(value: Any) -> Any:
 # --------------------------------------------------------------------------- store
 
 
-class HistoryStore(FindingsMixin):
+class HistoryStore(FindingsMixin, CheckpointsMixin):
     """The run history in one SQLite file.
 
     Use as a context manager or call :meth:`open` / :meth:`close`; every method
@@ -425,6 +428,7 @@ class HistoryStore(FindingsMixin):
             run.get("git_commit"),
             _as_int(run.get("exit_status")),
             _json(list(run.get("selected") or [])),
+            run.get("resumed_from"),
         )
         updates = ", ".join(f"{c} = excluded.{c}" for c in _RUN_COLUMNS[1:])
         sql = (
@@ -462,6 +466,7 @@ class HistoryStore(FindingsMixin):
             event_rows = []
             metric_rows = []
             step_rows = []
+            checkpoint_list = []
             converters = [(column, _converter(column)) for column in _ATTEMPT_COLUMNS[1:]]
             for offset, record in enumerate(batch):
                 attempt_id = first + offset
@@ -469,6 +474,7 @@ class HistoryStore(FindingsMixin):
                     (attempt_id, *(convert(record.get(column)) for column, convert in converters))
                 )
                 run_id, sequence = record.get("run_id"), record.get("sequence")
+                checkpoint_list += checkpoint_rows(attempt_id, record)
                 for event in record.get("events") or ():
                     event_rows.append(
                         (
@@ -514,6 +520,7 @@ class HistoryStore(FindingsMixin):
                 "VALUES (?, ?, ?, ?, ?, ?)",
                 step_rows,
             )
+            insert_checkpoints(conn, checkpoint_list)
 
         self._write("store attempts in", work)
         return len(batch)

@@ -222,3 +222,13 @@ def test_handler_modules_follow_the_prepend_mode_like_a_test_module(pytester: py
     pytester.makepyfile(handlers="import helpers\n\n" + HANDLERS)
     result = _run_elsewhere(pytester, "-v")
     assert "sequences/release.yaml::release::build::compile PASSED" in result.stdout, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("args", [(), ("features", "tests")])
+def test_a_symphony_project_never_collects_a_bound_feature_twice(pytester: pytest.Pytester, args):
+    _neighbour(pytester)
+    pytester.makeini("[pytest]\ntestpaths = tests\naddopts = --import-mode=importlib\n"
+                     "symphony_paths = pipelines\nsymphony_step_defs =\n")
+    result = pytester.runpytest_subprocess("-v", *args)
+    result.assert_outcomes(passed=3)
+    assert not [line for line in result.outlines if line.startswith("features/")]

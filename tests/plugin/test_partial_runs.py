@@ -204,3 +204,161 @@ def test_every_dist_mode_keeps_a_sequence_on_one_worker(project, dist):
                                            "def test_n(n):\n    pass\n")
     result = project.run("-n", "2", "--dist", dist)
     result.assert_outcomes(passed=8)
+
+
+# -- node ids of what lives outside the project's files ---------------------------------------
+SUMMARY = "symphony:report::symphony-report::executive-summary-synthesis::calculate-summary-metrics"
+NORMALIZE = "symphony:report::symphony-report::data-collection-aggregation::normalize-all-metrics"
+
+
+def test_a_built_in_beat_node_id_runs_when_given_back(project):
+    project.spec("release.yaml", SPEC)
+    project.handlers(HANDLERS)
+    project.run("-q")  # a history to report on
+    listed = project.run("--symphony=report", "--collect-only", "-q")
+    assert SUMMARY in listed.outlines
+    result = project.run("-v", SUMMARY)
+    result.assert_outcomes(passed=6)
+    result.stdout.fnmatch_lines([f"{NORMALIZE} PASSED*", f"{SUMMARY} PASSED*"])
+    assert not any(line.startswith("sequences/") for line in result.outlines)  # nothing else ran
+
+
+def test_a_built_in_beat_location_is_its_line_in_the_installed_pipeline(project):
+    import pytest_symphony.pipelines as pipelines
+
+    project.handlers(HANDLERS)
+    project.pytester.makeconftest(
+        "def pytest_collection_finish(session):\n"
+        "    for item in session.items:\n"
+        "        print('PLACE', item.nodeid, item.path, item.reportinfo()[1])\n")
+    result = project.run("-s", "--collect-only", "-q", SUMMARY)
+    spec = pipelines.HERE / "report.yaml"
+    line = next(n for n, text in enumerate(spec.read_text().splitlines())
+                if "report_calculate_summary_metrics" in text)
+    assert f"PLACE {SUMMARY} {spec} {line - 1}" in result.outlines  # the beat's `- name:` line, 0-based
+
+
+def test_a_built_in_beat_node_id_runs_under_xdist(project):
+    pytest.importorskip("xdist")
+    project.spec("release.yaml", SPEC)
+    project.handlers(HANDLERS)
+    project.run("-q")
+    project.run("-n", "2", SUMMARY).assert_outcomes(passed=6)
+
+
+def test_last_failed_reruns_a_failed_built_in_beat(project):
+    project.spec("release.yaml", SPEC)
+    project.handlers(HANDLERS)
+    project.pytester.makeconftest("""
+        from pathlib import Path
+
+        from pytest_symphony import handler
+        from pytest_symphony.pipelines import report_handlers
+
+
+        @handler
+        def report_calculate_summary_metrics(symphony):
+            assert not Path("summary-broken").exists(), "summary broke"
+            report_handlers.report_calculate_summary_metrics(symphony)
+    """)
+    project.run("-q")
+    broken = project.pytester.path / "summary-broken"
+    broken.touch()
+    first = project.run("--symphony=report", "-q")
+    assert first.parseoutcomes()["failed"] == 1
+    broken.unlink()
+    again = project.run("--lf", "-v")
+    again.stdout.fnmatch_lines([f"{SUMMARY} PASSED*"])
+    assert again.parseoutcomes().get("failed", 0) == 0
+    assert "symphony:report::symphony-report::report-delivery" in again.stdout.str()  # blocked beats ran
+
+
+def test_an_unknown_symphony_node_id_is_a_usage_error(project):
+    project.handlers(HANDLERS)
+    result = project.run("symphony:nope::x")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*symphony:nope::x: no item has this node id*"])
+
+
+def test_conformity_items_sit_at_the_file_they_check_and_run_by_node_id(project):
+    project.ini("symphony_conformity = true")
+    project.spec("release.yaml", SPEC)
+    project.handlers(HANDLERS)
+    project.pytester.makeconftest(
+        "import os\n\n\ndef pytest_collection_finish(session):\n"
+        "    for item in session.items:\n"
+        "        assert os.path.isfile(item.path), (item.nodeid, item.path)\n")
+    listed = project.run("--collect-only", "-q")
+    assert listed.ret == pytest.ExitCode.OK
+    assert "symphony:conformity::handlers.py" in listed.outlines
+    result = project.run("-v", "symphony:conformity::handlers.py")
+    result.stdout.fnmatch_lines(["symphony:conformity::handlers.py PASSED*"])
+    result.assert_outcomes(passed=1)
+
+
+# -- --symphony-resume --------------------------------------------------------------------------
+def _run_ids(project) -> list[tuple[str, str | None]]:
+    import sqlite3
+
+    with sqlite3.connect(project.pytester.path / ".symphony" / "history.sqlite") as conn:
+        return conn.execute("SELECT run_id, resumed_from FROM runs ORDER BY started_at, run_id").fetchall()
+
+
+def test_resume_restores_the_checkpointed_state_and_runs_from_the_failed_beat(release):
+    broken = release.pytester.path / "tests-broken"
+    broken.touch()
+    release.run("-v")
+    broken.unlink()
+    result = release.run("-v", "--symphony-resume")
+    assert _ran(result) == [f"{TEST} PASSED", f"{PACK} PASSED"]
+    (first, _), (second, resumed_from) = _run_ids(release)
+    assert resumed_from == first
+    result.stdout.fnmatch_lines([
+        f"resume: release: resumed from run {first} at beat 1.2 test; state of 1 earlier beat(s) restored"])
+
+
+def test_resume_reruns_a_beat_whose_value_does_not_serialize(project):
+    project.spec("release.yaml", SPEC)
+    project.handlers(HANDLERS.replace('return {"compiled": True}', 'return {"compiled": True, "lock": object()}'))
+    broken = project.pytester.path / "tests-broken"
+    broken.touch()
+    project.run("-v")
+    broken.unlink()
+    result = project.run("-v", "--symphony-resume")
+    assert _ran(result) == [f"{COMPILE} PASSED", f"{TEST} PASSED", f"{PACK} PASSED"]
+    result.stdout.fnmatch_lines(["*re-run because their values do not serialize: 'lock' (beat 1.1 compile)"])
+
+
+def test_resume_of_a_selected_beat_restores_its_predecessors(release):
+    release.run("-v")
+    result = release.run("-v", f"--symphony-resume={_run_ids(release)[0][0]}", PACK)
+    assert _ran(result) == [f"{PACK} PASSED"]
+
+
+def test_resume_after_a_run_that_passed_has_nothing_to_do(release):
+    release.run("-q")
+    result = release.run("-v", "--symphony-resume")
+    assert _ran(result) == []
+    result.stdout.fnmatch_lines(["resume: release: run * passed every beat; nothing left to resume"])
+
+
+def test_resume_without_history_runs_the_sequence_whole(release):
+    result = release.run("-v", "--symphony-resume")
+    assert _ran(result) == [f"{COMPILE} PASSED", f"{TEST} PASSED", f"{PACK} PASSED"]
+
+
+def test_resume_under_xdist(release):
+    pytest.importorskip("xdist")
+    broken = release.pytester.path / "tests-broken"
+    broken.touch()
+    release.run("-q")
+    broken.unlink()
+    result = release.run("-n", "2", "-v", "--symphony-resume")
+    result.assert_outcomes(passed=2)  # (workers deselect the restored beat; xdist does not count it)
+    result.stdout.fnmatch_lines(["resume: release: resumed from run * at beat 1.2 test*"])
+
+
+def test_resume_refuses_what_is_not_a_run_id(release):
+    result = release.run("--symphony-resume", "sequences")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--symphony-resume takes a run id such as *, not 'sequences'*"])

@@ -1,0 +1,106 @@
+"""``--symphony-resume[=RUN_ID]``: restart a sequence where a run stopped, from its checkpoints.
+
+Jenkins' "restart from stage" for a pipeline: instead of re-running the beats before the
+first failed (or the first selected) beat of a sequence, the state the resumed run
+checkpointed after each of them (``runtime/checkpoint.py``) is restored when the sequence
+starts.  A beat whose state did not serialize is re-run instead, and the summary names
+the value.  The default run is the newest earlier run of each sequence in the history.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any, Callable
+
+import pytest
+
+from .runtime.checkpoint import replay
+
+RUN_ID = re.compile(r"\d{8}T\d{6}Z-[0-9a-f]{6}")
+
+RESUMED = "symphony_resumed"
+RESUMED_FROM = "symphony_resumed_from"
+
+if TYPE_CHECKING:
+    from .collect import BeatItem, SequenceNode
+    from .session import SymphonySession
+
+
+class Resume:
+    """What to restore per sequence, decided at collection (on each xdist worker alike)."""
+
+    def __init__(self, sym: "SymphonySession", requested: str) -> None:
+        if requested != "last" and not RUN_ID.fullmatch(requested):
+            raise pytest.UsageError(
+                f"--symphony-resume takes a run id such as 20261206T031500Z-1a2b3c, not {requested!r}; write "
+                "--symphony-resume=RUN_ID, or put a bare --symphony-resume after the node ids")
+        self.sym = sym
+        self.requested = None if requested == "last" else requested
+        self.states: dict[str, dict[str, Any]] = {}  # sequence id -> state to start with
+        self.notes: list[str] = []  # what no beat carries (nothing ran, or no run to resume)
+
+    def plan(self, node: "SequenceNode", beats: list["BeatItem"], chosen: list["BeatItem"],
+             order: Callable[["BeatItem"], Any]) -> tuple[list["BeatItem"], list["BeatItem"]]:
+        """``(beats to run before the last chosen one, chosen beats whose state is restored instead)``."""
+        sequence = node.sequence
+        last = max(order(item) for item in chosen)
+        everything_before = [b for b in beats if order(b) < last]
+        run_id, outcomes = self._outcomes(sequence.id)
+        if run_id is None:
+            self.notes.append(f"{sequence.id}: no earlier run in the history to resume; it runs from its first beat")
+            return everything_before, []
+        chosen_ids = {id(item) for item in chosen}
+        start = len(beats)
+        for index, beat in enumerate(beats):
+            done = outcomes.get(beat.nodeid)
+            selected_subset = len(chosen) < len(beats) and id(beat) in chosen_ids
+            if selected_subset or done is None or done["status"] != "passed":
+                start = index
+                break
+        points = [(outcomes[b.nodeid] or {}).get("checkpoint") or {} for b in beats[:start]]
+        state, opaque = replay(points)
+        rerun = {id(beats[index]) for index in opaque.values()}
+        self.states[sequence.id] = state
+        restored = [b for b in beats[:start] if id(b) not in rerun]
+        needed = [b for index, b in enumerate(beats) if id(b) in rerun or (start <= index and order(b) < last)]
+        note = self._note(sequence.id, run_id, beats, start, opaque)
+        first = next((b for b in beats if id(b) not in {id(r) for r in restored}), None)
+        if first is not None:  # travels on its reports, so the summary has it under xdist too
+            first.user_properties += [(RESUMED, note), (RESUMED_FROM, run_id)]
+        return needed, [b for b in restored if id(b) in chosen_ids]
+
+    def _outcomes(self, sequence_id: str) -> tuple[str | None, dict[str, dict[str, Any]]]:
+        from .telemetry.store import HistoryError, HistoryStore
+        from .telemetry.writer import HISTORY_NAME
+
+        path = self.sym.symphony_dir / HISTORY_NAME
+        if not path.is_file():
+            return None, {}
+        try:
+            with HistoryStore(path) as store:
+                run_id = self.requested or store.last_run_of(sequence_id, before=self.sym.run_id)
+                if run_id is None:
+                    return None, {}
+                rows = store.beat_outcomes(run_id, sequence_id)
+        except HistoryError as exc:
+            self.notes.append(f"{sequence_id}: cannot read the history to resume ({exc}); it runs from its first beat")
+            return None, {}
+        if not rows:
+            return None, {}
+        return run_id, {row["nodeid"]: row for row in rows}
+
+    def _note(self, sequence_id: str, run_id: str, beats: list, start: int, opaque: dict[str, int]) -> str:
+        if start == len(beats):
+            line = f"{sequence_id}: run {run_id} passed every beat; nothing left to resume"
+            self.notes.append(line)
+            return line
+        if start == 0:
+            return f"{sequence_id}: resumed from run {run_id} at its first beat; nothing to restore"
+        line = (f"{sequence_id}: resumed from run {run_id} at beat {beats[start].plan.label} "
+                f"{beats[start].plan.beat.slug}; state of {start} earlier beat(s) restored")
+        if opaque:
+            keys = ", ".join(f"'{key}' (beat {beats[index].plan.label} {beats[index].plan.beat.slug})"
+                             for key, index in sorted(opaque.items()))
+            line += f"; re-run because their values do not serialize: {keys}"
+        return line
+
