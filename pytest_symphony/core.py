@@ -21,6 +21,8 @@ from .telemetry.records import summarize_error
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("symphony_list") and getattr(config.option, "dist", "no") != "no":
+        config.option.dist, config.option.numprocesses = "no", None  # listing runs here, not on workers
     session = SymphonySession(config)
     config.stash[SESSION_KEY] = session
     config.pluginmanager.register(_SessionHooks(session), "symphony-session")
@@ -79,9 +81,18 @@ def pytest_collect_file(file_path, parent):
     return None
 
 
-def pytest_collection(session: pytest.Session) -> None:
+def pytest_collection(session: pytest.Session) -> bool | None:
+    config = session.config
+    if config.getoption("symphony_list"):
+        from .listing import listing
+
+        reporter = config.pluginmanager.get_plugin("terminalreporter")
+        for line in listing(state(config)):
+            reporter.write_line(line)
+        return True  # collect nothing: like --markers, it only prints
     # registered now, after every plugin's pytest_configure, so that its wrapper is the outermost
-    session.config.pluginmanager.register(_Arrangement(state(session.config)), "symphony-arrangement")
+    config.pluginmanager.register(_Arrangement(state(config)), "symphony-arrangement")
+    return None
 
 
 class _Arrangement:
@@ -122,6 +133,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         problem = session.beat_failed(item)
         if problem:
             report.sections.append(("symphony rollback", problem))
+    if call.when == "call" and report.passed and session.dynamic == "pp" and item.problem is None:
+        report.symphony_resolved = True  # shown as RESOLVED: the handler was found, not run
     if report.skipped and call.when == "setup" and item.blocked:
         report.symphony_blocked = True  # skipped behind a failed beat: not passed, for --lf
     if report.failed and len(records) > 1:
@@ -132,6 +145,13 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
             sequence=item.plan.sequence, beat=item.plan.beat, context=item.sequence_node.run, records=records
         )
     return report
+
+
+def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config):
+    """At ``pp`` a passed beat proved its handler and fixtures resolve; it did not run: say so."""
+    if getattr(report, "symphony_resolved", False):
+        return "passed", "r", ("RESOLVED", {"green": True})
+    return None
 
 
 def _records_for(item: BeatItem, call: pytest.CallInfo, report, session: SymphonySession) -> list[dict]:
@@ -176,11 +196,13 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config)
         terminalreporter.write_sep("-", "symphony")
         for line in lines:
             terminalreporter.write_line(line)
-    for path in session.written:
-        terminalreporter.write_line(f"symphony: wrote {path}")
+    for line in session.written_lines(config.get_verbosity() > 0):
+        terminalreporter.write_line(line)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if session.config.getoption("symphony_list"):
+        session.exitstatus = pytest.ExitCode.OK
     symphony = session.config.stash.get(SESSION_KEY, None)
     if symphony is not None:
         symphony.close(exitstatus)

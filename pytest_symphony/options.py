@@ -69,6 +69,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("symphony_resume", "restore the state the run RUN_ID (default: the last run) checkpointed instead of "
             "re-running the beats before the first failed or selected beat of each sequence",
             flag="--symphony-resume", nargs="?", const="last", metavar="RUN_ID"),
+    Setting("symphony_list", "list every sequence the project and the built-in pipelines offer (id, file, "
+            "movements, beats, beats per dynamic) and run nothing", flag="--symphony-list", action="store_true",
+            default=False),
     Setting("symphony_paths", "folders whose *.json/*.yaml/*.yml specs are collected",
             default=["sequences"], ini_type="args"),
     Setting("symphony_handlers", "dotted modules (or alias=module) whose @handler functions beats may use",

@@ -53,7 +53,8 @@ class SymphonySession:
         self.writer: TelemetryWriter | None = None
         self.started_at = utc_now()
         self._markers: set[str] = set()
-        self.written: list[str] = []  # files this run wrote, listed at the end of the terminal summary
+        self.written: list[str] = []  # files asked for (reports, scaffolds), listed at the end of the summary
+        self.telemetry_written: list[str] = []  # the run's telemetry files: one line, or listed with -v
         self._pipeline_modules: set[str] = set()
         self.isolated: bool = bool(config.getoption("symphony_isolated"))
         self.node_id_args: list[str] = []  # symphony:<root>::... node ids from the command line
@@ -235,8 +236,23 @@ class SymphonySession:
         if self.writer is not None:
             writer, self.writer = self.writer, None
             writer.close(int(exitstatus))
-            self.written += [_relative(writer.jsonl_path, self.config.rootpath),
-                             _relative(writer.history_path, self.config.rootpath)]
+            self.telemetry_written = [_relative(writer.jsonl_path, self.config.rootpath),
+                                      _relative(writer.history_path, self.config.rootpath)]
+
+    def written_lines(self, verbose: bool) -> list[str]:
+        """The end of the terminal summary: the files asked for, then where the run was recorded.
+
+        Telemetry files are one line naming the run folder, unless ``-v`` asks for each or the
+        run wrote files asked for (reports, scaffolds): then every file written is listed.
+        """
+        lines = [f"symphony: wrote {path}" for path in self.written]
+        if verbose or self.written:
+            lines += [f"symphony: wrote {path}" for path in self.telemetry_written]
+        elif self.telemetry_written:
+            folder = _relative(self.run_dir, self.config.rootpath)
+            lines.append(f"symphony: run {self.run_id} recorded in {folder}/ and {self.telemetry_written[-1]} "
+                         "(-v lists the files)")
+        return lines
 
 
 def _relative(path, root) -> str:

@@ -29,13 +29,14 @@ MAJOR_FINDING = """
 def _ran(result) -> list[str]:
     """Node names of the beats that passed or failed (not deselected, not skipped)."""
     return [line.split("::")[-1].split()[0] for line in result.stdout.lines
-            if line.startswith("symphony:build::") and (" PASSED" in line or " FAILED" in line)]
+            if line.startswith("symphony:build::") and any(w in line for w in (" PASSED", " FAILED", " RESOLVED"))]
 
 
 def test_pp_proves_validation_beats_resolve_and_runs_nothing(pytester: pytest.Pytester, build_run):
     make_single(pytester.path)
     result = build_run("--symphony-dynamic=pp")
     result.assert_outcomes(passed=5, deselected=23)
+    assert result.stdout.str().count(" RESOLVED") == 5  # resolved, not run
     assert _ran(result) == ["load-build-context", "validate-orchestration-domains", "validate-governance-rules",
                             "validate-handlers", "record-validation-results"]
     assert not (pytester.path / "dist").exists()

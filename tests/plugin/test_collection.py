@@ -159,3 +159,18 @@ def test_junitxml_carries_beat_properties(project):
     assert '<property name="sequence" value="release" />' in xml
     assert '<property name="movement" value="ship" />' in xml
     assert '<property name="event" value="shipped" />' in xml
+
+
+def test_symphony_list_names_every_sequence_and_runs_nothing(project):
+    project.spec("release.yaml", RELEASE)
+    project.spec("broken.yaml", "id: [unclosed\n")
+    project.handlers(HANDLERS)
+    result = project.run("--symphony-list")
+    assert result.ret == 0
+    result.stdout.fnmatch_lines([
+        "id * file * movements * beats * beats per dynamic",
+        "release * sequences/release.yaml * pp * p * mf * f * ff *",
+        "build (--symphony=build) * symphony:build * pp * p * mf * f * ff *",
+        "sequences/broken.yaml: cannot load*",
+    ])
+    assert not (project.pytester.path / ".symphony").exists()

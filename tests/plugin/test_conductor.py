@@ -269,9 +269,10 @@ def test_dynamics_deselect_louder_beats_and_pp_runs_nothing(project):
     assert "RAN quiet mf" in result.stdout.str()
     result = project.run("-s", "-q", "--symphony-dynamic=ff")
     result.assert_outcomes(passed=3)
-    result = project.run("-s", "-q", "--symphony-dynamic=pp")
+    result = project.run("-s", "-v", "--symphony-dynamic=pp")
     result.assert_outcomes(passed=1, deselected=2)
     assert "RAN" not in result.stdout.str()
+    result.stdout.fnmatch_lines(["sequences/dyn.yaml::dyn::m::plain RESOLVED*"])  # its outcome says it did not run
 
 
 def test_pp_reports_missing_fixtures_without_running(project):

@@ -113,10 +113,19 @@ def test_xdist_keeps_order_one_run_id_and_controller_writes(project):
         assert [r["status"] for r in records if r["sequence"] == f"tele{n}"] == ["passed", "failed", "skipped"]
 
 
-def test_summary_ends_with_the_files_written(project):
+def test_summary_ends_with_one_line_naming_the_run_folder(project):
     project.spec("tele.yaml", SPEC)
     project.handlers(HANDLERS)
     result = project.run()
+    result.stdout.fnmatch_lines([
+        "symphony: run * recorded in .symphony/runs/*/ and .symphony/history.sqlite (-v lists the files)"])
+    assert "symphony: wrote" not in result.stdout.str()
+
+
+def test_verbose_summary_lists_the_telemetry_files(project):
+    project.spec("tele.yaml", SPEC)
+    project.handlers(HANDLERS)
+    result = project.run("-v")
     result.stdout.fnmatch_lines([
         "symphony: wrote .symphony/runs/*/telemetry.jsonl",
         "symphony: wrote .symphony/history.sqlite",
