@@ -1,38 +1,31 @@
 """The collector tree: SpecFile (or PipelineSpec) > SequenceNode > MovementNode > BeatItem.
 
-A BeatItem is a real ``pytest.Function`` whose signature names its handler's
-fixtures, so fixtures, markers, ``-k``, ``--lf``, IDE runners and xdist work with
-no private pytest API.  Node ids follow the spec: ``path::sequence::movement::beat``.
+Node ids follow the spec: ``path::sequence::movement::beat``.  Two kinds of beat are
+collectors of their own: ``expand:`` (one item per target) and ``subsequence:`` (that
+sequence's beats nested under the beat, ``...::beat::<sequence>::<movement>::<beat>``).
 """
 
 from __future__ import annotations
 
-import functools
-import inspect
 import re
-from pathlib import Path
+import sys
 from typing import TYPE_CHECKING
 
 import pytest
-from _pytest.outcomes import Skipped
 
-from .errors import DuplicateHandler, HandlerNotFound, SymphonyError
-from .runtime import dynamics
-from .session_key import state
-from .runtime.conductor import BeatPlan, BoundHandler
+from .beat_item import NTH, BeatItem, make_beat_item
+from .errors import SymphonyError
 from .runtime.context import SequenceRun
 from .runtime.registry import Target
-from .runtime.timing import parse_duration_ms
 from .score.loader import load_spec
 from .score.model import Beat, Movement, Sequence
+from .session_key import state
 
 if TYPE_CHECKING:
     from .session import SymphonySession  # noqa: F401
 
-#: Frames from these folders are the machinery, not the user's handler: hidden in tracebacks.
-_MACHINERY = tuple(
-    str(Path(mod.__file__).resolve().parent) for mod in (pytest, __import__("_pytest"), __import__("pluggy"))
-) + (str(Path(__file__).resolve().parent),)
+__all__ = ["BeatItem", "ExpandedBeat", "MovementNode", "PipelineSpec", "SequenceNode", "SpecErrorItem",
+           "SpecFile", "SubsequenceBeat", "marker_name"]
 
 
 def marker_name(sequence_id: str) -> str:
@@ -61,7 +54,8 @@ class _Spec:
             return
         sequence = result.sequence
         first = session.claim_sequence(sequence, self.nodeid)
-        yield SequenceNode.from_parent(self, name=sequence.slug, sequence=sequence, duplicate_of=first)
+        yield SequenceNode.from_parent(self, name=sequence.slug, sequence=sequence, duplicate_of=first,
+                                       spec_file=self.nodeid, handler_scope=self.handler_scope)
 
 
 class SpecFile(_Spec, pytest.File):
@@ -102,9 +96,12 @@ class SpecErrorItem(pytest.Item):
 class SequenceNode(pytest.Collector):
     """One sequence; its setup and teardown bracket a sequence run."""
 
-    def __init__(self, *, sequence: Sequence, duplicate_of: str | None = None, **kw) -> None:
+    def __init__(self, *, sequence: Sequence, spec_file: str, handler_scope: frozenset[str] = frozenset(),
+                 duplicate_of: str | None = None, **kw) -> None:
         super().__init__(**kw)
         self.sequence = sequence
+        self.spec_file = spec_file  # where its beats' lines are, in messages
+        self.handler_scope = handler_scope  # built-in handler modules its beats may use
         self.duplicate_of = duplicate_of
         self.run: SequenceRun | None = None
         session: SymphonySession = state(self.config)
@@ -129,6 +126,23 @@ class SequenceNode(pytest.Collector):
             state(self.config).finish_sequence(self)
             self.run = None
 
+    @property
+    def sequence_node(self) -> "SequenceNode":
+        return self
+
+    @property
+    def outer(self) -> "SubsequenceBeat | None":
+        """The beat this sequence runs under, when it is a sub-pipeline."""
+        return self.parent if isinstance(self.parent, SubsequenceBeat) else None
+
+    @property
+    def order_prefix(self) -> tuple:
+        return self.outer.order_prefix + (self.outer.position + (0,),) if self.outer else ()
+
+    @property
+    def root(self) -> "SequenceNode":
+        return self.outer.sequence_node.root if self.outer else self
+
     def reportinfo(self):
         return self.path, self.sequence.line - 1, self.sequence.id
 
@@ -142,13 +156,19 @@ class MovementNode(pytest.Collector):
     def sequence_node(self) -> SequenceNode:
         return self.parent  # type: ignore[return-value]
 
+    @property
+    def order_prefix(self) -> tuple:
+        return self.sequence_node.order_prefix
+
     def collect(self):
         session: SymphonySession = state(self.config)
         for beat in self.movement.beats:
-            if beat.raw.get("expand"):
+            if beat.subsequence:
+                yield SubsequenceBeat.from_parent(self, name=beat.slug, beat=beat)
+            elif beat.raw.get("expand"):
                 yield ExpandedBeat.from_parent(self, name=beat.slug, beat=beat)
             else:
-                yield session.make_beat_item(self, beat, f"{self.nodeid}::{beat.slug}")
+                yield make_beat_item(session, self, beat, f"{self.nodeid}::{beat.slug}")
 
     def setup(self) -> None:
         state(self.config).hook.pytest_symphony_before_movement(
@@ -175,6 +195,14 @@ class ExpandedBeat(pytest.Collector):
         super().__init__(**kw)
         self.beat = beat
 
+    @property
+    def sequence_node(self) -> SequenceNode:
+        return self.parent.sequence_node  # type: ignore[union-attr]
+
+    @property
+    def order_prefix(self) -> tuple:
+        return self.parent.order_prefix  # type: ignore[union-attr]
+
     def collect(self):
         session: SymphonySession = state(self.config)
         movement_node: MovementNode = self.parent  # type: ignore[assignment]
@@ -189,164 +217,79 @@ class ExpandedBeat(pytest.Collector):
             targets = [t if isinstance(t, Target) else Target(str(t), t) for t in func(self.config)]
         except Exception as exc:
             problem = exc if isinstance(exc, SymphonyError) else SymphonyError(f"{type(exc).__name__}: {exc}")
-            yield session.make_beat_item(movement_node, self.beat, f"{self.nodeid}::expand", parent=self,
-                                         name="expand", problem=problem)
+            yield make_beat_item(session, movement_node, self.beat, f"{self.nodeid}::expand", parent=self,
+                                 name="expand", problem=problem)
             return
         for target in targets:
             node_name = target.id.replace("::", ":")
-            yield session.make_beat_item(movement_node, self.beat, f"{self.nodeid}::{node_name}",
-                                         parent=self, name=node_name, target=target)
+            yield make_beat_item(session, movement_node, self.beat, f"{self.nodeid}::{node_name}",
+                                 parent=self, name=node_name, target=target)
 
     def reportinfo(self):
         return self.path, self.beat.line - 1, self.beat.title
 
 
-class BeatItem(pytest.Function):
-    """One beat: fixtures set up by pytest, the handler run by the conductor."""
+class SubsequenceBeat(pytest.Collector):
+    """A beat with ``subsequence: <id>``: that sequence runs here, nested, then the beat's own handler.
 
-    def __init__(self, *, plan: BeatPlan, problem: SymphonyError | None = None, **kw) -> None:
+    The sub-pipeline has its own sequence run (state, rollback, handler scope: a built-in
+    pipeline's when it is one); its records name the parent's correlation id and this
+    beat.  The beat's handler, if it names one, runs last as the item ``conclude`` and
+    reads the outcome through ``symphony.subrun(<id>)``.  A sequence id no spec declares,
+    or a chain that leads back to itself, is one failing item.
+    """
+
+    CONCLUDE = "conclude"
+
+    def __init__(self, *, beat: Beat, **kw) -> None:
         super().__init__(**kw)
-        self.plan = plan
-        self.problem = problem
-        self.blocked = False  # skipped because an earlier beat of its sequence failed
-        beat = plan.beat
-        self.user_properties.extend(
-            [("sequence", plan.sequence.id), ("movement", plan.movement.slug), ("beat", beat.slug)]
-        )
-        if beat.event:
-            self.user_properties.append(("event", beat.event))
-
-    @functools.cached_property
-    def sequence_node(self) -> SequenceNode:
-        return self.getparent(SequenceNode)  # type: ignore[return-value]
+        self.beat = beat
 
     @property
-    def needed_dynamic(self) -> str | None:
-        return dynamics.required(self.plan.beat, self.plan.movement)
+    def sequence_node(self) -> SequenceNode:
+        return self.parent.sequence_node  # type: ignore[union-attr]
 
-    def setup(self) -> None:
-        run = self.sequence_node.run
-        assert run is not None
-        if run.failed is not None:
-            self.blocked = True
-            movement, beat = run.failed
-            # reported at the beat's own line, like a skip marker, not at this line
-            raise Skipped(f"beat {movement.number}.{beat.number} failed", _use_item_location=True)
-        session: SymphonySession = state(self.config)
-        session.hook.pytest_symphony_before_beat(sequence=self.plan.sequence, beat=self.plan.beat, context=run)
-        super().setup()
+    @property
+    def position(self) -> tuple[int, int]:
+        return (self.parent.movement.index, self.beat.index)  # type: ignore[union-attr]
 
-    def runtest(self) -> None:
-        if self.problem is not None:
-            raise self.problem
+    @property
+    def order_prefix(self) -> tuple:
+        return self.parent.order_prefix  # type: ignore[union-attr]
+
+    def collect(self):
         session: SymphonySession = state(self.config)
-        run = self.sequence_node.run
-        if session.dynamic == "pp":
-            session.check_fixtures(self)
+        movement_node: MovementNode = self.parent  # type: ignore[assignment]
+        wanted = str(self.beat.subsequence)
+        chain, node = [], self.sequence_node
+        while node is not None:
+            chain.append(node.sequence.id)
+            node = node.outer.sequence_node if node.outer else None
+        found = session.find_sequence(wanted)
+        problem = None
+        if wanted in chain:
+            path = " -> ".join([*reversed(chain), wanted])
+            problem = SymphonyError(f"{self.sequence_node.spec_file}:{self.beat.line}: beat '{self.beat.title}' "
+                                    f"runs sequence '{wanted}' inside itself ({path}); CIRCULAR_DEPENDENCY")
+        elif found is None:
+            problem = SymphonyError(
+                f"{self.sequence_node.spec_file}:{self.beat.line}: beat '{self.beat.title}' runs sub-pipeline "
+                f"'{wanted}', which no spec under ini symphony_paths and no built-in pipeline declares; "
+                "SUBSEQUENCE_NOT_FOUND")
+        if problem is not None:
+            yield make_beat_item(session, movement_node, self.beat, f"{self.nodeid}::subsequence", parent=self,
+                                 name="subsequence", problem=problem)
             return
-        session.conductor.perform(self.plan, run, self.funcargs)
-
-    def repr_failure(self, excinfo, style=None):
-        if isinstance(excinfo.value, SymphonyError):
-            return str(excinfo.value)
-        return super().repr_failure(excinfo)
-
-    def _traceback_filter(self, excinfo):
-        traceback = excinfo.traceback.filter(excinfo)
-        user = traceback.filter(lambda entry: not str(entry.path).startswith(_MACHINERY))
-        return user or traceback
+        sequence, spec_file, scope = found
+        yield SequenceNode.from_parent(self, name=sequence.slug, sequence=sequence, spec_file=spec_file,
+                                       handler_scope=scope)
+        if self.beat.handlers:
+            item = make_beat_item(session, movement_node, self.beat, f"{self.nodeid}::{self.CONCLUDE}",
+                                  parent=self, name=self.CONCLUDE)
+            item.stash[NTH] = sys.maxsize  # after every beat of the sub-pipeline
+            yield item
 
     def reportinfo(self):
-        target = self.plan.target
-        if target is not None and target.path:
-            return Path(target.path), max(target.line - 1, 0), f"{self.plan.beat.title}: {target.id}"
-        return self.path, self.plan.beat.line - 1, f"{self.plan.sequence.id}::{self.plan.movement.title}::{self.plan.beat.title}"
+        return self.path, self.beat.line - 1, self.beat.title
 
 
-def build_plan(
-    session: "SymphonySession", parent: MovementNode, beat: Beat, nodeid: str, target: Target | None = None
-) -> tuple[BeatPlan, SymphonyError | None]:
-    """Resolve a beat's handlers and limits once, at collection."""
-    sequence = parent.sequence_node.sequence
-    movement = parent.movement
-    spec_node: _Spec = parent.sequence_node.parent  # type: ignore[assignment]
-    spec_file = spec_node.nodeid
-    scope = spec_node.handler_scope
-    where = f"{spec_file}:{beat.line}"
-    label = f"{movement.number}.{beat.number}"
-    bound: list[BoundHandler] = []
-    problem: SymphonyError | None = None
-    if not beat.handlers:
-        problem = HandlerNotFound(f"{where}: beat {label} '{beat.title}' names no handler; add `handler: <name>`")
-    for ref in beat.handlers:
-        try:
-            entry = session.registry.resolve(ref, scope)
-            bound.append(BoundHandler.bind(ref.display, entry.func, beat.inputs))
-        except HandlerNotFound:
-            suggestions = session.registry.suggestions(ref.name, scope=scope)
-            func = session.hook.pytest_symphony_handler_lookup_error(
-                beat=beat, sequence=sequence, name=ref.display, suggestions=suggestions
-            )
-            if func is not None:
-                bound.append(BoundHandler.bind(ref.display, func, beat.inputs))
-                continue
-            hint = f"\n  did you mean: {', '.join(suggestions)}?" if suggestions else ""
-            failed = _failed_modules(session.registry, ref)
-            if failed:
-                problem = HandlerNotFound(
-                    f"{where}: beat {label} '{beat.title}' names handler '{ref.display}', and "
-                    + ("its module" if ref.module else "a handler module of ini symphony_handlers")
-                    + f" could not be imported:\n{failed}\n  Fix the import; every other beat runs meanwhile."
-                )
-            else:
-                problem = HandlerNotFound(
-                    f"{where}: beat {label} '{beat.title}' names handler '{ref.display}', which no registered "
-                    f"module provides.{hint}\n  Register it with @handler in a module listed in ini "
-                    "symphony_handlers, in a conftest.py, or through pytest_symphony_register_handlers."
-                )
-        except DuplicateHandler as exc:
-            problem = DuplicateHandler(f"{where}: {exc}")
-    timeout_ms = None
-    if beat.timeout is not None:
-        timeout_ms = parse_duration_ms(beat.timeout)
-        if timeout_ms is None:
-            problem = problem or SymphonyError(
-                f"{where}: beat {label} timeout {beat.timeout!r} is not a duration; write milliseconds "
-                "(1500) or a duration such as \"2s\" or \"< 500ms\""
-            )
-    elif beat.handler is not None and beat.handler.timeout_ms is not None:
-        timeout_ms = beat.handler.timeout_ms
-    retries = beat.retries or (beat.handler.retries if beat.handler and beat.handler.retries else 0)
-    plan = BeatPlan(sequence, movement, beat, tuple(bound), timeout_ms, retries, spec_file,
-                    nodeid=nodeid, target=target)
-    return plan, problem
-
-
-def _failed_modules(registry, ref) -> str:
-    """The import failures that may hide ``ref``'s handler: its own module's, or every one for a bare name."""
-    failures = registry.failed()
-    if ref.module:
-        wanted = registry.module_for_alias(ref.module)
-        failures = {k: v for k, v in failures.items() if k == wanted or k.endswith("." + wanted)}
-    return "\n".join(f"  {f.module}: {f.message}" for f in failures.values())
-
-
-def make_runner(plan: BeatPlan, fixture_names: tuple[str, ...]):
-    """A callable whose signature names the fixtures pytest must provide for this beat."""
-    return _runner(fixture_names, tuple(bound.func for bound in plan.handlers))
-
-
-@functools.lru_cache(maxsize=1024)
-def _runner(fixture_names: tuple[str, ...], funcs: tuple):
-    """Shared by every beat with the same fixtures and handlers: one object, not one per beat."""
-
-    def run_beat(**fixtures):  # pragma: no cover - BeatItem.runtest calls the conductor directly
-        raise RuntimeError("beats run through BeatItem.runtest")
-
-    run_beat.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-        [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY) for name in fixture_names]
-    )
-    marks = [m for func in funcs for m in getattr(func, "pytestmark", [])]
-    if marks:
-        run_beat.pytestmark = marks  # type: ignore[attr-defined]
-    return run_beat

@@ -12,10 +12,12 @@ terminal summary (on the xdist controller too) can say who stood on whom.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
+from .beat_item import NTH
 from .collect import BeatItem, ExpandedBeat, SequenceNode
 from .runtime import dynamics
 
@@ -27,31 +29,36 @@ ISOLATED = "symphony_isolated"
 
 
 def pull_in_predecessors(sym: "SymphonySession", session: pytest.Session, collected: list, items: list) -> None:
-    """Add to ``items`` every earlier beat of each sequence that has a selected beat."""
+    """Add to ``items`` every earlier beat of each sequence that has a selected beat.
+
+    A sub-pipeline's beats belong to their outermost sequence: selecting one pulls in the
+    beats of the parent before it too.
+    """
     kept = {id(item) for item in items}
     selected: dict[int, list[BeatItem]] = {}
     for item in items:
         if isinstance(item, BeatItem):
-            selected.setdefault(id(item.sequence_node), []).append(item)
+            selected.setdefault(id(item.sequence_node.root), []).append(item)
     if not selected:
         return
     by_sequence: dict[int, list[BeatItem]] = {}
     for item in collected:
-        if isinstance(item, BeatItem) and id(item.sequence_node) in selected:
-            by_sequence.setdefault(id(item.sequence_node), []).append(item)
+        if isinstance(item, BeatItem) and id(item.sequence_node.root) in selected:
+            by_sequence.setdefault(id(item.sequence_node.root), []).append(item)
+    narrowed = _narrowed_files(session.config)
     replaced: dict[int, BeatItem] = {}
     added: list[BeatItem] = []
     restored: set[int] = set()
     for key, chosen in selected.items():
-        node = chosen[0].sequence_node
+        node = chosen[0].sequence_node.root
         beats = sorted(by_sequence.get(key, chosen), key=_order)
-        last = max(_order(item) for item in chosen)
-        if _missing_before(node, beats, last):  # a node id collected only part of the sequence
+        if node.path in narrowed:  # a node id collected only part of its file
             fresh = _collect_afresh(session, node)
             replaced.update({id(old): _same(fresh, old) for old in chosen})
             chosen = [replaced[id(old)] for old in chosen]
             kept |= {id(item) for item in chosen}
             beats = fresh
+        last = max(_order(item) for item in chosen)
         beats = [b for b in beats if dynamics.allows(sym.dynamic, b.needed_dynamic)]
         needed = [b for b in beats if _order(b) < last]
         if sym.resume is not None:
@@ -72,34 +79,23 @@ def pull_in_predecessors(sym: "SymphonySession", session: pytest.Session, collec
         session.config.hook.pytest_deselected(items=dropped)
 
 
-def _order(item: BeatItem) -> tuple[int, int, int]:
-    """Spec order; the items of one expanded beat keep their collection order."""
-    return (item.plan.movement.index, item.plan.beat.index, item.stash.get(_NTH, 0))
+def _order(item: BeatItem) -> tuple:
+    return item.order_key
 
 
-_NTH = pytest.StashKey[int]()
-
-
-def _missing_before(node: SequenceNode, beats: list[BeatItem], last: tuple[int, int, int]) -> bool:
-    """Is a beat before ``last`` absent from the collection (never collected, not merely deselected)?"""
-    present = {(item.plan.movement.index, item.plan.beat.index) for item in beats}
-    return any(
-        (movement.index, beat.index) not in present
-        for movement in node.sequence.movements for beat in movement.beats
-        if (movement.index, beat.index) < last[:2]
-    )
+def _narrowed_files(config: pytest.Config) -> set[Path]:
+    """Files that a ``path::name`` argument collected only in part."""
+    base = config.invocation_params.dir
+    return {(base / arg.split("::", 1)[0]).resolve() for arg in config.args if "::" in arg}
 
 
 def _collect_afresh(session: pytest.Session, node: SequenceNode) -> list[BeatItem]:
     """Every beat of ``node``'s sequence, collected through pytest's hooks under a new sequence node."""
-    fresh = SequenceNode.from_parent(node.parent, name=node.name, sequence=node.sequence,
-                                     duplicate_of=node.duplicate_of)
-    beats = []
-    for n, item in enumerate(session.genitems(fresh)):
-        if isinstance(item, BeatItem):
-            item.stash[_NTH] = n
-            beats.append(item)
-    return sorted(beats, key=_order)
+    fresh = SequenceNode.from_parent(node.parent, name=node.name, sequence=node.sequence, spec_file=node.spec_file,
+                                     handler_scope=node.handler_scope, duplicate_of=node.duplicate_of)
+    items = list(session.genitems(fresh))
+    note_expanded_order(items)
+    return sorted((item for item in items if isinstance(item, BeatItem)), key=_order)
 
 
 def _same(fresh: list[BeatItem], old: BeatItem) -> BeatItem:
@@ -123,7 +119,7 @@ def note_expanded_order(items: list) -> None:
     """Remember each item's place among the items of its expanded beat (collection order)."""
     for n, item in enumerate(items):
         if isinstance(item, BeatItem) and isinstance(item.parent, ExpandedBeat):
-            item.stash[_NTH] = n
+            item.stash[NTH] = n
 
 
 def mark_isolated(items: list) -> None:
@@ -138,7 +134,7 @@ def mark_isolated(items: list) -> None:
         mine = seen[id(item.sequence_node)]
         earlier = [(m.index, b.index) for m in item.plan.sequence.movements for b in m.beats
                    if (m.index, b.index) < (item.plan.movement.index, item.plan.beat.index)]
-        if any(key not in mine for key in earlier):
+        if any(key not in mine for key in earlier):  # (within its own sequence run)
             item.user_properties.append((ISOLATED, _label(item)))
 
 

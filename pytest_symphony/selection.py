@@ -175,12 +175,13 @@ def _collect_pipeline(session: pytest.Session, pipeline: "Pipeline", items: list
 
 
 def order_beats(items: list) -> None:
-    """Keep each sequence's beats together and in spec order, wherever other plugins moved them."""
+    """Keep each sequence's beats together and in spec order (a sub-pipeline's inside its parent's),
+    wherever other plugins moved them."""
     groups: dict[int, list[BeatItem]] = {}
     layout: list = []
     for item in items:
         if isinstance(item, BeatItem):
-            key = id(item.sequence_node)
+            key = id(item.sequence_node.root)
             if key not in groups:
                 groups[key] = []
                 layout.append(key)
@@ -192,7 +193,7 @@ def order_beats(items: list) -> None:
     ordered: list = []
     for entry in layout:
         if isinstance(entry, int):
-            ordered.extend(sorted(groups[entry], key=lambda i: (i.plan.movement.index, i.plan.beat.index)))
+            ordered.extend(sorted(groups[entry], key=lambda i: i.order_key))
         else:
             ordered.append(entry)
     items[:] = ordered

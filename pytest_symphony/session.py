@@ -23,7 +23,7 @@ from .runtime import dynamics
 from .runtime.conductor import Conductor
 from .runtime.context import SequenceRun
 from .runtime.registry import HANDLER_ATTR, BUILTIN, HandlerRegistry
-from .score.model import Beat, Sequence
+from .score.model import Sequence
 from .telemetry.records import new_run_id, utc_now
 from .resume import RESUMED, RESUMED_FROM, Resume
 from .summary import RunSummary
@@ -56,6 +56,7 @@ class SymphonySession:
         self.written: list[str] = []  # files asked for (reports, scaffolds), listed at the end of the summary
         self.telemetry_written: list[str] = []  # the run's telemetry files: one line, or listed with -v
         self._pipeline_modules: set[str] = set()
+        self._sequence_index: dict[str, tuple[Sequence, str, object]] | None = None  # for sub-pipelines
         self.isolated: bool = bool(config.getoption("symphony_isolated"))
         self.node_id_args: list[str] = []  # symphony:<root>::... node ids from the command line
         #: root -> functions that collect what such a node id names, returning whether one did
@@ -130,16 +131,6 @@ class SymphonySession:
             self.config.addinivalue_line("markers", f"{name}: beats of sequence '{sequence.id}'")
         return name
 
-    def make_beat_item(self, movement: collect.MovementNode, beat: Beat, nodeid: str, *, parent=None,
-                       name: str | None = None, target=None, problem=None) -> collect.BeatItem:
-        plan, unresolved = collect.build_plan(self, movement, beat, nodeid, target)
-        problem = problem or unresolved
-        names = () if self.dynamic == "pp" or problem else plan.fixture_names
-        return collect.BeatItem.from_parent(
-            parent or movement, name=name or beat.slug, callobj=collect.make_runner(plan, names),
-            plan=plan, problem=problem,
-        )
-
     def check_fixtures(self, item: collect.BeatItem) -> None:
         """At ``pp``: prove every fixture the handlers need exists, without running any."""
         manager = item.session._fixturemanager
@@ -152,9 +143,11 @@ class SymphonySession:
 
     # -- sequence runs ----------------------------------------------------------
     def start_sequence(self, node: collect.SequenceNode) -> SequenceRun:
-        run = SequenceRun(node.sequence, run_id=self.run_id, dynamic=self.dynamic,
-                          run_dir=self.run_dir, on_event=self._on_event)
-        if self.resume is not None and node.sequence.id in self.resume.states:
+        outer = node.outer
+        run = SequenceRun(node.sequence, run_id=self.run_id, dynamic=self.dynamic, run_dir=self.run_dir,
+                          on_event=self._on_event, parent=outer.sequence_node.run if outer else None,
+                          parent_nodeid=outer.nodeid if outer else None)
+        if self.resume is not None and outer is None and node.sequence.id in self.resume.states:
             run.restore(self.resume.states[node.sequence.id])
         self.hook.pytest_symphony_before_sequence(sequence=node.sequence, context=run)
         return run
@@ -166,23 +159,68 @@ class SymphonySession:
         self.hook.pytest_symphony_event(event=event, payload=payload, sequence=run.sequence, beat=run.beat, context=run)
 
     def beat_failed(self, item: collect.BeatItem) -> str | None:
-        """Mark the sequence run failed and roll back once; returns a rollback error, if any."""
-        run = item.sequence_node.run
-        if run is None or run.failed is not None:
-            return None
-        run.failed = (item.plan.movement, item.plan.beat)
+        """Mark the sequence run failed and roll it back once, then the runs it is nested in.
+
+        A failed beat of a sub-pipeline fails the beat that runs it: the sub-pipeline's
+        rollback runs first, then the parent's.  Returns the rollback errors, if any.
+        """
+        problems = []
+        node, movement, beat = item.sequence_node, item.plan.movement, item.plan.beat
+        while node is not None:
+            run = node.run
+            if run is None or run.failed is not None:
+                break
+            problem = self._roll_back(node, run, movement, beat)
+            if problem:
+                problems.append(problem)
+            outer = node.outer
+            if outer is None:
+                break
+            node, movement, beat = outer.sequence_node, outer.parent.movement, outer.beat
+        return "\n".join(problems) or None
+
+    def _roll_back(self, node: collect.SequenceNode, run: SequenceRun, movement, beat) -> str | None:
+        run.failed = (movement, beat)
         run.rolled_back = True
         try:
-            self.hook.pytest_symphony_rollback(sequence=run.sequence, failed_beat=item.plan.beat, context=run)
+            self.hook.pytest_symphony_rollback(sequence=run.sequence, failed_beat=beat, context=run)
             ref = run.sequence.rollback
             if ref is not None:
-                entry = self.registry.resolve(ref, item.sequence_node.parent.handler_scope)
-                kwargs = {k: v for k, v in (("symphony", run), ("beat", item.plan.beat))
-                          if k in _parameters(entry.func)}
+                entry = self.registry.resolve(ref, node.handler_scope)
+                kwargs = {k: v for k, v in (("symphony", run), ("beat", beat)) if k in _parameters(entry.func)}
                 entry.func(**kwargs)
         except Exception as exc:  # reported on the failed beat's report, never lost
             return f"rollback of sequence '{run.sequence.id}' failed: {type(exc).__name__}: {exc}"
         return None
+
+    def find_sequence(self, sequence_id: str) -> tuple[Sequence, str, frozenset[str]] | None:
+        """A sequence by id, for a sub-pipeline: (sequence, spec file to show, its handler scope)."""
+        if self._sequence_index is None:
+            from .pipelines import builtin_pipelines
+            from .score.loader import SPEC_SUFFIXES, load_spec
+
+            index: dict[str, tuple[Sequence, str, object]] = {}
+            root = self.config.rootpath
+            for spec_root in self.spec_roots:
+                for path in sorted(spec_root.rglob("*")) if spec_root.is_dir() else ():
+                    if path.suffix in SPEC_SUFFIXES and path.is_file():
+                        found = load_spec(path, max_bytes=self.max_spec_bytes).sequence
+                        if found is not None:
+                            index.setdefault(found.id, (found, _relative(path, root), None))
+            for pipeline in builtin_pipelines():
+                found = load_spec(pipeline.spec).sequence
+                if found is not None:
+                    index.setdefault(found.id, (found, pipeline.nodeid, pipeline))
+            self._sequence_index = index
+        entry = self._sequence_index.get(sequence_id)
+        if entry is None:
+            return None
+        sequence, shown, pipeline = entry
+        if pipeline is None:
+            return sequence, shown, frozenset()
+        self.load_pipeline_handlers(pipeline)
+        module = pipeline.handler_module  # type: ignore[attr-defined]
+        return sequence, shown, frozenset({module}) if module else frozenset()
 
     # -- partial runs (controller) ------------------------------------------------
     def note_partial(self, report: pytest.TestReport) -> None:

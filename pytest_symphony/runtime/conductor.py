@@ -123,6 +123,8 @@ class BeatPlan:
             "metrics": {},
             "error": None,
             "target": self.target.id if self.target else None,
+            **({"parent_correlation_id": run.parent.correlation_id, "parent_nodeid": run.parent_nodeid}
+               if run is not None and run.parent is not None else {}),
         }
 
 

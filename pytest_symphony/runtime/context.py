@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
-from typing import Any, Callable
+from types import MappingProxyType
+from typing import Any, Callable, Mapping
 
 from ..score.model import Beat, Movement, Sequence
 from ..telemetry.records import utc_now
@@ -27,8 +28,15 @@ class SequenceRun:
         dynamic: str,
         run_dir: Path,
         on_event: Callable[["SequenceRun", str, dict], None] | None = None,
+        parent: "SequenceRun | None" = None,
+        parent_nodeid: str | None = None,
     ) -> None:
         self.sequence = sequence
+        self.parent = parent  # the run of the sequence whose beat runs this one as a sub-pipeline
+        self.parent_nodeid = parent_nodeid  # that beat's node id
+        self._subruns: dict[str, SequenceRun] = {}
+        if parent is not None:
+            parent._subruns[sequence.id] = self
         self.run_id = run_id
         self.correlation_id = uuid.uuid4().hex
         self.dynamic = dynamic
@@ -65,6 +73,25 @@ class SequenceRun:
         if self._metrics is not None:
             self._metrics[str(name)] = float(value)
 
+    def subrun(self, sequence_id: str) -> "SubRun":
+        """The outcome of the sub-pipeline ``sequence_id`` that a beat of this run ran (read-only)."""
+        run = self._subruns.get(sequence_id)
+        if run is None:
+            ran = ", ".join(sorted(self._subruns)) or "none"
+            raise KeyError(f"no sub-pipeline '{sequence_id}' ran in this run of '{self.sequence.id}' (ran: {ran})")
+        return SubRun(run)
+
+    def first_failure(self) -> str | None:
+        """Why a beat of this run must not start: a failed beat here or in a run this one is nested in."""
+        run: SequenceRun | None = self
+        while run is not None:
+            if run.failed is not None:
+                movement, beat = run.failed
+                where = "" if run is self else f" of '{run.sequence.id}'"
+                return f"beat {movement.number}.{beat.number}{where} failed"
+            run = run.parent
+        return None
+
     # -- conductor side -------------------------------------------------------
     def restore(self, state: dict[str, Any]) -> None:
         """Start from a resumed run's state (the checkpoints after this one record only what beats change)."""
@@ -86,3 +113,37 @@ class SequenceRun:
 
     def __repr__(self) -> str:
         return f"<SequenceRun {self.sequence.id} run={self.run_id} dynamic={self.dynamic}>"
+
+
+class SubRun:
+    """A read-only view of a finished sub-pipeline run, for the beat that ran it."""
+
+    def __init__(self, run: SequenceRun) -> None:
+        self._run = run
+
+    @property
+    def sequence_id(self) -> str:
+        return self._run.sequence.id
+
+    @property
+    def passed(self) -> bool:
+        return self._run.failed is None
+
+    @property
+    def failed_beat(self) -> str | None:
+        """``M.B title`` of the beat that failed, or None."""
+        if self._run.failed is None:
+            return None
+        movement, beat = self._run.failed
+        return f"{movement.number}.{beat.number} {beat.title}"
+
+    @property
+    def state(self) -> Mapping[str, Any]:
+        return MappingProxyType(self._run.state)
+
+    @property
+    def correlation_id(self) -> str:
+        return self._run.correlation_id
+
+    def __repr__(self) -> str:
+        return f"<SubRun {self.sequence_id} {'passed' if self.passed else 'failed at ' + str(self.failed_beat)}>"

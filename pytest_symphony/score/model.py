@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Mapping
 
-from .levels import DYNAMICS
+from .levels import DYNAMICS  # noqa: F401 - re-exported: the model names the levels
 
 EMPTY: Mapping[str, Any] = MappingProxyType({})
 

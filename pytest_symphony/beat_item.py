@@ -1,0 +1,203 @@
+"""The beat item: a real ``pytest.Function`` whose signature names its handler's fixtures.
+
+Its plan (handlers resolved, limits parsed) is fixed at collection; the conductor runs it.
+Fixtures, markers, ``-k``, ``--lf``, IDE runners and xdist work on it with no private
+pytest API beyond the location of a skip and the traceback filter.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+from _pytest.outcomes import Skipped
+
+from .errors import DuplicateHandler, HandlerNotFound, SymphonyError
+from .runtime import dynamics
+from .runtime.conductor import BeatPlan, BoundHandler
+from .runtime.registry import Target
+from .runtime.timing import parse_duration_ms
+from .score.model import Beat
+from .session_key import state
+
+if TYPE_CHECKING:
+    from .collect import MovementNode, SequenceNode
+    from .session import SymphonySession
+
+#: Frames from these folders are the machinery, not the user's handler: hidden in tracebacks.
+_MACHINERY = tuple(
+    str(Path(mod.__file__).resolve().parent) for mod in (pytest, __import__("_pytest"), __import__("pluggy"))
+) + (str(Path(__file__).resolve().parent),)
+
+
+def make_beat_item(session: "SymphonySession", movement: "MovementNode", beat: Beat, nodeid: str, *, parent=None,
+                   name: str | None = None, target=None, problem=None) -> "BeatItem":
+    plan, unresolved = build_plan(session, movement, beat, nodeid, target)
+    problem = problem or unresolved
+    names = () if session.dynamic == "pp" or problem else plan.fixture_names
+    return BeatItem.from_parent(
+        parent or movement, name=name or beat.slug, callobj=make_runner(plan, names), plan=plan, problem=problem,
+    )
+
+
+class BeatItem(pytest.Function):
+    """One beat: fixtures set up by pytest, the handler run by the conductor."""
+
+    def __init__(self, *, plan: BeatPlan, problem: SymphonyError | None = None, **kw) -> None:
+        super().__init__(**kw)
+        self.plan = plan
+        self.problem = problem
+        self.blocked = False  # skipped because an earlier beat of its sequence failed
+        beat = plan.beat
+        self.user_properties.extend(
+            [("sequence", plan.sequence.id), ("movement", plan.movement.slug), ("beat", beat.slug)]
+        )
+        if beat.event:
+            self.user_properties.append(("event", beat.event))
+
+    @functools.cached_property
+    def sequence_node(self) -> "SequenceNode":
+        return self.parent.sequence_node  # type: ignore[union-attr]
+
+    @functools.cached_property
+    def order_key(self) -> tuple:
+        """Its place in the run of its outermost sequence: ``(movement, beat, nth target)`` per level."""
+        own = (self.plan.movement.index, self.plan.beat.index, self.stash.get(NTH, 0))
+        return self.parent.order_prefix + (own,)  # type: ignore[union-attr]
+
+    @property
+    def needed_dynamic(self) -> str | None:
+        return dynamics.required(self.plan.beat, self.plan.movement)
+
+    def setup(self) -> None:
+        run = self.sequence_node.run
+        assert run is not None
+        failed = run.first_failure()
+        if failed is not None:
+            self.blocked = True
+            # reported at the beat's own line, like a skip marker, not at this line
+            raise Skipped(failed, _use_item_location=True)
+        session: SymphonySession = state(self.config)
+        session.hook.pytest_symphony_before_beat(sequence=self.plan.sequence, beat=self.plan.beat, context=run)
+        super().setup()
+
+    def runtest(self) -> None:
+        if self.problem is not None:
+            raise self.problem
+        session: SymphonySession = state(self.config)
+        run = self.sequence_node.run
+        if session.dynamic == "pp":
+            session.check_fixtures(self)
+            return
+        session.conductor.perform(self.plan, run, self.funcargs)
+
+    def repr_failure(self, excinfo, style=None):
+        if isinstance(excinfo.value, SymphonyError):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo)
+
+    def _traceback_filter(self, excinfo):
+        traceback = excinfo.traceback.filter(excinfo)
+        user = traceback.filter(lambda entry: not str(entry.path).startswith(_MACHINERY))
+        return user or traceback
+
+    def reportinfo(self):
+        target = self.plan.target
+        if target is not None and target.path:
+            return Path(target.path), max(target.line - 1, 0), f"{self.plan.beat.title}: {target.id}"
+        return self.path, self.plan.beat.line - 1, f"{self.plan.sequence.id}::{self.plan.movement.title}::{self.plan.beat.title}"
+
+
+def build_plan(
+    session: "SymphonySession", parent: "MovementNode", beat: Beat, nodeid: str, target: Target | None = None
+) -> tuple[BeatPlan, SymphonyError | None]:
+    """Resolve a beat's handlers and limits once, at collection."""
+    sequence = parent.sequence_node.sequence
+    movement = parent.movement
+    spec_file = parent.sequence_node.spec_file
+    scope = parent.sequence_node.handler_scope
+    where = f"{spec_file}:{beat.line}"
+    label = f"{movement.number}.{beat.number}"
+    bound: list[BoundHandler] = []
+    problem: SymphonyError | None = None
+    if not beat.handlers:
+        problem = HandlerNotFound(f"{where}: beat {label} '{beat.title}' names no handler; add `handler: <name>`")
+    for ref in beat.handlers:
+        try:
+            entry = session.registry.resolve(ref, scope)
+            bound.append(BoundHandler.bind(ref.display, entry.func, beat.inputs))
+        except HandlerNotFound:
+            suggestions = session.registry.suggestions(ref.name, scope=scope)
+            func = session.hook.pytest_symphony_handler_lookup_error(
+                beat=beat, sequence=sequence, name=ref.display, suggestions=suggestions
+            )
+            if func is not None:
+                bound.append(BoundHandler.bind(ref.display, func, beat.inputs))
+                continue
+            hint = f"\n  did you mean: {', '.join(suggestions)}?" if suggestions else ""
+            failed = _failed_modules(session.registry, ref)
+            if failed:
+                problem = HandlerNotFound(
+                    f"{where}: beat {label} '{beat.title}' names handler '{ref.display}', and "
+                    + ("its module" if ref.module else "a handler module of ini symphony_handlers")
+                    + f" could not be imported:\n{failed}\n  Fix the import; every other beat runs meanwhile."
+                )
+            else:
+                problem = HandlerNotFound(
+                    f"{where}: beat {label} '{beat.title}' names handler '{ref.display}', which no registered "
+                    f"module provides.{hint}\n  Register it with @handler in a module listed in ini "
+                    "symphony_handlers, in a conftest.py, or through pytest_symphony_register_handlers."
+                )
+        except DuplicateHandler as exc:
+            problem = DuplicateHandler(f"{where}: {exc}")
+    timeout_ms = None
+    if beat.timeout is not None:
+        timeout_ms = parse_duration_ms(beat.timeout)
+        if timeout_ms is None:
+            problem = problem or SymphonyError(
+                f"{where}: beat {label} timeout {beat.timeout!r} is not a duration; write milliseconds "
+                "(1500) or a duration such as \"2s\" or \"< 500ms\""
+            )
+    elif beat.handler is not None and beat.handler.timeout_ms is not None:
+        timeout_ms = beat.handler.timeout_ms
+    retries = beat.retries or (beat.handler.retries if beat.handler and beat.handler.retries else 0)
+    plan = BeatPlan(sequence, movement, beat, tuple(bound), timeout_ms, retries, spec_file,
+                    nodeid=nodeid, target=target)
+    return plan, problem
+
+
+def _failed_modules(registry, ref) -> str:
+    """The import failures that may hide ``ref``'s handler: its own module's, or every one for a bare name."""
+    failures = registry.failed()
+    if ref.module:
+        wanted = registry.module_for_alias(ref.module)
+        failures = {k: v for k, v in failures.items() if k == wanted or k.endswith("." + wanted)}
+    return "\n".join(f"  {f.module}: {f.message}" for f in failures.values())
+
+
+def make_runner(plan: BeatPlan, fixture_names: tuple[str, ...]):
+    """A callable whose signature names the fixtures pytest must provide for this beat."""
+    return _runner(fixture_names, tuple(bound.func for bound in plan.handlers))
+
+
+@functools.lru_cache(maxsize=1024)
+def _runner(fixture_names: tuple[str, ...], funcs: tuple):
+    """Shared by every beat with the same fixtures and handlers: one object, not one per beat."""
+
+    def run_beat(**fixtures):  # pragma: no cover - BeatItem.runtest calls the conductor directly
+        raise RuntimeError("beats run through BeatItem.runtest")
+
+    run_beat.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY) for name in fixture_names]
+    )
+    marks = [m for func in funcs for m in getattr(func, "pytestmark", [])]
+    if marks:
+        run_beat.pytestmark = marks  # type: ignore[attr-defined]
+    return run_beat
+
+
+#: An item's place among the items of its expanded beat (collection order).
+NTH = pytest.StashKey[int]()
