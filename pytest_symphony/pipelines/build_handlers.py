@@ -3,14 +3,15 @@
 Every handler is registered under the name the spec uses; a project overrides one by
 registering a handler of the same name.  Beats share what they learn through
 ``symphony.state``; ``state["report"]`` collects what the build report shows, and
-``state["dist_before"]`` what every ``dist/`` held before this run, so the rollback
-removes exactly the files this run created.
+``state["dist_changes"]`` every file this run put into a ``dist/`` (and what it replaced),
+so the rollback puts every ``dist/`` back exactly.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import inspect
+import shutil
 import sys
 import time
 import warnings
@@ -21,8 +22,10 @@ import pytest
 
 from pytest_symphony import buildkit as bk
 from pytest_symphony.errors import DuplicateHandler, HandlerNotFound, SymphonyError
+from pytest_symphony.pipelines.progress import live_line
 from pytest_symphony.runtime.conductor import BoundHandler
-from pytest_symphony.runtime.registry import Target, expander, handler
+from pytest_symphony.pipelines.failures import builtin_handler as handler
+from pytest_symphony.runtime.registry import Target, expander
 from pytest_symphony.runtime.timing import parse_duration_ms
 from pytest_symphony.score.loader import load_spec
 from pytest_symphony.session_key import state
@@ -125,6 +128,24 @@ def _isolation(symphony, config) -> bk.Isolation:
     return symphony.state["isolation"]
 
 
+def _needs(symphony, key: str, what: str, beat: str):
+    """What an earlier beat left in the run's state, or a clear failure naming that beat."""
+    if key not in symphony.state:
+        raise SymphonyError(f"{what} come from beat {beat}, which did not run in this session; "
+                            f"run the whole movement (a -k selection left beat {beat} out)")
+    return symphony.state[key]
+
+
+def _build_env(symphony, config) -> dict[str, str]:
+    """Variables every package build gets: SOURCE_DATE_EPOCH from the commit, unless the user set one."""
+    if "build_env" not in symphony.state:
+        found = bk.source_date_epoch(config.rootpath)
+        from_git = found is not None and found[1] != "the environment"
+        symphony.state["build_env"] = {"SOURCE_DATE_EPOCH": found[0]} if from_git else {}
+        symphony.state["source_date_epoch"] = {"value": found[0], "source": found[1]} if found else None
+    return symphony.state["build_env"]
+
+
 def _handler_info(entry) -> dict[str, Any]:
     func = inspect.unwrap(entry.func)
     code = getattr(func, "__code__", None)
@@ -140,6 +161,8 @@ def load_build_context(symphony, pytestconfig):
     context["previous_build"] = bk.previous_build(
         sym.symphony_dir / "history.sqlite", symphony.sequence.id, exclude_run=sym.run_id)
     context.update(run_id=sym.run_id, dynamic=symphony.dynamic)
+    _build_env(symphony, pytestconfig)
+    context["source_date_epoch"] = symphony.state["source_date_epoch"]
     bk.write_json(symphony.artifact_dir / "build-context.json", context)
     _report(symphony)["context"] = context
     symphony.metric("pyproject_files", len(context["pyproject_files"]))
@@ -317,23 +340,68 @@ def initialize_package_build(symphony, pytestconfig):
     root = pytestconfig.rootpath
     isolation = bk.build_isolation(root)
     found = bk.discover_packages(root)
-    before = symphony.state.setdefault("dist_before", {})
-    for pkg in found:
-        before.setdefault(str(pkg.dist_dir), bk.snapshot_dist(pkg))
     (symphony.artifact_dir / "logs").mkdir(exist_ok=True)
     symphony.metric("packages", len(found))
     symphony.metric("isolated", 1 if isolation else 0)
     return {"isolation": isolation, "builds": []}
 
 
+def _staging(symphony, config, name: str) -> Path:
+    """A fresh folder of this run for one build's output; the session's end removes what is left."""
+    root = symphony.artifact_dir / "staging"
+    if "staging_root" not in symphony.state:
+        symphony.state["staging_root"] = root
+        config.add_cleanup(lambda: shutil.rmtree(root, ignore_errors=True))
+    folder = root / name
+    shutil.rmtree(folder, ignore_errors=True)
+    return folder
+
+
+def _check_reproducible(symphony, config, pkg, first, build) -> None:
+    """ff: build the package a second time and compare; a difference fails the beat."""
+    second = build(_staging(symphony, config, f"{pkg.name}.again"), "again")
+    by_name = {f.name: f for f in second.files}
+    results = symphony.state.setdefault("reproducibility", {})
+    bad = []
+    for artifact in first.files:
+        twin = by_name.get(artifact.name)
+        found = bk.compare_builds(artifact, twin) if twin else bk.Comparison(
+            artifact.name, False, False, "the second build did not produce it")
+        results[artifact.name] = {"reproducible": found.identical, "detail": found.detail}
+        if not found.acceptable:
+            bad.append(f"  {artifact.name}: {found.detail}")
+    shutil.rmtree(second.outdir, ignore_errors=True)
+    symphony.metric("reproducible", 0 if bad else 1)
+    if bad:
+        sde = symphony.state.get("source_date_epoch")
+        hint = (f"SOURCE_DATE_EPOCH={sde['value']} (from {sde['source']})" if sde else
+                "no SOURCE_DATE_EPOCH: commit the project to git or set SOURCE_DATE_EPOCH")
+        raise bk.NotReproducible(f"two builds of {pkg.name} from the same sources differ ({hint}):\n"
+                                 + "\n".join(bad))
+
+
 @handler("buildPackage")
 def build_package(symphony, beat, pytestconfig):
     pkg = symphony.target.value
     isolation = _isolation(symphony, pytestconfig)
-    symphony.state.setdefault("dist_before", {}).setdefault(str(pkg.dist_dir), bk.snapshot_dist(pkg))
-    result = bk.build_package(
-        pkg, isolation=bool(isolation), log_path=symphony.artifact_dir / "logs" / f"{pkg.name}.log",
-        run_started=symphony.state.get("run_started"), timeout=_timeout_s(beat))
+    env = _build_env(symphony, pytestconfig)
+    logs = symphony.artifact_dir / "logs"
+
+    def build(outdir: Path, suffix: str = ""):
+        label = f"building {pkg.name}" + (" again (ff: is it reproducible?)" if suffix else "")
+        with live_line(pytestconfig, label) as on_line:
+            return bk.build_package(
+                pkg, isolation=bool(isolation), outdir=outdir, env=env, on_line=on_line,
+                log_path=logs / f"{pkg.name}{'.' + suffix if suffix else ''}.log",
+                run_started=symphony.state.get("run_started"), timeout=_timeout_s(beat))
+
+    result = build(_staging(symphony, pytestconfig, pkg.name))
+    if symphony.dynamic == "ff":
+        _check_reproducible(symphony, pytestconfig, pkg, result, build)
+    backups = symphony.state["staging_root"] / ".replaced" / pkg.name
+    changes = bk.publish(result.files, pkg.dist_dir, backups)
+    symphony.state.setdefault("dist_changes", []).extend(changes)
+    result.files, result.outdir = [c.path for c in changes], pkg.dist_dir
     symphony.state.setdefault("builds", []).append(result)
     symphony.metric("seconds", result.duration)
     symphony.metric("files", len(result.files))
@@ -415,16 +483,20 @@ def collect_artifacts(symphony, pytestconfig):
     return {"artifacts": found}
 
 
+def _artifacts(symphony) -> list[Path]:
+    return _needs(symphony, "artifacts", "the artifacts to check", "5.1 (Collect artifacts)")
+
+
 @handler("hashArtifacts")
 def hash_artifacts(symphony):
-    hashes = {str(p): bk.sha256_file(p) for p in symphony.state["artifacts"]}
+    hashes = {str(p): bk.sha256_file(p) for p in _artifacts(symphony)}
     symphony.metric("artifact_bytes", sum(Path(p).stat().st_size for p in hashes))
     return {"artifact_hashes": hashes}
 
 
 @handler("verifyArtifacts")
 def verify_artifacts(symphony):
-    problems = [p for artifact in symphony.state["artifacts"] for p in bk.verify_artifact(artifact)]
+    problems = [p for artifact in _artifacts(symphony) for p in bk.verify_artifact(artifact)]
     for path, digest in symphony.state.get("artifact_hashes", {}).items():
         if bk.sha256_file(path) != digest:
             problems.append(f"{Path(path).name}: changed since it was hashed")
@@ -433,9 +505,29 @@ def verify_artifacts(symphony):
     symphony.metric("verified", len(symphony.state["artifacts"]))
 
 
+@handler("checkDistributionMetadata")
+def check_distribution_metadata(symphony, pytestconfig):
+    strict = bk.metadata_strict(pytestconfig.rootpath)
+    checks = [bk.check_metadata(p) for p in _artifacts(symphony)]
+    _report(symphony)["metadata"] = {"strict": strict, "checks": [c.to_json() for c in checks]}
+    symphony.metric("metadata_warnings", sum(len(c.warnings) for c in checks))
+    failed = [c for c in checks if c.failed(strict)]
+    if failed:
+        lines = [f"  {c.artifact.name}: {kind}: {text}" for c in failed
+                 for kind, items in (("error", c.errors), ("warning", c.warnings)) for text in items]
+        raise bk.MetadataProblems(
+            f"{len(failed)} distribution(s) fail the metadata check (as twine check {'--strict ' if strict else ''}"
+            "would):\n" + "\n".join(lines) + "\nFix [project] in the package's pyproject.toml"
+            + (', or set [tool.symphony.build] metadata = "errors" to let warnings pass' if strict else ""))
+    for c in checks:
+        for text in c.warnings:
+            warnings.warn(BuildWarning(f"{c.artifact.name}: {text}"), stacklevel=1)
+
+
 @handler("writeArtifactManifest")
 def write_artifact_manifest(symphony):
-    artifacts = symphony.state["artifacts"]
+    artifacts = _artifacts(symphony)
+    checked = symphony.state.get("reproducibility", {})
     commit = (symphony.state.get("context") or {}).get("git", {}).get("commit")
     replaced = symphony.state.setdefault("replaced_files", {})
     by_dir: dict[Path, list[Path]] = {}
@@ -444,11 +536,12 @@ def write_artifact_manifest(symphony):
     written = []
     for folder, group in sorted(by_dir.items()):
         target = folder / "artifact-manifest.json"
-        if target.is_file():  # restored by the rollback if a later beat fails
-            replaced.setdefault(str(target), target.read_bytes())
-        bk.write_artifact_manifest(group, commit, target)
+        # put back (or removed, when new) by the rollback if a later beat fails
+        replaced.setdefault(str(target), target.read_bytes() if target.is_file() else None)
+        bk.write_artifact_manifest(group, commit, target, reproducibility=checked)
         written.append(target)
-    combined = bk.write_artifact_manifest(artifacts, commit, symphony.artifact_dir / "artifact-manifest.json")
+    combined = bk.write_artifact_manifest(artifacts, commit, symphony.artifact_dir / "artifact-manifest.json",
+                                          reproducibility=checked)
     _report(symphony)["artifacts"] = {"artifacts": combined["artifacts"], "manifests": [str(p) for p in written]}
     symphony.metric("artifact_manifests", len(written))
 
@@ -470,7 +563,7 @@ def lint_with_ruff(symphony, beat, pytestconfig):
         _report(symphony)["lint"] = {"summary": "Skipped: ruff is not installed."}
         pytest.skip("ruff is not installed (pip install ruff), so the project is not linted")
     result = bk.run_ruff(command, pytestconfig.rootpath, log_path=symphony.artifact_dir / "lint.log",
-                         timeout=_timeout_s(beat))
+                         timeout=_timeout_s(beat), cache_dir=state(pytestconfig).symphony_dir / "cache" / "ruff")
     _report(symphony)["lint"] = {"command": result.command, "summary": f"`{' '.join(result.command)}` passed."}
     symphony.metric("seconds", result.duration)
 
@@ -496,8 +589,10 @@ def score_conformity(symphony, pytestconfig):
 @handler("generateSequenceDocs")
 def generate_sequence_docs(symphony, pytestconfig):
     root = pytestconfig.rootpath
+    folder = bk.docs_dir(root) or state(pytestconfig).symphony_dir / "docs"
+    project_specs = [e for e in _specs(symphony, pytestconfig) if not e.builtin]
     try:
-        result = bk.write_sequence_docs(bk.docs_dir(root), _specs(symphony, pytestconfig))
+        result = bk.write_sequence_docs(folder, project_specs)
     except bk.DocsConflict as exc:
         raise SymphonyError(str(exc)) from None
     _report(symphony)["docs"] = {"written": [bk.display_path(p, root) for p in result.written],
@@ -556,12 +651,14 @@ def archive_build(symphony, pytestconfig):
 # -- rollback -----------------------------------------------------------------------------
 @handler("rollbackBuild")
 def rollback_build(symphony, beat):
-    """Remove the files this run created in every ``dist/``, restore files it replaced, report."""
-    removed: list[Path] = []
-    for outdir, before in symphony.state.get("dist_before", {}).items():
-        removed += bk.remove_partial(Path(outdir), before, outdir=Path(outdir))
+    """Put every ``dist/`` back as it was: remove this run's files, move back those they replaced; report."""
+    removed = bk.undo(symphony.state.get("dist_changes", []))
     for path, content in symphony.state.get("replaced_files", {}).items():
-        Path(path).write_bytes(content)
+        if content is None:
+            Path(path).unlink(missing_ok=True)
+            removed.append(Path(path))
+        else:
+            Path(path).write_bytes(content)
     symphony.state["rolled_back"] = [str(p) for p in removed]
     movement, failed = symphony.failed or (None, beat)
     label = f"{movement.number}.{failed.number} {failed.title}" if movement else failed.title

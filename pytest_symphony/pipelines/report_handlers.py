@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pytest_symphony import handler
+from pytest_symphony.pipelines.failures import builtin_handler as handler
 from pytest_symphony.report import analysis, audit, collect, recommend, summary
 from pytest_symphony.report.delivery import archive, write_format
 from pytest_symphony.report.json_report import validate_report
