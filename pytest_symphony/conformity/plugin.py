@@ -48,6 +48,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                   type="linelist", default=[])
     parser.addini("symphony_require_bdd", "every beat needs a linked scenario (BDD_SPEC_MISSING)", type="bool",
                   default=False)
+    parser.addini("symphony_manifests", "folder where the project commits the build manifests; MANIFEST_MISMATCH "
+                  "compares the specs with them only there (default: none)", default="")
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist reads --dist

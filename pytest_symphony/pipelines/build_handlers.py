@@ -46,7 +46,12 @@ def _report(symphony) -> dict[str, Any]:
 
 
 def _manifests_dir(config) -> Path:
-    return state(config).symphony_dir / "manifests"
+    """Where the project commits its manifests (ini ``symphony_manifests``), else the symphony folder."""
+    try:
+        committed = config.getini("symphony_manifests")
+    except ValueError:  # the conformity plug-in that declares the ini is not there
+        committed = ""
+    return config.rootpath / committed if committed else state(config).symphony_dir / "manifests"
 
 
 def _timeout_s(beat) -> float | None:
@@ -88,6 +93,17 @@ def _specs(symphony, config) -> list[bk.SpecEntry]:
                   for p in _run_pipelines(config)]
         symphony.state["specs"] = bk.load_specs(files, max_bytes=sym.max_spec_bytes)
     return symphony.state["specs"]
+
+
+def _committed_manifests(config) -> bool:
+    return _manifests_dir(config) != state(config).symphony_dir / "manifests"
+
+
+def _manifest_specs(symphony, config) -> list[bk.SpecEntry]:
+    """The specs the manifests describe: committed manifests hold the project's own only, so they do
+    not change with the pipelines a run names; the build's output copy holds this run's built-ins too."""
+    entries = _specs(symphony, config)
+    return [e for e in entries if not e.builtin] if _committed_manifests(config) else entries
 
 
 def _domain_registry(config) -> Path | None:
@@ -267,14 +283,14 @@ def record_validation_results(symphony):
 # -- 2. Manifest preparation ----------------------------------------------------------------
 @handler("regenerateOrchestrationDomains")
 def regenerate_orchestration_domains(symphony, pytestconfig):
-    registry = bk.regenerate_registry(_specs(symphony, pytestconfig), generated_at=utc_now())
+    registry = bk.regenerate_registry(_manifest_specs(symphony, pytestconfig), generated_at=utc_now())
     bk.write_json(_manifests_dir(pytestconfig) / "domains.json", registry)
     symphony.metric("domains", len(registry["domains"]))
 
 
 @handler("writeCanonicalSpecs")
 def write_canonical_specs(symphony, pytestconfig):
-    canonical = bk.write_canonical_specs(_manifests_dir(pytestconfig), _specs(symphony, pytestconfig))
+    canonical = bk.write_canonical_specs(_manifests_dir(pytestconfig), _manifest_specs(symphony, pytestconfig))
     symphony.metric("canonical_specs", len(canonical))
     return {"canonical": canonical}
 
@@ -282,7 +298,7 @@ def write_canonical_specs(symphony, pytestconfig):
 @handler("generateManifests")
 def generate_manifests(symphony, pytestconfig):
     sym, root = state(pytestconfig), pytestconfig.rootpath
-    entries = _specs(symphony, pytestconfig)
+    entries = _manifest_specs(symphony, pytestconfig)
     canonical = symphony.state.get("canonical") or bk.write_canonical_specs(_manifests_dir(pytestconfig), entries)
     packages = bk.discover_packages(root) if (root / "pyproject.toml").is_file() else []
     resolved: dict[tuple, dict] = {}
@@ -300,7 +316,9 @@ def generate_manifests(symphony, pytestconfig):
         for beat in entry.sequence.beats if entry.sequence else ():
             for ref in beat.handlers:
                 resolve(ref, entry.sequence.id)
-    infos = {(e.name, e.module, e.origin): _handler_info(e) for e in sym.registry.entries()}
+    project_only = _committed_manifests(pytestconfig)
+    infos = {(e.name, e.module, e.origin): _handler_info(e) for e in sym.registry.entries()
+             if not (project_only and e.origin == "builtin")}
     infos.update(resolved)
     commit = (symphony.state.get("context") or {}).get("git", {}).get("commit")
     index = bk.generate_manifests(_manifests_dir(pytestconfig), root=root, entries=entries, packages=packages,
