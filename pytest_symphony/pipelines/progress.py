@@ -66,6 +66,11 @@ class LiveLine:
         return self._capture.global_and_fixture_disabled()
 
 
+def _isatty(reporter) -> bool:
+    flag = reporter.isatty  # a method from pytest 8.4 on, a plain bool before
+    return bool(flag() if callable(flag) else flag)
+
+
 @contextlib.contextmanager
 def live_line(config, label: str) -> Iterator[Callable[[str], None] | None]:
     """A :class:`LiveLine` when a person watches this run's terminal, else ``None``."""
@@ -74,7 +79,7 @@ def live_line(config, label: str) -> Iterator[Callable[[str], None] | None]:
         reporter is not None
         and not hasattr(config, "workerinput")
         and config.get_verbosity() >= 0
-        and bool(reporter.isatty())
+        and _isatty(reporter)
     )
     if not watched:
         yield None
