@@ -174,21 +174,21 @@ def test_a_beat_whose_input_was_deselected_says_which_beat_to_run(pytester: pyte
     assert "/_pytest/" not in failure and "/pluggy/" not in failure and len(failure.splitlines()) < 8
 
 
-def test_an_unexpected_error_in_a_built_in_beat_shows_its_frames_not_pytests(pytester: pytest.Pytester, build_run):
+def _broken_disk(path):
+    raise OSError(f"disk on fire while reading {Path(path).name}")
+
+
+def test_an_unexpected_error_in_a_built_in_beat_shows_its_frames_not_pytests(pytester: pytest.Pytester, build_run,
+                                                                              monkeypatch: pytest.MonkeyPatch):
+    import pytest_symphony.buildkit.artifacts as artifacts  # imported before the run, so the run uses it
+
     make_single(pytester.path)
-    write(pytester.path / "conftest.py", """
-        import pytest_symphony.buildkit.artifacts as artifacts
-
-        def broken_disk(path):
-            raise OSError(f"disk on fire while reading {path.name if hasattr(path, 'name') else path}")
-
-        artifacts.sha256_file = broken_disk
-    """)
+    monkeypatch.setattr(artifacts, "sha256_file", _broken_disk)
     result = build_run("-k", "not governance and not score")
     out = result.stdout.str()
     failure = out[out.index("___ build::Artifacts::Hash artifacts ___"):out.index("-- symphony --")]
     assert "built-in handler 'hashArtifacts' failed: Traceback (most recent call last):" in failure
-    assert "build_handlers.py" in failure and "conftest.py" in failure and "raise OSError" in failure
+    assert "build_handlers.py" in failure and "test_build_trust.py" in failure and "raise OSError" in failure
     assert "OSError: disk on fire while reading solo-0.1.0" in failure
     assert "/_pytest/" not in failure and "/pluggy/" not in failure and "conductor.py" not in failure
     assert len(failure.splitlines()) < 20
