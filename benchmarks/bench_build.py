@@ -66,7 +66,8 @@ def generate_workspace(root: Path, count: int) -> None:
         (pkg / "pyproject.toml").write_text(
             '[build-system]\nrequires = ["flit_core>=3.4,<5"]\nbuild-backend = "flit_core.buildapi"\n\n'
             f'[project]\nname = "{name}"\nversion = "1.0.0"\ndescription = "benchmark package {i}"\n'
-            f"dependencies = [{deps}]\n", encoding="utf-8")
+            f'readme = "README.md"\ndependencies = [{deps}]\n', encoding="utf-8")
+        (pkg / "README.md").write_text(f"# {name}\n\nBenchmark package {i}.\n", encoding="utf-8")
         for j in range(20):  # some real files to pack and hash
             (pkg / name / f"mod{j:02d}.py").write_text(f'"""Module {j}."""\n\nVALUE = {j}\n' * 20, encoding="utf-8")
         (pkg / name / "__init__.py").write_text(f'"""{name}."""\n', encoding="utf-8")
