@@ -265,7 +265,7 @@ def print_diff(beats_prof: Path, plain_prof: Path, top: int) -> None:
     beats, plain = table(beats_prof), table(plain_prof)
     total_b = sum(v[1] for v in beats.values())
     total_p = sum(v[1] for v in plain.values())
-    print(f"\n=== where the beats run spends time beyond plain pytest (both under cProfile)")
+    print("\n=== where the beats run spends time beyond plain pytest (both under cProfile)")
     print(f"total profiled time: beats {total_b:.2f}s, plain {total_p:.2f}s, extra {total_b - total_p:+.2f}s")
     plugin = sum(v[1] for k, v in beats.items() if "pytest_symphony" in k[0])
     print(f"own time (tottime) inside pytest_symphony functions: {plugin:.2f}s")

@@ -106,6 +106,8 @@ SETTINGS: tuple[Setting, ...] = (
             default=[], ini_type="linelist"),
     Setting("symphony_require_bdd", "every beat needs a linked scenario (BDD_SPEC_MISSING)", default=False,
             ini_type="bool"),
+    Setting("symphony_manifests", "folder where the project commits the build manifests; MANIFEST_MISMATCH "
+            "compares the specs with them only there (default: none)", default="", ini_type="string"),
     # -- fixes ----------------------------------------------------------------------------------
     Setting("symphony_fix", "run the conformity pipeline in fix mode: apply the safe fixes phase by phase "
             "(snapshot, atomic writes, re-check, keep or roll the phase back)", flag="--symphony-fix",

@@ -271,7 +271,8 @@ Feature: Orchestration conformity
     And the conformity item of "sequences/a.yaml" fails
 
   Scenario: MANIFEST_MISMATCH: A spec changed since the build manifest was written
-    Given the workspace file "handlers.py":
+    Given the ini option symphony_manifests = manifests
+    And the workspace file "handlers.py":
       """
       from pytest_symphony import handler
 
@@ -293,7 +294,7 @@ Feature: Orchestration conformity
             - name: Build
               handler: build
       """
-    And the workspace file ".symphony/manifests/sequences.json":
+    And the workspace file "manifests/sequences.json":
       """
       {"sequences": [{"id": "release", "path": "sequences/release.yaml", "content_hash": "0", "builtin": false}]}
       """

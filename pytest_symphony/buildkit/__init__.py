@@ -4,8 +4,11 @@ No pytest here: the build pipeline's beats are thin calls into these functions.
 
 - :mod:`.context`: :func:`load_build_context` (pyproject, git, Python, platform).
 - :mod:`.workspace`: :func:`discover_packages`, :func:`build_order`, :func:`host_config`.
-- :mod:`.packaging`: :func:`build_package` (PyPA ``build`` subprocess), :func:`remove_partial`,
-  :func:`run_host_build`.
+- :mod:`.packaging`: :func:`build_package` (PyPA ``build`` subprocess, the wheel from the sdist),
+  :func:`remove_partial`, :func:`run_host_build`; :mod:`.process` runs and logs the subprocesses.
+- :mod:`.distdir`: :func:`publish` built files into ``dist/`` and :func:`undo` it exactly.
+- :mod:`.reproducible`: :func:`source_date_epoch` and :func:`compare_builds`.
+- :mod:`.metadata`: :func:`check_metadata` (``twine check --strict``'s checks).
 - :mod:`.artifacts`: :func:`collect_artifacts`, :func:`sha256_file`, :func:`verify_wheel`,
   :func:`verify_sdist`, :func:`write_artifact_manifest`.
 - :mod:`.settings`: :func:`build_isolation`, :func:`score_thresholds`, :func:`docs_dir`.
@@ -42,6 +45,11 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "load_build_context",
         "previous_build",
     ),
+    "distdir": (
+        "DistChange",
+        "publish",
+        "undo",
+    ),
     "files": (
         "canonical_json",
         "display_path",
@@ -54,6 +62,11 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "validate_manifests",
         "write_canonical_specs",
     ),
+    "metadata": (
+        "MetadataCheck",
+        "MetadataProblems",
+        "check_metadata",
+    ),
     "packaging": (
         "LOG_TAIL_LINES",
         "BuildFailed",
@@ -65,6 +78,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "check_host_outputs",
         "log_tail",
         "remove_partial",
+        "reproduce_command",
         "run_host_build",
         "snapshot_dist",
     ),
@@ -72,6 +86,12 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "archive_build",
         "report_markdown",
         "write_build_report",
+    ),
+    "reproducible": (
+        "Comparison",
+        "NotReproducible",
+        "compare_builds",
+        "source_date_epoch",
     ),
     "seqdocs": (
         "DocsConflict",
@@ -84,6 +104,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "Thresholds",
         "build_isolation",
         "docs_dir",
+        "metadata_strict",
         "score_thresholds",
     ),
     "specs": (
@@ -128,9 +149,9 @@ def __getattr__(name: str) -> Any:
         if name in _EXPORTS:  # a submodule: ``buildkit.manifests``
             return importlib.import_module(f"{__name__}.{name}")
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
+    # not cached here: a pytester run may drop the submodules from sys.modules, and a cached name
+    # would then come from another copy of its module than the names imported afresh
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
 
 
 def __dir__() -> list[str]:
@@ -155,6 +176,7 @@ if TYPE_CHECKING:  # what static tools see; at run time __getattr__ does the sam
         load_build_context,
         previous_build,
     )
+    from .distdir import DistChange, publish, undo  # noqa: F401
     from .files import (  # noqa: F401
         canonical_json,
         display_path,
@@ -167,6 +189,7 @@ if TYPE_CHECKING:  # what static tools see; at run time __getattr__ does the sam
         validate_manifests,
         write_canonical_specs,
     )
+    from .metadata import MetadataCheck, MetadataProblems, check_metadata  # noqa: F401
     from .packaging import (  # noqa: F401
         LOG_TAIL_LINES,
         BuildFailed,
@@ -178,6 +201,7 @@ if TYPE_CHECKING:  # what static tools see; at run time __getattr__ does the sam
         check_host_outputs,
         log_tail,
         remove_partial,
+        reproduce_command,
         run_host_build,
         snapshot_dist,
     )
@@ -186,6 +210,7 @@ if TYPE_CHECKING:  # what static tools see; at run time __getattr__ does the sam
         report_markdown,
         write_build_report,
     )
+    from .reproducible import Comparison, NotReproducible, compare_builds, source_date_epoch  # noqa: F401
     from .seqdocs import (  # noqa: F401
         DocsConflict,
         sequence_markdown,
@@ -197,6 +222,7 @@ if TYPE_CHECKING:  # what static tools see; at run time __getattr__ does the sam
         Thresholds,
         build_isolation,
         docs_dir,
+        metadata_strict,
         score_thresholds,
     )
     from .specs import (  # noqa: F401

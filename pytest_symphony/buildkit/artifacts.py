@@ -15,7 +15,7 @@ import tarfile
 import zipfile
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 from packaging.utils import (
     InvalidSdistFilename,
@@ -325,17 +325,31 @@ def artifact_info(path: Path | str, *, relative_to: Path | None = None) -> dict[
     }
 
 
+#: What the manifest says of an artifact whose build was not repeated.
+NOT_CHECKED = "not checked: a --symphony-dynamic=ff build builds twice and compares"
+
+
 def write_artifact_manifest(
-    artifacts: Iterable[Path | str], commit: str | None, out_path: Path | str
+    artifacts: Iterable[Path | str], commit: str | None, out_path: Path | str,
+    *, reproducibility: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Write ``artifact-manifest.json`` atomically; returns what was written.
 
-    Paths in it are relative to the manifest's directory.  The file is written to a
-    temporary file beside it and moved into place with :func:`os.replace`.
+    Paths in it are relative to the manifest's directory.  ``reproducibility`` maps file
+    names to ``{"reproducible": bool, "detail": str}`` (from an ``ff`` build); the others
+    are recorded with ``"reproducible": null``.  The file is written to a temporary file
+    beside it and moved into place with :func:`os.replace`.
     """
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    entries = [artifact_info(a, relative_to=out_path.parent) for a in artifacts]
+    checked = reproducibility or {}
+    entries = []
+    for artifact in artifacts:
+        entry = artifact_info(artifact, relative_to=out_path.parent)
+        found = checked.get(entry["filename"], {})
+        entry["reproducible"] = found.get("reproducible")
+        entry["reproducibility"] = found.get("detail", NOT_CHECKED)
+        entries.append(entry)
     entries.sort(key=lambda e: (e["name"], e["version"], e["kind"], e["path"]))
     manifest = {
         "schema": MANIFEST_SCHEMA,

@@ -1,8 +1,11 @@
 """Building packages with PyPA ``build`` and running the host build, as real subprocesses.
 
-Every build writes its complete output to a log file; a failure raises an error carrying
-the log's last lines and its path, and :func:`remove_partial` takes away only the files a
-failed run left in ``dist/``.
+A package builds as ``python -m build`` does by default: the sdist first, then the wheel
+from that sdist (so a file missing from the sdist breaks the wheel, and setuptools'
+``build/`` folder never lands in the project).  Every build writes its complete output to
+a log file; a failure raises an error carrying the log's last lines, its path and the exact
+command that reproduces it.  What the backend leaves in the source tree (setuptools'
+``*.egg-info``) is removed when the build did not find it there.
 """
 
 from __future__ import annotations
@@ -10,17 +13,17 @@ from __future__ import annotations
 import glob
 import importlib.util
 import os
-import signal
-import subprocess
+import shlex
+import shutil
 import sys
 import time
-from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from pytest_symphony.errors import SymphonyError
 
+from .process import LOG_TAIL_LINES, LineCallback, log_tail, run_logged
 from .workspace import HostConfig, Package
 
 __all__ = [
@@ -34,13 +37,10 @@ __all__ = [
     "check_host_outputs",
     "log_tail",
     "remove_partial",
+    "reproduce_command",
     "run_host_build",
     "snapshot_dist",
 ]
-
-#: How many last lines of a build log a failure carries.
-LOG_TAIL_LINES = 60
-
 
 class BuildFailed(SymphonyError):
     """``python -m build`` failed for one package; carries the log tail and the log path."""
@@ -56,6 +56,7 @@ class BuildFailed(SymphonyError):
         before: set[str],
         created: Sequence[Path] = (),
         reason: str | None = None,
+        reproduce: str | None = None,
     ):
         self.package = package
         self.returncode = returncode
@@ -71,7 +72,7 @@ class BuildFailed(SymphonyError):
         super().__init__(
             f"building {package.name} ({package.pyproject}) failed: {why}; {where}\n"
             f"--- last {LOG_TAIL_LINES} lines of the build log ---\n{log_tail.rstrip()}\n---\n"
-            f"Fix the error above; reproduce with: {sys.executable} -m build {package.path}"
+            f"Fix the error above; reproduce with: {reproduce or sys.executable + ' -m build ' + str(package.path)}"
         )
 
 
@@ -100,6 +101,7 @@ class BuildResult:
     duration: float  #: seconds
     run_started: float | None = None  #: epoch seconds of the enclosing run, if given
     log: str | None = None  #: the whole log, only when no ``log_path`` was given
+    env: dict[str, str] = field(default_factory=dict)  #: variables the build set (``SOURCE_DATE_EPOCH``)
 
     @property
     def sdist(self) -> Path | None:
@@ -116,6 +118,7 @@ class BuildResult:
             "outdir": str(self.outdir),
             "files": [str(f) for f in self.files],
             "command": list(self.command),
+            "env": dict(self.env),
             "log_path": str(self.log_path) if self.log_path else None,
             "started": self.started,
             "duration": self.duration,
@@ -153,86 +156,27 @@ def _outdir(pkg: Package | Path) -> Path:
 
 
 def build_command(pkg: Package, outdir: Path, *, isolation: bool = True) -> list[str]:
-    cmd = [sys.executable, "-m", "build", "--sdist", "--wheel", "--outdir", str(outdir)]
+    """``python -m build`` as its default: the sdist, then the wheel built from that sdist."""
+    cmd = [sys.executable, "-m", "build", "--outdir", str(outdir)]
     if not isolation:
         cmd.append("--no-isolation")
     cmd.append(str(pkg.path))
     return cmd
 
 
-def log_tail(text_or_path: str | Path, lines: int = LOG_TAIL_LINES) -> str:
-    """The last ``lines`` lines of a log given as text or as a file path."""
-    if isinstance(text_or_path, Path):
-        with open(text_or_path, encoding="utf-8", errors="replace") as fh:
-            return "".join(deque(fh, maxlen=lines))
-    return "\n".join(text_or_path.splitlines()[-lines:])
+def reproduce_command(cmd: Sequence[str], env: Mapping[str, str] | None = None) -> str:
+    """The shell line that reruns ``cmd`` with the variables the build set (``SOURCE_DATE_EPOCH``)."""
+    prefix = "".join(f"{k}={shlex.quote(v)} " for k, v in sorted((env or {}).items()))
+    return prefix + shlex.join(cmd)
 
 
-def _run_logged(cmd: Sequence[str] | str, *, cwd: Path, log_path: Path | None, header: str,
-                timeout: float | None, shell: bool = False, env: dict[str, str] | None = None
-                ) -> tuple[int | None, str, str | None]:
-    """Run ``cmd`` with stdout+stderr into the log; returns (returncode, tail, whole log or None).
-
-    ``returncode`` is ``None`` when the command timed out or could not be started.
-    """
-    proc_env = dict(os.environ if env is None else env)
-    proc_env.setdefault("PYTHONUNBUFFERED", "1")
-    if log_path is not None:
-        log_path = Path(log_path)
-        log_path.parent.mkdir(parents=True, exist_ok=True)
-        with open(log_path, "w", encoding="utf-8", errors="replace") as fh:
-            fh.write(header)
-            fh.flush()
-            code = _spawn(cmd, cwd=cwd, out=fh, timeout=timeout, shell=shell, env=proc_env)
-            if isinstance(code, str):
-                fh.write(f"\n{code}\n")
-        tail = log_tail(log_path)
-        return (None if isinstance(code, str) else code), tail, None
-    result = _spawn(cmd, cwd=cwd, out=subprocess.PIPE, timeout=timeout, shell=shell, env=proc_env,
-                    capture=True)
-    if isinstance(result, str):
-        text = header + "\n" + result + "\n"
-        return None, log_tail(text), text
-    code, output = result
-    text = header + output
-    return code, log_tail(text), text
-
-
-def _spawn(cmd, *, cwd, out, timeout, shell, env, capture=False):
-    """Run one command; its whole process group is killed when it times out."""
-    try:
-        proc = subprocess.Popen(
-            cmd, cwd=cwd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-            shell=shell, env=env, start_new_session=os.name == "posix",
-            text=True if capture else None, encoding="utf-8" if capture else None,
-            errors="replace" if capture else None,
-        )
-    except OSError as exc:
-        return f"could not start the command: {exc}"
-    try:
-        output, _ = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        _kill_tree(proc)
-        try:
-            output, _ = proc.communicate(timeout=10)
-        except subprocess.TimeoutExpired:
-            output = ""
-        return f"{output or ''}\nTIMEOUT: the command ran longer than {timeout} s and was stopped"
-    except BaseException:
-        _kill_tree(proc)
-        proc.wait()
-        raise
-    return (proc.returncode, output or "") if capture else proc.returncode
-
-
-def _kill_tree(proc: subprocess.Popen) -> None:
-    try:
-        if os.name == "posix":
-            os.killpg(proc.pid, signal.SIGKILL)
-        else:  # pragma: no cover - not run on this project's machines
-            proc.kill()
-    except (ProcessLookupError, PermissionError):
-        pass
+def _tree_leftovers(pkg: Package) -> set[Path]:
+    """Folders a backend writes beside the sources: setuptools' ``*.egg-info`` (flat or src layout)."""
+    found: set[Path] = set()
+    for folder in (pkg.path, pkg.path / "src"):
+        if folder.is_dir():
+            found.update(p for p in folder.glob("*.egg-info") if p.is_dir())
+    return found
 
 
 def build_package(
@@ -243,24 +187,31 @@ def build_package(
     log_path: Path | None = None,
     run_started: float | None = None,
     timeout: float | None = None,
+    env: Mapping[str, str] | None = None,
+    on_line: LineCallback | None = None,
 ) -> BuildResult:
-    """Build ``pkg`` to an sdist and a wheel with ``python -m build`` in a subprocess.
+    """Build ``pkg`` to an sdist and a wheel (built from the sdist) with ``python -m build``.
 
     The output goes to ``outdir`` (default ``<package>/dist``); the full log to
     ``log_path`` (else it is kept on the result).  ``isolation=False`` passes
-    ``--no-isolation``: build requirements must then be installed already.  On failure
-    raises :class:`BuildFailed` with the log tail; the files it left are in
-    ``exc.created`` and :func:`remove_partial` with ``exc.before`` removes them.
+    ``--no-isolation``: build requirements must then be installed already.  ``env`` adds
+    variables (``SOURCE_DATE_EPOCH``); ``on_line`` sees every line the build prints.  On
+    failure raises :class:`BuildFailed` with the log tail and the command that reproduces
+    it; the files it left are in ``exc.created`` and :func:`remove_partial` with
+    ``exc.before`` removes them.
     """
     outdir = Path(outdir) if outdir is not None else pkg.dist_dir
     cmd = build_command(pkg, outdir, isolation=isolation)
+    extra = dict(env or {})
+    reproduce = reproduce_command(cmd, extra)
     before_names = snapshot_dist(pkg, outdir)
     before = {name: _stat_key(outdir / name) for name in before_names}
+    leftovers = _tree_leftovers(pkg)
     started = time.time()
     header = (
         f"# pytest-symphony build of {pkg.name} {pkg.version or '(dynamic version)'}\n"
         f"# pyproject: {pkg.pyproject}\n# cwd: {pkg.path}\n"
-        f"# command: {' '.join(cmd)}\n"
+        f"# command: {reproduce}\n"
         f"# started: {time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(started))}\n\n"
     )
 
@@ -274,7 +225,7 @@ def build_package(
 
     def fail(returncode: int | None, tail: str, reason: str | None = None) -> BuildFailed:
         return BuildFailed(pkg, returncode=returncode, log_tail=tail, log_path=log_path, outdir=outdir,
-                           before=before_names, created=created_files(), reason=reason)
+                           before=before_names, created=created_files(), reason=reason, reproduce=reproduce)
 
     if importlib.util.find_spec("build") is None:
         text = header + f"ERROR: the PyPA 'build' package is not installed for {sys.executable}\n"
@@ -283,14 +234,19 @@ def build_package(
             Path(log_path).write_text(text, encoding="utf-8")
         raise fail(None, log_tail(text), reason="PyPA build is not installed; run: pip install build")
 
-    code, tail, text = _run_logged(cmd, cwd=pkg.path, log_path=log_path, header=header, timeout=timeout)
+    try:
+        code, tail, text = run_logged(cmd, cwd=pkg.path, log_path=log_path, header=header, timeout=timeout,
+                                      env={**os.environ, **extra}, on_line=on_line)
+    finally:
+        for folder in _tree_leftovers(pkg) - leftovers:
+            shutil.rmtree(folder, ignore_errors=True)
     if code != 0:
         reason = None if code is not None else "timed out or could not start"
         raise fail(code, tail, reason)
     files = created_files()
     return BuildResult(
         package=pkg, outdir=outdir, files=files, command=cmd, log_path=Path(log_path) if log_path else None,
-        started=started, duration=time.time() - started, run_started=run_started, log=text,
+        started=started, duration=time.time() - started, run_started=run_started, log=text, env=extra,
     )
 
 
@@ -327,7 +283,7 @@ def run_host_build(config: HostConfig, *, log_path: Path | None = None,
     cmd: Any = config.command if shell else list(config.command)
     started = time.time()
     header = f"# host build: {config.display}\n# cwd: {config.root}\n# config: {config.pyproject}\n\n"
-    code, tail, _ = _run_logged(cmd, cwd=config.root, log_path=log_path, header=header,
+    code, tail, _ = run_logged(cmd, cwd=config.root, log_path=log_path, header=header,
                                 timeout=timeout, shell=shell)
     duration = time.time() - started
     if code != 0:

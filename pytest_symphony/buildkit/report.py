@@ -115,8 +115,8 @@ def write_build_report(out_dir: Path, report: Mapping[str, Any]) -> tuple[Path, 
 
 
 def _copy(src: Path, dest: Path) -> list[Path]:
-    if src.is_dir():
-        shutil.copytree(src, dest, dirs_exist_ok=True)
+    if src.is_dir():  # "staging": the build's scratch space (and the files a build replaced), not its record
+        shutil.copytree(src, dest, dirs_exist_ok=True, ignore=shutil.ignore_patterns("staging"))
         return [p for p in dest.rglob("*") if p.is_file()]
     dest.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy2(src, dest)

@@ -1,10 +1,11 @@
-"""The build symphony's settings beyond the workspace: isolation, score thresholds, docs folder.
+"""The build symphony's settings beyond the workspace: isolation, score thresholds, docs, metadata.
 
 All live in ``[tool.symphony.build]`` of the root pyproject.toml::
 
     [tool.symphony.build]
     isolation = false                 # build with --no-isolation (offline machines)
-    docs_dir = "docs/generated"       # where sequence docs are generated
+    docs = "docs/sequences"           # generate sequence docs into the tree (default: the symphony folder)
+    metadata = "errors"               # warnings of the metadata check do not fail (default "strict")
     [tool.symphony.build.thresholds]  # lowest conformity score per dimension, by dynamic
     mf = 0.65
     f = 0.75
@@ -23,18 +24,17 @@ from typing import Mapping
 from .workspace import WorkspaceError, build_settings
 
 __all__ = [
-    "DEFAULT_DOCS_DIR",
     "DEFAULT_THRESHOLDS",
     "NO_ISOLATION_ENV",
     "Isolation",
     "Thresholds",
     "build_isolation",
     "docs_dir",
+    "metadata_strict",
     "score_thresholds",
 ]
 
 NO_ISOLATION_ENV = "SYMPHONY_BUILD_NO_ISOLATION"
-DEFAULT_DOCS_DIR = "docs/generated"
 #: Lowest score any conformity dimension may have, by dynamic (0.65: out of the Critical band,
 #: 0.75: Acceptable or better).  Dynamics not listed here do not run movement 6.
 DEFAULT_THRESHOLDS: Mapping[str, float] = {"mf": 0.65, "f": 0.75, "ff": 0.75}
@@ -107,13 +107,28 @@ def score_thresholds(root: Path, dynamic: str) -> Thresholds:
     return Thresholds(dynamic, DEFAULT_THRESHOLDS[dynamic], FAIL_ON[dynamic], "default")
 
 
-def docs_dir(root: Path) -> Path:
-    """The folder sequence docs are generated into (``docs/generated`` unless ``docs_dir`` says)."""
+def docs_dir(root: Path) -> Path | None:
+    """The folder ``docs`` (or its older spelling ``docs_dir``) names inside the project, or None.
+
+    None means the default: the symphony folder, so a build adds nothing to the tree.
+    """
     settings, pyproject = build_settings(root)
-    value = settings.get("docs_dir", DEFAULT_DOCS_DIR)
+    key = "docs" if "docs" in settings else "docs_dir"
+    value = settings.get(key)
+    if value is None:
+        return None
     if not isinstance(value, str) or not value.strip():
-        raise WorkspaceError(f"{pyproject}: [tool.symphony.build] docs_dir must be a non-empty path")
+        raise WorkspaceError(f"{pyproject}: [tool.symphony.build] {key} must be a non-empty path")
     path = Path(value)
     if path.is_absolute() or ".." in path.parts:
-        raise WorkspaceError(f"{pyproject}: docs_dir {value!r} must be a folder inside the project")
+        raise WorkspaceError(f"{pyproject}: [tool.symphony.build] {key} {value!r} must be a folder inside the project")
     return Path(root) / path
+
+
+def metadata_strict(root: Path) -> bool:
+    """Whether warnings of the metadata check fail it (``metadata = "strict"``, the default)."""
+    settings, pyproject = build_settings(root)
+    value = settings.get("metadata", "strict")
+    if value not in ("strict", "errors"):
+        raise WorkspaceError(f'{pyproject}: [tool.symphony.build] metadata must be "strict" or "errors", not {value!r}')
+    return value == "strict"

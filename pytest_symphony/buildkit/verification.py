@@ -12,7 +12,7 @@ from typing import Any, Iterable, Mapping
 
 from pytest_symphony.errors import SymphonyError
 
-from .packaging import LOG_TAIL_LINES, _run_logged
+from .process import LOG_TAIL_LINES, run_logged
 from .settings import Thresholds
 
 __all__ = ["LintFailed", "LintResult", "check_thresholds", "find_ruff", "run_ruff", "violation_line"]
@@ -44,16 +44,20 @@ def find_ruff() -> list[str] | None:
 
 
 def run_ruff(command: list[str], root: Path, *, log_path: Path | None = None,
-             timeout: float | None = None) -> LintResult:
+             timeout: float | None = None, cache_dir: Path | None = None) -> LintResult:
     """``ruff check .`` in ``root`` (so the project's Ruff configuration applies).
+
+    ``cache_dir`` keeps Ruff's cache out of the project tree (the symphony folder holds it).
 
     Raises :class:`LintFailed` with the output's tail when Ruff reports problems, fails,
     or times out.
     """
     cmd = [*command, "check", "--output-format", "concise", "."]
+    if cache_dir is not None:
+        cmd[-1:-1] = ["--cache-dir", str(cache_dir)]
     started = time.time()
     header = f"# lint: {' '.join(cmd)}\n# cwd: {root}\n\n"
-    code, tail, _ = _run_logged(cmd, cwd=Path(root), log_path=log_path, header=header, timeout=timeout)
+    code, tail, _ = run_logged(cmd, cwd=Path(root), log_path=log_path, header=header, timeout=timeout)
     duration = time.time() - started
     if code != 0:
         what = {1: "Ruff found problems", None: "Ruff timed out or could not start"}.get(

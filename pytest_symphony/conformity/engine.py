@@ -359,7 +359,7 @@ def _inactive(ws: Workspace) -> set[str]:
         out |= {"TIMING_CONSTRAINT_VIOLATED", "METRIC_NOT_TRACKED"}
     if ws.registry is None:
         out |= {"DOMAIN_NOT_FOUND", "ORPHANED_DOMAIN_REFERENCE"}
-    if not ws.settings.manifest_path.is_file():
+    if ws.settings.manifest_path is None or not ws.settings.manifest_path.is_file():
         out.add("MANIFEST_MISMATCH")
     return out
 

@@ -74,7 +74,8 @@ def workspace_packages(ws) -> list[tuple[str, Path, set[str], int]]:
     globs = root_py[1].get("tool", {}).get("symphony", {}).get("build", {}).get("packages") or []
     paths = [root_py[0]]
     for pattern in globs if isinstance(globs, list) else []:
-        for found in sorted(ws.root.glob(str(pattern))):
+        pattern = str(pattern).strip().rstrip("/") or "."
+        for found in [ws.root] if pattern in (".", "./") else sorted(ws.root.glob(pattern)):  # glob(".") raises
             candidate = found / "pyproject.toml" if found.is_dir() else found
             if candidate.name == "pyproject.toml" and candidate.is_file() and candidate.resolve() not in paths:
                 paths.append(candidate.resolve())

@@ -40,6 +40,7 @@ INI: dict[str, tuple[str, Any]] = {
     "symphony_require_bdd": ("bool", False),
     "symphony_conformity": ("bool", False),
     "symphony_max_spec_bytes": ("string", str(10 * 1024 * 1024)),
+    "symphony_manifests": ("string", ""),
 }
 
 
@@ -113,6 +114,7 @@ class Settings:
     cadences: list[str] = field(default_factory=list)
     require_bdd: bool = False
     max_spec_bytes: int = 10 * 1024 * 1024
+    manifests: str = ""  # where the project commits the build manifests ("": nowhere, nothing to compare)
     builtin_pipelines: list[str] = field(default_factory=list)  # aliases the run names
 
     @classmethod
@@ -132,6 +134,7 @@ class Settings:
             cadences=list(values["symphony_cadences"]),
             require_bdd=bool(values["symphony_require_bdd"]),
             max_spec_bytes=int(values["symphony_max_spec_bytes"]),
+            manifests=values.get("symphony_manifests") or "",
         )
 
     @classmethod
@@ -167,8 +170,15 @@ class Settings:
         return self.symphony_path / "history.sqlite"
 
     @property
-    def manifest_path(self) -> Path:
-        return self.symphony_path / "manifests" / "sequences.json"
+    def manifest_path(self) -> Path | None:
+        """``sequences.json`` of the manifests the project commits (ini ``symphony_manifests``), or None.
+
+        The build's own copy under the symphony folder is an output, never compared: a stale
+        one from an earlier build must not fail conformity when a spec is added.
+        """
+        if not self.manifests:
+            return None
+        return (self.root / self.manifests).resolve() / "sequences.json"
 
     def key(self) -> str:
         """Changes whenever anything that could change a cached Python result changes."""

@@ -3,34 +3,48 @@
 Every handler is registered under the name the spec uses; a project overrides one by
 registering a handler of the same name.  Beats share what they learn through
 ``symphony.state``; ``state["report"]`` collects what the build report shows, and
-``state["dist_before"]`` what every ``dist/`` held before this run, so the rollback
-removes exactly the files this run created.
+``state["dist_changes"]`` every file this run put into a ``dist/`` (and what it replaced),
+so the rollback puts every ``dist/`` back exactly.
 """
 
 from __future__ import annotations
 
 import importlib.util
-import inspect
 import sys
 import time
 import warnings
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from pytest_symphony import buildkit as bk
-from pytest_symphony import options
 from pytest_symphony.errors import DuplicateHandler, HandlerNotFound, SymphonyError
+from pytest_symphony.pipelines.progress import live_line
+from pytest_symphony.pipelines.build_support import (
+    _build_env,
+    _check_reproducible,
+    _committed_manifests,
+    _conformity,
+    _domain_registry,
+    _handler_info,
+    _isolation,
+    _manifest_specs,
+    _manifests_dir,
+    _needs,
+    _report,
+    _session,
+    _severity,
+    _specs,
+    _staging,
+    _timeout_s,
+)
+from pytest_symphony.pipelines.failures import builtin_handler as handler
 from pytest_symphony.runtime.conductor import BoundHandler
-from pytest_symphony.runtime.registry import Target, expander, handler
-from pytest_symphony.runtime.timing import parse_duration_ms
-from pytest_symphony.score.loader import load_spec
+from pytest_symphony.runtime.registry import Target, expander
 from pytest_symphony.session_key import state
 from pytest_symphony.telemetry.records import utc_now
 
 NO_HOST = "no host build configured"
-ENGINE = "pytest_symphony.conformity.engine"
 _ALWAYS = frozenset({"symphony", "beat", "request"})
 
 
@@ -39,98 +53,6 @@ class BuildWarning(UserWarning):
 
 
 # -- helpers ------------------------------------------------------------------------------
-def _report(symphony) -> dict[str, Any]:
-    return symphony.state.setdefault("report", {})
-
-
-def _manifests_dir(config) -> Path:
-    return state(config).symphony_dir / "manifests"
-
-
-def _timeout_s(beat) -> float | None:
-    """A subprocess limit a little inside the beat's timeout, so the process is killed, not abandoned."""
-    ms = parse_duration_ms(beat.timeout)
-    return None if ms is None else max(1.0, ms / 1000 * 0.95)
-
-
-def _run_pipelines(config) -> list:
-    """The built-in pipelines (alias, spec) this run names on ``--symphony``."""
-    sym = state(config)
-    found, ids = {}, None
-    for batch in config.hook.pytest_symphony_pipelines(config=config):
-        for pipeline in batch or ():
-            found.setdefault(pipeline.alias, pipeline)
-    named = []
-    for name in sym.selected:
-        if name in found:
-            named.append(found[name])
-            continue
-        if ids is None:
-            ids = {}
-            for p in found.values():
-                seq = load_spec(p.spec).sequence
-                if seq is not None:
-                    ids[seq.id] = p
-        if name in ids:
-            named.append(ids[name])
-    return list({p.alias: p for p in named}.values())
-
-
-def _specs(symphony, config) -> list[bk.SpecEntry]:
-    """The project's specs plus this run's built-in pipelines, loaded once per run."""
-    if "specs" not in symphony.state:
-        sym = state(config)
-        root = config.rootpath
-        files = [(p, bk.display_path(p, root), None) for p in bk.find_spec_files(sym.spec_roots)]
-        files += [(p.spec, f"builtin:{p.alias}", frozenset({p.handler_module} - {None}))
-                  for p in _run_pipelines(config)]
-        symphony.state["specs"] = bk.load_specs(files, max_bytes=sym.max_spec_bytes)
-    return symphony.state["specs"]
-
-
-def _domain_registry(config) -> Path | None:
-    try:
-        value = options.value(config, "symphony_domain_registry")
-    except ValueError:  # the conformity plug-in that declares the ini is not there
-        return None
-    value = value[0] if isinstance(value, list) and value else value
-    return config.rootpath / str(value) if value else None
-
-
-def _conformity(config):
-    """Run the conformity engine over the project; skip the beat when the engine is not installed."""
-    try:
-        from pytest_symphony.conformity.engine import check_workspace
-    except ModuleNotFoundError as exc:
-        if exc.name not in (ENGINE, "pytest_symphony.conformity"):
-            raise
-        pytest.skip(f"the conformity engine ({ENGINE}) is not installed")
-    return check_workspace(config.rootpath, config=config, registry=state(config).registry)
-
-
-def _severity(v) -> str:
-    return str(getattr(v.severity, "value", v.severity)).upper()
-
-
-def _session(symphony, config) -> dict[str, Any]:
-    """What the report and the rollback (which get no config) need to know of the session."""
-    sym = state(config)
-    return symphony.state.setdefault(
-        "session", {"run_dir": sym.run_dir, "root": config.rootpath, "written": sym.written})
-
-
-def _isolation(symphony, config) -> bk.Isolation:
-    """The isolation setting beat 3.1 settled (or, when it did not run, the project's)."""
-    if symphony.state.get("isolation") is None:
-        symphony.state["isolation"] = bk.build_isolation(config.rootpath)
-    return symphony.state["isolation"]
-
-
-def _handler_info(entry) -> dict[str, Any]:
-    func = inspect.unwrap(entry.func)
-    code = getattr(func, "__code__", None)
-    return {"name": entry.name, "module": entry.module, "origin": entry.origin,
-            "file": code.co_filename if code else None, "line": code.co_firstlineno if code else None}
 
 
 # -- 1. Validation ------------------------------------------------------------------------
@@ -141,6 +63,8 @@ def load_build_context(symphony, pytestconfig):
     context["previous_build"] = bk.previous_build(
         sym.symphony_dir / "history.sqlite", symphony.sequence.id, exclude_run=sym.run_id)
     context.update(run_id=sym.run_id, dynamic=symphony.dynamic)
+    _build_env(symphony, pytestconfig)
+    context["source_date_epoch"] = symphony.state["source_date_epoch"]
     bk.write_json(symphony.artifact_dir / "build-context.json", context)
     _report(symphony)["context"] = context
     symphony.metric("pyproject_files", len(context["pyproject_files"]))
@@ -245,14 +169,14 @@ def record_validation_results(symphony):
 # -- 2. Manifest preparation ----------------------------------------------------------------
 @handler("regenerateOrchestrationDomains")
 def regenerate_orchestration_domains(symphony, pytestconfig):
-    registry = bk.regenerate_registry(_specs(symphony, pytestconfig), generated_at=utc_now())
+    registry = bk.regenerate_registry(_manifest_specs(symphony, pytestconfig), generated_at=utc_now())
     bk.write_json(_manifests_dir(pytestconfig) / "domains.json", registry)
     symphony.metric("domains", len(registry["domains"]))
 
 
 @handler("writeCanonicalSpecs")
 def write_canonical_specs(symphony, pytestconfig):
-    canonical = bk.write_canonical_specs(_manifests_dir(pytestconfig), _specs(symphony, pytestconfig))
+    canonical = bk.write_canonical_specs(_manifests_dir(pytestconfig), _manifest_specs(symphony, pytestconfig))
     symphony.metric("canonical_specs", len(canonical))
     return {"canonical": canonical}
 
@@ -260,7 +184,7 @@ def write_canonical_specs(symphony, pytestconfig):
 @handler("generateManifests")
 def generate_manifests(symphony, pytestconfig):
     sym, root = state(pytestconfig), pytestconfig.rootpath
-    entries = _specs(symphony, pytestconfig)
+    entries = _manifest_specs(symphony, pytestconfig)
     canonical = symphony.state.get("canonical") or bk.write_canonical_specs(_manifests_dir(pytestconfig), entries)
     packages = bk.discover_packages(root) if (root / "pyproject.toml").is_file() else []
     resolved: dict[tuple, dict] = {}
@@ -278,7 +202,9 @@ def generate_manifests(symphony, pytestconfig):
         for beat in entry.sequence.beats if entry.sequence else ():
             for ref in beat.handlers:
                 resolve(ref, entry.sequence.id)
-    infos = {(e.name, e.module, e.origin): _handler_info(e) for e in sym.registry.entries()}
+    project_only = _committed_manifests(pytestconfig)
+    infos = {(e.name, e.module, e.origin): _handler_info(e) for e in sym.registry.entries()
+             if not (project_only and e.origin == "builtin")}
     infos.update(resolved)
     commit = (symphony.state.get("context") or {}).get("git", {}).get("commit")
     index = bk.generate_manifests(_manifests_dir(pytestconfig), root=root, entries=entries, packages=packages,
@@ -318,9 +244,6 @@ def initialize_package_build(symphony, pytestconfig):
     root = pytestconfig.rootpath
     isolation = bk.build_isolation(root)
     found = bk.discover_packages(root)
-    before = symphony.state.setdefault("dist_before", {})
-    for pkg in found:
-        before.setdefault(str(pkg.dist_dir), bk.snapshot_dist(pkg))
     (symphony.artifact_dir / "logs").mkdir(exist_ok=True)
     symphony.metric("packages", len(found))
     symphony.metric("isolated", 1 if isolation else 0)
@@ -331,10 +254,24 @@ def initialize_package_build(symphony, pytestconfig):
 def build_package(symphony, beat, pytestconfig):
     pkg = symphony.target.value
     isolation = _isolation(symphony, pytestconfig)
-    symphony.state.setdefault("dist_before", {}).setdefault(str(pkg.dist_dir), bk.snapshot_dist(pkg))
-    result = bk.build_package(
-        pkg, isolation=bool(isolation), log_path=symphony.artifact_dir / "logs" / f"{pkg.name}.log",
-        run_started=symphony.state.get("run_started"), timeout=_timeout_s(beat))
+    env = _build_env(symphony, pytestconfig)
+    logs = symphony.artifact_dir / "logs"
+
+    def build(outdir: Path, suffix: str = ""):
+        label = f"building {pkg.name}" + (" again (ff: is it reproducible?)" if suffix else "")
+        with live_line(pytestconfig, label) as on_line:
+            return bk.build_package(
+                pkg, isolation=bool(isolation), outdir=outdir, env=env, on_line=on_line,
+                log_path=logs / f"{pkg.name}{'.' + suffix if suffix else ''}.log",
+                run_started=symphony.state.get("run_started"), timeout=_timeout_s(beat))
+
+    result = build(_staging(symphony, pytestconfig, pkg.name))
+    if symphony.dynamic == "ff":
+        _check_reproducible(symphony, pytestconfig, pkg, result, build)
+    backups = symphony.state["staging_root"] / ".replaced" / pkg.name
+    changes = bk.publish(result.files, pkg.dist_dir, backups)
+    symphony.state.setdefault("dist_changes", []).extend(changes)
+    result.files, result.outdir = [c.path for c in changes], pkg.dist_dir
     symphony.state.setdefault("builds", []).append(result)
     symphony.metric("seconds", result.duration)
     symphony.metric("files", len(result.files))
@@ -416,16 +353,20 @@ def collect_artifacts(symphony, pytestconfig):
     return {"artifacts": found}
 
 
+def _artifacts(symphony) -> list[Path]:
+    return _needs(symphony, "artifacts", "the artifacts to check", "5.1 (Collect artifacts)")
+
+
 @handler("hashArtifacts")
 def hash_artifacts(symphony):
-    hashes = {str(p): bk.sha256_file(p) for p in symphony.state["artifacts"]}
+    hashes = {str(p): bk.sha256_file(p) for p in _artifacts(symphony)}
     symphony.metric("artifact_bytes", sum(Path(p).stat().st_size for p in hashes))
     return {"artifact_hashes": hashes}
 
 
 @handler("verifyArtifacts")
 def verify_artifacts(symphony):
-    problems = [p for artifact in symphony.state["artifacts"] for p in bk.verify_artifact(artifact)]
+    problems = [p for artifact in _artifacts(symphony) for p in bk.verify_artifact(artifact)]
     for path, digest in symphony.state.get("artifact_hashes", {}).items():
         if bk.sha256_file(path) != digest:
             problems.append(f"{Path(path).name}: changed since it was hashed")
@@ -434,9 +375,29 @@ def verify_artifacts(symphony):
     symphony.metric("verified", len(symphony.state["artifacts"]))
 
 
+@handler("checkDistributionMetadata")
+def check_distribution_metadata(symphony, pytestconfig):
+    strict = bk.metadata_strict(pytestconfig.rootpath)
+    checks = [bk.check_metadata(p) for p in _artifacts(symphony)]
+    _report(symphony)["metadata"] = {"strict": strict, "checks": [c.to_json() for c in checks]}
+    symphony.metric("metadata_warnings", sum(len(c.warnings) for c in checks))
+    failed = [c for c in checks if c.failed(strict)]
+    if failed:
+        lines = [f"  {c.artifact.name}: {kind}: {text}" for c in failed
+                 for kind, items in (("error", c.errors), ("warning", c.warnings)) for text in items]
+        raise bk.MetadataProblems(
+            f"{len(failed)} distribution(s) fail the metadata check (as twine check {'--strict ' if strict else ''}"
+            "would):\n" + "\n".join(lines) + "\nFix [project] in the package's pyproject.toml"
+            + (', or set [tool.symphony.build] metadata = "errors" to let warnings pass' if strict else ""))
+    for c in checks:
+        for text in c.warnings:
+            warnings.warn(BuildWarning(f"{c.artifact.name}: {text}"), stacklevel=1)
+
+
 @handler("writeArtifactManifest")
 def write_artifact_manifest(symphony):
-    artifacts = symphony.state["artifacts"]
+    artifacts = _artifacts(symphony)
+    checked = symphony.state.get("reproducibility", {})
     commit = (symphony.state.get("context") or {}).get("git", {}).get("commit")
     replaced = symphony.state.setdefault("replaced_files", {})
     by_dir: dict[Path, list[Path]] = {}
@@ -445,11 +406,12 @@ def write_artifact_manifest(symphony):
     written = []
     for folder, group in sorted(by_dir.items()):
         target = folder / "artifact-manifest.json"
-        if target.is_file():  # restored by the rollback if a later beat fails
-            replaced.setdefault(str(target), target.read_bytes())
-        bk.write_artifact_manifest(group, commit, target)
+        # put back (or removed, when new) by the rollback if a later beat fails
+        replaced.setdefault(str(target), target.read_bytes() if target.is_file() else None)
+        bk.write_artifact_manifest(group, commit, target, reproducibility=checked)
         written.append(target)
-    combined = bk.write_artifact_manifest(artifacts, commit, symphony.artifact_dir / "artifact-manifest.json")
+    combined = bk.write_artifact_manifest(artifacts, commit, symphony.artifact_dir / "artifact-manifest.json",
+                                          reproducibility=checked)
     _report(symphony)["artifacts"] = {"artifacts": combined["artifacts"], "manifests": [str(p) for p in written]}
     symphony.metric("artifact_manifests", len(written))
 
@@ -471,7 +433,7 @@ def lint_with_ruff(symphony, beat, pytestconfig):
         _report(symphony)["lint"] = {"summary": "Skipped: ruff is not installed."}
         pytest.skip("ruff is not installed (pip install ruff), so the project is not linted")
     result = bk.run_ruff(command, pytestconfig.rootpath, log_path=symphony.artifact_dir / "lint.log",
-                         timeout=_timeout_s(beat))
+                         timeout=_timeout_s(beat), cache_dir=state(pytestconfig).symphony_dir / "cache" / "ruff")
     _report(symphony)["lint"] = {"command": result.command, "summary": f"`{' '.join(result.command)}` passed."}
     symphony.metric("seconds", result.duration)
 
@@ -497,8 +459,10 @@ def score_conformity(symphony, pytestconfig):
 @handler("generateSequenceDocs")
 def generate_sequence_docs(symphony, pytestconfig):
     root = pytestconfig.rootpath
+    folder = bk.docs_dir(root) or state(pytestconfig).symphony_dir / "docs"
+    project_specs = [e for e in _specs(symphony, pytestconfig) if not e.builtin]
     try:
-        result = bk.write_sequence_docs(bk.docs_dir(root), _specs(symphony, pytestconfig))
+        result = bk.write_sequence_docs(folder, project_specs)
     except bk.DocsConflict as exc:
         raise SymphonyError(str(exc)) from None
     _report(symphony)["docs"] = {"written": [bk.display_path(p, root) for p in result.written],
@@ -557,12 +521,14 @@ def archive_build(symphony, pytestconfig):
 # -- rollback -----------------------------------------------------------------------------
 @handler("rollbackBuild")
 def rollback_build(symphony, beat):
-    """Remove the files this run created in every ``dist/``, restore files it replaced, report."""
-    removed: list[Path] = []
-    for outdir, before in symphony.state.get("dist_before", {}).items():
-        removed += bk.remove_partial(Path(outdir), before, outdir=Path(outdir))
+    """Put every ``dist/`` back as it was: remove this run's files, move back those they replaced; report."""
+    removed = bk.undo(symphony.state.get("dist_changes", []))
     for path, content in symphony.state.get("replaced_files", {}).items():
-        Path(path).write_bytes(content)
+        if content is None:
+            Path(path).unlink(missing_ok=True)
+            removed.append(Path(path))
+        else:
+            Path(path).write_bytes(content)
     symphony.state["rolled_back"] = [str(p) for p in removed]
     movement, failed = symphony.failed or (None, beat)
     label = f"{movement.number}.{failed.number} {failed.title}" if movement else failed.title

@@ -15,7 +15,8 @@ import json
 
 import pytest
 
-from pytest_symphony import Target, expander, handler
+from pytest_symphony import Target, expander
+from pytest_symphony.pipelines.failures import builtin_handler as handler
 from pytest_symphony.conformity.items import PHASES, engine_result, first_line, judge_file, phase_files
 from pytest_symphony.conformity.formats.json import report_dict
 from pytest_symphony.errors import SymphonyError

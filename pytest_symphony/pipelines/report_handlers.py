@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pytest_symphony import handler
-from pytest_symphony.report import analysis, audit, collect, recommend, summary
+from pytest_symphony.pipelines.failures import builtin_handler as handler
+from pytest_symphony.report import analysis, audit, collect, pipelines, recommend, summary
 from pytest_symphony.report.delivery import archive, write_format
 from pytest_symphony.report.json_report import validate_report
 from pytest_symphony.report.model import ReportError, ReportWork
@@ -66,6 +66,7 @@ def report_aggregate_handler_coverage(symphony):
 @handler
 def report_normalize_metrics(symphony):
     _stage(symphony, "collection.normalize", collect.normalize_metrics)
+    _stage(symphony, "collection.builtin_pipelines", pipelines.summarize_builtin_pipelines)
 
 
 # -- movement 2: executive summary ----------------------------------------------------------
@@ -105,6 +106,7 @@ def report_analyze_conformity(symphony):
 @handler
 def report_analyze_handlers(symphony):
     _stage(symphony, "analysis.handlers", analysis.analyze_handlers)
+    _stage(symphony, "analysis.metrics", analysis.analyze_metrics)
 
 
 # -- movement 4: recommendations ------------------------------------------------------------

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from .model import ReportWork
-from .stats import band, flake_rate, rate, regression, rnd, timing
+from .stats import band, flake_rate, median, rate, regression, rnd, timing, trend_pct
 from .collect import S_HANDLER, S_MS, S_RETRIES, S_RETRY_PASS, S_RUN, S_STATUS
 from .summary import DIMENSIONS
 
@@ -154,3 +154,25 @@ def analyze_handlers(work: ReportWork) -> dict:
         "missing": h["missing"], "orphaned": h["orphaned"], "handlers": rows,
     }
     return {"handlers": len(rows), "missing": len(h["missing"]), "orphaned": len(h["orphaned"])}
+
+
+# --------------------------------------------------------------------------- beat 3.5
+def analyze_metrics(work: ReportWork) -> dict:
+    """What handlers record with ``symphony.metric``: per sequence and name, the last value, median, trend."""
+    order = {r["run_id"]: i for i, r in enumerate(work.raw["runs"])}
+    series: dict[tuple[str, str], list[tuple[int, float]]] = defaultdict(list)
+    for run_id, seq, name, value in work.raw.get("metric_values", []):
+        if run_id in order and value is not None:
+            series[(seq, name)].append((order[run_id], float(value)))
+    total = 0
+    for seq in work.report["sequences"]:
+        rows = []
+        for (sid, name), points in sorted(series.items()):
+            if sid != seq["id"]:
+                continue
+            values = [v for _i, v in sorted(points)]
+            rows.append({"name": name, "runs": len(values), "last": rnd(values[-1], 6),
+                         "median": rnd(median(values), 6), "trend_pct": trend_pct(values)})
+        seq["metrics"] = rows
+        total += len(rows)
+    return {"metrics": total}

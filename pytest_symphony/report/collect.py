@@ -42,6 +42,8 @@ _RUN_FIELDS = ("run_id", "started_at", "ended_at", "dynamic", "user", "host", "g
                "argv_json", "selected_json", "python", "platform")
 #: Events are listed per beat from the newest runs only (what a beat emits today).
 EVENT_RUNS = 20
+#: The recorded spec file of a built-in pipeline's beats: ``symphony:<alias>``.
+BUILTIN_PREFIX = "symphony:"
 
 
 def open_history(work: ReportWork) -> HistoryStore:
@@ -79,6 +81,10 @@ def query_execution_metrics(work: ReportWork) -> dict:
                 "JOIN attempts a ON a.id = e.attempt_id "
                 f"WHERE a.run_id IN ({', '.join('?' * len(recent))}) GROUP BY 1, 2, 3, 4", recent)
             metric_names = store.rows("SELECT sequence, name FROM metrics GROUP BY 1, 2")
+            # the last value each run recorded of each metric (a beat may record one twice, or retry)
+            metric_values = [r for r in store.rows(
+                "SELECT run_id, sequence, name, value FROM metrics WHERE id IN "
+                "(SELECT max(id) FROM metrics GROUP BY run_id, sequence, name)") if r[0] in known]
             version = store.schema_version()
     finally:
         store.close()
@@ -87,9 +93,13 @@ def query_execution_metrics(work: ReportWork) -> dict:
     for run in runs:
         run["argv"] = json.loads(run.pop("argv_json") or "[]")
         run["selected"] = json.loads(run.pop("selected_json") or "[]")
-    subject = work.context.subject_run if work.context.subject_run in known else runs[-1]["run_id"]
+    builtin = {seq for _run, seq, spec_file, _hash in spec_refs if str(spec_file or "").startswith(BUILTIN_PREFIX)}
+    builtin_cells = {k: v for k, v in beats.items() if k.split(_SEP, 1)[0] in builtin}
+    beats = {k: v for k, v in beats.items() if k not in builtin_cells}  # the project's own: what it is scored on
+    subject = _subject(work.context.subject_run, runs, beats)
     work.raw.update(runs=runs, cells=beats, spec_refs=spec_refs, scenarios=scenarios, subject_run=subject,
-                    history_version=version, events=defaultdict(dict), metric_names=defaultdict(set))
+                    history_version=version, events=defaultdict(dict), metric_names=defaultdict(set),
+                    builtin_sequences=builtin, builtin_cells=builtin_cells, metric_values=metric_values)
     for seq, mov, beat, name, count in events:
         work.raw["events"][(seq, mov, beat)][name] = count
     for seq, name in metric_names:
@@ -100,6 +110,17 @@ def query_execution_metrics(work: ReportWork) -> dict:
     }
     work.report["subject_run"] = subject
     return {"runs": len(runs), "attempts": attempts, "beats": len(beats), "subject_run": subject}
+
+
+def _subject(asked: str | None, runs: list[dict], project_cells: dict) -> str:
+    """The run the summary is about: the one asked for (else the newest), or, when that run holds no
+    beat of the project's own sequences (a built-in pipeline's run), the newest run that does."""
+    known = [r["run_id"] for r in runs]
+    subject = asked if asked in known else known[-1]
+    with_project = {run for cells in project_cells.values() for run in cells}
+    if subject not in with_project:
+        subject = next((r for r in reversed(known) if r in with_project), subject)
+    return subject
 
 
 def _fold_attempts(rows, known: set[str]) -> tuple[dict, int]:
@@ -171,10 +192,13 @@ def query_sequence_traceability(work: ReportWork) -> dict:
                 if path.suffix in (".json", ".yaml", ".yml") and path.is_file():
                     candidates.append((None, path, _display(ctx, path)))
     specs: dict[str, dict] = {}
+    builtin = work.raw.get("builtin_sequences", set())
     for seq, path, display in candidates:
+        if seq in builtin:  # the built-in pipelines have a section of their own, outside the project's scores
+            continue
         info = _load(path, display)
         key = info["id"] if info.get("loaded") else seq
-        if key is None or key in specs:
+        if key is None or key in specs or key in builtin:
             continue
         specs[key] = info
     scenarios: dict[tuple, list] = defaultdict(list)  # (sequence, beat slug) -> statuses

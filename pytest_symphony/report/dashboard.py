@@ -56,7 +56,7 @@ def render_dashboard(report: dict) -> str:
     template, css, js = _assets()
     charts: dict[str, dict] = {}
     body = "\n".join([
-        _health(report), _trends(report, charts), _status(report), _sequences(report),
+        _health(report), _trends(report, charts), _status(report), _sequences(report), _builtin(report),
         _violations(report), _recommendations(report), _audit(report),
     ])
     script_hash = "sha256-" + base64.b64encode(hashlib.sha256(js.encode("utf-8")).digest()).decode("ascii")
@@ -198,6 +198,45 @@ def _status(report: dict) -> str:
     return f'<section id="status"><h2>Status dashboard</h2>{_table("status-table", header, rows)}</section>'
 
 
+def _metrics(seq: dict) -> str:
+    """The values the sequence's handlers recorded with ``symphony.metric``."""
+    if not seq.get("metrics"):
+        return ""
+    rows = [f'<tr data-metric="{e(m["name"])}"><td>{e(m["name"])}</td>' + _num(m["last"], _value(m["last"]))
+            + _num(m["median"], _value(m["median"])) + _num(m["trend_pct"], signed(m["trend_pct"]))
+            + _num(m["runs"], str(m["runs"])) + "</tr>" for m in seq["metrics"]]
+    header = [("Metric", "text"), ("Last", "num"), ("Median", "num"), ("Trend", "num"), ("Runs", "num")]
+    return f'<h3>Metrics</h3>{_table("metrics-" + e(seq["id"]), header, rows)}'
+
+
+def _value(value: float | None) -> str:
+    return "–" if value is None else f"{value:g}"
+
+
+def _slowest(pipeline: dict) -> str:
+    return ", ".join(f"{b['label']} {b['title']} ({ms(b['median_ms'])})" for b in pipeline["slowest_beats"])
+
+
+def _builtin(report: dict) -> str:
+    """The built-in pipelines: their timings, apart from the project's scores."""
+    pipelines = report.get("builtin", {}).get("pipelines", [])
+    if not pipelines:
+        return ""
+    rows = [
+        f'<tr data-pipeline="{e(p["id"])}"><td>{e(p["title"])} <code>{e(p["id"])}</code></td>'
+        + _num(p["runs"], str(p["runs"])) + _num(p["complete_runs"], str(p["complete_runs"]))
+        + _num(p["success_rate"], pct(p["success_rate"]))
+        + f'<td><span class="badge {e(p["last_status"])}">{e(p["last_status"])}</span>'
+        + ("" if p["last_complete"] else ' <span class="muted">partial</span>') + "</td>"
+        + _num(p["timing"]["median"], ms(p["timing"]["median"]))
+        + f'<td>{e(_slowest(p))}</td></tr>'
+        for p in pipelines]
+    header = [("Pipeline", "text"), ("Runs", "num"), ("Complete runs", "num"), ("Success (complete runs)", "num"),
+              ("Last run", "text"), ("Median (complete runs)", "num"), ("Slowest beats", "text")]
+    return (f'<section id="builtin"><h2>Built-in pipelines</h2><p class="muted">Not counted in the project\'s '
+            f'health, traceability or handler coverage.</p>{_table("builtin-table", header, rows)}</section>')
+
+
 def _sequences(report: dict) -> str:
     out = ['<section id="sequences"><h2>Sequences, movements and beats</h2>']
     for seq in report["sequences"]:
@@ -223,6 +262,7 @@ def _sequences(report: dict) -> str:
                 f'{len(mov["beats"])} beat(s)</span></summary><div class="inner">'
                 f'{_table("beats-" + e(seq["id"]) + "-" + e(mov["slug"]), header, rows)}</div></details>')
         description = f'<p class="description">{e(seq["description"])}</p>' if seq.get("description") else ""
+        movements.append(_metrics(seq))
         out.append(
             f'<details class="seq" id="seq-{e(seq["id"])}" data-sequence="{e(seq["id"])}"><summary>{e(seq["title"])} '
             f'<code>{e(seq["id"])}</code> <span class="badge {e(seq["last_status"])}">{e(seq["last_status"])}</span> '

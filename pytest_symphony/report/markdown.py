@@ -123,6 +123,12 @@ def _deep_dive(report: dict, out: list[str]) -> None:
                              ms(b["timing"]["median"]), ms(b["timing"]["p95"]), ms(b["timing"]["last"]),
                              esc(flags.strip()) if flags else ""])
         out += table(["#", "Movement / beat", "Handler", "Runs", "Pass rate", "Median", "p95", "Last", "Flags"], rows)
+        if seq.get("metrics"):
+            out += [f"Metrics of {esc(seq['title'])} (recorded with `symphony.metric`):", ""]
+            out += table(["Metric", "Last", "Median", "Trend", "Runs"],
+                         ([esc(m["name"]), _value(m["last"]), _value(m["median"]), signed(m["trend_pct"]), m["runs"]]
+                          for m in seq["metrics"]))
+    _builtin(report, out)
     conf = report["conformity"]
     out += ["### Conformity", ""]
     if not conf["dimensions"]:
@@ -153,6 +159,24 @@ def _deep_dive(report: dict, out: list[str]) -> None:
     t = report["traceability"]
     out += [f"Traceability: {t['with_handler']} of {t['total']} beats name a handler, {t['with_bdd']} link a BDD "
             f"scenario, {t['with_tests']} link a test.", ""]
+
+
+def _value(value: float | None) -> str:
+    return "–" if value is None else f"{value:g}"
+
+
+def _builtin(report: dict, out: list[str]) -> None:
+    pipelines = report.get("builtin", {}).get("pipelines", [])
+    if not pipelines:
+        return
+    out += ["### Built-in pipelines", "",
+            "Their runs are not counted in the project's health, traceability or handler coverage; success "
+            "counts complete runs only (not `pp`, nor a `-k` selection that left a beat out).", ""]
+    out += table(["Pipeline", "Runs", "Complete", "Success", "Last run", "Median (complete)", "Slowest beats"],
+                 ([f"{esc(p['title'])} ({code(p['id'])})", p["runs"], p["complete_runs"], pct(p["success_rate"]),
+                   f"{esc(p['last_status'])}{'' if p['last_complete'] else ' (partial)'}", ms(p["timing"]["median"]),
+                   ", ".join(f"{b['label']} {esc(b['title'])} ({ms(b['median_ms'])})" for b in p["slowest_beats"])]
+                  for p in pipelines))
 
 
 def _num(value: float | None, sign: bool = False) -> str:

@@ -23,7 +23,7 @@ from ..telemetry.records import utc_now
 
 #: Version of the report document (``report.schema.json``); bump the minor for added
 #: fields, the major for anything a reader could trip over.
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 SCHEMA_ID = "https://pytest-symphony.dev/schemas/report-1.json"
 
 #: Report files, by format.
@@ -97,7 +97,7 @@ def _version() -> str:
 
 def stages() -> list[tuple[str, Callable[[ReportWork], dict | None]]]:
     """Every analysis stage, in pipeline order (delivery is separate: it writes files)."""
-    from . import analysis, audit, collect, recommend, summary
+    from . import analysis, audit, collect, pipelines, recommend, summary
 
     return [
         ("collection.execution_metrics", collect.query_execution_metrics),
@@ -105,6 +105,7 @@ def stages() -> list[tuple[str, Callable[[ReportWork], dict | None]]]:
         ("collection.sequence_traceability", collect.query_sequence_traceability),
         ("collection.handler_coverage", collect.aggregate_handler_coverage),
         ("collection.normalize", collect.normalize_metrics),
+        ("collection.builtin_pipelines", pipelines.summarize_builtin_pipelines),
         ("summary.metrics", summary.calculate_summary_metrics),
         ("summary.health", summary.compute_health_indicators),
         ("summary.status_dashboard", summary.generate_status_dashboard),
@@ -112,6 +113,7 @@ def stages() -> list[tuple[str, Callable[[ReportWork], dict | None]]]:
         ("analysis.beats", analysis.analyze_beats),
         ("analysis.conformity", analysis.analyze_conformity),
         ("analysis.handlers", analysis.analyze_handlers),
+        ("analysis.metrics", analysis.analyze_metrics),
         ("recommendations.bottlenecks", recommend.identify_bottlenecks),
         ("recommendations.conformity_gaps", recommend.identify_conformity_gaps),
         ("recommendations.suggestions", recommend.generate_suggestions),

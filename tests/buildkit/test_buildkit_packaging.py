@@ -86,6 +86,8 @@ def test_rebuild_reports_rewritten_files_and_keeps_log_in_memory(tmp_path: Path,
 def test_failed_build_carries_log_tail_and_rollback_keeps_older_files(tmp_path: Path, ws):
     ws.add_package(tmp_path, ".", "breaks", "breaks", backend="failing_backend", backend_path=".")
     ws.write(tmp_path / "failing_backend.py", FAILING_BACKEND)
+    with (tmp_path / "pyproject.toml").open("a") as fh:  # the wheel is built from the sdist: ship the backend
+        fh.write('\n[tool.flit.sdist]\ninclude = ["failing_backend.py"]\n')
     (pkg,) = discover_packages(tmp_path)
     dist = tmp_path / "dist"
     dist.mkdir()

@@ -12,6 +12,8 @@ import pytest
 
 from pytest_symphony.buildkit import NO_ISOLATION_ENV
 
+CHECKOUT = Path(__file__).resolve().parents[2]
+
 pytest.importorskip("build", reason="PyPA build runs the package builds")
 pytest.importorskip("flit_core", reason="flit_core is the backend of the generated packages (no isolation)")
 
@@ -51,10 +53,14 @@ def add_package(root: Path, directory: str, name: str, *, deps: tuple[str, ...] 
         name = "{name}"
         version = "0.1.0"
         description = "test package {name}"
+        readme = "README.md"
         dependencies = [{dependencies}]
     """)
-    if failing:
+    write(pkg / "README.md", f"# {name}\n\nA test package.\n")
+    if failing:  # in the sdist too: the wheel is built from it
         write(pkg / "failing_backend.py", FAILING_BACKEND)
+        with (pkg / "pyproject.toml").open("a", encoding="utf-8") as fh:
+            fh.write('\n[tool.flit.sdist]\ninclude = ["failing_backend.py"]\n')
     write(pkg / module / "__init__.py", f'"""{name}."""\nNAME = {name!r}\n')
     return pkg
 
@@ -88,7 +94,8 @@ def git_commit(root: Path) -> str:
 
 def run_pytest_subprocess(root: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
     """``python -m pytest`` in ``root``, offline builds, as a user types it."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "PYTHONPATH"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+    env["PYTHONPATH"] = str(CHECKOUT)  # this checkout's plugin, whatever else is installed
     env[NO_ISOLATION_ENV] = "1"
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:randomly", "-p", "no:cacheprovider", *args],

@@ -35,7 +35,7 @@ def _ran(result) -> list[str]:
 def test_pp_proves_validation_beats_resolve_and_runs_nothing(pytester: pytest.Pytester, build_run):
     make_single(pytester.path)
     result = build_run("--symphony-dynamic=pp")
-    result.assert_outcomes(passed=5, deselected=23)
+    result.assert_outcomes(passed=5, deselected=24)
     assert result.stdout.str().count(" RESOLVED") == 5  # resolved, not run
     assert _ran(result) == ["load-build-context", "validate-orchestration-domains", "validate-governance-rules",
                             "validate-handlers", "record-validation-results"]
@@ -48,7 +48,7 @@ def test_p_builds_packages_and_stops_there(pytester: pytest.Pytester, build_run)
     result = build_run("--symphony-dynamic=p")
     assert result.ret == 0
     assert _ran(result)[-3:] == ["initialize-package-build", "solo", "record-package-builds"]
-    assert result.parseoutcomes()["deselected"] == 15  # movements 4-6
+    assert result.parseoutcomes()["deselected"] == 16  # movements 4-6
     assert sorted(p.suffix for p in (pytester.path / "dist").iterdir()) == [".gz", ".whl"]
     assert not (pytester.path / "dist" / "artifact-manifest.json").exists()
     assert not (pytester.path / "docs").exists()

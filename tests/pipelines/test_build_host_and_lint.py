@@ -110,7 +110,7 @@ def test_ruff_findings_fail_the_lint_beat(pytester: pytest.Pytester, build_run, 
     result.stdout.fnmatch_lines([
         "*verification::lint FAILED*",
         f"Ruff found problems in {pytester.path}; full log: *lint.log",
-        "ruff check --output-format concise .",
+        "ruff check --output-format concise --cache-dir */.symphony/cache/ruff .",
         "solo/__init__.py:1:8: F401 [*] `os` imported but unused",
     ])
 
@@ -121,4 +121,6 @@ def test_clean_ruff_passes_and_is_reported(pytester: pytest.Pytester, build_run,
     make_single(pytester.path)
     result = build_run()
     result.stdout.fnmatch_lines(["*verification::lint PASSED*"])
-    assert _report(pytester.path)["lint"]["summary"] == f"`{bin_dir / 'ruff'} check --output-format concise .` passed."
+    cache = pytester.path / ".symphony" / "cache" / "ruff"
+    assert _report(pytester.path)["lint"]["summary"] == (
+        f"`{bin_dir / 'ruff'} check --output-format concise --cache-dir {cache} .` passed.")

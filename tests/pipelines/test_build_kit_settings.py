@@ -63,11 +63,12 @@ def test_thresholds_default_and_override(tmp_path: Path):
         score_thresholds(_root(tmp_path, "[tool.symphony.build.thresholds]\nmf = 2\n"), "mf")
 
 
-def test_docs_dir_stays_inside_the_project(tmp_path: Path):
-    assert docs_dir(_root(tmp_path)) == tmp_path / "docs" / "generated"
-    assert docs_dir(_root(tmp_path, 'docs_dir = "site/seq"\n')) == tmp_path / "site" / "seq"
+def test_docs_folder_is_the_symphony_folder_unless_asked_and_stays_inside_the_project(tmp_path: Path):
+    assert docs_dir(_root(tmp_path)) is None  # the build symphony then writes under the symphony folder
+    assert docs_dir(_root(tmp_path, 'docs = "site/seq"\n')) == tmp_path / "site" / "seq"
+    assert docs_dir(_root(tmp_path, 'docs_dir = "old/name"\n')) == tmp_path / "old" / "name"  # older spelling
     with pytest.raises(WorkspaceError, match="must be a folder inside the project"):
-        docs_dir(_root(tmp_path, 'docs_dir = "../elsewhere"\n'))
+        docs_dir(_root(tmp_path, 'docs = "../elsewhere"\n'))
 
 
 def _violation(code: str, line: int) -> Violation:

@@ -51,3 +51,23 @@ def test_the_report_tells_what_was_built(repo_build):
     skipped = [line for line in repo_build["proc"].stdout.splitlines() if line.startswith("SKIPPED")]
     assert all("no host build configured" in s or "ruff is not installed" in s or "conformity engine" in s
                or "no conformity scores" in s for s in skipped), skipped
+
+
+def test_the_sdist_carries_the_tests_and_the_license_and_its_metadata_says_what_is_tested(repo_build):
+    import tarfile
+
+    (sdist,) = (repo_build["root"] / "dist").glob("*.tar.gz")
+    with tarfile.open(sdist) as tf:
+        names = {m.name.split("/", 1)[1] for m in tf.getmembers() if "/" in m.name}
+        pkg_info = tf.extractfile(f"{sdist.name[:-len('.tar.gz')]}/PKG-INFO").read().decode()
+    assert {"LICENSE", "conftest.py", "tox.ini", "tests/conftest.py", "tests/pipelines/test_build_repo.py",
+            "tests/plugin/test_readme.py", ".ci/oldest-constraints.txt", "scripts/gen_reference.py"} <= names
+    assert not any("__pycache__" in n or n.startswith(".symphony") for n in names)
+    license_text = (repo_build["root"] / "LICENSE").read_text()
+    assert "Apache License" in license_text and "Version 2.0" in license_text
+    assert "License-Expression: Apache-2.0" in pkg_info and "License-File: LICENSE" in pkg_info
+    assert "Classifier: Programming Language :: Python :: 3.13" in pkg_info
+    assert "Project-URL: Source, " in pkg_info
+    assert "Requires-Dist: pytest-bdd<10,>=9.0" in pkg_info and "Requires-Dist: pytest<10,>=8.3" in pkg_info
+    constraints = (repo_build["root"] / ".ci" / "oldest-constraints.txt").read_text()
+    assert "pytest==8.3.0" in constraints and "pytest-bdd==9.0.0" in constraints  # the lower bounds, tested

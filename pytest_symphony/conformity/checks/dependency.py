@@ -141,12 +141,15 @@ class VersionConstraintViolated(WorkspaceCheck):
     )
 
     def check(self, ws) -> Iterator[Violation]:
+        from ..graphs import workspace_packages
+
+        siblings = {name for name, _path, _deps, _line in workspace_packages(ws)}  # built together, not installed
         py = ws.pyproject
         if py is not None:
             path, data, text = py
             deps = (data.get("project") or {}).get("dependencies") or []
             for req in deps if isinstance(deps, list) else []:
-                problem = _unsatisfied(str(req))
+                problem = _unsatisfied(str(req), siblings)
                 if problem:
                     line = _line_of(text, str(req))
                     yield Violation(self.code, f"pyproject.toml requires {req!r}: {problem}", Place(ws.rel(path), line, 1))
@@ -159,7 +162,7 @@ class VersionConstraintViolated(WorkspaceCheck):
                 for i, req in enumerate(reqs):
                     if not isinstance(req, str):
                         continue
-                    problem = _unsatisfied(req)
+                    problem = _unsatisfied(req, siblings)
                     if problem:
                         line = lines[i] if i < len(lines) else 1
                         yield Violation(
@@ -175,15 +178,18 @@ def _line_of(text: str, needle: str) -> int:
     return 1
 
 
-def _unsatisfied(text: str) -> str | None:
+def _unsatisfied(text: str, siblings: frozenset[str] | set[str] = frozenset()) -> str | None:
     from importlib import metadata
 
     from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.utils import canonicalize_name
 
     try:
         req = Requirement(text)
     except InvalidRequirement as exc:
         return f"not a valid requirement ({exc})"
+    if canonicalize_name(req.name) in siblings:  # another package of this workspace provides it
+        return None
     if req.marker is not None and not req.marker.evaluate({"extra": ""}):
         return None
     try:

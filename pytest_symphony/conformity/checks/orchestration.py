@@ -295,19 +295,20 @@ class CircularDependency(WorkspaceCheck):
 
 class ManifestMismatch(WorkspaceCheck):
     code = "MANIFEST_MISMATCH"
-    MANIFEST = ".symphony/manifests/sequences.json"
-    VALID = (Example(_files(release__yaml=GOOD)),)  # no manifest: nothing to compare
+    STALE = '{"sequences": [{"id": "release", "path": "sequences/release.yaml", "content_hash": "0", "builtin": false}]}\n'
+    VALID = (
+        Example(_files(release__yaml=GOOD)),  # no manifest: nothing to compare
+        # the build's own output under the symphony folder is never the truth
+        Example({**_files(release__yaml=GOOD), ".symphony/manifests/sequences.json": STALE}),
+    )
     INVALID = (
-        Example(
-            {**_files(release__yaml=GOOD),
-             MANIFEST: '{"sequences": [{"id": "release", "path": "sequences/release.yaml", "content_hash": "0", "builtin": false}]}\n'},
-            at=("sequences/release.yaml", 1),
-        ),
+        Example({**_files(release__yaml=GOOD), "manifests/sequences.json": STALE},
+                ini={"symphony_manifests": "manifests"}, at=("sequences/release.yaml", 1)),
     )
 
     def check(self, ws) -> Iterator[Violation]:
         path = ws.settings.manifest_path
-        if not path.is_file():
+        if path is None or not path.is_file():  # only manifests the project commits are compared
             return
         from ...score.source import parse_json
 

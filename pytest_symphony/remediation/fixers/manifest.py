@@ -2,9 +2,9 @@
 
 The manifests are generated into a temporary folder exactly as the build symphony's
 ``generateManifests`` beat writes them (canonical specs, packages, sequences, topics,
-handlers, interactions, index), then offered as whole-file edits of
-``<symphony dir>/manifests/``, so they go through the same snapshot, atomic writes and
-re-check as every other fix.  Files the old manifests had and the new ones do not are
+handlers, interactions, index), then offered as whole-file edits of the folder where the
+project commits them (ini ``symphony_manifests``; nothing else is compared), so they go
+through the same snapshot, atomic writes and re-check as every other fix.  Files the old manifests had and the new ones do not are
 left alone.  Handlers resolve through the session's registry, so this fix needs a pytest
 session (``pytest --symphony-fix``); the library call declines it.
 """
@@ -58,7 +58,8 @@ def regenerate(ctx: FixContext, out_dir: Path) -> None:
         for beat in entry.sequence.beats if entry.sequence else ():
             for ref in beat.handlers:
                 resolve(ref, entry.sequence.id)
-    infos = {(e.name, e.module, e.origin): _handler_info(e) for e in registry.entries()}
+    # the project's handlers only, as the build writes committed manifests
+    infos = {(e.name, e.module, e.origin): _handler_info(e) for e in registry.entries() if e.origin != "builtin"}
     infos.update(resolved)
     bk.generate_manifests(out_dir, root=root, entries=entries, packages=packages, handlers=infos.values(),
                           resolve=resolve, canonical=canonical, commit=None)

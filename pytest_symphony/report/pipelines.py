@@ -1,0 +1,80 @@
+"""The built-in pipelines' own section: their runs and timings, kept out of the project's scores.
+
+A project with three beats is judged on those three: the build, conformity and report
+pipelines are recorded in the same history, but health, traceability, handler coverage
+and the status rows count the project's sequences only.  Here the built-ins get a
+section of their own, and their success rate counts complete runs only: a ``pp`` run,
+``-k validation`` or any other selection that left out a beat the run's dynamic would
+run says nothing about whether the pipeline succeeds.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from ..runtime.dynamics import allows, required
+from .collect import _SEP, C_MS, C_OTHERS, C_RANK, _int
+from .model import ReportWork
+from .stats import median, rate, rnd, timing
+
+#: The slowest beats listed per pipeline (by median time).
+SLOWEST = 3
+
+
+def _expected(path) -> tuple[str, dict[tuple[int, int], tuple[str, str | None]]]:
+    """(title, {(movement, beat): (beat title, dynamic it needs)}) of a built-in spec."""
+    from ..score.loader import load_spec
+
+    seq = load_spec(path).sequence if path is not None else None
+    if seq is None:
+        return "", {}
+    return seq.title, {(m.number, b.number): (b.title, required(b, m)) for m in seq.movements for b in m.beats}
+
+
+def _complete(dynamic: str | None, seen: set, expected: dict) -> bool:
+    if not dynamic or dynamic == "pp" or not expected:
+        return False
+    try:
+        wanted = {key for key, (_title, needs) in expected.items() if allows(dynamic, needs)}
+    except KeyError:  # a dynamic this version does not know
+        return False
+    return wanted <= seen
+
+
+def summarize_builtin_pipelines(work: ReportWork) -> dict:
+    """``report["builtin"]``: per built-in pipeline, runs, complete runs and their success, timings."""
+    dynamics = {r["run_id"]: r.get("dynamic") for r in work.raw["runs"]}
+    order = {r["run_id"]: i for i, r in enumerate(work.raw["runs"])}
+    files = {seq: f for _run, seq, f, _hash in work.raw["spec_refs"] if seq in work.raw.get("builtin_sequences", ())}
+    per_run: dict[str, dict[str, dict]] = defaultdict(lambda: defaultdict(lambda: {"seen": set(), "rank": 0,
+                                                                                    "ms": 0.0}))
+    beat_ms: dict[str, dict[tuple, list[float]]] = defaultdict(lambda: defaultdict(list))
+    for text, cells in work.raw.get("builtin_cells", {}).items():
+        seq, movnum, _mov, beatnum, _beat = text.split(_SEP)
+        key = (_int(movnum), _int(beatnum))
+        for run_id, cell in cells.items():
+            rank = max([cell[C_RANK]] + [r for _a, r in (cell[C_OTHERS] or {}).values()])
+            run = per_run[seq][run_id]
+            run["seen"].add(key)
+            run["rank"] = max(run["rank"], rank)
+            run["ms"] += cell[C_MS]
+            beat_ms[seq][key].append(cell[C_MS])
+    rows = []
+    for seq in sorted(per_run):
+        title, expected = _expected(work.context.builtin_specs.get(files.get(seq, "")))
+        runs = sorted(per_run[seq].items(), key=lambda kv: order[kv[0]])
+        complete = [(rid, r) for rid, r in runs if _complete(dynamics.get(rid), r["seen"], expected)]
+        last_id, last = runs[-1]
+        slowest = sorted(((median(v), k) for k, v in beat_ms[seq].items()), reverse=True)[:SLOWEST]
+        rows.append({
+            "id": seq, "title": title or seq, "spec_file": files.get(seq),
+            "runs": len(runs), "complete_runs": len(complete), "partial_runs": len(runs) - len(complete),
+            "success_rate": rate(sum(1 for _rid, r in complete if r["rank"] < 3), len(complete)),
+            "last_run": last_id, "last_status": "failed" if last["rank"] >= 3 else "passed",
+            "last_complete": any(rid == last_id for rid, _r in complete),
+            "timing": timing([r["ms"] for _rid, r in complete]),
+            "slowest_beats": [{"label": f"{k[0]}.{k[1]}", "title": (expected.get(k) or (str(k),))[0],
+                               "median_ms": rnd(ms)} for ms, k in slowest],
+        })
+    work.report["builtin"] = {"pipelines": rows}
+    return {"pipelines": len(rows), "complete_runs": sum(r["complete_runs"] for r in rows)}
