@@ -58,11 +58,10 @@ def pull_in_predecessors(sym: "SymphonySession", session: pytest.Session, collec
             chosen = [replaced[id(old)] for old in chosen]
             kept |= {id(item) for item in chosen}
             beats = fresh
-        last = max(_order(item) for item in chosen)
         beats = [b for b in beats if dynamics.allows(sym.dynamic, b.needed_dynamic)]
-        needed = [b for b in beats if _order(b) < last]
+        needed = _stood_on(node, beats, chosen)
         if sym.resume is not None:
-            needed, skipped = sym.resume.plan(node, beats, chosen, _order)
+            needed, skipped = sym.resume.plan(node, beats, chosen, needed)
             restored |= {id(b) for b in skipped}
         for item in needed:
             if id(item) in kept:
@@ -81,6 +80,29 @@ def pull_in_predecessors(sym: "SymphonySession", session: pytest.Session, collec
 
 def _order(item: BeatItem) -> tuple:
     return item.order_key
+
+
+def _stood_on(node: SequenceNode, beats: list[BeatItem], chosen: list[BeatItem]) -> list[BeatItem]:
+    """The beats (in order) that some chosen beat stands on: every beat before it, back to the start
+    of the nearest movement at or before its own that declares ``standalone: true`` (such a movement
+    reads persisted evidence, not the earlier movements' state)."""
+    movements = node.sequence.movements
+    cuts, cut = [], 0
+    for index, movement in enumerate(movements):
+        if movement.raw.get("standalone") is True:
+            cut = index
+        cuts.append(cut)
+    keys = sorted(_order(item) for item in chosen)
+    needed, at = [], 0
+    for beat in beats:  # in order
+        key = _order(beat)
+        while at < len(keys) and keys[at] <= key:
+            at += 1
+        if at == len(keys):
+            break
+        if key[0][0] >= cuts[keys[at][0][0]]:
+            needed.append(beat)
+    return needed
 
 
 def _narrowed_files(config: pytest.Config) -> set[Path]:

@@ -10,7 +10,7 @@ the value.  The default run is the newest earlier run of each sequence in the hi
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -40,15 +40,14 @@ class Resume:
         self.notes: list[str] = []  # what no beat carries (nothing ran, or no run to resume)
 
     def plan(self, node: "SequenceNode", beats: list["BeatItem"], chosen: list["BeatItem"],
-             order: Callable[["BeatItem"], Any]) -> tuple[list["BeatItem"], list["BeatItem"]]:
-        """``(beats to run before the last chosen one, chosen beats whose state is restored instead)``."""
+             stood_on: list["BeatItem"]) -> tuple[list["BeatItem"], list["BeatItem"]]:
+        """Of ``stood_on`` (the earlier beats the chosen ones need), the ones to run; and the chosen
+        beats whose state is restored instead of run."""
         sequence = node.sequence
-        last = max(order(item) for item in chosen)
-        everything_before = [b for b in beats if order(b) < last]
         run_id, outcomes = self._outcomes(sequence.id)
         if run_id is None:
             self.notes.append(f"{sequence.id}: no earlier run in the history to resume; it runs from its first beat")
-            return everything_before, []
+            return stood_on, []
         chosen_ids = {id(item) for item in chosen}
         start = len(beats)
         for index, beat in enumerate(beats):
@@ -62,7 +61,8 @@ class Resume:
         rerun = {id(beats[index]) for index in opaque.values()}
         self.states[sequence.id] = state
         restored = [b for b in beats[:start] if id(b) not in rerun]
-        needed = [b for index, b in enumerate(beats) if id(b) in rerun or (start <= index and order(b) < last)]
+        later = {id(b) for b in beats[start:]}
+        needed = [b for b in beats if id(b) in rerun] + [b for b in stood_on if id(b) in later]
         note = self._note(sequence.id, run_id, beats, start, opaque)
         first = next((b for b in beats if id(b) not in {id(r) for r in restored}), None)
         if first is not None:  # travels on its reports, so the summary has it under xdist too

@@ -31,9 +31,10 @@ def select(sym: "SymphonySession", session: pytest.Session, items: list) -> list
     keep: list = []
     dropped: list = []
     if sym.selected:
-        wanted = _wanted_ids(sym, session, items) | named
+        wanted, movements = _wanted_ids(sym, session, items)
+        wanted |= named
         for item in items:
-            if isinstance(item, SpecErrorItem) or (isinstance(item, BeatItem) and item.plan.sequence.id in wanted):
+            if isinstance(item, SpecErrorItem) or (isinstance(item, BeatItem) and _wanted_beat(item, wanted, movements)):
                 keep.append(item)
             elif not isinstance(item, BeatItem) and sym.hook.pytest_symphony_select_item(item=item, wanted=wanted):
                 keep.append(item)
@@ -101,7 +102,7 @@ def _keep_named(sym: "SymphonySession", items: list) -> None:
     def asked(item) -> bool:
         if item.nodeid.split("::", 1)[0] not in roots:
             return True
-        if isinstance(item, BeatItem) and ({item.plan.sequence.id, "all"} & whole):
+        if isinstance(item, BeatItem) and ({_root_id(item), "all"} & whole):
             return True
         return any(item.nodeid == arg or item.nodeid.startswith(arg + "::") for arg in sym.node_id_args)
 
@@ -116,28 +117,81 @@ def _pipelines(sym: "SymphonySession") -> dict[str, "Pipeline"]:
     return pipelines
 
 
-def _wanted_ids(sym: "SymphonySession", session: pytest.Session, items: list) -> set[str]:
-    collected = {i.plan.sequence.id for i in items if isinstance(i, BeatItem)}
+def _wanted_ids(sym: "SymphonySession", session: pytest.Session, items: list) -> tuple[set[str], dict[str, set]]:
+    """The sequence ids ``--symphony`` names, and per id the movements it names (``id/movement``)."""
+    collected = {_root_id(i) for i in items if isinstance(i, BeatItem)}
     pipelines = _pipelines(sym)
     wanted: set[str] = set()
+    movements: dict[str, set] = {}  # sequence id -> the movements named (WHOLE: all of them)
     unknown: list[str] = []
-    for name in sym.selected:
+    for entry in sym.selected:
+        name, _, movement = entry.partition("/")
         if name == "all":
             wanted |= collected
-        elif name in collected:
-            wanted.add(name)
+            continue
+        if name in collected:
+            found = name
         elif name in pipelines or _pipeline_by_id(pipelines, name):
             pipeline = pipelines.get(name) or _pipeline_by_id(pipelines, name)
-            wanted.add(_collect_pipeline(session, pipeline, items))
+            found = _collect_pipeline(session, pipeline, items)
         else:
-            unknown.append(name)
+            unknown.append(entry)
+            continue
+        wanted.add(found)
+        movements.setdefault(found, set()).add(movement or WHOLE)
     if unknown:
         known = sorted(collected) + sorted(pipelines)
         raise pytest.UsageError(
             f"--symphony: unknown sequence {', '.join(map(repr, unknown))}; known: "
             + (", ".join(known) if known else "none (no specs under ini symphony_paths)")
         )
-    return wanted
+    _check_movements(items, movements)
+    return wanted, movements
+
+
+#: In ``_wanted_ids``' movement refs: the whole sequence is named.
+WHOLE = "*"
+
+
+def _root_id(item: BeatItem) -> str:
+    return item.sequence_node.root.sequence.id
+
+
+def _wanted_beat(item: BeatItem, wanted: set[str], movements: dict[str, set]) -> bool:
+    root = item.sequence_node.root
+    if root.sequence.id not in wanted:
+        return False
+    refs = movements.get(root.sequence.id)
+    if not refs or WHOLE in refs:
+        return True
+    movement = root.sequence.movements[item.order_key[0][0]]
+    return bool(refs & _movement_names(movement))
+
+
+def _movement_names(movement) -> set[str]:
+    return {movement.slug, str(movement.number), *((movement.id,) if movement.id else ())}
+
+
+def _check_movements(items: list, movements: dict[str, set]) -> None:
+    """``--symphony=id/movement`` naming no movement of that sequence is a usage error listing them."""
+    for sequence_id, refs in movements.items():
+        refs = refs - {WHOLE}
+        if not refs:
+            continue
+        sequence = next((_root(i).sequence for i in items if isinstance(i, BeatItem) and _root_id(i) == sequence_id),
+                        None)
+        if sequence is None:
+            continue
+        names = set().union(*(_movement_names(m) for m in sequence.movements))
+        missing = sorted(refs - names)
+        if missing:
+            known = ", ".join(m.slug + (f" ({m.id})" if m.id and m.id != m.slug else "") for m in sequence.movements)
+            raise pytest.UsageError(f"--symphony={sequence_id}/{missing[0]}: '{sequence_id}' has no movement "
+                                    f"'{missing[0]}'; its movements: {known}")
+
+
+def _root(item: BeatItem):
+    return item.sequence_node.root
 
 
 def _pipeline_by_id(pipelines: dict[str, "Pipeline"], name: str) -> "Pipeline | None":
@@ -163,14 +217,14 @@ def _collect_pipeline(session: pytest.Session, pipeline: "Pipeline", items: list
     """Collect a built-in spec that lives in the package, outside the rootdir (once)."""
     for item in items:
         if isinstance(item, BeatItem) and item.path == pipeline.spec:
-            return item.plan.sequence.id
+            return _root_id(item)
     node = PipelineSpec.from_parent(session, name=pipeline.nodeid, path=pipeline.spec, nodeid=pipeline.nodeid,
                                     pipeline=pipeline)
     new = list(session.genitems(node))
     items.extend(new)
     for item in new:
         if isinstance(item, BeatItem):
-            return item.plan.sequence.id
+            return _root_id(item)
     return pipeline.alias
 
 

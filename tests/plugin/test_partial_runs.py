@@ -362,3 +362,74 @@ def test_resume_refuses_what_is_not_a_run_id(release):
     result = release.run("--symphony-resume", "sequences")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--symphony-resume takes a run id such as *, not 'sequences'*"])
+
+
+# -- one movement: --symphony=<id>/<movement>, standalone movements ------------------------------
+STAGES = """
+id: stages
+movements:
+  - name: Explore
+    id: exploration
+    beats:
+      - {name: Idea, handler: idea}
+  - name: Integrate
+    id: integration
+    standalone: true
+    beats:
+      - {name: Load evidence, handler: load_evidence}
+      - {name: Check, handler: check_evidence}
+  - name: Deploy
+    beats:
+      - {name: Ship, handler: ship}
+"""
+
+STAGE_HANDLERS = """
+from pathlib import Path
+
+
+@handler
+def idea():
+    Path("evidence.txt").write_text("ok")
+
+
+@handler
+def load_evidence():
+    return {"evidence": Path("evidence.txt").read_text()}
+
+
+@handler
+def check_evidence(symphony):
+    assert symphony.state["evidence"] == "ok"
+
+
+@handler
+def ship(symphony):
+    assert symphony.state["evidence"] == "ok"
+"""
+
+
+@pytest.fixture
+def stages(project):
+    project.spec("stages.yaml", STAGES)
+    project.handlers(STAGE_HANDLERS)
+    return project
+
+
+def test_a_standalone_movement_selected_alone_does_not_pull_in_earlier_movements(stages):
+    stages.run("-q")  # leaves its evidence on disk, as a run days earlier would
+    result = stages.run("-v", "--symphony=stages/integration")
+    assert _ran(result) == ["sequences/stages.yaml::stages::integrate::load-evidence PASSED",
+                            "sequences/stages.yaml::stages::integrate::check PASSED"]
+
+
+def test_a_later_movement_pulls_in_back_to_the_standalone_movement(stages):
+    stages.run("-q")
+    result = stages.run("-v", "--symphony=stages/3")
+    assert [line.split(" ")[0].rsplit("::", 1)[-1] for line in _ran(result)] == ["load-evidence", "check", "ship"]
+
+
+def test_an_unknown_movement_is_a_usage_error_naming_the_movements(stages):
+    result = stages.run("--symphony=stages/nope")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*'stages' has no movement 'nope'; its movements: explore (exploration), "
+                                 "integrate (integration), deploy"])
