@@ -25,6 +25,7 @@ from .runtime.registry import Target
 from .runtime.timing import parse_duration_ms
 from .score.loader import load_spec
 from .score.model import Beat, Movement, Sequence
+from .warning_types import warn_spec
 
 if TYPE_CHECKING:
     from .session import SymphonySession  # noqa: F401
@@ -59,6 +60,8 @@ class SpecFile(pytest.File):
         if result.sequence is None:
             yield SpecErrorItem.from_parent(self, name="spec", problems=result.problems)
             return
+        for warning in result.warnings:  # parts of the spec that yield no beat are never silent
+            warn_spec(warning, self.path)
         sequence = result.sequence
         first = session.claim_sequence(sequence, self.nodeid)
         yield SequenceNode.from_parent(self, name=sequence.slug, sequence=sequence, duplicate_of=first)
