@@ -21,6 +21,7 @@ from .runtime import dynamics
 from .session_key import state
 from .runtime.conductor import BeatPlan, BoundHandler
 from .runtime.context import SequenceRun
+from .runtime.inputs import override_problem
 from .runtime.registry import Target
 from .runtime.timing import parse_duration_ms
 from .score.loader import load_spec
@@ -283,6 +284,7 @@ def build_plan(
             )
         except DuplicateHandler as exc:
             problem = DuplicateHandler(f"{where}: {exc}")
+    problem = problem or override_problem(beat, bound, parent, where, label)
     timeout_ms = None
     if beat.timeout is not None:
         timeout_ms = parse_duration_ms(beat.timeout)
