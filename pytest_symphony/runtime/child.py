@@ -94,7 +94,10 @@ class ChildRun:
     def metric(self, name: str, value: float) -> None:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise TypeError(f"metric {name!r} must be a number, got {type(value).__name__}")
-        self.metrics[str(name)] = float(value)
+        try:
+            self.metrics[str(name)] = float(value)
+        except OverflowError:
+            self.metrics[str(name)] = value
 
 
 # ------------------------------------------------------------------------------ parent

@@ -76,7 +76,7 @@ class SequenceRun:
             self.late.add("metrics")
             return
         if self._metrics is not None:
-            self._metrics[str(name)] = float(value)
+            self._metrics[str(name)] = _number(value)
 
     # -- conductor side -------------------------------------------------------
     def begin_attempt(self, beat: Beat, target=None, attempt: Attempt | None = None) -> tuple[list[dict], dict[str, float]]:
@@ -92,3 +92,11 @@ class SequenceRun:
 
     def __repr__(self) -> str:
         return f"<SequenceRun {self.sequence.id} run={self.run_id} dynamic={self.dynamic}>"
+
+
+def _number(value: float) -> float:
+    """A metric as a float; an integer too large for one is kept whole (stored as its digits)."""
+    try:
+        return float(value)
+    except OverflowError:
+        return value

@@ -130,7 +130,8 @@ def test_round_trip_runs_attempts_events_metrics(tmp_path):
 
     with HistoryStore(path) as store:
         (stored_run,) = store.runs()
-        assert stored_run == {**run, "ended_at": "2026-11-24T03:20:00.000000Z", "exit_status": 1}
+        assert stored_run == {**run, "ended_at": "2026-11-24T03:20:00.000000Z", "exit_status": 1,
+                              "records_stored": 0, "interrupted": 0}
         assert store.run(run["run_id"]) == stored_run
         assert store.run("nope") is None
 
