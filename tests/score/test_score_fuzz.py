@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 hypothesis = pytest.importorskip("hypothesis")
-from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+from hypothesis import HealthCheck, example, given, settings, strategies as st  # noqa: E402
 
 from pytest_symphony.score.loader import load_spec  # noqa: E402
 from pytest_symphony.score.validate import sequence_document  # noqa: E402
@@ -91,6 +91,11 @@ def test_json_and_yaml_of_the_same_data_normalize_alike(tmp_path_factory, data):
 
 @FUZZ
 @given(data=_spec)
+@example(data={"id": "e", "movements": [{}]})
+@example(data={"id": "e", "movements": [{"name": "a"}, {"name": "b", "beats": []}]})
+@example(data={"id": "e", "movements": [{"name": "a", "beats": 3}]})
+@example(data={"id": "e", "movements": [{"name": "a", "beatDetails": [{"name": "b", "handler": "h"}]}]})
+@example(data={"id": "e", "movements": [{"name": "a", "beats": [{"id": "9" * 5000, "handler": "h"}]}]})
 def test_every_loaded_spec_has_a_beat_or_a_problem_and_nothing_escapes(tmp_path_factory, data):
     result = _load(tmp_path_factory.mktemp("beats"), "s.yaml", yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
     _no_internal_error(result)
