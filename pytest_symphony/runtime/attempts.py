@@ -28,7 +28,7 @@ class Attempt:
         self.label = label
         self.number = number
         self.abandoned = False
-        self.done = threading.Event()  # set when the handler really returned (or was killed)
+        self.done = threading.Event()  # set when a timed handler really returned (or was killed)
         self.worker: Any = None  # the thread still running it, once abandoned
 
     def __repr__(self) -> str:

@@ -69,7 +69,6 @@ def run(call: Call, timeout_ms: float | None, method: str = "thread", run_contex
             return call.func(*call.args, **call.kwargs)
         finally:
             unbind(token)
-            call.attempt.done.set()
     if method == "process":
         from .child import run_in_child
 

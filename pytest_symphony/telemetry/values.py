@@ -21,14 +21,17 @@ INT_MIN, INT_MAX = -(2**63), 2**63 - 1
 
 def text(value: Any) -> Any:
     """A value SQLite binds as is (None, int in range, float, UTF-8 str); anything else as text."""
-    if value is None or isinstance(value, float):
+    kind = value.__class__
+    if kind is str:  # the common case first: most columns are text
+        return value if value.isascii() else utf8(value)
+    if value is None or kind is float:
         return value
     if isinstance(value, bool):
         return int(value)
     if isinstance(value, int):
-        return value if INT_MIN <= value <= INT_MAX else _digits(value)
-    if isinstance(value, str):
-        return utf8(value)
+        return int(value) if INT_MIN <= value <= INT_MAX else _digits(value)
+    if isinstance(value, float):
+        return float(value)
     return utf8(str(value))
 
 
