@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextvars
 import threading
-from collections import Counter
 from typing import Any, Callable
 
 _current: contextvars.ContextVar["Attempt | None"] = contextvars.ContextVar("symphony_attempt", default=None)
@@ -28,8 +27,19 @@ class Attempt:
         self.label = label
         self.number = number
         self.abandoned = False
-        self.done = threading.Event()  # set when a timed handler really returned (or was killed)
+        self.done: threading.Event | None = None  # set up by a timed call: set when the handler ended
         self.worker: Any = None  # the thread still running it, once abandoned
+
+    def arm(self) -> threading.Event:
+        """The event a timed call sets when the handler really ended (made before any thread starts)."""
+        if self.done is None:
+            self.done = threading.Event()
+        return self.done
+
+    @property
+    def still_running(self) -> bool:
+        """Abandoned at its timeout and not ended since."""
+        return self.abandoned and self.done is not None and not self.done.is_set()
 
     def __repr__(self) -> str:
         return f"<Attempt {self.label}#{self.number}{' abandoned' if self.abandoned else ''}>"
@@ -62,17 +72,19 @@ class LateWrites:
     """Writes dropped because they came from an attempt that is no longer the open one."""
 
     def __init__(self) -> None:
-        self._counts: Counter[str] = Counter()
+        self._counts: dict[str, int] = {}
         self._lock = threading.Lock()
 
     def add(self, kind: str) -> None:
         with self._lock:
-            self._counts[kind] += 1
+            self._counts[kind] = self._counts.get(kind, 0) + 1
 
     def take(self) -> dict[str, int]:
         """The counts since the last call, then zero."""
+        if not self._counts:  # the usual case, without the lock
+            return {}
         with self._lock:
-            counts, self._counts = dict(self._counts), Counter()
+            counts, self._counts = self._counts, {}
         return counts
 
 

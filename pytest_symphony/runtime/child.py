@@ -136,6 +136,7 @@ def run_in_child(call: Any, timeout_ms: float, run: Any) -> Any:
     finally:
         os.close(write_fd)
     box: dict[str, Any] = {}
+    call.attempt.arm()
     ready = threading.Event()
     reader = threading.Thread(target=_read_answer, args=(read_fd, box, ready, call.attempt), daemon=True)
     reader.start()

@@ -184,8 +184,11 @@ class Conductor:
                 self.hook.pytest_symphony_before_beat_call(
                     sequence=plan.sequence, beat=plan.beat, context=run, kwargs=kwargs
                 )
-                result = timeouts.run(self._call(plan, bound, args, kwargs, attempt), plan.timeout_ms,
-                                      self.method_of(plan), run)
+                if plan.timeout_ms is None:
+                    result = timeouts.untimed(bound.func, args, kwargs, bound.is_async, attempt)
+                else:
+                    result = timeouts.run(self._call(plan, bound, args, kwargs, attempt), plan.timeout_ms,
+                                          self.method_of(plan), run)
                 if isinstance(result, Mapping):
                     run.state.update(result)
             if plan.beat.event:
@@ -248,7 +251,7 @@ class Conductor:
         A retry never overlaps an abandoned attempt that still runs, unless the beat allows
         it: it waits for that attempt up to one more timeout, else the beat ends there.
         """
-        if not previous.abandoned or previous.done.is_set():
+        if not previous.still_running:
             return True, None
         if plan.beat.raw.get(OVERLAP_FIELD) is True:
             return True, (f"attempt {previous.number} still ran when attempt {previous.number + 1} started "

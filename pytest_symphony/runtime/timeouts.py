@@ -55,20 +55,23 @@ class Call:
         return BeatTimeout(message, info)
 
 
-def run(call: Call, timeout_ms: float | None, method: str = "thread", run_context: Any = None) -> Any:
+def untimed(func: Callable[..., Any], args: list, kwargs: dict, is_async: bool, attempt: Attempt) -> Any:
+    """Call a handler that has no timeout, in the calling thread, as a test runs."""
+    token = bind(attempt)
+    try:
+        if is_async:
+            return asyncio.run(func(*args, **kwargs))
+        return func(*args, **kwargs)
+    finally:
+        unbind(token)
+
+
+def run(call: Call, timeout_ms: float, method: str = "thread", run_context: Any = None) -> Any:
     """Call the handler; raise :class:`BeatTimeout` when it overruns ``timeout_ms``."""
     if method not in METHODS:
         raise SymphonyError(
             f"{call.spec_place}: {call.where} asks for timeout_method {method!r}; use one of {', '.join(METHODS)}"
         )
-    if timeout_ms is None:
-        token = bind(call.attempt)
-        try:
-            if call.is_async:
-                return asyncio.run(call.func(*call.args, **call.kwargs))
-            return call.func(*call.args, **call.kwargs)
-        finally:
-            unbind(token)
     if method == "process":
         from .child import run_in_child
 
@@ -98,6 +101,7 @@ def _start(call: Call, body: Callable[[dict], None]) -> tuple[threading.Thread, 
             call.attempt.done.set()
 
     worker = threading.Thread(target=work, name=f"symphony-{call.where.split(' (')[0].replace(' ', '-')}", daemon=True)
+    call.attempt.arm()
     start = time.perf_counter()
     worker.start()
     return worker, box, start
@@ -196,7 +200,7 @@ def _async_in_thread(call: Call, timeout_ms: float) -> Any:
 
 def wait_for_abandoned(attempt: Attempt, seconds: float) -> bool:
     """Wait (at most ``seconds``) for an abandoned attempt to end; True when it has."""
-    return attempt.done.wait(max(0.0, seconds))
+    return attempt.arm().wait(max(0.0, seconds))
 
 
-__all__ = ["CANCEL_GRACE_S", "METHODS", "Call", "run", "wait_for_abandoned"]
+__all__ = ["CANCEL_GRACE_S", "METHODS", "Call", "run", "untimed", "wait_for_abandoned"]

@@ -58,15 +58,15 @@ def test_an_async_handler_blocking_its_loop_is_a_timeout(project):
 
 
 def test_a_handler_returning_after_its_deadline_is_a_timeout_not_a_pass(project):
-    _spec(project, "      - {name: gil, handler: gil, timeout: 10ms}\n")
+    _spec(project, "      - {name: gil, handler: gil, timeout: 150ms}\n")
     project.handlers("""
         @handler
         def gil():
-            return sum(range(20_000_000))  # one C call: holds the GIL, so the timer wakes only after it
+            return sum(range(40_000_000))  # one C call: holds the GIL, so the timer wakes only after it
     """)
     result = project.run()
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["*handler 'gil' of beat 1.1 (gil) finished after *, past its 10ms timeout*"])
+    result.stdout.fnmatch_lines(["*handler 'gil' of beat 1.1 (gil) finished after *, past its 150ms timeout*"])
     (record,) = _records(project.pytester)
     assert record["status"] == "timeout" and record["timeout"]["outcome"] == "finished_late"
     assert "left running" not in result.stdout.str()
@@ -143,7 +143,7 @@ def test_a_retry_never_starts_beside_an_abandoned_attempt_unless_allowed(project
 
 
 def test_a_retry_waits_for_the_abandoned_attempt_to_end(project):
-    _spec(project, "      - {name: hangs, handler: once, timeout: 100ms, retries: 1}\n")
+    _spec(project, "      - {name: hangs, handler: once, timeout: 1s, retries: 1}\n")
     project.handlers("""
         import threading
 
