@@ -358,21 +358,24 @@ class TelemetryWriter:
     def _down(self, why: str, exc: HistoryError) -> None:
         self._history_down = why
         self._drop_store()
+        kept = f"This run's records are kept in {self.jsonl_path}" if self._fd is not None else \
+            "This run's records are kept in memory until it ends"
         if why == "busy":
             self._warn("busy", HistoryBusyWarning(
-                f"{exc}. This run's records wait in {self.jsonl_path}; they are stored when the run ends if the "
-                "lock is free then"))
+                f"{exc}. {kept}; they are stored when the run ends if the lock is free then"))
         else:
-            self._warn(f"history-{type(exc).__name__}", TelemetryWriteWarning(
-                f"{exc}. This run's records are kept in {self.jsonl_path}"))
+            self._warn(f"history-{type(exc).__name__}", TelemetryWriteWarning(f"{exc}. {kept}"))
 
     def _warn_unstored(self) -> None:
         lost = self._jsonl_missed
-        where = (f"{self.count - lost} of its {self.count} records are in {self.jsonl_path}" if lost
-                 else f"its {self.count} records are in {self.jsonl_path}")
         cls = HistoryBusyWarning if self._history_down == "busy" else TelemetryWriteWarning
+        head = f"run {self.run_id} could not be stored in the history {self.history_path}"
+        if lost >= self.count:
+            self._warn("unstored", cls(f"{head}, nor in {self.jsonl_path}: its {self.count} record(s) are lost"))
+            return
+        kept = f"{self.count - lost} of its {self.count} records" if lost else f"its {self.count} records"
         self._warn("unstored", cls(
-            f"run {self.run_id} could not be stored in the history {self.history_path}; {where}: load them with "
+            f"{head}; {kept} are in {self.jsonl_path}: load them with "
             f"`pytest --symphony-history-import {self.run_id}`, or the next run loads them"
             + (f" ({lost} record(s) could be written nowhere and are lost)" if lost else "")))
 
