@@ -246,14 +246,16 @@ def parse_json(text: str, findings: list[integrity.Finding] | None = None) -> An
     strings, which in document order are exactly the containers in pre-order, so a walk
     hands each its position.  A duplicated key would break that pairing (the dropped
     value's brackets are still in the text), so such files go through the pure-Python
-    scanner instead (last wins).  Duplicate keys and lone surrogates are appended to
-    ``findings`` when given.  Raises JSONDecodeError/RecursionError/ValueError (an
-    :class:`~.integrity.IntegerOutOfRange` for an integer beyond 64 bits).
+    scanner instead (last wins).  With ``findings`` (reading a spec), duplicate keys and
+    lone surrogates are appended to it and an integer beyond 64 bits raises
+    :class:`~.integrity.IntegerOutOfRange`; other readers get the data as JSON has it.
+    Raises JSONDecodeError/RecursionError/ValueError.
     """
+    parse_int = integrity.json_int if findings is not None else None
     try:
-        data = json.loads(text, object_pairs_hook=_pairs, parse_float=SourceFloat, parse_int=integrity.json_int)
+        data = json.loads(text, object_pairs_hook=_pairs, parse_float=SourceFloat, parse_int=parse_int)
     except _DuplicateKey:
-        data = parse_json_scanner(text)
+        data = parse_json_scanner(text, parse_int)
         if findings is not None:
             findings.extend(integrity.json_duplicates(text))
             findings.extend(_surrogates(data, text))
@@ -305,7 +307,7 @@ def _locate(text: str, data: Any) -> Any:
     return root
 
 
-def parse_json_scanner(text: str) -> Any:
+def parse_json_scanner(text: str, parse_int: Any = None) -> Any:
     """:func:`parse_json` through the pure-Python scanner (slower; duplicate keys: last wins)."""
     where = _LineCounter(text)
 
@@ -346,7 +348,7 @@ def parse_json_scanner(text: str) -> Any:
             end = _w(s, end).end()
         return values, end
 
-    decoder = json.JSONDecoder(parse_float=SourceFloat, parse_int=integrity.json_int)
+    decoder = json.JSONDecoder(parse_float=SourceFloat, parse_int=parse_int)
     decoder.parse_object = parse_object
     decoder.parse_array = parse_array
     decoder.scan_once = py_make_scanner(decoder)
@@ -397,12 +399,13 @@ def _kind(value: Any) -> str:
 def parse_yaml(text: str, findings: list[integrity.Finding] | None = None) -> Any:
     """Build plain data from YAML events.  Raises yaml.YAMLError or _Stop.
 
-    Duplicate keys (last wins) and lone surrogates are appended to ``findings`` when given.
+    With ``findings`` (reading a spec), duplicate keys (last wins) and lone surrogates are
+    appended to it and an integer beyond 64 bits stops the parse.
     """
     loader = _YamlLoader(text)
     duplicates: list[integrity.Finding] = []
     try:
-        data = _build_yaml(loader, duplicates)
+        data = _build_yaml(loader, duplicates, strict=findings is not None)
     finally:
         loader.dispose()
     if findings is not None:
@@ -422,21 +425,21 @@ def _put(top: _Frame, value: Any, duplicates: list[integrity.Finding]) -> None:
     top.key = _NOKEY
 
 
-def _yaml_int(loader: Any, node: ScalarNode, mark: Any) -> int:
-    """A YAML int within 64 bits, else _Stop at its place."""
+def _yaml_int(loader: Any, node: ScalarNode, mark: Any, strict: bool) -> int:
+    """A YAML int (``strict``: within 64 bits), else _Stop at its place."""
     text = node.value
     try:
         value = loader.construct_yaml_int(node)
     except (ValueError, TypeError):
         if len(text) > 30 and text.lstrip("+-").replace("_", "").isdigit():
             raise _Stop(integrity.out_of_range(text), mark.line + 1, mark.column + 1) from None
-        raise _Stop(f"{text!r} is not a YAML int", mark.line + 1, mark.column + 1) from None
-    if not integrity.in_range(value):
+        raise _Stop(f"{text[:40]!r} is not a YAML int", mark.line + 1, mark.column + 1) from None
+    if strict and not integrity.in_range(value):
         raise _Stop(integrity.out_of_range(text), mark.line + 1, mark.column + 1)
     return value
 
 
-def _build_yaml(loader: Any, duplicates: list[integrity.Finding]) -> Any:
+def _build_yaml(loader: Any, duplicates: list[integrity.Finding], strict: bool) -> Any:
     resolve = loader.resolve
     get_event = loader.get_event
     check_event = loader.check_event
@@ -531,7 +534,7 @@ def _build_yaml(loader: Any, duplicates: list[integrity.Finding]) -> Any:
             elif tag == _INT or tag == _FLOAT:
                 node = ScalarNode(tag, value, mark, event.end_mark)
                 if tag == _INT:
-                    value = _yaml_int(loader, node, mark)
+                    value = _yaml_int(loader, node, mark, strict)
                 else:
                     try:
                         value = SourceFloat(value, loader.construct_yaml_float(node))

@@ -93,8 +93,11 @@ def test_yaml_merge_keys_are_not_duplicates(tmp_path):
 
 
 def test_the_plain_parsers_still_give_last_wins_data_to_other_readers():
+    """Other readers (a domain registry, the fixer's documents) get the data as JSON and YAML have it."""
     assert parse_json('{"a": 1, "a": 2}') == {"a": 2}
     assert parse_yaml("a: 1\na: 2\n") == {"a": 2}
+    assert parse_json('{"n": 99999999999999999999}') == {"n": 99999999999999999999}
+    assert parse_yaml("n: 99999999999999999999\n") == {"n": 99999999999999999999}
 
 
 # --------------------------------------------------------- surrogates and integers
