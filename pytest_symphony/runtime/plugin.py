@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from .timeouts import METHODS
+from .timing import TIMEOUT_METHODS as METHODS
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

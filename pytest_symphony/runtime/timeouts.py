@@ -23,10 +23,7 @@ from typing import Any, Callable
 
 from ..errors import BeatTimeout, SymphonyError
 from .attempts import Attempt, bind, unbind
-from .timing import format_ms
-
-#: ``timeout_method`` values (beat field or ini ``symphony_timeout_method``).
-METHODS = ("thread", "process")
+from .timing import TIMEOUT_METHODS as METHODS, format_ms
 
 #: How long a cancelled async task may take to end before it is abandoned.
 CANCEL_GRACE_S = 1.0

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from . import settings
-from .retention import DEFAULT_KEEP_RUNS
+from .settings import DEFAULT_KEEP_RUNS
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

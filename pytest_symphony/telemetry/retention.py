@@ -17,8 +17,7 @@ from pathlib import Path
 from typing import Iterable
 
 from .recovery import JSONL_NAME, RUN_ID, is_live
-
-DEFAULT_KEEP_RUNS = 30
+from .settings import DEFAULT_KEEP_RUNS
 
 GITIGNORE = "# Created by pytest-symphony automatically.\n*\n"
 CACHEDIR_TAG = (

@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .retention import DEFAULT_KEEP_RUNS
+#: Run folders kept under ``<symphony_dir>/runs`` unless ini ``symphony_keep_runs`` says.
+DEFAULT_KEEP_RUNS = 30
 
 
 @dataclass(frozen=True)
@@ -41,4 +42,4 @@ def for_dir(symphony_dir: str | Path) -> TelemetrySettings:
     return _BY_DIR.get(_key(symphony_dir), TelemetrySettings())
 
 
-__all__ = ["TelemetrySettings", "for_dir", "register", "unregister"]
+__all__ = ["DEFAULT_KEEP_RUNS", "TelemetrySettings", "for_dir", "register", "unregister"]
