@@ -100,8 +100,7 @@ def _position(text: str, offset: int) -> tuple[int, int]:
 
 def json_int(digits: str) -> int:
     """``parse_int`` for the JSON decoder: an int, or :class:`IntegerOutOfRange`."""
-    value = int(digits) if len(digits) < 19 else _checked_int(digits)
-    return value
+    return int(digits) if len(digits) < 19 else _checked_int(digits)
 
 
 def _checked_int(digits: str) -> int:
