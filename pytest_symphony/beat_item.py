@@ -18,6 +18,7 @@ from _pytest.outcomes import Skipped
 from .errors import DuplicateHandler, HandlerNotFound, SymphonyError
 from .runtime import dynamics
 from .runtime.conductor import BeatPlan, BoundHandler
+from .runtime.inputs import override_problem
 from .runtime.registry import Target
 from .runtime.timing import parse_duration_ms
 from .score.model import Beat
@@ -153,6 +154,7 @@ def build_plan(
                 )
         except DuplicateHandler as exc:
             problem = DuplicateHandler(f"{where}: {exc}")
+    problem = problem or override_problem(beat, bound, parent, where, label)
     timeout_ms = None
     if beat.timeout is not None:
         timeout_ms = parse_duration_ms(beat.timeout)

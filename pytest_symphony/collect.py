@@ -20,6 +20,7 @@ from .runtime.registry import Target
 from .score.loader import load_spec
 from .score.model import Beat, Movement, Sequence
 from .session_key import state
+from .warning_types import warn_spec
 
 if TYPE_CHECKING:
     from .session import SymphonySession  # noqa: F401
@@ -52,6 +53,8 @@ class _Spec:
         if result.sequence is None:
             yield SpecErrorItem.from_parent(self, name="spec", problems=result.problems)
             return
+        for warning in result.warnings:  # parts of the spec that yield no beat are never silent
+            warn_spec(warning, self.path)
         sequence = result.sequence
         first = session.claim_sequence(sequence, self.nodeid)
         yield SequenceNode.from_parent(self, name=sequence.slug, sequence=sequence, duplicate_of=first,
@@ -291,5 +294,4 @@ class SubsequenceBeat(pytest.Collector):
 
     def reportinfo(self):
         return self.path, self.beat.line - 1, self.beat.title
-
 

@@ -26,4 +26,8 @@ class DuplicateHandler(SymphonyError):
 
 
 class BeatTimeout(SymphonyError):
-    """A handler ran past its beat's timeout."""
+    """A handler ran past its beat's timeout; ``info`` says how it ended (for the telemetry record)."""
+
+    def __init__(self, message: str, info: dict | None = None):
+        super().__init__(message)
+        self.info = dict(info or {})

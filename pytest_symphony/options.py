@@ -78,6 +78,17 @@ SETTINGS: tuple[Setting, ...] = (
             default=[], ini_type="args"),
     Setting("symphony_dir", "folder for telemetry, history and artifacts", default=".symphony", ini_type="string"),
     Setting("symphony_max_spec_bytes", "largest spec file to load", default=str(10 * _MB), ini_type="string"),
+    Setting("symphony_timeout_method", "how beats with a timeout are stopped unless they say: thread or process "
+            "(the handler runs in a child process that is stopped at the deadline)", default="thread",
+            ini_type="string"),
+    # -- telemetry ------------------------------------------------------------------------------
+    Setting("symphony_keep_runs", "run folders to keep under <symphony_dir>/runs, oldest removed first (0 keeps "
+            "all; the history keeps every run)", default="30", ini_type="string"),
+    Setting("symphony_history_timeout", "seconds to wait for another process's lock on history.sqlite before the "
+            "records wait in the run's telemetry.jsonl", default="10", ini_type="string"),
+    Setting("symphony_history_import", "load the records of run RUN_ID (or all runs) that are in their "
+            "telemetry.jsonl but not in history.sqlite, then exit", flag="--symphony-history-import",
+            metavar="RUN_ID"),
     # -- BDD ----------------------------------------------------------------------------------
     Setting("symphony_scaffold", "write <features>/<sequence id>.feature from the sequence's acceptance criteria "
             "(one scenario linked to its beat per criterion) and step stubs in <step_defs>/; only appends what "

@@ -23,6 +23,8 @@ from .options import add_options, is_symphony_project
 AREAS = (
     "pytest_symphony.remediation.plugin",
     "pytest_symphony.core",
+    "pytest_symphony.runtime.plugin",
+    "pytest_symphony.telemetry.plugin",
     "pytest_symphony.bdd.plugin",
     "pytest_symphony.conformity.plugin",
     "pytest_symphony.report.plugin",
@@ -43,6 +45,16 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     add_options(parser)
+
+
+def pytest_cmdline_main(config: pytest.Config) -> int | None:
+    """``--symphony-history-import RUN_ID``: load a run into the history and exit, as ``--cache-show`` does."""
+    run_id = config.getoption("symphony_history_import", None)
+    if not run_id:
+        return None
+    from .telemetry.plugin import import_history
+
+    return import_history(config, run_id)
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist and pytest-bdd configure themselves from our options

@@ -214,9 +214,11 @@ _CODES: tuple[Code, ...] = (
     # -- Orchestration -----------------------------------------------------------------
     _c(
         "SEQUENCE_PARSE_ERROR", _O, _CRIT, _NONE,
-        "A spec file is not valid JSON or YAML, or is not UTF-8. Reported at the line and "
-        "column of the parser's first error (for undecodable bytes, the line and column of "
-        "the first bad byte).",
+        "A spec file is not valid JSON or YAML, or is not UTF-8, or holds what a parser accepts "
+        "but a spec must not: a key repeated in one mapping (one violation per repeat, naming "
+        "the line of the first), a lone surrogate, an integer beyond 64 bits. Reported at the "
+        "line and column of the parser's first error (for undecodable bytes, the line and "
+        "column of the first bad byte).",
     ),
     _c(
         "SCHEMA_VIOLATION", _O, _CRIT, _NONE,

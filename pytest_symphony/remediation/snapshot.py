@@ -11,7 +11,9 @@ A copy is written (and fsync-ed) before its original is first written, and every
 is journaled before it happens, so a run killed at any instant leaves a snapshot that
 restores every file: a file then holds either its old bytes or bytes the journal names.
 Restoring refuses a file that holds anything else (a person edited it since): it never
-overwrites work it did not make.
+overwrites work it did not make.  A manifest is data, not trust: restoring refuses one
+that names a path outside the rootdir (absolute, ``..``, or through a link) or whose
+copies do not hash as it says, before touching any file.
 
 Ids are ``<run id>-<phase number>-<phase>`` and sort by time.
 """
@@ -44,10 +46,22 @@ class RollbackError(SymphonyError):
 
 
 def _safe_rel(rel: str) -> str:
+    if not isinstance(rel, str):
+        raise ValueError(f"{rel!r}: only files inside the rootdir are snapshotted")
     p = PurePosixPath(rel)
     if p.is_absolute() or ".." in p.parts or not p.parts:
         raise ValueError(f"{rel}: only files inside the rootdir are snapshotted")
     return p.as_posix()
+
+
+def _confined(root: Path, rel: str) -> Path:
+    """``root / rel`` for a safe ``rel`` whose folders do not lead out of ``root`` through a link."""
+    target = Path(root) / _safe_rel(rel)
+    real_root = Path(root).resolve()
+    parent = target.parent.resolve()
+    if parent != real_root and real_root not in parent.parents:
+        raise ValueError(f"{rel}: its folder leads out of the rootdir (to {parent})")
+    return target
 
 
 @dataclass
@@ -94,10 +108,10 @@ class Snapshot:
         """Copy the files not held yet (a missing file is recorded as missing); returns those added."""
         added = []
         for rel in paths:
+            source = _confined(self.root, rel)
             rel = _safe_rel(rel)
             if rel in self.files:
                 continue
-            source = self.root / rel
             try:
                 data = source.read_bytes()
             except FileNotFoundError:
@@ -171,9 +185,41 @@ class Snapshot:
         path = self.root / rel
         return sha256_bytes(path.read_bytes()) if path.is_file() else None
 
+    def verify(self) -> None:
+        """Refuse (RollbackError) a snapshot that names a place outside the rootdir, or whose
+        copies are not the bytes its manifest hashed: before anything is touched."""
+        problems = []
+        for entry in self.files.values():
+            try:
+                _confined(self.root, entry.path)
+                copy = _confined(self.folder / "files", entry.path) if entry.existed else None
+            except ValueError as exc:
+                problems.append(str(exc))
+                continue
+            if copy is not None:
+                try:
+                    data = copy.read_bytes()
+                except OSError:
+                    problems.append(f"{entry.path}: its copy {copy} is missing")
+                    continue
+                if sha256_bytes(data) != entry.sha256:
+                    problems.append(f"{entry.path}: its copy does not have the SHA-256 the manifest records")
+        for rel in self.created_dirs:
+            try:
+                _confined(self.root, rel)
+            except ValueError as exc:
+                problems.append(f"created folder {exc}")
+        if problems:
+            shown = "; ".join(problems[:5]) + (f"; and {len(problems) - 5} more" if len(problems) > 5 else "")
+            raise RollbackError(
+                f"snapshot {self.id}: {self.folder / MANIFEST} cannot be trusted, so nothing was restored: {shown}"
+            )
+
     def restore(self, reason: str, *, check: bool = False) -> list[str]:
         """Put every file back as it was; returns the files that changed.  ``check``: refuse
-        (RollbackError) when a file was edited since."""
+        (RollbackError) when a file was edited since.  A manifest that names a place
+        outside the rootdir, or copies that do not match it, are refused first."""
+        self.verify()
         if check:
             bad = self.conflicts()
             if bad:
@@ -235,6 +281,8 @@ class Snapshot:
 def restore_in_order(chosen: list[Snapshot], reason: str) -> list[tuple[Snapshot, list[str]]]:
     """Restore ``chosen`` (last phase first); refuse, changing nothing, if any file was
     edited since the fix (:class:`RollbackError` names them)."""
+    for snap in chosen:  # every manifest is confined and every copy matches, before any file is touched
+        snap.verify()
     expected: dict[str, str | None] = {}
     for snap in chosen:
         bad = snap.conflicts(expected)
@@ -257,7 +305,7 @@ def list_snapshots(snapshots_dir: Path, root: Path | None = None) -> list[Snapsh
         if (child / MANIFEST).is_file():
             try:
                 out.append(Snapshot.load(child, root))
-            except (OSError, ValueError, KeyError, RollbackError):
+            except (OSError, ValueError, KeyError, TypeError, RollbackError):
                 continue
     return sorted(out, key=lambda s: (s.run_id, s.id))
 

@@ -1,30 +1,36 @@
 """The conductor: calls a beat's handlers with fixtures, under timeout and retries.
 
-Timeouts: an ``async def`` handler is cancelled by ``asyncio.wait_for``.  A plain
-handler runs in a daemon thread that the conductor stops waiting for when the
-timeout passes; Python cannot kill a thread, so a stuck handler keeps running in
-the background until the process ends, but the run goes on.  Beats with no
-timeout run in the calling thread, as any test does.
+Each attempt is one telemetry record.  A failed attempt is retried (``retries: N``);
+pytest's own outcomes are not failures to retry: ``pytest.skip``, ``pytest.xfail``,
+``pytest.fail`` (pytest-timeout's limit among them), ``pytest.exit`` and
+``KeyboardInterrupt`` end the beat at once with pytest's meaning.  Timeouts are
+enforced by :mod:`.timeouts` (thread, event loop or child process); a retry never starts
+beside an abandoned attempt that still runs unless the beat says ``overlapRetries: true``,
+and the record's ``notes`` say what happened.  Beats with no timeout run in the calling
+thread, as any test does.
 """
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import inspect
-import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
-from _pytest.outcomes import OutcomeException, Skipped
+import pytest
 
 from ..errors import BeatTimeout
 from ..score.model import Beat, Movement, Sequence
 from ..telemetry.records import summarize_error, utc_now
+from . import timeouts
+from .attempts import Attempt
 from .context import SequenceRun
 from .registry import Target
 from .timing import format_ms
+
+#: The beat field that lets a retry start while an abandoned attempt still runs.
+OVERLAP_FIELD = "overlapRetries"
 
 
 @dataclass(frozen=True)
@@ -133,85 +139,137 @@ class Conductor:
 
     def __init__(self, hook) -> None:
         self.hook = hook
+        #: The timeout method of beats that do not name one (ini ``symphony_timeout_method``).
+        self.timeout_method = "thread"
 
     def perform(self, plan: BeatPlan, run: SequenceRun, values: Mapping[str, Any]) -> None:
-        """Run the beat, retrying failed attempts; raise the last failure."""
+        """Run the beat, retrying failed attempts; raise the last failure.
+
+        pytest's own outcomes keep their meaning: ``pytest.skip``/``xfail``/``fail``/``exit``
+        and ``KeyboardInterrupt`` end the beat at once, never retried.
+        """
         attempts = 1 + max(0, plan.retries)
-        for attempt in range(1, attempts + 1):
+        previous: Attempt | None = None
+        last_error: Exception | None = None
+        for number in range(1, attempts + 1):
+            note = None
+            if previous is not None and last_error is not None:
+                retry, note = self._may_retry(plan, previous)
+                if not retry:
+                    _note(plan.records[-1], note)
+                    raise last_error
             record = plan.base_record(run, run.run_id, run.dynamic)
-            record["attempt"] = attempt
+            record["attempt"] = number
+            if note:
+                _note(record, note)
             plan.records.append(record)
-            events, metrics = run.begin_attempt(plan.beat, plan.target)
-            record["events"], record["metrics"] = events, metrics
-            record["started_at"] = utc_now()
-            start = time.perf_counter()
+            attempt = Attempt(plan.label, number)
             try:
-                for bound in plan.handlers:
-                    args, kwargs = bound.call_args(values, plan.beat.inputs)
-                    self.hook.pytest_symphony_before_beat_call(
-                        sequence=plan.sequence, beat=plan.beat, context=run, kwargs=kwargs
-                    )
-                    result = call(bound, args, kwargs, plan.timeout_ms, plan)
-                    if isinstance(result, Mapping):
-                        run.state.update(result)
-                if plan.beat.event:
-                    run.emit(plan.beat.event)
-                record["status"] = "passed"
-                checkpoint = run.checkpoint()
-                if checkpoint is not None:
-                    record["checkpoint"] = checkpoint
+                self._attempt(plan, run, values, record, attempt)
                 return
-            except Skipped as exc:
-                record["status"] = "skipped"
-                record["error"] = summarize_error(str(exc.msg))
-                raise
-            except (Exception, OutcomeException) as exc:
-                record["status"] = "timeout" if isinstance(exc, BeatTimeout) else "failed"
-                record["error"] = summarize_error(f"{type(exc).__name__}: {exc}")
-                self.hook.pytest_symphony_beat_error(
-                    sequence=plan.sequence, beat=plan.beat, context=run, exception=exc, attempt=attempt
-                )
-                if attempt == attempts:
+            except (pytest.skip.Exception, pytest.fail.Exception, pytest.exit.Exception):
+                raise  # recorded by _attempt; pytest decides what they mean
+            except Exception as exc:
+                if number == attempts:
                     raise
-            finally:
-                record["ended_at"] = utc_now()
-                record["duration_ms"] = round((time.perf_counter() - start) * 1000, 3)
-                run.end_attempt()
+                previous, last_error = attempt, exc
 
-
-def call(bound: BoundHandler, args: list, kwargs: dict, timeout_ms: float | None, plan: BeatPlan) -> Any:
-    """Call one handler, enforcing ``timeout_ms`` when set."""
-    if bound.is_async:
-        coro = bound.func(*args, **kwargs)
-        if timeout_ms is None:
-            return asyncio.run(coro)
+    def _attempt(self, plan: BeatPlan, run: SequenceRun, values: Mapping[str, Any], record: dict,
+                 attempt: Attempt) -> None:
+        events, metrics = run.begin_attempt(plan.beat, plan.target, attempt)
+        record["events"], record["metrics"] = events, metrics
+        record["started_at"] = utc_now()
+        start = time.perf_counter()
         try:
-            return asyncio.run(asyncio.wait_for(coro, timeout_ms / 1000))
-        except asyncio.TimeoutError:
-            raise _timeout(bound, timeout_ms, plan, cancelled=True) from None
-    if timeout_ms is None:
-        return bound.func(*args, **kwargs)
-    outcome: dict[str, Any] = {}
+            for bound in plan.handlers:
+                args, kwargs = bound.call_args(values, plan.beat.inputs)
+                self.hook.pytest_symphony_before_beat_call(
+                    sequence=plan.sequence, beat=plan.beat, context=run, kwargs=kwargs
+                )
+                if plan.timeout_ms is None:
+                    result = timeouts.untimed(bound.func, args, kwargs, bound.is_async, attempt)
+                else:
+                    result = timeouts.run(self._call(plan, bound, args, kwargs, attempt), plan.timeout_ms,
+                                          self.method_of(plan), run)
+                if isinstance(result, Mapping):
+                    run.state.update(result)
+            if plan.beat.event:
+                run.emit(plan.beat.event)
+            record["status"] = "passed"
+            checkpoint = run.checkpoint()
+            if checkpoint is not None:
+                record["checkpoint"] = checkpoint
+        except pytest.skip.Exception as exc:
+            record["status"] = "skipped"
+            record["error"] = summarize_error(str(exc.msg))
+            raise
+        except pytest.fail.Exception as exc:  # pytest.fail and pytest.xfail (and pytest-timeout's limit)
+            xfail = isinstance(exc, pytest.xfail.Exception)
+            record["status"] = "skipped" if xfail else "failed"
+            record["error"] = summarize_error(f"{'xfail: ' if xfail else ''}{exc.msg}")
+            if not xfail:
+                self._beat_error(plan, run, exc, attempt.number)
+            raise
+        except pytest.exit.Exception as exc:  # an Exception subclass: never retried
+            record["status"] = "error"
+            record["error"] = summarize_error(f"pytest.exit: {exc.msg}")
+            raise
+        except Exception as exc:
+            record["status"] = "timeout" if isinstance(exc, BeatTimeout) else "failed"
+            record["error"] = summarize_error(f"{type(exc).__name__}: {exc}")
+            if isinstance(exc, BeatTimeout):
+                record["timeout"] = exc.info
+            self._beat_error(plan, run, exc, attempt.number)
+            raise
+        except BaseException as exc:  # KeyboardInterrupt, SystemExit: recorded, never retried
+            record["status"] = "error"
+            record["error"] = summarize_error(f"{type(exc).__name__}: {exc}")
+            raise
+        finally:
+            record["ended_at"] = utc_now()
+            record["duration_ms"] = round((time.perf_counter() - start) * 1000, 3)
+            run.end_attempt()
+            late = run.late.take()
+            if late:
+                record["late_writes"] = late
+                _note(record, "dropped late writes of an abandoned attempt: "
+                      + ", ".join(f"{n} {kind}" for kind, n in sorted(late.items())))
 
-    def target() -> None:
-        try:
-            outcome["value"] = bound.func(*args, **kwargs)
-        except BaseException as exc:  # handed to the calling thread below
-            outcome["error"] = exc
+    def _beat_error(self, plan: BeatPlan, run: SequenceRun, exc: BaseException, number: int) -> None:
+        self.hook.pytest_symphony_beat_error(
+            sequence=plan.sequence, beat=plan.beat, context=run, exception=exc, attempt=number
+        )
 
-    worker = threading.Thread(target=target, name=f"symphony-beat-{plan.label}", daemon=True)
-    worker.start()
-    worker.join(timeout_ms / 1000)
-    if worker.is_alive():
-        raise _timeout(bound, timeout_ms, plan, cancelled=False)
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome.get("value")
+    def _call(self, plan: BeatPlan, bound: BoundHandler, args: list, kwargs: dict, attempt: Attempt) -> timeouts.Call:
+        return timeouts.Call(bound.func, tuple(args), kwargs, bound.is_async, bound.name,
+                             f"beat {plan.label} ({plan.beat.title})", f"{plan.spec_file}:{plan.beat.line}", attempt)
+
+    def method_of(self, plan: BeatPlan) -> str:
+        """The beat's ``timeout_method`` (or ``timeoutMethod``), else the ini default."""
+        raw = plan.beat.raw
+        method = raw.get("timeout_method", raw.get("timeoutMethod"))
+        return method if method is not None else self.timeout_method
+
+    def _may_retry(self, plan: BeatPlan, previous: Attempt) -> tuple[bool, str | None]:
+        """Whether the next attempt may start, and what to note about it.
+
+        A retry never overlaps an abandoned attempt that still runs, unless the beat allows
+        it: it waits for that attempt up to one more timeout, else the beat ends there.
+        """
+        if not previous.still_running:
+            return True, None
+        if plan.beat.raw.get(OVERLAP_FIELD) is True:
+            return True, (f"attempt {previous.number} still ran when attempt {previous.number + 1} started "
+                          f"({OVERLAP_FIELD}: true)")
+        wait_s = (plan.timeout_ms or 0) / 1000
+        started = time.perf_counter()
+        if timeouts.wait_for_abandoned(previous, wait_s):
+            waited = format_ms(round((time.perf_counter() - started) * 1000, 1))
+            return True, f"attempt {previous.number + 1} waited {waited} for attempt {previous.number} to end"
+        return False, (f"no retry: attempt {previous.number} was still running {format_ms(wait_s * 1000)} after "
+                       f"its timeout, and a retry never runs beside it; set `{OVERLAP_FIELD}: true` on the beat if "
+                       "its handler is safe to run twice at once, or use `timeout_method: process`")
 
 
-def _timeout(bound: BoundHandler, timeout_ms: float, plan: BeatPlan, *, cancelled: bool) -> BeatTimeout:
-    how = "it was cancelled" if cancelled else "it was left running in a background thread"
-    return BeatTimeout(
-        f"handler '{bound.name}' of beat {plan.label} ({plan.beat.title}) did not finish within "
-        f"{format_ms(timeout_ms)} (timeout at {plan.spec_file}:{plan.beat.line}); {how}"
-    )
+def _note(record: dict, text: str) -> None:
+    record.setdefault("notes", []).append(text)

@@ -1,7 +1,10 @@
 """The handler registry: a dict from handler name to function, filled before collection.
 
-Specs never name an import path of their own: ``module#func`` resolves only inside
-modules the project registered (ini ``symphony_handlers``, conftest.py files, plugins).
+Specs never name an import path of their own, nor any function that was not registered
+as a handler: a name resolves only to functions marked with ``@handler`` (in modules of
+ini ``symphony_handlers`` and conftest.py files) or added by a plugin through
+``pytest_symphony_register_handlers``; ``module#func`` picks one of those by module.  A
+module's helpers, ``_private`` functions and pytest hooks are never callable from a spec.
 """
 
 from __future__ import annotations
@@ -176,22 +179,15 @@ class HandlerRegistry:
             )
         if winners:
             return winners[0]
-        for module in self._modules.values():
-            func = getattr(module, ref.name, None)
-            if inspect.isfunction(func) and _defined_in(func, module):
-                return HandlerEntry(ref.name, func, module.__name__, PROJECT, decorated=False)
         raise HandlerNotFound(ref.display)
 
     def _resolve_in_module(self, ref: HandlerRef) -> HandlerEntry:
         wanted = self._aliases.get(ref.module, ref.module)
-        for mod_name, module in self._modules.items():
+        for mod_name in self._modules:
             if mod_name == wanted or mod_name.endswith("." + wanted):
                 for entry in self._entries.get(ref.name, []):
                     if entry.module == mod_name:
                         return entry
-                func = getattr(module, ref.name, None)
-                if inspect.isfunction(func) and _defined_in(func, module):
-                    return HandlerEntry(ref.name, func, mod_name, PROJECT, decorated=False)
         raise HandlerNotFound(ref.display)
 
     def suggestions(self, name: str, limit: int = 3, scope: frozenset[str] = frozenset()) -> list[str]:

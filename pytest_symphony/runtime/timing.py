@@ -1,4 +1,4 @@
-"""Durations as specs write them: 1500, "2s", "< 500ms", "1.5 min"."""
+"""Durations as specs write them: 1500, "2s", "< 500ms", "1.5 min"; and how a timeout is kept."""
 
 from __future__ import annotations
 
@@ -13,6 +13,9 @@ _UNITS_MS = {
 _DURATION = re.compile(
     r"^\s*(?:<=|<|≤|under|within|max|at most)?\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$"
 )
+
+#: ``timeout_method`` values (beat field or ini ``symphony_timeout_method``); see :mod:`.timeouts`.
+TIMEOUT_METHODS = ("thread", "process")
 
 #: Timing words real specs use that are not durations (never a timeout).
 KEYWORDS = frozenset(

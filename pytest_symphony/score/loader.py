@@ -60,11 +60,14 @@ def _load(path: str | os.PathLike, display: str, max_bytes: int) -> LoadResult:
     )
     # a place normalize already explained is not reported twice by the schema
     covered = {p.pointer for p in problems if p.pointer is not None}
+    warnings = tuple(p for p in problems if p.warning)
+    problems = [p for p in problems if not p.warning]
     problems += [p for p in validate_sequence(sequence) if p.pointer not in covered]
-    if problems:
+    if problems:  # the file fails: its warnings are part of what to mend
+        problems += warnings
         problems.sort(key=lambda p: (p.line, p.pointer or "", p.message))
         return LoadResult(display, None, tuple(problems))
-    return LoadResult(display, sequence, ())
+    return LoadResult(display, sequence, (), warnings)
 
 
 __all__ = ["DEFAULT_MAX_BYTES", "SPEC_SUFFIXES", "load_spec"]

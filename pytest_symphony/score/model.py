@@ -160,6 +160,7 @@ class SpecProblem:
     line: int = 0
     column: int = 0
     pointer: str | None = None  # JSON pointer into the normalized sequence, for schema errors
+    warning: bool = False  # the file still loads (e.g. one empty movement beside others with beats)
 
     def __str__(self) -> str:
         where = self.path
@@ -172,8 +173,13 @@ class SpecProblem:
 
 @dataclass(frozen=True, slots=True)
 class LoadResult:
-    """What loading one file gives: a sequence, or the problems that stopped it."""
+    """What loading one file gives: a sequence, or the problems that stopped it.
+
+    ``warnings`` are findings that did not stop it (a movement without beats beside
+    movements with beats): a run shows them, so no part of a file is dropped silently.
+    """
 
     path: str
     sequence: Sequence | None = None
     problems: tuple[SpecProblem, ...] = field(default=())
+    warnings: tuple[SpecProblem, ...] = field(default=())

@@ -39,6 +39,7 @@ from .model import (
     SpecProblem,
     UserStory,
 )
+from .integrity import in_range
 from .source import Located, item_line, line_of
 
 _NUMERIC = re.compile(r"\s*[+-]?\d+\s*\Z")
@@ -63,13 +64,37 @@ def split_camel(name: str) -> str:
     return _CAMEL.sub(" ", name)
 
 
+class SlugSet(set):
+    """Slugs taken so far, and for each base the last suffix handed out.
+
+    With it :func:`unique_slug` costs O(1) per call however many beats share a name
+    (a plain set makes 8,000 same-named beats quadratic: 32 million lookups).
+    """
+
+    __slots__ = ("suffixes",)
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*args)
+        self.suffixes: dict[str, int] = {}
+
+
 def unique_slug(slug: str, used: set[str]) -> str:
-    """``slug``, or ``slug-2``, ``slug-3``... whichever is still free in ``used``."""
-    candidate, n = slug, 1
+    """``slug``, or ``slug-2``, ``slug-3``... whichever is still free in ``used``.
+
+    Slugs are never released, so a :class:`SlugSet` resumes after the last suffix given.
+    """
+    if slug not in used:
+        used.add(slug)
+        return slug
+    suffixes = getattr(used, "suffixes", None)
+    n = suffixes.get(slug, 1) if suffixes is not None else 1
+    candidate = slug
     while candidate in used:
         n += 1
         candidate = f"{slug}-{n}"
     used.add(candidate)
+    if suffixes is not None:
+        suffixes[slug] = n
     return candidate
 
 
@@ -85,16 +110,17 @@ def _as_int(value: Any) -> int | None:
     """An int from an int, an integral float, or a numeric string; else None."""
     if _is_int(value):
         return value
-    if isinstance(value, float) and value.is_integer():
+    if isinstance(value, float) and value.is_integer() and in_range(int(value)):
         return int(value)
-    if isinstance(value, str) and _NUMERIC.match(value):
-        return int(value)
+    if isinstance(value, str) and len(value) <= 40 and _NUMERIC.match(value):
+        number = int(value)
+        return number if in_range(number) else None  # a 30-digit "number" is a label
     return None
 
 
 def _integral(value: Any) -> Any:
     """1.0 -> 1; anything else as written (the schema judges it)."""
-    if isinstance(value, float) and value.is_integer():
+    if isinstance(value, float) and value.is_integer() and in_range(int(value)):
         return int(value)
     return value
 
@@ -136,10 +162,10 @@ class _Context:
         self.problems: list[SpecProblem] = []
         self.declared: dict[str, HandlerRef] = {}
 
-    def problem(self, pointer: str, message: str, line: int = 0, column: int = 0) -> None:
+    def problem(self, pointer: str, message: str, line: int = 0, column: int = 0, *, warning: bool = False) -> None:
         where = pointer.lstrip("/")
         text = f"{where}: {message}" if where else message
-        self.problems.append(SpecProblem(self.path, text, line, column, pointer))
+        self.problems.append(SpecProblem(self.path, text, line, column, pointer, warning))
 
 
 # ------------------------------------------------------------------------ handlers
@@ -431,14 +457,36 @@ def _beat_list(ctx: _Context, node: Mapping[str, Any], pointer: str, line: int) 
     return (chosen if chosen is not None else []), declared
 
 
+def _no_beats(node: Mapping[str, Any], index: int, declared: Any) -> str:
+    """Why a movement yields no beat, and where its beats should go."""
+    name = _first(node, "name", "title")
+    what = f"movement {index + 1}" + (f" {name!r}" if isinstance(name, str) else "")
+    where = "list them under `beats:` (each a mapping with a name and a handler)"
+    if declared is not None:
+        return f"{what} declares {declared} beat(s) (beats: {declared}) but lists none; {where}"
+    for key, value in node.items():
+        if key not in BEAT_LIST_KEYS and isinstance(value, list) and any(isinstance(v, Mapping) for v in value):
+            return (
+                f"{what} has no beat list, but its key {key!r} holds a list of mappings: beats are read "
+                f"only from {', '.join(BEAT_LIST_KEYS)}; rename {key!r} to `beats`"
+            )
+    empty = next((k for k in BEAT_LIST_KEYS if isinstance(node.get(k), list)), None)
+    if empty is not None:
+        return f"{what} has an empty `{empty}` list: a movement needs at least one beat; {where}"
+    return f"{what} has no beats: a movement needs at least one beat; {where}"
+
+
 def _movement(ctx: _Context, node: Mapping[str, Any], index: int, used: set[str]) -> Movement:
     pointer = f"/movements/{index}"
     line = line_of(node)
     number, mid = _number_and_id(node, ("movement", "number"), index + 1)
     name = _first(node, "name", "title")
     items, declared = _beat_list(ctx, node, pointer, line)
+    explained = any(p.pointer and p.pointer.startswith(pointer) for p in ctx.problems)
+    if not items and not explained:  # a warning while another movement has beats; see normalize()
+        ctx.problem(f"{pointer}/beats", _no_beats(node, index, declared), line, warning=True)
     beats: list[Beat] = []
-    beat_slugs: set[str] = set()
+    beat_slugs: set[str] = SlugSet()
     for i, item in enumerate(items):
         at = f"{pointer}/beats/{i}"
         if not isinstance(item, Mapping):
@@ -534,7 +582,7 @@ def normalize(
             line,
         )
     elif isinstance(raw_movements, list):
-        used: set[str] = set()
+        used: set[str] = SlugSet()
         for i, item in enumerate(raw_movements):
             if not isinstance(item, Mapping):
                 at_line = item_line(raw_movements, i, line)
@@ -588,7 +636,9 @@ def normalize(
         raw=data,
         id_declared=id_declared,
     )
+    if movements and not any(m.beats for m in movements):  # the file would leave no trace in a run
+        ctx.problems = [replace(p, warning=False) for p in ctx.problems]
     return sequence, ctx.problems
 
 
-__all__ = ["BEAT_LIST_KEYS", "normalize", "slugify", "split_camel", "unique_slug"]
+__all__ = ["BEAT_LIST_KEYS", "SlugSet", "normalize", "slugify", "split_camel", "unique_slug"]

@@ -32,6 +32,7 @@ import yaml
 from yaml import events as ev
 from yaml.nodes import ScalarNode
 
+from . import integrity
 from .model import SpecProblem
 
 #: Spec file suffixes this package loads.
@@ -238,21 +239,40 @@ def _pairs(pairs: list[tuple[str, Any]]) -> Located:
     return obj
 
 
-def parse_json(text: str) -> Any:
+def parse_json(text: str, findings: list[integrity.Finding] | None = None) -> Any:
     """Decode JSON so that every object is :class:`Located` and every array :class:`LocatedList`.
 
     The C decoder builds the data; one regex pass finds every '{' and '[' outside
     strings, which in document order are exactly the containers in pre-order, so a walk
     hands each its position.  A duplicated key would break that pairing (the dropped
     value's brackets are still in the text), so such files go through the pure-Python
-    scanner instead.  Raises JSONDecodeError/RecursionError/ValueError.
+    scanner instead (last wins).  With ``findings`` (reading a spec), duplicate keys and
+    lone surrogates are appended to it and an integer beyond 64 bits raises
+    :class:`~.integrity.IntegerOutOfRange`; other readers get the data as JSON has it.
+    Raises JSONDecodeError/RecursionError/ValueError.
     """
+    parse_int = integrity.json_int if findings is not None else None
     try:
-        data = json.loads(text, object_pairs_hook=_pairs, parse_float=SourceFloat)
+        data = json.loads(text, object_pairs_hook=_pairs, parse_float=SourceFloat, parse_int=parse_int)
     except _DuplicateKey:
-        return parse_json_scanner(text)
+        data = parse_json_scanner(text, parse_int)
+        if findings is not None:
+            findings.extend(integrity.json_duplicates(text))
+            findings.extend(_surrogates(data, text))
+        return data
+    if findings is not None:
+        findings.extend(_surrogates(data, text))
     if not isinstance(data, (dict, list)):
         return data
+    return _locate(text, data)
+
+
+def _surrogates(data: Any, text: str) -> list[integrity.Finding]:
+    return integrity.surrogates(data, text) if integrity.may_hold_surrogates(text) else []
+
+
+def _locate(text: str, data: Any) -> Any:
+    """Give every container of ``data`` (decoded from ``text``) its line and column."""
     openers = iter(_opener_positions(text))
     where = _LineCounter(text)
     root: Any = None
@@ -287,7 +307,7 @@ def parse_json(text: str) -> Any:
     return root
 
 
-def parse_json_scanner(text: str) -> Any:
+def parse_json_scanner(text: str, parse_int: Any = None) -> Any:
     """:func:`parse_json` through the pure-Python scanner (slower; duplicate keys: last wins)."""
     where = _LineCounter(text)
 
@@ -328,7 +348,7 @@ def parse_json_scanner(text: str) -> Any:
             end = _w(s, end).end()
         return values, end
 
-    decoder = json.JSONDecoder(parse_float=SourceFloat)
+    decoder = json.JSONDecoder(parse_float=SourceFloat, parse_int=parse_int)
     decoder.parse_object = parse_object
     decoder.parse_array = parse_array
     decoder.scan_once = py_make_scanner(decoder)
@@ -349,7 +369,7 @@ _MERGE_KEY = object()
 
 
 class _Frame:
-    __slots__ = ("value", "is_map", "key", "key_line", "anchor", "start", "merges")
+    __slots__ = ("value", "is_map", "key", "key_line", "anchor", "start", "merges", "key_lines")
 
     def __init__(self, value: Any, is_map: bool, anchor: str | None, start: int):
         self.value = value
@@ -359,6 +379,7 @@ class _Frame:
         self.anchor = anchor
         self.start = start
         self.merges: list[Any] | None = None
+        self.key_lines: dict[Any, int] = {}  # where each key of a mapping was written
 
 
 def _kind(value: Any) -> str:
@@ -375,16 +396,50 @@ def _kind(value: Any) -> str:
     return "a string"
 
 
-def parse_yaml(text: str) -> Any:
-    """Build plain data from YAML events.  Raises yaml.YAMLError or _Stop."""
+def parse_yaml(text: str, findings: list[integrity.Finding] | None = None) -> Any:
+    """Build plain data from YAML events.  Raises yaml.YAMLError or _Stop.
+
+    With ``findings`` (reading a spec), duplicate keys (last wins) and lone surrogates are
+    appended to it and an integer beyond 64 bits stops the parse.
+    """
     loader = _YamlLoader(text)
+    duplicates: list[integrity.Finding] = []
     try:
-        return _build_yaml(loader)
+        data = _build_yaml(loader, duplicates, strict=findings is not None)
     finally:
         loader.dispose()
+    if findings is not None:
+        findings.extend(duplicates)
+        findings.extend(_surrogates(data, text))
+    return data
 
 
-def _build_yaml(loader: Any) -> Any:
+def _put(top: _Frame, value: Any, duplicates: list[integrity.Finding]) -> None:
+    """Set the pending key of mapping frame ``top``, noting a key written twice."""
+    key, mapping = top.key, top.value
+    if key in mapping:
+        first = top.key_lines.get(key, 0)
+        duplicates.append(integrity.Finding(integrity.duplicate(key, first, top.key_line), top.key_line))
+    mapping[key] = value
+    top.key_lines[key] = top.key_line
+    top.key = _NOKEY
+
+
+def _yaml_int(loader: Any, node: ScalarNode, mark: Any, strict: bool) -> int:
+    """A YAML int (``strict``: within 64 bits), else _Stop at its place."""
+    text = node.value
+    try:
+        value = loader.construct_yaml_int(node)
+    except (ValueError, TypeError):
+        if len(text) > 30 and text.lstrip("+-").replace("_", "").isdigit():
+            raise _Stop(integrity.out_of_range(text), mark.line + 1, mark.column + 1) from None
+        raise _Stop(f"{text[:40]!r} is not a YAML int", mark.line + 1, mark.column + 1) from None
+    if strict and not integrity.in_range(value):
+        raise _Stop(integrity.out_of_range(text), mark.line + 1, mark.column + 1)
+    return value
+
+
+def _build_yaml(loader: Any, duplicates: list[integrity.Finding], strict: bool) -> Any:
     resolve = loader.resolve
     get_event = loader.get_event
     check_event = loader.check_event
@@ -435,8 +490,7 @@ def _build_yaml(loader: Any) -> Any:
             top.merges = merges
             top.key = _NOKEY
         else:
-            top.value[top.key] = value
-            top.key = _NOKEY
+            _put(top, value, duplicates)
 
     tags: dict[str, str] = {}  # plain scalar -> resolved tag (keys repeat a lot)
     while check_event():
@@ -460,11 +514,11 @@ def _build_yaml(loader: Any) -> Any:
                     top.value.item_lines.append(event.start_mark.line + 1)
                 elif top.key is _NOKEY:
                     top.key = value
+                    top.key_line = event.start_mark.line + 1
                 elif top.key is _MERGE_KEY:
                     add(value, event.start_mark.line + 1)  # reports the bad merge value
                 else:
-                    top.value[top.key] = value
-                    top.key = _NOKEY
+                    _put(top, value, duplicates)
                 continue
             mark = event.start_mark
             is_merge_key = False
@@ -479,13 +533,13 @@ def _build_yaml(loader: Any) -> Any:
                     raise _Stop(f"{value!r} is not a YAML boolean", mark.line + 1, mark.column + 1) from None
             elif tag == _INT or tag == _FLOAT:
                 node = ScalarNode(tag, value, mark, event.end_mark)
-                try:
-                    if tag == _INT:
-                        value = loader.construct_yaml_int(node)
-                    else:
+                if tag == _INT:
+                    value = _yaml_int(loader, node, mark, strict)
+                else:
+                    try:
                         value = SourceFloat(value, loader.construct_yaml_float(node))
-                except (ValueError, TypeError):
-                    raise _Stop(f"{value!r} is not a YAML {tag[len(_T):]}", mark.line + 1, mark.column + 1) from None
+                    except (ValueError, TypeError):
+                        raise _Stop(f"{value!r} is not a YAML float", mark.line + 1, mark.column + 1) from None
             else:
                 raise _Stop(_bad_tag(tag), mark.line + 1, mark.column + 1)
             if event.anchor is not None:
@@ -598,21 +652,45 @@ def _yaml_problem(display: str, e: yaml.YAMLError, text: str) -> SpecProblem:
 
 
 def parse_text(text: str, display: str, fmt: str) -> tuple[Any, SpecProblem | None]:
-    """Parse ``text`` as "json" or "yaml"; (data, None) or (None, problem)."""
+    """Parse ``text`` as "json" or "yaml"; (data, None) or (None, the first problem)."""
+    data, problems = parse_checked(text, display, fmt)
+    return data, (problems[0] if problems else None)
+
+
+def parse_checked(text: str, display: str, fmt: str) -> tuple[Any, tuple[SpecProblem, ...]]:
+    """Parse ``text`` as "json" or "yaml" and hold it to what a spec may contain.
+
+    (data, ()) or (None, problems): a syntax error, or every duplicate key, a lone
+    surrogate, an integer beyond 64 bits (see :mod:`.integrity`).
+    """
+    findings: list[integrity.Finding] = []
     try:
-        if fmt == "json":
-            return parse_json(text), None
-        return parse_yaml(text), None
+        data = parse_json(text, findings) if fmt == "json" else parse_yaml(text, findings)
     except JSONDecodeError as e:
-        return None, SpecProblem(display, f"invalid JSON: {e.msg}", e.lineno, e.colno)
+        return None, (SpecProblem(display, _json_message(e), e.lineno, e.colno),)
+    except integrity.IntegerOutOfRange as e:
+        line, column = integrity.locate_number(text, e.text)
+        return None, (SpecProblem(display, str(e), line, column),)
     except _Stop as e:
-        return None, SpecProblem(display, e.message, e.line, e.column)
+        return None, (SpecProblem(display, e.message, e.line, e.column),)
     except yaml.YAMLError as e:
-        return None, _yaml_problem(display, e, text)
+        return None, (_yaml_problem(display, e, text),)
     except RecursionError:
-        return None, SpecProblem(display, f"invalid {fmt.upper()}: nested too deeply; flatten the file")
+        return None, (SpecProblem(display, f"invalid {fmt.upper()}: nested too deeply; flatten the file"),)
     except (ValueError, TypeError, OverflowError, MemoryError) as e:
-        return None, SpecProblem(display, f"invalid {fmt.upper()}: {e}")
+        return None, (SpecProblem(display, f"invalid {fmt.upper()}: {e}"),)
+    if findings:
+        findings.sort(key=lambda f: (f.line, f.column))
+        return None, tuple(SpecProblem(display, f.message, f.line, f.column) for f in findings)
+    return data, ()
+
+
+def _json_message(e: JSONDecodeError) -> str:
+    """The decoder's whole message: "Unterminated string starting at line 3 column 9", never "... at"."""
+    where = f"line {e.lineno} column {e.colno}"
+    if e.msg.endswith(" at"):
+        return f"invalid JSON: {e.msg} {where}"
+    return f"invalid JSON: {e.msg} at {where}"
 
 
 def format_of(path: str | os.PathLike, text: str) -> str:
@@ -635,9 +713,9 @@ def read_source(path: str | os.PathLike, *, display: str, max_bytes: int) -> Sou
         return Source(display, content, None, (problem,) if problem else ())
     if not text.strip():
         return Source(display, content, None, (SpecProblem(display, _EMPTY, 1, 1),))
-    data, problem = parse_text(text, display, format_of(path, text))
-    if problem is not None:
-        return Source(display, content, None, (problem,))
+    data, problems = parse_checked(text, display, format_of(path, text))
+    if problems:
+        return Source(display, content, None, problems)
     if data is None:  # a YAML file of comments only
         return Source(display, content, None, (SpecProblem(display, _EMPTY, 1, 1),))
     if not isinstance(data, dict):
@@ -670,6 +748,7 @@ __all__ = [
     "Source",
     "item_line",
     "line_of",
+    "parse_checked",
     "parse_json",
     "parse_text",
     "parse_yaml",

@@ -15,8 +15,21 @@ from .records import (
     summarize_error,
     utc_now,
 )
-from .store import MIGRATIONS, HistoryError, HistoryStore, HistoryVersionError, schema_version_newest
-from .writer import TelemetryWriteError, TelemetryWriter
+
+#: Names loaded on first use: importing the package (its area plugin, say) costs no sqlite3.
+_LAZY = {
+    "MIGRATIONS": "store", "HistoryError": "store", "HistoryStore": "store", "HistoryVersionError": "store",
+    "schema_version_newest": "store", "TelemetryWriteError": "writer", "TelemetryWriter": "writer",
+}
+
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
+    return getattr(import_module(f".{module}", __name__), name)
 
 __all__ = [
     "STATUSES",

@@ -1,5 +1,5 @@
-"""Checkpoints in the history (schema version 3): the state change of each passed beat, and the
-run a resumed run resumed from.
+"""Checkpoints in the history (schema version 4): the state change of each passed beat, the run
+a resumed run resumed from, and the parent of a sub-pipeline's attempts.
 
 Written with the attempts (a record's ``checkpoint``, see ``runtime/checkpoint.py``), read
 by ``--symphony-resume``.  :class:`CheckpointsMixin` is part of the history store.
@@ -11,8 +11,8 @@ import json
 import sqlite3
 from typing import Any, Iterable
 
-#: Schema version 2 -> 3.  Shipped: never edit, append a new migration instead.
-MIGRATION_3 = """
+#: Schema version 3 -> 4.  Shipped: never edit, append a new migration instead.
+MIGRATION_4 = """
 CREATE TABLE checkpoints (
     id                  INTEGER PRIMARY KEY,
     attempt_id          INTEGER NOT NULL REFERENCES attempts (id) ON DELETE CASCADE,
@@ -25,6 +25,8 @@ CREATE TABLE checkpoints (
 );
 CREATE INDEX idx_checkpoints_run_sequence ON checkpoints (run_id, sequence);
 ALTER TABLE runs ADD COLUMN resumed_from TEXT;
+ALTER TABLE attempts ADD COLUMN parent_correlation_id TEXT;
+ALTER TABLE attempts ADD COLUMN parent_nodeid TEXT;
 """
 
 

@@ -7,7 +7,14 @@ Only the controller process writes it, but two pytest sessions may run at once
 * every write is one ``BEGIN IMMEDIATE`` transaction, which takes the write lock
   up front and therefore waits on ``busy_timeout`` instead of failing with
   "database is locked" half-way through;
-* ``busy_timeout`` is generous (10 s by default).
+* ``busy_timeout`` is generous (10 s by default);
+* opening a file whose schema is current only reads: a reader (a report-only run)
+  never takes the write lock, so it never waits on a writing run.
+
+Failures surface as :class:`HistoryError` naming the file, refined into
+:class:`HistoryCorruptError` (not a usable history: the caller may move it aside),
+:class:`HistoryVersionError` (written by a newer version) and
+:class:`HistoryBusyError` (the lock was held past the busy timeout).
 
 The schema is versioned: ``schema_version`` holds one row with the version of
 the file, :data:`MIGRATIONS` lists the steps from version 0 (an empty file) to
@@ -28,9 +35,11 @@ from typing import Any, Callable, Iterable, Iterator, Sequence, Union
 
 from pytest_symphony.errors import SymphonyError
 
-from .checkpoints import MIGRATION_3, CheckpointsMixin, checkpoint_rows, insert_checkpoints
+from . import values
 from .findings import MIGRATION_2, FindingsMixin, ensure_runs
 from .records import AttemptRecord, RunRecord, normalize_timestamp
+from .checkpoints import MIGRATION_4, CheckpointsMixin, checkpoint_rows, insert_checkpoints
+from .runs import MIGRATION_3, RunsMixin, upsert_run
 
 Migration = Union[str, Callable[[sqlite3.Connection], None]]
 
@@ -41,8 +50,16 @@ class HistoryError(SymphonyError):
     """The history file could not be opened, migrated, read or written."""
 
 
-class HistoryVersionError(HistoryError):
+class HistoryCorruptError(HistoryError):
+    """The file is not a usable history: not SQLite, damaged, a directory, tables missing."""
+
+
+class HistoryVersionError(HistoryCorruptError):
     """The history file was written by a newer pytest-symphony."""
+
+
+class HistoryBusyError(HistoryError):
+    """Another process held the write lock longer than the busy timeout."""
 
 
 # --------------------------------------------------------------------------- schema
@@ -120,13 +137,19 @@ CREATE INDEX idx_metrics_sequence_name ON metrics (sequence, name);
 
 #: Ordered schema steps; ``MIGRATIONS[i]`` takes a file from version ``i`` to ``i + 1``.
 #: Version 2 (``findings.MIGRATION_2``) adds scenario steps, attempt kind/target,
-#: conformity violations and scores, artifacts and fixes.
-#: Version 3 (``checkpoints.MIGRATION_3``) adds beat checkpoints and ``runs.resumed_from``.
+#: conformity violations and scores, artifacts and fixes; version 3 (``runs.MIGRATION_3``)
+#: the per-run mark of records stored and the ``interrupted`` flag; version 4
+#: (``checkpoints.MIGRATION_4``) beat checkpoints, ``runs.resumed_from`` and sub-pipeline parents.
 MIGRATIONS: list[Migration] = [
     _MIGRATION_1,
     MIGRATION_2,
     MIGRATION_3,
+    MIGRATION_4,
 ]
+
+#: Tables a history of the newest version has; one missing means the file is damaged.
+TABLES = frozenset({"schema_version", "runs", "attempts", "events", "metrics", "steps", "violations", "scores",
+                    "artifacts", "fixes", "checkpoints"})
 
 
 def schema_version_newest() -> int:
@@ -147,41 +170,18 @@ def _statements(sql: str) -> Iterator[str]:
         raise ValueError(f"incomplete SQL statement in migration: {buffer.strip()!r}")
 
 
-_RUN_COLUMNS = (
-    "run_id", "started_at", "ended_at", "dynamic", "rootdir", "argv_json", "user", "host",
-    "python", "platform", "git_commit", "exit_status", "selected_json", "resumed_from",
-)  # fmt: skip
-
 _ATTEMPT_COLUMNS = (
     "id", "run_id", "correlation_id", "sequence", "movement", "beat", "beat_number",
     "movement_number", "handler", "nodeid", "started_at", "ended_at", "duration_ms",
     "status", "attempt", "error", "dynamic", "spec_file", "spec_line", "spec_hash",
-    "kind", "target",
+    "kind", "target", "parent_correlation_id", "parent_nodeid",
 )  # fmt: skip
 
 _TIMESTAMP_FIELDS = frozenset({"started_at", "ended_at"})
 
 
 def _json(value: Any) -> str:
-    return json.dumps(value, default=str, ensure_ascii=False, sort_keys=True)
-
-
-def _as_float(value: Any) -> float | None:
-    if value is None:
-        return None
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _as_int(value: Any) -> int | None:
-    if value is None:
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+    return values.dumps(value, sort_keys=True)
 
 
 def _execute(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> None:
@@ -198,27 +198,22 @@ def _run_from_row(row: sqlite3.Row) -> RunRecord:
 def _converter(column: str) -> Callable[[Any], Any]:
     """How a record's value is stored in ``column``; chosen once per column, not per value."""
     if column in _TIMESTAMP_FIELDS:
-        return normalize_timestamp
+        return lambda value: values.text(normalize_timestamp(value))
     if column == "duration_ms":
-        return _as_float
+        return values.real
     if column in ("beat_number", "movement_number", "attempt", "spec_line"):
-        return _as_int
+        return values.integer
     if column == "kind":
-        return lambda value: _as_text(value) or "beat"
-    return _as_text
+        return lambda value: values.text(value) or "beat"
+    return values.text
 
 
-def _as_text(value: Any) -> Any:
-    """Keep what SQLite can bind as is; anything else (a list, a Path...) as text."""
-    if value is None or isinstance(value, (str, int, float)):
-        return value
-    return str(value)
 
 
 # --------------------------------------------------------------------------- store
 
 
-class HistoryStore(FindingsMixin, CheckpointsMixin):
+class HistoryStore(FindingsMixin, RunsMixin, CheckpointsMixin):
     """The run history in one SQLite file.
 
     Use as a context manager or call :meth:`open` / :meth:`close`; every method
@@ -247,9 +242,17 @@ class HistoryStore(FindingsMixin, CheckpointsMixin):
         return self._conn is not None
 
     def open(self) -> HistoryStore:
-        """Create the file (and its directories) if needed, set it up and migrate it."""
+        """Create the file (and its directories) if needed, set it up and migrate it.
+
+        A file at the newest schema is only read here: no write lock is taken.
+        """
         if self._conn is not None:
             return self
+        if self.path.is_dir():
+            raise HistoryCorruptError(f"the history file {self.path} is a directory, not a SQLite file")
+        if self.path.is_symlink() and not self.path.exists():
+            raise HistoryCorruptError(f"the history file {self.path} is a symbolic link to nothing "
+                                      f"({self.path.readlink()})")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -259,21 +262,22 @@ class HistoryStore(FindingsMixin, CheckpointsMixin):
         conn: sqlite3.Connection | None = None
         try:
             conn = sqlite3.connect(
-                str(self.path), timeout=self.busy_timeout, isolation_level=None
+                str(self.path), timeout=self.busy_timeout, isolation_level=None, check_same_thread=False
             )
             conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
-            self._enable_wal(conn)
+            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if self._current_version(conn, tables) != schema_version_newest():
+                self._enable_wal(conn)
+                self._migrate(conn)
+            self._check_tables(conn)
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
-            self._migrate(conn)
-        except HistoryError:
+        except BaseException as exc:
             if conn is not None:
                 conn.close()
+            if isinstance(exc, sqlite3.Error):
+                raise self._error("open", exc) from exc
             raise
-        except sqlite3.Error as exc:
-            if conn is not None:
-                conn.close()
-            raise self._error("open", exc) from exc
         self._conn = conn
         return self
 
@@ -281,6 +285,34 @@ class HistoryStore(FindingsMixin, CheckpointsMixin):
         if self._conn is not None:
             conn, self._conn = self._conn, None
             conn.close()
+
+    def _current_version(self, conn: sqlite3.Connection, tables: set[str]) -> int:
+        """The file's schema version, read without a lock (0 for a new, empty file)."""
+        if "schema_version" not in tables:
+            if tables:
+                raise HistoryCorruptError(
+                    f"the history file {self.path} is a SQLite file of something else (tables "
+                    f"{', '.join(sorted(tables)[:5])}), not a pytest-symphony history"
+                )
+            return 0
+        row = conn.execute("SELECT max(version) FROM schema_version").fetchone()
+        current = int(row[0]) if row and row[0] is not None else 0
+        if current > schema_version_newest():
+            raise self._too_new(current)
+        return current
+
+    def _too_new(self, current: int) -> HistoryVersionError:
+        return HistoryVersionError(
+            f"the history file {self.path} has schema version {current}, but this "
+            f"pytest-symphony only knows versions up to {schema_version_newest()}; upgrade "
+            f"pytest-symphony, or move the file away to start a new history"
+        )
+
+    def _check_tables(self, conn: sqlite3.Connection) -> None:
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        missing = sorted(TABLES - tables)
+        if missing:
+            raise HistoryCorruptError(f"the history file {self.path} lacks the table(s) {', '.join(missing)}")
 
     def _enable_wal(self, conn: sqlite3.Connection) -> None:
         # Switching to WAL needs a moment of exclusive access; when another process
@@ -313,11 +345,7 @@ class HistoryStore(FindingsMixin, CheckpointsMixin):
             row = conn.execute("SELECT max(version) FROM schema_version").fetchone()
             current = int(row[0]) if row and row[0] is not None else 0
             if current > newest:
-                raise HistoryVersionError(
-                    f"the history file {self.path} has schema version {current}, but this "
-                    f"pytest-symphony only knows versions up to {newest}; upgrade "
-                    f"pytest-symphony, or move the file away to start a new history"
-                )
+                raise self._too_new(current)
             for index in range(current, newest):
                 migration = MIGRATIONS[index]
                 try:
@@ -327,7 +355,7 @@ class HistoryStore(FindingsMixin, CheckpointsMixin):
                         for statement in _statements(migration):
                             conn.execute(statement)
                 except sqlite3.Error as exc:
-                    raise HistoryError(
+                    raise HistoryCorruptError(
                         f"migrating the history file {self.path} from schema version "
                         f"{index} to {index + 1} failed: {exc}"
                     ) from exc
@@ -351,18 +379,21 @@ class HistoryStore(FindingsMixin, CheckpointsMixin):
         return self._conn
 
     def _error(self, action: str, exc: BaseException) -> HistoryError:
-        hint = ""
         text = str(exc).lower()
         if "readonly" in text or "read-only" in text or "unable to open" in text:
-            hint = "; check that the file and its directory are writable"
-        elif "not a database" in text or "malformed" in text:
-            hint = "; the file is not a usable SQLite history, move it away to start a new one"
+            hint, kind = "; check that the file and its directory are writable", HistoryError
+        elif "not a database" in text or "malformed" in text or "no such table" in text or "no such column" in text:
+            hint, kind = "; the file is not a usable SQLite history, move it away to start a new one", HistoryCorruptError
         elif "locked" in text or "busy" in text:
-            hint = "; another process held it longer than the busy timeout"
-        return HistoryError(f"cannot {action} the history file {self.path}: {exc}{hint}")
+            hint, kind = "; another process held it longer than the busy timeout", HistoryBusyError
+        else:
+            hint, kind = "", HistoryError
+        error = kind(f"cannot {action} the history file {self.path}: {exc}{hint}")
+        error.reason = f"cannot {action} the history file {self.path}: {exc}"  # without the advice
+        return error
 
     def _write(self, action: str, work: Callable[[sqlite3.Connection], None]) -> None:
-        """Run ``work`` in one ``BEGIN IMMEDIATE`` transaction."""
+        """Run ``work`` in one ``BEGIN IMMEDIATE`` transaction; every failure is a HistoryError."""
         conn = self._connection()
         try:
             conn.execute("BEGIN IMMEDIATE")
@@ -375,6 +406,8 @@ class HistoryStore(FindingsMixin, CheckpointsMixin):
                 raise
         except sqlite3.Error as exc:
             raise self._error(action, exc) from exc
+        except (OverflowError, ValueError, TypeError) as exc:  # a value SQLite cannot bind
+            raise HistoryError(f"cannot {action} the history file {self.path}: {type(exc).__name__}: {exc}") from exc
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         conn = self._connection()
@@ -414,29 +447,7 @@ class HistoryStore(FindingsMixin, CheckpointsMixin):
 
     def begin_run(self, run: RunRecord) -> None:
         """Record a run (again: the fields given replace the stored ones)."""
-        values = (
-            run["run_id"],
-            normalize_timestamp(run.get("started_at")),
-            normalize_timestamp(run.get("ended_at")),
-            run.get("dynamic"),
-            run.get("rootdir"),
-            _json(list(run.get("argv") or [])),
-            run.get("user"),
-            run.get("host"),
-            run.get("python"),
-            run.get("platform"),
-            run.get("git_commit"),
-            _as_int(run.get("exit_status")),
-            _json(list(run.get("selected") or [])),
-            run.get("resumed_from"),
-        )
-        updates = ", ".join(f"{c} = excluded.{c}" for c in _RUN_COLUMNS[1:])
-        sql = (
-            f"INSERT INTO runs ({', '.join(_RUN_COLUMNS)}) "
-            f"VALUES ({', '.join('?' * len(_RUN_COLUMNS))}) "
-            f"ON CONFLICT (run_id) DO UPDATE SET {updates}"
-        )
-        self._write("record the run in", lambda conn: _execute(conn, sql, values))
+        self._write("record the run in", lambda conn: upsert_run(conn, run, replace=True))
 
     def add_attempts(self, records: Iterable[AttemptRecord]) -> int:
         """Store a batch of attempts with their events, metrics and steps in one transaction.
@@ -456,80 +467,58 @@ class HistoryStore(FindingsMixin, CheckpointsMixin):
             raise HistoryError(
                 f"cannot store attempts without a run_id in {self.path}: {missing_run[:5]}"
             )
-
-        def work(conn: sqlite3.Connection) -> None:
-            # Holding the write lock, the next ids are ours: assign them so events and
-            # metrics can point at their attempt while everything goes in via executemany.
-            first = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM attempts").fetchone()[0]
-            ensure_runs(conn, {r["run_id"] for r in batch})
-            attempt_rows = []
-            event_rows = []
-            metric_rows = []
-            step_rows = []
-            checkpoint_list = []
-            converters = [(column, _converter(column)) for column in _ATTEMPT_COLUMNS[1:]]
-            for offset, record in enumerate(batch):
-                attempt_id = first + offset
-                attempt_rows.append(
-                    (attempt_id, *(convert(record.get(column)) for column, convert in converters))
-                )
-                run_id, sequence = record.get("run_id"), record.get("sequence")
-                checkpoint_list += checkpoint_rows(attempt_id, record)
-                for event in record.get("events") or ():
-                    event_rows.append(
-                        (
-                            attempt_id,
-                            run_id,
-                            sequence,
-                            _as_text(event.get("name")),
-                            _json(event.get("payload") or {}),
-                            normalize_timestamp(event.get("at")),
-                        )
-                    )
-                for name, value in (record.get("metrics") or {}).items():
-                    metric_rows.append((attempt_id, run_id, sequence, str(name), _as_float(value)))
-                for position, step in enumerate(record.get("steps") or (), start=1):
-                    step = step if isinstance(step, dict) else {"text": step}
-                    step_rows.append(
-                        (
-                            attempt_id,
-                            run_id,
-                            position,
-                            _as_text(step.get("text")),
-                            _as_text(step.get("status")),
-                            _as_float(step.get("duration_ms")),
-                        )
-                    )
-            conn.executemany(
-                f"INSERT INTO attempts ({', '.join(_ATTEMPT_COLUMNS)}) "
-                f"VALUES ({', '.join('?' * len(_ATTEMPT_COLUMNS))})",
-                attempt_rows,
-            )
-            conn.executemany(
-                "INSERT INTO events (attempt_id, run_id, sequence, name, payload_json, at) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                event_rows,
-            )
-            conn.executemany(
-                "INSERT INTO metrics (attempt_id, run_id, sequence, name, value) "
-                "VALUES (?, ?, ?, ?, ?)",
-                metric_rows,
-            )
-            conn.executemany(
-                "INSERT INTO steps (attempt_id, run_id, position, text, status, duration_ms) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                step_rows,
-            )
-            insert_checkpoints(conn, checkpoint_list)
-
-        self._write("store attempts in", work)
+        self._write("store attempts in", lambda conn: self._insert_attempts(conn, batch))
         return len(batch)
+
+    def _insert_attempts(self, conn: sqlite3.Connection, batch: list[Any]) -> None:
+        """Insert attempts with their events, metrics and steps (inside a write transaction)."""
+        # Holding the write lock, the next ids are ours: assign them so events and
+        # metrics can point at their attempt while everything goes in via executemany.
+        first = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM attempts").fetchone()[0]
+        ensure_runs(conn, {values.text(r["run_id"]) for r in batch})
+        attempt_rows = []
+        event_rows = []
+        metric_rows = []
+        step_rows = []
+        checkpoint_list: list[tuple] = []
+        converters = [(column, _converter(column)) for column in _ATTEMPT_COLUMNS[1:]]
+        text, real = values.text, values.real
+        for offset, record in enumerate(batch):
+            attempt_id = first + offset
+            attempt_rows.append((attempt_id, *(convert(record.get(column)) for column, convert in converters)))
+            checkpoint_list += checkpoint_rows(attempt_id, record)
+            run_id, sequence = text(record.get("run_id")), text(record.get("sequence"))
+            for event in record.get("events") or ():
+                event_rows.append((attempt_id, run_id, sequence, text(event.get("name")),
+                                   _json(event.get("payload") or {}), text(normalize_timestamp(event.get("at")))))
+            for name, value in (record.get("metrics") or {}).items():
+                metric_rows.append((attempt_id, run_id, sequence, text(str(name)), real(value)))
+            for position, step in enumerate(record.get("steps") or (), start=1):
+                step = step if isinstance(step, dict) else {"text": step}
+                step_rows.append((attempt_id, run_id, position, text(step.get("text")), text(step.get("status")),
+                                  real(step.get("duration_ms"))))
+        conn.executemany(
+            f"INSERT INTO attempts ({', '.join(_ATTEMPT_COLUMNS)}) VALUES ({', '.join('?' * len(_ATTEMPT_COLUMNS))})",
+            attempt_rows,
+        )
+        conn.executemany(
+            "INSERT INTO events (attempt_id, run_id, sequence, name, payload_json, at) VALUES (?, ?, ?, ?, ?, ?)",
+            event_rows,
+        )
+        conn.executemany(
+            "INSERT INTO metrics (attempt_id, run_id, sequence, name, value) VALUES (?, ?, ?, ?, ?)", metric_rows
+        )
+        conn.executemany(
+            "INSERT INTO steps (attempt_id, run_id, position, text, status, duration_ms) VALUES (?, ?, ?, ?, ?, ?)",
+            step_rows,
+        )
+        insert_checkpoints(conn, checkpoint_list)
 
     def end_run(self, run_id: str, ended_at: str | None, exit_status: int | None) -> None:
         """Mark a run finished."""
-        values = (normalize_timestamp(ended_at), _as_int(exit_status), run_id)
+        params = (normalize_timestamp(ended_at), values.integer(exit_status), run_id)
         sql = "UPDATE runs SET ended_at = ?, exit_status = ? WHERE run_id = ?"
-        self._write("end the run in", lambda conn: _execute(conn, sql, values))
+        self._write("end the run in", lambda conn: _execute(conn, sql, params))
 
     # ----------------------------------------------------------------- queries
 

@@ -2,6 +2,8 @@
 
 import os
 
+import pytest
+
 GOOD = "id: good\nmovements:\n  - name: M\n    beats:\n      - {name: B, handler: ok}\n"
 
 
@@ -101,3 +103,62 @@ def test_a_missing_handler_module_errors_the_beats_that_need_it_not_the_session(
         "*beat 1.1 'B' names handler 'ok', and a handler module of ini symphony_handlers could not be imported:",
         "*no_such_module: ModuleNotFoundError: No module named 'no_such_module'",
     ])
+
+
+# -- spec content is data, whatever it holds (each case once broke every spec of the run) --
+
+def test_a_lone_surrogate_is_an_error_of_its_file_only(project):
+    _with_good(project)
+    project.spec("surrogate.json", '{"id": "a-\\ud800",\n "movements": [{"name": "m", "beats": '
+                                   '[{"name": "a", "handler": "ok"}]}]}')
+    result = project.run("-q")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["*sequences/surrogate.json:1:*lone surrogate*"])
+    assert "INTERNALERROR" not in result.stdout.str() and result.ret == 1
+
+
+def test_integers_beyond_64_bits_are_errors_of_their_files_only(project):
+    _with_good(project)
+    project.spec("big.yaml", "id: big\nmovements:\n  - name: m\n    beats:\n"
+                             "      - {name: a, handler: ok, beat: 99999999999999999999}\n")
+    project.spec("hex.yaml", "id: hex\nmovements:\n  - name: m\n    beats:\n"
+                             "      - {name: a, handler: ok, beat: 0x" + "f" * 4000 + "}\n")
+    result = project.run("-q")
+    result.assert_outcomes(passed=1, errors=2)
+    result.stdout.fnmatch_lines(["*sequences/big.yaml:5:*does not fit in 64 bits*",
+                                 "*sequences/hex.yaml:5:*does not fit in 64 bits*"], consecutive=False)
+    db = project.pytester.path / ".symphony" / "history.sqlite"
+    import sqlite3
+
+    assert sqlite3.connect(db).execute("SELECT count(*) FROM attempts").fetchone()[0] == 1  # the good beat, stored
+
+
+def test_duplicate_keys_are_an_error_naming_both_lines(project):
+    _with_good(project)
+    project.spec("dup.yaml", "id: dup\nmovements:\n  - name: m\n    beats: [{name: a, handler: ok}]\n"
+                             "movements:\n  - name: n\n    beats: [{name: b, handler: ok}]\n")
+    result = project.run("-q")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["*sequences/dup.yaml:5: duplicate key 'movements': first at line 2, again at line 5*"])
+
+
+@pytest.mark.parametrize("movements", [
+    "[{}]", "[{name: a}]", "[{name: a, beats: []}]", "[{name: a, beats: 3}]",
+    "[{name: a, beatDetails: [{name: b, handler: ok}]}]",
+])
+def test_a_spec_that_yields_no_beat_is_an_error_item(project, movements):
+    _with_good(project)
+    project.spec("none.yaml", f"id: none\nmovements: {movements}\n")
+    result = project.run("-q")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["*sequences/none.yaml:2: movements/0/beats: movement 1*"])
+
+
+def test_a_movement_without_beats_beside_others_is_a_warning_at_its_line(project):
+    _with_good(project)
+    project.spec("part.yaml", "id: part\nmovements:\n  - name: m\n    beats: [{name: a, handler: ok}]\n"
+                              "  - name: lost\n    beatDetails: [{name: b, handler: ok}]\n")
+    result = project.run("-q", "-W", "default")
+    result.assert_outcomes(passed=2, warnings=1)
+    result.stdout.fnmatch_lines(["*sequences/part.yaml:5: SymphonySpecWarning: *movement 2 'lost' has no beat list,"
+                                 " but its key 'beatDetails'*"])

@@ -29,8 +29,8 @@ def problems_of(tmp_path: Path, name: str, content: str | bytes, **kw) -> tuple[
 def test_invalid_json_names_line_and_column(tmp_path: Path) -> None:
     (p,) = problems_of(tmp_path, "broken.json", '{\n  "id": "x",\n  "movements": [\n    {"name": "m" "beats": []}\n  ]\n}\n')
     assert (p.line, p.column) == (4, 18)
-    assert p.message == "invalid JSON: Expecting ',' delimiter"
-    assert str(p) == "sequences/broken.json:4:18: invalid JSON: Expecting ',' delimiter"
+    assert p.message == "invalid JSON: Expecting ',' delimiter at line 4 column 18"
+    assert str(p) == "sequences/broken.json:4:18: invalid JSON: Expecting ',' delimiter at line 4 column 18"
 
 
 def test_invalid_json_trailing_comma_and_duplicate_free_fallback(tmp_path: Path) -> None:

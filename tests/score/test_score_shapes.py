@@ -386,7 +386,10 @@ def test_pure_and_libyaml_parsers_agree(tmp_path: Path, monkeypatch, loader_name
 
 def test_numeric_versions_keep_their_text(tmp_path: Path) -> None:
     path = tmp_path / "v.json"
-    path.write_text('{"id": "v", "metadata": {"version": 2.10}, "movements": [{"beats": []}]}', encoding="utf-8")
-    seq = load_spec(path).sequence
+    path.write_text('{"id": "v", "metadata": {"version": 2.10}, "movements": [{"beats": []}, '
+                    '{"beats": [{"handler": "h"}]}]}', encoding="utf-8")
+    result = load_spec(path)
+    seq = result.sequence
     assert seq.version == "2.10"
-    assert seq.movements[0].beats == ()  # an empty movement loads; conformity judges it
+    assert seq.movements[0].beats == ()  # an empty movement beside others loads; conformity judges it
+    assert [w.pointer for w in result.warnings] == ["/movements/0/beats"]  # and a run warns about it

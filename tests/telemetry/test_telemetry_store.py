@@ -130,13 +130,14 @@ def test_round_trip_runs_attempts_events_metrics(tmp_path):
 
     with HistoryStore(path) as store:
         (stored_run,) = store.runs()
-        assert stored_run == {**run, "ended_at": "2026-11-24T03:20:00.000000Z", "exit_status": 1, "resumed_from": None}
+        assert stored_run == {**run, "ended_at": "2026-11-24T03:20:00.000000Z", "exit_status": 1,
+                              "records_stored": 0, "interrupted": 0, "resumed_from": None}
         assert store.run(run["run_id"]) == stored_run
         assert store.run("nope") is None
 
         stored = store.attempts(run_id=run["run_id"])
         assert [a.pop("id") for a in stored] == sorted(a["id"] for a in store.attempts())
-        assert stored == records
+        assert stored == [{**r, "parent_correlation_id": None, "parent_nodeid": None} for r in records]
         assert stored[0]["events"] == [
             {"name": "card.charged", "payload": {"amount": 1, "currency": "EUR"},
              "at": "2026-11-24T03:15:30.000000Z"}

@@ -44,6 +44,7 @@ class SequenceParseError(WorkspaceCheck):
     INVALID = (
         Example(_files(release__json='{\n  "id": "release",\n  "movements": [\n}\n'), at=("sequences/release.json", 4)),
         Example(_files(bad__yaml="id: [unclosed\n"), at=("sequences/bad.yaml", 2)),
+        Example(_files(dup__yaml=GOOD + "movements: []\n"), at=("sequences/dup.yaml", 11)),
     )
 
     def check(self, ws) -> Iterator[Violation]:
@@ -51,13 +52,12 @@ class SequenceParseError(WorkspaceCheck):
             if spec.sequence is not None:
                 continue
             for problem in spec.result.problems:
-                if problem.pointer is None:
+                if problem.pointer is None:  # one syntax error, or every duplicate key
                     yield Violation(
                         self.code,
                         problem.message,
                         Place(spec.rel, max(1, problem.line), max(1, problem.column)),
                     )
-                    break
 
 
 class SchemaViolation(WorkspaceCheck):
