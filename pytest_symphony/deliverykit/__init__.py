@@ -46,7 +46,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "features": ("FeatureDoc", "read_features"),
     "feedback": ("FeedbackResult", "feedback"),
     "flags": ("FlagEvaluator", "check_dark", "new_flags", "sample_keys"),
-    "four_keys": ("FourKeys", "IncidentLink", "changes_from_git", "deployment_changes", "four_keys",
+    "dora": ("FourKeys", "IncidentLink", "changes_from_git", "deployment_changes", "four_keys",
                   "link_incidents", "successful_production"),
     "git": ("Commit", "Tag", "commits", "commits_since", "last_tag"),
     "inputs": ("Loaded", "load_deployments", "load_feedback", "load_hypotheses", "load_incidents",
@@ -73,7 +73,7 @@ __all__ = sorted(_HOME)  # noqa: PLE0605
 def __getattr__(name: str) -> Any:
     module = _HOME.get(name)
     if module is None:
-        if name in _EXPORTS:  # a submodule: ``deliverykit.four_keys``
+        if name in _EXPORTS:  # a submodule: ``deliverykit.dora``
             return importlib.import_module(f"{__name__}.{name}")
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     value = getattr(importlib.import_module(f"{__name__}.{module}"), name)

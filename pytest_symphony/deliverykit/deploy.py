@@ -24,7 +24,7 @@ from . import git
 from .commands import CommandResult, run_command
 from .errors import DeliveryError, Finding, relative
 from .flags import DarkResult, check_dark, new_flags
-from .four_keys import successful_production
+from .dora import successful_production
 from .inputs import load_deployments, load_flag_document, load_roadmap
 from .records import Deployment, DeploymentStatus
 from .settings import DeliverySettings

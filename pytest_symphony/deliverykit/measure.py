@@ -25,7 +25,7 @@ from typing import Any, Mapping, Sequence
 
 from . import git
 from .errors import DeliveryError, Finding, relative
-from .four_keys import FourKeys, changes_from_git, four_keys, successful_production
+from .dora import FourKeys, changes_from_git, four_keys, successful_production
 from .inputs import load_deployments, load_flag_document, load_hypotheses, load_incidents, load_measurements, \
     load_research, load_roadmap
 from .records import Deployment, Hypothesis, Metric

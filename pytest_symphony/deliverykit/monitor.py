@@ -1,6 +1,6 @@
 """Beat 11, Monitor & Respond: the incidents linked to a deployment; an open severe one fails.
 
-Incidents link to deployments by the three rules of :func:`four_keys.link_incidents`.
+Incidents link to deployments by the three rules of :func:`dora.link_incidents`.
 An unresolved incident whose severity is one of ``severe`` (default sev1, sev2,
 critical) on the deployment under watch fails the beat at every dynamic; the runtime's
 rollback then calls :func:`~pytest_symphony.deliverykit.deploy.rollback_deployment`.
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import DeliveryError, Finding, relative
-from .four_keys import IncidentLink, changes_from_git, link_incidents, successful_production
+from .dora import IncidentLink, changes_from_git, link_incidents, successful_production
 from .inputs import load_deployments, load_incidents
 from .settings import DeliverySettings
 
