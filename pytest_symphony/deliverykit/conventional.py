@@ -22,7 +22,7 @@ __all__ = [
 _HEADER = re.compile(
     r"^(?P<type>[A-Za-z][A-Za-z0-9_-]*)(?:\((?P<scope>[^()\r\n]*)\))?(?P<bang>!)?:(?P<space>[ ]?)(?P<description>.*)$"
 )
-_FOOTER = re.compile(r"^(?P<token>BREAKING CHANGE|BREAKING-CHANGE|[A-Za-z][A-Za-z0-9-]*)(?::[ ]|[ ]#)(?P<value>.*)$")
+_FOOTER = re.compile(r"^(?P<token>(?i:BREAKING CHANGE)|[A-Za-z][A-Za-z0-9-]*)(?::[ ]|[ ]#)(?P<value>.*)$")
 _LEVELS = ("patch", "minor", "major")
 
 
@@ -88,11 +88,11 @@ def parse_message(message: str, types: Sequence[str] | None = None) -> Conventio
         raise NotConventional(f"type {m.group('type')!r} is not one of {', '.join(types)}")
     if m.group("scope") is not None and not m.group("scope").strip():
         raise NotConventional("empty scope '()'; name the scope or drop the parentheses")
-    if not m.group("space"):
-        raise NotConventional("no space after the colon; write 'type: description'")
     description = m.group("description").strip()
     if not description:
         raise NotConventional("empty description after 'type:'")
+    if not m.group("space"):
+        raise NotConventional("no space after the colon; write 'type: description'")
     if len(lines) > 1 and lines[1].strip():
         raise NotConventional("the body must be separated from the header by one blank line")
     rest = "\n".join(lines[1:]).strip("\n")
