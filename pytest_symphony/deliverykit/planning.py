@@ -25,7 +25,7 @@ from .errors import DeliveryError, Finding, relative
 from .inputs import load_deployments, load_hypotheses, load_incidents, load_roadmap
 from .inputs import _read as read_document
 from .records import Metric
-from .roadmap import wsjf_ranking
+from .wsjf import wsjf_ranking
 from .settings import DeliverySettings
 
 __all__ = ["PlanItem", "PlanResult", "next_iteration"]

@@ -3,7 +3,7 @@
 Incidents link to deployments by the three rules of :func:`dora.link_incidents`.
 An unresolved incident whose severity is one of ``severe`` (default sev1, sev2,
 critical) on the deployment under watch fails the beat at every dynamic; the runtime's
-rollback then calls :func:`~pytest_symphony.deliverykit.deploy.rollback_deployment`.
+rollback then calls :func:`~pytest_symphony.deliverykit.production.rollback_deployment`.
 """
 
 from __future__ import annotations
