@@ -145,6 +145,9 @@ def test_suite(settings: DeliverySettings, out_dir: Path, *, args: Sequence[str]
     return result
 
 
+test_suite.__test__ = False  # type: ignore[attr-defined]  # not a test when a test module imports it
+
+
 def _coverage(settings: DeliverySettings, data_file: Path, cov_json: Path, env: Mapping[str, str],
               out_dir: Path) -> Metric:
     if not data_file.is_file():

@@ -73,3 +73,37 @@ def deployment(id: str, sha: str, *statuses: tuple[str, str], env: str = "produc
 @pytest.fixture
 def repo(tmp_path: Path) -> Repo:
     return Repo(tmp_path / "project")
+
+
+def build_wheel(root: Path, version: str) -> Path:
+    """A real wheel of the tiny flit project ``tinyshop`` at ``version``, built offline."""
+    import sys
+
+    project = root / f"tinyshop-{version}"
+    (project / "tinyshop").mkdir(parents=True)
+    (project / "pyproject.toml").write_text(textwrap.dedent(f"""
+        [build-system]
+        requires = ["flit_core>=3.4,<5"]
+        build-backend = "flit_core.buildapi"
+
+        [project]
+        name = "tinyshop"
+        version = "{version}"
+        description = "a tiny shop"
+        [project.scripts]
+        tinyshop = "tinyshop:main"
+        """), encoding="utf-8")
+    (project / "tinyshop" / "__init__.py").write_text(
+        f'"""tinyshop."""\nVERSION = "{version}"\n\ndef main():\n    print("tinyshop", VERSION)\n', encoding="utf-8")
+    subprocess.run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(root / "dist"),
+                    str(project)], check=True, capture_output=True)
+    return next((root / "dist").glob(f"tinyshop-{version}-*.whl"))
+
+
+@pytest.fixture(scope="session")
+def wheels(tmp_path_factory) -> dict[str, Path]:
+    """tinyshop 1.0.0 and 1.1.0 as real wheels (built once per session)."""
+    pytest.importorskip("build")
+    pytest.importorskip("flit_core")
+    root = tmp_path_factory.mktemp("wheels")
+    return {v: build_wheel(root, v) for v in ("1.0.0", "1.1.0")}
