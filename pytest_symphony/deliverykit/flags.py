@@ -15,6 +15,8 @@ gets that variant.
 from __future__ import annotations
 
 import json
+import logging
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -82,6 +84,10 @@ class FlagEvaluator:
         definition = self.document["flags"][flag]
         default = definition["variants"].get(definition.get("defaultVariant") or "", None)
         context = EvaluationContext(targeting_key=key) if key is not None else EvaluationContext()
+        with _quiet() if key is None else _nothing():  # flagd logs an error for a split without a key
+            return self._typed(flag, definition, default, context)
+
+    def _typed(self, flag: str, definition: dict, default: Any, context: Any):
         values = list(definition["variants"].values())
         if all(isinstance(v, bool) for v in values):
             return self.client.get_boolean_details(flag, bool(default), context)
@@ -98,6 +104,21 @@ class FlagEvaluator:
         keys = list(keys)
         hits = sum(1 for key in keys if self.details(flag, key).variant == variant)
         return 100.0 * hits / len(keys) if keys else 0.0
+
+
+@contextmanager
+def _quiet():
+    logger = logging.getLogger("openfeature.contrib")
+    disabled, logger.disabled = logger.disabled, True
+    try:
+        yield
+    finally:
+        logger.disabled = disabled
+
+
+@contextmanager
+def _nothing():
+    yield
 
 
 def new_flags(settings: DeliverySettings, since_tag: str | None, document: dict | None = None) -> list[str]:
