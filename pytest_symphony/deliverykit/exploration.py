@@ -125,7 +125,7 @@ def research(settings: DeliverySettings, features: list[str] | ScopeResult, *, r
     """Beat 2: customer or user research before each feature's first implementation commit."""
     ids = features.feature_ids() if isinstance(features, ScopeResult) else list(features)
     records = load_research(settings)
-    history = git.commits(settings.root, [rev]) if ids else []
+    history = git.commits(settings.root, [rev], files=False) if ids else []
     research_display = relative(records.path, settings.root)
     findings, results = [], []
     for feature in ids:

@@ -85,10 +85,12 @@ def _time(epoch: str) -> datetime:
     return datetime.fromtimestamp(int(epoch), tz=timezone.utc)
 
 
-def commits(root: Path | str, revisions: Sequence[str] = ("HEAD",), *, paths: Sequence[str] = ()) -> list[Commit]:
-    """The commits ``git log revisions`` lists, oldest first, with the files each touched."""
+def commits(root: Path | str, revisions: Sequence[str] = ("HEAD",), *, paths: Sequence[str] = (),
+            files: bool = True) -> list[Commit]:
+    """The commits ``git log revisions`` lists, oldest first, with the files each touched (unless ``files`` is false)."""
     fmt = _RS + _US.join(("%H", "%P", "%at", "%ct", "%an", "%B")) + _US
-    out = git(root, "log", f"--format={fmt}", "--name-only", "--no-renames", *revisions, "--", *paths)
+    listing = ["--name-only", "--no-renames"] if files else []
+    out = git(root, "log", f"--format={fmt}", *listing, *revisions, "--", *paths)
     result = []
     for record in out.split(_RS)[1:]:
         sha, parents, at, ct, author, message, files = record.split(_US)

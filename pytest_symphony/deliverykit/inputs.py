@@ -22,7 +22,7 @@ from .settings import DeliverySettings
 from .timeutil import parse_days, parse_time
 
 __all__ = [
-    "Loaded", "SCHEMA_DIR", "load_deployments", "load_feedback", "load_flag_document", "load_hypotheses",
+    "Loaded", "SCHEMA_DIR", "read_document", "load_deployments", "load_feedback", "load_flag_document", "load_hypotheses",
     "load_incidents", "load_measurements", "load_research", "load_roadmap", "parse_deployment", "schema",
     "validate",
 ]
@@ -86,7 +86,8 @@ def validate(data: Any, name: str, display: str, *, line_offset: int = 0) -> lis
     return findings[:50]
 
 
-def _read(path: Path, display: str) -> Any:
+def read_document(path: Path, display: str) -> Any:
+    """A YAML or JSON file as located data (lines kept); DeliveryError when it cannot be read or parsed."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -110,7 +111,7 @@ def _document(settings: DeliverySettings, name: str, schema_name: str) -> tuple[
     if not path.is_file():
         return None
     display = relative(path, settings.root)
-    data = _read(path, display)
+    data = read_document(path, display)
     findings = validate(data, schema_name, display)
     if findings:
         raise DeliveryError("inputs", findings)
@@ -139,7 +140,7 @@ def _records_from(settings: DeliverySettings, name: str, make) -> Loaded:
     records, findings = [], []
     for file in _files(path):
         display = relative(file, settings.root)
-        data = _read(file, display)
+        data = read_document(file, display)
         problems = validate(data, name, display)
         if problems:
             findings.extend(problems)
@@ -321,7 +322,7 @@ def load_flag_document(settings: DeliverySettings, path: Path | None = None) -> 
         raise DeliveryError("inputs", [Finding("no flags file", display, 0,
                                                "create it in the flagd format (see docs/delivery.md), "
                                                "or set [tool.symphony.delivery] flags")])
-    data = _read(path, display)
+    data = read_document(path, display)
     findings = validate(data, "flags", display)
     if findings:
         raise DeliveryError("inputs", findings)

@@ -229,7 +229,7 @@ def measure(settings: DeliverySettings, *, now: datetime | None = None, features
     deployments = load_deployments(settings)
     successful = successful_production(deployments, settings.environment)
     changes, _ = changes_from_git(settings.root, successful) if successful else ({}, {})
-    commits = git.commits(settings.root, ["HEAD"])
+    commits = git.commits(settings.root, ["HEAD"], files=False)
     metrics["exploration_to_release_days_median"] = _exploration_to_release(settings, commits, successful, changes)
     metrics.update(extra or {})
     measurements = load_measurements(settings)

@@ -17,7 +17,6 @@ from typing import Any, Mapping, Sequence
 
 from ..remediation.atomic import write_atomic
 from . import git
-from .errors import relative
 from .records import Metric
 from .settings import DeliverySettings
 from .timeutil import utc_now
