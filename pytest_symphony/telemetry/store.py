@@ -39,6 +39,7 @@ from . import values
 from .findings import MIGRATION_2, FindingsMixin, ensure_runs
 from .records import AttemptRecord, RunRecord, normalize_timestamp
 from .checkpoints import MIGRATION_4, CheckpointsMixin, checkpoint_rows, insert_checkpoints
+from .delivery_store import MIGRATION_5
 from .runs import MIGRATION_3, RunsMixin, upsert_run
 
 Migration = Union[str, Callable[[sqlite3.Connection], None]]
@@ -139,12 +140,14 @@ CREATE INDEX idx_metrics_sequence_name ON metrics (sequence, name);
 #: Version 2 (``findings.MIGRATION_2``) adds scenario steps, attempt kind/target,
 #: conformity violations and scores, artifacts and fixes; version 3 (``runs.MIGRATION_3``)
 #: the per-run mark of records stored and the ``interrupted`` flag; version 4
-#: (``checkpoints.MIGRATION_4``) beat checkpoints, ``runs.resumed_from`` and sub-pipeline parents.
+#: (``checkpoints.MIGRATION_4``) beat checkpoints, ``runs.resumed_from`` and sub-pipeline parents;
+#: version 5 (``delivery_store.MIGRATION_5``) deployments, their statuses, and incidents.
 MIGRATIONS: list[Migration] = [
     _MIGRATION_1,
     MIGRATION_2,
     MIGRATION_3,
     MIGRATION_4,
+    MIGRATION_5,
 ]
 
 #: Tables a history of the newest version has; one missing means the file is damaged.

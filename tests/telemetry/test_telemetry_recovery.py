@@ -59,7 +59,7 @@ def test_the_version_3_migration_counts_what_older_runs_stored(tmp_path):
                        "INSERT INTO attempts (run_id, sequence) VALUES ('old', 's'), ('old', 's');")
     conn.close()
     with HistoryStore(path) as store:
-        assert store.schema_version() == schema_version_newest() == 4
+        assert store.schema_version() == schema_version_newest() == 5
         assert store.records_stored("old") == 2
 
 

@@ -1,0 +1,329 @@
+"""Loading the delivery inputs: each file checked against its JSON Schema, then made records.
+
+Every input has a schema in ``schemas/`` (shipped with the package, documented in
+docs/delivery.md).  A file that does not parse or validate raises :class:`DeliveryError`
+listing every problem with its line; a file that is absent loads as no records with
+``present=False``, and the gate that needs it says so.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Generic, Iterator, Sequence, TypeVar
+
+from ..score.source import item_line, line_of, parse_text
+from .errors import DeliveryError, Finding, relative
+from .records import Deployment, DeploymentStatus, FeedbackRecord, Hypothesis, Incident, Measurement, \
+    ResearchRecord, RoadmapItem
+from .settings import DeliverySettings
+from .timeutil import parse_days, parse_time
+
+__all__ = [
+    "Loaded", "SCHEMA_DIR", "read_document", "load_deployments", "load_feedback", "load_flag_document", "load_hypotheses",
+    "load_incidents", "load_measurements", "load_research", "load_roadmap", "parse_deployment", "schema",
+    "validate",
+]
+
+SCHEMA_DIR = Path(__file__).with_name("schemas")
+_RECORD_SUFFIXES = (".yaml", ".yml", ".json")
+_MAX_BYTES = 20 * 1024 * 1024
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Loaded(Generic[T]):
+    """The records of one input, where they came from, and whether the file was there."""
+
+    records: tuple[T, ...]
+    path: Path
+    present: bool
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(self.records)
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+
+@lru_cache(maxsize=None)
+def schema(name: str) -> dict:
+    """The JSON Schema of input ``name`` (roadmap, hypotheses, research, feedback, ...)."""
+    return json.loads((SCHEMA_DIR / f"{name}.schema.json").read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=None)
+def _validator(name: str):
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(schema(name))
+
+
+def _line(data: Any, parts: Sequence[Any]) -> int:
+    """The line of the deepest located container on the path ``parts`` into ``data``."""
+    line, node = line_of(data, 1), data
+    for part in parts:
+        if isinstance(node, list) and isinstance(part, int):
+            line = item_line(node, part, line)
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            break
+        line = line_of(node, line)
+    return line
+
+
+def validate(data: Any, name: str, display: str, *, line_offset: int = 0) -> list[Finding]:
+    """Schema problems of ``data`` against input schema ``name``, each at its line."""
+    findings = []
+    for error in sorted(_validator(name).iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
+        where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
+        line = (line_offset or _line(data, list(error.absolute_path)))
+        findings.append(Finding(f"{where}: {error.message}", display, line,
+                                f"see the {name} schema in docs/delivery.md"))
+    return findings[:50]
+
+
+def read_document(path: Path, display: str) -> Any:
+    """A YAML or JSON file as located data (lines kept); DeliveryError when it cannot be read or parsed."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DeliveryError("inputs", [Finding(f"cannot read: {exc}", display)]) from exc
+    if len(raw) > _MAX_BYTES:
+        raise DeliveryError("inputs", [Finding("larger than 20 MiB", display, 0, "split or trim the file")])
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DeliveryError("inputs", [Finding(f"not UTF-8 ({exc.reason} at byte {exc.start})", display, 0,
+                                               "save the file as UTF-8")]) from exc
+    fmt = "json" if path.suffix == ".json" else "yaml"
+    data, problem = parse_text(text, display, fmt)
+    if problem is not None:
+        raise DeliveryError("inputs", [Finding(problem.message, display, problem.line, "fix the syntax")])
+    return data
+
+
+def _document(settings: DeliverySettings, name: str, schema_name: str) -> tuple[Any, Path, str] | None:
+    path = settings.path(name)
+    if not path.is_file():
+        return None
+    display = relative(path, settings.root)
+    data = read_document(path, display)
+    findings = validate(data, schema_name, display)
+    if findings:
+        raise DeliveryError("inputs", findings)
+    return data, path, display
+
+
+def _files(path: Path) -> list[Path]:
+    if path.is_file():
+        return [path]
+    if path.is_dir():
+        return sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in _RECORD_SUFFIXES)
+    return []
+
+
+def _time(value: Any, display: str, line: int, field: str, findings: list[Finding]) -> Any:
+    try:
+        return parse_time(value)
+    except ValueError as exc:
+        findings.append(Finding(f"{field}: {exc}", display, line, "use ISO 8601 with a zone, e.g. 2024-05-01T10:00:00Z"))
+        return None
+
+
+def _records_from(settings: DeliverySettings, name: str, make) -> Loaded:
+    """Records of a file-or-folder input (research, feedback): one record or a list per file."""
+    path = settings.path(name)
+    records, findings = [], []
+    for file in _files(path):
+        display = relative(file, settings.root)
+        data = read_document(file, display)
+        problems = validate(data, name, display)
+        if problems:
+            findings.extend(problems)
+            continue
+        items = data if isinstance(data, list) else [data]
+        for index, item in enumerate(items):
+            line = item_line(items, index, line_of(item, 1)) if isinstance(data, list) else line_of(item, 1)
+            record = make(item, display, line, findings)
+            if record is not None:
+                records.append(record)
+    if findings:
+        raise DeliveryError("inputs", findings)
+    return Loaded(tuple(records), path, path.exists())
+
+
+def load_roadmap(settings: DeliverySettings) -> Loaded[RoadmapItem]:
+    doc = _document(settings, "roadmap", "roadmap")
+    if doc is None:
+        return Loaded((), settings.path("roadmap"), False)
+    data, path, display = doc
+    items, findings, seen = [], [], {}
+    for index, raw in enumerate(data["items"]):
+        line = item_line(data["items"], index)
+        if raw["id"] in seen:
+            findings.append(Finding(f"item id {raw['id']!r} is used twice (first on line {seen[raw['id']]})",
+                                    display, line, "give every roadmap item its own id"))
+        seen.setdefault(raw["id"], line)
+        wsjf = raw.get("wsjf") or {}
+        items.append(RoadmapItem(
+            id=raw["id"], title=raw["title"], status=raw["status"],
+            business_value=wsjf.get("business_value"), time_criticality=wsjf.get("time_criticality"),
+            risk_reduction=wsjf.get("risk_reduction"), job_size=wsjf.get("job_size"),
+            feature=raw.get("feature"), flag=raw.get("flag"), line=line,
+        ))
+    if findings:
+        raise DeliveryError("inputs", findings)
+    return Loaded(tuple(items), path, True)
+
+
+def load_hypotheses(settings: DeliverySettings) -> Loaded[Hypothesis]:
+    doc = _document(settings, "hypotheses", "hypotheses")
+    if doc is None:
+        return Loaded((), settings.path("hypotheses"), False)
+    data, path, display = doc
+    items, findings = [], []
+    for index, raw in enumerate(data):
+        line = item_line(data, index)
+        start = _time(raw["start"], display, line, "start", findings) if raw.get("start") else None
+        items.append(Hypothesis(
+            id=raw["id"], feature=raw["feature"], metric=raw["metric"], target=float(raw["target"]),
+            window_days=parse_days(raw["window"]), direction=raw.get("direction", "at_least"),
+            statement=raw.get("statement"), start=start, line=line,
+        ))
+    if findings:
+        raise DeliveryError("inputs", findings)
+    return Loaded(tuple(items), path, True)
+
+
+def load_research(settings: DeliverySettings) -> Loaded[ResearchRecord]:
+    def make(raw, display, line, findings):
+        when = _time(raw["date"], display, line, "date", findings)
+        features = tuple(raw.get("features") or ()) + ((raw["feature"],) if raw.get("feature") else ())
+        roles = tuple(str(p["role"]).strip().lower() for p in raw["participants"])
+        return None if when is None else ResearchRecord(raw["id"], features, when, roles, raw.get("method"),
+                                                        display, line)
+
+    return _records_from(settings, "research", make)
+
+
+def load_feedback(settings: DeliverySettings) -> Loaded[FeedbackRecord]:
+    def make(raw, display, line, findings):
+        when = _time(raw["date"], display, line, "date", findings)
+        return None if when is None else FeedbackRecord(raw["kind"], int(raw["score"]), when, raw.get("feature"),
+                                                         raw.get("id"), display, line)
+
+    return _records_from(settings, "feedback", make)
+
+
+def load_measurements(settings: DeliverySettings) -> Loaded[Measurement]:
+    doc = _document(settings, "measurements", "measurements")
+    if doc is None:
+        return Loaded((), settings.path("measurements"), False)
+    data, path, display = doc
+    items, findings = [], []
+    for index, raw in enumerate(data):
+        line = item_line(data, index)
+        when = _time(raw["measured_at"], display, line, "measured_at", findings)
+        if when is not None:
+            items.append(Measurement(raw["metric"], float(raw["value"]), when, raw.get("feature"),
+                                     raw.get("source"), line))
+    if findings:
+        raise DeliveryError("inputs", findings)
+    return Loaded(tuple(items), path, True)
+
+
+def parse_deployment(raw: dict, display: str = "<deployment>", line: int = 0) -> Deployment:
+    """One deployment from its GitHub Deployments shape; DeliveryError when it does not fit."""
+    findings = validate(raw, "deployment", display, line_offset=line)
+    if findings:
+        raise DeliveryError("inputs", findings)
+    created = _time(raw["created_at"], display, line, "created_at", findings)
+    statuses = []
+    for status in raw["statuses"]:
+        at = _time(status["created_at"], display, line, "statuses/created_at", findings)
+        if at is not None:
+            statuses.append(DeploymentStatus(status["state"], at, status.get("description")))
+    if findings:
+        raise DeliveryError("inputs", findings)
+    return Deployment(id=str(raw["id"]), sha=raw["sha"].lower(), environment=raw["environment"],
+                      created_at=created, statuses=tuple(statuses), ref=raw.get("ref"),
+                      description=raw.get("description"), payload=dict(raw.get("payload") or {}), line=line)
+
+
+def load_deployments(settings: DeliverySettings) -> Loaded[Deployment]:
+    """``deployments.jsonl``: one deployment per line; blank lines are allowed."""
+    path = settings.path("deployments")
+    if not path.is_file():
+        return Loaded((), path, False)
+    display = relative(path, settings.root)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DeliveryError("inputs", [Finding(f"cannot read: {exc}", display, 0, "save it as UTF-8 JSON lines")]) from exc
+    items, findings, seen = [], [], {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            raw = json.loads(line)
+        except json.JSONDecodeError as exc:
+            findings.append(Finding(f"not JSON: {exc.msg} (column {exc.colno})", display, number,
+                                    "write one JSON object per line"))
+            continue
+        try:
+            deployment = parse_deployment(raw, display, number)
+        except DeliveryError as exc:
+            findings.extend(exc.findings)
+            continue
+        if deployment.id in seen:
+            findings.append(Finding(f"deployment id {deployment.id!r} is used twice (first on line {seen[deployment.id]})",
+                                    display, number, "give every deployment its own id"))
+        seen.setdefault(deployment.id, number)
+        items.append(deployment)
+    if findings:
+        raise DeliveryError("inputs", findings)
+    return Loaded(tuple(items), path, True)
+
+
+def load_incidents(settings: DeliverySettings) -> Loaded[Incident]:
+    doc = _document(settings, "incidents", "incidents")
+    if doc is None:
+        return Loaded((), settings.path("incidents"), False)
+    data, path, display = doc
+    items, findings = [], []
+    for index, raw in enumerate(data):
+        line = item_line(data, index)
+        opened = _time(raw["opened_at"], display, line, "opened_at", findings)
+        resolved = _time(raw["resolved_at"], display, line, "resolved_at", findings) if raw.get("resolved_at") else None
+        if opened and resolved and resolved < opened:
+            findings.append(Finding(f"incident {raw['id']}: resolved_at is before opened_at", display, line,
+                                    "fix one of the two timestamps"))
+        if opened is not None:
+            items.append(Incident(
+                id=str(raw["id"]), opened_at=opened, severity=str(raw["severity"]).lower(), resolved_at=resolved,
+                root_cause=(raw.get("root_cause") or None) and raw["root_cause"].lower(),
+                deployment=None if raw.get("deployment") is None else str(raw["deployment"]),
+                title=raw.get("title"), line=line,
+            ))
+    if findings:
+        raise DeliveryError("inputs", findings)
+    return Loaded(tuple(items), path, True)
+
+
+def load_flag_document(settings: DeliverySettings, path: Path | None = None) -> tuple[dict, Path]:
+    """The flagd flags file as data (validated); DeliveryError when absent or invalid."""
+    path = Path(path) if path is not None else settings.path("flags")
+    display = relative(path, settings.root)
+    if not path.is_file():
+        raise DeliveryError("inputs", [Finding("no flags file", display, 0,
+                                               "create it in the flagd format (see docs/delivery.md), "
+                                               "or set [tool.symphony.delivery] flags")])
+    data = read_document(path, display)
+    findings = validate(data, "flags", display)
+    if findings:
+        raise DeliveryError("inputs", findings)
+    return data, path
