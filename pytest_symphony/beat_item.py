@@ -17,6 +17,7 @@ from _pytest.outcomes import Skipped
 
 from .errors import DuplicateHandler, HandlerNotFound, SymphonyError
 from .runtime import dynamics
+from .runtime.commands import CommandRunner
 from .runtime.conductor import BeatPlan, BoundHandler
 from .runtime.inputs import override_problem
 from .runtime.registry import Target
@@ -119,18 +120,61 @@ def build_plan(
     sequence = parent.sequence_node.sequence
     movement = parent.movement
     spec_file = parent.sequence_node.spec_file
-    scope = parent.sequence_node.handler_scope
     where = f"{spec_file}:{beat.line}"
     label = f"{movement.number}.{beat.number}"
+    timeout_ms, problem = _timeout(beat, where, label)
+    if beat.command is not None:  # a command beat: the process enforces its own timeout (it kills the group)
+        runner = CommandRunner(beat.command, session.config.rootpath, _seconds(timeout_ms), where)
+        bound, timeout_ms = [BoundHandler.bind("run", runner, {})], None
+        if beat.handlers:
+            problem = problem or SymphonyError(
+                f"{where}: beat {label} '{beat.title}' has both `run` and a handler; a beat runs one of the two")
+    else:
+        bound, unresolved = _bind_handlers(session, parent, beat, where, label)
+        problem = problem or unresolved
+        if bound and all(isinstance(b.func, CommandRunner) for b in bound):
+            timeout_ms = None
+    problem = problem or override_problem(beat, bound, parent, where, label)
+    retries = beat.retries or (beat.handler.retries if beat.handler and beat.handler.retries else 0)
+    plan = BeatPlan(sequence, movement, beat, tuple(bound), timeout_ms, retries, spec_file,
+                    nodeid=nodeid, target=target)
+    return plan, problem
+
+
+def _timeout(beat: Beat, where: str, label: str) -> tuple[float | None, SymphonyError | None]:
+    if beat.timeout is None:
+        return (beat.handler.timeout_ms if beat.handler is not None else None), None
+    timeout_ms = parse_duration_ms(beat.timeout)
+    if timeout_ms is None:
+        return None, SymphonyError(
+            f"{where}: beat {label} timeout {beat.timeout!r} is not a duration; write milliseconds "
+            "(1500) or a duration such as \"2s\" or \"< 500ms\"")
+    return timeout_ms, None
+
+
+def _seconds(timeout_ms: float | None) -> float | None:
+    return None if timeout_ms is None else timeout_ms / 1000
+
+
+def _bind_handlers(session: "SymphonySession", parent: "MovementNode", beat: Beat, where: str,
+                   label: str) -> tuple[list[BoundHandler], SymphonyError | None]:
+    """Each handler reference resolved in the registry (a declared ``script`` runs as a command)."""
+    scope = parent.sequence_node.handler_scope
+    sequence = parent.sequence_node.sequence
     bound: list[BoundHandler] = []
     problem: SymphonyError | None = None
     if not beat.handlers:
-        problem = HandlerNotFound(f"{where}: beat {label} '{beat.title}' names no handler; add `handler: <name>`")
+        problem = HandlerNotFound(f"{where}: beat {label} '{beat.title}' names no handler; add `handler: <name>` "
+                                  "or `run: <command>`")
     for ref in beat.handlers:
         try:
             entry = session.registry.resolve(ref, scope)
             bound.append(BoundHandler.bind(ref.display, entry.func, beat.inputs))
         except HandlerNotFound:
+            if ref.command is not None:
+                runner = CommandRunner(ref.command, session.config.rootpath, _seconds(ref.timeout_ms), where)
+                bound.append(BoundHandler.bind(ref.display, runner, {}))
+                continue
             suggestions = session.registry.suggestions(ref.name, scope=scope)
             func = session.hook.pytest_symphony_handler_lookup_error(
                 beat=beat, sequence=sequence, name=ref.display, suggestions=suggestions
@@ -138,37 +182,27 @@ def build_plan(
             if func is not None:
                 bound.append(BoundHandler.bind(ref.display, func, beat.inputs))
                 continue
-            hint = f"\n  did you mean: {', '.join(suggestions)}?" if suggestions else ""
-            failed = _failed_modules(session.registry, ref)
-            if failed:
-                problem = HandlerNotFound(
-                    f"{where}: beat {label} '{beat.title}' names handler '{ref.display}', and "
-                    + ("its module" if ref.module else "a handler module of ini symphony_handlers")
-                    + f" could not be imported:\n{failed}\n  Fix the import; every other beat runs meanwhile."
-                )
-            else:
-                problem = HandlerNotFound(
-                    f"{where}: beat {label} '{beat.title}' names handler '{ref.display}', which no registered "
-                    f"module provides.{hint}\n  Register it with @handler in a module listed in ini "
-                    "symphony_handlers, in a conftest.py, or through pytest_symphony_register_handlers."
-                )
+            problem = _not_found(session, ref, beat, where, label, suggestions)
         except DuplicateHandler as exc:
             problem = DuplicateHandler(f"{where}: {exc}")
-    problem = problem or override_problem(beat, bound, parent, where, label)
-    timeout_ms = None
-    if beat.timeout is not None:
-        timeout_ms = parse_duration_ms(beat.timeout)
-        if timeout_ms is None:
-            problem = problem or SymphonyError(
-                f"{where}: beat {label} timeout {beat.timeout!r} is not a duration; write milliseconds "
-                "(1500) or a duration such as \"2s\" or \"< 500ms\""
-            )
-    elif beat.handler is not None and beat.handler.timeout_ms is not None:
-        timeout_ms = beat.handler.timeout_ms
-    retries = beat.retries or (beat.handler.retries if beat.handler and beat.handler.retries else 0)
-    plan = BeatPlan(sequence, movement, beat, tuple(bound), timeout_ms, retries, spec_file,
-                    nodeid=nodeid, target=target)
-    return plan, problem
+    return bound, problem
+
+
+def _not_found(session: "SymphonySession", ref, beat: Beat, where: str, label: str,
+               suggestions: list[str]) -> HandlerNotFound:
+    failed = _failed_modules(session.registry, ref)
+    if failed:
+        return HandlerNotFound(
+            f"{where}: beat {label} '{beat.title}' names handler '{ref.display}', and "
+            + ("its module" if ref.module else "a handler module of ini symphony_handlers")
+            + f" could not be imported:\n{failed}\n  Fix the import; every other beat runs meanwhile."
+        )
+    hint = f"\n  did you mean: {', '.join(suggestions)}?" if suggestions else ""
+    return HandlerNotFound(
+        f"{where}: beat {label} '{beat.title}' names handler '{ref.display}', which no registered "
+        f"module provides.{hint}\n  Register it with @handler in a module listed in ini "
+        "symphony_handlers, in a conftest.py, or through pytest_symphony_register_handlers."
+    )
 
 
 def _failed_modules(registry, ref) -> str:

@@ -55,6 +55,11 @@ class SequenceRun:
         self.target = None  # the running item's Target, on an expanded beat
         self.tracker = StateTracker()  # what each passed beat changed, for --symphony-resume
 
+    def log_path(self, beat: Beat) -> Path:
+        """``<symphony dir>/runs/<run id>/logs/<sequence slug>/<M.B>-<beat slug>.log``: a command beat's output."""
+        number = next((m.number for m in self.sequence.movements if any(b is beat for b in m.beats)), 0)
+        return self._run_dir / "logs" / self.sequence.slug / f"{number}.{beat.number}-{beat.slug}.log"
+
     @property
     def artifact_dir(self) -> Path:
         """``<symphony dir>/runs/<run id>/artifacts/<sequence slug>``, created on first use."""

@@ -22,6 +22,27 @@ def _empty() -> Mapping[str, Any]:
 
 
 @dataclass(frozen=True, slots=True)
+class Command:
+    """A process a beat runs: ``run:`` on a beat, or a declared handler's ``script``.
+
+    ``argv`` runs as is (``interpreter`` first, when a script names one); ``shell`` runs
+    through ``/bin/sh -c``, as CI systems run a ``run:`` string.
+    """
+
+    argv: tuple[str, ...] | None = None
+    shell: str | None = None
+    interpreter: str | None = None  # "python", "node" or "sh" for a declared script
+    cwd: str | None = None
+    env: Mapping[str, str] = field(default_factory=_empty)
+
+    @property
+    def display(self) -> str:
+        if self.shell is not None:
+            return self.shell
+        return " ".join((*((self.interpreter,) if self.interpreter else ()), *(self.argv or ())))
+
+
+@dataclass(frozen=True, slots=True)
 class HandlerRef:
     """How a beat names its handler.
 
@@ -36,6 +57,7 @@ class HandlerRef:
     retries: int | None = None
     line: int = 0
     raw: Any = None
+    command: Command | None = None  # a declaration with ``script``: the process it runs
 
     @property
     def display(self) -> str:
@@ -85,6 +107,7 @@ class Beat:
     user_story: UserStory | None = None
     scenario: str | None = None
     subsequence: str | None = None
+    command: Command | None = None  # ``run:``: the beat is a process, its exit status the outcome
     description: str | None = None
     line: int = 0
     raw: Mapping[str, Any] = field(default_factory=_empty)

@@ -30,6 +30,7 @@ from types import MappingProxyType
 from typing import Any, Mapping
 
 from .model import (
+    Command,
     EMPTY,
     Beat,
     Criterion,
@@ -201,7 +202,58 @@ def _ref_from_mapping(
         ref = HandlerRef(name=name, line=line, raw=obj)  # the schema reports the type
     timeout = obj.get("timeout")
     retries = obj.get("retries")
-    return replace(ref, timeout_ms=_timeout_ms(timeout), retries=_integral(retries))
+    command = _script(ctx, obj, pointer, line) if obj.get("script") is not None else None
+    return replace(ref, timeout_ms=_timeout_ms(timeout), retries=_integral(retries), command=command)
+
+
+#: A declared script runs through the interpreter its suffix names.
+_INTERPRETERS = {".py": "python", ".js": "node", ".cjs": "node", ".mjs": "node", ".sh": "sh"}
+
+
+def _script(ctx: _Context, obj: Mapping[str, Any], pointer: str, line: int) -> Command | None:
+    """``{script, method?, args?}`` (the origin system's handler form) as the process it runs."""
+    script, args = obj.get("script"), obj.get("args", [])
+    if not isinstance(script, str) or not script.strip():
+        ctx.problem(f"{pointer}/script", f"must be a path to a script, not {_kind(script)}", line)
+        return None
+    if isinstance(args, str):
+        args = [args]
+    if not isinstance(args, list) or not all(isinstance(a, (str, int, float)) for a in args):
+        ctx.problem(f"{pointer}/args", "must be a list of arguments (strings or numbers)", line)
+        return None
+    method = obj.get("method")
+    argv = (script, *((str(method),) if isinstance(method, str) else ()), *(str(a) for a in args))
+    suffix = "." + script.rsplit(".", 1)[-1] if "." in script.rsplit("/", 1)[-1] else ""
+    return Command(argv=argv, interpreter=_INTERPRETERS.get(suffix.lower()), cwd=_text(obj.get("cwd")),
+                   env=_env(ctx, obj.get("env"), f"{pointer}/env", line))
+
+
+def _run(ctx: _Context, node: Mapping[str, Any], pointer: str, line: int) -> Command | None:
+    """A beat's ``run:``: a shell string, or an argv list; with ``cwd`` and ``env``."""
+    value = node.get("run")
+    if value is None:
+        return None
+    cwd, env = _text(node.get("cwd")), _env(ctx, node.get("env"), f"{pointer}/env", line)
+    if isinstance(value, str) and value.strip():
+        return Command(shell=value, cwd=cwd, env=env)
+    if isinstance(value, list) and value and all(isinstance(a, (str, int, float)) for a in value):
+        return Command(argv=tuple(str(a) for a in value), cwd=cwd, env=env)
+    ctx.problem(f"{pointer}/run", "must be a command: a string (run by the shell) or a list of arguments", line)
+    return None
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _env(ctx: _Context, value: Any, pointer: str, line: int) -> Mapping[str, str]:
+    if value is None:
+        return EMPTY
+    if isinstance(value, Mapping) and all(isinstance(k, str) and isinstance(v, (str, int, float))
+                                          for k, v in value.items()):
+        return MappingProxyType({k: str(v) for k, v in value.items()})
+    ctx.problem(pointer, "must map variable names to strings", line)
+    return EMPTY
 
 
 def _declarations(ctx: _Context, value: Any, line: int) -> dict[str, HandlerRef]:
@@ -424,6 +476,7 @@ def _beat(ctx: _Context, node: Mapping[str, Any], index: int, pointer: str, used
         user_story=_user_story(node),
         scenario=node.get("scenario"),
         subsequence=subsequence,
+        command=_run(ctx, node, pointer, line),
         description=node.get("description"),
         line=line,
         raw=node,

@@ -16,7 +16,7 @@ from importlib import resources
 from typing import Any, Mapping
 
 
-from .model import Beat, Criterion, HandlerRef, Movement, Sequence, SpecProblem, UserStory
+from .model import Beat, Command, Criterion, HandlerRef, Movement, Sequence, SpecProblem, UserStory
 
 SCHEMA: dict[str, Any] = json.loads(
     resources.files(__package__).joinpath("schema", "sequence.schema.json").read_text("utf-8")
@@ -110,6 +110,8 @@ def _compile(schema: Any, root: dict[str, Any], cache: dict[str, Any]) -> Any:
             checks.append(lambda x, m=value: not isinstance(x, str) or len(x) >= m)
         elif key == "minItems":
             checks.append(lambda x, m=value: not isinstance(x, list) or len(x) >= m)
+        elif key == "enum":
+            checks.append(lambda x, allowed=tuple(value): any(x == a and type(x) is type(a) for a in allowed))
         elif key == "if":
             test = _compile(value, root, cache)
             then = _compile(schema.get("then", True), root, cache)
@@ -174,7 +176,15 @@ def _plain(value: Any) -> Any:
 
 
 def _handler(ref: HandlerRef) -> dict[str, Any]:
-    return {"name": ref.name, "module": ref.module, "timeoutMs": ref.timeout_ms, "retries": ref.retries}
+    return {"name": ref.name, "module": ref.module, "timeoutMs": ref.timeout_ms, "retries": ref.retries,
+            "command": _command(ref.command)}
+
+
+def _command(command: Command | None) -> dict[str, Any] | None:
+    if command is None:
+        return None
+    return {"argv": list(command.argv) if command.argv is not None else None, "shell": command.shell,
+            "interpreter": command.interpreter, "cwd": command.cwd, "env": dict(command.env)}
 
 
 def _story(story: UserStory | None) -> dict[str, Any] | None:
@@ -213,6 +223,7 @@ def _beat(b: Beat, at: str, lines: dict[str, int]) -> dict[str, Any]:
         "userStory": _story(b.user_story),
         "scenario": b.scenario,
         "subsequence": b.subsequence,
+        "command": _command(b.command),
     }
 
 
