@@ -15,6 +15,7 @@ from .runtime.context import SequenceRun
 from .score.model import Beat
 from .partial import mark_isolated, note_expanded_order, pull_in_predecessors, remember_as_not_passed
 from .selection import order_beats, select, take_node_id_args
+from .shards import keep_shard
 from .session import SymphonySession
 from .session_key import SESSION_KEY, state
 from .telemetry.records import summarize_error
@@ -119,6 +120,8 @@ class _Arrangement:
         order_beats(items)
         for arrange in sym.arrangers:
             arrange(session, items)
+        if sym.shard is not None:  # last: a shard keeps whole sequences, their riders and files
+            sym.notes.append(keep_shard(sym, session, items, sym.shard))
         return result
 
 

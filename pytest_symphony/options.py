@@ -89,6 +89,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("symphony_history_import", "load the records of run RUN_ID (or all runs) that are in their "
             "telemetry.jsonl but not in history.sqlite, then exit", flag="--symphony-history-import",
             metavar="RUN_ID"),
+    Setting("symphony_shard", "run shard I of N (CI jobs in parallel): whole sequences and test files, balanced "
+            "by the durations in the history", flag="--symphony-shard", metavar="I/N"),
+    Setting("symphony_history_merge", "merge the history.sqlite files of the shards of one run (and their "
+            "telemetry.jsonl) into this project's history as one run, then exit", flag="--symphony-history-merge",
+            nargs="+", metavar="FILE"),
     # -- BDD ----------------------------------------------------------------------------------
     Setting("symphony_scaffold", "write <features>/<sequence id>.feature from the sequence's acceptance criteria "
             "(one scenario linked to its beat per criterion) and step stubs in <step_defs>/; only appends what "

@@ -48,13 +48,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_cmdline_main(config: pytest.Config) -> int | None:
-    """``--symphony-history-import RUN_ID``: load a run into the history and exit, as ``--cache-show`` does."""
+    """History commands that run instead of a session, as ``--cache-show`` does: ``--symphony-history-import``
+    (load a run into the history) and ``--symphony-history-merge`` (the shards of one run as one run)."""
     run_id = config.getoption("symphony_history_import", None)
-    if not run_id:
+    files = config.getoption("symphony_history_merge", None)
+    if not (run_id or files):
         return None
-    from .telemetry.plugin import import_history
+    from .telemetry import plugin as telemetry
 
-    return import_history(config, run_id)
+    return telemetry.import_history(config, run_id) if run_id else telemetry.merge_histories(config, files)
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist and pytest-bdd configure themselves from our options

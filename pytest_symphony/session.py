@@ -26,6 +26,7 @@ from .runtime.registry import HANDLER_ATTR, BUILTIN, HandlerRegistry
 from .score.model import Sequence
 from .telemetry.records import new_run_id, utc_now
 from .resume import RESUMED, RESUMED_FROM, Resume
+from .shards import parse_shard
 from .summary import RunSummary
 
 if TYPE_CHECKING:
@@ -63,6 +64,9 @@ class SymphonySession:
         self.node_id_roots: dict[str, list[Callable[[pytest.Session, str, list], bool]]] = {}
         self.pulled_in: list[tuple[str, str]] = []  # (beat pulled in, the beat it stands under)
         self.ran_isolated: list[str] = []
+        shard = config.getoption("symphony_shard")
+        self.shard: tuple[int, int] | None = parse_shard(shard) if shard else None
+        self.notes: list[str] = []  # lines for the summary, decided at collection (not under xdist)
         resume = config.getoption("symphony_resume")
         self.resume = Resume(self, resume) if resume else None
         self.resumed: list[str] = []  # notes of resumed sequences (controller)
@@ -240,7 +244,8 @@ class SymphonySession:
         from .partial import summary_lines
 
         notes = self.resumed + (self.resume.notes if self.resume and not self.is_worker else [])
-        return summary_lines(self.pulled_in, self.ran_isolated) + [f"resume: {note}" for note in dict.fromkeys(notes)]
+        return (summary_lines(self.pulled_in, self.ran_isolated) + [f"resume: {note}" for note in dict.fromkeys(notes)]
+                + (self.notes if not self.is_worker else []))
 
     # -- telemetry (controller only) ---------------------------------------------
     def record(self, records: list[dict]) -> None:

@@ -19,7 +19,6 @@ import pytest
 
 from ..options import value
 from . import settings
-from .settings import DEFAULT_KEEP_RUNS
 
 
 def symphony_dir(config: pytest.Config) -> Path:
@@ -51,3 +50,18 @@ def import_history(config: pytest.Config, run_id: str) -> int:
     from .history_import import import_command
 
     return import_command(config, symphony_dir(config), run_id, read_settings(config))
+
+
+def merge_histories(config: pytest.Config, files: list[str]) -> int:
+    """``--symphony-history-merge FILE ...``: called by the entry point's ``pytest_cmdline_main``."""
+    from .merge import MergeError, merge, shard_runs
+
+    base = Path(config.invocation_params.dir)
+    try:
+        shards = shard_runs([base / name for name in files])
+        run_id = merge(symphony_dir(config) / "history.sqlite", shards, symphony_dir(config) / "runs")
+    except MergeError as exc:
+        print(f"symphony: --symphony-history-merge: {exc}")
+        return pytest.ExitCode.USAGE_ERROR
+    print(f"symphony: merged {len(shards)} shard(s) into run {run_id} of {symphony_dir(config) / 'history.sqlite'}")
+    return pytest.ExitCode.OK

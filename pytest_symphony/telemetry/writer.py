@@ -40,7 +40,7 @@ from pytest_symphony.warning_types import (
 )
 
 from . import recovery, retention, settings as settings_mod, values
-from .records import AttemptRecord, RunRecord, utc_now
+from .records import RunRecord, utc_now
 from .store import HistoryBusyError, HistoryCorruptError, HistoryError, HistoryStore, HistoryVersionError
 
 FLUSH_EVERY = 500
