@@ -27,6 +27,8 @@ def pytest_configure(config: pytest.Config) -> None:
     session = SymphonySession(config)
     config.stash[SESSION_KEY] = session
     config.pluginmanager.register(_SessionHooks(session), "symphony-session")
+    if session.dynamic == "pp":
+        config.pluginmanager.register(_Resolved(), "symphony-resolved")
     session.register_configured_handlers()
     session.node_id_args = take_node_id_args(config)
     _widen_args(config, session)
@@ -150,11 +152,13 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     return report
 
 
-def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config):
-    """At ``pp`` a passed beat proved its handler and fixtures resolve; it did not run: say so."""
-    if getattr(report, "symphony_resolved", False):
-        return "passed", "r", ("RESOLVED", {"green": True})
-    return None
+class _Resolved:
+    """At ``pp`` (only then registered) a passed beat proved its handler and fixtures resolve; it did not run."""
+
+    def pytest_report_teststatus(self, report: pytest.TestReport, config: pytest.Config):
+        if getattr(report, "symphony_resolved", False):
+            return "passed", "r", ("RESOLVED", {"green": True})
+        return None
 
 
 def _records_for(item: BeatItem, call: pytest.CallInfo, report, session: SymphonySession) -> list[dict]:

@@ -21,7 +21,7 @@ from .errors import SymphonyError
 from .options import value
 from .runtime import dynamics
 from .runtime.conductor import Conductor
-from .runtime.context import SequenceRun
+from .runtime.context import WROTE, SequenceRun
 from .runtime.registry import HANDLER_ATTR, BUILTIN, HandlerRegistry
 from .score.model import Sequence
 from .telemetry.records import new_run_id, utc_now
@@ -258,6 +258,11 @@ class SymphonySession:
         for rec in records:
             self.writer.add(rec)
             self.summary.add(rec)
+            for event in rec.get("events") or ():
+                if event.get("name") == WROTE and event.get("payload", {}).get("path"):
+                    shown = _relative(Path(event["payload"]["path"]).resolve(), self.config.rootpath)
+                    if shown not in self.written:
+                        self.written.append(shown)
 
     def run_record(self) -> dict:
         return {

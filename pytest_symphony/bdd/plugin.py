@@ -170,28 +170,40 @@ def pytest_symphony_select_item(item: pytest.Item, wanted) -> bool | None:
     return None
 
 
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
-    report = yield
-    if isinstance(item, BeatItem):
-        from .links import note_outcome
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Per-test hooks only when scenarios run (ours, or pytest-bdd's for cucumber JSON)."""
+    from .state import bdd_state
 
-        note_outcome(item, report)
+    from .cucumber import PATH_KEY
+
+    bdd = bdd_state(session.config)
+    if bdd.active and (bdd.scenarios or session.config.stash.get(PATH_KEY, None)):
+        session.config.pluginmanager.register(_ScenarioReports(), "symphony-bdd-reports")
+
+
+class _ScenarioReports:
+    """Scenario outcomes on their reports, and beats' outcomes for the scenarios linked to them."""
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
+        report = yield
+        if isinstance(item, BeatItem):
+            from .links import note_outcome
+
+            note_outcome(item, report)
+            return report
+        from .collect import ScenarioItem
+
+        if isinstance(item, ScenarioItem):
+            if call.when == "call" or (call.when == "setup" and not report.passed):
+                from .outcome import scenario_data, telemetry_record
+
+                report.symphony_scenario = scenario_data(item, report)
+                if item.linked_items:
+                    report.symphony = [telemetry_record(item, call, report, state(item.config))]
+        elif call.when == "call":
+            _carry_pytest_bdd_scenario(item, report)
         return report
-    if not INSTALLED:
-        return report
-    from .collect import ScenarioItem
-
-    if isinstance(item, ScenarioItem):
-        if call.when == "call" or (call.when == "setup" and not report.passed):
-            from .outcome import scenario_data, telemetry_record
-
-            report.symphony_scenario = scenario_data(item, report)
-            if item.linked_items:
-                report.symphony = [telemetry_record(item, call, report, state(item.config))]
-    elif call.when == "call":
-        _carry_pytest_bdd_scenario(item, report)
-    return report
 
 
 def _carry_pytest_bdd_scenario(item: pytest.Item, report: pytest.TestReport) -> None:

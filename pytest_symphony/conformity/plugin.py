@@ -31,6 +31,8 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError("--symphony-output needs --symphony-format (text, json, sarif or github)")
     collector = _Collector(config)
     config.pluginmanager.register(collector, "symphony-conformity-collector")
+    if getattr(config.option, "dist", "no") != "no" and not hasattr(config, "workerinput"):
+        collector.carry_payloads()  # an xdist controller collects nothing: it gathers whatever comes
     from ..session_key import state
 
     # symphony:conformity::<file> node ids, given back on the command line (an IDE's click)
@@ -91,6 +93,39 @@ class ConformityRoot(pytest.Collector):
             yield ConformityEngineItem.from_parent(self, name="engine", path=self.config.inipath or root)
 
 
+PAYLOADS = "symphony-conformity-payloads"
+
+
+def _judges(item: pytest.Item) -> bool:
+    """A plain conformity item, or a beat of the conformity pipeline (its analyze beats judge files)."""
+    if isinstance(item, (ConformityItem, ConformityEngineItem)):
+        return True
+    plan = getattr(item, "plan", None)
+    return plan is not None and plan.spec_file == "symphony:conformity"
+
+
+class _Payloads:
+    """Each checked file's findings, from the item's report to the controller's list."""
+
+    def __init__(self, payloads: list[dict[str, Any]], *, gather: bool) -> None:
+        self.payloads = payloads
+        self.gather = gather  # on the process that reports (not an xdist worker)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
+        report = yield
+        if call.when == "call":
+            payload = getattr(item, "payload", None)
+            if payload is not None:
+                report.symphony_conformity = payload
+        return report
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        payload = getattr(report, "symphony_conformity", None)
+        if payload and self.gather:
+            self.payloads.append(payload)
+
+
 class _Collector:
     """Adds the plain-run items and gathers every conformity report on the controller."""
 
@@ -128,20 +163,15 @@ class _Collector:
             items.extend(self.plain_items)
         return arg == ROOT_ID or any(item.nodeid == arg for item in self.plain_items)
 
-    @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
-        report = yield
-        if call.when != "call":
-            return report
-        payload = getattr(item, "payload", None)
-        if payload is not None:
-            report.symphony_conformity = payload
-        return report
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        """Per-test hooks only when a conformity item will run: other runs pay nothing for them."""
+        if any(_judges(item) for item in session.items):
+            self.carry_payloads()
 
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        payload = getattr(report, "symphony_conformity", None)
-        if payload and not hasattr(self.config, "workerinput"):
-            self.payloads.append(payload)
+    def carry_payloads(self) -> None:
+        if self.config.pluginmanager.get_plugin(PAYLOADS) is None:
+            gather = not hasattr(self.config, "workerinput")
+            self.config.pluginmanager.register(_Payloads(self.payloads, gather=gather), PAYLOADS)
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:

@@ -159,7 +159,7 @@ def _deliver(symphony, pytestconfig, fmt: str) -> Path:
     path = write_format(work, fmt, report_dir(pytestconfig))
     symphony.state.setdefault("report_files", []).append(str(path))
     symphony.metric("bytes", path.stat().st_size)
-    symphony.emit("report:written", path=str(path), format=fmt)
+    symphony.wrote(path, format=fmt)
     return path
 
 
@@ -189,6 +189,6 @@ def report_archive(symphony, pytestconfig):
     copies = archive(files, state(pytestconfig).run_dir / "reports",
                      history_path=work.context.history_path, run_id=symphony.run_id)
     for path in copies:
-        symphony.emit("report:written", path=str(path), format=path.suffix.lstrip("."))
+        symphony.wrote(path, format=path.suffix.lstrip("."))
     symphony.metric("runs", work.report["history"]["runs"])
     symphony.metric("recommendations", len(work.report["recommendations"]))

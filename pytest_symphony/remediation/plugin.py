@@ -45,7 +45,8 @@ def pytest_configure(config: pytest.Config) -> None:
             check_ready(config.rootpath)
         except GitError as exc:
             raise pytest.UsageError(str(exc)) from None
-    config.pluginmanager.register(_FixReport(config), "symphony-remediation-report")
+    if fix or diff or rollback is not None:  # its per-test hooks cost every other run nothing
+        config.pluginmanager.register(_FixReport(config), "symphony-remediation-report")
 
 
 class _FixReport:

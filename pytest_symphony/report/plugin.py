@@ -3,8 +3,8 @@
 At the end of a run (after the telemetry writer has closed, so the history holds this
 run) it builds the report from the history and writes the formats asked for; every
 file written is listed at the end of the terminal summary.  Reports written by the
-report pipeline's beats, possibly on an xdist worker, reach that list through their
-``report:written`` events, which travel with the beats' telemetry.
+report pipeline's beats, possibly on an xdist worker, reach that list through
+``symphony.wrote(path)`` events, which travel with the beats' telemetry.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from .model import ReportError, build_report
 from .settings import ReportSettings, context_for, settings_for
 
 REPORT_KEY = pytest.StashKey[ReportSettings]()
-WRITTEN_EVENT = "report:written"
 
 
 @pytest.hookimpl(trylast=True)  # after the core plug-in set the session state up
@@ -38,15 +37,6 @@ class ReportHooks:
     def __init__(self, config: pytest.Config, settings: ReportSettings) -> None:
         self.config = config
         self.settings = settings
-
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        sym = state(self.config)
-        if sym.is_worker:
-            return
-        for record in getattr(report, "symphony", None) or ():
-            for event in record.get("events") or ():
-                if event.get("name") == WRITTEN_EVENT and event.get("payload", {}).get("path"):
-                    _add_written(self.config, Path(event["payload"]["path"]))
 
     @pytest.hookimpl(trylast=True)  # the core's sessionfinish has flushed this run into the history
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:

@@ -19,6 +19,11 @@ from .checkpoint import StateTracker
 from .attempts import Attempt, GuardedState, LateWrites, current
 
 
+#: The event a beat emits for a file it wrote that the user asked for (a report, say):
+#: the terminal summary lists the file, whichever process ran the beat.
+WROTE = "report:written"
+
+
 class SequenceRun:
     """State shared by the beats of one sequence run, and their events and metrics."""
 
@@ -82,6 +87,10 @@ class SequenceRun:
             self._events.append(record)
         if self._on_event is not None:
             self._on_event(self, str(event), payload)
+
+    def wrote(self, path: Path | str, **payload: Any) -> None:
+        """Say that this beat wrote ``path`` for the user: it is listed at the end of the summary."""
+        self.emit(WROTE, path=str(path), **payload)
 
     def metric(self, name: str, value: float) -> None:
         """Record a numeric metric on the running beat."""
