@@ -80,6 +80,7 @@ class TelemetryWriter:
         self._lock = threading.RLock()
         self._pending: list[dict[str, Any]] = []
         self._fd: int | None = None  # the JSONL file, appended to and flock-ed while the run lives
+        self._size: int | None = None  # its length as this writer left it (no stat per line)
         self._opened = False
         self._jsonl_missed = 0  # records that could not be written to the JSONL
         self._store: HistoryStore | None = None
@@ -193,18 +194,19 @@ class TelemetryWriter:
             self._jsonl_missed += 1
             return
         data = (values.record_line(rec) + "\n").encode("utf-8")
-        size = None
         try:
-            size = os.fstat(self._fd).st_size
+            if self._size is None:  # known once, then counted: no stat per line
+                self._size = os.fstat(self._fd).st_size
             written = os.write(self._fd, data)
             if written != len(data):
                 raise OSError(28, f"only {written} of {len(data)} bytes were written")
+            self._size += written
         except OSError as exc:
-            if size is not None:
+            if self._size is not None:
                 try:
-                    os.ftruncate(self._fd, size)  # the line is whole or absent
+                    os.ftruncate(self._fd, self._size)  # the line is whole or absent
                 except OSError:
-                    pass
+                    self._size = None
             self._jsonl_missed += 1
             self._warn("jsonl", TelemetryWriteWarning(
                 f"cannot append to the telemetry file {self.jsonl_path}: {_reason(exc)}; records that do not fit "
