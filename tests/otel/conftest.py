@@ -15,6 +15,14 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+
+# pytester's in-process runs drop the modules a run imported first; the exporters and what
+# they load on first use (requests, netrc) must not be imported twice, so they load here,
+# once (see tests/conftest.py)
+import netrc  # noqa: F401
+import opentelemetry.exporter.otlp.proto.http.metric_exporter  # noqa: F401
+import opentelemetry.exporter.otlp.proto.http.trace_exporter  # noqa: F401
+import requests  # noqa: F401
 from google.protobuf.json_format import MessageToDict
 from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
@@ -56,7 +64,7 @@ class Receiver:
     url: str = ""
     spans: list[ReceivedSpan] = field(default_factory=list)
     metrics: list[dict] = field(default_factory=list)
-    requests: list[tuple[str, dict]] = field(default_factory=list)
+    requests: list[tuple[str, dict]] = field(default_factory=list)  # (path, headers in lower case)
     status: int = 200  # what the receiver answers
 
     def by_name(self, name: str) -> ReceivedSpan:
@@ -96,7 +104,7 @@ def _handler(receiver: Receiver):
                 body = gzip.decompress(body)
             elif encoding == "deflate":
                 body = zlib.decompress(body)
-            receiver.requests.append((self.path, dict(self.headers)))
+            receiver.requests.append((self.path, {k.lower(): v for k, v in self.headers.items()}))
             if receiver.status == 200:
                 receiver.take(self.path, body)
                 answer = trace_service_pb2.ExportTraceServiceResponse().SerializeToString()

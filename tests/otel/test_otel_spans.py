@@ -216,6 +216,18 @@ def test_a_sub_pipeline_nests_under_the_attempt_of_its_parent_beat_that_ran_it()
     assert spans.outcome.traces == [(CORRELATION, "release")]
 
 
+def test_sub_pipelines_reach_a_real_collector_nested_under_their_parent_beat(receiver):
+    records = RELEASE + [record("lint", 63, 70, sequence="checks", correlation_id=SUB,
+                                parent_correlation_id=CORRELATION, parent_nodeid=PARENT_BEAT)]
+    outcome = export_records(records, "9.9")
+    assert outcome.problem is None and outcome.exported == 15 == len(receiver.spans)
+    child = receiver.by_name("RUN checks")
+    (parent,) = [s for s in receiver.spans if s.span_id == child.parent_id]
+    assert parent.name == "attempt 2" and parent.attributes["symphony.beat"] == "pack"
+    assert {s.trace_id for s in receiver.spans} == {CORRELATION}
+    assert (child.start, child.end) == (ns(63), ns(70))
+
+
 def test_a_sub_pipeline_whose_parent_is_missing_or_circular_is_a_trace_of_its_own():
     records = [
         record("lint", 0, 5, sequence="orphan", correlation_id=SUB, parent_correlation_id="f" * 32,
