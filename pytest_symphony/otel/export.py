@@ -19,9 +19,7 @@ import logging
 import os
 import socket
 import urllib.request
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from typing import Iterable, Iterator
+from typing import Iterable
 from urllib.parse import urlsplit
 
 from opentelemetry import trace
@@ -32,8 +30,9 @@ from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
-from .model import group
-from .spans import CorrelationTraceIds, SpanWriter
+from .metrics import MetricRecorder
+from .outcome import ExportOutcome
+from .spans import ChosenIds, TraceBuilder
 
 DEFAULT_ENDPOINT = "http://localhost:4318"
 DEFAULT_TIMEOUT = 10.0
@@ -41,77 +40,110 @@ DEFAULT_BATCH = 512
 SERVICE_NAME = "pytest-symphony"
 
 
-@dataclass
-class ExportOutcome:
-    """What the export did, for the terminal summary and the warning."""
-
-    endpoint: str = ""
-    traces: list[tuple[str, str]] = field(default_factory=list)  # (trace id, sequence) of each root run
-    spans: int = 0
-    exported: int = 0
-    metrics: int = 0
-    joined: str | None = None  # the TRACEPARENT trace id the runs joined
-    problem: str | None = None  # why something was not exported
-    off: str | None = None  # the standard switch that turned export off
-    #: configuration problems that did not stop the export: (the environment variable at fault, what is wrong)
-    notes: list[tuple[str, str]] = field(default_factory=list)
-
-
-def export_records(records: Iterable[dict], version: str, *, span_exporter: SpanExporter | None = None,
-                   metric_exporter=None) -> ExportOutcome:
-    """Export the records' sequence runs as traces and their metrics.
+class Exporter:
+    """Spans and metrics of the records given to ``add``, sent as they complete; ``finish`` sends the rest.
 
     Without exporters, both signals go over OTLP/HTTP; given a span exporter (tests: the
     SDK's in-memory one), metrics go only to the metric exporter given with it.
     """
-    outcome = ExportOutcome()
-    otlp = span_exporter is None
-    if os.environ.get("OTEL_SDK_DISABLED", "").strip().lower() == "true":
-        outcome.off = "OTEL_SDK_DISABLED=true"
-        return outcome
-    records = list(records)
-    runs = group(records)
-    if not runs:
-        return outcome
-    root = traceparent(outcome)
-    timeout = _timeout("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", outcome)
-    if span_exporter is None:
-        outcome.endpoint = endpoint("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "v1/traces")
-        outcome.problem = unreachable(outcome.endpoint, timeout)
-        if outcome.problem:
-            return outcome
-        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
-        span_exporter = OTLPSpanExporter(endpoint=outcome.endpoint, timeout=timeout)
-    service = resource()
-    with _exporter_log() as log:
-        batches = Batches(span_exporter, _batch_size(outcome), log)
-        ids = CorrelationTraceIds()
-        provider = TracerProvider(resource=service, id_generator=ids, shutdown_on_exit=False)
-        provider.add_span_processor(batches)
-        writer = SpanWriter(provider.get_tracer("pytest_symphony", version), ids, root)
+    def __init__(self, version: str, *, span_exporter: SpanExporter | None = None, metric_exporter=None) -> None:
+        self.outcome = outcome = ExportOutcome()
+        self.version = version
+        self.metric_exporter = metric_exporter
+        self.otlp = span_exporter is None
+        self.builder: TraceBuilder | None = None
+        if os.environ.get("OTEL_SDK_DISABLED", "").strip().lower() == "true":
+            outcome.off = "OTEL_SDK_DISABLED=true"
+            return
+        root = traceparent(outcome)
+        probe = None
+        if span_exporter is None:
+            from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+            timeout = _timeout("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", outcome)
+            outcome.endpoint = endpoint("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "v1/traces")
+            span_exporter = OTLPSpanExporter(endpoint=outcome.endpoint, timeout=timeout)
+            probe = (outcome.endpoint, timeout)
+        self.resource = resource()
+        self._log = _ExporterLog()
+        self.batches = Batches(span_exporter, _batch_size(outcome), self._log.messages, probe)
+        ids = ChosenIds()
+        self.provider = TracerProvider(resource=self.resource, id_generator=ids, shutdown_on_exit=False)
+        self.provider.add_span_processor(self.batches)
+        self.builder = TraceBuilder(self.provider, self.provider.get_tracer("pytest_symphony", version), ids, root)
+        self.metrics = MetricRecorder(self.resource, version) if self.otlp or metric_exporter is not None else None
+
+    def add(self, record: dict) -> None:
+        if self.builder is None or self.batches.problem or not isinstance(record, dict):
+            return  # off, or the collector failed: nothing more would leave
+        with self._log:
+            self.builder.add(record)
+            if self.metrics is not None:
+                self.metrics.add(record)
+
+    def finish(self) -> ExportOutcome:
+        outcome = self.outcome
+        if self.builder is None:
+            return outcome
+        with self._log:
+            try:
+                self.builder.finish()
+            finally:
+                self.provider.shutdown()  # sends the last batch
+            outcome.traces, outcome.spans = self.builder.traces, self.builder.spans
+            outcome.exported, outcome.problem = self.batches.exported, self.batches.problem
+            if self.metrics is not None:
+                data = self.metrics.collect()
+                outcome.metrics = len(self.metrics.gauges)
+                if data is not None and not outcome.problem:
+                    self._export_metrics(data)
+        return outcome
+
+    def _export_metrics(self, data) -> None:
+        outcome, exporter = self.outcome, self.metric_exporter
+        timeout = _timeout("OTEL_EXPORTER_OTLP_METRICS_TIMEOUT", outcome)
+        if exporter is None:
+            url = endpoint("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "v1/metrics")
+            if _address(url) != _address(outcome.endpoint):
+                outcome.problem = unreachable(url, timeout)
+                if outcome.problem:
+                    return
+            from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
+
+            exporter = OTLPMetricExporter(endpoint=url, timeout=timeout)
         try:
-            writer.write(runs)
+            result = exporter.export(data, timeout_millis=timeout * 1000)
         finally:
-            provider.shutdown()  # flushes the last batch
-        outcome.traces, outcome.spans, outcome.exported = writer.traces, writer.spans, batches.exported
-        outcome.problem = batches.problem
-        if not outcome.problem and (otlp or metric_exporter is not None):
-            _export_metrics(records, service, version, metric_exporter, outcome, log)
-    return outcome
+            exporter.shutdown()
+        if result is not MetricExportResult.SUCCESS:
+            log = self._log.messages
+            outcome.problem = f"the collector did not take the metrics: {log[-1] if log else 'export failed'}"
+
+
+def export_records(records: Iterable[dict], version: str, **exporters) -> ExportOutcome:
+    """Export all of ``records`` at once (the sidecar feeds an ``Exporter`` one record at a time)."""
+    exporter = Exporter(version, **exporters)
+    for record in records:
+        exporter.add(record)
+    return exporter.finish()
 
 
 class Batches(SpanProcessor):
     """Ended spans to the exporter in batches as they end; after a failed batch the rest are dropped.
 
-    The SDK's BatchSpanProcessor would drop spans past its queue when a whole run's spans
-    end at once, and would not say whether the export worked.
+    The SDK's BatchSpanProcessor would drop spans past its queue when many spans end at
+    once, and would not say whether the export worked.  Before the first batch, ``probe``
+    (url, timeout) checks the collector takes connections at all: the exporter would
+    retry a refused connection with back-off until its timeout.
     """
 
-    def __init__(self, exporter: SpanExporter, size: int, log: list[str]) -> None:
+    def __init__(self, exporter: SpanExporter, size: int, log: list[str],
+                 probe: tuple[str, float] | None = None) -> None:
         self.exporter = exporter
         self.size = size
         self.log = log
+        self.probe = probe
         self.pending: list[ReadableSpan] = []
         self.exported = 0
         self.problem: str | None = None
@@ -125,6 +157,11 @@ class Batches(SpanProcessor):
         batch, self.pending = self.pending, []
         if not batch or self.problem:
             return
+        if self.probe is not None:
+            probe, self.probe = self.probe, None
+            self.problem = unreachable(*probe)
+            if self.problem:
+                return
         if self.exporter.export(batch) is SpanExportResult.SUCCESS:
             self.exported += len(batch)
         else:
@@ -137,31 +174,6 @@ class Batches(SpanProcessor):
     def force_flush(self, timeout_millis: int = 30000) -> bool:
         self.flush()
         return self.problem is None
-
-
-def _export_metrics(records: list[dict], service: Resource, version: str, exporter, outcome: ExportOutcome,
-                    log: list[str]) -> None:
-    from .metrics import metrics_data
-
-    data, outcome.metrics = metrics_data(records, service, version)
-    if data is None:
-        return
-    timeout = _timeout("OTEL_EXPORTER_OTLP_METRICS_TIMEOUT", outcome)
-    if exporter is None:
-        url = endpoint("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "v1/metrics")
-        if _address(url) != _address(outcome.endpoint):
-            outcome.problem = unreachable(url, timeout)
-            if outcome.problem:
-                return
-        from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
-
-        exporter = OTLPMetricExporter(endpoint=url, timeout=timeout)
-    try:
-        result = exporter.export(data, timeout_millis=timeout * 1000)
-    finally:
-        exporter.shutdown()
-    if result is not MetricExportResult.SUCCESS:
-        outcome.problem = f"the collector did not take the metrics: {log[-1] if log else 'export failed'}"
 
 
 # -- configuration --------------------------------------------------------------------------
@@ -255,21 +267,25 @@ def _batch_size(outcome: ExportOutcome) -> int:
     return DEFAULT_BATCH
 
 
-@contextmanager
-def _exporter_log() -> Iterator[list[str]]:
-    """The SDK's and exporters' log messages, kept for the warning instead of printed through pytest's logging."""
-    messages: list[str] = []
+class _ExporterLog(logging.Handler):
+    """While entered, the SDK's and exporters' log messages are kept for the warning instead of
+    going through pytest's logging (a refused batch would otherwise print a traceback-free error)."""
 
-    class Keep(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            messages.append(record.getMessage())
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+        self._logger = logging.getLogger("opentelemetry")
+        self._propagate = True
 
-    logger = logging.getLogger("opentelemetry")
-    handler, propagate = Keep(logging.WARNING), logger.propagate
-    logger.addHandler(handler)
-    logger.propagate = False
-    try:
-        yield messages
-    finally:
-        logger.removeHandler(handler)
-        logger.propagate = propagate
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+    def __enter__(self) -> "_ExporterLog":
+        self._propagate = self._logger.propagate
+        self._logger.addHandler(self)
+        self._logger.propagate = False
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._logger.removeHandler(self)
+        self._logger.propagate = self._propagate

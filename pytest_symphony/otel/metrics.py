@@ -10,45 +10,49 @@ the end of the session, so the data points carry that time, not the beat's.
 
 from __future__ import annotations
 
-from typing import Iterable
-
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader, MetricsData
 from opentelemetry.sdk.resources import Resource
 
 from . import attributes as a
+from .model import is_scenario
 
 
-def metrics_data(records: Iterable[dict], resource: Resource, version: str) -> tuple[MetricsData | None, int]:
-    """The records' metrics as one collection (None when no record has any), and how many gauges."""
-    reader = InMemoryMetricReader()
-    provider = MeterProvider(resource=resource, metric_readers=[reader], shutdown_on_exit=False)
-    try:
-        meter = provider.get_meter("pytest_symphony", version)
-        gauges: dict[str, object] = {}
-        for record in records:
-            values = record.get("metrics") if isinstance(record, dict) else None
-            if not values or record.get("kind", "beat") != "beat":
+class MetricRecorder:
+    """Gauges set as the records arrive, read once by ``collect``."""
+
+    def __init__(self, resource: Resource, version: str) -> None:
+        self.reader = InMemoryMetricReader()
+        self.provider = MeterProvider(resource=resource, metric_readers=[self.reader], shutdown_on_exit=False)
+        self.meter = self.provider.get_meter("pytest_symphony", version)
+        self.gauges: dict[str, object] = {}
+
+    def add(self, record: dict) -> None:
+        values = record.get("metrics")
+        if not values or is_scenario(record):
+            return
+        attrs = None
+        for name, number in values.items():
+            if isinstance(number, bool) or not isinstance(number, (int, float)):
                 continue
-            attrs = _series(record)
-            for name, number in values.items():
-                if isinstance(number, bool) or not isinstance(number, (int, float)):
-                    continue
-                instrument = a.metric_name(name)
-                gauge = gauges.get(instrument)
-                if gauge is None:
-                    gauge = gauges[instrument] = meter.create_gauge(
-                        instrument, description=f"symphony.metric({name!r}) of each beat")
-                gauge.set(number, attrs)
-        return (reader.get_metrics_data() if gauges else None), len(gauges)
-    finally:
-        provider.shutdown()
+            instrument = a.metric_name(name)
+            gauge = self.gauges.get(instrument)
+            if gauge is None:
+                gauge = self.gauges[instrument] = self.meter.create_gauge(
+                    instrument, description=f"symphony.metric({name!r}) of each beat")
+            gauge.set(number, attrs if attrs is not None else (attrs := _series(record)))
+
+    def collect(self) -> MetricsData | None:
+        """Everything recorded (None when no record had a metric); the provider closes."""
+        try:
+            return self.reader.get_metrics_data() if self.gauges else None
+        finally:
+            self.provider.shutdown()
 
 
 def _series(record: dict) -> dict:
     attrs = {
         a.SEQUENCE: record.get("sequence"), a.MOVEMENT: record.get("movement"), a.BEAT: record.get("beat"),
-        a.TARGET: record.get("target"), a.PIPELINE_NAME: record.get("sequence"),
-        a.TASK_NAME: record.get("beat"),
+        a.TARGET: record.get("target"), a.PIPELINE_NAME: record.get("sequence"), a.TASK_NAME: record.get("beat"),
     }
     return {k: str(v) for k, v in attrs.items() if v not in (None, "")}

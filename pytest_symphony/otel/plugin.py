@@ -1,15 +1,18 @@
 """The OpenTelemetry area's pytest plug-in: ``--symphony-otel`` / ini ``symphony_otel``.
 
 On the controller only (the single process, or the xdist controller, which receives
-every worker's telemetry records on the reports), it keeps the records of the run and
-exports them at session end: one trace per sequence run whatever worker ran it.  The
-SDK is imported only then; without it, asking for export is a usage error that says
-what to install.  Export problems are a warning and a summary line, never a failure.
+every worker's telemetry records on the reports), it hands each report's records to the
+exporter process (``sidecar``) as they arrive, so one trace per sequence run whatever
+worker ran it, and at session end waits (within a bound) for what the export did.  This
+process never imports the SDK; without it installed, asking for export is a usage error
+that says what to install.  Export problems are a warning and a summary line, never a
+failure.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import os
 import time
 import warnings
 
@@ -17,6 +20,8 @@ import pytest
 
 from ..options import value
 from . import OtelExportWarning
+from .outcome import ExportOutcome
+from .sidecar import Sidecar
 
 NEEDED = ("opentelemetry.sdk", "opentelemetry.exporter.otlp.proto.http")
 
@@ -40,38 +45,34 @@ def _importable(module: str) -> bool:
 
 
 class OtelExport:
-    """The run's records, kept as they arrive, exported once the session is over."""
+    """The run's records to the exporter process as they arrive; its outcome at the end."""
 
     def __init__(self) -> None:
-        self.records: list[dict] = []
-        self.outcome = None
-        self.seconds = 0.0
+        from .. import __version__
+
+        self.sidecar = Sidecar(__version__)
+        self.outcome: ExportOutcome | None = None
+        self.waited = 0.0  # seconds the session's end waited for the export
         self.unwarned: list[str] = []  # warnings that -W error turned into exceptions: shown in the summary
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         records = getattr(report, "symphony", None)
         if records:
-            self.records.extend(records)
+            self.sidecar.send(records)
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        if not self.records:
-            return
-        from .. import __version__
-        from .export import export_records
-
         started = time.perf_counter()
-        try:
-            self.outcome = export_records(self.records, __version__)
-        except Exception as exc:  # a bad record or an SDK surprise: the run's result stands
-            from .export import ExportOutcome
-
-            self.outcome = ExportOutcome(problem=f"export failed: {type(exc).__name__}: {exc}")
-        self.seconds = time.perf_counter() - started
-        self.records = []
+        self.outcome = self.sidecar.finish(wait=finish_bound())
+        self.waited = time.perf_counter() - started
+        if self.outcome is None:
+            return
         for variable, note in self.outcome.notes:
             self._warn(f"symphony otel: {note}", variable)
         if self.outcome.problem:
             self._warn(f"symphony otel: {_lost(self.outcome)}: {self.outcome.problem}", "OTEL_EXPORTER_OTLP_ENDPOINT")
+
+    def pytest_unconfigure(self) -> None:
+        self.sidecar.stop()
 
     def _warn(self, message: str, variable: str) -> None:
         """A pytest warning located at the environment variable to look at; one that ``-W error``
@@ -98,13 +99,22 @@ class OtelExport:
         metrics = f" and {outcome.metrics} metric(s)" if outcome.metrics else ""
         terminalreporter.write_line(
             f"symphony otel: {len(outcome.traces)} trace(s), {outcome.exported} spans{metrics} exported to "
-            f"{outcome.endpoint or 'the configured exporter'}{joined} in {self.seconds:.2f}s")
+            f"{outcome.endpoint or 'the configured exporter'}{joined} (the run's end waited {self.waited:.2f}s)")
         if terminalreporter.config.get_verbosity() > 0:
             for trace_id, sequence in outcome.traces:
                 terminalreporter.write_line(f"symphony otel:   trace {trace_id}  {sequence}")
 
 
-def _lost(outcome) -> str:
+def finish_bound() -> float:
+    """How long the session's end waits for the export: three OTLP timeouts, and at least a minute."""
+    try:
+        timeout = float(os.environ.get("OTEL_EXPORTER_OTLP_TIMEOUT") or 10)
+    except ValueError:
+        timeout = 10.0
+    return max(60.0, 3 * timeout)
+
+
+def _lost(outcome: ExportOutcome) -> str:
     if outcome.exported:
         return f"{outcome.exported} of {outcome.spans} spans exported"
     return "nothing exported"

@@ -1,4 +1,4 @@
-"""Sequence runs (``model``) as OpenTelemetry spans, through the SDK's tracer.
+"""Telemetry records as OpenTelemetry spans, built as the records arrive.
 
 The span tree of one sequence run, one trace::
 
@@ -10,192 +10,333 @@ The span tree of one sequence run, one trace::
             RUN <sub-sequence> a sequence run a beat started, under the attempt that ran it
         scenario <name>        a linked BDD scenario, with a link to its beat's span
 
-Each span starts and ends at its records' real times.  A root sequence run's trace id is
-its correlation id (both 128 bits), so the id in the JSONL and the history finds the
-trace; under ``TRACEPARENT`` every root run joins that trace instead.
+Each span starts and ends at its records' real times.  A root run's trace id is its
+correlation id (both 128 bits), so the id in the JSONL and the history finds the trace;
+under ``TRACEPARENT`` every root run joins that trace instead.
+
+Spans leave as soon as they are complete, so the export keeps pace with the run: an
+attempt when its record arrives, a beat when the next beat of its run starts (a run's
+records come in order, from the one worker that runs it), a movement when the next
+movement starts, and the rest at ``finish``.  The ids of the spans still open are drawn
+up front, so children can name their parent before it ends.  A sub-pipeline (records
+with ``parent_correlation_id`` / ``parent_nodeid``) ends before its parent beat does, so
+its spans wait for ``finish``, where each hangs under the attempt of its parent beat that
+was running when it started.
 """
 
 from __future__ import annotations
 
-from typing import Iterable
-
 from opentelemetry import trace
 from opentelemetry.context import Context
-from opentelemetry.sdk.trace import Tracer
+from opentelemetry.sdk.trace import Tracer, TracerProvider
 from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
-from opentelemetry.trace import Link, Span, SpanKind, Status, StatusCode
+from opentelemetry.trace import Link, NonRecordingSpan, SpanContext, SpanKind, Status, StatusCode, TraceFlags
 
 from . import attributes as a
-from .model import BeatTrace, MovementTrace, SequenceTrace, Timed, nesting_order, to_ns
+from .model import FAILING, Outcome, is_scenario, run_key, times, to_ns
 
 
-_FAILING = ("failed", "error", "timeout")
-
-
-class CorrelationTraceIds(RandomIdGenerator):
-    """Random ids, except the trace id of a root span, which the next sequence run sets."""
+class ChosenIds(RandomIdGenerator):
+    """Random ids, except the ones the builder drew earlier for a span it starts now."""
 
     def __init__(self) -> None:
-        self.next_trace_id: int | None = None
+        self.trace_id: int | None = None
+        self.span_id: int | None = None
 
     def generate_trace_id(self) -> int:
-        chosen, self.next_trace_id = self.next_trace_id, None
+        chosen, self.trace_id = self.trace_id, None
         return chosen or super().generate_trace_id()
+
+    def generate_span_id(self) -> int:
+        chosen, self.span_id = self.span_id, None
+        return chosen or super().generate_span_id()
 
 
 def correlation_trace_id(correlation_id: str) -> int | None:
-    """A uuid4-hex correlation id as a trace id; None for anything else (the SDK draws one)."""
+    """A uuid4-hex correlation id as a trace id; None for anything else (then one is drawn)."""
     if len(correlation_id) != 32:
         return None
     try:
-        number = int(correlation_id, 16)
+        return int(correlation_id, 16) or None
     except ValueError:
         return None
-    return number or None
 
 
-class SpanWriter:
-    """Writes the spans of sequence runs; remembers each root run's trace id for the summary."""
+class _Beat:
+    __slots__ = ("key", "span_id", "last", "start", "end", "attempts")
 
-    def __init__(self, tracer: Tracer, ids: CorrelationTraceIds, root: Context | None = None) -> None:
+    def __init__(self, key: tuple, span_id: int) -> None:
+        self.key, self.span_id = key, span_id
+        self.last: dict = {}
+        self.start = self.end = 0
+        self.attempts = 0
+
+
+class _Movement:
+    __slots__ = ("key", "span_id", "outcome")
+
+    def __init__(self, key: tuple, span_id: int) -> None:
+        self.key, self.span_id, self.outcome = key, span_id, Outcome()
+
+
+class _Run:
+    """One sequence run being built: the ids drawn for its open spans, its outcome so far."""
+
+    __slots__ = ("first", "trace_id", "span_id", "flags", "trace_state", "parent", "outcome", "beat_ids",
+                 "movement", "beat", "spec_file")
+
+    def __init__(self, first: dict, parent: Context | None, span_id: int) -> None:
+        self.first = first
+        self.parent = parent
+        self.span_id = span_id
+        self.trace_id = 0
+        self.flags = TraceFlags(TraceFlags.SAMPLED)
+        self.trace_state = None
+        self.outcome = Outcome()
+        self.beat_ids: dict[tuple, _Beat] = {}  # the latest span of each beat, for its scenarios' links
+        self.movement: _Movement | None = None
+        self.beat: _Beat | None = None
+        self.spec_file = ""
+
+    def context(self, span_id: int) -> Context:
+        """A context whose current span is this run's span ``span_id`` (started or not)."""
+        return trace.set_span_in_context(NonRecordingSpan(
+            SpanContext(self.trace_id, span_id, False, self.flags, self.trace_state)))
+
+
+class TraceBuilder:
+    """Sequence runs to spans, one record at a time; ``finish`` ends what is still open."""
+
+    def __init__(self, provider: TracerProvider, tracer: Tracer, ids: ChosenIds, root: Context | None) -> None:
+        self.sampler = provider.sampler
         self.tracer = tracer
         self.ids = ids
-        self.root = root  # the context TRACEPARENT gives, or None: each root run starts a trace
-        self.traces: list[tuple[str, str]] = []  # (trace id hex, sequence) of each root run
+        self.root = root  # the TRACEPARENT context, or None: each root run starts a trace
+        self.traces: list[tuple[str, str]] = []  # (trace id, sequence) of each root run
         self.spans = 0
-        self._attempt_spans: dict[tuple[str, str], list[tuple[Timed, Span]]] = {}
-        self._beat_spans: dict[tuple[str, str], Span] = {}
-        self._run_spans: dict[str, Span] = {}
+        self._runs: dict[str, _Run | None] = {}  # None: not sampled
+        self._waiting: dict[str, list[dict]] = {}  # sub-pipelines' records, built at finish
+        #: where a sub-pipeline can hang: (run, beat node id) -> [(start, end, attempt span id)],
+        #: (run, beat node id) -> beat span id, run -> (trace id, run span id)
+        self._attempts: dict[tuple[str, str], list[tuple[int, int, int]]] = {}
+        self._beat_spans: dict[tuple[str, str], int] = {}
+        self._placed: dict[str, tuple[int, int]] = {}
 
-    def write(self, runs: Iterable[SequenceTrace]) -> None:
-        for run in nesting_order(list(runs)):
-            self._sequence(run)
+    def add(self, record: dict) -> None:
+        if not isinstance(record, dict):
+            return
+        key = run_key(record)
+        if key in self._waiting or (key not in self._runs and record.get("parent_correlation_id")):
+            self._waiting.setdefault(key, []).append(record)
+            return
+        span = times(record)
+        if span is None:
+            return
+        if key not in self._runs:
+            self._runs[key] = self._start_run(record, self.root)
+        run = self._runs[key]
+        if run is not None:
+            self._place(run, record, *span)
 
-    # -- one level each ------------------------------------------------------------------
-    def _sequence(self, run: SequenceTrace) -> None:
-        parent = self._parent_of(run)
-        if parent is None:
-            self.ids.next_trace_id = correlation_trace_id(run.correlation_id)
-        status = run.status()
+    def finish(self) -> None:
+        for key in list(self._runs):
+            self._end_run(key)
+        for key in self._nesting_order():
+            records = self._waiting.pop(key)
+            first = records[0]
+            parent = self._parent_of(first, records)
+            self._runs[key] = self._start_run(first, parent)
+            run = self._runs[key]
+            for record in records:
+                span = times(record)
+                if run is not None and span is not None:
+                    self._place(run, record, *span)
+            self._end_run(key)
+
+    # -- a run's records -----------------------------------------------------------------------
+    def _start_run(self, first: dict, parent: Context | None) -> _Run | None:
+        run = _Run(first, parent, _span_id())
+        parent_span = trace.get_current_span(parent).get_span_context() if parent is not None else None
+        if parent_span is not None and parent_span.is_valid:
+            run.trace_id, run.trace_state = parent_span.trace_id, parent_span.trace_state
+        else:
+            run.trace_id = correlation_trace_id(str(first.get("correlation_id") or "")) or \
+                RandomIdGenerator().generate_trace_id()
+        decision = self.sampler.should_sample(parent, run.trace_id, f"{a.ACTION} {first.get('sequence')}",
+                                              SpanKind.SERVER)
+        if not decision.decision.is_sampled():
+            return None
+        run.trace_state = decision.trace_state or run.trace_state
+        self._placed[run_key(first)] = (run.trace_id, run.span_id)
+        return run
+
+    def _place(self, run: _Run, record: dict, start: int, end: int) -> None:
+        if not run.spec_file and not is_scenario(record):
+            run.spec_file = str(record.get("spec_file") or "")
+        movement_key = (record.get("movement_number") or 0, record.get("movement") or "")
+        if run.movement is None or run.movement.key != movement_key:
+            self._end_movement(run)
+            run.movement = _Movement(movement_key, _span_id())
+        movement = run.movement
+        beat_key = (record.get("beat") or "", record.get("target"))
+        if is_scenario(record):
+            beat = run.beat_ids.get(beat_key)
+            self._scenario(run, movement, record, start, end, beat.span_id if beat else None)
+            movement.outcome.add(record, start, end)
+            return
+        if run.beat is None or run.beat.key != beat_key:
+            self._end_beat(run)
+            run.beat = run.beat_ids[beat_key] = _Beat(beat_key, _span_id())
+            self._beat_spans[(run_key(record), str(record.get("nodeid") or ""))] = run.beat.span_id
+        beat = run.beat
+        beat.start = start if not beat.last else min(beat.start, start)
+        beat.end = max(beat.end, end)
+        beat.last = record
+        if record.get("attempt"):
+            beat.attempts += 1
+            span_id = self._attempt(run, beat, record, start, end)
+            self._attempts.setdefault((run_key(record), str(record.get("nodeid") or "")), []).append(
+                (start, end, span_id))
+
+    def _end_beat(self, run: _Run) -> None:
+        beat, run.beat = run.beat, None
+        if beat is None or run.movement is None:
+            return
+        last = beat.last
+        status = str(last.get("status") or "")
+        attrs = _identity(last)
+        attrs.update({a.STATUS: status, a.ATTEMPTS: beat.attempts, a.TASK_NAME: last.get("beat"),
+                      a.TASK_RUN_ID: last.get("nodeid"), a.TASK_RESULT: a.result(status),
+                      a.ERROR_TYPE: a.error_type(status, last.get("error"))})
+        self._span(f"beat {last.get('beat')}", run.context(run.movement.span_id), beat.start, beat.end, attrs,
+                   status, last.get("error"), span_id=beat.span_id)
+        run.movement.outcome.add(last, beat.start, beat.end, status)
+
+    def _end_movement(self, run: _Run) -> None:
+        self._end_beat(run)
+        movement, run.movement = run.movement, None
+        if movement is None or movement.outcome.start is None:
+            return
+        first, outcome = run.first, movement.outcome
+        attrs = {a.SEQUENCE: first.get("sequence"), a.MOVEMENT: movement.key[1], a.MOVEMENT_NUMBER: movement.key[0],
+                 a.RUN_ID: first.get("run_id"), a.CORRELATION_ID: first.get("correlation_id"),
+                 a.STATUS: outcome.status}
+        self._span(f"movement {movement.key[1]}", run.context(run.span_id), outcome.start, outcome.end, attrs,
+                   outcome.status, (outcome.failing or {}).get("error"), span_id=movement.span_id)
+        run.outcome.merge(outcome)
+
+    def _end_run(self, key: str) -> None:
+        run = self._runs.pop(key, None)
+        if run is None:
+            return
+        self._end_movement(run)
+        outcome, first = run.outcome, run.first
+        if outcome.start is None:
+            return
+        sequence, status = str(first.get("sequence") or "?"), outcome.status
+        failing = outcome.failing or {}
         attrs = {
-            a.SEQUENCE: run.sequence, a.RUN_ID: run.run_id, a.CORRELATION_ID: run.correlation_id,
-            a.DYNAMIC: run.dynamic, a.SPEC_FILE: run.spec_file(), a.STATUS: status,
-            a.PIPELINE_NAME: run.sequence, a.PIPELINE_RUN_ID: run.correlation_id or run.run_id,
+            a.SEQUENCE: sequence, a.RUN_ID: first.get("run_id"), a.CORRELATION_ID: first.get("correlation_id"),
+            a.DYNAMIC: first.get("dynamic"), a.SPEC_FILE: run.spec_file, a.STATUS: status,
+            a.PIPELINE_NAME: sequence, a.PIPELINE_RUN_ID: first.get("correlation_id") or first.get("run_id"),
             a.PIPELINE_ACTION: a.ACTION, a.PIPELINE_RESULT: a.result(status),
+            a.ERROR_TYPE: a.error_type(status, failing.get("error")),
+            a.PARENT_CORRELATION_ID: first.get("parent_correlation_id"), a.PARENT_NODEID: first.get("parent_nodeid"),
         }
-        if run.parent_correlation_id:
-            attrs[a.PARENT_CORRELATION_ID] = run.parent_correlation_id
-            if run.parent_nodeid:
-                attrs[a.PARENT_NODEID] = run.parent_nodeid
-        failing = _first_failing(run)
-        if failing is not None:
-            attrs[a.ERROR_TYPE] = a.error_type(failing.status, failing.record.get("error"))
-        span = self._start(f"{a.ACTION} {run.sequence}", parent, run.start, attrs, kind=SpanKind.SERVER)
-        self.ids.next_trace_id = None
-        if parent is None or parent is self.root:
-            self.traces.append((trace.format_trace_id(span.get_span_context().trace_id), run.sequence))
-        if run.correlation_id:
-            self._run_spans[run.correlation_id] = span
-        context = trace.set_span_in_context(span)
-        for movement in run.ordered_movements():
-            self._movement(run, movement, context)
-        self._end(span, status, failing.record if failing else None, run.end)
+        if run.parent is None:
+            self.ids.trace_id = run.trace_id
+        self._span(f"{a.ACTION} {sequence}", run.parent, outcome.start, outcome.end, attrs, status,
+                   failing.get("error"), span_id=run.span_id, kind=SpanKind.SERVER)
+        if run.parent is None or run.parent is self.root:
+            self.traces.append((trace.format_trace_id(run.trace_id), sequence))
 
-    def _movement(self, run: SequenceTrace, movement: MovementTrace, parent: Context) -> None:
-        status = movement.status()
-        attrs = {a.SEQUENCE: run.sequence, a.MOVEMENT: movement.slug, a.MOVEMENT_NUMBER: movement.number,
-                 a.RUN_ID: run.run_id, a.CORRELATION_ID: run.correlation_id, a.STATUS: status}
-        span = self._start(f"movement {movement.slug}", parent, movement.start, attrs)
-        context = trace.set_span_in_context(span)
-        for beat in movement.ordered_beats():
-            beat_span = self._beat(run, beat, context) if beat.attempts else None
-            for scenario in beat.scenarios:
-                self._scenario(scenario, beat_span, context)
-        failing = next((b for b in movement.ordered_beats() if b.status == status), None)
-        self._end(span, status, failing.record if failing and status != "passed" else None, movement.end)
-
-    def _beat(self, run: SequenceTrace, beat: BeatTrace, parent: Context) -> Span:
-        last = beat.attempts[-1].record
-        common = _identity(last)
-        attrs = dict(common)
-        attrs.update({
-            a.STATUS: beat.status, a.ATTEMPTS: sum(1 for t in beat.attempts if t.record.get("attempt")),
-            a.TASK_NAME: str(last.get("beat") or ""), a.TASK_RUN_ID: str(last.get("nodeid") or ""),
-            a.TASK_RESULT: a.result(beat.status),
-        })
-        error_type = a.error_type(beat.status, last.get("error"))
-        if error_type:
-            attrs[a.ERROR_TYPE] = error_type
-        span = self._start(f"beat {last.get('beat')}", parent, beat.start, attrs)
-        context = trace.set_span_in_context(span)
-        attempts = [(t, self._attempt(t, common, context)) for t in beat.attempts if t.record.get("attempt")]
-        nodeid = str(last.get("nodeid") or "")
-        self._beat_spans[(run.correlation_id, nodeid)] = span
-        self._attempt_spans[(run.correlation_id, nodeid)] = attempts
-        self._end(span, beat.status, last, beat.end)
-        return span
-
-    def _attempt(self, timed: Timed, common: dict, parent: Context) -> Span:
-        record = timed.record
-        attrs = dict(common)
-        attrs.update({a.ATTEMPT: int(record.get("attempt") or 0), a.STATUS: str(record.get("status") or "")})
+    # -- spans ---------------------------------------------------------------------------------
+    def _attempt(self, run: _Run, beat: _Beat, record: dict, start: int, end: int) -> int:
+        status = str(record.get("status") or "")
+        attrs = {a.BEAT: record.get("beat"), a.ATTEMPT: int(record.get("attempt") or 0), a.STATUS: status}
         for name, number in (record.get("metrics") or {}).items():
             if isinstance(number, (int, float)) and not isinstance(number, bool):
                 attrs[a.METRICS_PREFIX + str(name)] = number
-        span = self._start(f"attempt {record.get('attempt')}", parent, timed.start, attrs)
-        _add_events(span, record.get("events"), timed.start)
-        status = str(record.get("status") or "")
-        if status in _FAILING and record.get("error"):
-            span.add_event("exception", {a.EXCEPTION_TYPE: a.error_type(status, record["error"]),
-                                         a.EXCEPTION_MESSAGE: str(record["error"])}, timestamp=timed.end)
-        self._end(span, status, record, timed.end)
-        return span
+        events = [(str(e.get("name") or "event"), a.payload(e.get("payload")), to_ns(e.get("at")) or start)
+                  for e in record.get("events") or () if isinstance(e, dict)]
+        if status in FAILING and record.get("error"):
+            events.append(("exception", {a.EXCEPTION_TYPE: a.error_type(status, record["error"]),
+                                         a.EXCEPTION_MESSAGE: str(record["error"])}, end))
+        return self._span(f"attempt {record.get('attempt')}", run.context(beat.span_id), start, end, attrs,
+                          status, record.get("error"), events=events)
 
-    def _scenario(self, timed: Timed, beat_span: Span | None, parent: Context) -> None:
-        record = timed.record
+    def _scenario(self, run: _Run, movement: _Movement, record: dict, start: int, end: int,
+                  beat_id: int | None) -> None:
+        status = str(record.get("status") or "")
         attrs = _identity(record)
-        status = str(record.get("status") or "")
-        attrs.update({a.SCENARIO: str(record.get("scenario") or ""), a.STATUS: status})
-        links = [Link(beat_span.get_span_context())] if beat_span is not None else []
-        span = self._start(f"scenario {record.get('scenario') or record.get('nodeid')}", parent, timed.start,
-                           attrs, links=links)
-        at = timed.start
+        attrs.update({a.SCENARIO: record.get("scenario"), a.STATUS: status})
+        links = [Link(SpanContext(run.trace_id, beat_id, False, run.flags))] if beat_id else None
+        events, at = [], start
         for step in record.get("steps") or ():
-            span.add_event(str(step.get("text") or "step"), _step_attributes(step), timestamp=at)
-            at += int(float(step.get("duration_ms") or 0) * 1_000_000)
-        self._end(span, status, record, timed.end)
+            if isinstance(step, dict):
+                events.append((str(step.get("text") or "step"), _step_attributes(step), at))
+                at += int(float(step.get("duration_ms") or 0) * 1_000_000)
+        self._span(f"scenario {record.get('scenario') or record.get('nodeid')}", run.context(movement.span_id),
+                   start, end, attrs, status, record.get("error"), events=events, links=links)
 
-    # -- shared --------------------------------------------------------------------------
-    def _parent_of(self, run: SequenceTrace) -> Context | None:
-        """A sub-pipeline's parent: the attempt of its parent beat that was running when it
-        started, else that beat, else the parent run; a root run's: the TRACEPARENT context."""
-        if not run.parent_correlation_id:
-            return self.root
-        key = (run.parent_correlation_id, run.parent_nodeid or "")
-        for timed, span in self._attempt_spans.get(key, ()):
-            if timed.start <= run.start <= timed.end:
-                return trace.set_span_in_context(span)
-        span = self._beat_spans.get(key) or self._run_spans.get(run.parent_correlation_id)
-        return trace.set_span_in_context(span) if span is not None else self.root
-
-    def _start(self, name: str, parent: Context | None, start: int, attrs: dict, *,
-               kind: SpanKind = SpanKind.INTERNAL, links: list | None = None) -> Span:
-        self.spans += 1
-        return self.tracer.start_span(name, context=parent, kind=kind, start_time=start, links=links,
+    def _span(self, name: str, parent: Context | None, start: int, end: int, attrs: dict, status: str,
+              error: object, *, span_id: int | None = None, kind: SpanKind = SpanKind.INTERNAL,
+              events: list | None = None, links: list | None = None) -> int:
+        self.ids.span_id = span_id
+        span = self.tracer.start_span(name, context=parent, kind=kind, start_time=start, links=links,
                                       attributes={k: v for k, v in attrs.items() if v is not None and v != ""})
-
-    @staticmethod
-    def _end(span: Span, status: str, record: dict | None, end: int) -> None:
-        if status in _FAILING:
-            error = (record or {}).get("error")
-            span.set_status(Status(StatusCode.ERROR, a.first_line(error) or status))
+        self.ids.trace_id = self.ids.span_id = None
+        for event_name, event_attrs, at in events or ():
+            span.add_event(event_name, event_attrs, timestamp=at)
+        if status in FAILING:
+            span.set_status(Status(StatusCode.ERROR, a.first_line(str(error or "")) or status))
         elif status == "passed":
             span.set_status(Status(StatusCode.OK))
         span.end(end_time=end)
+        self.spans += 1
+        return span.get_span_context().span_id
+
+    # -- sub-pipelines ---------------------------------------------------------------------------
+    def _nesting_order(self) -> list[str]:
+        """The waiting runs, each after the waiting run that started it (a circular parent makes a root)."""
+        ordered: list[str] = []
+
+        def place(key: str, visiting: tuple[str, ...]) -> None:
+            if key in ordered:
+                return
+            parent = str(self._waiting[key][0].get("parent_correlation_id") or "")
+            if parent in self._waiting and parent not in visiting and parent != key:
+                place(parent, visiting + (key,))
+            if key not in ordered:
+                ordered.append(key)
+
+        for key in list(self._waiting):
+            place(key, ())
+        return ordered
+
+    def _parent_of(self, first: dict, records: list[dict]) -> Context | None:
+        """Where a sub-pipeline hangs: the attempt of its parent beat that was running when it
+        started, else that beat, else the parent run; a parent not in this session's records
+        leaves it a root."""
+        parent_run = str(first.get("parent_correlation_id") or "")
+        placed = self._placed.get(parent_run)
+        if placed is None:
+            return self.root
+        key = (parent_run, str(first.get("parent_nodeid") or ""))
+        starts = [span[0] for span in map(times, records) if span is not None]
+        begin = min(starts) if starts else 0
+        span_id = next((s[2] for s in self._attempts.get(key, ()) if s[0] <= begin <= s[1]), None)
+        span_id = span_id or self._beat_spans.get(key) or placed[1]
+        return trace.set_span_in_context(NonRecordingSpan(
+            SpanContext(placed[0], span_id, False, TraceFlags(TraceFlags.SAMPLED))))
+
+
+def _span_id() -> int:
+    return RandomIdGenerator().generate_span_id()
 
 
 def _identity(record: dict) -> dict:
-    """The attributes naming a beat, shared by its span, its attempts' and its scenarios'."""
+    """The attributes naming a beat (or a scenario): ``symphony.<field>`` and the code location."""
     attrs = {
         a.SEQUENCE: record.get("sequence"), a.MOVEMENT: record.get("movement"), a.BEAT: record.get("beat"),
         a.MOVEMENT_NUMBER: record.get("movement_number"), a.BEAT_NUMBER: record.get("beat_number"),
@@ -208,21 +349,6 @@ def _identity(record: dict) -> dict:
     return {k: a.value(v) for k, v in attrs.items() if v is not None}
 
 
-def _add_events(span: Span, events, default_at: int) -> None:
-    for event in events or ():
-        if isinstance(event, dict):
-            at = to_ns(event.get("at")) or default_at
-            span.add_event(str(event.get("name") or "event"), a.payload(event.get("payload")), timestamp=at)
-
-
 def _step_attributes(step: dict) -> dict:
     attrs = {a.STATUS: step.get("status"), a.DURATION_MS: step.get("duration_ms"), a.CODE_LINE_NUMBER: step.get("line")}
     return {k: v for k, v in attrs.items() if isinstance(v, (str, int, float)) and not isinstance(v, bool)}
-
-
-def _first_failing(run: SequenceTrace) -> BeatTrace | None:
-    for movement in run.ordered_movements():
-        for beat in movement.ordered_beats():
-            if beat.status in _FAILING:
-                return beat
-    return None

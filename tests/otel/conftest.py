@@ -15,14 +15,6 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-
-# pytester's in-process runs drop the modules a run imported first; the exporters and what
-# they load on first use (requests, netrc) must not be imported twice, so they load here,
-# once (see tests/conftest.py)
-import netrc  # noqa: F401
-import opentelemetry.exporter.otlp.proto.http.metric_exporter  # noqa: F401
-import opentelemetry.exporter.otlp.proto.http.trace_exporter  # noqa: F401
-import requests  # noqa: F401
 from google.protobuf.json_format import MessageToDict
 from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2

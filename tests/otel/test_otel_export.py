@@ -65,7 +65,7 @@ def test_a_run_arrives_at_the_collector_as_one_trace_with_the_records_times(rele
     result = release.run("--symphony-otel")
     result.assert_outcomes(passed=3)
     result.stdout.fnmatch_lines([f"symphony otel: 1 trace(s), 10 spans and 1 metric(s) exported to "
-                                 f"{receiver.url}/v1/traces in *s"])
+                                 f"{receiver.url}/v1/traces (the run's end waited *s)"])
     assert [path for path, _ in receiver.requests] == ["/v1/traces", "/v1/metrics"]
     assert receiver.requests[0][1]["content-type"] == "application/x-protobuf"
     sequence = receiver.by_name("RUN release")
@@ -231,3 +231,20 @@ def test_a_linked_scenario_is_a_span_beside_its_beat_with_a_link_to_it(release, 
     assert [name for name, _, _ in scenario.events] == ["Given compiled sources", "Then twelve files"]
     assert scenario.attributes["code.file.path"] == "features/release.feature"
     assert scenario.attributes["code.line.number"] == 3
+
+
+def test_an_event_payload_holding_an_object_arrives_as_its_text(project, receiver):
+    project.spec("release.yaml", "id: release\nmovements:\n  - name: Build\n    beats:\n"
+                                 "      - {name: Compile, handler: compile_sources}\n")
+    project.handlers("""
+        class Version:
+            def __str__(self):
+                return "1.2.3"
+
+        @handler
+        def compile_sources(symphony):
+            symphony.emit("versioned", version=Version(), files=3)
+    """)
+    project.run("--symphony-otel").assert_outcomes(passed=1)
+    (attempt,) = receiver.children(receiver.by_name("beat compile"))
+    assert attempt.events[0][0] == "versioned" and attempt.events[0][2] == {"version": "1.2.3", "files": 3}
