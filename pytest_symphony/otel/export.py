@@ -82,6 +82,12 @@ class Exporter:
             if self.metrics is not None:
                 self.metrics.add(record)
 
+    def flush(self) -> None:
+        """Send the spans that are complete, without waiting for a full batch."""
+        if self.builder is not None:
+            with self._log:
+                self.batches.flush()
+
     def finish(self) -> ExportOutcome:
         outcome = self.outcome
         if self.builder is None:

@@ -69,18 +69,19 @@ class OtelExport:
         for variable, note in self.outcome.notes:
             self._warn(f"symphony otel: {note}", variable)
         if self.outcome.problem:
-            self._warn(f"symphony otel: {_lost(self.outcome)}: {self.outcome.problem}", "OTEL_EXPORTER_OTLP_ENDPOINT")
+            self._warn(_problem_line(self.outcome), "OTEL_EXPORTER_OTLP_ENDPOINT", in_summary=True)
 
     def pytest_unconfigure(self) -> None:
         self.sidecar.stop()
 
-    def _warn(self, message: str, variable: str) -> None:
+    def _warn(self, message: str, variable: str, in_summary: bool = False) -> None:
         """A pytest warning located at the environment variable to look at; one that ``-W error``
-        would raise is shown in the summary instead of failing the run."""
+        would raise goes to the summary instead of failing the run."""
         try:
             warnings.warn_explicit(OtelExportWarning(message), OtelExportWarning, variable, 0)
         except Warning:
-            self.unwarned.append(message)
+            if not in_summary:
+                self.unwarned.append(message)
 
     def pytest_terminal_summary(self, terminalreporter) -> None:
         outcome = self.outcome
@@ -92,8 +93,7 @@ class OtelExport:
             terminalreporter.write_line(f"symphony otel: nothing exported: {outcome.off}")
             return
         if outcome.problem:
-            if not self.unwarned:
-                terminalreporter.write_line(f"symphony otel: {_lost(outcome)} (see the warning)", yellow=True)
+            terminalreporter.write_line(_problem_line(outcome), yellow=True)
             return
         joined = f", in trace {outcome.joined} (TRACEPARENT)" if outcome.joined else ""
         metrics = f" and {outcome.metrics} metric(s)" if outcome.metrics else ""
@@ -114,7 +114,6 @@ def finish_bound() -> float:
     return max(60.0, 3 * timeout)
 
 
-def _lost(outcome: ExportOutcome) -> str:
-    if outcome.exported:
-        return f"{outcome.exported} of {outcome.spans} spans exported"
-    return "nothing exported"
+def _problem_line(outcome: ExportOutcome) -> str:
+    lost = f"{outcome.exported} of {outcome.spans} spans exported" if outcome.exported else "nothing exported"
+    return f"symphony otel: {lost}: {outcome.problem}"

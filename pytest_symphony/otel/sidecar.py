@@ -30,6 +30,8 @@ from pathlib import Path
 from .outcome import ExportOutcome
 
 _HEADER = struct.Struct("!cI")  # kind (b"m": marshal, b"j": JSON), payload length
+#: Seconds without records after which the spans waiting for a full batch are sent.
+IDLE_FLUSH_S = 1.0
 
 
 class Sidecar:
@@ -114,7 +116,7 @@ class Sidecar:
             self._errors = None
 
 
-def main(version: str) -> int:
+def main(version: str) -> None:
     """The exporter process: records from standard input, the outcome to standard output."""
     frames: queue.SimpleQueue = queue.SimpleQueue()
     threading.Thread(target=_read, args=(sys.stdin.buffer, frames), name="symphony-otel-input", daemon=True).start()
@@ -122,7 +124,14 @@ def main(version: str) -> int:
 
     try:
         exporter = Exporter(version)
-        while (frame := frames.get()) is not None:
+        while True:
+            try:
+                frame = frames.get(timeout=IDLE_FLUSH_S)
+            except queue.Empty:  # a lull (a long beat): what is complete goes out now, not at the end
+                exporter.flush()
+                continue
+            if frame is None:
+                break
             kind, payload = frame
             records = marshal.loads(payload) if kind == b"m" else json.loads(payload)
             for record in records if isinstance(records, list) else ():
@@ -132,7 +141,7 @@ def main(version: str) -> int:
         outcome = ExportOutcome(problem=f"export failed: {type(exc).__name__}: {exc}")
     sys.stdout.write(outcome.to_json() + "\n")
     sys.stdout.flush()
-    return 0
+    os._exit(0)  # the run waits for this process to end: skip the interpreter's teardown
 
 
 def _read(stream, frames: queue.SimpleQueue) -> None:
@@ -147,4 +156,4 @@ def _read(stream, frames: queue.SimpleQueue) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else "0"))
+    main(sys.argv[1] if len(sys.argv) > 1 else "0")
