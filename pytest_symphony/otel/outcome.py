@@ -20,6 +20,7 @@ class ExportOutcome:
     joined: str | None = None  # the TRACEPARENT trace id the runs joined
     problem: str | None = None  # why something was not exported
     off: str | None = None  # the standard switch that turned export off
+    cpu_seconds: float = 0.0  # the exporter process's own CPU time, spent beside the run
     #: configuration problems that did not stop the export: (the environment variable at fault, what is wrong)
     notes: list[tuple[str, str]] = field(default_factory=list)
 

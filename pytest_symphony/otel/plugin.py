@@ -99,7 +99,8 @@ class OtelExport:
         metrics = f" and {outcome.metrics} metric(s)" if outcome.metrics else ""
         terminalreporter.write_line(
             f"symphony otel: {len(outcome.traces)} trace(s), {outcome.exported} spans{metrics} exported to "
-            f"{outcome.endpoint or 'the configured exporter'}{joined} (the run's end waited {self.waited:.2f}s)")
+            f"{outcome.endpoint or 'the configured exporter'}{joined} ({outcome.cpu_seconds:.2f}s CPU beside the run; "
+            f"its end waited {self.waited:.2f}s)")
         if terminalreporter.config.get_verbosity() > 0:
             for trace_id, sequence in outcome.traces:
                 terminalreporter.write_line(f"symphony otel:   trace {trace_id}  {sequence}")

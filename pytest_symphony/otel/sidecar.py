@@ -139,6 +139,7 @@ def main(version: str) -> None:
         outcome = exporter.finish()
     except Exception as exc:  # reported to the run, which warns: never its failure
         outcome = ExportOutcome(problem=f"export failed: {type(exc).__name__}: {exc}")
+    outcome.cpu_seconds = round(sum(os.times()[:2]), 3)
     sys.stdout.write(outcome.to_json() + "\n")
     sys.stdout.flush()
     os._exit(0)  # the run waits for this process to end: skip the interpreter's teardown

@@ -161,7 +161,7 @@ class TraceBuilder:
             run.trace_id, run.trace_state = parent_span.trace_id, parent_span.trace_state
         else:
             run.trace_id = correlation_trace_id(str(first.get("correlation_id") or "")) or \
-                RandomIdGenerator().generate_trace_id()
+                _RANDOM.generate_trace_id()
         decision = self.sampler.should_sample(parent, run.trace_id, f"{a.ACTION} {first.get('sequence')}",
                                               SpanKind.SERVER)
         if not decision.decision.is_sampled():
@@ -219,7 +219,6 @@ class TraceBuilder:
             return
         first, outcome = run.first, movement.outcome
         attrs = {a.SEQUENCE: first.get("sequence"), a.MOVEMENT: movement.key[1], a.MOVEMENT_NUMBER: movement.key[0],
-                 a.RUN_ID: first.get("run_id"), a.CORRELATION_ID: first.get("correlation_id"),
                  a.STATUS: outcome.status}
         self._span(f"movement {movement.key[1]}", run.context(run.span_id), outcome.start, outcome.end, attrs,
                    outcome.status, (outcome.failing or {}).get("error"), span_id=movement.span_id)
@@ -331,19 +330,26 @@ class TraceBuilder:
             SpanContext(placed[0], span_id, False, TraceFlags(TraceFlags.SAMPLED))))
 
 
+_RANDOM = RandomIdGenerator()
+
+
 def _span_id() -> int:
-    return RandomIdGenerator().generate_span_id()
+    return _RANDOM.generate_span_id()
 
 
 def _identity(record: dict) -> dict:
-    """The attributes naming a beat (or a scenario): ``symphony.<field>`` and the code location."""
+    """The attributes naming a beat (or a scenario): ``symphony.<field>`` and the code location.
+
+    What is the same for the whole sequence run (run id, correlation id, dynamic) is on the
+    run's span only: every span costs the exporter per attribute, and a trace is found by any
+    of its spans.
+    """
     attrs = {
         a.SEQUENCE: record.get("sequence"), a.MOVEMENT: record.get("movement"), a.BEAT: record.get("beat"),
         a.MOVEMENT_NUMBER: record.get("movement_number"), a.BEAT_NUMBER: record.get("beat_number"),
-        a.HANDLER: record.get("handler"), a.DYNAMIC: record.get("dynamic"), a.TARGET: record.get("target"),
+        a.HANDLER: record.get("handler"), a.TARGET: record.get("target"),
         a.SPEC_FILE: record.get("spec_file"), a.SPEC_LINE: record.get("spec_line"),
         a.CODE_FILE_PATH: record.get("spec_file"), a.CODE_LINE_NUMBER: record.get("spec_line"),
-        a.RUN_ID: record.get("run_id"), a.CORRELATION_ID: record.get("correlation_id"),
         a.NODEID: record.get("nodeid"),
     }
     return {k: a.value(v) for k, v in attrs.items() if v is not None}

@@ -65,7 +65,7 @@ def test_a_run_arrives_at_the_collector_as_one_trace_with_the_records_times(rele
     result = release.run("--symphony-otel")
     result.assert_outcomes(passed=3)
     result.stdout.fnmatch_lines([f"symphony otel: 1 trace(s), 10 spans and 1 metric(s) exported to "
-                                 f"{receiver.url}/v1/traces (the run's end waited *s)"])
+                                 f"{receiver.url}/v1/traces (*s CPU beside the run; its end waited *s)"])
     assert [path for path, _ in receiver.requests] == ["/v1/traces", "/v1/metrics"]
     assert receiver.requests[0][1]["content-type"] == "application/x-protobuf"
     sequence = receiver.by_name("RUN release")
@@ -87,7 +87,7 @@ def test_a_run_arrives_at_the_collector_as_one_trace_with_the_records_times(rele
     assert compile_.attributes["code.file.path"] == "sequences/release.yaml"
     assert compile_.attributes["code.line.number"] == 5
     assert compile_.attributes["symphony.handler"] == "compile_sources"
-    assert compile_.attributes["symphony.run_id"] == records[0]["run_id"]
+    assert sequence.attributes["symphony.run_id"] == records[0]["run_id"]
     (compile_attempt,) = receiver.children(compile_)
     assert compile_attempt.attributes["symphony.metrics.files"] == 12.0
     assert [name for name, _, _ in compile_attempt.events] == ["compiled"]
