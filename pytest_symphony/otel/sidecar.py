@@ -32,6 +32,11 @@ from .outcome import ExportOutcome
 _HEADER = struct.Struct("!cI")  # kind (b"m": marshal, b"j": JSON), payload length
 #: Seconds without records after which the spans waiting for a full batch are sent.
 IDLE_FLUSH_S = 1.0
+#: A process group of its own: Ctrl-C, which reaches the terminal's whole group, is the run's
+#: to handle; the run still ends its session and closes the pipe, so an interrupted run's
+#: beats are exported too.
+_OWN_GROUP: dict = ({"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP} if sys.platform == "win32"
+                    else {"start_new_session": True})
 
 
 class Sidecar:
@@ -92,14 +97,15 @@ class Sidecar:
         self._close_errors()
 
     def _start(self) -> None:
-        package_root = str(Path(__file__).resolve().parents[2])  # the process imports this copy of the plugin
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH", "")) if p)
+        # this copy of the plugin, found also when the run imported it from a path of its own
+        # (appended, so nothing there shadows the standard library)
+        code = (f"import sys; sys.path.append({str(Path(__file__).resolve().parents[2])!r}); "
+                f"from pytest_symphony.otel.sidecar import main; main({self.version!r})")
         self._errors = tempfile.TemporaryFile()
         try:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "pytest_symphony.otel.sidecar", self.version], env=env,
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._errors, bufsize=1 << 16)
+                [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._errors,
+                bufsize=1 << 16, **_OWN_GROUP)
         except OSError as exc:
             self.problem = f"cannot start the exporter process: {exc}"
 
@@ -156,5 +162,3 @@ def _read(stream, frames: queue.SimpleQueue) -> None:
     frames.put(None)
 
 
-if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "0")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import socket
+import subprocess
+import sys
 import time
 
 import pytest
@@ -248,3 +250,26 @@ def test_an_event_payload_holding_an_object_arrives_as_its_text(project, receive
     project.run("--symphony-otel").assert_outcomes(passed=1)
     (attempt,) = receiver.children(receiver.by_name("beat compile"))
     assert attempt.events[0][0] == "versioned" and attempt.events[0][2] == {"version": "1.2.3", "files": 3}
+
+
+def test_ctrl_c_still_exports_the_beats_that_ran(project, receiver):
+    project.spec("release.yaml", "id: release\nmovements:\n  - name: Build\n    beats:\n"
+                                 "      - {name: Compile, handler: compile_sources}\n"
+                                 "      - {name: Pack, handler: interrupt}\n")
+    project.handlers("""
+        import os, signal
+
+        @handler
+        def compile_sources():
+            pass
+
+        @handler
+        def interrupt():
+            os.killpg(os.getpgrp(), signal.SIGINT)  # Ctrl-C: the whole process group, the exporter too
+    """)
+    done = subprocess.run([sys.executable, "-m", "pytest", "--symphony-otel", "-p", "no:randomly"],
+                          cwd=project.pytester.path, capture_output=True, text=True, timeout=120,
+                          start_new_session=True)
+    assert done.returncode == pytest.ExitCode.INTERRUPTED, done.stdout
+    assert "symphony otel: 1 trace(s), 4 spans exported" in done.stdout, done.stdout
+    assert sorted(s.name for s in receiver.spans) == ["RUN release", "attempt 1", "beat compile", "movement build"]
