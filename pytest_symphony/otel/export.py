@@ -19,7 +19,7 @@ import logging
 import os
 import socket
 import urllib.request
-from typing import Iterable
+from typing import Callable, Iterable
 from urllib.parse import urlsplit
 
 from opentelemetry import trace
@@ -49,14 +49,12 @@ class Exporter:
 
     def __init__(self, version: str, *, span_exporter: SpanExporter | None = None, metric_exporter=None) -> None:
         self.outcome = outcome = ExportOutcome()
-        self.version = version
-        self.metric_exporter = metric_exporter
-        self.otlp = span_exporter is None
         self.builder: TraceBuilder | None = None
         if os.environ.get("OTEL_SDK_DISABLED", "").strip().lower() == "true":
             outcome.off = "OTEL_SDK_DISABLED=true"
             return
         root = traceparent(outcome)
+        metrics_wanted = span_exporter is None or metric_exporter is not None
         probe = None
         if span_exporter is None:
             from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
@@ -67,23 +65,26 @@ class Exporter:
             probe = (outcome.endpoint, timeout)
         self.resource = resource()
         self._log = _ExporterLog()
-        self.batches = Batches(span_exporter, _batch_size(outcome), self._log.messages, probe)
+        self.batches = Batches(span_exporter, _batch_size(outcome), self._log.messages, probe,
+                               after_export=self._send_metrics)
         ids = ChosenIds()
         self.provider = TracerProvider(resource=self.resource, id_generator=ids, shutdown_on_exit=False)
         self.provider.add_span_processor(self.batches)
         self.builder = TraceBuilder(self.provider, self.provider.get_tracer("pytest_symphony", version), ids, root)
-        self.metrics = MetricRecorder(self.resource, version) if self.otlp or metric_exporter is not None else None
+        self.metrics = MetricRecorder(self.resource, version) if metrics_wanted else None
+        self._metric_exporter = metric_exporter
+        self._otlp_metrics = metric_exporter is None
 
     def add(self, record: dict) -> None:
         if self.builder is None or self.batches.problem or not isinstance(record, dict):
             return  # off, or the collector failed: nothing more would leave
         with self._log:
-            self.builder.add(record)
-            if self.metrics is not None:
+            if self.metrics is not None:  # first: a batch the record's spans complete takes its values along
                 self.metrics.add(record)
+            self.builder.add(record)
 
     def flush(self) -> None:
-        """Send the spans that are complete, without waiting for a full batch."""
+        """Send the spans that are complete (and the metrics so far), without waiting for a full batch."""
         if self.builder is not None:
             with self._log:
                 self.batches.flush()
@@ -97,34 +98,45 @@ class Exporter:
                 self.builder.finish()
             finally:
                 self.provider.shutdown()  # sends the last batch
-            outcome.traces, outcome.spans = self.builder.traces, self.builder.spans
-            outcome.exported, outcome.problem = self.batches.exported, self.batches.problem
+            self._send_metrics()
             if self.metrics is not None:
-                data = self.metrics.collect()
+                self.metrics.close()
                 outcome.metrics = len(self.metrics.gauges)
-                if data is not None and not outcome.problem:
-                    self._export_metrics(data)
+            if self._metric_exporter is not None:
+                self._metric_exporter.shutdown()
+            outcome.traces, outcome.spans, outcome.exported = self.builder.traces, self.builder.spans, \
+                self.batches.exported
+            outcome.problem = outcome.problem or self.batches.problem
         return outcome
 
-    def _export_metrics(self, data) -> None:
-        outcome, exporter = self.outcome, self.metric_exporter
-        timeout = _timeout("OTEL_EXPORTER_OTLP_METRICS_TIMEOUT", outcome)
+    def _send_metrics(self) -> None:
+        """The gauge values set since the last call, sent along with the spans (once a batch has gone)."""
+        if self.metrics is None or self.outcome.problem or self.batches.problem:
+            return
+        data = self.metrics.collect()
+        if data is None:
+            return
+        exporter = self._metric_exporter or self._open_metric_exporter()
         if exporter is None:
-            url = endpoint("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "v1/metrics")
-            if _address(url) != _address(outcome.endpoint):
-                outcome.problem = unreachable(url, timeout)
-                if outcome.problem:
-                    return
-            from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
-
-            exporter = OTLPMetricExporter(endpoint=url, timeout=timeout)
-        try:
-            result = exporter.export(data, timeout_millis=timeout * 1000)
-        finally:
-            exporter.shutdown()
-        if result is not MetricExportResult.SUCCESS:
+            return
+        if exporter.export(data, timeout_millis=self._metrics_timeout * 1000) is not MetricExportResult.SUCCESS:
             log = self._log.messages
-            outcome.problem = f"the collector did not take the metrics: {log[-1] if log else 'export failed'}"
+            self.outcome.problem = f"the collector did not take the metrics: {log[-1] if log else 'export failed'}"
+
+    def _open_metric_exporter(self):
+        outcome = self.outcome
+        self._metrics_timeout = timeout = _timeout("OTEL_EXPORTER_OTLP_METRICS_TIMEOUT", outcome)
+        url = endpoint("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "v1/metrics")
+        if _address(url) != _address(outcome.endpoint):
+            outcome.problem = unreachable(url, timeout)
+            if outcome.problem:
+                return None
+        from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
+
+        self._metric_exporter = OTLPMetricExporter(endpoint=url, timeout=timeout)
+        return self._metric_exporter
+
+    _metrics_timeout = DEFAULT_TIMEOUT
 
 
 def export_records(records: Iterable[dict], version: str, **exporters) -> ExportOutcome:
@@ -145,8 +157,9 @@ class Batches(SpanProcessor):
     """
 
     def __init__(self, exporter: SpanExporter, size: int, log: list[str],
-                 probe: tuple[str, float] | None = None) -> None:
+                 probe: tuple[str, float] | None = None, after_export: Callable[[], None] | None = None) -> None:
         self.exporter = exporter
+        self.after_export = after_export
         self.size = size
         self.log = log
         self.probe = probe
@@ -170,6 +183,8 @@ class Batches(SpanProcessor):
                 return
         if self.exporter.export(batch) is SpanExportResult.SUCCESS:
             self.exported += len(batch)
+            if self.after_export is not None:
+                self.after_export()
         else:
             self.problem = f"the collector did not take the spans: {self.log[-1] if self.log else 'export failed'}"
 

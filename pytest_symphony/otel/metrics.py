@@ -4,14 +4,16 @@ One gauge per metric name, ``symphony.metrics.<name>``, its value per beat: the
 attributes name the sequence, movement, beat (and target), never the run or the
 correlation id, so a metric store keeps one series per beat across runs rather than
 one per run (the CI/CD conventions make run ids on metrics opt-in for that reason).
-A retried beat keeps its last attempt's value.  Read once through a pull reader at
-the end of the session, so the data points carry that time, not the beat's.
+A retried beat keeps its last attempt's value.  Read through a pull reader whenever a
+batch of spans goes out, each time only the values set since the last read (delta), so
+the data points carry about the time their beats ended and the end of the run has
+little left to send.
 """
 
 from __future__ import annotations
 
-from opentelemetry.sdk.metrics import MeterProvider
-from opentelemetry.sdk.metrics.export import InMemoryMetricReader, MetricsData
+from opentelemetry.sdk.metrics import MeterProvider, _Gauge
+from opentelemetry.sdk.metrics.export import AggregationTemporality, InMemoryMetricReader, MetricsData
 from opentelemetry.sdk.resources import Resource
 
 from . import attributes as a
@@ -19,10 +21,10 @@ from .model import is_scenario
 
 
 class MetricRecorder:
-    """Gauges set as the records arrive, read once by ``collect``."""
+    """Gauges set as the records arrive; ``collect`` reads what was set since it last did."""
 
     def __init__(self, resource: Resource, version: str) -> None:
-        self.reader = InMemoryMetricReader()
+        self.reader = InMemoryMetricReader(preferred_temporality={_Gauge: AggregationTemporality.DELTA})
         self.provider = MeterProvider(resource=resource, metric_readers=[self.reader], shutdown_on_exit=False)
         self.meter = self.provider.get_meter("pytest_symphony", version)
         self.gauges: dict[str, object] = {}
@@ -43,11 +45,16 @@ class MetricRecorder:
             gauge.set(number, attrs if attrs is not None else (attrs := _series(record)))
 
     def collect(self) -> MetricsData | None:
-        """Everything recorded (None when no record had a metric); the provider closes."""
-        try:
-            return self.reader.get_metrics_data() if self.gauges else None
-        finally:
-            self.provider.shutdown()
+        """The values set since the last call; None when there are none."""
+        if not self.gauges:
+            return None
+        data = self.reader.get_metrics_data()
+        points = sum(len(m.data.data_points) for r in (data.resource_metrics if data else ())
+                     for s in r.scope_metrics for m in s.metrics)
+        return data if points else None
+
+    def close(self) -> None:
+        self.provider.shutdown()
 
 
 def _series(record: dict) -> dict:

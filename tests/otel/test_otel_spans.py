@@ -361,6 +361,27 @@ def test_metrics_become_gauges_per_beat():
                                       "cicd.pipeline.task.name": "compile"}
 
 
+def test_metrics_leave_with_the_spans_each_value_once(monkeypatch):
+    sent = []
+
+    class Keep:
+        def export(self, data, timeout_millis=None):
+            sent.append(sorted((p.attributes["symphony.beat"], p.value) for r in data.resource_metrics
+                               for s in r.scope_metrics for m in s.metrics for p in m.data.data_points))
+            return MetricExportResult.SUCCESS
+
+        def shutdown(self):
+            pass
+
+    monkeypatch.setenv("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "1")
+    exporter = Exporter("9.9", span_exporter=InMemorySpanExporter(), metric_exporter=Keep())
+    exporter.add(RELEASE[0])
+    assert sent == [[("compile", 12.0)]]  # with the first attempt's span, before the run ends
+    exporter.add(record("pack", 50, 60, beat_number=2, metrics={"files": 4}))
+    exporter.finish()
+    assert sent == [[("compile", 12.0)], [("pack", 4)]]  # each value once
+
+
 def test_otel_sdk_disabled_exports_nothing(monkeypatch):
     monkeypatch.setenv("OTEL_SDK_DISABLED", "true")
     spans = Spans(RELEASE)
