@@ -10,6 +10,7 @@ is a pipeline run, a beat a task run) and ``error.type``.  No SDK import: plain 
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any, Mapping
 
@@ -98,8 +99,6 @@ def value(raw: Any) -> Any:
         return list(raw) if len(kinds) == 1 else [str(v) for v in raw]
     if raw is None:
         return None
-    import json
-
     return json.dumps(raw, default=str, sort_keys=True)
 
 

@@ -2,8 +2,8 @@
 
 The records are the only input (on the controller they arrive from every xdist worker),
 so a trace is the same whichever worker ran the beats.  Times are the records' own
-``started_at`` / ``ended_at`` as integer nanoseconds; a beat, a movement or a sequence run
-spans its first start to its last end, and ends with its first failing status.
+``started_at`` / ``ended_at`` as integer nanoseconds; a movement or a sequence run spans
+its first start to its last end, and ends with its first failing status.
 
 No OpenTelemetry import here: plain data, tested without the SDK.
 """

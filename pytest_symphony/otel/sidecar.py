@@ -2,13 +2,14 @@
 
 Building spans and encoding them for OTLP costs a few hundred microseconds a beat with
 the Python SDK, and importing the SDK and its exporter about half a second: as much as
-the beats themselves.  So the export runs in a process of its own, on another core: the
-controller writes each report's records to its standard input, one frame per report (a
-kind byte, a 4-byte length, the records in ``marshal``'s format, about 2 us, or JSON when
-an event carries an object marshal cannot write: the only cost the run itself pays, as
-the two ends are the same interpreter), the process builds and sends spans as beats complete, and
-when the run closes the pipe it sends what is left and writes its ``ExportOutcome`` as
-one JSON line on its standard output.  The run waits for that, within a bound.
+the beats themselves.  So the export runs in a process of its own, on another core.  The
+controller writes each report's records to its standard input, one frame per report: a
+kind byte, a 4-byte length, the records in ``marshal``'s format (about 2 us; both ends
+are the same interpreter) or, when an event carries an object marshal cannot write, in
+JSON.  That is the only cost the run itself pays.  The process builds and sends spans
+as beats complete; when the run closes the pipe it sends what is left and writes its
+``ExportOutcome`` as one JSON line on its standard output.  The run waits for that,
+within a bound.
 
 The process reads its input in a thread of its own from the start, before it imports
 the SDK, so the run never waits on a full pipe, however slow the collector.
