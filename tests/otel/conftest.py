@@ -9,6 +9,7 @@ once the pytest run returns every request has been recorded: no waiting in the t
 from __future__ import annotations
 
 import gzip
+import os
 import threading
 import zlib
 from dataclasses import dataclass, field
@@ -114,6 +115,13 @@ def _handler(receiver: Receiver):
     return Handler
 
 
+@pytest.fixture(autouse=True)
+def _no_otel_environment(monkeypatch):
+    """The OpenTelemetry variables of the machine stay out: each test sets what it needs."""
+    for name in [n for n in os.environ if n.startswith("OTEL_")] + ["TRACEPARENT", "TRACESTATE"]:
+        monkeypatch.delenv(name, raising=False)
+
+
 @pytest.fixture
 def receiver(monkeypatch):
     """A collector on a free localhost port; OTEL_EXPORTER_OTLP_ENDPOINT points at it."""
@@ -122,9 +130,6 @@ def receiver(monkeypatch):
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     got.url = f"http://127.0.0.1:{server.server_address[1]}"
-    for name in ("TRACEPARENT", "TRACESTATE", "OTEL_SERVICE_NAME", "OTEL_RESOURCE_ATTRIBUTES",
-                 "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "OTEL_TRACES_SAMPLER"):
-        monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", got.url)
     yield got
     server.shutdown()

@@ -123,6 +123,15 @@ def test_the_ini_key_turns_export_on_and_the_resource_comes_from_the_environment
     assert (resource["service.name"], resource["deployment.environment.name"]) == ("shop-ci", "ci")
 
 
+def test_headers_and_compression_come_from_the_standard_variables(release, receiver, monkeypatch):
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_HEADERS", "x-api-key=s3cret")
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_COMPRESSION", "gzip")
+    release.run("--symphony-otel").assert_outcomes(passed=3)
+    for _, headers in receiver.requests:
+        assert (headers["x-api-key"], headers["content-encoding"]) == ("s3cret", "gzip")
+    assert len(receiver.spans) == 10
+
+
 def test_without_the_option_nothing_is_exported(release, receiver):
     release.run().assert_outcomes(passed=3)
     assert receiver.requests == []

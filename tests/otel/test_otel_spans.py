@@ -49,13 +49,6 @@ def record(beat: str, start: float, end: float, *, status: str = "passed", attem
     return base
 
 
-@pytest.fixture(autouse=True)
-def _clean_environment(monkeypatch):
-    for name in ("TRACEPARENT", "TRACESTATE", "OTEL_SERVICE_NAME", "OTEL_RESOURCE_ATTRIBUTES", "OTEL_SDK_DISABLED",
-                 "OTEL_TRACES_SAMPLER", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE"):
-        monkeypatch.delenv(name, raising=False)
-
-
 class Spans:
     """The exported spans by name, with their parents."""
 
