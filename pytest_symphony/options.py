@@ -143,6 +143,11 @@ SETTINGS: tuple[Setting, ...] = (
             "relative to the rootdir, the option to the current folder); each run also keeps a copy in "
             "<symphony_dir>/runs/<run id>/reports", default="", ini_type="string", flag="--symphony-report-dir",
             metavar="DIR"),
+    # -- OpenTelemetry --------------------------------------------------------------------------
+    Setting("symphony_otel", "export the run as OpenTelemetry traces (one per sequence run) and metrics over "
+            "OTLP/HTTP, configured by the OTEL_* environment variables (OTEL_EXPORTER_OTLP_ENDPOINT, "
+            "OTEL_SERVICE_NAME, ...) and TRACEPARENT; needs pip install 'pytest-symphony[otel]'",
+            default=False, ini_type="bool", flag="--symphony-otel", action="store_true"),
 )
 
 BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}

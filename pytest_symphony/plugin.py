@@ -28,6 +28,7 @@ AREAS = (
     "pytest_symphony.bdd.plugin",
     "pytest_symphony.conformity.plugin",
     "pytest_symphony.report.plugin",
+    "pytest_symphony.otel.plugin",
 )
 
 MARKERS = (
