@@ -10,6 +10,7 @@ installed in, so it imports nothing beyond pytest.
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,12 @@ class Setting:
         self.help = help
         self.default = default
         self.ini_type = ini_type  # pytest's ini type ("string", "args", "linelist", "bool"); None: no ini key
+        if ini_type and flag is None:  # every ini key has a command-line twin: --symphony-fail-on, ...
+            flag = "--" + name.replace("_", "-")
+            if ini_type == "bool":
+                extra.setdefault("action", argparse.BooleanOptionalAction)
+            else:
+                extra.setdefault("metavar", "A,B" if ini_type in ("args", "linelist") else "VALUE")
         self.flag = flag  # the command-line twin, e.g. "--symphony-fail-on"
         self.extra = extra  # argparse's action, choices, metavar, nargs, const
 
@@ -158,7 +165,10 @@ def add_options(parser: pytest.Parser) -> None:
     group = parser.getgroup(GROUP, GROUP_TITLE)
     for setting in SETTINGS:
         if setting.flag:
-            group.addoption(setting.flag, **setting.flag_kwargs())
+            kwargs = setting.flag_kwargs()
+            if setting.ini_type:
+                kwargs["help"] = f"{kwargs['help']} (ini {setting.name})"
+            group.addoption(setting.flag, **kwargs)
         if setting.ini_type:
             shown = setting.default if setting.default not in ("", [], None) else None
             help_text = setting.help if shown is None else f"{setting.help} (default: {_show(shown)})"
@@ -175,6 +185,8 @@ def value(config: pytest.Config, name: str) -> Any:
     if setting.flag:
         given = config.getoption(name, None)
         if given is not None:
+            if setting.ini_type in ("args", "linelist") and isinstance(given, str):
+                return [part.strip() for part in given.split(",") if part.strip()]
             return given
     if setting.ini_type:
         found = config.getini(name)

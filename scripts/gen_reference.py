@@ -28,6 +28,8 @@ def options_page() -> str:
         flag = f"`{setting.flag}`" if setting.flag else ""
         if flag and setting.extra.get("metavar"):
             flag = f"`{setting.flag}={setting.extra['metavar']}`"
+        if flag and setting.ini_type == "bool":
+            flag = f"`{setting.flag}`, `--no-{setting.flag[2:]}`"
         if flag and setting.extra.get("choices"):
             flag = f"`{setting.flag}={{{','.join(setting.extra['choices'])}}}`"
         ini = f"`{setting.name}` ({setting.ini_type})" if setting.ini_type else ""
