@@ -24,6 +24,7 @@ from .runtime.registry import Target
 from .runtime.timing import parse_duration_ms
 from .score.model import Beat
 from .session_key import state
+from .telemetry.records import iso_utc, summarize_error
 
 if TYPE_CHECKING:
     from .collect import MovementNode, SequenceNode
@@ -95,6 +96,34 @@ class BeatItem(pytest.Function):
             session.check_fixtures(self)
             return
         session.conductor.perform(self.plan, run, self.funcargs)
+
+    def records_for(self, call: pytest.CallInfo, report: pytest.TestReport, run_id: str, dynamic: str) -> list[dict]:
+        """The telemetry of one phase: the conductor's attempts, or one record for a beat that never ran.
+
+        The one place a beat's records are finished (their start from ``plan.base_record``).
+        """
+        plan = self.plan
+        if call.when == "call":
+            records, plan.records = plan.records, []
+            if records:
+                if report.failed and records[-1].get("status") == "passed":
+                    records[-1]["status"] = "failed"
+                return records
+        elif not (report.failed or report.skipped) or call.when == "teardown":
+            return []
+        record = plan.base_record(self.sequence_node.run, run_id, dynamic)
+        record.update(attempt=0 if call.when == "setup" else 1, started_at=iso_utc(call.start),
+                      ended_at=iso_utc(call.stop), duration_ms=round(call.duration * 1000, 3))
+        if report.skipped:
+            record["status"] = "skipped"
+            reason = str(report.longrepr[2]) if isinstance(report.longrepr, tuple) else ""
+            record["error"] = summarize_error(reason.removeprefix("Skipped: "))
+        elif report.passed:
+            record["status"] = "passed"
+        else:
+            record["status"] = "error" if call.when == "setup" or self.problem else "failed"
+            record["error"] = summarize_error(report.longreprtext)
+        return [record]
 
     def repr_failure(self, excinfo, style=None):
         if isinstance(excinfo.value, SymphonyError):

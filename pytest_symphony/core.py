@@ -18,7 +18,6 @@ from .selection import order_beats, select, take_node_id_args
 from .shards import keep_shard
 from .session import SymphonySession
 from .session_key import SESSION_KEY, state
-from .telemetry.records import summarize_error
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -133,7 +132,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     if not isinstance(item, BeatItem):
         return report
     session = state(item.config)
-    records = _records_for(item, call, report, session)
+    records = item.records_for(call, report, session.run_id, session.dynamic)
     if report.failed and item.plan.critical:
         problem = session.beat_failed(item)
         if problem:
@@ -159,40 +158,6 @@ class _Resolved:
         if getattr(report, "symphony_resolved", False):
             return "passed", "r", ("RESOLVED", {"green": True})
         return None
-
-
-def _records_for(item: BeatItem, call: pytest.CallInfo, report, session: SymphonySession) -> list[dict]:
-    """Telemetry for this phase: the conductor's attempts, or one record for a beat that never ran."""
-    plan = item.plan
-    if call.when == "call":
-        records, plan.records = plan.records, []
-        if records:
-            if report.failed and records[-1].get("status") == "passed":
-                records[-1]["status"] = "failed"
-            return records
-    elif not (report.failed or report.skipped) or call.when == "teardown":
-        return []
-    record = plan.base_record(item.sequence_node.run, session.run_id, session.dynamic)
-    record.update(
-        attempt=0 if call.when == "setup" else 1,
-        started_at=_iso(call.start), ended_at=_iso(call.stop), duration_ms=round(call.duration * 1000, 3),
-    )
-    if report.skipped:
-        record["status"] = "skipped"
-        reason = str(report.longrepr[2]) if isinstance(report.longrepr, tuple) else ""
-        record["error"] = summarize_error(reason.removeprefix("Skipped: "))
-    elif report.passed:
-        record["status"] = "passed"
-    else:
-        record["status"] = "error" if call.when == "setup" or item.problem else "failed"
-        record["error"] = summarize_error(report.longreprtext)
-    return [record]
-
-
-def _iso(timestamp: float) -> str:
-    from datetime import datetime, timezone
-
-    return datetime.fromtimestamp(timestamp, timezone.utc).isoformat(timespec="microseconds")
 
 
 @pytest.hookimpl(trylast=True)  # the list of files written ends the summary, after every area's lines

@@ -113,6 +113,11 @@ def utc_now() -> str:
     return _format_utc(datetime.now(timezone.utc))
 
 
+def iso_utc(timestamp: float) -> str:
+    """An epoch timestamp (pytest's ``CallInfo.start``) in ``utc_now``'s form."""
+    return _format_utc(datetime.fromtimestamp(timestamp, timezone.utc))
+
+
 #: The canonical form ``utc_now`` writes; such text needs no parsing.
 _CANONICAL = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
 
