@@ -168,7 +168,7 @@ class MovementNode(pytest.Collector):
         for beat in self.movement.beats:
             if beat.subsequence:
                 yield SubsequenceBeat.from_parent(self, name=beat.slug, beat=beat)
-            elif beat.raw.get("expand"):
+            elif beat.expand:
                 yield ExpandedBeat.from_parent(self, name=beat.slug, beat=beat)
             else:
                 yield make_beat_item(session, self, beat, f"{self.nodeid}::{beat.slug}")
@@ -209,7 +209,7 @@ class ExpandedBeat(pytest.Collector):
     def collect(self):
         session: SymphonySession = state(self.config)
         movement_node: MovementNode = self.parent  # type: ignore[assignment]
-        name = str(self.beat.raw.get("expand"))
+        name = str(self.beat.expand)
         func = session.registry.expander(name)
         try:
             if func is None:

@@ -89,7 +89,7 @@ def _stood_on(node: SequenceNode, beats: list[BeatItem], chosen: list[BeatItem])
     movements = node.sequence.movements
     cuts, cut = [], 0
     for index, movement in enumerate(movements):
-        if movement.raw.get("standalone") is True:
+        if movement.standalone:
             cut = index
         cuts.append(cut)
     keys = sorted(_order(item) for item in chosen)

@@ -190,7 +190,7 @@ def _interactions_manifest(entries: list[SpecEntry], resolve: Resolver) -> dict[
                     "movement": movement.slug,
                     "slug": beat.slug,
                     "event": beat.event,
-                    "expand": beat.raw.get("expand"),
+                    "expand": beat.expand,
                     "handlers": resolved,
                 })
     return {"interactions": rows}

@@ -85,7 +85,7 @@ def sequence_markdown(seq: Sequence, source: str) -> str:
         for beat in movement.beats:
             label = f"{movement.number}.{beat.number}"
             handlers = ", ".join(f"`{h.display}`" for h in beat.handlers)
-            expand = beat.raw.get("expand")
+            expand = beat.expand
             if expand:
                 handlers += f" (one per `{_cell(expand)}`)"
             event = f"`{_cell(beat.event)}`" if beat.event else ""

@@ -116,7 +116,7 @@ def _beat_problems(sym, request, entry: bk.SpecEntry, movement, beat) -> list[st
     """Why one beat could not run: its expander, handlers or their fixtures are missing."""
     where = f"{entry.display}:{beat.line}: beat {movement.number}.{beat.number} '{beat.title}'"
     problems = []
-    expand = beat.raw.get("expand")
+    expand = beat.expand
     if expand and sym.registry.expander(str(expand)) is None:
         problems.append(f"{where} expands over '{expand}', but no @expander of that name is registered")
     if not beat.handlers:

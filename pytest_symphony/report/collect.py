@@ -263,7 +263,7 @@ def _load(path: Path, display: str) -> dict:
                 {"number": b.number, "slug": b.slug, "title": b.title,
                  "handler": b.handler.display if b.handler else None, "event": b.event,
                  "scenario": b.scenario, "tests": _tests(b.raw), "criteria": len(b.acceptance_criteria),
-                 "critical": b.raw.get("critical", True) is not False}
+                 "critical": b.critical}
                 for b in m.beats]}
             for m in seq.movements
         ],

@@ -96,7 +96,7 @@ class BeatPlan:
     @property
     def critical(self) -> bool:
         """A failing beat stops its sequence unless the spec says ``critical: false``."""
-        return self.beat.raw.get("critical", True) is not False
+        return self.beat.critical
 
     @property
     def label(self) -> str:

@@ -108,6 +108,9 @@ class Beat:
     scenario: str | None = None
     subsequence: str | None = None
     command: Command | None = None  # ``run:``: the beat is a process, its exit status the outcome
+    expand: str | None = None  # ``expand: <expander>``: one item per target at collection
+    critical: bool = True  # ``critical: false``: its failure does not stop the sequence
+    declared: tuple[str, int] | None = None  # the number the spec declares: (key, value), e.g. ("beat", 3)
     description: str | None = None
     line: int = 0
     raw: Mapping[str, Any] = field(default_factory=_empty)
@@ -131,6 +134,8 @@ class Movement:
     beats: tuple[Beat, ...]
     declared_beats: int | None = None  # an integer ``beats`` count, if declared
     dynamics: str | None = None
+    standalone: bool = False  # reads persisted evidence, not earlier movements' state
+    declared: tuple[str, int] | None = None  # the number the spec declares: (key, value)
     description: str | None = None
     line: int = 0
     raw: Mapping[str, Any] = field(default_factory=_empty)

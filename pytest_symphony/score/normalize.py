@@ -417,6 +417,24 @@ def _placeholder(line: int) -> Located:
     return node
 
 
+def declared_number(node: Mapping[str, Any], keys: tuple[str, ...]) -> tuple[str, int] | None:
+    """(key, value) of the number a beat or movement declares (under one of ``keys``, or a numeric ``id``).
+
+    The one reading of it: the runtime numbers beats by it, conformity checks it, the fixer edits it.
+    """
+    for key in (*keys, "number"):
+        value = node.get(key)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return key, value
+    value = node.get("id")
+    if isinstance(value, int) and not isinstance(value, bool):
+        return "id", value
+    if isinstance(value, str) and re.fullmatch(r"\s*\d+\s*", value):
+        number = _as_int(value.strip())
+        return ("id", number) if number is not None else None
+    return None
+
+
 def _number_and_id(node: Mapping[str, Any], keys: tuple[str, ...], position: int) -> tuple[Any, Any]:
     """(number, string id): a declared number, a numeric id, else the 1-based position."""
     raw_id = node.get("id")
@@ -477,6 +495,9 @@ def _beat(ctx: _Context, node: Mapping[str, Any], index: int, pointer: str, used
         scenario=node.get("scenario"),
         subsequence=subsequence,
         command=_run(ctx, node, pointer, line),
+        expand=str(node["expand"]) if node.get("expand") else None,
+        critical=node.get("critical", True) is not False,
+        declared=declared_number(node, ("beat", "number")),
         description=node.get("description"),
         line=line,
         raw=node,
@@ -565,6 +586,8 @@ def _movement(ctx: _Context, node: Mapping[str, Any], index: int, used: set[str]
         beats=tuple(beats),
         declared_beats=declared,
         dynamics=dynamics if isinstance(dynamics, str) else None,
+        standalone=node.get("standalone") is True,
+        declared=declared_number(node, ("movement",)),
         description=node.get("description"),
         line=line,
         raw=node,
