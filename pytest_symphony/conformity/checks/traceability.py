@@ -129,8 +129,13 @@ class FeatureNarrativeMissing(WorkspaceCheck):
     INVALID = (Example(ws(spec=STORY + SPEC + AC), at=("features/release.feature", 1)),)
 
     def check(self, ws) -> Iterator[Violation]:
+        order = {id(s): n for n, s in enumerate(ws.specs)}
+        owners_of: dict[int, list[Any]] = {}
+        for seq_id, specs in ws.sequences.items():
+            for feature in ws.bdd.features_of(seq_id):
+                owners_of.setdefault(id(feature), []).extend(s for s in specs if not s.builtin)
         for feature in ws.bdd.features:
-            owners = [s.sequence for s in ws.loaded() if not s.builtin and ws.bdd.feature_of_sequence(feature, s.sequence)]
+            owners = [s.sequence for s in sorted(owners_of.get(id(feature), ()), key=lambda s: order[id(s)])]
             with_story = [seq for seq in owners if seq.user_story is not None]
             if not with_story:
                 continue
