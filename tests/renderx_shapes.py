@@ -2,9 +2,10 @@
 
 The six corpus specs are the templates: spec ``i`` is a copy of template ``i % 6`` with
 ids made unique (``<id>-<i>``), written as the corpus writes JSON (2-space indent), in
-folders of 100.  ``beats`` keeps at most that many beats per movement (declared counts
-stay as written, so counts disagree as they do in the wild); with the defaults a spec
-carries its template's full set of violations (about 70 on average).  The features of
+folders of 100.  ``beats`` keeps at most that many beats per movement and ``events`` that many declared
+events (declared counts stay as written, so counts disagree as they do in the wild):
+``beats=1, events=3`` gives about 20 violations a spec; with the defaults a spec carries
+its template's full set (about 70 on average).  The features of
 the corpus and its domain registry come along.
 
 Used by the tests (small workspaces, for speed) and by ``benchmarks/bench_conformity.py``
@@ -51,7 +52,9 @@ def _templates() -> list[dict[str, Any]]:
     return [json.loads((CORPUS / "sequences" / name).read_text(encoding="utf-8")) for name in TEMPLATES]
 
 
-def _trim(data: dict[str, Any], beats: int | None) -> None:
+def _trim(data: dict[str, Any], beats: int | None, events: int | None) -> None:
+    if events is not None and isinstance(data.get("events"), list):
+        del data["events"][events:]
     if beats is None:
         return
     for movement in data.get("movements") or ():
@@ -60,7 +63,7 @@ def _trim(data: dict[str, Any], beats: int | None) -> None:
                 del movement[key][beats:]
 
 
-def generate(root: Path, specs: int, *, beats: int | None = None, features: bool = True, registry: bool = True,
+def generate(root: Path, specs: int, *, beats: int | None = None, events: int | None = None, features: bool = True, registry: bool = True,
              ini: str = "[pytest]\nsymphony_paths = sequences\n", templates: tuple[int, ...] | None = None) -> Generated:
     """Write ``specs`` specs (and the corpus features and registry) under ``root``.
 
@@ -77,7 +80,7 @@ def generate(root: Path, specs: int, *, beats: int | None = None, features: bool
         for key in ("id", "sequenceId"):
             if key in data:
                 data[key] = new_id
-        _trim(data, beats)
+        _trim(data, beats, events)
         stem = TEMPLATES[which].removesuffix(".json")
         path = root / "sequences" / f"group-{i // 100:03d}" / f"{stem}-{i}.json"
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -458,8 +458,12 @@ _CODES: tuple[Code, ...] = (
     _c(
         "TEST_LINK_BROKEN", _T, _MAJ, _NONE,
         "A beat's `testFile` does not exist (relative to the rootdir or to the spec's "
-        "folder; backslashes read as separators), or its `testCase` is found in that file "
-        "as no test function, test class, scenario or quoted test title (`it('...')`).",
+        "folder; backslashes read as separators), or points outside the project (`../`, "
+        "an absolute path or a symlink leading out: never looked at, so the message says "
+        "nothing of what is there), or its `testCase` is found in that file as no test "
+        "function, test class, scenario or quoted test title (`it('...')`). Titles match "
+        "with bracketed tags removed on both sides: `testCase: renders the toggle` "
+        "matches `it('[AC:canvas-1] renders the toggle')`.",
     ),
     _c(
         "ORPHANED_SCENARIO", _T, _MIN, _NONE,

@@ -168,50 +168,96 @@ class AcceptanceCriteriaMissing(SpecCheck):
                     )
 
 
-def _test_case_found(path: Path, case: str) -> bool:
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return False
+_TAG = re.compile(r"\[[^\[\]\n]*\]")
+_QUOTED = re.compile(r"""(['"`])((?:(?!\1)[^\\\n]|\\.)+)\1""")
+_SCENARIO_LINE = re.compile(r"^\s*Scenario(?: Outline| Template)?:\s*(.+?)\s*$", re.M)
+
+
+def test_title(text: str) -> str:
+    """A test title as matched: bracketed tags (``[AC:...]``, ``[smoke]``) removed, blanks collapsed."""
+    return " ".join(_TAG.sub(" ", text).split())
+
+
+def _test_case_found(text: str, case: str) -> bool:
+    """Whether ``case`` is a test function, test class, scenario or quoted test title in ``text``;
+    titles match with their bracketed tags stripped on both sides."""
     name = re.escape(case)
-    patterns = [
-        rf"\bdef\s+{name}\s*\(",
-        rf"\bclass\s+{name}\b",
-        rf"^\s*Scenario(?: Outline| Template)?:\s*{name}\s*$",
-        rf"""(['"`]){name}\1""",
-    ]
-    return any(re.search(p, text, re.M) for p in patterns)
+    if re.search(rf"\b(?:def|class)\s+{name}\b", text):
+        return True
+    wanted = test_title(case)
+    if not wanted:
+        return False
+    titles = (m.group(2) for m in _QUOTED.finditer(text))
+    scenarios = (m.group(1) for m in _SCENARIO_LINE.finditer(text))
+    return any(test_title(t) == wanted for source in (titles, scenarios) for t in source)
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.relative_to(root)
+    except ValueError:
+        return False
+    return True
+
+
+def linked_test_file(written: str, spec_folder: Path, root: Path) -> Path | None | bool:
+    """The file a ``testFile`` names, looked up only inside the project: its path, None when
+    no such file is in the project, False when the link points outside the project (which
+    is never looked at, so no message tells whether something exists there)."""
+    rel = written.replace("\\", "/")
+    root = root.resolve()
+    candidates = [(root / rel).resolve(), (spec_folder / rel).resolve()]
+    inside = [c for c in candidates if _inside(c, root)]
+    found = next((c for c in inside if c.is_file()), None)
+    if found is None and len(inside) < len(candidates):
+        return False
+    return found
 
 
 class TestLinkBroken(SpecCheck):
     code = "TEST_LINK_BROKEN"
     __test__ = False  # not a pytest test class
     BUILTIN = False
-    VALID = (Example(ws(spec=SPEC + AC + "        testFile: tests/test_release.py\n        testCase: test_build\n",
-                        **{"tests/test_release.py": "def test_build():\n    pass\n"})),)
+    TESTS = "describe('release', () => {\n  it('[AC:release-1] builds a wheel', () => {});\n});\n"
+    VALID = (
+        Example(ws(spec=SPEC + AC + "        testFile: tests/test_release.py\n        testCase: test_build\n",
+                   **{"tests/test_release.py": "def test_build():\n    pass\n"})),
+        Example(ws(spec=SPEC + AC + "        testFile: __tests__\\\\release.spec.ts\n        testCase: builds a wheel\n",
+                   **{"__tests__/release.spec.ts": TESTS})),
+    )
     INVALID = (
         Example(ws(spec=SPEC + AC + "        testFile: tests/test_gone.py\n"), at=("sequences/release.yaml", 12)),
         Example(ws(spec=SPEC + AC + "        testFile: tests/test_release.py\n        testCase: test_pack\n",
                    **{"tests/test_release.py": "def test_build():\n    pass\n"}), at=("sequences/release.yaml", 13)),
+        Example(ws(spec=SPEC + AC + "        testFile: ../outside.py\n"), at=("sequences/release.yaml", 12)),
     )
 
     def check_sequence(self, spec, ws) -> Iterable[Violation]:
+        texts: dict[Path, str] = {}
         for m in spec.sequence.movements:
             for b in m.beats:
                 test_file = b.raw.get("testFile")
                 if not isinstance(test_file, str) or not test_file.strip():
                     continue
                 written = test_file.strip()
-                candidates = [ws.root / written.replace("\\", "/"), spec.path.parent / written.replace("\\", "/")]
-                found = next((c for c in candidates if c.is_file()), None)
-                if found is None:
+                found = linked_test_file(written, spec.path.parent, ws.root)
+                if not found:
+                    why = ("which is outside the project (testFile paths are relative to the rootdir or the "
+                           "spec's folder, and stay inside the project)" if found is False else "which does not exist")
                     yield spec_violation(
-                        self.code, spec, f"beat {m.number}.{b.number} '{b.title}' links test file {written!r}, which does not exist",
+                        self.code, spec, f"beat {m.number}.{b.number} '{b.title}' links test file {written!r}, {why}",
                         node=b.raw, key="testFile", pointer=beat_pointer(m, b), beat=b, span=True,
                     )
                     continue
                 case = b.raw.get("testCase")
-                if isinstance(case, str) and case.strip() and not _test_case_found(found, case.strip()):
+                if not isinstance(case, str) or not case.strip():
+                    continue
+                if found not in texts:
+                    try:
+                        texts[found] = found.read_text(encoding="utf-8", errors="replace")
+                    except OSError:
+                        texts[found] = ""
+                if not _test_case_found(texts[found], case.strip()):
                     yield spec_violation(
                         self.code, spec,
                         f"beat {m.number}.{b.number} '{b.title}' links test case {case!r}, which {written} does not hold",
