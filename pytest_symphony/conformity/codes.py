@@ -494,7 +494,10 @@ _CODES: tuple[Code, ...] = (
         "ROLLBACK_NOT_DEFINED", _G, _MAJ, _NONE,
         "A sequence with rollback-capable beats (`rollbackCapable: true` on the beat or "
         "its declared handler) or beats marked `critical: true`, or whose `kind` names "
-        "deployment, delivery, release, rollout or remediation, has no rollback handler.",
+        "deployment, delivery, release, rollout or remediation, declares no rollback. A "
+        "rollback is declared by a `rollback` or `rollbackHandler` (a handler name, or a "
+        "mapping), or a `rollbackStrategy` (a mapping, with or without `handler`, or a "
+        "text); a `rollbackStrategy` with `enabled: false` declares none.",
     ),
     _c(
         "GOVERNANCE_THRESHOLD_BREACHED", _G, _MAJ, _NONE,
