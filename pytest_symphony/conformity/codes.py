@@ -425,8 +425,11 @@ _CODES: tuple[Code, ...] = (
         "the scenario, its Rule or its Feature) and none named by the beat's `scenario` "
         "field. Built-in pipelines are not checked (their features live with the "
         "package).",
-        "Scaffold a scenario from the beat's acceptance criteria into the sequence's "
-        "feature file, linked to the beat.",
+        "Scaffold a scenario per acceptance criterion, linked to the beat, into the "
+        "sequence's feature: the one it has in any features folder (named after its id, "
+        "or linking to it), else a new `<id slug>.feature` in the features folder nearest "
+        "its spec. Reported without a fix (the message says why) when the sequence id is "
+        "declared twice or cannot be written in a tag, or a criterion has no When or Then.",
     ),
     _c(
         "STEP_DEFINITION_MISSING", _T, _MAJ, _SAFE,
@@ -434,7 +437,8 @@ _CODES: tuple[Code, ...] = (
         "modules (ini `symphony_step_defs`) and conftest.py files, matched as pytest-bdd "
         "matches them (type, then exact text, parse, cfparse or regular expression; "
         "outline steps with every example row).",
-        "Scaffold a step function for the step in the step definitions module.",
+        "Scaffold a step function for the step in the step definitions module; it calls "
+        "`pytest.skip(\"step not written yet: ...\")`, so the suite stays as green as it was.",
     ),
     _c(
         "SCENARIO_INCOMPLETE", _T, _MAJ, _NONE,
@@ -443,11 +447,14 @@ _CODES: tuple[Code, ...] = (
     ),
     _c(
         "FEATURE_NARRATIVE_MISSING", _T, _MIN, _SAFE,
-        "A feature's description lacks the \"In order to / As a / I want\" narrative "
-        "while its sequence (linked by a scenario's tag, or the feature file named "
-        "`<sequence id>.feature`) has a user story.",
-        "Write the narrative from the sequence's user story into the feature "
-        "description.",
+        "A feature's description lacks the narrative (\"As a\", \"I want\" or \"I need\", "
+        "and \"In order to\" or \"So that\") while its sequence (linked by a scenario's tag, "
+        "or the feature file named `<sequence id>.feature`) has a user story.",
+        "Write the narrative from the sequence's user story (`{persona, goal, benefit}` or "
+        "\"As a ..., I want ..., so that ...\") into the feature description: \"I want to "
+        "<goal>\" for an action, \"I want <goal>\" for a thing, \"In order to\" or \"So "
+        "that\" as the benefit reads. Reported without a fix (the message says why) when a "
+        "part is missing or the benefit is only a noun phrase.",
     ),
     _c(
         "ACCEPTANCE_CRITERIA_MISSING", _T, _MIN, _NONE,

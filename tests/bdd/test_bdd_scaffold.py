@@ -58,7 +58,9 @@ def test_scaffold_writes_a_linked_scenario_per_criterion_in_every_form(bdd):
     feature = (bdd.path / "features" / "ship.feature").read_text()
     assert feature.endswith("""\
 Feature: Ship
-  As a releaser, I want wheels on the index, so that users can install
+  As a releaser
+  I want wheels on the index
+  So that users can install
 
   @beat:ship/compile
   Scenario: Compile: The sources compile without warnings
@@ -84,15 +86,15 @@ Feature: Ship
     Then the index lists it
 """)
     stubs = (bdd.path / "step_defs" / "ship_steps.py").read_text()
-    assert "@given('sources are checked out')\ndef _():\n    raise NotImplementedError(" in stubs
-    # the scaffolded feature parses, links, and its stubs say they are not written yet
-    result = bdd.run("-v", "--symphony=ship")
-    result.assert_outcomes(passed=2, failed=4)
+    assert "@given('sources are checked out')\ndef _():\n    pytest.skip('step not written yet: Given sources are checked out')" in stubs
+    # the scaffolded feature parses and links; its stubs skip, saying what to write: nothing turns red
+    result = bdd.run("-v", "-rs", "--symphony=ship")
+    result.assert_outcomes(passed=2, skipped=4)
     result.stdout.fnmatch_lines([
-        "*::compile PASSED*", "*::compile-the-sources-compile-without-warnings FAILED*",
-        "*::compile-sources-are-checked-out FAILED*", "*::compile-a-cached-build FAILED*",
-        "*::upload PASSED*", "*::upload-a-wheel FAILED*",
-        "*NotImplementedError: step not written yet: Then The sources compile without warnings",
+        "*::compile PASSED*", "*::compile-the-sources-compile-without-warnings SKIPPED*",
+        "*::compile-sources-are-checked-out SKIPPED*", "*::compile-a-cached-build SKIPPED*",
+        "*::upload PASSED*", "*::upload-a-wheel SKIPPED*",
+        "SKIPPED * step not written yet: Then The sources compile without warnings",
     ])
 
 

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
+from ...bdd.narrative import has_narrative, narrative
 from ..features import beat_keys
 from ..violation import Fix, Place, Violation
 from .base import Example, SpecCheck, WorkspaceCheck
@@ -57,7 +58,10 @@ class BddSpecMissing(SpecCheck):
     )
 
     def check_sequence(self, spec, ws) -> Iterable[Violation]:
+        from ...bdd.scaffold import beat_drafts, duplicate_problem, feature_home
+
         seq = spec.sequence
+        home = None
         for m in seq.movements:
             for b in m.beats:
                 if not (b.acceptance_criteria or ws.settings.require_bdd):
@@ -67,14 +71,27 @@ class BddSpecMissing(SpecCheck):
                 key = "acceptanceCriteria" if "acceptanceCriteria" in b.raw else None
                 named = (f"; its `scenario` {b.scenario!r} names no scenario of any feature"
                          if isinstance(b.scenario, str) and b.scenario.strip() else "")
-                yield spec_violation(
-                    self.code, spec,
-                    f"beat {m.number}.{b.number} '{b.title}' has no linked scenario{named}; tag one "
-                    f"@beat:{seq.id}/{b.slug} or name it in the beat's `scenario`",
-                    node=b.raw, key=key, pointer=beat_pointer(m, b), beat=b,
-                    fix=Fix(f"scaffold a scenario tagged @beat:{seq.id}/{b.slug} into features/{seq.id}.feature "
-                            "from the beat's acceptance criteria", "safe"),
-                )
+                message = (f"beat {m.number}.{b.number} '{b.title}' has no linked scenario{named}; tag one "
+                           f"@beat:{seq.id}/{b.slug} or name it in the beat's `scenario`")
+                problem = (duplicate_problem(seq.id) if len(ws.sequences.get(seq.id, ())) > 1 else None) \
+                    or beat_drafts(seq, m, b)[1]
+                fix = None
+                if problem:  # the detection run says why --symphony-fix will not scaffold it
+                    message += f" (no fix: {problem})"
+                else:
+                    home = home or feature_home(seq.id, spec.rel, _folders(ws), _feature_links(ws))
+                    fix = Fix(f"scaffold a scenario tagged @beat:{seq.id}/{b.slug} into {home} from the beat's "
+                              "acceptance criteria", "safe")
+                yield spec_violation(self.code, spec, message, node=b.raw, key=key, pointer=beat_pointer(m, b),
+                                     beat=b, fix=fix)
+
+
+def _folders(ws) -> list[str]:
+    return [f.strip("/") or "." for f in ws.settings.features] or ["features"]
+
+
+def _feature_links(ws) -> list[tuple[str, set[str]]]:
+    return [(f.path, {seq for s in f.scenarios for seq, _ in s.links}) for f in ws.bdd.features]
 
 
 class StepDefinitionMissing(WorkspaceCheck):
@@ -118,9 +135,6 @@ class ScenarioIncomplete(WorkspaceCheck):
                 )
 
 
-_NARRATIVE = (re.compile(r"\bin order to\b", re.I), re.compile(r"\bas an?\b", re.I), re.compile(r"\bi want\b", re.I))
-
-
 class FeatureNarrativeMissing(WorkspaceCheck):
     code = "FEATURE_NARRATIVE_MISSING"
     STORY = "userStory:\n  persona: release manager\n  goal: ship safely\n  benefit: users get fixes\n"
@@ -139,15 +153,16 @@ class FeatureNarrativeMissing(WorkspaceCheck):
             with_story = [seq for seq in owners if seq.user_story is not None]
             if not with_story:
                 continue
-            if all(p.search(feature.description) for p in _NARRATIVE):
+            if has_narrative(feature.description):
                 continue
             seq = with_story[0]
+            lines, why = narrative(seq.user_story)
+            message = (f"feature '{feature.name}' has no \"As a / I want / In order to (or So that)\" narrative, "
+                       f"though sequence '{seq.id}' has a user story")
             yield Violation(
-                self.code,
-                f"feature '{feature.name}' has no \"In order to / As a / I want\" narrative, though sequence "
-                f"'{seq.id}' has a user story",
+                self.code, message + (f" (no fix: {why})" if lines is None else ""),
                 Place(feature.path, feature.line, 1),
-                fix=Fix(f"write the narrative from the user story of '{seq.id}'", "safe"),
+                fix=Fix(f"write the narrative from the user story of '{seq.id}'", "safe") if lines else None,
                 sequence=seq.id,
             )
 
