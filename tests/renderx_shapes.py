@@ -63,16 +63,37 @@ def _trim(data: dict[str, Any], beats: int | None, events: int | None) -> None:
                 del movement[key][beats:]
 
 
-def generate(root: Path, specs: int, *, beats: int | None = None, events: int | None = None, features: bool = True, registry: bool = True,
-             ini: str = "[pytest]\nsymphony_paths = sequences\n", templates: tuple[int, ...] | None = None) -> Generated:
+def _story_as_text(data: dict[str, Any]) -> None:
+    """The repository's other user-story shape: one sentence, "As a ..., I need ..." (no benefit)."""
+    story = data.get("userStory")
+    if isinstance(story, dict) and story.get("persona") and story.get("goal"):
+        data["userStory"] = f"As a {story['persona']}, I need {story['goal']}"
+
+
+def _linked_feature(data: dict[str, Any]) -> str:
+    """A feature already linking a scenario to the sequence's first beat (as a team would write it)."""
+    return (f"Feature: {data.get('name', data['id'])}\n\n  @beat:{data['id']}/1.1\n  Scenario: the first beat works\n"
+            "    Given the sequence is loaded\n    When the first beat runs\n    Then it passes\n")
+
+
+def generate(root: Path, specs: int, *, beats: int | None = None, events: int | None = None, features: bool = True,
+             registry: bool = True, ini: str | None = None, templates: tuple[int, ...] | None = None,
+             story_text: bool = False, feature_dirs: tuple[str, ...] = ("features",),
+             own_features: bool = False) -> Generated:
     """Write ``specs`` specs (and the corpus features and registry) under ``root``.
 
     ``templates``: indexes into :data:`TEMPLATES` to cycle through (default: all six).
+    ``story_text``: sequence user stories as one sentence without a benefit.
+    ``feature_dirs``: the configured features folders (ini ``symphony_features``); the
+    corpus features go to the last.  ``own_features``: every spec with acceptance
+    criteria already has a feature, in the last folder, linking its first beat.
+    ``ini``: the pytest.ini text (default: those paths; "" writes none).
     """
     root = Path(root)
     loaded = _templates()
     order = templates if templates is not None else tuple(range(len(TEMPLATES)))
     written, ids = [], []
+    last = feature_dirs[-1]
     for i in range(specs):
         which = order[i % len(order)]
         data = copy.deepcopy(loaded[which])
@@ -81,6 +102,13 @@ def generate(root: Path, specs: int, *, beats: int | None = None, events: int | 
             if key in data:
                 data[key] = new_id
         _trim(data, beats, events)
+        if story_text:
+            _story_as_text(data)
+        if own_features and any("acceptanceCriteria" in b for m in data.get("movements", [])
+                                for b in (m.get("beats") if isinstance(m.get("beats"), list) else [])):
+            target = root / last / f"{new_id}.feature"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(_linked_feature(data), encoding="utf-8")
         stem = TEMPLATES[which].removesuffix(".json")
         path = root / "sequences" / f"group-{i // 100:03d}" / f"{stem}-{i}.json"
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -90,11 +118,13 @@ def generate(root: Path, specs: int, *, beats: int | None = None, events: int | 
         template_id = loaded[which]["id"]
         if features and template_id in _FEATURES and which in (0, 5):  # not the legacy stub's
             text = (CORPUS / "features" / _FEATURES[template_id]).read_text(encoding="utf-8")
-            target = root / "features" / f"{new_id}.feature"
+            target = root / last / f"{new_id}.feature"
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")
     if registry:
         (root / "DOMAIN_REGISTRY.json").write_bytes((CORPUS / "DOMAIN_REGISTRY.json").read_bytes())
+    if ini is None:
+        ini = f"[pytest]\nsymphony_paths = sequences\nsymphony_features = {' '.join(feature_dirs)}\n"
     if ini:
         (root / "pytest.ini").write_text(ini, encoding="utf-8")
     return Generated(root, written, ids)
