@@ -70,6 +70,14 @@ def _story_as_text(data: dict[str, Any]) -> None:
         data["userStory"] = f"As a {story['persona']}, I need {story['goal']}"
 
 
+def _hide_beats(data: dict[str, Any]) -> None:
+    """Beats where the loader does not look: a movement's list under ``beatDetails``, beside
+    its own ``beats`` count (the counts stay as the corpus declares them)."""
+    for movement in data.get("movements") or ():
+        if isinstance(movement.get("beats"), int) and isinstance(movement.get("sequence"), list):
+            movement["beatDetails"] = movement.pop("sequence")
+
+
 def _linked_feature(data: dict[str, Any]) -> str:
     """A feature already linking a scenario to the sequence's first beat (as a team would write it)."""
     return (f"Feature: {data.get('name', data['id'])}\n\n  @beat:{data['id']}/1.1\n  Scenario: the first beat works\n"
@@ -79,7 +87,7 @@ def _linked_feature(data: dict[str, Any]) -> str:
 def generate(root: Path, specs: int, *, beats: int | None = None, events: int | None = None, features: bool = True,
              registry: bool = True, ini: str | None = None, templates: tuple[int, ...] | None = None,
              story_text: bool = False, feature_dirs: tuple[str, ...] = ("features",),
-             own_features: bool = False) -> Generated:
+             own_features: bool = False, hidden_beats: bool = False) -> Generated:
     """Write ``specs`` specs (and the corpus features and registry) under ``root``.
 
     ``templates``: indexes into :data:`TEMPLATES` to cycle through (default: all six).
@@ -87,6 +95,7 @@ def generate(root: Path, specs: int, *, beats: int | None = None, events: int | 
     ``feature_dirs``: the configured features folders (ini ``symphony_features``); the
     corpus features go to the last.  ``own_features``: every spec with acceptance
     criteria already has a feature, in the last folder, linking its first beat.
+    ``hidden_beats``: movements that count their beats keep the list under ``beatDetails``.
     ``ini``: the pytest.ini text (default: those paths; "" writes none).
     """
     root = Path(root)
@@ -104,6 +113,8 @@ def generate(root: Path, specs: int, *, beats: int | None = None, events: int | 
         _trim(data, beats, events)
         if story_text:
             _story_as_text(data)
+        if hidden_beats:
+            _hide_beats(data)
         if own_features and any("acceptanceCriteria" in b for m in data.get("movements", [])
                                 for b in (m.get("beats") if isinstance(m.get("beats"), list) else [])):
             target = root / last / f"{new_id}.feature"

@@ -277,9 +277,13 @@ _CODES: tuple[Code, ...] = (
         "BEAT_COUNT_MISMATCH", _S, _MAJ, _SAFE,
         "A declared beat count differs from the actual number of beats: a top-level "
         "`beats` integer against all beats of the sequence, or a movement's `beats` "
-        "integer beside its beat list against that list.",
-        "Set the declared count to the actual number of beats; beat lists are never "
-        "touched.",
+        "integer beside its beat list against that list. Where a movement declares beats "
+        "the loader did not read (a count alone, or its list under a key it does not "
+        "know), the top-level count is compared with the beats read plus that "
+        "movement's count, and reported without a fix; a spec that read no beat at all "
+        "is not compared (the loader and EMPTY_MOVEMENT report it).",
+        "Set the declared count to the actual number of beats, only when every beat "
+        "was read; beat lists are never touched.",
     ),
     _c(
         "MOVEMENT_COUNT_MISMATCH", _S, _MIN, _SAFE,

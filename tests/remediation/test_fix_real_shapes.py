@@ -3,7 +3,9 @@ go where the sequence's feature already is, and a suite that passed still passes
 
 from __future__ import annotations
 
+import json
 import re
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -62,6 +64,47 @@ def test_the_fix_names_where_the_scenarios_will_go_before_it_runs(pytester):
     found = [v for v in check_workspace(pytester.path, use_cache=False).violations if v.code == "BDD_SPEC_MISSING"]
     assert {v.fix.description.split(" into ")[1].split(" from ")[0] for v in found} == {
         "packages/features/canvas-component-create-symphony-2.feature"}
+
+
+def test_a_declared_count_is_never_fixed_when_the_beats_were_not_read(pytester):
+    """SAFe's movements say `beats: 4` and keep their beats under a key the loader does not
+    read: the top-level `"beats": 17` is not "fixed" to 0, nor to anything else."""
+    made = generate(pytester.path, 4, hidden_beats=True)
+    safe = next(p for p in made.specs if "safe-continuous-delivery" in p.name)
+    before = safe.read_bytes()
+    assert b'"beatDetails"' in before and b'"beats": 17' in before
+    result = pytester.runpytest("-p", "no:randomly", "--symphony-fix")
+    assert "ROLLED BACK" not in result.stdout.str()
+    assert safe.read_bytes() == before
+    from pytest_symphony.conformity.engine import check_workspace
+
+    counts = [v for v in check_workspace(pytester.path, use_cache=False).violations
+              if v.code == "BEAT_COUNT_MISMATCH" and v.place.path.endswith(safe.name)]
+    assert counts == []  # no beat was read: the loader and EMPTY_MOVEMENT say so, not a count
+
+
+def test_every_violation_labelled_safe_in_detection_is_fixed(pytester):
+    """What detection shows as `[fix: safe]`, --symphony-fix fixes; where it will not, the
+    detection run already said why (and labelled it `none`)."""
+    generate(pytester.path, 12, story_text=True, hidden_beats=True, feature_dirs=("features", "packages/features"),
+             own_features=True)
+    manifest = pytester.path / ".symphony" / "manifests" / "sequences.json"  # a stale build manifest
+    manifest.parent.mkdir(parents=True)
+    manifest.write_text('{"sequences": [{"id": "gone", "path": "sequences/gone.json", "content_hash": "0"}]}\n')
+    pytester.runpytest("-p", "no:randomly", "--symphony=conformity", "--symphony-format=json",
+                       "--symphony-output=detected.json")
+    detected = json.loads((pytester.path / "detected.json").read_text())["violations"]
+    safe = Counter(v["code"] for v in detected if v["fix_safety"] == "safe")
+    assert {"BDD_SPEC_MISSING", "HARDCODED_PATH", "MANIFEST_MISMATCH", "BEAT_COUNT_MISMATCH"} <= set(safe)
+    for v in detected:
+        if v["fix_safety"] == "none" and v["code"] in ("BDD_SPEC_MISSING", "FEATURE_NARRATIVE_MISSING"):
+            assert "(no fix: " in v["message"], v
+    result = pytester.runpytest("-p", "no:randomly", "--symphony-fix")
+    out = result.stdout.str()
+    assert "ROLLED BACK" not in out and "not fixable: " not in out, out[out.find("symphony fix"):]
+    for code, n in safe.items():
+        fixed, _, rolled = map(int, _row(out, code))
+        assert fixed >= n and rolled == 0, (code, n, fixed, rolled)  # (fixes can reveal more of a code)
 
 
 SPEC = """\

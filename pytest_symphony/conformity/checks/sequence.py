@@ -50,20 +50,41 @@ def _declared_number(raw: Mapping[str, Any]) -> tuple[str, Any] | None:
 
 class BeatCountMismatch(SpecCheck):
     code = "BEAT_COUNT_MISMATCH"
-    VALID = (Example(ws(seq(B1 + B2, head="beats: 2\n"))),)
+    VALID = (Example(ws(seq(B1 + B2, head="beats: 2\n"))),
+             Example(ws("id: release\nname: Release\nbeats: 4\nmovements:\n  - name: Build\n    beats: 3\n"
+                        "    beatDetails:\n" + B1 + B2 + "  - name: Ship\n    beats:\n" + B1)),
+             Example(ws("id: release\nname: Release\nbeats: 9\nmovements:\n  - name: Build\n    beats: []\n"),
+                     note="no beat at all: EMPTY_MOVEMENT and the loader say so; no count to compare"))
+    UNREAD = ("id: release\nname: Release\nbeats: 9\nmovements:\n  - name: Build\n    beats: 3\n"
+              "    beatDetails:\n" + B1 + B2 + "  - name: Ship\n    beats:\n" + B1)
     INVALID = (
         Example(ws(seq(B1 + B2, head="beats: 3\n")), at=("sequences/release.yaml", 3)),
         Example(ws("id: release\nname: Release\nmovements:\n  - name: Build\n    beats: 1\n    steps:\n"
                    + B1 + B2), at=("sequences/release.yaml", 5)),
+        Example(ws(UNREAD), at=("sequences/release.yaml", 3), note="9 declared, 1 read + 3 unread: reported, no fix"),
     )
 
     def check_sequence(self, spec, ws) -> Iterable[Violation]:
         seq = spec.sequence
         total = len(seq.beats)
-        if isinstance(seq.declared_beats, int) and seq.declared_beats != total:
+        # movements that declare beats the loader did not read (a list under another key, or
+        # a count alone): the true number is unknown, so the declared total is never "fixed";
+        # a spec that read no beat at all is the loader's and EMPTY_MOVEMENT's to report
+        unread = [m for m in seq.movements if not m.beats and isinstance(m.declared_beats, int) and m.declared_beats > 0]
+        declared = seq.declared_beats
+        counted = isinstance(declared, int) and not isinstance(declared, bool) and total > 0
+        if counted and not unread and declared != total:
             yield spec_violation(
-                self.code, spec, f"declares {seq.declared_beats} beats, has {total}", key="beats", span=True,
+                self.code, spec, f"declares {declared} beats, has {total}", key="beats", span=True,
                 fix=Fix(f"set `beats` to {total}", "safe", value_edit(spec, spec.raw, "beats", str(total))),
+            )
+        elif counted and unread and declared != total + sum(m.declared_beats for m in unread):
+            names = ", ".join(f"{m.number} '{m.title}'" for m in unread)
+            yield spec_violation(
+                self.code, spec,
+                f"declares {declared} beats; {total} were read, and movement(s) {names} declare "
+                f"{sum(m.declared_beats for m in unread)} more that were not (no fix: the true count is unknown)",
+                key="beats", span=True,
             )
         for m in seq.movements:
             declared = m.declared_beats
