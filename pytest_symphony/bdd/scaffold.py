@@ -39,7 +39,7 @@ __all__ = ["Draft", "ScaffoldResult", "scaffold", "drafts_for", "beat_drafts", "
            "duplicate_problem", "feature_name", "feature_home", "stub_call", "STUB_DOC"]
 
 #: What a sequence id cannot hold to be written in a ``@beat:<id>/<beat>`` tag.
-_TAG_BREAKING = re.compile(r"[\s@#/]")
+_TAG_BREAKING = re.compile(r"[\s@#/\x00-\x1f\x7f]")
 
 _KEYWORD = {"given": "Given", "when": "When", "then": "Then"}
 
