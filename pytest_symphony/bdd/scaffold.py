@@ -36,7 +36,7 @@ from .narrative import narrative
 from .steps import matches
 
 __all__ = ["Draft", "ScaffoldResult", "scaffold", "drafts_for", "beat_drafts", "criterion_steps", "link_problem",
-           "duplicate_problem", "feature_name", "feature_home", "stub_call", "STUB_DOC"]
+           "duplicate_problem", "feature_name", "feature_home", "FeatureIndex", "stub_call", "STUB_DOC"]
 
 #: What a sequence id cannot hold to be written in a ``@beat:<id>/<beat>`` tag.
 _TAG_BREAKING = re.compile(r"[\s@#/\x00-\x1f\x7f]")
@@ -89,23 +89,41 @@ def feature_name(sequence_id: str) -> str:
     return f"{slugify(sequence_id) or 'sequence'}.feature"
 
 
-def feature_home(sequence_id: str, spec_path: str, folders: list[str], features: list[tuple[str, set[str]]]) -> str:
+@dataclass
+class FeatureIndex:
+    """Existing features by file name and by the sequences they link to (the first of each,
+    in path order): where a sequence's scenarios go, looked up in constant time."""
+
+    by_name: dict[str, str] = field(default_factory=dict)
+    by_sequence: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, features: list[tuple[str, set[str]]]) -> "FeatureIndex":
+        index = cls()
+        for rel, linked in sorted(features):
+            index.by_name.setdefault(rel.rsplit("/", 1)[-1], rel)
+            for sequence_id in linked:
+                index.by_sequence.setdefault(sequence_id, rel)
+        return index
+
+
+def feature_home(sequence_id: str, spec_path: str, folders: list[str],
+                 features: "FeatureIndex | list[tuple[str, set[str]]]") -> str:
     """Where a sequence's scenarios go, as a path relative to the rootdir.
 
     ``folders``: the configured features folders (relative, in ini order); ``features``:
-    every feature file under them (relative path, the sequence ids it links to by tag).
-    The sequence's own feature, in any folder, comes first: one named after its id (or
-    its slug), else the first that links to it.  Failing that, a new file named after the
-    id's slug goes beside the features of the sequence's spec folder... that is, into the
-    configured folder nearest its spec (the most path components in common; the first on a tie).
+    every feature file under them (relative path, the sequence ids it links to by tag), or
+    their :class:`FeatureIndex`.  The sequence's own feature, in any folder, comes first:
+    one named after its id (or its slug), else the first that links to it.  Failing that,
+    a new file named after the id's slug, in the configured folder nearest its spec (the
+    most path components in common; the first on a tie).
     """
-    names = {f"{sequence_id}.feature", feature_name(sequence_id)}
-    for rel, _ in features:
-        if rel.rsplit("/", 1)[-1] in names:
-            return rel
-    for rel, linked in features:
-        if sequence_id in linked:
-            return rel
+    index = features if isinstance(features, FeatureIndex) else FeatureIndex.of(features)
+    for name in (f"{sequence_id}.feature", feature_name(sequence_id)):
+        if name in index.by_name:
+            return index.by_name[name]
+    if sequence_id in index.by_sequence:
+        return index.by_sequence[sequence_id]
     spec_parts = spec_path.split("/")[:-1]
 
     def shared(folder: str) -> int:

@@ -140,6 +140,7 @@ class BddIndex:
         # file order: a beat's lookup costs its own links, not every scenario of the workspace
         self._by_sequence: dict[str, list[ScenarioDoc]] = {}
         self._features_of: dict[str, list[FeatureDoc]] = {}
+        self.feature_index: Any = None  # bdd.scaffold.FeatureIndex, made by the first check that needs it
 
     @classmethod
     def build(cls, ws: Workspace) -> "BddIndex":

@@ -38,6 +38,7 @@ class FixContext:
     _texts: dict[str, Text | None] = field(default_factory=dict)
     _specs: dict[str, Sequence | None] = field(default_factory=dict)
     _by_id: dict[str, list[tuple[str, Sequence]]] | None = None
+    feature_index: Any = None  # the features folders' files, indexed (fixers.bdd builds it once)
 
     def path(self, rel: str) -> Path:
         return self.root / rel

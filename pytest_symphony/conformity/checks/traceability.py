@@ -90,8 +90,14 @@ def _folders(ws) -> list[str]:
     return [f.strip("/") or "." for f in ws.settings.features] or ["features"]
 
 
-def _feature_links(ws) -> list[tuple[str, set[str]]]:
-    return [(f.path, {seq for s in f.scenarios for seq, _ in s.links}) for f in ws.bdd.features]
+def _feature_links(ws) -> Any:
+    """The workspace's features indexed for :func:`feature_home` (built once per engine run)."""
+    from ...bdd.scaffold import FeatureIndex
+
+    if ws.bdd.feature_index is None:
+        ws.bdd.feature_index = FeatureIndex.of(
+            [(f.path, {seq for s in f.scenarios for seq, _ in s.links}) for f in ws.bdd.features])
+    return ws.bdd.feature_index
 
 
 class StepDefinitionMissing(WorkspaceCheck):

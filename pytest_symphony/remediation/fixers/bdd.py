@@ -36,9 +36,13 @@ def feature_for(ctx: FixContext, sequence_id: str, spec_path: str) -> str:
     return feature_home(sequence_id, spec_path, ctx.features_dirs(), _features(ctx))
 
 
-def _features(ctx: FixContext) -> list[tuple[str, set[str]]]:
+def _features(ctx: FixContext) -> Any:
+    """Every feature under the features folders, indexed once per round."""
+    from ...bdd.scaffold import FeatureIndex
     from ...conformity.workspace import walk_files
 
+    if ctx.feature_index is not None:
+        return ctx.feature_index
     tag = re.compile(r"@beat:([^\s/@#]+)")
     found, seen = [], set()
     for folder in ctx.features_dirs():
@@ -47,7 +51,8 @@ def _features(ctx: FixContext) -> list[tuple[str, set[str]]]:
             if rel not in seen:
                 seen.add(rel)
                 found.append((rel, set(tag.findall(ctx.text(rel) or ""))))
-    return sorted(found)
+    ctx.feature_index = FeatureIndex.of(found)
+    return ctx.feature_index
 
 
 def step_module_for(ctx: FixContext, feature: str) -> str:
