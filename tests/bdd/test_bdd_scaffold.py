@@ -249,7 +249,7 @@ def test_an_id_no_tag_can_carry_writes_nothing_and_says_why(bdd, sequence_id):
 
 
 def test_feature_home_finds_the_sequence_in_any_folder_and_else_the_folder_nearest_its_spec():
-    from pytest_symphony.bdd.scaffold import feature_home
+    from pytest_symphony.bdd.placement import feature_home
 
     folders = ["features", "packages/canvas/features"]
     existing = [("features/other.feature", {"other"}), ("packages/canvas/features/mine.feature", {"canvas"})]

@@ -58,7 +58,8 @@ class BddSpecMissing(SpecCheck):
     )
 
     def check_sequence(self, spec, ws) -> Iterable[Violation]:
-        from ...bdd.scaffold import beat_drafts, duplicate_problem, feature_home
+        from ...bdd.placement import duplicate_problem, feature_home
+        from ...bdd.scaffold import beat_drafts
 
         seq = spec.sequence
         home = None
@@ -92,7 +93,7 @@ def _folders(ws) -> list[str]:
 
 def _feature_links(ws) -> Any:
     """The workspace's features indexed for :func:`feature_home` (built once per engine run)."""
-    from ...bdd.scaffold import FeatureIndex
+    from ...bdd.placement import FeatureIndex
 
     if ws.bdd.feature_index is None:
         ws.bdd.feature_index = FeatureIndex.of(

@@ -31,26 +31,25 @@ def _module_stem(name: str) -> str:
 def feature_for(ctx: FixContext, sequence_id: str, spec_path: str) -> str:
     """The feature a sequence's scenarios go to (:func:`pytest_symphony.bdd.scaffold.feature_home`),
     looked for in every configured features folder."""
-    from ...bdd.scaffold import feature_home
+    from ...bdd.placement import feature_home
 
     return feature_home(sequence_id, spec_path, ctx.features_dirs(), _features(ctx))
 
 
 def _features(ctx: FixContext) -> Any:
     """Every feature under the features folders, indexed once per round."""
-    from ...bdd.scaffold import FeatureIndex
+    from ...bdd.placement import FeatureIndex, linked_sequences
     from ...conformity.workspace import walk_files
 
     if ctx.feature_index is not None:
         return ctx.feature_index
-    tag = re.compile(r"@beat:([^\s/@#]+)")
     found, seen = [], set()
     for folder in ctx.features_dirs():
         for path in walk_files((ctx.root / folder).resolve(), (".feature",)):
             rel = ctx.rel(path)
             if rel not in seen:
                 seen.add(rel)
-                found.append((rel, set(tag.findall(ctx.text(rel) or ""))))
+                found.append((rel, linked_sequences(ctx.text(rel) or "")))
     ctx.feature_index = FeatureIndex.of(found)
     return ctx.feature_index
 
@@ -75,7 +74,8 @@ def _beat_of(seq: Any, pointer: str | None) -> tuple[Any, Any] | None:
 
 def bdd_spec_missing(violations: list[Violation], ctx: FixContext) -> Offer:
     from ...bdd.links import normalize_name
-    from ...bdd.scaffold import beat_drafts, duplicate_problem
+    from ...bdd.placement import duplicate_problem
+    from ...bdd.scaffold import beat_drafts
 
     by_seq: dict[tuple[str, str], list[Violation]] = {}
     for v in violations:
