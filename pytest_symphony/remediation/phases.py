@@ -305,9 +305,10 @@ class Remediation:
                     self.snapshots_dir, self.root, run_id=self.run_id, phase=phase, number=outcome.number)
                 outcome.snapshot = snap.id
             texts = new_texts(chosen, ctx)
+            writers = _writers(chosen)
             for path in texts:
                 if ctx.text(path) is None:
-                    outcome.creators.setdefault(path, [f for f in chosen if path in f.files])
+                    outcome.creators.setdefault(path, writers[path])
             self._write(snap, texts, ctx, touched, outcome)
             outcome.applied += chosen
             outcome.rounds = n
@@ -362,10 +363,11 @@ class Remediation:
             return
         message = "a fix created what was not there before: " + "; ".join(what for _, what in problems)
         culprits: dict[Violation, str] = {}
+        writers = _writers(outcome.applied)
         for path, what in problems:
             # the fixes that created the file, else every fix that wrote it (which of them did
             # it is not known: they go together, and the fixes of every other file stay)
-            fixes = outcome.creators.get(path) or [f for f in outcome.applied if path and path in f.files]
+            fixes = outcome.creators.get(path) or writers.get(path, [])
             if not fixes:
                 raise PhaseFailed(message)  # nothing the phase wrote is to blame alone
             together = f" (with the {len(fixes) - 1} other fix(es) that wrote {path})" if len(fixes) > 1 else ""
@@ -393,6 +395,15 @@ class Remediation:
             self.snapshot(phase)
             self.fix(phase)
         return self.outcomes
+
+
+def _writers(fixes: list[PlannedFix]) -> dict[str, list[PlannedFix]]:
+    """File -> the fixes that write it, in order."""
+    out: dict[str, list[PlannedFix]] = {}
+    for fix in fixes:
+        for path in fix.files:
+            out.setdefault(path, []).append(fix)
+    return out
 
 
 def _identity(v: Violation) -> tuple:
