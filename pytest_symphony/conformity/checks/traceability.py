@@ -200,18 +200,19 @@ def test_title(text: str) -> str:
     return " ".join(_TAG.sub(" ", text).split())
 
 
-def _test_case_found(text: str, case: str) -> bool:
+def test_titles(text: str) -> set[str]:
+    """Every quoted string and scenario name of a test file, as :func:`test_title` reads it."""
+    titles = {test_title(m.group(2)) for m in _QUOTED.finditer(text)}
+    return titles | {test_title(m.group(1)) for m in _SCENARIO_LINE.finditer(text)}
+
+
+def _test_case_found(text: str, titles: set[str], case: str) -> bool:
     """Whether ``case`` is a test function, test class, scenario or quoted test title in ``text``;
     titles match with their bracketed tags stripped on both sides."""
-    name = re.escape(case)
-    if re.search(rf"\b(?:def|class)\s+{name}\b", text):
+    if re.search(rf"\b(?:def|class)\s+{re.escape(case)}\b", text):
         return True
     wanted = test_title(case)
-    if not wanted:
-        return False
-    titles = (m.group(2) for m in _QUOTED.finditer(text))
-    scenarios = (m.group(1) for m in _SCENARIO_LINE.finditer(text))
-    return any(test_title(t) == wanted for source in (titles, scenarios) for t in source)
+    return bool(wanted) and wanted in titles
 
 
 def _inside(path: Path, root: Path) -> bool:
@@ -255,7 +256,7 @@ class TestLinkBroken(SpecCheck):
     )
 
     def check_sequence(self, spec, ws) -> Iterable[Violation]:
-        texts: dict[Path, str] = {}
+        texts: dict[Path, tuple[str, set[str]]] = {}
         for m in spec.sequence.movements:
             for b in m.beats:
                 test_file = b.raw.get("testFile")
@@ -276,10 +277,11 @@ class TestLinkBroken(SpecCheck):
                     continue
                 if found not in texts:
                     try:
-                        texts[found] = found.read_text(encoding="utf-8", errors="replace")
+                        text = found.read_text(encoding="utf-8", errors="replace")
                     except OSError:
-                        texts[found] = ""
-                if not _test_case_found(texts[found], case.strip()):
+                        text = ""
+                    texts[found] = (text, test_titles(text))
+                if not _test_case_found(*texts[found], case.strip()):
                     yield spec_violation(
                         self.code, spec,
                         f"beat {m.number}.{b.number} '{b.title}' links test case {case!r}, which {written} does not hold",
