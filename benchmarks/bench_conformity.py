@@ -206,13 +206,13 @@ def environment(tree: Path) -> dict[str, str]:
     return env
 
 
-def measure(tree: Path, root: Path) -> tuple[Sample, Sample]:
+def measure(tree: Path, root: Path, extra: list[str]) -> tuple[Sample, Sample]:
     """(engine alone, pytest run) on ``root`` with the pytest_symphony of ``tree``, both cold."""
     env = environment(tree)
     shutil.rmtree(root / ".symphony", ignore_errors=True)
     eng = child([sys.executable, "-c", ENGINE_CODE, str(root)], root, env)
     shutil.rmtree(root / ".symphony", ignore_errors=True)
-    run = child([sys.executable, "-m", "pytest", *PYTEST_ARGS], root, env)
+    run = child([sys.executable, "-m", "pytest", *PYTEST_ARGS, *extra], root, env)
     return eng, run
 
 
@@ -249,7 +249,7 @@ def scale_part(args: argparse.Namespace) -> None:
         try:
             generate(root, n, **shape)
             for label, tree in trees:
-                eng, run = measure(tree, root)
+                eng, run = measure(tree, root, args.pytest_arg)
                 found = re.search(r"violations (\d+)", eng.out)
                 rows.setdefault(label, []).append((n, eng, run))
                 print(f"{label:<7}{n:>6} {found.group(1) if found else '?':>10} | {_fmt(eng)} | {_fmt(run)} | "
@@ -283,6 +283,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--specs", nargs="+", type=int, default=[500, 2000, 5000], help="scale: workspace sizes")
     parser.add_argument("--full", action="store_true", help="scale: each template's full set of violations")
     parser.add_argument("--baseline", metavar="DIR", help="scale: a checkout to measure first (before)")
+    parser.add_argument("--pytest-arg", action="append", default=[], metavar="ARG",
+                        help="scale: one more argument for the pytest runs (e.g. --pytest-arg=--tb=line)")
     parser.add_argument("--keep", action="store_true", help="keep the workspaces")
     args = parser.parse_args(argv)
     if args.part in ("code", "all"):
