@@ -265,8 +265,10 @@ def scale_part(args: argparse.Namespace) -> None:
     for label, measured in rows.items():
         for (n0, e0, r0), (n1, e1, r1) in zip(measured, measured[1:]):
             k = n1 / n0
+            cpu = (f" (cpu: engine {e1.cpu / e0.cpu:.1f}x, pytest run {r1.cpu / r0.cpu:.1f}x)"
+                   if e0.cpu and r0.cpu and e1.cpu and r1.cpu else "")
             print(f"{label}: {n0} -> {n1} specs ({k:.1f}x): engine {e1.wall / e0.wall:.1f}x, pytest run "
-                  f"{r1.wall / r0.wall:.1f}x, peak memory {((r1.rss_mb or 0) / (r0.rss_mb or 1)):.1f}x "
+                  f"{r1.wall / r0.wall:.1f}x{cpu}, peak memory {((r1.rss_mb or 0) / (r0.rss_mb or 1)):.1f}x "
                   f"(linear: {k:.1f}x, quadratic: {k * k:.0f}x)")
         for n, eng, run in measured:
             cpu = f" (cpu {run.cpu / eng.cpu:.2f}x)" if eng.cpu and run.cpu else ""
