@@ -23,7 +23,7 @@ __all__ = ["narrative", "has_narrative", "parse_story"]
 _NARRATIVE_PARTS = (
     re.compile(r"\b(?:in order to|so that)\b", re.I),
     re.compile(r"\bas an?\b", re.I),
-    re.compile(r"\bi (?:want|need)\b", re.I),
+    re.compile(r"\bi (?:want|need|would like|wish)\b", re.I),
 )
 _STORY = re.compile(
     r"^\s*as (?P<a>an?)\s+(?P<p>.+?),?\s+i\s+(?P<v>want|need|would like|wish)\s+(?P<g>.+?)"

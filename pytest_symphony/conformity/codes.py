@@ -451,7 +451,7 @@ _CODES: tuple[Code, ...] = (
     ),
     _c(
         "FEATURE_NARRATIVE_MISSING", _T, _MIN, _SAFE,
-        "A feature's description lacks the narrative (\"As a\", \"I want\" or \"I need\", "
+        "A feature's description lacks the narrative (\"As a\", \"I want\" (or need, would like, wish), "
         "and \"In order to\" or \"So that\") while its sequence (linked by a scenario's tag, "
         "or the feature file named `<sequence id>.feature`) has a user story.",
         "Write the narrative from the sequence's user story (`{persona, goal, benefit}` or "
