@@ -67,12 +67,13 @@ _PARSED: OrderedDict[tuple[str, str], tuple[bytes, ParsedFeature | None]] = Orde
 _PARSED_MAX = 4096
 
 
-def parse_feature(path: Path, encoding: str = "utf-8") -> ParsedFeature | None:
+def parse_feature(path: Path, encoding: str = "utf-8", *, remember: bool = True) -> ParsedFeature | None:
     """Parse one ``.feature`` file; None when it holds no ``Feature:`` (empty, or comments only).
 
     Raises pytest-bdd's ``GherkinParseError`` (with file, line and line text) on bad Gherkin.
     A file whose bytes were parsed before is not parsed again (the result is shared: read it,
-    never change it).
+    never change it).  ``remember=False``: use a parse made before, keep none (a reader that
+    parses each file once, such as the conformity engine, holds no memory for nothing).
     """
     key = (str(Path(path).resolve()), encoding)
     data = Path(path).read_bytes()
@@ -81,9 +82,10 @@ def parse_feature(path: Path, encoding: str = "utf-8") -> ParsedFeature | None:
         _PARSED.move_to_end(key)
         return hit[1]
     parsed = _parse_feature(Path(path), encoding)
-    _PARSED[key] = (data, parsed)
-    while len(_PARSED) > _PARSED_MAX:
-        _PARSED.popitem(last=False)
+    if remember:
+        _PARSED[key] = (data, parsed)
+        while len(_PARSED) > _PARSED_MAX:
+            _PARSED.popitem(last=False)
     return parsed
 
 

@@ -223,7 +223,7 @@ def _read(feature: FeatureInput) -> tuple[Any, list[tuple[Any, tuple]]]:
         from pytest_symphony.bdd.features import parse_feature
     except ImportError:
         parse_feature = None
-    full = parse_feature(feature.path) if parse_feature is not None else None
+    full = parse_feature(feature.path, remember=False) if parse_feature is not None else None
     if full is not None:
         templates = [(s.template, (s.scenario_tags, s.rule_tags, s.feature_tags)) for s in full.scenarios]
         return full.feature, templates
