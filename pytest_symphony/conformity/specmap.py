@@ -23,7 +23,7 @@ _JSON_SCALAR = re.compile(r'"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|t
 _YAML_KEY = re.compile(r"(?:-\s+)*(?P<q>['\"]?)(?P<key>[^'\":#\s][^:#]*?|[^'\"]*)(?P=q)\s*:(?:\s+|$)")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Member:
     """A member's key position (1-based) and, for a scalar value, its text span."""
 
