@@ -102,9 +102,10 @@ SETTINGS: tuple[Setting, ...] = (
             "telemetry.jsonl) into this project's history as one run, then exit", flag="--symphony-history-merge",
             nargs="+", metavar="FILE"),
     # -- BDD ----------------------------------------------------------------------------------
-    Setting("symphony_scaffold", "write <features>/<sequence id>.feature from the sequence's acceptance criteria "
-            "(one scenario linked to its beat per criterion) and step stubs in <step_defs>/; only appends what "
-            "is missing", flag="--symphony-scaffold", metavar="SEQUENCE_ID"),
+    Setting("symphony_scaffold", "append one scenario per acceptance criterion (linked to its beat) to the "
+            "sequence's feature in any symphony_features folder, else to <id slug>.feature in the folder nearest "
+            "the spec, and step stubs that skip in <step_defs>/; only appends what is missing",
+            flag="--symphony-scaffold", metavar="SEQUENCE_ID"),
     Setting("symphony_features", "folders whose *.feature files are collected as scenarios (no test module needed)",
             default=["features"], ini_type="args"),
     Setting("symphony_step_defs", "folders of step definition modules (pytest-bdd @given/@when/@then), imported at "

@@ -61,11 +61,35 @@ class ParsedFeature:
     scenarios: list[ScenarioSpec] = field(default_factory=list)
 
 
-def parse_feature(path: Path, encoding: str = "utf-8") -> ParsedFeature | None:
+#: Parsed features by file, with the bytes they were parsed from: the BDD area's collection
+#: and the conformity engine read the same files in one session, and Gherkin parsing is slow.
+_PARSED: OrderedDict[tuple[str, str], tuple[bytes, ParsedFeature | None]] = OrderedDict()
+_PARSED_MAX = 4096
+
+
+def parse_feature(path: Path, encoding: str = "utf-8", *, remember: bool = True) -> ParsedFeature | None:
     """Parse one ``.feature`` file; None when it holds no ``Feature:`` (empty, or comments only).
 
     Raises pytest-bdd's ``GherkinParseError`` (with file, line and line text) on bad Gherkin.
+    A file whose bytes were parsed before is not parsed again (the result is shared: read it,
+    never change it).  ``remember=False``: use a parse made before, keep none (a reader that
+    parses each file once, such as the conformity engine, holds no memory for nothing).
     """
+    key = (str(Path(path).resolve()), encoding)
+    data = Path(path).read_bytes()
+    hit = _PARSED.get(key)
+    if hit is not None and hit[0] == data:
+        _PARSED.move_to_end(key)
+        return hit[1]
+    parsed = _parse_feature(Path(path), encoding)
+    if remember:
+        _PARSED[key] = (data, parsed)
+        while len(_PARSED) > _PARSED_MAX:
+            _PARSED.popitem(last=False)
+    return parsed
+
+
+def _parse_feature(path: Path, encoding: str) -> ParsedFeature | None:
     parser = FeatureParser(str(path.parent), path.name, encoding)
     try:
         document = get_gherkin_document(parser.abs_filename, encoding)

@@ -114,11 +114,10 @@ def _scaffold(bdd, items: list) -> None:
         known = ", ".join(sorted(set(bdd.index.sequences) | set(bdd.known_sequences()))) or "none"
         raise pytest.UsageError(f"--symphony-scaffold: no sequence '{bdd.scaffold_id}' (known: {known})")
     rootdir = bdd.config.rootpath
-    features_dir = bdd.feature_roots[0] if bdd.feature_roots else rootdir / "features"
     step_defs_dir = bdd.step_def_roots[0] if bdd.step_def_roots else rootdir / "step_defs"
     try:
-        result = scaffold(sequence, sequence.path, features_dir, step_defs_dir,
-                          session_step_definitions(bdd.config))
+        result = scaffold(sequence, sequence.path, bdd.feature_roots or [rootdir / "features"], step_defs_dir,
+                          session_step_definitions(bdd.config), root=rootdir)
     except SymphonyError as exc:
         raise pytest.UsageError(f"--symphony-scaffold: {exc}") from exc
     bdd.scaffolded = True

@@ -2,9 +2,14 @@
 
 Every acceptance criterion of every beat (a sentence, ``acceptanceCriteriaStructured``,
 or ``{given, when, then, and}`` with strings or lists) becomes one scenario tagged
-``@beat:<sequence-id>/<beat>`` in ``<features>/<sequence id>.feature``; every step no
-definition matches gets a stub in ``<step_defs>/<sequence>_steps.py`` that fails until
-it is written.
+``@beat:<sequence-id>/<beat>`` in the sequence's feature (:func:`feature_home`: the one
+it already has in any features folder, else ``<slug of the id>.feature`` in the folder
+nearest its spec); every step no definition matches gets a stub in
+``<step_defs>/<sequence>_steps.py`` that skips, saying what to write, until it is written
+(so scaffolding never turns a passing suite red).
+
+Spec text is data: file names come from slugs, the feature's lines are single lines, and
+every piece of spec text in the step module is a Python literal made with ``repr()``.
 
 Scaffolding only appends.  A criterion is already there when the feature has a
 scenario of the same name, or a scenario linked to the same beat with the same steps;
@@ -26,7 +31,13 @@ from ..errors import SymphonyError
 from ..score.model import Beat, Criterion, Movement, Sequence
 from .features import parse_feature
 from .links import LINK_TAG, find_beat, link_refs, normalize_name
+from .narrative import narrative
+from .placement import existing_features, feature_home, link_problem, relative
 from .steps import matches
+
+__all__ = ["Draft", "ScaffoldResult", "scaffold", "drafts_for", "beat_drafts", "criterion_steps", "stub_call",
+           "STUB_DOC"]
+
 
 _KEYWORD = {"given": "Given", "when": "When", "then": "Then"}
 
@@ -57,13 +68,25 @@ class ScaffoldResult:
     written: list[Path] = field(default_factory=list)
 
 
-def scaffold(sequence: Sequence, source: str, features_dir: Path, step_defs_dir: Path,
-             definitions: list) -> ScaffoldResult:
+def scaffold(sequence: Sequence, source: str, features_dir: Path | list[Path], step_defs_dir: Path,
+             definitions: list, root: Path | None = None) -> ScaffoldResult:
     """Append what is missing to the sequence's feature and stub file; raise SymphonyError if the feature is broken.
 
-    ``definitions`` are the step definitions (pytest-bdd ``StepFunctionContext``) a step may already match.
+    ``features_dir``: the features folder, or every configured one (the sequence's feature
+    is looked for in all of them).  ``definitions`` are the step definitions (pytest-bdd
+    ``StepFunctionContext``) a step may already match.  ``root``: the rootdir (default:
+    the first features folder's parent).
     """
-    feature_path = features_dir / f"{sequence.id}.feature"
+    problem = link_problem(sequence.id)
+    if problem:
+        raise SymphonyError(problem)
+    roots = [Path(f) for f in features_dir] if isinstance(features_dir, (list, tuple)) else [Path(features_dir)]
+    root = Path(root) if root is not None else roots[0].parent
+    folders = [relative(f, root) for f in roots]
+    feature_path = root / feature_home(sequence.id, relative(Path(sequence.path), root), folders,
+                                       existing_features(roots, root))
+    if not any(_inside(feature_path, f) for f in roots):
+        raise SymphonyError(f"{feature_path}: a scaffolded feature must be inside a features folder")
     stub_path = step_defs_dir / f"{_module_stem(sequence.id)}_steps.py"
     result = ScaffoldResult(feature_path, stub_path)
     existing = feature_path.read_text(encoding="utf-8") if feature_path.is_file() else ""
@@ -90,6 +113,14 @@ def scaffold(sequence: Sequence, source: str, features_dir: Path, step_defs_dir:
     return result
 
 
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder.resolve())
+    except ValueError:
+        return False
+    return True
+
+
 # -- scenarios from criteria -----------------------------------------------------------
 def drafts_for(sequence: Sequence) -> list[Draft]:
     drafts: list[Draft] = []
@@ -105,6 +136,21 @@ def drafts_for(sequence: Sequence) -> list[Draft]:
                 name = _unique(f"{beat.title}: {_summary(criterion, steps)}", used)
                 drafts.append(Draft(movement, beat, name, f"{LINK_TAG}:{sequence.id}/{ref}", steps))
     return drafts
+
+
+def beat_drafts(sequence: Sequence, movement: Movement, beat: Beat) -> tuple[list[Draft], str | None]:
+    """The scenarios scaffolding would write for one beat, or why it cannot write them."""
+    problem = link_problem(sequence.id)
+    if problem:
+        return [], problem
+    mine = [d for d in drafts_for(sequence) if d.movement.index == movement.index and d.beat.index == beat.index]
+    if not mine:
+        return [], "the beat has no acceptance criteria to scaffold a scenario from"
+    incomplete = [d for d in mine if not {"when", "then"} <= {t for _, t, _ in d.steps}]
+    if incomplete:
+        return [], (f"criterion '{incomplete[0].name}' has no When or no Then: the scenario would be incomplete "
+                    "(SCENARIO_INCOMPLETE); write it by hand")
+    return mine, None
 
 
 def criterion_steps(criterion: Criterion) -> list[tuple[str, str, str]]:
@@ -163,17 +209,15 @@ def _missing(sequence: Sequence, drafts: list[Draft], parsed) -> list[Draft]:
 
 def _header(sequence: Sequence, source: str, newline: str) -> str:
     lines = [
-        f"# Scaffolded by `pytest --symphony-scaffold={sequence.id}` from {source}.",
+        f"# Scaffolded by `pytest --symphony-scaffold={_clean(sequence.id)}` from {_clean(source)}.",
         "# Edit freely: scaffolding again only appends scenarios for criteria not here yet.",
         f"Feature: {_clean(sequence.title)}",
     ]
-    story = sequence.user_story
+    story, why = narrative(sequence.user_story)
     if story is not None:
-        text = _clean(story.text) if story.text else _clean(
-            f"As a {story.persona or 'user'}, I want {story.goal or '...'}"
-            + (f", so that {story.benefit}" if story.benefit else ""))
-        if text and not re.match(r"[@#|]|(Scenario|Background|Rule|Example|Examples)\b", text):
-            lines.append(f"  {text}")
+        lines += [f"  {line}" for line in story]
+    elif sequence.user_story is not None:
+        lines.insert(2, f"# No narrative: {why}; write its \"As a / I want / So that\" lines under Feature.")
     return newline.join(lines) + newline
 
 
@@ -215,6 +259,17 @@ def _decorated(path: Path) -> set[tuple[str, str]]:
     return found
 
 
+#: The docstring of a new step module (a literal: no spec text is ever spliced into code).
+STUB_DOC = ("Steps of {feature}: stubs written by pytest --symphony-scaffold={sequence}.\n\n"
+            "Each stub skips, saying what to write, until it is written.  A step of a linked\n"
+            "scenario may take the `symphony` fixture to check what its beat left in `symphony.state`.\n")
+
+
+def stub_call(skip: str, kind: str, step_text: str) -> str:
+    """The body of a step stub: skip with what to write (the message a ``repr()`` literal)."""
+    return f"{skip}({f'step not written yet: {_KEYWORD[kind]} {step_text}'!r})"
+
+
 def _stub_text(path: Path, stubs: list[tuple[str, str]], sequence: Sequence, feature_name: str) -> str:
     kinds = sorted({kind for kind, _ in stubs})
     if path.is_file():
@@ -225,17 +280,13 @@ def _stub_text(path: Path, stubs: list[tuple[str, str]], sequence: Sequence, fea
         missing = [k for k in kinds if k not in bound]
         if missing:
             text += f"\nfrom pytest_bdd import {', '.join(missing)}  # added by --symphony-scaffold\n"
+        if "pytest" not in bound:
+            text += "\nimport pytest  # added by --symphony-scaffold\n"
     else:
-        text = (
-            f'"""Steps of {feature_name}: stubs written by `pytest --symphony-scaffold={sequence.id}`.\n\n'
-            "Each stub fails until it is written.  A step of a linked scenario may take the\n"
-            "`symphony` fixture to check what its beat left in `symphony.state`.\n"
-            '"""\n\n'
-            "from pytest_bdd import given, then, when\n"
-        )
+        doc = STUB_DOC.format(feature=_clean(feature_name), sequence=_clean(sequence.id))
+        text = f"{doc!r}\n\nimport pytest\nfrom pytest_bdd import given, then, when\n"
     for kind, step_text in stubs:
-        message = f"step not written yet: {_KEYWORD[kind]} {step_text}"
-        text += f"\n\n@{kind}({step_text!r})\ndef _():\n    raise NotImplementedError({message!r})\n"
+        text += f"\n\n@{kind}({step_text!r})\ndef _():\n    {stub_call('pytest.skip', kind, step_text)}\n"
     return text
 
 

@@ -279,9 +279,13 @@ _CODES: tuple[Code, ...] = (
         "BEAT_COUNT_MISMATCH", _S, _MAJ, _SAFE,
         "A declared beat count differs from the actual number of beats: a top-level "
         "`beats` integer against all beats of the sequence, or a movement's `beats` "
-        "integer beside its beat list against that list.",
-        "Set the declared count to the actual number of beats; beat lists are never "
-        "touched.",
+        "integer beside its beat list against that list. Where a movement declares beats "
+        "the loader did not read (a count alone, or its list under a key it does not "
+        "know), the top-level count is compared with the beats read plus that "
+        "movement's count, and reported without a fix; a spec that read no beat at all "
+        "is not compared (the loader and EMPTY_MOVEMENT report it).",
+        "Set the declared count to the actual number of beats, only when every beat "
+        "was read; beat lists are never touched.",
     ),
     _c(
         "MOVEMENT_COUNT_MISMATCH", _S, _MIN, _SAFE,
@@ -427,8 +431,11 @@ _CODES: tuple[Code, ...] = (
         "the scenario, its Rule or its Feature) and none named by the beat's `scenario` "
         "field. Built-in pipelines are not checked (their features live with the "
         "package).",
-        "Scaffold a scenario from the beat's acceptance criteria into the sequence's "
-        "feature file, linked to the beat.",
+        "Scaffold a scenario per acceptance criterion, linked to the beat, into the "
+        "sequence's feature: the one it has in any features folder (named after its id, "
+        "or linking to it), else a new `<id slug>.feature` in the features folder nearest "
+        "its spec. Reported without a fix (the message says why) when the sequence id is "
+        "declared twice or cannot be written in a tag, or a criterion has no When or Then.",
     ),
     _c(
         "STEP_DEFINITION_MISSING", _T, _MAJ, _SAFE,
@@ -436,7 +443,8 @@ _CODES: tuple[Code, ...] = (
         "modules (ini `symphony_step_defs`) and conftest.py files, matched as pytest-bdd "
         "matches them (type, then exact text, parse, cfparse or regular expression; "
         "outline steps with every example row).",
-        "Scaffold a step function for the step in the step definitions module.",
+        "Scaffold a step function for the step in the step definitions module; it calls "
+        "`pytest.skip(\"step not written yet: ...\")`, so the suite stays as green as it was.",
     ),
     _c(
         "SCENARIO_INCOMPLETE", _T, _MAJ, _NONE,
@@ -445,11 +453,14 @@ _CODES: tuple[Code, ...] = (
     ),
     _c(
         "FEATURE_NARRATIVE_MISSING", _T, _MIN, _SAFE,
-        "A feature's description lacks the \"In order to / As a / I want\" narrative "
-        "while its sequence (linked by a scenario's tag, or the feature file named "
-        "`<sequence id>.feature`) has a user story.",
-        "Write the narrative from the sequence's user story into the feature "
-        "description.",
+        "A feature's description lacks the narrative (\"As a\", \"I want\" (or need, would like, wish), "
+        "and \"In order to\" or \"So that\") while its sequence (linked by a scenario's tag, "
+        "or the feature file named `<sequence id>.feature`) has a user story.",
+        "Write the narrative from the sequence's user story (`{persona, goal, benefit}` or "
+        "\"As a ..., I want ..., so that ...\") into the feature description: \"I want to "
+        "<goal>\" for an action, \"I want <goal>\" for a thing, \"In order to\" or \"So "
+        "that\" as the benefit reads. Reported without a fix (the message says why) when a "
+        "part is missing or the benefit is only a noun phrase.",
     ),
     _c(
         "ACCEPTANCE_CRITERIA_MISSING", _T, _MIN, _NONE,
@@ -460,8 +471,12 @@ _CODES: tuple[Code, ...] = (
     _c(
         "TEST_LINK_BROKEN", _T, _MAJ, _NONE,
         "A beat's `testFile` does not exist (relative to the rootdir or to the spec's "
-        "folder; backslashes read as separators), or its `testCase` is found in that file "
-        "as no test function, test class, scenario or quoted test title (`it('...')`).",
+        "folder; backslashes read as separators), or points outside the project (`../`, "
+        "an absolute path or a symlink leading out: never looked at, so the message says "
+        "nothing of what is there), or its `testCase` is found in that file as no test "
+        "function, test class, scenario or quoted test title (`it('...')`). Titles match "
+        "with bracketed tags removed on both sides: `testCase: renders the toggle` "
+        "matches `it('[AC:canvas-1] renders the toggle')`.",
     ),
     _c(
         "ORPHANED_SCENARIO", _T, _MIN, _NONE,
@@ -492,7 +507,10 @@ _CODES: tuple[Code, ...] = (
         "ROLLBACK_NOT_DEFINED", _G, _MAJ, _NONE,
         "A sequence with rollback-capable beats (`rollbackCapable: true` on the beat or "
         "its declared handler) or beats marked `critical: true`, or whose `kind` names "
-        "deployment, delivery, release, rollout or remediation, has no rollback handler.",
+        "deployment, delivery, release, rollout or remediation, declares no rollback. A "
+        "rollback is declared by a `rollback` or `rollbackHandler` (a handler name, or a "
+        "mapping), or a `rollbackStrategy` (a mapping, with or without `handler`, or a "
+        "text); a `rollbackStrategy` with `enabled: false` declares none.",
     ),
     _c(
         "GOVERNANCE_THRESHOLD_BREACHED", _G, _MAJ, _NONE,

@@ -14,23 +14,23 @@ from __future__ import annotations
 import os
 import traceback
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from .cache import ScanCache, content_hash
 from .checks.base import CheckRegistry, PythonCheck, SpecCheck, WorkspaceCheck, load_refs
-from .codes import Dimension, Severity
+from .codes import Dimension
 from .features import BddIndex
 from .handlers import HandlerIndex
 from .pyscan import FileScan, scan_source
-from .scores import score_all, score_details
+from .result import EngineResult, FileFindings
+from .scores import score_all
 from .settings import ENGINE_VERSION, Settings
-from .suppress import SPEC_MEMBER, Suppression, UnusedSuppression, apply_suppressions, comment_suppressions, spec_suppressions
+from .suppress import SPEC_MEMBER, Suppression, apply_suppressions, comment_suppressions, spec_suppressions
 from .violation import Checked, Edit, Fix, Place, Violation, dedupe
 from .workspace import Workspace
 
-__all__ = ["EngineResult", "check_workspace", "prepare_workspace", "PARALLEL_THRESHOLD", "PYTEST_FIXTURES"]
+__all__ = ["EngineResult", "FileFindings", "check_workspace", "prepare_workspace", "PARALLEL_THRESHOLD", "PYTEST_FIXTURES"]
 
 #: More Python files than this are scanned in worker processes.
 PARALLEL_THRESHOLD = 200
@@ -42,45 +42,6 @@ PYTEST_FIXTURES = frozenset(
      "record_xml_attribute", "record_testsuite_property", "cache", "doctest_namespace", "subtests",
      "symphony", "beat"}
 )
-
-
-@dataclass
-class EngineResult:
-    """What one engine run found.  ``violations`` are after suppression."""
-
-    violations: list[Violation]
-    suppressed: list[Violation]
-    unused_suppressions: list[UnusedSuppression]
-    checked: Checked
-    scores: dict[Dimension, float]
-    files: list[str]
-    threshold: Severity = Severity.MAJOR
-    notes: list[str] = field(default_factory=list)
-    errors: list[tuple[str, int, int, str]] = field(default_factory=list)
-    root: Path | None = None
-    stats: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def details(self):
-        return score_details(self.violations, self.checked)
-
-    def in_file(self, path: str, codes: Iterable[str] | None = None) -> list[Violation]:
-        wanted = None if codes is None else set(codes)
-        return [v for v in self.violations if v.place.path == path and (wanted is None or v.code in wanted)]
-
-    def failing(self) -> list[Violation]:
-        return [v for v in self.violations if v.severity >= self.threshold]  # type: ignore[operator]
-
-    def summary(self) -> dict[str, Any]:
-        """Plain data (crosses xdist on a report): counts, scores, notes and errors."""
-        return {
-            "threshold": self.threshold.value,
-            "checked": self.checked.to_dict(),
-            "scores": {d.value: s for d, s in self.scores.items()},
-            "notes": list(self.notes),
-            "errors": [list(e) for e in self.errors],
-            "files": len(self.files),
-        }
 
 
 # -- scanning ------------------------------------------------------------------------------

@@ -136,6 +136,11 @@ class BddIndex:
         self.features: list[FeatureDoc] = []
         self.step_defs: list[StepDef] = []
         self._by_name: dict[str, list[ScenarioDoc]] = {}
+        # sequence id -> scenarios linking to it, and features it owns (by link or file name), in
+        # file order: a beat's lookup costs its own links, not every scenario of the workspace
+        self._by_sequence: dict[str, list[ScenarioDoc]] = {}
+        self._features_of: dict[str, list[FeatureDoc]] = {}
+        self.feature_index: Any = None  # bdd.scaffold.FeatureIndex, made by the first check that needs it
 
     @classmethod
     def build(cls, ws: Workspace) -> "BddIndex":
@@ -143,9 +148,7 @@ class BddIndex:
         for feature in ws.features:
             doc = _parse(feature, ws)
             if doc is not None:
-                index.features.append(doc)
-                for scenario in doc.scenarios:
-                    index._by_name.setdefault(_norm(scenario.name), []).append(scenario)
+                index._add(doc)
         for py in ws.python:
             if py.scan is None or not ({"step", "conftest"} & py.roles):
                 continue
@@ -156,6 +159,21 @@ class BddIndex:
                     )
         return index
 
+    def _add(self, doc: FeatureDoc) -> None:
+        self.features.append(doc)
+        owners = {doc.stem: None}
+        for scenario in doc.scenarios:
+            self._by_name.setdefault(_norm(scenario.name), []).append(scenario)
+            for seq in dict.fromkeys(seq for seq, _ in scenario.links):
+                self._by_sequence.setdefault(seq, []).append(scenario)
+                owners.setdefault(seq)
+        for seq in owners:
+            self._features_of.setdefault(seq, []).append(doc)
+
+    def features_of(self, sequence_id: str) -> list[FeatureDoc]:
+        """Features that belong to a sequence (see :meth:`feature_of_sequence`), in file order."""
+        return list(self._features_of.get(sequence_id, ()))
+
     @property
     def scenarios(self) -> Iterable[ScenarioDoc]:
         for feature in self.features:
@@ -165,7 +183,7 @@ class BddIndex:
         """Scenarios linked to ``beat``: by tag, or named by the beat's ``scenario`` field."""
         keys = beat_keys(movement, beat)
         out = [
-            s for s in self.scenarios
+            s for s in self._by_sequence.get(sequence.id, ())
             if any(seq == sequence.id and ref in keys for seq, ref in s.links)
         ]
         if isinstance(beat.scenario, str) and beat.scenario.strip():
@@ -194,24 +212,25 @@ def _render(text: str, row: dict[str, str]) -> str:
     return re.sub(r"<(.+?)>", lambda m: row.get(m.group(1), m.group(0)), text)
 
 
-def _templates(parsed: Any, feature: FeatureInput) -> list[tuple[Any, tuple]]:
-    """(scenario template, (scenario tags, rule tags, feature tags)) in file order.
+def _read(feature: FeatureInput) -> tuple[Any, list[tuple[Any, tuple]]]:
+    """pytest-bdd's feature and its (scenario template, (scenario tags, rule tags, feature
+    tags)) in file order, from one parse.
 
     The BDD area's parser keeps same-named scenarios and tag order; pytest-bdd's own
-    (keyed by name) is the fallback when that area is absent.
+    (keyed by name) is the fallback when that area is absent or finds no ``Feature:``.
     """
     try:
         from pytest_symphony.bdd.features import parse_feature
     except ImportError:
         parse_feature = None
-    if parse_feature is not None:
-        try:
-            full = parse_feature(feature.path)
-        except Exception:
-            full = None
-        if full is not None:
-            return [(s.template, (s.scenario_tags, s.rule_tags, s.feature_tags)) for s in full.scenarios]
-    return [
+    full = parse_feature(feature.path, remember=False) if parse_feature is not None else None
+    if full is not None:
+        templates = [(s.template, (s.scenario_tags, s.rule_tags, s.feature_tags)) for s in full.scenarios]
+        return full.feature, templates
+    from pytest_bdd.parser import FeatureParser
+
+    parsed = FeatureParser(str(feature.path.parent), feature.path.name).parse()
+    return parsed, [
         (t, (tuple(sorted(t.tags)), tuple(sorted(t.rule.tags)) if t.rule else (), tuple(sorted(parsed.tags))))
         for t in parsed.scenarios.values()
     ]
@@ -224,9 +243,7 @@ def _parse(feature: FeatureInput, ws: Workspace) -> FeatureDoc | None:
         ws.errors.append((feature.rel, 1, 1, f"cannot read the feature file: {exc}"))
         return None
     try:
-        from pytest_bdd.parser import FeatureParser
-
-        parsed = FeatureParser(str(feature.path.parent), feature.path.name).parse()
+        parsed, templates = _read(feature)
     except Exception as exc:  # GherkinParseError and friends
         line = getattr(exc, "line", None) or 1
         ws.errors.append((feature.rel, int(line), 1, f"the feature does not parse: {exc}"))
@@ -239,7 +256,7 @@ def _parse(feature: FeatureInput, ws: Workspace) -> FeatureDoc | None:
         StepDoc(s.type, s.keyword, s.name, s.line_number, True)
         for s in (parsed.background.steps if parsed.background else ())
     ]
-    for template, levels in _templates(parsed, feature):
+    for template, levels in templates:
         rule_bg = []
         if template.rule is not None and template.rule.background is not None:
             rule_bg = [StepDoc(s.type, s.keyword, s.name, s.line_number, True) for s in template.rule.background.steps]

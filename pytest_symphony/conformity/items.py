@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 import pytest
 
@@ -111,25 +111,28 @@ def _error_phase(path: str, categories: tuple) -> bool:
     return Category.ORCHESTRATION in categories
 
 
-def judge_file(result: EngineResult, path: str, categories: Iterable[Category] = ALL, *, node: Any = None) -> None:
+def judge_file(result: EngineResult, path: str, categories: Iterable[Category] = ALL, *, node: Any = None,
+               pending: Callable[[Violation], bool] | None = None) -> None:
     """Fail with every violation at or above the threshold; warn with those below.
 
     ``node`` (the running item) gets the report payload first (see :func:`report_payload`),
-    so a failing file's findings still reach the controller.
+    so a failing file's findings still reach the controller.  ``pending``: violations a
+    fix will try (fix mode), judged by the fix beat instead of here.
     """
     categories = tuple(categories)
     if node is not None:
         node.payload = report_payload(result, path, categories)
-    mine = [v for v in result.violations if v.place.path == path and in_phase(v, categories)]
-    errors = [e for e in result.errors if e[0] == path and _error_phase(path, categories)]
+    found = result.of_file(path)
+    mine = [v for v in found.violations if in_phase(v, categories) and not (pending and pending(v))]
+    errors = found.errors if _error_phase(path, categories) else []
     failing = [v for v in mine if v.severity >= result.threshold]  # type: ignore[operator]
     below = [v for v in mine if v.severity < result.threshold]  # type: ignore[operator]
     root = result.root or Path.cwd()
     for v in below:
         warnings.warn_explicit(ConformityWarning(format_violation(v)), ConformityWarning,
                                str(root / v.place.path), v.place.line)
-    for u in result.unused_suppressions:  # warned once: by the phase that owns the file's errors
-        if u.place.path == path and _error_phase(path, categories):
+    if _error_phase(path, categories):  # warned once: by the phase that owns the file's errors
+        for u in found.unused:
             warnings.warn_explicit(ConformityWarning(f"{u.place} {u.message}"), ConformityWarning,
                                    str(root / u.place.path), u.place.line)
     if failing or errors:
@@ -143,17 +146,19 @@ def judge_file(result: EngineResult, path: str, categories: Iterable[Category] =
 
 
 def report_payload(result: EngineResult, path: str | None, categories: Iterable[Category] = ALL) -> dict[str, Any]:
-    """Plain data for the controller: this file's violations, suppressions and the run summary."""
+    """Plain data for the controller: this file's violations, suppressions and the run summary
+    (``path`` None: the whole workspace's)."""
     categories = tuple(categories)
-
-    def mine(items: Iterable[Any]) -> list[Any]:
-        return [x for x in items if (path is None or x.place.path == path)]
-
+    if path is None:
+        violations, suppressed, unused = result.violations, result.suppressed, result.unused_suppressions
+    else:
+        found = result.of_file(path)
+        violations, suppressed, unused = found.violations, found.suppressed, found.unused
     return {
         "path": path,
-        "violations": [v.to_dict() for v in mine(result.violations) if in_phase(v, categories)],
-        "suppressed": [v.to_dict() for v in mine(result.suppressed) if in_phase(v, categories)],
-        "unused": [u.to_dict() for u in mine(result.unused_suppressions)],
+        "violations": [v.to_dict() for v in violations if in_phase(v, categories)],
+        "suppressed": [v.to_dict() for v in suppressed if in_phase(v, categories)],
+        "unused": [u.to_dict() for u in unused],
         "summary": result.summary(),
     }
 
@@ -161,5 +166,5 @@ def report_payload(result: EngineResult, path: str | None, categories: Iterable[
 def first_line(result: EngineResult, path: str, categories: Iterable[Category] = ALL) -> int:
     """The line of the file's first violation (of these categories): where an IDE lands."""
     categories = tuple(categories)
-    lines = [v.place.line for v in result.violations if v.place.path == path and in_phase(v, categories)]
+    lines = [v.place.line for v in result.of_file(path).violations if in_phase(v, categories)]
     return min(lines) if lines else 1

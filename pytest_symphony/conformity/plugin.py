@@ -134,6 +134,7 @@ class _Collector:
         self.payloads: list[dict[str, Any]] = []
         self.approved: tuple[Path, bool, dict[str, list[str]]] | None = None
         self.plain_items: list[pytest.Item] | None = None
+        self._gathered: tuple[int, Gathered] | None = None
 
     # approval: instead of collecting anything
     @pytest.hookimpl(tryfirst=True)
@@ -183,9 +184,12 @@ class _Collector:
             _record_history(self.config, gathered)
 
     def gathered(self) -> "Gathered | None":
+        """Every report's findings, gathered once (the history and the summary both read it)."""
         if not self.payloads:
             return None
-        return Gathered.of(self.payloads)
+        if self._gathered is None or self._gathered[0] != len(self.payloads):
+            self._gathered = (len(self.payloads), Gathered.of(self.payloads))
+        return self._gathered[1]
 
     def pytest_terminal_summary(self, terminalreporter, exitstatus, config: pytest.Config) -> None:
         if self.approved is not None:
@@ -204,7 +208,8 @@ class _Collector:
         _summary(terminalreporter, gathered)
         fmt = config.getoption("symphony_format")
         if fmt:
-            text = gathered.render(fmt, config.rootpath)
+            full = _full_report(config, gathered) if fmt == "github" else None
+            text = gathered.render(fmt, config.rootpath, full_report=full)
             output = config.getoption("symphony_output")
             if output:
                 path = Path(output)
@@ -277,13 +282,34 @@ class Gathered:
 
         return score_all(self.violations, Checked.of(self.summary["checked"]))
 
-    def render(self, fmt: str, root: Path) -> str:
+    def render(self, fmt: str, root: Path, full_report: str | None = None) -> str:
         from .violation import Checked
 
         return render(
             fmt, self.violations, checked=Checked.of(self.summary["checked"]), threshold=self.threshold,
-            suppressed=self.suppressed, unused=self.unused, root=str(root),
+            suppressed=self.suppressed, unused=self.unused, root=str(root), full_report=full_report,
         )
+
+
+def _full_report(config: pytest.Config, g: Gathered) -> str | None:
+    """The whole report as text in the run folder (GitHub shows only the first annotations of
+    a step): its path relative to the rootdir, or None when it cannot be written."""
+    from ..session_key import SESSION_KEY
+
+    sym = config.stash.get(SESSION_KEY, None)
+    if sym is None:
+        return None
+    path = sym.run_dir / "conformity.txt"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(g.render("text", config.rootpath), encoding="utf-8")
+    except OSError:
+        return None
+    try:
+        shown = path.relative_to(config.rootpath).as_posix()
+    except ValueError:
+        shown = str(path)
+    return shown
 
 
 def _summary(tr, g: Gathered) -> None:

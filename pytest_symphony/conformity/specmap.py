@@ -23,7 +23,7 @@ _JSON_SCALAR = re.compile(r'"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|t
 _YAML_KEY = re.compile(r"(?:-\s+)*(?P<q>['\"]?)(?P<key>[^'\":#\s][^:#]*?|[^'\"]*)(?P=q)\s*:(?:\s+|$)")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Member:
     """A member's key position (1-based) and, for a scalar value, its text span."""
 
@@ -47,6 +47,7 @@ class SpecText:
         for m in re.finditer(r"\n", text):
             self.starts.append(m.end())
         self.lines = text.split("\n")
+        self._json_members: dict[tuple[int, int], dict[str, Member]] = {}
 
     def offset(self, line: int, col: int) -> int:
         """Offset of 1-based (line, col)."""
@@ -78,12 +79,21 @@ class SpecText:
         return line, max(1, getattr(mapping, "col", 1) or 1)
 
     def _json_member(self, line: int, col: int, key: str) -> Member | None:
+        members = self._json_members.get((line, col))
+        if members is None:
+            members = self._json_members[(line, col)] = self._scan_json_members(line, col)
+        return members.get(key)
+
+    def _scan_json_members(self, line: int, col: int) -> dict[str, Member]:
+        """Every member of the JSON object at (line, col), the first of each name, in one pass
+        (placing a file's violations then costs its length once, not once per violation)."""
+        found: dict[str, Member] = {}
         start = self.offset(line, col)
         if not self.text.startswith("{", start):
-            return None
+            return found
         first = _JSON_KEY.search(self.text, start + 1)
         if first is None:
-            return None
+            return found
         first_line, first_col = self.position(first.start())
         inline = first_line == line
         # the mapping ends at the first later line indented less than its members
@@ -91,24 +101,27 @@ class SpecText:
             m_line, m_col = self.position(m.start())
             if inline:
                 if m_line != line:
-                    return None
+                    break
             elif m_col < first_col:
-                return None  # a key of an enclosing mapping: this one has ended
+                break  # a key of an enclosing mapping: this one has ended
             elif m_col > first_col:
                 continue  # a key of a nested mapping
-            try:
-                name = json.loads(f'"{m.group(1)}"')
-            except ValueError:
-                continue
-            if name != key:
+            name = m.group(1)
+            if "\\" in name:
+                try:
+                    name = json.loads(f'"{name}"')
+                except ValueError:
+                    continue
+            if name in found:
                 continue
             value = _JSON_SCALAR.match(self.text, m.end())
             if value is None:
-                return Member(m_line, m_col)
+                found[name] = Member(m_line, m_col)
+                continue
             v_line, v_col = self.position(value.start())
             e_line, e_col = self.position(value.end())
-            return Member(m_line, m_col, value.start(), value.end(), v_line, v_col, e_line, e_col)
-        return None
+            found[name] = Member(m_line, m_col, value.start(), value.end(), v_line, v_col, e_line, e_col)
+        return found
 
     def _yaml_member(self, line: int, col: int, key: str) -> Member | None:
         for n in range(line, len(self.lines) + 1):

@@ -38,6 +38,7 @@ class FixContext:
     _texts: dict[str, Text | None] = field(default_factory=dict)
     _specs: dict[str, Sequence | None] = field(default_factory=dict)
     _by_id: dict[str, list[tuple[str, Sequence]]] | None = None
+    feature_index: Any = None  # the features folders' files, indexed (fixers.bdd builds it once)
 
     def path(self, rel: str) -> Path:
         return self.root / rel
@@ -96,8 +97,9 @@ class FixContext:
                     continue
         return None
 
-    def features_dir(self) -> str:
-        return (self.settings.features[0] if self.settings.features else "features").strip("/") or "features"
+    def features_dirs(self) -> list[str]:
+        """Every configured features folder (ini ``symphony_features``), relative to the rootdir."""
+        return [f.strip("/") or "." for f in self.settings.features] or ["features"]
 
     def step_defs_dir(self) -> str:
         return (self.settings.step_defs[0] if self.settings.step_defs else "step_defs").strip("/") or "step_defs"

@@ -9,10 +9,16 @@ and BDD codes (:data:`pytest_symphony.conformity.items.PHASES`).  Each phase:
    through a temporary file and ``os.replace`` (:mod:`.atomic`);
 3. re-parses and re-checks the workspace, and repeats while some fix applies, at most
    :data:`MAX_ROUNDS` rounds;
-4. keeps the result, or restores every file of the phase from its snapshot and says
-   why: a file no longer parses, a fix created a violation that was not there (counted
-   per code and file), a fix did not remove its violation, the rounds did not settle, or
-   anything raised.
+4. keeps the result when the re-check finds nothing new.  A fix that fails its proof
+   there (its file no longer parses, it created a violation that was not there, counted
+   per code and file, or it did not remove its own) is dropped alone: the phase's files
+   are put back from the snapshot and the phase runs again without it, so the fixes that
+   stand on their own are kept and the dropped one is reported with its reason.  What no
+   fix can be blamed for (the rounds did not settle, a problem in a file no fix wrote,
+   anything raised) restores every file of the phase and says why.
+
+The snapshot holds every file as it was before the phase, whatever was dropped on the
+way, so ``--symphony-rollback`` still undoes the whole run.
 
 Codes that only say "this file changed" (UNAUTHORIZED_CHANGE against the lock,
 MANIFEST_MISMATCH against the build manifest) are not new problems a fix made: a fix
@@ -56,8 +62,20 @@ COMPANIONS = frozenset({"MANIFEST_MISMATCH"})
 LOAD_CODES = frozenset({"SEQUENCE_PARSE_ERROR", "SCHEMA_VIOLATION"})
 
 
+#: Times a phase runs again without the fixes that failed their proof before it is restored whole.
+MAX_ATTEMPTS = 4
+
+
 class PhaseFailed(Exception):
     """The phase cannot be kept (the message says why)."""
+
+
+class FixesFailed(PhaseFailed):
+    """Some fixes failed their proof; ``culprits`` maps each violation they resolve to why."""
+
+    def __init__(self, message: str, culprits: dict[Violation, str]) -> None:
+        super().__init__(message)
+        self.culprits = culprits
 
 
 @dataclass
@@ -79,6 +97,8 @@ class PhaseOutcome:
     after: EngineResult | None = None
     revealed: list[str] = field(default_factory=list)  # specs a fix made loadable: checked fully now
     loaded: dict[str, bool] = field(default_factory=dict)  # spec -> whether it loaded before the phase wrote it
+    dropped: list[Declined] = field(default_factory=list)  # fixes that failed their proof, left out alone
+    creators: dict[str, list[PlannedFix]] = field(default_factory=dict)  # a file the phase created -> its fixes
 
     @property
     def title(self) -> str:
@@ -97,7 +117,8 @@ class PhaseOutcome:
             "fixes": [{"code": f.code, "description": f.description, "files": f.files, "safety": f.safety.value,
                        "origin": f.origin, "violations": len(f.violations)} for f in self.applied],
             "declined": [{"code": d.violation.code, "place": str(d.violation.place), "reason": d.reason}
-                         for d in self.declined],
+                         for d in self.dropped + self.declined],
+            "dropped": len(self.dropped),
             "unsafe": dict(Counter(v.code for v in self.unsafe)),
             "diffs": dict(self.diffs),
             "scores_before": _scores(self.before), "scores_after": _scores(self.after),
@@ -172,9 +193,10 @@ class Remediation:
             raise ValueError(f"unknown fixing phase {phase!r}; expected one of {', '.join(PHASES)}")
         return PHASES[phase]
 
-    def wanted(self, phase: str) -> Callable[[Violation], bool]:
+    def wanted(self, phase: str, blocked: frozenset = frozenset()) -> Callable[[Violation], bool]:
+        """The violations the phase fixes (``blocked``: identities of fixes dropped so far)."""
         categories = self.categories(phase)
-        return lambda v: in_phase(v, categories) or v.code in COMPANIONS
+        return lambda v: (in_phase(v, categories) or v.code in COMPANIONS) and _identity(v) not in blocked
 
     # -- the phase ---------------------------------------------------------------------------
     def snapshot(self, phase: str) -> Snapshot | None:
@@ -199,18 +221,24 @@ class Remediation:
         return snap
 
     def fix(self, phase: str) -> PhaseOutcome:
-        """Run the phase to the end: kept, or restored with the reason."""
+        """Run the phase to the end: kept (less any fix that failed its proof), or restored with the reason."""
         number = list(PHASES).index(phase) + 1
         snap = self.snapshots[phase] if phase in self.snapshots else self.snapshot(phase)
         start = self.current()
         outcome = PhaseOutcome(phase, number, snapshot=snap.id if snap else None, before=start, after=start)
         self.outcomes.append(outcome)
         touched: list[str] = []
+        blocked: dict[tuple, str] = {}
         try:
-            outcome.after = self._rounds(phase, snap, start, outcome, touched)
-            problems = self._new_problems(start, outcome, touched)
-            if problems:
-                raise PhaseFailed("a fix created what was not there before: " + "; ".join(problems))
+            for attempt in range(1, MAX_ATTEMPTS + 1):
+                try:
+                    outcome.after = self._rounds(phase, start, outcome, touched, frozenset(blocked))
+                    self._check_new_problems(start, outcome, touched)
+                    break
+                except FixesFailed as failed:
+                    if attempt == MAX_ATTEMPTS:
+                        raise
+                    self._drop(phase, failed, outcome, touched, blocked)
             snap = self.snapshots.get(phase)
             if snap is not None:
                 snap.keep()
@@ -232,17 +260,31 @@ class Remediation:
         self.result = outcome.after
         return outcome
 
-    def _rounds(self, phase: str, snap: Snapshot | None, start: EngineResult, outcome: PhaseOutcome,
-                touched: list[str]) -> EngineResult:
+    def _drop(self, phase: str, failed: FixesFailed, outcome: PhaseOutcome, touched: list[str],
+              blocked: dict[tuple, str]) -> None:
+        """Put the phase's files back and leave out the fixes that failed, each with its reason."""
+        snap = self.snapshots.get(phase)
+        if snap is not None and touched:
+            snap.undo(f"retrying without {len(failed.culprits)} fix(es) that failed their proof: {failed}")
+        for v, reason in failed.culprits.items():
+            blocked[_identity(v)] = reason
+            outcome.dropped.append(Declined(v, f"fix dropped, the others kept: {reason}"))
+        self._emit("dropped", {"phase": phase, "violations": len(failed.culprits), "reason": str(failed)})
+        touched.clear()
+        outcome.applied, outcome.rounds, outcome.creators = [], 0, {}
+
+    def _rounds(self, phase: str, start: EngineResult, outcome: PhaseOutcome, touched: list[str],
+                blocked: frozenset) -> EngineResult:
         result = start
-        attempted: set[tuple] = set()
+        attempted: dict[tuple, PlannedFix] = {}
+        snap = self.snapshots.get(phase)
         for n in range(1, self.max_rounds + 2):
             ctx = self.context()
             cached = self._planned.pop(phase, None)
-            if cached is not None and cached[0] is result and n == 1:
+            if cached is not None and cached[0] is result and n == 1 and not blocked:
                 plan = cached[1]
             else:
-                plan = plan_fixes(result.violations, self.wanted(phase), ctx, self.fixers)
+                plan = plan_fixes(result.violations, self.wanted(phase, blocked), ctx, self.fixers)
             outcome.declined, outcome.unsafe = plan.declined, plan.unsafe
             chosen, _ = select(plan.fixes, ctx)
             if not chosen:
@@ -250,17 +292,24 @@ class Remediation:
             if n > self.max_rounds:
                 raise PhaseFailed(f"the fixes did not settle after {self.max_rounds} rounds "
                                   f"({', '.join(sorted({f.code for f in chosen}))} still applying)")
-            for fix in chosen:
-                again = [v for v in fix.violations if _identity(v) in attempted]
-                if again:
-                    raise PhaseFailed(f"the {fix.code} fix at {again[0].place.path} did not remove its violation "
-                                      f"({fix.description})")
-            attempted |= {_identity(v) for fix in chosen for v in fix.violations}
+            ineffective = {attempted[_identity(v)]: v for fix in chosen for v in fix.violations
+                           if _identity(v) in attempted}
+            if ineffective:
+                raise FixesFailed("; ".join(f"the {f.code} fix at {v.place.path} did not remove its violation "
+                                            f"({f.description})" for f, v in ineffective.items()),
+                                  {v: f"it did not remove its violation ({f.description})"
+                                   for f in ineffective for v in f.violations})
+            attempted.update({_identity(v): fix for fix in chosen for v in fix.violations})
             if snap is None:
                 snap = self.snapshots[phase] = Snapshot.create(
                     self.snapshots_dir, self.root, run_id=self.run_id, phase=phase, number=outcome.number)
                 outcome.snapshot = snap.id
-            self._write(snap, new_texts(chosen, ctx), ctx, touched, outcome)
+            texts = new_texts(chosen, ctx)
+            writers = _writers(chosen)
+            for path in texts:
+                if ctx.text(path) is None:
+                    outcome.creators.setdefault(path, writers[path])
+            self._write(snap, texts, ctx, touched, outcome)
             outcome.applied += chosen
             outcome.rounds = n
             result = self.check()
@@ -284,12 +333,14 @@ class Remediation:
                 touched.append(path)
             self._emit("written", {"path": path})
 
-    def _new_problems(self, start: EngineResult, outcome: PhaseOutcome, touched: list[str]) -> list[str]:
-        """What the phase's end state reports that its start did not (per code and file).
+    def _check_new_problems(self, start: EngineResult, outcome: PhaseOutcome, touched: list[str]) -> None:
+        """Raise when the phase's end state reports what its start did not (per code and file).
 
         Allowed: codes a fix knowingly leaves (``expects``) in the files it touched, codes
         that say "this file changed", and everything in a spec a fix made loadable (it was
-        checked for nothing but loading before: the rest is revealed, not created)."""
+        checked for nothing but loading before: the rest is revealed, not created).  A
+        problem in a file the phase wrote blames the fixes that wrote it (:class:`FixesFailed`);
+        any other is the whole phase's (:class:`PhaseFailed`)."""
         end = outcome.after
         assert end is not None
         before = Counter((v.code, v.place.path) for v in start.violations)
@@ -297,18 +348,33 @@ class Remediation:
         expected = {code for fix in outcome.applied for code in fix.expects}
         ctx = self.context()
         outcome.revealed = sorted(p for p, loaded in outcome.loaded.items() if not loaded and ctx.sequence(p) is not None)
-        problems = []
+        problems: list[tuple[str, str]] = []  # (file, what)
         for (code, path), n in sorted(after.items()):
             if n <= before[(code, path)] or code in DERIVED or (code in expected and path in touched):
                 continue
             if path in outcome.revealed and code not in LOAD_CODES:
                 continue
-            problems.append(f"{n - before[(code, path)]} {code} in {path}")
+            problems.append((path, f"{n - before[(code, path)]} {code} in {path}"))
         old_errors = {(e[0], e[3]) for e in start.errors}
         for e in end.errors:
             if (e[0], e[3]) not in old_errors and (e[0] in touched or not e[0]):
-                problems.append(f"{e[0] or 'the engine'}:{e[1]}: {e[3]}")
-        return problems
+                problems.append((e[0], f"{e[0] or 'the engine'}:{e[1]}: {e[3]}"))
+        if not problems:
+            return
+        message = "a fix created what was not there before: " + "; ".join(what for _, what in problems)
+        culprits: dict[Violation, str] = {}
+        writers = _writers(outcome.applied)
+        for path, what in problems:
+            # the fixes that created the file, else every fix that wrote it (which of them did
+            # it is not known: they go together, and the fixes of every other file stay)
+            fixes = outcome.creators.get(path) or writers.get(path, [])
+            if not fixes:
+                raise PhaseFailed(message)  # nothing the phase wrote is to blame alone
+            together = f" (with the {len(fixes) - 1} other fix(es) that wrote {path})" if len(fixes) > 1 else ""
+            for fix in fixes:
+                for v in fix.violations:
+                    culprits.setdefault(v, f"it created what was not there before: {what}{together}")
+        raise FixesFailed(message, culprits)
 
     def _diffs(self, snap: Snapshot | None, touched: list[str]) -> dict[str, str]:
         out = {}
@@ -329,6 +395,15 @@ class Remediation:
             self.snapshot(phase)
             self.fix(phase)
         return self.outcomes
+
+
+def _writers(fixes: list[PlannedFix]) -> dict[str, list[PlannedFix]]:
+    """File -> the fixes that write it, in order."""
+    out: dict[str, list[PlannedFix]] = {}
+    for fix in fixes:
+        for path in fix.files:
+            out.setdefault(path, []).append(fix)
+    return out
 
 
 def _identity(v: Violation) -> tuple:

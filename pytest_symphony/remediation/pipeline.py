@@ -8,7 +8,6 @@ its report as plain data; the plug-in gathers them on the controller for the sum
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import warnings
 from pathlib import Path
@@ -117,10 +116,9 @@ def analyze_beat(config: pytest.Config, phase: str, path: str, node: Any, catego
     """Judge one file on what fixing will leave: violations a fix will try are warnings."""
     run = fix_run(config)
     result = engine_result(config)
-    pending = [v for v in result.violations if v.place.path == path and _pending(run, v)]
-    judged = dataclasses.replace(result, violations=[v for v in result.violations if v not in pending])
+    pending = [v for v in result.of_file(path).violations if _pending(run, v)]
     try:
-        judge_file(judged, path, categories, node=node)
+        judge_file(result, path, categories, node=node, pending=lambda v: _pending(run, v))
     finally:  # fix mode: validate reports the fixed phase instead; diff mode: this is the real state
         node.payload = None if run.mode == FIX else report_payload(result, path, categories)
     from ..conformity.items import in_phase

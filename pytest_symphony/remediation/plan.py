@@ -218,8 +218,13 @@ def _sound_together(taken: list[PlannedFix], waiting: list[PlannedFix], ctx: Fix
     settled = False
     while not settled:
         settled = True
-        for path, text in new_texts(taken, ctx).items():
-            sharing = [f for f in taken if path in f.files]
+        by_path: dict[str, list[PlannedFix]] = {}
+        for f in taken:
+            for path in f.files:
+                by_path.setdefault(path, []).append(f)
+        shared = [f for path, fixes in by_path.items() if len(fixes) > 1 for f in fixes]
+        for path, text in new_texts(shared, ctx).items():
+            sharing = by_path[path]
             if len(sharing) < 2:
                 continue
             try:

@@ -252,6 +252,13 @@ class Snapshot:
         self._save()
         return changed
 
+    def undo(self, reason: str) -> list[str]:
+        """Put every file back and stay open: the phase tries again without some of its fixes."""
+        changed = self.restore(reason)
+        self.state, self.reason = OPEN, None
+        self._save()
+        return changed
+
     # -- storage ------------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -52,13 +52,16 @@ def write_summary(tr: Any, outcomes: list[dict[str, Any]], *, verbose: bool = Fa
             tr.write_line(head + f"ROLLED BACK ({o['reason']})" + (f"; files restored from snapshot {o['snapshot']}"
                                                                     if o["files"] else ""), red=True)
         elif not n:
-            tr.write_line(head + "nothing to fix")
+            dropped = f" ({o['dropped']} fix(es) dropped: they failed their proof)" if o.get("dropped") else ""
+            tr.write_line(head + "nothing to fix" + dropped)
         else:
-            verb = "would fix" if diff_mode else "kept"
+            verb = "would fix" if diff_mode else "kept the fixes of"
             where = f"{len(o['files'])} file(s)"
             extra = "" if diff_mode else f" [snapshot {o['snapshot']}]"
             if o.get("commit"):
                 extra += f" [commit {o['commit'][:12]}]"
+            if o.get("dropped"):
+                extra += f"; dropped {o['dropped']} that failed their proof (not fixable, below)"
             tr.write_line(head + f"{verb} {n} violation(s) in {where}{extra}")
     rows = code_table(outcomes)
     if rows:

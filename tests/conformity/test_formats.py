@@ -11,7 +11,8 @@ from pytest_symphony.conformity.codes import CATALOG, Code, Category, Dimension,
 from pytest_symphony.conformity.formats import FORMATS, render
 from pytest_symphony.conformity.formats.github import escape_data, escape_property, render_github
 from pytest_symphony.conformity.formats.json import load_schema, render_json, report_dict
-from pytest_symphony.conformity.formats.sarif import render_sarif, rule_descriptor, sarif_log
+from pytest_symphony.conformity.formats import docs_url, project_url
+from pytest_symphony.conformity.formats.sarif import FINGERPRINT, fingerprint, render_sarif, rule_descriptor, sarif_log
 from pytest_symphony.conformity.formats.text import render_text
 from pytest_symphony.conformity.scores import score_all
 from pytest_symphony.conformity.violation import Checked, Place, Violation
@@ -55,13 +56,14 @@ def test_text_empty():
 # -- github ----------------------------------------------------------------------------
 
 GITHUB = """\
+::error file=specs/deploy.json,line=14,col=9,title=HANDLER_NOT_FOUND::handler "biuld" not found; did you mean "build"?
 ::error file=handlers/my%2Cmod.py,line=12,col=5,endLine=13,endColumn=13,title=EXCEPTION_SWALLOWED::except: pass hides failures (100%25 green)%0Are-raise instead
 ::error file=specs/deploy.json,line=3,col=3,endLine=3,endColumn=13,title=BEAT_COUNT_MISMATCH::declares 5 beats, has 4
-::error file=specs/deploy.json,line=14,col=9,title=HANDLER_NOT_FOUND::handler "biuld" not found; did you mean "build"?
 ::warning file=specs/deploy.json,line=16,col=9,title=INVALID_TIMING::timing 'soon' is not a duration
 ::notice file=specs/deploy.json,line=30,col=5,title=UNUSED_EVENT::event deploy.done is emitted by no beat
 ::warning file=handlers/my%2Cmod.py,line=20,col=12,title=unused suppression::suppression names unknown conformity code NO_SUCH
 ::warning file=handlers/my%2Cmod.py,line=20,col=12,title=unused suppression::suppression of SIGNATURE_MISMATCH silences nothing
+symphony conformity: CRITICAL 1, MAJOR 2, MINOR 1, INFO 1, 2 unused suppression(s)
 """
 
 
@@ -70,12 +72,27 @@ def test_github_exact(violations, unused):
     assert render_github([]) == ""
 
 
+def test_github_most_severe_first_and_a_summary_of_what_github_leaves_out():
+    """GitHub shows 10 errors, 10 warnings and 10 notices of a step: the CRITICAL ones come
+    first, and the last line counts everything and names the full report."""
+    found = [Violation("INVALID_TIMING", f"minor {n}", Place("a.yaml", n)) for n in range(1, 16)]
+    found += [Violation("EMPTY_MOVEMENT", f"major {n}", Place("a.yaml", 100 + n)) for n in range(1, 13)]
+    found += [Violation("HANDLER_NOT_FOUND", "critical", Place("z.yaml", 500))]
+    lines = render_github(found, full_report=".symphony/runs/r1/conformity.txt").splitlines()
+    assert lines[0] == "::error file=z.yaml,line=500,col=1,title=HANDLER_NOT_FOUND::critical"
+    assert [line.split("::")[1].split()[0] for line in lines[:-1]] == ["error"] * 13 + ["warning"] * 15
+    assert lines[1].endswith("::major 1") and lines[13].endswith("::minor 1")
+    assert lines[-1] == ("symphony conformity: CRITICAL 1, MAJOR 12, MINOR 15, INFO 0; GitHub shows the first 10 "
+                         "errors, warnings and notices of a step: 8 not shown; full report: "
+                         ".symphony/runs/r1/conformity.txt")
+
+
 def test_github_escaping():
     assert escape_data("50%\r\nok: a,b") == "50%25%0D%0Aok: a,b"
     assert escape_property("C:\\x,y%\n") == "C%3A\\x%2Cy%25%0A"
     v = Violation("HARDCODED_PATH", "path C:\\tmp, then 10%", Place("a:b,c.py", 1, 1))
-    assert render_github([v]) == (
-        "::warning file=a%3Ab%2Cc.py,line=1,col=1,title=HARDCODED_PATH::path C:\\tmp, then 10%25\n"
+    assert render_github([v]).splitlines()[0] == (
+        "::warning file=a%3Ab%2Cc.py,line=1,col=1,title=HARDCODED_PATH::path C:\\tmp, then 10%25"
     )
 
 
@@ -188,7 +205,7 @@ def test_sarif_exact(violations, suppressed, unused):
     assert log["$schema"] == SARIF_SCHEMA_ID and log["version"] == "2.1.0"
     (run,) = log["runs"]
     driver = run["tool"]["driver"]
-    assert (driver["name"], driver["version"]) == ("pytest-symphony", "1.2.3")
+    assert (driver["name"], driver["version"], driver["informationUri"]) == ("pytest-symphony", "1.2.3", project_url())
     rules = driver["rules"]
     assert [r["id"] for r in rules] == list(CATALOG)
     assert rules[list(CATALOG).index("HANDLER_NOT_FOUND")] == {
@@ -198,6 +215,11 @@ def test_sarif_exact(violations, suppressed, unused):
                                      "handler (resolved as the runtime resolves it: registered names first, then "
                                      "`module#func` and plain functions of the registered modules)."},
         "fullDescription": {"text": CATALOG["HANDLER_NOT_FOUND"].summary + " Fix: " + CATALOG["HANDLER_NOT_FOUND"].fix_summary},
+        "help": {"text": CATALOG["HANDLER_NOT_FOUND"].summary + " Fix: " + CATALOG["HANDLER_NOT_FOUND"].fix_summary,
+                 "markdown": "**HANDLER_NOT_FOUND** (CRITICAL, Orchestration; fix: unsafe)\n\n"
+                             + CATALOG["HANDLER_NOT_FOUND"].summary + "\n\n**Fix (unsafe):** "
+                             + CATALOG["HANDLER_NOT_FOUND"].fix_summary},
+        "helpUri": docs_url("codes.md", "handler_not_found"),
         "defaultConfiguration": {"level": "error"},
         "properties": {"category": "sequence", "dimension": "Orchestration", "severity": "CRITICAL",
                        "fixSafety": "unsafe", "tags": ["conformity", "sequence"]},
@@ -220,6 +242,9 @@ def test_sarif_exact(violations, suppressed, unused):
              "locations": [_loc("handlers/my%2Cmod.py", 20, 12)]},
         ],
     }]
+    fingerprints = [r.pop("partialFingerprints") for r in run["results"]]
+    assert fingerprints == [{FINGERPRINT: fingerprint(v, v.place.path, 0)}
+                            for v in sorted(violations, key=lambda v: v.key) + suppressed]
     assert run["results"] == [
         {
             "ruleId": "EXCEPTION_SWALLOWED", "ruleIndex": idx["EXCEPTION_SWALLOWED"], "level": "error",
@@ -273,7 +298,10 @@ def test_sarif_exact(violations, suppressed, unused):
                            "sequence": "deploy", "beat": "2", "jsonPointer": "/movements/0/beats/1"},
         },
     ]
-    assert json.loads(render_sarif(violations, "1.2.3", suppressed=suppressed, unused=unused)) == log
+    again = json.loads(render_sarif(violations, "1.2.3", suppressed=suppressed, unused=unused))
+    for r in again["runs"][0]["results"]:
+        r.pop("partialFingerprints")
+    assert again == log
 
 
 def test_sarif_validates_against_the_official_schema(sarif_validator, violations, suppressed, unused, tmp_path):

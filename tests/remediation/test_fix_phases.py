@@ -1,5 +1,7 @@
-"""A phase is kept whole or restored whole, and says why: a fix that creates a violation,
-breaks a file, raises, or does not remove what it fixes never survives."""
+"""A phase keeps what stands and says why about the rest: a fix that creates a violation,
+breaks a file or does not remove what it fixes is dropped alone (the others kept); what
+no fix can be blamed for (rounds that do not settle, anything raising) restores the
+phase whole.  Nothing that fails its proof ever survives."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from pytest_symphony.conformity.codes import FixSafety
 from pytest_symphony.conformity.engine import check_workspace
 from pytest_symphony.conformity.settings import Settings
 from pytest_symphony.conformity.violation import Edit
-from pytest_symphony.remediation import Remediation
+from pytest_symphony.remediation import Remediation, rollback
 from pytest_symphony.remediation.fixers import builtin_fixers
 from pytest_symphony.remediation.plan import PlannedFix
 from pytest_symphony.remediation.snapshot import list_snapshots
@@ -42,9 +44,12 @@ def _replace(path, old, new, ctx):
     return Edit(path, at, at + len(old), new)
 
 
-def test_a_fix_that_creates_a_violation_rolls_the_phase_back(ws):
+OTHER = SPEC.replace("id: release", "id: other").replace("beats: 3\n", "").replace("tempo: 120", "tempo: 900")
+
+
+def test_a_fix_that_creates_a_violation_is_dropped_alone_and_the_others_are_kept(ws):
     ws.write("sequences/release.yaml", SPEC)
-    before = ws.files()
+    ws.write("sequences/other.yaml", OTHER)  # its tempo gets a sound fix in the same phase
 
     def sloppy(violations, ctx):  # fixes the count, and writes a timing nothing can read on the way
         path = violations[0].place.path
@@ -54,16 +59,25 @@ def test_a_fix_that_creates_a_violation_rolls_the_phase_back(ws):
 
     rem = remediation(ws.root, BEAT_COUNT_MISMATCH=sloppy)
     outcome = next(o for o in rem.run() if o.phase == "sequence")
-    assert not outcome.kept
-    assert "1 INVALID_TIMING in sequences/release.yaml" in outcome.reason
-    assert ws.files() == before, "every file of the phase is back, byte for byte"
-    snap = next(s for s in list_snapshots(ws.root / ".symphony" / "snapshots") if s.phase == "sequence")
-    assert snap.state == "restored" and "INVALID_TIMING" in snap.reason
+    assert outcome.kept, outcome.reason
+    assert ws.read("sequences/release.yaml") == SPEC, "the failing fix is not there"
+    assert ws.read("sequences/other.yaml") == OTHER.replace("tempo: 900", "tempo: 120"), "the sound one is"
+    (dropped,) = outcome.dropped
+    assert dropped.violation.code == "BEAT_COUNT_MISMATCH"
+    assert dropped.reason == ("fix dropped, the others kept: it created what was not there before: "
+                              "1 INVALID_TIMING in sequences/release.yaml")
+    assert outcome.to_dict()["declined"][0]["reason"] == dropped.reason
+    assert [f.code for f in outcome.applied] == ["MUSICAL_METADATA_INVALID"]
     assert "BEAT_COUNT_MISMATCH" in [v.code for v in rem.result.violations]
+    snap = next(s for s in list_snapshots(ws.root / ".symphony" / "snapshots") if s.phase == "sequence")
+    assert snap.state == "kept"
+    rollback(ws.root, ws.root / ".symphony" / "snapshots")  # the run's snapshot still undoes all of it
+    assert ws.read("sequences/other.yaml") == OTHER and ws.read("sequences/release.yaml") == SPEC
 
 
-def test_a_file_that_no_longer_parses_rolls_the_phase_back(ws):
+def test_a_file_that_no_longer_parses_drops_the_fix_that_broke_it(ws):
     ws.write("sequences/release.yaml", SPEC)
+    ws.write("sequences/other.yaml", OTHER)
     ws.write("pyproject.toml", '[project]\nname = "app"\n')
     before = ws.files()
 
@@ -73,8 +87,12 @@ def test_a_file_that_no_longer_parses_rolls_the_phase_back(ws):
                           _replace("pyproject.toml", 'name = "app"', 'name = "app', ctx)))
 
     outcome = next(o for o in remediation(ws.root, BEAT_COUNT_MISMATCH=breaks_toml).run() if o.phase == "sequence")
-    assert not outcome.kept and "pyproject.toml does not parse" in outcome.reason
-    assert ws.files() == before
+    assert outcome.kept
+    assert "pyproject.toml does not parse" in outcome.dropped[0].reason
+    after = ws.files()
+    assert after["pyproject.toml"] == before["pyproject.toml"]
+    assert after["sequences/release.yaml"] == before["sequences/release.yaml"]
+    assert b"tempo: 120" in after["sequences/other.yaml"]
 
 
 def test_anything_raising_rolls_the_phase_back_and_names_it(ws):
@@ -97,7 +115,7 @@ def test_anything_raising_rolls_the_phase_back_and_names_it(ws):
     assert outcome.after is outcome.before, "restored: the last check still describes the files"
 
 
-def test_a_fix_that_does_not_remove_its_violation_is_rolled_back(ws):
+def test_a_fix_that_does_not_remove_its_violation_is_dropped(ws):
     ws.write("sequences/release.yaml", SPEC)
     before = ws.files()
 
@@ -107,7 +125,9 @@ def test_a_fix_that_does_not_remove_its_violation_is_rolled_back(ws):
                          (_replace(path, "# keep me", "# keep me!", ctx),))
 
     outcome = next(o for o in remediation(ws.root, BEAT_COUNT_MISMATCH=useless).run() if o.phase == "sequence")
-    assert not outcome.kept and "did not remove its violation" in outcome.reason
+    assert outcome.kept and outcome.applied == []
+    assert outcome.dropped[0].reason == ("fix dropped, the others kept: it did not remove its violation "
+                                         "(a comment)")
     assert ws.files() == before
 
 

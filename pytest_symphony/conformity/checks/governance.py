@@ -166,17 +166,42 @@ class UnauthorizedChange(WorkspaceCheck):
 _DEPLOY_KIND = re.compile(r"deploy|delivery|release|remediat|rollout", re.I)
 
 
+ROLLBACK_FIELDS = ("rollback", "rollbackHandler", "rollbackStrategy")
+
+
+def declared_rollback(seq: Any) -> str | None:
+    """The field by which a sequence declares its rollback, or None.
+
+    A rollback handler (``rollback``/``rollbackHandler`` naming one, or ``rollbackStrategy.handler``),
+    a ``rollback``/``rollbackHandler`` policy mapping, or a ``rollbackStrategy`` (a non-empty
+    mapping or text) all count; a strategy with ``enabled: false`` does not.
+    """
+    if seq.rollback is not None:
+        return "rollback"
+    for key in ROLLBACK_FIELDS:
+        value = seq.raw.get(key)
+        if isinstance(value, Mapping) and value and value.get("enabled", True) is not False:
+            return key
+        if isinstance(value, str) and value.strip():
+            return key
+    return None
+
+
 class RollbackNotDefined(SpecCheck):
     code = "ROLLBACK_NOT_DEFINED"
-    VALID = (Example(ws("kind: deployment\nrollback: undo\n" + SPEC)),)
+    VALID = (
+        Example(ws("kind: deployment\nrollback: undo\n" + SPEC)),
+        Example(ws("kind: deployment\nrollbackStrategy:\n  snapshotBefore: true\n  rollbackOn: [HANDLER_TIMEOUT]\n" + SPEC)),
+    )
     INVALID = (
         Example(ws("kind: deployment\n" + SPEC), at=("sequences/release.yaml", 1)),
         Example(ws(SPEC + "        critical: true\n"), at=("sequences/release.yaml", 1)),
+        Example(ws("kind: deployment\nrollbackStrategy: {enabled: false}\n" + SPEC), at=("sequences/release.yaml", 1)),
     )
 
     def check_sequence(self, spec, ws) -> Iterable[Violation]:
         seq = spec.sequence
-        if seq.rollback is not None:
+        if declared_rollback(seq) is not None:
             return
         reasons = []
         if isinstance(seq.kind, str) and _DEPLOY_KIND.search(seq.kind):
@@ -188,9 +213,11 @@ class RollbackNotDefined(SpecCheck):
         if capable:
             reasons.append(f"{len(capable)} beat(s) are rollback-capable")
         if reasons:
+            disabled = " (its `rollbackStrategy` is disabled)" if isinstance(seq.raw.get("rollbackStrategy"), Mapping) else ""
             yield spec_violation(
                 self.code, spec,
-                f"sequence '{seq.id}' has no rollback handler, but {' and '.join(reasons)}; declare `rollback: <handler>`",
+                f"sequence '{seq.id}' has no rollback{disabled}, but {' and '.join(reasons)}; declare "
+                "`rollback: <handler>` or a `rollbackStrategy`",
             )
 
 

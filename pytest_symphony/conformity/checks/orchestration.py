@@ -11,6 +11,7 @@ from ...score.source import SPEC_SUFFIXES
 from ..graphs import cycles, workspace_packages
 from ..registry import domain_ids, is_file_ref, references, registry_domains
 from ..violation import Fix, Place, Violation, json_pointer
+from ..workspace import _inside
 from .base import Example, SpecCheck, WorkspaceCheck
 from .places import beat_pointer, insert_member, spec_violation, value_edit
 
@@ -319,22 +320,29 @@ class ManifestMismatch(WorkspaceCheck):
             ws.errors.append((ws.rel(path), 1, 1, f"the build manifest cannot be read: {exc}"))
             return
         recorded = {r["id"]: r for r in rows if isinstance(r, Mapping) and "id" in r}
-        fix = Fix("regenerate the build manifest (pytest --symphony=build)", "safe")
+        fix: Fix | None = Fix("regenerate the build manifest (pytest --symphony=build)", "safe")
+        why = ""
+        if ws.runtime_registry is None:  # the fix resolves handlers through a pytest session's registry
+            fix, why = None, " (no fix outside a pytest session: run pytest --symphony-fix or pytest --symphony=build)"
+        elif not _inside(path, ws.root):
+            fix, why = None, f" (no fix: the manifests folder {path.parent} is outside the rootdir)"
         for spec in ws.loaded():
             if spec.builtin:
                 continue
             seq = spec.sequence
             row = recorded.get(seq.id)
             if row is None:
-                yield spec_violation(self.code, spec, f"sequence '{seq.id}' is missing from the build manifest {ws.rel(path)}", fix=fix)
+                yield spec_violation(self.code, spec, f"sequence '{seq.id}' is missing from the build manifest "
+                                                      f"{ws.rel(path)}{why}", fix=fix)
             elif row.get("content_hash") != seq.content_hash:
-                yield spec_violation(self.code, spec, f"sequence '{seq.id}' changed since the build manifest {ws.rel(path)} was generated", fix=fix)
+                yield spec_violation(self.code, spec, f"sequence '{seq.id}' changed since the build manifest "
+                                                      f"{ws.rel(path)} was generated{why}", fix=fix)
         current = set(ws.sequences)
         for sid, row in sorted(recorded.items()):
             if sid not in current:
                 line = getattr(row, "line", 1) or 1
                 yield Violation(
-                    self.code, f"the build manifest lists sequence '{sid}' ({row.get('path')}), whose spec is gone",
+                    self.code, f"the build manifest lists sequence '{sid}' ({row.get('path')}), whose spec is gone{why}",
                     Place(ws.rel(path), line, 1), fix=fix, sequence=sid,
                 )
 

@@ -35,35 +35,43 @@ B1 = "      - name: Build\n        handler: build\n"
 B2 = "      - name: Pack\n        handler: pack\n"
 
 
-def _declared_number(raw: Mapping[str, Any]) -> tuple[str, Any] | None:
-    """(key, value) of a beat's or movement's declared number, if any."""
-    for key in ("beat", "movement", "number"):
-        if key in raw and isinstance(raw[key], int) and not isinstance(raw[key], bool):
-            return key, raw[key]
-    value = raw.get("id")
-    if isinstance(value, int) and not isinstance(value, bool):
-        return "id", value
-    if isinstance(value, str) and re.fullmatch(r"\s*\d+\s*", value):
-        return "id", int(value)
-    return None
-
-
 class BeatCountMismatch(SpecCheck):
     code = "BEAT_COUNT_MISMATCH"
-    VALID = (Example(ws(seq(B1 + B2, head="beats: 2\n"))),)
+    VALID = (Example(ws(seq(B1 + B2, head="beats: 2\n"))),
+             Example(ws("id: release\nname: Release\nbeats: 4\nmovements:\n  - name: Build\n    beats: 3\n"
+                        "    beatDetails:\n" + B1 + B2 + "  - name: Ship\n    beats:\n" + B1)),
+             Example(ws("id: release\nname: Release\nbeats: 9\nmovements:\n  - name: Build\n    beats: []\n"),
+                     note="no beat at all: EMPTY_MOVEMENT and the loader say so; no count to compare"))
+    UNREAD = ("id: release\nname: Release\nbeats: 9\nmovements:\n  - name: Build\n    beats: 3\n"
+              "    beatDetails:\n" + B1 + B2 + "  - name: Ship\n    beats:\n" + B1)
     INVALID = (
         Example(ws(seq(B1 + B2, head="beats: 3\n")), at=("sequences/release.yaml", 3)),
         Example(ws("id: release\nname: Release\nmovements:\n  - name: Build\n    beats: 1\n    steps:\n"
                    + B1 + B2), at=("sequences/release.yaml", 5)),
+        Example(ws(UNREAD), at=("sequences/release.yaml", 3), note="9 declared, 1 read + 3 unread: reported, no fix"),
     )
 
     def check_sequence(self, spec, ws) -> Iterable[Violation]:
         seq = spec.sequence
         total = len(seq.beats)
-        if isinstance(seq.declared_beats, int) and seq.declared_beats != total:
+        # movements that declare beats the loader did not read (a list under another key, or
+        # a count alone): the true number is unknown, so the declared total is never "fixed";
+        # a spec that read no beat at all is the loader's and EMPTY_MOVEMENT's to report
+        unread = [m for m in seq.movements if not m.beats and isinstance(m.declared_beats, int) and m.declared_beats > 0]
+        declared = seq.declared_beats
+        counted = isinstance(declared, int) and not isinstance(declared, bool) and total > 0
+        if counted and not unread and declared != total:
             yield spec_violation(
-                self.code, spec, f"declares {seq.declared_beats} beats, has {total}", key="beats", span=True,
+                self.code, spec, f"declares {declared} beats, has {total}", key="beats", span=True,
                 fix=Fix(f"set `beats` to {total}", "safe", value_edit(spec, spec.raw, "beats", str(total))),
+            )
+        elif counted and unread and declared != total + sum(m.declared_beats for m in unread):
+            names = ", ".join(f"{m.number} '{m.title}'" for m in unread)
+            yield spec_violation(
+                self.code, spec,
+                f"declares {declared} beats; {total} were read, and movement(s) {names} declare "
+                f"{sum(m.declared_beats for m in unread)} more that were not (no fix: the true count is unknown)",
+                key="beats", span=True,
             )
         for m in seq.movements:
             declared = m.declared_beats
@@ -96,7 +104,7 @@ class MovementCountMismatch(SpecCheck):
                     fix=Fix(f"set `{key}` to {n}", "safe", value_edit(spec, spec.raw, key, str(n))),
                 )
         for m in seq.movements:
-            declared = _declared_number(m.raw)
+            declared = m.declared
             if declared is None:
                 continue
             key, number = declared
@@ -148,7 +156,7 @@ class DuplicateBeatId(SpecCheck):
                         ids[b.id] = b
                     else:
                         yield self._repeat(spec, m, b, "id", f"id '{b.id}'", first)
-                declared = _declared_number(b.raw)
+                declared = b.declared
                 if declared is not None:
                     key, number = declared
                     first = numbers.get(number)
@@ -176,7 +184,7 @@ class BeatNumberingGap(SpecCheck):
 
     def check_sequence(self, spec, ws) -> Iterable[Violation]:
         for m in spec.sequence.movements:
-            declared = [(b, _declared_number(b.raw)) for b in m.beats]
+            declared = [(b, b.declared) for b in m.beats]
             if not declared or any(d is None for _, d in declared):
                 continue
             seen: set[int] = set()

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
+from ...bdd.narrative import has_narrative, narrative
 from ..features import beat_keys
 from ..violation import Fix, Place, Violation
 from .base import Example, SpecCheck, WorkspaceCheck
@@ -57,7 +58,11 @@ class BddSpecMissing(SpecCheck):
     )
 
     def check_sequence(self, spec, ws) -> Iterable[Violation]:
+        from ...bdd.placement import duplicate_problem, feature_home
+        from ...bdd.scaffold import beat_drafts
+
         seq = spec.sequence
+        home = None
         for m in seq.movements:
             for b in m.beats:
                 if not (b.acceptance_criteria or ws.settings.require_bdd):
@@ -67,14 +72,33 @@ class BddSpecMissing(SpecCheck):
                 key = "acceptanceCriteria" if "acceptanceCriteria" in b.raw else None
                 named = (f"; its `scenario` {b.scenario!r} names no scenario of any feature"
                          if isinstance(b.scenario, str) and b.scenario.strip() else "")
-                yield spec_violation(
-                    self.code, spec,
-                    f"beat {m.number}.{b.number} '{b.title}' has no linked scenario{named}; tag one "
-                    f"@beat:{seq.id}/{b.slug} or name it in the beat's `scenario`",
-                    node=b.raw, key=key, pointer=beat_pointer(m, b), beat=b,
-                    fix=Fix(f"scaffold a scenario tagged @beat:{seq.id}/{b.slug} into features/{seq.id}.feature "
-                            "from the beat's acceptance criteria", "safe"),
-                )
+                message = (f"beat {m.number}.{b.number} '{b.title}' has no linked scenario{named}; tag one "
+                           f"@beat:{seq.id}/{b.slug} or name it in the beat's `scenario`")
+                problem = (duplicate_problem(seq.id) if len(ws.sequences.get(seq.id, ())) > 1 else None) \
+                    or beat_drafts(seq, m, b)[1]
+                fix = None
+                if problem:  # the detection run says why --symphony-fix will not scaffold it
+                    message += f" (no fix: {problem})"
+                else:
+                    home = home or feature_home(seq.id, spec.rel, _folders(ws), _feature_links(ws))
+                    fix = Fix(f"scaffold a scenario tagged @beat:{seq.id}/{b.slug} into {home} from the beat's "
+                              "acceptance criteria", "safe")
+                yield spec_violation(self.code, spec, message, node=b.raw, key=key, pointer=beat_pointer(m, b),
+                                     beat=b, fix=fix)
+
+
+def _folders(ws) -> list[str]:
+    return [f.strip("/") or "." for f in ws.settings.features] or ["features"]
+
+
+def _feature_links(ws) -> Any:
+    """The workspace's features indexed for :func:`feature_home` (built once per engine run)."""
+    from ...bdd.placement import FeatureIndex
+
+    if ws.bdd.feature_index is None:
+        ws.bdd.feature_index = FeatureIndex.of(
+            [(f.path, {seq for s in f.scenarios for seq, _ in s.links}) for f in ws.bdd.features])
+    return ws.bdd.feature_index
 
 
 class StepDefinitionMissing(WorkspaceCheck):
@@ -118,9 +142,6 @@ class ScenarioIncomplete(WorkspaceCheck):
                 )
 
 
-_NARRATIVE = (re.compile(r"\bin order to\b", re.I), re.compile(r"\bas an?\b", re.I), re.compile(r"\bi want\b", re.I))
-
-
 class FeatureNarrativeMissing(WorkspaceCheck):
     code = "FEATURE_NARRATIVE_MISSING"
     STORY = "userStory:\n  persona: release manager\n  goal: ship safely\n  benefit: users get fixes\n"
@@ -129,20 +150,26 @@ class FeatureNarrativeMissing(WorkspaceCheck):
     INVALID = (Example(ws(spec=STORY + SPEC + AC), at=("features/release.feature", 1)),)
 
     def check(self, ws) -> Iterator[Violation]:
+        order = {id(s): n for n, s in enumerate(ws.specs)}
+        owners_of: dict[int, list[Any]] = {}
+        for seq_id, specs in ws.sequences.items():
+            for feature in ws.bdd.features_of(seq_id):
+                owners_of.setdefault(id(feature), []).extend(s for s in specs if not s.builtin)
         for feature in ws.bdd.features:
-            owners = [s.sequence for s in ws.loaded() if not s.builtin and ws.bdd.feature_of_sequence(feature, s.sequence)]
+            owners = [s.sequence for s in sorted(owners_of.get(id(feature), ()), key=lambda s: order[id(s)])]
             with_story = [seq for seq in owners if seq.user_story is not None]
             if not with_story:
                 continue
-            if all(p.search(feature.description) for p in _NARRATIVE):
+            if has_narrative(feature.description):
                 continue
             seq = with_story[0]
+            lines, why = narrative(seq.user_story)
+            message = (f"feature '{feature.name}' has no \"As a / I want / In order to (or So that)\" narrative, "
+                       f"though sequence '{seq.id}' has a user story")
             yield Violation(
-                self.code,
-                f"feature '{feature.name}' has no \"In order to / As a / I want\" narrative, though sequence "
-                f"'{seq.id}' has a user story",
+                self.code, message + (f" (no fix: {why})" if lines is None else ""),
                 Place(feature.path, feature.line, 1),
-                fix=Fix(f"write the narrative from the user story of '{seq.id}'", "safe"),
+                fix=Fix(f"write the narrative from the user story of '{seq.id}'", "safe") if lines else None,
                 sequence=seq.id,
             )
 
@@ -163,50 +190,98 @@ class AcceptanceCriteriaMissing(SpecCheck):
                     )
 
 
-def _test_case_found(path: Path, case: str) -> bool:
+_TAG = re.compile(r"\[[^\[\]\n]*\]")
+_QUOTED = re.compile(r"""(['"`])((?:(?!\1)[^\\\n]|\\.)+)\1""")
+_SCENARIO_LINE = re.compile(r"^\s*Scenario(?: Outline| Template)?:\s*(.+?)\s*$", re.M)
+
+
+def test_title(text: str) -> str:
+    """A test title as matched: bracketed tags (``[AC:...]``, ``[smoke]``) removed, blanks collapsed."""
+    return " ".join(_TAG.sub(" ", text).split())
+
+
+def test_titles(text: str) -> set[str]:
+    """Every quoted string and scenario name of a test file, as :func:`test_title` reads it."""
+    titles = {test_title(m.group(2)) for m in _QUOTED.finditer(text)}
+    return titles | {test_title(m.group(1)) for m in _SCENARIO_LINE.finditer(text)}
+
+
+def _test_case_found(text: str, titles: set[str], case: str) -> bool:
+    """Whether ``case`` is a test function, test class, scenario or quoted test title in ``text``;
+    titles match with their bracketed tags stripped on both sides."""
+    if re.search(rf"\b(?:def|class)\s+{re.escape(case)}\b", text):
+        return True
+    wanted = test_title(case)
+    return bool(wanted) and wanted in titles
+
+
+def _inside(path: Path, root: Path) -> bool:
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
+        path.relative_to(root)
+    except ValueError:
         return False
-    name = re.escape(case)
-    patterns = [
-        rf"\bdef\s+{name}\s*\(",
-        rf"\bclass\s+{name}\b",
-        rf"^\s*Scenario(?: Outline| Template)?:\s*{name}\s*$",
-        rf"""(['"`]){name}\1""",
-    ]
-    return any(re.search(p, text, re.M) for p in patterns)
+    return True
+
+
+def linked_test_file(written: str, spec_folder: Path, root: Path) -> Path | None | bool:
+    """The file a ``testFile`` names, looked up only inside the project: its path, None when
+    no such file is in the project, False when the link points outside the project (which
+    is never looked at, so no message tells whether something exists there)."""
+    rel = written.replace("\\", "/")
+    root = root.resolve()
+    candidates = [(root / rel).resolve(), (spec_folder / rel).resolve()]
+    inside = [c for c in candidates if _inside(c, root)]
+    found = next((c for c in inside if c.is_file()), None)
+    if found is None and len(inside) < len(candidates):
+        return False
+    return found
 
 
 class TestLinkBroken(SpecCheck):
     code = "TEST_LINK_BROKEN"
     __test__ = False  # not a pytest test class
     BUILTIN = False
-    VALID = (Example(ws(spec=SPEC + AC + "        testFile: tests/test_release.py\n        testCase: test_build\n",
-                        **{"tests/test_release.py": "def test_build():\n    pass\n"})),)
+    TESTS = "describe('release', () => {\n  it('[AC:release-1] builds a wheel', () => {});\n});\n"
+    VALID = (
+        Example(ws(spec=SPEC + AC + "        testFile: tests/test_release.py\n        testCase: test_build\n",
+                   **{"tests/test_release.py": "def test_build():\n    pass\n"})),
+        Example(ws(spec=SPEC + AC + "        testFile: __tests__\\\\release.spec.ts\n        testCase: builds a wheel\n",
+                   **{"__tests__/release.spec.ts": TESTS})),
+    )
     INVALID = (
         Example(ws(spec=SPEC + AC + "        testFile: tests/test_gone.py\n"), at=("sequences/release.yaml", 12)),
         Example(ws(spec=SPEC + AC + "        testFile: tests/test_release.py\n        testCase: test_pack\n",
                    **{"tests/test_release.py": "def test_build():\n    pass\n"}), at=("sequences/release.yaml", 13)),
+        Example(ws(spec=SPEC + AC + "        testFile: ../outside.py\n"), at=("sequences/release.yaml", 12)),
     )
 
     def check_sequence(self, spec, ws) -> Iterable[Violation]:
+        texts: dict[Path, tuple[str, set[str]]] = {}
         for m in spec.sequence.movements:
             for b in m.beats:
                 test_file = b.raw.get("testFile")
                 if not isinstance(test_file, str) or not test_file.strip():
                     continue
                 written = test_file.strip()
-                candidates = [ws.root / written.replace("\\", "/"), spec.path.parent / written.replace("\\", "/")]
-                found = next((c for c in candidates if c.is_file()), None)
-                if found is None:
+                found = linked_test_file(written, spec.path.parent, ws.root)
+                if not found:
+                    why = ("which is outside the project (testFile paths are relative to the rootdir or the "
+                           "spec's folder, and stay inside the project)" if found is False else "which does not exist")
                     yield spec_violation(
-                        self.code, spec, f"beat {m.number}.{b.number} '{b.title}' links test file {written!r}, which does not exist",
+                        self.code, spec, f"beat {m.number}.{b.number} '{b.title}' links test file {written!r}, {why}",
                         node=b.raw, key="testFile", pointer=beat_pointer(m, b), beat=b, span=True,
                     )
                     continue
                 case = b.raw.get("testCase")
-                if isinstance(case, str) and case.strip() and not _test_case_found(found, case.strip()):
+                if not isinstance(case, str) or not case.strip():
+                    continue
+                if found not in texts:
+                    try:
+                        text = found.read_text(encoding="utf-8", errors="replace")
+                    except OSError:
+                        text = ""
+                    texts[found] = (text, test_titles(text))
+                if not _test_case_found(*texts[found], case.strip()):
                     yield spec_violation(
                         self.code, spec,
                         f"beat {m.number}.{b.number} '{b.title}' links test case {case!r}, which {written} does not hold",

@@ -1,6 +1,9 @@
 """Fixers that append to Gherkin features and step definition modules: a linked scenario
-per acceptance criterion, a step stub per unmatched step, the feature narrative from the
-sequence's user story.  Existing scenarios are never touched (:mod:`..gherkin_edit`)."""
+per acceptance criterion, a step stub per unmatched step (it skips, saying what to write,
+so a passing suite stays green), the feature narrative from the sequence's user story.
+Existing scenarios are never touched (:mod:`..gherkin_edit`).  Where scenarios go, what
+can be scaffolded and how a narrative reads are decided in :mod:`pytest_symphony.bdd`,
+the same rules ``--symphony-scaffold`` and the conformity checks follow."""
 
 from __future__ import annotations
 
@@ -15,10 +18,9 @@ from ..plan import Declined, PlannedFix
 from ..pyedit import PythonEditError, append_code, spans
 from ..structured import split_pointer
 
-__all__ = ["FIXERS", "narrative_lines", "feature_for", "step_module_for"]
+__all__ = ["FIXERS", "feature_for", "step_module_for"]
 
 Offer = Iterator["PlannedFix | Declined"]
-_KEYWORD = {"given": "Given", "when": "When", "then": "Then"}
 
 
 def _module_stem(name: str) -> str:
@@ -26,43 +28,35 @@ def _module_stem(name: str) -> str:
     return stem if not stem[0].isdigit() else f"steps_{stem}"
 
 
-def feature_for(ctx: FixContext, sequence_id: str) -> str:
-    """The feature a sequence's scenarios go to: ``<features>/<id>.feature``, or a feature
-    that already links scenarios to it."""
-    folder = ctx.root / ctx.features_dir()
-    own = f"{ctx.features_dir()}/{sequence_id}.feature"
-    if (ctx.root / own).is_file() or not folder.is_dir():
-        return own
-    tag = re.compile(rf"@beat:{re.escape(sequence_id)}(?:/|\s|$)", re.M)
-    for path in sorted(folder.rglob("*.feature")):
-        rel = ctx.rel(path)
-        text = ctx.text(rel) or ""
-        if tag.search(text):
-            return rel
-    return own
+def feature_for(ctx: FixContext, sequence_id: str, spec_path: str) -> str:
+    """The feature a sequence's scenarios go to (:func:`pytest_symphony.bdd.scaffold.feature_home`),
+    looked for in every configured features folder."""
+    from ...bdd.placement import feature_home
+
+    return feature_home(sequence_id, spec_path, ctx.features_dirs(), _features(ctx))
+
+
+def _features(ctx: FixContext) -> Any:
+    """Every feature under the features folders, indexed once per round."""
+    from ...bdd.placement import FeatureIndex, linked_sequences
+    from ...conformity.workspace import walk_files
+
+    if ctx.feature_index is not None:
+        return ctx.feature_index
+    found, seen = [], set()
+    for folder in ctx.features_dirs():
+        for path in walk_files((ctx.root / folder).resolve(), (".feature",)):
+            rel = ctx.rel(path)
+            if rel not in seen:
+                seen.add(rel)
+                found.append((rel, linked_sequences(ctx.text(rel) or "")))
+    ctx.feature_index = FeatureIndex.of(found)
+    return ctx.feature_index
 
 
 def step_module_for(ctx: FixContext, feature: str) -> str:
     stem = feature.rsplit("/", 1)[-1].removesuffix(".feature")
     return f"{ctx.step_defs_dir()}/{_module_stem(stem)}_steps.py"
-
-
-def narrative_lines(story: Any) -> list[str] | None:
-    """``In order to / As a / I want`` from a user story, or None when a part is missing."""
-    if story is None:
-        return None
-    persona, goal, benefit = story.persona, story.goal, story.benefit
-    if story.text and not (persona and goal and benefit):
-        m = re.match(r"\s*as an? (?P<p>.+?),?\s+I want (?:to )?(?P<g>.+?),?\s+so that (?P<b>.+?)\.?\s*$",
-                     story.text, re.I)
-        if m:
-            persona, goal, benefit = m.group("p"), m.group("g"), m.group("b")
-    if not (persona and goal and benefit):
-        return None
-    clean = [" ".join(str(x).split()) for x in (persona, goal, benefit)]
-    article = "an" if clean[0][:1].lower() in "aeiou" else "a"
-    goal = clean[1] if clean[1].lower().startswith("to ") else f"to {clean[1]}"
-    return [f"In order to {clean[2]}", f"As {article} {clean[0]}", f"I want {goal}"]
 
 
 # -- BDD_SPEC_MISSING ---------------------------------------------------------------------------
@@ -80,7 +74,8 @@ def _beat_of(seq: Any, pointer: str | None) -> tuple[Any, Any] | None:
 
 def bdd_spec_missing(violations: list[Violation], ctx: FixContext) -> Offer:
     from ...bdd.links import normalize_name
-    from ...bdd.scaffold import drafts_for
+    from ...bdd.placement import duplicate_problem
+    from ...bdd.scaffold import beat_drafts
 
     by_seq: dict[tuple[str, str], list[Violation]] = {}
     for v in violations:
@@ -93,22 +88,15 @@ def bdd_spec_missing(violations: list[Violation], ctx: FixContext) -> Offer:
             yield from (Declined(v, f"{path} does not load") for v in vs)
             continue
         if len(ctx.sequences().get(seq.id, [])) > 1:
-            yield from (Declined(v, f"sequence id '{seq.id}' is declared by more than one spec: a scenario linked "
-                                    "to it would be ambiguous (fix DUPLICATE_SEQUENCE_ID first)") for v in vs)
+            yield from (Declined(v, duplicate_problem(seq.id)) for v in vs)
             continue
-        drafts = drafts_for(seq)
-        feature = feature_for(ctx, seq.id)
+        feature = feature_for(ctx, seq.id, path)
         headers.setdefault(feature, seq)
         for v in vs:
             found = _beat_of(seq, v.place.pointer)
-            mine = [d for d in drafts if found and d.movement.index == found[0].index and d.beat.index == found[1].index]
-            if not mine:
-                yield Declined(v, "the beat has no acceptance criteria to scaffold a scenario from")
-                continue
-            incomplete = [d for d in mine if not {"when", "then"} <= {t for _, t, _ in d.steps}]
-            if incomplete:
-                yield Declined(v, f"criterion '{incomplete[0].name}' has no When or no Then: the scenario would be "
-                                  "incomplete (SCENARIO_INCOMPLETE); write it by hand")
+            mine, problem = beat_drafts(seq, *found) if found else ([], "the beat is no longer where it was checked")
+            if problem:
+                yield Declined(v, problem)
                 continue
             by_feature.setdefault(feature, []).append((v, mine))
     for feature, items in by_feature.items():
@@ -128,14 +116,20 @@ def bdd_spec_missing(violations: list[Violation], ctx: FixContext) -> Offer:
                 existing.add(normalize_name(name))
                 d.name = name
                 blocks.append(d.render("\n"))
+        vs = tuple(v for v, _ in items)
+        description = f"scaffold {len(blocks)} linked scenario(s) into {feature}"
+        expects: frozenset[str] = frozenset()
         if old is None or not old.strip():
-            new = _new_feature(headers[feature]) + "".join(blocks)
+            head, why = _new_feature(headers[feature])
+            new = head + "".join(blocks)
+            if why:  # the new feature reports FEATURE_NARRATIVE_MISSING until someone writes it
+                description += f" (narrative left out: {why})"
+                expects = frozenset({"FEATURE_NARRATIVE_MISSING"})
         else:
             new = append_blocks(old, blocks)
-        vs = tuple(v for v, _ in items)
-        yield PlannedFix(vs[0].code, vs, f"scaffold {len(blocks)} linked scenario(s) into {feature}", FixSafety.SAFE,
+        yield PlannedFix(vs[0].code, vs, description, FixSafety.SAFE,
                          (Edit(feature, 0, len(old or ""), new) if old is None else
-                          Edit(feature, len(old), len(old), new[len(old):]),))
+                          Edit(feature, len(old), len(old), new[len(old):]),), expects=expects)
 
 
 def _scenario_names(text: str) -> set[str]:
@@ -150,13 +144,22 @@ def _scenario_names(text: str) -> set[str]:
     return names
 
 
-def _new_feature(seq: Any) -> str:
+def _new_feature(seq: Any) -> tuple[str, str]:
+    """The head of a new feature, and why it has no narrative ("" when it has one)."""
+    from ...bdd.narrative import narrative
+
     title = " ".join(str(seq.name or seq.id).split())
-    lines = [f"# Scenarios scaffolded by pytest --symphony-fix from the acceptance criteria of {seq.path}.",
-             f"Feature: {title}"]
-    for line in narrative_lines(seq.user_story) or ():
-        lines.append(f"  {line}")
-    return "\n".join(lines) + "\n"
+    lines = [f"# Scenarios scaffolded by pytest --symphony-fix from the acceptance criteria of {_line(seq.path)}."]
+    story, why = narrative(seq.user_story)
+    if story is None and seq.user_story is not None:
+        lines.append(f"# No narrative: {why}; write its \"As a / I want / So that\" lines under Feature.")
+    lines.append(f"Feature: {title}")
+    lines += [f"  {line}" for line in story or ()]
+    return "\n".join(lines) + "\n", why if seq.user_story is not None and story is None else ""
+
+
+def _line(text: Any) -> str:
+    return " ".join(str(text).split())
 
 
 # -- STEP_DEFINITION_MISSING --------------------------------------------------------------------
@@ -176,6 +179,8 @@ def _outline_pattern(text: str) -> tuple[str, str]:
 
 
 def step_definition_missing(violations: list[Violation], ctx: FixContext) -> Offer:
+    from ...bdd.scaffold import stub_call
+
     by_module: dict[str, list[tuple[Violation, str, str, str]]] = {}
     for v in violations:
         text = ctx.text(v.place.path)
@@ -200,16 +205,18 @@ def step_definition_missing(violations: list[Violation], ctx: FixContext) -> Off
         if any(parser == "parse" for _, parser, _ in unique):
             imports.append(("pytest_bdd", "parsers"))
 
+        imports.append(("pytest", "skip"))
+
         def code(local: dict[str, str]) -> str:
             out = []
             for kind, parser, pattern in unique:
                 arg = repr(pattern) if parser == "string" else f"{local['parsers']}.parse({pattern!r})"
-                message = f"step not written yet: {_KEYWORD[kind]} {pattern}"
-                out.append(f"@{local[kind]}({arg})\ndef _():\n    raise NotImplementedError({message!r})\n")
+                out.append(f"@{local[kind]}({arg})\ndef _():\n    {stub_call(local['skip'], kind, pattern)}\n")
             return "\n\n".join(out)
 
         base = old if old is not None else (
-            '"""Step definitions scaffolded by pytest --symphony-fix: each stub fails until it is written."""\n')
+            '"""Step definitions scaffolded by pytest --symphony-fix: each stub skips, saying what to write, '
+            'until it is written."""\n')
         try:
             new = append_code(base, code, imports)
         except PythonEditError as exc:
@@ -224,12 +231,14 @@ def step_definition_missing(violations: list[Violation], ctx: FixContext) -> Off
 
 
 def feature_narrative_missing(violations: list[Violation], ctx: FixContext) -> Offer:
+    from ...bdd.narrative import narrative
+
     for v in violations:
         found = ctx.sequences().get(v.sequence or "", [])
-        lines = narrative_lines(found[0][1].user_story) if found else None
+        lines, why = narrative(found[0][1].user_story) if found else (None, "its sequence does not load")
         text = ctx.text(v.place.path)
         if lines is None or text is None:
-            yield Declined(v, "the sequence's user story lacks a persona, a goal or a benefit to write it from")
+            yield Declined(v, why or f"{v.place.path} cannot be read")
             continue
         try:
             at, inserted = insert_narrative(text, lines)

@@ -3,7 +3,6 @@ changes (:mod:`pytest_symphony.remediation.structured`)."""
 
 from __future__ import annotations
 
-import re
 from typing import Any, Iterable, Iterator
 
 from ...conformity.checks.places import beat_list_key
@@ -38,21 +37,6 @@ def _stem(path: str) -> str:
         if name.lower().endswith(suffix):
             return name[: -len(suffix)]
     return name.rsplit(".", 1)[0]
-
-
-def _declared_number(raw: Any) -> tuple[str, Any] | None:
-    """(key, value) of a beat's declared number, as the checks read it."""
-    if not isinstance(raw, dict):
-        return None
-    for key in ("beat", "movement", "number"):
-        if key in raw and isinstance(raw[key], int) and not isinstance(raw[key], bool):
-            return key, raw[key]
-    value = raw.get("id")
-    if isinstance(value, int) and not isinstance(value, bool):
-        return "id", value
-    if isinstance(value, str) and re.fullmatch(r"\s*\d+\s*", value):
-        return "id", value
-    return None
 
 
 def _movement_index(pointer: str | None) -> int | None:
@@ -132,7 +116,7 @@ def _renumber(doc: Document, seq: Any, index: int, *, allow_repeats: bool) -> li
     """Changes renumbering movement ``index``'s beats consecutively from its first number."""
     movement = seq.movements[index]
     key = beat_list_key(movement.raw)
-    declared = [_declared_number(b.raw) for b in movement.beats]
+    declared = [b.declared for b in movement.beats]  # as the model reads it, once
     if any(d is None for d in declared):
         raise EditRefused(f"movement {movement.number} has beats without a declared number")
     numbers = [int(d[1]) for d in declared]  # type: ignore[index]
@@ -143,7 +127,7 @@ def _renumber(doc: Document, seq: Any, index: int, *, allow_repeats: bool) -> li
         wanted = numbers[0] + i
         if int(value) != wanted:
             parts = doc.sequence_parts(f"/movements/{index}/{key}/{beat.index}/{field}")
-            changes.append(doc.set(parts, str(wanted) if isinstance(value, str) else wanted))
+            changes.append(doc.set(parts, str(wanted) if isinstance(beat.raw.get(field), str) else wanted))
     return changes
 
 
