@@ -24,7 +24,7 @@ def test_a_new_feature_without_a_narrative_no_longer_rolls_back_the_phase(pytest
     from: the scaffolded feature goes without one and says why, and the phase keeps its
     HARDCODED_PATH fixes and every scenario and step stub."""
     generate(pytester.path, 6, story_text=True)
-    result = pytester.runpytest("-p", "no:randomly", "--symphony-fix")
+    result = pytester.runpytest("-p", "no:randomly", "--symphony-fix", "--symphony-manifests=manifests")
     out = result.stdout.str()
     assert "ROLLED BACK" not in out
     assert re.search(r"phase 3 handler & BDD: kept the fixes of \d+ violation\(s\) in \d+ file\(s\)", out), out
@@ -88,18 +88,18 @@ def test_every_violation_labelled_safe_in_detection_is_fixed(pytester):
     detection run already said why (and labelled it `none`)."""
     generate(pytester.path, 12, story_text=True, hidden_beats=True, feature_dirs=("features", "packages/features"),
              own_features=True)
-    manifest = pytester.path / ".symphony" / "manifests" / "sequences.json"  # a stale build manifest
+    manifest = pytester.path / "manifests" / "sequences.json"  # a stale manifest the project commits
     manifest.parent.mkdir(parents=True)
     manifest.write_text('{"sequences": [{"id": "gone", "path": "sequences/gone.json", "content_hash": "0"}]}\n')
     pytester.runpytest("-p", "no:randomly", "--symphony=conformity", "--symphony-format=json",
-                       "--symphony-output=detected.json")
+                       "--symphony-output=detected.json", "--symphony-manifests=manifests")
     detected = json.loads((pytester.path / "detected.json").read_text())["violations"]
     safe = Counter(v["code"] for v in detected if v["fix_safety"] == "safe")
     assert {"BDD_SPEC_MISSING", "HARDCODED_PATH", "MANIFEST_MISMATCH", "BEAT_COUNT_MISMATCH"} <= set(safe)
     for v in detected:
         if v["fix_safety"] == "none" and v["code"] in ("BDD_SPEC_MISSING", "FEATURE_NARRATIVE_MISSING"):
             assert "(no fix: " in v["message"], v
-    result = pytester.runpytest("-p", "no:randomly", "--symphony-fix")
+    result = pytester.runpytest("-p", "no:randomly", "--symphony-fix", "--symphony-manifests=manifests")
     out = result.stdout.str()
     assert "ROLLED BACK" not in out and "not fixable: " not in out, out[out.find("symphony fix"):]
     for code, n in safe.items():
