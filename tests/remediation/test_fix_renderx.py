@@ -65,7 +65,7 @@ def test_fix_fixes_what_is_safe_loses_nothing_and_a_second_run_changes_nothing(p
     assert [(v.place.path, v.code) for v in after.violations if v.code in FIXED] == [
         ("sequences/build-pipeline-symphony.legacy-stub.json", "BDD_SPEC_MISSING")]
     (left,) = [v for v in after.violations if v.code == "BDD_SPEC_MISSING"]  # detection already says why
-    assert (left.place.line, left.place.column) == (31, 11)
+    assert (left.place.line, left.place.col) == (31, 11)
     assert "(no fix: sequence id 'build-pipeline-symphony' is declared by more than one spec" in left.message
 
     for name, old in before.items():  # every beat, handler, event, criterion and unknown field is still there
