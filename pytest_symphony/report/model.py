@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..errors import SymphonyError
-from ..telemetry.records import utc_now
+from ..stamps import utc_now
 
 #: Version of the report document (``report.schema.json``); bump the minor for added
 #: fields, the major for anything a reader could trip over.
