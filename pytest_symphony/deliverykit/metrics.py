@@ -64,6 +64,7 @@ class StabilizeResult:
     four_keys: FourKeys
     max_change_failure_rate: float
     warnings: tuple[Finding, ...] = ()
+    misses: tuple[Finding, ...] = ()  #: targets missed that ``enforce=False`` did not fail (also in warnings)
 
     def to_json(self) -> dict[str, Any]:
         return {"change_failure_rate": self.four_keys.change_failure_rate.to_json(),
@@ -82,7 +83,8 @@ def stabilize(settings: DeliverySettings, *, now: datetime | None = None, enforc
                                 f"is above {max_change_failure_rate:.0%} (failed: {', '.join(keys.failed_deployments)})",
                                 rate.source, 0, "stabilize before releasing more: fix the causes of the incidents"))
     warnings = [] if rate.measured else [Finding(f"change failure rate: not measured: {rate.missing}")]
-    result = StabilizeResult(keys, max_change_failure_rate, tuple(findings if not enforce else []) + tuple(warnings))
+    misses = tuple(findings if not enforce else [])
+    result = StabilizeResult(keys, max_change_failure_rate, misses + tuple(warnings), misses)
     return _judged("stabilize", findings, enforce, result)
 
 
@@ -176,6 +178,7 @@ class MeasureResult:
     metrics: Mapping[str, Metric]
     verdicts: tuple[Verdict, ...]
     warnings: tuple[Finding, ...] = field(default=())
+    misses: tuple[Finding, ...] = field(default=())  #: refuted hypotheses that ``enforce=False`` did not fail
 
     def to_json(self) -> dict[str, Any]:
         return {"metrics": {k: m.to_json() for k, m in self.metrics.items()},
@@ -242,5 +245,6 @@ def measure(settings: DeliverySettings, *, now: datetime | None = None, features
                         "learn from it (retro) and decide: pivot, persevere or remove the feature")
                 for v in verdicts if v.verdict == "refuted"]
     warnings = [Finding(str(m)) for m in metrics.values() if not m.measured]
-    result = MeasureResult(keys, metrics, verdicts, tuple(warnings) + (tuple(findings) if not enforce else ()))
+    misses = tuple(findings) if not enforce else ()
+    result = MeasureResult(keys, metrics, verdicts, tuple(warnings) + misses, misses)
     return _judged("measure", findings, enforce, result)

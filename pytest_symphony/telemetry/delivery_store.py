@@ -21,8 +21,8 @@ from typing import Iterable
 from ..deliverykit.records import Deployment, DeploymentStatus, Incident
 from ..deliverykit.timeutil import iso, parse_time
 
-__all__ = ["MIGRATION_5", "create_tables", "query_deployments", "query_incidents", "upsert_deployments",
-           "upsert_incidents"]
+__all__ = ["MIGRATION_5", "DeliveryMixin", "create_tables", "query_deployments", "query_incidents",
+           "upsert_deployments", "upsert_incidents"]
 
 #: Schema version 4 -> 5.  Once shipped: never edit, append a new migration instead.
 MIGRATION_5 = """
@@ -123,3 +123,34 @@ def query_incidents(conn: sqlite3.Connection) -> list[Incident]:
                         "ORDER BY opened_at, id").fetchall()
     return [Incident(id=r[0], title=r[1], opened_at=parse_time(r[2]), resolved_at=parse_time(r[3]) if r[3] else None,
                      severity=r[4], root_cause=r[5], deployment=r[6]) for r in rows]
+
+
+class DeliveryMixin:
+    """The history store's deployments and incidents: written in one transaction, read back as records.
+
+    A record written again keeps the run that first recorded it unless ``run_id`` names one.
+    """
+
+    def add_deployments(self, deployments: Iterable[Deployment], *, run_id: str | None = None) -> int:
+        return self._add("deployments", deployments, run_id, upsert_deployments)
+
+    def add_incidents(self, incidents: Iterable[Incident], *, run_id: str | None = None) -> int:
+        return self._add("incidents", incidents, run_id, upsert_incidents)
+
+    def deployments(self, environment: str | None = None) -> list[Deployment]:
+        return query_deployments(self._connection(), environment)  # type: ignore[attr-defined]
+
+    def incidents(self) -> list[Incident]:
+        return query_incidents(self._connection())  # type: ignore[attr-defined]
+
+    def _add(self, table: str, records: Iterable, run_id: str | None, upsert) -> int:
+        records = list(records)
+
+        def work(conn: sqlite3.Connection) -> None:
+            known = dict(conn.execute(f"SELECT id, run_id FROM {table}").fetchall())  # noqa: S608 - a fixed name
+            for record in records:
+                upsert(conn, [record], run_id=run_id or known.get(record.id))
+
+        if records:
+            self._write(f"store {table} in", work)  # type: ignore[attr-defined]
+        return len(records)

@@ -39,7 +39,7 @@ from . import values
 from .findings import MIGRATION_2, FindingsMixin, ensure_runs
 from .records import AttemptRecord, RunRecord, normalize_timestamp
 from .checkpoints import MIGRATION_4, CheckpointsMixin, checkpoint_rows, insert_checkpoints
-from .delivery_store import MIGRATION_5
+from .delivery_store import MIGRATION_5, DeliveryMixin
 from .runs import MIGRATION_3, RunsMixin, upsert_run
 
 Migration = Union[str, Callable[[sqlite3.Connection], None]]
@@ -216,7 +216,7 @@ def _converter(column: str) -> Callable[[Any], Any]:
 # --------------------------------------------------------------------------- store
 
 
-class HistoryStore(FindingsMixin, RunsMixin, CheckpointsMixin):
+class HistoryStore(FindingsMixin, RunsMixin, CheckpointsMixin, DeliveryMixin):
     """The run history in one SQLite file.
 
     Use as a context manager or call :meth:`open` / :meth:`close`; every method
