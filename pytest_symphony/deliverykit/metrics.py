@@ -35,9 +35,6 @@ from .timeutil import iso, utc_now
 __all__ = ["MeasureResult", "StabilizeResult", "Verdict", "build_outcomes", "build_success_rate", "judge",
            "measure", "project_four_keys", "stabilize"]
 
-#: The change failure rate stabilize accepts by default: DevLake's medium band (at most 15%).
-DEFAULT_MAX_CHANGE_FAILURE_RATE = 0.15
-
 
 def project_four_keys(settings: DeliverySettings, *, now: datetime | None = None) -> FourKeys:
     """The four keys of the project: its deployment and incident records, and its git history."""
@@ -73,8 +70,11 @@ class StabilizeResult:
 
 
 def stabilize(settings: DeliverySettings, *, now: datetime | None = None, enforce: bool = True,
-              max_change_failure_rate: float = DEFAULT_MAX_CHANGE_FAILURE_RATE) -> StabilizeResult:
-    """Beat 13: the change failure rate in the window is at most ``max_change_failure_rate``."""
+              max_change_failure_rate: float | None = None) -> StabilizeResult:
+    """Beat 13: the change failure rate in the window is at most ``max_change_failure_rate``
+    (default the setting of that name, 0.15: DevLake's medium band)."""
+    if max_change_failure_rate is None:
+        max_change_failure_rate = settings.max_change_failure_rate
     keys = project_four_keys(settings, now=now)
     rate = keys.change_failure_rate
     findings = []

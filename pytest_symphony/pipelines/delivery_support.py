@@ -104,7 +104,7 @@ def require_extra(module: str, what: str) -> None:
     """Fail the beat with what to install when the ``delivery`` extra's ``module`` is missing."""
     try:
         found = importlib.util.find_spec(module) is not None
-    except ModuleNotFoundError:
+    except (ImportError, ValueError):  # a parent package missing, or a module blocked in sys.modules
         found = False
     if not found:
         raise DeliveryError("extra", [Finding(f"{what} needs {module}, which is not installed", None, 0, EXTRA)])

@@ -114,9 +114,10 @@ items:
 class Shop:
     """The generated project at ``root``; ``day(-3)`` is the timestamp three days before T0."""
 
-    def __init__(self, root: Path, previous_env: Path) -> None:
+    def __init__(self, root: Path, previous_env: Path, *, calm: bool = False) -> None:
         self.root = root
         self.previous_env = previous_env
+        self.calm = calm  # no incident in the window: every gate passes at f
         self.t0 = datetime.now(timezone.utc).replace(microsecond=0)
         self.sha: dict[str, str] = {}
 
@@ -205,6 +206,9 @@ class Shop:
             self.deployment("D3", "c3", ("in_progress", -9), ("failure", -9 + 5 / 1440)),
             self.deployment("D4", "c3", ("success", -8)),
             self.deployment("D5", "c5", ("success", -2), payload=previous))
+        if self.calm:
+            self.incidents({"id": "I3", "opened_at": self.day(-45), "resolved_at": self.day(-45, 10), "severity": "sev3"})
+            return
         self.incidents(
             {"id": "I1", "opened_at": self.day(-7.5), "resolved_at": self.day(-7.5, 90), "severity": "sev2",
              "root_cause": self.sha["c3"][:12]},
@@ -225,14 +229,24 @@ def _build_wheel(root: Path, version: str) -> Path:
     return next((root / "dist").glob(f"tinyshop-{version}-*.whl"))
 
 
-@pytest.fixture(scope="session")
-def previous_release(tmp_path_factory) -> Path:
-    """Production as it runs today: tinyshop 1.1.0 staged (a real environment, installed by hash)."""
+def _staged(root: Path, version: str) -> Path:
+    """A real environment holding tinyshop ``version``, installed by hash (as beat 8 stages one)."""
     from pytest_symphony.deliverykit import DeliverySettings, stage
 
-    root = tmp_path_factory.mktemp("production")
-    wheel = _build_wheel(root, "1.1.0")
-    return stage(DeliverySettings(root=root), [wheel], version="1.1.0", name="production").green
+    wheel = _build_wheel(root, version)
+    return stage(DeliverySettings(root=root), [wheel], version=version, name="staged").green
+
+
+@pytest.fixture(scope="session")
+def previous_release(tmp_path_factory) -> Path:
+    """Production as it runs today: tinyshop 1.1.0, the rollback target of every deployment."""
+    return _staged(tmp_path_factory.mktemp("production"), "1.1.0")
+
+
+@pytest.fixture(scope="session")
+def next_release(tmp_path_factory) -> Path:
+    """tinyshop 1.2.0 staged, for the deployment movement run on its own."""
+    return _staged(tmp_path_factory.mktemp("staging"), "1.2.0")
 
 
 @pytest.fixture
