@@ -22,6 +22,9 @@ from pytest_symphony.pipelines.delivery_support import (
     at_forte,
     delivery,
     deploy_result,
+    earlier,
+    evidence_name,
+    found,
     from_state,
     judged,
     metric_of,
@@ -35,10 +38,10 @@ from pytest_symphony.pipelines.delivery_support import (
 from pytest_symphony.pipelines.failures import builtin_handler as handler
 
 
-def _done(symphony, ctx: Delivery, beat, result, key: str, **extra) -> None:
+def _done(symphony, ctx: Delivery, beat, result, **extra) -> None:
     """Keep the result for the next beats, persist it as the beat's evidence, judge the movement."""
     data = {**result.to_json(), **extra} if hasattr(result, "to_json") else {**result, **extra}
-    symphony.state[key] = data
+    symphony.state[f"delivery_{evidence_name(beat)}"] = data
     ctx.record(beat, data)
     govern(symphony, ctx)
 
@@ -57,7 +60,7 @@ def hypothesize_mvp(symphony, beat, pytestconfig):
     result = dk.scope(ctx.settings)
     symphony.metric("features_in_scope", len(result.features))
     symphony.metric("unreleased_feat_commits", len(result.unreleased_feat_commits))
-    _done(symphony, ctx, beat, result, "delivery_scope", version=ctx.version)
+    _done(symphony, ctx, beat, result, version=ctx.version)
 
 
 @handler("collaborateAndResearch")
@@ -65,7 +68,7 @@ def collaborate_and_research(symphony, beat, pytestconfig):
     ctx = delivery(symphony, pytestconfig)
     result = dk.research(ctx.settings, scope_features(ctx, symphony))
     symphony.metric("researched_features", sum(1 for f in result.features if f.records))
-    _done(symphony, ctx, beat, result, "delivery_research")
+    _done(symphony, ctx, beat, result)
 
 
 @handler("architectForDelivery")
@@ -75,7 +78,7 @@ def architect_for_delivery(symphony, beat, pytestconfig):
         require_extra("importlinter", "checking the import-linter contracts")
     result = dk.architecture(ctx.settings)
     symphony.metric("packages", len(result.packages))
-    _done(symphony, ctx, beat, result, "delivery_architecture")
+    _done(symphony, ctx, beat, result)
 
 
 @handler("synthesizeVisionAndRoadmap")
@@ -83,7 +86,7 @@ def synthesize_vision_and_roadmap(symphony, beat, pytestconfig):
     ctx = delivery(symphony, pytestconfig)
     result = dk.roadmap(ctx.settings, _features_in(pytestconfig))
     symphony.metric("next_items", len(result.ranking))
-    _done(symphony, ctx, beat, result, "delivery_roadmap")
+    _done(symphony, ctx, beat, result)
 
 
 # -- 2. Continuous Integration ------------------------------------------------------------------
@@ -97,7 +100,7 @@ def develop_stories(symphony, beat, pytestconfig):
                                                                  _features_in(pytestconfig)))
     symphony.metric("commits", result.commits)
     record_metrics(symphony, [result.tested_change_share])
-    _done(symphony, ctx, beat, result, "delivery_develop")
+    _done(symphony, ctx, beat, result)
 
 
 @handler("buildAndAutomate")
@@ -125,7 +128,7 @@ def build_and_automate(symphony, beat, pytestconfig):
         started_on=datetime.fromtimestamp(started, timezone.utc) if started else None,
         parameters={"pipeline": build.sequence_id, "dynamic": symphony.dynamic})
     symphony.metric("artifacts", len(artifacts))
-    _done(symphony, ctx, beat, result, "delivery_build", source_date_epoch=epoch,
+    _done(symphony, ctx, beat, result, source_date_epoch=epoch,
           artifacts=[{"path": str(p), "name": p.name, "sha256": result.subjects[p.name]} for p in artifacts])
 
 
@@ -136,13 +139,13 @@ def end_to_end_tests(symphony, beat, pytestconfig):
     record_metrics(symphony, [result.coverage])
     if result.junit is not None:
         symphony.metric("tests", result.junit.tests)
-    _done(symphony, ctx, beat, result, "delivery_test_suite")
+    _done(symphony, ctx, beat, result)
 
 
 @handler("stageAndValidate")
 def stage_and_validate(symphony, beat, pytestconfig):
     ctx = delivery(symphony, pytestconfig)
-    build = symphony.state.get("delivery_build") or ctx.read("build")
+    build = earlier(symphony, ctx, "build")
     result = dk.stage(ctx.settings, [Path(a["path"]) for a in build["artifacts"]], version=ctx.version)
     now = utc_now()
     record = dk.Deployment(
@@ -152,7 +155,7 @@ def stage_and_validate(symphony, beat, pytestconfig):
     dk.append_deployment(ctx.settings, record)
     sync_history(ctx, own=[record.id])
     symphony.metric("installed", len(result.installed))
-    _done(symphony, ctx, beat, result, "delivery_stage", deployment=record.id)
+    _done(symphony, ctx, beat, result, deployment=record.id)
 
 
 # -- 3. Continuous Deployment (production moves only at f) --------------------------------------
@@ -165,7 +168,7 @@ def deploy_to_production(symphony, beat, pytestconfig):
     ctx = delivery(symphony, pytestconfig)
     if ctx.settings.path("flags").is_file():
         require_extra("openfeature", "checking that new flags are dark")
-    stage = symphony.state.get("delivery_stage") or ctx.read("stage")
+    stage = earlier(symphony, ctx, "stage")
     before = {d.id for d in dk.load_deployments(ctx.settings)}
     try:
         result = dk.deploy(ctx.settings, version=ctx.version, environment=Path(stage["green"]),
@@ -173,19 +176,19 @@ def deploy_to_production(symphony, beat, pytestconfig):
     finally:
         sync_history(ctx, own=_new_deployments(ctx, before))
     symphony.metric("deployments", 1)
-    _done(symphony, ctx, beat, result, "delivery_deploy")
+    _done(symphony, ctx, beat, result)
 
 
 @handler("verifyInProduction")
 def verify_in_production(symphony, beat, pytestconfig):
     ctx = delivery(symphony, pytestconfig)
-    deployed = deploy_result(ctx, symphony.state.get("delivery_deploy") or ctx.read("deploy"))
+    deployed = deploy_result(ctx, earlier(symphony, ctx, "deploy"))
     try:
         result = dk.verify_production(ctx.settings, deployed)
     finally:
         sync_history(ctx)
     symphony.metric("production_checks", len(result.commands))
-    _done(symphony, ctx, beat, result, "delivery_verify")
+    _done(symphony, ctx, beat, result)
 
 
 def _production(ctx: Delivery) -> str | None:
@@ -205,7 +208,7 @@ def monitor_and_respond(symphony, beat, pytestconfig):
     symphony.metric("linked_incidents", len(result.linked) if result else 0)
     data = result.to_json() if result else {"deployment": None, "open_severe": [], "linked": [],
                                             "note": "no successful production deployment to monitor"}
-    _done(symphony, ctx, beat, data, "delivery_monitor")
+    _done(symphony, ctx, beat, data)
 
 
 # -- 4. Release on Demand -------------------------------------------------------------------------
@@ -214,10 +217,9 @@ def release_features(symphony, beat, pytestconfig):
     ctx = delivery(symphony, pytestconfig)
     require_extra("openfeature", "measuring the released share of the key sample")
     result = dk.release(ctx.settings)
-    symphony.state["delivery_release"] = release_state(result)
+    symphony.state["delivery_release_undo"] = release_state(result)
     symphony.metric("released_share", result.measured_share)
-    ctx.record(beat, result.to_json())
-    govern(symphony, ctx)
+    _done(symphony, ctx, beat, result)
 
 
 @handler("stabilize")
@@ -228,12 +230,12 @@ def stabilize(symphony, beat, pytestconfig):
         dk.monitor(ctx.settings, live)
     result = dk.stabilize(ctx.settings, enforce=at_forte(symphony))
     record_metrics(symphony, [result.four_keys.change_failure_rate])
-    _done(symphony, ctx, beat, result, "delivery_stabilize", missed=judged(symphony, "stabilize", result.misses))
+    _done(symphony, ctx, beat, result, missed=judged(symphony, "stabilize", result.misses))
 
 
 def _measured(ctx: Delivery, symphony) -> tuple[dict, list]:
     """This release's metrics and verdicts: from beat 14 of this run, else its evidence."""
-    data = symphony.state.get("delivery_measure") or ctx.read_optional("measure") or {}
+    data = found(symphony, ctx, "measure")
     metrics = {name: m for name, m in ((n, metric_of(j)) for n, j in data.get("metrics", {}).items()) if m}
     return metrics, [dk.Verdict(**v) for v in data.get("verdicts", ())]
 
@@ -242,14 +244,14 @@ def _measured(ctx: Delivery, symphony) -> tuple[dict, list]:
 def measure_usage_and_impact(symphony, beat, pytestconfig):
     ctx = delivery(symphony, pytestconfig)
     extra = {}
-    tests = symphony.state.get("delivery_test_suite") or ctx.read_optional("test_suite")
+    tests = found(symphony, ctx, "test_suite")
     if tests and metric_of(tests.get("coverage")):
         extra["coverage"] = metric_of(tests["coverage"])
     try:
         extra["customer_satisfaction"] = dk.feedback(ctx.settings, enforce=False).csat
     except dk.DeliveryError:
         pass  # no feedback and no waiver: not measured, and beat 15 says why
-    scope = symphony.state.get("delivery_scope") or ctx.read_optional("scope") or {}
+    scope = found(symphony, ctx, "scope")
     result = dk.measure(ctx.settings, features=[f["feature"] for f in scope.get("features", ())], extra=extra,
                         history=ctx.history, enforce=at_forte(symphony))
     record_metrics(symphony, result.metrics.values())
@@ -258,7 +260,7 @@ def measure_usage_and_impact(symphony, beat, pytestconfig):
     symphony.emit("delivery:metrics", metrics={n: m.to_json() for n, m in result.metrics.items()},
                   window=result.four_keys.to_json()["window"], verdicts=[v.to_json() for v in result.verdicts])
     symphony.state["delivery_measured"] = True
-    _done(symphony, ctx, beat, result, "delivery_measure", missed=judged(symphony, "measure", result.misses))
+    _done(symphony, ctx, beat, result, missed=judged(symphony, "measure", result.misses))
 
 
 @handler("learnFromFeedback")
@@ -267,7 +269,7 @@ def learn_from_feedback(symphony, beat, pytestconfig):
     result = dk.feedback(ctx.settings, enforce=at_forte(symphony))
     record_metrics(symphony, [result.csat, result.nps])
     symphony.metric("feedback_responses", result.responses)
-    _done(symphony, ctx, beat, result, "delivery_feedback", missed=judged(symphony, "feedback", result.misses))
+    _done(symphony, ctx, beat, result, missed=judged(symphony, "feedback", result.misses))
 
 
 @handler("documentLessons")
@@ -277,20 +279,20 @@ def document_lessons(symphony, beat, pytestconfig):
     result = dk.lessons(ctx.settings, version=ctx.version, metrics=metrics, verdicts=verdicts)
     symphony.metric("changelog_written", int(result.changelog_written))
     symphony.metric("retro_written", int(result.retro_written))
-    _done(symphony, ctx, beat, result, "delivery_lessons")
+    _done(symphony, ctx, beat, result)
 
 
 @handler("planNextIteration")
 def plan_next_iteration(symphony, beat, pytestconfig):
     ctx = delivery(symphony, pytestconfig)
     metrics, verdicts = _measured(ctx, symphony)
-    released = (symphony.state.get("delivery_release") or ctx.read_optional("release") or {}).get("flag")
+    released = found(symphony, ctx, "release").get("flag")
     items = {i.id: i for i in dk.load_roadmap(ctx.settings)}
     shipped = [f for f, i in items.items() if released and (i.flag or i.id) == released]
     result = dk.next_iteration(ctx.settings, metrics=metrics, verdicts=verdicts, released=shipped,
                                out_dir=dk.evidence_dir(ctx.settings, ctx.version) / "plan")
     symphony.metric("plan_items", len(result.items))
-    _done(symphony, ctx, beat, result, "delivery_plan")
+    _done(symphony, ctx, beat, result)
 
 
 # -- rollback ---------------------------------------------------------------------------------------
@@ -317,7 +319,7 @@ def rollback_delivery(symphony, beat):
     label = f"{movement.number}.{failed.number} {failed.title}" if movement else failed.title
     actions = []
     if ctx is not None:
-        released = symphony.state.get("delivery_release")
+        released = symphony.state.get("delivery_release_undo")
         if released:
             dk.restore_release(ctx.settings, release_result(released))
             actions.append(f"flags file {released['path']} restored")

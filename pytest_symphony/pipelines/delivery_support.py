@@ -180,7 +180,32 @@ def release_result(data: dict) -> dk.ReleaseResult:
                             data.get("commit"))
 
 
+def found(symphony, ctx: Delivery, name: str) -> dict:
+    """Like :func:`earlier`, but an empty mapping when that beat never ran for this version."""
+    return symphony.state.get(f"delivery_{name}") or ctx.read_optional(name) or {}
+
+
+def earlier(symphony, ctx: Delivery, name: str) -> Any:
+    """What the beat recording evidence ``name`` found: in this run's state, else in its evidence.
+
+    Missing evidence fails naming the movement to run first (``pytest --symphony=delivery/exploration``).
+    """
+    if symphony.state.get(f"delivery_{name}") is not None:
+        return symphony.state[f"delivery_{name}"]
+    folder = dk.evidence_dir(ctx.settings, ctx.version)
+    if (folder / f"{name}.json").is_file():
+        return ctx.read(name)
+    handler = next((h for h, n in EVIDENCE.items() if n == name), name)
+    sequence = symphony.sequence
+    movement = next((m for m in sequence.movements for b in m.beats
+                     if b.handler is not None and b.handler.name == handler), None)
+    where = f"{movement.title}: pytest --symphony={sequence.id}/{movement.id or movement.slug}" if movement else \
+        f"the beat running {handler}"
+    raise DeliveryError("evidence", [Finding(
+        f"no evidence from beat {handler!r} ({name}) for version {ctx.version}",
+        dk.errors.relative(folder / f"{name}.json", ctx.settings.root), 0, f"run {where}")])
+
+
 def scope_features(ctx: Delivery, symphony) -> list[str]:
     """The features in scope: from beat 1 of this run, else from its evidence for this version."""
-    scope = symphony.state.get("delivery_scope") or ctx.read("scope")
-    return [f["feature"] for f in scope.get("features", ())]
+    return [f["feature"] for f in earlier(symphony, ctx, "scope").get("features", ())]

@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -155,6 +156,24 @@ class Shop:
     def deployments(self, *records: dict) -> None:
         self.write("delivery/deployments.jsonl", "".join(json.dumps(r) + "\n" for r in records))
 
+    def settings(self, **values) -> None:
+        """Set keys of ``[tool.symphony.delivery]`` (the last table of pyproject.toml)."""
+        path = self.root / "pyproject.toml"
+        lines = [line for line in path.read_text(encoding="utf-8").splitlines()
+                 if line.split(" = ")[0] not in values]
+        lines += [f"{key} = {json.dumps(value)}" for key, value in values.items()]
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    def evidence(self, name: str, data: dict) -> None:
+        """What an earlier movement persisted for version 1.2.0 (``.symphony/delivery/1.2.0/<name>.json``)."""
+        self.write(f".symphony/delivery/1.2.0/{name}.json", json.dumps(data))
+
+    def staged(self, release: "Staged") -> None:
+        """The evidence the integration movement leaves: the scope, the build and the staged environment."""
+        self.evidence("scope", {"features": [{"feature": "search"}]})
+        self.evidence("build", {"artifacts": [{"path": str(release.wheel), "name": release.wheel.name}]})
+        self.evidence("stage", {"green": str(release.env), "installed": {"tinyshop": release.version}})
+
     def incidents(self, *records: dict) -> None:
         self.write("delivery/incidents.yaml", "".join(f"- {json.dumps(r)}\n" for r in records) or "[]\n")
 
@@ -229,23 +248,31 @@ def _build_wheel(root: Path, version: str) -> Path:
     return next((root / "dist").glob(f"tinyshop-{version}-*.whl"))
 
 
-def _staged(root: Path, version: str) -> Path:
-    """A real environment holding tinyshop ``version``, installed by hash (as beat 8 stages one)."""
+@dataclass(frozen=True)
+class Staged:
+    """A release staged as beat 8 stages one: its wheel, installed by hash into a real environment."""
+
+    version: str
+    wheel: Path
+    env: Path
+
+
+def _staged(root: Path, version: str) -> Staged:
     from pytest_symphony.deliverykit import DeliverySettings, stage
 
     wheel = _build_wheel(root, version)
-    return stage(DeliverySettings(root=root), [wheel], version=version, name="staged").green
+    return Staged(version, wheel, stage(DeliverySettings(root=root), [wheel], version=version, name="staged").green)
 
 
 @pytest.fixture(scope="session")
 def previous_release(tmp_path_factory) -> Path:
     """Production as it runs today: tinyshop 1.1.0, the rollback target of every deployment."""
-    return _staged(tmp_path_factory.mktemp("production"), "1.1.0")
+    return _staged(tmp_path_factory.mktemp("production"), "1.1.0").env
 
 
 @pytest.fixture(scope="session")
-def next_release(tmp_path_factory) -> Path:
-    """tinyshop 1.2.0 staged, for the deployment movement run on its own."""
+def next_release(tmp_path_factory) -> Staged:
+    """tinyshop 1.2.0 built and staged, for the movements after the build run on their own."""
     return _staged(tmp_path_factory.mktemp("staging"), "1.2.0")
 
 
