@@ -155,9 +155,11 @@ def html_section(report: dict) -> str:
     cards = "".join(
         f'<div class="card {BAND_STATUS.get(k["band"] or "", "grey")}" data-key="{e(k["name"])}" '
         f'data-band="{e(k["band"])}" data-value="{e(k["value"])}" data-trend="{e(k["trend"]["direction"])}">'
-        f'<div class="name">{e(k["title"])}</div><div class="value">{e(shown(k))}</div>'
-        f'<div class="band">{e(k["band"] or "not measured")}</div>'
-        f'<div class="detail trend">{e(_arrow(k["trend"]))}</div>{_spark(k["trend"]["points"])}</div>'
+        f'<div class="name">{e(k["title"])}</div><div class="value">{e(shown(k) if k["value"] is not None else None)}'
+        f'</div><div class="band">{e(k["band"] or "not measured")}</div>'
+        f'<div class="detail trend">{e(_arrow(k["trend"]))}</div>'
+        + (f'<div class="detail missing">{e(k["not_measured"])}</div>' if k["value"] is None else "")
+        + f'{_spark(k["trend"]["points"])}</div>'
         for k in d["keys"])
     others = "".join(f'<tr data-metric="{e(m["name"])}"><td>{e(m["name"])}</td><td>{e(shown(m))}</td>'
                      f'<td>{e(m["source"])}</td></tr>' for m in d["others"])
