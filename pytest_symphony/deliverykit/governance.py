@@ -82,12 +82,18 @@ def consistency(history: Path | None, sequence: str, movement: str, expected: Ca
     ``current``: this run's outcomes (slug -> status), counted as the newest run;
     ``exclude_run``: this run's id, whose records may already be in the history.
     """
+    from ..telemetry.store import HistoryError
+
+    try:
+        earlier = _outcomes(Path(history), sequence, movement, exclude_run) \
+            if history is not None and Path(history).is_file() else []
+    except HistoryError as exc:  # the history never decides a run: the score is not measured
+        return Metric.not_measured("consistency", f"the run history cannot be read: {exc}")
     complete: list[Mapping[str, str]] = []
-    if history is not None and Path(history).is_file():
-        for outcome in reversed(_outcomes(Path(history), sequence, movement, exclude_run)):
-            wanted = expected(outcome.dynamic)
-            if wanted and wanted <= set(outcome.finals):
-                complete.append({b: outcome.finals[b] for b in wanted})
+    for outcome in reversed(earlier):
+        wanted = expected(outcome.dynamic)
+        if wanted and wanted <= set(outcome.finals):
+            complete.append({b: outcome.finals[b] for b in wanted})
     if current:
         complete.insert(0, dict(current))
     complete = complete[:runs]
@@ -107,12 +113,15 @@ def measurement_age(history: Path | None, sequence: str, handler: str, *, now: d
         return Metric(name, 0.0, "days", "this run measured")
     if history is None or not Path(history).is_file():
         return Metric.not_measured(name, "no run history", "days")
-    from ..telemetry.store import HistoryStore
+    from ..telemetry.store import HistoryError, HistoryStore
 
-    with HistoryStore(history) as store:
-        rows = store.rows("SELECT max(r.started_at) FROM attempts a JOIN runs r ON r.run_id = a.run_id "
-                          "WHERE a.sequence = ? AND a.handler = ? AND a.status = 'passed' AND a.run_id != ?",
-                          (sequence, handler, exclude_run or ""))
+    try:
+        with HistoryStore(history) as store:
+            rows = store.rows("SELECT max(r.started_at) FROM attempts a JOIN runs r ON r.run_id = a.run_id "
+                              "WHERE a.sequence = ? AND a.handler = ? AND a.status = 'passed' AND a.run_id != ?",
+                              (sequence, handler, exclude_run or ""))
+    except HistoryError as exc:
+        return Metric.not_measured(name, f"the run history cannot be read: {exc}", "days")
     newest = rows[0][0] if rows else None
     if not newest:
         return Metric.not_measured(name, f"no run of {sequence} has measured yet ({handler} never passed)", "days")
