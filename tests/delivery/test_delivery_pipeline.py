@@ -6,10 +6,13 @@ staging, a production deployment and a progressive release) that every test here
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import re
 import sqlite3
+import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -24,10 +27,22 @@ SEQ = "symphony:delivery::delivery::"
 
 
 @pytest.fixture(scope="module")
-def full_run(tmp_path_factory, previous_release):
-    shop = Shop(tmp_path_factory.mktemp("delivery") / "tinyshop", previous_release, calm=True).build()
-    result = run_subprocess(shop.root, "--symphony=delivery", "--symphony-dynamic=f", "-n", "2", "-v", "-rA")
-    return shop, result
+def full_run(tmp_path_factory, request, worker_id):
+    """The run, once per session even under xdist: the first worker makes it, the others read it
+    (pytest-xdist's recipe: a lock in the temporary folder the workers share)."""
+    shared = tmp_path_factory.getbasetemp() if worker_id == "master" else tmp_path_factory.getbasetemp().parent
+    done = shared / "delivery-full-run.json"
+    with (shared / "delivery-full-run.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.is_file():
+            shop = Shop(shared / "delivery-full-run", request.getfixturevalue("previous_release"), calm=True).build()
+            result = run_subprocess(shop.root, "--symphony=delivery", "--symphony-dynamic=f", "-n", "2", "-v", "-rA")
+            done.write_text(json.dumps({"root": str(shop.root), "sha": shop.sha, "returncode": result.returncode,
+                                        "stdout": result.stdout, "stderr": result.stderr}))
+    data = json.loads(done.read_text())
+    shop = Shop(Path(data["root"]), Path("."), calm=True)
+    shop.sha = data["sha"]
+    return shop, subprocess.CompletedProcess([], data["returncode"], data["stdout"], data["stderr"])
 
 
 def _history(shop: Shop, sql: str, *params) -> list[tuple]:
