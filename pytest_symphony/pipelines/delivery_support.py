@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from pytest_symphony import deliverykit as dk
-from pytest_symphony.deliverykit.errors import DeliveryError, Finding
+from pytest_symphony.deliverykit.errors import DeliveryError, Finding, relative
 from pytest_symphony.runtime import dynamics
 from pytest_symphony.session_key import state
 from pytest_symphony.warning_types import DeliveryTargetWarning
@@ -203,7 +203,7 @@ def earlier(symphony, ctx: Delivery, name: str) -> Any:
         f"the beat running {handler}"
     raise DeliveryError("evidence", [Finding(
         f"no evidence from beat {handler!r} ({name}) for version {ctx.version}",
-        dk.errors.relative(folder / f"{name}.json", ctx.settings.root), 0, f"run {where}")])
+        relative(folder / f"{name}.json", ctx.settings.root), 0, f"run {where}")])
 
 
 def scope_features(ctx: Delivery, symphony) -> list[str]:
