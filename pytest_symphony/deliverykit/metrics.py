@@ -21,7 +21,7 @@ import statistics
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from . import git
 from .errors import DeliveryError, Finding, relative
@@ -88,11 +88,14 @@ def stabilize(settings: DeliverySettings, *, now: datetime | None = None, enforc
     return _judged("stabilize", findings, enforce, result)
 
 
-def build_outcomes(history: Path, sequence: str = "build", limit: int = 50) -> list[bool] | None:
-    """Passed (True) or not for each complete (ended) run of ``sequence`` in the history, newest first.
+def build_outcomes(history: Path, sequence: str = "build", limit: int = 50,
+                   complete: Callable[[str | None, set], bool] | None = None) -> list[bool] | None:
+    """Passed (True) or not for each complete run of ``sequence`` in the history, newest first.
 
-    None when there is no history file.  A run passed when none of its beats' last attempts
-    failed, errored or timed out.
+    None when there is no history file.  A run counts when it ended and, given ``complete``
+    (called with the run's dynamic and the ``(movement number, beat number)`` pairs it ran), when it ran
+    every beat its dynamic selects: a ``-k`` selection says nothing about success.  A run
+    passed when none of its beats' last attempts failed, errored or timed out.
     """
     from ..telemetry.store import HistoryError, HistoryStore
 
@@ -105,7 +108,8 @@ def build_outcomes(history: Path, sequence: str = "build", limit: int = 50) -> l
                 if not run.get("ended_at"):
                     continue
                 attempts = store.attempts(run_id=run["run_id"], sequence=sequence)
-                if not attempts:
+                if not attempts or (complete is not None and not complete(
+                        run.get("dynamic"), {(a.get("movement_number"), a.get("beat_number")) for a in attempts})):
                     continue
                 last = {a.get("nodeid") or a["id"]: a.get("status") for a in attempts}
                 outcomes.append(not any(s in ("failed", "error", "timeout") for s in last.values()))
@@ -216,16 +220,18 @@ def _exploration_to_release(settings, history, successful, changes) -> Metric:
 
 def measure(settings: DeliverySettings, *, now: datetime | None = None, features: Sequence[str] = (),
             extra: Mapping[str, Metric] | None = None, history: Path | None = None,
-            enforce: bool = True) -> MeasureResult:
+            enforce: bool = True, complete_build: Callable[[str | None, set], bool] | None = None) -> MeasureResult:
     """Beat 14: every metric, then a verdict per hypothesis; a refuted one is a missed target.
 
     ``extra`` adds metrics measured by earlier beats (``coverage`` from beat 7,
-    ``customer_satisfaction`` from beat 15); ``history`` is the run history (SQLite).
+    ``customer_satisfaction`` from beat 15); ``history`` is the run history (SQLite);
+    ``complete_build`` tells a complete build run (see :func:`build_outcomes`).
     """
     now = now or utc_now()
     keys = project_four_keys(settings, now=now)
     metrics: dict[str, Metric] = {m.name: m for m in keys.metrics()}
-    metrics["build_success_rate"] = build_success_rate(build_outcomes(history) if history else None)
+    metrics["build_success_rate"] = build_success_rate(
+        build_outcomes(history, complete=complete_build) if history else None)
     metrics["coverage"] = Metric.not_measured("coverage", "the test beat (test_suite) has not run", "%")
     metrics["customer_satisfaction"] = Metric.not_measured("customer_satisfaction", "the feedback beat has not run", "%")
     metrics["feature_toggle_adoption"] = _toggle_adoption(settings, features)

@@ -20,6 +20,7 @@ from pytest_symphony.pipelines.delivery_governance import govern
 from pytest_symphony.pipelines.delivery_support import (
     Delivery,
     at_forte,
+    complete_build_run,
     delivery,
     deploy_result,
     earlier,
@@ -253,7 +254,7 @@ def measure_usage_and_impact(symphony, beat, pytestconfig):
         extra["customer_satisfaction"] = dk.Metric.not_measured("customer_satisfaction", exc.findings[0].message, "%")
     scope = found(symphony, ctx, "scope")
     result = dk.measure(ctx.settings, features=[f["feature"] for f in scope.get("features", ())], extra=extra,
-                        history=ctx.history, enforce=at_forte(symphony))
+                        history=ctx.history, enforce=at_forte(symphony), complete_build=complete_build_run())
     record_metrics(symphony, result.metrics.values())
     for verdict in ("validated", "refuted", "inconclusive"):
         symphony.metric(f"hypotheses_{verdict}", sum(1 for v in result.verdicts if v.verdict == verdict))

@@ -15,7 +15,7 @@ import importlib.util
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from pytest_symphony import deliverykit as dk
 from pytest_symphony.deliverykit.errors import DeliveryError, Finding, relative
@@ -128,6 +128,17 @@ def metric_of(data: Any) -> dk.Metric | None:
         return None
     return dk.Metric(data["name"], data.get("value"), data.get("unit", ""), data.get("source", ""),
                      data.get("band"), data.get("not_measured"))
+
+
+def complete_build_run() -> Callable[[str | None, set], bool]:
+    """Whether a run of the build symphony ran every beat its dynamic selects: the report's rule
+    for a complete run, so the build success rate counts what the report's built-in section counts."""
+    from pytest_symphony.pipelines import builtin_pipelines
+    from pytest_symphony.report.pipelines import expected_beats, is_complete
+
+    spec = next((p.spec for p in builtin_pipelines() if p.alias == "build"), None)
+    _title, expected = expected_beats(spec)
+    return lambda dynamic, seen: is_complete(dynamic, seen, expected)
 
 
 def record_metrics(symphony, metrics: Iterable[dk.Metric]) -> None:

@@ -80,3 +80,36 @@ def test_a_looser_target_lets_the_same_keys_pass_at_f(shop, pytester):
                                 "-k", "stabilize or measure")
     result.assert_outcomes(passed=2, deselected=45)
     assert _recorded(shop.root, "stabilize")["change_failure_rate"] == pytest.approx(2 / 3)
+
+
+def _seed_build_run(root, run_id: str, beats: list, last_status: str) -> None:
+    """A run of the build symphony at mf that ran ``beats`` ((movement, beat) pairs), the last ending ``last_status``."""
+    from pytest_symphony.telemetry.records import make_attempt, make_run
+    from pytest_symphony.telemetry.store import HistoryStore
+
+    at = "2026-01-05T10:00:00+00:00"
+    records = [make_attempt(run_id=run_id, correlation_id=run_id, sequence="build", movement=m.slug,
+                            movement_number=m.number, beat=b.slug, beat_number=b.number, handler="h",
+                            started_at=at, ended_at=at, duration_ms=1.0, attempt=1, dynamic="mf",
+                            status=last_status if n == len(beats) - 1 else "passed", spec_file="symphony:build",
+                            spec_line=1, spec_hash="b" * 64, nodeid=f"symphony:build::build::{m.slug}::{b.slug}")
+               for n, (m, b) in enumerate(beats)]
+    with HistoryStore(root / ".symphony" / "history.sqlite") as store:
+        store.begin_run(make_run(run_id, started_at=at, dynamic="mf", rootdir=str(root)))
+        store.add_attempts(records)
+        store.end_run(run_id, at, 0)
+
+
+def test_build_success_counts_complete_build_runs_only(shop, pytester):
+    from pytest_symphony.pipelines import builtin_pipelines
+    from pytest_symphony.runtime.dynamics import allows, required
+    from pytest_symphony.score.loader import load_spec
+
+    build = load_spec(next(p.spec for p in builtin_pipelines() if p.alias == "build")).sequence
+    every = [(m, b) for m in build.movements for b in m.beats if allows("mf", required(b, m))]
+    _seed_build_run(shop.root, "complete-passed", every, "passed")
+    _seed_build_run(shop.root, "complete-failed", every, "failed")
+    _seed_build_run(shop.root, "partial-failed", every[:3], "failed")  # a -k selection: says nothing
+    pytester.runpytest("--symphony=delivery/release", "--symphony-isolated", "-k", "measure").assert_outcomes(
+        passed=1, deselected=46)
+    assert _recorded(shop.root)["build_success_rate"] == 0.5
