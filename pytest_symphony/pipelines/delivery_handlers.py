@@ -297,6 +297,10 @@ def plan_next_iteration(symphony, beat, pytestconfig):
 
 
 # -- rollback ---------------------------------------------------------------------------------------
+#: The beats whose failure rolls production back (a movement holding one of them).
+DEPLOYMENT = frozenset({"deployToProduction", "verifyInProduction", "monitorAndRespond"})
+
+
 def _undo_deployment(symphony, ctx: Delivery, reason: str) -> str | None:
     """Point production back at the previous deployment, once: never a production this run may not move."""
     deployed = symphony.state.get("delivery_deploy")
@@ -324,7 +328,8 @@ def rollback_delivery(symphony, beat):
         if released:
             dk.restore_release(ctx.settings, release_result(released))
             actions.append(f"flags file {released['path']} restored")
-        else:
+        elif movement is not None and any(b.handler is not None and b.handler.name in DEPLOYMENT
+                                          for b in movement.beats):
             undone = _undo_deployment(symphony, ctx, f"beat {label} failed")
             actions += [undone] if undone else []
         sync_history(ctx)
