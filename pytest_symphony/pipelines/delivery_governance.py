@@ -76,8 +76,8 @@ def govern(symphony, ctx: Delivery) -> dict[str, Any] | None:
                             f"{_release_movement(sequence)}")
     elif not symphony.state.get("delivery_unmeasured_warned"):  # once a run, not once a movement
         symphony.state["delivery_unmeasured_warned"] = True
-        warnings.warn(DeliveryGovernanceWarning(f"metrics are reported weekly, but none is measured yet: {age.missing}"),
-                      stacklevel=2)
+        warnings.warn(DeliveryGovernanceWarning(
+            f"metrics are reported weekly, but none is measured yet: {age.missing}"), stacklevel=2)
     report = {"movement": movement.title, "visibility": seen.to_json(), "consistency": steady.to_json(),
               "days_since_measurement": age.to_json(), "failures": failures}
     dk.write_evidence(ctx.settings, ctx.version, f"governance-{movement.id or movement.slug}", report)

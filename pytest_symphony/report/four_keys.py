@@ -122,7 +122,8 @@ def markdown_lines(report: dict, esc, table) -> list[str]:
     out += table(["Key", "Value", "Band", "Trend", "Source"],
                  ([esc(k["title"]), esc(shown(k)), esc(k["band"]), esc(_arrow(k["trend"])), esc(k["source"])]
                   for k in d["keys"]))
-    out += table(["Metric", "Value", "Source"], ([esc(m["name"]), esc(shown(m)), esc(m["source"])] for m in d["others"]))
+    out += table(["Metric", "Value", "Source"],
+                 ([esc(m["name"]), esc(shown(m)), esc(m["source"])] for m in d["others"]))
     if d["notes"]:
         out += ["Targets missed (warnings below the f dynamic):", ""]
         out += [f"- {esc(n.get('gate'))}: {esc(n.get('message'))}" for n in d["notes"]] + [""]

@@ -226,7 +226,8 @@ class Shop:
             self.deployment("D4", "c3", ("success", -8)),
             self.deployment("D5", "c5", ("success", -2), payload=previous))
         if self.calm:
-            self.incidents({"id": "I3", "opened_at": self.day(-45), "resolved_at": self.day(-45, 10), "severity": "sev3"})
+            self.incidents({"id": "I3", "opened_at": self.day(-45), "resolved_at": self.day(-45, 10),
+                            "severity": "sev3"})
             return
         self.incidents(
             {"id": "I1", "opened_at": self.day(-7.5), "resolved_at": self.day(-7.5, 90), "severity": "sev2",

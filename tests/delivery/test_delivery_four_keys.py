@@ -83,7 +83,7 @@ def test_a_looser_target_lets_the_same_keys_pass_at_f(shop, pytester):
 
 
 def _seed_build_run(root, run_id: str, beats: list, last_status: str) -> None:
-    """A run of the build symphony at mf that ran ``beats`` ((movement, beat) pairs), the last ending ``last_status``."""
+    """A build run at mf that ran ``beats`` ((movement, beat) pairs), the last one ending ``last_status``."""
     from pytest_symphony.telemetry.records import make_attempt, make_run
     from pytest_symphony.telemetry.store import HistoryStore
 
