@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from typing import Iterable
+from typing import Any, Iterable
 
 from .records import Deployment, DeploymentStatus, Incident
 from .timeutil import iso, parse_time
 
-__all__ = ["query_deployments", "query_incidents", "upsert_deployments", "upsert_incidents"]
+__all__ = ["add_deployments", "add_incidents", "deployments", "incidents", "query_deployments", "query_incidents",
+           "upsert_deployments", "upsert_incidents"]
 
 
 def upsert_deployments(conn: sqlite3.Connection, deployments: Iterable[Deployment], *, run_id: str | None = None) -> int:
@@ -74,3 +75,36 @@ def query_incidents(conn: sqlite3.Connection) -> list[Incident]:
                         "ORDER BY opened_at, id").fetchall()
     return [Incident(id=r[0], title=r[1], opened_at=parse_time(r[2]), resolved_at=parse_time(r[3]) if r[3] else None,
                      severity=r[4], root_cause=r[5], deployment=r[6]) for r in rows]
+
+
+def add_deployments(store: Any, records: Iterable[Deployment], *, run_id: str | None = None) -> int:
+    """Store deployments in the history ``store`` in one transaction.
+
+    A record written again keeps the run that first recorded it unless ``run_id`` names one.
+    """
+    return _add(store, "deployments", records, run_id, upsert_deployments)
+
+
+def add_incidents(store: Any, records: Iterable[Incident], *, run_id: str | None = None) -> int:
+    return _add(store, "incidents", records, run_id, upsert_incidents)
+
+
+def deployments(store: Any, environment: str | None = None) -> list[Deployment]:
+    return store.read(lambda conn: query_deployments(conn, environment))
+
+
+def incidents(store: Any) -> list[Incident]:
+    return store.read(query_incidents)
+
+
+def _add(store: Any, table: str, records: Iterable, run_id: str | None, upsert) -> int:
+    records = list(records)
+
+    def work(conn: sqlite3.Connection) -> None:
+        known = dict(conn.execute(f"SELECT id, run_id FROM {table}").fetchall())  # noqa: S608 - a fixed name
+        for record in records:
+            upsert(conn, [record], run_id=run_id or known.get(record.id))
+
+    if records:
+        store.write(f"store {table} in", work)
+    return len(records)

@@ -165,8 +165,8 @@ def stage(settings: DeliverySettings, artifacts: Sequence[Path], *, version: str
     link = environments / name
     if findings:
         raise DeliveryError("stage", findings + [Finding(f"{link} still points at "
-                                                         f"{link_target(link)}; the failed environment is kept "
-                                                         f"at {green} for inspection")],
+                                                         f"{link_target(link) or 'nothing'}; the failed environment "
+                                                         f"is kept at {green} for inspection")],
                             result=StageResult(link, green, link_target(link), versions, tuple(smoke), tuple(findings)))
     blue = switch_link(link, green)
     return StageResult(link, green, blue, {k: v for k, v in versions.items() if v}, tuple(smoke))
