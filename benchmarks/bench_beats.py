@@ -1,31 +1,34 @@
 #!/usr/bin/env python
-"""Benchmark: pytest-symphony no-op beats against plain pytest tests and pytest-bdd scenarios.
+"""Benchmark: pytest-symphony no-op beats against plain pytest with the plugin disabled.
 
-Generates three throw-away projects in a temporary directory and runs each in its own
-``python -m pytest`` subprocess, side by side, with the same interpreter and the same
-installed plugins (pytest-symphony stays loaded in every run; the plain and bdd trees
-simply have no ``sequences/`` folder):
+Generates throw-away projects in a temporary directory and runs each in its own
+``python -m pytest`` subprocess, side by side and interleaved, with the same interpreter:
 
+* ``anchor`` - N plain test functions run with ``-p no:symphony`` (the plugin disabled): the floor
+* ``plain``  - the same tests with the plugin loaded (installed, inactive: no symphony config)
 * ``beats``  - N no-op beats: N/100 YAML specs of 4 movements x 25 beats, one ``noop`` handler
-* ``plain``  - N plain test functions: N/100 test modules of 100 ``def test_...(): pass``
-* ``bdd``    - N one-step pytest-bdd scenarios: N/100 .feature files of 100 scenarios, one
-  ``Given`` each, a test module per feature calling ``scenarios(...)`` and the step in conftest.py
+* ``bdd``    - N one-step pytest-bdd scenarios through pytest-bdd's own ``scenarios()``
 
-plus ``--collect-only -q`` of 4N beats against 4N plain tests.
+plus ``--collect-only -q`` of 4N beats against 4N plain tests with the plugin disabled.
 
-For every run it reports wall time, CPU time and the peak RSS of that one child (taken from
-``os.wait4``, so runs do not leak into one another), repeats each measurement ``--repeat``
-times (median), and prints the ratios beats/plain and beats/bdd next to the goals:
+For every run it reports wall time, CPU time and the peak RSS of that one child (from
+``os.wait4``; under xdist it includes the workers the child waited for), repeats each
+measurement ``--repeat`` times (median), and prints the ratios with the goals of issue 16:
 
-* beats at most 1.25x plain pytest (run and collection)
+* beats at most 1.1x the anchor (run and collect), peak memory at most 1.25x
 * beats faster than pytest-bdd
+* ``--scale 1000,10000,100000``: cost per beat at every step within 1.2x of the first (linear)
+* ``--xdist``: 2,000 beats in 40 files under ``-n 2`` at most 0.65x the serial wall time, every
+  attempt recorded once, CPU at most 1.1x the anchor's under ``-n 2``
 
 It is a measurement, not a test: it exits 0 whatever the figures (2 only when a run does not
 produce the expected number of tests, or on bad arguments).  Stdlib only.
 
-    python benchmarks/bench_beats.py                 # full size: 5,000 run, 20,000 collect
+    python benchmarks/bench_beats.py                 # 5,000 run, 20,000 collect
     python benchmarks/bench_beats.py --beats 500     # a quick look
-    python benchmarks/bench_beats.py --profile prof  # also cProfile the beats and plain runs
+    python benchmarks/bench_beats.py --scale 1000,10000,100000 --repeat 1
+    python benchmarks/bench_beats.py --xdist         # 2,000 beats, serial against -n 2
+    python benchmarks/bench_beats.py --profile prof  # also cProfile the beats and anchor runs
 """
 
 from __future__ import annotations
@@ -44,9 +47,15 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-RUN_GOAL_VS_PLAIN = 1.25
+RUN_GOAL = 1.1  # beats / anchor, wall
+COLLECT_GOAL = 1.1
+MEMORY_GOAL = 1.25  # peak RSS, beats / anchor
 RUN_GOAL_VS_BDD = 1.0
-COLLECT_GOAL_VS_PLAIN = 1.25
+LINEAR_GOAL = 1.2  # cost per beat at any step / at the first step
+XDIST_WALL_GOAL = 0.65  # -n 2 / serial
+XDIST_CPU_GOAL = 1.1  # beats -n 2 / anchor -n 2, cpu
+XDIST_FILES = 40
+DISABLED = ["-p", "no:symphony"]
 
 PER_FILE = 100
 MOVEMENTS = 4
@@ -193,25 +202,157 @@ def print_table(cases: list[Case]) -> None:
               f"{c.median('rss_kb') / 1024:>13.1f}")
 
 
+def _ratio_rows(by_key: dict[str, Case]) -> list[tuple[str, Case, Case, float | None, bool]]:
+    rows = []
+    pairs = (("run    beats / anchor", "beats", "anchor", RUN_GOAL, False),
+             ("run    plain loaded / anchor", "plain", "anchor", None, False),
+             ("run    beats / plain loaded", "beats", "plain", None, False),
+             ("run    beats / bdd", "beats", "bdd", RUN_GOAL_VS_BDD, True),
+             ("collect beats / anchor", "collect-beats", "collect-anchor", COLLECT_GOAL, False))
+    for name, a, b, goal, strict in pairs:
+        if {a, b} <= by_key.keys():
+            rows.append((name, by_key[a], by_key[b], goal, strict))
+    return rows
+
+
 def print_ratios(by_key: dict[str, Case]) -> None:
     print()
-    rows = []
-    if {"beats", "plain"} <= by_key.keys():
-        rows.append(("run    beats / plain", by_key["beats"], by_key["plain"], RUN_GOAL_VS_PLAIN, False))
-    if {"beats", "bdd"} <= by_key.keys():
-        rows.append(("run    beats / bdd", by_key["beats"], by_key["bdd"], RUN_GOAL_VS_BDD, True))
-    if {"collect-beats", "collect-plain"} <= by_key.keys():
-        rows.append(("collect beats / plain", by_key["collect-beats"], by_key["collect-plain"],
-                     COLLECT_GOAL_VS_PLAIN, False))
-    for name, a, b, goal, strict in rows:
-        print(f"{name:<22} wall {fmt_ratio(a.median('wall') / b.median('wall'), goal, strict=strict)}")
+    for name, a, b, goal, strict in _ratio_rows(by_key):
+        print(f"{name:<29} wall {fmt_ratio(a.median('wall') / b.median('wall'), goal, strict=strict)}")
         if len(a.samples) > 1:  # runs of one round are back to back: drift cancels out
             paired = statistics.median(x.wall / y.wall for x, y in zip(a.samples, b.samples))
-            print(f"{'':<22} pair {fmt_ratio(paired, goal, strict=strict)}   (median of per-round ratios)")
-        print(f"{'':<22} cpu  {fmt_ratio(a.median('cpu') / b.median('cpu'), None)}")
+            print(f"{'':<29} pair {fmt_ratio(paired, goal, strict=strict)}   (median of per-round ratios)")
+        print(f"{'':<29} cpu  {fmt_ratio(a.median('cpu') / b.median('cpu'), None)}")
         if a.median("rss_kb") and b.median("rss_kb"):
-            print(f"{'':<22} mem  {fmt_ratio(a.median('rss_kb') / b.median('rss_kb'), None)}"
+            mem_goal = MEMORY_GOAL if goal is not None and not strict else None
+            print(f"{'':<29} mem  {fmt_ratio(a.median('rss_kb') / b.median('rss_kb'), mem_goal)}"
                   f"   ({(a.median('rss_kb') - b.median('rss_kb')) / 1024:+.1f} MiB)")
+
+
+def measure(python: str, cases: list[Case], env: dict[str, str], logs: Path, warmup: int, repeat: int) -> bool:
+    """Run every case ``warmup + repeat`` times, interleaved so drift spreads over all of them."""
+    for rnd in range(warmup + repeat):
+        timed = rnd >= warmup
+        for case in cases:
+            log = logs / f"{case.key}-{rnd}.log"
+            sample = run_once(python, case, env, log)
+            problem = check(case, sample, log)
+            if problem:
+                print(f"\nERROR {problem}", file=sys.stderr)
+                return False
+            if timed:
+                case.samples.append(sample)
+            print(f"  {'round' if timed else 'warm-up'} {rnd + 1 - (warmup if timed else 0)}: "
+                  f"{case.label:<36} {sample.wall:7.3f}s wall {sample.cpu:7.3f}s cpu "
+                  f"{sample.rss_kb / 1024:7.1f} MiB", flush=True)
+    return True
+
+
+def compare(python: str, args: argparse.Namespace, env: dict[str, str], base: Path) -> bool:
+    """Beats, the anchor, the plugin-loaded plain run and pytest-bdd at one size."""
+    collect_n = 4 * args.beats if args.collect is None else args.collect
+    cases = [
+        Case("anchor", "run   plain tests, -p no:symphony", base / "plain", DISABLED, args.beats),
+        Case("plain", "run   plain tests, plugin loaded", base / "plain", [], args.beats),
+        Case("beats", "run   symphony beats", base / "beats", [], args.beats),
+    ]
+    if not args.no_bdd:
+        cases.append(Case("bdd", "run   pytest-bdd scenarios", base / "bdd", [], args.beats))
+    if collect_n:
+        cases += [
+            Case("collect-anchor", "collect plain tests, -p no:symphony", base / "collect-plain",
+                 ["--collect-only", *DISABLED], collect_n),
+            Case("collect-beats", "collect symphony beats", base / "collect-beats", ["--collect-only"], collect_n),
+        ]
+    makers = {"plain": make_plain_tree, "beats": make_beats_tree, "bdd": make_bdd_tree,
+              "collect-plain": make_plain_tree, "collect-beats": make_beats_tree}
+    t0 = time.perf_counter()
+    for case in cases:
+        if not case.tree.exists():
+            makers[case.tree.name](case.tree, case.expected, args.per_file)
+    print(f"generated {len({c.tree for c in cases})} trees in {time.perf_counter() - t0:.1f}s")
+    if not measure(python, cases, env, base / "logs", args.warmup, args.repeat):
+        return False
+    print(f"{_load(flag=False)} at the end (this benchmark's own runs count for about 1)")
+    print_table(cases)
+    print_ratios({c.key: c for c in cases})
+    print(f"\ngoals: beats <= {RUN_GOAL}x the anchor (plain pytest, -p no:symphony) run and collect, "
+          f"peak memory <= {MEMORY_GOAL}x; beats faster than pytest-bdd")
+    if args.profile:
+        profile(python, [c for c in cases if c.key in ("beats", "anchor")], env, args.profile.resolve(), args.top)
+    return True
+
+
+def scale(python: str, args: argparse.Namespace, env: dict[str, str], base: Path) -> bool:
+    """Beats and the anchor at growing sizes; the cost per beat must stay flat."""
+    rows = []
+    for size in args.scale:
+        cases = [Case(f"anchor-{size}", f"run   {size} plain, -p no:symphony", base / f"plain-{size}", DISABLED, size),
+                 Case(f"beats-{size}", f"run   {size} beats", base / f"beats-{size}", [], size)]
+        make_plain_tree(cases[0].tree, size, args.per_file)
+        make_beats_tree(cases[1].tree, size, args.per_file)
+        if not measure(python, cases, env, base / "logs", args.warmup, args.repeat):
+            return False
+        rows.append((size, cases[1], cases[0]))
+        shutil.rmtree(cases[0].tree, ignore_errors=True)
+        shutil.rmtree(cases[1].tree, ignore_errors=True)
+    print()
+    head = (f"{'beats':>7} {'beats s':>9} {'anchor s':>9} {'ratio':>7} {'us/beat':>8} {'vs first':>9} {'marginal':>9} "
+            f"{'beats MiB':>10} {'anchor MiB':>11} {'mem':>6}")
+    print(head)
+    print("-" * len(head))
+    first = None
+    previous = (0, 0.0)
+    for size, beats, anchor in rows:
+        per_beat = beats.median("wall") / size * 1e6
+        first = first or per_beat
+        growth = per_beat / first
+        # the cost of the beats added since the previous step: startup cancels out
+        marginal = (beats.median("wall") - previous[1]) / (size - previous[0]) * 1e6 if previous[0] else per_beat
+        previous = (size, beats.median("wall"))
+        print(f"{size:>7} {beats.median('wall'):>9.2f} {anchor.median('wall'):>9.2f} "
+              f"{beats.median('wall') / anchor.median('wall'):>6.2f}x {per_beat:>8.0f} {growth:>8.2f}x {marginal:>9.0f} "
+              f"{beats.median('rss_kb') / 1024:>10.1f} {anchor.median('rss_kb') / 1024:>11.1f} "
+              f"{beats.median('rss_kb') / max(1, anchor.median('rss_kb')):>5.2f}x"
+              f"{'   MISS: superlinear' if growth > LINEAR_GOAL else ''}")
+    print("us/beat: wall time per beat, startup included; marginal: us per beat added since the previous step")
+    print(f"\ngoals: cost per beat at every step <= {LINEAR_GOAL}x the first step's; ratio <= {RUN_GOAL}x; "
+          f"memory <= {MEMORY_GOAL}x")
+    return True
+
+
+def _attempts_recorded(tree: Path) -> int | None:
+    import sqlite3
+
+    path = tree / ".symphony" / "history.sqlite"
+    if not path.exists():
+        return None
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+        return conn.execute("SELECT count(*) FROM attempts WHERE kind = 'beat'").fetchone()[0]
+
+
+def xdist(python: str, args: argparse.Namespace, env: dict[str, str], base: Path) -> bool:
+    """Beats serial against ``-n 2``, and against the anchor under ``-n 2``."""
+    n = args.beats
+    per_file = max(1, math.ceil(n / XDIST_FILES))
+    make_beats_tree(base / "beats", n, per_file)
+    make_plain_tree(base / "plain", n, per_file)
+    cases = [Case("beats-serial", "run   beats, serial", base / "beats", [], n),
+             Case("beats-n2", "run   beats, -n 2", base / "beats", ["-n", "2"], n),
+             Case("anchor-n2", "run   plain, -n 2 -p no:symphony", base / "plain", ["-n", "2", *DISABLED], n)]
+    print(f"{n} beats in {math.ceil(n / per_file)} files")
+    if not measure(python, cases, env, base / "logs", args.warmup, args.repeat):
+        return False
+    recorded = _attempts_recorded(base / "beats")  # the last run was -n 2
+    serial, parallel, anchor = cases
+    print_table(cases)
+    print()
+    print(f"wall   -n 2 / serial          {fmt_ratio(parallel.median('wall') / serial.median('wall'), XDIST_WALL_GOAL)}")
+    print(f"cpu    beats / anchor, -n 2   {fmt_ratio(parallel.median('cpu') / anchor.median('cpu'), XDIST_CPU_GOAL)}")
+    print(f"wall   beats / anchor, -n 2   {fmt_ratio(parallel.median('wall') / anchor.median('wall'), RUN_GOAL)}")
+    verdict = "PASS" if recorded == n else "MISS"
+    print(f"attempts recorded by the -n 2 run: {recorded} of {n}   {verdict}")
+    return True
 
 
 # --------------------------------------------------------------------------- profile
@@ -245,7 +386,7 @@ def profile(python: str, cases: list[Case], env: dict[str, str], out_dir: Path, 
                 title = f"top {top} by {sort}"
             print(f"\n--- {title}")
             print(_highlight(stream.getvalue()))
-    beats, plain = out_dir / "beats.prof", out_dir / "plain.prof"
+    beats, plain = out_dir / "beats.prof", out_dir / "anchor.prof"
     if beats.exists() and plain.exists():
         print_diff(beats, plain, top)
 
@@ -355,11 +496,15 @@ def _load(flag: bool = True) -> str:
     return f"load average {load:.2f}{busy}"
 
 
+def _sizes(text: str) -> list[int]:
+    return [int(part) for part in text.split(",") if part.strip()]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--beats", type=int, default=5000,
-                        help="beats, plain tests and bdd scenarios per run (default 5000)")
+    parser.add_argument("--beats", type=int, default=None,
+                        help="beats, plain tests and bdd scenarios per run (default 5000; 2000 with --xdist)")
     parser.add_argument("--collect", type=int, default=None,
                         help="beats and plain tests for --collect-only (default 4 x --beats; 0 skips)")
     parser.add_argument("--per-file", type=int, default=PER_FILE,
@@ -368,82 +513,45 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=1,
                         help="untimed runs per measurement first, to write .pyc files (default 1)")
     parser.add_argument("--no-bdd", action="store_true", help="skip the pytest-bdd comparison")
+    parser.add_argument("--scale", type=_sizes, default=None, metavar="N,N,...",
+                        help="instead: beats against the anchor at each size (e.g. 1000,10000,100000)")
+    parser.add_argument("--xdist", action="store_true",
+                        help="instead: beats serial against -n 2 (and the anchor under -n 2)")
     parser.add_argument("--profile", metavar="DIR", type=Path, default=None,
-                        help="after timing, cProfile one beats and one plain run into DIR and print pstats")
+                        help="after timing, cProfile one beats and one anchor run into DIR and print pstats")
     parser.add_argument("--top", type=int, default=25, help="rows per pstats listing (default 25)")
     parser.add_argument("--python", default=sys.executable, help="interpreter to run pytest with (default: this one)")
     parser.add_argument("--keep", action="store_true", help="keep the generated trees (path printed)")
     args = parser.parse_args(argv)
-    if args.beats < 1 or args.per_file < 1 or args.repeat < 1 or args.warmup < 0:
-        parser.error("--beats, --per-file and --repeat must be at least 1, --warmup at least 0")
-    collect_n = 4 * args.beats if args.collect is None else args.collect
+    args.beats = args.beats or (2000 if args.xdist else 5000)
+    if args.beats < 1 or args.per_file < 1 or args.repeat < 1 or args.warmup < 0 or \
+            any(size < 1 for size in args.scale or []):
+        parser.error("sizes, --per-file and --repeat must be at least 1, --warmup at least 0")
 
     env = {k: v for k, v in os.environ.items() if k not in _SCRUB_ENV}
     env["PY_COLORS"] = "0"
     env.pop("PYTHONDONTWRITEBYTECODE", None)
 
     base = Path(tempfile.mkdtemp(prefix="symphony-bench-"))
-    logs = base / "logs"
-    logs.mkdir()
+    (base / "logs").mkdir()
     print(versions(args.python, env))
     print(f"{os.cpu_count()} CPUs; {_load()}")
     print(f"trees in {base}; {args.repeat} timed run(s) + {args.warmup} warm-up per measurement; "
           f"pytest {' '.join(PYTEST_ARGS)}")
-
-    cases = [
-        Case("plain", "run   plain pytest tests", base / "plain", [], args.beats),
-        Case("beats", "run   symphony beats", base / "beats", [], args.beats),
-    ]
-    if not args.no_bdd:
-        cases.append(Case("bdd", "run   pytest-bdd scenarios", base / "bdd", [], args.beats))
-    if collect_n:
-        cases += [
-            Case("collect-plain", "collect-only plain pytest tests", base / "collect-plain", ["--collect-only"],
-                 collect_n),
-            Case("collect-beats", "collect-only symphony beats", base / "collect-beats", ["--collect-only"],
-                 collect_n),
-        ]
-    makers = {"plain": make_plain_tree, "beats": make_beats_tree, "bdd": make_bdd_tree,
-              "collect-plain": make_plain_tree, "collect-beats": make_beats_tree}
-    status = 0
+    ok = False
     try:
-        t0 = time.perf_counter()
-        for case in cases:
-            makers[case.key](case.tree, case.expected, args.per_file)
-        print(f"generated {len(cases)} trees in {time.perf_counter() - t0:.1f}s")
-
-        # interleave the cases so drift (thermal, other load) spreads over all of them
-        for rnd in range(args.warmup + args.repeat):
-            timed = rnd >= args.warmup
-            for case in cases:
-                log = logs / f"{case.key}-{rnd}.log"
-                sample = run_once(args.python, case, env, log)
-                problem = check(case, sample, log)
-                if problem:
-                    print(f"\nERROR {problem}", file=sys.stderr)
-                    status = 2
-                    return status
-                if timed:
-                    case.samples.append(sample)
-                print(f"  {'round' if timed else 'warm-up'} {rnd + 1 - (args.warmup if timed else 0)}: "
-                      f"{case.label:<34} {sample.wall:7.3f}s wall {sample.cpu:7.3f}s cpu "
-                      f"{sample.rss_kb / 1024:7.1f} MiB", flush=True)
-
-        print(f"{_load(flag=False)} at the end (this benchmark's own runs count for about 1)")
-        print_table(cases)
-        print_ratios({c.key: c for c in cases})
-        print(f"\ngoals: run beats <= {RUN_GOAL_VS_PLAIN}x plain pytest; beats faster than pytest-bdd; "
-              f"collect-only beats <= {COLLECT_GOAL_VS_PLAIN}x plain pytest")
-
-        if args.profile:
-            profile(args.python, [c for c in cases if c.key in ("beats", "plain")], env,
-                    args.profile.resolve(), args.top)
+        if args.scale:
+            ok = scale(args.python, args, env, base)
+        elif args.xdist:
+            ok = xdist(args.python, args, env, base)
+        else:
+            ok = compare(args.python, args, env, base)
     finally:
-        if args.keep or status:
+        if args.keep or not ok:
             print(f"\ntrees and logs kept in {base}")
         else:
             shutil.rmtree(base, ignore_errors=True)
-    return status
+    return 0 if ok else 2
 
 
 if __name__ == "__main__":

@@ -1,14 +1,16 @@
 #!/usr/bin/env python
 """Benchmark: the three report formats from a large history, beside pytest-html's own report.
 
-Writes a throw-away run history of ``--runs`` runs (default 1,000) of ``--beats`` beats
-each (default 100: 4 sequences x 5 movements x 5 beats), each attempt with one event and
-one metric, five conformity scores per run and a few violations, then times:
+For each size in ``--runs`` (default 1,000 and 10,000) writes a throw-away run history of
+that many runs of ``--beats`` beats each (default 100: 4 sequences x 5 movements x 5 beats),
+each attempt with one event and one metric, five conformity scores per run and a few
+violations (the first 200 runs written through the store, the rest copied in SQL), then times:
 
 * ``build``: every analysis stage over the history (what all formats share);
 * ``md``, ``json``, ``html``: build + render + write of that one format, each on its own;
 * ``all three``: build once, render and write the three (what ``--symphony-report=md,json,html``
-  does at the end of a run); the goal is under 2 s;
+  does at the end of a run), and its peak memory in a forked child; the goals: under 1 s from
+  1,000 runs, under 5 s and 500 MiB from 10,000;
 * ``schema check``: validating the JSON report against its schema (the report pipeline
   does it before delivering; for information).
 
@@ -20,7 +22,7 @@ in all, and the session finish (timed by a conftest hook) is where it writes its
 Each measurement is repeated ``--repeat`` times; the table shows the median and the range,
 wall time and CPU time.  It measures; it does not test: it exits 0 whatever the figures.
 
-    python benchmarks/bench_report.py                 # full size (about a minute, most of it writing the history)
+    python benchmarks/bench_report.py                 # both sizes (a few minutes)
     python benchmarks/bench_report.py --runs 100      # a quick look
 """
 
@@ -39,27 +41,76 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-GOAL_S = 2.0
+T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
 SEQUENCES, MOVEMENTS = 4, 5
 DIMENSIONS = ("Orchestration", "Handler", "Governance", "Traceability", "Dependency")
 _SCRUB_ENV = ("PYTEST_ADDOPTS", "PYTEST_PLUGINS", "PYTEST_XDIST_AUTO_NUM_WORKERS", "PYTEST_DEBUG")
 
 
+#: Runs written through the store; more are copies of them made in SQL (writing a million
+#: attempts one by one would take the benchmark ten minutes).
+DISTINCT_RUNS = 200
+
+
 def write_history(path: Path, runs: int, beats: int, seed: int = 7) -> float:
     """A history of ``runs`` x ``beats`` attempts; returns the seconds it took."""
+    start = time.perf_counter()
+    _write_runs(path, min(runs, DISTINCT_RUNS), beats, seed)
+    if runs > DISTINCT_RUNS:
+        _copy_runs(path, DISTINCT_RUNS, runs)
+    return time.perf_counter() - start
+
+
+def _run_id(r: int) -> str:
+    return f"{(T0 + timedelta(hours=r)):%Y%m%dT%H%M%SZ}-{r:06x}"
+
+
+def _copy_runs(path: Path, distinct: int, runs: int) -> None:
+    """Runs ``distinct..runs-1`` as copies of run ``r % distinct``, each under its own id and hour."""
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA foreign_keys = OFF")
+
+    def columns(table: str) -> list[str]:
+        return [row[1] for row in conn.execute(f"PRAGMA table_info({table})")]
+
+    def select(table: str, replace: dict[str, str]) -> str:
+        return ", ".join(replace.get(c, c) for c in columns(table))
+
+    by_run = [t for t in ("scores", "violations") if columns(t)]
+    with conn:
+        for r in range(distinct, runs):
+            source, new = _run_id(r % distinct), _run_id(r)
+            hours = f"'+{r - r % distinct} hours'"
+            moved = {"run_id": "?", "started_at": f"strftime('%Y-%m-%dT%H:%M:%S+00:00', started_at, {hours})",
+                     "ended_at": f"strftime('%Y-%m-%dT%H:%M:%S+00:00', ended_at, {hours})"}
+            conn.execute(f"INSERT INTO runs SELECT {select('runs', moved)} FROM runs WHERE run_id = ?", (new, source))
+            shift = conn.execute("SELECT max(id) FROM attempts").fetchone()[0] - conn.execute(
+                "SELECT min(id) FROM attempts WHERE run_id = ?", (source,)).fetchone()[0] + 1
+            conn.execute(f"INSERT INTO attempts SELECT {select('attempts', {**moved, 'id': f'id + {shift}', 'correlation_id': 'correlation_id'})} "
+                         "FROM attempts WHERE run_id = ?", (new, source))
+            for table in ("events", "metrics"):
+                conn.execute(f"INSERT INTO {table} SELECT {select(table, {'id': 'NULL', 'run_id': '?', 'attempt_id': f'attempt_id + {shift}'})} "
+                             f"FROM {table} WHERE run_id = ?", (new, source))
+            for table in by_run:
+                conn.execute(f"INSERT INTO {table} SELECT {select(table, {'id': 'NULL', 'run_id': '?'})} "
+                             f"FROM {table} WHERE run_id = ?", (new, source))
+    conn.close()
+
+
+def _write_runs(path: Path, runs: int, beats: int, seed: int) -> None:
     from pytest_symphony.telemetry.records import make_attempt, make_event, make_run
     from pytest_symphony.telemetry.store import HistoryStore
 
     rnd = random.Random(seed)
     per_seq = max(1, beats // SEQUENCES)
     per_mov = max(1, per_seq // MOVEMENTS)
-    t0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
-    start = time.perf_counter()
     with HistoryStore(path) as store:
         batch: list[dict] = []
         for r in range(runs):
-            run_id = f"{(t0 + timedelta(hours=r)):%Y%m%dT%H%M%SZ}-{r:06x}"
-            began = t0 + timedelta(hours=r)
+            run_id = _run_id(r)
+            began = T0 + timedelta(hours=r)
             run = make_run(run_id, started_at=began.isoformat(), dynamic="mf", git_commit=f"{r // 25:040x}",
                            selected=[f"seq-{s}" for s in range(SEQUENCES)])
             run["ended_at"], run["exit_status"] = (began + timedelta(seconds=rnd.uniform(20, 40))).isoformat(), 0
@@ -87,7 +138,6 @@ def write_history(path: Path, runs: int, beats: int, seed: int = 7) -> float:
                 store.add_attempts(batch)
                 batch = []
         store.add_attempts(batch)
-    return time.perf_counter() - start
 
 
 def timed(func, repeat: int) -> dict:
@@ -98,6 +148,15 @@ def timed(func, repeat: int) -> dict:
         walls.append(time.perf_counter() - wall)
         cpus.append(time.process_time() - cpu)
     return {"wall": statistics.median(walls), "min": min(walls), "max": max(walls), "cpu": statistics.median(cpus)}
+
+
+def _all_three(history: Path, out: Path) -> None:
+    from pytest_symphony.report.delivery import write_format
+    from pytest_symphony.report.model import ReportContext, build_report
+
+    work = build_report(ReportContext(history_path=history, rootdir=out))
+    for fmt in ("md", "json", "html"):
+        write_format(work, fmt, out)
 
 
 def bench_formats(history: Path, out: Path, repeat: int) -> dict[str, dict]:
@@ -114,9 +173,7 @@ def bench_formats(history: Path, out: Path, repeat: int) -> dict[str, dict]:
         return lambda: write_format(build(), fmt, out)
 
     def all_three():
-        work = build()
-        for fmt in ("md", "json", "html"):
-            write_format(work, fmt, out)
+        _all_three(history, out)
 
     work = build()  # warm: imports, SQLite page cache
     sizes = {fmt: len(render(work, fmt).encode()) for fmt in ("md", "json", "html")}
@@ -209,9 +266,33 @@ def show(title: str, results: dict[str, dict]) -> None:
         print(f"  {name:58} {r['wall']:>12.3f} s {rng:>13} {cpu:>7} {size:>9}")
 
 
+#: Goals of issue 16 per history size (runs of 100 beats): all three formats, seconds and peak MiB.
+GOALS = {1000: (1.0, None), 10000: (5.0, 500)}
+
+
+def peak_mib(func) -> float | None:
+    """Peak RSS of a forked child that runs ``func`` (the child starts as a copy of this process,
+    so its peak includes the benchmark's own memory: an upper bound)."""
+    if not hasattr(os, "fork") or not hasattr(os, "wait4"):
+        return None
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        try:
+            func()
+        finally:
+            os._exit(0)
+    _pid, _status, usage = os.wait4(pid, 0)
+    return usage.ru_maxrss / 1024 / (1024 if sys.platform == "darwin" else 1)
+
+
+def _sizes(text: str) -> list[int]:
+    return [int(part) for part in text.split(",") if part.strip()]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--runs", type=int, default=1000, help="runs in the history (default 1000)")
+    parser.add_argument("--runs", type=_sizes, default=[1000, 10000], metavar="N,N",
+                        help="runs in the history, one history per size (default 1000,10000)")
     parser.add_argument("--beats", type=int, default=100, help="beats per run (default 100)")
     parser.add_argument("--tests", type=int, default=1000, help="tests in the pytest-html run (default 1000)")
     parser.add_argument("--repeat", type=int, default=3, help="timed repetitions per measurement (median shown)")
@@ -219,18 +300,31 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--python", default=sys.executable, help="interpreter for the pytest-html runs")
     parser.add_argument("--keep", action="store_true", help="keep the history, reports and project (path printed)")
     args = parser.parse_args(argv)
-    if args.runs < 1 or args.beats < 1 or args.repeat < 1:
+    if not args.runs or min(args.runs) < 1 or args.beats < 1 or args.repeat < 1:
         parser.error("--runs, --beats and --repeat must be at least 1")
     root = Path(tempfile.mkdtemp(prefix="bench-report-"))
+    verdicts = []
     try:
-        history = root / ".symphony" / "history.sqlite"
-        took = write_history(history, args.runs, args.beats)
-        print(f"history: {args.runs} runs x {args.beats} beats = {args.runs * args.beats:,} attempts, "
-              f"{history.stat().st_size / 2**20:.1f} MiB, written in {took:.1f} s")
-        results = bench_formats(history, root / "reports", args.repeat)
-        show(f"report formats from the history ({args.repeat} run(s) each)", results)
-        total = results["all three formats"]["wall"]
-        print(f"\n  goal: all three formats in under {GOAL_S:.0f} s: {total:.3f} s -> {'PASS' if total < GOAL_S else 'MISS'}")
+        for runs in args.runs:
+            history = root / f"h{runs}" / ".symphony" / "history.sqlite"
+            took = write_history(history, runs, args.beats)
+            print(f"\nhistory: {runs:,} runs x {args.beats} beats = {runs * args.beats:,} attempts, "
+                  f"{history.stat().st_size / 2**20:.1f} MiB, written in {took:.1f} s")
+            results = bench_formats(history, root / f"reports{runs}", args.repeat)
+            results["all three formats"]["mib"] = peak_mib(lambda: _all_three(history, root / f"reports{runs}"))
+            show(f"report formats from {runs:,} runs ({args.repeat} run(s) each)", results)
+            verdicts.append((runs, results["all three formats"]))
+        print("\nall three formats, against the goals:")
+        for runs, r in verdicts:
+            seconds, mib = GOALS.get(runs, (None, None))
+            line = f"  {runs:>6,} runs: {r['wall']:.3f} s"
+            if seconds:
+                line += f" (goal < {seconds:.0f} s: {'PASS' if r['wall'] < seconds else 'MISS'})"
+            if r.get("mib"):
+                line += f", peak {r['mib']:.0f} MiB"
+                if mib:
+                    line += f" (goal < {mib} MiB: {'PASS' if r['mib'] < mib else 'MISS'})"
+            print(line)
         if not args.no_pytest_html:
             html = bench_pytest_html(root, args.tests, args.repeat, args.python)
             show(f"pytest-html's own report for a {args.tests}-test run (whole pytest process)", html)

@@ -61,11 +61,11 @@ def prune(runs_dir: Path, keep: int, *, protect: Iterable[str], stored: set[str]
     """
     if keep <= 0:
         return []
+    protected = set(protect)
     try:
-        runs = sorted(p for p in runs_dir.iterdir() if RUN_ID.match(p.name) and p.is_dir())
+        runs = sorted((p for p in runs_dir.iterdir() if RUN_ID.match(p.name) and p.is_dir()), key=_started)
     except OSError:
         return []
-    protected = set(protect)
     removed = []
     for run_dir in runs[: max(0, len(runs) - keep)]:
         if run_dir.name in protected:
@@ -76,6 +76,15 @@ def prune(runs_dir: Path, keep: int, *, protect: Iterable[str], stored: set[str]
         if not run_dir.exists():
             removed.append(run_dir.name)
     return removed
+
+
+def _started(run_dir: Path) -> tuple[str, int]:
+    """Order by the id's second, then by when the folder was made (ids within one second are random)."""
+    try:
+        made = run_dir.stat().st_mtime_ns
+    except OSError:
+        made = 0
+    return run_dir.name[:16], made
 
 
 __all__ = ["CACHEDIR_TAG", "DEFAULT_KEEP_RUNS", "GITIGNORE", "prepare", "prune"]

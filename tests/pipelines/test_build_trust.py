@@ -163,7 +163,7 @@ def test_no_live_line_under_q_or_without_a_terminal(pytester: pytest.Pytester):
 # -- short failures of built-in beats ----------------------------------------------------------
 def test_a_beat_whose_input_was_deselected_says_which_beat_to_run(pytester: pytest.Pytester, build_run):
     make_single(pytester.path)
-    result = build_run("-k", "hash-artifacts")
+    result = build_run("--symphony-isolated", "-k", "hash-artifacts")
     result.stdout.fnmatch_lines([
         "*hash-artifacts FAILED*",
         "the artifacts to check come from beat 5.1 (Collect artifacts), which did not run in this session; "

@@ -259,9 +259,10 @@ def test_the_symphony_folder_is_ignored_by_git_and_keeps_the_last_runs(project):
     status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=root,
                             capture_output=True, text=True, check=True).stdout
     assert ".symphony" not in status
-    runs = sorted(p.name for p in (symphony / "runs").iterdir())
-    history_runs = [r[0] for r in _history_rows(symphony / "history.sqlite", "SELECT run_id FROM runs ORDER BY run_id")]
-    assert len(runs) == 2 and len(history_runs) == 4 and runs == history_runs[-2:]
+    runs = {p.name for p in (symphony / "runs").iterdir()}
+    history_runs = [r[0] for r in _history_rows(symphony / "history.sqlite",
+                                                "SELECT run_id FROM runs ORDER BY started_at, rowid")]
+    assert len(history_runs) == 4 and runs == set(history_runs[-2:])
 
 
 def test_odd_values_from_handlers_are_stored_faithfully(project):
