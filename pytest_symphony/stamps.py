@@ -20,7 +20,7 @@ def _format_utc(moment: datetime) -> str:
 
 def utc_now() -> str:
     """The current time as ``YYYY-MM-DDTHH:MM:SS.ffffffZ``."""
-    return _format_utc(datetime.now(timezone.utc))
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")[:-6] + "Z"  # drops "+00:00"
 
 
 def iso_utc(timestamp: float) -> str:
