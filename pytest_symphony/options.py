@@ -152,6 +152,9 @@ SETTINGS: tuple[Setting, ...] = (
             "relative to the rootdir, the option to the current folder); each run also keeps a copy in "
             "<symphony_dir>/runs/<run id>/reports", default="", ini_type="string", flag="--symphony-report-dir",
             metavar="DIR"),
+    Setting("symphony_report_runs", "reports analyse the newest N runs of the history (0: every run); the "
+            "history keeps them all", default="1000", ini_type="string", flag="--symphony-report-runs",
+            metavar="N"),
     # -- OpenTelemetry --------------------------------------------------------------------------
     Setting("symphony_otel", "export the run as OpenTelemetry traces (one per sequence run) and metrics over "
             "OTLP/HTTP, configured by the OTEL_* environment variables (OTEL_EXPORTER_OTLP_ENDPOINT, "

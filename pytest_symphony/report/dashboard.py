@@ -21,7 +21,7 @@ from typing import Any, Iterable
 
 from .audit import AUDIT_ROWS
 from .four_keys import html_section as four_keys_section
-from .markdown import ms, pct, signed
+from .markdown import ms, pct, runs_text, signed
 from .summary import DIMENSIONS
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -62,7 +62,7 @@ def render_dashboard(report: dict) -> str:
     ])
     script_hash = "sha256-" + base64.b64encode(hashlib.sha256(js.encode("utf-8")).digest()).decode("ascii")
     hist = report["history"]
-    meta = (f"Generated {e(report['generated_at'])} from <code>{e(hist['path'])}</code>: {hist['runs']} run(s), "
+    meta = (f"Generated {e(report['generated_at'])} from <code>{e(hist['path'])}</code>: {runs_text(hist)}, "
             f"{e(report['summary']['period']['from'])} to {e(report['summary']['period']['to'])}; "
             f"latest run <code>{e(report['subject_run'])}</code>.")
     footer = _lineage(report)

@@ -78,8 +78,14 @@ def _header(report: dict, out: list[str]) -> None:
         "# Symphony report", "",
         f"Generated {esc(report['generated_at'])} by pytest-symphony {esc(report['generator']['version'])} "
         f"(report schema {esc(report['schema_version'])}) from {code(hist['path'])}: "
-        f"{hist['runs']} run(s), {esc(summary['period']['from'])} to {esc(summary['period']['to'])}.", "",
+        f"{runs_text(hist)}, {esc(summary['period']['from'])} to {esc(summary['period']['to'])}.", "",
     ]
+
+
+def runs_text(hist: dict) -> str:
+    """``12 run(s)``, or ``the newest 1000 of 10000 runs`` when the report looked at a window."""
+    total = hist.get("runs_in_history", hist["runs"])
+    return f"{hist['runs']} run(s)" if total <= hist["runs"] else f"the newest {hist['runs']} of {total} runs"
 
 
 def _summary(report: dict, out: list[str]) -> None:

@@ -23,7 +23,7 @@ from ..stamps import utc_now
 
 #: Version of the report document (``report.schema.json``); bump the minor for added
 #: fields, the major for anything a reader could trip over.
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "1.3"
 SCHEMA_ID = "https://pytest-symphony.dev/schemas/report-1.json"
 
 #: Report files, by format.

@@ -34,6 +34,7 @@ def settings_for(config: pytest.Config) -> ReportSettings:
         formats = parse_formats(value(config, "symphony_report"), source=source)
     except ReportError as exc:
         raise pytest.UsageError(str(exc)) from None
+    report_runs(config)  # a bad value stops the run at its start, not after the tests
     return ReportSettings(formats, report_dir(config))
 
 
@@ -51,6 +52,19 @@ def history_path(config: pytest.Config) -> Path:
     return state(config).symphony_dir / HISTORY_NAME
 
 
+def report_runs(config: pytest.Config) -> int:
+    """How many of the newest runs a report analyses (0: all)."""
+    text = str(value(config, "symphony_report_runs")).strip()
+    try:
+        runs = int(text)
+    except ValueError:
+        runs = -1
+    if runs < 0:
+        raise pytest.UsageError(f"symphony_report_runs: {text!r} is not a number of runs; write a whole number "
+                                "(0 analyses every run)")
+    return runs
+
+
 def context_for(config: pytest.Config, *, subject_run: str | None = None) -> ReportContext:
     """The report's view of this session: history, rootdir, spec folders, handlers, built-ins."""
     sym = state(config)
@@ -60,5 +74,5 @@ def context_for(config: pytest.Config, *, subject_run: str | None = None) -> Rep
             builtins.setdefault(f"symphony:{pipeline.alias}", Path(pipeline.spec))
     return ReportContext(
         history_path=history_path(config), rootdir=Path(config.rootpath), spec_roots=tuple(sym.spec_roots),
-        registry=sym.registry, subject_run=subject_run, builtin_specs=builtins,
+        registry=sym.registry, subject_run=subject_run, builtin_specs=builtins, max_runs=report_runs(config),
     )

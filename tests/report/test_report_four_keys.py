@@ -54,7 +54,7 @@ def _history(tmp_path, payloads: list[dict]) -> ReportContext:
 def test_the_newest_measurement_gives_values_bands_and_trends(tmp_path):
     work = build_report(_history(tmp_path, [measurement(0.5, 72.0, 0.25), measurement(0.75, 48.0, 0.5)]))
     delivery = work.report["delivery"]
-    assert validate_report(work.report) == [] and work.report["schema_version"] == "1.2"
+    assert validate_report(work.report) == [] and work.report["schema_version"] == "1.3"
     keys = {k["name"]: k for k in delivery["keys"]}
     assert delivery["run_id"] == "run-1" and delivery["measurements"] == 2
     assert keys["deployment_frequency_per_week"]["trend"] == {

@@ -88,6 +88,29 @@ def test_report_dir_option_and_ini(release, pytester):
     assert "docs/governance/symphony-report.md" in _written(result)
 
 
+def test_reports_analyse_the_newest_runs_and_say_how_many_the_history_holds(release, pytester):
+    for _ in range(3):
+        release.run("-p", "no:randomly").assert_outcomes(passed=2)
+    release.run("-p", "no:randomly", "--symphony-report=md,json", "--symphony-report-runs=2").assert_outcomes(passed=2)
+    document = json.loads((pytester.path / REPORTS[1]).read_text())
+    assert validate_report(document) == []
+    history = document["history"]
+    assert history["runs"] == 2 and history["runs_in_history"] == 4
+    with HistoryStore(pytester.path / ".symphony" / "history.sqlite") as store:
+        newest = [r[0] for r in store.rows("SELECT run_id FROM runs ORDER BY started_at, run_id")][-2:]
+    assert [history["first_run"], history["last_run"]] == newest
+    assert [run["run_id"] for run in document["trends"]["runs"]] == newest
+    assert "the newest 2 of 4 runs" in (pytester.path / REPORTS[0]).read_text()
+    release.run("-p", "no:randomly", "--symphony-report=json", "--symphony-report-runs=0")
+    assert json.loads((pytester.path / REPORTS[1]).read_text())["history"]["runs"] == 5
+
+
+def test_a_report_window_that_is_not_a_number_is_a_usage_error(release):
+    result = release.run("--symphony-report=md", "--symphony-report-runs=many")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*symphony_report_runs: 'many' is not a number of runs; write a whole number*"])
+
+
 def test_unknown_format_is_a_usage_error(release):
     result = release.run("--symphony-report=md,pdf")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
