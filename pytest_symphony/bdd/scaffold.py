@@ -29,7 +29,7 @@ from pytest_bdd.exceptions import GherkinParseError
 
 from ..errors import SymphonyError
 from ..score.model import Beat, Criterion, Movement, Sequence
-from .features import parse_feature
+from ..score.gherkin import parse_feature
 from .links import LINK_TAG, find_beat, link_refs, normalize_name
 from .narrative import narrative
 from .placement import existing_features, feature_home, link_problem, relative
