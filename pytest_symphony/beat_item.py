@@ -25,7 +25,8 @@ from .runtime.timing import parse_duration_ms
 from .score.model import Beat
 from .score.resolve import no_handler
 from .session_key import state
-from .telemetry.records import iso_utc, summarize_error
+from .errors import summarize_error
+from .stamps import iso_utc
 
 if TYPE_CHECKING:
     from .collect import MovementNode, SequenceNode
