@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from ..score.model import HandlerRef
-from ..score.resolve import BUILTIN, EXTERNAL, PROJECT, Candidates, Resolution, resolve_handler
+from ..score.resolve import BUILTIN, EXTERNAL, PROJECT, Candidates, Resolution, resolve_handler, suggest
 from .workspace import PyInput, Workspace, relative
 
 __all__ = ["HandlerDef", "HandlerIndex"]
@@ -173,7 +173,11 @@ class HandlerIndex:
         """Registered names; with ``scope``, those a spec with that scope can see."""
         if scope is None:
             return sorted(self.by_name)
-        return sorted(n for n, defs in self.by_name.items() if any(d.origin != BUILT_IN or d.module in scope for d in defs))
+        return sorted(n for n in self.by_name if self.candidates.visible(n, scope))
+
+    def suggestions(self, ref: HandlerRef, spec: Any = None) -> list[str]:
+        """Close registered names for a reference that resolves to nothing, as the run suggests them."""
+        return suggest(str(ref.name), self.candidates, getattr(spec, "scope", frozenset()))
 
     def _plain_def(self, module: str | None, name: str) -> HandlerDef | None:
         for mod in self.handler_modules:

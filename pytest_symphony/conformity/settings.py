@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import re
 import shlex
 import sys
 from dataclasses import dataclass, field
@@ -22,7 +24,7 @@ import pytest
 from ..options import value
 from .codes import Severity
 
-__all__ = ["Settings", "ENGINE_VERSION", "LOCK_NAME", "pytest_config"]
+__all__ = ["Settings", "ENGINE_VERSION", "LOCK_NAME", "CONFIG_FILES", "pytest_config"]
 
 #: Bumped whenever what a check reports changes: cached results of another version are
 #: never reused.
@@ -37,18 +39,51 @@ _CONFIG_ARGS = ("--disable-plugin-autoload", "-p", "pytest_symphony.plugin", "--
                 "--capture=no")
 
 
-def pytest_config(root: Path) -> pytest.Config:
+#: Configuration files in the order pytest looks for them in a folder.
+CONFIG_FILES = ("pytest.ini", ".pytest.ini", "pytest.toml", ".pytest.toml", "pyproject.toml", "tox.ini", "setup.cfg")
+
+
+def pytest_config(root: Path, *, inifile: Path | str | None = None) -> pytest.Config:
     """The config pytest itself makes for ``root``: its rootdir's configuration file, found and
     read the way ``pytest root`` would (ini, ``pyproject.toml`` in either form, ``pytest.toml``).
 
-    Built with ``pytest.Config.fromdictargs`` (public) and never configured: nothing runs.
-    The config's ``pythonpath`` entries are taken off ``sys.path`` again.
+    Built with ``pytest.Config.fromdictargs`` (the constructor pytest-xdist's workers use) and
+    never configured: nothing runs.  The config's ``pythonpath`` entries are taken off
+    ``sys.path`` again.  ``inifile``: read that file only (``os.devnull``: every key at its
+    default), rooted at ``root``.
+    Raises ``pytest.UsageError`` (naming the file) for a configuration pytest refuses.
     """
+    root = Path(root).resolve()
+    extra = ["-c", str(inifile), "--rootdir", str(root)] if inifile is not None else []
     saved = list(sys.path)
     try:
-        return pytest.Config.fromdictargs({}, [*_CONFIG_ARGS, str(Path(root).resolve())])
+        return pytest.Config.fromdictargs({}, [*_CONFIG_ARGS, *extra, str(root)])
     finally:
         sys.path[:] = saved
+
+
+#: ``"<file>: <what>"`` or ``"<file>:<line>: <what>"``, as pytest words a configuration it refuses.
+_REFUSED = re.compile(r"(?P<path>[^\n]+?\.(?:toml|ini|cfg))(?::(?P<line>\d+))?: (?P<what>.*)", re.S)
+
+
+def _refused(exc: pytest.UsageError) -> tuple[str, int, str]:
+    """(file, line, what) of a configuration pytest refused."""
+    match = _REFUSED.match(str(exc))
+    if match is None:
+        return "", 1, str(exc)
+    return match["path"], int(match["line"] or 1), match["what"]
+
+
+def _config_besides(root: Path, refused: str) -> pytest.Config:
+    """The config of the first configuration file of ``root`` besides ``refused`` that pytest reads."""
+    for name in CONFIG_FILES:
+        candidate = root / name
+        if candidate.is_file() and str(candidate) != refused:
+            try:
+                return pytest_config(root, inifile=candidate)
+            except pytest.UsageError:
+                continue
+    return pytest_config(root, inifile=os.devnull)
 
 
 def _lines(setting: Any) -> list[str]:
@@ -78,6 +113,7 @@ class Settings:
     require_bdd: bool = False
     max_spec_bytes: int = 10 * 1024 * 1024
     manifests: str = ""  # where the project commits the build manifests ("": nowhere, nothing to compare)
+    refused: tuple[str, int, str] | None = None  # (file, line, why) when pytest refused the folder's config
 
     @classmethod
     def from_config(cls, config: pytest.Config, root: Path | None = None) -> "Settings":
@@ -102,8 +138,19 @@ class Settings:
 
     @classmethod
     def from_root(cls, root: Path) -> "Settings":
-        """Outside pytest: the settings pytest would read for ``root``."""
-        return cls.from_config(pytest_config(root), root)
+        """Outside pytest: the settings pytest would read for ``root``.
+
+        A configuration file pytest refuses (a run of pytest would stop on it) is noted in
+        ``refused`` for the workspace to report, and the settings come from the next file
+        pytest would read (every key at its default when there is none).
+        """
+        try:
+            return cls.from_config(pytest_config(root), root)
+        except pytest.UsageError as exc:
+            refused = _refused(exc)
+        settings = cls.from_config(_config_besides(Path(root).resolve(), refused[0]), root)
+        settings.refused = refused
+        return settings
 
     # -- derived paths ---------------------------------------------------------------------
     @property

@@ -127,10 +127,22 @@ class Workspace:
     # -- loading ---------------------------------------------------------------------------
     def load(self, *, paths: Iterable[Path] | None = None) -> "Workspace":
         self.extra_paths = [Path(p).resolve() for p in (paths or ())]
+        self._note_refused_config()
         self._load_specs()
         self._list_python()
         self._list_features()
         return self
+
+    def _note_refused_config(self) -> None:
+        """A configuration file pytest refused: checked with the default settings, and said so."""
+        if self.settings.refused is None:
+            return
+        path, line, what = self.settings.refused
+        if path and Path(path) == self.root / "pyproject.toml":
+            self.pyproject  # read once, reported as every reader of pyproject.toml reports it
+            return
+        self.errors.append((self.rel(Path(path)) if path else "", line, 1,
+                            f"pytest refuses this configuration ({what}); checked with the default settings"))
 
     def rel(self, path: Path) -> str:
         return relative(path, self.root)
