@@ -80,3 +80,25 @@ def test_a_plain_function_is_never_run_and_both_sides_point_at_it(project, pytes
         f"({pytester.path / 'handlers.py'}:1 defines it without @handler).",
     ])
     assert ("TELEMETRY_NOT_INSTRUMENTED", "handlers.py", 1) in found
+
+
+def test_the_checker_suggests_the_names_the_run_suggests(tmp_path):
+    """``HandlerIndex.suggestions`` (the checker, from source) and the live registry's agree,
+    case-insensitively, built-in names out of a project spec's sight."""
+    from pytest_symphony.conformity.engine import prepare_workspace
+    from pytest_symphony.conformity.testing import write_files
+    from pytest_symphony.runtime.registry import HandlerRegistry
+    from pytest_symphony.score.model import HandlerRef
+
+    source = NAMED + '\n\n@handler\ndef loadCache():\n    return {}\n'
+    write_files(tmp_path, {"pytest.ini": "[pytest]\nsymphony_handlers = kernel_named\n",
+                           "kernel_named.py": source})
+    ws = prepare_workspace(tmp_path, use_cache=False)
+    namespace: dict = {}
+    exec(compile(source, "kernel_named.py", "exec"), namespace)
+    registry = HandlerRegistry()
+    registry.add(namespace["load_ctx"], "loadCtx")
+    registry.add(namespace["loadCache"])
+    for written in ("LOADCTX", "loadctx", "load"):
+        assert ws.handlers.suggestions(HandlerRef(written)) == registry.suggestions(written)
+    assert ws.handlers.suggestions(HandlerRef("LOADCTX"))[0] == "loadCtx"
