@@ -23,6 +23,7 @@ from .runtime.inputs import override_problem
 from .runtime.registry import Target
 from .runtime.timing import parse_duration_ms
 from .score.model import Beat
+from .score.resolve import no_handler
 from .session_key import state
 from .errors import summarize_error
 from .stamps import iso_utc
@@ -188,60 +189,36 @@ def _seconds(timeout_ms: float | None) -> float | None:
 
 def _bind_handlers(session: "SymphonySession", parent: "MovementNode", beat: Beat, where: str,
                    label: str) -> tuple[list[BoundHandler], SymphonyError | None]:
-    """Each handler reference resolved in the registry (a declared ``script`` runs as a command)."""
+    """Each handler reference resolved by the kernel's rule (a declared ``script`` runs as a command)."""
     scope = parent.sequence_node.handler_scope
-    sequence = parent.sequence_node.sequence
+    subject = f"beat {label} '{beat.title}'"
     bound: list[BoundHandler] = []
     problem: SymphonyError | None = None
     if not beat.handlers:
-        problem = HandlerNotFound(f"{where}: beat {label} '{beat.title}' names no handler; add `handler: <name>` "
-                                  "or `run: <command>`")
+        problem = HandlerNotFound(no_handler().message(where, subject))
     for ref in beat.handlers:
-        try:
-            entry = session.registry.resolve(ref, scope)
-            bound.append(BoundHandler.bind(ref.display, entry.func, beat.inputs))
-        except HandlerNotFound:
-            if ref.command is not None:
-                runner = CommandRunner(ref.command, session.config.rootpath, _seconds(ref.timeout_ms), where)
-                bound.append(BoundHandler.bind(ref.display, runner, {}))
-                continue
-            suggestions = session.registry.suggestions(ref.name, scope=scope)
-            func = session.hook.pytest_symphony_handler_lookup_error(
-                beat=beat, sequence=sequence, name=ref.display, suggestions=suggestions
-            )
+        found = session.registry.lookup(ref, scope)
+        if found.handler is not None:
+            bound.append(BoundHandler.bind(ref.display, found.handler.func, beat.inputs))
+        elif found.command is not None:
+            runner = CommandRunner(found.command, session.config.rootpath, _seconds(ref.timeout_ms), where)
+            bound.append(BoundHandler.bind(ref.display, runner, {}))
+        elif found.problem is not None and found.problem.kind == "duplicate":
+            problem = DuplicateHandler(found.problem.message(where, subject))
+        elif found.problem is not None:
+            func = _not_found(session, parent, beat, ref, found.problem)
             if func is not None:
                 bound.append(BoundHandler.bind(ref.display, func, beat.inputs))
-                continue
-            problem = _not_found(session, ref, beat, where, label, suggestions)
-        except DuplicateHandler as exc:
-            problem = DuplicateHandler(f"{where}: {exc}")
+            else:
+                problem = HandlerNotFound(found.problem.message(where, subject))
     return bound, problem
 
 
-def _not_found(session: "SymphonySession", ref, beat: Beat, where: str, label: str,
-               suggestions: list[str]) -> HandlerNotFound:
-    failed = _failed_modules(session.registry, ref)
-    if failed:
-        return HandlerNotFound(
-            f"{where}: beat {label} '{beat.title}' names handler '{ref.display}', and "
-            + ("its module" if ref.module else "a handler module of ini symphony_handlers")
-            + f" could not be imported:\n{failed}\n  Fix the import; every other beat runs meanwhile."
-        )
-    hint = f"\n  did you mean: {', '.join(suggestions)}?" if suggestions else ""
-    return HandlerNotFound(
-        f"{where}: beat {label} '{beat.title}' names handler '{ref.display}', which no registered "
-        f"module provides.{hint}\n  Register it with @handler in a module listed in ini "
-        "symphony_handlers, in a conftest.py, or through pytest_symphony_register_handlers."
+def _not_found(session: "SymphonySession", parent: "MovementNode", beat: Beat, ref, problem):
+    """A plugin's last word on a missing handler (``pytest_symphony_handler_lookup_error``): a function, or None."""
+    return session.hook.pytest_symphony_handler_lookup_error(
+        beat=beat, sequence=parent.sequence_node.sequence, name=ref.display, suggestions=problem.suggestions
     )
-
-
-def _failed_modules(registry, ref) -> str:
-    """The import failures that may hide ``ref``'s handler: its own module's, or every one for a bare name."""
-    failures = registry.failed()
-    if ref.module:
-        wanted = registry.module_for_alias(ref.module)
-        failures = {k: v for k, v in failures.items() if k == wanted or k.endswith("." + wanted)}
-    return "\n".join(f"  {f.module}: {f.message}" for f in failures.values())
 
 
 def make_runner(plan: BeatPlan, fixture_names: tuple[str, ...]):

@@ -25,6 +25,10 @@ class DuplicateHandler(SymphonyError):
     """Two project handlers share one name."""
 
 
+class LinkError(SymphonyError):
+    """A scenario's link names no beat, or several; the message says which and what to write."""
+
+
 class BeatTimeout(SymphonyError):
     """A handler ran past its beat's timeout; ``info`` says how it ended (for the telemetry record)."""
 

@@ -6,6 +6,6 @@ scenario, per example row), their steps run by pytest-bdd's machinery; a scenari
 See docs/bdd.md.
 """
 
-from .links import LINK_TAG
+from ..score.links import LINK_TAG
 
 __all__ = ["LINK_TAG"]

@@ -27,7 +27,7 @@ from pytest_bdd.exceptions import GherkinParseError
 from ..errors import SymphonyError
 from ..session_key import state
 from .error_item import FeatureErrorItem
-from .features import ParsedFeature, ScenarioSpec, parse_feature
+from ..score.gherkin import ParsedFeature, ScenarioSpec, parse_feature
 from .links import LINK_TAG, skip_reason
 from .steps import StepJournal, StepNotFound, run_scenario
 

@@ -1,9 +1,8 @@
 """Links between beats and scenarios: which beat a scenario checks, and where it runs.
 
-A scenario links to a beat by the tag ``@beat:<sequence-id>/<beat>`` (on the scenario,
-its Rule or its Feature; the nearest wins), or a beat names the scenario in its
-``scenario`` field.  ``<beat>`` is the beat's slug (its node name), its declared id,
-``<movement>/<beat>`` when two movements share a beat slug, or its number ``M.B``.
+Which beat a scenario links to is the kernel's rule (:mod:`pytest_symphony.score.links`,
+the one the conformity checker applies): a tag ``@beat:<sequence-id>/<beat>``, or a beat
+naming the scenario in its ``scenario`` field.
 
 A linked scenario runs right after its beat (after the last target of an expanded
 beat), inside that beat's sequence run, and skips when the beat failed or was skipped.
@@ -13,74 +12,33 @@ that exists but is not collected leaves the scenario to run on its own.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Iterable
 
 import pytest
 
 from ..collect import BeatItem
 from ..errors import SymphonyError
-from ..score.model import Beat, Movement, Sequence
-from ..score.normalize import slugify
-from .tags import split_tag
+from ..score.links import LINK_TAG, BeatLink, LinkRef, find_beat, normalize_name, resolve_link
+from ..score.links import link_refs as _link_refs
+from ..score.model import Sequence
 
 if TYPE_CHECKING:
+    from ..score.gherkin import ScenarioSpec
     from .collect import ScenarioItem
-    from .features import ScenarioSpec
 
-#: The tag (and marker) that links a scenario to a beat: ``@beat:release/pack``.
-LINK_TAG = "beat"
+__all__ = ["LINK_TAG", "OUTCOME", "Link", "LinkRef", "BeatIndex", "find_beat", "link_refs", "normalize_name",
+           "resolve", "linked_items", "place_after_beats", "skip_reason", "note_outcome"]
 
 #: What a beat that ran left for its linked scenarios: ``(status, reason)``.
 OUTCOME = pytest.StashKey[tuple]()
 
-
-@dataclass(frozen=True)
-class LinkRef:
-    """A link as written: ``@beat:<sequence>/<beat>``."""
-
-    sequence: str
-    beat: str
-    tag: str
-
-
-@dataclass(frozen=True)
-class Link:
-    """A resolved link: the beat, by position in its sequence."""
-
-    sequence: Sequence
-    movement: Movement
-    beat: Beat
-    how: str  # "tag" or "beat field"
-
-    @property
-    def key(self) -> tuple[str, int, int]:
-        return (self.sequence.id, self.movement.index, self.beat.index)
-
-    @property
-    def label(self) -> str:
-        return f"{self.sequence.id}/{self.beat.slug} ({self.movement.number}.{self.beat.number})"
+#: A resolved link (the kernel's): the beat, by position in its sequence.
+Link = BeatLink
 
 
 def link_refs(spec: "ScenarioSpec") -> tuple[list[LinkRef], str | None]:
-    """The nearest level's link tags, and a problem when that level names more than one beat."""
-    for level in (spec.scenario_tags, spec.rule_tags, spec.feature_tags):
-        refs = []
-        for tag in level:
-            name, value = split_tag(tag)
-            if name == LINK_TAG:
-                sequence, _, beat = (value or "").partition("/")
-                refs.append(LinkRef(sequence.strip(), beat.strip(), tag))
-        if len(refs) > 1:
-            written = ", ".join("@" + r.tag for r in refs)
-            return refs, f"links to {len(refs)} beats ({written}); a scenario runs after one beat, keep one tag"
-        if refs:
-            return refs, None
-    return [], None
-
-
-def normalize_name(name: str) -> str:
-    return " ".join(str(name).split()).casefold()
+    """The nearest level's link tags of a scenario, and a problem when that level names more than one beat."""
+    return _link_refs(spec.scenario_tags, spec.rule_tags, spec.feature_tags)
 
 
 class BeatIndex:
@@ -102,60 +60,26 @@ class BeatIndex:
         if len(group) == 1 and plan.beat.scenario:
             self.named.setdefault(normalize_name(plan.beat.scenario), []).append(key)
 
-
-def find_beat(sequence: Sequence, ref: str) -> tuple[Movement, Beat]:
-    """The beat ``ref`` names in ``sequence``; a SymphonyError listing the beats when none or several match."""
-    movement_ref, _, beat_ref = ref.rpartition("/")
-    found = []
-    for movement in sequence.movements:
-        if movement_ref and movement_ref not in (movement.slug, movement.id, str(movement.number)):
-            continue
-        for beat in movement.beats:
-            names = {beat.slug, beat.id, f"{movement.number}.{beat.number}", slugify(beat.name or "")}
-            if beat_ref in names or slugify(beat_ref) == beat.slug:
-                found.append((movement, beat))
-    if len(found) == 1:
-        return found[0]
-    if found:
-        options = ", ".join(f"{sequence.id}/{m.slug}/{b.slug}" for m, b in found)
-        raise SymphonyError(f"names beat '{ref}', which several movements of sequence '{sequence.id}' have; "
-                            f"write one of: {options}")
-    beats = ", ".join(b.slug for m in sequence.movements for b in m.beats) or "none"
-    raise SymphonyError(f"names beat '{ref}', which sequence '{sequence.id}' does not have (its beats: {beats})")
+    def naming(self, name: str) -> Link | None:
+        """The first collected beat whose ``scenario`` field names the scenario (``name`` normalized)."""
+        for key in self.named.get(name, ()):
+            plan = self.items[key][0].plan
+            return Link(plan.sequence, plan.movement, plan.beat, "beat field")
+        return None
 
 
 def resolve(item: "ScenarioItem", index: BeatIndex, known: Callable[[], dict[str, Sequence]]) -> None:
-    """Set ``item.link`` (or ``item.link_problem``) from its tags, else from a beat that names it."""
-    refs, problem = link_refs(item.spec)
-    item.link, item.link_problem = None, None
-    where = f"{item.feature_display}:{item.spec.line}: scenario {item.spec.name!r}"
-    if problem:
-        item.link_problem = SymphonyError(f"{where}: {problem}")
-        return
-    if refs:
-        ref = refs[0]
-        if not ref.sequence or not ref.beat:
-            item.link_problem = SymphonyError(
-                f"{where}: tag @{ref.tag} should read @{LINK_TAG}:<sequence-id>/<beat>, e.g. @{LINK_TAG}:release/pack")
-            return
-        sequence = index.sequences.get(ref.sequence) or known().get(ref.sequence)
-        if sequence is None:
-            ids = ", ".join(sorted(set(index.sequences) | set(known()))) or "none"
-            item.link_problem = SymphonyError(
-                f"{where}: tag @{ref.tag} names sequence '{ref.sequence}', which no spec declares "
-                f"(known: {ids})")
-            return
-        try:
-            movement, beat = find_beat(sequence, ref.beat)
-        except SymphonyError as exc:
-            item.link_problem = SymphonyError(f"{where}: tag @{ref.tag} {exc}")
-            return
-        item.link = Link(sequence, movement, beat, "tag")
-        return
-    for key in index.named.get(normalize_name(item.spec.name), ()):
-        plan = index.items[key][0].plan
-        item.link = Link(plan.sequence, plan.movement, plan.beat, "beat field")
-        return
+    """Set ``item.link`` (or ``item.link_problem``) by the kernel's rule, against the beats of this session."""
+    spec = item.spec
+    found = resolve_link(
+        (spec.scenario_tags, spec.rule_tags, spec.feature_tags), spec.name,
+        sequence=lambda sid: index.sequences.get(sid) or known().get(sid),
+        known=lambda: set(index.sequences) | set(known()), named=index.naming,
+    )
+    item.link = found.link
+    item.link_problem = None
+    if found.problem:
+        item.link_problem = SymphonyError(f"{item.feature_display}:{spec.line}: scenario {spec.name!r}: {found.problem}")
 
 
 def linked_items(item: "ScenarioItem", index: BeatIndex, present: set[int] | None = None) -> list[BeatItem]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..score.normalize import slugify
-from .links import LINK_TAG
+from ..score.links import LINK_TAG
 
 __all__ = ["link_problem", "duplicate_problem", "feature_name", "FeatureIndex", "feature_home", "existing_features",
            "linked_sequences", "relative"]

@@ -29,8 +29,8 @@ from pytest_bdd.exceptions import GherkinParseError
 
 from ..errors import SymphonyError
 from ..score.model import Beat, Criterion, Movement, Sequence
-from .features import parse_feature
-from .links import LINK_TAG, find_beat, link_refs, normalize_name
+from ..score.gherkin import parse_feature
+from ..score.links import LINK_TAG, find_beat, link_refs, normalize_name
 from .narrative import narrative
 from .placement import existing_features, feature_home, link_problem, relative
 from .steps import matches
@@ -191,7 +191,7 @@ def _missing(sequence: Sequence, drafts: list[Draft], parsed) -> list[Draft]:
     names = {normalize_name(s.name) for s in parsed.scenarios}
     written: set[tuple] = set()
     for spec in parsed.scenarios:
-        refs, problem = link_refs(spec)
+        refs, problem = link_refs(spec.scenario_tags, spec.rule_tags, spec.feature_tags)
         if problem or not refs or refs[0].sequence != sequence.id:
             continue
         try:

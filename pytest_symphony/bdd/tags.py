@@ -7,21 +7,9 @@ pytest cannot register a marker whose name holds ``:`` or ``(`` (it splits its i
 
 from __future__ import annotations
 
-import re
+from ..score.links import split_tag
 
-#: Characters a registered marker name cannot hold.
-_MARKER_CUT = re.compile(r"[:(]")
-
-
-def split_tag(tag: str) -> tuple[str, str | None]:
-    """``"slow"`` -> ``("slow", None)``; ``"beat:release/pack"`` -> ``("beat", "release/pack")``."""
-    match = _MARKER_CUT.search(tag)
-    if match is None:
-        return tag, None
-    name, value = tag[: match.start()], tag[match.end():]
-    if match.group() == "(":
-        value = value.removesuffix(")")
-    return name, value
+__all__ = ["split_tag", "marker_name_of"]
 
 
 def marker_name_of(tag: str) -> str | None:

@@ -2,8 +2,12 @@
 parallel when there are many), run every check, apply suppressions, score.
 
     from pytest_symphony.conformity.engine import check_workspace
-    result = check_workspace(Path("."))            # outside pytest: settings from the ini file
-    result = check_workspace(root, config=config)  # inside pytest: its settings and registry
+    result = check_workspace(Path("."))                              # outside pytest: as pytest reads the folder
+    result = check_workspace(root, inputs=session_inputs(config))    # inside pytest (conformity.gather)
+
+The engine reads what it is handed (:class:`.inputs.EngineInputs`: settings, the built-in
+pipelines a run names, the handler registry, fixtures, the feature reader, the checks) and
+the workspace's files; it never looks up a pytest session itself.
 
 A check that raises is a bug in that check: the others still run, and the error is in
 ``EngineResult.errors`` (and fails the run's conformity items), never lost.
@@ -22,6 +26,7 @@ from .checks.base import CheckRegistry, PythonCheck, SpecCheck, WorkspaceCheck, 
 from .codes import Dimension
 from .features import BddIndex
 from .handlers import HandlerIndex
+from .inputs import PROVIDER, EngineInputs
 from .pyscan import FileScan, scan_source
 from .result import EngineResult, FileFindings
 from .scores import score_all
@@ -119,12 +124,8 @@ def _support_modules(ws: Workspace) -> list:
 # -- preparing -----------------------------------------------------------------------------
 
 
-def _session(config: Any) -> Any:
-    return config.pluginmanager.get_plugin("session") if config is not None else None
-
-
-def _fixtures(ws: Workspace, config: Any) -> set[str]:
-    names = set(PYTEST_FIXTURES)
+def _fixtures(ws: Workspace, known: Iterable[str]) -> set[str]:
+    names = set(PYTEST_FIXTURES) | set(known)
     for py in ws.python:
         if py.scan is not None and "conftest" in py.roles:
             names.update(f["fixture"] for f in py.scan.functions if f.get("fixture"))
@@ -132,23 +133,24 @@ def _fixtures(ws: Workspace, config: Any) -> set[str]:
                 for step in f.get("steps", ()):
                     if step.get("target_fixture"):
                         names.add(step["target_fixture"])
-    session = _session(config)
-    manager = getattr(session, "_fixturemanager", None)
-    if manager is not None:
-        names.update(getattr(manager, "_arg2fixturedefs", {}).keys())
     return names
 
 
-def _registry(config: Any, checks: Iterable[type] | None) -> CheckRegistry:
-    registry = CheckRegistry(checks)
-    if config is not None and hasattr(config.hook, "pytest_symphony_register_checks"):
-        config.hook.pytest_symphony_register_checks(registry=registry)
-    return registry
+def _inputs(root: Path, config: Any, registry: Any) -> EngineInputs:
+    """The inputs of a caller that passed none: the ones its pytest session provides
+    (:data:`.inputs.PROVIDER`, set by the conformity plugin), or, outside pytest, the folder's."""
+    if config is None:
+        return EngineInputs.for_root(root, registry=registry)
+    provider = config.stash.get(PROVIDER, None)
+    if provider is not None:
+        return provider(registry=registry)
+    return EngineInputs(Settings.from_config(config), registry=registry)
 
 
 def prepare_workspace(
     root: Path,
     *,
+    inputs: EngineInputs | None = None,
     config: Any = None,
     registry: Any = None,
     paths: Iterable[Path] | None = None,
@@ -157,24 +159,16 @@ def prepare_workspace(
     use_cache: bool = True,
 ) -> Workspace:
     """Read and index the workspace (what the checks and ``--symphony-approve`` need)."""
-    settings = Settings.from_config(config) if config is not None else Settings.from_root(Path(root))
-    if config is not None and Path(root).resolve() != settings.root:
-        settings.root = Path(root).resolve()
-    if registry is None and config is not None:
-        from ..session_key import SESSION_KEY
-
-        session = config.stash.get(SESSION_KEY, None)
-        registry = session.registry if session is not None else None
-    checks = checks if checks is not None else _registry(config, None)
-    ws = Workspace(settings).load(registry=registry, paths=paths)
+    inputs = inputs if inputs is not None else _inputs(Path(root), config, registry)
+    if Path(root).resolve() != inputs.settings.root:
+        inputs.settings.root = Path(root).resolve()
+    checks = checks if checks is not None else (inputs.checks if inputs.checks is not None else CheckRegistry())
+    ws = Workspace(inputs).load(paths=paths)
     _scan_python(ws, checks, list(ws.python), jobs=jobs, use_cache=use_cache)
     _scan_python(ws, checks, _support_modules(ws), jobs=jobs, use_cache=use_cache)
-    ws.fixtures = _fixtures(ws, config)
+    ws.fixtures = _fixtures(ws, inputs.fixtures)
     ws.handlers = HandlerIndex.build(ws)
     ws.bdd = BddIndex.build(ws)
-    if config is not None and hasattr(config.hook, "pytest_symphony_policy_checks"):
-        for batch in config.hook.pytest_symphony_policy_checks(config=config):
-            ws.policy_checks.extend(batch or ())
     return ws
 
 
@@ -328,6 +322,7 @@ def _inactive(ws: Workspace) -> set[str]:
 def check_workspace(
     root: Path,
     *,
+    inputs: EngineInputs | None = None,
     config: Any = None,
     registry: Any = None,
     paths: Iterable[Path] | None = None,
@@ -337,16 +332,17 @@ def check_workspace(
 ) -> EngineResult:
     """Check the workspace at ``root``.
 
-    ``config``: the pytest config (settings, handler registry, fixtures, plugin checks);
-    without it the settings come from the rootdir's ini file.  ``registry``: a
-    ``HandlerRegistry`` to resolve handlers with (default: the session's).  ``paths``:
+    ``inputs``: what the caller hands the engine (see :class:`.inputs.EngineInputs`;
+    :func:`.gather.session_inputs` inside pytest).  Without them: ``config``, a pytest config
+    whose session provides them, or nothing, and the settings are those pytest reads for
+    ``root``.  ``registry``: a ``HandlerRegistry`` to resolve handlers with.  ``paths``:
     more files or folders to check (specs, ``.py`` as handler modules, ``.feature``).
     ``jobs``: worker processes for the Python scan (default: one per CPU, used above
     :data:`PARALLEL_THRESHOLD` files).  ``use_cache``: reuse cached scans.
     """
-    checks = checks if checks is not None else _registry(config, None)
-    ws = prepare_workspace(Path(root), config=config, registry=registry, paths=paths, checks=checks,
-                           jobs=jobs, use_cache=use_cache)
+    inputs = inputs if inputs is not None else _inputs(Path(root), config, registry)
+    checks = checks if checks is not None else (inputs.checks if inputs.checks is not None else CheckRegistry())
+    ws = prepare_workspace(Path(root), inputs=inputs, paths=paths, checks=checks, jobs=jobs, use_cache=use_cache)
     try:
         found = dedupe(_run_checks(ws, checks))
         inactive = _inactive(ws)

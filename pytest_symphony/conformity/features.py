@@ -1,28 +1,27 @@
 """Gherkin features, step definitions and the links between scenarios and beats, for the
 traceability checks.
 
-Features parse with pytest-bdd's parser.  A scenario links to a beat as the BDD area
-links it (:mod:`pytest_symphony.bdd.links`): a tag ``@beat:<sequence>/<beat>`` on the
-scenario, its Rule or its Feature (the nearest level that has one wins), or the beat's
-``scenario`` field naming it.  ``<beat>`` is the beat's slug, id, name, number
-``M.B``, or ``<movement>/<beat>``.  Step definitions come
-from the scanned step modules and conftest.py files (the facts of their ``@given``,
-``@when``, ``@then`` and ``@step`` decorators) and match as pytest-bdd matches them.
+Features are parsed by the function the caller hands the workspace (the kernel's
+:func:`pytest_symphony.score.gherkin.parse_feature`, whose parses the BDD area's collection
+shares).  A scenario links to a beat by the kernel's rule (:mod:`pytest_symphony.score.links`),
+the one the run applies: a tag ``@beat:<sequence>/<beat>`` on the scenario, its Rule or its
+Feature (the nearest level that has one wins), or the first beat whose ``scenario`` field
+names it.  Step definitions come from the scanned step modules and conftest.py files (the
+facts of their ``@given``, ``@when``, ``@then`` and ``@step`` decorators) and match as
+pytest-bdd matches them.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
+from ..score.links import BeatLink, link_refs, names_beat, normalize_name, resolve_link
 from ..score.model import Beat, Movement, Sequence
-from ..score.normalize import slugify
 from .workspace import FeatureInput, Workspace
 
-__all__ = ["StepDoc", "ScenarioDoc", "FeatureDoc", "StepDef", "BddIndex", "link_of", "beat_keys"]
-
-LINK_TAG = "beat"
+__all__ = ["StepDoc", "ScenarioDoc", "FeatureDoc", "StepDef", "BddIndex", "beat_keys"]
 
 
 @dataclass
@@ -42,7 +41,10 @@ class ScenarioDoc:
     tags: tuple[str, ...]
     steps: list[StepDoc]  # background steps first
     examples: list[dict[str, str]] = field(default_factory=list)
-    links: list[tuple[str, str | None]] = field(default_factory=list)  # (sequence, beat ref or None)
+    links: list[tuple[str, str | None]] = field(default_factory=list)  # nearest link tags: (sequence, beat ref or None)
+    levels: tuple[tuple[str, ...], ...] = ()  # its tags, its rule's, its feature's
+    link: BeatLink | None = None  # the beat it links to, as the run links it
+    link_problem: str | None = None  # why its link tags link nothing (the run errors the scenario)
 
 
 @dataclass
@@ -95,38 +97,21 @@ def _matcher(kind: str, pattern: str):
     return parser.is_matching
 
 
-def link_of(tag: str) -> tuple[str, str | None] | None:
-    """``beat:release/pack`` -> ("release", "pack"); any other tag -> None."""
-    name, sep, value = tag.partition(":")
-    if not sep or name != LINK_TAG:
-        return None
-    seq, _, beat = value.partition("/")
-    return (seq.strip(), beat.strip() or None) if seq.strip() else None
+class _BeatNames:
+    """Every way a link may name one beat (the kernel's :func:`names_beat`), as a container."""
+
+    __slots__ = ("movement", "beat")
+
+    def __init__(self, movement: Movement, beat: Beat) -> None:
+        self.movement, self.beat = movement, beat
+
+    def __contains__(self, ref: object) -> bool:
+        return isinstance(ref, str) and names_beat(self.movement, self.beat, ref)
 
 
-def beat_keys(movement: Movement, beat: Beat) -> set[str]:
-    """Every way a link may name ``beat`` (with or without its movement)."""
-    keys = {beat.slug, f"{movement.number}.{beat.number}"}
-    for text in (beat.id, beat.name):
-        if isinstance(text, str) and text:
-            keys.add(text)
-            keys.add(slugify(text))
-    for m in {movement.slug, str(movement.number), movement.id}:
-        if isinstance(m, str) and m:
-            keys |= {f"{m}/{k}" for k in list(keys) if "/" not in k}
-    return keys
-
-
-def _nearest_links(*levels: Iterable[str]) -> list[tuple[str, str | None]]:
-    for level in levels:
-        links = [link for link in map(link_of, level) if link is not None]
-        if links:
-            return links
-    return []
-
-
-def _norm(name: str) -> str:
-    return " ".join(name.lower().split())
+def beat_keys(movement: Movement, beat: Beat) -> _BeatNames:
+    """``ref in beat_keys(m, b)``: whether a link's ``<beat>`` (or ``<movement>/<beat>``) names ``beat``."""
+    return _BeatNames(movement, beat)
 
 
 class BddIndex:
@@ -135,10 +120,9 @@ class BddIndex:
     def __init__(self) -> None:
         self.features: list[FeatureDoc] = []
         self.step_defs: list[StepDef] = []
-        self._by_name: dict[str, list[ScenarioDoc]] = {}
-        # sequence id -> scenarios linking to it, and features it owns (by link or file name), in
-        # file order: a beat's lookup costs its own links, not every scenario of the workspace
-        self._by_sequence: dict[str, list[ScenarioDoc]] = {}
+        # beat key -> the scenarios linked to it; sequence id -> features it owns (by link or
+        # file name), in file order: a beat's lookup costs its own links, not every scenario
+        self._linked: dict[tuple[str, int, int], list[ScenarioDoc]] = {}
         self._features_of: dict[str, list[FeatureDoc]] = {}
         self.feature_index: Any = None  # bdd.scaffold.FeatureIndex, made by the first check that needs it
 
@@ -157,15 +141,32 @@ class BddIndex:
                     index.step_defs.append(
                         StepDef(step["type"], step["kind"], step["pattern"], py.rel, fact.get("line", 1))
                     )
+        index._link(ws)
         return index
+
+    def _link(self, ws: Workspace) -> None:
+        """Each scenario's beat, by the kernel's rule, against the first spec of each sequence id."""
+        if not any(f.scenarios for f in self.features):
+            return
+        first = {sid: specs[0].sequence for sid, specs in ws.sequences.items()}
+        named: dict[str, BeatLink] = {}
+        for sequence in first.values():
+            for m in sequence.movements:
+                for b in m.beats:
+                    if isinstance(b.scenario, str) and b.scenario:
+                        named.setdefault(normalize_name(b.scenario), BeatLink(sequence, m, b, "beat field"))
+        for scenario in self.scenarios:
+            found = resolve_link(scenario.levels, scenario.name, sequence=first.get, known=first.keys,
+                                 named=named.get)
+            scenario.link, scenario.link_problem = found.link, found.problem
+            if found.link is not None:
+                self._linked.setdefault(found.link.key, []).append(scenario)
 
     def _add(self, doc: FeatureDoc) -> None:
         self.features.append(doc)
         owners = {doc.stem: None}
         for scenario in doc.scenarios:
-            self._by_name.setdefault(_norm(scenario.name), []).append(scenario)
-            for seq in dict.fromkeys(seq for seq, _ in scenario.links):
-                self._by_sequence.setdefault(seq, []).append(scenario)
+            for seq, _ in scenario.links:
                 owners.setdefault(seq)
         for seq in owners:
             self._features_of.setdefault(seq, []).append(doc)
@@ -180,19 +181,8 @@ class BddIndex:
             yield from feature.scenarios
 
     def linked(self, sequence: Sequence, movement: Movement, beat: Beat) -> list[ScenarioDoc]:
-        """Scenarios linked to ``beat``: by tag, or named by the beat's ``scenario`` field."""
-        keys = beat_keys(movement, beat)
-        out = [
-            s for s in self._by_sequence.get(sequence.id, ())
-            if any(seq == sequence.id and ref in keys for seq, ref in s.links)
-        ]
-        if isinstance(beat.scenario, str) and beat.scenario.strip():
-            named = self._by_name.get(_norm(beat.scenario), [])
-            own = [s for s in named if self.feature_of_sequence(s.feature, sequence)]
-            for s in own or named:
-                if s not in out:
-                    out.append(s)
-        return out
+        """Scenarios linked to ``beat`` (by tag, or named by a beat's ``scenario`` field), as the run links them."""
+        return list(self._linked.get((sequence.id, movement.index, beat.index), ()))
 
     def feature_of_sequence(self, feature: FeatureDoc, sequence: Sequence) -> bool:
         """A feature belongs to a sequence by a link tag on it or its scenarios, or by its
@@ -212,18 +202,14 @@ def _render(text: str, row: dict[str, str]) -> str:
     return re.sub(r"<(.+?)>", lambda m: row.get(m.group(1), m.group(0)), text)
 
 
-def _read(feature: FeatureInput) -> tuple[Any, list[tuple[Any, tuple]]]:
+def _read(feature: FeatureInput, parse_feature: Callable[..., Any]) -> tuple[Any, list[tuple[Any, tuple]]]:
     """pytest-bdd's feature and its (scenario template, (scenario tags, rule tags, feature
     tags)) in file order, from one parse.
 
-    The BDD area's parser keeps same-named scenarios and tag order; pytest-bdd's own
-    (keyed by name) is the fallback when that area is absent or finds no ``Feature:``.
+    ``parse_feature`` keeps same-named scenarios and tag order; pytest-bdd's own parser
+    (keyed by name) is the fallback for a file it finds no ``Feature:`` in.
     """
-    try:
-        from pytest_symphony.bdd.features import parse_feature
-    except ImportError:
-        parse_feature = None
-    full = parse_feature(feature.path, remember=False) if parse_feature is not None else None
+    full = parse_feature(feature.path, remember=False)
     if full is not None:
         templates = [(s.template, (s.scenario_tags, s.rule_tags, s.feature_tags)) for s in full.scenarios]
         return full.feature, templates
@@ -243,7 +229,7 @@ def _parse(feature: FeatureInput, ws: Workspace) -> FeatureDoc | None:
         ws.errors.append((feature.rel, 1, 1, f"cannot read the feature file: {exc}"))
         return None
     try:
-        parsed, templates = _read(feature)
+        parsed, templates = _read(feature, ws.parse_feature)
     except Exception as exc:  # GherkinParseError and friends
         line = getattr(exc, "line", None) or 1
         ws.errors.append((feature.rel, int(line), 1, f"the feature does not parse: {exc}"))
@@ -263,8 +249,9 @@ def _parse(feature: FeatureInput, ws: Workspace) -> FeatureDoc | None:
         tags = tuple(dict.fromkeys(t for level in levels for t in level))
         steps = background + rule_bg + [StepDoc(s.type, s.keyword, s.name, s.line_number) for s in template._steps]
         examples = [row for ex in template.examples for row in ex.as_contexts()]
-        scenario = ScenarioDoc(doc, template.name, template.line_number, tags, steps, examples)
-        scenario.links = _nearest_links(*levels)
+        scenario = ScenarioDoc(doc, template.name, template.line_number, tags, steps, examples,
+                               levels=tuple(tuple(level) for level in levels))
+        scenario.links = [(r.sequence, r.beat or None) for r in link_refs(*levels)[0] if r.sequence]
         doc.scenarios.append(scenario)
     feature.parsed = doc
     return doc

@@ -1,25 +1,28 @@
 """The handlers a workspace registers, read from source (and from the live registry when
-the engine runs inside pytest), resolved the way the runtime resolves beat references.
+the engine runs inside pytest), resolved by the rule the run applies.
 
 Static reading finds every ``@handler`` function of the registered handler modules and
 conftest.py files, with its place and parameters; the live registry adds what plugins
-registered through ``pytest_symphony_register_handlers`` and the built-in handlers.
+registered through ``pytest_symphony_register_handlers`` and which handler modules failed
+to import.  What a reference resolves to is :func:`pytest_symphony.score.resolve.resolve_handler`,
+the function the run calls.
 """
 
 from __future__ import annotations
 
 import inspect
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Iterator
 
-from ..runtime.registry import BUILTIN
 from ..score.model import HandlerRef
+from ..score.resolve import BUILTIN, EXTERNAL, PROJECT, Candidates, Resolution, resolve_handler, suggest
 from .workspace import PyInput, Workspace, relative
 
 __all__ = ["HandlerDef", "HandlerIndex"]
 
-PROJECT, BUILT_IN, EXTERNAL = "project", "builtin", "external"
+BUILT_IN = BUILTIN
 
 
 @dataclass
@@ -42,6 +45,14 @@ class HandlerDef:
         return self.module, self.function
 
     @property
+    def identity(self) -> tuple[str, str]:
+        return self.key
+
+    @property
+    def place(self) -> str:
+        return f"{self.path or self.module}:{self.line}"
+
+    @property
     def required(self) -> list[str]:
         """Parameters that need a value: no default, not ``*args``/``**kwargs``."""
         if not self.facts:
@@ -53,11 +64,17 @@ class HandlerDef:
         ]
 
 
+#: What a ``script`` declaration resolves to: a command, no function to check.
+COMMAND = "command"
+
+
 @dataclass
 class HandlerIndex:
     by_name: dict[str, list[HandlerDef]] = field(default_factory=dict)
     functions: dict[str, dict[str, HandlerDef]] = field(default_factory=dict)  # module -> function -> def
     aliases: dict[str, str] = field(default_factory=dict)
+    failed: dict[str, Any] = field(default_factory=dict)  # module -> ModuleFailure (from the live registry)
+    handler_modules: dict[str, None] = field(default_factory=dict)  # project handler modules, in order
 
     # -- building ------------------------------------------------------------------------
     @classmethod
@@ -68,8 +85,10 @@ class HandlerIndex:
                 continue
             registered = "handler" in py.roles
             origin = BUILT_IN if py.builtin else PROJECT
-            # module#func and plain functions resolve only in project modules, as at runtime
-            module_functions = index.functions.setdefault(py.module, {}) if registered and not py.builtin else {}
+            # module#func and plain-function hints only in project modules, as at runtime
+            project_module = registered and not py.builtin
+            if project_module:
+                index.handler_modules.setdefault(py.module)
             for fact in py.scan.functions:
                 decorated = fact["handler"] is not None
                 if not decorated and not registered:
@@ -79,18 +98,18 @@ class HandlerIndex:
                     path=py.rel, line=fact.get("line", 1), col=fact.get("col", 1),
                     decorated=decorated, origin=origin, facts=fact, source=py,
                 )
-                if registered and not py.builtin:
-                    module_functions[fact["name"]] = d
+                if project_module or (decorated and not py.builtin):
+                    index.functions.setdefault(py.module, {})[fact["name"]] = d
                 if decorated:
                     index.by_name.setdefault(d.name, []).append(d)
-                    if not registered:  # conftest handlers resolve as module#func too
-                        index.functions.setdefault(py.module, {})[fact["name"]] = d
         if ws.runtime_registry is not None:
             index._add_runtime(ws)
         return index
 
     def _add_runtime(self, ws: Workspace) -> None:
-        """Handlers the live registry knows that no scanned file declares (plugin hooks)."""
+        """Handlers the live registry knows that no scanned file declares (plugin hooks), and
+        the handler modules that failed to import (their handlers resolve to nothing)."""
+        self.failed = dict(ws.runtime_registry.failed())
         known = {(d.module, d.function) for defs in self.by_name.values() for d in defs}
         for entry in ws.runtime_registry.entries():
             func = inspect.unwrap(entry.func)
@@ -106,8 +125,7 @@ class HandlerIndex:
             d = HandlerDef(
                 name=entry.name, function=fname, module=entry.module,
                 path=relative(path, ws.root) if path is not None else None, line=line or 1,
-                decorated=getattr(entry, "decorated", True), origin=origin,
-                facts=_facts_of(func),
+                origin=origin, facts=_facts_of(func),
             )
             self.by_name.setdefault(entry.name, []).append(d)
             known.add((entry.module, fname))
@@ -120,41 +138,59 @@ class HandlerIndex:
     def project(self) -> Iterator[HandlerDef]:
         return (d for d in self.all() if d.origin == PROJECT)
 
-    def winners(self, name: str, scope: frozenset[str] = frozenset()) -> list[HandlerDef]:
-        same = self.by_name.get(name, [])
-        project = [d for d in same if d.origin != BUILT_IN]
-        return project or [d for d in same if d.module in scope]
+    @cached_property
+    def candidates(self) -> Candidates[HandlerDef]:
+        """What the run could resolve to: registered handlers, minus those of modules that failed to import."""
+        handlers = self.by_name
+        if self.failed:
+            handlers = {n: [d for d in defs if d.module not in self.failed] for n, defs in handlers.items()}
+        return Candidates(handlers, self.functions, self.aliases, self.failed, self._plain)
+
+    def lookup(self, ref: HandlerRef, spec: Any = None) -> Resolution[HandlerDef]:
+        """What a beat reference of ``spec`` runs, exactly as the run resolves it."""
+        return resolve_handler(ref, self.candidates, getattr(spec, "scope", frozenset()))
 
     def resolve(self, ref: HandlerRef, spec: Any = None) -> HandlerDef | None:
-        """What a beat reference of ``spec`` runs, as ``HandlerRegistry.resolve`` finds it:
-        built-in handlers only for the built-in pipeline that owns them."""
+        """The function a beat reference of ``spec`` names, for the checks: the handler it runs;
+        a declared ``script`` (a :data:`COMMAND` def, no function); the plain function a
+        not-found reference points at (TELEMETRY_NOT_INSTRUMENTED reports it); the first of
+        duplicates (DUPLICATE_HANDLER reports them); else None (HANDLER_NOT_FOUND)."""
         if not isinstance(ref.name, str):
             return None
-        if ref.module:
-            wanted = self.aliases.get(ref.module, ref.module)
-            for module, functions in self.functions.items():
-                if module == wanted or module.endswith("." + wanted):
-                    for d in self.by_name.get(ref.name, []):
-                        if d.module == module:
-                            return d
-                    d = functions.get(ref.name)
-                    if d is not None:
-                        return d
-            return None
-        winners = self.winners(ref.name, getattr(spec, "scope", frozenset()))
-        if winners:
-            return winners[0]
-        for functions in self.functions.values():
-            d = functions.get(ref.name)
-            if d is not None:
-                return d
+        found = self.lookup(ref, spec)
+        if found.handler is not None:
+            return found.handler
+        if found.command is not None:
+            return HandlerDef(name=ref.name, function=ref.name, module="", path=None, origin=COMMAND)
+        problem = found.problem
+        if problem is not None and problem.kind == "duplicate":
+            return problem.duplicates[0]
+        if problem is not None and problem.plain is not None:
+            return self._plain_def(ref.module and self.aliases.get(ref.module, ref.module), ref.name)
         return None
 
     def names(self, scope: frozenset[str] | None = None) -> list[str]:
         """Registered names; with ``scope``, those a spec with that scope can see."""
         if scope is None:
             return sorted(self.by_name)
-        return sorted(n for n, defs in self.by_name.items() if any(d.origin != BUILT_IN or d.module in scope for d in defs))
+        return sorted(n for n in self.by_name if self.candidates.visible(n, scope))
+
+    def suggestions(self, ref: HandlerRef, spec: Any = None) -> list[str]:
+        """Close registered names for a reference that resolves to nothing, as the run suggests them."""
+        return suggest(str(ref.name), self.candidates, getattr(spec, "scope", frozenset()))
+
+    def _plain_def(self, module: str | None, name: str) -> HandlerDef | None:
+        for mod in self.handler_modules:
+            if module is not None and not (mod == module or mod.endswith("." + module)):
+                continue
+            d = self.functions.get(mod, {}).get(name)
+            if d is not None and not d.decorated:
+                return d
+        return None
+
+    def _plain(self, module: str | None, name: str) -> str | None:
+        d = self._plain_def(module, name)
+        return d.place if d is not None else None
 
 
 def _inside(path: Path, root: Path) -> bool:

@@ -16,6 +16,7 @@ import pytest
 
 from ..errors import SymphonyError
 from .codes import Category, lookup
+from .gather import session_inputs
 from .formats.text import format_violation
 from .violation import Violation
 
@@ -55,10 +56,7 @@ def engine_result(config: pytest.Config) -> EngineResult:
     """This session's engine run (made once, on first use)."""
     result = config.stash.get(RESULT_KEY, None)
     if result is None:
-        from .engine import check_workspace
-
-        result = check_workspace(config.rootpath, config=config)
-        config.stash[RESULT_KEY] = result
+        result = rerun(config)
     return result
 
 
@@ -66,7 +64,7 @@ def rerun(config: pytest.Config) -> EngineResult:
     """A fresh engine run (after fixes; cached scans make it cheap)."""
     from .engine import check_workspace
 
-    result = check_workspace(config.rootpath, config=config)
+    result = check_workspace(config.rootpath, inputs=session_inputs(config))
     config.stash[RESULT_KEY] = result
     return result
 

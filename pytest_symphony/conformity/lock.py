@@ -106,14 +106,15 @@ def build_lock(ws: Any) -> dict[str, Any]:
     }
 
 
-def approve(root: Path, *, config: Any = None, registry: Any = None) -> tuple[Path, bool, dict[str, list[str]]]:
+def approve(root: Path, *, inputs: Any = None) -> tuple[Path, bool, dict[str, list[str]]]:
     """Write ``symphony.lock`` for the workspace as it is now.
 
+    ``inputs``: the engine's (:class:`.inputs.EngineInputs`; default: read for ``root``).
     Returns (lock path, whether it changed, {"added": [...], "changed": [...], "removed": [...]}).
     """
     from .engine import prepare_workspace
 
-    ws = prepare_workspace(Path(root), config=config, registry=registry)
+    ws = prepare_workspace(Path(root), inputs=inputs)
     try:
         path = ws.settings.lock_path
         try:

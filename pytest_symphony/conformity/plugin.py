@@ -9,6 +9,7 @@ same under xdist.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,8 @@ import pytest
 from ..options import value
 from .codes import Dimension, Severity
 from .formats import render, severity_counts
+from .gather import session_inputs
+from .inputs import PROVIDER
 from .items import ALL, ConformityFailure, engine_result, first_line, judge_file
 from .scores import band
 from .violation import Place, Violation
@@ -29,6 +32,7 @@ def pytest_configure(config: pytest.Config) -> None:
         config.option.dist, config.option.numprocesses = "no", None  # approving runs here, not on workers
     if config.getoption("symphony_format") is None and config.getoption("symphony_output"):
         raise pytest.UsageError("--symphony-output needs --symphony-format (text, json, sarif or github)")
+    config.stash[PROVIDER] = functools.partial(session_inputs, config)  # for callers that hand the engine a config
     collector = _Collector(config)
     config.pluginmanager.register(collector, "symphony-conformity-collector")
     if getattr(config.option, "dist", "no") != "no" and not hasattr(config, "workerinput"):
@@ -144,7 +148,7 @@ class _Collector:
         if not hasattr(self.config, "workerinput"):
             from .lock import approve
 
-            self.approved = approve(self.config.rootpath, config=self.config)
+            self.approved = approve(self.config.rootpath, inputs=session_inputs(self.config))
         return True
 
     @pytest.hookimpl(tryfirst=True)

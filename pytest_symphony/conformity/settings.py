@@ -1,24 +1,30 @@
 """What the conformity engine is configured with: paths, handler modules, the domain
 registry, the failure threshold, and a key that changes whenever any of it does.
 
-From a pytest config (``Settings.from_config``) or, when the engine runs outside
-pytest, from the ini file pytest itself would read (``Settings.from_root``): a
-``pytest.ini``, ``[tool.pytest.ini_options]`` in ``pyproject.toml``, ``[pytest]`` in
-``tox.ini`` or ``[tool:pytest]`` in ``setup.cfg``, the first found in the rootdir.
+Always read from a pytest config, through the one table of settings (:mod:`pytest_symphony.options`):
+the session's (``Settings.from_config``) or, when the engine runs outside pytest, one that
+pytest itself builds for the folder (``Settings.from_root``), so every configuration file
+pytest reads counts, ``pytest.toml`` and the native ``[tool.pytest]`` table included.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
+import re
 import shlex
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from ..options import value
 from .codes import Severity
 
-__all__ = ["Settings", "ENGINE_VERSION", "LOCK_NAME", "read_ini"]
+__all__ = ["Settings", "ENGINE_VERSION", "LOCK_NAME", "CONFIG_FILES", "pytest_config"]
 
 #: Bumped whenever what a check reports changes: cached results of another version are
 #: never reused.
@@ -27,78 +33,70 @@ ENGINE_VERSION = "2"
 LOCK_NAME = "symphony.lock"
 REGISTRY_DEFAULT = "DOMAIN_REGISTRY.json"
 
-#: ini name -> (kind, default); kind "args" (shell-split), "linelist", "string" or "bool".
-INI: dict[str, tuple[str, Any]] = {
-    "symphony_paths": ("args", ["sequences"]),
-    "symphony_handlers": ("args", []),
-    "symphony_dir": ("string", ".symphony"),
-    "symphony_features": ("args", ["features"]),
-    "symphony_step_defs": ("args", ["step_defs"]),
-    "symphony_domain_registry": ("string", ""),
-    "symphony_fail_on": ("string", "MAJOR"),
-    "symphony_cadences": ("linelist", []),
-    "symphony_require_bdd": ("bool", False),
-    "symphony_conformity": ("bool", False),
-    "symphony_max_spec_bytes": ("string", str(10 * 1024 * 1024)),
-    "symphony_manifests": ("string", ""),
-}
+#: Arguments for a config of a folder outside a session: no plugin but ours, no conftest.py
+#: imported, no assertion rewriting hook and no output capture left behind.
+_CONFIG_ARGS = ("--disable-plugin-autoload", "-p", "pytest_symphony.plugin", "--noconftest", "--assert=plain",
+                "--capture=no")
 
 
-def _coerce(kind: str, value: Any) -> Any:
-    if kind == "bool":
-        if isinstance(value, bool):
-            return value
-        return str(value).strip().lower() in ("1", "true", "yes", "on")
-    if kind == "string":
-        return "" if value is None else str(value)
-    if isinstance(value, (list, tuple)):
-        return [str(v) for v in value]
-    text = "" if value is None else str(value)
-    if kind == "args":
-        return shlex.split(text)
-    return [line.strip() for line in text.splitlines() if line.strip()]
+#: Configuration files in the order pytest looks for them in a folder.
+CONFIG_FILES = ("pytest.ini", ".pytest.ini", "pytest.toml", ".pytest.toml", "pyproject.toml", "tox.ini", "setup.cfg")
 
 
-def read_ini(root: Path) -> dict[str, Any]:
-    """The ``symphony_*`` values of the ini file pytest would use in ``root``."""
-    raw: dict[str, Any] | None = None
-    pytest_ini = root / "pytest.ini"
-    if pytest_ini.is_file():
-        raw = _ini_section(pytest_ini, "pytest")
-    if raw is None and (root / "pyproject.toml").is_file():
-        from ..toml import tomllib
-        try:
-            data = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            data = {}
-        section = data.get("tool", {}).get("pytest", {}).get("ini_options")
-        if isinstance(section, dict):
-            raw = section
-    if raw is None and (root / "tox.ini").is_file():
-        raw = _ini_section(root / "tox.ini", "pytest")
-    if raw is None and (root / "setup.cfg").is_file():
-        raw = _ini_section(root / "setup.cfg", "tool:pytest")
-    raw = raw or {}
-    return {name: _coerce(kind, raw.get(name, default)) for name, (kind, default) in INI.items()}
+def pytest_config(root: Path, *, inifile: Path | str | None = None) -> pytest.Config:
+    """The config pytest itself makes for ``root``: its rootdir's configuration file, found and
+    read the way ``pytest root`` would (ini, ``pyproject.toml`` in either form, ``pytest.toml``).
 
-
-def _ini_section(path: Path, section: str) -> dict[str, Any] | None:
-    import iniconfig
-
+    Built with ``pytest.Config.fromdictargs`` (the constructor pytest-xdist's workers use) and
+    never configured: nothing runs.  The config's ``pythonpath`` entries are taken off
+    ``sys.path`` again.  ``inifile``: read that file only (``os.devnull``: every key at its
+    default), rooted at ``root``.
+    Raises ``pytest.UsageError`` (naming the file) for a configuration pytest refuses.
+    """
+    root = Path(root).resolve()
+    extra = ["-c", str(inifile), "--rootdir", str(root)] if inifile is not None else []
+    saved = list(sys.path)
     try:
-        ini = iniconfig.IniConfig(str(path))
-    except (OSError, iniconfig.ParseError):
-        return None
-    if section not in ini:
-        return None
-    return dict(ini[section].items())
+        return pytest.Config.fromdictargs({}, [*_CONFIG_ARGS, *extra, str(root)])
+    finally:
+        sys.path[:] = saved
 
 
-def _config_ini(config: Any, name: str) -> Any:
-    kind, default = INI[name]
-    from ..options import value
+#: ``"<file>: <what>"`` or ``"<file>:<line>: <what>"``, as pytest words a configuration it refuses.
+_REFUSED = re.compile(r"(?P<path>[^\n]+?\.(?:toml|ini|cfg))(?::(?P<line>\d+))?: (?P<what>.*)", re.S)
 
-    return _coerce(kind, value(config, name))
+
+def _refused(exc: pytest.UsageError) -> tuple[str, int, str]:
+    """(file, line, what) of a configuration pytest refused."""
+    match = _REFUSED.match(str(exc))
+    if match is None:
+        return "", 1, str(exc)
+    return match["path"], int(match["line"] or 1), match["what"]
+
+
+def _config_besides(root: Path, refused: str) -> pytest.Config:
+    """The config of the first configuration file of ``root`` besides ``refused`` that pytest reads."""
+    for name in CONFIG_FILES:
+        candidate = root / name
+        if candidate.is_file() and str(candidate) != refused:
+            try:
+                return pytest_config(root, inifile=candidate)
+            except pytest.UsageError:
+                continue
+    return pytest_config(root, inifile=os.devnull)
+
+
+def _lines(setting: Any) -> list[str]:
+    if isinstance(setting, (list, tuple)):
+        return [str(v) for v in setting]
+    return str(setting or "").splitlines()
+
+
+def _strings(setting: Any) -> list[str]:
+    """An args or linelist value (a TOML list, or an ini string split as pytest splits it)."""
+    if isinstance(setting, (list, tuple)):
+        return [str(v) for v in setting]
+    return shlex.split(str(setting or ""))
 
 
 @dataclass
@@ -115,38 +113,43 @@ class Settings:
     require_bdd: bool = False
     max_spec_bytes: int = 10 * 1024 * 1024
     manifests: str = ""  # where the project commits the build manifests ("": nowhere, nothing to compare)
-    builtin_pipelines: list[str] = field(default_factory=list)  # aliases the run names
+    refused: tuple[str, int, str] | None = None  # (file, line, why) when pytest refused the folder's config
 
     @classmethod
-    def from_values(cls, root: Path, values: dict[str, Any], *, dynamic: str | None = None) -> "Settings":
-        fail_on = Severity.parse(values.get("symphony_fail_on") or "MAJOR")
-        if dynamic in ("f", "ff") and fail_on > Severity.MINOR:
+    def from_config(cls, config: pytest.Config, root: Path | None = None) -> "Settings":
+        """The settings of a pytest config (``root``: the folder checked, default its rootdir)."""
+        fail_on = Severity.parse(value(config, "symphony_fail_on") or "MAJOR")
+        if (config.getoption("symphony_dynamic", None) or None) in ("f", "ff") and fail_on > Severity.MINOR:
             fail_on = Severity.MINOR
         return cls(
-            root=Path(root).resolve(),
-            spec_paths=list(values["symphony_paths"]),
-            handler_modules=list(values["symphony_handlers"]),
-            symphony_dir=values["symphony_dir"] or ".symphony",
-            features=list(values["symphony_features"]),
-            step_defs=list(values["symphony_step_defs"]),
-            domain_registry=values["symphony_domain_registry"],
+            root=Path(root if root is not None else config.rootpath).resolve(),
+            spec_paths=_strings(value(config, "symphony_paths")),
+            handler_modules=_strings(value(config, "symphony_handlers")),
+            symphony_dir=str(value(config, "symphony_dir") or ".symphony"),
+            features=_strings(value(config, "symphony_features")),
+            step_defs=_strings(value(config, "symphony_step_defs")),
+            domain_registry=str(value(config, "symphony_domain_registry") or ""),
             fail_on=fail_on,
-            cadences=list(values["symphony_cadences"]),
-            require_bdd=bool(values["symphony_require_bdd"]),
-            max_spec_bytes=int(values["symphony_max_spec_bytes"]),
-            manifests=values.get("symphony_manifests") or "",
+            cadences=[line.strip() for line in _lines(value(config, "symphony_cadences")) if line.strip()],
+            require_bdd=bool(value(config, "symphony_require_bdd")),
+            max_spec_bytes=int(value(config, "symphony_max_spec_bytes")),
+            manifests=str(value(config, "symphony_manifests") or ""),
         )
 
     @classmethod
     def from_root(cls, root: Path) -> "Settings":
-        return cls.from_values(root, read_ini(Path(root)))
+        """Outside pytest: the settings pytest would read for ``root``.
 
-    @classmethod
-    def from_config(cls, config: Any) -> "Settings":
-        values = {name: _config_ini(config, name) for name in INI}
-        dynamic = config.getoption("symphony_dynamic", None) or None
-        settings = cls.from_values(config.rootpath, values, dynamic=dynamic)
-        settings.builtin_pipelines = _named_pipelines(config)
+        A configuration file pytest refuses (a run of pytest would stop on it) is noted in
+        ``refused`` for the workspace to report, and the settings come from the next file
+        pytest would read (every key at its default when there is none).
+        """
+        try:
+            return cls.from_config(pytest_config(root), root)
+        except pytest.UsageError as exc:
+            refused = _refused(exc)
+        settings = cls.from_config(_config_besides(Path(root).resolve(), refused[0]), root)
+        settings.refused = refused
         return settings
 
     # -- derived paths ---------------------------------------------------------------------
@@ -184,17 +187,3 @@ class Settings:
         """Changes whenever anything that could change a cached Python result changes."""
         blob = json.dumps([ENGINE_VERSION, self.handler_modules, self.step_defs, self.cadences], sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
-
-
-def _named_pipelines(config: Any) -> list[str]:
-    """Aliases of the built-in pipelines this run names with ``--symphony``."""
-    from pytest_symphony.pipelines import builtin_pipelines
-
-    names = [n.strip() for n in (config.getoption("symphony", None) or "").split(",") if n.strip()]
-    if not names:
-        return []
-    out = []
-    for pipeline in builtin_pipelines():
-        if pipeline.alias in names:
-            out.append(pipeline.alias)
-    return out

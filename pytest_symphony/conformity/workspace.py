@@ -4,6 +4,8 @@ pyproject, the domain registry, the lock file, the build manifest and the run hi
 Specs load through :func:`pytest_symphony.score.loader.load_spec` (a spec that fails
 the schema is read again at the source level, only for its suppression members).
 Python files are listed here and scanned by the engine (:mod:`.pyscan`, cached).
+What does not come from the files (the built-in pipelines a run names, the session's
+handler registry, the feature reader) comes from the caller (:class:`.inputs.EngineInputs`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any, Iterable, Iterator, Mapping
 from ..score.loader import load_spec
 from ..score.model import LoadResult, Sequence
 from ..score.source import SPEC_SUFFIXES, format_of, parse_json, read_source
+from .inputs import BuiltinSpec, EngineInputs
 from .pyscan import FileScan
 from .settings import Settings
 from .specmap import SpecText
@@ -100,36 +103,51 @@ class FeatureInput:
 class Workspace:
     """Everything one engine run reads.  Built by :meth:`load`; checks only read it."""
 
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
+    def __init__(self, inputs: EngineInputs | Settings) -> None:
+        if isinstance(inputs, Settings):
+            inputs = EngineInputs(inputs)
+        settings = self.settings = inputs.settings
         self.root = settings.root
+        self.builtins: tuple[BuiltinSpec, ...] = inputs.builtins
+        self.parse_feature = inputs.parse_feature
         self.specs: list[SpecInput] = []
         self.python: list[PyInput] = []
         self.features: list[FeatureInput] = []
         self.notes: list[str] = []
         self.errors: list[tuple[str, int, int, str]] = []  # (path, line, col, message): could not check
         self.fixtures: set[str] = set()
-        self.runtime_registry: Any = None
+        self.runtime_registry: Any = inputs.registry
         self.handlers: Any = None  # conformity.handlers.HandlerIndex, set by the engine
         self.bdd: Any = None  # conformity.features.BddIndex, set by the engine
-        self.policy_checks: list[Any] = []
+        self.policy_checks: list[Any] = list(inputs.policy_checks)
         self.cadences: tuple[str, ...] = tuple(settings.cadences)
         self.extra_paths: list[Path] = []
         self.stats: dict[str, Any] = {}
 
     # -- loading ---------------------------------------------------------------------------
-    def load(self, *, registry: Any = None, paths: Iterable[Path] | None = None) -> "Workspace":
-        self.runtime_registry = registry
+    def load(self, *, paths: Iterable[Path] | None = None) -> "Workspace":
         self.extra_paths = [Path(p).resolve() for p in (paths or ())]
+        self._note_refused_config()
         self._load_specs()
         self._list_python()
         self._list_features()
         return self
 
+    def _note_refused_config(self) -> None:
+        """A configuration file pytest refused: checked with the default settings, and said so."""
+        if self.settings.refused is None:
+            return
+        path, line, what = self.settings.refused
+        if path and Path(path) == self.root / "pyproject.toml":
+            self.pyproject  # read once, reported as every reader of pyproject.toml reports it
+            return
+        self.errors.append((self.rel(Path(path)) if path else "", line, 1,
+                            f"pytest refuses this configuration ({what}); checked with the default settings"))
+
     def rel(self, path: Path) -> str:
         return relative(path, self.root)
 
-    def _spec_files(self) -> list[tuple[Path, Any]]:
+    def _spec_files(self) -> list[tuple[Path, BuiltinSpec | None]]:
         """(path, the built-in pipeline it is, or None)."""
         seen: dict[Path, Any] = {}
         for entry in self.settings.spec_paths:
@@ -138,10 +156,8 @@ class Workspace:
         for path in self.extra_paths:
             for found in walk_files(path, SPEC_SUFFIXES):
                 seen.setdefault(found.resolve(), None)
-        from pytest_symphony.pipelines import builtin_pipelines
-
-        for pipeline in builtin_pipelines():
-            if pipeline.alias in self.settings.builtin_pipelines:
+        for pipeline in self.builtins:
+            if pipeline.named:
                 seen.setdefault(pipeline.spec.resolve(), pipeline)
         return sorted(seen.items(), key=lambda kv: (kv[1] is not None, str(kv[0])))
 
@@ -200,13 +216,7 @@ class Workspace:
 
     def _builtin_handler_modules(self) -> dict[str, bool]:
         """Built-in handler module -> whether this run names its pipeline (then it is checked)."""
-        from pytest_symphony.pipelines import builtin_pipelines
-
-        return {
-            p.handler_module: p.alias in self.settings.builtin_pipelines
-            for p in builtin_pipelines()
-            if p.handler_module
-        }
+        return {p.handler_module: p.named for p in self.builtins if p.handler_module}
 
     def _handler_module_files(self) -> list[tuple[str, Path]]:
         """(module name, file) of every registered handler module that has a source file."""
@@ -220,10 +230,6 @@ class Workspace:
             for name, failure in registry.failed().items():  # its source is still checked (UNRESOLVED_IMPORT)
                 if failure.path is not None:
                     out[name] = failure.path
-            for name, named in self._builtin_handler_modules().items():
-                spec = importlib.util.find_spec(name) if named else None
-                if spec is not None and spec.origin:
-                    out[name] = Path(spec.origin)
         else:
             for entry in self.settings.handler_modules:
                 name = entry.rpartition("=")[2]
@@ -235,10 +241,9 @@ class Workspace:
                         f"ini symphony_handlers: module '{name}' was not found under {self.root}; "
                         "its handlers are not checked"
                     )
-            for name, named in self._builtin_handler_modules().items():
-                spec = importlib.util.find_spec(name) if named else None
-                if spec is not None and spec.origin:
-                    out[name] = Path(spec.origin)
+        for pipeline in self.builtins:
+            if pipeline.named and pipeline.handler_module and pipeline.handler_file is not None:
+                out[pipeline.handler_module] = pipeline.handler_file
         return sorted(out.items())
 
     def aliases(self) -> dict[str, str]:

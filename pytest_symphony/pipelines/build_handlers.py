@@ -19,6 +19,7 @@ import pytest
 
 from pytest_symphony import buildkit as bk
 from pytest_symphony.errors import DuplicateHandler, HandlerNotFound, SymphonyError
+from pytest_symphony.score.resolve import no_handler
 from pytest_symphony.pipelines.progress import live_line
 from pytest_symphony.pipelines.build_support import (
     _build_env,
@@ -113,31 +114,28 @@ def _fixture_exists(request, name: str) -> bool:
 
 
 def _beat_problems(sym, request, entry: bk.SpecEntry, movement, beat) -> list[str]:
-    """Why one beat could not run: its expander, handlers or their fixtures are missing."""
-    where = f"{entry.display}:{beat.line}: beat {movement.number}.{beat.number} '{beat.title}'"
+    """Why one beat could not run: its expander, handlers or their fixtures are missing (as the run resolves them)."""
+    where, subject = f"{entry.display}:{beat.line}", f"beat {movement.number}.{beat.number} '{beat.title}'"
     problems = []
     expand = beat.expand
     if expand and sym.registry.expander(str(expand)) is None:
-        problems.append(f"{where} expands over '{expand}', but no @expander of that name is registered")
-    if not beat.handlers:
-        problems.append(f"{where} names no handler")
+        problems.append(f"{where}: {subject} expands over '{expand}', but no @expander of that name is registered")
+    if not beat.handlers and beat.command is None:
+        problems.append(no_handler().line(where, subject))
     for ref in beat.handlers:
-        try:
-            func = sym.registry.resolve(ref, entry.scope).func
-        except HandlerNotFound:
-            near = sym.registry.suggestions(ref.name, scope=entry.scope)
+        found = sym.registry.lookup(ref, entry.scope)
+        if found.command is not None:
+            continue
+        func = found.handler.func if found.handler is not None else None
+        if found.problem is not None and found.problem.kind != "duplicate":
             func = sym.hook.pytest_symphony_handler_lookup_error(
-                beat=beat, sequence=entry.sequence, name=ref.display, suggestions=near)
-            if func is None:
-                hint = f" (did you mean: {', '.join(near)}?)" if near else ""
-                problems.append(f"{where} names handler '{ref.display}', which no registered module provides{hint}")
-                continue
-        except DuplicateHandler as exc:
-            problems.append(f"{where}: {exc}")
+                beat=beat, sequence=entry.sequence, name=ref.display, suggestions=found.problem.suggestions)
+        if func is None:
+            problems.append(found.problem.line(where, subject))
             continue
         for name in BoundHandler.bind(ref.display, func, beat.inputs).fixtures:
             if name not in _ALWAYS and not _fixture_exists(request, name):
-                problems.append(f"{where}: handler '{ref.display}' needs fixture '{name}', "
+                problems.append(f"{where}: {subject}: handler '{ref.display}' needs fixture '{name}', "
                                 "which no conftest.py or plugin defines")
     return problems
 

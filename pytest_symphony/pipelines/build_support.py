@@ -95,11 +95,12 @@ def _conformity(config):
     """Run the conformity engine over the project; skip the beat when the engine is not installed."""
     try:
         from pytest_symphony.conformity.engine import check_workspace
+        from pytest_symphony.conformity.gather import session_inputs
     except ModuleNotFoundError as exc:
         if exc.name not in (ENGINE, "pytest_symphony.conformity"):
             raise
         pytest.skip(f"the conformity engine ({ENGINE}) is not installed")
-    return check_workspace(config.rootpath, config=config, registry=state(config).registry)
+    return check_workspace(config.rootpath, inputs=session_inputs(config))
 
 
 def _severity(v) -> str:

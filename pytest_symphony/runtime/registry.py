@@ -9,7 +9,6 @@ module's helpers, ``_private`` functions and pytest hooks are never callable fro
 
 from __future__ import annotations
 
-import difflib
 import inspect
 import types
 from dataclasses import dataclass
@@ -18,12 +17,12 @@ from typing import Callable, Iterable
 
 from ..errors import DuplicateHandler, HandlerNotFound
 from ..score.model import HandlerRef
+from ..score.resolve import BUILTIN, PROJECT, Candidates, ModuleFailure, Resolution, resolve_handler, suggest
 
 HANDLER_ATTR = "__symphony_handler__"
 EXPANDER_ATTR = "__symphony_expander__"
 
-#: Built-in handlers lose to project handlers of the same name.
-BUILTIN, PROJECT = "builtin", "project"
+__all__ = ["BUILTIN", "PROJECT", "HandlerEntry", "HandlerRegistry", "ModuleFailure", "Target", "expander", "handler"]
 
 
 def _name_marker(attr: str):
@@ -68,7 +67,10 @@ class HandlerEntry:
     func: Callable
     module: str
     origin: str  # BUILTIN or PROJECT
-    decorated: bool = True
+
+    @property
+    def identity(self) -> Callable:
+        return self.func
 
     @property
     def place(self) -> str:
@@ -79,15 +81,12 @@ class HandlerEntry:
         return f"{code.co_filename}:{code.co_firstlineno}"
 
 
-@dataclass(frozen=True)
-class ModuleFailure:
-    module: str
-    path: Path | None
-    message: str  # "file:line: ErrorType: what"
-
-
 class HandlerRegistry:
-    """Handlers by name, plus the modules ``module#func`` may resolve inside."""
+    """Handlers by name, plus the modules ``module#func`` may resolve inside.
+
+    Resolution itself is :func:`pytest_symphony.score.resolve.resolve_handler`, the rule
+    the conformity checker applies to the same references read from source.
+    """
 
     def __init__(self) -> None:
         self._entries: dict[str, list[HandlerEntry]] = {}
@@ -95,6 +94,8 @@ class HandlerRegistry:
         self._aliases: dict[str, str] = {}
         self._expanders: dict[str, Callable] = {}
         self._failed: dict[str, ModuleFailure] = {}
+        self.candidates: Candidates[HandlerEntry] = Candidates(
+            self._entries, self._modules, self._aliases, self._failed, self._plain_function)
 
     # -- filling -------------------------------------------------------------
     def add(self, func: Callable, name: str | None = None, *, origin: str = PROJECT) -> HandlerEntry:
@@ -124,7 +125,7 @@ class HandlerRegistry:
         """A configured handler module that could not be imported: kept, so messages and conformity can say so."""
         self._failed[module] = ModuleFailure(module, path, message)
 
-    def failed(self) -> dict[str, "ModuleFailure"]:
+    def failed(self) -> dict[str, ModuleFailure]:
         return dict(self._failed)
 
     def add_expander(self, func: Callable, name: str | None = None) -> None:
@@ -132,9 +133,6 @@ class HandlerRegistry:
 
     def expander(self, name: str) -> Callable | None:
         return self._expanders.get(name)
-
-    def module_for_alias(self, name: str) -> str:
-        return self._aliases.get(name, name)
 
     def alias(self, alias: str, module_name: str) -> None:
         """Let specs write ``alias#func`` for functions of ``module_name``."""
@@ -151,53 +149,35 @@ class HandlerRegistry:
     def modules(self) -> dict[str, types.ModuleType]:
         return dict(self._modules)
 
-    def conflicts(self) -> dict[str, list[HandlerEntry]]:
-        """Names that two different project handlers claim."""
-        out = {}
-        for name, same in self._entries.items():
-            project = [e for e in same if e.origin != BUILTIN]
-            if len({id(e.func) for e in project}) > 1:
-                out[name] = project
-        return out
+    def lookup(self, ref: HandlerRef, scope: frozenset[str] = frozenset()) -> Resolution[HandlerEntry]:
+        """What ``ref`` runs: a handler, a declared script's command, or the problem (with its message)."""
+        return resolve_handler(ref, self.candidates, scope)
 
     def resolve(self, ref: HandlerRef, scope: frozenset[str] = frozenset()) -> HandlerEntry:
-        """The entry a spec reference means; raises HandlerNotFound or DuplicateHandler.
+        """The handler a spec reference means; raises HandlerNotFound or DuplicateHandler.
 
         Built-in handlers are visible only to the built-in pipelines whose handler
         modules are in ``scope``, so a project spec never runs one by accident.
         """
-        if ref.module:
-            return self._resolve_in_module(ref)
-        same = self._entries.get(ref.name, [])
-        project = [e for e in same if e.origin != BUILTIN]
-        winners = project or [e for e in same if e.module in scope]
-        if len({id(e.func) for e in winners}) > 1:
-            places = "\n".join(f"  - {e.place}" for e in winners)
-            raise DuplicateHandler(
-                f"handler '{ref.name}' is registered twice:\n{places}\n"
-                "Rename one of them or register it under another name with @handler(\"...\")."
-            )
-        if winners:
-            return winners[0]
-        raise HandlerNotFound(ref.display)
-
-    def _resolve_in_module(self, ref: HandlerRef) -> HandlerEntry:
-        wanted = self._aliases.get(ref.module, ref.module)
-        for mod_name in self._modules:
-            if mod_name == wanted or mod_name.endswith("." + wanted):
-                for entry in self._entries.get(ref.name, []):
-                    if entry.module == mod_name:
-                        return entry
+        found = self.lookup(ref, scope)
+        if found.handler is not None:
+            return found.handler
+        if found.problem is not None and found.problem.kind == "duplicate":
+            raise DuplicateHandler(found.problem.duplicate_text)
         raise HandlerNotFound(ref.display)
 
     def suggestions(self, name: str, limit: int = 3, scope: frozenset[str] = frozenset()) -> list[str]:
         """Close matches for a missing handler name, for "did you mean" messages."""
-        candidates = {n for n, same in self._entries.items()
-                      if any(e.origin != BUILTIN or e.module in scope for e in same)}
-        lowered = {c.lower(): c for c in candidates}
-        close = difflib.get_close_matches(name.lower(), list(lowered), n=limit, cutoff=0.6)
-        return [lowered[c] for c in close]
+        return suggest(name, self.candidates, scope, limit)
 
-
-def _defined_in(func: Callable, module: types.ModuleType) -> bool:
-    return getattr(inspect.unwrap(func), "__module__", None) == module.__name__
+    def _plain_function(self, module: str | None, name: str) -> str | None:
+        """Where a handler module defines a plain function ``name`` (it lacks ``@handler``)."""
+        for mod_name, mod in self._modules.items():
+            if module is not None and not (mod_name == module or mod_name.endswith("." + module)):
+                continue
+            if Path(getattr(mod, "__file__", "") or "").name == "conftest.py":
+                continue  # a conftest's plain functions are fixtures and hooks, never handlers
+            func = vars(mod).get(name)
+            if inspect.isfunction(func) and func.__module__ == mod_name and not getattr(func, HANDLER_ATTR, None):
+                return HandlerEntry(name, func, mod_name, PROJECT).place
+        return None

@@ -417,50 +417,39 @@ def _placeholder(line: int) -> Located:
     return node
 
 
-def declared_number(node: Mapping[str, Any], keys: tuple[str, ...]) -> tuple[str, int] | None:
-    """(key, value) of the number a beat or movement declares (under one of ``keys``, or a numeric ``id``).
+def _number_and_id(node: Mapping[str, Any], keys: tuple[str, ...], position: int) -> tuple[Any, Any, tuple[str, int] | None]:
+    """(number, string id, declared): a declared number, a numeric id, else the 1-based position.
 
-    The one reading of it: the runtime numbers beats by it, conformity checks it, the fixer edits it.
+    The one reading of a beat's or movement's number: the run numbers beats by it,
+    conformity checks ``declared`` ((key, value) as written, None for a position) and the
+    fixer edits it, so ``beat: "3"`` is number 3 to all of them.
     """
-    for key in (*keys, "number"):
-        value = node.get(key)
-        if isinstance(value, int) and not isinstance(value, bool):
-            return key, value
-    value = node.get("id")
-    if isinstance(value, int) and not isinstance(value, bool):
-        return "id", value
-    if isinstance(value, str) and re.fullmatch(r"\s*\d+\s*", value):
-        number = _as_int(value.strip())
-        return ("id", number) if number is not None else None
-    return None
-
-
-def _number_and_id(node: Mapping[str, Any], keys: tuple[str, ...], position: int) -> tuple[Any, Any]:
-    """(number, string id): a declared number, a numeric id, else the 1-based position."""
     raw_id = node.get("id")
     number: Any = None
+    declared: tuple[str, int] | None = None
     for key in keys:
         value = node.get(key)
         if value is not None:
             n = _as_int(value)
             number = n if n is not None else value  # a bad number is carried to the schema
+            declared = (key, n) if n is not None else None
             break
     sid: Any = None
     if raw_id is not None:
         n = _as_int(raw_id)
         if n is not None:
             if number is None:
-                number = n
+                number, declared = n, ("id", n)
         else:
             sid = raw_id  # a string id (anything else is carried to the schema)
     if number is None:
         number = position
-    return number, sid
+    return number, sid, declared
 
 
 def _beat(ctx: _Context, node: Mapping[str, Any], index: int, pointer: str, used: set[str]) -> Beat:
     line = line_of(node)
-    number, bid = _number_and_id(node, ("beat", "number"), index + 1)
+    number, bid, declared_as = _number_and_id(node, ("beat", "number"), index + 1)
     name = _first(node, "name", "title")
     handlers = _beat_handlers(ctx, node, pointer, line)
     slug = ""
@@ -497,7 +486,7 @@ def _beat(ctx: _Context, node: Mapping[str, Any], index: int, pointer: str, used
         command=_run(ctx, node, pointer, line),
         expand=str(node["expand"]) if node.get("expand") else None,
         critical=node.get("critical", True) is not False,
-        declared=declared_number(node, ("beat", "number")),
+        declared=declared_as,
         description=node.get("description"),
         line=line,
         raw=node,
@@ -553,7 +542,7 @@ def _no_beats(node: Mapping[str, Any], index: int, declared: Any) -> str:
 def _movement(ctx: _Context, node: Mapping[str, Any], index: int, used: set[str]) -> Movement:
     pointer = f"/movements/{index}"
     line = line_of(node)
-    number, mid = _number_and_id(node, ("movement", "number"), index + 1)
+    number, mid, declared_as = _number_and_id(node, ("movement", "number"), index + 1)
     name = _first(node, "name", "title")
     items, declared = _beat_list(ctx, node, pointer, line)
     explained = any(p.pointer and p.pointer.startswith(pointer) for p in ctx.problems)
@@ -587,7 +576,7 @@ def _movement(ctx: _Context, node: Mapping[str, Any], index: int, used: set[str]
         declared_beats=declared,
         dynamics=dynamics if isinstance(dynamics, str) else None,
         standalone=node.get("standalone") is True,
-        declared=declared_number(node, ("movement",)),
+        declared=declared_as,
         description=node.get("description"),
         line=line,
         raw=node,

@@ -126,3 +126,35 @@ def test_the_domain_registry_must_know_every_domain(pytester: pytest.Pytester, b
         "  sequences/release.yaml:1: sequence 'release' names domain 'shipping', which domains.json does not "
         "register; add the domain or fix domainId",
     ])
+
+
+def test_validate_handlers_passes_what_the_run_runs(pytester: pytest.Pytester, build_run):
+    """A declared ``script`` handler and a ``run:`` beat run as commands: beat 1.4 resolves them as the run does."""
+    make_single(pytester.path)
+    write(pytester.path / "sequences" / "release.yaml", """
+        id: release
+        handlers:
+          snap: {script: scripts/snap.py}
+        movements:
+          - name: Ship
+            beats:
+              - name: Snapshot
+                handler: snap
+              - name: Tag
+                run: git tag v1
+    """)
+    result = build_run("--symphony-isolated", "-k", "validate-handlers")
+    result.stdout.fnmatch_lines(["*validation::validate-handlers PASSED*"])
+
+
+def test_validate_handlers_names_the_module_that_failed_to_import(pytester: pytest.Pytester, build_run):
+    make_single(pytester.path)
+    write(pytester.path / "sequences" / "release.yaml", GOOD_SPEC)
+    pytester.makepyfile(handlers=PACK + "\nraise RuntimeError('no config')\n")
+    pytester.makeini("[pytest]\nsymphony_handlers = handlers\n")
+    result = build_run("--symphony-isolated", "-k", "validate-handlers")
+    result.stdout.fnmatch_lines([
+        "*validate-handlers FAILED*",
+        "  sequences/release.yaml:7: beat 1.1 'Pack' names handler 'pack', whose module could not be imported "
+        "(handlers: handlers.py:8: RuntimeError: no config)",
+    ])

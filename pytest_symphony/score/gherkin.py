@@ -1,12 +1,15 @@
 """Feature files through pytest-bdd's parser: every scenario in file order, with its rule and tags.
 
+The one reader of ``.feature`` files: the BDD area collects scenarios from it at run time
+and the conformity checker reads the same parses, so each file is parsed once a session.
+
 pytest-bdd keeps a feature's scenarios in a dict keyed by name, so two scenarios of
 the same name silently become one.  Here the Gherkin document is walked in order
 and each scenario is built with pytest-bdd's own ``FeatureParser.parse_scenario``,
 so none is lost and each gets a slug that is unique in its file (the node name).
 
-Tags keep their written order (pytest-bdd turns them into sets); ``tags.py`` says
-which marker each becomes.
+Tags keep their written order (pytest-bdd turns them into sets); ``bdd/tags.py`` says
+which marker each becomes; :mod:`.links` reads the links among them.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from pathlib import Path
 from pytest_bdd.gherkin_parser import get_gherkin_document
 from pytest_bdd.parser import Examples, Feature, FeatureParser, Rule, ScenarioTemplate, get_tag_names
 
-from ..score.normalize import slugify, unique_slug
+from .normalize import slugify, unique_slug
 
 @dataclass(frozen=True)
 class ScenarioSpec:
