@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from ..runtime.dynamics import allows, required
-from .collect import _SEP, C_MS, C_RANK, _int
+from .collect import _SEP, C_MS, C_OTHERS, C_RANK, _int
 from .model import ReportWork
 from .stats import median, rate, rnd, timing
 
@@ -55,7 +55,7 @@ def summarize_builtin_pipelines(work: ReportWork) -> dict:
         seq, movnum, _mov, beatnum, _beat = text.split(_SEP)
         key = (_int(movnum), _int(beatnum))
         for run_id, cell in cells.items():
-            rank = cell[C_RANK]
+            rank = max([cell[C_RANK]] + [r for _a, r in (cell[C_OTHERS] or {}).values()])
             run = per_run[seq][run_id]
             run["seen"].add(key)
             run["rank"] = max(run["rank"], rank)
