@@ -16,7 +16,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from .pyscan import FileScan
+from .syntax import FileScan
 
 __all__ = ["ScanCache", "content_hash"]
 

@@ -21,13 +21,15 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+from . import lock
 from .cache import ScanCache, content_hash
 from .checks.base import CheckRegistry, PythonCheck, SpecCheck, WorkspaceCheck, load_refs
 from .codes import Dimension
 from .features import BddIndex
 from .handlers import HandlerIndex
 from .inputs import PROVIDER, EngineInputs
-from .pyscan import FileScan, scan_source
+from .pyscan import scan_source
+from .syntax import FileScan
 from .result import EngineResult, FileFindings
 from .scores import score_all
 from .settings import ENGINE_VERSION, Settings
@@ -35,7 +37,7 @@ from .suppress import SPEC_MEMBER, Suppression, apply_suppressions, comment_supp
 from .violation import Checked, Edit, Fix, Place, Violation, dedupe
 from .workspace import Workspace
 
-__all__ = ["EngineResult", "FileFindings", "check_workspace", "prepare_workspace", "PARALLEL_THRESHOLD", "PYTEST_FIXTURES"]
+__all__ = ["EngineResult", "approve", "FileFindings", "check_workspace", "prepare_workspace", "PARALLEL_THRESHOLD", "PYTEST_FIXTURES"]
 
 #: More Python files than this are scanned in worker processes.
 PARALLEL_THRESHOLD = 200
@@ -372,5 +374,31 @@ def check_workspace(
             root=ws.root,
             stats=dict(ws.stats),
         )
+    finally:
+        ws.close()
+
+
+def approve(root: Path, *, inputs: Any = None) -> tuple[Path, bool, dict[str, list[str]]]:
+    """Write ``symphony.lock`` for the workspace as it is now.
+
+    ``inputs``: the engine's (:class:`.inputs.EngineInputs`; default: read for ``root``).
+    Returns (lock path, whether it changed, {"added": [...], "changed": [...], "removed": [...]}).
+    """
+    ws = prepare_workspace(Path(root), inputs=inputs)
+    try:
+        path = ws.settings.lock_path
+        try:
+            before = (lock.read_lock(path) or {}).get("files", {})
+        except ValueError:
+            before = {}
+        data = lock.build_lock(ws)
+        now = data["files"]
+        diff = {
+            "added": sorted(set(now) - set(before)),
+            "changed": sorted(k for k in set(now) & set(before) if now[k] != before[k]),
+            "removed": sorted(set(before) - set(now)),
+        }
+        changed = lock.write_lock(path, data)
+        return path, changed, diff
     finally:
         ws.close()

@@ -10,7 +10,7 @@ from typing import Any, Callable, Iterator
 
 import libcst as cst
 
-from .pyscan import FileScan, ScanContext, dotted_name, string_value
+from .syntax import FileScan, ScanContext, dotted_name, position, string_value
 
 __all__ = ["FactsCollector", "is_stub_body", "HANDLER_DECORATORS", "STEP_DECORATORS"]
 
@@ -270,7 +270,6 @@ class FactsCollector:
 
 
 def _pos(state: Any, node: cst.CSTNode) -> dict[str, int]:
-    from .pyscan import position
 
     where = position(state, node)
     if where is None:

@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 
-from ..pipelines import builtin_pipelines
 from ..score.gherkin import parse_feature
 from ..session_key import SESSION_KEY
 from .checks.base import CheckRegistry
@@ -46,7 +45,12 @@ def named_builtins(config: pytest.Config) -> list[BuiltinSpec]:
     """Every built-in pipeline, marked ``named`` when ``--symphony`` names its alias."""
     names = {n.strip() for n in (config.getoption("symphony", None) or "").split(",") if n.strip()}
     out = []
-    for pipeline in builtin_pipelines():
+    # through the hook, as the run finds them (built-in and plugins' pipelines), not by import
+    pipelines: dict[str, Any] = {}
+    for batch in config.hook.pytest_symphony_pipelines(config=config):
+        for found in batch or ():
+            pipelines.setdefault(found.alias, found)
+    for pipeline in pipelines.values():
         named = pipeline.alias in names
         found = importlib.util.find_spec(pipeline.handler_module) if named and pipeline.handler_module else None
         handler_file = Path(found.origin) if found is not None and found.origin else None

@@ -18,7 +18,7 @@ from typing import Any
 
 from .cache import content_hash
 
-__all__ = ["LOCK_VERSION", "read_lock", "write_lock", "build_lock", "current_files", "sequence_contract", "approve"]
+__all__ = ["LOCK_VERSION", "read_lock", "write_lock", "build_lock", "current_files", "sequence_contract"]
 
 LOCK_VERSION = 1
 
@@ -104,31 +104,3 @@ def build_lock(ws: Any) -> dict[str, Any]:
         "files": dict(sorted(current_files(ws).items())),
         "sequences": dict(sorted(sequences.items())),
     }
-
-
-def approve(root: Path, *, inputs: Any = None) -> tuple[Path, bool, dict[str, list[str]]]:
-    """Write ``symphony.lock`` for the workspace as it is now.
-
-    ``inputs``: the engine's (:class:`.inputs.EngineInputs`; default: read for ``root``).
-    Returns (lock path, whether it changed, {"added": [...], "changed": [...], "removed": [...]}).
-    """
-    from .engine import prepare_workspace
-
-    ws = prepare_workspace(Path(root), inputs=inputs)
-    try:
-        path = ws.settings.lock_path
-        try:
-            before = (read_lock(path) or {}).get("files", {})
-        except ValueError:
-            before = {}
-        data = build_lock(ws)
-        now = data["files"]
-        diff = {
-            "added": sorted(set(now) - set(before)),
-            "changed": sorted(k for k in set(now) & set(before) if now[k] != before[k]),
-            "removed": sorted(set(before) - set(now)),
-        }
-        changed = write_lock(path, data)
-        return path, changed, diff
-    finally:
-        ws.close()

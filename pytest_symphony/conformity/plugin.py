@@ -146,7 +146,7 @@ class _Collector:
         if not self.config.getoption("symphony_approve"):
             return None
         if not hasattr(self.config, "workerinput"):
-            from .lock import approve
+            from .engine import approve
 
             self.approved = approve(self.config.rootpath, inputs=session_inputs(self.config))
         return True

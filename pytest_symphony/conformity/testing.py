@@ -44,7 +44,7 @@ def materialize(example: Example, root: Path) -> None:
     body = "".join(f"{k} = {v}\n" for k, v in ini.items())
     (root / "pytest.ini").write_text("[pytest]\n" + body, encoding="utf-8")
     if example.approved is not None:
-        from .lock import approve
+        from .engine import approve
 
         write_files(root, example.approved)
         approve(root)

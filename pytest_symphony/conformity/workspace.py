@@ -21,7 +21,7 @@ from ..score.loader import load_spec
 from ..score.model import LoadResult, Sequence
 from ..score.source import SPEC_SUFFIXES, format_of, parse_json, read_source
 from .inputs import BuiltinSpec, EngineInputs
-from .pyscan import FileScan
+from .syntax import FileScan
 from .settings import Settings
 from .specmap import SpecText
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from .model import ReportWork
+from .work import ReportWork
 from .stats import band, flake_rate, median, rate, regression, rnd, timing, trend_pct
 from .collect import S_HANDLER, S_MS, S_RETRIES, S_RETRY_PASS, S_RUN, S_STATUS
 from .summary import DIMENSIONS

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
-from .model import ReportWork
+from .work import ReportWork
 
 #: Newest runs listed one by one in the Markdown and HTML audit tables (JSON has all).
 AUDIT_ROWS = 25

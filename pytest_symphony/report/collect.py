@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..telemetry.store import HistoryStore
-from .model import ReportError, ReportWork
+from .work import ReportError, ReportWork
 
 #: Status ranks: the worst final attempt among a beat's targets is the beat's outcome in a run.
 STATUS_RANK = {"passed": 0, "skipped": 1, "failed": 3, "timeout": 4, "error": 5}

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..telemetry.store import HistoryStore
-from .model import FILE_NAMES, FORMATS, SCHEMA_VERSION, ReportError, ReportWork
+from .work import FILE_NAMES, FORMATS, SCHEMA_VERSION, ReportError, ReportWork
 
 
 def renderers() -> dict[str, Callable[[dict], str]]:

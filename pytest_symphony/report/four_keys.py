@@ -14,7 +14,7 @@ import json
 from html import escape
 
 from .collect import open_history
-from .model import ReportWork
+from .work import ReportWork
 
 #: (metric, title, True when a higher value is better)
 KEYS = (

@@ -14,7 +14,7 @@ from collections import defaultdict
 
 from ..runtime.dynamics import allows, required
 from .collect import _SEP, C_MS, C_OTHERS, C_RANK, _int
-from .model import ReportWork
+from .work import ReportWork
 from .stats import median, rate, rnd, timing
 
 #: The slowest beats listed per pipeline (by median time).

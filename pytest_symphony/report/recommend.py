@@ -17,7 +17,7 @@ the pipeline; it is derived from the evidence, never guessed:
 from __future__ import annotations
 
 from .collect import S_STATUS
-from .model import ReportWork
+from .work import ReportWork
 from .stats import rnd
 
 #: A beat is a bottleneck when it takes this share of its sequence's median time...

@@ -15,7 +15,7 @@ from ..options import value
 from ..session_key import state
 from ..telemetry.writer import HISTORY_NAME
 from .delivery import parse_formats
-from .model import ReportContext, ReportError
+from .work import ReportContext, ReportError
 
 REPORT_DIR_NAME = "reports"
 

@@ -9,7 +9,7 @@ weighing on today's health once the pipeline has been green for a while.
 from __future__ import annotations
 
 from .collect import _BAD, S_MS, S_RETRY_PASS, S_RUN, S_STATUS
-from .model import ReportWork
+from .work import ReportWork
 from .stats import BAND_STATUS, band, flake_rate, mean, median, percentile, rate, regression, rnd, trend_pct
 
 #: Runs the health indicators and the status dashboard look at (the newest ones).

@@ -8,7 +8,7 @@ from typing import Any, Iterable, Iterator
 
 import libcst as cst
 
-from ..pyscan import ScanContext, dotted_name, string_value
+from ..syntax import ScanContext, dotted_name, string_value
 from ..violation import Fix, Place, Violation
 from .base import Example, PythonCheck, SpecCheck, WorkspaceCheck
 from .places import beat_pointer, spec_violation
