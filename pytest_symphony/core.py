@@ -10,7 +10,7 @@ import pytest
 
 from .collect import BeatItem, SequenceNode, SpecFile
 from .errors import SymphonyError
-from .pipelines import builtin_pipelines
+from .builtins import builtin_pipelines
 from .runtime.context import SequenceRun
 from .score.model import Beat
 from .partial import mark_isolated, note_expanded_order, pull_in_predecessors, remember_as_not_passed

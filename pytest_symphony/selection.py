@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING
 import pytest
 
 from .collect import BeatItem, PipelineSpec, SpecErrorItem
-from .pipelines import NODEID_PREFIX
+from .builtins import NODEID_PREFIX
 from .runtime import dynamics
 from .score.loader import load_spec
 
 if TYPE_CHECKING:
-    from .pipelines import Pipeline
+    from .builtins import Pipeline
     from .session import SymphonySession
 
 

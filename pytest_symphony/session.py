@@ -200,7 +200,7 @@ class SymphonySession:
     def find_sequence(self, sequence_id: str) -> tuple[Sequence, str, frozenset[str]] | None:
         """A sequence by id, for a sub-pipeline: (sequence, spec file to show, its handler scope)."""
         if self._sequence_index is None:
-            from .pipelines import builtin_pipelines
+            from .builtins import builtin_pipelines
             from .score.loader import SPEC_SUFFIXES, load_spec
 
             index: dict[str, tuple[Sequence, str, object]] = {}

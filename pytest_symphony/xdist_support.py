@@ -19,7 +19,7 @@ from typing import Any, Callable
 
 import pytest
 
-from .pipelines import NODEID_PREFIX
+from .builtins import NODEID_PREFIX
 
 #: Modes whose units never split a spec file, as xdist implements them.
 WHOLE_FILE_MODES = ("each", "loadfile", "no")

@@ -1,43 +1,12 @@
-"""Built-in pipelines: specs shipped in the package, collected only when a run names them.
+"""Built-in pipelines: ``<alias>.yaml`` specs with their handlers in ``<alias>_handlers.py``.
 
-Plugins add their own through the hook ``pytest_symphony_pipelines``; the built-in
-ones come through the same hook (see ``pytest_symphony.plugin``).
+Collected only when a run names them.  What they are (:class:`Pipeline`,
+:func:`builtin_pipelines`) is :mod:`pytest_symphony.builtins`, which the run's core reads
+without importing these handler modules.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
+from ..builtins import HERE, NODEID_PREFIX, Pipeline, builtin_pipelines
 
-HERE = Path(__file__).resolve().parent
-
-
-@dataclass(frozen=True)
-class Pipeline:
-    """A named spec: ``alias`` is what ``--symphony=`` accepts besides the spec's id."""
-
-    alias: str
-    spec: Path
-    handler_module: str | None = None
-
-    @property
-    def nodeid(self) -> str:
-        """The node id of its spec: ``symphony:<alias>``, the same on every machine.
-
-        pytest cannot take it back as a path, so ``core`` takes such arguments off the
-        command line and selects those beats itself (``partial.PipelineArgs``).
-        """
-        return f"{NODEID_PREFIX}{self.alias}"
-
-
-NODEID_PREFIX = "symphony:"
-
-
-def builtin_pipelines() -> list[Pipeline]:
-    """Every ``<alias>.yaml`` here, with its handlers in ``<alias>_handlers.py`` when present."""
-    found = []
-    for spec in sorted(HERE.glob("*.yaml")):
-        module = f"{__name__}.{spec.stem}_handlers"
-        has_module = (HERE / f"{spec.stem}_handlers.py").is_file()
-        found.append(Pipeline(spec.stem, spec, module if has_module else None))
-    return found
+__all__ = ["HERE", "NODEID_PREFIX", "Pipeline", "builtin_pipelines"]
