@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from _pytest.outcomes import Skipped
 
 from .errors import DuplicateHandler, HandlerNotFound, SymphonyError
 from .runtime import dynamics
@@ -84,7 +83,7 @@ class BeatItem(pytest.Function):
         if failed is not None:
             self.blocked = True
             # reported at the beat's own line, like a skip marker, not at this line
-            raise Skipped(failed, _use_item_location=True)
+            raise pytest.skip.Exception(failed, _use_item_location=True)
         session: SymphonySession = state(self.config)
         session.hook.pytest_symphony_before_beat(sequence=self.plan.sequence, beat=self.plan.beat, context=run)
         super().setup()

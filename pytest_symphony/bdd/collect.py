@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING
 import pluggy
 import pytest
 import pytest_bdd
-from _pytest.outcomes import Skipped
 from pytest_bdd.exceptions import GherkinParseError
 
 from ..errors import SymphonyError
@@ -142,7 +141,7 @@ class ScenarioItem(pytest.Function):
         reason = skip_reason(self)
         if reason:
             # reported at the scenario's line in the feature, not at this line
-            raise Skipped(reason, _use_item_location=True)
+            raise pytest.skip.Exception(reason, _use_item_location=True)
         super().setup()
 
     def runtest(self) -> None:

@@ -22,7 +22,6 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Iterable
 
 import pytest
-from _pytest.outcomes import Skipped
 from pytest_bdd import parsers
 from pytest_bdd.exceptions import StepDefinitionNotFoundError
 from pytest_bdd.scenario import _execute_step_function, get_step_function
@@ -165,7 +164,7 @@ def run_scenario(request: pytest.FixtureRequest, feature: "Feature", scenario: "
             start = time.perf_counter()
             try:
                 _execute_step_function(request, scenario, step, context)
-            except Skipped:
+            except pytest.skip.Exception:
                 result.status = "skipped"
                 raise
             except BaseException as exc:
