@@ -24,7 +24,8 @@ from .runtime.registry import Target
 from .runtime.timing import parse_duration_ms
 from .score.model import Beat
 from .session_key import state
-from .telemetry.records import iso_utc, summarize_error
+from .errors import summarize_error
+from .stamps import iso_utc
 
 if TYPE_CHECKING:
     from .collect import MovementNode, SequenceNode

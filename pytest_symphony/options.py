@@ -67,7 +67,8 @@ _MB = 1024 * 1024
 SETTINGS: tuple[Setting, ...] = (
     # -- the core: which specs, which handlers, where telemetry goes ---------------------------
     Setting("symphony", "run only these sequences: comma-separated ids, aliases of built-in pipelines "
-            "(build, conformity, report), or 'all'; every other test is deselected",
+            "(build, conformity, delivery, report), id/movement (delivery/release), or 'all'; every other test "
+            "is deselected",
             flag="--symphony", metavar="NAMES"),
     Setting("symphony_dynamic", "how loud the run is: pp (resolve only, run no handler), p, mf (default), f, ff; "
             "beats that need a louder level are deselected", flag="--symphony-dynamic", choices=DYNAMICS),

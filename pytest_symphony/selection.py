@@ -26,12 +26,12 @@ def select(sym: "SymphonySession", session: pytest.Session, items: list) -> list
     before = {id(item) for item in items}
     _collect_last_failed_pipelines(sym, session, items)
     named = _collect_named(sym, session, items)
+    wanted, movements = _wanted_ids(sym, session, items) if sym.selected else (set(), {})
     added = [item for item in items if id(item) not in before]
     _keep_named(sym, items)
     keep: list = []
     dropped: list = []
     if sym.selected:
-        wanted, movements = _wanted_ids(sym, session, items)
         wanted |= named
         for item in items:
             if isinstance(item, SpecErrorItem) or (isinstance(item, BeatItem) and _wanted_beat(item, wanted, movements)):
@@ -124,6 +124,11 @@ def _wanted_ids(sym: "SymphonySession", session: pytest.Session, items: list) ->
     wanted: set[str] = set()
     movements: dict[str, set] = {}  # sequence id -> the movements named (WHOLE: all of them)
     unknown: list[str] = []
+    for entry in sym.selected:  # every named pipeline's handlers first: one's collection may check another's
+        name = entry.partition("/")[0]
+        pipeline = pipelines.get(name) or (None if name in collected else _pipeline_by_id(pipelines, name))
+        if pipeline is not None:
+            sym.load_pipeline_handlers(pipeline)
     for entry in sym.selected:
         name, _, movement = entry.partition("/")
         if name == "all":

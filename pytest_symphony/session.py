@@ -24,7 +24,7 @@ from .runtime.conductor import Conductor
 from .runtime.context import WROTE, SequenceRun
 from .runtime.registry import HANDLER_ATTR, BUILTIN, HandlerRegistry
 from .score.model import Sequence
-from .telemetry.records import new_run_id, utc_now
+from .stamps import new_run_id, utc_now
 from .resume import RESUMED, RESUMED_FROM, Resume
 from .shards import parse_shard
 from .summary import RunSummary

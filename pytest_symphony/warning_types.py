@@ -9,6 +9,10 @@ summary and ``-W error::pytest_symphony.warning_types.SymphonyStorageWarning`` (
 - :class:`SymphonyStorageWarning` and its subclasses: telemetry or history could not be
   stored as usual; the tests ran and their outcome is unchanged, and the message says
   what was kept, what was lost and what to type next.
+- :class:`DeliveryTargetWarning`: below the ``f`` dynamic, a delivery gate that judges a
+  metric against a target (Release on Demand) missed it; at ``f`` the beat fails instead.
+- :class:`DeliveryGovernanceWarning`: a delivery governance policy could not be judged
+  (no measurement run yet, no complete run of a movement).
 """
 
 from __future__ import annotations
@@ -43,6 +47,14 @@ class TelemetryWriteWarning(SymphonyStorageWarning):
     """A telemetry file (JSONL, history, run folder) could not be written."""
 
 
+class DeliveryTargetWarning(SymphonyWarning):
+    """A delivery metric missed its target below the ``f`` dynamic: the beat passed and recorded its numbers."""
+
+
+class DeliveryGovernanceWarning(SymphonyWarning):
+    """A delivery governance policy could not be judged for want of data; nothing failed."""
+
+
 def warn_spec(problem: object, path: str | Path) -> None:
     """Issue a :class:`SymphonySpecWarning` for a spec finding, located at its file and line."""
     line = getattr(problem, "line", 0) or 1
@@ -55,6 +67,8 @@ def warn_storage(warning: SymphonyStorageWarning) -> None:
 
 
 __all__ = [
+    "DeliveryGovernanceWarning",
+    "DeliveryTargetWarning",
     "HistoryBusyWarning",
     "HistoryCorruptWarning",
     "SymphonySpecWarning",

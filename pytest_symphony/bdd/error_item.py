@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from .availability import INSTALLED
+
 from ..errors import SymphonyError
 
 
@@ -37,8 +39,6 @@ class UnavailableFeatureFile(pytest.File):
     """A ``.feature`` file in a run without pytest-bdd: one error that says what to do."""
 
     def collect(self):
-        from .plugin import INSTALLED
-
         if INSTALLED:
             why = ("pytest-bdd's plugin is disabled (-p no:pytest-bdd or PYTEST_DISABLE_PLUGIN_AUTOLOAD); "
                    "enable it, or add -p pytest_bdd.plugin")

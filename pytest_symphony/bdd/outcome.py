@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from ..telemetry.records import summarize_error
+from ..errors import summarize_error
 
 if TYPE_CHECKING:
     from ..session import SymphonySession

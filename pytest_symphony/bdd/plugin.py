@@ -7,7 +7,6 @@ still runs its beats (its ``.feature`` files then error, saying what to install)
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
@@ -15,8 +14,7 @@ import pytest
 from ..collect import BeatItem
 from ..session_key import state
 
-#: pytest-bdd is importable (its plugin may still be disabled with -p no:pytest-bdd).
-INSTALLED = importlib.util.find_spec("pytest_bdd") is not None
+from .availability import INSTALLED
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -33,6 +31,9 @@ def pytest_configure(config: pytest.Config) -> None:
     _widen_args(config, bdd)
     if not active:
         return
+    from .collect import ScenarioItem
+
+    bdd.scenario_type = ScenarioItem
     if not bdd.scaffold_id:
         state(config).arrangers.append(bdd.arrange)  # linked scenarios go right after their beats
     from .cucumber import PATH_KEY, CucumberWriter, take_over

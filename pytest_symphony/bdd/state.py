@@ -47,6 +47,8 @@ class BddState:
         self._markers: set[str] | None = None
         self._known: dict[str, Sequence] | None = None
         self.bound: set[Path] = set()  # features that test modules bind with pytest-bdd's scenarios()
+        #: ``collect.ScenarioItem``, set by the plugin when pytest-bdd is there (that module imports it)
+        self.scenario_type: type | None = None
 
     # -- collection ----------------------------------------------------------------
     def wants(self, path: Path, session: pytest.Session) -> bool:
@@ -135,11 +137,9 @@ class BddState:
         place_after_beats(items, self.scenarios)
 
     def index_item(self, item: pytest.Item) -> None:
-        from .collect import ScenarioItem
-
         if isinstance(item, BeatItem):
             self.index.add(item)
-        elif isinstance(item, ScenarioItem):
+        elif self.scenario_type is not None and isinstance(item, self.scenario_type):
             self.scenarios.append(item)
         elif isinstance(item, pytest.Function):
             feature = bound_feature(item)
@@ -148,11 +148,10 @@ class BddState:
 
     def drop_bound(self, items: list) -> None:
         """Scenarios we collected from a feature a test module also binds (collected before it)."""
-        if not self.bound:
+        if not self.bound or self.scenario_type is None:
             return
-        from .collect import ScenarioItem
-
-        items[:] = [i for i in items if not (isinstance(i, ScenarioItem) and i.path.resolve() in self.bound)]
+        kind = self.scenario_type
+        items[:] = [i for i in items if not (isinstance(i, kind) and i.path.resolve() in self.bound)]
 
 
 def bound_feature(item: pytest.Function) -> Path | None:

@@ -4,35 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
+
+from ..atomic import write_atomic as _write_atomic
 
 __all__ = ["canonical_json", "display_path", "sha256_text", "write_atomic", "write_json"]
 
 
 def write_atomic(path: Path | str, text: str) -> Path:
-    """Write ``text`` to ``path`` through a temporary file and :func:`os.replace`.
-
-    A reader never sees half a file, and an interrupted write leaves the old one.
-    """
+    """Write ``text`` (UTF-8) to ``path``: old bytes or new bytes, never half (the one atomic writer)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    _write_atomic(path, text.encode("utf-8"), mode=0o644)
     return path
 
 

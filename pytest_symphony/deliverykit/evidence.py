@@ -15,7 +15,41 @@ from ..buildkit.files import write_json
 from .errors import DeliveryError, Finding, relative
 from .settings import DeliverySettings
 
-__all__ = ["evidence_dir", "read_evidence", "write_evidence"]
+__all__ = ["evidence_dir", "read_evidence", "release_version", "write_evidence"]
+
+
+def release_version(settings: DeliverySettings, rev: str = "HEAD") -> str:
+    """The version the evidence is filed under: the one the build will produce.
+
+    ``[project] version`` of the root pyproject.toml when it is written there; else the
+    next version the Conventional Commits since the last tag call for; else the last
+    tag's version (nothing releasable since).  DeliveryError when there is none.
+    """
+    from ..toml import TOMLDecodeError, tomllib
+    from . import git
+    from .conventional import next_version
+
+    if settings.pyproject is not None:
+        try:
+            project = tomllib.loads(settings.pyproject.read_text(encoding="utf-8")).get("project", {})
+        except (OSError, UnicodeDecodeError, TOMLDecodeError):
+            project = {}
+        if isinstance(project, dict) and isinstance(project.get("version"), str) and project["version"].strip():
+            return project["version"].strip()
+    tag, since = git.commits_since(settings.root, settings.tag_pattern, rev)
+    try:
+        version = next_version(tag.name if tag else None, [c.conventional for c in since if not c.is_merge],
+                               major_version_zero=settings.major_version_zero)
+    except ValueError:
+        version = None
+    if version is None and tag is not None and tag.version is not None:
+        version = str(tag.version)
+    if version is None:
+        raise DeliveryError("evidence", [Finding("no release version: [project] has no version, and there is no "
+                                                 "release tag nor a feat or fix commit", str(settings.pyproject or
+                                                                                             settings.root), 0,
+                                                 "set version in [project], or tag a release like v1.0.0")])
+    return version
 
 
 def evidence_dir(settings: DeliverySettings, version: str) -> Path:

@@ -16,6 +16,9 @@ from .settings import DeliverySettings
 
 __all__ = ["DevelopResult", "develop", "touches_tests"]
 
+#: Commits listed one by one in a failure (the rest are counted).
+MAX_LISTED = 20
+
 
 def touches_tests(files: Sequence[str], patterns: Sequence[str]) -> bool:
     return any(fnmatch(f, p) for f in files for p in patterns)
@@ -45,16 +48,21 @@ def develop(settings: DeliverySettings, *, rev: str = "HEAD", missing_steps: Seq
                         "--symphony-scaffold") for step in missing_steps]
     checked = [c for c in since if not c.is_merge]
     feat_fix = with_tests = 0
+    unconventional: list[Finding] = []
     for commit in checked:
         try:
             cc = parse_message(commit.message, settings.commit_types)
         except NotConventional as exc:
-            findings.append(Finding(f"commit {commit.sha[:12]} {commit.subject!r}: {exc}", None, 0,
-                                    "reword it (git rebase -i, 'reword') before the release"))
+            unconventional.append(Finding(f"commit {commit.sha[:12]} {commit.subject!r}: {exc}", None, 0,
+                                          "reword it (git rebase -i, 'reword') before the release"))
             continue
         if cc.type in ("feat", "fix"):
             feat_fix += 1
             with_tests += touches_tests(commit.files, settings.test_paths)
+    findings += unconventional[:MAX_LISTED]
+    if len(unconventional) > MAX_LISTED:
+        findings.append(Finding(f"... and {len(unconventional) - MAX_LISTED} more commits that are not Conventional "
+                                f"Commits (git log {tag.name + '..' if tag else ''}{rev})"))
     since_what = f"since {tag.name}" if tag else "in the history"
     share = Metric("tested_change_share", with_tests / feat_fix, "", f"git log {since_what}") if feat_fix else \
         Metric.not_measured("tested_change_share", f"no feat or fix commit {since_what}")

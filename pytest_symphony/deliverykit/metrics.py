@@ -21,7 +21,7 @@ import statistics
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from . import git
 from .errors import DeliveryError, Finding, relative
@@ -34,9 +34,6 @@ from .timeutil import iso, utc_now
 
 __all__ = ["MeasureResult", "StabilizeResult", "Verdict", "build_outcomes", "build_success_rate", "judge",
            "measure", "project_four_keys", "stabilize"]
-
-#: The change failure rate stabilize accepts by default: DevLake's medium band (at most 15%).
-DEFAULT_MAX_CHANGE_FAILURE_RATE = 0.15
 
 
 def project_four_keys(settings: DeliverySettings, *, now: datetime | None = None) -> FourKeys:
@@ -64,6 +61,7 @@ class StabilizeResult:
     four_keys: FourKeys
     max_change_failure_rate: float
     warnings: tuple[Finding, ...] = ()
+    misses: tuple[Finding, ...] = ()  #: targets missed that ``enforce=False`` did not fail (also in warnings)
 
     def to_json(self) -> dict[str, Any]:
         return {"change_failure_rate": self.four_keys.change_failure_rate.to_json(),
@@ -72,8 +70,11 @@ class StabilizeResult:
 
 
 def stabilize(settings: DeliverySettings, *, now: datetime | None = None, enforce: bool = True,
-              max_change_failure_rate: float = DEFAULT_MAX_CHANGE_FAILURE_RATE) -> StabilizeResult:
-    """Beat 13: the change failure rate in the window is at most ``max_change_failure_rate``."""
+              max_change_failure_rate: float | None = None) -> StabilizeResult:
+    """Beat 13: the change failure rate in the window is at most ``max_change_failure_rate``
+    (default the setting of that name, 0.15: DevLake's medium band)."""
+    if max_change_failure_rate is None:
+        max_change_failure_rate = settings.max_change_failure_rate
     keys = project_four_keys(settings, now=now)
     rate = keys.change_failure_rate
     findings = []
@@ -82,15 +83,19 @@ def stabilize(settings: DeliverySettings, *, now: datetime | None = None, enforc
                                 f"is above {max_change_failure_rate:.0%} (failed: {', '.join(keys.failed_deployments)})",
                                 rate.source, 0, "stabilize before releasing more: fix the causes of the incidents"))
     warnings = [] if rate.measured else [Finding(f"change failure rate: not measured: {rate.missing}")]
-    result = StabilizeResult(keys, max_change_failure_rate, tuple(findings if not enforce else []) + tuple(warnings))
+    misses = tuple(findings if not enforce else [])
+    result = StabilizeResult(keys, max_change_failure_rate, misses + tuple(warnings), misses)
     return _judged("stabilize", findings, enforce, result)
 
 
-def build_outcomes(history: Path, sequence: str = "build", limit: int = 50) -> list[bool] | None:
-    """Passed (True) or not for each complete (ended) run of ``sequence`` in the history, newest first.
+def build_outcomes(history: Path, sequence: str = "build", limit: int = 50,
+                   complete: Callable[[str | None, set], bool] | None = None) -> list[bool] | None:
+    """Passed (True) or not for each complete run of ``sequence`` in the history, newest first.
 
-    None when there is no history file.  A run passed when none of its beats' last attempts
-    failed, errored or timed out.
+    None when there is no history file.  A run counts when it ended and, given ``complete``
+    (called with the run's dynamic and the ``(movement number, beat number)`` pairs it ran), when it ran
+    every beat its dynamic selects: a ``-k`` selection says nothing about success.  A run
+    passed when none of its beats' last attempts failed, errored or timed out.
     """
     from ..telemetry.store import HistoryError, HistoryStore
 
@@ -103,7 +108,8 @@ def build_outcomes(history: Path, sequence: str = "build", limit: int = 50) -> l
                 if not run.get("ended_at"):
                     continue
                 attempts = store.attempts(run_id=run["run_id"], sequence=sequence)
-                if not attempts:
+                if not attempts or (complete is not None and not complete(
+                        run.get("dynamic"), {(a.get("movement_number"), a.get("beat_number")) for a in attempts})):
                     continue
                 last = {a.get("nodeid") or a["id"]: a.get("status") for a in attempts}
                 outcomes.append(not any(s in ("failed", "error", "timeout") for s in last.values()))
@@ -176,6 +182,7 @@ class MeasureResult:
     metrics: Mapping[str, Metric]
     verdicts: tuple[Verdict, ...]
     warnings: tuple[Finding, ...] = field(default=())
+    misses: tuple[Finding, ...] = field(default=())  #: refuted hypotheses that ``enforce=False`` did not fail
 
     def to_json(self) -> dict[str, Any]:
         return {"metrics": {k: m.to_json() for k, m in self.metrics.items()},
@@ -213,16 +220,18 @@ def _exploration_to_release(settings, history, successful, changes) -> Metric:
 
 def measure(settings: DeliverySettings, *, now: datetime | None = None, features: Sequence[str] = (),
             extra: Mapping[str, Metric] | None = None, history: Path | None = None,
-            enforce: bool = True) -> MeasureResult:
+            enforce: bool = True, complete_build: Callable[[str | None, set], bool] | None = None) -> MeasureResult:
     """Beat 14: every metric, then a verdict per hypothesis; a refuted one is a missed target.
 
     ``extra`` adds metrics measured by earlier beats (``coverage`` from beat 7,
-    ``customer_satisfaction`` from beat 15); ``history`` is the run history (SQLite).
+    ``customer_satisfaction`` from beat 15); ``history`` is the run history (SQLite);
+    ``complete_build`` tells a complete build run (see :func:`build_outcomes`).
     """
     now = now or utc_now()
     keys = project_four_keys(settings, now=now)
     metrics: dict[str, Metric] = {m.name: m for m in keys.metrics()}
-    metrics["build_success_rate"] = build_success_rate(build_outcomes(history) if history else None)
+    metrics["build_success_rate"] = build_success_rate(
+        build_outcomes(history, complete=complete_build) if history else None)
     metrics["coverage"] = Metric.not_measured("coverage", "the test beat (test_suite) has not run", "%")
     metrics["customer_satisfaction"] = Metric.not_measured("customer_satisfaction", "the feedback beat has not run", "%")
     metrics["feature_toggle_adoption"] = _toggle_adoption(settings, features)
@@ -242,5 +251,6 @@ def measure(settings: DeliverySettings, *, now: datetime | None = None, features
                         "learn from it (retro) and decide: pivot, persevere or remove the feature")
                 for v in verdicts if v.verdict == "refuted"]
     warnings = [Finding(str(m)) for m in metrics.values() if not m.measured]
-    result = MeasureResult(keys, metrics, verdicts, tuple(warnings) + (tuple(findings) if not enforce else ()))
+    misses = tuple(findings) if not enforce else ()
+    result = MeasureResult(keys, metrics, verdicts, tuple(warnings) + misses, misses)
     return _judged("measure", findings, enforce, result)

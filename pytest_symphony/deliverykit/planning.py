@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from ..buildkit.files import write_json
-from ..remediation.atomic import write_atomic
+from ..atomic import write_atomic
 from ..score.source import item_line
 from . import git
 from .conventional import bump_level, next_version

@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from ..remediation.atomic import write_atomic
+from ..atomic import write_atomic
 from . import git
 from .commands import CommandResult, run_command
 from .errors import DeliveryError, Finding, relative

@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from ..remediation.atomic import write_atomic
+from ..atomic import write_atomic
 from . import git
 from .records import Metric
 from .settings import DeliverySettings

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..remediation import json_edit
-from ..remediation.atomic import write_atomic
+from ..atomic import write_atomic
 from . import git
 from .errors import DeliveryError, Finding, relative
 from .flags import FlagEvaluator, release_variant, sample_keys

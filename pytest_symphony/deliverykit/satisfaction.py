@@ -41,6 +41,11 @@ class FeedbackResult:
     waiver: Mapping[str, Any] | None = None
     warnings: tuple[Finding, ...] = ()
 
+    @property
+    def misses(self) -> tuple[Finding, ...]:
+        """Targets missed that ``enforce=False`` did not fail (every warning here is one)."""
+        return self.warnings
+
     def to_json(self) -> dict[str, Any]:
         return {"csat": self.csat.to_json(), "nps": self.nps.to_json(), "responses": self.responses,
                 "waiver": dict(self.waiver) if self.waiver else None, "warnings": [w.to_json() for w in self.warnings]}

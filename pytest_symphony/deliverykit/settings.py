@@ -76,6 +76,7 @@ class DeliverySettings:
     release_flag: str | None = None
     csat_target: float | None = None
     nps_target: float | None = None
+    max_change_failure_rate: float = 0.15  #: DevLake's medium band: stabilize accepts at most this
     feedback_waiver: Mapping[str, Any] | None = None
     commit_types: tuple[str, ...] = ("feat", "fix", "docs", "style", "refactor", "perf", "test",
                                      "build", "ci", "chore", "revert")
@@ -158,7 +159,8 @@ class _Reader:
 _KNOWN = {
     "window_days", "fail_under", "cohort", "tolerance", "sample_size", "sample_prefix", "environment",
     "severe", "tag_pattern", "major_version_zero", "command_timeout", "test_args", "python",
-    "test_paths", "release_flag", "csat_target", "nps_target", "feedback_waiver", "commit_types",
+    "test_paths", "release_flag", "csat_target", "nps_target", "max_change_failure_rate", "feedback_waiver",
+    "commit_types",
     *_COMMAND_KEYS, *_COMMAND_LIST_KEYS, *INPUT_PATHS,
 }
 
@@ -235,6 +237,7 @@ def load_settings(root: Path | str) -> DeliverySettings:
         release_flag=r.text("release_flag", None),
         csat_target=r.number("csat_target", None, 0, 100),
         nps_target=r.number("nps_target", None, -100, 100),
+        max_change_failure_rate=r.number("max_change_failure_rate", 0.15, 0, 1),
         feedback_waiver=waiver,
         commit_types=r.strings("commit_types", DeliverySettings.commit_types),
     )

@@ -110,8 +110,10 @@ def run_in_env(env: Path, commands: Sequence[str | Sequence[str]], timeout: floa
 
 
 def _pip(settings: DeliverySettings, env: Path, *args: str, log: Path) -> CommandResult:
+    """pip for the environment, blind to the caller's PYTHONPATH (an egg-info there is not installed)."""
     return run_command((settings.python, "-m", "pip", "--python", str(env_python(env)), "--disable-pip-version-check",
-                        "--no-input", *args), cwd=env, timeout=settings.command_timeout, log_path=log)
+                        "--no-input", *args), cwd=env, env=_env_vars(env), timeout=settings.command_timeout,
+                       log_path=log)
 
 
 def stage(settings: DeliverySettings, artifacts: Sequence[Path], *, version: str, name: str = "staging",
@@ -165,8 +167,8 @@ def stage(settings: DeliverySettings, artifacts: Sequence[Path], *, version: str
     link = environments / name
     if findings:
         raise DeliveryError("stage", findings + [Finding(f"{link} still points at "
-                                                         f"{link_target(link)}; the failed environment is kept "
-                                                         f"at {green} for inspection")],
+                                                         f"{link_target(link) or 'nothing'}; the failed environment "
+                                                         f"is kept at {green} for inspection")],
                             result=StageResult(link, green, link_target(link), versions, tuple(smoke), tuple(findings)))
     blue = switch_link(link, green)
     return StageResult(link, green, blue, {k: v for k, v in versions.items() if v}, tuple(smoke))

@@ -42,7 +42,7 @@ from pytest_symphony.pipelines.failures import builtin_handler as handler
 from pytest_symphony.runtime.conductor import BoundHandler
 from pytest_symphony.runtime.registry import Target, expander
 from pytest_symphony.session_key import state
-from pytest_symphony.telemetry.records import utc_now
+from pytest_symphony.stamps import utc_now
 
 NO_HOST = "no host build configured"
 _ALWAYS = frozenset({"symphony", "beat", "request"})

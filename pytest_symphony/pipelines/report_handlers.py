@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pytest_symphony.pipelines.failures import builtin_handler as handler
-from pytest_symphony.report import analysis, audit, collect, pipelines, recommend, summary
+from pytest_symphony.report import analysis, audit, collect, four_keys, pipelines, recommend, summary
 from pytest_symphony.report.delivery import archive, write_format
 from pytest_symphony.report.json_report import validate_report
 from pytest_symphony.report.model import ReportError, ReportWork
@@ -85,6 +85,7 @@ def report_compute_health_indicators(symphony):
 @handler
 def report_generate_status_dashboard(symphony):
     _stage(symphony, "summary.status_dashboard", summary.generate_status_dashboard)
+    _stage(symphony, "summary.four_keys", four_keys.summarize_four_keys)
 
 
 # -- movement 3: deep dive --------------------------------------------------------------------

@@ -15,7 +15,7 @@ from ..conformity.settings import Settings
 from ..score.loader import load_spec
 from ..score.model import Sequence
 from ..score.source import SPEC_SUFFIXES
-from .atomic import Text, read_text
+from ..atomic import Text, read_text
 
 __all__ = ["FixContext", "inside_root"]
 

@@ -41,7 +41,7 @@ from ..conformity.engine import EngineResult
 from ..conformity.items import PHASES, in_phase
 from ..conformity.settings import Settings
 from ..conformity.violation import Violation
-from .atomic import read_text, remove_stale_temps, write_atomic
+from ..atomic import read_text, remove_stale_temps, write_atomic
 from .context import FixContext
 from .fixers import builtin_fixers
 from .guards import is_spec_like

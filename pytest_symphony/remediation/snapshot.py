@@ -28,8 +28,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Iterable
 
 from ..errors import SymphonyError
-from ..telemetry.records import utc_now
-from .atomic import remove_atomic, sha256_bytes, write_atomic
+from ..stamps import utc_now
+from ..atomic import remove_atomic, sha256_bytes, write_atomic
 
 __all__ = ["Snapshot", "SnapshotEntry", "RollbackError", "list_snapshots", "find_snapshots", "prune_snapshots",
            "restore_in_order", "SNAPSHOTS_DIR"]

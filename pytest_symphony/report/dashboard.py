@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from .audit import AUDIT_ROWS
+from .four_keys import html_section as four_keys_section
 from .markdown import ms, pct, signed
 from .summary import DIMENSIONS
 
@@ -56,8 +57,8 @@ def render_dashboard(report: dict) -> str:
     template, css, js = _assets()
     charts: dict[str, dict] = {}
     body = "\n".join([
-        _health(report), _trends(report, charts), _status(report), _sequences(report), _builtin(report),
-        _violations(report), _recommendations(report), _audit(report),
+        _health(report), four_keys_section(report), _trends(report, charts), _status(report), _sequences(report),
+        _builtin(report), _violations(report), _recommendations(report), _audit(report),
     ])
     script_hash = "sha256-" + base64.b64encode(hashlib.sha256(js.encode("utf-8")).digest()).decode("ascii")
     hist = report["history"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from .audit import AUDIT_ROWS
+from .four_keys import markdown_lines as four_keys_lines
 
 #: Violations listed one by one (the JSON report has every one).
 MAX_VIOLATIONS = 50
@@ -63,6 +64,7 @@ def render_markdown(report: dict) -> str:
     out: list[str] = []
     _header(report, out)
     _summary(report, out)
+    out += four_keys_lines(report, esc, table)
     _deep_dive(report, out)
     _recommendations(report, out)
     _audit(report, out)

@@ -19,11 +19,11 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..errors import SymphonyError
-from ..telemetry.records import utc_now
+from ..stamps import utc_now
 
 #: Version of the report document (``report.schema.json``); bump the minor for added
 #: fields, the major for anything a reader could trip over.
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 SCHEMA_ID = "https://pytest-symphony.dev/schemas/report-1.json"
 
 #: Report files, by format.
@@ -97,7 +97,7 @@ def _version() -> str:
 
 def stages() -> list[tuple[str, Callable[[ReportWork], dict | None]]]:
     """Every analysis stage, in pipeline order (delivery is separate: it writes files)."""
-    from . import analysis, audit, collect, pipelines, recommend, summary
+    from . import analysis, audit, collect, four_keys, pipelines, recommend, summary
 
     return [
         ("collection.execution_metrics", collect.query_execution_metrics),
@@ -109,6 +109,7 @@ def stages() -> list[tuple[str, Callable[[ReportWork], dict | None]]]:
         ("summary.metrics", summary.calculate_summary_metrics),
         ("summary.health", summary.compute_health_indicators),
         ("summary.status_dashboard", summary.generate_status_dashboard),
+        ("summary.four_keys", four_keys.summarize_four_keys),
         ("analysis.movements", analysis.analyze_movements),
         ("analysis.beats", analysis.analyze_beats),
         ("analysis.conformity", analysis.analyze_conformity),

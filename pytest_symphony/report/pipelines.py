@@ -21,7 +21,7 @@ from .stats import median, rate, rnd, timing
 SLOWEST = 3
 
 
-def _expected(path) -> tuple[str, dict[tuple[int, int], tuple[str, str | None]]]:
+def expected_beats(path) -> tuple[str, dict[tuple[int, int], tuple[str, str | None]]]:
     """(title, {(movement, beat): (beat title, dynamic it needs)}) of a built-in spec."""
     from ..score.loader import load_spec
 
@@ -31,7 +31,9 @@ def _expected(path) -> tuple[str, dict[tuple[int, int], tuple[str, str | None]]]
     return seq.title, {(m.number, b.number): (b.title, required(b, m)) for m in seq.movements for b in m.beats}
 
 
-def _complete(dynamic: str | None, seen: set, expected: dict) -> bool:
+def is_complete(dynamic: str | None, seen: set, expected: dict) -> bool:
+    """Whether a run at ``dynamic`` that ran the ``(movement, beat)`` numbers ``seen`` ran every beat the
+    dynamic selects (``expected``: from :func:`expected_beats`); a ``pp`` run never is."""
     if not dynamic or dynamic == "pp" or not expected:
         return False
     try:
@@ -61,9 +63,9 @@ def summarize_builtin_pipelines(work: ReportWork) -> dict:
             beat_ms[seq][key].append(cell[C_MS])
     rows = []
     for seq in sorted(per_run):
-        title, expected = _expected(work.context.builtin_specs.get(files.get(seq, "")))
+        title, expected = expected_beats(work.context.builtin_specs.get(files.get(seq, "")))
         runs = sorted(per_run[seq].items(), key=lambda kv: order[kv[0]])
-        complete = [(rid, r) for rid, r in runs if _complete(dynamics.get(rid), r["seen"], expected)]
+        complete = [(rid, r) for rid, r in runs if is_complete(dynamics.get(rid), r["seen"], expected)]
         last_id, last = runs[-1]
         slowest = sorted(((median(v), k) for k, v in beat_ms[seq].items()), reverse=True)[:SLOWEST]
         rows.append({

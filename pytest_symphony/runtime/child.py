@@ -33,7 +33,7 @@ from types import MappingProxyType
 from typing import Any
 
 from ..errors import SymphonyError
-from ..telemetry.records import utc_now
+from ..stamps import utc_now
 
 BOOT = (
     "import sys, json; sys.path[:] = json.loads(sys.stdin.buffer.readline()); "

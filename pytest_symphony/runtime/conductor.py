@@ -22,7 +22,8 @@ import pytest
 
 from ..errors import BeatTimeout
 from ..score.model import Beat, Movement, Sequence
-from ..telemetry.records import summarize_error, utc_now
+from ..errors import summarize_error
+from ..stamps import utc_now
 from . import timeouts
 from .attempts import Attempt
 from .context import SequenceRun

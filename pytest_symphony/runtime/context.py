@@ -14,7 +14,7 @@ from types import MappingProxyType
 from typing import Any, Callable, Mapping
 
 from ..score.model import Beat, Movement, Sequence
-from ..telemetry.records import utc_now
+from ..stamps import utc_now
 from .checkpoint import StateTracker
 from .attempts import Attempt, GuardedState, LateWrites, current
 

@@ -54,7 +54,7 @@ def import_history(config: pytest.Config, run_id: str) -> int:
 
 def merge_histories(config: pytest.Config, files: list[str]) -> int:
     """``--symphony-history-merge FILE ...``: called by the entry point's ``pytest_cmdline_main``."""
-    from .merge import MergeError, merge, shard_runs
+    from .shard_merge import MergeError, merge, shard_runs
 
     base = Path(config.invocation_params.dir)
     try:

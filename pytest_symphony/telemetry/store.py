@@ -413,6 +413,17 @@ class HistoryStore(FindingsMixin, RunsMixin, CheckpointsMixin, MergeMixin):
         except (OverflowError, ValueError, TypeError) as exc:  # a value SQLite cannot bind
             raise HistoryError(f"cannot {action} the history file {self.path}: {type(exc).__name__}: {exc}") from exc
 
+    def write(self, action: str, work: Callable[[sqlite3.Connection], None]) -> None:
+        """``work`` in one write transaction, for tables a layer above owns (the delivery tables)."""
+        self._write(action, work)
+
+    def read(self, work: Callable[[sqlite3.Connection], Any]) -> Any:
+        """``work(connection)`` for reading, in the store's read snapshot rules."""
+        try:
+            return work(self._connection())
+        except sqlite3.Error as exc:
+            raise self._error("read", exc) from exc
+
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         conn = self._connection()
         try:

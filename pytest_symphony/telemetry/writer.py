@@ -77,7 +77,8 @@ class TelemetryWriter:
         self.flush_seconds = float(self.settings.flush_seconds)
         self.count = 0  # records added
         self.closed = False
-        self._lock = threading.RLock()
+        self._lock = threading.RLock()  # the buffers and counters
+        self._store_lock = threading.Lock()  # the history store: one user at a time
         self._pending: list[dict[str, Any]] = []
         self._fd: int | None = None  # the JSONL file, appended to and flock-ed while the run lives
         self._size: int | None = None  # its length as this writer left it (no stat per line)
@@ -90,6 +91,7 @@ class TelemetryWriter:
         self._warned: set[str] = set()
         self._warnings: list[SymphonyStorageWarning] = []
         self._stop = threading.Event()
+        self._wake = threading.Event()
         self._flusher: threading.Thread | None = None
         #: Set each time a batch reaches the history (a tool or a test may wait on it).
         self.stored = threading.Event()
@@ -130,15 +132,19 @@ class TelemetryWriter:
             rec["seq"] = self.count
             self._append_line(rec)
             self._pending.append(rec)
-            if len(self._pending) >= self.flush_every or self._due():
-                self._flush()
+            full = len(self._pending) >= self.flush_every or self._due()
         self._start_flusher()
-        self._emit_warnings()
+        if full:
+            if self._flusher is not None:
+                self._wake.set()  # the flusher stores them, beside the tests rather than in their way
+            else:
+                self.flush()
+        if self._warnings:
+            self._emit_warnings()
 
     def flush(self) -> None:
         """Store the buffered records in the history now (one transaction)."""
-        with self._lock:
-            self._flush()
+        self._flush()
         self._emit_warnings()
 
     def close(self, exit_status: int | None = None) -> None:
@@ -147,6 +153,7 @@ class TelemetryWriter:
             return
         self.closed = True
         self._stop.set()
+        self._wake.set()
         if self._flusher is not None:
             self._flusher.join()
         with self._lock:
@@ -224,17 +231,29 @@ class TelemetryWriter:
         self._flusher.start()
 
     def _flush_loop(self) -> None:
-        while not self._stop.wait(self.flush_seconds):
-            with self._lock:
-                if self._pending and self._due():
-                    self._flush()
+        """Store what is pending when woken (``flush_every`` records) or every ``flush_seconds``.
+
+        The batch is taken under the lock and stored outside it, so ``add`` (the tests)
+        never waits for SQLite; only this thread, and ``close`` after joining it, use the store.
+        """
+        while not self._stop.is_set():
+            self._wake.wait(self.flush_seconds)
+            self._wake.clear()
+            if self._stop.is_set():
+                return
+            self._flush()
 
     def _flush(self) -> None:
-        self._last_flush = time.monotonic()
-        if not self._pending or self._history_down:
-            return
-        if self._store_records(self._pending, end=None):
-            self._pending.clear()
+        """Take the pending batch under the lock; store it holding only the store's lock."""
+        with self._store_lock:
+            with self._lock:
+                self._last_flush = time.monotonic()
+                if not self._pending or self._history_down:
+                    return
+                batch, self._pending = self._pending, []
+            if not self._store_records(batch, end=None):
+                with self._lock:
+                    self._pending[:0] = batch  # kept for the next try, or for close
 
     def _finish(self) -> None:
         """The final write: what is pending, and the run's end, in one transaction."""

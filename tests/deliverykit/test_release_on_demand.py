@@ -10,6 +10,7 @@ import pytest
 from pytest_symphony.deliverykit import DeliveryError, feedback, lessons, measure, next_iteration, stabilize, \
     load_deployments, load_incidents, read_evidence, write_evidence
 from pytest_symphony.deliverykit.records import Metric
+from pytest_symphony.deliverykit import history as delivery_history
 from pytest_symphony.telemetry import delivery_store
 
 from .conftest import NOW
@@ -149,12 +150,12 @@ def test_deployments_and_incidents_round_trip_through_the_history_tables(history
     conn = sqlite3.connect(":memory:")
     delivery_store.create_tables(conn)
     deployments, incidents = load_deployments(settings).records, load_incidents(settings).records
-    assert delivery_store.upsert_deployments(conn, deployments, run_id="r1") == 9
-    assert delivery_store.upsert_deployments(conn, deployments[:1]) == 1  # an import twice changes nothing
-    delivery_store.upsert_incidents(conn, incidents)
-    assert delivery_store.query_deployments(conn) == sorted(deployments, key=lambda d: (d.created_at, d.id))
-    assert [d.id for d in delivery_store.query_deployments(conn, "staging")] == ["D2s"]
-    assert delivery_store.query_incidents(conn) == sorted(incidents, key=lambda i: (i.opened_at, i.id))
+    assert delivery_history.upsert_deployments(conn, deployments, run_id="r1") == 9
+    assert delivery_history.upsert_deployments(conn, deployments[:1]) == 1  # an import twice changes nothing
+    delivery_history.upsert_incidents(conn, incidents)
+    assert delivery_history.query_deployments(conn) == sorted(deployments, key=lambda d: (d.created_at, d.id))
+    assert [d.id for d in delivery_history.query_deployments(conn, "staging")] == ["D2s"]
+    assert delivery_history.query_incidents(conn) == sorted(incidents, key=lambda i: (i.opened_at, i.id))
 
 
 def test_evidence_persists_per_version_for_later_movements(history):

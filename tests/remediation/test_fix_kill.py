@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from pytest_symphony.remediation import fix_workspace
-from pytest_symphony.remediation.atomic import TEMP_MARK
+from pytest_symphony.atomic import TEMP_MARK
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL (POSIX)")
 

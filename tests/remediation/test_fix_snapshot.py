@@ -9,7 +9,7 @@ import stat
 import pytest
 
 from pytest_symphony.remediation import rollback
-from pytest_symphony.remediation.atomic import TEMP_MARK, read_text, remove_stale_temps, write_atomic
+from pytest_symphony.atomic import TEMP_MARK, read_text, remove_stale_temps, write_atomic
 from pytest_symphony.remediation.snapshot import RollbackError, Snapshot, find_snapshots, list_snapshots, prune_snapshots
 
 

@@ -191,5 +191,5 @@ def test_every_stage_is_recorded_in_the_lineage(history, tmp_path):
     history.run({"a": 1.0})
     report = _build(history, tmp_path)
     stages = [t["stage"] for t in report["lineage"]["transformations"]]
-    assert stages[0] == "collection.execution_metrics" and stages[-1] == "audit.report" and len(stages) == 22
+    assert stages[0] == "collection.execution_metrics" and stages[-1] == "audit.report" and len(stages) == 23
     assert report["lineage"]["sources"]["beat_outcomes"] == 1

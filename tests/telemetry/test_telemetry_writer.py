@@ -135,6 +135,7 @@ def test_a_damaged_history_met_by_a_periodic_flush_is_replaced_and_nothing_raise
     writer = TelemetryWriter(tmp_path, make_run("r"), flush_every=1)
     with pytest.warns(HistoryCorruptWarning, match="file is not a database"):
         writer.add(_record(1))
+        writer.flush()  # the flush the background flusher was woken for, now
     assert writer.pending == 0
     (aside,) = tmp_path.glob("history.sqlite.corrupt-*")
     assert aside.read_bytes() == b"not a database" * 200  # kept, not destroyed
