@@ -9,8 +9,8 @@ by its proof, and that parse is what the re-check reads).
 
 What is shared is never changed by its readers (the model is frozen; remediation copies
 data before it changes it).  Entries are dropped oldest first beyond a budget of source
-text, and all at once by :func:`clear` (at the end of a session).  :func:`stats` counts
-the parses actually run, for tests and benchmarks.
+text, and all at once by :func:`clear` (for the session's end: entries are never stale,
+only memory).  :func:`stats` counts the parses actually run, for tests and benchmarks.
 """
 
 from __future__ import annotations
