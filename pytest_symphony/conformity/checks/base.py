@@ -27,7 +27,7 @@ import importlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Iterator, Mapping, Sequence
 
-from ..codes import CATEGORY_DIMENSION, Category, Code, FixSafety, Severity, lookup
+from ..codes import CATEGORY_DIMENSION, Category, Code, FixSafety, Severity, lookup, register_code
 
 if TYPE_CHECKING:
     from ..violation import Violation
@@ -97,7 +97,12 @@ class Check:
         """The code as this class declares it, or None when it declares none."""
         if cls.severity is None:
             return None
-        category = cls.category or Category(cls.__module__.rpartition(".")[2])
+        category = cls.category
+        if category is None:
+            try:
+                category = Category(cls.__module__.rpartition(".")[2])
+            except ValueError:
+                raise ValueError(f"{cls.__qualname__} declares {cls.code} without a category: set `category`") from None
         return Code(cls.code, category, CATEGORY_DIMENSION[category], cls.severity, cls.fix,
                     cls.summary, cls.fix_summary)
 
@@ -189,6 +194,12 @@ class CheckRegistry:
     def add(self, check: type[Check]) -> type[Check]:
         if not (isinstance(check, type) and issubclass(check, Check)):
             raise TypeError(f"{check!r} is not a Check subclass")
+        declared = check.declared()
+        known = lookup(check.code)
+        if declared is not None and known is None:
+            register_code(declared)  # a plugin check that declares its code registers it
+        elif declared is not None and known != declared:
+            raise ValueError(f"{check.__qualname__} declares {check.code} unlike the registered code of that name")
         check.entry()  # its code must be known
         if check not in self._checks:
             self._checks.append(check)
