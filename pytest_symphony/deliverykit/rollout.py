@@ -61,7 +61,7 @@ def _find_fractional(node: Any, parts: list[str]) -> list[str] | None:
 
 
 def _apply(text: str, edit) -> str:
-    start, end, replacement = edit(text, json_edit.scan(text))
+    start, end, replacement = edit(text, json_edit.parse(text))
     return text[:start] + replacement + text[end:]
 
 

@@ -1,7 +1,8 @@
 """Edits to a spec-like file (JSON or YAML) that are proven before they are kept.
 
 A :class:`Document` locates values by JSON pointer (through the ``musicalSequence``
-wrapper where a spec has one) and turns a structural change into a text span edit
+wrapper where a spec has one) in the loader's positioned data (one parse per text, shared
+with the run and the checker) and turns a structural change into a text span edit
 (:mod:`.json_edit`, :mod:`.yaml_edit`).  Each :class:`Change` also says what it does to
 the data; :func:`prove` applies a set of changes to the text, parses the result with the
 runtime's own loader and compares it with the original data changed as intended.  Any
@@ -15,7 +16,7 @@ import copy
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from ..score.source import format_of, parse_json, parse_yaml
+from ..score.source import format_of, parse_data
 from . import json_edit, yaml_edit
 
 __all__ = ["Change", "Document", "EditRefused", "prove", "apply_spans", "split_pointer", "load_data"]
@@ -46,13 +47,12 @@ class Change:
 
 
 def load_data(fmt: str, text: str) -> Any:
-    """The data the runtime's loader reads from ``text`` (an exact ``str``: libyaml refuses subclasses)."""
-    text = str(text)
-    return parse_json(text) if fmt == "json" else parse_yaml(text)
+    """The positioned data the runtime's loader reads from ``text`` (parsed once per text)."""
+    return parse_data(text, fmt)
 
 
 class Document:
-    """One JSON or YAML file's text, its data and its node spans."""
+    """One JSON or YAML file's text and its positioned data."""
 
     def __init__(self, path: str, text: str) -> None:
         self.path = path
@@ -60,9 +60,10 @@ class Document:
         self.fmt = format_of(path, text)
         try:
             self.data = load_data(self.fmt, text)
-            self.tree: Any = json_edit.scan(text) if self.fmt == "json" else yaml_edit.compose(text)
         except Exception as exc:  # YAMLError, ValueError, the loader's own stop
             raise EditRefused(f"{path} does not parse: {exc}") from None
+        if getattr(self.data, "doc", None) is None:
+            raise EditRefused(f"{path} holds no mapping or list to edit")
 
     # -- pointers ----------------------------------------------------------------------------
     def sequence_parts(self, pointer: str) -> list[str]:
@@ -98,7 +99,7 @@ class Document:
     def _edit(self, kind: str, *args: Any) -> tuple[int, int, str]:
         module = json_edit if self.fmt == "json" else yaml_edit
         try:
-            return getattr(module, kind)(self.text, self.tree, *args)
+            return getattr(module, kind)(self.text, self.data, *args)
         except LookupError as exc:
             raise EditRefused(f"{self.path}: {exc}") from None
 
@@ -118,7 +119,7 @@ class Document:
                first: bool = False) -> Change:
         module = json_edit if self.fmt == "json" else yaml_edit
         try:
-            start, end, text = module.insert_member(self.text, self.tree, parts, key, value, after=after, first=first)
+            start, end, text = module.insert_member(self.text, self.data, parts, key, value, after=after, first=first)
         except LookupError as exc:
             raise EditRefused(f"{self.path}: {exc}") from None
         return Change(start, end, text, ("insert", tuple(parts), key, value))

@@ -5,58 +5,80 @@ Why text spans and not a round-tripping library (ruamel.yaml): a round trip re-e
 whole document, and even ruamel.yaml normalises what it cannot represent (one sequence
 indentation for the whole file, comment placement at some positions, line folding,
 spacing after colons).  A span edit changes only the bytes of the value it replaces or
-the line it adds, and the project reads YAML with PyYAML/libyaml, so PyYAML's composer is
-the parser whose view of the document matters.  It locates every node by character
-offset (``Mark.index``); every edit is then proven by parsing the result with the
-runtime's own loader and comparing the data with what the change intends
+the line it adds.  The document is the loader's positioned data
+(:mod:`pytest_symphony.score.positions`), built from the very events the runtime reads,
+so every span is where the runtime's own parser found the value; every edit is then
+proven by parsing the result and comparing the data with what the change intends
 (:mod:`.structured`), so a span that misjudged the layout is refused, never written.
-No extra dependency is needed.
+Nothing reached through an alias is edited: its text is the anchor's, shared.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import yaml
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-__all__ = ["compose", "node_at", "set_value", "append_item", "remove_item", "insert_member", "render"]
+from ..score.positions import item_span, member_span, members_in_order
+from ..score.source import parse_yaml
+
+__all__ = ["parse", "node_at", "set_value", "append_item", "remove_item", "insert_member", "render"]
 
 _PLAIN_BAD_START = set("-?:,[]{}#&*!|>'\"%@` ")
 _FLOW_CHARS = set(",[]{}")
+#: Node properties (an anchor, a tag) before the node itself.
+_PROPERTIES = re.compile(r"(?:[&!][^\s]*\s+)*")
 
 
-#: libyaml's composer when present: its marks count characters exactly as the pure-Python one does.
-_Composer = getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader
-
-
-def compose(text: str) -> Node:
-    """The node tree of a one-document YAML text (``Mark.index``: character offsets)."""
-    node = yaml.compose(text, Loader=_Composer)
-    if node is None:
+def parse(text: str) -> Any:
+    """The positioned data of a one-document YAML text (raises what the parser raises)."""
+    data = parse_yaml(str(text))
+    if data is None:
         raise ValueError("the document is empty")
-    return node
+    return data
 
 
-def node_at(root: Node, parts: list[str]) -> tuple[Node, bool] | None:
-    """The node at ``parts`` and whether it sits inside a flow collection."""
+def _lead(text: str, start: int) -> str:
+    """The first character of the node written at ``start``, past its anchor and tag."""
+    at = _PROPERTIES.match(text, start).end()  # type: ignore[union-attr]
+    return text[at : at + 1]
+
+
+def _is_flow(text: str, node: Any) -> bool:
+    return _lead(text, node.start) in ("[", "{")
+
+
+def node_at(text: str, root: Any, parts: list[str]) -> tuple[Any, tuple[int, int], bool] | None:
+    """The value at ``parts``, where it is written, and whether it sits inside a flow collection."""
     node, flow = root, False
+    span = (root.start, root.end)
     for part in parts:
-        flow = flow or bool(getattr(node, "flow_style", False))
-        if isinstance(node, MappingNode):
-            found = None
-            for key, value in node.value:
-                if isinstance(key, ScalarNode) and key.value == part:
-                    found = value
+        if getattr(node, "doc", None) is None or _lead(text, node.start) == "*":
+            return None  # not read from this text, or an alias: its text is the anchor's
+        flow = flow or _is_flow(text, node)
+        if isinstance(node, dict):
+            key = part if part in node else next((k for k in node if str(k) == part), None)
+            found = member_span(node, key) if key is not None else None
             if found is None:
                 return None
-            node = found
-        elif isinstance(node, SequenceNode) and part.isdigit() and int(part) < len(node.value):
-            node = node.value[int(part)]
+            node, span = node[key], (found[2], found[3])
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            found_item = item_span(node, int(part))
+            if found_item is None:
+                return None
+            node, span = node[int(part)], found_item
         else:
             return None
-    return node, flow
+    return node, span, flow
+
+
+def _collection(text: str, root: Any, parts: list[str], kind: type, what: str) -> tuple[Any, bool]:
+    found = node_at(text, root, parts)
+    if found is None or not isinstance(found[0], kind) or _lead(text, found[0].start) == "*":
+        raise LookupError(f"/{'/'.join(parts)} is not {what}")
+    return found[0], found[2]
 
 
 def render(value: Any, style: str | None = None, *, flow: bool = False) -> str:
@@ -86,16 +108,6 @@ def _plain_ok(text: str, flow: bool) -> bool:
         return False
 
 
-def _content_end(node: Node) -> int:
-    """Where the node's last written character ends (a block collection's end mark lies at
-    the next token, past blank lines and comments)."""
-    if isinstance(node, MappingNode) and not node.flow_style and node.value:
-        return _content_end(node.value[-1][1])
-    if isinstance(node, SequenceNode) and not node.flow_style and node.value:
-        return _content_end(node.value[-1])
-    return node.end_mark.index
-
-
 def _next_line(text: str, pos: int) -> tuple[int, str]:
     """The start of the line after ``pos`` (and "\\n" when the text must first get one)."""
     if pos > 0 and text[pos - 1] == "\n":
@@ -110,9 +122,9 @@ def _line_start(text: str, pos: int) -> int:
     return text.rfind("\n", 0, pos) + 1
 
 
-def _dash(text: str, item: Node) -> int:
-    """Offset of the ``-`` that opens a block sequence item."""
-    pos = item.start_mark.index - 1
+def _dash(text: str, start: int) -> int:
+    """Offset of the ``-`` that opens the block sequence item written at ``start``."""
+    pos = start - 1
     while pos >= 0 and text[pos] in " \t":
         pos -= 1
     if pos < 0 or text[pos] != "-":
@@ -124,75 +136,84 @@ def _newline(text: str) -> str:
     return "\r\n" if "\r\n" in text else "\n"
 
 
-def set_value(text: str, root: Node, parts: list[str], value: Any) -> tuple[int, int, str]:
-    found = node_at(root, parts)
-    if found is None or not isinstance(found[0], ScalarNode) or found[0].style in ("|", ">"):
+def _items(node: Any) -> list[tuple[int, int]]:
+    spans = [item_span(node, i) for i in range(len(node))]
+    if any(span is None for span in spans):
+        raise LookupError("the list's items' places are unknown")
+    return spans  # type: ignore[return-value]
+
+
+def set_value(text: str, root: Any, parts: list[str], value: Any) -> tuple[int, int, str]:
+    found = node_at(text, root, parts)
+    lead = _lead(text, found[1][0]) if found is not None else ""
+    if found is None or isinstance(found[0], (dict, list)) or lead in ("|", ">"):
         raise LookupError(f"/{'/'.join(parts)} is not a one-line scalar")
-    node, flow = found
-    return node.start_mark.index, node.end_mark.index, render(value, node.style, flow=flow)
+    _, (start, end), flow = found
+    style = lead if lead in ('"', "'") else None
+    return start, end, render(value, style, flow=flow)
 
 
-def append_item(text: str, root: Node, parts: list[str], value: Any) -> tuple[int, int, str]:
-    found = node_at(root, parts)
-    if found is None or not isinstance(found[0], SequenceNode):
-        raise LookupError(f"/{'/'.join(parts)} is not a list")
-    node, _ = found
-    if node.flow_style:
-        if not node.value:
-            return node.start_mark.index + 1, node.start_mark.index + 1, render(value, flow=True)
-        end = node.value[-1].end_mark.index
+def append_item(text: str, root: Any, parts: list[str], value: Any) -> tuple[int, int, str]:
+    node, _ = _collection(text, root, parts, list, "a list")
+    if _is_flow(text, node):
+        if not node:
+            at = text.index("[", node.start) + 1
+            return at, at, render(value, flow=True)
+        end = _items(node)[-1][1]
         return end, end, ", " + render(value, flow=True)
-    dash = _dash(text, node.value[-1])
+    last_start, last_end = _items(node)[-1]
+    dash = _dash(text, last_start)
     column = dash - _line_start(text, dash)
-    at, lead = _next_line(text, _content_end(node.value[-1]))
-    nl = _newline(text)
-    return at, at, f"{lead}{' ' * column}- {render(value)}{nl}"
+    at, lead = _next_line(text, last_end)
+    return at, at, f"{lead}{' ' * column}- {render(value)}{_newline(text)}"
 
 
-def remove_item(text: str, root: Node, parts: list[str]) -> tuple[int, int, str]:
-    found = node_at(root, parts[:-1]) if parts and parts[-1].isdigit() else None
-    if found is None or not isinstance(found[0], SequenceNode) or int(parts[-1]) >= len(found[0].value):
+def remove_item(text: str, root: Any, parts: list[str]) -> tuple[int, int, str]:
+    if not parts or not parts[-1].isdigit():
         raise LookupError("/" + "/".join(parts))
-    node, index = found[0], int(parts[-1])
-    items = node.value
-    if node.flow_style:
+    node, _ = _collection(text, root, parts[:-1], list, "a list")
+    index = int(parts[-1])
+    if index >= len(node):
+        raise LookupError("/" + "/".join(parts))
+    items = _items(node)
+    if _is_flow(text, node):
         if len(items) == 1:
-            return node.start_mark.index + 1, node.end_mark.index - 1, ""
+            return items[0][0], items[0][1], ""
         if index > 0:
-            return items[index - 1].end_mark.index, items[index].end_mark.index, ""
-        return items[0].start_mark.index, items[1].start_mark.index, ""
+            return items[index - 1][1], items[index][1], ""
+        return items[0][0], items[1][0], ""
     if len(items) == 1:
         raise LookupError("removing the only item of a block list would turn it into null")
-    start = _line_start(text, _dash(text, items[index]))
+    start = _line_start(text, _dash(text, items[index][0]))
     if index + 1 < len(items):
-        end = _line_start(text, _dash(text, items[index + 1]))
+        end = _line_start(text, _dash(text, items[index + 1][0]))
     else:
-        end, _ = _next_line(text, _content_end(items[index]))
+        end, _ = _next_line(text, items[index][1])
     return start, end, ""
 
 
-def insert_member(text: str, root: Node, parts: list[str], key: str, value: Any, *,
+def insert_member(text: str, root: Any, parts: list[str], key: str, value: Any, *,
                   after: str | None = None, first: bool = False) -> tuple[int, int, str]:
     """Add ``key: value`` to the mapping at ``parts``: last, first, or right after member ``after``."""
-    found = node_at(root, parts)
-    if found is None or not isinstance(found[0], MappingNode):
-        raise LookupError(f"/{'/'.join(parts)} is not a mapping")
-    node, flow = found
-    inline = flow or bool(node.flow_style)
+    node, flow = _collection(text, root, parts, dict, "a mapping")
+    own_flow = _is_flow(text, node)
+    inline = flow or own_flow
     member = f"{render(key, flow=inline)}: {render(value, flow=inline)}"
-    if node.flow_style:
-        if not node.value:
-            return node.start_mark.index + 1, node.start_mark.index + 1, member
-        end = node.value[-1][1].end_mark.index
+    members = members_in_order(node)
+    if own_flow:
+        if not node:
+            at = text.index("{", node.start) + 1
+            return at, at, member
+        end = members[-1][1][3] if members else node.end - 1
         return end, end, ", " + member
-    if not node.value:
-        raise LookupError("an empty block mapping has no layout to follow")
-    first_key = node.value[0][0]
-    column = first_key.start_mark.column
+    if not members:
+        raise LookupError("a block mapping without members of its own has no layout to follow")
+    first_key = members[0][1][0]
+    line_start = _line_start(text, first_key)
+    column = first_key - line_start
     nl = _newline(text)
-    line_start = _line_start(text, first_key.start_mark.index)
-    if first and not text[line_start : first_key.start_mark.index].strip():
+    if first and not text[line_start:first_key].strip():
         return line_start, line_start, f"{' ' * column}{member}{nl}"
-    anchor = next((v for k, v in node.value if isinstance(k, ScalarNode) and k.value == after), None)
-    at, lead = _next_line(text, _content_end(anchor if anchor is not None else node))
+    anchor = next((span for name, span in members if name == after), None) if after is not None else None
+    at, lead = _next_line(text, anchor[3] if anchor is not None else node.end)
     return at, at, f"{lead}{' ' * column}{member}{nl}"

@@ -5,16 +5,20 @@
 normalized document against the shipped schema (:mod:`.validate`).  It never raises for
 bad input: a file that cannot become a sequence gives ``sequence=None`` and every
 problem found, each with file, line, column and (for schema errors) a JSON pointer.
+
+A file is loaded once per session (:mod:`.cache`, keyed by its absolute path and the hash
+of its bytes): every later reader gets the same result, under the path it shows.
 """
 
 from __future__ import annotations
 
-import hashlib
+import dataclasses
 import os
 
+from . import cache
 from .model import LoadResult, SpecProblem
 from .normalize import normalize
-from .source import SPEC_SUFFIXES, read_source
+from .source import SPEC_SUFFIXES, read_bytes, source_of
 from .validate import validate_sequence
 
 #: Default for the ``symphony_max_spec_bytes`` ini option.
@@ -49,15 +53,33 @@ def load_spec(
 
 
 def _load(path: str | os.PathLike, display: str, max_bytes: int) -> LoadResult:
-    source = read_source(path, display=display, max_bytes=max_bytes)
+    content, problem = read_bytes(path, display, max_bytes)
+    if content is None:
+        return LoadResult(display, None, (problem,) if problem else ())
+    sha256 = cache.digest(content)
+    made = cache.loads.get((os.path.abspath(path), sha256), lambda: _build(path, content, display, sha256), len(content))
+    return _shown(made, display)
+
+
+def _shown(result: LoadResult, display: str) -> LoadResult:
+    """``result`` under the path this reader shows (the sequence and problems alike)."""
+    if result.path == display:
+        return result
+
+    def moved(problems: tuple[SpecProblem, ...]) -> tuple[SpecProblem, ...]:
+        return tuple(dataclasses.replace(p, path=display) for p in problems)
+
+    sequence = result.sequence
+    if sequence is not None:
+        sequence = dataclasses.replace(sequence, path=display)
+    return LoadResult(display, sequence, moved(result.problems), moved(result.warnings))
+
+
+def _build(path: str | os.PathLike, content: bytes, display: str, sha256: str) -> LoadResult:
+    source = source_of(path, content, display, sha256)
     if source.data is None:
         return LoadResult(display, None, source.problems)
-    sequence, problems = normalize(
-        source.data,
-        path=display,
-        stem=_stem(path),
-        content_hash=hashlib.sha256(source.content).hexdigest(),
-    )
+    sequence, problems = normalize(source.data, path=display, stem=_stem(path), content_hash=source.sha256)
     # a place normalize already explained is not reported twice by the schema
     covered = {p.pointer for p in problems if p.pointer is not None}
     warnings = tuple(p for p in problems if p.warning)

@@ -155,6 +155,49 @@ def test_plugin_checks_run_and_a_raising_check_is_an_error(ws, acme_codes):
     assert "EXCEPTION_SWALLOWED" in codes(result)  # the others still ran
 
 
+class LongName(SpecCheck):
+    """A plugin check declaring its code as the built-in checks do."""
+
+    code = "ACME_LONG_NAME"
+    severity = Severity.INFO
+    category = Category.GOVERNANCE
+    summary = "A sequence name longer than five characters."
+
+    def check_sequence(self, spec, ws):
+        if len(spec.sequence.name or "") > 5:
+            yield Violation(self.code, "name is long", Place(spec.rel, 2, 1), sequence=spec.sequence.id)
+
+
+def test_a_plugin_check_that_declares_its_code_is_registered_with_it(ws):
+    registry = CheckRegistry()
+    try:
+        registry.add(LongName)
+        result = check_workspace(ws, checks=registry)
+    finally:
+        unregister_code("ACME_LONG_NAME")
+    found = [v for v in result.violations if v.code == "ACME_LONG_NAME"]
+    assert [(v.severity, v.dimension) for v in found] == [(Severity.INFO, Dimension.GOVERNANCE)]
+
+
+def test_a_check_declaring_a_built_in_code_differently_is_refused():
+    class Louder(SpecCheck):
+        code = "EMPTY_MOVEMENT"
+        severity = Severity.CRITICAL
+        category = Category.SEQUENCE
+        summary = "louder"
+
+    with pytest.raises(ValueError, match="EMPTY_MOVEMENT unlike the registered code"):
+        CheckRegistry([]).add(Louder)
+
+    class Unplaced(SpecCheck):
+        code = "ACME_NOWHERE"
+        severity = Severity.MINOR
+        summary = "no category"
+
+    with pytest.raises(ValueError, match="without a category: set `category`"):
+        CheckRegistry([]).add(Unplaced)
+
+
 def test_unparsable_python_is_an_error_not_a_crash(ws):
     (ws / "handlers.py").write_text("def broken(:\n", encoding="utf-8")
     result = check_workspace(ws)

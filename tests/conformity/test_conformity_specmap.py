@@ -59,3 +59,28 @@ def test_yaml_members_comments_and_quotes():
     assert (name.line, name.col) == (5, 5) and YAML[name.value_start:name.value_end] == "Build"
     t = text.member(movement, "timeout")
     assert t.line == 6 and YAML[t.value_start:t.value_end] == "2s"
+
+
+def test_json_members_sharing_a_line_and_unicode_keys():
+    text_ = '{\n  "id": "r", "timeout": 2,\n  "ünï": {"a": 1, "timeout": "3s"}, "b": [1, 2]\n}\n'
+    data = parse_json(text_)
+    text = SpecText(text_, "json")
+    t = text.member(data, "timeout")
+    assert (t.line, t.col) == (2, 14) and text_[t.value_start:t.value_end] == "2"
+    u = text.member(data["ünï"], "timeout")
+    assert (u.line, u.col) == (3, 19) and text_[u.value_start:u.value_end] == '"3s"'
+    assert text.member(data, "b").value_start is None  # a list is not replaced in place
+
+
+def test_yaml_flow_members_and_comments_between():
+    data = parse_yaml(YAML)
+    text = SpecText(YAML, "yaml")
+    inline = data["movements"][0]["beats"][0]
+    t = text.member(inline, "timeout")
+    assert (t.line, t.col) == (8, 24) and YAML[t.value_start:t.value_end] == "1"
+    assert text.member(data["movements"][0], "name").value_end == YAML.index("Build") + len("Build")
+
+
+def test_data_of_another_text_is_not_placed_in_this_one():
+    data = parse_json(JSON)
+    assert SpecText(JSON.replace("release", "other"), "json").member(data, "id") is None

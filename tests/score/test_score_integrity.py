@@ -127,13 +127,15 @@ def test_a_lone_surrogate_in_yaml_is_a_problem(tmp_path):
 
 
 def _with_loader(loader, path):
-    from pytest_symphony.score import source
+    from pytest_symphony.score import cache, yaml_parse
 
-    saved, source._YamlLoader = source._YamlLoader, loader
+    saved, yaml_parse._YamlLoader = yaml_parse._YamlLoader, loader
+    cache.clear()  # parsed once per text: this text must be parsed again, by this loader
     try:
         return load_spec(path).problems
     finally:
-        source._YamlLoader = saved
+        yaml_parse._YamlLoader = saved
+        cache.clear()
 
 
 @pytest.mark.parametrize("name,text,line", [

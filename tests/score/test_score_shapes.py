@@ -375,11 +375,12 @@ def test_yaml_scalars_stay_plain_data(tmp_path: Path) -> None:
 def test_pure_and_libyaml_parsers_agree(tmp_path: Path, monkeypatch, loader_name: str) -> None:
     import yaml
 
-    from pytest_symphony.score import source
+    from pytest_symphony.score import cache, yaml_parse
 
     if not hasattr(yaml, loader_name):
         pytest.skip("libyaml not built")
-    monkeypatch.setattr(source, "_YamlLoader", getattr(yaml, loader_name))
+    monkeypatch.setattr(yaml_parse, "_YamlLoader", getattr(yaml, loader_name))
+    cache.clear()  # parsed once per text: parse it again, by this loader
     seq = load_text(tmp_path, "release.yaml", RECOMMENDED)
     assert [(b.line, b.slug, b.acceptance_criteria[0].line) for b in seq.beats] == [(8, "compile", 16)]
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pytest_symphony.score import source
+from pytest_symphony.score import source, yaml_parse
 from pytest_symphony.score.source import Located, LocatedList, item_line, parse_json, parse_json_scanner, parse_yaml
 
 CORPUS = Path(os.environ["SYMPHONY_SHARED"]) / "corpus" / "renderx" / "sequences"
@@ -44,11 +44,11 @@ def test_json_positions_of_every_container() -> None:
     assert isinstance(data, Located) and isinstance(data["b"], LocatedList)
     assert positions(data) == [
         ("$", 1, 1),
-        ('$/a"[{', 1, 11, ()),  # a list holding a mapping: scalar item lines are not scanned
+        ('$/a"[{', 1, 11, (1, 1, 1)),  # every item has its span, a mapping's too
         ('$/a"[{/2', 1, 25),
         ("$/b", 2, 7, (2, 2, 2, 2, 2)),
         ("$/c", 3, 8),
-        ("$/c/d", 3, 14, ()),
+        ("$/c/d", 3, 14, (3, 3, 3)),
         ("$/c/d/0", 3, 15, ()),
         ("$/c/d/1", 3, 19),
         ("$/c/d/2", 3, 23, (3,)),
@@ -58,8 +58,7 @@ def test_json_positions_of_every_container() -> None:
 def test_the_scanner_fallback_gives_the_same_positions() -> None:
     fast, slow = parse_json(TRICKY), parse_json_scanner(TRICKY)
     assert fast == slow
-    strip = lambda rows: [r[:3] for r in rows]  # the scanner also records lines in mixed lists
-    assert strip(positions(fast)) == strip(positions(slow))
+    assert positions(fast) == positions(slow)
 
 
 @pytest.mark.skipif(not CORPUS.is_dir(), reason="no corpus")
@@ -84,7 +83,7 @@ def test_crlf_line_endings() -> None:
     text = '{\r\n  "a": [\r\n    {"b": 1},\r\n    "s"\r\n  ]\r\n}\r\n'
     data = parse_json(text)
     assert (data["a"].line, data["a"][0].line) == (2, 3)
-    assert item_line(data["a"], 1) == 2  # mixed list: falls back to the list's line
+    assert item_line(data["a"], 1) == 4  # a scalar beside a mapping: its own line
     assert parse_json_scanner(text)["a"].item_lines == [3, 4]
     ydata = parse_yaml("a:\r\n  - b: 1\r\n  - s\r\n")
     assert (ydata["a"][0].line, ydata["a"].item_lines) == (2, [2, 3])
@@ -112,7 +111,7 @@ def test_located_containers_copy_and_pickle() -> None:
 def test_yaml_loaders_agree_on_the_corpus_as_yaml(monkeypatch, loader_name: str) -> None:
     if not hasattr(yaml, loader_name):
         pytest.skip("libyaml not built")
-    monkeypatch.setattr(source, "_YamlLoader", getattr(yaml, loader_name))
+    monkeypatch.setattr(yaml_parse, "_YamlLoader", getattr(yaml, loader_name))
     path = CORPUS / "symphonia-conformity-alignment-pipeline.json"
     text = yaml.safe_dump(json.loads(path.read_text(encoding="utf-8")), sort_keys=False)
     data = parse_yaml(text)
@@ -124,7 +123,7 @@ def test_yaml_loaders_agree_on_the_corpus_as_yaml(monkeypatch, loader_name: str)
 
 @pytest.mark.parametrize("loader_name", ["SafeLoader", "CSafeLoader"])
 def test_alias_budget_with_either_loader(monkeypatch, loader_name: str) -> None:
-    monkeypatch.setattr(source, "_YamlLoader", getattr(yaml, loader_name, yaml.SafeLoader))
+    monkeypatch.setattr(yaml_parse, "_YamlLoader", getattr(yaml, loader_name, yaml.SafeLoader))
     lines = ["l0: &l0 [a, a, a, a, a, a, a, a, a]"]
     for i in range(1, 10):
         lines.append(f"l{i}: &l{i}")

@@ -1,4 +1,9 @@
-"""The check classes: one code each, holding examples that prove it fires and stays quiet.
+"""The check classes: one code each, with everything said about it, as Fixit's rules hold it.
+
+A check class is the one place a code is declared: its ``code`` name, ``severity``,
+``fix`` safety, ``summary`` (precisely when it is reported) and ``fix_summary`` (what its
+fix does), and examples that prove it fires and stays quiet.  The catalog
+(:mod:`..catalog`) and docs/codes.md are generated from these by ``scripts/gen_docs.py``.
 
 Three kinds, by what a check looks at:
 
@@ -22,7 +27,7 @@ import importlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Iterator, Mapping, Sequence
 
-from ..codes import Code, lookup
+from ..codes import CATEGORY_DIMENSION, Category, Code, FixSafety, Severity, lookup, register_code
 
 if TYPE_CHECKING:
     from ..violation import Violation
@@ -70,11 +75,36 @@ class Example:
 
 
 class Check:
-    """Base of every check: ``code`` names the one code it reports."""
+    """Base of every check: ``code`` names the one code it reports.
+
+    A check that declares its code sets ``severity``, ``fix``, ``summary`` and (exactly
+    when ``fix`` is not ``NONE``) ``fix_summary``; its category is its module's (a
+    plugin's check sets ``category``).  A plugin check may instead only name a code it
+    registered with ``register_code``.
+    """
 
     code: ClassVar[str] = ""
+    severity: ClassVar[Severity | None] = None
+    fix: ClassVar[FixSafety] = FixSafety.NONE
+    summary: ClassVar[str] = ""
+    fix_summary: ClassVar[str | None] = None
+    category: ClassVar[Category | None] = None
     VALID: ClassVar[Sequence[Example]] = ()
     INVALID: ClassVar[Sequence[Example]] = ()
+
+    @classmethod
+    def declared(cls) -> Code | None:
+        """The code as this class declares it, or None when it declares none."""
+        if cls.severity is None:
+            return None
+        category = cls.category
+        if category is None:
+            try:
+                category = Category(cls.__module__.rpartition(".")[2])
+            except ValueError:
+                raise ValueError(f"{cls.__qualname__} declares {cls.code} without a category: set `category`") from None
+        return Code(cls.code, category, CATEGORY_DIMENSION[category], cls.severity, cls.fix,
+                    cls.summary, cls.fix_summary)
 
     @classmethod
     def entry(cls) -> Code:
@@ -164,6 +194,12 @@ class CheckRegistry:
     def add(self, check: type[Check]) -> type[Check]:
         if not (isinstance(check, type) and issubclass(check, Check)):
             raise TypeError(f"{check!r} is not a Check subclass")
+        declared = check.declared()
+        known = lookup(check.code)
+        if declared is not None and known is None:
+            register_code(declared)  # a plugin check that declares its code registers it
+        elif declared is not None and known != declared:
+            raise ValueError(f"{check.__qualname__} declares {check.code} unlike the registered code of that name")
         check.entry()  # its code must be known
         if check not in self._checks:
             self._checks.append(check)

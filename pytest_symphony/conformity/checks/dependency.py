@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Iterator, Mapping
 
 from ..violation import Place, Violation, json_pointer
+from ..codes import FixSafety, Severity
 from .base import Example, WorkspaceCheck
 from .places import spec_violation
 
@@ -76,6 +77,16 @@ def _module_file_exists(dotted: str, root_text: str) -> bool:
 
 class UnresolvedImport(WorkspaceCheck):
     code = "UNRESOLVED_IMPORT"
+    severity = Severity.CRITICAL
+    fix = FixSafety.NONE
+    summary = (
+        "A handler or step definition module imports a module or name that cannot be found in "
+        "the environment, judged from files without importing anything (a name is checked when "
+        "it comes from a module of the workspace). Imports inside a `try` whose handlers catch "
+        "ImportError (or Exception), under `if TYPE_CHECKING:`, or in either branch of a test on "
+        "the environment (`sys.version_info`, `sys.platform`, `os.name`, `platform.system()`) "
+        "are exempt."
+    )
     VALID = (
         Example(ws("import json\nimport pytest\ntry:\n    import not_a_module_xyz\nexcept ImportError:\n    not_a_module_xyz = None\n")),
         Example(ws("from helpers import shared\n", **{"helpers.py": "shared = 1\n"})),
@@ -133,6 +144,13 @@ _REQ_SPLIT = re.compile(r"[\s;]")
 
 class VersionConstraintViolated(WorkspaceCheck):
     code = "VERSION_CONSTRAINT_VIOLATED"
+    severity = Severity.MAJOR
+    fix = FixSafety.NONE
+    summary = (
+        "An installed distribution does not satisfy (or is missing for) a requirement the "
+        "project declares (`[project] dependencies` of pyproject.toml, markers evaluated) or a "
+        "spec declares (`requires`, `requirements` or `dependencies`: PEP 508 strings)."
+    )
     VALID = (Example(ws(**{"pyproject.toml": '[project]\nname = "app"\nversion = "1"\ndependencies = [\n  "pytest>=7",\n]\n'})),)
     INVALID = (
         Example(ws(**{"pyproject.toml": '[project]\nname = "app"\nversion = "1"\ndependencies = [\n  "pytest<2",\n]\n'}),
@@ -208,6 +226,13 @@ def _major(version: Any) -> int:
 
 class BreakingChangeDetected(WorkspaceCheck):
     code = "BREAKING_CHANGE_DETECTED"
+    severity = Severity.MAJOR
+    fix = FixSafety.NONE
+    summary = (
+        "Compared with the approved lock, a beat, movement or event was removed or renamed, or a "
+        "handler's required parameters changed, without a major version bump of the sequence "
+        "(the first number of `version`). Quiet when there is no lock."
+    )
     VALID = (
         Example(ws(), approved=ws()),
         Example(ws(spec=SPEC.replace("'1.0'", "'2.0'").replace("name: Build\n        handler", "name: Compile\n        handler")),

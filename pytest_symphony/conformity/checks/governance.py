@@ -9,6 +9,7 @@ from typing import Any, Iterable, Iterator, Mapping
 
 from ...score.normalize import slugify
 from ..violation import Place, Violation, json_pointer
+from ..codes import FixSafety, Severity
 from .base import Example, SpecCheck, WorkspaceCheck
 from .places import movement_pointer, spec_violation
 
@@ -67,6 +68,14 @@ def _policy_text(policy: Any) -> tuple[str | None, str]:
 
 class PolicyNotReferenced(SpecCheck):
     code = "POLICY_NOT_REFERENCED"
+    severity = Severity.MINOR
+    fix = FixSafety.NONE
+    summary = (
+        "A declared governance policy is bound to no policy check, built-in or registered "
+        "through the hook `pytest_symphony_policy_checks`: by name (`{text: ..., check: "
+        "<name>}`) or by its text matching the check's pattern (the built-in checks are listed "
+        "below)."
+    )
     VALID = (Example(ws(SPEC + "governance:\n  policies:\n    - Every beat passes before release\n")),)
     INVALID = (Example(ws(SPEC + "governance:\n  policies:\n    - Every beat passes\n    - Coffee is brewed first\n"),
                        at=("sequences/release.yaml", 11)),)
@@ -99,6 +108,13 @@ def _metric_slug(text: str) -> str:
 
 class MetricNotTracked(WorkspaceCheck):
     code = "METRIC_NOT_TRACKED"
+    severity = Severity.MINOR
+    fix = FixSafety.NONE
+    summary = (
+        "A declared governance metric has no recorded value in its sequence's run history (a "
+        "recorded metric matches when its name and the declared text before any parenthesis "
+        "slugify alike). Checked only for sequences with a recorded run."
+    )
     SPEC_M = SPEC + "governance:\n  metrics:\n    - Files built\n    - Wheel size (bytes)\n"
     RUN = [{"sequence": "release", "beat": "build", "duration_ms": 1.0, "status": "passed",
             "metrics": {"files_built": 3, "wheel-size": 1200}}]
@@ -132,6 +148,14 @@ class MetricNotTracked(WorkspaceCheck):
 
 class UnauthorizedChange(WorkspaceCheck):
     code = "UNAUTHORIZED_CHANGE"
+    severity = Severity.CRITICAL
+    fix = FixSafety.NONE
+    summary = (
+        "A spec or handler file's content differs from the approved lock file (`symphony.lock`) "
+        "and the change was not approved: changed, new since the approval, or gone. Approving "
+        "(`--symphony-approve`) is an explicit user action, never a fix. Quiet when there is no "
+        "lock (the run says so once)."
+    )
     VALID = (Example(ws(), approved=ws()),)
     INVALID = (
         Example(ws(SPEC.replace("name: Build\n        handler", "name: Compile\n        handler")), approved=ws(),
@@ -189,6 +213,16 @@ def declared_rollback(seq: Any) -> str | None:
 
 class RollbackNotDefined(SpecCheck):
     code = "ROLLBACK_NOT_DEFINED"
+    severity = Severity.MAJOR
+    fix = FixSafety.NONE
+    summary = (
+        "A sequence with rollback-capable beats (`rollbackCapable: true` on the beat or its "
+        "declared handler) or beats marked `critical: true`, or whose `kind` names deployment, "
+        "delivery, release, rollout or remediation, declares no rollback. A rollback is declared "
+        "by a `rollback` or `rollbackHandler` (a handler name, or a mapping), or a "
+        "`rollbackStrategy` (a mapping, with or without `handler`, or a text); a "
+        "`rollbackStrategy` with `enabled: false` declares none."
+    )
     VALID = (
         Example(ws("kind: deployment\nrollback: undo\n" + SPEC)),
         Example(ws("kind: deployment\nrollbackStrategy:\n  snapshotBefore: true\n  rollbackOn: [HANDLER_TIMEOUT]\n" + SPEC)),
@@ -251,6 +285,14 @@ def _threshold(seq: Any, name: str) -> float:
 
 class GovernanceThresholdBreached(WorkspaceCheck):
     code = "GOVERNANCE_THRESHOLD_BREACHED"
+    severity = Severity.MAJOR
+    fix = FixSafety.NONE
+    summary = (
+        "A movement's visibility or consistency score is below its threshold: the lowest "
+        "`visibility`/`consistency` metric its beats recorded in the last run, else the value "
+        "the movement declares. The threshold is governance `thresholds.<name>`, else the number "
+        "in a policy naming it (\"visibility score >= 0.7\", \"70%\"), else 0.7."
+    )
     SPEC_T = SPEC.replace("  - name: Build\n    beats:", "  - name: Build\n    visibility: 0.9\n    beats:")
     VALID = (Example(ws(SPEC_T)),)
     INVALID = (

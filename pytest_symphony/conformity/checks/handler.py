@@ -10,6 +10,7 @@ import libcst as cst
 
 from ..syntax import ScanContext, dotted_name, string_value
 from ..violation import Fix, Place, Violation
+from ..codes import FixSafety, Severity
 from .base import Example, PythonCheck, SpecCheck, WorkspaceCheck
 from .places import beat_pointer, spec_violation
 
@@ -29,6 +30,12 @@ def _top_level(node: cst.FunctionDef, ctx: ScanContext) -> bool:
 
 class MissingImplementation(PythonCheck):
     code = "MISSING_IMPLEMENTATION"
+    severity = Severity.CRITICAL
+    fix = FixSafety.NONE
+    summary = (
+        "A handler's body is only `pass`, `...`, a docstring, or `raise NotImplementedError` "
+        "(with or without arguments), alone or combined."
+    )
     VALID = (Example(ws("@handler\ndef build():\n    '''Builds.'''\n    return {'built': True}\n")),)
     INVALID = (
         Example(ws("@handler\ndef build():\n    '''Builds.'''\n    ...\n"), at=("handlers.py", 5)),
@@ -67,6 +74,13 @@ def _swallowing(body: cst.BaseSuite) -> cst.CSTNode | None:
 
 class ExceptionSwallowed(PythonCheck):
     code = "EXCEPTION_SWALLOWED"
+    severity = Severity.MAJOR
+    fix = FixSafety.UNSAFE
+    summary = (
+        "In a handler, a bare `except:`, or an `except` clause whose body only passes, continues "
+        "or is `...`: failures turn green."
+    )
+    fix_summary = "Make the clause re-raise (unsafe: the handler now fails where it passed)."
     POSITIONS = frozenset({cst.Pass, cst.Continue})
     VALID = (Example(ws("@handler\ndef build():\n    try:\n        return 1 / 0\n    except ZeroDivisionError:\n        return 0\n")),)
     INVALID = (
@@ -97,6 +111,16 @@ _SUBPROCESS = {"subprocess.run": True, "subprocess.call": True, "os.system": Fal
 
 class UncheckedSubprocess(PythonCheck):
     code = "UNCHECKED_SUBPROCESS"
+    severity = Severity.MAJOR
+    fix = FixSafety.UNSAFE
+    summary = (
+        "In a handler, a `subprocess.run` or `subprocess.call` without `check=True`, or an "
+        "`os.system`, whose exit status is neither checked nor used."
+    )
+    fix_summary = (
+        "Add `check=True` to the `subprocess` call (unsafe: the handler now fails on a non-zero "
+        "exit); an `os.system` call is reported without a fix."
+    )
     VALID = (
         Example(ws("import subprocess\n\n\n@handler\ndef build():\n    subprocess.run(['true'], check=True)\n")),
         Example(ws("import subprocess\n\n\n@handler\ndef build():\n    done = subprocess.run(['true'])\n    assert done.returncode == 0\n")),
@@ -158,6 +182,20 @@ def spec_path_problem(value: str) -> str | None:
 
 class HardcodedPath(PythonCheck, SpecCheck):
     code = "HARDCODED_PATH"
+    severity = Severity.MINOR
+    fix = FixSafety.SAFE
+    summary = (
+        "An absolute or backslash-separated path in a spec path field (`testFile`, `path`, "
+        "`patterns`, any key ending in Path, File, Dir or Pattern, on a sequence, movement or "
+        "beat or one mapping below a beat), or a hardcoded path in a handler's string literal: "
+        "under a filesystem root (/home, /Users, /tmp, /var, /usr, /opt, /etc, /mnt, /srv, "
+        "/root, ...), a drive path (C:\\...), or a backslash-separated file path. Docstrings are "
+        "not checked."
+    )
+    fix_summary = (
+        "In spec path fields, replace backslashes with forward slashes; absolute paths and "
+        "handler literals are reported without a fix."
+    )
     VALID = (
         Example(ws("@handler\ndef build(tmp_path):\n    '''Writes /tmp/x only in the docstring.'''\n"
                    "    return {'out': str(tmp_path / 'out.txt'), 'api': '/api/v1'}\n")),
@@ -247,6 +285,13 @@ def _uses(ws) -> Iterator[tuple[Any, Any, Any, Any, Any]]:
 
 class SignatureMismatch(WorkspaceCheck):
     code = "SIGNATURE_MISMATCH"
+    severity = Severity.MAJOR
+    fix = FixSafety.NONE
+    summary = (
+        "A handler parameter without a default is neither an available fixture nor an input of a "
+        "beat that uses the handler, so nothing could supply it. Reported once per handler and "
+        "parameter, at the parameter, naming the first such beat."
+    )
     VALID = (
         Example(ws("@handler\ndef build(tmp_path, fmt):\n    return {'fmt': fmt}\n",
                    spec=SPEC + "        inputs: {fmt: wheel}\n")),
@@ -281,6 +326,13 @@ class SignatureMismatch(WorkspaceCheck):
 
 class TelemetryNotInstrumented(WorkspaceCheck):
     code = "TELEMETRY_NOT_INSTRUMENTED"
+    severity = Severity.MINOR
+    fix = FixSafety.SAFE
+    summary = (
+        "A function a beat runs (found as a plain function of a registered module) is not "
+        "registered through the handler decorator, so it carries no beat metadata."
+    )
+    fix_summary = "Add the handler decorator to the function, and its import to the module."
     VALID = (Example(ws("@handler\ndef build():\n    return {}\n")),)
     INVALID = (Example(ws("def build():\n    return {}\n"), at=("handlers.py", 4)),)
 
@@ -303,6 +355,9 @@ class TelemetryNotInstrumented(WorkspaceCheck):
 
 class DuplicateHandler(WorkspaceCheck):
     code = "DUPLICATE_HANDLER"
+    severity = Severity.MAJOR
+    fix = FixSafety.NONE
+    summary = "Two handler functions are registered under the same name."
     VALID = (Example(ws("@handler\ndef build():\n    return {}\n")),)
     INVALID = (
         Example(ws("@handler\ndef build():\n    return {}\n",
@@ -327,6 +382,9 @@ class DuplicateHandler(WorkspaceCheck):
 
 class OrphanHandler(WorkspaceCheck):
     code = "ORPHAN_HANDLER"
+    severity = Severity.INFO
+    fix = FixSafety.NONE
+    summary = "A registered handler is used by no beat of any scanned sequence."
     VALID = (Example(ws("@handler\ndef build():\n    return {}\n")),)
     INVALID = (Example(ws("@handler\ndef build():\n    return {}\n\n\n@handler\ndef unused():\n    return {}\n"),
                        at=("handlers.py", 10)),)

@@ -12,6 +12,7 @@ from ..graphs import cycles, workspace_packages
 from ..registry import domain_ids, is_file_ref, references, registry_domains
 from ..violation import Fix, Place, Violation, json_pointer
 from ..workspace import _inside
+from ..codes import FixSafety, Severity
 from .base import Example, SpecCheck, WorkspaceCheck
 from .places import beat_pointer, insert_member, spec_violation, value_edit
 
@@ -41,6 +42,15 @@ movements:
 
 class SequenceParseError(WorkspaceCheck):
     code = "SEQUENCE_PARSE_ERROR"
+    severity = Severity.CRITICAL
+    fix = FixSafety.NONE
+    summary = (
+        "A spec file is not valid JSON or YAML, or is not UTF-8, or holds what a parser accepts "
+        "but a spec must not: a key repeated in one mapping (one violation per repeat, naming "
+        "the line of the first), a lone surrogate, an integer beyond 64 bits. Reported at the "
+        "line and column of the parser's first error (for undecodable bytes, the line and column "
+        "of the first bad byte)."
+    )
     VALID = (Example(_files(release__yaml=GOOD)),)
     INVALID = (
         Example(_files(release__json='{\n  "id": "release",\n  "movements": [\n}\n'), at=("sequences/release.json", 4)),
@@ -63,6 +73,14 @@ class SequenceParseError(WorkspaceCheck):
 
 class SchemaViolation(WorkspaceCheck):
     code = "SCHEMA_VIOLATION"
+    severity = Severity.CRITICAL
+    fix = FixSafety.NONE
+    summary = (
+        "The normalized spec fails the shipped sequence JSON Schema (or has a structural problem "
+        "the loader reports, such as a beat that is not a mapping). One violation per schema "
+        "error, placed at the failing member's JSON pointer and its source line. A spec that "
+        "fails the schema is checked for nothing else until it passes."
+    )
     VALID = (Example(_files(release__yaml=GOOD)),)
     INVALID = (
         Example(
@@ -106,6 +124,10 @@ def _declared_empty_id(raw: Any) -> bool:
 
 class SequenceIdMissing(WorkspaceCheck):
     code = "SEQUENCE_ID_MISSING"
+    severity = Severity.CRITICAL
+    fix = FixSafety.SAFE
+    summary = "A spec declares neither `id` nor `sequenceId`, or declares them empty."
+    fix_summary = "Set `id` to the spec file's stem (its name without extensions)."
     VALID = (Example(_files(release__yaml=GOOD)),)
     INVALID = (
         Example(_files(release__yaml=GOOD.replace("id: release\n", "")), at=("sequences/release.yaml", 1)),
@@ -142,6 +164,12 @@ def _stem(path: Path) -> str:
 
 class DuplicateSequenceId(WorkspaceCheck):
     code = "DUPLICATE_SEQUENCE_ID"
+    severity = Severity.CRITICAL
+    fix = FixSafety.NONE
+    summary = (
+        "Two or more spec files declare the same sequence id. Reported on each of those files, "
+        "naming the others."
+    )
     VALID = (Example(_files(a__yaml=GOOD, b__yaml=GOOD.replace("id: release", "id: other"))),)
     INVALID = (Example(_files(a__yaml=GOOD, b__yaml=GOOD), at=("sequences/b.yaml", 1)),)
 
@@ -163,6 +191,12 @@ class DuplicateSequenceId(WorkspaceCheck):
 
 class DomainNotFound(SpecCheck):
     code = "DOMAIN_NOT_FOUND"
+    severity = Severity.MAJOR
+    fix = FixSafety.NONE
+    summary = (
+        "A spec's `domainId` names no domain in the configured domain registry. Checked only "
+        "when a registry is configured."
+    )
     REG = '{\n  "domains": {\n    "shop": {"domain_id": "shop", "sequence_files": ["sequences/release.yaml"]}\n  }\n}\n'
     VALID = (Example({**_files(release__yaml=GOOD + "domainId: shop\n"), "DOMAIN_REGISTRY.json": REG}),)
     INVALID = (
@@ -189,6 +223,19 @@ class DomainNotFound(SpecCheck):
 
 class OrphanedDomainReference(WorkspaceCheck):
     code = "ORPHANED_DOMAIN_REFERENCE"
+    severity = Severity.MINOR
+    fix = FixSafety.UNSAFE
+    summary = (
+        "The domain registry lists a sequence, by id or by file path, that no scanned spec "
+        "defines. Read from each domain's `sequences`, `sequence_files` and "
+        "`orchestration.sequence_files`; a file reference resolves when the file exists (beside "
+        "the registry or under the rootdir) or when its file stem is the id or file stem of a "
+        "scanned spec (registries often list a spec at its path in another repository layout)."
+    )
+    fix_summary = (
+        "Remove that sequence reference from the registry (unsafe: the registry may name "
+        "sequences kept outside the scanned paths)."
+    )
     REG = '{\n  "domains": {\n    "shop": {\n      "sequence_files": [\n        "sequences/release.yaml",\n        "sequences/gone.yaml"\n      ]\n    }\n  }\n}\n'
     VALID = (Example({**_files(release__yaml=GOOD), "DOMAIN_REGISTRY.json": REG.replace(',\n        "sequences/gone.yaml"', "")}),)
     INVALID = (
@@ -237,6 +284,13 @@ def _split(pointer: str) -> list[str]:
 
 class CircularDependency(WorkspaceCheck):
     code = "CIRCULAR_DEPENDENCY"
+    severity = Severity.CRITICAL
+    fix = FixSafety.NONE
+    summary = (
+        "A cycle among sequences invoking sub-sequences, or among the workspace's packages' "
+        "declared dependencies (the root pyproject.toml and those matched by "
+        "`[tool.symphony.build] packages`). Reported once per cycle, naming its members in order."
+    )
     A = "id: a\nmovements:\n  - name: M\n    beats:\n      - name: Call b\n        handler: build\n        subsequence: b\n"
     B = "id: b\nmovements:\n  - name: M\n    beats:\n      - name: Call a\n        handler: build\n        subsequence: a\n"
     VALID = (Example(_files(a__yaml=A, b__yaml=B.replace("subsequence: a", "event: done"))),)
@@ -296,6 +350,14 @@ class CircularDependency(WorkspaceCheck):
 
 class ManifestMismatch(WorkspaceCheck):
     code = "MANIFEST_MISMATCH"
+    severity = Severity.MAJOR
+    fix = FixSafety.SAFE
+    summary = (
+        "The manifest written by the build symphony exists and no longer matches the specs: a "
+        "recorded content hash differs from the spec's current hash, or a spec is missing from "
+        "it, or it lists a spec that is gone."
+    )
+    fix_summary = "Regenerate the manifest from the current specs."
     STALE = '{"sequences": [{"id": "release", "path": "sequences/release.yaml", "content_hash": "0", "builtin": false}]}\n'
     VALID = (
         Example(_files(release__yaml=GOOD)),  # no manifest: nothing to compare
@@ -349,6 +411,16 @@ class ManifestMismatch(WorkspaceCheck):
 
 class MetadataMissing(SpecCheck):
     code = "METADATA_MISSING"
+    severity = Severity.MINOR
+    fix = FixSafety.SAFE
+    summary = (
+        "A sequence lacks `name`, `description`, `kind` or `status` (one violation per missing "
+        "field; an empty string counts as missing)."
+    )
+    fix_summary = (
+        "Set `name` from the sequence id; a missing `description`, `kind` or `status` is "
+        "reported without a fix."
+    )
     VALID = (Example(_files(release__yaml=GOOD)),)
     INVALID = (Example(_files(release__yaml=GOOD.replace("kind: delivery\n", "")), at=("sequences/release.yaml", 1)),)
     FIELDS = ("name", "description", "kind", "status")

@@ -87,25 +87,18 @@ def _escape(key: str) -> str:
 
 def insert_member(spec: Any, node: Any, key: str, value: Any) -> tuple[Edit, ...] | None:
     """The edit adding ``key: value`` as the first member of mapping ``node`` (JSON or YAML),
-    at the indentation of its current first member."""
+    laid out as its current first member is."""
     import json as _json
-    import re
 
-    if not spec.text or node is None or not getattr(node, "line", 0):
+    at = spec.map.first_key(node) if spec.text and node is not None else None
+    if at is None:
         return None
     text = spec.text
-    start = spec.map.offset(node.line, node.col)
     if spec.map.fmt == "json":
-        if not text.startswith("{", start):
-            return None
-        m = re.compile(r'\s*"').match(text, start + 1)
-        if m is None:
-            return None
-        at = m.end() - 1
-        between = text[start + 1 : at]
+        between = text[node.start + 1 : at]
         return (Edit(spec.rel, at, at, f"{_json.dumps(key)}: {_json.dumps(value)},{between}"),)
-    line_start = spec.map.starts[node.line - 1]
-    indent = text[line_start:start]
-    if indent.strip():  # a "- key:" list item: insert on the item's own line after the dash
+    indent = text[text.rfind("\n", 0, at) + 1 : at]
+    if indent.strip():  # a "- key:" list item or a flow mapping: not on a line of its own
         return None
-    return (Edit(spec.rel, start, start, f"{key}: {_json.dumps(value)}\n{indent}"),)
+    newline = "\r\n" if "\r\n" in text else "\n"
+    return (Edit(spec.rel, at, at, f"{key}: {_json.dumps(value)}{newline}{indent}"),)

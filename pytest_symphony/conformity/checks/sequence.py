@@ -12,6 +12,7 @@ from typing import Any, Iterable, Iterator, Mapping
 from ...runtime.timing import KEYWORDS, format_ms, parse_duration_ms
 from ...score.model import DYNAMICS
 from ..violation import Fix, Violation, json_pointer
+from ..codes import FixSafety, Severity
 from .base import Example, SpecCheck, WorkspaceCheck
 from .places import beat_pointer, movement_pointer, spec_violation, value_edit
 
@@ -37,6 +38,20 @@ B2 = "      - name: Pack\n        handler: pack\n"
 
 class BeatCountMismatch(SpecCheck):
     code = "BEAT_COUNT_MISMATCH"
+    severity = Severity.MAJOR
+    fix = FixSafety.SAFE
+    summary = (
+        "A declared beat count differs from the actual number of beats: a top-level `beats` "
+        "integer against all beats of the sequence, or a movement's `beats` integer beside its "
+        "beat list against that list. Where a movement declares beats the loader did not read (a "
+        "count alone, or its list under a key it does not know), the top-level count is compared "
+        "with the beats read plus that movement's count, and reported without a fix; a spec that "
+        "read no beat at all is not compared (the loader and EMPTY_MOVEMENT report it)."
+    )
+    fix_summary = (
+        "Set the declared count to the actual number of beats, only when every beat was read; "
+        "beat lists are never touched."
+    )
     VALID = (Example(ws(seq(B1 + B2, head="beats: 2\n"))),
              Example(ws("id: release\nname: Release\nbeats: 4\nmovements:\n  - name: Build\n    beats: 3\n"
                         "    beatDetails:\n" + B1 + B2 + "  - name: Ship\n    beats:\n" + B1)),
@@ -86,6 +101,18 @@ class BeatCountMismatch(SpecCheck):
 
 class MovementCountMismatch(SpecCheck):
     code = "MOVEMENT_COUNT_MISMATCH"
+    severity = Severity.MINOR
+    fix = FixSafety.SAFE
+    summary = (
+        "A declared movements count (`movementCount`, `movementsCount` or `totalMovements`; an "
+        "integer `movements` is a schema violation) differs from the number of movements, or "
+        "declared movement numbers (`movement`, `number` or a numeric `id`) are not 1, 2, 3, ... "
+        "in list order."
+    )
+    fix_summary = (
+        "Set the declared count to the actual number of movements, or renumber the movements "
+        "1..n in list order."
+    )
     COUNT_KEYS = ("movementCount", "movementsCount", "totalMovements")
     VALID = (Example(ws(seq(B1, head="movementCount: 1\n"))),)
     INVALID = (
@@ -119,6 +146,9 @@ class MovementCountMismatch(SpecCheck):
 
 class EmptyMovement(SpecCheck):
     code = "EMPTY_MOVEMENT"
+    severity = Severity.MAJOR
+    fix = FixSafety.NONE
+    summary = "A movement has no beats (its beat list is missing or empty)."
     VALID = (Example(ws(seq(B1))),)
     INVALID = (
         Example(ws("id: release\nmovements:\n  - name: Build\n    beats: []\n  - name: Ship\n    beats:\n" + B1),
@@ -136,6 +166,17 @@ class EmptyMovement(SpecCheck):
 
 class DuplicateBeatId(SpecCheck):
     code = "DUPLICATE_BEAT_ID"
+    severity = Severity.MAJOR
+    fix = FixSafety.UNSAFE
+    summary = (
+        "Two beats of one sequence share a string id, or two beats of one movement share a "
+        "declared number (real specs number beats from 1 in every movement). Reported on every "
+        "repeat after the first, naming the first."
+    )
+    fix_summary = (
+        "Renumber the repeated beats (unsafe: scenario links, test names and history keyed by "
+        "the old id change meaning)."
+    )
     VALID = (Example(ws(seq("      - beat: 1\n        handler: build\n      - beat: 2\n        handler: pack\n"))),)
     INVALID = (
         Example(ws(seq("      - beat: 1\n        handler: build\n      - beat: 1\n        handler: pack\n")),
@@ -176,6 +217,14 @@ class DuplicateBeatId(SpecCheck):
 
 class BeatNumberingGap(SpecCheck):
     code = "BEAT_NUMBERING_GAP"
+    severity = Severity.MINOR
+    fix = FixSafety.SAFE
+    summary = (
+        "Beat numbers within a movement where every beat declares one are not contiguous and "
+        "ascending in list order (for example 1, 2, 4 or 2, 1); reported at the first beat out "
+        "of place. Repeated numbers are DUPLICATE_BEAT_ID instead."
+    )
+    fix_summary = "Renumber the movement's beats consecutively from its first beat's number, in list order."
     VALID = (Example(ws(seq("      - beat: 1\n        handler: build\n      - beat: 2\n        handler: pack\n"))),)
     INVALID = (
         Example(ws(seq("      - beat: 1\n        handler: build\n      - beat: 3\n        handler: pack\n")),
@@ -208,6 +257,19 @@ class BeatNumberingGap(SpecCheck):
 
 class HandlerNotFound(SpecCheck):
     code = "HANDLER_NOT_FOUND"
+    severity = Severity.CRITICAL
+    fix = FixSafety.UNSAFE
+    summary = (
+        "A beat names no handler, or a handler it names resolves to no registered handler "
+        "(resolved as the runtime resolves it: registered names first, then `module#func` and "
+        "plain functions of the registered modules). The message names the closest registered "
+        "names (\"did you mean\")."
+    )
+    fix_summary = (
+        "When exactly one registered name is close, rename the reference in the spec to it; "
+        "otherwise scaffold a stub handler in the configured handler module (unsafe: either "
+        "changes what the beat runs)."
+    )
     VALID = (Example(ws(seq(B1))),)
     INVALID = (
         Example(ws(seq("      - name: Build\n        handler: biuld\n")), at=("sequences/release.yaml", 7)),
@@ -248,6 +310,9 @@ class HandlerNotFound(SpecCheck):
 
 class SubsequenceNotFound(SpecCheck):
     code = "SUBSEQUENCE_NOT_FOUND"
+    severity = Severity.CRITICAL
+    fix = FixSafety.NONE
+    summary = "A beat invokes a sub-sequence id that no scanned spec defines."
     VALID = (Example(ws(seq(B1 + "        subsequence: release\n"))),)
     INVALID = (Example(ws(seq(B1 + "        subsequence: refund\n")), at=("sequences/release.yaml", 8)),)
 
@@ -266,6 +331,13 @@ class SubsequenceNotFound(SpecCheck):
 
 class InvalidEventReference(SpecCheck):
     code = "INVALID_EVENT_REFERENCE"
+    severity = Severity.MAJOR
+    fix = FixSafety.SAFE
+    summary = (
+        "A beat's event is missing from its sequence's declared `events`. Checked only where the "
+        "sequence declares `events`."
+    )
+    fix_summary = "Append the event to the sequence's `events`."
     VALID = (Example(ws(seq(B1 + "        event: built\n", head="events: [built]\n"))),)
     INVALID = (Example(ws(seq(B1 + "        event: biult\n", head="events: [built]\n")),
                        at=("sequences/release.yaml", 9)),)
@@ -288,6 +360,12 @@ class InvalidEventReference(SpecCheck):
 
 class UnusedEvent(SpecCheck):
     code = "UNUSED_EVENT"
+    severity = Severity.INFO
+    fix = FixSafety.NONE
+    summary = (
+        "An event declared in the sequence's `events` is neither a beat's `event` nor emitted by "
+        "a literal `symphony.emit(\"<event>\")` statement in a handler of one of its beats."
+    )
     VALID = (Example(ws(seq(B1 + "        event: built\n", head="events: [built]\n"))),)
     INVALID = (Example(ws(seq(B1 + "        event: built\n", head="events:\n  - built\n  - shipped\n")),
                        at=("sequences/release.yaml", 5)),)
@@ -324,6 +402,13 @@ def _at_line(v: Violation, line: int, pointer: str) -> Violation:
 
 class TimingConstraintViolated(WorkspaceCheck):
     code = "TIMING_CONSTRAINT_VIOLATED"
+    severity = Severity.MAJOR
+    fix = FixSafety.NONE
+    summary = (
+        "In the last recorded run of the sequence, a beat's longest attempt exceeded its "
+        "`timeout` or a duration-valued `timing` (\"< 500ms\"). Quiet when there is no run "
+        "history."
+    )
     RUN = [{"sequence": "release", "beat": "build", "duration_ms": 40.0, "status": "passed"}]
     VALID = (Example(ws(seq(B1 + "        timing: < 500ms\n")), history=RUN),)
     INVALID = (Example(ws(seq(B1 + "        timing: < 5ms\n")), history=RUN, at=("sequences/release.yaml", 8)),)
@@ -360,6 +445,16 @@ class TimingConstraintViolated(WorkspaceCheck):
 
 class InvalidTiming(SpecCheck):
     code = "INVALID_TIMING"
+    severity = Severity.MINOR
+    fix = FixSafety.NONE
+    summary = (
+        "A beat's `timing` or `timeout` is neither a duration (a number of milliseconds such as "
+        "1500, or text such as \"2s\", \"500ms\", \"< 500ms\"), nor a known keyword (immediate, "
+        "deferred, after-beat, after-movement, async, sync, on-demand, parallel, sequential), "
+        "nor a cadence the project declares as free text (glob patterns in ini "
+        "`symphony_cadences`, such as `per *`). A `timeout` must be a duration: the runtime "
+        "cannot apply anything else."
+    )
     VALID = (
         Example(ws(seq(B1 + "        timing: immediate\n        timeout: 2s\n"))),
         Example(ws(seq(B1 + "        timing: Per sprint\n")), ini={"symphony_cadences": "per *"}),
@@ -393,6 +488,16 @@ class InvalidTiming(SpecCheck):
 
 class InvalidDynamics(SpecCheck):
     code = "INVALID_DYNAMICS"
+    severity = Severity.MINOR
+    fix = FixSafety.UNSAFE
+    summary = (
+        "A dynamics marking (sequence, movement or beat `dynamics`) is not one of pp, p, mf, f, "
+        "ff. A mapping or list under `dynamics` is a legend of the levels, not a marking."
+    )
+    fix_summary = (
+        "Replace it with the marking it equals ignoring case and spaces, else with mf (unsafe: "
+        "changes which runs select the beat)."
+    )
     VALID = (Example(ws(seq(B1 + "        dynamics: f\n"))),)
     INVALID = (Example(ws(seq(B1 + "        dynamics: loud\n")), at=("sequences/release.yaml", 8)),)
 
@@ -428,6 +533,17 @@ _TIME = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
 
 class MusicalMetadataInvalid(SpecCheck):
     code = "MUSICAL_METADATA_INVALID"
+    severity = Severity.MINOR
+    fix = FixSafety.SAFE
+    summary = (
+        "Musical metadata out of range: tempo outside 20-300 BPM, a key that is not a major or "
+        "minor key (such as \"C Major\" or \"F# minor\"), or a time signature that is not N/M "
+        "with N >= 1 and M a power of two."
+    )
+    fix_summary = (
+        "Replace each invalid value with its default: tempo 120, key \"C Major\", time signature "
+        "\"4/4\"."
+    )
     VALID = (Example(ws(seq(B1, head='tempo: 120\nkey: "F# minor"\ntimeSignature: "6/8"\n'))),)
     INVALID = (
         Example(ws(seq(B1, head="tempo: 900\n")), at=("sequences/release.yaml", 3)),

@@ -10,6 +10,7 @@ from typing import Any, Iterable, Iterator
 from ...bdd.narrative import has_narrative, narrative
 from ..features import beat_keys
 from ..violation import Fix, Place, Violation
+from ..codes import FixSafety, Severity
 from .base import Example, SpecCheck, WorkspaceCheck
 from .places import beat_pointer, spec_violation
 
@@ -50,6 +51,21 @@ def _linked_scenarios(ws) -> list[Any]:
 
 class BddSpecMissing(SpecCheck):
     code = "BDD_SPEC_MISSING"
+    severity = Severity.MAJOR
+    fix = FixSafety.SAFE
+    summary = (
+        "A beat with acceptance criteria (every beat, where ini `symphony_require_bdd` is true) "
+        "has no linked Gherkin scenario: none tagged `@beat:<sequence>/<beat>` (on the scenario, "
+        "its Rule or its Feature) and none named by the beat's `scenario` field. Built-in "
+        "pipelines are not checked (their features live with the package)."
+    )
+    fix_summary = (
+        "Scaffold a scenario per acceptance criterion, linked to the beat, into the sequence's "
+        "feature: the one it has in any features folder (named after its id, or linking to it), "
+        "else a new `<id slug>.feature` in the features folder nearest its spec. Reported "
+        "without a fix (the message says why) when the sequence id is declared twice or cannot "
+        "be written in a tag, or a criterion has no When or Then."
+    )
     BUILTIN = False
     VALID = (Example(ws()),)
     INVALID = (
@@ -103,6 +119,18 @@ def _feature_links(ws) -> Any:
 
 class StepDefinitionMissing(WorkspaceCheck):
     code = "STEP_DEFINITION_MISSING"
+    severity = Severity.MAJOR
+    fix = FixSafety.SAFE
+    summary = (
+        "A step of a linked scenario matches no step definition of the step definition modules "
+        "(ini `symphony_step_defs`) and conftest.py files, matched as pytest-bdd matches them "
+        "(type, then exact text, parse, cfparse or regular expression; outline steps with every "
+        "example row)."
+    )
+    fix_summary = (
+        "Scaffold a step function for the step in the step definitions module; it calls "
+        "`pytest.skip(\"step not written yet: ...\")`, so the suite stays as green as it was."
+    )
     VALID = (Example(ws()),)
     INVALID = (Example(ws(steps=STEPS.replace("'a wheel exists'", "'a wheel is built'")),
                        at=("features/release.feature", 7)),)
@@ -126,6 +154,12 @@ class StepDefinitionMissing(WorkspaceCheck):
 
 class ScenarioIncomplete(WorkspaceCheck):
     code = "SCENARIO_INCOMPLETE"
+    severity = Severity.MAJOR
+    fix = FixSafety.NONE
+    summary = (
+        "A linked scenario has no When step or no Then step (`And`/`But` take the keyword of the "
+        "step before them; Background steps count)."
+    )
     VALID = (Example(ws()),)
     INVALID = (Example(ws(feature=FEATURE.replace("    When the build runs\n", "    And the build runs\n")),
                        at=("features/release.feature", 4)),)
@@ -144,6 +178,20 @@ class ScenarioIncomplete(WorkspaceCheck):
 
 class FeatureNarrativeMissing(WorkspaceCheck):
     code = "FEATURE_NARRATIVE_MISSING"
+    severity = Severity.MINOR
+    fix = FixSafety.SAFE
+    summary = (
+        "A feature's description lacks the narrative (\"As a\", \"I want\" (or need, would like, "
+        "wish), and \"In order to\" or \"So that\") while its sequence (linked by a scenario's "
+        "tag, or the feature file named `<sequence id>.feature`) has a user story."
+    )
+    fix_summary = (
+        "Write the narrative from the sequence's user story (`{persona, goal, benefit}` or \"As "
+        "a ..., I want ..., so that ...\") into the feature description: \"I want to <goal>\" "
+        "for an action, \"I want <goal>\" for a thing, \"In order to\" or \"So that\" as the "
+        "benefit reads. Reported without a fix (the message says why) when a part is missing or "
+        "the benefit is only a noun phrase."
+    )
     STORY = "userStory:\n  persona: release manager\n  goal: ship safely\n  benefit: users get fixes\n"
     VALID = (Example(ws(spec=STORY + SPEC + AC, feature=FEATURE.replace(
         "Feature: Release\n", "Feature: Release\n  In order to get fixes\n  As a release manager\n  I want to ship safely\n"))),)
@@ -176,6 +224,13 @@ class FeatureNarrativeMissing(WorkspaceCheck):
 
 class AcceptanceCriteriaMissing(SpecCheck):
     code = "ACCEPTANCE_CRITERIA_MISSING"
+    severity = Severity.MINOR
+    fix = FixSafety.NONE
+    summary = (
+        "A beat has no acceptance criteria (`acceptanceCriteria` or "
+        "`acceptanceCriteriaStructured`, missing or empty; free lists such as `success_criteria` "
+        "are not acceptance criteria)."
+    )
     BUILTIN = False
     VALID = (Example(ws()),)
     INVALID = (Example(ws(spec=SPEC), at=("sequences/release.yaml", 6)),)
@@ -239,6 +294,17 @@ def linked_test_file(written: str, spec_folder: Path, root: Path) -> Path | None
 
 class TestLinkBroken(SpecCheck):
     code = "TEST_LINK_BROKEN"
+    severity = Severity.MAJOR
+    fix = FixSafety.NONE
+    summary = (
+        "A beat's `testFile` does not exist (relative to the rootdir or to the spec's folder; "
+        "backslashes read as separators), or points outside the project (`../`, an absolute path "
+        "or a symlink leading out: never looked at, so the message says nothing of what is "
+        "there), or its `testCase` is found in that file as no test function, test class, "
+        "scenario or quoted test title (`it('...')`). Titles match with bracketed tags removed "
+        "on both sides: `testCase: renders the toggle` matches `it('[AC:canvas-1] renders the "
+        "toggle')`."
+    )
     __test__ = False  # not a pytest test class
     BUILTIN = False
     TESTS = "describe('release', () => {\n  it('[AC:release-1] builds a wheel', () => {});\n});\n"
@@ -291,6 +357,9 @@ class TestLinkBroken(SpecCheck):
 
 class OrphanedScenario(WorkspaceCheck):
     code = "ORPHANED_SCENARIO"
+    severity = Severity.MINOR
+    fix = FixSafety.NONE
+    summary = "A scenario links to a sequence or beat that no scanned spec defines."
     VALID = (Example(ws()),)
     INVALID = (
         Example(ws(feature=FEATURE.replace("@beat:release/build", "@beat:release/deploy")), at=("features/release.feature", 4)),
