@@ -12,6 +12,7 @@ from .collect import BeatItem, SequenceNode, SpecFile
 from .errors import SymphonyError
 from .builtins import builtin_pipelines
 from .runtime.context import SequenceRun
+from .score import cache as score_cache
 from .score.model import Beat
 from .partial import mark_isolated, note_expanded_order, pull_in_predecessors, remember_as_not_passed
 from .selection import order_beats, select, take_node_id_args
@@ -199,3 +200,7 @@ def beat(request: pytest.FixtureRequest) -> Beat:
     if not isinstance(item, BeatItem):
         raise SymphonyError("the 'beat' fixture belongs to beats of a sequence run")
     return item.plan.beat
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    score_cache.forget()

@@ -132,7 +132,7 @@ ROWS: tuple[tuple[str, str, str, str, str, str | None], ...] = (
         "sequence",
         "CRITICAL",
         "none",
-        "A beat invokes a sub-sequence id that no scanned spec defines.",
+        "A beat invokes a sub-sequence id that no scanned spec and no built-in pipeline defines.",
         None,
     ),
     (

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import pytest
 
+from ..builtins import builtin_pipelines
 from ..score.gherkin import parse_feature
 from .settings import Settings
 
@@ -55,8 +56,10 @@ class EngineInputs:
 
     @classmethod
     def for_root(cls, root: Path, *, registry: Any = None) -> "EngineInputs":
-        """Outside pytest: the settings pytest would read for ``root``, nothing from a session."""
-        return cls(Settings.from_root(root), registry=registry)
+        """Outside pytest: the settings pytest would read for ``root``, nothing from a session;
+        the built-in pipelines known (a sub-pipeline may invoke one) and none named."""
+        builtins = tuple(BuiltinSpec(p.alias, p.spec, p.handler_module) for p in builtin_pipelines())
+        return cls(Settings.from_root(root), builtins=builtins, registry=registry)
 
 
 #: How an engine handed only a pytest config gets its session's inputs: set by the

@@ -275,6 +275,16 @@ class Workspace:
                 out.setdefault(spec.sequence.id, []).append(spec)
         return out
 
+    @cached_property
+    def builtin_sequence_ids(self) -> frozenset[str]:
+        """The built-in pipelines' sequence ids: a sub-pipeline may invoke one, named or not, as the run does."""
+        ids = set()
+        for pipeline in self.builtins:
+            found = load_spec(pipeline.spec).sequence
+            if found is not None:
+                ids.add(found.id)
+        return frozenset(ids)
+
     def loaded(self) -> Iterator[SpecInput]:
         return (s for s in self.specs if s.sequence is not None)
 

@@ -20,7 +20,7 @@ import threading
 from collections import OrderedDict
 from typing import Any, Callable, Hashable, TypeVar
 
-__all__ = ["BUDGET", "clear", "digest", "loads", "parses", "stats"]
+__all__ = ["BUDGET", "clear", "digest", "forget", "loads", "parses", "stats"]
 
 #: Source text (in characters or bytes) whose results each cache keeps at most.
 BUDGET = 64 * 1024 * 1024
@@ -64,10 +64,14 @@ class ContentCache:
         return value
 
     def clear(self) -> None:
+        self.drop()
+        self.hits = self.misses = 0
+
+    def drop(self) -> None:
+        """Forget the entries, keep the counts."""
         with self._lock:
             self._entries.clear()
             self._weight = 0
-            self.hits = self.misses = 0
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -83,6 +87,12 @@ def clear() -> None:
     """Forget every parse and load (a session ends; nothing it read is needed again)."""
     parses.clear()
     loads.clear()
+
+
+def forget() -> None:
+    """Free every parse and load, keeping the counts: a session ends (IDEs and pytester run many in one process)."""
+    parses.drop()
+    loads.drop()
 
 
 def stats() -> dict[str, int]:

@@ -88,4 +88,4 @@ def test_the_delivery_spec_and_its_handlers_pass_the_conformity_checks(shop, pyt
     assert result.ret == 0
     report = json.loads((shop.root / "conformity.json").read_text())
     assert report["violations"] == [] and report["summary"]["unused_suppressions"] == 0
-    assert [s["code"] for s in report["suppressed"]] == ["SUBSEQUENCE_NOT_FOUND"]  # see delivery.yaml, beat 2.2
+    assert report["suppressed"] == []  # `subsequence: build` is found: a built-in pipeline

@@ -291,7 +291,7 @@ class HandlerNotFound(SpecCheck):
                 for ref in b.handlers:
                     if index.resolve(ref, spec) is not None:
                         continue
-                    close = difflib.get_close_matches(str(ref.name), index.names(spec.scope), n=3, cutoff=0.6)
+                    close = index.suggestions(ref, spec)  # the run's own "did you mean" (score.resolve)
                     hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
                     if len(close) == 1 and isinstance(b.raw.get("handler"), str):
                         fix = Fix(f"rename the reference to '{close[0]}'", "unsafe",
@@ -312,19 +312,20 @@ class SubsequenceNotFound(SpecCheck):
     code = "SUBSEQUENCE_NOT_FOUND"
     severity = Severity.CRITICAL
     fix = FixSafety.NONE
-    summary = "A beat invokes a sub-sequence id that no scanned spec defines."
-    VALID = (Example(ws(seq(B1 + "        subsequence: release\n"))),)
+    summary = "A beat invokes a sub-sequence id that no scanned spec and no built-in pipeline defines."
+    VALID = (Example(ws(seq(B1 + "        subsequence: release\n"))),
+             Example(ws(seq(B1 + "        subsequence: build\n"))))  # a built-in pipeline
     INVALID = (Example(ws(seq(B1 + "        subsequence: refund\n")), at=("sequences/release.yaml", 8)),)
 
     def check_sequence(self, spec, ws) -> Iterable[Violation]:
         for m in spec.sequence.movements:
             for b in m.beats:
                 sub = b.subsequence
-                if isinstance(sub, str) and sub and sub not in ws.sequences:
+                if isinstance(sub, str) and sub and sub not in ws.sequences and sub not in ws.builtin_sequence_ids:
                     key = next((k for k in ("subsequence", "invokes", "sequence") if k in b.raw), None)
                     yield spec_violation(
                         self.code, spec, f"beat {m.number}.{b.number} '{b.title}' invokes sub-sequence '{sub}', "
-                        "which no scanned spec defines",
+                        "which no scanned spec and no built-in pipeline defines",
                         node=b.raw, key=key, pointer=beat_pointer(m, b), beat=b,
                     )
 
