@@ -3,7 +3,6 @@ timing, dynamics and musical metadata of each sequence."""
 
 from __future__ import annotations
 
-import difflib
 import fnmatch
 import json
 import re
