@@ -15,7 +15,6 @@ Without a timeout a handler runs in the test's own thread, as any test does.
 
 from __future__ import annotations
 
-import asyncio
 import threading
 import time
 from dataclasses import dataclass
@@ -57,6 +56,8 @@ def untimed(func: Callable[..., Any], args: list, kwargs: dict, is_async: bool, 
     token = bind(attempt)
     try:
         if is_async:
+            import asyncio  # only async handlers need it: importing it costs every start tens of ms
+
             return asyncio.run(func(*args, **kwargs))
         return func(*args, **kwargs)
     finally:
@@ -143,6 +144,8 @@ def _in_thread(call: Call, timeout_ms: float) -> Any:
 
 
 def _async_in_thread(call: Call, timeout_ms: float) -> Any:
+    import asyncio  # only async handlers need it
+
     limit = timeout_ms / 1000
     cancel_seen = threading.Event()
 
