@@ -49,7 +49,7 @@ def successful_production(deployments: Iterable[Deployment], environment: str = 
     """The successful production deployments, in order of success time."""
     env = environment.lower()
     found = [d for d in deployments if d.environment.lower() == env and d.success_time is not None]
-    return sorted(found, key=lambda d: (d.success_time, d.created_at, d.id))
+    return sorted(found, key=lambda d: (d.succeeded_at(), d.created_at, d.id))
 
 
 def deployment_changes(successful: Sequence[Deployment],
@@ -89,7 +89,7 @@ class IncidentLink:
 def link_incidents(incidents: Iterable[Incident], successful: Sequence[Deployment],
                    changes: Mapping[str, Sequence[str]]) -> dict[str, IncidentLink]:
     """Each incident's deployment by the three rules, in order (see the module docstring)."""
-    ordered = sorted(successful, key=lambda d: (d.success_time, d.created_at, d.id))
+    ordered = sorted(successful, key=lambda d: (d.succeeded_at(), d.created_at, d.id))
     links = {}
     for incident in incidents:
         link = IncidentLink(incident.id, None, None)
@@ -101,7 +101,7 @@ def link_incidents(incidents: Iterable[Incident], successful: Sequence[Deploymen
             if owner is not None:
                 link = IncidentLink(incident.id, owner.id, "root_cause")
         if link.rule is None:
-            before = [d for d in ordered if d.success_time <= incident.opened_at]
+            before = [d for d in ordered if d.succeeded_at() <= incident.opened_at]
             if before:
                 link = IncidentLink(incident.id, before[-1].id, "time")
         links[incident.id] = link
@@ -211,7 +211,7 @@ def four_keys(deployments: Sequence[Deployment] | None, incidents: Sequence[Inci
     src = sources["deployments"]
 
     frequency = Metric("deployment_frequency_per_week", len(windowed) / (window_days / 7), "per week", src)
-    times = [d.success_time for d in windowed]
+    times = [d.succeeded_at() for d in windowed]
     weekly = _deployment_days(times, _periods(now, window_days, 7))
     monthly = _deployment_days(times, _periods(now, window_days, 30))
     week_median = lower_median(weekly)
@@ -231,7 +231,7 @@ def _lead_time(successful, windowed, changes, commit_times, src) -> tuple[Metric
     first_delivery: dict[str, datetime] = {}
     for deployment in successful:  # success order: the first deployment holding a commit delivered it
         for sha in changes.get(deployment.id, ()):
-            first_delivery.setdefault(sha, deployment.success_time)
+            first_delivery.setdefault(sha, deployment.succeeded_at())
     window_ids = {d.id for d in windowed}
     counted = {sha for d in successful if d.id in window_ids for sha in changes.get(d.id, ())
                if first_delivery[sha] == d.success_time}

@@ -161,7 +161,9 @@ def load_roadmap(settings: DeliverySettings) -> Loaded[RoadmapItem]:
     if doc is None:
         return Loaded((), settings.path("roadmap"), False)
     data, path, display = doc
-    items, findings, seen = [], [], {}
+    items: list[RoadmapItem] = []
+    findings: list[Finding] = []
+    seen: dict[str, int] = {}
     for index, raw in enumerate(data["items"]):
         line = item_line(data["items"], index)
         if raw["id"] in seen:
@@ -185,7 +187,8 @@ def load_hypotheses(settings: DeliverySettings) -> Loaded[Hypothesis]:
     if doc is None:
         return Loaded((), settings.path("hypotheses"), False)
     data, path, display = doc
-    items, findings = [], []
+    items: list[Hypothesis] = []
+    findings: list[Finding] = []
     for index, raw in enumerate(data):
         line = item_line(data, index)
         start = _time(raw["start"], display, line, "start", findings) if raw.get("start") else None
@@ -224,7 +227,8 @@ def load_measurements(settings: DeliverySettings) -> Loaded[Measurement]:
     if doc is None:
         return Loaded((), settings.path("measurements"), False)
     data, path, display = doc
-    items, findings = [], []
+    items: list[Measurement] = []
+    findings: list[Finding] = []
     for index, raw in enumerate(data):
         line = item_line(data, index)
         when = _time(raw["measured_at"], display, line, "measured_at", findings)
@@ -264,7 +268,9 @@ def load_deployments(settings: DeliverySettings) -> Loaded[Deployment]:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise DeliveryError("inputs", [Finding(f"cannot read: {exc}", display, 0, "save it as UTF-8 JSON lines")]) from exc
-    items, findings, seen = [], [], {}
+    items: list[Deployment] = []
+    findings: list[Finding] = []
+    seen: dict[str, int] = {}
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
@@ -294,7 +300,8 @@ def load_incidents(settings: DeliverySettings) -> Loaded[Incident]:
     if doc is None:
         return Loaded((), settings.path("incidents"), False)
     data, path, display = doc
-    items, findings = [], []
+    items: list[Incident] = []
+    findings: list[Finding] = []
     for index, raw in enumerate(data):
         line = item_line(data, index)
         opened = _time(raw["opened_at"], display, line, "opened_at", findings)

@@ -78,7 +78,7 @@ def stabilize(settings: DeliverySettings, *, now: datetime | None = None, enforc
     keys = project_four_keys(settings, now=now)
     rate = keys.change_failure_rate
     findings = []
-    if rate.measured and rate.value > max_change_failure_rate:
+    if rate.value is not None and rate.value > max_change_failure_rate:
         findings.append(Finding(f"change failure rate {rate.value:.1%} over the last {settings.window_days:g} days "
                                 f"is above {max_change_failure_rate:.0%} (failed: {', '.join(keys.failed_deployments)})",
                                 rate.source, 0, "stabilize before releasing more: fix the causes of the incidents"))

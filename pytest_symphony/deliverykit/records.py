@@ -53,6 +53,13 @@ class Deployment:
         final = self.final_status
         return final.created_at if final is not None and final.state == "success" else None
 
+    def succeeded_at(self) -> datetime:
+        """``success_time`` of a deployment known to have succeeded (one ``successful_production`` kept)."""
+        when = self.success_time
+        if when is None:
+            raise ValueError(f"deployment {self.id!r} has not succeeded")
+        return when
+
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
             "id": self.id, "sha": self.sha, "ref": self.ref, "environment": self.environment,
