@@ -12,6 +12,7 @@ little left to send.
 
 from __future__ import annotations
 
+from opentelemetry.metrics import _Gauge as Gauge  # the API's instrument (public as _Gauge since 1.23)
 from opentelemetry.sdk.metrics import MeterProvider, _Gauge
 from opentelemetry.sdk.metrics.export import AggregationTemporality, InMemoryMetricReader, MetricsData
 from opentelemetry.sdk.resources import Resource
@@ -27,7 +28,7 @@ class MetricRecorder:
         self.reader = InMemoryMetricReader(preferred_temporality={_Gauge: AggregationTemporality.DELTA})
         self.provider = MeterProvider(resource=resource, metric_readers=[self.reader], shutdown_on_exit=False)
         self.meter = self.provider.get_meter("pytest_symphony", version)
-        self.gauges: dict[str, object] = {}
+        self.gauges: dict[str, Gauge] = {}
 
     def add(self, record: dict) -> None:
         values = record.get("metrics")

@@ -34,9 +34,8 @@ def to_ns(text: object) -> int | None:
 def times(record: dict) -> tuple[int, int] | None:
     """A record's (start, end); one time missing: the other for both; both missing (or no record): None."""
     start, end = to_ns(record.get("started_at")), to_ns(record.get("ended_at"))
-    if start is None and end is None:
-        return None
-    start = end if start is None else start
+    if start is None:
+        return None if end is None else (end, end)
     return start, (start if end is None or end < start else end)
 
 

@@ -27,6 +27,7 @@ import sys
 import tempfile
 import threading
 from pathlib import Path
+from typing import IO, Any
 
 from .outcome import ExportOutcome
 
@@ -36,8 +37,11 @@ IDLE_FLUSH_S = 1.0
 #: A process group of its own: Ctrl-C, which reaches the terminal's whole group, is the run's
 #: to handle; the run still ends its session and closes the pipe, so an interrupted run's
 #: beats are exported too.
-_OWN_GROUP: dict = ({"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP} if sys.platform == "win32"
-                    else {"start_new_session": True})
+_OWN_GROUP: dict[str, Any]
+if sys.platform == "win32":
+    _OWN_GROUP = {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
+else:
+    _OWN_GROUP = {"start_new_session": True}
 
 
 class Sidecar:
@@ -47,7 +51,7 @@ class Sidecar:
         self.version = version
         self.process: subprocess.Popen | None = None
         self.problem: str | None = None  # the process could not start or stopped reading
-        self._errors = None
+        self._errors: IO[bytes] | None = None
 
     def send(self, records: list[dict]) -> None:
         if self.problem:

@@ -28,9 +28,10 @@ from __future__ import annotations
 
 from opentelemetry import trace
 from opentelemetry.context import Context
-from opentelemetry.sdk.trace import Tracer, TracerProvider
+from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
-from opentelemetry.trace import Link, NonRecordingSpan, SpanContext, SpanKind, Status, StatusCode, TraceFlags
+from opentelemetry.trace import (Link, NonRecordingSpan, SpanContext, SpanKind, Status, StatusCode, TraceFlags,
+                                 Tracer, TraceState)
 
 from . import attributes as a
 from .model import FAILING, Outcome, is_scenario, run_key, times, to_ns
@@ -91,7 +92,7 @@ class _Run:
         self.span_id = span_id
         self.trace_id = 0
         self.flags = TraceFlags(TraceFlags.SAMPLED)
-        self.trace_state = None
+        self.trace_state: TraceState | None = None
         self.outcome = Outcome()
         self.beat_ids: dict[tuple, _Beat] = {}  # the latest span of each beat, for its scenarios' links
         self.movement: _Movement | None = None
@@ -215,9 +216,11 @@ class TraceBuilder:
     def _end_movement(self, run: _Run) -> None:
         self._end_beat(run)
         movement, run.movement = run.movement, None
-        if movement is None or movement.outcome.start is None:
+        if movement is None:
             return
         first, outcome = run.first, movement.outcome
+        if outcome.start is None or outcome.end is None:
+            return
         attrs = {a.SEQUENCE: first.get("sequence"), a.MOVEMENT: movement.key[1], a.MOVEMENT_NUMBER: movement.key[0],
                  a.STATUS: outcome.status}
         self._span(f"movement {movement.key[1]}", run.context(run.span_id), outcome.start, outcome.end, attrs,
@@ -230,7 +233,7 @@ class TraceBuilder:
             return
         self._end_movement(run)
         outcome, first = run.outcome, run.first
-        if outcome.start is None:
+        if outcome.start is None or outcome.end is None:
             return
         sequence, status = str(first.get("sequence") or "?"), outcome.status
         failing = outcome.failing or {}
