@@ -61,8 +61,8 @@ def _dumps(obj: Any) -> bytes:
     """Pickle, with read-only mappings (the spec model's) as what they wrap."""
     buffer = io.BytesIO()
     pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
-    pickler.dispatch_table = copyreg.dispatch_table.copy()  # type: ignore[attr-defined]
-    pickler.dispatch_table[MappingProxyType] = lambda m: (_mapping_proxy, (dict(m),))  # type: ignore[index]
+    pickler.dispatch_table = copyreg.dispatch_table.copy()
+    pickler.dispatch_table[MappingProxyType] = lambda m: (_mapping_proxy, (dict(m),))
     pickler.dump(obj)
     return buffer.getvalue()
 
@@ -201,7 +201,11 @@ def _apply(call: Any, answer: Any, run: Any, returncode: int) -> Any:
         _, outcome, message, _writes = answer
         if outcome == "skip":  # shown at the beat's line, as a skip raised in the handler would be
             raise pytest.skip.Exception(message, _use_item_location=True)
-        {"xfail": pytest.xfail, "exit": pytest.exit}.get(outcome, lambda m: pytest.fail(m, pytrace=False))(message)
+        if outcome == "xfail":
+            pytest.xfail(message)
+        if outcome == "exit":
+            pytest.exit(message)
+        pytest.fail(message, pytrace=False)
     if kind == "error":
         _, exc, text, _writes = answer
         if exc is not None and not isinstance(exc, SymphonyError):

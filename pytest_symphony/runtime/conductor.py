@@ -48,7 +48,7 @@ class BoundHandler:
     @classmethod
     def bind(cls, name: str, func: Callable, beat_inputs: Mapping[str, Any]) -> "BoundHandler":
         """Split ``func``'s parameters into fixtures and inputs (cached: many beats share a handler)."""
-        return _bind(cls, name, func, tuple(sorted(beat_inputs)))
+        return _bind(name, func, tuple(sorted(beat_inputs)))
 
     @classmethod
     def _split(cls, name: str, func: Callable, beat_inputs: tuple[str, ...]) -> "BoundHandler":
@@ -75,8 +75,8 @@ class BoundHandler:
 
 
 @functools.lru_cache(maxsize=4096)
-def _bind(cls, name: str, func: Callable, beat_inputs: tuple[str, ...]) -> BoundHandler:
-    return cls._split(name, func, beat_inputs)
+def _bind(name: str, func: Callable, beat_inputs: tuple[str, ...]) -> BoundHandler:
+    return BoundHandler._split(name, func, beat_inputs)
 
 
 @dataclass(slots=True)
@@ -272,5 +272,6 @@ class Conductor:
                        "its handler is safe to run twice at once, or use `timeout_method: process`")
 
 
-def _note(record: dict, text: str) -> None:
-    record.setdefault("notes", []).append(text)
+def _note(record: dict, text: str | None) -> None:
+    if text:
+        record.setdefault("notes", []).append(text)

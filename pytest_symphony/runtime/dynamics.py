@@ -7,13 +7,15 @@ handler resolves and its fixtures exist.
 
 from __future__ import annotations
 
+from typing import TypeGuard
+
 from ..score.model import DYNAMICS, Beat, Movement
 
 DEFAULT = "mf"
 _RANK = {name: i for i, name in enumerate(DYNAMICS)}
 
 
-def is_dynamic(value: object) -> bool:
+def is_dynamic(value: object) -> TypeGuard[str]:
     return isinstance(value, str) and value in _RANK
 
 

@@ -85,6 +85,7 @@ def _abandon(call: Call, worker: threading.Thread) -> None:
 
 def _start(call: Call, body: Callable[[dict], None]) -> tuple[threading.Thread, dict, float]:
     box: dict[str, Any] = {}
+    done = call.attempt.arm()
 
     def work() -> None:
         token = bind(call.attempt)
@@ -95,10 +96,9 @@ def _start(call: Call, body: Callable[[dict], None]) -> tuple[threading.Thread, 
         finally:
             box.setdefault("ended", time.perf_counter())
             unbind(token)
-            call.attempt.done.set()
+            done.set()
 
     worker = threading.Thread(target=work, name=f"symphony-{call.where.split(' (')[0].replace(' ', '-')}", daemon=True)
-    call.attempt.arm()
     start = time.perf_counter()
     worker.start()
     return worker, box, start
@@ -106,10 +106,11 @@ def _start(call: Call, body: Callable[[dict], None]) -> tuple[threading.Thread, 
 
 def _wait(call: Call, worker: threading.Thread, seconds: float) -> bool:
     """Wait for the attempt to end; an interruption (pytest-timeout, Ctrl-C) abandons it."""
+    done = call.attempt.arm()  # armed by _start: the same event
     try:
-        return call.attempt.done.wait(seconds)
+        return done.wait(seconds)
     except BaseException:
-        if not call.attempt.done.is_set():
+        if not done.is_set():
             _abandon(call, worker)
         raise
 
