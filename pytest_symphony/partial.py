@@ -113,7 +113,9 @@ def _narrowed_files(config: pytest.Config) -> set[Path]:
 
 def _collect_afresh(session: pytest.Session, node: SequenceNode) -> list[BeatItem]:
     """Every beat of ``node``'s sequence, collected through pytest's hooks under a new sequence node."""
-    fresh = SequenceNode.from_parent(node.parent, name=node.name, sequence=node.sequence, spec_file=node.spec_file,
+    parent = node.parent
+    assert parent is not None, "a sequence node lies in its spec file"
+    fresh = SequenceNode.from_parent(parent, name=node.name, sequence=node.sequence, spec_file=node.spec_file,
                                      handler_scope=node.handler_scope, duplicate_of=node.duplicate_of)
     items = list(session.genitems(fresh))
     note_expanded_order(items)

@@ -136,8 +136,7 @@ def _wanted_ids(sym: "SymphonySession", session: pytest.Session, items: list) ->
             continue
         if name in collected:
             found = name
-        elif name in pipelines or _pipeline_by_id(pipelines, name):
-            pipeline = pipelines.get(name) or _pipeline_by_id(pipelines, name)
+        elif (pipeline := pipelines.get(name) or _pipeline_by_id(pipelines, name)) is not None:
             found = _collect_pipeline(session, pipeline, items)
         else:
             unknown.append(entry)

@@ -30,6 +30,8 @@ from .shards import parse_shard
 from .summary import RunSummary
 
 if TYPE_CHECKING:
+    from .pipelines import Pipeline
+    from .telemetry.records import RunRecord
     from .telemetry.writer import TelemetryWriter
 
 
@@ -57,7 +59,7 @@ class SymphonySession:
         self.written: list[str] = []  # files asked for (reports, scaffolds), listed at the end of the summary
         self.telemetry_written: list[str] = []  # the run's telemetry files: one line, or listed with -v
         self._pipeline_modules: set[str] = set()
-        self._sequence_index: dict[str, tuple[Sequence, str, object]] | None = None  # for sub-pipelines
+        self._sequence_index: dict[str, tuple[Sequence, str, Pipeline | None]] | None = None  # for sub-pipelines
         self.isolated: bool = bool(config.getoption("symphony_isolated"))
         self.node_id_args: list[str] = []  # symphony:<root>::... node ids from the command line
         #: root -> functions that collect what such a node id names, returning whether one did
@@ -180,7 +182,9 @@ class SymphonySession:
             outer = node.outer
             if outer is None:
                 break
-            node, movement, beat = outer.sequence_node, outer.parent.movement, outer.beat
+            outer_movement = outer.parent
+            assert isinstance(outer_movement, collect.MovementNode), "a sub-pipeline beat lies in a movement"
+            node, movement, beat = outer.sequence_node, outer_movement.movement, outer.beat
         return "\n".join(problems) or None
 
     def _roll_back(self, node: collect.SequenceNode, run: SequenceRun, movement, beat) -> str | None:
@@ -203,7 +207,7 @@ class SymphonySession:
             from .pipelines import builtin_pipelines
             from .score.loader import SPEC_SUFFIXES, load_spec
 
-            index: dict[str, tuple[Sequence, str, object]] = {}
+            index: dict[str, tuple[Sequence, str, Pipeline | None]] = {}
             root = self.config.rootpath
             for spec_root in self.spec_roots:
                 for path in sorted(spec_root.rglob("*")) if spec_root.is_dir() else ():
@@ -211,10 +215,10 @@ class SymphonySession:
                         found = load_spec(path, max_bytes=self.max_spec_bytes).sequence
                         if found is not None:
                             index.setdefault(found.id, (found, _relative(path, root), None))
-            for pipeline in builtin_pipelines():
-                found = load_spec(pipeline.spec).sequence
+            for builtin in builtin_pipelines():
+                found = load_spec(builtin.spec).sequence
                 if found is not None:
-                    index.setdefault(found.id, (found, pipeline.nodeid, pipeline))
+                    index.setdefault(found.id, (found, builtin.nodeid, builtin))
             self._sequence_index = index
         entry = self._sequence_index.get(sequence_id)
         if entry is None:
@@ -223,7 +227,7 @@ class SymphonySession:
         if pipeline is None:
             return sequence, shown, frozenset()
         self.load_pipeline_handlers(pipeline)
-        module = pipeline.handler_module  # type: ignore[attr-defined]
+        module = pipeline.handler_module
         return sequence, shown, frozenset({module}) if module else frozenset()
 
     # -- partial runs (controller) ------------------------------------------------
@@ -264,7 +268,7 @@ class SymphonySession:
                     if shown not in self.written:
                         self.written.append(shown)
 
-    def run_record(self) -> dict:
+    def run_record(self) -> RunRecord:
         return {
             "run_id": self.run_id,
             "started_at": self.started_at,
