@@ -454,7 +454,7 @@ class HistoryStore(FindingsMixin, RunsMixin, CheckpointsMixin, MergeMixin):
             if conn.in_transaction:
                 conn.execute("COMMIT")
 
-    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """A read-only query as plain tuples: the fast path for reports over large histories."""
         try:
             return self._connection().execute(sql, params).fetchall()
@@ -498,7 +498,7 @@ class HistoryStore(FindingsMixin, RunsMixin, CheckpointsMixin, MergeMixin):
         event_rows = []
         metric_rows = []
         step_rows = []
-        checkpoint_list: list[tuple] = []
+        checkpoint_list: list[tuple[Any, ...]] = []
         converters = [(column, _converter(column)) for column in _ATTEMPT_COLUMNS[1:]]
         text, real = values.text, values.real
         for offset, record in enumerate(batch):
