@@ -45,12 +45,12 @@ class Attempt:
         return f"<Attempt {self.label}#{self.number}{' abandoned' if self.abandoned else ''}>"
 
 
-def bind(attempt: Attempt | None) -> contextvars.Token:
+def bind(attempt: Attempt | None) -> contextvars.Token[Attempt | None]:
     """Make ``attempt`` the one the current thread or task works for."""
     return _current.set(attempt)
 
 
-def unbind(token: contextvars.Token) -> None:
+def unbind(token: contextvars.Token[Attempt | None]) -> None:
     _current.reset(token)
 
 

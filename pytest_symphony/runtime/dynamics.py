@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import TypeGuard
 
-from ..score.model import DYNAMICS, Beat, Movement
+from ..score.levels import DYNAMICS
+from ..score.model import Beat, Movement
 
 DEFAULT = "mf"
 _RANK = {name: i for i, name in enumerate(DYNAMICS)}

@@ -25,7 +25,6 @@ from typing import Any, Iterable, Literal, Mapping, TypedDict, Union
 # named here for this module's users.
 # re-exported: the telemetry package's names (the "X as X" form says so to type checkers)
 from ..errors import summarize_error as summarize_error
-from ..stamps import iso_utc
 from ..stamps import new_correlation_id as new_correlation_id
 from ..stamps import new_run_id as new_run_id
 from ..stamps import normalize_timestamp as normalize_timestamp
