@@ -14,7 +14,7 @@ import time
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 __all__ = ["CommandResult", "display_command", "run_command"]
 
@@ -39,7 +39,7 @@ class CommandResult:
         where = f"; full log: {self.log_path}" if self.log_path else ""
         return f"{display_command(self.command)!r} {status}{where}\n{self.output_tail.rstrip()}"
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"command": display_command(self.command), "returncode": self.returncode, "duration": self.duration,
                 "log_path": str(self.log_path) if self.log_path else None, "reason": self.reason}
 
@@ -84,7 +84,7 @@ def run_command(command: str | Sequence[str], *, cwd: Path, env: Mapping[str, st
             log.close()
 
 
-def _kill(proc: subprocess.Popen) -> None:
+def _kill(proc: subprocess.Popen[str]) -> None:
     try:
         if os.name == "posix":
             os.killpg(proc.pid, signal.SIGKILL)

@@ -41,7 +41,7 @@ _SKIP_DIRS = {"tests", "test", "docs", "build", "dist", "node_modules", "venv", 
 class ArchitectureResult:
     importlinter: str | None  #: "kept" / None when not configured
     packages: tuple[str, ...]
-    tested: dict
+    tested: dict[str, Any]
     findings: tuple[Finding, ...] = ()
 
     def to_json(self) -> dict[str, Any]:

@@ -30,6 +30,7 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from .records import Deployment, Incident, Metric
@@ -67,7 +68,7 @@ def deployment_changes(successful: Sequence[Deployment],
     return changes
 
 
-def changes_from_git(root, successful: Sequence[Deployment]) -> tuple[dict[str, tuple[str, ...]], dict[str, datetime]]:
+def changes_from_git(root: Path | str, successful: Sequence[Deployment]) -> tuple[dict[str, tuple[str, ...]], dict[str, datetime]]:
     """(changes per deployment, committer time per commit) from the git repository at ``root``."""
     from . import git
 
@@ -227,7 +228,8 @@ def four_keys(deployments: Sequence[Deployment] | None, incidents: Sequence[Inci
                     lead_times_hours=lead_times, weekly_deployment_days=tuple(weekly), restore_minutes=minutes)
 
 
-def _lead_time(successful, windowed, changes, commit_times, src) -> tuple[Metric, dict[str, float]]:
+def _lead_time(successful: Sequence[Deployment], windowed: Sequence[Deployment], changes: Mapping[str, Sequence[str]],
+               commit_times: Mapping[str, datetime], src: str) -> tuple[Metric, dict[str, float]]:
     first_delivery: dict[str, datetime] = {}
     for deployment in successful:  # success order: the first deployment holding a commit delivered it
         for sha in changes.get(deployment.id, ()):
@@ -254,7 +256,9 @@ def _lead_time(successful, windowed, changes, commit_times, src) -> tuple[Metric
     return Metric("lead_time_hours_median", value, "hours", f"{src} + git", band=band_lead_time(value)), hours
 
 
-def _change_failure(incidents, successful, windowed, changes, sources):
+def _change_failure(incidents: Sequence[Incident] | None, successful: Sequence[Deployment],
+                    windowed: Sequence[Deployment], changes: Mapping[str, Sequence[str]], sources: Mapping[str, str]
+                    ) -> tuple[Metric, tuple[str, ...], dict[str, IncidentLink]]:
     if not windowed:
         return Metric.not_measured("change_failure_rate", "no successful production deployment in the window"), (), {}
     if incidents is None:
@@ -267,12 +271,13 @@ def _change_failure(incidents, successful, windowed, changes, sources):
                    band=band_change_failure_rate(rate)), failed, links)
 
 
-def _restore_missing(incidents, sources) -> str:
+def _restore_missing(incidents: Sequence[Incident] | None, sources: Mapping[str, str]) -> str:
     return f"no incident records ({sources['incidents']})" if incidents is None else \
         "no resolved incident opened in the window"
 
 
-def _time_to_restore(incidents, in_window, sources) -> tuple[Metric, dict[str, float]]:
+def _time_to_restore(incidents: Sequence[Incident] | None, in_window: Callable[[datetime | None], bool],
+                     sources: Mapping[str, str]) -> tuple[Metric, dict[str, float]]:
     name = "time_to_restore_minutes_median"
     if incidents is None:
         return Metric.not_measured(name, _restore_missing(None, sources), "minutes"), {}

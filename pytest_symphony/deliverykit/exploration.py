@@ -64,7 +64,7 @@ def scope(settings: DeliverySettings, *, rev: str = "HEAD") -> ScopeResult:
     hypotheses = load_hypotheses(settings)
     tag, since = git.commits_since(settings.root, settings.tag_pattern, rev)
     findings: list[Finding] = []
-    features: dict[str, dict] = {}
+    features: dict[str, dict[str, Any]] = {}
     roadmap_display = relative(roadmap.path, settings.root)
     for item in roadmap:
         if item.status == "next":

@@ -37,7 +37,7 @@ class Deployment:
     statuses: tuple[DeploymentStatus, ...] = ()
     ref: str | None = None
     description: str | None = None
-    payload: dict = field(default_factory=dict, compare=False, hash=False)
+    payload: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
     line: int = field(default=0, compare=False)  #: line in deployments.jsonl, 0 when not from a file
 
     @property

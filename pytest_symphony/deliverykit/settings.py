@@ -142,7 +142,7 @@ class _Reader:
         if key in self.table and (not isinstance(value, str) or not value.strip()):
             self.bad(key, "a non-empty string")
             return default
-        return value
+        return value if isinstance(value, str) else default
 
     def strings(self, key: str, default: tuple[str, ...]) -> tuple[str, ...]:
         value = self.table.get(key)
@@ -205,7 +205,7 @@ def load_settings(root: Path | str) -> DeliverySettings:
         else:
             paths[name] = candidate.as_posix()
     commands = {k: r.command(k, table[k]) for k in _COMMAND_KEYS if k in table}
-    lists: dict[str, tuple] = {}
+    lists: dict[str, tuple[str | tuple[str, ...], ...]] = {}
     for key in _COMMAND_LIST_KEYS:
         value = table.get(key, [])
         if not isinstance(value, list):

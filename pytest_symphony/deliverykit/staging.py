@@ -85,7 +85,8 @@ def installed_versions(env: Path, names: Sequence[str]) -> dict[str, str | None]
     if proc.returncode != 0:
         raise DeliveryError("stage", [Finding(f"the environment's Python does not run: {proc.stderr.strip()}",
                                               str(env), 0, "stage again")])
-    return json.loads(proc.stdout)
+    versions: dict[str, str | None] = json.loads(proc.stdout)
+    return versions
 
 
 def _env_vars(env: Path) -> dict[str, str]:
