@@ -91,7 +91,10 @@ def pytest_collection(session: pytest.Session) -> bool | None:
 
         reporter = config.pluginmanager.get_plugin("terminalreporter")
         for line in listing(state(config)):
-            reporter.write_line(line)
+            if reporter is not None:
+                reporter.write_line(line)
+            else:  # -p no:terminal: the listing asked for is still printed
+                print(line)
         return True  # collect nothing: like --markers, it only prints
     # registered now, after every plugin's pytest_configure, so that its wrapper is the outermost
     config.pluginmanager.register(_Arrangement(state(config)), "symphony-arrangement")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 
@@ -33,6 +33,10 @@ class _Unset:
 UNSET: Any = _Unset()
 
 
+#: the ini types of pytest's ``Parser.addini``
+IniType = Literal["string", "paths", "pathlist", "args", "linelist", "bool", "int", "float"]
+
+
 class Setting:
     """One setting: an ini key, a command-line flag, or both (the flag wins).
 
@@ -41,7 +45,7 @@ class Setting:
 
     __slots__ = ("name", "help", "default", "ini_type", "flag", "extra")
 
-    def __init__(self, name: str, help: str, *, default: Any = None, ini_type: str | None = None,
+    def __init__(self, name: str, help: str, *, default: Any = None, ini_type: IniType | None = None,
                  flag: str | None = None, **extra: Any) -> None:
         self.name = name  # the ini key, and the option's dest
         self.help = help

@@ -13,7 +13,7 @@ terminal summary (on the xdist controller too) can say who stood on whom.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Sequence
 
 import pytest
 
@@ -28,7 +28,7 @@ PULLED_IN = "symphony_pulled_in_for"
 ISOLATED = "symphony_isolated"
 
 
-def pull_in_predecessors(sym: "SymphonySession", session: pytest.Session, collected: list, items: list) -> None:
+def pull_in_predecessors(sym: "SymphonySession", session: pytest.Session, collected: list[pytest.Item], items: list[pytest.Item]) -> None:
     """Add to ``items`` every earlier beat of each sequence that has a selected beat.
 
     A sub-pipeline's beats belong to their outermost sequence: selecting one pulls in the
@@ -75,13 +75,13 @@ def pull_in_predecessors(sym: "SymphonySession", session: pytest.Session, collec
     if not (added or replaced or restored):
         return
     dropped = [item for item in items if id(item) in restored]
-    items[:] = [replaced.get(id(item), item) for item in items if id(item) not in restored] + added
+    items[:] = [*(replaced.get(id(item), item) for item in items if id(item) not in restored), *added]
     _undeselect(session.config, added)
     if dropped:  # their state was restored from the run resumed: they did not run
         session.config.hook.pytest_deselected(items=dropped)
 
 
-def _order(item: BeatItem) -> tuple:
+def _order(item: BeatItem) -> tuple[Any, ...]:
     return item.order_key
 
 
@@ -116,7 +116,9 @@ def _narrowed_files(config: pytest.Config) -> set[Path]:
 
 def _collect_afresh(session: pytest.Session, node: SequenceNode) -> list[BeatItem]:
     """Every beat of ``node``'s sequence, collected through pytest's hooks under a new sequence node."""
-    fresh = SequenceNode.from_parent(node.parent, name=node.name, sequence=node.sequence, spec_file=node.spec_file,
+    parent = node.parent
+    assert parent is not None, "a sequence node lies in its spec file"
+    fresh = SequenceNode.from_parent(parent, name=node.name, sequence=node.sequence, spec_file=node.spec_file,
                                      handler_scope=node.handler_scope, duplicate_of=node.duplicate_of)
     items = list(session.genitems(fresh))
     note_expanded_order(items)
@@ -131,7 +133,7 @@ def _label(item: BeatItem) -> str:
     return f"{item.plan.sequence.id} {item.plan.label} {item.plan.beat.slug}"
 
 
-def _undeselect(config: pytest.Config, items: list) -> None:
+def _undeselect(config: pytest.Config, items: Sequence[pytest.Item]) -> None:
     """Beats that ``-k`` or ``--deselect`` had reported deselected run after all: the header's count says so."""
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     deselected = getattr(reporter, "stats", {}).get("deselected")
@@ -140,14 +142,14 @@ def _undeselect(config: pytest.Config, items: list) -> None:
         deselected[:] = [item for item in deselected if id(item) not in back]
 
 
-def note_expanded_order(items: list) -> None:
+def note_expanded_order(items: list[pytest.Item]) -> None:
     """Remember each item's place among the items of its expanded beat (collection order)."""
     for n, item in enumerate(items):
         if isinstance(item, BeatItem) and isinstance(item.parent, ExpandedBeat):
             item.stash[NTH] = n
 
 
-def mark_isolated(items: list) -> None:
+def mark_isolated(items: list[pytest.Item]) -> None:
     """``--symphony-isolated``: label each selected beat that runs without some beat before it."""
     seen: dict[int, set[tuple[int, int]]] = {}
     for item in items:

@@ -6,17 +6,18 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from .collect import BeatItem, PipelineSpec, SpecErrorItem
 from .builtins import NODEID_PREFIX
+from .collect import BeatItem, PipelineSpec, SequenceNode, SpecErrorItem
 from .runtime import dynamics
 from .score.loader import load_spec
 
 if TYPE_CHECKING:
     from .builtins import Pipeline
+    from .score.model import Movement
     from .session import SymphonySession
 
 
-def select(sym: "SymphonySession", session: pytest.Session, items: list) -> list:
+def select(sym: "SymphonySession", session: pytest.Session, items: list[pytest.Item]) -> list[pytest.Item]:
     """Apply ``--symphony`` (collecting named built-in pipelines) and ``--symphony-dynamic``.
 
     A built-in pipeline is also collected when a ``symphony:<alias>::...`` node id names one
@@ -29,8 +30,8 @@ def select(sym: "SymphonySession", session: pytest.Session, items: list) -> list
     wanted, movements = _wanted_ids(sym, session, items) if sym.selected else (set(), {})
     added = [item for item in items if id(item) not in before]
     _keep_named(sym, items)
-    keep: list = []
-    dropped: list = []
+    keep: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
     if sym.selected:
         wanted |= named
         for item in items:
@@ -67,7 +68,7 @@ def take_node_id_args(config: pytest.Config) -> list[str]:
     return taken
 
 
-def _collect_named(sym: "SymphonySession", session: pytest.Session, items: list) -> set[str]:
+def _collect_named(sym: "SymphonySession", session: pytest.Session, items: list[pytest.Item]) -> set[str]:
     """Collect what each ``symphony:`` node id names; returns the sequence ids of named pipelines."""
     pipelines = {p.nodeid: p for p in _pipelines(sym).values()}
     ids: set[str] = set()
@@ -92,14 +93,14 @@ def _slug(pipeline: "Pipeline") -> str | None:
     return sequence.slug if sequence is not None else None
 
 
-def _keep_named(sym: "SymphonySession", items: list) -> None:
+def _keep_named(sym: "SymphonySession", items: list[pytest.Item]) -> None:
     """Under a root that node ids name, only the named items stay (a pipeline ``--symphony`` names stays whole)."""
     if not sym.node_id_args:
         return
     roots = {arg.split("::", 1)[0] for arg in sym.node_id_args}
     whole = set(sym.selected)
 
-    def asked(item) -> bool:
+    def asked(item: pytest.Item) -> bool:
         if item.nodeid.split("::", 1)[0] not in roots:
             return True
         if isinstance(item, BeatItem) and ({_root_id(item), "all"} & whole):
@@ -117,12 +118,12 @@ def _pipelines(sym: "SymphonySession") -> dict[str, "Pipeline"]:
     return pipelines
 
 
-def _wanted_ids(sym: "SymphonySession", session: pytest.Session, items: list) -> tuple[set[str], dict[str, set]]:
+def _wanted_ids(sym: "SymphonySession", session: pytest.Session, items: list[pytest.Item]) -> tuple[set[str], dict[str, set[str]]]:
     """The sequence ids ``--symphony`` names, and per id the movements it names (``id/movement``)."""
     collected = {_root_id(i) for i in items if isinstance(i, BeatItem)}
     pipelines = _pipelines(sym)
     wanted: set[str] = set()
-    movements: dict[str, set] = {}  # sequence id -> the movements named (WHOLE: all of them)
+    movements: dict[str, set[str]] = {}  # sequence id -> the movements named (WHOLE: all of them)
     unknown: list[str] = []
     for entry in sym.selected:  # every named pipeline's handlers first: one's collection may check another's
         name = entry.partition("/")[0]
@@ -136,8 +137,7 @@ def _wanted_ids(sym: "SymphonySession", session: pytest.Session, items: list) ->
             continue
         if name in collected:
             found = name
-        elif name in pipelines or _pipeline_by_id(pipelines, name):
-            pipeline = pipelines.get(name) or _pipeline_by_id(pipelines, name)
+        elif (pipeline := pipelines.get(name) or _pipeline_by_id(pipelines, name)) is not None:
             found = _collect_pipeline(session, pipeline, items)
         else:
             unknown.append(entry)
@@ -162,7 +162,7 @@ def _root_id(item: BeatItem) -> str:
     return item.sequence_node.root.sequence.id
 
 
-def _wanted_beat(item: BeatItem, wanted: set[str], movements: dict[str, set]) -> bool:
+def _wanted_beat(item: BeatItem, wanted: set[str], movements: dict[str, set[str]]) -> bool:
     root = item.sequence_node.root
     if root.sequence.id not in wanted:
         return False
@@ -173,11 +173,11 @@ def _wanted_beat(item: BeatItem, wanted: set[str], movements: dict[str, set]) ->
     return bool(refs & _movement_names(movement))
 
 
-def _movement_names(movement) -> set[str]:
+def _movement_names(movement: Movement) -> set[str]:
     return {movement.slug, str(movement.number), *((movement.id,) if movement.id else ())}
 
 
-def _check_movements(items: list, movements: dict[str, set]) -> None:
+def _check_movements(items: list[pytest.Item], movements: dict[str, set[str]]) -> None:
     """``--symphony=id/movement`` naming no movement of that sequence is a usage error listing them."""
     for sequence_id, refs in movements.items():
         refs = refs - {WHOLE}
@@ -195,7 +195,7 @@ def _check_movements(items: list, movements: dict[str, set]) -> None:
                                     f"'{missing[0]}'; its movements: {known}")
 
 
-def _root(item: BeatItem):
+def _root(item: BeatItem) -> SequenceNode:
     return item.sequence_node.root
 
 
@@ -207,7 +207,7 @@ def _pipeline_by_id(pipelines: dict[str, "Pipeline"], name: str) -> "Pipeline | 
     return None
 
 
-def _collect_last_failed_pipelines(sym: "SymphonySession", session: pytest.Session, items: list) -> None:
+def _collect_last_failed_pipelines(sym: "SymphonySession", session: pytest.Session, items: list[pytest.Item]) -> None:
     """``--lf`` after a failed built-in pipeline: collect it, so its failures run again."""
     config = session.config
     if not config.getoption("lf", False) or config.cache is None:
@@ -218,7 +218,7 @@ def _collect_last_failed_pipelines(sym: "SymphonySession", session: pytest.Sessi
             _collect_pipeline(session, pipeline, items)
 
 
-def _collect_pipeline(session: pytest.Session, pipeline: "Pipeline", items: list) -> str:
+def _collect_pipeline(session: pytest.Session, pipeline: "Pipeline", items: list[pytest.Item]) -> str:
     """Collect a built-in spec that lives in the package, outside the rootdir (once)."""
     for item in items:
         if isinstance(item, BeatItem) and item.path == pipeline.spec:
@@ -233,11 +233,11 @@ def _collect_pipeline(session: pytest.Session, pipeline: "Pipeline", items: list
     return pipeline.alias
 
 
-def order_beats(items: list) -> None:
+def order_beats(items: list[pytest.Item]) -> None:
     """Keep each sequence's beats together and in spec order (a sub-pipeline's inside its parent's),
     wherever other plugins moved them."""
     groups: dict[int, list[BeatItem]] = {}
-    layout: list = []
+    layout: list[int | pytest.Item] = []
     for item in items:
         if isinstance(item, BeatItem):
             key = id(item.sequence_node.root)
@@ -249,10 +249,11 @@ def order_beats(items: list) -> None:
             layout.append(item)
     if not groups:
         return
-    ordered: list = []
+    ordered: list[pytest.Item] = []
     for entry in layout:
         if isinstance(entry, int):
-            ordered.extend(sorted(groups[entry], key=lambda i: i.order_key))
+            beats = sorted(groups[entry], key=lambda i: i.order_key)
+            ordered.extend(beats)
         else:
             ordered.append(entry)
     items[:] = ordered

@@ -12,7 +12,7 @@ import os
 import platform
 import socket
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import pytest
 
@@ -23,13 +23,15 @@ from .runtime import dynamics
 from .runtime.conductor import Conductor
 from .runtime.context import WROTE, SequenceRun
 from .runtime.registry import HANDLER_ATTR, BUILTIN, HandlerRegistry
-from .score.model import Sequence
+from .score.model import Beat, Movement, Sequence
 from .stamps import new_run_id, utc_now
 from .resume import RESUMED, RESUMED_FROM, Resume
 from .shards import parse_shard
 from .summary import RunSummary
 
 if TYPE_CHECKING:
+    from .pipelines import Pipeline
+    from .telemetry.records import RunRecord
     from .telemetry.writer import TelemetryWriter
 
 
@@ -57,11 +59,11 @@ class SymphonySession:
         self.written: list[str] = []  # files asked for (reports, scaffolds), listed at the end of the summary
         self.telemetry_written: list[str] = []  # the run's telemetry files: one line, or listed with -v
         self._pipeline_modules: set[str] = set()
-        self._sequence_index: dict[str, tuple[Sequence, str, object]] | None = None  # for sub-pipelines
+        self._sequence_index: dict[str, tuple[Sequence, str, Pipeline | None]] | None = None  # for sub-pipelines
         self.isolated: bool = bool(config.getoption("symphony_isolated"))
         self.node_id_args: list[str] = []  # symphony:<root>::... node ids from the command line
         #: root -> functions that collect what such a node id names, returning whether one did
-        self.node_id_roots: dict[str, list[Callable[[pytest.Session, str, list], bool]]] = {}
+        self.node_id_roots: dict[str, list[Callable[[pytest.Session, str, list[pytest.Item]], bool]]] = {}
         self.pulled_in: list[tuple[str, str]] = []  # (beat pulled in, the beat it stands under)
         self.ran_isolated: list[str] = []
         shard = config.getoption("symphony_shard")
@@ -72,7 +74,7 @@ class SymphonySession:
         self.resumed: list[str] = []  # notes of resumed sequences (controller)
         self.resumed_from: set[str] = set()
         #: Areas that place their items once the beats are in order (bdd: scenarios after their beats).
-        self.arrangers: list[Callable[[pytest.Session, list], None]] = []
+        self.arrangers: list[Callable[[pytest.Session, list[pytest.Item]], None]] = []
 
     # -- handlers ---------------------------------------------------------------
     def register_configured_handlers(self) -> None:
@@ -101,7 +103,7 @@ class SymphonySession:
             self.registry.add_module(module)
         self.hook.pytest_symphony_register_handlers(registry=self.registry)
 
-    def load_pipeline_handlers(self, pipeline) -> None:
+    def load_pipeline_handlers(self, pipeline: Pipeline) -> None:
         """A built-in pipeline's handlers, imported when its spec is collected and not before."""
         if pipeline.handler_module and pipeline.handler_module not in self._pipeline_modules:
             self._pipeline_modules.add(pipeline.handler_module)
@@ -159,7 +161,7 @@ class SymphonySession:
     def finish_sequence(self, node: collect.SequenceNode) -> None:
         self.hook.pytest_symphony_after_sequence(sequence=node.sequence, context=node.run)
 
-    def _on_event(self, run: SequenceRun, event: str, payload: dict) -> None:
+    def _on_event(self, run: SequenceRun, event: str, payload: dict[str, Any]) -> None:
         self.hook.pytest_symphony_event(event=event, payload=payload, sequence=run.sequence, beat=run.beat, context=run)
 
     def beat_failed(self, item: collect.BeatItem) -> str | None:
@@ -180,10 +182,12 @@ class SymphonySession:
             outer = node.outer
             if outer is None:
                 break
-            node, movement, beat = outer.sequence_node, outer.parent.movement, outer.beat
+            outer_movement = outer.parent
+            assert isinstance(outer_movement, collect.MovementNode), "a sub-pipeline beat lies in a movement"
+            node, movement, beat = outer.sequence_node, outer_movement.movement, outer.beat
         return "\n".join(problems) or None
 
-    def _roll_back(self, node: collect.SequenceNode, run: SequenceRun, movement, beat) -> str | None:
+    def _roll_back(self, node: collect.SequenceNode, run: SequenceRun, movement: Movement, beat: Beat) -> str | None:
         run.failed = (movement, beat)
         run.rolled_back = True
         try:
@@ -203,7 +207,7 @@ class SymphonySession:
             from .builtins import builtin_pipelines
             from .score.loader import SPEC_SUFFIXES, load_spec
 
-            index: dict[str, tuple[Sequence, str, object]] = {}
+            index: dict[str, tuple[Sequence, str, Pipeline | None]] = {}
             root = self.config.rootpath
             for spec_root in self.spec_roots:
                 for path in sorted(spec_root.rglob("*")) if spec_root.is_dir() else ():
@@ -211,10 +215,10 @@ class SymphonySession:
                         found = load_spec(path, max_bytes=self.max_spec_bytes).sequence
                         if found is not None:
                             index.setdefault(found.id, (found, _relative(path, root), None))
-            for pipeline in builtin_pipelines():
-                found = load_spec(pipeline.spec).sequence
+            for builtin in builtin_pipelines():
+                found = load_spec(builtin.spec).sequence
                 if found is not None:
-                    index.setdefault(found.id, (found, pipeline.nodeid, pipeline))
+                    index.setdefault(found.id, (found, builtin.nodeid, builtin))
             self._sequence_index = index
         entry = self._sequence_index.get(sequence_id)
         if entry is None:
@@ -223,7 +227,7 @@ class SymphonySession:
         if pipeline is None:
             return sequence, shown, frozenset()
         self.load_pipeline_handlers(pipeline)
-        module = pipeline.handler_module  # type: ignore[attr-defined]
+        module = pipeline.handler_module
         return sequence, shown, frozenset({module}) if module else frozenset()
 
     # -- partial runs (controller) ------------------------------------------------
@@ -248,7 +252,7 @@ class SymphonySession:
                 + (self.notes if not self.is_worker else []))
 
     # -- telemetry (controller only) ---------------------------------------------
-    def record(self, records: list[dict]) -> None:
+    def record(self, records: list[dict[str, Any]]) -> None:
         if self.is_worker:
             return
         if self.writer is None:
@@ -264,7 +268,7 @@ class SymphonySession:
                     if shown not in self.written:
                         self.written.append(shown)
 
-    def run_record(self) -> dict:
+    def run_record(self) -> RunRecord:
         return {
             "run_id": self.run_id,
             "started_at": self.started_at,
@@ -303,7 +307,7 @@ class SymphonySession:
         return lines
 
 
-def _relative(path, root) -> str:
+def _relative(path: str | Path, root: Path) -> str:
     try:
         return str(Path(path).relative_to(root))
     except ValueError:
@@ -313,7 +317,7 @@ def _relative(path, root) -> str:
 _ALWAYS = frozenset({"symphony", "beat", "request"})
 
 
-def _parameters(func) -> set[str]:
+def _parameters(func: Callable[..., Any]) -> set[str]:
     import inspect
 
     return set(inspect.signature(func).parameters)

@@ -2,6 +2,8 @@
 
 import sys
 
+__all__ = ["TOMLDecodeError", "load", "loads", "tomllib"]
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on Python 3.10 only

@@ -83,9 +83,9 @@ def parse_artifact_filename(path: Path | str) -> tuple[str, str, str]:
             return canonicalize_name(parts[0]), parts[1], kind
     elif kind == "sdist":
         stem = name[: -len(".tar.gz")]
-        dist, sep, version = stem.rpartition("-")
-        if sep and dist and version:
-            return canonicalize_name(dist), version, kind
+        stem_name, sep, stem_version = stem.rpartition("-")
+        if sep and stem_name and stem_version:
+            return canonicalize_name(stem_name), stem_version, kind
     raise ValueError(f"{name}: not a wheel or sdist file name")
 
 
@@ -271,7 +271,7 @@ def verify_sdist(path: Path | str) -> list[str]:
                     keep = len(parts) == 2 and parts[1] in ("pyproject.toml", "PKG-INFO")
                     chunks = []
                     assert fh is not None
-                    for chunk in iter(lambda fh=fh: fh.read(_CHUNK), b""):
+                    while chunk := fh.read(_CHUNK):
                         if keep:
                             chunks.append(chunk)
                     files[name] = b"".join(chunks) if keep else None

@@ -16,6 +16,7 @@ import zipfile
 from dataclasses import dataclass, field
 from email.message import Message
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from pytest_symphony.errors import SymphonyError
 
@@ -39,7 +40,7 @@ class MetadataCheck:
     def failed(self, strict: bool) -> bool:
         return bool(self.errors or (strict and self.warnings))
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"artifact": self.artifact.name, "errors": list(self.errors), "warnings": list(self.warnings)}
 
 

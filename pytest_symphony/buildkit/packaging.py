@@ -228,11 +228,11 @@ def build_package(
                            before=before_names, created=created_files(), reason=reason, reproduce=reproduce)
 
     if importlib.util.find_spec("build") is None:
-        text = header + f"ERROR: the PyPA 'build' package is not installed for {sys.executable}\n"
+        missing = header + f"ERROR: the PyPA 'build' package is not installed for {sys.executable}\n"
         if log_path is not None:
             Path(log_path).parent.mkdir(parents=True, exist_ok=True)
-            Path(log_path).write_text(text, encoding="utf-8")
-        raise fail(None, log_tail(text), reason="PyPA build is not installed; run: pip install build")
+            Path(log_path).write_text(missing, encoding="utf-8")
+        raise fail(None, log_tail(missing), reason="PyPA build is not installed; run: pip install build")
 
     try:
         code, tail, text = run_logged(cmd, cwd=pkg.path, log_path=log_path, header=header, timeout=timeout,

@@ -14,7 +14,7 @@ import subprocess
 import threading
 from collections import deque
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import IO, Callable, Mapping, Sequence
 
 __all__ = ["LOG_TAIL_LINES", "LineCallback", "log_tail", "run_logged"]
 
@@ -62,7 +62,8 @@ def run_logged(cmd: Sequence[str] | str, *, cwd: Path, log_path: Path | None, he
     return (None if isinstance(code, str) else code), log_tail(text), text
 
 
-def _spawn(cmd, *, cwd, write, on_line, timeout, shell, env) -> int | str:
+def _spawn(cmd: Sequence[str] | str, *, cwd: Path, write: Callable[[str], object], on_line: LineCallback | None,
+           timeout: float | None, shell: bool, env: Mapping[str, str]) -> int | str:
     """Run one command, copying its output as it comes; a string result says why it did not finish."""
     try:
         proc = subprocess.Popen(
@@ -90,7 +91,7 @@ def _spawn(cmd, *, cwd, write, on_line, timeout, shell, env) -> int | str:
     return proc.returncode
 
 
-def _copy_lines(stream, write, on_line: LineCallback | None) -> None:
+def _copy_lines(stream: IO[str], write: Callable[[str], object], on_line: LineCallback | None) -> None:
     with stream:
         for line in stream:
             write(line)
@@ -101,7 +102,7 @@ def _copy_lines(stream, write, on_line: LineCallback | None) -> None:
                     on_line = None
 
 
-def _kill_tree(proc: subprocess.Popen) -> None:
+def _kill_tree(proc: subprocess.Popen[str]) -> None:
     try:
         if os.name == "posix":
             os.killpg(proc.pid, signal.SIGKILL)

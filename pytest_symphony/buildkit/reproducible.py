@@ -57,17 +57,21 @@ def source_date_epoch(root: Path, environ: Mapping[str, str] | None = None) -> t
     return None
 
 
-def _zip_members(path: Path) -> dict[str, tuple]:
+#: member name -> what is compared of it (zip: attributes, bytes; tar: type, mode, bytes or link target)
+Members = dict[str, tuple[object, ...]]
+
+
+def _zip_members(path: Path) -> Members:
     with zipfile.ZipFile(path) as zf:
         return {i.filename: (i.external_attr, zf.read(i)) for i in zf.infolist()}
 
 
-def _tar_members(path: Path) -> dict[str, tuple]:
-    out: dict[str, tuple] = {}
+def _tar_members(path: Path) -> Members:
+    out: Members = {}
     with tarfile.open(path, "r:gz") as tf:
         for m in tf:
-            data = tf.extractfile(m).read() if m.isfile() else m.linkname  # type: ignore[union-attr]
-            out[m.name] = (m.type, m.mode, data)
+            fh = tf.extractfile(m) if m.isfile() else None
+            out[m.name] = (m.type, m.mode, fh.read() if fh is not None else m.linkname)
     return out
 
 

@@ -41,7 +41,7 @@ def _cell(value: Any) -> str:
 def _criterion(c: Criterion) -> list[str]:
     if c.text is not None:
         return [f"- {c.text}"]
-    parts = []
+    parts: list[str] = []
     for word, steps in (("Given", c.given), ("When", c.when), ("Then", c.then), ("And", c.and_)):
         parts.extend(f"  - **{word}** {step}" for step in steps)
     return ["- Scenario:"] + parts

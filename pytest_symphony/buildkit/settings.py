@@ -128,7 +128,7 @@ def docs_dir(root: Path) -> Path | None:
 def metadata_strict(root: Path) -> bool:
     """Whether warnings of the metadata check fail it (``metadata = "strict"``, the default)."""
     settings, pyproject = build_settings(root)
-    value = settings.get("metadata", "strict")
+    value: object = settings.get("metadata", "strict")
     if value not in ("strict", "errors"):
         raise WorkspaceError(f'{pyproject}: [tool.symphony.build] metadata must be "strict" or "errors", not {value!r}')
     return value == "strict"

@@ -41,7 +41,7 @@ def source_date_epoch(root: Path, rev: str = "HEAD") -> int:
 @dataclass(frozen=True)
 class ProvenanceResult:
     path: Path
-    statement: dict
+    statement: dict[str, Any]
     subjects: Mapping[str, str]  #: artifact name -> sha256
 
     def to_json(self) -> dict[str, Any]:

@@ -14,7 +14,7 @@ import time
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 __all__ = ["CommandResult", "display_command", "run_command"]
 
@@ -39,7 +39,7 @@ class CommandResult:
         where = f"; full log: {self.log_path}" if self.log_path else ""
         return f"{display_command(self.command)!r} {status}{where}\n{self.output_tail.rstrip()}"
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"command": display_command(self.command), "returncode": self.returncode, "duration": self.duration,
                 "log_path": str(self.log_path) if self.log_path else None, "reason": self.reason}
 
@@ -52,7 +52,8 @@ def run_command(command: str | Sequence[str], *, cwd: Path, env: Mapping[str, st
                 timeout: float | None = 600, log_path: Path | None = None) -> CommandResult:
     """Run ``command`` in ``cwd``; never raises for a failing or hanging command."""
     shell = isinstance(command, str)
-    cmd = command if shell else list(command)
+    cmd: str | list[str] = command if isinstance(command, str) else list(command)
+    shown: str | tuple[str, ...] = command if isinstance(command, str) else tuple(command)
     started = time.monotonic()
     full_env = dict(os.environ if env is None else env)
     tail: deque[str] = deque(maxlen=TAIL_LINES)
@@ -65,8 +66,7 @@ def run_command(command: str | Sequence[str], *, cwd: Path, env: Mapping[str, st
                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                     encoding="utf-8", errors="replace", start_new_session=os.name == "posix")
         except OSError as exc:
-            return CommandResult(tuple(cmd) if not shell else cmd, None, "", time.monotonic() - started,
-                                 log_path, f"could not start: {exc}")
+            return CommandResult(shown, None, "", time.monotonic() - started, log_path, f"could not start: {exc}")
         try:
             output, _ = proc.communicate(timeout=timeout)
             reason = ""
@@ -78,14 +78,13 @@ def run_command(command: str | Sequence[str], *, cwd: Path, env: Mapping[str, st
             log.write(output or "")
         tail.extend((output or "").splitlines())
         code = proc.returncode if not reason else None
-        return CommandResult(cmd if shell else tuple(cmd), code, "\n".join(tail), time.monotonic() - started,
-                             log_path, reason)
+        return CommandResult(shown, code, "\n".join(tail), time.monotonic() - started, log_path, reason)
     finally:
         if log is not None:
             log.close()
 
 
-def _kill(proc: subprocess.Popen) -> None:
+def _kill(proc: subprocess.Popen[str]) -> None:
     try:
         if os.name == "posix":
             os.killpg(proc.pid, signal.SIGKILL)

@@ -41,7 +41,7 @@ _SKIP_DIRS = {"tests", "test", "docs", "build", "dist", "node_modules", "venv", 
 class ArchitectureResult:
     importlinter: str | None  #: "kept" / None when not configured
     packages: tuple[str, ...]
-    tested: dict
+    tested: dict[str, Any]
     findings: tuple[Finding, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
@@ -172,7 +172,7 @@ def _imported(path: Path) -> set[str]:
         tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
     except (OSError, UnicodeDecodeError, SyntaxError, ValueError):
         return set()
-    names = set()
+    names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             names.update(alias.name.split(".")[0] for alias in node.names)

@@ -30,6 +30,7 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from .records import Deployment, Incident, Metric
@@ -49,7 +50,7 @@ def successful_production(deployments: Iterable[Deployment], environment: str = 
     """The successful production deployments, in order of success time."""
     env = environment.lower()
     found = [d for d in deployments if d.environment.lower() == env and d.success_time is not None]
-    return sorted(found, key=lambda d: (d.success_time, d.created_at, d.id))
+    return sorted(found, key=lambda d: (d.succeeded_at(), d.created_at, d.id))
 
 
 def deployment_changes(successful: Sequence[Deployment],
@@ -67,7 +68,7 @@ def deployment_changes(successful: Sequence[Deployment],
     return changes
 
 
-def changes_from_git(root, successful: Sequence[Deployment]) -> tuple[dict[str, tuple[str, ...]], dict[str, datetime]]:
+def changes_from_git(root: Path | str, successful: Sequence[Deployment]) -> tuple[dict[str, tuple[str, ...]], dict[str, datetime]]:
     """(changes per deployment, committer time per commit) from the git repository at ``root``."""
     from . import git
 
@@ -89,7 +90,7 @@ class IncidentLink:
 def link_incidents(incidents: Iterable[Incident], successful: Sequence[Deployment],
                    changes: Mapping[str, Sequence[str]]) -> dict[str, IncidentLink]:
     """Each incident's deployment by the three rules, in order (see the module docstring)."""
-    ordered = sorted(successful, key=lambda d: (d.success_time, d.created_at, d.id))
+    ordered = sorted(successful, key=lambda d: (d.succeeded_at(), d.created_at, d.id))
     links = {}
     for incident in incidents:
         link = IncidentLink(incident.id, None, None)
@@ -101,7 +102,7 @@ def link_incidents(incidents: Iterable[Incident], successful: Sequence[Deploymen
             if owner is not None:
                 link = IncidentLink(incident.id, owner.id, "root_cause")
         if link.rule is None:
-            before = [d for d in ordered if d.success_time <= incident.opened_at]
+            before = [d for d in ordered if d.succeeded_at() <= incident.opened_at]
             if before:
                 link = IncidentLink(incident.id, before[-1].id, "time")
         links[incident.id] = link
@@ -211,7 +212,7 @@ def four_keys(deployments: Sequence[Deployment] | None, incidents: Sequence[Inci
     src = sources["deployments"]
 
     frequency = Metric("deployment_frequency_per_week", len(windowed) / (window_days / 7), "per week", src)
-    times = [d.success_time for d in windowed]
+    times = [d.succeeded_at() for d in windowed]
     weekly = _deployment_days(times, _periods(now, window_days, 7))
     monthly = _deployment_days(times, _periods(now, window_days, 30))
     week_median = lower_median(weekly)
@@ -227,11 +228,12 @@ def four_keys(deployments: Sequence[Deployment] | None, incidents: Sequence[Inci
                     lead_times_hours=lead_times, weekly_deployment_days=tuple(weekly), restore_minutes=minutes)
 
 
-def _lead_time(successful, windowed, changes, commit_times, src) -> tuple[Metric, dict[str, float]]:
+def _lead_time(successful: Sequence[Deployment], windowed: Sequence[Deployment], changes: Mapping[str, Sequence[str]],
+               commit_times: Mapping[str, datetime], src: str) -> tuple[Metric, dict[str, float]]:
     first_delivery: dict[str, datetime] = {}
     for deployment in successful:  # success order: the first deployment holding a commit delivered it
         for sha in changes.get(deployment.id, ()):
-            first_delivery.setdefault(sha, deployment.success_time)
+            first_delivery.setdefault(sha, deployment.succeeded_at())
     window_ids = {d.id for d in windowed}
     counted = {sha for d in successful if d.id in window_ids for sha in changes.get(d.id, ())
                if first_delivery[sha] == d.success_time}
@@ -254,7 +256,9 @@ def _lead_time(successful, windowed, changes, commit_times, src) -> tuple[Metric
     return Metric("lead_time_hours_median", value, "hours", f"{src} + git", band=band_lead_time(value)), hours
 
 
-def _change_failure(incidents, successful, windowed, changes, sources):
+def _change_failure(incidents: Sequence[Incident] | None, successful: Sequence[Deployment],
+                    windowed: Sequence[Deployment], changes: Mapping[str, Sequence[str]], sources: Mapping[str, str]
+                    ) -> tuple[Metric, tuple[str, ...], dict[str, IncidentLink]]:
     if not windowed:
         return Metric.not_measured("change_failure_rate", "no successful production deployment in the window"), (), {}
     if incidents is None:
@@ -267,12 +271,13 @@ def _change_failure(incidents, successful, windowed, changes, sources):
                    band=band_change_failure_rate(rate)), failed, links)
 
 
-def _restore_missing(incidents, sources) -> str:
+def _restore_missing(incidents: Sequence[Incident] | None, sources: Mapping[str, str]) -> str:
     return f"no incident records ({sources['incidents']})" if incidents is None else \
         "no resolved incident opened in the window"
 
 
-def _time_to_restore(incidents, in_window, sources) -> tuple[Metric, dict[str, float]]:
+def _time_to_restore(incidents: Sequence[Incident] | None, in_window: Callable[[datetime | None], bool],
+                     sources: Mapping[str, str]) -> tuple[Metric, dict[str, float]]:
     name = "time_to_restore_minutes_median"
     if incidents is None:
         return Metric.not_measured(name, _restore_missing(None, sources), "minutes"), {}

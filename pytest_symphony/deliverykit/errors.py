@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable
 
 from ..errors import SymphonyError
 
@@ -29,7 +29,7 @@ class Finding:
         where = f"{self.path}:{self.line}: " if self.path and self.line else f"{self.path}: " if self.path else ""
         return f"{where}{self.message}" + (f"; {self.hint}" if self.hint else "")
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"message": self.message, "path": self.path, "line": self.line, "hint": self.hint}
 
 

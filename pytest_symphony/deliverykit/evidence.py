@@ -34,8 +34,9 @@ def release_version(settings: DeliverySettings, rev: str = "HEAD") -> str:
             project = tomllib.loads(settings.pyproject.read_text(encoding="utf-8")).get("project", {})
         except (OSError, UnicodeDecodeError, TOMLDecodeError):
             project = {}
-        if isinstance(project, dict) and isinstance(project.get("version"), str) and project["version"].strip():
-            return project["version"].strip()
+        version = project.get("version") if isinstance(project, dict) else None
+        if isinstance(version, str) and version.strip():
+            return version.strip()
     tag, since = git.commits_since(settings.root, settings.tag_pattern, rev)
     try:
         version = next_version(tag.name if tag else None, [c.conventional for c in since if not c.is_merge],

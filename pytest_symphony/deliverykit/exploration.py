@@ -64,7 +64,7 @@ def scope(settings: DeliverySettings, *, rev: str = "HEAD") -> ScopeResult:
     hypotheses = load_hypotheses(settings)
     tag, since = git.commits_since(settings.root, settings.tag_pattern, rev)
     findings: list[Finding] = []
-    features: dict[str, dict] = {}
+    features: dict[str, dict[str, Any]] = {}
     roadmap_display = relative(roadmap.path, settings.root)
     for item in roadmap:
         if item.status == "next":
@@ -141,7 +141,7 @@ def research(settings: DeliverySettings, features: list[str] | ScopeResult, *, r
             findings.append(Finding(f"research {r.id!r} for {feature!r} has no customer or user participant "
                                     f"(roles: {', '.join(r.roles)})", r.path, r.line,
                                     "add a participant with role: customer or role: user"))
-        elif not in_time:
+        elif not in_time and first is not None:  # nothing is late without a first commit
             r = min(with_customers, key=lambda rec: rec.date)
             findings.append(Finding(f"research {r.id!r} for {feature!r} is dated {iso(r.date)}, after its first "
                                     f"implementation commit {first.sha[:12]} ({iso(first.committer_time)})",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable, Mapping
 
 from .errors import DeliveryError, Finding, relative
 
@@ -37,7 +37,7 @@ class FeatureDoc:
         return [t.split(":", 1)[1] for t in self.tags if t.startswith(f"{key}:")]
 
 
-def _tags(node: dict) -> tuple[str, ...]:
+def _tags(node: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(t["name"].lstrip("@") for t in node.get("tags", ())))
 
 
@@ -61,9 +61,9 @@ def read_feature(path: Path, root: Path) -> FeatureDoc | None:
     feature = document.get("feature")
     if not feature:
         return None
-    scenarios = []
+    scenarios: list[ScenarioDoc] = []
 
-    def walk(children: Iterable[dict], inherited: tuple[str, ...]) -> None:
+    def walk(children: Iterable[Mapping[str, Any]], inherited: tuple[str, ...]) -> None:
         for child in children:
             if "rule" in child:
                 rule = child["rule"]
@@ -91,7 +91,8 @@ def read_features(root: Path, paths: Iterable[Path | str] | None = None) -> list
     """The given feature files (default: ``features/**/*.feature``), every parse problem at once."""
     root = Path(root)
     files = [root / p for p in paths] if paths is not None else discover_features(root)
-    docs, findings = [], []
+    docs: list[FeatureDoc] = []
+    findings: list[Finding] = []
     for path in files:
         try:
             doc = read_feature(Path(path), root)

@@ -19,12 +19,16 @@ import logging
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 
 from . import git
 from .errors import DeliveryError, Finding, relative
 from .inputs import load_flag_document
 from .settings import DeliverySettings
+
+if TYPE_CHECKING:
+    from openfeature.evaluation_context import EvaluationContext
+    from openfeature.flag_evaluation import FlagEvaluationDetails
 
 __all__ = ["DarkResult", "FlagEvaluator", "check_dark", "new_flags", "release_variant", "sample_keys"]
 
@@ -36,10 +40,10 @@ def sample_keys(settings: DeliverySettings) -> list[str]:
     return [f"{settings.sample_prefix}{i:05d}" for i in range(settings.sample_size)]
 
 
-def release_variant(flag: str, definition: dict, display: str = "") -> str:
+def release_variant(flag: str, definition: dict[str, Any], display: str = "") -> str:
     """The variant a release turns on; DeliveryError when the flag does not say."""
     variants = definition.get("variants", {})
-    on = [name for name, value in variants.items() if value is True]
+    on: list[str] = [name for name, value in variants.items() if value is True]
     if len(on) == 1 and all(isinstance(v, bool) for v in variants.values()):
         return on[0]
     if "on" in variants:
@@ -55,7 +59,7 @@ class FlagEvaluator:
     edited file with a new evaluator.
     """
 
-    def __init__(self, path: Path, document: dict):
+    def __init__(self, path: Path, document: dict[str, Any]):
         try:
             from openfeature import api
             from openfeature.contrib.provider.flagd import FlagdProvider
@@ -77,7 +81,7 @@ class FlagEvaluator:
     def close(self) -> None:
         self._provider.shutdown()
 
-    def details(self, flag: str, key: str | None = None):
+    def details(self, flag: str, key: str | None = None) -> FlagEvaluationDetails[Any]:
         """OpenFeature's evaluation details for ``flag`` with targeting key ``key`` (None: empty context)."""
         from openfeature.evaluation_context import EvaluationContext
 
@@ -87,7 +91,8 @@ class FlagEvaluator:
         with _quiet() if key is None else _nothing():  # flagd logs an error for a split without a key
             return self._typed(flag, definition, default, context)
 
-    def _typed(self, flag: str, definition: dict, default: Any, context: Any):
+    def _typed(self, flag: str, definition: dict[str, Any], default: Any,
+               context: EvaluationContext) -> FlagEvaluationDetails[Any]:
         values = list(definition["variants"].values())
         if all(isinstance(v, bool) for v in values):
             return self.client.get_boolean_details(flag, bool(default), context)
@@ -107,7 +112,7 @@ class FlagEvaluator:
 
 
 @contextmanager
-def _quiet():
+def _quiet() -> Iterator[None]:
     logger = logging.getLogger("openfeature.contrib")
     disabled, logger.disabled = logger.disabled, True
     try:
@@ -117,11 +122,11 @@ def _quiet():
 
 
 @contextmanager
-def _nothing():
+def _nothing() -> Iterator[None]:
     yield
 
 
-def new_flags(settings: DeliverySettings, since_tag: str | None, document: dict | None = None) -> list[str]:
+def new_flags(settings: DeliverySettings, since_tag: str | None, document: dict[str, Any] | None = None) -> list[str]:
     """Flags in the flags file now that it did not have at ``since_tag`` (all of them without a tag)."""
     if document is None:
         document, _ = load_flag_document(settings)
@@ -139,7 +144,7 @@ def new_flags(settings: DeliverySettings, since_tag: str | None, document: dict 
 
 @dataclass(frozen=True)
 class DarkResult:
-    flags: dict  #: flag -> {"variant": release variant, "default": variant for the empty context, "share": %}
+    flags: dict[str, Any]  #: flag -> {"variant": release variant, "default": variant for the empty context, "share": %}
     findings: tuple[Finding, ...] = ()
 
     def to_json(self) -> dict[str, Any]:

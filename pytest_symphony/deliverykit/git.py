@@ -93,9 +93,9 @@ def commits(root: Path | str, revisions: Sequence[str] = ("HEAD",), *, paths: Se
     out = git(root, "log", f"--format={fmt}", *listing, *revisions, "--", *paths)
     result = []
     for record in out.split(_RS)[1:]:
-        sha, parents, at, ct, author, message, files = record.split(_US)
+        sha, parents, at, ct, author, message, touched = record.split(_US)
         result.append(Commit(sha, tuple(parents.split()), _time(at), _time(ct), author, message.strip("\n"),
-                             tuple(f for f in files.strip("\n").splitlines() if f)))
+                             tuple(f for f in touched.strip("\n").splitlines() if f)))
     result.reverse()
     return result
 
@@ -110,13 +110,13 @@ def version_of_tag(name: str) -> Version | None:
 def tags(root: Path | str, pattern: str = "v*") -> list[Tag]:
     """Tags matching ``pattern`` that name versions, oldest version first."""
     out = git(root, "tag", "--list", pattern, "--format=%(refname:short)%09%(*objectname)%09%(objectname)")
-    found = []
+    found: list[tuple[Version, Tag]] = []
     for line in out.splitlines():
         name, peeled, obj = (line.split("\t") + ["", ""])[:3]
         version = version_of_tag(name)
         if version is not None:
-            found.append(Tag(name, peeled or obj, version))
-    return sorted(found, key=lambda t: t.version)
+            found.append((version, Tag(name, peeled or obj, version)))
+    return [tag for _, tag in sorted(found, key=lambda pair: pair[0])]
 
 
 def last_tag(root: Path | str, pattern: str = "v*", rev: str = "HEAD") -> Tag | None:

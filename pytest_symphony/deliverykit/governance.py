@@ -20,7 +20,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from .errors import relative
 from .evidence import evidence_dir
@@ -52,7 +52,7 @@ def visibility(settings: DeliverySettings, version: str, keys: Sequence[str], mo
 class _Outcome:
     started_at: str
     dynamic: str | None
-    finals: dict  #: beat slug -> final status
+    finals: dict[str, Any]  #: beat slug -> final status
 
 
 def _outcomes(history: Path, sequence: str, movement: str, exclude_run: str | None) -> list[_Outcome]:
@@ -63,7 +63,7 @@ def _outcomes(history: Path, sequence: str, movement: str, exclude_run: str | No
         runs = {r[0]: (r[1] or "", r[2]) for r in store.rows("SELECT run_id, started_at, dynamic FROM runs")}
         rows = store.rows("SELECT run_id, beat, status, coalesce(attempt, 0), id FROM attempts "
                           "WHERE sequence = ? AND movement = ? AND kind = 'beat' ORDER BY id", (sequence, movement))
-    finals: dict[str, dict[str, tuple]] = defaultdict(dict)
+    finals: dict[str, dict[str, tuple[Any, ...]]] = defaultdict(dict)
     for run_id, beat, status, attempt, row_id in rows:
         if run_id == exclude_run or run_id not in runs:
             continue

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from .records import Deployment, DeploymentStatus, Incident
 from .timeutil import iso, parse_time
@@ -90,14 +90,17 @@ def add_incidents(store: Any, records: Iterable[Incident], *, run_id: str | None
 
 
 def deployments(store: Any, environment: str | None = None) -> list[Deployment]:
-    return store.read(lambda conn: query_deployments(conn, environment))
+    found: list[Deployment] = store.read(lambda conn: query_deployments(conn, environment))
+    return found
 
 
 def incidents(store: Any) -> list[Incident]:
-    return store.read(query_incidents)
+    found: list[Incident] = store.read(query_incidents)
+    return found
 
 
-def _add(store: Any, table: str, records: Iterable, run_id: str | None, upsert) -> int:
+def _add(store: Any, table: str, records: Iterable[Deployment | Incident], run_id: str | None,
+         upsert: Callable[..., object]) -> int:
     records = list(records)
 
     def work(conn: sqlite3.Connection) -> None:

@@ -27,7 +27,7 @@ class MonitorResult:
 
     def to_json(self) -> dict[str, Any]:
         return {"deployment": self.deployment, "open_severe": list(self.open_severe),
-                "linked": [{"incident": l.incident, "rule": l.rule} for l in self.linked]}
+                "linked": [{"incident": link.incident, "rule": link.rule} for link in self.linked]}
 
 
 def monitor(settings: DeliverySettings, deployment_id: str) -> MonitorResult:
@@ -37,10 +37,10 @@ def monitor(settings: DeliverySettings, deployment_id: str) -> MonitorResult:
     successful = successful_production(deployments, settings.environment)
     changes, _ = changes_from_git(settings.root, successful)
     links = link_incidents(incidents, successful, changes)
-    mine = tuple(l for l in links.values() if l.deployment == deployment_id)
+    mine = tuple(link for link in links.values() if link.deployment == deployment_id)
     by_id = {i.id: i for i in incidents}
-    severe = tuple(l.incident for l in mine if by_id[l.incident].resolved_at is None
-                   and by_id[l.incident].severity in settings.severe)
+    severe = tuple(link.incident for link in mine if by_id[link.incident].resolved_at is None
+                   and by_id[link.incident].severity in settings.severe)
     result = MonitorResult(deployment_id, mine, severe)
     if severe:
         display = relative(incidents.path, settings.root)

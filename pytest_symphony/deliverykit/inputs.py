@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Generic, Iterator, Sequence, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Generic, Iterator, Sequence, TypeVar
 
 from ..score.source import item_line, line_of, parse_text
 from .errors import DeliveryError, Finding, relative
@@ -20,6 +20,9 @@ from .records import Deployment, DeploymentStatus, FeedbackRecord, Hypothesis, I
     ResearchRecord, RoadmapItem
 from .settings import DeliverySettings
 from .timeutil import parse_days, parse_time
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
 
 __all__ = [
     "Loaded", "SCHEMA_DIR", "read_document", "load_deployments", "load_feedback", "load_flag_document", "load_hypotheses",
@@ -31,6 +34,8 @@ SCHEMA_DIR = Path(__file__).with_name("schemas")
 _RECORD_SUFFIXES = (".yaml", ".yml", ".json")
 _MAX_BYTES = 20 * 1024 * 1024
 T = TypeVar("T")
+#: one raw record (its file shown as, its line, the findings so far) to a record, or None when it is bad
+Maker = Callable[[dict[str, Any], str, int, list[Finding]], T | None]
 
 
 @dataclass(frozen=True)
@@ -49,13 +54,14 @@ class Loaded(Generic[T]):
 
 
 @lru_cache(maxsize=None)
-def schema(name: str) -> dict:
+def schema(name: str) -> dict[str, Any]:
     """The JSON Schema of input ``name`` (roadmap, hypotheses, research, feedback, ...)."""
-    return json.loads((SCHEMA_DIR / f"{name}.schema.json").read_text(encoding="utf-8"))
+    loaded: dict[str, Any] = json.loads((SCHEMA_DIR / f"{name}.schema.json").read_text(encoding="utf-8"))
+    return loaded
 
 
 @lru_cache(maxsize=None)
-def _validator(name: str):
+def _validator(name: str) -> Draft202012Validator:
     from jsonschema import Draft202012Validator
 
     return Draft202012Validator(schema(name))
@@ -134,10 +140,11 @@ def _time(value: Any, display: str, line: int, field: str, findings: list[Findin
         return None
 
 
-def _records_from(settings: DeliverySettings, name: str, make) -> Loaded:
+def _records_from(settings: DeliverySettings, name: str, make: Maker[T]) -> Loaded[T]:
     """Records of a file-or-folder input (research, feedback): one record or a list per file."""
     path = settings.path(name)
-    records, findings = [], []
+    records: list[T] = []
+    findings: list[Finding] = []
     for file in _files(path):
         display = relative(file, settings.root)
         data = read_document(file, display)
@@ -161,7 +168,9 @@ def load_roadmap(settings: DeliverySettings) -> Loaded[RoadmapItem]:
     if doc is None:
         return Loaded((), settings.path("roadmap"), False)
     data, path, display = doc
-    items, findings, seen = [], [], {}
+    items: list[RoadmapItem] = []
+    findings: list[Finding] = []
+    seen: dict[str, int] = {}
     for index, raw in enumerate(data["items"]):
         line = item_line(data["items"], index)
         if raw["id"] in seen:
@@ -185,7 +194,8 @@ def load_hypotheses(settings: DeliverySettings) -> Loaded[Hypothesis]:
     if doc is None:
         return Loaded((), settings.path("hypotheses"), False)
     data, path, display = doc
-    items, findings = [], []
+    items: list[Hypothesis] = []
+    findings: list[Finding] = []
     for index, raw in enumerate(data):
         line = item_line(data, index)
         start = _time(raw["start"], display, line, "start", findings) if raw.get("start") else None
@@ -200,7 +210,7 @@ def load_hypotheses(settings: DeliverySettings) -> Loaded[Hypothesis]:
 
 
 def load_research(settings: DeliverySettings) -> Loaded[ResearchRecord]:
-    def make(raw, display, line, findings):
+    def make(raw: dict[str, Any], display: str, line: int, findings: list[Finding]) -> ResearchRecord | None:
         when = _time(raw["date"], display, line, "date", findings)
         features = tuple(raw.get("features") or ()) + ((raw["feature"],) if raw.get("feature") else ())
         roles = tuple(str(p["role"]).strip().lower() for p in raw["participants"])
@@ -211,7 +221,7 @@ def load_research(settings: DeliverySettings) -> Loaded[ResearchRecord]:
 
 
 def load_feedback(settings: DeliverySettings) -> Loaded[FeedbackRecord]:
-    def make(raw, display, line, findings):
+    def make(raw: dict[str, Any], display: str, line: int, findings: list[Finding]) -> FeedbackRecord | None:
         when = _time(raw["date"], display, line, "date", findings)
         return None if when is None else FeedbackRecord(raw["kind"], int(raw["score"]), when, raw.get("feature"),
                                                          raw.get("id"), display, line)
@@ -224,7 +234,8 @@ def load_measurements(settings: DeliverySettings) -> Loaded[Measurement]:
     if doc is None:
         return Loaded((), settings.path("measurements"), False)
     data, path, display = doc
-    items, findings = [], []
+    items: list[Measurement] = []
+    findings: list[Finding] = []
     for index, raw in enumerate(data):
         line = item_line(data, index)
         when = _time(raw["measured_at"], display, line, "measured_at", findings)
@@ -236,7 +247,7 @@ def load_measurements(settings: DeliverySettings) -> Loaded[Measurement]:
     return Loaded(tuple(items), path, True)
 
 
-def parse_deployment(raw: dict, display: str = "<deployment>", line: int = 0) -> Deployment:
+def parse_deployment(raw: dict[str, Any], display: str = "<deployment>", line: int = 0) -> Deployment:
     """One deployment from its GitHub Deployments shape; DeliveryError when it does not fit."""
     findings = validate(raw, "deployment", display, line_offset=line)
     if findings:
@@ -264,7 +275,9 @@ def load_deployments(settings: DeliverySettings) -> Loaded[Deployment]:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise DeliveryError("inputs", [Finding(f"cannot read: {exc}", display, 0, "save it as UTF-8 JSON lines")]) from exc
-    items, findings, seen = [], [], {}
+    items: list[Deployment] = []
+    findings: list[Finding] = []
+    seen: dict[str, int] = {}
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
@@ -294,7 +307,8 @@ def load_incidents(settings: DeliverySettings) -> Loaded[Incident]:
     if doc is None:
         return Loaded((), settings.path("incidents"), False)
     data, path, display = doc
-    items, findings = [], []
+    items: list[Incident] = []
+    findings: list[Finding] = []
     for index, raw in enumerate(data):
         line = item_line(data, index)
         opened = _time(raw["opened_at"], display, line, "opened_at", findings)
@@ -314,7 +328,7 @@ def load_incidents(settings: DeliverySettings) -> Loaded[Incident]:
     return Loaded(tuple(items), path, True)
 
 
-def load_flag_document(settings: DeliverySettings, path: Path | None = None) -> tuple[dict, Path]:
+def load_flag_document(settings: DeliverySettings, path: Path | None = None) -> tuple[dict[str, Any], Path]:
     """The flagd flags file as data (validated); DeliveryError when absent or invalid."""
     path = Path(path) if path is not None else settings.path("flags")
     display = relative(path, settings.root)

@@ -21,7 +21,7 @@ import statistics
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence, TypeVar
 
 from . import git
 from .errors import DeliveryError, Finding, relative
@@ -31,6 +31,8 @@ from .inputs import load_deployments, load_flag_document, load_hypotheses, load_
 from .records import Deployment, Hypothesis, Metric
 from .settings import DeliverySettings
 from .timeutil import iso, utc_now
+
+R = TypeVar("R")  # a gate's result, returned or carried by its DeliveryError
 
 __all__ = ["MeasureResult", "StabilizeResult", "Verdict", "build_outcomes", "build_success_rate", "judge",
            "measure", "project_four_keys", "stabilize"]
@@ -50,7 +52,7 @@ def project_four_keys(settings: DeliverySettings, *, now: datetime | None = None
                      window_days=settings.window_days, environment=settings.environment, sources=sources)
 
 
-def _judged(gate: str, findings: list[Finding], enforce: bool, result: Any) -> Any:
+def _judged(gate: str, findings: list[Finding], enforce: bool, result: R) -> R:
     if findings and enforce:
         raise DeliveryError(gate, findings, result=result)
     return result
@@ -78,7 +80,7 @@ def stabilize(settings: DeliverySettings, *, now: datetime | None = None, enforc
     keys = project_four_keys(settings, now=now)
     rate = keys.change_failure_rate
     findings = []
-    if rate.measured and rate.value > max_change_failure_rate:
+    if rate.value is not None and rate.value > max_change_failure_rate:
         findings.append(Finding(f"change failure rate {rate.value:.1%} over the last {settings.window_days:g} days "
                                 f"is above {max_change_failure_rate:.0%} (failed: {', '.join(keys.failed_deployments)})",
                                 rate.source, 0, "stabilize before releasing more: fix the causes of the incidents"))
@@ -89,7 +91,7 @@ def stabilize(settings: DeliverySettings, *, now: datetime | None = None, enforc
 
 
 def build_outcomes(history: Path, sequence: str = "build", limit: int = 50,
-                   complete: Callable[[str | None, set], bool] | None = None) -> list[bool] | None:
+                   complete: Callable[[str | None, set[tuple[Any, Any]]], bool] | None = None) -> list[bool] | None:
     """Passed (True) or not for each complete run of ``sequence`` in the history, newest first.
 
     None when there is no history file.  A run counts when it ended and, given ``complete``
@@ -202,7 +204,8 @@ def _toggle_adoption(settings: DeliverySettings, features: Sequence[str]) -> Met
     return Metric(name, len(guarded) / len(features), "", relative(settings.path("flags"), settings.root))
 
 
-def _exploration_to_release(settings, history, successful, changes) -> Metric:
+def _exploration_to_release(settings: DeliverySettings, history: Sequence[git.Commit], successful: Sequence[Deployment],
+                            changes: Mapping[str, Sequence[str]]) -> Metric:
     name = "exploration_to_release_days_median"
     research = load_research(settings)
     if not research.present:
@@ -220,7 +223,7 @@ def _exploration_to_release(settings, history, successful, changes) -> Metric:
 
 def measure(settings: DeliverySettings, *, now: datetime | None = None, features: Sequence[str] = (),
             extra: Mapping[str, Metric] | None = None, history: Path | None = None,
-            enforce: bool = True, complete_build: Callable[[str | None, set], bool] | None = None) -> MeasureResult:
+            enforce: bool = True, complete_build: Callable[[str | None, set[tuple[Any, Any]]], bool] | None = None) -> MeasureResult:
     """Beat 14: every metric, then a verdict per hypothesis; a refuted one is a missed target.
 
     ``extra`` adds metrics measured by earlier beats (``coverage`` from beat 7,

@@ -71,7 +71,8 @@ def _retro_actions(settings: DeliverySettings) -> list[PlanItem]:
     return items
 
 
-def _generated(settings, metrics, verdicts, released) -> list[PlanItem]:
+def _generated(settings: DeliverySettings, metrics: Mapping[str, Metric], verdicts: Sequence[Any],
+               released: set[str]) -> list[PlanItem]:
     items = [PlanItem(f"Revisit hypothesis {v.hypothesis} ({v.feature})", (f"hypothesis:{v.hypothesis}",),
                       f"{v.verdict}: {v.reason}") for v in verdicts if v.verdict != "validated"]
     items += [PlanItem(f"Resolve incident {i.id} ({i.severity})", (f"incident:{i.id}",), i.title or "")

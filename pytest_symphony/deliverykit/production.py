@@ -170,7 +170,7 @@ def rollback_deployment(settings: DeliverySettings, deployment_id: str, *, reaso
         raise DeliveryError("rollback", [Finding(f"no deployment {deployment_id!r}",
                                                  relative(settings.path("deployments"), settings.root))])
     earlier = [d for d in successful_production(deployments, settings.environment)
-               if d.id != deployment_id and d.success_time <= (this.success_time or utc_now())]
+               if d.id != deployment_id and d.succeeded_at() <= (this.success_time or utc_now())]
     previous = earlier[-1] if earlier else None
     if previous is not None and previous.payload.get("environment"):
         switch_link(production_link(settings), Path(previous.payload["environment"]))

@@ -37,7 +37,7 @@ class Deployment:
     statuses: tuple[DeploymentStatus, ...] = ()
     ref: str | None = None
     description: str | None = None
-    payload: dict = field(default_factory=dict, compare=False, hash=False)
+    payload: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
     line: int = field(default=0, compare=False)  #: line in deployments.jsonl, 0 when not from a file
 
     @property
@@ -52,6 +52,13 @@ class Deployment:
         """When the deployment succeeded: its final status's time, if that status is ``success``."""
         final = self.final_status
         return final.created_at if final is not None and final.state == "success" else None
+
+    def succeeded_at(self) -> datetime:
+        """``success_time`` of a deployment known to have succeeded (one ``successful_production`` kept)."""
+        when = self.success_time
+        if when is None:
+            raise ValueError(f"deployment {self.id!r} has not succeeded")
+        return when
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {

@@ -11,10 +11,11 @@ file is written back (and committed) and the beat fails.
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from ..remediation import json_edit
 from ..atomic import write_atomic
@@ -60,7 +61,11 @@ def _find_fractional(node: Any, parts: list[str]) -> list[str] | None:
     return None
 
 
-def _apply(text: str, edit) -> str:
+def _set_value(text: str, root: Any, *, parts: list[str], value: Any) -> tuple[int, int, str]:
+    return json_edit.set_value(text, root, parts, value)
+
+
+def _apply(text: str, edit: Callable[[str, Any], tuple[int, int, str]]) -> str:
     start, end, replacement = edit(text, json_edit.parse(text))
     return text[:start] + replacement + text[end:]
 
@@ -96,7 +101,7 @@ def raise_split(text: str, flag: str, variant: str, percent: float) -> str:
                          f"(found {names})")
     for index, bucket in buckets:
         value = weight if bucket[0] == variant else rest
-        text = _apply(text, lambda t, r, i=index: json_edit.set_value(t, r, path + [str(i), "1"], value))
+        text = _apply(text, functools.partial(_set_value, parts=[*path, str(index), "1"], value=value))
     return text
 
 

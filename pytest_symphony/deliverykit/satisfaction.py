@@ -87,7 +87,7 @@ def feedback(settings: DeliverySettings, *, now: datetime | None = None, enforce
         waiver = settings.feedback_waiver
     misses = []
     for metric, target, key in ((csat_m, settings.csat_target, "csat_target"), (nps_m, settings.nps_target, "nps_target")):
-        if target is not None and metric.measured and metric.value < target:
+        if target is not None and metric.value is not None and metric.value < target:
             misses.append(Finding(f"{metric.name} {metric.value:.1f} is below the target {target:g}",
                                   *settings.where(key), "read the comments of the low scores and act on them"))
     result = FeedbackResult(csat_m, nps_m, len(window), waiver, tuple(misses) if not enforce else ())

@@ -20,7 +20,7 @@ import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, overload
 
 from ..toml import TOMLDecodeError, tomllib
 from .errors import DeliveryError, Finding
@@ -115,11 +115,17 @@ class _Reader:
     """Type checks for one table, each failure a finding at the key's line."""
 
     def __init__(self, table: Mapping[str, Any], pyproject: Path):
-        self.table, self.pyproject, self.findings = table, pyproject, []
+        self.table, self.pyproject = table, pyproject
+        self.findings: list[Finding] = []
 
     def bad(self, key: str, what: str) -> None:
         self.findings.append(Finding(f"[tool.symphony.delivery] {key} must be {what}", str(self.pyproject),
                                      pyproject_line(self.pyproject, key), f"got {self.table[key]!r}"))
+
+    @overload
+    def number(self, key: str, default: float, low: float = ..., high: float | None = ...) -> float: ...
+    @overload
+    def number(self, key: str, default: None, low: float = ..., high: float | None = ...) -> float | None: ...
 
     def number(self, key: str, default: float | None, low: float = 0, high: float | None = None) -> float | None:
         value = self.table.get(key, default)
@@ -136,7 +142,7 @@ class _Reader:
         if key in self.table and (not isinstance(value, str) or not value.strip()):
             self.bad(key, "a non-empty string")
             return default
-        return value
+        return value if isinstance(value, str) else default
 
     def strings(self, key: str, default: tuple[str, ...]) -> tuple[str, ...]:
         value = self.table.get(key)
@@ -199,7 +205,7 @@ def load_settings(root: Path | str) -> DeliverySettings:
         else:
             paths[name] = candidate.as_posix()
     commands = {k: r.command(k, table[k]) for k in _COMMAND_KEYS if k in table}
-    lists: dict[str, tuple] = {}
+    lists: dict[str, tuple[str | tuple[str, ...], ...]] = {}
     for key in _COMMAND_LIST_KEYS:
         value = table.get(key, [])
         if not isinstance(value, list):
@@ -217,7 +223,7 @@ def load_settings(root: Path | str) -> DeliverySettings:
         major_zero = False
     settings = DeliverySettings(
         root=root, pyproject=pyproject, paths=paths,
-        window_days=r.number("window_days", 28.0, 1, 3660) or 28.0,
+        window_days=r.number("window_days", 28.0, 1, 3660),
         fail_under=r.number("fail_under", None, 0, 100),
         cohort=r.number("cohort", 10.0, 0, 100),
         tolerance=r.number("tolerance", 5.0, 0, 100),
@@ -230,7 +236,7 @@ def load_settings(root: Path | str) -> DeliverySettings:
         deploy_command=commands.get("deploy_command"),
         smoke_commands=lists.get("smoke_commands", ()),
         health_commands=lists.get("health_commands", ()),
-        command_timeout=r.number("command_timeout", 600.0, 1) or 600.0,
+        command_timeout=r.number("command_timeout", 600.0, 1),
         test_args=r.strings("test_args", ()),
         python=r.text("python", sys.executable) or sys.executable,
         test_paths=r.strings("test_paths", _DEFAULT_TEST_PATHS),

@@ -85,7 +85,8 @@ def installed_versions(env: Path, names: Sequence[str]) -> dict[str, str | None]
     if proc.returncode != 0:
         raise DeliveryError("stage", [Finding(f"the environment's Python does not run: {proc.stderr.strip()}",
                                               str(env), 0, "stage again")])
-    return json.loads(proc.stdout)
+    versions: dict[str, str | None] = json.loads(proc.stdout)
+    return versions
 
 
 def _env_vars(env: Path) -> dict[str, str]:
@@ -169,6 +170,12 @@ def stage(settings: DeliverySettings, artifacts: Sequence[Path], *, version: str
         raise DeliveryError("stage", findings + [Finding(f"{link} still points at "
                                                          f"{link_target(link) or 'nothing'}; the failed environment "
                                                          f"is kept at {green} for inspection")],
-                            result=StageResult(link, green, link_target(link), versions, tuple(smoke), tuple(findings)))
+                            result=StageResult(link, green, link_target(link), _installed(versions), tuple(smoke),
+                                               tuple(findings)))
     blue = switch_link(link, green)
-    return StageResult(link, green, blue, {k: v for k, v in versions.items() if v}, tuple(smoke))
+    return StageResult(link, green, blue, _installed(versions), tuple(smoke))
+
+
+def _installed(versions: Mapping[str, str | None]) -> dict[str, str]:
+    """The distributions found installed, by version (the ones missing are findings of their own)."""
+    return {dist: version for dist, version in versions.items() if version}

@@ -19,12 +19,12 @@ import logging
 import os
 import socket
 import urllib.request
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable
 from urllib.parse import urlsplit
 
 from opentelemetry import trace
 from opentelemetry.context import Context
-from opentelemetry.sdk.metrics.export import MetricExportResult
+from opentelemetry.sdk.metrics.export import MetricExporter, MetricExportResult
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
@@ -47,7 +47,8 @@ class Exporter:
     SDK's in-memory one), metrics go only to the metric exporter given with it.
     """
 
-    def __init__(self, version: str, *, span_exporter: SpanExporter | None = None, metric_exporter=None) -> None:
+    def __init__(self, version: str, *, span_exporter: SpanExporter | None = None,
+                 metric_exporter: MetricExporter | None = None) -> None:
         self.outcome = outcome = ExportOutcome()
         self.builder: TraceBuilder | None = None
         if os.environ.get("OTEL_SDK_DISABLED", "").strip().lower() == "true":
@@ -75,7 +76,7 @@ class Exporter:
         self._metric_exporter = metric_exporter
         self._otlp_metrics = metric_exporter is None
 
-    def add(self, record: dict) -> None:
+    def add(self, record: dict[str, Any]) -> None:
         if self.builder is None or self.batches.problem or not isinstance(record, dict):
             return  # off, or the collector failed: nothing more would leave
         with self._log:
@@ -123,7 +124,7 @@ class Exporter:
             log = self._log.messages
             self.outcome.problem = f"the collector did not take the metrics: {log[-1] if log else 'export failed'}"
 
-    def _open_metric_exporter(self):
+    def _open_metric_exporter(self) -> MetricExporter | None:
         outcome = self.outcome
         self._metrics_timeout = timeout = _timeout("OTEL_EXPORTER_OTLP_METRICS_TIMEOUT", outcome)
         url = endpoint("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "v1/metrics")
@@ -139,7 +140,7 @@ class Exporter:
     _metrics_timeout = DEFAULT_TIMEOUT
 
 
-def export_records(records: Iterable[dict], version: str, **exporters) -> ExportOutcome:
+def export_records(records: Iterable[dict[str, Any]], version: str, **exporters: Any) -> ExportOutcome:
     """Export all of ``records`` at once (the sidecar feeds an ``Exporter`` one record at a time)."""
     exporter = Exporter(version, **exporters)
     for record in records:

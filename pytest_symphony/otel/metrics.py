@@ -12,6 +12,9 @@ little left to send.
 
 from __future__ import annotations
 
+from typing import Any
+
+from opentelemetry.metrics import _Gauge as Gauge  # the API's instrument (public as _Gauge since 1.23)
 from opentelemetry.sdk.metrics import MeterProvider, _Gauge
 from opentelemetry.sdk.metrics.export import AggregationTemporality, InMemoryMetricReader, MetricsData
 from opentelemetry.sdk.resources import Resource
@@ -27,9 +30,9 @@ class MetricRecorder:
         self.reader = InMemoryMetricReader(preferred_temporality={_Gauge: AggregationTemporality.DELTA})
         self.provider = MeterProvider(resource=resource, metric_readers=[self.reader], shutdown_on_exit=False)
         self.meter = self.provider.get_meter("pytest_symphony", version)
-        self.gauges: dict[str, object] = {}
+        self.gauges: dict[str, Gauge] = {}
 
-    def add(self, record: dict) -> None:
+    def add(self, record: dict[str, Any]) -> None:
         values = record.get("metrics")
         if not values or is_scenario(record):
             return
@@ -57,7 +60,7 @@ class MetricRecorder:
         self.provider.shutdown()
 
 
-def _series(record: dict) -> dict:
+def _series(record: dict[str, Any]) -> dict[str, Any]:
     attrs = {
         a.SEQUENCE: record.get("sequence"), a.MOVEMENT: record.get("movement"), a.BEAT: record.get("beat"),
         a.TARGET: record.get("target"), a.PIPELINE_NAME: record.get("sequence"), a.TASK_NAME: record.get("beat"),

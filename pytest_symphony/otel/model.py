@@ -11,6 +11,7 @@ No OpenTelemetry import here: plain data, tested without the SDK.
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _MICROSECOND = timedelta(microseconds=1)
@@ -31,22 +32,22 @@ def to_ns(text: object) -> int | None:
     return (moment - _EPOCH) // _MICROSECOND * 1000
 
 
-def times(record: dict) -> tuple[int, int] | None:
+def times(record: dict[str, Any]) -> tuple[int, int] | None:
     """A record's (start, end); one time missing: the other for both; both missing (or no record): None."""
     start, end = to_ns(record.get("started_at")), to_ns(record.get("ended_at"))
-    if start is None and end is None:
-        return None
-    start = end if start is None else start
+    if start is None:
+        return None if end is None else (end, end)
     return start, (start if end is None or end < start else end)
 
 
-def run_key(record: dict) -> str:
+def run_key(record: dict[str, Any]) -> str:
     """The sequence run a record belongs to: its correlation id (or its sequence in its pytest run)."""
     return str(record.get("correlation_id") or f"{record.get('sequence')}@{record.get('run_id')}")
 
 
-def is_scenario(record: dict) -> bool:
-    return record.get("kind", "beat") == "scenario"
+def is_scenario(record: dict[str, Any]) -> bool:
+    kind: object = record.get("kind", "beat")
+    return kind == "scenario"
 
 
 class Outcome:
@@ -62,10 +63,10 @@ class Outcome:
         self.start: int | None = None
         self.end: int | None = None
         self.passed = False
-        self.failing: dict | None = None
-        self.last: dict | None = None
+        self.failing: dict[str, Any] | None = None
+        self.last: dict[str, Any] | None = None
 
-    def add(self, record: dict, start: int, end: int, status: str | None = None) -> None:
+    def add(self, record: dict[str, Any], start: int, end: int, status: str | None = None) -> None:
         self.start = start if self.start is None or start < self.start else self.start
         self.end = end if self.end is None or end > self.end else self.end
         status = status or str(record.get("status") or "")

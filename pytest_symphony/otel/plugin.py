@@ -83,7 +83,7 @@ class OtelExport:
             if not in_summary:
                 self.unwarned.append(message)
 
-    def pytest_terminal_summary(self, terminalreporter) -> None:
+    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
         outcome = self.outcome
         if outcome is None:
             return

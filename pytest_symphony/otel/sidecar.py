@@ -27,6 +27,7 @@ import sys
 import tempfile
 import threading
 from pathlib import Path
+from typing import IO, Any
 
 from .outcome import ExportOutcome
 
@@ -36,8 +37,11 @@ IDLE_FLUSH_S = 1.0
 #: A process group of its own: Ctrl-C, which reaches the terminal's whole group, is the run's
 #: to handle; the run still ends its session and closes the pipe, so an interrupted run's
 #: beats are exported too.
-_OWN_GROUP: dict = ({"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP} if sys.platform == "win32"
-                    else {"start_new_session": True})
+_OWN_GROUP: dict[str, Any]
+if sys.platform == "win32":
+    _OWN_GROUP = {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
+else:
+    _OWN_GROUP = {"start_new_session": True}
 
 
 class Sidecar:
@@ -45,11 +49,11 @@ class Sidecar:
 
     def __init__(self, version: str) -> None:
         self.version = version
-        self.process: subprocess.Popen | None = None
+        self.process: subprocess.Popen[bytes] | None = None
         self.problem: str | None = None  # the process could not start or stopped reading
-        self._errors = None
+        self._errors: IO[bytes] | None = None
 
-    def send(self, records: list[dict]) -> None:
+    def send(self, records: list[dict[str, Any]]) -> None:
         if self.problem:
             return
         if self.process is None:
@@ -125,7 +129,7 @@ class Sidecar:
 
 def main(version: str) -> None:
     """The exporter process: records from standard input, the outcome to standard output."""
-    frames: queue.SimpleQueue = queue.SimpleQueue()
+    frames: queue.SimpleQueue[tuple[bytes, bytes] | None] = queue.SimpleQueue()
     threading.Thread(target=_read, args=(sys.stdin.buffer, frames), name="symphony-otel-input", daemon=True).start()
     from .export import Exporter  # the SDK loads while the first records queue
 
@@ -152,7 +156,7 @@ def main(version: str) -> None:
     os._exit(0)  # the run waits for this process to end: skip the interpreter's teardown
 
 
-def _read(stream, frames: queue.SimpleQueue) -> None:
+def _read(stream: IO[bytes], frames: queue.SimpleQueue[tuple[bytes, bytes] | None]) -> None:
     """Frames from ``stream`` to ``frames`` until the run closes the pipe (then None)."""
     while len(header := stream.read(_HEADER.size)) == _HEADER.size:
         kind, size = _HEADER.unpack(header)

@@ -26,11 +26,14 @@ was running when it started.
 
 from __future__ import annotations
 
+from typing import Any
+
 from opentelemetry import trace
 from opentelemetry.context import Context
-from opentelemetry.sdk.trace import Tracer, TracerProvider
+from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
-from opentelemetry.trace import Link, NonRecordingSpan, SpanContext, SpanKind, Status, StatusCode, TraceFlags
+from opentelemetry.trace import (Link, NonRecordingSpan, SpanContext, SpanKind, Status, StatusCode, TraceFlags,
+                                 Tracer, TraceState)
 
 from . import attributes as a
 from .model import FAILING, Outcome, is_scenario, run_key, times, to_ns
@@ -65,9 +68,9 @@ def correlation_trace_id(correlation_id: str) -> int | None:
 class _Beat:
     __slots__ = ("key", "span_id", "last", "start", "end", "attempts")
 
-    def __init__(self, key: tuple, span_id: int) -> None:
+    def __init__(self, key: tuple[Any, ...], span_id: int) -> None:
         self.key, self.span_id = key, span_id
-        self.last: dict = {}
+        self.last: dict[str, Any] = {}
         self.start = self.end = 0
         self.attempts = 0
 
@@ -75,7 +78,7 @@ class _Beat:
 class _Movement:
     __slots__ = ("key", "span_id", "outcome")
 
-    def __init__(self, key: tuple, span_id: int) -> None:
+    def __init__(self, key: tuple[Any, ...], span_id: int) -> None:
         self.key, self.span_id, self.outcome = key, span_id, Outcome()
 
 
@@ -85,15 +88,15 @@ class _Run:
     __slots__ = ("first", "trace_id", "span_id", "flags", "trace_state", "parent", "outcome", "beat_ids",
                  "movement", "beat", "spec_file")
 
-    def __init__(self, first: dict, parent: Context | None, span_id: int) -> None:
+    def __init__(self, first: dict[str, Any], parent: Context | None, span_id: int) -> None:
         self.first = first
         self.parent = parent
         self.span_id = span_id
         self.trace_id = 0
         self.flags = TraceFlags(TraceFlags.SAMPLED)
-        self.trace_state = None
+        self.trace_state: TraceState | None = None
         self.outcome = Outcome()
-        self.beat_ids: dict[tuple, _Beat] = {}  # the latest span of each beat, for its scenarios' links
+        self.beat_ids: dict[tuple[Any, ...], _Beat] = {}  # the latest span of each beat, for its scenarios' links
         self.movement: _Movement | None = None
         self.beat: _Beat | None = None
         self.spec_file = ""
@@ -115,14 +118,14 @@ class TraceBuilder:
         self.traces: list[tuple[str, str]] = []  # (trace id, sequence) of each root run
         self.spans = 0
         self._runs: dict[str, _Run | None] = {}  # None: not sampled
-        self._waiting: dict[str, list[dict]] = {}  # sub-pipelines' records, built at finish
+        self._waiting: dict[str, list[dict[str, Any]]] = {}  # sub-pipelines' records, built at finish
         #: where a sub-pipeline can hang: (run, beat node id) -> [(start, end, attempt span id)],
         #: (run, beat node id) -> beat span id, run -> (trace id, run span id)
         self._attempts: dict[tuple[str, str], list[tuple[int, int, int]]] = {}
         self._beat_spans: dict[tuple[str, str], int] = {}
         self._placed: dict[str, tuple[int, int]] = {}
 
-    def add(self, record: dict) -> None:
+    def add(self, record: dict[str, Any]) -> None:
         if not isinstance(record, dict):
             return
         key = run_key(record)
@@ -154,7 +157,7 @@ class TraceBuilder:
             self._end_run(key)
 
     # -- a run's records -----------------------------------------------------------------------
-    def _start_run(self, first: dict, parent: Context | None) -> _Run | None:
+    def _start_run(self, first: dict[str, Any], parent: Context | None) -> _Run | None:
         run = _Run(first, parent, _span_id())
         parent_span = trace.get_current_span(parent).get_span_context() if parent is not None else None
         if parent_span is not None and parent_span.is_valid:
@@ -170,7 +173,7 @@ class TraceBuilder:
         self._placed[run_key(first)] = (run.trace_id, run.span_id)
         return run
 
-    def _place(self, run: _Run, record: dict, start: int, end: int) -> None:
+    def _place(self, run: _Run, record: dict[str, Any], start: int, end: int) -> None:
         if not run.spec_file and not is_scenario(record):
             run.spec_file = str(record.get("spec_file") or "")
         movement_key = (record.get("movement_number") or 0, record.get("movement") or "")
@@ -215,9 +218,11 @@ class TraceBuilder:
     def _end_movement(self, run: _Run) -> None:
         self._end_beat(run)
         movement, run.movement = run.movement, None
-        if movement is None or movement.outcome.start is None:
+        if movement is None:
             return
         first, outcome = run.first, movement.outcome
+        if outcome.start is None or outcome.end is None:
+            return
         attrs = {a.SEQUENCE: first.get("sequence"), a.MOVEMENT: movement.key[1], a.MOVEMENT_NUMBER: movement.key[0],
                  a.STATUS: outcome.status}
         self._span(f"movement {movement.key[1]}", run.context(run.span_id), outcome.start, outcome.end, attrs,
@@ -230,7 +235,7 @@ class TraceBuilder:
             return
         self._end_movement(run)
         outcome, first = run.outcome, run.first
-        if outcome.start is None:
+        if outcome.start is None or outcome.end is None:
             return
         sequence, status = str(first.get("sequence") or "?"), outcome.status
         failing = outcome.failing or {}
@@ -250,7 +255,7 @@ class TraceBuilder:
             self.traces.append((trace.format_trace_id(run.trace_id), sequence))
 
     # -- spans ---------------------------------------------------------------------------------
-    def _attempt(self, run: _Run, beat: _Beat, record: dict, start: int, end: int) -> int:
+    def _attempt(self, run: _Run, beat: _Beat, record: dict[str, Any], start: int, end: int) -> int:
         status = str(record.get("status") or "")
         attrs = {a.BEAT: record.get("beat"), a.ATTEMPT: int(record.get("attempt") or 0), a.STATUS: status}
         for name, number in (record.get("metrics") or {}).items():
@@ -264,7 +269,7 @@ class TraceBuilder:
         return self._span(f"attempt {record.get('attempt')}", run.context(beat.span_id), start, end, attrs,
                           status, record.get("error"), events=events)
 
-    def _scenario(self, run: _Run, movement: _Movement, record: dict, start: int, end: int,
+    def _scenario(self, run: _Run, movement: _Movement, record: dict[str, Any], start: int, end: int,
                   beat_id: int | None) -> None:
         status = str(record.get("status") or "")
         attrs = _identity(record)
@@ -278,9 +283,10 @@ class TraceBuilder:
         self._span(f"scenario {record.get('scenario') or record.get('nodeid')}", run.context(movement.span_id),
                    start, end, attrs, status, record.get("error"), events=events, links=links)
 
-    def _span(self, name: str, parent: Context | None, start: int, end: int, attrs: dict, status: str,
+    def _span(self, name: str, parent: Context | None, start: int, end: int, attrs: dict[str, Any], status: str,
               error: object, *, span_id: int | None = None, kind: SpanKind = SpanKind.INTERNAL,
-              events: list | None = None, links: list | None = None) -> int:
+              events: list[tuple[str, dict[str, Any], int]] | None = None,
+              links: list[Link] | None = None) -> int:
         self.ids.span_id = span_id
         span = self.tracer.start_span(name, context=parent, kind=kind, start_time=start, links=links,
                                       attributes={k: v for k, v in attrs.items() if v is not None and v != ""})
@@ -313,7 +319,7 @@ class TraceBuilder:
             place(key, ())
         return ordered
 
-    def _parent_of(self, first: dict, records: list[dict]) -> Context | None:
+    def _parent_of(self, first: dict[str, Any], records: list[dict[str, Any]]) -> Context | None:
         """Where a sub-pipeline hangs: the attempt of its parent beat that was running when it
         started, else that beat, else the parent run; a parent not in this session's records
         leaves it a root."""
@@ -337,7 +343,7 @@ def _span_id() -> int:
     return _RANDOM.generate_span_id()
 
 
-def _identity(record: dict) -> dict:
+def _identity(record: dict[str, Any]) -> dict[str, Any]:
     """The attributes naming a beat (or a scenario): ``symphony.<field>`` and the code location.
 
     What is the same for the whole sequence run (run id, correlation id, dynamic) is on the
@@ -355,6 +361,6 @@ def _identity(record: dict) -> dict:
     return {k: a.value(v) for k, v in attrs.items() if v is not None}
 
 
-def _step_attributes(step: dict) -> dict:
+def _step_attributes(step: dict[str, Any]) -> dict[str, Any]:
     attrs = {a.STATUS: step.get("status"), a.DURATION_MS: step.get("duration_ms"), a.CODE_LINE_NUMBER: step.get("line")}
     return {k: v for k, v in attrs.items() if isinstance(v, (str, int, float)) and not isinstance(v, bool)}

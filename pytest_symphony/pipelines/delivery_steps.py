@@ -10,20 +10,23 @@ the type of the step before.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 from pytest_symphony import deliverykit as dk
+
+if TYPE_CHECKING:
+    from pytest_symphony.deliverykit.features import FeatureDoc
 
 _TYPES = {"given": "given", "when": "when", "then": "then"}
 
 
-def release_features(ctx, features: Sequence[str], paths: Iterable[Path]) -> list:
+def release_features(ctx, features: Sequence[str], paths: Iterable[Path]) -> list[FeatureDoc]:
     """The feature documents of the features in scope (each once)."""
     from pytest_symphony.deliverykit.wsjf import linked_feature
 
     docs = dk.read_features(ctx.settings.root, list(paths))
     items = {i.id: i for i in dk.load_roadmap(ctx.settings)}
-    found = {}
+    found: dict[str, FeatureDoc] = {}
     for feature in features:
         doc = linked_feature(items[feature], docs) if feature in items else \
             next((d for d in docs if feature in d.tag_values("feature")), None)

@@ -70,11 +70,11 @@ def verify_governance(work: ReportWork) -> dict:
     """Each sequence against its governance: beats pass, telemetry and declared metrics are
     recorded, no Governance violation is open."""
     runs = work.raw["run_stats"]
-    gov_violations = defaultdict(int)
+    gov_violations: defaultdict[str, int] = defaultdict(int)
     for v in work.raw["violations"]:
         if str(v.get("dimension")) == "Governance":
             gov_violations[v.get("sequence") or ""] += 1
-    recorded = defaultdict(set)  # sequence -> (beat slug, newest run index it ran in)
+    recorded: defaultdict[str, set[tuple[str, int]]] = defaultdict(set)  # sequence -> (beat slug, newest run index it ran in)
     for (seq, _mn, _ms, _bn, beat), series in work.raw["beats"].items():
         if series:
             recorded[seq].add((beat, series[-1][0]))

@@ -123,7 +123,7 @@ def _subject(asked: str | None, runs: list[dict], project_cells: dict) -> str:
     """The run the summary is about: the one asked for (else the newest), or, when that run holds no
     beat of the project's own sequences (a built-in pipeline's run), the newest run that does."""
     known = [r["run_id"] for r in runs]
-    subject = asked if asked in known else known[-1]
+    subject = asked if asked is not None and asked in known else known[-1]
     with_project = {run for cells in project_cells.values() for run in cells}
     if subject not in with_project:
         subject = next((r for r in reversed(known) if r in with_project), subject)
@@ -192,7 +192,7 @@ def query_sequence_traceability(work: ReportWork) -> dict:
     for run_id, seq, spec_file, _hash in sorted(work.raw["spec_refs"], key=lambda r: order[r[0]]):
         if spec_file:
             spec_files[seq] = spec_file
-    candidates = [(seq, _spec_path(ctx, f), f) for seq, f in spec_files.items()]
+    candidates: list[tuple[str | None, Path, str]] = [(seq, _spec_path(ctx, f), f) for seq, f in spec_files.items()]
     for root in ctx.spec_roots:
         if root.is_dir():
             for path in sorted(root.rglob("*")):

@@ -141,7 +141,8 @@ def _line_chart(charts: dict, name: str, title: str, unit: str, ids: list, when:
     legend, labels = [], []
     for k, (label, vals) in enumerate(series):
         color = SERIES_COLORS[k % len(SERIES_COLORS)]
-        segments, current = [], []
+        segments: list[list[str]] = []
+        current: list[str] = []
         for i, v in enumerate(vals):
             if v is None:
                 segments, current = segments + ([current] if current else []), []

@@ -83,7 +83,9 @@ class HtmlExtras:
                   for r in slim for ev in r.get("events") or ()]
         if events:
             added.append(extras.text("\n".join(events), name="events"))
-        report.extras = list(getattr(report, "extras", None) or []) + added
+        # pytest-html reads ``extras`` that plugins set on the report (its documented way); TestReport
+        # does not declare the attribute
+        report.extras = list(getattr(report, "extras", None) or []) + added  # type: ignore[attr-defined]
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_html_results_summary(self, prefix: list, summary: list, postfix: list, session) -> None:

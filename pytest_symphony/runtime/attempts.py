@@ -45,12 +45,12 @@ class Attempt:
         return f"<Attempt {self.label}#{self.number}{' abandoned' if self.abandoned else ''}>"
 
 
-def bind(attempt: Attempt | None) -> contextvars.Token:
+def bind(attempt: Attempt | None) -> contextvars.Token[Attempt | None]:
     """Make ``attempt`` the one the current thread or task works for."""
     return _current.set(attempt)
 
 
-def unbind(token: contextvars.Token) -> None:
+def unbind(token: contextvars.Token[Attempt | None]) -> None:
     _current.reset(token)
 
 
@@ -88,7 +88,7 @@ class LateWrites:
         return counts
 
 
-class GuardedState(dict):
+class GuardedState(dict[Any, Any]):
     """``symphony.state``: a dict whose writes from an abandoned attempt are dropped and counted."""
 
     __slots__ = ("_allowed", "_late")
@@ -116,7 +116,9 @@ class GuardedState(dict):
         if self._ok():
             super().update(*args, **kwargs)
 
-    def __ior__(self, other: Any) -> "GuardedState":
+    # dict.__ior__ would write past the guard; mypy cannot match any __ior__ override against
+    # typeshed's overloaded dict.__or__ (a gap of the stubs, not of this method)
+    def __ior__(self, other: Any) -> "GuardedState":  # type: ignore[misc]
         self.update(other)
         return self
 

@@ -53,7 +53,7 @@ class ChildProcessFailure(SymphonyError):
     """The handler raised in its child process (the message holds the child's traceback)."""
 
 
-def _mapping_proxy(data: dict) -> MappingProxyType:
+def _mapping_proxy(data: dict[Any, Any]) -> MappingProxyType[Any, Any]:
     return MappingProxyType(data)
 
 
@@ -61,8 +61,8 @@ def _dumps(obj: Any) -> bytes:
     """Pickle, with read-only mappings (the spec model's) as what they wrap."""
     buffer = io.BytesIO()
     pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
-    pickler.dispatch_table = copyreg.dispatch_table.copy()  # type: ignore[attr-defined]
-    pickler.dispatch_table[MappingProxyType] = lambda m: (_mapping_proxy, (dict(m),))  # type: ignore[index]
+    pickler.dispatch_table = copyreg.dispatch_table.copy()
+    pickler.dispatch_table[MappingProxyType] = lambda m: (_mapping_proxy, (dict(m),))
     pickler.dump(obj)
     return buffer.getvalue()
 
@@ -79,7 +79,7 @@ class ChildRun:
         self.beat = run.beat
         self.target = run.target
         self._artifact_dir = str(run._run_dir / "artifacts" / run.sequence.slug)
-        self.events: list[dict] = []
+        self.events: list[dict[str, Any]] = []
         self.metrics: dict[str, float] = {}
 
     @property
@@ -163,7 +163,7 @@ def run_in_child(call: Any, timeout_ms: float, run: Any) -> Any:
     return _apply(call, box.get("answer"), run, proc.returncode)
 
 
-def _read_answer(fd: int, box: dict, ready: threading.Event, attempt: Any) -> None:
+def _read_answer(fd: int, box: dict[str, Any], ready: threading.Event, attempt: Any) -> None:
     with os.fdopen(fd, "rb") as pipe:
         first = pipe.read(1)
         ready.set()
@@ -175,7 +175,7 @@ def _read_answer(fd: int, box: dict, ready: threading.Event, attempt: Any) -> No
     attempt.done.set()
 
 
-def _stop(proc: subprocess.Popen) -> None:
+def _stop(proc: subprocess.Popen[bytes]) -> None:
     proc.terminate()
     try:
         proc.wait(KILL_AFTER_S)
@@ -201,7 +201,11 @@ def _apply(call: Any, answer: Any, run: Any, returncode: int) -> Any:
         _, outcome, message, _writes = answer
         if outcome == "skip":  # shown at the beat's line, as a skip raised in the handler would be
             raise pytest.skip.Exception(message, _use_item_location=True)
-        {"xfail": pytest.xfail, "exit": pytest.exit}.get(outcome, lambda m: pytest.fail(m, pytrace=False))(message)
+        if outcome == "xfail":
+            pytest.xfail(message)
+        if outcome == "exit":
+            pytest.exit(message)
+        pytest.fail(message, pytrace=False)
     if kind == "error":
         _, exc, text, _writes = answer
         if exc is not None and not isinstance(exc, SymphonyError):
@@ -211,7 +215,7 @@ def _apply(call: Any, answer: Any, run: Any, returncode: int) -> Any:
                               f"process: {answer[1]}")
 
 
-def _apply_writes(run: Any, writes: dict) -> None:
+def _apply_writes(run: Any, writes: dict[str, Any]) -> None:
     for event in writes.get("events", ()):
         run.emit(event["name"], **event["payload"])
     for name, value in writes.get("metrics", {}).items():
@@ -232,7 +236,7 @@ def main(fd: int) -> None:
         out.write(_dumps(_answer(sys.stdin.buffer.read(), out)))
 
 
-def _answer(data: bytes, out: Any) -> tuple:
+def _answer(data: bytes, out: Any) -> tuple[Any, ...]:
     try:
         request = pickle.loads(data)
     except Exception as exc:
@@ -246,7 +250,7 @@ def _answer(data: bytes, out: Any) -> tuple:
             import asyncio
 
             result = asyncio.run(result)
-        answer: tuple = ("ok", result, _writes(stub))
+        answer: tuple[Any, ...] = ("ok", result, _writes(stub))
         _dumps(answer)
         return answer
     except BaseException as exc:
@@ -272,7 +276,7 @@ def _outcome(exc: BaseException) -> str | None:
     return None
 
 
-def _writes(stub: ChildRun | None) -> dict:
+def _writes(stub: ChildRun | None) -> dict[str, Any]:
     if stub is None:
         return {}
     return {"events": stub.events, "metrics": stub.metrics, "state": stub.state}

@@ -18,6 +18,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
+import pluggy
 import pytest
 
 from ..errors import BeatTimeout
@@ -39,19 +40,19 @@ class BoundHandler:
     """A resolved handler and how to call it: which parameters are fixtures, which are inputs."""
 
     name: str
-    func: Callable
+    func: Callable[..., Any]
     fixtures: tuple[str, ...]
     inputs: tuple[str, ...]
     positional: tuple[str, ...] = ()
     is_async: bool = False
 
     @classmethod
-    def bind(cls, name: str, func: Callable, beat_inputs: Mapping[str, Any]) -> "BoundHandler":
+    def bind(cls, name: str, func: Callable[..., Any], beat_inputs: Mapping[str, Any]) -> "BoundHandler":
         """Split ``func``'s parameters into fixtures and inputs (cached: many beats share a handler)."""
-        return _bind(cls, name, func, tuple(sorted(beat_inputs)))
+        return _bind(name, func, tuple(sorted(beat_inputs)))
 
     @classmethod
-    def _split(cls, name: str, func: Callable, beat_inputs: tuple[str, ...]) -> "BoundHandler":
+    def _split(cls, name: str, func: Callable[..., Any], beat_inputs: tuple[str, ...]) -> "BoundHandler":
         fixtures, inputs, positional = [], [], []
         for param in inspect.signature(func).parameters.values():
             if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
@@ -67,7 +68,8 @@ class BoundHandler:
         return cls(name, func, tuple(fixtures), tuple(inputs), tuple(positional),
                    inspect.iscoroutinefunction(inspect.unwrap(func)))
 
-    def call_args(self, values: Mapping[str, Any], beat_inputs: Mapping[str, Any]):
+    def call_args(self, values: Mapping[str, Any],
+                  beat_inputs: Mapping[str, Any]) -> tuple[list[Any], dict[str, Any]]:
         merged = {n: values[n] for n in self.fixtures}
         merged.update({n: beat_inputs[n] for n in self.inputs})
         args = [merged.pop(n) for n in self.positional]
@@ -75,8 +77,8 @@ class BoundHandler:
 
 
 @functools.lru_cache(maxsize=4096)
-def _bind(cls, name: str, func: Callable, beat_inputs: tuple[str, ...]) -> BoundHandler:
-    return cls._split(name, func, beat_inputs)
+def _bind(name: str, func: Callable[..., Any], beat_inputs: tuple[str, ...]) -> BoundHandler:
+    return BoundHandler._split(name, func, beat_inputs)
 
 
 @dataclass(slots=True)
@@ -92,7 +94,7 @@ class BeatPlan:
     spec_file: str
     nodeid: str
     target: Target | None = None  # set on the items of an expanded beat
-    records: list[dict] = field(default_factory=list)
+    records: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def critical(self) -> bool:
@@ -110,7 +112,7 @@ class BeatPlan:
             names.extend(n for n in bound.fixtures if n not in names)
         return tuple(names)
 
-    def base_record(self, run: SequenceRun | None, run_id: str, dynamic: str) -> dict:
+    def base_record(self, run: SequenceRun | None, run_id: str, dynamic: str) -> dict[str, Any]:
         handler = self.beat.handler
         return {
             "run_id": run_id,
@@ -138,7 +140,7 @@ class BeatPlan:
 class Conductor:
     """Runs attempts of one beat; plugin hooks are reached through ``hook``."""
 
-    def __init__(self, hook) -> None:
+    def __init__(self, hook: pluggy.HookRelay) -> None:
         self.hook = hook
         #: The timeout method of beats that do not name one (ini ``symphony_timeout_method``).
         self.timeout_method = "thread"
@@ -175,7 +177,7 @@ class Conductor:
                     raise
                 previous, last_error = attempt, exc
 
-    def _attempt(self, plan: BeatPlan, run: SequenceRun, values: Mapping[str, Any], record: dict,
+    def _attempt(self, plan: BeatPlan, run: SequenceRun, values: Mapping[str, Any], record: dict[str, Any],
                  attempt: Attempt) -> None:
         events, metrics = run.begin_attempt(plan.beat, plan.target, attempt)
         record["events"], record["metrics"] = events, metrics
@@ -241,7 +243,7 @@ class Conductor:
             sequence=plan.sequence, beat=plan.beat, context=run, exception=exc, attempt=number
         )
 
-    def _call(self, plan: BeatPlan, bound: BoundHandler, args: list, kwargs: dict, attempt: Attempt) -> timeouts.Call:
+    def _call(self, plan: BeatPlan, bound: BoundHandler, args: list[Any], kwargs: dict[str, Any], attempt: Attempt) -> timeouts.Call:
         return timeouts.Call(bound.func, tuple(args), kwargs, bound.is_async, bound.name,
                              f"beat {plan.label} ({plan.beat.title})", f"{plan.spec_file}:{plan.beat.line}", attempt)
 
@@ -272,5 +274,6 @@ class Conductor:
                        "its handler is safe to run twice at once, or use `timeout_method: process`")
 
 
-def _note(record: dict, text: str) -> None:
-    record.setdefault("notes", []).append(text)
+def _note(record: dict[str, Any], text: str | None) -> None:
+    if text:
+        record.setdefault("notes", []).append(text)

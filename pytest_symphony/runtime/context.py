@@ -11,12 +11,15 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from ..score.model import Beat, Movement, Sequence
 from ..stamps import utc_now
 from .checkpoint import StateTracker
 from .attempts import Attempt, GuardedState, LateWrites, current
+
+if TYPE_CHECKING:
+    from .registry import Target
 
 
 #: The event a beat emits for a file it wrote that the user asked for (a report, say):
@@ -34,7 +37,7 @@ class SequenceRun:
         run_id: str,
         dynamic: str,
         run_dir: Path,
-        on_event: Callable[["SequenceRun", str, dict], None] | None = None,
+        on_event: Callable[["SequenceRun", str, dict[str, Any]], None] | None = None,
         parent: "SequenceRun | None" = None,
         parent_nodeid: str | None = None,
     ) -> None:
@@ -53,11 +56,11 @@ class SequenceRun:
         self.rolled_back = False
         self._run_dir = run_dir
         self._on_event = on_event
-        self._events: list[dict] | None = None
+        self._events: list[dict[str, Any]] | None = None
         self._metrics: dict[str, float] | None = None
         self._attempt: Attempt | None = None  # the open attempt
         self.beat: Beat | None = None  # the beat running now
-        self.target = None  # the running item's Target, on an expanded beat
+        self.target: Target | None = None  # the running item's Target, on an expanded beat
         self.tracker = StateTracker()  # what each passed beat changed, for --symphony-resume
 
     def log_path(self, beat: Beat) -> Path:
@@ -131,7 +134,8 @@ class SequenceRun:
         """What the beat that just passed changed in ``state`` (None: nothing)."""
         return self.tracker.checkpoint(self.state)
 
-    def begin_attempt(self, beat: Beat, target=None, attempt: Attempt | None = None) -> tuple[list[dict], dict[str, float]]:
+    def begin_attempt(self, beat: Beat, target: Target | None = None,
+                      attempt: Attempt | None = None) -> tuple[list[dict[str, Any]], dict[str, float]]:
         self.beat, self.target = beat, target
         self._events, self._metrics = [], {}
         self._attempt = attempt

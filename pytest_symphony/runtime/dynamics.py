@@ -7,13 +7,16 @@ handler resolves and its fixtures exist.
 
 from __future__ import annotations
 
-from ..score.model import DYNAMICS, Beat, Movement
+from typing import TypeGuard
+
+from ..score.levels import DYNAMICS
+from ..score.model import Beat, Movement
 
 DEFAULT = "mf"
 _RANK = {name: i for i, name in enumerate(DYNAMICS)}
 
 
-def is_dynamic(value: object) -> bool:
+def is_dynamic(value: object) -> TypeGuard[str]:
     return isinstance(value, str) and value in _RANK
 
 

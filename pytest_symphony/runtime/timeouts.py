@@ -33,8 +33,8 @@ class Call:
     """One handler call: what to call, with what, under which limit, for which attempt."""
 
     func: Callable[..., Any]
-    args: tuple
-    kwargs: dict
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
     is_async: bool
     name: str  # the handler as the spec names it
     where: str  # "beat 1.2 (Title)"
@@ -51,7 +51,7 @@ class Call:
         return BeatTimeout(message, info)
 
 
-def untimed(func: Callable[..., Any], args: list, kwargs: dict, is_async: bool, attempt: Attempt) -> Any:
+def untimed(func: Callable[..., Any], args: list[Any], kwargs: dict[str, Any], is_async: bool, attempt: Attempt) -> Any:
     """Call a handler that has no timeout, in the calling thread, as a test runs."""
     token = bind(attempt)
     try:
@@ -84,8 +84,9 @@ def _abandon(call: Call, worker: threading.Thread) -> None:
     call.attempt.worker = worker
 
 
-def _start(call: Call, body: Callable[[dict], None]) -> tuple[threading.Thread, dict, float]:
+def _start(call: Call, body: Callable[[dict[str, Any]], None]) -> tuple[threading.Thread, dict[str, Any], float]:
     box: dict[str, Any] = {}
+    done = call.attempt.arm()
 
     def work() -> None:
         token = bind(call.attempt)
@@ -96,10 +97,9 @@ def _start(call: Call, body: Callable[[dict], None]) -> tuple[threading.Thread, 
         finally:
             box.setdefault("ended", time.perf_counter())
             unbind(token)
-            call.attempt.done.set()
+            done.set()
 
     worker = threading.Thread(target=work, name=f"symphony-{call.where.split(' (')[0].replace(' ', '-')}", daemon=True)
-    call.attempt.arm()
     start = time.perf_counter()
     worker.start()
     return worker, box, start
@@ -107,15 +107,16 @@ def _start(call: Call, body: Callable[[dict], None]) -> tuple[threading.Thread, 
 
 def _wait(call: Call, worker: threading.Thread, seconds: float) -> bool:
     """Wait for the attempt to end; an interruption (pytest-timeout, Ctrl-C) abandons it."""
+    done = call.attempt.arm()  # armed by _start: the same event
     try:
-        return call.attempt.done.wait(seconds)
+        return done.wait(seconds)
     except BaseException:
-        if not call.attempt.done.is_set():
+        if not done.is_set():
             _abandon(call, worker)
         raise
 
 
-def _result(box: dict) -> Any:
+def _result(box: dict[str, Any]) -> Any:
     if "error" in box:
         raise box["error"]
     return box.get("value")
@@ -124,7 +125,7 @@ def _result(box: dict) -> Any:
 def _in_thread(call: Call, timeout_ms: float) -> Any:
     limit = timeout_ms / 1000
 
-    def body(box: dict) -> None:
+    def body(box: dict[str, Any]) -> None:
         box["value"] = call.func(*call.args, **call.kwargs)
         box["ended"] = time.perf_counter()
 
@@ -149,7 +150,7 @@ def _async_in_thread(call: Call, timeout_ms: float) -> Any:
     limit = timeout_ms / 1000
     cancel_seen = threading.Event()
 
-    def body(box: dict) -> None:
+    def body(box: dict[str, Any]) -> None:
         loop = asyncio.new_event_loop()
         try:
             task = loop.create_task(call.func(*call.args, **call.kwargs))

@@ -1,5 +1,7 @@
 """Telemetry: per-attempt records, the JSONL run log and the SQLite history."""
 
+from typing import Any
+
 from .records import (
     STATUSES,
     AttemptRecord,
@@ -23,7 +25,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

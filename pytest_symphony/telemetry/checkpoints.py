@@ -30,7 +30,7 @@ ALTER TABLE attempts ADD COLUMN parent_nodeid TEXT;
 """
 
 
-def checkpoint_rows(attempt_id: int, record: dict[str, Any]) -> list[tuple]:
+def checkpoint_rows(attempt_id: int, record: dict[str, Any]) -> list[tuple[Any, ...]]:
     point = record.get("checkpoint")
     if not point:
         return []
@@ -39,7 +39,7 @@ def checkpoint_rows(attempt_id: int, record: dict[str, Any]) -> list[tuple]:
              json.dumps(list(point.get("unserializable") or ())))]
 
 
-def insert_checkpoints(conn: sqlite3.Connection, rows: Iterable[tuple]) -> None:
+def insert_checkpoints(conn: sqlite3.Connection, rows: Iterable[tuple[Any, ...]]) -> None:
     conn.executemany(
         "INSERT INTO checkpoints (attempt_id, run_id, sequence, nodeid, set_json, unset_json, "
         "unserializable_json) VALUES (?, ?, ?, ?, ?, ?, ?)", list(rows))

@@ -117,7 +117,7 @@ def _float(value: Any) -> float | None:
         return None
 
 
-def _violation_row(run_id: str, violation: Mapping[str, Any]) -> tuple:
+def _violation_row(run_id: str, violation: Mapping[str, Any]) -> tuple[Any, ...]:
     if not violation.get("code"):
         raise ValueError(f"a violation needs a code: {dict(violation)!r}")
     # Violation.to_dict() calls the place "location"; the documented shape says "place"
@@ -183,7 +183,7 @@ class FindingsMixin:
               _text(f.get("status"))) for f in fixes],
         )
 
-    def _insert_rows(self, run_id: str, what: str, sql: str, rows: list[tuple]) -> int:
+    def _insert_rows(self, run_id: str, what: str, sql: str, rows: list[tuple[Any, ...]]) -> int:
         """Insert a run's findings in one write transaction (its run row made if missing)."""
 
         def work(conn: sqlite3.Connection) -> None:
@@ -199,7 +199,7 @@ class FindingsMixin:
     def violations(self, run_id: str | None = None) -> list[dict[str, Any]]:
         """Violations as stored (the dict given, plus ``run_id``), in the order stored."""
         sql = "SELECT run_id, data_json FROM violations"
-        params: tuple = ()
+        params: tuple[Any, ...] = ()
         if run_id is not None:
             sql, params = sql + " WHERE run_id = ?", (run_id,)
         out = []
@@ -220,7 +220,7 @@ class FindingsMixin:
     def scores(self, run_id: str | None = None) -> dict[str, dict[str, float]]:
         """``{run_id: {dimension: score}}`` (one run's, or every run's)."""
         sql = "SELECT run_id, dimension, score FROM scores"
-        params: tuple = ()
+        params: tuple[Any, ...] = ()
         if run_id is not None:
             sql, params = sql + " WHERE run_id = ?", (run_id,)
         out: dict[str, dict[str, float]] = {}
@@ -236,7 +236,7 @@ class FindingsMixin:
 
     def _rows(self, table: str, run_id: str | None) -> list[dict[str, Any]]:
         sql = f"SELECT * FROM {table}"
-        params: tuple = ()
+        params: tuple[Any, ...] = ()
         if run_id is not None:
             sql, params = sql + " WHERE run_id = ?", (run_id,)
         rows = self._query(sql + " ORDER BY id", params)  # type: ignore[attr-defined]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 
 #: Tables whose rows belong to a run (``run_id``), and those that hang off an attempt.
@@ -39,7 +40,7 @@ def _copy_run_rows(conn: sqlite3.Connection, source_run: str, run_id: str) -> No
         _copy(conn, table, None, "run_id = ?", (source_run,), run_id)
 
 
-def _copy(conn: sqlite3.Connection, table: str, renumbered: str | None, where: str, params: tuple, run_id: str, *,
+def _copy(conn: sqlite3.Connection, table: str, renumbered: str | None, where: str, params: tuple[Any, ...], run_id: str, *,
           renumber: str | None = None) -> None:
     columns = [row[1] for row in conn.execute(f"PRAGMA main.table_info({table})") if row[1] != "id" or renumber == "id"]
     theirs = {row[1] for row in conn.execute(f"PRAGMA src.table_info({table})")}

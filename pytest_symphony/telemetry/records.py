@@ -23,8 +23,12 @@ from typing import Any, Iterable, Literal, Mapping, TypedDict, Union
 
 # Time stamps, run ids and error summaries live in the leaf modules ``stamps`` and ``errors``;
 # named here for this module's users.
-from ..errors import summarize_error  # noqa: F401
-from ..stamps import iso_utc, new_correlation_id, new_run_id, normalize_timestamp, utc_now  # noqa: F401
+# re-exported: the telemetry package's names (the "X as X" form says so to type checkers)
+from ..errors import summarize_error as summarize_error
+from ..stamps import new_correlation_id as new_correlation_id
+from ..stamps import new_run_id as new_run_id
+from ..stamps import normalize_timestamp as normalize_timestamp
+from ..stamps import utc_now as utc_now
 
 Status = Literal["passed", "failed", "skipped", "error", "timeout"]
 

@@ -34,7 +34,7 @@ RUN_COLUMNS = (
 )  # fmt: skip
 
 
-def run_row(run: Mapping[str, Any]) -> tuple:
+def run_row(run: Mapping[str, Any]) -> tuple[Any, ...]:
     """The ``runs`` columns of a run record, storable whatever they hold."""
     return (
         values.text(run["run_id"]),

@@ -14,9 +14,8 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from .records import new_run_id
+from .records import RunRecord, new_run_id
 from .store import HistoryStore
 
 SHARD_ARG = re.compile(r"^--symphony-shard(?:=(\d+)/(\d+))?$")
@@ -29,7 +28,7 @@ class MergeError(Exception):
 @dataclass(frozen=True)
 class ShardRun:
     path: Path  # the shard's history file
-    run: dict[str, Any]
+    run: RunRecord
     index: int
     count: int
 
@@ -50,7 +49,7 @@ def shard_runs(paths: list[Path]) -> list[ShardRun]:
             for run in store.runs():
                 shard = _shard_of(run.get("argv") or [])
                 if shard is not None:
-                    found.append(ShardRun(history, dict(run), *shard))
+                    found.append(ShardRun(history, run, *shard))
                     break
             else:
                 raise MergeError(f"{history}: no run made with --symphony-shard=I/N in it")
@@ -85,11 +84,11 @@ def merge(target: Path, shards: list[ShardRun], runs_dir: Path) -> str:
     run_id = new_run_id()
     first = min(s.run["started_at"] for s in shards)
     last = max(s.run.get("ended_at") or s.run["started_at"] for s in shards)  # an end: finished, never re-imported
-    statuses = [s.run.get("exit_status") for s in shards if s.run.get("exit_status") is not None]
-    merged = {**shards[0].run, "run_id": run_id, "started_at": first, "ended_at": last,
-              "exit_status": max(statuses) if statuses else None,
-              "argv": ["--symphony-history-merge", *(str(s.path) for s in shards)],
-              "selected": sorted({n for s in shards for n in s.run.get("selected") or []})}
+    statuses = [status for s in shards if (status := s.run.get("exit_status")) is not None]
+    merged: RunRecord = {**shards[0].run, "run_id": run_id, "started_at": first, "ended_at": last,
+                         "exit_status": max(statuses) if statuses else None,
+                         "argv": ["--symphony-history-merge", *(str(s.path) for s in shards)],
+                         "selected": sorted({n for s in shards for n in s.run.get("selected") or []})}
     with HistoryStore(target) as store:
         store.begin_run(merged)
         for shard in shards:

@@ -51,6 +51,10 @@ DEFAULT_BUSY_TIMEOUT_S = 10.0
 class HistoryError(SymphonyError):
     """The history file could not be opened, migrated, read or written."""
 
+    def __init__(self, message: str, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason or message  #: the failure without the advice on what to do
+
 
 class HistoryCorruptError(HistoryError):
     """The file is not a usable history: not SQLite, damaged, a directory, tables missing."""
@@ -392,9 +396,8 @@ class HistoryStore(FindingsMixin, RunsMixin, CheckpointsMixin, MergeMixin):
             hint, kind = "; another process held it longer than the busy timeout", HistoryBusyError
         else:
             hint, kind = "", HistoryError
-        error = kind(f"cannot {action} the history file {self.path}: {exc}{hint}")
-        error.reason = f"cannot {action} the history file {self.path}: {exc}"  # without the advice
-        return error
+        reason = f"cannot {action} the history file {self.path}: {exc}"
+        return kind(reason + hint, reason)
 
     def _write(self, action: str, work: Callable[[sqlite3.Connection], None]) -> None:
         """Run ``work`` in one ``BEGIN IMMEDIATE`` transaction; every failure is a HistoryError."""
@@ -451,7 +454,7 @@ class HistoryStore(FindingsMixin, RunsMixin, CheckpointsMixin, MergeMixin):
             if conn.in_transaction:
                 conn.execute("COMMIT")
 
-    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """A read-only query as plain tuples: the fast path for reports over large histories."""
         try:
             return self._connection().execute(sql, params).fetchall()
@@ -495,7 +498,7 @@ class HistoryStore(FindingsMixin, RunsMixin, CheckpointsMixin, MergeMixin):
         event_rows = []
         metric_rows = []
         step_rows = []
-        checkpoint_list: list[tuple] = []
+        checkpoint_list: list[tuple[Any, ...]] = []
         converters = [(column, _converter(column)) for column in _ATTEMPT_COLUMNS[1:]]
         text, real = values.text, values.real
         for offset, record in enumerate(batch):

@@ -93,7 +93,7 @@ def dumps(value: Any, *, sort_keys: bool = False) -> str:
     return out
 
 
-def record_line(record: dict) -> str:
+def record_line(record: dict[str, Any]) -> str:
     """One JSON line for a telemetry record; a field JSON cannot hold is kept as its repr."""
     try:
         return dumps_strict(record)

@@ -29,7 +29,7 @@ import threading
 import time
 import warnings
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, TypeVar
 
 from pytest_symphony.errors import SymphonyError
 from pytest_symphony.warning_types import (
@@ -42,6 +42,8 @@ from pytest_symphony.warning_types import (
 from . import recovery, retention, settings as settings_mod, values
 from .records import RunRecord, utc_now
 from .store import HistoryBusyError, HistoryCorruptError, HistoryError, HistoryStore, HistoryVersionError
+
+T = TypeVar("T")
 
 FLUSH_EVERY = 500
 JSONL_NAME = recovery.JSONL_NAME
@@ -335,7 +337,7 @@ class TelemetryWriter:
                     f"{self.symphony_dir / 'runs' / result.run_id / JSONL_NAME}: {result.unreadable} line(s) were "
                     f"not whole records (cut short when run {result.run_id} was stopped) and were skipped"))
 
-    def _retry_busy(self, work: Callable[[], Any]) -> Any:
+    def _retry_busy(self, work: Callable[[], T]) -> T:
         for pause in BUSY_BACKOFF_S:
             try:
                 return work()

@@ -174,3 +174,12 @@ def test_symphony_list_names_every_sequence_and_runs_nothing(project):
         "sequences/broken.yaml: cannot load*",
     ])
     assert not (project.pytester.path / ".symphony").exists()
+
+
+def test_symphony_list_without_the_terminal_plugin_still_prints(project):
+    project.spec("release.yaml", RELEASE)
+    project.handlers(HANDLERS)
+    result = project.run("--symphony-list", "-p", "no:terminal")
+    assert result.ret == 0
+    result.stdout.fnmatch_lines(["id * file * movements * beats * beats per dynamic",
+                                 "release * sequences/release.yaml * pp * p * mf * f * ff *"])
