@@ -79,8 +79,8 @@ class Check:
 
     A check that declares its code sets ``severity``, ``fix``, ``summary`` and (exactly
     when ``fix`` is not ``NONE``) ``fix_summary``; its category is its module's, or its
-    category subpackage's (a plugin's check sets ``category``).  A plugin check may instead only name a code it
-    registered with ``register_code``.
+    category subpackage's (a plugin's check sets ``category``).  A plugin check may
+    instead only name a code it registered with ``register_code``.
     """
 
     code: ClassVar[str] = ""
