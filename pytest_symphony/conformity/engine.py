@@ -15,24 +15,20 @@ A check that raises is a bug in that check: the others still run, and the error 
 
 from __future__ import annotations
 
-import os
 import traceback
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from . import lock
-from .cache import ScanCache, content_hash
-from .checks.base import CheckRegistry, PythonCheck, SpecCheck, WorkspaceCheck, load_refs
+from .checks.base import CheckRegistry, PythonCheck, SpecCheck, WorkspaceCheck
 from .codes import Dimension
 from .features import BddIndex
 from .handlers import HandlerIndex
 from .inputs import PROVIDER, EngineInputs
-from .pyscan import scan_source
-from .syntax import FileScan
 from .result import EngineResult, FileFindings
+from .scanning import scan_python, support_modules
 from .scores import score_all
-from .settings import ENGINE_VERSION, Settings
+from .settings import Settings
 from .suppress import SPEC_MEMBER, Suppression, apply_suppressions, comment_suppressions, spec_suppressions
 from .violation import Checked, Edit, Fix, Place, Violation, dedupe
 from .workspace import Workspace
@@ -49,78 +45,6 @@ PYTEST_FIXTURES = frozenset(
      "record_xml_attribute", "record_testsuite_property", "cache", "doctest_namespace", "subtests",
      "symphony", "beat"}
 )
-
-
-# -- scanning ------------------------------------------------------------------------------
-
-
-def _scan_job(job: tuple[str, str, list[str]]) -> dict[str, Any]:
-    """Worker-process entry: one file's scan, as plain data."""
-    text, rel, refs = job
-    return scan_source(text, rel, load_refs(refs)).to_dict()
-
-
-def _scan_python(ws: Workspace, registry: CheckRegistry, modules: list, *, jobs: int | None, use_cache: bool) -> None:
-    refs = registry.python_refs()
-    key = content_hash(("\n".join([ENGINE_VERSION, *refs])).encode())[:16]
-    cache = ScanCache(ws.settings.symphony_path, key) if use_cache else None
-    pending: list[tuple[Any, str, str]] = []
-    for py in modules:
-        try:
-            data = py.path.read_bytes()
-            py.text = data.decode("utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
-            ws.errors.append((py.rel, 1, 1, f"cannot read the module: {exc}"))
-            continue
-        digest = content_hash(data)
-        cached = cache.get(digest) if cache is not None else None
-        if cached is not None:
-            py.scan = cached
-        else:
-            pending.append((py, py.text, digest))
-    workers = jobs if jobs is not None else (os.cpu_count() or 1)
-    checks = registry.of(PythonCheck)
-    if len(pending) > PARALLEL_THRESHOLD and workers > 1:
-        chunk = max(1, len(pending) // (workers * 4))
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            results = pool.map(_scan_job, [(text, py.rel, refs) for py, text, _ in pending], chunksize=chunk)
-            scans = [FileScan.from_dict(r) for r in results]
-    else:
-        scans = [scan_source(text, py.rel, checks) for py, text, _ in pending]  # type: ignore[arg-type]
-    for (py, _, digest), scan in zip(pending, scans):
-        py.scan = scan
-        if cache is not None:
-            cache.put(digest, scan)
-    for py in modules:
-        if py.scan is not None and py.scan.error is not None:
-            e = py.scan.error
-            ws.errors.append((py.rel, e["line"], e["col"], f"Python syntax error: {e['message']}"))
-    ws.stats["scanned"] = ws.stats.get("scanned", 0) + len(pending)
-    ws.stats["cached"] = ws.stats.get("cached", 0) + len(modules) - len(pending)
-    ws.stats["lines"] = ws.stats.get("lines", 0) + sum(p.scan.lines for p in modules if p.scan is not None)
-
-
-def _support_modules(ws: Workspace) -> list:
-    """Workspace modules that handler and step modules import (scanned for the names they
-    define, so ``from helpers import missing`` is caught)."""
-    from .workspace import PyInput, _find_module, _inside
-
-    known = {py.path for py in ws.python}
-    found = []
-    for py in list(ws.python):
-        if py.scan is None or not ({"handler", "step"} & py.roles):
-            continue
-        for imp in py.scan.imports:
-            if imp["level"] or not imp["module"]:
-                continue
-            path = _find_module(imp["module"], ws.root)
-            if path is None or path in known or not _inside(path, ws.root):
-                continue
-            known.add(path)
-            support = PyInput(path, ws.rel(path), imp["module"], {"support"})
-            ws.python.append(support)
-            found.append(support)
-    return found
 
 
 # -- preparing -----------------------------------------------------------------------------
@@ -166,8 +90,8 @@ def prepare_workspace(
         inputs.settings.root = Path(root).resolve()
     checks = checks if checks is not None else (inputs.checks if inputs.checks is not None else CheckRegistry())
     ws = Workspace(inputs).load(paths=paths)
-    _scan_python(ws, checks, list(ws.python), jobs=jobs, use_cache=use_cache)
-    _scan_python(ws, checks, _support_modules(ws), jobs=jobs, use_cache=use_cache)
+    scan_python(ws, checks, list(ws.python), jobs=jobs, use_cache=use_cache, parallel_over=PARALLEL_THRESHOLD)
+    scan_python(ws, checks, support_modules(ws), jobs=jobs, use_cache=use_cache, parallel_over=PARALLEL_THRESHOLD)
     ws.fixtures = _fixtures(ws, inputs.fixtures)
     ws.handlers = HandlerIndex.build(ws)
     ws.bdd = BddIndex.build(ws)

@@ -19,7 +19,7 @@ import pytest
 
 from pytest_symphony import buildkit as bk
 from pytest_symphony.errors import DuplicateHandler, HandlerNotFound, SymphonyError
-from pytest_symphony.score.resolve import no_handler
+from pytest_symphony.pipelines.build_readiness import beat_problems
 from pytest_symphony.pipelines.progress import live_line
 from pytest_symphony.pipelines.build_support import (
     _build_env,
@@ -40,20 +40,15 @@ from pytest_symphony.pipelines.build_support import (
     _timeout_s,
 )
 from pytest_symphony.pipelines.failures import builtin_handler as handler
-from pytest_symphony.runtime.conductor import BoundHandler
 from pytest_symphony.runtime.registry import Target, expander
 from pytest_symphony.session_key import state
 from pytest_symphony.stamps import utc_now
 
 NO_HOST = "no host build configured"
-_ALWAYS = frozenset({"symphony", "beat", "request"})
 
 
 class BuildWarning(UserWarning):
     """Something the build noticed that does not stop it (a stale domain registry entry)."""
-
-
-# -- helpers ------------------------------------------------------------------------------
 
 
 # -- 1. Validation ------------------------------------------------------------------------
@@ -108,38 +103,6 @@ def validate_governance_rules(symphony, pytestconfig):
             + "\n".join(f"  {bk.violation_line(v)}" for v in critical))
 
 
-def _fixture_exists(request, name: str) -> bool:
-    """Some conftest.py or plugin defines it (``[]``: defined, though not for this node)."""
-    return request.session._fixturemanager.getfixturedefs(name, request.node) is not None
-
-
-def _beat_problems(sym, request, entry: bk.SpecEntry, movement, beat) -> list[str]:
-    """Why one beat could not run: its expander, handlers or their fixtures are missing (as the run resolves them)."""
-    where, subject = f"{entry.display}:{beat.line}", f"beat {movement.number}.{beat.number} '{beat.title}'"
-    problems = []
-    expand = beat.expand
-    if expand and sym.registry.expander(str(expand)) is None:
-        problems.append(f"{where}: {subject} expands over '{expand}', but no @expander of that name is registered")
-    if not beat.handlers and beat.command is None:
-        problems.append(no_handler().line(where, subject))
-    for ref in beat.handlers:
-        found = sym.registry.lookup(ref, entry.scope)
-        if found.command is not None:
-            continue
-        func = found.handler.func if found.handler is not None else None
-        if found.problem is not None and found.problem.kind != "duplicate":
-            func = sym.hook.pytest_symphony_handler_lookup_error(
-                beat=beat, sequence=entry.sequence, name=ref.display, suggestions=found.problem.suggestions)
-        if func is None:
-            problems.append(found.problem.line(where, subject))
-            continue
-        for name in BoundHandler.bind(ref.display, func, beat.inputs).fixtures:
-            if name not in _ALWAYS and not _fixture_exists(request, name):
-                problems.append(f"{where}: {subject}: handler '{ref.display}' needs fixture '{name}', "
-                                "which no conftest.py or plugin defines")
-    return problems
-
-
 @handler("validateHandlers")
 def validate_handlers(symphony, pytestconfig, request):
     sym = state(pytestconfig)
@@ -148,7 +111,7 @@ def validate_handlers(symphony, pytestconfig, request):
         for movement in entry.sequence.movements if entry.sequence else ():
             for beat in movement.beats:
                 checked += 1
-                problems += _beat_problems(sym, request, entry, movement, beat)
+                problems += beat_problems(sym, request, entry, movement, beat)
     symphony.state.setdefault("validation", {})["beats_checked"] = checked
     symphony.metric("beats_checked", checked)
     if problems:

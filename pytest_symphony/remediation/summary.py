@@ -46,23 +46,42 @@ def write_summary(tr: Any, outcomes: list[dict[str, Any]], *, verbose: bool = Fa
                 tr.write(o["diffs"][path])
         would = sum(sum(o["fixed"].values()) for o in outcomes if o["kept"])
     for o in outcomes:
-        head = f"phase {o['number']} {o['title']}: "
-        n = sum(o["fixed"].values())
-        if not o["kept"]:
-            tr.write_line(head + f"ROLLED BACK ({o['reason']})" + (f"; files restored from snapshot {o['snapshot']}"
-                                                                    if o["files"] else ""), red=True)
-        elif not n:
-            dropped = f" ({o['dropped']} fix(es) dropped: they failed their proof)" if o.get("dropped") else ""
-            tr.write_line(head + "nothing to fix" + dropped)
-        else:
-            verb = "would fix" if diff_mode else "kept the fixes of"
-            where = f"{len(o['files'])} file(s)"
-            extra = "" if diff_mode else f" [snapshot {o['snapshot']}]"
-            if o.get("commit"):
-                extra += f" [commit {o['commit'][:12]}]"
-            if o.get("dropped"):
-                extra += f"; dropped {o['dropped']} that failed their proof (not fixable, below)"
-            tr.write_line(head + f"{verb} {n} violation(s) in {where}{extra}")
+        _write_phase(tr, o, diff_mode)
+    _write_codes(tr, outcomes, diff_mode, verbose)
+    _write_scores(tr, outcomes)
+    if diff_mode:
+        tr.write_line(f"{len(diffs)} file(s) would change ({would} violation(s) fixed); nothing was written; "
+                      "pytest --symphony-fix applies these fixes" if diffs else "no fix would apply")
+    elif any(o["files"] for o in outcomes):
+        tr.write_line("review the changes; undo them with pytest --symphony-rollback")
+        if any("UNAUTHORIZED_CHANGE" in o["remaining"] for o in outcomes[-1:]):
+            tr.write_line("fixed files differ from symphony.lock: approve them with pytest --symphony-approve "
+                          "once reviewed")
+
+
+def _write_phase(tr: Any, o: dict[str, Any], diff_mode: bool) -> None:
+    """One phase's line: rolled back, nothing to fix, or what it fixed where."""
+    head = f"phase {o['number']} {o['title']}: "
+    n = sum(o["fixed"].values())
+    if not o["kept"]:
+        tr.write_line(head + f"ROLLED BACK ({o['reason']})" + (f"; files restored from snapshot {o['snapshot']}"
+                                                                if o["files"] else ""), red=True)
+    elif not n:
+        dropped = f" ({o['dropped']} fix(es) dropped: they failed their proof)" if o.get("dropped") else ""
+        tr.write_line(head + "nothing to fix" + dropped)
+    else:
+        verb = "would fix" if diff_mode else "kept the fixes of"
+        where = f"{len(o['files'])} file(s)"
+        extra = "" if diff_mode else f" [snapshot {o['snapshot']}]"
+        if o.get("commit"):
+            extra += f" [commit {o['commit'][:12]}]"
+        if o.get("dropped"):
+            extra += f"; dropped {o['dropped']} that failed their proof (not fixable, below)"
+        tr.write_line(head + f"{verb} {n} violation(s) in {where}{extra}")
+
+
+def _write_codes(tr: Any, outcomes: list[dict[str, Any]], diff_mode: bool, verbose: bool) -> None:
+    """The per-code table, why the rest was not fixable, and the unsafe fixes left out."""
     rows = code_table(outcomes)
     if rows:
         width = max(28, max(len(r[0]) for r in rows) + 2)
@@ -81,17 +100,12 @@ def write_summary(tr: Any, outcomes: list[dict[str, Any]], *, verbose: bool = Fa
     if unsafe:
         listed = ", ".join(f"{c} {n}" for c, n in sorted(unsafe.items()))
         tr.write_line(f"unsafe fixes not applied ({listed}): add --symphony-unsafe-fixes to apply them")
+
+
+def _write_scores(tr: Any, outcomes: list[dict[str, Any]]) -> None:
     before, after = outcomes[0]["scores_before"], outcomes[-1]["scores_after"]
     if before:
         tr.write_line(f"{'score':<16}{'before':>8}{'after':>8}  band after")
         for dimension, score in before.items():
             later = after.get(dimension, score)
             tr.write_line(f"{dimension:<16}{score:>8.2f}{later:>8.2f}  {band(later)}")
-    if diff_mode:
-        tr.write_line(f"{len(diffs)} file(s) would change ({would} violation(s) fixed); nothing was written; "
-                      "pytest --symphony-fix applies these fixes" if diffs else "no fix would apply")
-    elif any(o["files"] for o in outcomes):
-        tr.write_line("review the changes; undo them with pytest --symphony-rollback")
-        if any("UNAUTHORIZED_CHANGE" in o["remaining"] for o in outcomes[-1:]):
-            tr.write_line("fixed files differ from symphony.lock: approve them with pytest --symphony-approve "
-                          "once reviewed")

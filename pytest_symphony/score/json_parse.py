@@ -194,21 +194,23 @@ def _fill(container: Any) -> None:
     container.spans = doc.keep(spans)
 
 
-def parse_json_scanner(text: str, parse_int: Any = None) -> Any:
-    """:func:`parse_json` through the pure-Python scanner (slower; duplicate keys: last wins).
+class _SpanningParsers:
+    """The scanner's object and array parsers for one text, recording spans into ``doc``.
 
-    Its object and array parsers follow the stdlib's (same errors at the same offsets) and
-    record each member's and item's span as they go.
+    They follow the stdlib's (same errors at the same offsets) and record each member's
+    and item's span as they go.
     """
-    doc = Doc(text, "json")
-    where = _Lines(text)
 
-    def parse_object(s_and_end, strict, scan_once, object_hook, object_pairs_hook, memo,
+    def __init__(self, text: str) -> None:
+        self.doc = Doc(text, "json")
+        self.where = _Lines(text)
+
+    def parse_object(self, s_and_end, strict, scan_once, object_hook, object_pairs_hook, memo,
                      _w=_WS.match, _ws=_WS_CHARS):
         s, end = s_and_end
         obj = Located()
-        obj.line, obj.col = where(end - 1)
-        obj.start, obj.doc = end - 1, doc
+        obj.line, obj.col = self.where(end - 1)
+        obj.start, obj.doc = end - 1, self.doc
         spans: dict[str, tuple[int, int, int, int]] = {}
         obj.spans = spans
         nextchar = s[end : end + 1]
@@ -253,18 +255,18 @@ def parse_json_scanner(text: str, parse_int: Any = None) -> Any:
         obj.end = end
         return obj, end
 
-    def parse_array(s_and_end, scan_once, _w=_WS.match, _ws=_WS_CHARS):
+    def parse_array(self, s_and_end, scan_once, _w=_WS.match, _ws=_WS_CHARS):
         s, end = s_and_end
         values = LocatedList()
-        values.line, values.col = where(end - 1)
-        values.start, values.doc = end - 1, doc
+        values.line, values.col = self.where(end - 1)
+        values.start, values.doc = end - 1, self.doc
         spans: list[int] = []
         nextchar = s[end : end + 1]
         if nextchar in _ws:
             end = _w(s, end + 1).end()
             nextchar = s[end : end + 1]
         if nextchar == "]":
-            values.end, values.spans = end + 1, doc.keep(spans)
+            values.end, values.spans = end + 1, self.doc.keep(spans)
             return values, end + 1
         append = values.append
         while True:
@@ -285,11 +287,15 @@ def parse_json_scanner(text: str, parse_int: Any = None) -> Any:
             if nextchar != ",":
                 raise JSONDecodeError("Expecting ',' delimiter", s, end - 1)
             end = _w(s, end).end()
-        values.end, values.spans = end, doc.keep(spans)
+        values.end, values.spans = end, self.doc.keep(spans)
         return values, end
 
+
+def parse_json_scanner(text: str, parse_int: Any = None) -> Any:
+    """:func:`parse_json` through the pure-Python scanner (slower; duplicate keys: last wins)."""
+    parsers = _SpanningParsers(text)
     decoder = json.JSONDecoder(parse_float=SourceFloat, parse_int=parse_int)
-    decoder.parse_object = parse_object
-    decoder.parse_array = parse_array
+    decoder.parse_object = parsers.parse_object
+    decoder.parse_array = parsers.parse_array
     decoder.scan_once = py_make_scanner(decoder)
     return decoder.decode(text)

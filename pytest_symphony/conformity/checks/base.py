@@ -78,9 +78,9 @@ class Check:
     """Base of every check: ``code`` names the one code it reports.
 
     A check that declares its code sets ``severity``, ``fix``, ``summary`` and (exactly
-    when ``fix`` is not ``NONE``) ``fix_summary``; its category is its module's (a
-    plugin's check sets ``category``).  A plugin check may instead only name a code it
-    registered with ``register_code``.
+    when ``fix`` is not ``NONE``) ``fix_summary``; its category is its module's, or its
+    category subpackage's (a plugin's check sets ``category``).  A plugin check may
+    instead only name a code it registered with ``register_code``.
     """
 
     code: ClassVar[str] = ""
@@ -100,7 +100,7 @@ class Check:
         category = cls.category
         if category is None:
             try:
-                category = Category(cls.__module__.rpartition(".")[2])
+                category = Category(_module_category(cls.__module__))
             except ValueError:
                 raise ValueError(f"{cls.__qualname__} declares {cls.code} without a category: set `category`") from None
         return Code(cls.code, category, CATEGORY_DIMENSION[category], cls.severity, cls.fix,
@@ -166,6 +166,13 @@ class PythonCheck(Check):
 
     def report(self, ctx: Any, node: Any, message: str, *, fix: dict | None = None) -> None:
         ctx.report(self.code, node, message, fix=fix)
+
+
+def _module_category(module: str) -> str:
+    """The category a check's module names: a built-in category's module or subpackage
+    (``checks.sequence.timing`` is ``sequence``), else the module's own last name."""
+    inside = module.removeprefix(f"{__package__}.")
+    return inside.partition(".")[0] if inside != module else module.rpartition(".")[2]
 
 
 def _module_checks(name: str) -> list[type[Check]]:

@@ -88,8 +88,55 @@ def handler_not_found(violations: list[Violation], ctx: FixContext) -> Offer:
                              expects=frozenset({"BREAKING_CHANGE_DETECTED"}))
         yield fix
     rest = [v for v in violations if v not in renames]
-    if not rest:
-        return
+    if rest:
+        yield from _scaffold_stubs(rest, ctx)
+
+
+class _StubPlan:
+    """The stubs one fix scaffolds: a function per missing name, and a handler named for
+    each beat that names none (with the spec edits that name it)."""
+
+    def __init__(self, taken: set[str]) -> None:
+        self.taken = taken
+        self.stubs: dict[str, list[str]] = {}
+        self.functions: dict[str, str] = {}
+        self.spec_changes: dict[str, list] = {}
+        self.docs: dict[str, Document] = {}
+        self.done: list[Violation] = []
+
+    def add(self, v: Violation, ctx: FixContext) -> Declined | None:
+        """Plan a stub for ``v``, or why not."""
+        beat = f"beat {v.beat or '?'} of '{v.sequence}'"
+        m = _NAMES.search(v.message)
+        try:
+            if m is not None:
+                name = m.group(1)
+                if "#" in name:
+                    raise EditRefused(f"'{name}' names a module: scaffold it in that module by hand")
+            else:  # a beat naming no handler: name one after the beat, and scaffold it
+                name = self._name_the_beat(v, ctx)
+        except (EditRefused, LookupError) as exc:
+            return Declined(v, str(exc))
+        if name not in self.functions:
+            self.functions[name] = name if name.isidentifier() and name not in self.taken else identifier(name, self.taken)
+            self.taken.add(self.functions[name])
+        self.stubs.setdefault(name, []).append(beat)
+        self.done.append(v)
+        return None
+
+    def _name_the_beat(self, v: Violation, ctx: FixContext) -> str:
+        path = v.place.path
+        doc = self.docs.get(path) or self.docs.setdefault(path, Document(path, ctx.text(path) or ""))
+        parts = doc.sequence_parts(v.place.pointer or "")
+        raw = doc.get(parts)
+        title = raw.get("name") or raw.get("title") or raw.get("id") or f"beat_{v.beat}"
+        name = identifier(str(title), self.taken)
+        self.spec_changes.setdefault(path, []).append(doc.insert(parts, "handler", name, first=False))
+        return name
+
+
+def _scaffold_stubs(rest: list[Violation], ctx: FixContext) -> Offer:
+    """Stub handlers in the handler module for every name that resolves to none."""
     module = ctx.handler_module()
     if module is None:
         yield from (Declined(v, "no module of ini symphony_handlers is under the rootdir to scaffold a stub "
@@ -99,41 +146,18 @@ def handler_not_found(violations: list[Violation], ctx: FixContext) -> Offer:
     if old is None:
         yield from (Declined(v, f"{module} is gone") for v in rest)
         return
-    stubs: dict[str, list[str]] = {}
-    spec_changes: dict[str, list] = {}
-    docs: dict[str, Document] = {}
-    done: list[Violation] = []
     try:
-        taken = top_level_names(parse_module(old))
+        plan = _StubPlan(top_level_names(parse_module(old)))
     except PythonEditError as exc:
         yield from (Declined(v, f"{module}: {exc}") for v in rest)
         return
-    functions: dict[str, str] = {}
     for v in rest:
-        beat = f"beat {v.beat or '?'} of '{v.sequence}'"
-        m = _NAMES.search(v.message)
-        try:
-            if m is not None:
-                name = m.group(1)
-                if "#" in name:
-                    raise EditRefused(f"'{name}' names a module: scaffold it in that module by hand")
-            else:  # a beat naming no handler: name one after the beat, and scaffold it
-                doc = docs.get(v.place.path) or docs.setdefault(v.place.path, Document(v.place.path, ctx.text(v.place.path) or ""))
-                parts = doc.sequence_parts(v.place.pointer or "")
-                raw = doc.get(parts)
-                title = raw.get("name") or raw.get("title") or raw.get("id") or f"beat_{v.beat}"
-                name = identifier(str(title), taken)
-                spec_changes.setdefault(v.place.path, []).append(doc.insert(parts, "handler", name, first=False))
-        except (EditRefused, LookupError) as exc:
-            yield Declined(v, str(exc))
-            continue
-        if name not in functions:
-            functions[name] = name if name.isidentifier() and name not in taken else identifier(name, taken)
-            taken.add(functions[name])
-        stubs.setdefault(name, []).append(beat)
-        done.append(v)
-    if not done:
+        declined = plan.add(v, ctx)
+        if declined is not None:
+            yield declined
+    if not plan.done:
         return
+    done, stubs, functions = plan.done, plan.stubs, plan.functions
     try:
         new = append_code(old, lambda local: "\n\n".join(
             _stub(name, functions[name], local["handler"], beats) for name, beats in stubs.items()),
@@ -143,8 +167,8 @@ def handler_not_found(violations: list[Violation], ctx: FixContext) -> Offer:
         return
     edits = list(_edits(module, old, new))
     try:
-        for path, changes in spec_changes.items():
-            prove(docs[path], changes)
+        for path, changes in plan.spec_changes.items():
+            prove(plan.docs[path], changes)
             edits += [Edit(path, c.start, c.end, c.replacement) for c in changes]
     except EditRefused as exc:
         yield from (Declined(v, str(exc)) for v in done)
