@@ -103,6 +103,7 @@ def test_a_later_failure_restores_the_artifact_manifest_it_replaced(pytester: py
     pytester.makeconftest("""
         from pytest_symphony import handler
 
+
         @handler("generateSequenceDocs")
         def docs_fail():
             raise RuntimeError("docs broke")
@@ -132,6 +133,7 @@ def test_a_failed_rebuild_of_the_same_version_puts_dist_back_byte_for_byte(pytes
     (root / "packages" / "core" / "core" / "__init__.py").write_text('"""core."""\nNAME = "core, changed"\n')
     pytester.makeconftest("""
         from pytest_symphony import handler
+
 
         @handler("generateSequenceDocs")
         def docs_fail():
