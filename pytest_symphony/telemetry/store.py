@@ -26,156 +26,29 @@ never edit one that has shipped.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Sequence, Union
-
-from pytest_symphony.errors import SymphonyError
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from . import values
-from .findings import MIGRATION_2, FindingsMixin, ensure_runs
-from .records import AttemptRecord, RunRecord, normalize_timestamp
-from .checkpoints import MIGRATION_4, CheckpointsMixin, checkpoint_rows, insert_checkpoints
-from .delivery_store import MIGRATION_5
+from .checkpoints import CheckpointsMixin, checkpoint_rows, insert_checkpoints
+from .findings import FindingsMixin, ensure_runs
 from .merge import MergeMixin
-from .runs import MIGRATION_3, RunsMixin, upsert_run
-
-Migration = Union[str, Callable[[sqlite3.Connection], None]]
+from .queries import QueriesMixin
+from .records import AttemptRecord, RunRecord, normalize_timestamp
+from .runs import RunsMixin, upsert_run
+from .store_errors import HistoryBusyError, HistoryCorruptError, HistoryError, HistoryVersionError
+from .schema import MIGRATIONS, TABLES, statements
 
 DEFAULT_BUSY_TIMEOUT_S = 10.0
 
 
-class HistoryError(SymphonyError):
-    """The history file could not be opened, migrated, read or written."""
-
-    def __init__(self, message: str, reason: str | None = None) -> None:
-        super().__init__(message)
-        self.reason = reason or message  #: the failure without the advice on what to do
-
-
-class HistoryCorruptError(HistoryError):
-    """The file is not a usable history: not SQLite, damaged, a directory, tables missing."""
-
-
-class HistoryVersionError(HistoryCorruptError):
-    """The history file was written by a newer pytest-symphony."""
-
-
-class HistoryBusyError(HistoryError):
-    """Another process held the write lock longer than the busy timeout."""
-
-
-# --------------------------------------------------------------------------- schema
-
-_MIGRATION_1 = """
-CREATE TABLE runs (
-    run_id        TEXT PRIMARY KEY,
-    started_at    TEXT,
-    ended_at      TEXT,
-    dynamic       TEXT,
-    rootdir       TEXT,
-    argv_json     TEXT,
-    user          TEXT,
-    host          TEXT,
-    python        TEXT,
-    platform      TEXT,
-    git_commit    TEXT,
-    exit_status   INTEGER,
-    selected_json TEXT
-);
-CREATE INDEX idx_runs_started_at ON runs (started_at);
-
-CREATE TABLE attempts (
-    id              INTEGER PRIMARY KEY,
-    run_id          TEXT NOT NULL REFERENCES runs (run_id) ON DELETE CASCADE,
-    correlation_id  TEXT,
-    sequence        TEXT,
-    movement        TEXT,
-    beat            TEXT,
-    beat_number     INTEGER,
-    movement_number INTEGER,
-    handler         TEXT,
-    nodeid          TEXT,
-    started_at      TEXT,
-    ended_at        TEXT,
-    duration_ms     REAL,
-    status          TEXT,
-    attempt         INTEGER,
-    error           TEXT,
-    dynamic         TEXT,
-    spec_file       TEXT,
-    spec_line       INTEGER,
-    spec_hash       TEXT
-);
-CREATE INDEX idx_attempts_run_id ON attempts (run_id);
-CREATE INDEX idx_attempts_sequence ON attempts (sequence, started_at);
-CREATE INDEX idx_attempts_sequence_beat ON attempts (sequence, beat, started_at);
-CREATE INDEX idx_attempts_correlation_id ON attempts (correlation_id);
-
-CREATE TABLE events (
-    id           INTEGER PRIMARY KEY,
-    attempt_id   INTEGER NOT NULL REFERENCES attempts (id) ON DELETE CASCADE,
-    run_id       TEXT,
-    sequence     TEXT,
-    name         TEXT,
-    payload_json TEXT,
-    at           TEXT
-);
-CREATE INDEX idx_events_attempt_id ON events (attempt_id);
-CREATE INDEX idx_events_run_id ON events (run_id);
-CREATE INDEX idx_events_sequence ON events (sequence, name);
-
-CREATE TABLE metrics (
-    id         INTEGER PRIMARY KEY,
-    attempt_id INTEGER NOT NULL REFERENCES attempts (id) ON DELETE CASCADE,
-    run_id     TEXT,
-    sequence   TEXT,
-    name       TEXT,
-    value      REAL
-);
-CREATE INDEX idx_metrics_attempt_id ON metrics (attempt_id);
-CREATE INDEX idx_metrics_run_id ON metrics (run_id);
-CREATE INDEX idx_metrics_sequence_name ON metrics (sequence, name);
-"""
-
-#: Ordered schema steps; ``MIGRATIONS[i]`` takes a file from version ``i`` to ``i + 1``.
-#: Version 2 (``findings.MIGRATION_2``) adds scenario steps, attempt kind/target,
-#: conformity violations and scores, artifacts and fixes; version 3 (``runs.MIGRATION_3``)
-#: the per-run mark of records stored and the ``interrupted`` flag; version 4
-#: (``checkpoints.MIGRATION_4``) beat checkpoints, ``runs.resumed_from`` and sub-pipeline parents;
-#: version 5 (``delivery_store.MIGRATION_5``) deployments, their statuses, and incidents.
-MIGRATIONS: list[Migration] = [
-    _MIGRATION_1,
-    MIGRATION_2,
-    MIGRATION_3,
-    MIGRATION_4,
-    MIGRATION_5,
-]
-
-#: Tables a history of the newest version has; one missing means the file is damaged.
-TABLES = frozenset({"schema_version", "runs", "attempts", "events", "metrics", "steps", "violations", "scores",
-                    "artifacts", "fixes", "checkpoints"})
-
-
 def schema_version_newest() -> int:
-    """The version a file has once every known migration is applied."""
+    """The version a file has once every known migration is applied (:data:`MIGRATIONS`, read here
+    so that a test may extend it)."""
     return len(MIGRATIONS)
-
-
-def _statements(sql: str) -> Iterator[str]:
-    """Split SQL text into complete statements (``executescript`` would COMMIT our transaction)."""
-    buffer = ""
-    for piece in sql.split(";"):
-        buffer += piece + ";"
-        if sqlite3.complete_statement(buffer):
-            if buffer.strip(" \t\r\n;"):
-                yield buffer.strip()
-            buffer = ""
-    if buffer.strip(" \t\r\n;"):
-        raise ValueError(f"incomplete SQL statement in migration: {buffer.strip()!r}")
 
 
 _ATTEMPT_COLUMNS = (
@@ -196,13 +69,6 @@ def _execute(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> None:
     conn.execute(sql, params)
 
 
-def _run_from_row(row: sqlite3.Row) -> RunRecord:
-    run = dict(row)
-    run["argv"] = json.loads(run.pop("argv_json") or "[]")
-    run["selected"] = json.loads(run.pop("selected_json") or "[]")
-    return run  # type: ignore[return-value]
-
-
 def _converter(column: str) -> Callable[[Any], Any]:
     """How a record's value is stored in ``column``; chosen once per column, not per value."""
     if column in _TIMESTAMP_FIELDS:
@@ -221,7 +87,7 @@ def _converter(column: str) -> Callable[[Any], Any]:
 # --------------------------------------------------------------------------- store
 
 
-class HistoryStore(FindingsMixin, RunsMixin, CheckpointsMixin, MergeMixin):
+class HistoryStore(FindingsMixin, RunsMixin, CheckpointsMixin, MergeMixin, QueriesMixin):
     """The run history in one SQLite file.
 
     Use as a context manager or call :meth:`open` / :meth:`close`; every method
@@ -360,7 +226,7 @@ class HistoryStore(FindingsMixin, RunsMixin, CheckpointsMixin, MergeMixin):
                     if callable(migration):
                         migration(conn)
                     else:
-                        for statement in _statements(migration):
+                        for statement in statements(migration):
                             conn.execute(statement)
                 except sqlite3.Error as exc:
                     raise HistoryCorruptError(
@@ -538,114 +404,6 @@ class HistoryStore(FindingsMixin, RunsMixin, CheckpointsMixin, MergeMixin):
         sql = "UPDATE runs SET ended_at = ?, exit_status = ? WHERE run_id = ?"
         self._write("end the run in", lambda conn: _execute(conn, sql, params))
 
-    # ----------------------------------------------------------------- queries
 
-    def runs(self, limit: int | None = None) -> list[RunRecord]:
-        """Runs, newest first, shaped like :class:`RunRecord`."""
-        sql = "SELECT * FROM runs ORDER BY started_at DESC, run_id DESC"
-        params: tuple[Any, ...] = ()
-        if limit is not None:
-            sql += " LIMIT ?"
-            params = (int(limit),)
-        return [_run_from_row(row) for row in self._query(sql, params)]
-
-    def run(self, run_id: str) -> RunRecord | None:
-        """One run by id, or ``None``."""
-        rows = self._query("SELECT * FROM runs WHERE run_id = ?", (run_id,))
-        return _run_from_row(rows[0]) if rows else None
-
-    def attempts(self, run_id: str | None = None, sequence: str | None = None) -> list[dict[str, Any]]:
-        """Attempts in the order they were stored, shaped like :class:`AttemptRecord`.
-
-        Each dict also carries its row ``id``, ``events`` (a list of
-        ``{"name", "payload", "at"}``), ``metrics`` (``{name: value}``) and ``steps``
-        (a list of ``{"text", "status", "duration_ms"}``, empty for most beats).
-        """
-        where, params = self._filter("a", run_id=run_id, sequence=sequence)
-        attempts = [dict(r) for r in self._query(f"SELECT a.* FROM attempts a{where} ORDER BY a.id", params)]
-        by_id = {a["id"]: a for a in attempts}
-        for a in attempts:
-            a["events"] = []
-            a["metrics"] = {}
-            a["steps"] = []
-        if not attempts:
-            return attempts
-        for row in self._query(
-            f"SELECT e.attempt_id, e.name, e.payload_json, e.at FROM events e "
-            f"JOIN attempts a ON a.id = e.attempt_id{where} ORDER BY e.id",
-            params,
-        ):
-            by_id[row["attempt_id"]]["events"].append(
-                {"name": row["name"], "payload": json.loads(row["payload_json"] or "{}"), "at": row["at"]}
-            )
-        for row in self._query(
-            f"SELECT m.attempt_id, m.name, m.value FROM metrics m "
-            f"JOIN attempts a ON a.id = m.attempt_id{where} ORDER BY m.id",
-            params,
-        ):
-            by_id[row["attempt_id"]]["metrics"][row["name"]] = row["value"]
-        for row in self._query(
-            f"SELECT s.attempt_id, s.text, s.status, s.duration_ms FROM steps s "
-            f"JOIN attempts a ON a.id = s.attempt_id{where} ORDER BY s.attempt_id, s.position",
-            params,
-        ):
-            by_id[row["attempt_id"]]["steps"].append(
-                {"text": row["text"], "status": row["status"], "duration_ms": row["duration_ms"]}
-            )
-        return attempts
-
-    @staticmethod
-    def _filter(alias: str, **conditions: Any) -> tuple[str, tuple[Any, ...]]:
-        parts = [f"{alias}.{column} = ?" for column, value in conditions.items() if value is not None]
-        params = tuple(value for value in conditions.values() if value is not None)
-        return (" WHERE " + " AND ".join(parts) if parts else ""), params
-
-    def last_run_id(self, sequence: str | None = None) -> str | None:
-        """The newest run, or the newest run that ran ``sequence``."""
-        if sequence is None:
-            rows = self._query("SELECT run_id FROM runs ORDER BY started_at DESC, run_id DESC LIMIT 1")
-        else:
-            rows = self._query(
-                "SELECT r.run_id FROM runs r WHERE EXISTS "
-                "(SELECT 1 FROM attempts a WHERE a.run_id = r.run_id AND a.sequence = ?) "
-                "ORDER BY r.started_at DESC, r.run_id DESC LIMIT 1",
-                (sequence,),
-            )
-        return rows[0]["run_id"] if rows else None
-
-    def beat_durations(
-        self, sequence: str, beat: str, limit: int = 50, *, status: str | None = "passed"
-    ) -> list[float]:
-        """Durations (ms) of the latest ``limit`` attempts of one beat, newest first.
-
-        Only attempts with ``status`` (default ``"passed"``) count; ``status=None``
-        takes every attempt that ran (``attempt > 0``).
-        """
-        sql = (
-            "SELECT duration_ms FROM attempts WHERE sequence = ? AND beat = ? "
-            "AND duration_ms IS NOT NULL"
-        )
-        params: list[Any] = [sequence, beat]
-        if status is None:
-            sql += " AND coalesce(attempt, 1) > 0"
-        else:
-            sql += " AND status = ?"
-            params.append(status)
-        sql += " ORDER BY started_at DESC, id DESC"
-        if limit is not None:
-            sql += " LIMIT ?"
-            params.append(int(limit))
-        return [float(r["duration_ms"]) for r in self._query(sql, params)]
-
-    def metric_values(self, sequence: str, name: str, limit: int | None = None) -> list[float]:
-        """Values of metric ``name`` across attempts of ``sequence``, newest first."""
-        sql = (
-            "SELECT m.value FROM metrics m JOIN attempts a ON a.id = m.attempt_id "
-            "WHERE m.sequence = ? AND m.name = ? AND m.value IS NOT NULL "
-            "ORDER BY a.started_at DESC, m.id DESC"
-        )
-        params: list[Any] = [sequence, name]
-        if limit is not None:
-            sql += " LIMIT ?"
-            params.append(int(limit))
-        return [float(r["value"]) for r in self._query(sql, params)]
+__all__ = ["DEFAULT_BUSY_TIMEOUT_S", "MIGRATIONS", "HistoryBusyError", "HistoryCorruptError", "HistoryError",
+           "HistoryStore", "HistoryVersionError", "schema_version_newest"]
