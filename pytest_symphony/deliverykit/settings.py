@@ -180,38 +180,11 @@ def load_settings(root: Path | str) -> DeliverySettings:
     pyproject = root / "pyproject.toml"
     if not pyproject.is_file():
         return DeliverySettings(root=root)
-    try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, TOMLDecodeError) as exc:
-        raise DeliveryError("settings", [Finding(f"cannot read: {exc}", str(pyproject), 0,
-                                                 "fix the TOML syntax")]) from exc
-    table = data.get("tool", {}).get("symphony", {}).get("delivery", {})
-    if not isinstance(table, dict):
-        raise DeliveryError("settings", [Finding("tool.symphony.delivery must be a table", str(pyproject))])
+    table = _delivery_table(pyproject)
     r = _Reader(table, pyproject)
-    for key in sorted(set(table) - _KNOWN):
-        close = difflib.get_close_matches(key, sorted(_KNOWN), n=1)
-        r.findings.append(Finding(f"[tool.symphony.delivery] has no setting {key!r}", str(pyproject),
-                                  pyproject_line(pyproject, key),
-                                  f"did you mean {close[0]!r}?" if close else "remove it"))
-    paths = dict(INPUT_PATHS)
-    for name in INPUT_PATHS:
-        value = r.text(name, None)
-        if value is None:
-            continue
-        candidate = Path(value)
-        if candidate.is_absolute() or ".." in candidate.parts:
-            r.bad(name, "a path inside the project (relative, without ..)")
-        else:
-            paths[name] = candidate.as_posix()
-    commands = {k: r.command(k, table[k]) for k in _COMMAND_KEYS if k in table}
-    lists: dict[str, tuple[str | tuple[str, ...], ...]] = {}
-    for key in _COMMAND_LIST_KEYS:
-        value = table.get(key, [])
-        if not isinstance(value, list):
-            r.bad(key, "a list of commands")
-            continue
-        lists[key] = tuple(c for c in (r.command(key, v) for v in value) if c is not None)
+    _unknown_keys(r, table, pyproject)
+    paths = _input_paths(r)
+    commands, lists = _commands(r, table)
     waiver = table.get("feedback_waiver")
     if waiver is not None and not isinstance(waiver, dict):
         r.bad("feedback_waiver", "a table with reason, approved_by and until")
@@ -250,3 +223,52 @@ def load_settings(root: Path | str) -> DeliverySettings:
     if r.findings:
         raise DeliveryError("settings", r.findings)
     return settings
+
+
+def _delivery_table(pyproject: Path) -> dict[str, Any]:
+    """The ``[tool.symphony.delivery]`` table (empty when absent); a file that does not parse is an error."""
+    try:
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, TOMLDecodeError) as exc:
+        raise DeliveryError("settings", [Finding(f"cannot read: {exc}", str(pyproject), 0,
+                                                 "fix the TOML syntax")]) from exc
+    table = data.get("tool", {}).get("symphony", {}).get("delivery", {})
+    if not isinstance(table, dict):
+        raise DeliveryError("settings", [Finding("tool.symphony.delivery must be a table", str(pyproject))])
+    return table
+
+
+def _unknown_keys(r: _Reader, table: dict[str, Any], pyproject: Path) -> None:
+    for key in sorted(set(table) - _KNOWN):
+        close = difflib.get_close_matches(key, sorted(_KNOWN), n=1)
+        r.findings.append(Finding(f"[tool.symphony.delivery] has no setting {key!r}", str(pyproject),
+                                  pyproject_line(pyproject, key),
+                                  f"did you mean {close[0]!r}?" if close else "remove it"))
+
+
+def _input_paths(r: _Reader) -> dict[str, str]:
+    """Where each input lives: a path inside the project, else the default."""
+    paths = dict(INPUT_PATHS)
+    for name in INPUT_PATHS:
+        value = r.text(name, None)
+        if value is None:
+            continue
+        candidate = Path(value)
+        if candidate.is_absolute() or ".." in candidate.parts:
+            r.bad(name, "a path inside the project (relative, without ..)")
+        else:
+            paths[name] = candidate.as_posix()
+    return paths
+
+
+def _commands(r: _Reader, table: dict[str, Any]) -> tuple[dict[str, Any], dict[str, tuple[str | tuple[str, ...], ...]]]:
+    """The single commands (deploy) and the command lists (smoke, health)."""
+    commands = {k: r.command(k, table[k]) for k in _COMMAND_KEYS if k in table}
+    lists: dict[str, tuple[str | tuple[str, ...], ...]] = {}
+    for key in _COMMAND_LIST_KEYS:
+        value = table.get(key, [])
+        if not isinstance(value, list):
+            r.bad(key, "a list of commands")
+            continue
+        lists[key] = tuple(c for c in (r.command(key, v) for v in value) if c is not None)
+    return commands, lists
