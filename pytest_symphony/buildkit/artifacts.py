@@ -205,28 +205,33 @@ def verify_wheel(path: Path | str) -> list[str]:
             except (zipfile.BadZipFile, OSError) as exc:
                 problems.append(f"{label}: {member}: unreadable: {exc}")
                 continue
-            if not hash_field:
-                problems.append(f"{label}: {member}: no hash in RECORD")
-            else:
-                algorithm, sep, expected = hash_field.partition("=")
-                if not sep or algorithm not in _RECORD_ALGORITHMS:
-                    problems.append(f"{label}: {member}: unsupported RECORD hash {hash_field!r}")
-                else:
-                    actual = _b64_digest(algorithm, data)
-                    if actual != expected:
-                        problems.append(
-                            f"{label}: {member}: hash mismatch (RECORD {algorithm}={expected}, "
-                            f"archive {algorithm}={actual})"
-                        )
-            if size_field:
-                if not size_field.isdigit():
-                    problems.append(f"{label}: {member}: bad size {size_field!r} in RECORD")
-                elif int(size_field) != len(data):
-                    problems.append(f"{label}: {member}: size mismatch (RECORD {size_field}, archive {len(data)})")
-            elif member not in unsigned:
-                problems.append(f"{label}: {member}: no size in RECORD")
+            problems += _record_row_problems(f"{label}: {member}", hash_field, size_field, data,
+                                             signature=member in unsigned)
         for member in sorted(set(members) - listed - unsigned):
             problems.append(f"{label}: {member}: in the archive but not listed in RECORD")
+    return problems
+
+
+def _record_row_problems(where: str, hash_field: str, size_field: str, data: bytes, *, signature: bool) -> list[str]:
+    """What one RECORD row gets wrong about its file: hash (urlsafe base64, no padding) and size."""
+    problems = []
+    if not hash_field:
+        problems.append(f"{where}: no hash in RECORD")
+    else:
+        algorithm, sep, expected = hash_field.partition("=")
+        if not sep or algorithm not in _RECORD_ALGORITHMS:
+            problems.append(f"{where}: unsupported RECORD hash {hash_field!r}")
+        else:
+            actual = _b64_digest(algorithm, data)
+            if actual != expected:
+                problems.append(f"{where}: hash mismatch (RECORD {algorithm}={expected}, archive {algorithm}={actual})")
+    if size_field:
+        if not size_field.isdigit():
+            problems.append(f"{where}: bad size {size_field!r} in RECORD")
+        elif int(size_field) != len(data):
+            problems.append(f"{where}: size mismatch (RECORD {size_field}, archive {len(data)})")
+    elif not signature:
+        problems.append(f"{where}: no size in RECORD")
     return problems
 
 
