@@ -235,6 +235,25 @@ def _record_row_problems(where: str, hash_field: str, size_field: str, data: byt
     return problems
 
 
+def _link_escapes(member: tarfile.TarInfo, parts: tuple[str, ...]) -> bool:
+    """A symlink or hard link whose target lies outside the sdist's top directory."""
+    target = member.linkname
+    base = PurePosixPath(member.name).parent if member.issym() else PurePosixPath()
+    resolved = os.path.normpath(str(base / target))
+    return target.startswith("/") or resolved.startswith("..") or bool(parts and resolved.split("/")[0] != parts[0])
+
+
+def _read_member(tf: tarfile.TarFile, member: tarfile.TarInfo, *, keep: bool) -> bytes | None:
+    """Read a member whole (so corruption shows); its bytes when ``keep``, else None."""
+    fh = tf.extractfile(member)
+    assert fh is not None
+    chunks = []
+    while chunk := fh.read(_CHUNK):
+        if keep:
+            chunks.append(chunk)
+    return b"".join(chunks) if keep else None
+
+
 def verify_sdist(path: Path | str) -> list[str]:
     """Problems with an sdist; an empty list means it is sound.
 
@@ -260,26 +279,15 @@ def verify_sdist(path: Path | str) -> list[str]:
                 if parts and parts[0] != ".":
                     tops.add(parts[0])
                 if member.issym() or member.islnk():
-                    target = member.linkname
-                    base = PurePosixPath(name).parent if member.issym() else PurePosixPath()
-                    resolved = os.path.normpath(str(base / target))
-                    if target.startswith("/") or resolved.startswith("..") or (
-                        parts and resolved.split("/")[0] != parts[0]
-                    ):
-                        problems.append(f"{label}: {name}: link to {target!r} points outside the sdist")
+                    if _link_escapes(member, parts):
+                        problems.append(f"{label}: {name}: link to {member.linkname!r} points outside the sdist")
                     continue
                 if member.ischr() or member.isblk() or member.isfifo():
                     problems.append(f"{label}: {name}: device or fifo member")
                     continue
                 if member.isfile():
-                    fh = tf.extractfile(member)
                     keep = len(parts) == 2 and parts[1] in ("pyproject.toml", "PKG-INFO")
-                    chunks = []
-                    assert fh is not None
-                    while chunk := fh.read(_CHUNK):
-                        if keep:
-                            chunks.append(chunk)
-                    files[name] = b"".join(chunks) if keep else None
+                    files[name] = _read_member(tf, member, keep=keep)
     except (OSError, tarfile.TarError, EOFError) as exc:
         problems.append(f"{label}: not a readable .tar.gz archive: {exc}")
         return problems
