@@ -179,6 +179,25 @@ def _tree_leftovers(pkg: Package) -> set[Path]:
     return found
 
 
+def _log_header(pkg: Package, reproduce: str, started: float) -> str:
+    return (
+        f"# pytest-symphony build of {pkg.name} {pkg.version or '(dynamic version)'}\n"
+        f"# pyproject: {pkg.pyproject}\n# cwd: {pkg.path}\n"
+        f"# command: {reproduce}\n"
+        f"# started: {time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(started))}\n\n"
+    )
+
+
+def _changed_files(outdir: Path, before: Mapping[str, tuple[int, int, int] | None]) -> list[Path]:
+    """Files in ``outdir`` that are new or changed since ``before`` (name -> stat key)."""
+    if not outdir.is_dir():
+        return []
+    return sorted(
+        entry for entry in outdir.iterdir()
+        if entry.is_file() and (entry.name not in before or _stat_key(entry) != before[entry.name])
+    )
+
+
 def build_package(
     pkg: Package,
     *,
@@ -208,20 +227,10 @@ def build_package(
     before = {name: _stat_key(outdir / name) for name in before_names}
     leftovers = _tree_leftovers(pkg)
     started = time.time()
-    header = (
-        f"# pytest-symphony build of {pkg.name} {pkg.version or '(dynamic version)'}\n"
-        f"# pyproject: {pkg.pyproject}\n# cwd: {pkg.path}\n"
-        f"# command: {reproduce}\n"
-        f"# started: {time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(started))}\n\n"
-    )
+    header = _log_header(pkg, reproduce, started)
 
     def created_files() -> list[Path]:
-        if not outdir.is_dir():
-            return []
-        return sorted(
-            entry for entry in outdir.iterdir()
-            if entry.is_file() and (entry.name not in before or _stat_key(entry) != before[entry.name])
-        )
+        return _changed_files(outdir, before)
 
     def fail(returncode: int | None, tail: str, reason: str | None = None) -> BuildFailed:
         return BuildFailed(pkg, returncode=returncode, log_tail=tail, log_path=log_path, outdir=outdir,
