@@ -34,6 +34,25 @@ def _cell(value: Any) -> str:
 
 def report_markdown(report: Mapping[str, Any]) -> str:
     """The report as Markdown: context, then one section per movement's results."""
+    out = _context_lines(report)
+    out += _packages_lines(report.get("packages"))
+    host = report.get("host")
+    out += ["## Host application", "", (host or {}).get("summary") or "Not run.", ""]
+    out += _artifacts_lines((report.get("artifacts") or {}).get("artifacts"))
+    lint = report.get("lint")
+    out += ["## Lint", "", (lint or {}).get("summary") or "Not run.", ""]
+    out += _conformity_lines(report.get("conformity"), report.get("thresholds"))
+    docs = report.get("docs")
+    if docs:
+        out += ["## Sequence docs", ""] + [f"- `{p}`" for p in docs.get("written", [])] + [""]
+    manifests = report.get("manifests")
+    if manifests:
+        out += ["## Manifests", "", f"In `{manifests.get('dir')}`:", ""]
+        out += [f"- `{name}`: `{info['sha256']}`" for name, info in manifests.get("files", {}).items()] + [""]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _context_lines(report: Mapping[str, Any]) -> list[str]:
     ctx = report.get("context") or {}
     git = ctx.get("git") or {}
     project = ctx.get("project") or {}
@@ -45,39 +64,34 @@ def report_markdown(report: Mapping[str, Any]) -> str:
         ("dirty", git.get("dirty")), ("python", (ctx.get("python") or {}).get("version")),
         ("platform", (ctx.get("platform") or {}).get("platform")), ("generated", report.get("generated_at")),
     ]
-    out += [f"- **{k}**: {v}" for k, v in facts if v is not None] + [""]
+    return out + [f"- **{k}**: {v}" for k, v in facts if v is not None] + [""]
 
-    out += ["## Packages", ""]
-    packages = report.get("packages")
+
+def _packages_lines(packages: Mapping[str, Any] | None) -> list[str]:
+    out = ["## Packages", ""]
     if not packages:
-        out += ["Not run.", ""]
-    else:
-        iso = "isolated" if packages.get("isolated") else "not isolated"
-        out += [f"Built in dependency order ({iso}: {packages.get('isolation_source')}).", "",
-                "| # | package | version | seconds | files |", "|---|---|---|---|---|"]
-        for i, b in enumerate(packages.get("builds", []), start=1):
-            files = ", ".join(Path(f).name for f in b.get("files", []))
-            out.append(f"| {i} | {b['package']} | {_cell(b.get('version'))} | {b.get('duration', 0):.2f} | {files} |")
-        out.append("")
+        return out + ["Not run.", ""]
+    iso = "isolated" if packages.get("isolated") else "not isolated"
+    out += [f"Built in dependency order ({iso}: {packages.get('isolation_source')}).", "",
+            "| # | package | version | seconds | files |", "|---|---|---|---|---|"]
+    for i, b in enumerate(packages.get("builds", []), start=1):
+        files = ", ".join(Path(f).name for f in b.get("files", []))
+        out.append(f"| {i} | {b['package']} | {_cell(b.get('version'))} | {b.get('duration', 0):.2f} | {files} |")
+    return out + [""]
 
-    host = report.get("host")
-    out += ["## Host application", "", (host or {}).get("summary") or "Not run.", ""]
 
-    out += ["## Artifacts", ""]
-    artifacts = (report.get("artifacts") or {}).get("artifacts")
+def _artifacts_lines(artifacts: list[Mapping[str, Any]] | None) -> list[str]:
+    out = ["## Artifacts", ""]
     if not artifacts:
-        out += ["Not run.", ""]
-    else:
-        out += ["| artifact | version | size | sha256 |", "|---|---|---|---|"]
-        for a in artifacts:
-            out.append(f"| {a['filename']} | {a['version']} | {_size(a['size'])} | `{a['sha256']}` |")
-        out.append("")
+        return out + ["Not run.", ""]
+    out += ["| artifact | version | size | sha256 |", "|---|---|---|---|"]
+    for a in artifacts:
+        out.append(f"| {a['filename']} | {a['version']} | {_size(a['size'])} | `{a['sha256']}` |")
+    return out + [""]
 
-    lint = report.get("lint")
-    out += ["## Lint", "", (lint or {}).get("summary") or "Not run.", ""]
 
-    out += ["## Conformity", ""]
-    conformity = report.get("conformity")
+def _conformity_lines(conformity: Mapping[str, Any] | None, thresholds: Mapping[str, Any] | None) -> list[str]:
+    out = ["## Conformity", ""]
     if not conformity:
         out += ["Not run.", ""]
     else:
@@ -86,7 +100,6 @@ def report_markdown(report: Mapping[str, Any]) -> str:
             out.append(f"| {dim} | {info['score']:.4f} | {info['band']} |")
         counts = conformity.get("counts", {})
         out += ["", "Violations: " + ", ".join(f"{k} {v}" for k, v in counts.items()), ""]
-    thresholds = report.get("thresholds")
     if thresholds:
         verdict = "met" if not thresholds.get("failures") else "NOT met"
         out += [f"Thresholds at `{thresholds['dynamic']}` (minimum score {thresholds['min_score']}, "
@@ -94,15 +107,7 @@ def report_markdown(report: Mapping[str, Any]) -> str:
         out += [f"    {line}" for line in thresholds.get("failures", [])]
         if thresholds.get("failures"):
             out.append("")
-
-    docs = report.get("docs")
-    if docs:
-        out += ["## Sequence docs", ""] + [f"- `{p}`" for p in docs.get("written", [])] + [""]
-    manifests = report.get("manifests")
-    if manifests:
-        out += ["## Manifests", "", f"In `{manifests.get('dir')}`:", ""]
-        out += [f"- `{name}`: `{info['sha256']}`" for name, info in manifests.get("files", {}).items()] + [""]
-    return "\n".join(out).rstrip() + "\n"
+    return out
 
 
 def write_build_report(out_dir: Path, report: Mapping[str, Any]) -> tuple[Path, Path]:
