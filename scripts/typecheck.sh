@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# mypy on the modules pyproject.toml's [tool.mypy] `files` lists (the parts that pass); CI runs it.
+# mypy on the modules pyproject.toml's [tool.mypy] `files` lists (the parts that pass), against any
+# environment; the suite runs the same check in its own (tests/test_types.py).
 #
 #   scripts/typecheck.sh                     mypy from PATH, checking against `python` from PATH
 #   MYPY=/path/to/mypy PYTHON=/path/to/venv/bin/python scripts/typecheck.sh
