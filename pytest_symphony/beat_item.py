@@ -48,13 +48,18 @@ def make_beat_item(session: "SymphonySession", movement: "MovementNode", beat: B
 
 
 class BeatItem(pytest.Function):
-    """One beat: fixtures set up by pytest, the handler run by the conductor."""
+    """One beat: fixtures set up by pytest, the handler run by the conductor.
+
+    Few attributes of its own: every one added to a pytest item's ``__dict__`` may double
+    the dict, and a run holds one item per beat.
+    """
+
+    blocked = False  # skipped because an earlier beat of its sequence failed (set only then)
 
     def __init__(self, *, plan: BeatPlan, problem: SymphonyError | None = None, **kw) -> None:
         super().__init__(**kw)
         self.plan = plan
         self.problem = problem
-        self.blocked = False  # skipped because an earlier beat of its sequence failed
         beat = plan.beat
         self.user_properties.extend(
             [("sequence", plan.sequence.id), ("movement", plan.movement.slug), ("beat", beat.slug)]
@@ -62,11 +67,11 @@ class BeatItem(pytest.Function):
         if beat.event:
             self.user_properties.append(("event", beat.event))
 
-    @functools.cached_property
+    @property
     def sequence_node(self) -> "SequenceNode":
         return self.parent.sequence_node  # type: ignore[union-attr]
 
-    @functools.cached_property
+    @property
     def order_key(self) -> tuple:
         """Its place in the run of its outermost sequence: ``(movement, beat, nth target)`` per level."""
         own = (self.plan.movement.index, self.plan.beat.index, self.stash.get(NTH, 0))

@@ -35,8 +35,9 @@ REGISTRY_DEFAULT = "DOMAIN_REGISTRY.json"
 
 #: Arguments for a config of a folder outside a session: no plugin but ours, no conftest.py
 #: imported, no assertion rewriting hook and no output capture left behind.
-_CONFIG_ARGS = ("--disable-plugin-autoload", "-p", "pytest_symphony.plugin", "--noconftest", "--assert=plain",
-                "--capture=no")
+_CONFIG_ARGS = ("-p", "pytest_symphony.plugin", "--noconftest", "--assert=plain", "--capture=no")
+#: No installed plugin loads (``--disable-plugin-autoload`` is pytest 8.4's; the variable is older).
+_NO_AUTOLOAD = "PYTEST_DISABLE_PLUGIN_AUTOLOAD"
 
 
 #: Configuration files in the order pytest looks for them in a folder.
@@ -55,11 +56,16 @@ def pytest_config(root: Path, *, inifile: Path | str | None = None) -> pytest.Co
     """
     root = Path(root).resolve()
     extra = ["-c", str(inifile), "--rootdir", str(root)] if inifile is not None else []
-    saved = list(sys.path)
+    saved, autoload = list(sys.path), os.environ.get(_NO_AUTOLOAD)
+    os.environ[_NO_AUTOLOAD] = "1"
     try:
         return pytest.Config.fromdictargs({}, [*_CONFIG_ARGS, *extra, str(root)])
     finally:
         sys.path[:] = saved
+        if autoload is None:
+            os.environ.pop(_NO_AUTOLOAD, None)
+        else:
+            os.environ[_NO_AUTOLOAD] = autoload
 
 
 #: ``"<file>: <what>"`` or ``"<file>:<line>: <what>"``, as pytest words a configuration it refuses.
