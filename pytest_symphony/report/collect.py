@@ -65,11 +65,12 @@ def query_execution_metrics(work: ReportWork) -> dict:
     """Runs, every beat attempt folded into one cell per beat per run, spec hashes,
     scenario attempts, event and metric names: what timing and success are made of."""
     store = open_history(work)
-    limit = work.context.max_runs or 0
-    window, args = (f"AND {_WINDOW}", (limit,)) if limit else ("", ())
     try:
         with store.snapshot():
             in_history = store.rows("SELECT count(*) FROM runs")[0][0]
+            limit = work.context.max_runs or 0
+            limit = limit if limit < in_history else 0  # a window that holds every run is no window
+            window, args = (f"AND {_WINDOW}", (limit,)) if limit else ("", ())
             order = "coalesce(started_at, '') DESC, run_id DESC LIMIT ?" if limit else "coalesce(started_at, ''), run_id"
             runs = [dict(zip(_RUN_FIELDS, row)) for row in store.rows(
                 f"SELECT {', '.join(_RUN_FIELDS)} FROM runs ORDER BY {order}", args)]
