@@ -163,50 +163,53 @@ def _records_from(settings: DeliverySettings, name: str, make: Maker[T]) -> Load
     return Loaded(tuple(records), path, path.exists())
 
 
-def load_roadmap(settings: DeliverySettings) -> Loaded[RoadmapItem]:
-    doc = _document(settings, "roadmap", "roadmap")
+def _listed(settings: DeliverySettings, name: str, make: Maker[T], key: str | None = None) -> Loaded[T]:
+    """Items of a one-file input (the document a list, or the list under ``key``), each made by ``make``."""
+    doc = _document(settings, name, name)
     if doc is None:
-        return Loaded((), settings.path("roadmap"), False)
+        return Loaded((), settings.path(name), False)
     data, path, display = doc
-    items: list[RoadmapItem] = []
+    listed = data[key] if key else data
+    records: list[T] = []
     findings: list[Finding] = []
+    for index, raw in enumerate(listed):
+        record = make(raw, display, item_line(listed, index), findings)
+        if record is not None:
+            records.append(record)
+    if findings:
+        raise DeliveryError("inputs", findings)
+    return Loaded(tuple(records), path, True)
+
+
+def load_roadmap(settings: DeliverySettings) -> Loaded[RoadmapItem]:
     seen: dict[str, int] = {}
-    for index, raw in enumerate(data["items"]):
-        line = item_line(data["items"], index)
+
+    def make(raw: dict[str, Any], display: str, line: int, findings: list[Finding]) -> RoadmapItem:
         if raw["id"] in seen:
             findings.append(Finding(f"item id {raw['id']!r} is used twice (first on line {seen[raw['id']]})",
                                     display, line, "give every roadmap item its own id"))
         seen.setdefault(raw["id"], line)
         wsjf = raw.get("wsjf") or {}
-        items.append(RoadmapItem(
+        return RoadmapItem(
             id=raw["id"], title=raw["title"], status=raw["status"],
             business_value=wsjf.get("business_value"), time_criticality=wsjf.get("time_criticality"),
             risk_reduction=wsjf.get("risk_reduction"), job_size=wsjf.get("job_size"),
             feature=raw.get("feature"), flag=raw.get("flag"), line=line,
-        ))
-    if findings:
-        raise DeliveryError("inputs", findings)
-    return Loaded(tuple(items), path, True)
+        )
+
+    return _listed(settings, "roadmap", make, key="items")
 
 
 def load_hypotheses(settings: DeliverySettings) -> Loaded[Hypothesis]:
-    doc = _document(settings, "hypotheses", "hypotheses")
-    if doc is None:
-        return Loaded((), settings.path("hypotheses"), False)
-    data, path, display = doc
-    items: list[Hypothesis] = []
-    findings: list[Finding] = []
-    for index, raw in enumerate(data):
-        line = item_line(data, index)
+    def make(raw: dict[str, Any], display: str, line: int, findings: list[Finding]) -> Hypothesis:
         start = _time(raw["start"], display, line, "start", findings) if raw.get("start") else None
-        items.append(Hypothesis(
+        return Hypothesis(
             id=raw["id"], feature=raw["feature"], metric=raw["metric"], target=float(raw["target"]),
             window_days=parse_days(raw["window"]), direction=raw.get("direction", "at_least"),
             statement=raw.get("statement"), start=start, line=line,
-        ))
-    if findings:
-        raise DeliveryError("inputs", findings)
-    return Loaded(tuple(items), path, True)
+        )
+
+    return _listed(settings, "hypotheses", make)
 
 
 def load_research(settings: DeliverySettings) -> Loaded[ResearchRecord]:
@@ -230,21 +233,12 @@ def load_feedback(settings: DeliverySettings) -> Loaded[FeedbackRecord]:
 
 
 def load_measurements(settings: DeliverySettings) -> Loaded[Measurement]:
-    doc = _document(settings, "measurements", "measurements")
-    if doc is None:
-        return Loaded((), settings.path("measurements"), False)
-    data, path, display = doc
-    items: list[Measurement] = []
-    findings: list[Finding] = []
-    for index, raw in enumerate(data):
-        line = item_line(data, index)
+    def make(raw: dict[str, Any], display: str, line: int, findings: list[Finding]) -> Measurement | None:
         when = _time(raw["measured_at"], display, line, "measured_at", findings)
-        if when is not None:
-            items.append(Measurement(raw["metric"], float(raw["value"]), when, raw.get("feature"),
-                                     raw.get("source"), line))
-    if findings:
-        raise DeliveryError("inputs", findings)
-    return Loaded(tuple(items), path, True)
+        return None if when is None else Measurement(raw["metric"], float(raw["value"]), when, raw.get("feature"),
+                                                     raw.get("source"), line)
+
+    return _listed(settings, "measurements", make)
 
 
 def parse_deployment(raw: dict[str, Any], display: str = "<deployment>", line: int = 0) -> Deployment:
@@ -303,29 +297,22 @@ def load_deployments(settings: DeliverySettings) -> Loaded[Deployment]:
 
 
 def load_incidents(settings: DeliverySettings) -> Loaded[Incident]:
-    doc = _document(settings, "incidents", "incidents")
-    if doc is None:
-        return Loaded((), settings.path("incidents"), False)
-    data, path, display = doc
-    items: list[Incident] = []
-    findings: list[Finding] = []
-    for index, raw in enumerate(data):
-        line = item_line(data, index)
+    def make(raw: dict[str, Any], display: str, line: int, findings: list[Finding]) -> Incident | None:
         opened = _time(raw["opened_at"], display, line, "opened_at", findings)
         resolved = _time(raw["resolved_at"], display, line, "resolved_at", findings) if raw.get("resolved_at") else None
         if opened and resolved and resolved < opened:
             findings.append(Finding(f"incident {raw['id']}: resolved_at is before opened_at", display, line,
                                     "fix one of the two timestamps"))
-        if opened is not None:
-            items.append(Incident(
-                id=str(raw["id"]), opened_at=opened, severity=str(raw["severity"]).lower(), resolved_at=resolved,
-                root_cause=(raw.get("root_cause") or None) and raw["root_cause"].lower(),
-                deployment=None if raw.get("deployment") is None else str(raw["deployment"]),
-                title=raw.get("title"), line=line,
-            ))
-    if findings:
-        raise DeliveryError("inputs", findings)
-    return Loaded(tuple(items), path, True)
+        if opened is None:
+            return None
+        return Incident(
+            id=str(raw["id"]), opened_at=opened, severity=str(raw["severity"]).lower(), resolved_at=resolved,
+            root_cause=(raw.get("root_cause") or None) and raw["root_cause"].lower(),
+            deployment=None if raw.get("deployment") is None else str(raw["deployment"]),
+            title=raw.get("title"), line=line,
+        )
+
+    return _listed(settings, "incidents", make)
 
 
 def load_flag_document(settings: DeliverySettings, path: Path | None = None) -> tuple[dict[str, Any], Path]:
