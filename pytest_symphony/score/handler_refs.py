@@ -14,7 +14,7 @@ from typing import Any, Mapping
 
 from .model import EMPTY, Command, HandlerRef
 from .source import item_line, line_of
-from .spec_values import NormalizeContext, first_of, integral, is_number, kind_of
+from .spec_values import NormalizeContext, first_of, integral, is_number, kind_of, one_or_many
 
 
 def _timeout_ms(value: Any) -> float | None:
@@ -160,23 +160,17 @@ def _resolve_id(ctx: NormalizeContext, name: str, line: int) -> HandlerRef:
 
 def beat_handlers(ctx: NormalizeContext, beat: Mapping[str, Any], pointer: str, line: int) -> tuple[HandlerRef, ...]:
     refs: list[HandlerRef] = []
-    for key in ("handler", "handlers"):
-        value = beat.get(key)
-        if value is None:
-            continue
-        items = value if isinstance(value, list) else [value]
-        for i, item in enumerate(items):
-            at = item_line(value, i, line) if isinstance(value, list) else line
-            if isinstance(item, str):
-                refs.append(_resolve_id(ctx, item.strip(), at))
-            elif isinstance(item, Mapping):
-                refs.append(_ref_from_mapping(ctx, item, f"{pointer}/handlers/{len(refs)}", at))
-            else:
-                ctx.problem(
-                    f"{pointer}/{key}",
-                    f"a handler is a name, 'module#function' or a mapping with a name, not {kind_of(item)}",
-                    at,
-                )
+    for key, item, at in one_or_many(beat, ("handler", "handlers"), line):
+        if isinstance(item, str):
+            refs.append(_resolve_id(ctx, item.strip(), at))
+        elif isinstance(item, Mapping):
+            refs.append(_ref_from_mapping(ctx, item, f"{pointer}/handlers/{len(refs)}", at))
+        else:
+            ctx.problem(
+                f"{pointer}/{key}",
+                f"a handler is a name, 'module#function' or a mapping with a name, not {kind_of(item)}",
+                at,
+            )
     seen: set[tuple[Any, str]] = set()
     unique: list[HandlerRef] = []
     for ref in refs:

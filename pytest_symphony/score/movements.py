@@ -12,7 +12,7 @@ from .handler_refs import beat_handlers, run_command
 from .model import EMPTY, Beat, Criterion, Movement, UserStory
 from .slugs import SlugSet, slugify, split_camel, unique_slug
 from .source import Located, item_line, line_of
-from .spec_values import NormalizeContext, as_int, first_of, integral, is_int, kind_of
+from .spec_values import NormalizeContext, as_int, first_of, integral, is_int, kind_of, one_or_many
 
 #: Keys that may hold a movement's beat list, in order of preference.
 BEAT_LIST_KEYS = ("beats", "steps", "sequence")
@@ -31,35 +31,29 @@ _GWT = ("given", "when", "then", "and")
 
 def _criteria(ctx: NormalizeContext, node: Mapping[str, Any], pointer: str, line: int) -> tuple[Criterion, ...]:
     found: list[Criterion] = []
-    for key in ("acceptanceCriteria", "acceptanceCriteriaStructured"):
-        value = node.get(key)
-        if value is None:
-            continue
-        items = value if isinstance(value, list) else [value]
-        for i, item in enumerate(items):
-            at = item_line(value, i, line) if isinstance(value, list) else line
-            if isinstance(item, Mapping):
-                if any(item.get(k) is not None for k in _GWT):
-                    found.append(
-                        Criterion(
-                            given=_parts(item.get("given")),
-                            when=_parts(item.get("when")),
-                            then=_parts(item.get("then")),
-                            and_=_parts(item.get("and")),
-                            line=line_of(item, at),
-                        )
+    for _key, item, at in one_or_many(node, ("acceptanceCriteria", "acceptanceCriteriaStructured"), line):
+        if isinstance(item, Mapping):
+            if any(item.get(k) is not None for k in _GWT):
+                found.append(
+                    Criterion(
+                        given=_parts(item.get("given")),
+                        when=_parts(item.get("when")),
+                        then=_parts(item.get("then")),
+                        and_=_parts(item.get("and")),
+                        line=line_of(item, at),
                     )
-                elif item.get("text") is not None:
-                    found.append(Criterion(text=item.get("text"), line=line_of(item, at)))
-                else:
-                    ctx.problem(
-                        f"{pointer}/acceptanceCriteria/{len(found)}",
-                        "an acceptance criterion needs a sentence or given/when/then parts",
-                        line_of(item, at),
-                    )
-                    found.append(Criterion(text="", line=line_of(item, at)))  # keeps the index
+                )
+            elif item.get("text") is not None:
+                found.append(Criterion(text=item.get("text"), line=line_of(item, at)))
             else:
-                found.append(Criterion(text=item, line=at))  # the schema wants a string
+                ctx.problem(
+                    f"{pointer}/acceptanceCriteria/{len(found)}",
+                    "an acceptance criterion needs a sentence or given/when/then parts",
+                    line_of(item, at),
+                )
+                found.append(Criterion(text="", line=line_of(item, at)))  # keeps the index
+        else:
+            found.append(Criterion(text=item, line=at))  # the schema wants a string
     return tuple(found)
 
 

@@ -8,10 +8,11 @@ several keys; these readers are what every part of normalizing shares, with
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 from .integrity import in_range
 from .model import HandlerRef, SpecProblem
+from .positions import item_line
 
 _NUMERIC = re.compile(r"\s*[+-]?\d+\s*\Z")
 
@@ -49,6 +50,20 @@ def first_of(mapping: Mapping[str, Any], *keys: str) -> Any:
         if value is not None:
             return value
     return None
+
+
+def one_or_many(mapping: Mapping[str, Any], keys: tuple[str, ...], line: int) -> Iterator[tuple[str, Any, int]]:
+    """``(key, item, line)`` for each item under any of ``keys``: a list's items at their own
+    lines, a lone value as one item at ``line``."""
+    for key in keys:
+        value = mapping.get(key)
+        if value is None:
+            continue
+        if isinstance(value, list):
+            for i, item in enumerate(value):
+                yield key, item, item_line(value, i, line)
+        else:
+            yield key, value, line
 
 
 def version_text(value: Any) -> Any:
