@@ -30,7 +30,7 @@ from .shards import parse_shard
 from .summary import RunSummary
 
 if TYPE_CHECKING:
-    from .pipelines import Pipeline
+    from .builtins import Pipeline
     from .telemetry.records import RunRecord
     from .telemetry.writer import TelemetryWriter
 

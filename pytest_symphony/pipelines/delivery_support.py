@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from pytest_symphony import deliverykit as dk
+from pytest_symphony.builtins import builtin_pipelines
 from pytest_symphony.deliverykit.errors import DeliveryError, Finding, relative
 from pytest_symphony.runtime import dynamics
 from pytest_symphony.session_key import state
@@ -133,7 +134,6 @@ def metric_of(data: Any) -> dk.Metric | None:
 def complete_build_run() -> Callable[[str | None, set], bool]:
     """Whether a run of the build symphony ran every beat its dynamic selects: the report's rule
     for a complete run, so the build success rate counts what the report's built-in section counts."""
-    from pytest_symphony.pipelines import builtin_pipelines
     from pytest_symphony.report.pipelines import expected_beats, is_complete
 
     spec = next((p.spec for p in builtin_pipelines() if p.alias == "build"), None)
