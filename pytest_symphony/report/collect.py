@@ -76,8 +76,7 @@ def query_execution_metrics(work: ReportWork) -> dict:
                 f"SELECT {', '.join(_RUN_FIELDS)} FROM runs ORDER BY {order}", args)]
             if limit:
                 runs.reverse()
-            known = {r["run_id"] for r in runs}
-            beats, attempts = _fold_attempts(store.rows(f"{_ATTEMPT_SQL} {window}", args), known)
+            beats, attempts = _fold_attempts(store.rows(f"{_ATTEMPT_SQL} {window}", args))
             spec_refs = store.rows(
                 f"SELECT DISTINCT run_id, sequence, spec_file, spec_hash FROM attempts WHERE +kind = 'beat' {window}",
                 args)
@@ -131,13 +130,13 @@ def _subject(asked: str | None, runs: list[dict], project_cells: dict) -> str:
     return subject
 
 
-def _fold_attempts(rows, known: set[str]) -> tuple[dict, int]:
-    """``{beat key text: {run id: cell}}``: time of every attempt, and the final attempt per target."""
+def _fold_attempts(rows) -> tuple[dict, int]:
+    """``{beat key text: {run id: cell}}``: time of every attempt, and the final attempt per target.
+
+    ``rows`` are the window's already (the query selects them by run)."""
     beats: dict[str, dict[str, list]] = {}
     count = 0
     for run_id, key, handler, rank, attempt, ms, target in rows:
-        if run_id not in known:
-            continue
         count += 1
         cells = beats.get(key)
         if cells is None:
