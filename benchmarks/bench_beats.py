@@ -62,8 +62,15 @@ MOVEMENTS = 4
 
 PYTEST_ARGS = ["-q", "-p", "no:cacheprovider", "-p", "no:randomly"]
 # variables that would make one run differ from another (or from a clean shell)
-_SCRUB_ENV = ("PYTEST_ADDOPTS", "PYTEST_PLUGINS", "PYTEST_XDIST_AUTO_NUM_WORKERS", "PYTEST_DEBUG",
-              "PYTEST_CURRENT_TEST", "PYTHONPROFILEIMPORTTIME", "PYTHONTRACEMALLOC")
+_SCRUB_ENV = (
+    "PYTEST_ADDOPTS",
+    "PYTEST_PLUGINS",
+    "PYTEST_XDIST_AUTO_NUM_WORKERS",
+    "PYTEST_DEBUG",
+    "PYTEST_CURRENT_TEST",
+    "PYTHONPROFILEIMPORTTIME",
+    "PYTHONTRACEMALLOC",
+)
 
 # --------------------------------------------------------------------------- trees
 
@@ -116,8 +123,10 @@ def make_bdd_tree(root: Path, total: int, per_file: int) -> None:
         # not "features/": pytest-symphony collects .feature files under ini symphony_features
         # (default "features") itself; this tree measures pytest-bdd's own scenarios() route
         write(root / "feature_files" / f"feature_{f:03d}.feature", "\n".join(lines))
-        write(root / "tests" / f"test_feature_{f:03d}.py",
-              f'from pytest_bdd import scenarios\n\nscenarios("../feature_files/feature_{f:03d}.feature")\n')
+        write(
+            root / "tests" / f"test_feature_{f:03d}.py",
+            f'from pytest_bdd import scenarios\n\nscenarios("../feature_files/feature_{f:03d}.feature")\n',
+        )
 
 
 # --------------------------------------------------------------------------- running
@@ -175,8 +184,10 @@ def check(case: Case, sample: Sample, log: Path) -> str | None:
     if sample.count == case.expected and sample.status == 0:
         return None
     tail = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-15:]
-    return (f"{case.label}: expected {case.expected} tests, got {sample.count} (exit status {sample.status}); "
-            f"last lines of {log}:\n    " + "\n    ".join(tail))
+    return (
+        f"{case.label}: expected {case.expected} tests, got {sample.count} (exit status {sample.status}); "
+        f"last lines of {log}:\n    " + "\n    ".join(tail)
+    )
 
 
 # --------------------------------------------------------------------------- report
@@ -192,23 +203,29 @@ def fmt_ratio(value: float, goal: float | None, *, strict: bool = False) -> str:
 
 def print_table(cases: list[Case]) -> None:
     print()
-    head = f"{'measurement':<34} {'tests':>7} {'wall s (median)':>16} {'min..max':>15} {'cpu s':>7} {'peak RSS MiB':>13}"
+    head = (
+        f"{'measurement':<34} {'tests':>7} {'wall s (median)':>16} {'min..max':>15} {'cpu s':>7} {'peak RSS MiB':>13}"
+    )
     print(head)
     print("-" * len(head))
     for c in cases:
         walls = [s.wall for s in c.samples]
-        print(f"{c.label:<34} {c.expected:>7} {c.median('wall'):>16.3f} "
-              f"{min(walls):>7.3f}..{max(walls):<7.3f} {c.median('cpu'):>7.2f} "
-              f"{c.median('rss_kb') / 1024:>13.1f}")
+        print(
+            f"{c.label:<34} {c.expected:>7} {c.median('wall'):>16.3f} "
+            f"{min(walls):>7.3f}..{max(walls):<7.3f} {c.median('cpu'):>7.2f} "
+            f"{c.median('rss_kb') / 1024:>13.1f}"
+        )
 
 
 def _ratio_rows(by_key: dict[str, Case]) -> list[tuple[str, Case, Case, float | None, bool]]:
     rows = []
-    pairs = (("run    beats / anchor", "beats", "anchor", RUN_GOAL, False),
-             ("run    plain loaded / anchor", "plain", "anchor", None, False),
-             ("run    beats / plain loaded", "beats", "plain", None, False),
-             ("run    beats / bdd", "beats", "bdd", RUN_GOAL_VS_BDD, True),
-             ("collect beats / anchor", "collect-beats", "collect-anchor", COLLECT_GOAL, False))
+    pairs = (
+        ("run    beats / anchor", "beats", "anchor", RUN_GOAL, False),
+        ("run    plain loaded / anchor", "plain", "anchor", None, False),
+        ("run    beats / plain loaded", "beats", "plain", None, False),
+        ("run    beats / bdd", "beats", "bdd", RUN_GOAL_VS_BDD, True),
+        ("collect beats / anchor", "collect-beats", "collect-anchor", COLLECT_GOAL, False),
+    )
     for name, a, b, goal, strict in pairs:
         if {a, b} <= by_key.keys():
             rows.append((name, by_key[a], by_key[b], goal, strict))
@@ -225,8 +242,10 @@ def print_ratios(by_key: dict[str, Case]) -> None:
         print(f"{'':<29} cpu  {fmt_ratio(a.median('cpu') / b.median('cpu'), None)}")
         if a.median("rss_kb") and b.median("rss_kb"):
             mem_goal = MEMORY_GOAL if goal is not None and not strict else None
-            print(f"{'':<29} mem  {fmt_ratio(a.median('rss_kb') / b.median('rss_kb'), mem_goal)}"
-                  f"   ({(a.median('rss_kb') - b.median('rss_kb')) / 1024:+.1f} MiB)")
+            print(
+                f"{'':<29} mem  {fmt_ratio(a.median('rss_kb') / b.median('rss_kb'), mem_goal)}"
+                f"   ({(a.median('rss_kb') - b.median('rss_kb')) / 1024:+.1f} MiB)"
+            )
 
 
 def measure(python: str, cases: list[Case], env: dict[str, str], logs: Path, warmup: int, repeat: int) -> bool:
@@ -242,9 +261,12 @@ def measure(python: str, cases: list[Case], env: dict[str, str], logs: Path, war
                 return False
             if timed:
                 case.samples.append(sample)
-            print(f"  {'round' if timed else 'warm-up'} {rnd + 1 - (warmup if timed else 0)}: "
-                  f"{case.label:<36} {sample.wall:7.3f}s wall {sample.cpu:7.3f}s cpu "
-                  f"{sample.rss_kb / 1024:7.1f} MiB", flush=True)
+            print(
+                f"  {'round' if timed else 'warm-up'} {rnd + 1 - (warmup if timed else 0)}: "
+                f"{case.label:<36} {sample.wall:7.3f}s wall {sample.cpu:7.3f}s cpu "
+                f"{sample.rss_kb / 1024:7.1f} MiB",
+                flush=True,
+            )
     return True
 
 
@@ -260,12 +282,22 @@ def compare(python: str, args: argparse.Namespace, env: dict[str, str], base: Pa
         cases.append(Case("bdd", "run   pytest-bdd scenarios", base / "bdd", [], args.beats))
     if collect_n:
         cases += [
-            Case("collect-anchor", "collect plain tests, -p no:symphony", base / "collect-plain",
-                 ["--collect-only", *DISABLED], collect_n),
+            Case(
+                "collect-anchor",
+                "collect plain tests, -p no:symphony",
+                base / "collect-plain",
+                ["--collect-only", *DISABLED],
+                collect_n,
+            ),
             Case("collect-beats", "collect symphony beats", base / "collect-beats", ["--collect-only"], collect_n),
         ]
-    makers = {"plain": make_plain_tree, "beats": make_beats_tree, "bdd": make_bdd_tree,
-              "collect-plain": make_plain_tree, "collect-beats": make_beats_tree}
+    makers = {
+        "plain": make_plain_tree,
+        "beats": make_beats_tree,
+        "bdd": make_bdd_tree,
+        "collect-plain": make_plain_tree,
+        "collect-beats": make_beats_tree,
+    }
     t0 = time.perf_counter()
     for case in cases:
         if not case.tree.exists():
@@ -276,8 +308,10 @@ def compare(python: str, args: argparse.Namespace, env: dict[str, str], base: Pa
     print(f"{_load(flag=False)} at the end (this benchmark's own runs count for about 1)")
     print_table(cases)
     print_ratios({c.key: c for c in cases})
-    print(f"\ngoals: beats <= {RUN_GOAL}x the anchor (plain pytest, -p no:symphony) run and collect, "
-          f"peak memory <= {MEMORY_GOAL}x; beats faster than pytest-bdd")
+    print(
+        f"\ngoals: beats <= {RUN_GOAL}x the anchor (plain pytest, -p no:symphony) run and collect, "
+        f"peak memory <= {MEMORY_GOAL}x; beats faster than pytest-bdd"
+    )
     if args.profile:
         profile(python, [c for c in cases if c.key in ("beats", "anchor")], env, args.profile.resolve(), args.top)
     return True
@@ -287,8 +321,10 @@ def scale(python: str, args: argparse.Namespace, env: dict[str, str], base: Path
     """Beats and the anchor at growing sizes; the cost per beat must stay flat."""
     rows = []
     for size in args.scale:
-        cases = [Case(f"anchor-{size}", f"run   {size} plain, -p no:symphony", base / f"plain-{size}", DISABLED, size),
-                 Case(f"beats-{size}", f"run   {size} beats", base / f"beats-{size}", [], size)]
+        cases = [
+            Case(f"anchor-{size}", f"run   {size} plain, -p no:symphony", base / f"plain-{size}", DISABLED, size),
+            Case(f"beats-{size}", f"run   {size} beats", base / f"beats-{size}", [], size),
+        ]
         make_plain_tree(cases[0].tree, size, args.per_file)
         make_beats_tree(cases[1].tree, size, args.per_file)
         if not measure(python, cases, env, base / "logs", args.warmup, args.repeat):
@@ -297,8 +333,10 @@ def scale(python: str, args: argparse.Namespace, env: dict[str, str], base: Path
         shutil.rmtree(cases[0].tree, ignore_errors=True)
         shutil.rmtree(cases[1].tree, ignore_errors=True)
     print()
-    head = (f"{'beats':>7} {'beats s':>9} {'anchor s':>9} {'ratio':>7} {'us/beat':>8} {'vs first':>9} {'marginal':>9} "
-            f"{'beats MiB':>10} {'anchor MiB':>11} {'mem':>6}")
+    head = (
+        f"{'beats':>7} {'beats s':>9} {'anchor s':>9} {'ratio':>7} {'us/beat':>8} {'vs first':>9} {'marginal':>9} "
+        f"{'beats MiB':>10} {'anchor MiB':>11} {'mem':>6}"
+    )
     print(head)
     print("-" * len(head))
     first = None
@@ -310,14 +348,18 @@ def scale(python: str, args: argparse.Namespace, env: dict[str, str], base: Path
         # the cost of the beats added since the previous step: startup cancels out
         marginal = (beats.median("wall") - previous[1]) / (size - previous[0]) * 1e6 if previous[0] else per_beat
         previous = (size, beats.median("wall"))
-        print(f"{size:>7} {beats.median('wall'):>9.2f} {anchor.median('wall'):>9.2f} "
-              f"{beats.median('wall') / anchor.median('wall'):>6.2f}x {per_beat:>8.0f} {growth:>8.2f}x {marginal:>9.0f} "
-              f"{beats.median('rss_kb') / 1024:>10.1f} {anchor.median('rss_kb') / 1024:>11.1f} "
-              f"{beats.median('rss_kb') / max(1, anchor.median('rss_kb')):>5.2f}x"
-              f"{'   MISS: superlinear' if growth > LINEAR_GOAL else ''}")
+        print(
+            f"{size:>7} {beats.median('wall'):>9.2f} {anchor.median('wall'):>9.2f} "
+            f"{beats.median('wall') / anchor.median('wall'):>6.2f}x {per_beat:>8.0f} {growth:>8.2f}x {marginal:>9.0f} "
+            f"{beats.median('rss_kb') / 1024:>10.1f} {anchor.median('rss_kb') / 1024:>11.1f} "
+            f"{beats.median('rss_kb') / max(1, anchor.median('rss_kb')):>5.2f}x"
+            f"{'   MISS: superlinear' if growth > LINEAR_GOAL else ''}"
+        )
     print("us/beat: wall time per beat, startup included; marginal: us per beat added since the previous step")
-    print(f"\ngoals: cost per beat at every step <= {LINEAR_GOAL}x the first step's; ratio <= {RUN_GOAL}x; "
-          f"memory <= {MEMORY_GOAL}x")
+    print(
+        f"\ngoals: cost per beat at every step <= {LINEAR_GOAL}x the first step's; ratio <= {RUN_GOAL}x; "
+        f"memory <= {MEMORY_GOAL}x"
+    )
     return True
 
 
@@ -337,9 +379,11 @@ def xdist(python: str, args: argparse.Namespace, env: dict[str, str], base: Path
     per_file = max(1, math.ceil(n / XDIST_FILES))
     make_beats_tree(base / "beats", n, per_file)
     make_plain_tree(base / "plain", n, per_file)
-    cases = [Case("beats-serial", "run   beats, serial", base / "beats", [], n),
-             Case("beats-n2", "run   beats, -n 2", base / "beats", ["-n", "2"], n),
-             Case("anchor-n2", "run   plain, -n 2 -p no:symphony", base / "plain", ["-n", "2", *DISABLED], n)]
+    cases = [
+        Case("beats-serial", "run   beats, serial", base / "beats", [], n),
+        Case("beats-n2", "run   beats, -n 2", base / "beats", ["-n", "2"], n),
+        Case("anchor-n2", "run   plain, -n 2 -p no:symphony", base / "plain", ["-n", "2", *DISABLED], n),
+    ]
     print(f"{n} beats in {math.ceil(n / per_file)} files")
     if not measure(python, cases, env, base / "logs", args.warmup, args.repeat):
         return False
@@ -347,7 +391,9 @@ def xdist(python: str, args: argparse.Namespace, env: dict[str, str], base: Path
     serial, parallel, anchor = cases
     print_table(cases)
     print()
-    print(f"wall   -n 2 / serial          {fmt_ratio(parallel.median('wall') / serial.median('wall'), XDIST_WALL_GOAL)}")
+    print(
+        f"wall   -n 2 / serial          {fmt_ratio(parallel.median('wall') / serial.median('wall'), XDIST_WALL_GOAL)}"
+    )
     print(f"cpu    beats / anchor, -n 2   {fmt_ratio(parallel.median('cpu') / anchor.median('cpu'), XDIST_CPU_GOAL)}")
     print(f"wall   beats / anchor, -n 2   {fmt_ratio(parallel.median('wall') / anchor.median('wall'), RUN_GOAL)}")
     verdict = "PASS" if recorded == n else "MISS"
@@ -373,8 +419,12 @@ def profile(python: str, cases: list[Case], env: dict[str, str], out_dir: Path, 
             print(f"\nprofile run failed: {problem}")
             continue
         print(f"\n=== profile: {case.label} ({sample.wall:.2f}s under cProfile) -> {prof}")
-        for sort, restrict in (("cumulative", top), ("tottime", top), ("cumulative", "pytest_symphony"),
-                               ("tottime", "pytest_symphony")):
+        for sort, restrict in (
+            ("cumulative", top),
+            ("tottime", top),
+            ("cumulative", "pytest_symphony"),
+            ("tottime", "pytest_symphony"),
+        ):
             stream = io.StringIO()
             stats = pstats.Stats(str(prof), stream=stream)
             stats.sort_stats(sort)
@@ -453,7 +503,11 @@ def _short(file: str) -> str:
     for anchor in ("site-packages/", "/pytest_symphony/", "/lib/python"):
         i = file.find(anchor)
         if i >= 0:
-            return ("pytest_symphony/" + file[i + len(anchor):]) if anchor == "/pytest_symphony/" else file[i + len(anchor):]
+            return (
+                ("pytest_symphony/" + file[i + len(anchor) :])
+                if anchor == "/pytest_symphony/"
+                else file[i + len(anchor) :]
+            )
     return file
 
 
@@ -476,13 +530,15 @@ def _highlight(text: str) -> str:
 
 
 def versions(python: str, env: dict[str, str]) -> str:
-    code = ("import importlib.metadata as m, platform\n"
-            "names = ['pytest', 'pytest-symphony', 'pytest-bdd', 'pytest-xdist', 'pluggy']\n"
-            "found = []\n"
-            "for n in names:\n"
-            "    try: found.append(f'{n} {m.version(n)}')\n"
-            "    except m.PackageNotFoundError: pass\n"
-            "print(f'Python {platform.python_version()}; ' + ', '.join(found))\n")
+    code = (
+        "import importlib.metadata as m, platform\n"
+        "names = ['pytest', 'pytest-symphony', 'pytest-bdd', 'pytest-xdist', 'pluggy']\n"
+        "found = []\n"
+        "for n in names:\n"
+        "    try: found.append(f'{n} {m.version(n)}')\n"
+        "    except m.PackageNotFoundError: pass\n"
+        "print(f'Python {platform.python_version()}; ' + ', '.join(found))\n"
+    )
     done = subprocess.run([python, "-c", code], env=env, capture_output=True, text=True)
     return (done.stdout or done.stderr).strip()
 
@@ -501,31 +557,58 @@ def _sizes(text: str) -> list[int]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--beats", type=int, default=None,
-                        help="beats, plain tests and bdd scenarios per run (default 5000; 2000 with --xdist)")
-    parser.add_argument("--collect", type=int, default=None,
-                        help="beats and plain tests for --collect-only (default 4 x --beats; 0 skips)")
-    parser.add_argument("--per-file", type=int, default=PER_FILE,
-                        help=f"tests per spec / module / feature file (default {PER_FILE})")
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--beats",
+        type=int,
+        default=None,
+        help="beats, plain tests and bdd scenarios per run (default 5000; 2000 with --xdist)",
+    )
+    parser.add_argument(
+        "--collect",
+        type=int,
+        default=None,
+        help="beats and plain tests for --collect-only (default 4 x --beats; 0 skips)",
+    )
+    parser.add_argument(
+        "--per-file", type=int, default=PER_FILE, help=f"tests per spec / module / feature file (default {PER_FILE})"
+    )
     parser.add_argument("--repeat", type=int, default=3, help="timed runs per measurement, median taken (default 3)")
-    parser.add_argument("--warmup", type=int, default=1,
-                        help="untimed runs per measurement first, to write .pyc files (default 1)")
+    parser.add_argument(
+        "--warmup", type=int, default=1, help="untimed runs per measurement first, to write .pyc files (default 1)"
+    )
     parser.add_argument("--no-bdd", action="store_true", help="skip the pytest-bdd comparison")
-    parser.add_argument("--scale", type=_sizes, default=None, metavar="N,N,...",
-                        help="instead: beats against the anchor at each size (e.g. 1000,10000,100000)")
-    parser.add_argument("--xdist", action="store_true",
-                        help="instead: beats serial against -n 2 (and the anchor under -n 2)")
-    parser.add_argument("--profile", metavar="DIR", type=Path, default=None,
-                        help="after timing, cProfile one beats and one anchor run into DIR and print pstats")
+    parser.add_argument(
+        "--scale",
+        type=_sizes,
+        default=None,
+        metavar="N,N,...",
+        help="instead: beats against the anchor at each size (e.g. 1000,10000,100000)",
+    )
+    parser.add_argument(
+        "--xdist", action="store_true", help="instead: beats serial against -n 2 (and the anchor under -n 2)"
+    )
+    parser.add_argument(
+        "--profile",
+        metavar="DIR",
+        type=Path,
+        default=None,
+        help="after timing, cProfile one beats and one anchor run into DIR and print pstats",
+    )
     parser.add_argument("--top", type=int, default=25, help="rows per pstats listing (default 25)")
     parser.add_argument("--python", default=sys.executable, help="interpreter to run pytest with (default: this one)")
     parser.add_argument("--keep", action="store_true", help="keep the generated trees (path printed)")
     args = parser.parse_args(argv)
     args.beats = args.beats or (2000 if args.xdist else 5000)
-    if args.beats < 1 or args.per_file < 1 or args.repeat < 1 or args.warmup < 0 or \
-            any(size < 1 for size in args.scale or []):
+    if (
+        args.beats < 1
+        or args.per_file < 1
+        or args.repeat < 1
+        or args.warmup < 0
+        or any(size < 1 for size in args.scale or [])
+    ):
         parser.error("sizes, --per-file and --repeat must be at least 1, --warmup at least 0")
 
     env = {k: v for k, v in os.environ.items() if k not in _SCRUB_ENV}
@@ -536,8 +619,10 @@ def main(argv: list[str] | None = None) -> int:
     (base / "logs").mkdir()
     print(versions(args.python, env))
     print(f"{os.cpu_count()} CPUs; {_load()}")
-    print(f"trees in {base}; {args.repeat} timed run(s) + {args.warmup} warm-up per measurement; "
-          f"pytest {' '.join(PYTEST_ARGS)}")
+    print(
+        f"trees in {base}; {args.repeat} timed run(s) + {args.warmup} warm-up per measurement; "
+        f"pytest {' '.join(PYTEST_ARGS)}"
+    )
     ok = False
     try:
         if args.scale:

@@ -50,8 +50,20 @@ GOAL_FACTOR = 1.10
 GOAL_CONSTANT_S = 1.0
 _SCRUB_ENV = ("PYTEST_ADDOPTS", "PYTEST_PLUGINS", "PYTEST_XDIST_AUTO_NUM_WORKERS")
 CHECKOUT = Path(__file__).resolve().parents[1]
-_IGNORE = shutil.ignore_patterns(".venv", ".ci-venv", ".git", "dist", "build", "*.egg-info", "__pycache__",
-                                 ".symphony", ".pytest_cache", ".ruff_cache", ".tox", "node_modules")
+_IGNORE = shutil.ignore_patterns(
+    ".venv",
+    ".ci-venv",
+    ".git",
+    "dist",
+    "build",
+    "*.egg-info",
+    "__pycache__",
+    ".symphony",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".tox",
+    "node_modules",
+)
 
 
 def generate_workspace(root: Path, count: int) -> None:
@@ -66,7 +78,9 @@ def generate_workspace(root: Path, count: int) -> None:
         (pkg / "pyproject.toml").write_text(
             '[build-system]\nrequires = ["flit_core>=3.4,<5"]\nbuild-backend = "flit_core.buildapi"\n\n'
             f'[project]\nname = "{name}"\nversion = "1.0.0"\ndescription = "benchmark package {i}"\n'
-            f'readme = "README.md"\ndependencies = [{deps}]\n', encoding="utf-8")
+            f'readme = "README.md"\ndependencies = [{deps}]\n',
+            encoding="utf-8",
+        )
         (pkg / "README.md").write_text(f"# {name}\n\nBenchmark package {i}.\n", encoding="utf-8")
         for j in range(20):  # some real files to pack and hash
             (pkg / name / f"mod{j:02d}.py").write_text(f'"""Module {j}."""\n\nVALUE = {j}\n' * 20, encoding="utf-8")
@@ -116,20 +130,39 @@ def run_plain(root: Path, packages: list[Path], python: str, isolation: bool) ->
     flags = [] if isolation else ["--no-isolation"]
     total = 0.0
     for pkg in packages:
-        total += _run([python, "-m", "build", *flags, "--outdir", str(pkg / "dist"), str(pkg)],
-                      pkg, _env(isolation), "python -m build")
+        total += _run(
+            [python, "-m", "build", *flags, "--outdir", str(pkg / "dist"), str(pkg)],
+            pkg,
+            _env(isolation),
+            "python -m build",
+        )
     return total
 
 
 def run_symphony(root: Path, python: str, isolation: bool, dynamic: str) -> float:
-    cmd = [python, "-m", "pytest", "--symphony=build", f"--symphony-dynamic={dynamic}", "-q",
-           "-p", "no:cacheprovider", "-p", "no:randomly"]
+    cmd = [
+        python,
+        "-m",
+        "pytest",
+        "--symphony=build",
+        f"--symphony-dynamic={dynamic}",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "no:randomly",
+    ]
     return _run(cmd, root, _env(isolation), "pytest --symphony=build")
 
 
-MOVEMENTS = {1: "validation (specs, conformity, handlers)", 2: "manifests", 3: "package building",
-             4: "host application", 5: "artifacts (hash, verify, metadata, manifest)",
-             6: "verification (lint, conformity scores, docs, report)"}
+MOVEMENTS = {
+    1: "validation (specs, conformity, handlers)",
+    2: "manifests",
+    3: "package building",
+    4: "host application",
+    5: "artifacts (hash, verify, metadata, manifest)",
+    6: "verification (lint, conformity scores, docs, report)",
+}
 
 
 def fixed_costs(root: Path, wall: float) -> dict[str, float]:
@@ -161,8 +194,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=1, help="untimed runs per side first (default 1)")
     parser.add_argument("--isolation", action="store_true", help="isolated builds on both sides (needs network)")
     parser.add_argument("--dynamic", default="mf", choices=("p", "mf", "f", "ff"), help="symphony dynamic (mf)")
-    parser.add_argument("--cold", action="store_true",
-                        help="also drop the conformity cache (.symphony/cache) before every symphony run")
+    parser.add_argument(
+        "--cold", action="store_true", help="also drop the conformity cache (.symphony/cache) before every symphony run"
+    )
     parser.add_argument("--python", default=sys.executable, help="interpreter for both sides")
     parser.add_argument("--keep", action="store_true", help="keep the workspace (its path is printed)")
     args = parser.parse_args(argv)
@@ -177,9 +211,11 @@ def main(argv: list[str] | None = None) -> int:
         packages = build_order(root)
         iso = "isolated" if args.isolation else "no isolation"
         cache = "cold (no conformity cache)" if args.cold else "conformity cache kept between runs"
-        print(f"workspace: {root if args.keep else (args.project or 'generated')}; {len(packages)} package(s) "
-              f"in order {', '.join(p.name for p in packages)}; {iso}; dynamic {args.dynamic}; {cache}; "
-              f"python {args.python}")
+        print(
+            f"workspace: {root if args.keep else (args.project or 'generated')}; {len(packages)} package(s) "
+            f"in order {', '.join(p.name for p in packages)}; {iso}; dynamic {args.dynamic}; {cache}; "
+            f"python {args.python}"
+        )
         plain: list[float] = []
         symphony: list[float] = []
         breakdowns: list[dict[str, float]] = []
@@ -192,8 +228,9 @@ def main(argv: list[str] | None = None) -> int:
                 plain.append(t_plain)
                 symphony.append(t_sym)
                 breakdowns.append(fixed_costs(root, t_sym))
-            print(f"  run {i + 1}{' (warm-up)' if i < args.warmup else ''}: plain {t_plain:.2f} s, "
-                  f"symphony {t_sym:.2f} s")
+            print(
+                f"  run {i + 1}{' (warm-up)' if i < args.warmup else ''}: plain {t_plain:.2f} s, symphony {t_sym:.2f} s"
+            )
         p, s = statistics.median(plain), statistics.median(symphony)
         goal = p * GOAL_FACTOR + GOAL_CONSTANT_S
         print()
@@ -201,18 +238,24 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{'python -m build (plain)':<28}{_stats(plain):>34}")
         print(f"{'pytest --symphony=build':<28}{_stats(symphony):>34}")
         print()
-        print(f"overhead: {s - p:+.2f} s ({(s / p - 1) * 100:+.1f}%); goal: at most {GOAL_FACTOR - 1:.0%} plus "
-              f"{GOAL_CONSTANT_S:g} s, i.e. symphony <= {goal:.2f} s: {'PASS' if s <= goal else 'MISS'}")
-        print(f"best runs: plain {min(plain):.2f} s, symphony {min(symphony):.2f} s "
-              f"({'PASS' if min(symphony) <= min(plain) * GOAL_FACTOR + GOAL_CONSTANT_S else 'MISS'} on best)")
+        print(
+            f"overhead: {s - p:+.2f} s ({(s / p - 1) * 100:+.1f}%); goal: at most {GOAL_FACTOR - 1:.0%} plus "
+            f"{GOAL_CONSTANT_S:g} s, i.e. symphony <= {goal:.2f} s: {'PASS' if s <= goal else 'MISS'}"
+        )
+        print(
+            f"best runs: plain {min(plain):.2f} s, symphony {min(symphony):.2f} s "
+            f"({'PASS' if min(symphony) <= min(plain) * GOAL_FACTOR + GOAL_CONSTANT_S else 'MISS'} on best)"
+        )
         print()
         print("where the symphony's time goes (median of the timed runs):")
         names = list(dict.fromkeys(k for b in breakdowns for k in b))
         for name in sorted(names, key=lambda n: -statistics.median(b.get(n, 0.0) for b in breakdowns)):
             print(f"  {name:<58}{statistics.median(b.get(name, 0.0) for b in breakdowns):7.2f} s")
         builds = statistics.median(b.get("package builds (python -m build per package)", 0.0) for b in breakdowns)
-        print(f"  fixed cost beyond the package builds: {s - builds:.2f} s (goal's allowance: "
-              f"{goal - p:.2f} s over plain)")
+        print(
+            f"  fixed cost beyond the package builds: {s - builds:.2f} s (goal's allowance: "
+            f"{goal - p:.2f} s over plain)"
+        )
     finally:
         if args.keep:
             print(f"kept: {tmp}")

@@ -108,6 +108,7 @@ def engine(root: Path, jobs: int | None, *, clear: bool):
         if clear:
             shutil.rmtree(root / ".symphony", ignore_errors=True)
         return check_workspace(root, paths=[root / "handlers"], jobs=jobs)
+
     return run
 
 
@@ -125,8 +126,7 @@ def fixit(root: Path) -> tuple[float | None, str]:
 def code_part(args: argparse.Namespace) -> None:
     root, files, lines = build_workspace(args.packages)
     try:
-        print(f"== code: {len(files)} files, {lines:,} lines of {', '.join(args.packages)}; "
-              f"{os.cpu_count()} CPU(s)\n")
+        print(f"== code: {len(files)} files, {lines:,} lines of {', '.join(args.packages)}; {os.cpu_count()} CPU(s)\n")
         t_parse, _ = best(args.repeat, lambda: bare_parse(files))
         t_cold, cold = best(args.repeat, engine(root, args.jobs, clear=True))
         t_serial, _ = best(args.repeat, engine(root, 1, clear=True))
@@ -167,10 +167,20 @@ def code_part(args: argparse.Namespace) -> None:
 # -- scale: generated workspaces, engine alone against the pytest run ------------------------
 
 PYTEST_GOAL = 1.3
-PYTEST_ARGS = ["-q", "-p", "no:cacheprovider", "-p", "no:randomly", "-p", "no:hypothesispytest",
-               "--symphony=conformity"]
-ENGINE_CODE = ("import sys\nfrom pathlib import Path\nfrom pytest_symphony.conformity.engine import check_workspace\n"
-               "r = check_workspace(Path(sys.argv[1]))\nprint('violations', len(r.violations), 'files', len(r.files))\n")
+PYTEST_ARGS = [
+    "-q",
+    "-p",
+    "no:cacheprovider",
+    "-p",
+    "no:randomly",
+    "-p",
+    "no:hypothesispytest",
+    "--symphony=conformity",
+]
+ENGINE_CODE = (
+    "import sys\nfrom pathlib import Path\nfrom pytest_symphony.conformity.engine import check_workspace\n"
+    "r = check_workspace(Path(sys.argv[1]))\nprint('violations', len(r.violations), 'files', len(r.files))\n"
+)
 _SCRUB_ENV = ("PYTEST_ADDOPTS", "PYTEST_PLUGINS", "PYTHONDONTWRITEBYTECODE", "PYTHONPROFILEIMPORTTIME")
 
 
@@ -232,15 +242,19 @@ def scale_part(args: argparse.Namespace) -> None:
     trees = ([("before", Path(args.baseline).resolve())] if args.baseline else []) + [("this", ROOT)]
     shape = {} if args.full else {"beats": 1, "events": 9}
     load = f", load {os.getloadavg()[0]:.1f}" if hasattr(os, "getloadavg") else ""
-    print(f"== scale: RenderX-shaped workspaces ({'full templates' if args.full else '~20 violations a spec'}); "
-          f"{os.cpu_count()} CPU(s){load}\n")
+    print(
+        f"== scale: RenderX-shaped workspaces ({'full templates' if args.full else '~20 violations a spec'}); "
+        f"{os.cpu_count()} CPU(s){load}\n"
+    )
     warm = Path(tempfile.mkdtemp(prefix="symphony-bench-warmup-"))
     generate(warm, 6, **shape)
     for _, tree in trees:  # bytecode and rewritten-assertion caches exist before timing
         child([sys.executable, "-m", "pytest", *PYTEST_ARGS], warm, environment(tree))
     shutil.rmtree(warm, ignore_errors=True)
-    header = f"{'tree':<7}{'specs':>6} {'violations':>10} | {'engine: wall    cpu    peak':>27} | " \
-             f"{'pytest: wall    cpu    peak':>27} | {'ratio':>6} {'ms/spec eng':>11} {'ms/spec run':>11}"
+    header = (
+        f"{'tree':<7}{'specs':>6} {'violations':>10} | {'engine: wall    cpu    peak':>27} | "
+        f"{'pytest: wall    cpu    peak':>27} | {'ratio':>6} {'ms/spec eng':>11} {'ms/spec run':>11}"
+    )
     print(header)
     print("-" * len(header))
     rows: dict[str, list[tuple[int, Sample, Sample]]] = {}
@@ -252,9 +266,11 @@ def scale_part(args: argparse.Namespace) -> None:
                 eng, run = measure(tree, root, args.pytest_arg)
                 found = re.search(r"violations (\d+)", eng.out)
                 rows.setdefault(label, []).append((n, eng, run))
-                print(f"{label:<7}{n:>6} {found.group(1) if found else '?':>10} | {_fmt(eng)} | {_fmt(run)} | "
-                      f"{run.wall / eng.wall:5.2f}x {1000 * eng.wall / n:11.1f} {1000 * run.wall / n:11.1f}",
-                      flush=True)
+                print(
+                    f"{label:<7}{n:>6} {found.group(1) if found else '?':>10} | {_fmt(eng)} | {_fmt(run)} | "
+                    f"{run.wall / eng.wall:5.2f}x {1000 * eng.wall / n:11.1f} {1000 * run.wall / n:11.1f}",
+                    flush=True,
+                )
                 last = run.out.strip().splitlines()[-1:] if run.out.strip() else ["(no output)"]
                 if "passed" not in last[0] and "failed" not in last[0]:
                     print(f"        the pytest run did not finish normally: {last[0]}")
@@ -265,15 +281,22 @@ def scale_part(args: argparse.Namespace) -> None:
     for label, measured in rows.items():
         for (n0, e0, r0), (n1, e1, r1) in zip(measured, measured[1:]):
             k = n1 / n0
-            cpu = (f" (cpu: engine {e1.cpu / e0.cpu:.1f}x, pytest run {r1.cpu / r0.cpu:.1f}x)"
-                   if e0.cpu and r0.cpu and e1.cpu and r1.cpu else "")
-            print(f"{label}: {n0} -> {n1} specs ({k:.1f}x): engine {e1.wall / e0.wall:.1f}x, pytest run "
-                  f"{r1.wall / r0.wall:.1f}x{cpu}, peak memory {((r1.rss_mb or 0) / (r0.rss_mb or 1)):.1f}x "
-                  f"(linear: {k:.1f}x, quadratic: {k * k:.0f}x)")
+            cpu = (
+                f" (cpu: engine {e1.cpu / e0.cpu:.1f}x, pytest run {r1.cpu / r0.cpu:.1f}x)"
+                if e0.cpu and r0.cpu and e1.cpu and r1.cpu
+                else ""
+            )
+            print(
+                f"{label}: {n0} -> {n1} specs ({k:.1f}x): engine {e1.wall / e0.wall:.1f}x, pytest run "
+                f"{r1.wall / r0.wall:.1f}x{cpu}, peak memory {((r1.rss_mb or 0) / (r0.rss_mb or 1)):.1f}x "
+                f"(linear: {k:.1f}x, quadratic: {k * k:.0f}x)"
+            )
         for n, eng, run in measured:
             cpu = f" (cpu {run.cpu / eng.cpu:.2f}x)" if eng.cpu and run.cpu else ""
-            print(f"{label}: pytest run / engine alone at {n:,} specs: {run.wall / eng.wall:.2f}x{cpu}"
-                  + (f", goal <= {PYTEST_GOAL}" if n == 2000 else ""))
+            print(
+                f"{label}: pytest run / engine alone at {n:,} specs: {run.wall / eng.wall:.2f}x{cpu}"
+                + (f", goal <= {PYTEST_GOAL}" if n == 2000 else "")
+            )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -285,8 +308,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--specs", nargs="+", type=int, default=[500, 2000, 5000], help="scale: workspace sizes")
     parser.add_argument("--full", action="store_true", help="scale: each template's full set of violations")
     parser.add_argument("--baseline", metavar="DIR", help="scale: a checkout to measure first (before)")
-    parser.add_argument("--pytest-arg", action="append", default=[], metavar="ARG",
-                        help="scale: one more argument for the pytest runs (e.g. --pytest-arg=--tb=line)")
+    parser.add_argument(
+        "--pytest-arg",
+        action="append",
+        default=[],
+        metavar="ARG",
+        help="scale: one more argument for the pytest runs (e.g. --pytest-arg=--tb=line)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the workspaces")
     args = parser.parse_args(argv)
     if args.part in ("code", "all"):

@@ -44,9 +44,19 @@ GOAL = 1.05
 PER_FILE = 100
 MOVEMENTS = 4
 PYTEST_ARGS = ["-q", "-p", "no:cacheprovider", "-p", "no:randomly"]
-_SCRUB_ENV = ("PYTEST_ADDOPTS", "PYTEST_PLUGINS", "PYTEST_XDIST_AUTO_NUM_WORKERS", "TRACEPARENT", "TRACESTATE",
-              "OTEL_SDK_DISABLED", "OTEL_TRACES_SAMPLER", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
-              "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "PYTHONPROFILEIMPORTTIME", "PYTHONTRACEMALLOC")
+_SCRUB_ENV = (
+    "PYTEST_ADDOPTS",
+    "PYTEST_PLUGINS",
+    "PYTEST_XDIST_AUTO_NUM_WORKERS",
+    "TRACEPARENT",
+    "TRACESTATE",
+    "OTEL_SDK_DISABLED",
+    "OTEL_TRACES_SAMPLER",
+    "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+    "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
+    "PYTHONPROFILEIMPORTTIME",
+    "PYTHONTRACEMALLOC",
+)
 
 
 def split(total: int, parts: int) -> list[int]:
@@ -59,8 +69,10 @@ def make_tree(root: Path, total: int, per_file: int) -> tuple[int, int]:
     """The beats project; returns (spec files, movements) for the span count."""
     root.mkdir(parents=True)
     (root / "pytest.ini").write_text("[pytest]\nsymphony_handlers = handlers\n", encoding="utf-8")
-    (root / "handlers.py").write_text("from pytest_symphony import handler\n\n\n@handler\ndef noop(symphony):\n"
-                                      "    symphony.metric('work', 1)\n", encoding="utf-8")
+    (root / "handlers.py").write_text(
+        "from pytest_symphony import handler\n\n\n@handler\ndef noop(symphony):\n    symphony.metric('work', 1)\n",
+        encoding="utf-8",
+    )
     (root / "sequences").mkdir()
     sizes = split(total, math.ceil(total / per_file))
     movements = 0
@@ -69,7 +81,9 @@ def make_tree(root: Path, total: int, per_file: int) -> tuple[int, int]:
         for m, beats in enumerate(split(size, MOVEMENTS), 1):
             movements += 1
             lines += [f"  - name: Movement {m}", "    beats:"]
-            lines += [line for b in range(1, beats + 1) for line in (f"      - name: Beat {b}", "        handler: noop")]
+            lines += [
+                line for b in range(1, beats + 1) for line in (f"      - name: Beat {b}", "        handler: noop")
+            ]
         (root / "sequences" / f"seq-{f:03d}.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return len(sizes), movements
 
@@ -135,8 +149,9 @@ def run_once(python: str, tree: Path, args: list[str], env: dict[str, str], log:
     shutil.rmtree(tree / ".symphony", ignore_errors=True)
     with open(log, "w", encoding="utf-8") as out:
         start = time.perf_counter()
-        proc = subprocess.Popen([python, "-m", "pytest", *PYTEST_ARGS, *args], cwd=tree, env=env, stdout=out,
-                                stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [python, "-m", "pytest", *PYTEST_ARGS, *args], cwd=tree, env=env, stdout=out, stderr=subprocess.STDOUT
+        )
         if hasattr(os, "wait4"):
             _, status, usage = os.wait4(proc.pid, 0)
             wall = time.perf_counter() - start
@@ -167,8 +182,10 @@ def main(argv: list[str] | None = None) -> int:
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     load = f"load average {os.getloadavg()[0]:.2f}" if hasattr(os, "getloadavg") else ""
     print(f"{args.beats} beats in {sequences} specs; receiver {receiver.url}; {os.cpu_count()} CPUs; {load}")
-    cases = {"anchor": ("run without export (plugin on)", []),
-             "figure": ("run with --symphony-otel", ["--symphony-otel"])}
+    cases = {
+        "anchor": ("run without export (plugin on)", []),
+        "figure": ("run with --symphony-otel", ["--symphony-otel"]),
+    }
     samples: dict[str, list[tuple[float, float, float, float]]] = {key: [] for key in cases}
     status = 0
     try:
@@ -179,16 +196,24 @@ def main(argv: list[str] | None = None) -> int:
                 wall, cpu, code = run_once(args.python, tree, extra, env, log)
                 spans = receiver.take()
                 if code != 0 or (key == "figure" and receiver.decodes and spans != expected):
-                    print(f"ERROR {label}: exit status {code}, {spans} of {expected} spans received; see {log}",
-                          file=sys.stderr)
+                    print(
+                        f"ERROR {label}: exit status {code}, {spans} of {expected} spans received; see {log}",
+                        file=sys.stderr,
+                    )
                     status = 2
                     return status
                 exporter_cpu, waited = beside(log)
                 if timed:
                     samples[key].append((wall, cpu, exporter_cpu, waited))
-                print(f"  {'round' if timed else 'warm-up'} {rnd + 1}: {label:<32} {wall:7.3f}s wall {cpu:7.3f}s cpu"
-                      + (f"  {spans} spans received; exporter {exporter_cpu:.2f}s cpu, end waited {waited:.2f}s"
-                         if key == "figure" else ""), flush=True)
+                print(
+                    f"  {'round' if timed else 'warm-up'} {rnd + 1}: {label:<32} {wall:7.3f}s wall {cpu:7.3f}s cpu"
+                    + (
+                        f"  {spans} spans received; exporter {exporter_cpu:.2f}s cpu, end waited {waited:.2f}s"
+                        if key == "figure"
+                        else ""
+                    ),
+                    flush=True,
+                )
         report(samples, cases, expected)
     finally:
         receiver.close()
@@ -210,14 +235,20 @@ def report(samples: dict[str, list[tuple[float, float, float, float]]], cases: d
     ratio = median("figure", 0) / anchor_wall
     paired = statistics.median(f[0] / a[0] for f, a in zip(samples["figure"], samples["anchor"]))
     own = statistics.median((f[1] - f[2] + f[3]) / a[1] for f, a in zip(samples["figure"], samples["anchor"]))
-    print(f"exporter process: {median('figure', 2):.3f}s cpu beside the run for {spans} spans; "
-          f"the run's end waited {median('figure', 3):.3f}s")
-    print(f"ratio   wall {ratio:.3f}x   pair {paired:.3f}x (median of per-round ratios)   "
-          f"cpu {median('figure', 1) / anchor_cpu:.3f}x (with the exporter)")
+    print(
+        f"exporter process: {median('figure', 2):.3f}s cpu beside the run for {spans} spans; "
+        f"the run's end waited {median('figure', 3):.3f}s"
+    )
+    print(
+        f"ratio   wall {ratio:.3f}x   pair {paired:.3f}x (median of per-round ratios)   "
+        f"cpu {median('figure', 1) / anchor_cpu:.3f}x (with the exporter)"
+    )
     print(f"goal <= {GOAL:.2f}x the same run without export:")
     print(f"  wall, as measured here            {paired:6.3f}x  {'PASS' if paired <= GOAL else 'MISS'}")
-    print(f"  the run's own path (free core)    {own:6.3f}x  {'PASS' if own <= GOAL else 'MISS'}"
-          "   (cpu - exporter cpu + end wait) / anchor cpu")
+    print(
+        f"  the run's own path (free core)    {own:6.3f}x  {'PASS' if own <= GOAL else 'MISS'}"
+        "   (cpu - exporter cpu + end wait) / anchor cpu"
+    )
 
 
 if __name__ == "__main__":

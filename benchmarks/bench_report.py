@@ -86,19 +86,34 @@ def _copy_runs(path: Path, distinct: int, runs: int) -> None:
         for r in range(distinct, runs):
             source, new = _run_id(r % distinct), _run_id(r)
             hours = f"'+{r - r % distinct} hours'"
-            moved = {"run_id": "?", "started_at": f"strftime('%Y-%m-%dT%H:%M:%S+00:00', started_at, {hours})",
-                     "ended_at": f"strftime('%Y-%m-%dT%H:%M:%S+00:00', ended_at, {hours})"}
+            moved = {
+                "run_id": "?",
+                "started_at": f"strftime('%Y-%m-%dT%H:%M:%S+00:00', started_at, {hours})",
+                "ended_at": f"strftime('%Y-%m-%dT%H:%M:%S+00:00', ended_at, {hours})",
+            }
             conn.execute(f"INSERT INTO runs SELECT {select('runs', moved)} FROM runs WHERE run_id = ?", (new, source))
-            shift = conn.execute("SELECT max(id) FROM attempts").fetchone()[0] - conn.execute(
-                "SELECT min(id) FROM attempts WHERE run_id = ?", (source,)).fetchone()[0] + 1
-            conn.execute(f"INSERT INTO attempts SELECT {select('attempts', {**moved, 'id': f'id + {shift}', 'correlation_id': 'correlation_id'})} "
-                         "FROM attempts WHERE run_id = ?", (new, source))
+            shift = (
+                conn.execute("SELECT max(id) FROM attempts").fetchone()[0]
+                - conn.execute("SELECT min(id) FROM attempts WHERE run_id = ?", (source,)).fetchone()[0]
+                + 1
+            )
+            conn.execute(
+                f"INSERT INTO attempts SELECT {select('attempts', {**moved, 'id': f'id + {shift}', 'correlation_id': 'correlation_id'})} "
+                "FROM attempts WHERE run_id = ?",
+                (new, source),
+            )
             for table in ("events", "metrics"):
-                conn.execute(f"INSERT INTO {table} SELECT {select(table, {'id': 'NULL', 'run_id': '?', 'attempt_id': f'attempt_id + {shift}'})} "
-                             f"FROM {table} WHERE run_id = ?", (new, source))
+                conn.execute(
+                    f"INSERT INTO {table} SELECT {select(table, {'id': 'NULL', 'run_id': '?', 'attempt_id': f'attempt_id + {shift}'})} "
+                    f"FROM {table} WHERE run_id = ?",
+                    (new, source),
+                )
             for table in by_run:
-                conn.execute(f"INSERT INTO {table} SELECT {select(table, {'id': 'NULL', 'run_id': '?'})} "
-                             f"FROM {table} WHERE run_id = ?", (new, source))
+                conn.execute(
+                    f"INSERT INTO {table} SELECT {select(table, {'id': 'NULL', 'run_id': '?'})} "
+                    f"FROM {table} WHERE run_id = ?",
+                    (new, source),
+                )
     conn.close()
 
 
@@ -114,8 +129,13 @@ def _write_runs(path: Path, runs: int, beats: int, seed: int) -> None:
         for r in range(runs):
             run_id = _run_id(r)
             began = T0 + timedelta(hours=r)
-            run = make_run(run_id, started_at=began.isoformat(), dynamic="mf", git_commit=f"{r // 25:040x}",
-                           selected=[f"seq-{s}" for s in range(SEQUENCES)])
+            run = make_run(
+                run_id,
+                started_at=began.isoformat(),
+                dynamic="mf",
+                git_commit=f"{r // 25:040x}",
+                selected=[f"seq-{s}" for s in range(SEQUENCES)],
+            )
             run["ended_at"], run["exit_status"] = (began + timedelta(seconds=rnd.uniform(20, 40))).isoformat(), 0
             store.begin_run(run)
             for b in range(beats):
@@ -124,19 +144,49 @@ def _write_runs(path: Path, runs: int, beats: int, seed: int) -> None:
                 mov, beat = divmod(index, per_mov)
                 status = "failed" if rnd.random() < 0.005 else "passed"
                 at = began.isoformat()
-                batch.append(make_attempt(
-                    run_id=run_id, correlation_id=f"{run_id}-{seq}", sequence=f"seq-{seq}", movement=f"movement-{mov}",
-                    movement_number=mov + 1, beat=f"beat-{b}", beat_number=beat + 1, handler=f"handler_{b}",
-                    nodeid=f"sequences/seq-{seq}.yaml::seq-{seq}::movement-{mov}::beat-{b}", started_at=at, ended_at=at,
-                    duration_ms=rnd.lognormvariate(2.5, 0.4) * (8 if b % 37 == 0 else 1), status=status, attempt=1,
-                    events=[make_event(f"beat-{b}:done", {"n": b}, at)], metrics={"items": float(b)}, dynamic="mf",
-                    spec_file=f"sequences/seq-{seq}.yaml", spec_line=b, spec_hash=f"{seq}{r // 100:063x}"))
+                batch.append(
+                    make_attempt(
+                        run_id=run_id,
+                        correlation_id=f"{run_id}-{seq}",
+                        sequence=f"seq-{seq}",
+                        movement=f"movement-{mov}",
+                        movement_number=mov + 1,
+                        beat=f"beat-{b}",
+                        beat_number=beat + 1,
+                        handler=f"handler_{b}",
+                        nodeid=f"sequences/seq-{seq}.yaml::seq-{seq}::movement-{mov}::beat-{b}",
+                        started_at=at,
+                        ended_at=at,
+                        duration_ms=rnd.lognormvariate(2.5, 0.4) * (8 if b % 37 == 0 else 1),
+                        status=status,
+                        attempt=1,
+                        events=[make_event(f"beat-{b}:done", {"n": b}, at)],
+                        metrics={"items": float(b)},
+                        dynamic="mf",
+                        spec_file=f"sequences/seq-{seq}.yaml",
+                        spec_line=b,
+                        spec_hash=f"{seq}{r // 100:063x}",
+                    )
+                )
             store.add_scores(run_id, {d: round(min(1.0, rnd.uniform(0.7, 1.05)), 4) for d in DIMENSIONS})
             if r % 10 == 0:
-                store.add_violations(run_id, [{"code": code, "severity": sev, "dimension": dim, "message": "synthetic",
-                                               "place": {"path": "sequences/seq-0.yaml", "line": 3}, "sequence": "seq-0"}
-                                              for code, sev, dim in (("HANDLER_NOT_FOUND", "CRITICAL", "Handler"),
-                                                                     ("METADATA_MISSING", "MINOR", "Governance"))])
+                store.add_violations(
+                    run_id,
+                    [
+                        {
+                            "code": code,
+                            "severity": sev,
+                            "dimension": dim,
+                            "message": "synthetic",
+                            "place": {"path": "sequences/seq-0.yaml", "line": 3},
+                            "sequence": "seq-0",
+                        }
+                        for code, sev, dim in (
+                            ("HANDLER_NOT_FOUND", "CRITICAL", "Handler"),
+                            ("METADATA_MISSING", "MINOR", "Governance"),
+                        )
+                    ],
+                )
             if len(batch) >= 20_000:
                 store.add_attempts(batch)
                 batch = []
@@ -224,8 +274,11 @@ def bench_pytest_html(root: Path, tests: int, repeat: int, python: str) -> dict[
         (project / "tests" / f"test_m{f:03d}.py").write_text(body, encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if k not in _SCRUB_ENV}
     base = [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly", "tests"]
-    variants = {"pytest, no report": [], "pytest --html": ["--html=r/report.html"],
-                "pytest --html --self-contained-html": ["--html=r/self.html", "--self-contained-html"]}
+    variants = {
+        "pytest, no report": [],
+        "pytest --html": ["--html=r/report.html"],
+        "pytest --html --self-contained-html": ["--html=r/self.html", "--self-contained-html"],
+    }
 
     def run(extra) -> tuple[float, float | None, float]:
         start = time.perf_counter()
@@ -250,15 +303,22 @@ def bench_pytest_html(root: Path, tests: int, repeat: int, python: str) -> dict[
         samples = [run(extra) for _ in range(repeat)]
         walls = [w for w, _c, _e in samples]
         cpus = [c for _w, c, _e in samples if c is not None]
-        results[name] = {"wall": statistics.median(walls), "min": min(walls), "max": max(walls),
-                         "cpu": statistics.median(cpus) if cpus else None,
-                         "end": statistics.median(e for _w, _c, e in samples)}
+        results[name] = {
+            "wall": statistics.median(walls),
+            "min": min(walls),
+            "max": max(walls),
+            "cpu": statistics.median(cpus) if cpus else None,
+            "end": statistics.median(e for _w, _c, e in samples),
+        }
     plain = results["pytest, no report"]
     for name in list(variants)[1:]:
         r = results[name]
         results[f"  {name}: the report's share"] = {
-            "wall": r["wall"] - plain["wall"], "min": None, "max": None,
-            "cpu": None if r["cpu"] is None or plain["cpu"] is None else r["cpu"] - plain["cpu"]}
+            "wall": r["wall"] - plain["wall"],
+            "min": None,
+            "max": None,
+            "cpu": None if r["cpu"] is None or plain["cpu"] is None else r["cpu"] - plain["cpu"],
+        }
         results[f"  {name}: writing it at session end"] = {"wall": r["end"], "min": None, "max": None, "cpu": None}
     return results
 
@@ -298,8 +358,13 @@ def _sizes(text: str) -> list[int]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--runs", type=_sizes, default=[1000, 10000], metavar="N,N",
-                        help="runs in the history, one history per size (default 1000,10000)")
+    parser.add_argument(
+        "--runs",
+        type=_sizes,
+        default=[1000, 10000],
+        metavar="N,N",
+        help="runs in the history, one history per size (default 1000,10000)",
+    )
     parser.add_argument("--beats", type=int, default=100, help="beats per run (default 100)")
     parser.add_argument("--tests", type=int, default=1000, help="tests in the pytest-html run (default 1000)")
     parser.add_argument("--repeat", type=int, default=3, help="timed repetitions per measurement (median shown)")
@@ -315,16 +380,21 @@ def main(argv: list[str] | None = None) -> int:
         for runs in args.runs:
             history = root / f"h{runs}" / ".symphony" / "history.sqlite"
             took = write_history(history, runs, args.beats)
-            print(f"\nhistory: {runs:,} runs x {args.beats} beats = {runs * args.beats:,} attempts, "
-                  f"{history.stat().st_size / 2**20:.1f} MiB, written in {took:.1f} s")
+            print(
+                f"\nhistory: {runs:,} runs x {args.beats} beats = {runs * args.beats:,} attempts, "
+                f"{history.stat().st_size / 2**20:.1f} MiB, written in {took:.1f} s"
+            )
             results = bench_formats(history, root / f"reports{runs}", args.repeat)
             results["all three formats"]["mib"] = peak_mib(lambda: _all_three(history, root / f"reports{runs}"))
             if runs > WINDOW:  # for information: the whole history (symphony_report_runs = 0)
                 whole = timed(lambda: _all_three(history, root / f"reports{runs}", 0), 1)
                 whole["mib"] = peak_mib(lambda: _all_three(history, root / f"reports{runs}", 0))
                 results["all three formats, every run (symphony_report_runs = 0)"] = whole
-            show(f"report formats from {runs:,} runs, the newest {min(runs, WINDOW):,} analysed "
-                 f"({args.repeat} run(s) each)", results)
+            show(
+                f"report formats from {runs:,} runs, the newest {min(runs, WINDOW):,} analysed "
+                f"({args.repeat} run(s) each)",
+                results,
+            )
             verdicts.append((runs, results["all three formats"]))
         print("\nall three formats, against the goals:")
         for runs, r in verdicts:

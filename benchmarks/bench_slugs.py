@@ -36,8 +36,15 @@ def _project(folder: Path, beats: int, same: bool) -> Path:
     (folder / "sequences").mkdir(parents=True)
     (folder / "pytest.ini").write_text("[pytest]\nsymphony_handlers = handlers\n")
     (folder / "handlers.py").write_text("from pytest_symphony import handler\n\n\n@handler\ndef noop():\n    pass\n")
-    spec = {"id": "s", "movements": [{"name": "m", "beats": [
-        {"name": "Build" if same else f"Build {i}", "handler": "noop"} for i in range(beats)]}]}
+    spec = {
+        "id": "s",
+        "movements": [
+            {
+                "name": "m",
+                "beats": [{"name": "Build" if same else f"Build {i}", "handler": "noop"} for i in range(beats)],
+            }
+        ],
+    }
     path = folder / "sequences" / "s.json"
     path.write_text(json.dumps(spec))
     return path
@@ -61,8 +68,13 @@ def _collect_s(folder: Path, beats: int, repeat: int) -> float:
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
-        out = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"],
-                             cwd=folder, env=env, capture_output=True, text=True)
+        out = subprocess.run(
+            [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"],
+            cwd=folder,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
         times.append(time.perf_counter() - start)
         if f"{beats} tests collected" not in out.stdout:
             sys.exit(f"collection of {folder} did not give {beats} tests:\n{out.stdout[-2000:]}{out.stderr[-2000:]}")
@@ -75,14 +87,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
-    print(f"{'beats':>7} {'what':<14} {'same name':>10} {'distinct (anchor)':>18} {'ratio':>6}  verdict (goal <= {GOAL}x)")
+    print(
+        f"{'beats':>7} {'what':<14} {'same name':>10} {'distinct (anchor)':>18} {'ratio':>6}  verdict (goal <= {GOAL}x)"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         for n in args.beats:
             same = _project(Path(tmp) / f"same-{n}", n, True)
             distinct = _project(Path(tmp) / f"distinct-{n}", n, False)
-            rows = [("loader", _load_s(same, args.repeat), _load_s(distinct, args.repeat)),
-                    ("collect-only", _collect_s(same.parents[1], n, args.repeat),
-                     _collect_s(distinct.parents[1], n, args.repeat))]
+            rows = [
+                ("loader", _load_s(same, args.repeat), _load_s(distinct, args.repeat)),
+                (
+                    "collect-only",
+                    _collect_s(same.parents[1], n, args.repeat),
+                    _collect_s(distinct.parents[1], n, args.repeat),
+                ),
+            ]
             for what, figure, anchor in rows:
                 ratio = figure / anchor
                 verdict = "ok" if ratio <= GOAL else "OVER"

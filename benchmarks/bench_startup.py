@@ -70,8 +70,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--python", default=sys.executable)
     opts = parser.parse_args(argv)
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("PYTEST_", "PYTHONDONTWRITEBYTECODE", "PYTHONPROFILEIMPORTTIME"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("PYTEST_", "PYTHONDONTWRITEBYTECODE", "PYTHONPROFILEIMPORTTIME"))
+    }
     with tempfile.TemporaryDirectory() as tmp:
         trees = make_trees(Path(tmp))
         samples: dict[str, list[tuple[float, float]]] = {name: [] for name in trees}
@@ -80,8 +83,9 @@ def main(argv: list[str]) -> int:
         for _ in range(opts.rounds):
             for name, (cwd, extra) in trees.items():
                 samples[name].append(run_once(opts.python, cwd, extra, env))
-    med = {name: (statistics.median(w for w, _ in s), statistics.median(c for _, c in s))
-           for name, s in samples.items()}
+    med = {
+        name: (statistics.median(w for w, _ in s), statistics.median(c for _, c in s)) for name, s in samples.items()
+    }
     anchor_wall, anchor_cpu = med["plain"]
     print(f"pytest --collect-only -q, {opts.rounds} rounds interleaved, medians")
     print(f"{'case':<10} {'wall ms':>8} {'cpu ms':>8} {'extra wall ms':>14} {'ratio':>7}")

@@ -37,13 +37,26 @@ _MACHINERY = tuple(
 ) + (str(Path(__file__).resolve().parent),)
 
 
-def make_beat_item(session: "SymphonySession", movement: "MovementNode", beat: Beat, nodeid: str, *, parent=None,
-                   name: str | None = None, target=None, problem=None) -> "BeatItem":
+def make_beat_item(
+    session: "SymphonySession",
+    movement: "MovementNode",
+    beat: Beat,
+    nodeid: str,
+    *,
+    parent=None,
+    name: str | None = None,
+    target=None,
+    problem=None,
+) -> "BeatItem":
     plan, unresolved = build_plan(session, movement, beat, nodeid, target)
     problem = problem or unresolved
     names = () if session.dynamic == "pp" or problem else plan.fixture_names
     return BeatItem.from_parent(
-        parent or movement, name=name or beat.slug, callobj=make_runner(plan, names), plan=plan, problem=problem,
+        parent or movement,
+        name=name or beat.slug,
+        callobj=make_runner(plan, names),
+        plan=plan,
+        problem=problem,
     )
 
 
@@ -118,8 +131,12 @@ class BeatItem(pytest.Function):
         elif not (report.failed or report.skipped) or call.when == "teardown":
             return []
         record = plan.base_record(self.sequence_node.run, run_id, dynamic)
-        record.update(attempt=0 if call.when == "setup" else 1, started_at=iso_utc(call.start),
-                      ended_at=iso_utc(call.stop), duration_ms=round(call.duration * 1000, 3))
+        record.update(
+            attempt=0 if call.when == "setup" else 1,
+            started_at=iso_utc(call.start),
+            ended_at=iso_utc(call.stop),
+            duration_ms=round(call.duration * 1000, 3),
+        )
         if report.skipped:
             record["status"] = "skipped"
             reason = str(report.longrepr[2]) if isinstance(report.longrepr, tuple) else ""
@@ -145,7 +162,11 @@ class BeatItem(pytest.Function):
         target = self.plan.target
         if target is not None and target.path:
             return Path(target.path), max(target.line - 1, 0), f"{self.plan.beat.title}: {target.id}"
-        return self.path, self.plan.beat.line - 1, f"{self.plan.sequence.id}::{self.plan.movement.title}::{self.plan.beat.title}"
+        return (
+            self.path,
+            self.plan.beat.line - 1,
+            f"{self.plan.sequence.id}::{self.plan.movement.title}::{self.plan.beat.title}",
+        )
 
 
 def build_plan(
@@ -163,7 +184,8 @@ def build_plan(
         bound, timeout_ms = [BoundHandler.bind("run", runner, {})], None
         if beat.handlers:
             problem = problem or SymphonyError(
-                f"{where}: beat {label} '{beat.title}' has both `run` and a handler; a beat runs one of the two")
+                f"{where}: beat {label} '{beat.title}' has both `run` and a handler; a beat runs one of the two"
+            )
     else:
         bound, unresolved = _bind_handlers(session, parent, beat, where, label)
         problem = problem or unresolved
@@ -171,8 +193,9 @@ def build_plan(
             timeout_ms = None
     problem = problem or override_problem(beat, bound, parent, where, label)
     retries = beat.retries or (beat.handler.retries if beat.handler and beat.handler.retries else 0)
-    plan = BeatPlan(sequence, movement, beat, tuple(bound), timeout_ms, retries, spec_file,
-                    nodeid=nodeid, target=target)
+    plan = BeatPlan(
+        sequence, movement, beat, tuple(bound), timeout_ms, retries, spec_file, nodeid=nodeid, target=target
+    )
     return plan, problem
 
 
@@ -183,7 +206,8 @@ def _timeout(beat: Beat, where: str, label: str) -> tuple[float | None, Symphony
     if timeout_ms is None:
         return None, SymphonyError(
             f"{where}: beat {label} timeout {beat.timeout!r} is not a duration; write milliseconds "
-            "(1500) or a duration such as \"2s\" or \"< 500ms\"")
+            '(1500) or a duration such as "2s" or "< 500ms"'
+        )
     return timeout_ms, None
 
 
@@ -191,8 +215,9 @@ def _seconds(timeout_ms: float | None) -> float | None:
     return None if timeout_ms is None else timeout_ms / 1000
 
 
-def _bind_handlers(session: "SymphonySession", parent: "MovementNode", beat: Beat, where: str,
-                   label: str) -> tuple[list[BoundHandler], SymphonyError | None]:
+def _bind_handlers(
+    session: "SymphonySession", parent: "MovementNode", beat: Beat, where: str, label: str
+) -> tuple[list[BoundHandler], SymphonyError | None]:
     """Each handler reference resolved by the kernel's rule (a declared ``script`` runs as a command)."""
     scope = parent.sequence_node.handler_scope
     subject = f"beat {label} '{beat.title}'"

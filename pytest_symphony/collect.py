@@ -25,8 +25,17 @@ from .warning_types import warn_spec
 if TYPE_CHECKING:
     from .session import SymphonySession  # noqa: F401
 
-__all__ = ["BeatItem", "ExpandedBeat", "MovementNode", "PipelineSpec", "SequenceNode", "SpecErrorItem",
-           "SpecFile", "SubsequenceBeat", "marker_name"]
+__all__ = [
+    "BeatItem",
+    "ExpandedBeat",
+    "MovementNode",
+    "PipelineSpec",
+    "SequenceNode",
+    "SpecErrorItem",
+    "SpecFile",
+    "SubsequenceBeat",
+    "marker_name",
+]
 
 
 def marker_name(sequence_id: str) -> str:
@@ -57,8 +66,14 @@ class _Spec:
             warn_spec(warning, self.path)
         sequence = result.sequence
         first = session.claim_sequence(sequence, self.nodeid)
-        yield SequenceNode.from_parent(self, name=sequence.slug, sequence=sequence, duplicate_of=first,
-                                       spec_file=self.nodeid, handler_scope=self.handler_scope)
+        yield SequenceNode.from_parent(
+            self,
+            name=sequence.slug,
+            sequence=sequence,
+            duplicate_of=first,
+            spec_file=self.nodeid,
+            handler_scope=self.handler_scope,
+        )
 
 
 class SpecFile(_Spec, pytest.File):
@@ -99,8 +114,15 @@ class SpecErrorItem(pytest.Item):
 class SequenceNode(pytest.Collector):
     """One sequence; its setup and teardown bracket a sequence run."""
 
-    def __init__(self, *, sequence: Sequence, spec_file: str, handler_scope: frozenset[str] = frozenset(),
-                 duplicate_of: str | None = None, **kw) -> None:
+    def __init__(
+        self,
+        *,
+        sequence: Sequence,
+        spec_file: str,
+        handler_scope: frozenset[str] = frozenset(),
+        duplicate_of: str | None = None,
+        **kw,
+    ) -> None:
         super().__init__(**kw)
         self.sequence = sequence
         self.spec_file = spec_file  # where its beats' lines are, in messages
@@ -220,13 +242,21 @@ class ExpandedBeat(pytest.Collector):
             targets = [t if isinstance(t, Target) else Target(str(t), t) for t in func(self.config)]
         except Exception as exc:
             problem = exc if isinstance(exc, SymphonyError) else SymphonyError(f"{type(exc).__name__}: {exc}")
-            yield make_beat_item(session, movement_node, self.beat, f"{self.nodeid}::expand", parent=self,
-                                 name="expand", problem=problem)
+            yield make_beat_item(
+                session, movement_node, self.beat, f"{self.nodeid}::expand", parent=self, name="expand", problem=problem
+            )
             return
         for target in targets:
             node_name = target.id.replace("::", ":")
-            yield make_beat_item(session, movement_node, self.beat, f"{self.nodeid}::{node_name}",
-                                 parent=self, name=node_name, target=target)
+            yield make_beat_item(
+                session,
+                movement_node,
+                self.beat,
+                f"{self.nodeid}::{node_name}",
+                parent=self,
+                name=node_name,
+                target=target,
+            )
 
     def reportinfo(self):
         return self.path, self.beat.line - 1, self.beat.title
@@ -272,26 +302,37 @@ class SubsequenceBeat(pytest.Collector):
         problem = None
         if wanted in chain:
             path = " -> ".join([*reversed(chain), wanted])
-            problem = SymphonyError(f"{self.sequence_node.spec_file}:{self.beat.line}: beat '{self.beat.title}' "
-                                    f"runs sequence '{wanted}' inside itself ({path}); CIRCULAR_DEPENDENCY")
+            problem = SymphonyError(
+                f"{self.sequence_node.spec_file}:{self.beat.line}: beat '{self.beat.title}' "
+                f"runs sequence '{wanted}' inside itself ({path}); CIRCULAR_DEPENDENCY"
+            )
         elif found is None:
             problem = SymphonyError(
                 f"{self.sequence_node.spec_file}:{self.beat.line}: beat '{self.beat.title}' runs sub-pipeline "
                 f"'{wanted}', which no spec under ini symphony_paths and no built-in pipeline declares; "
-                "SUBSEQUENCE_NOT_FOUND")
+                "SUBSEQUENCE_NOT_FOUND"
+            )
         if problem is not None:
-            yield make_beat_item(session, movement_node, self.beat, f"{self.nodeid}::subsequence", parent=self,
-                                 name="subsequence", problem=problem)
+            yield make_beat_item(
+                session,
+                movement_node,
+                self.beat,
+                f"{self.nodeid}::subsequence",
+                parent=self,
+                name="subsequence",
+                problem=problem,
+            )
             return
         sequence, spec_file, scope = found
-        yield SequenceNode.from_parent(self, name=sequence.slug, sequence=sequence, spec_file=spec_file,
-                                       handler_scope=scope)
+        yield SequenceNode.from_parent(
+            self, name=sequence.slug, sequence=sequence, spec_file=spec_file, handler_scope=scope
+        )
         if self.beat.handlers:
-            item = make_beat_item(session, movement_node, self.beat, f"{self.nodeid}::{self.CONCLUDE}",
-                                  parent=self, name=self.CONCLUDE)
+            item = make_beat_item(
+                session, movement_node, self.beat, f"{self.nodeid}::{self.CONCLUDE}", parent=self, name=self.CONCLUDE
+            )
             item.stash[NTH] = sys.maxsize  # after every beat of the sub-pipeline
             yield item
 
     def reportinfo(self):
         return self.path, self.beat.line - 1, self.beat.title
-

@@ -27,12 +27,14 @@ def listing(sym: "SymphonySession") -> list[str]:
         for pipeline in batch or ():
             _row(rows, problems, pipeline.spec, pipeline.nodeid, f" (--symphony={pipeline.alias})")
     if not rows and not problems:
-        return ["no sequences: put specs under ini symphony_paths (now: "
-                + " ".join(_shown(p, root) for p in sym.spec_roots) + ")"]
+        return [
+            "no sequences: put specs under ini symphony_paths (now: "
+            + " ".join(_shown(p, root) for p in sym.spec_roots)
+            + ")"
+        ]
     head = ("id", "file", "movements", "beats", "beats per dynamic")
     widths = [max(len(r[i]) for r in [head, *rows]) for i in range(4)]
-    lines = ["  ".join(cell.ljust(widths[i]) if i < 4 else cell for i, cell in enumerate(row))
-             for row in [head, *rows]]
+    lines = ["  ".join(cell.ljust(widths[i]) if i < 4 else cell for i, cell in enumerate(row)) for row in [head, *rows]]
     return lines + problems
 
 
@@ -44,7 +46,8 @@ def _row(rows: list, problems: list, path: Path, shown: str, hint: str) -> None:
         return
     beats = [(m, b) for m in sequence.movements for b in m.beats]
     per_level = " ".join(
-        f"{level} {sum(dynamics.allows(level, dynamics.required(b, m)) for m, b in beats)}" for level in DYNAMICS)
+        f"{level} {sum(dynamics.allows(level, dynamics.required(b, m)) for m, b in beats)}" for level in DYNAMICS
+    )
     rows.append((sequence.id + hint, shown, str(len(sequence.movements)), str(len(beats)), per_level))
 
 

@@ -28,7 +28,9 @@ PULLED_IN = "symphony_pulled_in_for"
 ISOLATED = "symphony_isolated"
 
 
-def pull_in_predecessors(sym: "SymphonySession", session: pytest.Session, collected: list[pytest.Item], items: list[pytest.Item]) -> None:
+def pull_in_predecessors(
+    sym: "SymphonySession", session: pytest.Session, collected: list[pytest.Item], items: list[pytest.Item]
+) -> None:
     """Add to ``items`` every earlier beat of each sequence that has a selected beat.
 
     A sub-pipeline's beats belong to their outermost sequence: selecting one pulls in the
@@ -118,8 +120,14 @@ def _collect_afresh(session: pytest.Session, node: SequenceNode) -> list[BeatIte
     """Every beat of ``node``'s sequence, collected through pytest's hooks under a new sequence node."""
     parent = node.parent
     assert parent is not None, "a sequence node lies in its spec file"
-    fresh = SequenceNode.from_parent(parent, name=node.name, sequence=node.sequence, spec_file=node.spec_file,
-                                     handler_scope=node.handler_scope, duplicate_of=node.duplicate_of)
+    fresh = SequenceNode.from_parent(
+        parent,
+        name=node.name,
+        sequence=node.sequence,
+        spec_file=node.spec_file,
+        handler_scope=node.handler_scope,
+        duplicate_of=node.duplicate_of,
+    )
     items = list(session.genitems(fresh))
     note_expanded_order(items)
     return sorted((item for item in items if isinstance(item, BeatItem)), key=_order)
@@ -159,8 +167,12 @@ def mark_isolated(items: list[pytest.Item]) -> None:
         if not isinstance(item, BeatItem):
             continue
         mine = seen[id(item.sequence_node)]
-        earlier = [(m.index, b.index) for m in item.plan.sequence.movements for b in m.beats
-                   if (m.index, b.index) < (item.plan.movement.index, item.plan.beat.index)]
+        earlier = [
+            (m.index, b.index)
+            for m in item.plan.sequence.movements
+            for b in m.beats
+            if (m.index, b.index) < (item.plan.movement.index, item.plan.beat.index)
+        ]
         if any(key not in mine for key in earlier):  # (within its own sequence run)
             item.user_properties.append((ISOLATED, _label(item)))
 
@@ -186,6 +198,8 @@ def summary_lines(reports: list[tuple[str, str]], isolated: list[str]) -> list[s
     for target, beats in by_target.items():
         lines.append(f"pulled in {len(beats)} earlier beat(s) for beat {target}: {', '.join(beats)}")
     if isolated:
-        lines.append(f"--symphony-isolated: {len(isolated)} beat(s) ran without the beats before them "
-                     f"(symphony.state started empty): {', '.join(isolated)}")
+        lines.append(
+            f"--symphony-isolated: {len(isolated)} beat(s) ran without the beats before them "
+            f"(symphony.state started empty): {', '.join(isolated)}"
+        )
     return lines

@@ -127,7 +127,8 @@ def _load_from_file(name: str, path: Path) -> ModuleType:
             sys.modules[parent_name] = holder
     package = path.name == "__init__.py"
     spec = importlib.util.spec_from_file_location(
-        name, path, submodule_search_locations=[str(path.parent)] if package else None)
+        name, path, submodule_search_locations=[str(path.parent)] if package else None
+    )
     if spec is None or spec.loader is None:
         raise ImportError(f"cannot load {path}")
     module = importlib.util.module_from_spec(spec)

@@ -33,14 +33,16 @@ class Resume:
         if requested != "last" and not RUN_ID.fullmatch(requested):
             raise pytest.UsageError(
                 f"--symphony-resume takes a run id such as 20261206T031500Z-1a2b3c, not {requested!r}; write "
-                "--symphony-resume=RUN_ID, or put a bare --symphony-resume after the node ids")
+                "--symphony-resume=RUN_ID, or put a bare --symphony-resume after the node ids"
+            )
         self.sym = sym
         self.requested = None if requested == "last" else requested
         self.states: dict[str, dict[str, Any]] = {}  # sequence id -> state to start with
         self.notes: list[str] = []  # what no beat carries (nothing ran, or no run to resume)
 
-    def plan(self, node: "SequenceNode", beats: list["BeatItem"], chosen: list["BeatItem"],
-             stood_on: list["BeatItem"]) -> tuple[list["BeatItem"], list["BeatItem"]]:
+    def plan(
+        self, node: "SequenceNode", beats: list["BeatItem"], chosen: list["BeatItem"], stood_on: list["BeatItem"]
+    ) -> tuple[list["BeatItem"], list["BeatItem"]]:
         """Of ``stood_on`` (the earlier beats the chosen ones need), the ones to run; and the chosen
         beats whose state is restored instead of run."""
         sequence = node.sequence
@@ -96,11 +98,14 @@ class Resume:
             return line
         if start == 0:
             return f"{sequence_id}: resumed from run {run_id} at its first beat; nothing to restore"
-        line = (f"{sequence_id}: resumed from run {run_id} at beat {beats[start].plan.label} "
-                f"{beats[start].plan.beat.slug}; state of {start} earlier beat(s) restored")
+        line = (
+            f"{sequence_id}: resumed from run {run_id} at beat {beats[start].plan.label} "
+            f"{beats[start].plan.beat.slug}; state of {start} earlier beat(s) restored"
+        )
         if opaque:
-            keys = ", ".join(f"'{key}' (beat {beats[index].plan.label} {beats[index].plan.beat.slug})"
-                             for key, index in sorted(opaque.items()))
+            keys = ", ".join(
+                f"'{key}' (beat {beats[index].plan.label} {beats[index].plan.beat.slug})"
+                for key, index in sorted(opaque.items())
+            )
             line += f"; re-run because their values do not serialize: {keys}"
         return line
-

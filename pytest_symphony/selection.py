@@ -35,7 +35,9 @@ def select(sym: "SymphonySession", session: pytest.Session, items: list[pytest.I
     if sym.selected:
         wanted |= named
         for item in items:
-            if isinstance(item, SpecErrorItem) or (isinstance(item, BeatItem) and _wanted_beat(item, wanted, movements)):
+            if isinstance(item, SpecErrorItem) or (
+                isinstance(item, BeatItem) and _wanted_beat(item, wanted, movements)
+            ):
                 keep.append(item)
             elif not isinstance(item, BeatItem) and sym.hook.pytest_symphony_select_item(item=item, wanted=wanted):
                 keep.append(item)
@@ -83,8 +85,10 @@ def _collect_named(sym: "SymphonySession", session: pytest.Session, items: list[
             claimed = claim(session, arg, items) or claimed
         if not claimed:
             known = sorted(set(pipelines) | set(sym.node_id_roots))
-            raise pytest.UsageError(f"{arg}: no item has this node id (node ids of this kind begin with "
-                                    f"{', '.join(known)}); run pytest --collect-only -q to list them")
+            raise pytest.UsageError(
+                f"{arg}: no item has this node id (node ids of this kind begin with "
+                f"{', '.join(known)}); run pytest --collect-only -q to list them"
+            )
     return ids
 
 
@@ -118,7 +122,9 @@ def _pipelines(sym: "SymphonySession") -> dict[str, "Pipeline"]:
     return pipelines
 
 
-def _wanted_ids(sym: "SymphonySession", session: pytest.Session, items: list[pytest.Item]) -> tuple[set[str], dict[str, set[str]]]:
+def _wanted_ids(
+    sym: "SymphonySession", session: pytest.Session, items: list[pytest.Item]
+) -> tuple[set[str], dict[str, set[str]]]:
     """The sequence ids ``--symphony`` names, and per id the movements it names (``id/movement``)."""
     collected = {_root_id(i) for i in items if isinstance(i, BeatItem)}
     pipelines = _pipelines(sym)
@@ -183,16 +189,19 @@ def _check_movements(items: list[pytest.Item], movements: dict[str, set[str]]) -
         refs = refs - {WHOLE}
         if not refs:
             continue
-        sequence = next((_root(i).sequence for i in items if isinstance(i, BeatItem) and _root_id(i) == sequence_id),
-                        None)
+        sequence = next(
+            (_root(i).sequence for i in items if isinstance(i, BeatItem) and _root_id(i) == sequence_id), None
+        )
         if sequence is None:
             continue
         names = set().union(*(_movement_names(m) for m in sequence.movements))
         missing = sorted(refs - names)
         if missing:
             known = ", ".join(m.slug + (f" ({m.id})" if m.id and m.id != m.slug else "") for m in sequence.movements)
-            raise pytest.UsageError(f"--symphony={sequence_id}/{missing[0]}: '{sequence_id}' has no movement "
-                                    f"'{missing[0]}'; its movements: {known}")
+            raise pytest.UsageError(
+                f"--symphony={sequence_id}/{missing[0]}: '{sequence_id}' has no movement "
+                f"'{missing[0]}'; its movements: {known}"
+            )
 
 
 def _root(item: BeatItem) -> SequenceNode:
@@ -223,8 +232,9 @@ def _collect_pipeline(session: pytest.Session, pipeline: "Pipeline", items: list
     for item in items:
         if isinstance(item, BeatItem) and item.path == pipeline.spec:
             return _root_id(item)
-    node = PipelineSpec.from_parent(session, name=pipeline.nodeid, path=pipeline.spec, nodeid=pipeline.nodeid,
-                                    pipeline=pipeline)
+    node = PipelineSpec.from_parent(
+        session, name=pipeline.nodeid, path=pipeline.spec, nodeid=pipeline.nodeid, pipeline=pipeline
+    )
     new = list(session.genitems(node))
     items.extend(new)
     for item in new:

@@ -96,8 +96,11 @@ class SymphonySession:
             except Exception as exc:
                 path = module_file(module_name, self.config.rootpath)
                 self.registry.add_failure(
-                    module_name, path,
-                    f"{error_place(exc, path, self.config.rootpath)}: {type(exc).__name__}: {exc}" if path else f"{type(exc).__name__}: {exc}",
+                    module_name,
+                    path,
+                    f"{error_place(exc, path, self.config.rootpath)}: {type(exc).__name__}: {exc}"
+                    if path
+                    else f"{type(exc).__name__}: {exc}",
                 )
                 continue
             self.registry.add_module(module)
@@ -150,9 +153,15 @@ class SymphonySession:
     # -- sequence runs ----------------------------------------------------------
     def start_sequence(self, node: collect.SequenceNode) -> SequenceRun:
         outer = node.outer
-        run = SequenceRun(node.sequence, run_id=self.run_id, dynamic=self.dynamic, run_dir=self.run_dir,
-                          on_event=self._on_event, parent=outer.sequence_node.run if outer else None,
-                          parent_nodeid=outer.nodeid if outer else None)
+        run = SequenceRun(
+            node.sequence,
+            run_id=self.run_id,
+            dynamic=self.dynamic,
+            run_dir=self.run_dir,
+            on_event=self._on_event,
+            parent=outer.sequence_node.run if outer else None,
+            parent_nodeid=outer.nodeid if outer else None,
+        )
         if self.resume is not None and outer is None and node.sequence.id in self.resume.states:
             run.restore(self.resume.states[node.sequence.id])
         self.hook.pytest_symphony_before_sequence(sequence=node.sequence, context=run)
@@ -248,8 +257,11 @@ class SymphonySession:
         from .partial import summary_lines
 
         notes = self.resumed + (self.resume.notes if self.resume and not self.is_worker else [])
-        return (summary_lines(self.pulled_in, self.ran_isolated) + [f"resume: {note}" for note in dict.fromkeys(notes)]
-                + (self.notes if not self.is_worker else []))
+        return (
+            summary_lines(self.pulled_in, self.ran_isolated)
+            + [f"resume: {note}" for note in dict.fromkeys(notes)]
+            + (self.notes if not self.is_worker else [])
+        )
 
     # -- telemetry (controller only) ---------------------------------------------
     def record(self, records: list[dict[str, Any]]) -> None:
@@ -288,8 +300,10 @@ class SymphonySession:
         if self.writer is not None:
             writer, self.writer = self.writer, None
             writer.close(int(exitstatus))
-            self.telemetry_written = [_relative(writer.jsonl_path, self.config.rootpath),
-                                      _relative(writer.history_path, self.config.rootpath)]
+            self.telemetry_written = [
+                _relative(writer.jsonl_path, self.config.rootpath),
+                _relative(writer.history_path, self.config.rootpath),
+            ]
 
     def written_lines(self, verbose: bool) -> list[str]:
         """The end of the terminal summary: the files asked for, then where the run was recorded.
@@ -302,8 +316,10 @@ class SymphonySession:
             lines += [f"symphony: wrote {path}" for path in self.telemetry_written]
         elif self.telemetry_written:
             folder = _relative(self.run_dir, self.config.rootpath)
-            lines.append(f"symphony: run {self.run_id} recorded in {folder}/ and {self.telemetry_written[-1]} "
-                         "(-v lists the files)")
+            lines.append(
+                f"symphony: run {self.run_id} recorded in {folder}/ and {self.telemetry_written[-1]} "
+                "(-v lists the files)"
+            )
         return lines
 
 

@@ -53,10 +53,11 @@ def keep_shard(sym: "SymphonySession", session: pytest.Session, items: list, sha
     items[:] = [item for item in items if id(item) in keep]
     if dropped:
         session.config.hook.pytest_deselected(items=dropped)
-    fingerprint = hashlib.sha256(
-        "\n".join(f"{key}={owner[key]}" for key in sorted(owner)).encode()).hexdigest()[:12]
-    return (f"shard {index}/{count}: {sum(1 for k in owner if owner[k] == index - 1)} of {len(owner)} unit(s), "
-            f"{loads[index - 1] / 1000:.1f}s of {sum(loads) / 1000:.1f}s expected; split {fingerprint}")
+    fingerprint = hashlib.sha256("\n".join(f"{key}={owner[key]}" for key in sorted(owner)).encode()).hexdigest()[:12]
+    return (
+        f"shard {index}/{count}: {sum(1 for k in owner if owner[k] == index - 1)} of {len(owner)} unit(s), "
+        f"{loads[index - 1] / 1000:.1f}s of {sum(loads) / 1000:.1f}s expected; split {fingerprint}"
+    )
 
 
 def _units(items: list) -> dict[str, list]:
@@ -101,7 +102,8 @@ def _beat_medians(sym: "SymphonySession", sequences: set[str]) -> dict[str, floa
         with HistoryStore(path) as store:
             rows = store.rows(
                 "SELECT sequence, run_id, sum(duration_ms) FROM attempts WHERE kind = 'beat' AND attempt > 0 "
-                "GROUP BY sequence, run_id ORDER BY run_id DESC")
+                "GROUP BY sequence, run_id ORDER BY run_id DESC"
+            )
     except HistoryError:
         return {}
     totals: dict[str, list[float]] = {}

@@ -31,9 +31,7 @@ def iso_utc(timestamp: float) -> str:
 #: The canonical form ``utc_now`` writes; such text needs no parsing.
 _CANONICAL = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
 
-_ISO = re.compile(
-    r"^(\d{4}-\d\d-\d\d)[T ](\d\d:\d\d(?::\d\d)?)(?:[.,](\d+))?(Z|z|[+-]\d\d:?\d\d)?$"
-)
+_ISO = re.compile(r"^(\d{4}-\d\d-\d\d)[T ](\d\d:\d\d(?::\d\d)?)(?:[.,](\d+))?(Z|z|[+-]\d\d:?\d\d)?$")
 
 
 def normalize_timestamp(value: Any) -> str | None:

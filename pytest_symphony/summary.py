@@ -41,14 +41,15 @@ class RunSummary:
             passed = statuses.count("passed")
             skipped = statuses.count("skipped")
             failed = len(statuses) - passed - skipped
-            line = (f"{seq_id}: {passed} passed, {failed} failed, {skipped} skipped "
-                    f"in {tally.duration_ms / 1000:.2f}s")
+            line = f"{seq_id}: {passed} passed, {failed} failed, {skipped} skipped in {tally.duration_ms / 1000:.2f}s"
             if tally.slowest[1]:
                 line += f"; slowest beat {tally.slowest[1]} ({tally.slowest[0]:.0f} ms)"
             if tally.scenarios:
                 scenario_statuses = list(tally.scenarios.values())
-                line += (f"; scenarios {scenario_statuses.count('passed')} passed, "
-                         f"{sum(s not in ('passed', 'skipped') for s in scenario_statuses)} failed, "
-                         f"{scenario_statuses.count('skipped')} skipped")
+                line += (
+                    f"; scenarios {scenario_statuses.count('passed')} passed, "
+                    f"{sum(s not in ('passed', 'skipped') for s in scenario_statuses)} failed, "
+                    f"{scenario_statuses.count('skipped')} skipped"
+                )
             out.append(line)
         return out

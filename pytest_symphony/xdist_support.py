@@ -64,7 +64,8 @@ class _BeatIds:
         known = self._files.get(path)
         if known is None:
             known = self._files[path] = path.startswith(NODEID_PREFIX) or self.session.is_spec(
-                (self.root / path).resolve())
+                (self.root / path).resolve()
+            )
         return known
 
 

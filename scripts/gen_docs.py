@@ -156,7 +156,7 @@ def render() -> str:
         ]
         for c in rows:
             out.append(
-                f"| <a id=\"{c.name.lower()}\"></a>`{c.name}` | {c.severity.value} | {c.fix.value} | {c.dimension.value} "
+                f'| <a id="{c.name.lower()}"></a>`{c.name}` | {c.severity.value} | {c.fix.value} | {c.dimension.value} '
                 f"| {_cell(c.summary)} | {_cell(c.fix_summary)} |"
             )
         out.append("")

@@ -33,8 +33,10 @@ TEMPLATES = (
     "symphony-report-pipeline.json",
 )
 _BEAT_KEYS = ("beats", "sequence", "steps")
-_FEATURES = {"build-pipeline-symphony": "build-pipeline-symphony.feature",
-             "symphony-report-pipeline": "symphony-report-pipeline.feature"}
+_FEATURES = {
+    "build-pipeline-symphony": "build-pipeline-symphony.feature",
+    "symphony-report-pipeline": "symphony-report-pipeline.feature",
+}
 
 
 def corpus_available() -> bool:
@@ -80,14 +82,27 @@ def _hide_beats(data: dict[str, Any]) -> None:
 
 def _linked_feature(data: dict[str, Any]) -> str:
     """A feature already linking a scenario to the sequence's first beat (as a team would write it)."""
-    return (f"Feature: {data.get('name', data['id'])}\n\n  @beat:{data['id']}/1.1\n  Scenario: the first beat works\n"
-            "    Given the sequence is loaded\n    When the first beat runs\n    Then it passes\n")
+    return (
+        f"Feature: {data.get('name', data['id'])}\n\n  @beat:{data['id']}/1.1\n  Scenario: the first beat works\n"
+        "    Given the sequence is loaded\n    When the first beat runs\n    Then it passes\n"
+    )
 
 
-def generate(root: Path, specs: int, *, beats: int | None = None, events: int | None = None, features: bool = True,
-             registry: bool = True, ini: str | None = None, templates: tuple[int, ...] | None = None,
-             story_text: bool = False, feature_dirs: tuple[str, ...] = ("features",),
-             own_features: bool = False, hidden_beats: bool = False) -> Generated:
+def generate(
+    root: Path,
+    specs: int,
+    *,
+    beats: int | None = None,
+    events: int | None = None,
+    features: bool = True,
+    registry: bool = True,
+    ini: str | None = None,
+    templates: tuple[int, ...] | None = None,
+    story_text: bool = False,
+    feature_dirs: tuple[str, ...] = ("features",),
+    own_features: bool = False,
+    hidden_beats: bool = False,
+) -> Generated:
     """Write ``specs`` specs (and the corpus features and registry) under ``root``.
 
     ``templates``: indexes into :data:`TEMPLATES` to cycle through (default: all six).
@@ -115,8 +130,11 @@ def generate(root: Path, specs: int, *, beats: int | None = None, events: int | 
             _story_as_text(data)
         if hidden_beats:
             _hide_beats(data)
-        if own_features and any("acceptanceCriteria" in b for m in data.get("movements", [])
-                                for b in (m.get("beats") if isinstance(m.get("beats"), list) else [])):
+        if own_features and any(
+            "acceptanceCriteria" in b
+            for m in data.get("movements", [])
+            for b in (m.get("beats") if isinstance(m.get("beats"), list) else [])
+        ):
             target = root / last / f"{new_id}.feature"
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(_linked_feature(data), encoding="utf-8")

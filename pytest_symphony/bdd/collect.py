@@ -57,13 +57,16 @@ class FeatureFile(pytest.Module):
         except GherkinParseError as exc:
             text = f"\n  {exc.line_content.strip()}" if exc.line_content and exc.line_content.strip() else ""
             yield FeatureErrorItem.from_parent(
-                self, name="feature", line=exc.line,
+                self,
+                name="feature",
+                line=exc.line,
                 message=f"{display}:{exc.line}: {exc.message}{text}\n  fix the Gherkin on that line",
             )
             return
         except (OSError, UnicodeDecodeError) as exc:
             yield FeatureErrorItem.from_parent(
-                self, name="feature", message=f"{display}: cannot read ({type(exc).__name__}: {exc})")
+                self, name="feature", message=f"{display}: cannot read ({type(exc).__name__}: {exc})"
+            )
             return
         if parsed is None:
             return
@@ -92,8 +95,15 @@ class ScenarioItem(pytest.Function):
         self.user_properties.extend([("feature", self.feature_display), ("scenario", spec.name)])
 
     @classmethod
-    def build(cls, parent: FeatureFile, parsed: ParsedFeature, spec: ScenarioSpec, name: str,
-              example: dict, example_tags: tuple[str, ...]) -> "ScenarioItem":
+    def build(
+        cls,
+        parent: FeatureFile,
+        parsed: ParsedFeature,
+        spec: ScenarioSpec,
+        name: str,
+        example: dict,
+        example_tags: tuple[str, ...],
+    ) -> "ScenarioItem":
         from .state import bdd_state
 
         def run_scenario_steps(request):  # pragma: no cover - ScenarioItem.runtest runs the steps
@@ -103,8 +113,7 @@ class ScenarioItem(pytest.Function):
         tags = bdd_state(parent.config)
         for tag in spec.tags + example_tags:
             tags.apply_tag(tag, run_scenario_steps)
-        return cls.from_parent(parent, name=name, callobj=run_scenario_steps,
-                               spec=spec, parsed=parsed, example=example)
+        return cls.from_parent(parent, name=name, callobj=run_scenario_steps, spec=spec, parsed=parsed, example=example)
 
     # -- the beat it is linked to ----------------------------------------------------
     @property
@@ -114,12 +123,14 @@ class ScenarioItem(pytest.Function):
         if self.link is None:
             raise SymphonyError(
                 f"{where}: scenario {self.spec.name!r} asks for the 'symphony' fixture but is linked to no beat; "
-                f"tag it @{LINK_TAG}:<sequence-id>/<beat> (or name it in the beat's `scenario` field)")
+                f"tag it @{LINK_TAG}:<sequence-id>/<beat> (or name it in the beat's `scenario` field)"
+            )
         if not self.linked_items:
             raise SymphonyError(
                 f"{where}: scenario {self.spec.name!r} is linked to beat {self.link.label}, which is not in this "
                 f"session, so there is no sequence run to read; run it with its beat: "
-                f"pytest --symphony={self.link.sequence.id}")
+                f"pytest --symphony={self.link.sequence.id}"
+            )
         return self.linked_items[-1].sequence_node
 
     def listchain(self) -> list:

@@ -40,8 +40,10 @@ class UnavailableFeatureFile(pytest.File):
 
     def collect(self):
         if INSTALLED:
-            why = ("pytest-bdd's plugin is disabled (-p no:pytest-bdd or PYTEST_DISABLE_PLUGIN_AUTOLOAD); "
-                   "enable it, or add -p pytest_bdd.plugin")
+            why = (
+                "pytest-bdd's plugin is disabled (-p no:pytest-bdd or PYTEST_DISABLE_PLUGIN_AUTOLOAD); "
+                "enable it, or add -p pytest_bdd.plugin"
+            )
         else:
             why = "pytest-bdd is not installed (pip install pytest-bdd)"
         message = f"{self.nodeid}: features need pytest-bdd: {why}"

@@ -26,8 +26,21 @@ if TYPE_CHECKING:
     from ..score.gherkin import ScenarioSpec
     from .collect import ScenarioItem
 
-__all__ = ["LINK_TAG", "OUTCOME", "Link", "LinkRef", "BeatIndex", "find_beat", "link_refs", "normalize_name",
-           "resolve", "linked_items", "place_after_beats", "skip_reason", "note_outcome"]
+__all__ = [
+    "LINK_TAG",
+    "OUTCOME",
+    "Link",
+    "LinkRef",
+    "BeatIndex",
+    "find_beat",
+    "link_refs",
+    "normalize_name",
+    "resolve",
+    "linked_items",
+    "place_after_beats",
+    "skip_reason",
+    "note_outcome",
+]
 
 #: What a beat that ran left for its linked scenarios: ``(status, reason)``.
 OUTCOME = pytest.StashKey[tuple]()
@@ -72,14 +85,18 @@ def resolve(item: "ScenarioItem", index: BeatIndex, known: Callable[[], dict[str
     """Set ``item.link`` (or ``item.link_problem``) by the kernel's rule, against the beats of this session."""
     spec = item.spec
     found = resolve_link(
-        (spec.scenario_tags, spec.rule_tags, spec.feature_tags), spec.name,
+        (spec.scenario_tags, spec.rule_tags, spec.feature_tags),
+        spec.name,
         sequence=lambda sid: index.sequences.get(sid) or known().get(sid),
-        known=lambda: set(index.sequences) | set(known()), named=index.naming,
+        known=lambda: set(index.sequences) | set(known()),
+        named=index.naming,
     )
     item.link = found.link
     item.link_problem = None
     if found.problem:
-        item.link_problem = SymphonyError(f"{item.feature_display}:{spec.line}: scenario {spec.name!r}: {found.problem}")
+        item.link_problem = SymphonyError(
+            f"{item.feature_display}:{spec.line}: scenario {spec.name!r}: {found.problem}"
+        )
 
 
 def linked_items(item: "ScenarioItem", index: BeatIndex, present: set[int] | None = None) -> list[BeatItem]:
@@ -122,16 +139,20 @@ def skip_reason(item: "ScenarioItem") -> str | None:
         outcome = beat.stash.get(OUTCOME, None)
         target = f" [{beat.plan.target.id}]" if beat.plan.target is not None else ""
         if outcome is None:
-            return (f"{name}{target} did not run before this scenario in this process; linked scenarios run "
-                    "right after their beat (with xdist, use the default --dist load)")
+            return (
+                f"{name}{target} did not run before this scenario in this process; linked scenarios run "
+                "right after their beat (with xdist, use the default --dist load)"
+            )
         status, reason = outcome
         if status == "failed":
             return f"{name}{target} failed"
         if status == "skipped":
             return f"{name}{target} was skipped" + (f" ({reason})" if reason else "")
     if item.linked_items[-1].sequence_node.run is None:
-        return (f"the sequence run of {name} ended before this scenario ran; linked scenarios run right after "
-                "their beat, so something reordered the tests")
+        return (
+            f"the sequence run of {name} ended before this scenario ran; linked scenarios run right after "
+            "their beat, so something reordered the tests"
+        )
     return None
 
 

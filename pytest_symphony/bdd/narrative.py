@@ -32,15 +32,18 @@ _STORY = re.compile(
 )
 _DETERMINERS = frozenset(
     "the a an my our your their its his her this that these those every each all some any no it them us me "
-    "everyone everything".split())
+    "everyone everything".split()
+)
 _SUBJECTS = frozenset("i we you they he she it everyone everybody nobody people".split())
 _AUXILIARIES = frozenset(
     "can cannot could will would may might must shall should is are was were be been am isn't aren't won't can't "
-    "remains remain stays stay becomes become has have had does do did gets get keeps keep".split())
+    "remains remain stays stay becomes become has have had does do did gets get keeps keep".split()
+)
 #: Base-form verbs common at the start of a benefit ("get fixes", "ship faster"): an action.
 _ACTIONS = frozenset(
     "get ship reduce avoid save keep make know see find deliver release deploy build track enable support ensure "
-    "improve increase meet prevent catch detect fix learn plan prove reuse run test trust understand".split())
+    "improve increase meet prevent catch detect fix learn plan prove reuse run test trust understand".split()
+)
 
 
 def has_narrative(description: str) -> bool:
@@ -75,8 +78,10 @@ def narrative(story: Any) -> tuple[list[str] | None, str]:
     persona, want, why = parse_story(story)
     benefit = _clean(getattr(story, "benefit", None))
     if benefit and why is None:
-        return None, (f"the user story's benefit {benefit!r} reads as neither an action nor a clause, so no "
-                      "\"In order to\" or \"So that\" line says it in English")
+        return None, (
+            f"the user story's benefit {benefit!r} reads as neither an action nor a clause, so no "
+            '"In order to" or "So that" line says it in English'
+        )
     missing = [name for name, part in (("persona", persona), ("goal", want), ("benefit", why)) if not part]
     if missing:
         return None, f"the user story has no {' and no '.join(missing)}"
@@ -85,10 +90,12 @@ def narrative(story: Any) -> tuple[list[str] | None, str]:
 
 
 def _with_article(persona: str) -> str:
-    """"a release manager", "an operator", "a user"; an article already there is kept."""
+    """ "a release manager", "an operator", "a user"; an article already there is kept."""
     if re.match(r"(?:an?|the)\s", persona, re.I):
         return persona[0].lower() + persona[1:]
-    vowel_sound = persona[:1].lower() in "aeiou" and not re.match(r"(?:uni|use|usu|uti|eu|one\b|ur[aeiou])", persona, re.I)
+    vowel_sound = persona[:1].lower() in "aeiou" and not re.match(
+        r"(?:uni|use|usu|uti|eu|one\b|ur[aeiou])", persona, re.I
+    )
     return f"{'an' if vowel_sound else 'a'} {persona}"
 
 
@@ -104,7 +111,7 @@ def _words(text: str) -> list[str]:
 
 
 def _goal(goal: str) -> str:
-    """"to <action>" for an action, the goal as it is for a thing one wants."""
+    """ "to <action>" for an action, the goal as it is for a thing one wants."""
     first, raw = _words(goal)[0], goal.split()[0]
     if first == "to" or first in _DETERMINERS or not first.isalpha() or any(c.isupper() for c in raw[1:]):
         return goal  # "to ...", "the flow to ...", "2 retries", "uI changes" (an acronym: a thing)

@@ -70,17 +70,37 @@ def from_pytest_bdd(item: pytest.Item, report: pytest.TestReport, serialized: di
             status, failed_seen = "failed", True
         else:
             status = "passed"
-        steps.append({"keyword": step.get("keyword", ""), "name": step.get("name", ""),
-                      "line": step.get("line_number", 0), "type": step.get("type", ""), "status": status,
-                      "duration_ms": round(float(step.get("duration") or 0) * 1000, 3), "error": None})
+        steps.append(
+            {
+                "keyword": step.get("keyword", ""),
+                "name": step.get("name", ""),
+                "line": step.get("line_number", 0),
+                "type": step.get("type", ""),
+                "status": status,
+                "duration_ms": round(float(step.get("duration") or 0) * 1000, 3),
+                "error": None,
+            }
+        )
     uri = _relative(feature.get("filename", ""), item.config.rootpath) or feature.get("rel_filename", "")
     return {
-        "feature": {"uri": uri, "name": feature.get("name", ""), "keyword": feature.get("keyword", "Feature"),
-                    "line": feature.get("line_number", 1), "description": feature.get("description", ""),
-                    "language": feature.get("language", "en"), "tags": list(feature.get("tags") or ())},
-        "scenario": {"id": item.name, "nodeid": item.nodeid, "name": serialized.get("name", ""),
-                     "keyword": serialized.get("keyword", "Scenario"), "line": serialized.get("line_number", 0),
-                     "description": serialized.get("description", ""), "tags": list(serialized.get("tags") or ())},
+        "feature": {
+            "uri": uri,
+            "name": feature.get("name", ""),
+            "keyword": feature.get("keyword", "Feature"),
+            "line": feature.get("line_number", 1),
+            "description": feature.get("description", ""),
+            "language": feature.get("language", "en"),
+            "tags": list(feature.get("tags") or ()),
+        },
+        "scenario": {
+            "id": item.name,
+            "nodeid": item.nodeid,
+            "name": serialized.get("name", ""),
+            "keyword": serialized.get("keyword", "Scenario"),
+            "line": serialized.get("line_number", 0),
+            "description": serialized.get("description", ""),
+            "tags": list(serialized.get("tags") or ()),
+        },
         "steps": steps,
         "outcome": report.outcome,
         "when": report.when,
@@ -88,8 +108,9 @@ def from_pytest_bdd(item: pytest.Item, report: pytest.TestReport, serialized: di
     }
 
 
-def telemetry_record(item: "ScenarioItem", call: pytest.CallInfo, report: pytest.TestReport,
-                     session: "SymphonySession") -> dict[str, Any]:
+def telemetry_record(
+    item: "ScenarioItem", call: pytest.CallInfo, report: pytest.TestReport, session: "SymphonySession"
+) -> dict[str, Any]:
     """The scenario's record, beside its beat: the beat's identity, the scenario's steps and outcome."""
     beat = item.linked_items[-1]
     run = beat.sequence_node.run
@@ -113,8 +134,10 @@ def telemetry_record(item: "ScenarioItem", call: pytest.CallInfo, report: pytest
         started_at=_iso(call.start),
         ended_at=_iso(call.stop),
         duration_ms=round(call.duration * 1000, 3),
-        steps=[{"text": f"{s.keyword} {s.name}", "status": s.status, "duration_ms": s.duration_ms, "line": s.line}
-               for s in (item.journal.steps if item.journal else ())],
+        steps=[
+            {"text": f"{s.keyword} {s.name}", "status": s.status, "duration_ms": s.duration_ms, "line": s.line}
+            for s in (item.journal.steps if item.journal else ())
+        ],
     )
     if status == "skipped":
         reason = str(report.longrepr[2]) if isinstance(report.longrepr, tuple) else ""

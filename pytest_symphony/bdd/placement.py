@@ -15,8 +15,16 @@ from pathlib import Path
 from ..score.normalize import slugify
 from ..score.links import LINK_TAG
 
-__all__ = ["link_problem", "duplicate_problem", "feature_name", "FeatureIndex", "feature_home", "existing_features",
-           "linked_sequences", "relative"]
+__all__ = [
+    "link_problem",
+    "duplicate_problem",
+    "feature_name",
+    "FeatureIndex",
+    "feature_home",
+    "existing_features",
+    "linked_sequences",
+    "relative",
+]
 
 #: What a sequence id cannot hold to be written in a ``@beat:<id>/<beat>`` tag.
 _TAG_BREAKING = re.compile(r"[\s@#/\x00-\x1f\x7f]")
@@ -27,15 +35,19 @@ _LINKED = re.compile(rf"@{LINK_TAG}:([^\s/@#]+)")
 def link_problem(sequence_id: str) -> str | None:
     """Why no scenario can be linked to the sequence by a tag (None: it can)."""
     if not sequence_id or _TAG_BREAKING.search(sequence_id):
-        return (f"sequence id {sequence_id!r} holds a blank, a control character, '@', '#' or '/', which a @{LINK_TAG}:<sequence-id>/<beat> "
-                "tag cannot carry: rename the sequence, or link scenarios by the beats' `scenario` field")
+        return (
+            f"sequence id {sequence_id!r} holds a blank, a control character, '@', '#' or '/', which a @{LINK_TAG}:<sequence-id>/<beat> "
+            "tag cannot carry: rename the sequence, or link scenarios by the beats' `scenario` field"
+        )
     return None
 
 
 def duplicate_problem(sequence_id: str) -> str:
     """Why no scenario is scaffolded for a sequence whose id more than one spec declares."""
-    return (f"sequence id '{sequence_id}' is declared by more than one spec: a scenario linked to it would be "
-            "ambiguous (fix DUPLICATE_SEQUENCE_ID first)")
+    return (
+        f"sequence id '{sequence_id}' is declared by more than one spec: a scenario linked to it would be "
+        "ambiguous (fix DUPLICATE_SEQUENCE_ID first)"
+    )
 
 
 def feature_name(sequence_id: str) -> str:
@@ -61,8 +73,9 @@ class FeatureIndex:
         return index
 
 
-def feature_home(sequence_id: str, spec_path: str, folders: list[str],
-                 features: "FeatureIndex | list[tuple[str, set[str]]]") -> str:
+def feature_home(
+    sequence_id: str, spec_path: str, folders: list[str], features: "FeatureIndex | list[tuple[str, set[str]]]"
+) -> str:
     """Where a sequence's scenarios go, as a path relative to the rootdir.
 
     ``folders``: the configured features folders (relative, in ini order); ``features``:

@@ -117,8 +117,14 @@ def _scaffold(bdd, items: list) -> None:
     rootdir = bdd.config.rootpath
     step_defs_dir = bdd.step_def_roots[0] if bdd.step_def_roots else rootdir / "step_defs"
     try:
-        result = scaffold(sequence, sequence.path, bdd.feature_roots or [rootdir / "features"], step_defs_dir,
-                          session_step_definitions(bdd.config), root=rootdir)
+        result = scaffold(
+            sequence,
+            sequence.path,
+            bdd.feature_roots or [rootdir / "features"],
+            step_defs_dir,
+            session_step_definitions(bdd.config),
+            root=rootdir,
+        )
     except SymphonyError as exc:
         raise pytest.UsageError(f"--symphony-scaffold: {exc}") from exc
     bdd.scaffolded = True
@@ -126,8 +132,10 @@ def _scaffold(bdd, items: list) -> None:
     sym.written += [_relative(p, rootdir) for p in result.written]
     feature, stubs = _relative(result.feature_path, rootdir), _relative(result.stub_path, rootdir)
     if result.scenarios_added:
-        bdd.lines.append(f"symphony scaffold: {feature}: {result.scenarios_added} scenario(s) added, linked to "
-                         f"{len(result.beats_linked)} beat(s)")
+        bdd.lines.append(
+            f"symphony scaffold: {feature}: {result.scenarios_added} scenario(s) added, linked to "
+            f"{len(result.beats_linked)} beat(s)"
+        )
     else:
         bdd.lines.append(f"symphony scaffold: {feature}: every acceptance criterion already has its scenario")
     if result.stubs_added:

@@ -35,8 +35,16 @@ from .narrative import narrative
 from .placement import existing_features, feature_home, link_problem, relative
 from .steps import matches
 
-__all__ = ["Draft", "ScaffoldResult", "scaffold", "drafts_for", "beat_drafts", "criterion_steps", "stub_call",
-           "STUB_DOC"]
+__all__ = [
+    "Draft",
+    "ScaffoldResult",
+    "scaffold",
+    "drafts_for",
+    "beat_drafts",
+    "criterion_steps",
+    "stub_call",
+    "STUB_DOC",
+]
 
 
 _KEYWORD = {"given": "Given", "when": "When", "then": "Then"}
@@ -68,8 +76,14 @@ class ScaffoldResult:
     written: list[Path] = field(default_factory=list)
 
 
-def scaffold(sequence: Sequence, source: str, features_dir: Path | list[Path], step_defs_dir: Path,
-             definitions: list, root: Path | None = None) -> ScaffoldResult:
+def scaffold(
+    sequence: Sequence,
+    source: str,
+    features_dir: Path | list[Path],
+    step_defs_dir: Path,
+    definitions: list,
+    root: Path | None = None,
+) -> ScaffoldResult:
     """Append what is missing to the sequence's feature and stub file; raise SymphonyError if the feature is broken.
 
     ``features_dir``: the features folder, or every configured one (the sequence's feature
@@ -83,8 +97,9 @@ def scaffold(sequence: Sequence, source: str, features_dir: Path | list[Path], s
     roots = [Path(f) for f in features_dir] if isinstance(features_dir, (list, tuple)) else [Path(features_dir)]
     root = Path(root) if root is not None else roots[0].parent
     folders = [relative(f, root) for f in roots]
-    feature_path = root / feature_home(sequence.id, relative(Path(sequence.path), root), folders,
-                                       existing_features(roots, root))
+    feature_path = root / feature_home(
+        sequence.id, relative(Path(sequence.path), root), folders, existing_features(roots, root)
+    )
     if not any(_inside(feature_path, f) for f in roots):
         raise SymphonyError(f"{feature_path}: a scaffolded feature must be inside a features folder")
     stub_path = step_defs_dir / f"{_module_stem(sequence.id)}_steps.py"
@@ -148,8 +163,10 @@ def beat_drafts(sequence: Sequence, movement: Movement, beat: Beat) -> tuple[lis
         return [], "the beat has no acceptance criteria to scaffold a scenario from"
     incomplete = [d for d in mine if not {"when", "then"} <= {t for _, t, _ in d.steps}]
     if incomplete:
-        return [], (f"criterion '{incomplete[0].name}' has no When or no Then: the scenario would be incomplete "
-                    "(SCENARIO_INCOMPLETE); write it by hand")
+        return [], (
+            f"criterion '{incomplete[0].name}' has no When or no Then: the scenario would be incomplete "
+            "(SCENARIO_INCOMPLETE); write it by hand"
+        )
     return mine, None
 
 
@@ -198,10 +215,11 @@ def _missing(sequence: Sequence, drafts: list[Draft], parsed) -> list[Draft]:
             movement, beat = find_beat(sequence, refs[0].beat)
         except SymphonyError:
             continue
-        steps = spec.template.steps[len(spec.template.all_background_steps):]
+        steps = spec.template.steps[len(spec.template.all_background_steps) :]
         written.add((movement.index, beat.index, tuple(s.name for s in steps)))
     return [
-        d for d in drafts
+        d
+        for d in drafts
         if normalize_name(d.name) not in names
         and (d.movement.index, d.beat.index, tuple(text for _, _, text in d.steps)) not in written
     ]
@@ -217,7 +235,7 @@ def _header(sequence: Sequence, source: str, newline: str) -> str:
     if story is not None:
         lines += [f"  {line}" for line in story]
     elif sequence.user_story is not None:
-        lines.insert(2, f"# No narrative: {why}; write its \"As a / I want / So that\" lines under Feature.")
+        lines.insert(2, f'# No narrative: {why}; write its "As a / I want / So that" lines under Feature.')
     return newline.join(lines) + newline
 
 
@@ -236,7 +254,8 @@ def _feature_steps(path: Path) -> list[tuple[str, str]]:
 def _missing_stubs(steps: list[tuple[str, str]], stub_path: Path, definitions: list) -> list[tuple[str, str]]:
     stubbed = _decorated(stub_path)
     return [
-        (kind, text) for kind, text in steps
+        (kind, text)
+        for kind, text in steps
         if (kind, text) not in stubbed and not any(matches(d, kind, text) for d in definitions)
     ]
 
@@ -248,8 +267,9 @@ def _decorated(path: Path) -> set[tuple[str, str]]:
     try:
         tree = ast.parse(path.read_text(encoding="utf-8"))
     except SyntaxError as exc:
-        raise SymphonyError(f"{path}:{exc.lineno}: cannot add step stubs to a module that does not parse; "
-                            "fix it first") from exc
+        raise SymphonyError(
+            f"{path}:{exc.lineno}: cannot add step stubs to a module that does not parse; fix it first"
+        ) from exc
     found = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
@@ -260,9 +280,11 @@ def _decorated(path: Path) -> set[tuple[str, str]]:
 
 
 #: The docstring of a new step module (a literal: no spec text is ever spliced into code).
-STUB_DOC = ("Steps of {feature}: stubs written by pytest --symphony-scaffold={sequence}.\n\n"
-            "Each stub skips, saying what to write, until it is written.  A step of a linked\n"
-            "scenario may take the `symphony` fixture to check what its beat left in `symphony.state`.\n")
+STUB_DOC = (
+    "Steps of {feature}: stubs written by pytest --symphony-scaffold={sequence}.\n\n"
+    "Each stub skips, saying what to write, until it is written.  A step of a linked\n"
+    "scenario may take the `symphony` fixture to check what its beat left in `symphony.state`.\n"
+)
 
 
 def stub_call(skip: str, kind: str, step_text: str) -> str:
@@ -303,8 +325,9 @@ def _parse(path: Path):
     try:
         return parse_feature(path)
     except GherkinParseError as exc:
-        raise SymphonyError(f"{path}:{exc.line}: {exc.message}; scaffolding only appends to a feature that "
-                            "parses: fix that line first") from exc
+        raise SymphonyError(
+            f"{path}:{exc.line}: {exc.message}; scaffolding only appends to a feature that parses: fix that line first"
+        ) from exc
 
 
 def _write(path: Path, text: str) -> None:

@@ -77,9 +77,7 @@ class BddState:
 
     def register_marker(self, name: str, description: str) -> None:
         if self._markers is None:
-            self._markers = {
-                line.split(":", 1)[0].split("(")[0].strip() for line in self.config.getini("markers")
-            }
+            self._markers = {line.split(":", 1)[0].split("(")[0].strip() for line in self.config.getini("markers")}
         if name not in self._markers:
             self._markers.add(name)
             self.config.addinivalue_line("markers", f"{name}: {description}")
@@ -90,8 +88,13 @@ class BddState:
         if self._known is None:
             sym = state(self.config)
             found: dict[str, Sequence] = {}
-            paths = [p for root in sym.spec_roots if root.is_dir()
-                     for p in sorted(root.rglob("*")) if p.suffix in SPEC_SUFFIXES]
+            paths = [
+                p
+                for root in sym.spec_roots
+                if root.is_dir()
+                for p in sorted(root.rglob("*"))
+                if p.suffix in SPEC_SUFFIXES
+            ]
             for batch in self.config.hook.pytest_symphony_pipelines(config=self.config):
                 paths += [pipeline.spec for pipeline in batch or ()]
             for path in paths:
@@ -126,8 +129,10 @@ class BddState:
             self.link(item)
             group = item.linked_items
             item.linked_items = [b for b in group if id(b) in present]
-            if group and not item.linked_items and any(
-                not dynamics.allows(sym.dynamic, b.needed_dynamic) for b in group
+            if (
+                group
+                and not item.linked_items
+                and any(not dynamics.allows(sym.dynamic, b.needed_dynamic) for b in group)
             ):
                 quiet.append(item)
         if quiet:

@@ -84,7 +84,8 @@ def session_step_definitions(config: pytest.Config) -> list[StepFunctionContext]
     """
     namespaces = {id(vars(p)) for p in config.pluginmanager.get_plugins() if isinstance(p, ModuleType)}
     return [
-        context for context in step_function_context_registry.values()
+        context
+        for context in step_function_context_registry.values()
         if id(getattr(inspect.unwrap(context.step_func), "__globals__", None)) in namespaces
     ]
 
@@ -129,8 +130,15 @@ class StepResult:
     error: str | None = None
 
     def as_dict(self) -> dict:
-        return {"keyword": self.keyword, "name": self.name, "line": self.line, "type": self.type,
-                "status": self.status, "duration_ms": self.duration_ms, "error": self.error}
+        return {
+            "keyword": self.keyword,
+            "name": self.name,
+            "line": self.line,
+            "type": self.type,
+            "status": self.status,
+            "duration_ms": self.duration_ms,
+            "error": self.error,
+        }
 
 
 @dataclass
@@ -142,8 +150,14 @@ class StepJournal:
         return cls([StepResult(s.keyword, s.name, s.line_number, s.type) for s in scenario.steps])
 
 
-def run_scenario(request: pytest.FixtureRequest, feature: "Feature", scenario: "Scenario",
-                 journal: StepJournal, *, dry_run: bool = False) -> None:
+def run_scenario(
+    request: pytest.FixtureRequest,
+    feature: "Feature",
+    scenario: "Scenario",
+    journal: StepJournal,
+    *,
+    dry_run: bool = False,
+) -> None:
     """Run (or, with ``dry_run``, only resolve) each step in order; the first failure stops the scenario."""
     __tracebackhide__ = True
     hook = request.config.hook
@@ -189,8 +203,10 @@ def missing_step_message(node: pytest.Item, scenario: "Scenario", step: "Step") 
     definitions = [c for c in visible_step_definitions(node) if not _builtin(c)]
     other_type = [c for c in definitions if c.parser.is_matching(step.name) and c.type not in (None, step.type)]
     for context in other_type:
-        lines.append(f"  {_pattern(context)} matches this text, but it is a {context.type} step "
-                     f"({_location(context, rootdir)}); change the keyword or use @step")
+        lines.append(
+            f"  {_pattern(context)} matches this text, but it is a {context.type} step "
+            f"({_location(context, rootdir)}); change the keyword or use @step"
+        )
     closest = _closest(step.name, [c for c in definitions if c not in other_type])
     if closest:
         lines.append("  closest step patterns:")
@@ -199,8 +215,10 @@ def missing_step_message(node: pytest.Item, scenario: "Scenario", step: "Step") 
         lines.append(f"  none of the {len(definitions)} step patterns visible to this scenario comes close")
     else:
         lines.append("  no step definitions are visible to this scenario")
-    lines.append(f"  define it with @{step.type}({step.name!r}) in a module of ini symphony_step_defs "
-                 "(default step_defs/) or in a conftest.py")
+    lines.append(
+        f"  define it with @{step.type}({step.name!r}) in a module of ini symphony_step_defs "
+        "(default step_defs/) or in a conftest.py"
+    )
     return "\n".join(lines)
 
 

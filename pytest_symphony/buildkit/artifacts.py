@@ -205,8 +205,9 @@ def verify_wheel(path: Path | str) -> list[str]:
             except (zipfile.BadZipFile, OSError) as exc:
                 problems.append(f"{label}: {member}: unreadable: {exc}")
                 continue
-            problems += _record_row_problems(f"{label}: {member}", hash_field, size_field, data,
-                                             signature=member in unsigned)
+            problems += _record_row_problems(
+                f"{label}: {member}", hash_field, size_field, data, signature=member in unsigned
+            )
         for member in sorted(set(members) - listed - unsigned):
             problems.append(f"{label}: {member}: in the archive but not listed in RECORD")
     return problems
@@ -343,8 +344,11 @@ NOT_CHECKED = "not checked: a --symphony-dynamic=ff build builds twice and compa
 
 
 def write_artifact_manifest(
-    artifacts: Iterable[Path | str], commit: str | None, out_path: Path | str,
-    *, reproducibility: Mapping[str, Mapping[str, Any]] | None = None,
+    artifacts: Iterable[Path | str],
+    commit: str | None,
+    out_path: Path | str,
+    *,
+    reproducibility: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Write ``artifact-manifest.json`` atomically; returns what was written.
 

@@ -25,8 +25,14 @@ def _git(root: Path, *args: str) -> str | None:
     env.update(GIT_OPTIONAL_LOCKS="0", LC_ALL="C", GIT_TERMINAL_PROMPT="0")
     try:
         proc = subprocess.run(
-            ["git", "-C", str(root), *args], stdin=subprocess.DEVNULL, capture_output=True,
-            text=True, encoding="utf-8", errors="replace", timeout=30, env=env,
+            ["git", "-C", str(root), *args],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            timeout=30,
+            env=env,
         )
     except (OSError, subprocess.SubprocessError):
         return None
@@ -43,8 +49,13 @@ def git_state(root: Path) -> dict[str, Any]:
     """
     state: dict[str, Any] = {
         "available": shutil.which("git") is not None,
-        "toplevel": None, "commit": None, "short_commit": None, "branch": None,
-        "detached": None, "dirty": None, "untracked": None,
+        "toplevel": None,
+        "commit": None,
+        "short_commit": None,
+        "branch": None,
+        "detached": None,
+        "dirty": None,
+        "untracked": None,
     }
     if not state["available"]:
         return state
@@ -118,8 +129,9 @@ def _rel(path: Path, root: Path) -> str:
         return str(path)
 
 
-def previous_build(history: Path, sequence: str, *, exclude_run: str | None = None,
-                   look_back: int = 50) -> dict[str, Any] | None:
+def previous_build(
+    history: Path, sequence: str, *, exclude_run: str | None = None, look_back: int = 50
+) -> dict[str, Any] | None:
     """The newest earlier run of ``sequence`` in the SQLite history, or None.
 
     Gives its run id, start, commit, dynamic, exit status and beat counts by status.  A

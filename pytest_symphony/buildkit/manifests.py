@@ -124,19 +124,21 @@ def _packages_manifest(packages: list[Package], root: Path) -> dict[str, Any]:
 def _sequences_manifest(entries: list[SpecEntry], canonical: Mapping[str, Mapping[str, str]]) -> dict[str, Any]:
     rows = []
     for entry, seq in _loaded(entries):
-        rows.append({
-            "id": seq.id,
-            "name": seq.name,
-            "version": seq.version,
-            "path": entry.display,
-            "builtin": entry.builtin,
-            "content_hash": seq.content_hash,
-            "canonical": canonical.get(seq.id, {}).get("file"),
-            "canonical_sha256": canonical.get(seq.id, {}).get("sha256"),
-            "domain": seq.domain_id,
-            "movements": len(seq.movements),
-            "beats": len(seq.beats),
-        })
+        rows.append(
+            {
+                "id": seq.id,
+                "name": seq.name,
+                "version": seq.version,
+                "path": entry.display,
+                "builtin": entry.builtin,
+                "content_hash": seq.content_hash,
+                "canonical": canonical.get(seq.id, {}).get("file"),
+                "canonical_sha256": canonical.get(seq.id, {}).get("sha256"),
+                "domain": seq.domain_id,
+                "movements": len(seq.movements),
+                "beats": len(seq.beats),
+            }
+        )
     return {"sequences": sorted(rows, key=lambda r: (r["builtin"], r["id"]))}
 
 
@@ -163,14 +165,16 @@ def _handlers_manifest(handlers: Iterable[Mapping[str, Any]], root: Path) -> dic
     rows = []
     for h in handlers:
         file = h.get("file")
-        rows.append({
-            "name": h["name"],
-            "module": h.get("module"),
-            "origin": h.get("origin"),
-            "file": display_path(file, root) if file else None,
-            "line": h.get("line"),
-            "file_sha256": _file_sha256(Path(file)) if file else None,
-        })
+        rows.append(
+            {
+                "name": h["name"],
+                "module": h.get("module"),
+                "origin": h.get("origin"),
+                "file": display_path(file, root) if file else None,
+                "line": h.get("line"),
+                "file_sha256": _file_sha256(Path(file)) if file else None,
+            }
+        )
     rows.sort(key=lambda r: (r["name"], r["origin"] or "", r["module"] or ""))
     return {"handlers": rows}
 
@@ -184,15 +188,17 @@ def _interactions_manifest(entries: list[SpecEntry], resolve: Resolver) -> dict[
                 for ref in beat.handlers:
                     hit = resolve(ref, seq.id)
                     resolved.append({"ref": ref.display, **(dict(hit) if hit else {"name": None})})
-                rows.append({
-                    "sequence": seq.id,
-                    "beat": f"{movement.number}.{beat.number}",
-                    "movement": movement.slug,
-                    "slug": beat.slug,
-                    "event": beat.event,
-                    "expand": beat.expand,
-                    "handlers": resolved,
-                })
+                rows.append(
+                    {
+                        "sequence": seq.id,
+                        "beat": f"{movement.number}.{beat.number}",
+                        "movement": movement.slug,
+                        "slug": beat.slug,
+                        "event": beat.event,
+                        "expand": beat.expand,
+                        "handlers": resolved,
+                    }
+                )
     return {"interactions": rows}
 
 
@@ -278,7 +284,9 @@ def validate_manifests(out_dir: Path, *, root: Path) -> list[str]:
         if actual is None:
             problems.append(f"{path}: listed in the index but missing")
         elif actual != info["sha256"]:
-            problems.append(f"{path}: SHA-256 {actual} differs from the index ({info['sha256']}); it changed after generation")
+            problems.append(
+                f"{path}: SHA-256 {actual} differs from the index ({info['sha256']}); it changed after generation"
+            )
     if problems:
         return problems
     sequences = _load(out_dir, "sequences")["sequences"]
@@ -329,4 +337,3 @@ def spec_manifest_mismatches(out_dir: Path, specs: Iterable[tuple[str, str, str]
     for sid in sorted(set(recorded) - set(current)):
         problems.append(f"{path}: lists sequence '{sid}' ({recorded[sid]['path']}), whose spec is gone")
     return problems
-

@@ -65,8 +65,11 @@ def _validation_errors(raw_text: str) -> list[str]:
     from packaging.metadata import Metadata, parse_email
 
     raw, unparsed = parse_email(raw_text)
-    errors = [f"field {name!r} cannot be parsed: {value!r}" for name, value in unparsed.items()
-              if name.lower() != "license-file"]  # valid, but only from metadata 2.4 parsers on
+    errors = [
+        f"field {name!r} cannot be parsed: {value!r}"
+        for name, value in unparsed.items()
+        if name.lower() != "license-file"
+    ]  # valid, but only from metadata 2.4 parsers on
     try:
         Metadata.from_raw(raw, validate=True)
     except Exception as exc:  # an ExceptionGroup of InvalidMetadata (a backport on Python 3.10)
@@ -81,8 +84,10 @@ def _render_problems(description: str, content_type: str) -> str | None:
     stream = io.StringIO()
     if readme_renderer.rst.render(description, stream=stream) is not None:
         return None
-    found = [f"line {m['line']}: {m['level'].capitalize()}: {m['message'].strip()}"
-             for m in _DOCUTILS_REPORT.finditer(stream.getvalue())]
+    found = [
+        f"line {m['line']}: {m['level'].capitalize()}: {m['message'].strip()}"
+        for m in _DOCUTILS_REPORT.finditer(stream.getvalue())
+    ]
     return "; ".join(found) or stream.getvalue().strip() or "docutils could not render it"
 
 
@@ -109,6 +114,7 @@ def check_metadata(path: Path) -> MetadataCheck:
     elif mime not in _NEVER_FAILS:
         problem = _render_problems(str(description), mime)
         if problem:
-            result.errors.append(f"`long_description` has syntax errors in markup and would not be "
-                                 f"rendered on PyPI: {problem}")
+            result.errors.append(
+                f"`long_description` has syntax errors in markup and would not be rendered on PyPI: {problem}"
+            )
     return result

@@ -42,6 +42,7 @@ __all__ = [
     "snapshot_dist",
 ]
 
+
 class BuildFailed(SymphonyError):
     """``python -m build`` failed for one package; carries the log tail and the log path."""
 
@@ -79,8 +80,15 @@ class BuildFailed(SymphonyError):
 class HostBuildFailed(SymphonyError):
     """The configured host build command failed or left declared outputs missing."""
 
-    def __init__(self, message: str, *, log_tail: str = "", log_path: Path | None = None,
-                 returncode: int | None = None, missing: Sequence[str] = ()):
+    def __init__(
+        self,
+        message: str,
+        *,
+        log_tail: str = "",
+        log_path: Path | None = None,
+        returncode: int | None = None,
+        missing: Sequence[str] = (),
+    ):
         self.log_tail = log_tail
         self.log_path = log_path
         self.returncode = returncode
@@ -193,7 +201,8 @@ def _changed_files(outdir: Path, before: Mapping[str, tuple[int, int, int] | Non
     if not outdir.is_dir():
         return []
     return sorted(
-        entry for entry in outdir.iterdir()
+        entry
+        for entry in outdir.iterdir()
         if entry.is_file() and (entry.name not in before or _stat_key(entry) != before[entry.name])
     )
 
@@ -233,8 +242,17 @@ def build_package(
         return _changed_files(outdir, before)
 
     def fail(returncode: int | None, tail: str, reason: str | None = None) -> BuildFailed:
-        return BuildFailed(pkg, returncode=returncode, log_tail=tail, log_path=log_path, outdir=outdir,
-                           before=before_names, created=created_files(), reason=reason, reproduce=reproduce)
+        return BuildFailed(
+            pkg,
+            returncode=returncode,
+            log_tail=tail,
+            log_path=log_path,
+            outdir=outdir,
+            before=before_names,
+            created=created_files(),
+            reason=reason,
+            reproduce=reproduce,
+        )
 
     if importlib.util.find_spec("build") is None:
         missing = header + f"ERROR: the PyPA 'build' package is not installed for {sys.executable}\n"
@@ -244,8 +262,15 @@ def build_package(
         raise fail(None, log_tail(missing), reason="PyPA build is not installed; run: pip install build")
 
     try:
-        code, tail, text = run_logged(cmd, cwd=pkg.path, log_path=log_path, header=header, timeout=timeout,
-                                      env={**os.environ, **extra}, on_line=on_line)
+        code, tail, text = run_logged(
+            cmd,
+            cwd=pkg.path,
+            log_path=log_path,
+            header=header,
+            timeout=timeout,
+            env={**os.environ, **extra},
+            on_line=on_line,
+        )
     finally:
         for folder in _tree_leftovers(pkg) - leftovers:
             shutil.rmtree(folder, ignore_errors=True)
@@ -254,13 +279,20 @@ def build_package(
         raise fail(code, tail, reason)
     files = created_files()
     return BuildResult(
-        package=pkg, outdir=outdir, files=files, command=cmd, log_path=Path(log_path) if log_path else None,
-        started=started, duration=time.time() - started, run_started=run_started, log=text, env=extra,
+        package=pkg,
+        outdir=outdir,
+        files=files,
+        command=cmd,
+        log_path=Path(log_path) if log_path else None,
+        started=started,
+        duration=time.time() - started,
+        run_started=run_started,
+        log=text,
+        env=extra,
     )
 
 
-def remove_partial(pkg: Package | Path, since_files: Iterable[str | Path], *,
-                   outdir: Path | None = None) -> list[Path]:
+def remove_partial(pkg: Package | Path, since_files: Iterable[str | Path], *, outdir: Path | None = None) -> list[Path]:
     """Remove the files in ``dist/`` (or ``outdir``) whose names are not in ``since_files``.
 
     ``since_files`` is the listing taken before the build (:func:`snapshot_dist`, or
@@ -280,8 +312,9 @@ def remove_partial(pkg: Package | Path, since_files: Iterable[str | Path], *,
     return removed
 
 
-def run_host_build(config: HostConfig, *, log_path: Path | None = None,
-                   timeout: float | None = None, check_outputs: bool = True) -> HostResult:
+def run_host_build(
+    config: HostConfig, *, log_path: Path | None = None, timeout: float | None = None, check_outputs: bool = True
+) -> HostResult:
     """Run the host build command in the root directory; raise :class:`HostBuildFailed` on failure.
 
     A string command runs through the shell, a list without one.  The declared outputs
@@ -292,8 +325,7 @@ def run_host_build(config: HostConfig, *, log_path: Path | None = None,
     cmd: Any = config.command if shell else list(config.command)
     started = time.time()
     header = f"# host build: {config.display}\n# cwd: {config.root}\n# config: {config.pyproject}\n\n"
-    code, tail, _ = run_logged(cmd, cwd=config.root, log_path=log_path, header=header,
-                                timeout=timeout, shell=shell)
+    code, tail, _ = run_logged(cmd, cwd=config.root, log_path=log_path, header=header, timeout=timeout, shell=shell)
     duration = time.time() - started
     if code != 0:
         why = f"exited with code {code}" if code is not None else "timed out or could not start"
@@ -302,7 +334,9 @@ def run_host_build(config: HostConfig, *, log_path: Path | None = None,
             f"host build {config.display!r} (from {config.pyproject}) {why}; {where}\n"
             f"--- last {LOG_TAIL_LINES} lines ---\n{tail.rstrip()}\n---\n"
             "Fix the command or [tool.symphony.build] host",
-            log_tail=tail, log_path=log_path, returncode=code,
+            log_tail=tail,
+            log_path=log_path,
+            returncode=code,
         )
     if not check_outputs:
         return HostResult(config=config, returncode=code, log_path=log_path, duration=duration)
@@ -311,7 +345,10 @@ def run_host_build(config: HostConfig, *, log_path: Path | None = None,
         raise HostBuildFailed(
             f"host build {config.display!r} succeeded but these declared outputs are missing: "
             f"{', '.join(missing)}; fix [tool.symphony.build] host_outputs in {config.pyproject} "
-            "or the build", log_path=log_path, returncode=code, missing=missing,
+            "or the build",
+            log_path=log_path,
+            returncode=code,
+            missing=missing,
         )
     return HostResult(config=config, returncode=code, log_path=log_path, duration=duration, outputs=outputs)
 

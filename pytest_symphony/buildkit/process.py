@@ -33,9 +33,17 @@ def log_tail(text_or_path: str | Path, lines: int = LOG_TAIL_LINES) -> str:
     return "\n".join(text_or_path.splitlines()[-lines:])
 
 
-def run_logged(cmd: Sequence[str] | str, *, cwd: Path, log_path: Path | None, header: str,
-               timeout: float | None, shell: bool = False, env: dict[str, str] | None = None,
-               on_line: LineCallback | None = None) -> tuple[int | None, str, str | None]:
+def run_logged(
+    cmd: Sequence[str] | str,
+    *,
+    cwd: Path,
+    log_path: Path | None,
+    header: str,
+    timeout: float | None,
+    shell: bool = False,
+    env: dict[str, str] | None = None,
+    on_line: LineCallback | None = None,
+) -> tuple[int | None, str, str | None]:
     """Run ``cmd`` with stdout+stderr into the log; returns (returncode, tail, whole log or None).
 
     ``returncode`` is ``None`` when the command timed out or could not be started.  The
@@ -62,19 +70,36 @@ def run_logged(cmd: Sequence[str] | str, *, cwd: Path, log_path: Path | None, he
     return (None if isinstance(code, str) else code), log_tail(text), text
 
 
-def _spawn(cmd: Sequence[str] | str, *, cwd: Path, write: Callable[[str], object], on_line: LineCallback | None,
-           timeout: float | None, shell: bool, env: Mapping[str, str]) -> int | str:
+def _spawn(
+    cmd: Sequence[str] | str,
+    *,
+    cwd: Path,
+    write: Callable[[str], object],
+    on_line: LineCallback | None,
+    timeout: float | None,
+    shell: bool,
+    env: Mapping[str, str],
+) -> int | str:
     """Run one command, copying its output as it comes; a string result says why it did not finish."""
     try:
         proc = subprocess.Popen(
-            cmd, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            shell=shell, env=env, start_new_session=os.name == "posix",
-            text=True, encoding="utf-8", errors="replace",
+            cmd,
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            shell=shell,
+            env=env,
+            start_new_session=os.name == "posix",
+            text=True,
+            encoding="utf-8",
+            errors="replace",
         )
     except OSError as exc:
         return f"could not start the command: {exc}"
-    reader = threading.Thread(target=_copy_lines, args=(proc.stdout, write, on_line), daemon=True,
-                              name="symphony-build-output")
+    reader = threading.Thread(
+        target=_copy_lines, args=(proc.stdout, write, on_line), daemon=True, name="symphony-build-output"
+    )
     reader.start()
     try:
         proc.wait(timeout=timeout)

@@ -16,8 +16,18 @@ from .files import canonical_json, write_atomic
 __all__ = ["REPORT_SCHEMA", "archive_build", "report_markdown", "write_build_report"]
 
 REPORT_SCHEMA = 1
-REPORT_KEYS = ("context", "validation", "manifests", "packages", "host", "artifacts", "lint",
-               "conformity", "thresholds", "docs")
+REPORT_KEYS = (
+    "context",
+    "validation",
+    "manifests",
+    "packages",
+    "host",
+    "artifacts",
+    "lint",
+    "conformity",
+    "thresholds",
+    "docs",
+)
 
 
 def _size(n: int) -> str:
@@ -58,11 +68,15 @@ def _context_lines(report: Mapping[str, Any]) -> list[str]:
     project = ctx.get("project") or {}
     out = [f"# Build report: {project.get('name') or Path(str(ctx.get('root', '.'))).name}", ""]
     facts = [
-        ("run", report.get("run_id")), ("dynamic", report.get("dynamic")),
+        ("run", report.get("run_id")),
+        ("dynamic", report.get("dynamic")),
         ("version", project.get("version")),
-        ("commit", git.get("commit")), ("branch", git.get("branch")),
-        ("dirty", git.get("dirty")), ("python", (ctx.get("python") or {}).get("version")),
-        ("platform", (ctx.get("platform") or {}).get("platform")), ("generated", report.get("generated_at")),
+        ("commit", git.get("commit")),
+        ("branch", git.get("branch")),
+        ("dirty", git.get("dirty")),
+        ("python", (ctx.get("python") or {}).get("version")),
+        ("platform", (ctx.get("platform") or {}).get("platform")),
+        ("generated", report.get("generated_at")),
     ]
     return out + [f"- **{k}**: {v}" for k, v in facts if v is not None] + [""]
 
@@ -72,8 +86,12 @@ def _packages_lines(packages: Mapping[str, Any] | None) -> list[str]:
     if not packages:
         return out + ["Not run.", ""]
     iso = "isolated" if packages.get("isolated") else "not isolated"
-    out += [f"Built in dependency order ({iso}: {packages.get('isolation_source')}).", "",
-            "| # | package | version | seconds | files |", "|---|---|---|---|---|"]
+    out += [
+        f"Built in dependency order ({iso}: {packages.get('isolation_source')}).",
+        "",
+        "| # | package | version | seconds | files |",
+        "|---|---|---|---|---|",
+    ]
     for i, b in enumerate(packages.get("builds", []), start=1):
         files = ", ".join(Path(f).name for f in b.get("files", []))
         out.append(f"| {i} | {b['package']} | {_cell(b.get('version'))} | {b.get('duration', 0):.2f} | {files} |")
@@ -102,8 +120,11 @@ def _conformity_lines(conformity: Mapping[str, Any] | None, thresholds: Mapping[
         out += ["", "Violations: " + ", ".join(f"{k} {v}" for k, v in counts.items()), ""]
     if thresholds:
         verdict = "met" if not thresholds.get("failures") else "NOT met"
-        out += [f"Thresholds at `{thresholds['dynamic']}` (minimum score {thresholds['min_score']}, "
-                f"failing on {thresholds['fail_on']}): **{verdict}**.", ""]
+        out += [
+            f"Thresholds at `{thresholds['dynamic']}` (minimum score {thresholds['min_score']}, "
+            f"failing on {thresholds['fail_on']}): **{verdict}**.",
+            "",
+        ]
         out += [f"    {line}" for line in thresholds.get("failures", [])]
         if thresholds.get("failures"):
             out.append("")
@@ -128,8 +149,9 @@ def _copy(src: Path, dest: Path) -> list[Path]:
     return [dest]
 
 
-def archive_build(archive_dir: Path, *, artifacts: Iterable[Path], manifests_dir: Path | None,
-                  run_dir: Path) -> list[Path]:
+def archive_build(
+    archive_dir: Path, *, artifacts: Iterable[Path], manifests_dir: Path | None, run_dir: Path
+) -> list[Path]:
     """Copy a build's artifacts, manifests and run folder (telemetry, logs, reports) under ``archive_dir``.
 
     Layout: ``artifacts/<file>``, ``manifests/...``, ``run/...``.  Returns the copied files.

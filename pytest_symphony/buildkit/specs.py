@@ -87,16 +87,22 @@ def find_spec_files(roots: Iterable[Path]) -> list[Path]:
     return sorted(found)
 
 
-def load_specs(files: Iterable[tuple[Path, str, frozenset[str] | None]], *,
-               max_bytes: int = DEFAULT_MAX_BYTES) -> list[SpecEntry]:
+def load_specs(
+    files: Iterable[tuple[Path, str, frozenset[str] | None]], *, max_bytes: int = DEFAULT_MAX_BYTES
+) -> list[SpecEntry]:
     """Load ``(path, display, scope)`` triples; never raises for a bad spec (see ``result.problems``).
 
     ``scope`` is ``None`` for a project spec, else the built-in handler modules the
     (built-in) spec may use.
     """
     return [
-        SpecEntry(Path(path), display, scope is not None, load_spec(path, display_path=display, max_bytes=max_bytes),
-                  frozenset(scope or ()))
+        SpecEntry(
+            Path(path),
+            display,
+            scope is not None,
+            load_spec(path, display_path=display, max_bytes=max_bytes),
+            frozenset(scope or ()),
+        )
         for path, display, scope in files
     ]
 
@@ -124,8 +130,9 @@ def _read_data(path: Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise WorkspaceError(f"{path}: the domain registry does not exist; create it or fix ini "
-                             "symphony_domain_registry") from None
+        raise WorkspaceError(
+            f"{path}: the domain registry does not exist; create it or fix ini symphony_domain_registry"
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise WorkspaceError(f"{path}: cannot read the domain registry: {exc}") from None
     try:
@@ -234,4 +241,3 @@ def regenerate_registry(entries: Iterable[SpecEntry], *, generated_at: str) -> d
         ],
         "sequences_without_domain": sorted(without),
     }
-

@@ -43,8 +43,14 @@ def find_ruff() -> list[str] | None:
     return None
 
 
-def run_ruff(command: list[str], root: Path, *, log_path: Path | None = None,
-             timeout: float | None = None, cache_dir: Path | None = None) -> LintResult:
+def run_ruff(
+    command: list[str],
+    root: Path,
+    *,
+    log_path: Path | None = None,
+    timeout: float | None = None,
+    cache_dir: Path | None = None,
+) -> LintResult:
     """``ruff check .`` in ``root`` (so the project's Ruff configuration applies).
 
     ``cache_dir`` keeps Ruff's cache out of the project tree (the symphony folder holds it).
@@ -61,7 +67,8 @@ def run_ruff(command: list[str], root: Path, *, log_path: Path | None = None,
     duration = time.time() - started
     if code != 0:
         what = {1: "Ruff found problems", None: "Ruff timed out or could not start"}.get(
-            code, f"Ruff failed with exit code {code}")
+            code, f"Ruff failed with exit code {code}"
+        )
         where = f"full log: {log_path}" if log_path else "no log file was requested"
         raise LintFailed(
             f"{what} in {root}; {where}\n--- last {LOG_TAIL_LINES} lines ---\n{tail.rstrip()}\n---\n"

@@ -245,7 +245,7 @@ def _find_cycle(remaining: dict[str, list[str]]) -> list[str]:
         path.append(node)
         for dep in remaining[node]:
             if state.get(dep) == 1:
-                return path[path.index(dep):] + [dep]
+                return path[path.index(dep) :] + [dep]
             if dep not in state:
                 found = visit(dep)
                 if found:
@@ -273,10 +273,7 @@ def build_order(packages: Iterable[Package]) -> list[Package]:
     Raises :class:`DependencyCycle` naming the cycle and its pyproject files.
     """
     by_name = {p.name: p for p in packages}
-    deps = {
-        name: sorted({d for d in p.dependencies if d in by_name and d != name})
-        for name, p in by_name.items()
-    }
+    deps = {name: sorted({d for d in p.dependencies if d in by_name and d != name}) for name, p in by_name.items()}
     waiting = {name: len(d) for name, d in deps.items()}
     dependents: dict[str, list[str]] = {name: [] for name in by_name}
     for name, ds in deps.items():

@@ -185,9 +185,7 @@ class Code:
         if not CODE_NAME.match(self.name):
             raise ValueError(f"code name {self.name!r} must be UPPER_SNAKE_CASE")
         if (self.fix is FixSafety.NONE) != (self.fix_summary is None):
-            raise ValueError(
-                f"{self.name}: fix_summary must be given exactly when fix is safe or unsafe"
-            )
+            raise ValueError(f"{self.name}: fix_summary must be given exactly when fix is safe or unsafe")
 
 
 def _from_row(row: tuple[str, str, str, str, str, str | None]) -> Code:

@@ -33,17 +33,45 @@ from .suppress import SPEC_MEMBER, Suppression, apply_suppressions, comment_supp
 from .violation import Checked, Edit, Fix, Place, Violation, dedupe
 from .workspace import Workspace
 
-__all__ = ["EngineResult", "approve", "FileFindings", "check_workspace", "prepare_workspace", "PARALLEL_THRESHOLD", "PYTEST_FIXTURES"]
+__all__ = [
+    "EngineResult",
+    "approve",
+    "FileFindings",
+    "check_workspace",
+    "prepare_workspace",
+    "PARALLEL_THRESHOLD",
+    "PYTEST_FIXTURES",
+]
 
 #: More Python files than this are scanned in worker processes.
 PARALLEL_THRESHOLD = 200
 
 #: Fixtures pytest itself provides (used when no session can say which exist).
 PYTEST_FIXTURES = frozenset(
-    {"request", "tmp_path", "tmp_path_factory", "tmpdir", "tmpdir_factory", "monkeypatch", "capsys",
-     "capsysbinary", "capfd", "capfdbinary", "capteesys", "caplog", "recwarn", "pytestconfig", "record_property",
-     "record_xml_attribute", "record_testsuite_property", "cache", "doctest_namespace", "subtests",
-     "symphony", "beat"}
+    {
+        "request",
+        "tmp_path",
+        "tmp_path_factory",
+        "tmpdir",
+        "tmpdir_factory",
+        "monkeypatch",
+        "capsys",
+        "capsysbinary",
+        "capfd",
+        "capfdbinary",
+        "capteesys",
+        "caplog",
+        "recwarn",
+        "pytestconfig",
+        "record_property",
+        "record_xml_attribute",
+        "record_testsuite_property",
+        "cache",
+        "doctest_namespace",
+        "subtests",
+        "symphony",
+        "beat",
+    }
 )
 
 
@@ -135,14 +163,17 @@ def _python_violations(ws: Workspace, registry: CheckRegistry) -> list[Violation
             if f["fix"] is not None:
                 edits = f["fix"]["edits"]
                 fix = Fix(
-                    f["fix"]["description"], f["fix"]["safety"],
+                    f["fix"]["description"],
+                    f["fix"]["safety"],
                     None if edits is None else tuple(Edit(py.rel, e["start"], e["end"], e["text"]) for e in edits),
                 )
             end_line = f.get("end_line")
             end_col = f.get("end_col") if end_line else None
             if end_line is not None and (end_line < f["line"] or (end_line == f["line"] and (end_col or 0) < f["col"])):
                 end_line = end_col = None
-            out.append(Violation(f["code"], f["message"], Place(py.rel, f["line"], f["col"], end_line, end_col), fix=fix))
+            out.append(
+                Violation(f["code"], f["message"], Place(py.rel, f["line"], f["col"], end_line, end_col), fix=fix)
+            )
     return out
 
 
@@ -160,8 +191,15 @@ def _run_checks(ws: Workspace, registry: CheckRegistry) -> list[Violation]:
                     found.extend(check.check_sequence(spec, ws))
         except Exception as exc:  # a bug in one check must not hide the others' findings
             where = traceback.extract_tb(exc.__traceback__)[-1]
-            ws.errors.append(("", 1, 1, f"check {check_cls.code} failed: {type(exc).__name__}: {exc} "
-                                        f"({Path(where.filename).name}:{where.lineno})"))
+            ws.errors.append(
+                (
+                    "",
+                    1,
+                    1,
+                    f"check {check_cls.code} failed: {type(exc).__name__}: {exc} "
+                    f"({Path(where.filename).name}:{where.lineno})",
+                )
+            )
     found.extend(_python_violations(ws, registry))
     return found
 
@@ -208,8 +246,11 @@ def _checked(ws: Workspace, found: list[Violation]) -> Checked:
     seqs = [s.sequence for s in ws.loaded()]
     checked.add(Dimension.ORCHESTRATION, len(ws.specs) + len(seqs) + sum(len(s.movements) + len(s.beats) for s in seqs))
     # handler functions, and each beat (its path fields are checked for hardcoded paths)
-    checked.add(Dimension.HANDLER, sum(1 for d in ws.handlers.all() if d.source is not None or d.origin == "project")
-                + sum(len(s.beats) for s in seqs))
+    checked.add(
+        Dimension.HANDLER,
+        sum(1 for d in ws.handlers.all() if d.source is not None or d.origin == "project")
+        + sum(len(s.beats) for s in seqs),
+    )
     project = [s.sequence for s in ws.loaded() if not s.builtin]
     checked.add(Dimension.TRACEABILITY, sum(len(s.beats) for s in project) + sum(1 for _ in ws.bdd.scenarios))
     governance = len(seqs) + len(ws.lock.get("files", {}) if ws.lock else ())
@@ -277,9 +318,11 @@ def check_workspace(
         files = {s.rel for s in ws.specs if not s.builtin}
         files |= {p.rel for p in ws.python if not p.builtin and p.roles != {"support"}}
         files |= {f.rel for f in ws.features}
-        for extra in (ws.settings.registry_path if ws.registry is not None else None,
-                      ws.settings.lock_path if ws.lock is not None else None,
-                      ws.pyproject[0] if ws.pyproject is not None else None):
+        for extra in (
+            ws.settings.registry_path if ws.registry is not None else None,
+            ws.settings.lock_path if ws.lock is not None else None,
+            ws.pyproject[0] if ws.pyproject is not None else None,
+        ):
             if extra is not None:
                 files.add(ws.rel(extra))
         files |= {v.place.path for v in split.kept + split.suppressed}

@@ -192,8 +192,11 @@ class FactsCollector:
                 head = name.split(".")[0]
                 ctx.aliases.setdefault(head, head)
             if self._module_level(ctx):
-                self._names.add(alias.asname.name.value if alias.asname is not None and isinstance(alias.asname.name, cst.Name)
-                                else name.split(".")[0])
+                self._names.add(
+                    alias.asname.name.value
+                    if alias.asname is not None and isinstance(alias.asname.name, cst.Name)
+                    else name.split(".")[0]
+                )
             self._imports.append((node, {"module": name, "names": [], "level": 0, "guarded": ctx.guarded > 0}))
 
     def visit_ImportFrom(self, node: cst.ImportFrom, ctx: ScanContext) -> None:
@@ -207,12 +210,18 @@ class FactsCollector:
             for alias in node.names:
                 name = dotted_name(alias.name) or ""
                 names.append(name)
-                local = alias.asname.name.value if alias.asname is not None and isinstance(alias.asname.name, cst.Name) else name
+                local = (
+                    alias.asname.name.value
+                    if alias.asname is not None and isinstance(alias.asname.name, cst.Name)
+                    else name
+                )
                 if level == 0 and module:
                     ctx.aliases[local] = f"{module}.{name}"
                 if self._module_level(ctx):
                     self._names.add(local)
-        self._imports.append((node, {"module": module or "", "names": names, "level": level, "guarded": ctx.guarded > 0}))
+        self._imports.append(
+            (node, {"module": module or "", "names": names, "level": level, "guarded": ctx.guarded > 0})
+        )
 
     # -- functions ---------------------------------------------------------------------
     def _function(self, node: cst.FunctionDef, ctx: ScanContext) -> dict[str, Any]:

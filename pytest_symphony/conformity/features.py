@@ -156,8 +156,7 @@ class BddIndex:
                     if isinstance(b.scenario, str) and b.scenario:
                         named.setdefault(normalize_name(b.scenario), BeatLink(sequence, m, b, "beat field"))
         for scenario in self.scenarios:
-            found = resolve_link(scenario.levels, scenario.name, sequence=first.get, known=first.keys,
-                                 named=named.get)
+            found = resolve_link(scenario.levels, scenario.name, sequence=first.get, known=first.keys, named=named.get)
             scenario.link, scenario.link_problem = found.link, found.problem
             if found.link is not None:
                 self._linked.setdefault(found.link.key, []).append(scenario)
@@ -235,8 +234,11 @@ def _parse(feature: FeatureInput, ws: Workspace) -> FeatureDoc | None:
         ws.errors.append((feature.rel, int(line), 1, f"the feature does not parse: {exc}"))
         return None
     doc = FeatureDoc(
-        path=feature.rel, name=parsed.name, line=parsed.line_number,
-        description=parsed.description or "", tags=tuple(sorted(parsed.tags)),
+        path=feature.rel,
+        name=parsed.name,
+        line=parsed.line_number,
+        description=parsed.description or "",
+        tags=tuple(sorted(parsed.tags)),
     )
     background = [
         StepDoc(s.type, s.keyword, s.name, s.line_number, True)
@@ -249,8 +251,15 @@ def _parse(feature: FeatureInput, ws: Workspace) -> FeatureDoc | None:
         tags = tuple(dict.fromkeys(t for level in levels for t in level))
         steps = background + rule_bg + [StepDoc(s.type, s.keyword, s.name, s.line_number) for s in template._steps]
         examples = [row for ex in template.examples for row in ex.as_contexts()]
-        scenario = ScenarioDoc(doc, template.name, template.line_number, tags, steps, examples,
-                               levels=tuple(tuple(level) for level in levels))
+        scenario = ScenarioDoc(
+            doc,
+            template.name,
+            template.line_number,
+            tags,
+            steps,
+            examples,
+            levels=tuple(tuple(level) for level in levels),
+        )
         scenario.links = [(r.sequence, r.beat or None) for r in link_refs(*levels)[0] if r.sequence]
         doc.scenarios.append(scenario)
     feature.parsed = doc

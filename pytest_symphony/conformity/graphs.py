@@ -68,6 +68,7 @@ def workspace_packages(ws) -> list[tuple[str, Path, set[str], int]]:
     """(name, pyproject path, dependency names, line of `dependencies`) of each package:
     the root project and ``[tool.symphony.build] packages`` globs."""
     from ..toml import tomllib
+
     root_py = ws.pyproject
     if root_py is None:
         return []

@@ -94,9 +94,16 @@ class HandlerIndex:
                 if not decorated and not registered:
                     continue  # a conftest's plain functions are not handlers
                 d = HandlerDef(
-                    name=fact["handler"] or fact["name"], function=fact["name"], module=py.module,
-                    path=py.rel, line=fact.get("line", 1), col=fact.get("col", 1),
-                    decorated=decorated, origin=origin, facts=fact, source=py,
+                    name=fact["handler"] or fact["name"],
+                    function=fact["name"],
+                    module=py.module,
+                    path=py.rel,
+                    line=fact.get("line", 1),
+                    col=fact.get("col", 1),
+                    decorated=decorated,
+                    origin=origin,
+                    facts=fact,
+                    source=py,
                 )
                 if project_module or (decorated and not py.builtin):
                     index.functions.setdefault(py.module, {})[fact["name"]] = d
@@ -123,9 +130,13 @@ class HandlerIndex:
             inside = path is not None and _inside(path, ws.root)
             origin = BUILT_IN if entry.origin == BUILTIN else (PROJECT if inside else EXTERNAL)
             d = HandlerDef(
-                name=entry.name, function=fname, module=entry.module,
-                path=relative(path, ws.root) if path is not None else None, line=line or 1,
-                origin=origin, facts=_facts_of(func),
+                name=entry.name,
+                function=fname,
+                module=entry.module,
+                path=relative(path, ws.root) if path is not None else None,
+                line=line or 1,
+                origin=origin,
+                facts=_facts_of(func),
             )
             self.by_name.setdefault(entry.name, []).append(d)
             known.add((entry.module, fname))

@@ -93,8 +93,11 @@ def phase_files(result: EngineResult, categories: Iterable[Category] = ALL) -> l
         is_feature = path.endswith(".feature")
         if categories == ALL:
             files.add(path)
-        elif (Category.ORCHESTRATION in categories or Category.SEQUENCE in categories) and path.endswith(spec_like) \
-                and not path.endswith("symphony.lock"):
+        elif (
+            (Category.ORCHESTRATION in categories or Category.SEQUENCE in categories)
+            and path.endswith(spec_like)
+            and not path.endswith("symphony.lock")
+        ):
             files.add(path)
         elif Category.HANDLER in categories and (is_python or is_feature):
             files.add(path)
@@ -109,8 +112,14 @@ def _error_phase(path: str, categories: tuple) -> bool:
     return Category.ORCHESTRATION in categories
 
 
-def judge_file(result: EngineResult, path: str, categories: Iterable[Category] = ALL, *, node: Any = None,
-               pending: Callable[[Violation], bool] | None = None) -> None:
+def judge_file(
+    result: EngineResult,
+    path: str,
+    categories: Iterable[Category] = ALL,
+    *,
+    node: Any = None,
+    pending: Callable[[Violation], bool] | None = None,
+) -> None:
     """Fail with every violation at or above the threshold; warn with those below.
 
     ``node`` (the running item) gets the report payload first (see :func:`report_payload`),
@@ -127,12 +136,14 @@ def judge_file(result: EngineResult, path: str, categories: Iterable[Category] =
     below = [v for v in mine if v.severity < result.threshold]  # type: ignore[operator]
     root = result.root or Path.cwd()
     for v in below:
-        warnings.warn_explicit(ConformityWarning(format_violation(v)), ConformityWarning,
-                               str(root / v.place.path), v.place.line)
+        warnings.warn_explicit(
+            ConformityWarning(format_violation(v)), ConformityWarning, str(root / v.place.path), v.place.line
+        )
     if _error_phase(path, categories):  # warned once: by the phase that owns the file's errors
         for u in found.unused:
-            warnings.warn_explicit(ConformityWarning(f"{u.place} {u.message}"), ConformityWarning,
-                                   str(root / u.place.path), u.place.line)
+            warnings.warn_explicit(
+                ConformityWarning(f"{u.place} {u.message}"), ConformityWarning, str(root / u.place.path), u.place.line
+            )
     if failing or errors:
         lines = [f"{p}:{line}:{col} could not be checked: {message}" for p, line, col, message in errors]
         lines += [format_violation(v) for v in sorted(failing, key=lambda v: v.key)]

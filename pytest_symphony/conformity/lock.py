@@ -33,8 +33,14 @@ def read_lock(path: Path) -> dict[str, Any] | None:
         data = json.loads(text)
     except ValueError as exc:
         raise ValueError(f"{path}: not valid JSON ({exc}); approve again with pytest --symphony-approve") from None
-    if not isinstance(data, dict) or data.get("lock_version") != LOCK_VERSION or not isinstance(data.get("files"), dict):
-        raise ValueError(f"{path}: not a symphony.lock of version {LOCK_VERSION}; approve again with pytest --symphony-approve")
+    if (
+        not isinstance(data, dict)
+        or data.get("lock_version") != LOCK_VERSION
+        or not isinstance(data.get("files"), dict)
+    ):
+        raise ValueError(
+            f"{path}: not a symphony.lock of version {LOCK_VERSION}; approve again with pytest --symphony-approve"
+        )
     return data
 
 

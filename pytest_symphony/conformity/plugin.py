@@ -76,7 +76,9 @@ class ConformityEngineItem(pytest.Item):
     def runtest(self) -> None:
         errors = [e for e in engine_result(self.config).errors if not e[0]]
         if errors:
-            raise ConformityFailure("the conformity engine could not run every check:\n" + "\n".join(e[3] for e in errors))
+            raise ConformityFailure(
+                "the conformity engine could not run every check:\n" + "\n".join(e[3] for e in errors)
+            )
 
     def repr_failure(self, excinfo, style=None):
         return str(excinfo.value)
@@ -272,8 +274,10 @@ class Gathered:
                 unused.setdefault(u.key, u)
         summary = payloads[-1]["summary"]
         return cls(
-            [kept[k] for k in sorted(kept)], [silenced[k] for k in sorted(silenced)],
-            [unused[k] for k in sorted(unused)], summary,
+            [kept[k] for k in sorted(kept)],
+            [silenced[k] for k in sorted(silenced)],
+            [unused[k] for k in sorted(unused)],
+            summary,
         )
 
     @property
@@ -290,8 +294,14 @@ class Gathered:
         from .violation import Checked
 
         return render(
-            fmt, self.violations, checked=Checked.of(self.summary["checked"]), threshold=self.threshold,
-            suppressed=self.suppressed, unused=self.unused, root=str(root), full_report=full_report,
+            fmt,
+            self.violations,
+            checked=Checked.of(self.summary["checked"]),
+            threshold=self.threshold,
+            suppressed=self.suppressed,
+            unused=self.unused,
+            root=str(root),
+            full_report=full_report,
         )
 
 
@@ -324,8 +334,10 @@ def _summary(tr, g: Gathered) -> None:
     for dimension, score in g.scores().items():
         counts = severity_counts(v for v in g.violations if v.dimension is dimension)
         by_sev = ", ".join(f"{s} {n}" for s, n in counts.items() if n)
-        tr.write_line(f"{dimension.value:<14} {score:.2f}  {band(score):<15} checked {checked[dimension]:<5} "
-                      f"{by_sev or 'no violations'}")
+        tr.write_line(
+            f"{dimension.value:<14} {score:.2f}  {band(score):<15} checked {checked[dimension]:<5} "
+            f"{by_sev or 'no violations'}"
+        )
     counts = severity_counts(g.violations)
     failing = sum(1 for v in g.violations if v.severity >= g.threshold)  # type: ignore[operator]
     line = "violations: " + ", ".join(f"{s} {n}" for s, n in counts.items())

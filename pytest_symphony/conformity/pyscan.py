@@ -76,8 +76,19 @@ class _WalkState(CodegenState):
     lines and columns come from it, by bisection, for the few nodes whose place is kept.
     """
 
-    __slots__ = ("offset", "ctx", "calls", "kinds", "pos", "last_end", "indents", "quiet", "hoisted_quiet", "nodes",
-                 "lines")
+    __slots__ = (
+        "offset",
+        "ctx",
+        "calls",
+        "kinds",
+        "pos",
+        "last_end",
+        "indents",
+        "quiet",
+        "hoisted_quiet",
+        "nodes",
+        "lines",
+    )
 
     def __init__(self, module: cst.Module, ctx: ScanContext, enter: dict, leave: dict, want: frozenset) -> None:
         super().__init__(default_indent=module.default_indent, default_newline=module.default_newline)
@@ -210,8 +221,15 @@ def _place(state: _WalkState, node: cst.CSTNode, anchor: cst.CSTNode | None = No
     return where
 
 
-def _finding(state: _WalkState, code: str, node: cst.CSTNode, anchor: cst.CSTNode | None, message: str,
-             fix: dict | None, function: str | None) -> dict:
+def _finding(
+    state: _WalkState,
+    code: str,
+    node: cst.CSTNode,
+    anchor: cst.CSTNode | None,
+    message: str,
+    fix: dict | None,
+    function: str | None,
+) -> dict:
     where = _place(state, node, anchor)
     out = {"code": code, "message": message, "function": function, **where, "fix": None}
     if fix is not None:

@@ -24,8 +24,9 @@ def _scan_job(job: tuple[str, str, list[str]]) -> dict[str, Any]:
     return scan_source(text, rel, load_refs(refs)).to_dict()
 
 
-def scan_python(ws: Workspace, registry: CheckRegistry, modules: list, *, jobs: int | None, use_cache: bool,
-                parallel_over: int) -> None:
+def scan_python(
+    ws: Workspace, registry: CheckRegistry, modules: list, *, jobs: int | None, use_cache: bool, parallel_over: int
+) -> None:
     """Scan ``modules`` into ``ws`` (each file's scan, read errors, stats); in worker processes
     when more than ``parallel_over`` need scanning."""
     refs = registry.python_refs()

@@ -49,8 +49,15 @@ class FileScan:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "FileScan":
-        return cls(data["functions"], data["imports"], data["findings"], data["error"], data.get("lines", 0),
-                   data.get("names", []), data.get("dynamic", False))
+        return cls(
+            data["functions"],
+            data["imports"],
+            data["findings"],
+            data["error"],
+            data.get("lines", 0),
+            data.get("names", []),
+            data.get("dynamic", False),
+        )
 
 
 # -- helpers for checks ----------------------------------------------------------------

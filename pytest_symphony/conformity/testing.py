@@ -22,8 +22,13 @@ def write_files(root: Path, files: Mapping[str, str]) -> None:
         path.write_text(text, encoding="utf-8")
 
 
-def seed_history(root: Path, attempts: list[Mapping[str, Any]], *, symphony_dir: str = ".symphony",
-                 run_id: str = "20250101T000000Z-example") -> None:
+def seed_history(
+    root: Path,
+    attempts: list[Mapping[str, Any]],
+    *,
+    symphony_dir: str = ".symphony",
+    run_id: str = "20250101T000000Z-example",
+) -> None:
     """One recorded run holding ``attempts`` (each a partial attempt record)."""
     from ..telemetry.records import make_attempt, make_run
     from ..telemetry.store import HistoryStore
@@ -32,8 +37,15 @@ def seed_history(root: Path, attempts: list[Mapping[str, Any]], *, symphony_dir:
         store.begin_run(make_run(run_id, started_at="2025-01-01T00:00:00Z", rootdir=str(root)))
         records = []
         for i, a in enumerate(attempts):
-            fields = {"run_id": run_id, "movement": "build", "attempt": 1, "started_at": f"2025-01-01T00:00:{i:02d}Z",
-                      "ended_at": f"2025-01-01T00:00:{i:02d}Z", "correlation_id": "c", **a}
+            fields = {
+                "run_id": run_id,
+                "movement": "build",
+                "attempt": 1,
+                "started_at": f"2025-01-01T00:00:{i:02d}Z",
+                "ended_at": f"2025-01-01T00:00:{i:02d}Z",
+                "correlation_id": "c",
+                **a,
+            }
             records.append(make_attempt(**fields))
         store.add_attempts(records)
 

@@ -54,11 +54,7 @@ class Place:
             raise ValueError(f"{self.path}: end_line {self.end_line} before line {self.line}")
         if self.end_col is not None and self.end_line is None:
             raise ValueError(f"{self.path}: end_col needs end_line")
-        if (
-            self.end_line == self.line
-            and self.end_col is not None
-            and self.end_col < self.col
-        ):
+        if self.end_line == self.line and self.end_col is not None and self.end_col < self.col:
             raise ValueError(f"{self.path}: end_col {self.end_col} before col {self.col}")
         if self.pointer is not None and self.pointer and not self.pointer.startswith("/"):
             raise ValueError(f"{self.path}: JSON pointer {self.pointer!r} must start with '/'")
@@ -100,9 +96,7 @@ class Edit:
     def __post_init__(self) -> None:
         object.__setattr__(self, "path", str(self.path).replace("\\", "/"))
         if not 0 <= self.start_offset <= self.end_offset:
-            raise ValueError(
-                f"{self.path}: bad edit range {self.start_offset}..{self.end_offset}"
-            )
+            raise ValueError(f"{self.path}: bad edit range {self.start_offset}..{self.end_offset}")
 
     def to_dict(self) -> dict[str, Any]:
         return {

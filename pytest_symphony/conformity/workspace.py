@@ -29,8 +29,24 @@ __all__ = ["SpecInput", "PyInput", "Workspace", "relative", "SKIP_DIRS"]
 
 #: Folders never searched for specs, modules or features.
 SKIP_DIRS = frozenset(
-    {".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "node_modules", "__pycache__",
-     ".mypy_cache", ".pytest_cache", ".ruff_cache", "build", "dist", "site-packages", ".eggs"}
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        ".venv",
+        "venv",
+        ".tox",
+        ".nox",
+        "node_modules",
+        "__pycache__",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        "build",
+        "dist",
+        "site-packages",
+        ".eggs",
+    }
 )
 
 
@@ -141,8 +157,14 @@ class Workspace:
         if path and Path(path) == self.root / "pyproject.toml":
             self.pyproject  # read once, reported as every reader of pyproject.toml reports it
             return
-        self.errors.append((self.rel(Path(path)) if path else "", line, 1,
-                            f"pytest refuses this configuration ({what}); checked with the default settings"))
+        self.errors.append(
+            (
+                self.rel(Path(path)) if path else "",
+                line,
+                1,
+                f"pytest refuses this configuration ({what}); checked with the default settings",
+            )
+        )
 
     def rel(self, path: Path) -> str:
         return relative(path, self.root)
@@ -180,8 +202,9 @@ class Workspace:
             self.specs.append(SpecInput(path, rel, result, text, raw, builtin, scope))
 
     # -- python ------------------------------------------------------------------------------
-    def _add_python(self, found: dict[Path, PyInput], path: Path, role: str, module: str | None,
-                    builtin: bool = False) -> None:
+    def _add_python(
+        self, found: dict[Path, PyInput], path: Path, role: str, module: str | None, builtin: bool = False
+    ) -> None:
         path = path.resolve()
         entry = found.get(path)
         if entry is None:
@@ -294,6 +317,7 @@ class Workspace:
         if not path.is_file():
             return None
         from ..toml import tomllib
+
         try:
             text = path.read_text(encoding="utf-8")
             return path, tomllib.loads(text), text

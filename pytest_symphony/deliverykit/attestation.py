@@ -53,17 +53,26 @@ def _remote(root: Path) -> str:
     return f"git+{url}" if url else f"git+file://{Path(root).resolve().as_posix()}"
 
 
-def provenance(settings: DeliverySettings, artifacts: Sequence[Path], out: Path, *, rev: str = "HEAD",
-               invocation_id: str | None = None, started_on: datetime | None = None,
-               finished_on: datetime | None = None, parameters: Mapping[str, Any] | None = None) -> ProvenanceResult:
+def provenance(
+    settings: DeliverySettings,
+    artifacts: Sequence[Path],
+    out: Path,
+    *,
+    rev: str = "HEAD",
+    invocation_id: str | None = None,
+    started_on: datetime | None = None,
+    finished_on: datetime | None = None,
+    parameters: Mapping[str, Any] | None = None,
+) -> ProvenanceResult:
     """Write the statement for ``artifacts`` to ``out`` (atomically), then verify it against the files."""
     files = [Path(a) for a in artifacts]
     missing = [f for f in files if not f.is_file()]
     if not files:
         raise DeliveryError("provenance", [Finding("no artifacts to attest", None, 0, "run the build first")])
     if missing:
-        raise DeliveryError("provenance", [Finding(f"artifact {f} does not exist", None, 0, "run the build first")
-                                           for f in missing])
+        raise DeliveryError(
+            "provenance", [Finding(f"artifact {f} does not exist", None, 0, "run the build first") for f in missing]
+        )
     commit = git.resolve(settings.root, rev)
     if commit is None:
         raise DeliveryError("provenance", [Finding(f"{rev!r} is not a commit", str(settings.root), 0, "commit first")])
@@ -76,16 +85,24 @@ def provenance(settings: DeliverySettings, artifacts: Sequence[Path], out: Path,
         "predicate": {
             "buildDefinition": {
                 "buildType": BUILD_TYPE,
-                "externalParameters": {"source": {"uri": _remote(settings.root), "digest": {"gitCommit": commit}},
-                                       **dict(parameters or {})},
-                "internalParameters": {"SOURCE_DATE_EPOCH": epoch, "python": platform.python_version(),
-                                       "platform": sys.platform},
+                "externalParameters": {
+                    "source": {"uri": _remote(settings.root), "digest": {"gitCommit": commit}},
+                    **dict(parameters or {}),
+                },
+                "internalParameters": {
+                    "SOURCE_DATE_EPOCH": epoch,
+                    "python": platform.python_version(),
+                    "platform": sys.platform,
+                },
                 "resolvedDependencies": [{"uri": _remote(settings.root), "digest": {"gitCommit": commit}}],
             },
             "runDetails": {
                 "builder": {"id": BUILDER_ID},
-                "metadata": {"invocationId": invocation_id or f"{commit[:12]}-{epoch}",
-                             "startedOn": iso(started_on or utc_now()), "finishedOn": iso(finished_on or utc_now())},
+                "metadata": {
+                    "invocationId": invocation_id or f"{commit[:12]}-{epoch}",
+                    "startedOn": iso(started_on or utc_now()),
+                    "finishedOn": iso(finished_on or utc_now()),
+                },
             },
         },
     }
@@ -94,8 +111,9 @@ def provenance(settings: DeliverySettings, artifacts: Sequence[Path], out: Path,
     return ProvenanceResult(Path(out), statement, subjects)
 
 
-def verify_provenance(statement: Path | Mapping[str, Any], artifacts: Sequence[Path], *,
-                      root: Path | None = None) -> dict[str, str]:
+def verify_provenance(
+    statement: Path | Mapping[str, Any], artifacts: Sequence[Path], *, root: Path | None = None
+) -> dict[str, str]:
     """Check the statement's shape and that every artifact is a subject whose digest matches the file.
 
     Returns name -> sha256; raises DeliveryError listing every mismatch.
@@ -105,8 +123,9 @@ def verify_provenance(statement: Path | Mapping[str, Any], artifacts: Sequence[P
         try:
             data = json.loads(statement.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
-            raise DeliveryError("provenance", [Finding(f"unreadable statement: {exc}", display, 0,
-                                                       "run the build beat again")]) from exc
+            raise DeliveryError(
+                "provenance", [Finding(f"unreadable statement: {exc}", display, 0, "run the build beat again")]
+            ) from exc
     else:
         data = dict(statement)
     findings = validate(data, "provenance", display)
@@ -120,15 +139,30 @@ def verify_provenance(statement: Path | Mapping[str, Any], artifacts: Sequence[P
             continue
         actual[artifact.name] = digest = sha256_file(artifact)
         if artifact.name not in recorded:
-            findings.append(Finding(f"artifact {artifact.name} is not a subject of the statement", display, 0,
-                                    "attest every artifact the build produced"))
+            findings.append(
+                Finding(
+                    f"artifact {artifact.name} is not a subject of the statement",
+                    display,
+                    0,
+                    "attest every artifact the build produced",
+                )
+            )
         elif recorded[artifact.name] != digest:
-            findings.append(Finding(f"artifact {artifact.name}: sha256 {digest} does not match the statement's "
-                                    f"{recorded[artifact.name]}", display, 0,
-                                    "the file changed after the build: rebuild and attest it again"))
+            findings.append(
+                Finding(
+                    f"artifact {artifact.name}: sha256 {digest} does not match the statement's "
+                    f"{recorded[artifact.name]}",
+                    display,
+                    0,
+                    "the file changed after the build: rebuild and attest it again",
+                )
+            )
     for name in sorted(set(recorded) - {Path(a).name for a in artifacts}):
-        findings.append(Finding(f"subject {name} is not among the artifacts", display, 0,
-                                "pass every attested artifact, or rebuild"))
+        findings.append(
+            Finding(
+                f"subject {name} is not among the artifacts", display, 0, "pass every attested artifact, or rebuild"
+            )
+        )
     if findings:
         raise DeliveryError("provenance", findings)
     return actual

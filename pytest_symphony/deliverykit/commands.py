@@ -40,16 +40,27 @@ class CommandResult:
         return f"{display_command(self.command)!r} {status}{where}\n{self.output_tail.rstrip()}"
 
     def to_json(self) -> dict[str, Any]:
-        return {"command": display_command(self.command), "returncode": self.returncode, "duration": self.duration,
-                "log_path": str(self.log_path) if self.log_path else None, "reason": self.reason}
+        return {
+            "command": display_command(self.command),
+            "returncode": self.returncode,
+            "duration": self.duration,
+            "log_path": str(self.log_path) if self.log_path else None,
+            "reason": self.reason,
+        }
 
 
 def display_command(command: str | Sequence[str]) -> str:
     return command if isinstance(command, str) else " ".join(command)
 
 
-def run_command(command: str | Sequence[str], *, cwd: Path, env: Mapping[str, str] | None = None,
-                timeout: float | None = 600, log_path: Path | None = None) -> CommandResult:
+def run_command(
+    command: str | Sequence[str],
+    *,
+    cwd: Path,
+    env: Mapping[str, str] | None = None,
+    timeout: float | None = 600,
+    log_path: Path | None = None,
+) -> CommandResult:
     """Run ``command`` in ``cwd``; never raises for a failing or hanging command."""
     shell = isinstance(command, str)
     cmd: str | list[str] = command if isinstance(command, str) else list(command)
@@ -62,9 +73,19 @@ def run_command(command: str | Sequence[str], *, cwd: Path, env: Mapping[str, st
     log = open(log_path, "w", encoding="utf-8", errors="replace") if log_path else None
     try:
         try:
-            proc = subprocess.Popen(cmd, cwd=cwd, env=full_env, shell=shell, stdin=subprocess.DEVNULL,
-                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                    encoding="utf-8", errors="replace", start_new_session=os.name == "posix")
+            proc = subprocess.Popen(
+                cmd,
+                cwd=cwd,
+                env=full_env,
+                shell=shell,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                encoding="utf-8",
+                errors="replace",
+                start_new_session=os.name == "posix",
+            )
         except OSError as exc:
             return CommandResult(shown, None, "", time.monotonic() - started, log_path, f"could not start: {exc}")
         try:

@@ -16,7 +16,12 @@ from typing import Iterable, Sequence
 from packaging.version import InvalidVersion, Version
 
 __all__ = [
-    "ConventionalCommit", "NotConventional", "bump_level", "next_version", "parse_message", "problem_with",
+    "ConventionalCommit",
+    "NotConventional",
+    "bump_level",
+    "next_version",
+    "parse_message",
+    "problem_with",
 ]
 
 _HEADER = re.compile(
@@ -78,11 +83,14 @@ def parse_message(message: str, types: Sequence[str] | None = None) -> Conventio
         raise NotConventional(f"{header.split(' ')[0]} commit: squash it into the commit it fixes before releasing")
     m = _HEADER.match(header)
     if not m:
-        if header.startswith("Revert \""):
-            raise NotConventional("git's default revert message; write 'revert: <header of the reverted commit>' "
-                                  "with 'Refs: <sha>' in the footer")
-        raise NotConventional(f"header {header!r} is not 'type(scope): description'; "
-                              "start it with a type such as feat: or fix:")
+        if header.startswith('Revert "'):
+            raise NotConventional(
+                "git's default revert message; write 'revert: <header of the reverted commit>' "
+                "with 'Refs: <sha>' in the footer"
+            )
+        raise NotConventional(
+            f"header {header!r} is not 'type(scope): description'; start it with a type such as feat: or fix:"
+        )
     kind = m.group("type").lower()
     if types is not None and kind not in {t.lower() for t in types}:
         raise NotConventional(f"type {m.group('type')!r} is not one of {', '.join(types)}")
@@ -99,7 +107,10 @@ def parse_message(message: str, types: Sequence[str] | None = None) -> Conventio
     paragraphs = [p.strip("\n") for p in re.split(r"\n\s*\n", rest) if p.strip()] if rest else []
     body_paragraphs, footers = _split_footers(paragraphs)
     for token, _ in footers:
-        if token.upper() in ("BREAKING CHANGE", "BREAKING-CHANGE") and token not in ("BREAKING CHANGE", "BREAKING-CHANGE"):
+        if token.upper() in ("BREAKING CHANGE", "BREAKING-CHANGE") and token not in (
+            "BREAKING CHANGE",
+            "BREAKING-CHANGE",
+        ):
             raise NotConventional(f"footer {token!r} must be written in upper case: BREAKING CHANGE")
     breaking = bool(m.group("bang")) or any(t in ("BREAKING CHANGE", "BREAKING-CHANGE") for t, _ in footers)
     scope = m.group("scope").strip() if m.group("scope") else None
@@ -130,8 +141,9 @@ def bump_level(commits: Iterable[ConventionalCommit | None]) -> str | None:
     return _LEVELS[level] if level >= 0 else None
 
 
-def next_version(current: str | None, commits: Iterable[ConventionalCommit | None], *,
-                 major_version_zero: bool = False) -> str | None:
+def next_version(
+    current: str | None, commits: Iterable[ConventionalCommit | None], *, major_version_zero: bool = False
+) -> str | None:
     """The semantic version after ``current`` (a tag like ``v1.2.3`` or None for none yet), or None.
 
     None means nothing releasable (no feat, fix, perf or breaking commit).  Before 1.0.0,

@@ -30,8 +30,14 @@ from ..toml import TOMLDecodeError, tomllib
 from .errors import DeliveryError, Finding
 from .settings import DeliverySettings, pyproject_line
 
-__all__ = ["ArchitectureResult", "architecture", "import_packages", "importlinter_config", "metadata_problems",
-           "untested_packages"]
+__all__ = [
+    "ArchitectureResult",
+    "architecture",
+    "import_packages",
+    "importlinter_config",
+    "metadata_problems",
+    "untested_packages",
+]
 
 _NAME = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
 _SKIP_DIRS = {"tests", "test", "docs", "build", "dist", "node_modules", "venv", "env", "site-packages", "features"}
@@ -45,9 +51,12 @@ class ArchitectureResult:
     findings: tuple[Finding, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        return {"importlinter": self.importlinter, "packages": list(self.packages),
-                "tested": {k: list(v) for k, v in self.tested.items()},
-                "findings": [f.to_json() for f in self.findings]}
+        return {
+            "importlinter": self.importlinter,
+            "packages": list(self.packages),
+            "tested": {k: list(v) for k, v in self.tested.items()},
+            "findings": [f.to_json() for f in self.findings],
+        }
 
 
 def importlinter_config(root: Path) -> Path | None:
@@ -77,19 +86,36 @@ def _lint_imports(settings: DeliverySettings, config: Path) -> Finding | None:
     executable = Path(settings.python).parent / "lint-imports"
     command = str(executable) if executable.is_file() else shutil.which("lint-imports")
     if command is None:
-        return Finding("import-linter is configured but not installed", str(config), 0,
-                       "pip install 'pytest-symphony[delivery]' (or import-linter)")
+        return Finding(
+            "import-linter is configured but not installed",
+            str(config),
+            0,
+            "pip install 'pytest-symphony[delivery]' (or import-linter)",
+        )
     env = dict(os.environ)
     paths = [str(settings.root / "src"), str(settings.root)]
     env["PYTHONPATH"] = os.pathsep.join(paths + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
     args = [command, "--no-cache", "--no-logo", str(config)]
-    proc = subprocess.run(args, cwd=settings.root, env=env, capture_output=True, text=True, encoding="utf-8",
-                          errors="replace", timeout=settings.command_timeout, stdin=subprocess.DEVNULL)
+    proc = subprocess.run(
+        args,
+        cwd=settings.root,
+        env=env,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+        timeout=settings.command_timeout,
+        stdin=subprocess.DEVNULL,
+    )
     if proc.returncode == 0:
         return None
     tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-30:])
-    return Finding(f"import-linter contracts are broken:\n{tail}", str(config), 0,
-                   "fix the imports that break a contract, or the contract")
+    return Finding(
+        f"import-linter contracts are broken:\n{tail}",
+        str(config),
+        0,
+        "fix the imports that break a contract, or the contract",
+    )
 
 
 def metadata_problems(pyproject: Path) -> list[Finding]:
@@ -110,23 +136,36 @@ def metadata_problems(pyproject: Path) -> list[Finding]:
     dynamic = project.get("dynamic", [])
     name = project.get("name")
     if not isinstance(name, str) or not _NAME.match(name):
-        problems.append(Finding(f"name {name!r} is not a valid project name", display, at("name"),
-                                "use letters, digits, '.', '_' and '-', starting and ending with a letter or digit"))
+        problems.append(
+            Finding(
+                f"name {name!r} is not a valid project name",
+                display,
+                at("name"),
+                "use letters, digits, '.', '_' and '-', starting and ending with a letter or digit",
+            )
+        )
     version = project.get("version")
     if version is None and "version" not in dynamic:
-        problems.append(Finding("no version", display, at("name"), "set version = \"1.0.0\" or list it in dynamic"))
+        problems.append(Finding("no version", display, at("name"), 'set version = "1.0.0" or list it in dynamic'))
     elif version is not None:
         try:
             Version(str(version))
         except InvalidVersion:
-            problems.append(Finding(f"version {version!r} is not a PEP 440 version", display, at("version"),
-                                    "write it like 1.2.3"))
+            problems.append(
+                Finding(f"version {version!r} is not a PEP 440 version", display, at("version"), "write it like 1.2.3")
+            )
     if "requires-python" in project:
         try:
             SpecifierSet(str(project["requires-python"]))
         except InvalidSpecifier:
-            problems.append(Finding(f"requires-python {project['requires-python']!r} is not a version specifier",
-                                    display, at("requires-python"), "write it like \">=3.10\""))
+            problems.append(
+                Finding(
+                    f"requires-python {project['requires-python']!r} is not a version specifier",
+                    display,
+                    at("requires-python"),
+                    'write it like ">=3.10"',
+                )
+            )
     groups: list[tuple[str, Any]] = [("dependencies", project.get("dependencies", []))]
     groups += [(f"optional-dependencies.{k}", v) for k, v in (project.get("optional-dependencies") or {}).items()]
     for label, deps in groups:
@@ -135,13 +174,21 @@ def metadata_problems(pyproject: Path) -> list[Finding]:
                 Requirement(str(dep))
             except InvalidRequirement as exc:
                 key = label.split(".")[-1]
-                problems.append(Finding(f"{label}: {dep!r} is not a PEP 508 requirement ({exc})", display,
-                                        at(key) if label == "dependencies" else
-                                        pyproject_line(pyproject, key, "project.optional-dependencies"),
-                                        "write it like \"requests>=2.31\""))
+                problems.append(
+                    Finding(
+                        f"{label}: {dep!r} is not a PEP 508 requirement ({exc})",
+                        display,
+                        at(key)
+                        if label == "dependencies"
+                        else pyproject_line(pyproject, key, "project.optional-dependencies"),
+                        'write it like "requests>=2.31"',
+                    )
+                )
     readme = project.get("readme")
     if isinstance(readme, str) and not (pyproject.parent / readme).is_file():
-        problems.append(Finding(f"readme {readme!r} does not exist", display, at("readme"), "add the file or fix the path"))
+        problems.append(
+            Finding(f"readme {readme!r} does not exist", display, at("readme"), "add the file or fix the path")
+        )
     return problems
 
 
@@ -160,8 +207,10 @@ def import_packages(root: Path) -> list[str]:
 def _test_files(root: Path, patterns: Sequence[str]) -> Iterable[Path]:
     for path in root.rglob("*.py"):
         rel = path.relative_to(root).as_posix()
-        if any(part in ("venv", ".venv", ".tox", "site-packages", "node_modules") or part.startswith(".")
-               for part in path.relative_to(root).parts[:-1]):
+        if any(
+            part in ("venv", ".venv", ".tox", "site-packages", "node_modules") or part.startswith(".")
+            for part in path.relative_to(root).parts[:-1]
+        ):
             continue
         if any(fnmatch(rel, p) for p in patterns) and path.name != "__init__.py":
             yield path
@@ -209,8 +258,14 @@ def architecture(settings: DeliverySettings, *, packages: Sequence[str] | None =
     tested = untested_packages(root, names, settings.test_paths)
     for name, files in tested.items():
         if not files:
-            findings.append(Finding(f"package {name!r} has no test that imports it", str(root / name), 0,
-                                    f"add tests/test_{name}.py importing {name}"))
+            findings.append(
+                Finding(
+                    f"package {name!r} has no test that imports it",
+                    str(root / name),
+                    0,
+                    f"add tests/test_{name}.py importing {name}",
+                )
+            )
     result = ArchitectureResult(linter, tuple(names), tested, tuple(findings))
     if findings:
         raise DeliveryError("architecture", findings, result=result)

@@ -37,13 +37,27 @@ from .records import Deployment, Incident, Metric
 from .timeutil import iso
 
 __all__ = [
-    "FourKeys", "IncidentLink", "band_change_failure_rate", "band_deployment_frequency", "band_lead_time",
-    "band_time_to_restore", "changes_from_git", "deployment_changes", "four_keys", "link_incidents",
-    "lower_median", "successful_production",
+    "FourKeys",
+    "IncidentLink",
+    "band_change_failure_rate",
+    "band_deployment_frequency",
+    "band_lead_time",
+    "band_time_to_restore",
+    "changes_from_git",
+    "deployment_changes",
+    "four_keys",
+    "link_incidents",
+    "lower_median",
+    "successful_production",
 ]
 
-METRIC_NAMES = ("deployment_frequency_per_week", "deployment_days_per_week_median", "lead_time_hours_median",
-                "change_failure_rate", "time_to_restore_minutes_median")
+METRIC_NAMES = (
+    "deployment_frequency_per_week",
+    "deployment_days_per_week_median",
+    "lead_time_hours_median",
+    "change_failure_rate",
+    "time_to_restore_minutes_median",
+)
 
 
 def successful_production(deployments: Iterable[Deployment], environment: str = "production") -> list[Deployment]:
@@ -53,8 +67,9 @@ def successful_production(deployments: Iterable[Deployment], environment: str = 
     return sorted(found, key=lambda d: (d.succeeded_at(), d.created_at, d.id))
 
 
-def deployment_changes(successful: Sequence[Deployment],
-                       rev_list: Callable[[str | None, str], Sequence[str]]) -> dict[str, tuple[str, ...]]:
+def deployment_changes(
+    successful: Sequence[Deployment], rev_list: Callable[[str | None, str], Sequence[str]]
+) -> dict[str, tuple[str, ...]]:
     """Each deployment's changes: ``rev_list(previous successful production sha, sha)``.
 
     ``successful`` must be in success order (see :func:`successful_production`); the
@@ -68,7 +83,9 @@ def deployment_changes(successful: Sequence[Deployment],
     return changes
 
 
-def changes_from_git(root: Path | str, successful: Sequence[Deployment]) -> tuple[dict[str, tuple[str, ...]], dict[str, datetime]]:
+def changes_from_git(
+    root: Path | str, successful: Sequence[Deployment]
+) -> tuple[dict[str, tuple[str, ...]], dict[str, datetime]]:
     """(changes per deployment, committer time per commit) from the git repository at ``root``."""
     from . import git
 
@@ -87,8 +104,9 @@ class IncidentLink:
     rule: str | None  #: "deployment", "root_cause", "time", or None when nothing links
 
 
-def link_incidents(incidents: Iterable[Incident], successful: Sequence[Deployment],
-                   changes: Mapping[str, Sequence[str]]) -> dict[str, IncidentLink]:
+def link_incidents(
+    incidents: Iterable[Incident], successful: Sequence[Deployment], changes: Mapping[str, Sequence[str]]
+) -> dict[str, IncidentLink]:
     """Each incident's deployment by the three rules, in order (see the module docstring)."""
     ordered = sorted(successful, key=lambda d: (d.succeeded_at(), d.created_at, d.id))
     links = {}
@@ -174,7 +192,8 @@ class FourKeys:
         return {
             "window": {"start": iso(self.window_start), "end": iso(self.window_end), "days": self.window_days},
             "metrics": {m.name: m.to_json() for m in self.metrics()},
-            "deployments": list(self.deployments), "failed_deployments": list(self.failed_deployments),
+            "deployments": list(self.deployments),
+            "failed_deployments": list(self.failed_deployments),
             "incident_links": {k: {"deployment": v.deployment, "rule": v.rule} for k, v in self.links.items()},
             "lead_times_hours": dict(self.lead_times_hours),
             "weekly_deployment_days": list(self.weekly_deployment_days),
@@ -182,10 +201,17 @@ class FourKeys:
         }
 
 
-def four_keys(deployments: Sequence[Deployment] | None, incidents: Sequence[Incident] | None,
-              changes: Mapping[str, Sequence[str]], commit_times: Mapping[str, datetime], *,
-              now: datetime, window_days: float = 28, environment: str = "production",
-              sources: Mapping[str, str] | None = None) -> FourKeys:
+def four_keys(
+    deployments: Sequence[Deployment] | None,
+    incidents: Sequence[Incident] | None,
+    changes: Mapping[str, Sequence[str]],
+    commit_times: Mapping[str, datetime],
+    *,
+    now: datetime,
+    window_days: float = 28,
+    environment: str = "production",
+    sources: Mapping[str, str] | None = None,
+) -> FourKeys:
     """The four keys at ``now`` over the last ``window_days``.
 
     ``deployments`` or ``incidents`` None means that source is missing: the metrics that
@@ -201,12 +227,17 @@ def four_keys(deployments: Sequence[Deployment] | None, incidents: Sequence[Inci
     if deployments is None:
         missing = f"no deployment records ({sources['deployments']})"
         none = Metric.not_measured
-        return FourKeys(start, now, window_days, none("deployment_frequency_per_week", missing, "per week"),
-                        none("deployment_days_per_week_median", missing, "days"),
-                        none("lead_time_hours_median", missing, "hours"),
-                        none("change_failure_rate", missing), none("time_to_restore_minutes_median",
-                                                                   _restore_missing(incidents, sources), "minutes"),
-                        restore_minutes={})
+        return FourKeys(
+            start,
+            now,
+            window_days,
+            none("deployment_frequency_per_week", missing, "per week"),
+            none("deployment_days_per_week_median", missing, "days"),
+            none("lead_time_hours_median", missing, "hours"),
+            none("change_failure_rate", missing),
+            none("time_to_restore_minutes_median", _restore_missing(incidents, sources), "minutes"),
+            restore_minutes={},
+        )
     successful = successful_production(deployments, environment)
     windowed = [d for d in successful if in_window(d.success_time)]
     src = sources["deployments"]
@@ -216,49 +247,87 @@ def four_keys(deployments: Sequence[Deployment] | None, incidents: Sequence[Inci
     weekly = _deployment_days(times, _periods(now, window_days, 7))
     monthly = _deployment_days(times, _periods(now, window_days, 30))
     week_median = lower_median(weekly)
-    days = Metric("deployment_days_per_week_median", week_median, "days", src,
-                  band=band_deployment_frequency(week_median, lower_median(monthly)))
+    days = Metric(
+        "deployment_days_per_week_median",
+        week_median,
+        "days",
+        src,
+        band=band_deployment_frequency(week_median, lower_median(monthly)),
+    )
     frequency = Metric(frequency.name, frequency.value, frequency.unit, src, band=days.band)
 
     lead, lead_times = _lead_time(successful, windowed, changes, commit_times, src)
     failure, failed, links = _change_failure(incidents, successful, windowed, changes, sources)
     restore, minutes = _time_to_restore(incidents, in_window, sources)
-    return FourKeys(start, now, window_days, frequency, days, lead, failure, restore,
-                    deployments=tuple(d.id for d in windowed), failed_deployments=failed, links=links,
-                    lead_times_hours=lead_times, weekly_deployment_days=tuple(weekly), restore_minutes=minutes)
+    return FourKeys(
+        start,
+        now,
+        window_days,
+        frequency,
+        days,
+        lead,
+        failure,
+        restore,
+        deployments=tuple(d.id for d in windowed),
+        failed_deployments=failed,
+        links=links,
+        lead_times_hours=lead_times,
+        weekly_deployment_days=tuple(weekly),
+        restore_minutes=minutes,
+    )
 
 
-def _lead_time(successful: Sequence[Deployment], windowed: Sequence[Deployment], changes: Mapping[str, Sequence[str]],
-               commit_times: Mapping[str, datetime], src: str) -> tuple[Metric, dict[str, float]]:
+def _lead_time(
+    successful: Sequence[Deployment],
+    windowed: Sequence[Deployment],
+    changes: Mapping[str, Sequence[str]],
+    commit_times: Mapping[str, datetime],
+    src: str,
+) -> tuple[Metric, dict[str, float]]:
     first_delivery: dict[str, datetime] = {}
     for deployment in successful:  # success order: the first deployment holding a commit delivered it
         for sha in changes.get(deployment.id, ()):
             first_delivery.setdefault(sha, deployment.succeeded_at())
     window_ids = {d.id for d in windowed}
-    counted = {sha for d in successful if d.id in window_ids for sha in changes.get(d.id, ())
-               if first_delivery[sha] == d.success_time}
+    counted = {
+        sha
+        for d in successful
+        if d.id in window_ids
+        for sha in changes.get(d.id, ())
+        if first_delivery[sha] == d.success_time
+    }
     missing_changes = [d.id for d in windowed if d.id not in changes]
     if missing_changes:
-        return Metric.not_measured("lead_time_hours_median",
-                                   f"no changes known for deployment {', '.join(missing_changes)} "
-                                   "(its sha is not in the repository?)", "hours"), {}
+        return Metric.not_measured(
+            "lead_time_hours_median",
+            f"no changes known for deployment {', '.join(missing_changes)} (its sha is not in the repository?)",
+            "hours",
+        ), {}
     missing_times = sorted(sha for sha in counted if sha not in commit_times)
     if missing_times:
-        return Metric.not_measured("lead_time_hours_median",
-                                   f"no committer time for commit {', '.join(s[:12] for s in missing_times)}",
-                                   "hours"), {}
+        return Metric.not_measured(
+            "lead_time_hours_median",
+            f"no committer time for commit {', '.join(s[:12] for s in missing_times)}",
+            "hours",
+        ), {}
     hours = {sha: (first_delivery[sha] - commit_times[sha]).total_seconds() / 3600 for sha in sorted(counted)}
     if not hours:
-        return Metric.not_measured("lead_time_hours_median",
-                                   "no commit first delivered by a successful production deployment in the window",
-                                   "hours"), {}
+        return Metric.not_measured(
+            "lead_time_hours_median",
+            "no commit first delivered by a successful production deployment in the window",
+            "hours",
+        ), {}
     value = statistics.median(hours.values())
     return Metric("lead_time_hours_median", value, "hours", f"{src} + git", band=band_lead_time(value)), hours
 
 
-def _change_failure(incidents: Sequence[Incident] | None, successful: Sequence[Deployment],
-                    windowed: Sequence[Deployment], changes: Mapping[str, Sequence[str]], sources: Mapping[str, str]
-                    ) -> tuple[Metric, tuple[str, ...], dict[str, IncidentLink]]:
+def _change_failure(
+    incidents: Sequence[Incident] | None,
+    successful: Sequence[Deployment],
+    windowed: Sequence[Deployment],
+    changes: Mapping[str, Sequence[str]],
+    sources: Mapping[str, str],
+) -> tuple[Metric, tuple[str, ...], dict[str, IncidentLink]]:
     if not windowed:
         return Metric.not_measured("change_failure_rate", "no successful production deployment in the window"), (), {}
     if incidents is None:
@@ -267,22 +336,38 @@ def _change_failure(incidents: Sequence[Incident] | None, successful: Sequence[D
     linked = {link.deployment for link in links.values() if link.deployment is not None}
     failed = tuple(d.id for d in windowed if d.id in linked)
     rate = len(failed) / len(windowed)
-    return (Metric("change_failure_rate", rate, "", f"{sources['deployments']} + {sources['incidents']}",
-                   band=band_change_failure_rate(rate)), failed, links)
+    return (
+        Metric(
+            "change_failure_rate",
+            rate,
+            "",
+            f"{sources['deployments']} + {sources['incidents']}",
+            band=band_change_failure_rate(rate),
+        ),
+        failed,
+        links,
+    )
 
 
 def _restore_missing(incidents: Sequence[Incident] | None, sources: Mapping[str, str]) -> str:
-    return f"no incident records ({sources['incidents']})" if incidents is None else \
-        "no resolved incident opened in the window"
+    return (
+        f"no incident records ({sources['incidents']})"
+        if incidents is None
+        else "no resolved incident opened in the window"
+    )
 
 
-def _time_to_restore(incidents: Sequence[Incident] | None, in_window: Callable[[datetime | None], bool],
-                     sources: Mapping[str, str]) -> tuple[Metric, dict[str, float]]:
+def _time_to_restore(
+    incidents: Sequence[Incident] | None, in_window: Callable[[datetime | None], bool], sources: Mapping[str, str]
+) -> tuple[Metric, dict[str, float]]:
     name = "time_to_restore_minutes_median"
     if incidents is None:
         return Metric.not_measured(name, _restore_missing(None, sources), "minutes"), {}
-    minutes = {i.id: (i.resolved_at - i.opened_at).total_seconds() / 60
-               for i in incidents if in_window(i.opened_at) and i.resolved_at is not None}
+    minutes = {
+        i.id: (i.resolved_at - i.opened_at).total_seconds() / 60
+        for i in incidents
+        if in_window(i.opened_at) and i.resolved_at is not None
+    }
     if not minutes:
         return Metric.not_measured(name, _restore_missing(incidents, sources), "minutes"), {}
     value = statistics.median(minutes.values())

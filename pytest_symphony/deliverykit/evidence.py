@@ -39,17 +39,28 @@ def release_version(settings: DeliverySettings, rev: str = "HEAD") -> str:
             return version.strip()
     tag, since = git.commits_since(settings.root, settings.tag_pattern, rev)
     try:
-        version = next_version(tag.name if tag else None, [c.conventional for c in since if not c.is_merge],
-                               major_version_zero=settings.major_version_zero)
+        version = next_version(
+            tag.name if tag else None,
+            [c.conventional for c in since if not c.is_merge],
+            major_version_zero=settings.major_version_zero,
+        )
     except ValueError:
         version = None
     if version is None and tag is not None and tag.version is not None:
         version = str(tag.version)
     if version is None:
-        raise DeliveryError("evidence", [Finding("no release version: [project] has no version, and there is no "
-                                                 "release tag nor a feat or fix commit", str(settings.pyproject or
-                                                                                             settings.root), 0,
-                                                 "set version in [project], or tag a release like v1.0.0")])
+        raise DeliveryError(
+            "evidence",
+            [
+                Finding(
+                    "no release version: [project] has no version, and there is no "
+                    "release tag nor a feat or fix commit",
+                    str(settings.pyproject or settings.root),
+                    0,
+                    "set version in [project], or tag a release like v1.0.0",
+                )
+            ],
+        )
     return version
 
 
@@ -72,9 +83,19 @@ def read_evidence(settings: DeliverySettings, version: str, beat: str) -> Any:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise DeliveryError("evidence", [Finding(f"no evidence from beat {beat!r} for version {version}",
-                                                 relative(path, settings.root), 0,
-                                                 f"run the movement holding {beat!r} first")]) from None
+        raise DeliveryError(
+            "evidence",
+            [
+                Finding(
+                    f"no evidence from beat {beat!r} for version {version}",
+                    relative(path, settings.root),
+                    0,
+                    f"run the movement holding {beat!r} first",
+                )
+            ],
+        ) from None
     except (OSError, ValueError) as exc:
-        raise DeliveryError("evidence", [Finding(f"unreadable evidence: {exc}", relative(path, settings.root), 0,
-                                                 f"run {beat!r} again")]) from exc
+        raise DeliveryError(
+            "evidence",
+            [Finding(f"unreadable evidence: {exc}", relative(path, settings.root), 0, f"run {beat!r} again")],
+        ) from exc

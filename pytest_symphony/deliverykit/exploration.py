@@ -38,8 +38,12 @@ class FeatureScope:
     hypotheses: tuple[Hypothesis, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        return {"feature": self.feature, "roadmap_item": self.roadmap_item.id if self.roadmap_item else None,
-                "commits": list(self.commits), "hypotheses": [h.id for h in self.hypotheses]}
+        return {
+            "feature": self.feature,
+            "roadmap_item": self.roadmap_item.id if self.roadmap_item else None,
+            "commits": list(self.commits),
+            "hypotheses": [h.id for h in self.hypotheses],
+        }
 
 
 @dataclass(frozen=True)
@@ -53,9 +57,12 @@ class ScopeResult:
         return [f.feature for f in self.features]
 
     def to_json(self) -> dict[str, Any]:
-        return {"tag": self.tag, "features": [f.to_json() for f in self.features],
-                "unreleased_feat_commits": list(self.unreleased_feat_commits),
-                "findings": [f.to_json() for f in self.findings]}
+        return {
+            "tag": self.tag,
+            "features": [f.to_json() for f in self.features],
+            "unreleased_feat_commits": list(self.unreleased_feat_commits),
+            "findings": [f.to_json() for f in self.findings],
+        }
 
 
 def scope(settings: DeliverySettings, *, rev: str = "HEAD") -> ScopeResult:
@@ -73,8 +80,14 @@ def scope(settings: DeliverySettings, *, rev: str = "HEAD") -> ScopeResult:
     for commit in feats:
         refs = git.feature_refs(commit)
         if not refs:
-            findings.append(Finding(f"commit {commit.sha[:12]} {commit.subject!r} names no feature", None, 0,
-                                    "give it a scope (feat(<feature>): ...) or a 'Feature: <id>' footer"))
+            findings.append(
+                Finding(
+                    f"commit {commit.sha[:12]} {commit.subject!r} names no feature",
+                    None,
+                    0,
+                    "give it a scope (feat(<feature>): ...) or a 'Feature: <id>' footer",
+                )
+            )
         for ref in refs:
             entry = features.setdefault(ref, {"item": next((i for i in roadmap if i.id == ref), None), "commits": []})
             entry["commits"].append(commit.sha)
@@ -83,13 +96,22 @@ def scope(settings: DeliverySettings, *, rev: str = "HEAD") -> ScopeResult:
     for feature, entry in features.items():
         mine = tuple(h for h in hypotheses if h.feature == feature)
         if not mine:
-            origin = f"{roadmap_display}:{entry['item'].line}" if entry["item"] else f"commit {entry['commits'][0][:12]}"
-            findings.append(Finding(f"feature {feature!r} (from {origin}) has no hypothesis", hyp_display, 0,
-                                    f"add '- {{id: {feature}-benefit, feature: {feature}, metric: <name>, "
-                                    "target: <number>, window: 14d}'"))
+            origin = (
+                f"{roadmap_display}:{entry['item'].line}" if entry["item"] else f"commit {entry['commits'][0][:12]}"
+            )
+            findings.append(
+                Finding(
+                    f"feature {feature!r} (from {origin}) has no hypothesis",
+                    hyp_display,
+                    0,
+                    f"add '- {{id: {feature}-benefit, feature: {feature}, metric: <name>, "
+                    "target: <number>, window: 14d}'",
+                )
+            )
         result_features.append(FeatureScope(feature, entry["item"], tuple(entry["commits"]), mine))
-    result = ScopeResult(tag.name if tag else None, tuple(result_features), tuple(c.sha for c in feats),
-                         tuple(findings))
+    result = ScopeResult(
+        tag.name if tag else None, tuple(result_features), tuple(c.sha for c in feats), tuple(findings)
+    )
     if findings:
         raise DeliveryError("scope", findings, result=result)
     return result
@@ -103,9 +125,12 @@ class FeatureResearch:
     records: tuple[str, ...]  #: ids of qualifying research records
 
     def to_json(self) -> dict[str, Any]:
-        return {"feature": self.feature, "first_commit": self.first_commit,
-                "first_commit_time": iso(self.first_commit_time) if self.first_commit_time else None,
-                "records": list(self.records)}
+        return {
+            "feature": self.feature,
+            "first_commit": self.first_commit,
+            "first_commit_time": iso(self.first_commit_time) if self.first_commit_time else None,
+            "records": list(self.records),
+        }
 
 
 @dataclass(frozen=True)
@@ -134,21 +159,44 @@ def research(settings: DeliverySettings, features: list[str] | ScopeResult, *, r
         with_customers = [r for r in mine if _qualifies(r)]
         in_time = [r for r in with_customers if first is None or r.date < first.committer_time]
         if not mine:
-            findings.append(Finding(f"feature {feature!r} has no research record", research_display, 0,
-                                    f"add a record with feature: {feature}, a date and a customer or user participant"))
+            findings.append(
+                Finding(
+                    f"feature {feature!r} has no research record",
+                    research_display,
+                    0,
+                    f"add a record with feature: {feature}, a date and a customer or user participant",
+                )
+            )
         elif not with_customers:
             r = mine[0]
-            findings.append(Finding(f"research {r.id!r} for {feature!r} has no customer or user participant "
-                                    f"(roles: {', '.join(r.roles)})", r.path, r.line,
-                                    "add a participant with role: customer or role: user"))
+            findings.append(
+                Finding(
+                    f"research {r.id!r} for {feature!r} has no customer or user participant "
+                    f"(roles: {', '.join(r.roles)})",
+                    r.path,
+                    r.line,
+                    "add a participant with role: customer or role: user",
+                )
+            )
         elif not in_time and first is not None:  # nothing is late without a first commit
             r = min(with_customers, key=lambda rec: rec.date)
-            findings.append(Finding(f"research {r.id!r} for {feature!r} is dated {iso(r.date)}, after its first "
-                                    f"implementation commit {first.sha[:12]} ({iso(first.committer_time)})",
-                                    r.path, r.line, "research comes before building: record the research that "
-                                    "preceded the work, or correct the date"))
-        results.append(FeatureResearch(feature, first.sha if first else None,
-                                       first.committer_time if first else None, tuple(r.id for r in in_time)))
+            findings.append(
+                Finding(
+                    f"research {r.id!r} for {feature!r} is dated {iso(r.date)}, after its first "
+                    f"implementation commit {first.sha[:12]} ({iso(first.committer_time)})",
+                    r.path,
+                    r.line,
+                    "research comes before building: record the research that preceded the work, or correct the date",
+                )
+            )
+        results.append(
+            FeatureResearch(
+                feature,
+                first.sha if first else None,
+                first.committer_time if first else None,
+                tuple(r.id for r in in_time),
+            )
+        )
     result = ResearchResult(tuple(results), tuple(findings))
     if findings:
         raise DeliveryError("research", findings, result=result)

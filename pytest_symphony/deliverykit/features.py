@@ -55,9 +55,18 @@ def read_feature(path: Path, root: Path) -> FeatureDoc | None:
         raise DeliveryError("features", [Finding(f"cannot read: {exc}", display)]) from exc
     except (CompositeParserException, ParserError) as exc:
         errors = getattr(exc, "errors", None) or [exc]
-        raise DeliveryError("features", [
-            Finding(str(e).split(": ", 1)[-1], display, int((getattr(e, "location", None) or {}).get("line") or 0),
-                    "fix the Gherkin") for e in errors]) from exc
+        raise DeliveryError(
+            "features",
+            [
+                Finding(
+                    str(e).split(": ", 1)[-1],
+                    display,
+                    int((getattr(e, "location", None) or {}).get("line") or 0),
+                    "fix the Gherkin",
+                )
+                for e in errors
+            ],
+        ) from exc
     feature = document.get("feature")
     if not feature:
         return None

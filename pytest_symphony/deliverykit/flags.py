@@ -48,8 +48,17 @@ def release_variant(flag: str, definition: dict[str, Any], display: str = "") ->
         return on[0]
     if "on" in variants:
         return "on"
-    raise DeliveryError("flags", [Finding(f"flag {flag!r}: no release variant (no true value, no variant named 'on')",
-                                          display, 0, "name the released variant 'on'")])
+    raise DeliveryError(
+        "flags",
+        [
+            Finding(
+                f"flag {flag!r}: no release variant (no true value, no variant named 'on')",
+                display,
+                0,
+                "name the released variant 'on'",
+            )
+        ],
+    )
 
 
 class FlagEvaluator:
@@ -65,8 +74,17 @@ class FlagEvaluator:
             from openfeature.contrib.provider.flagd import FlagdProvider
             from openfeature.contrib.provider.flagd.config import ResolverType
         except ImportError as exc:
-            raise DeliveryError("flags", [Finding(f"the OpenFeature SDK is not installed ({exc.name})", None, 0,
-                                                  "pip install 'pytest-symphony[delivery]'")]) from exc
+            raise DeliveryError(
+                "flags",
+                [
+                    Finding(
+                        f"the OpenFeature SDK is not installed ({exc.name})",
+                        None,
+                        0,
+                        "pip install 'pytest-symphony[delivery]'",
+                    )
+                ],
+            ) from exc
         self.document = document
         self._provider = FlagdProvider(resolver_type=ResolverType.FILE, offline_flag_source_path=str(path))
         api.set_provider_and_wait(self._provider, domain=DOMAIN)
@@ -91,8 +109,9 @@ class FlagEvaluator:
         with _quiet() if key is None else _nothing():  # flagd logs an error for a split without a key
             return self._typed(flag, definition, default, context)
 
-    def _typed(self, flag: str, definition: dict[str, Any], default: Any,
-               context: EvaluationContext) -> FlagEvaluationDetails[Any]:
+    def _typed(
+        self, flag: str, definition: dict[str, Any], default: Any, context: EvaluationContext
+    ) -> FlagEvaluationDetails[Any]:
         values = list(definition["variants"].values())
         if all(isinstance(v, bool) for v in values):
             return self.client.get_boolean_details(flag, bool(default), context)
@@ -167,11 +186,17 @@ def check_dark(settings: DeliverySettings, flags: Sequence[str], *, path: Path |
                 share = evaluator.share(flag, variant, sample_keys(settings))
                 report[flag] = {"variant": variant, "default": default, "share": share}
                 if default == variant or share > 0:
-                    findings.append(Finding(f"new flag {flag!r} is not dark: {share:g}% of the sample and "
-                                            f"{'the' if default == variant else 'not the'} empty context get "
-                                            f"{variant!r}", display, _flag_line(path, flag),
-                                            "ship new flags off (defaultVariant off, no targeting or 0%) and "
-                                            "raise them in the release beat"))
+                    findings.append(
+                        Finding(
+                            f"new flag {flag!r} is not dark: {share:g}% of the sample and "
+                            f"{'the' if default == variant else 'not the'} empty context get "
+                            f"{variant!r}",
+                            display,
+                            _flag_line(path, flag),
+                            "ship new flags off (defaultVariant off, no targeting or 0%) and "
+                            "raise them in the release beat",
+                        )
+                    )
     return DarkResult(report, tuple(findings))
 
 

@@ -21,12 +21,30 @@ from .conventional import ConventionalCommit, NotConventional, parse_message
 from .errors import DeliveryError, Finding
 
 __all__ = [
-    "Commit", "Tag", "commits", "commits_since", "commit_times", "feature_refs", "first_commit_for",
-    "git", "head", "last_tag", "resolve", "rev_list", "tags", "version_of_tag",
+    "Commit",
+    "Tag",
+    "commits",
+    "commits_since",
+    "commit_times",
+    "feature_refs",
+    "first_commit_for",
+    "git",
+    "head",
+    "last_tag",
+    "resolve",
+    "rev_list",
+    "tags",
+    "version_of_tag",
 ]
 
-_REDIRECTS = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_COMMON_DIR",
-              "GIT_CEILING_DIRECTORIES")
+_REDIRECTS = (
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_INDEX_FILE",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_COMMON_DIR",
+    "GIT_CEILING_DIRECTORIES",
+)
 _RS, _US = "\x1e", "\x1f"
 
 
@@ -36,14 +54,24 @@ def git(root: Path | str, *args: str, check: bool = True, input: str | None = No
     env.update(GIT_OPTIONAL_LOCKS="0", LC_ALL="C", GIT_TERMINAL_PROMPT="0")
     cmd = ["git", "-c", "core.quotepath=off", "-C", str(root), *args]
     try:
-        proc = subprocess.run(cmd, input=input, capture_output=True, text=True, encoding="utf-8",
-                              errors="replace", timeout=120, env=env,
-                              stdin=None if input is not None else subprocess.DEVNULL)
+        proc = subprocess.run(
+            cmd,
+            input=input,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            timeout=120,
+            env=env,
+            stdin=None if input is not None else subprocess.DEVNULL,
+        )
     except (OSError, subprocess.SubprocessError) as exc:
         raise DeliveryError("git", [Finding(f"cannot run git: {exc}", str(root), 0, "install git")]) from exc
     if check and proc.returncode != 0:
-        raise DeliveryError("git", [Finding(f"git {' '.join(args)} failed: {proc.stderr.strip()}", str(root), 0,
-                                            "run it by hand to see why")])
+        raise DeliveryError(
+            "git",
+            [Finding(f"git {' '.join(args)} failed: {proc.stderr.strip()}", str(root), 0, "run it by hand to see why")],
+        )
     return proc.stdout
 
 
@@ -85,8 +113,9 @@ def _time(epoch: str) -> datetime:
     return datetime.fromtimestamp(int(epoch), tz=timezone.utc)
 
 
-def commits(root: Path | str, revisions: Sequence[str] = ("HEAD",), *, paths: Sequence[str] = (),
-            files: bool = True) -> list[Commit]:
+def commits(
+    root: Path | str, revisions: Sequence[str] = ("HEAD",), *, paths: Sequence[str] = (), files: bool = True
+) -> list[Commit]:
     """The commits ``git log revisions`` lists, oldest first, with the files each touched (unless ``files`` is false)."""
     fmt = _RS + _US.join(("%H", "%P", "%at", "%ct", "%an", "%B")) + _US
     listing = ["--name-only", "--no-renames"] if files else []
@@ -94,8 +123,17 @@ def commits(root: Path | str, revisions: Sequence[str] = ("HEAD",), *, paths: Se
     result = []
     for record in out.split(_RS)[1:]:
         sha, parents, at, ct, author, message, touched = record.split(_US)
-        result.append(Commit(sha, tuple(parents.split()), _time(at), _time(ct), author, message.strip("\n"),
-                             tuple(f for f in touched.strip("\n").splitlines() if f)))
+        result.append(
+            Commit(
+                sha,
+                tuple(parents.split()),
+                _time(at),
+                _time(ct),
+                author,
+                message.strip("\n"),
+                tuple(f for f in touched.strip("\n").splitlines() if f),
+            )
+        )
     result.reverse()
     return result
 

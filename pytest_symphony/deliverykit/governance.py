@@ -44,8 +44,12 @@ def visibility(settings: DeliverySettings, version: str, keys: Sequence[str], mo
         return Metric.not_measured("visibility", f"no beat of {movement} runs at this dynamic")
     folder = evidence_dir(settings, version)
     found = [k for k in keys if (folder / f"{k}.json").is_file()]
-    return Metric("visibility", len(found) / len(keys), "", f"{len(found)} of {len(keys)} beats of {movement} "
-                  f"recorded evidence in {relative(folder, settings.root)}")
+    return Metric(
+        "visibility",
+        len(found) / len(keys),
+        "",
+        f"{len(found)} of {len(keys)} beats of {movement} recorded evidence in {relative(folder, settings.root)}",
+    )
 
 
 @dataclass(frozen=True)
@@ -61,8 +65,11 @@ def _outcomes(history: Path, sequence: str, movement: str, exclude_run: str | No
 
     with HistoryStore(history) as store:
         runs = {r[0]: (r[1] or "", r[2]) for r in store.rows("SELECT run_id, started_at, dynamic FROM runs")}
-        rows = store.rows("SELECT run_id, beat, status, coalesce(attempt, 0), id FROM attempts "
-                          "WHERE sequence = ? AND movement = ? AND kind = 'beat' ORDER BY id", (sequence, movement))
+        rows = store.rows(
+            "SELECT run_id, beat, status, coalesce(attempt, 0), id FROM attempts "
+            "WHERE sequence = ? AND movement = ? AND kind = 'beat' ORDER BY id",
+            (sequence, movement),
+        )
     finals: dict[str, dict[str, tuple[Any, ...]]] = defaultdict(dict)
     for run_id, beat, status, attempt, row_id in rows:
         if run_id == exclude_run or run_id not in runs:
@@ -73,9 +80,16 @@ def _outcomes(history: Path, sequence: str, movement: str, exclude_run: str | No
     return sorted(outcomes, key=lambda o: o.started_at)
 
 
-def consistency(history: Path | None, sequence: str, movement: str, expected: Callable[[str | None], set[str]],
-                *, current: Mapping[str, str] | None = None, exclude_run: str | None = None,
-                runs: int = RUNS) -> Metric:
+def consistency(
+    history: Path | None,
+    sequence: str,
+    movement: str,
+    expected: Callable[[str | None], set[str]],
+    *,
+    current: Mapping[str, str] | None = None,
+    exclude_run: str | None = None,
+    runs: int = RUNS,
+) -> Metric:
     """Pass rate of the movement's beats over its last ``runs`` complete runs.
 
     ``expected(dynamic)``: the beat slugs a run at that dynamic runs in the movement;
@@ -85,8 +99,11 @@ def consistency(history: Path | None, sequence: str, movement: str, expected: Ca
     from ..telemetry.store import HistoryError
 
     try:
-        earlier = _outcomes(Path(history), sequence, movement, exclude_run) \
-            if history is not None and Path(history).is_file() else []
+        earlier = (
+            _outcomes(Path(history), sequence, movement, exclude_run)
+            if history is not None and Path(history).is_file()
+            else []
+        )
     except HistoryError as exc:  # the history never decides a run: the score is not measured
         return Metric.not_measured("consistency", f"the run history cannot be read: {exc}")
     complete: list[Mapping[str, str]] = []
@@ -101,12 +118,23 @@ def consistency(history: Path | None, sequence: str, movement: str, expected: Ca
         return Metric.not_measured("consistency", f"no complete run of {movement} in the history")
     total = sum(len(c) for c in complete)
     passed = sum(1 for c in complete for status in c.values() if status == "passed")
-    return Metric("consistency", passed / total, "", f"{passed} of {total} beat outcomes passed in the last "
-                  f"{len(complete)} complete run(s) of {movement}")
+    return Metric(
+        "consistency",
+        passed / total,
+        "",
+        f"{passed} of {total} beat outcomes passed in the last {len(complete)} complete run(s) of {movement}",
+    )
 
 
-def measurement_age(history: Path | None, sequence: str, handler: str, *, now: datetime,
-                    measured_now: bool = False, exclude_run: str | None = None) -> Metric:
+def measurement_age(
+    history: Path | None,
+    sequence: str,
+    handler: str,
+    *,
+    now: datetime,
+    measured_now: bool = False,
+    exclude_run: str | None = None,
+) -> Metric:
     """Days since the newest run of ``sequence`` whose beat running ``handler`` passed."""
     name = "days_since_measurement"
     if measured_now:
@@ -117,9 +145,11 @@ def measurement_age(history: Path | None, sequence: str, handler: str, *, now: d
 
     try:
         with HistoryStore(history) as store:
-            rows = store.rows("SELECT max(r.started_at) FROM attempts a JOIN runs r ON r.run_id = a.run_id "
-                              "WHERE a.sequence = ? AND a.handler = ? AND a.status = 'passed' AND a.run_id != ?",
-                              (sequence, handler, exclude_run or ""))
+            rows = store.rows(
+                "SELECT max(r.started_at) FROM attempts a JOIN runs r ON r.run_id = a.run_id "
+                "WHERE a.sequence = ? AND a.handler = ? AND a.status = 'passed' AND a.run_id != ?",
+                (sequence, handler, exclude_run or ""),
+            )
     except HistoryError as exc:
         return Metric.not_measured(name, f"the run history cannot be read: {exc}", "days")
     newest = rows[0][0] if rows else None

@@ -17,11 +17,21 @@ from typing import Any, Callable, Iterable
 from .records import Deployment, DeploymentStatus, Incident
 from .timeutil import iso, parse_time
 
-__all__ = ["add_deployments", "add_incidents", "deployments", "incidents", "query_deployments", "query_incidents",
-           "upsert_deployments", "upsert_incidents"]
+__all__ = [
+    "add_deployments",
+    "add_incidents",
+    "deployments",
+    "incidents",
+    "query_deployments",
+    "query_incidents",
+    "upsert_deployments",
+    "upsert_incidents",
+]
 
 
-def upsert_deployments(conn: sqlite3.Connection, deployments: Iterable[Deployment], *, run_id: str | None = None) -> int:
+def upsert_deployments(
+    conn: sqlite3.Connection, deployments: Iterable[Deployment], *, run_id: str | None = None
+) -> int:
     """Insert or replace deployments with their statuses; returns how many."""
     count = 0
     for d in deployments:
@@ -29,8 +39,16 @@ def upsert_deployments(conn: sqlite3.Connection, deployments: Iterable[Deploymen
         conn.execute(
             "INSERT OR REPLACE INTO deployments (id, run_id, sha, ref, environment, created_at, description, "
             "payload_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (d.id, run_id, d.sha, d.ref, d.environment, iso(d.created_at), d.description,
-             json.dumps(d.payload, sort_keys=True) if d.payload else None),
+            (
+                d.id,
+                run_id,
+                d.sha,
+                d.ref,
+                d.environment,
+                iso(d.created_at),
+                d.description,
+                json.dumps(d.payload, sort_keys=True) if d.payload else None,
+            ),
         )
         conn.executemany(
             "INSERT INTO deployment_statuses (deployment_id, position, state, created_at, description) "
@@ -47,8 +65,16 @@ def upsert_incidents(conn: sqlite3.Connection, incidents: Iterable[Incident], *,
         conn.execute(
             "INSERT OR REPLACE INTO incidents (id, run_id, title, opened_at, resolved_at, severity, root_cause, "
             "deployment) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (i.id, run_id, i.title, iso(i.opened_at), iso(i.resolved_at) if i.resolved_at else None, i.severity,
-             i.root_cause, i.deployment),
+            (
+                i.id,
+                run_id,
+                i.title,
+                iso(i.opened_at),
+                iso(i.resolved_at) if i.resolved_at else None,
+                i.severity,
+                i.root_cause,
+                i.deployment,
+            ),
         )
         count += 1
     return count
@@ -57,24 +83,49 @@ def upsert_incidents(conn: sqlite3.Connection, incidents: Iterable[Incident], *,
 def query_deployments(conn: sqlite3.Connection, environment: str | None = None) -> list[Deployment]:
     """Deployments (optionally of one environment) with their statuses, oldest first."""
     where, params = ("WHERE environment = ?", (environment,)) if environment else ("", ())
-    rows = conn.execute(f"SELECT id, sha, ref, environment, created_at, description, payload_json FROM deployments "
-                        f"{where} ORDER BY created_at, id", params).fetchall()
+    rows = conn.execute(
+        f"SELECT id, sha, ref, environment, created_at, description, payload_json FROM deployments "
+        f"{where} ORDER BY created_at, id",
+        params,
+    ).fetchall()
     statuses: dict[str, list[DeploymentStatus]] = {}
     for dep_id, state, created, description in conn.execute(
-            "SELECT deployment_id, state, created_at, description FROM deployment_statuses "
-            "ORDER BY deployment_id, position"):
+        "SELECT deployment_id, state, created_at, description FROM deployment_statuses ORDER BY deployment_id, position"
+    ):
         statuses.setdefault(dep_id, []).append(DeploymentStatus(state, parse_time(created), description))
-    return [Deployment(id=r[0], sha=r[1], ref=r[2], environment=r[3], created_at=parse_time(r[4]), description=r[5],
-                       payload=json.loads(r[6]) if r[6] else {}, statuses=tuple(statuses.get(r[0], ())))
-            for r in rows]
+    return [
+        Deployment(
+            id=r[0],
+            sha=r[1],
+            ref=r[2],
+            environment=r[3],
+            created_at=parse_time(r[4]),
+            description=r[5],
+            payload=json.loads(r[6]) if r[6] else {},
+            statuses=tuple(statuses.get(r[0], ())),
+        )
+        for r in rows
+    ]
 
 
 def query_incidents(conn: sqlite3.Connection) -> list[Incident]:
     """Incidents, oldest opening first."""
-    rows = conn.execute("SELECT id, title, opened_at, resolved_at, severity, root_cause, deployment FROM incidents "
-                        "ORDER BY opened_at, id").fetchall()
-    return [Incident(id=r[0], title=r[1], opened_at=parse_time(r[2]), resolved_at=parse_time(r[3]) if r[3] else None,
-                     severity=r[4], root_cause=r[5], deployment=r[6]) for r in rows]
+    rows = conn.execute(
+        "SELECT id, title, opened_at, resolved_at, severity, root_cause, deployment FROM incidents "
+        "ORDER BY opened_at, id"
+    ).fetchall()
+    return [
+        Incident(
+            id=r[0],
+            title=r[1],
+            opened_at=parse_time(r[2]),
+            resolved_at=parse_time(r[3]) if r[3] else None,
+            severity=r[4],
+            root_cause=r[5],
+            deployment=r[6],
+        )
+        for r in rows
+    ]
 
 
 def add_deployments(store: Any, records: Iterable[Deployment], *, run_id: str | None = None) -> int:
@@ -99,8 +150,9 @@ def incidents(store: Any) -> list[Incident]:
     return found
 
 
-def _add(store: Any, table: str, records: Iterable[Deployment | Incident], run_id: str | None,
-         upsert: Callable[..., object]) -> int:
+def _add(
+    store: Any, table: str, records: Iterable[Deployment | Incident], run_id: str | None, upsert: Callable[..., object]
+) -> int:
     records = list(records)
 
     def work(conn: sqlite3.Connection) -> None:

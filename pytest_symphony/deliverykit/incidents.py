@@ -26,8 +26,11 @@ class MonitorResult:
     open_severe: tuple[str, ...]
 
     def to_json(self) -> dict[str, Any]:
-        return {"deployment": self.deployment, "open_severe": list(self.open_severe),
-                "linked": [{"incident": link.incident, "rule": link.rule} for link in self.linked]}
+        return {
+            "deployment": self.deployment,
+            "open_severe": list(self.open_severe),
+            "linked": [{"incident": link.incident, "rule": link.rule} for link in self.linked],
+        }
 
 
 def monitor(settings: DeliverySettings, deployment_id: str) -> MonitorResult:
@@ -39,13 +42,25 @@ def monitor(settings: DeliverySettings, deployment_id: str) -> MonitorResult:
     links = link_incidents(incidents, successful, changes)
     mine = tuple(link for link in links.values() if link.deployment == deployment_id)
     by_id = {i.id: i for i in incidents}
-    severe = tuple(link.incident for link in mine if by_id[link.incident].resolved_at is None
-                   and by_id[link.incident].severity in settings.severe)
+    severe = tuple(
+        link.incident
+        for link in mine
+        if by_id[link.incident].resolved_at is None and by_id[link.incident].severity in settings.severe
+    )
     result = MonitorResult(deployment_id, mine, severe)
     if severe:
         display = relative(incidents.path, settings.root)
-        raise DeliveryError("monitor", [Finding(f"open {by_id[i].severity} incident {i} is linked to deployment "
-                                                f"{deployment_id}", display, by_id[i].line,
-                                                "roll back, then resolve the incident") for i in severe],
-                            result=result)
+        raise DeliveryError(
+            "monitor",
+            [
+                Finding(
+                    f"open {by_id[i].severity} incident {i} is linked to deployment {deployment_id}",
+                    display,
+                    by_id[i].line,
+                    "roll back, then resolve the incident",
+                )
+                for i in severe
+            ],
+            result=result,
+        )
     return result

@@ -16,8 +16,16 @@ from typing import TYPE_CHECKING, Any, Callable, Generic, Iterator, Sequence, Ty
 
 from ..score.source import item_line, line_of, parse_text
 from .errors import DeliveryError, Finding, relative
-from .records import Deployment, DeploymentStatus, FeedbackRecord, Hypothesis, Incident, Measurement, \
-    ResearchRecord, RoadmapItem
+from .records import (
+    Deployment,
+    DeploymentStatus,
+    FeedbackRecord,
+    Hypothesis,
+    Incident,
+    Measurement,
+    ResearchRecord,
+    RoadmapItem,
+)
 from .settings import DeliverySettings
 from .timeutil import parse_days, parse_time
 
@@ -25,8 +33,19 @@ if TYPE_CHECKING:
     from jsonschema import Draft202012Validator
 
 __all__ = [
-    "Loaded", "SCHEMA_DIR", "read_document", "load_deployments", "load_feedback", "load_flag_document", "load_hypotheses",
-    "load_incidents", "load_measurements", "load_research", "load_roadmap", "parse_deployment", "schema",
+    "Loaded",
+    "SCHEMA_DIR",
+    "read_document",
+    "load_deployments",
+    "load_feedback",
+    "load_flag_document",
+    "load_hypotheses",
+    "load_incidents",
+    "load_measurements",
+    "load_research",
+    "load_roadmap",
+    "parse_deployment",
+    "schema",
     "validate",
 ]
 
@@ -86,9 +105,10 @@ def validate(data: Any, name: str, display: str, *, line_offset: int = 0) -> lis
     findings = []
     for error in sorted(_validator(name).iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
         where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
-        line = (line_offset or _line(data, list(error.absolute_path)))
-        findings.append(Finding(f"{where}: {error.message}", display, line,
-                                f"see the {name} schema in docs/delivery.md"))
+        line = line_offset or _line(data, list(error.absolute_path))
+        findings.append(
+            Finding(f"{where}: {error.message}", display, line, f"see the {name} schema in docs/delivery.md")
+        )
     return findings[:50]
 
 
@@ -103,8 +123,9 @@ def read_document(path: Path, display: str) -> Any:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise DeliveryError("inputs", [Finding(f"not UTF-8 ({exc.reason} at byte {exc.start})", display, 0,
-                                               "save the file as UTF-8")]) from exc
+        raise DeliveryError(
+            "inputs", [Finding(f"not UTF-8 ({exc.reason} at byte {exc.start})", display, 0, "save the file as UTF-8")]
+        ) from exc
     fmt = "json" if path.suffix == ".json" else "yaml"
     data, problem = parse_text(text, display, fmt)
     if problem is not None:
@@ -136,7 +157,9 @@ def _time(value: Any, display: str, line: int, field: str, findings: list[Findin
     try:
         return parse_time(value)
     except ValueError as exc:
-        findings.append(Finding(f"{field}: {exc}", display, line, "use ISO 8601 with a zone, e.g. 2024-05-01T10:00:00Z"))
+        findings.append(
+            Finding(f"{field}: {exc}", display, line, "use ISO 8601 with a zone, e.g. 2024-05-01T10:00:00Z")
+        )
         return None
 
 
@@ -186,15 +209,27 @@ def load_roadmap(settings: DeliverySettings) -> Loaded[RoadmapItem]:
 
     def make(raw: dict[str, Any], display: str, line: int, findings: list[Finding]) -> RoadmapItem:
         if raw["id"] in seen:
-            findings.append(Finding(f"item id {raw['id']!r} is used twice (first on line {seen[raw['id']]})",
-                                    display, line, "give every roadmap item its own id"))
+            findings.append(
+                Finding(
+                    f"item id {raw['id']!r} is used twice (first on line {seen[raw['id']]})",
+                    display,
+                    line,
+                    "give every roadmap item its own id",
+                )
+            )
         seen.setdefault(raw["id"], line)
         wsjf = raw.get("wsjf") or {}
         return RoadmapItem(
-            id=raw["id"], title=raw["title"], status=raw["status"],
-            business_value=wsjf.get("business_value"), time_criticality=wsjf.get("time_criticality"),
-            risk_reduction=wsjf.get("risk_reduction"), job_size=wsjf.get("job_size"),
-            feature=raw.get("feature"), flag=raw.get("flag"), line=line,
+            id=raw["id"],
+            title=raw["title"],
+            status=raw["status"],
+            business_value=wsjf.get("business_value"),
+            time_criticality=wsjf.get("time_criticality"),
+            risk_reduction=wsjf.get("risk_reduction"),
+            job_size=wsjf.get("job_size"),
+            feature=raw.get("feature"),
+            flag=raw.get("flag"),
+            line=line,
         )
 
     return _listed(settings, "roadmap", make, key="items")
@@ -204,9 +239,15 @@ def load_hypotheses(settings: DeliverySettings) -> Loaded[Hypothesis]:
     def make(raw: dict[str, Any], display: str, line: int, findings: list[Finding]) -> Hypothesis:
         start = _time(raw["start"], display, line, "start", findings) if raw.get("start") else None
         return Hypothesis(
-            id=raw["id"], feature=raw["feature"], metric=raw["metric"], target=float(raw["target"]),
-            window_days=parse_days(raw["window"]), direction=raw.get("direction", "at_least"),
-            statement=raw.get("statement"), start=start, line=line,
+            id=raw["id"],
+            feature=raw["feature"],
+            metric=raw["metric"],
+            target=float(raw["target"]),
+            window_days=parse_days(raw["window"]),
+            direction=raw.get("direction", "at_least"),
+            statement=raw.get("statement"),
+            start=start,
+            line=line,
         )
 
     return _listed(settings, "hypotheses", make)
@@ -217,8 +258,9 @@ def load_research(settings: DeliverySettings) -> Loaded[ResearchRecord]:
         when = _time(raw["date"], display, line, "date", findings)
         features = tuple(raw.get("features") or ()) + ((raw["feature"],) if raw.get("feature") else ())
         roles = tuple(str(p["role"]).strip().lower() for p in raw["participants"])
-        return None if when is None else ResearchRecord(raw["id"], features, when, roles, raw.get("method"),
-                                                        display, line)
+        return (
+            None if when is None else ResearchRecord(raw["id"], features, when, roles, raw.get("method"), display, line)
+        )
 
     return _records_from(settings, "research", make)
 
@@ -226,8 +268,11 @@ def load_research(settings: DeliverySettings) -> Loaded[ResearchRecord]:
 def load_feedback(settings: DeliverySettings) -> Loaded[FeedbackRecord]:
     def make(raw: dict[str, Any], display: str, line: int, findings: list[Finding]) -> FeedbackRecord | None:
         when = _time(raw["date"], display, line, "date", findings)
-        return None if when is None else FeedbackRecord(raw["kind"], int(raw["score"]), when, raw.get("feature"),
-                                                         raw.get("id"), display, line)
+        return (
+            None
+            if when is None
+            else FeedbackRecord(raw["kind"], int(raw["score"]), when, raw.get("feature"), raw.get("id"), display, line)
+        )
 
     return _records_from(settings, "feedback", make)
 
@@ -235,8 +280,11 @@ def load_feedback(settings: DeliverySettings) -> Loaded[FeedbackRecord]:
 def load_measurements(settings: DeliverySettings) -> Loaded[Measurement]:
     def make(raw: dict[str, Any], display: str, line: int, findings: list[Finding]) -> Measurement | None:
         when = _time(raw["measured_at"], display, line, "measured_at", findings)
-        return None if when is None else Measurement(raw["metric"], float(raw["value"]), when, raw.get("feature"),
-                                                     raw.get("source"), line)
+        return (
+            None
+            if when is None
+            else Measurement(raw["metric"], float(raw["value"]), when, raw.get("feature"), raw.get("source"), line)
+        )
 
     return _listed(settings, "measurements", make)
 
@@ -254,9 +302,17 @@ def parse_deployment(raw: dict[str, Any], display: str = "<deployment>", line: i
             statuses.append(DeploymentStatus(status["state"], at, status.get("description")))
     if findings:
         raise DeliveryError("inputs", findings)
-    return Deployment(id=str(raw["id"]), sha=raw["sha"].lower(), environment=raw["environment"],
-                      created_at=created, statuses=tuple(statuses), ref=raw.get("ref"),
-                      description=raw.get("description"), payload=dict(raw.get("payload") or {}), line=line)
+    return Deployment(
+        id=str(raw["id"]),
+        sha=raw["sha"].lower(),
+        environment=raw["environment"],
+        created_at=created,
+        statuses=tuple(statuses),
+        ref=raw.get("ref"),
+        description=raw.get("description"),
+        payload=dict(raw.get("payload") or {}),
+        line=line,
+    )
 
 
 def load_deployments(settings: DeliverySettings) -> Loaded[Deployment]:
@@ -268,7 +324,9 @@ def load_deployments(settings: DeliverySettings) -> Loaded[Deployment]:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise DeliveryError("inputs", [Finding(f"cannot read: {exc}", display, 0, "save it as UTF-8 JSON lines")]) from exc
+        raise DeliveryError(
+            "inputs", [Finding(f"cannot read: {exc}", display, 0, "save it as UTF-8 JSON lines")]
+        ) from exc
     items: list[Deployment] = []
     findings: list[Finding] = []
     seen: dict[str, int] = {}
@@ -278,8 +336,9 @@ def load_deployments(settings: DeliverySettings) -> Loaded[Deployment]:
         try:
             raw = json.loads(line)
         except json.JSONDecodeError as exc:
-            findings.append(Finding(f"not JSON: {exc.msg} (column {exc.colno})", display, number,
-                                    "write one JSON object per line"))
+            findings.append(
+                Finding(f"not JSON: {exc.msg} (column {exc.colno})", display, number, "write one JSON object per line")
+            )
             continue
         try:
             deployment = parse_deployment(raw, display, number)
@@ -287,8 +346,14 @@ def load_deployments(settings: DeliverySettings) -> Loaded[Deployment]:
             findings.extend(exc.findings)
             continue
         if deployment.id in seen:
-            findings.append(Finding(f"deployment id {deployment.id!r} is used twice (first on line {seen[deployment.id]})",
-                                    display, number, "give every deployment its own id"))
+            findings.append(
+                Finding(
+                    f"deployment id {deployment.id!r} is used twice (first on line {seen[deployment.id]})",
+                    display,
+                    number,
+                    "give every deployment its own id",
+                )
+            )
         seen.setdefault(deployment.id, number)
         items.append(deployment)
     if findings:
@@ -301,15 +366,25 @@ def load_incidents(settings: DeliverySettings) -> Loaded[Incident]:
         opened = _time(raw["opened_at"], display, line, "opened_at", findings)
         resolved = _time(raw["resolved_at"], display, line, "resolved_at", findings) if raw.get("resolved_at") else None
         if opened and resolved and resolved < opened:
-            findings.append(Finding(f"incident {raw['id']}: resolved_at is before opened_at", display, line,
-                                    "fix one of the two timestamps"))
+            findings.append(
+                Finding(
+                    f"incident {raw['id']}: resolved_at is before opened_at",
+                    display,
+                    line,
+                    "fix one of the two timestamps",
+                )
+            )
         if opened is None:
             return None
         return Incident(
-            id=str(raw["id"]), opened_at=opened, severity=str(raw["severity"]).lower(), resolved_at=resolved,
+            id=str(raw["id"]),
+            opened_at=opened,
+            severity=str(raw["severity"]).lower(),
+            resolved_at=resolved,
             root_cause=(raw.get("root_cause") or None) and raw["root_cause"].lower(),
             deployment=None if raw.get("deployment") is None else str(raw["deployment"]),
-            title=raw.get("title"), line=line,
+            title=raw.get("title"),
+            line=line,
         )
 
     return _listed(settings, "incidents", make)
@@ -320,9 +395,17 @@ def load_flag_document(settings: DeliverySettings, path: Path | None = None) -> 
     path = Path(path) if path is not None else settings.path("flags")
     display = relative(path, settings.root)
     if not path.is_file():
-        raise DeliveryError("inputs", [Finding("no flags file", display, 0,
-                                               "create it in the flagd format (see docs/delivery.md), "
-                                               "or set [tool.symphony.delivery] flags")])
+        raise DeliveryError(
+            "inputs",
+            [
+                Finding(
+                    "no flags file",
+                    display,
+                    0,
+                    "create it in the flagd format (see docs/delivery.md), or set [tool.symphony.delivery] flags",
+                )
+            ],
+        )
     data = read_document(path, display)
     findings = validate(data, "flags", display)
     if findings:

@@ -26,16 +26,32 @@ from typing import Any, Callable, Mapping, Sequence, TypeVar
 from . import git
 from .errors import DeliveryError, Finding, relative
 from .dora import FourKeys, changes_from_git, four_keys, successful_production
-from .inputs import load_deployments, load_flag_document, load_hypotheses, load_incidents, load_measurements, \
-    load_research, load_roadmap
+from .inputs import (
+    load_deployments,
+    load_flag_document,
+    load_hypotheses,
+    load_incidents,
+    load_measurements,
+    load_research,
+    load_roadmap,
+)
 from .records import Deployment, Hypothesis, Metric
 from .settings import DeliverySettings
 from .timeutil import iso, utc_now
 
 R = TypeVar("R")  # a gate's result, returned or carried by its DeliveryError
 
-__all__ = ["MeasureResult", "StabilizeResult", "Verdict", "build_outcomes", "build_success_rate", "judge",
-           "measure", "project_four_keys", "stabilize"]
+__all__ = [
+    "MeasureResult",
+    "StabilizeResult",
+    "Verdict",
+    "build_outcomes",
+    "build_success_rate",
+    "judge",
+    "measure",
+    "project_four_keys",
+    "stabilize",
+]
 
 
 def project_four_keys(settings: DeliverySettings, *, now: datetime | None = None) -> FourKeys:
@@ -45,11 +61,20 @@ def project_four_keys(settings: DeliverySettings, *, now: datetime | None = None
     incidents = load_incidents(settings)
     successful = successful_production(deployments, settings.environment)
     changes, times = changes_from_git(settings.root, successful) if successful else ({}, {})
-    sources = {"deployments": relative(deployments.path, settings.root),
-               "incidents": relative(incidents.path, settings.root)}
-    return four_keys(deployments.records if deployments.present else None,
-                     incidents.records if incidents.present else None, changes, times, now=now,
-                     window_days=settings.window_days, environment=settings.environment, sources=sources)
+    sources = {
+        "deployments": relative(deployments.path, settings.root),
+        "incidents": relative(incidents.path, settings.root),
+    }
+    return four_keys(
+        deployments.records if deployments.present else None,
+        incidents.records if incidents.present else None,
+        changes,
+        times,
+        now=now,
+        window_days=settings.window_days,
+        environment=settings.environment,
+        sources=sources,
+    )
 
 
 def _judged(gate: str, findings: list[Finding], enforce: bool, result: R) -> R:
@@ -66,13 +91,20 @@ class StabilizeResult:
     misses: tuple[Finding, ...] = ()  #: targets missed that ``enforce=False`` did not fail (also in warnings)
 
     def to_json(self) -> dict[str, Any]:
-        return {"change_failure_rate": self.four_keys.change_failure_rate.to_json(),
-                "max_change_failure_rate": self.max_change_failure_rate,
-                "warnings": [w.to_json() for w in self.warnings]}
+        return {
+            "change_failure_rate": self.four_keys.change_failure_rate.to_json(),
+            "max_change_failure_rate": self.max_change_failure_rate,
+            "warnings": [w.to_json() for w in self.warnings],
+        }
 
 
-def stabilize(settings: DeliverySettings, *, now: datetime | None = None, enforce: bool = True,
-              max_change_failure_rate: float | None = None) -> StabilizeResult:
+def stabilize(
+    settings: DeliverySettings,
+    *,
+    now: datetime | None = None,
+    enforce: bool = True,
+    max_change_failure_rate: float | None = None,
+) -> StabilizeResult:
     """Beat 13: the change failure rate in the window is at most ``max_change_failure_rate``
     (default the setting of that name, 0.15: DevLake's medium band)."""
     if max_change_failure_rate is None:
@@ -81,17 +113,27 @@ def stabilize(settings: DeliverySettings, *, now: datetime | None = None, enforc
     rate = keys.change_failure_rate
     findings = []
     if rate.value is not None and rate.value > max_change_failure_rate:
-        findings.append(Finding(f"change failure rate {rate.value:.1%} over the last {settings.window_days:g} days "
-                                f"is above {max_change_failure_rate:.0%} (failed: {', '.join(keys.failed_deployments)})",
-                                rate.source, 0, "stabilize before releasing more: fix the causes of the incidents"))
+        findings.append(
+            Finding(
+                f"change failure rate {rate.value:.1%} over the last {settings.window_days:g} days "
+                f"is above {max_change_failure_rate:.0%} (failed: {', '.join(keys.failed_deployments)})",
+                rate.source,
+                0,
+                "stabilize before releasing more: fix the causes of the incidents",
+            )
+        )
     warnings = [] if rate.measured else [Finding(f"change failure rate: not measured: {rate.missing}")]
     misses = tuple(findings if not enforce else [])
     result = StabilizeResult(keys, max_change_failure_rate, misses + tuple(warnings), misses)
     return _judged("stabilize", findings, enforce, result)
 
 
-def build_outcomes(history: Path, sequence: str = "build", limit: int = 50,
-                   complete: Callable[[str | None, set[tuple[Any, Any]]], bool] | None = None) -> list[bool] | None:
+def build_outcomes(
+    history: Path,
+    sequence: str = "build",
+    limit: int = 50,
+    complete: Callable[[str | None, set[tuple[Any, Any]]], bool] | None = None,
+) -> list[bool] | None:
     """Passed (True) or not for each complete run of ``sequence`` in the history, newest first.
 
     None when there is no history file.  A run counts when it ended and, given ``complete``
@@ -110,8 +152,12 @@ def build_outcomes(history: Path, sequence: str = "build", limit: int = 50,
                 if not run.get("ended_at"):
                     continue
                 attempts = store.attempts(run_id=run["run_id"], sequence=sequence)
-                if not attempts or (complete is not None and not complete(
-                        run.get("dynamic"), {(a.get("movement_number"), a.get("beat_number")) for a in attempts})):
+                if not attempts or (
+                    complete is not None
+                    and not complete(
+                        run.get("dynamic"), {(a.get("movement_number"), a.get("beat_number")) for a in attempts}
+                    )
+                ):
                     continue
                 last = {a.get("nodeid") or a["id"]: a.get("status") for a in attempts}
                 outcomes.append(not any(s in ("failed", "error", "timeout") for s in last.values()))
@@ -139,12 +185,18 @@ class Verdict:
     value: float | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"hypothesis": self.hypothesis, "feature": self.feature, "verdict": self.verdict,
-                "reason": self.reason, "value": self.value}
+        return {
+            "hypothesis": self.hypothesis,
+            "feature": self.feature,
+            "verdict": self.verdict,
+            "reason": self.reason,
+            "value": self.value,
+        }
 
 
-def release_time(feature: str, history: Sequence[git.Commit], successful: Sequence[Deployment],
-                 changes: Mapping[str, Sequence[str]]) -> datetime | None:
+def release_time(
+    feature: str, history: Sequence[git.Commit], successful: Sequence[Deployment], changes: Mapping[str, Sequence[str]]
+) -> datetime | None:
     """The success time of the first successful production deployment holding the feature's first commit."""
     first = git.first_commit_for(history, feature)
     if first is None:
@@ -152,16 +204,25 @@ def release_time(feature: str, history: Sequence[git.Commit], successful: Sequen
     return next((d.success_time for d in successful if first.sha in changes.get(d.id, ())), None)
 
 
-def judge(hypothesis: Hypothesis, *, start: datetime | None, now: datetime, metrics: Mapping[str, Metric],
-          measurements: Sequence[Any] = ()) -> Verdict:
+def judge(
+    hypothesis: Hypothesis,
+    *,
+    start: datetime | None,
+    now: datetime,
+    metrics: Mapping[str, Metric],
+    measurements: Sequence[Any] = (),
+) -> Verdict:
     """The verdict on one hypothesis at ``now``; judged only once its window is over."""
     h = hypothesis
     begin = h.start or start
     if begin is None:
         return Verdict(h.id, h.feature, "inconclusive", f"{h.feature} is not released yet")
     end = begin + timedelta(days=h.window_days)
-    in_window = [m for m in measurements if m.metric == h.metric and begin <= m.measured_at <= end
-                 and m.feature in (None, h.feature)]
+    in_window = [
+        m
+        for m in measurements
+        if m.metric == h.metric and begin <= m.measured_at <= end and m.feature in (None, h.feature)
+    ]
     if in_window:
         value, source = max(in_window, key=lambda m: m.measured_at).value, "measurements"
     elif h.metric in metrics and metrics[h.metric].measured:
@@ -171,11 +232,21 @@ def judge(hypothesis: Hypothesis, *, start: datetime | None, now: datetime, metr
         return Verdict(h.id, h.feature, "inconclusive", f"not measured: {missing}")
     comparison = ">=" if h.direction == "at_least" else "<="
     if now < end:
-        return Verdict(h.id, h.feature, "inconclusive", f"window ends {iso(end)}; {h.metric} = {value:g} so far "
-                       f"(target {comparison} {h.target:g}, from {source})", value)
+        return Verdict(
+            h.id,
+            h.feature,
+            "inconclusive",
+            f"window ends {iso(end)}; {h.metric} = {value:g} so far (target {comparison} {h.target:g}, from {source})",
+            value,
+        )
     met = h.met_by(value)
-    return Verdict(h.id, h.feature, "validated" if met else "refuted",
-                   f"{h.metric} = {value:g}, target {comparison} {h.target:g} (from {source})", value)
+    return Verdict(
+        h.id,
+        h.feature,
+        "validated" if met else "refuted",
+        f"{h.metric} = {value:g}, target {comparison} {h.target:g} (from {source})",
+        value,
+    )
 
 
 @dataclass(frozen=True)
@@ -187,9 +258,12 @@ class MeasureResult:
     misses: tuple[Finding, ...] = field(default=())  #: refuted hypotheses that ``enforce=False`` did not fail
 
     def to_json(self) -> dict[str, Any]:
-        return {"metrics": {k: m.to_json() for k, m in self.metrics.items()},
-                "verdicts": [v.to_json() for v in self.verdicts], "four_keys": self.four_keys.to_json(),
-                "warnings": [w.to_json() for w in self.warnings]}
+        return {
+            "metrics": {k: m.to_json() for k, m in self.metrics.items()},
+            "verdicts": [v.to_json() for v in self.verdicts],
+            "four_keys": self.four_keys.to_json(),
+            "warnings": [w.to_json() for w in self.warnings],
+        }
 
 
 def _toggle_adoption(settings: DeliverySettings, features: Sequence[str]) -> Metric:
@@ -204,8 +278,12 @@ def _toggle_adoption(settings: DeliverySettings, features: Sequence[str]) -> Met
     return Metric(name, len(guarded) / len(features), "", relative(settings.path("flags"), settings.root))
 
 
-def _exploration_to_release(settings: DeliverySettings, history: Sequence[git.Commit], successful: Sequence[Deployment],
-                            changes: Mapping[str, Sequence[str]]) -> Metric:
+def _exploration_to_release(
+    settings: DeliverySettings,
+    history: Sequence[git.Commit],
+    successful: Sequence[Deployment],
+    changes: Mapping[str, Sequence[str]],
+) -> Metric:
     name = "exploration_to_release_days_median"
     research = load_research(settings)
     if not research.present:
@@ -221,9 +299,16 @@ def _exploration_to_release(settings: DeliverySettings, history: Sequence[git.Co
     return Metric(name, statistics.median(days), "days", "research records + deployments + git")
 
 
-def measure(settings: DeliverySettings, *, now: datetime | None = None, features: Sequence[str] = (),
-            extra: Mapping[str, Metric] | None = None, history: Path | None = None,
-            enforce: bool = True, complete_build: Callable[[str | None, set[tuple[Any, Any]]], bool] | None = None) -> MeasureResult:
+def measure(
+    settings: DeliverySettings,
+    *,
+    now: datetime | None = None,
+    features: Sequence[str] = (),
+    extra: Mapping[str, Metric] | None = None,
+    history: Path | None = None,
+    enforce: bool = True,
+    complete_build: Callable[[str | None, set[tuple[Any, Any]]], bool] | None = None,
+) -> MeasureResult:
     """Beat 14: every metric, then a verdict per hypothesis; a refuted one is a missed target.
 
     ``extra`` adds metrics measured by earlier beats (``coverage`` from beat 7,
@@ -234,9 +319,12 @@ def measure(settings: DeliverySettings, *, now: datetime | None = None, features
     keys = project_four_keys(settings, now=now)
     metrics: dict[str, Metric] = {m.name: m for m in keys.metrics()}
     metrics["build_success_rate"] = build_success_rate(
-        build_outcomes(history, complete=complete_build) if history else None)
+        build_outcomes(history, complete=complete_build) if history else None
+    )
     metrics["coverage"] = Metric.not_measured("coverage", "the test beat (test_suite) has not run", "%")
-    metrics["customer_satisfaction"] = Metric.not_measured("customer_satisfaction", "the feedback beat has not run", "%")
+    metrics["customer_satisfaction"] = Metric.not_measured(
+        "customer_satisfaction", "the feedback beat has not run", "%"
+    )
     metrics["feature_toggle_adoption"] = _toggle_adoption(settings, features)
     deployments = load_deployments(settings)
     successful = successful_production(deployments, settings.environment)
@@ -246,13 +334,28 @@ def measure(settings: DeliverySettings, *, now: datetime | None = None, features
     metrics.update(extra or {})
     measurements = load_measurements(settings)
     hypotheses = load_hypotheses(settings)
-    verdicts = tuple(judge(h, start=release_time(h.feature, commits, successful, changes), now=now, metrics=metrics,
-                           measurements=measurements.records) for h in hypotheses)
+    verdicts = tuple(
+        judge(
+            h,
+            start=release_time(h.feature, commits, successful, changes),
+            now=now,
+            metrics=metrics,
+            measurements=measurements.records,
+        )
+        for h in hypotheses
+    )
     display = relative(hypotheses.path, settings.root)
     line = {h.id: h.line for h in hypotheses}
-    findings = [Finding(f"hypothesis {v.hypothesis} is refuted: {v.reason}", display, line[v.hypothesis],
-                        "learn from it (retro) and decide: pivot, persevere or remove the feature")
-                for v in verdicts if v.verdict == "refuted"]
+    findings = [
+        Finding(
+            f"hypothesis {v.hypothesis} is refuted: {v.reason}",
+            display,
+            line[v.hypothesis],
+            "learn from it (retro) and decide: pivot, persevere or remove the feature",
+        )
+        for v in verdicts
+        if v.verdict == "refuted"
+    ]
     warnings = [Finding(str(m)) for m in metrics.values() if not m.measured]
     misses = tuple(findings) if not enforce else ()
     result = MeasureResult(keys, metrics, verdicts, tuple(warnings) + misses, misses)

@@ -52,8 +52,12 @@ class PlanResult:
     path: Path | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"current": self.current, "next_version": self.next_version, "bump": self.bump,
-                "items": [i.to_json() for i in self.items]}
+        return {
+            "current": self.current,
+            "next_version": self.next_version,
+            "bump": self.bump,
+            "items": [i.to_json() for i in self.items],
+        }
 
 
 def _retro_actions(settings: DeliverySettings) -> list[PlanItem]:
@@ -71,16 +75,33 @@ def _retro_actions(settings: DeliverySettings) -> list[PlanItem]:
     return items
 
 
-def _generated(settings: DeliverySettings, metrics: Mapping[str, Metric], verdicts: Sequence[Any],
-               released: set[str]) -> list[PlanItem]:
-    items = [PlanItem(f"Revisit hypothesis {v.hypothesis} ({v.feature})", (f"hypothesis:{v.hypothesis}",),
-                      f"{v.verdict}: {v.reason}") for v in verdicts if v.verdict != "validated"]
-    items += [PlanItem(f"Resolve incident {i.id} ({i.severity})", (f"incident:{i.id}",), i.title or "")
-              for i in load_incidents(settings) if i.resolved_at is None]
-    items += [PlanItem(f"Improve {m.name}", (f"metric:{m.name}",), f"{m.value:g} {m.unit} ({m.band}) from {m.source}")
-              for m in metrics.values() if m.band in ("medium", "low")]
-    items += [PlanItem(f"Deliver {i.id}: {i.title}", (f"roadmap:{i.id}",), f"WSJF {i.wsjf:.2f}")
-              for i in wsjf_ranking([i for i in load_roadmap(settings) if i.status == "next"]) if i.id not in released]
+def _generated(
+    settings: DeliverySettings, metrics: Mapping[str, Metric], verdicts: Sequence[Any], released: set[str]
+) -> list[PlanItem]:
+    items = [
+        PlanItem(
+            f"Revisit hypothesis {v.hypothesis} ({v.feature})",
+            (f"hypothesis:{v.hypothesis}",),
+            f"{v.verdict}: {v.reason}",
+        )
+        for v in verdicts
+        if v.verdict != "validated"
+    ]
+    items += [
+        PlanItem(f"Resolve incident {i.id} ({i.severity})", (f"incident:{i.id}",), i.title or "")
+        for i in load_incidents(settings)
+        if i.resolved_at is None
+    ]
+    items += [
+        PlanItem(f"Improve {m.name}", (f"metric:{m.name}",), f"{m.value:g} {m.unit} ({m.band}) from {m.source}")
+        for m in metrics.values()
+        if m.band in ("medium", "low")
+    ]
+    items += [
+        PlanItem(f"Deliver {i.id}: {i.title}", (f"roadmap:{i.id}",), f"WSJF {i.wsjf:.2f}")
+        for i in wsjf_ranking([i for i in load_roadmap(settings) if i.status == "next"])
+        if i.id not in released
+    ]
     return items + _retro_actions(settings)
 
 
@@ -117,19 +138,37 @@ def _check_plan(settings: DeliverySettings, metrics: Mapping[str, Metric]) -> li
         evidence = item.get("evidence") if isinstance(item, dict) else None
         title = item.get("title") if isinstance(item, dict) else item
         if not evidence or not isinstance(evidence, list):
-            findings.append(Finding(f"plan item {title!r} cites no evidence", display, line,
-                                    f"add evidence: [<kind>:<ref>] with kind one of {', '.join(EVIDENCE_KINDS)}"))
+            findings.append(
+                Finding(
+                    f"plan item {title!r} cites no evidence",
+                    display,
+                    line,
+                    f"add evidence: [<kind>:<ref>] with kind one of {', '.join(EVIDENCE_KINDS)}",
+                )
+            )
             continue
         for ref in evidence:
             if not _resolves(settings, str(ref), metrics):
-                findings.append(Finding(f"plan item {title!r}: evidence {ref!r} is not in the history", display, line,
-                                        "cite an incident, hypothesis, deployment, commit, metric, roadmap item or retro"))
+                findings.append(
+                    Finding(
+                        f"plan item {title!r}: evidence {ref!r} is not in the history",
+                        display,
+                        line,
+                        "cite an incident, hypothesis, deployment, commit, metric, roadmap item or retro",
+                    )
+                )
     return findings
 
 
-def next_iteration(settings: DeliverySettings, *, metrics: Mapping[str, Metric] | None = None,
-                   verdicts: Sequence[Any] = (), released: Sequence[str] = (), out_dir: Path | None = None,
-                   rev: str = "HEAD") -> PlanResult:
+def next_iteration(
+    settings: DeliverySettings,
+    *,
+    metrics: Mapping[str, Metric] | None = None,
+    verdicts: Sequence[Any] = (),
+    released: Sequence[str] = (),
+    out_dir: Path | None = None,
+    rev: str = "HEAD",
+) -> PlanResult:
     """Beat 17: next version and plan (written to ``out_dir`` as plan.json and plan.md when given)."""
     metrics = dict(metrics or {})
     tag, since = git.commits_since(settings.root, settings.tag_pattern, rev)
@@ -145,8 +184,12 @@ def next_iteration(settings: DeliverySettings, *, metrics: Mapping[str, Metric] 
     result = PlanResult(tag.name if tag else None, version, bump_level(parsed), items)
     if out_dir is not None:
         write_json(Path(out_dir) / "plan.json", result.to_json())
-        lines = [f"# Plan after {result.current or 'the first release'}", "",
-                 f"Next version: {version or 'none (no releasable commit)'}", ""]
+        lines = [
+            f"# Plan after {result.current or 'the first release'}",
+            "",
+            f"Next version: {version or 'none (no releasable commit)'}",
+            "",
+        ]
         lines += [f"- {i.title} [{', '.join(i.evidence)}]" + (f": {i.detail}" if i.detail else "") for i in items]
         write_atomic(Path(out_dir) / "plan.md", ("\n".join(lines) + "\n").encode("utf-8"))
         result = PlanResult(result.current, version, result.bump, items, Path(out_dir) / "plan.json")

@@ -31,8 +31,16 @@ from .settings import DeliverySettings
 from .staging import installed_versions, link_target, run_in_env, switch_link
 from .timeutil import utc_now
 
-__all__ = ["DeployResult", "VerifyResult", "add_status", "append_deployment", "deploy", "production_link",
-           "rollback_deployment", "verify_production"]
+__all__ = [
+    "DeployResult",
+    "VerifyResult",
+    "add_status",
+    "append_deployment",
+    "deploy",
+    "production_link",
+    "rollback_deployment",
+    "verify_production",
+]
 
 
 def production_link(settings: DeliverySettings) -> Path:
@@ -47,8 +55,13 @@ def append_deployment(settings: DeliverySettings, deployment: Deployment) -> Non
     write_atomic(path, old + json.dumps(deployment.to_json(), ensure_ascii=False).encode("utf-8") + b"\n")
 
 
-def add_status(settings: DeliverySettings, deployment_id: str, state: str, at: datetime | None = None,
-               description: str | None = None) -> Deployment:
+def add_status(
+    settings: DeliverySettings,
+    deployment_id: str,
+    state: str,
+    at: datetime | None = None,
+    description: str | None = None,
+) -> Deployment:
     """Append a status to one deployment's line; every other line keeps its bytes."""
     path = settings.path("deployments")
     lines = path.read_bytes().decode("utf-8").split("\n")
@@ -57,12 +70,15 @@ def add_status(settings: DeliverySettings, deployment_id: str, state: str, at: d
             from .inputs import parse_deployment
 
             current = parse_deployment(json.loads(line), relative(path, settings.root), index + 1)
-            updated = replace(current, statuses=current.statuses + (DeploymentStatus(state, at or utc_now(), description),))
+            updated = replace(
+                current, statuses=current.statuses + (DeploymentStatus(state, at or utc_now(), description),)
+            )
             lines[index] = json.dumps(updated.to_json(), ensure_ascii=False)
             write_atomic(path, "\n".join(lines).encode("utf-8"))
             return updated
-    raise DeliveryError("deploy", [Finding(f"no deployment {deployment_id!r}", relative(path, settings.root), 0,
-                                           "deploy first")])
+    raise DeliveryError(
+        "deploy", [Finding(f"no deployment {deployment_id!r}", relative(path, settings.root), 0, "deploy first")]
+    )
 
 
 @dataclass(frozen=True)
@@ -75,18 +91,27 @@ class DeployResult:
     command: CommandResult | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"deployment": self.deployment.to_json(), "previous": self.previous.id if self.previous else None,
-                "link": str(self.link), "environment": str(self.environment),
-                "dark": self.dark.to_json() if self.dark else None,
-                "command": self.command.to_json() if self.command else None}
+        return {
+            "deployment": self.deployment.to_json(),
+            "previous": self.previous.id if self.previous else None,
+            "link": str(self.link),
+            "environment": str(self.environment),
+            "dark": self.dark.to_json() if self.dark else None,
+            "command": self.command.to_json() if self.command else None,
+        }
 
 
 def _flag_findings(settings: DeliverySettings, features: Sequence[str]) -> tuple[DarkResult | None, list[Finding]]:
     if not settings.path("flags").is_file():
         if features:
-            return None, [Finding(f"no flags file, and {len(features)} feature(s) in scope",
-                                  relative(settings.path("flags"), settings.root), 0,
-                                  "Continuous Deployment ships features behind flags: create the flagd file")]
+            return None, [
+                Finding(
+                    f"no flags file, and {len(features)} feature(s) in scope",
+                    relative(settings.path("flags"), settings.root),
+                    0,
+                    "Continuous Deployment ships features behind flags: create the flagd file",
+                )
+            ]
         return None, []
     document, _ = load_flag_document(settings)
     tag = git.last_tag(settings.root, settings.tag_pattern)
@@ -96,9 +121,14 @@ def _flag_findings(settings: DeliverySettings, features: Sequence[str]) -> tuple
     for feature in features:
         flag = items[feature].flag if feature in items and items[feature].flag else feature
         if flag not in document["flags"]:
-            findings.append(Finding(f"feature {feature!r} has no flag {flag!r}",
-                                    relative(settings.path("flags"), settings.root), 0,
-                                    f"add a dark flag {flag!r}, or name it in the roadmap item's flag"))
+            findings.append(
+                Finding(
+                    f"feature {feature!r} has no flag {flag!r}",
+                    relative(settings.path("flags"), settings.root),
+                    0,
+                    f"add a dark flag {flag!r}, or name it in the roadmap item's flag",
+                )
+            )
     return dark, findings
 
 
@@ -107,21 +137,41 @@ def _rollback_target(settings: DeliverySettings, previous: Deployment | None) ->
         return []
     env = Path(previous.payload.get("environment", "")) if previous.payload.get("environment") else None
     if env is None or not env.is_dir():
-        return [Finding(f"the previous deployment {previous.id} has no environment to roll back to ({env})",
-                        relative(settings.path("deployments"), settings.root), previous.line,
-                        "stage and deploy the previous version again, or restore its environment")]
+        return [
+            Finding(
+                f"the previous deployment {previous.id} has no environment to roll back to ({env})",
+                relative(settings.path("deployments"), settings.root),
+                previous.line,
+                "stage and deploy the previous version again, or restore its environment",
+            )
+        ]
     expected = previous.payload.get("distributions") or {}
     versions = installed_versions(env, sorted(expected))
     wrong = {d: v for d, v in versions.items() if v != expected[d]}
     if wrong:
-        return [Finding(f"rollback target {env} has {wrong}, expected {expected}", str(env), 0,
-                        "the previous environment was changed; restage it")]
+        return [
+            Finding(
+                f"rollback target {env} has {wrong}, expected {expected}",
+                str(env),
+                0,
+                "the previous environment was changed; restage it",
+            )
+        ]
     return []
 
 
-def deploy(settings: DeliverySettings, *, version: str, environment: Path, distributions: Mapping[str, str],
-           sha: str | None = None, ref: str | None = None, features: Sequence[str] = (),
-           deployment_id: str | None = None, now: datetime | None = None) -> DeployResult:
+def deploy(
+    settings: DeliverySettings,
+    *,
+    version: str,
+    environment: Path,
+    distributions: Mapping[str, str],
+    sha: str | None = None,
+    ref: str | None = None,
+    features: Sequence[str] = (),
+    deployment_id: str | None = None,
+    now: datetime | None = None,
+) -> DeployResult:
     """Beat 9: deploy the staged ``environment`` holding ``distributions`` (name -> version) as ``version``."""
     sha = sha or git.head(settings.root)
     deployments = load_deployments(settings)
@@ -133,33 +183,58 @@ def deploy(settings: DeliverySettings, *, version: str, environment: Path, distr
         raise DeliveryError("deploy", findings)
     started = now or utc_now()
     record = Deployment(
-        id=deployment_id or f"{version}-{sha[:12]}-{started.strftime('%Y%m%dT%H%M%SZ')}", sha=sha,
-        environment=settings.environment, created_at=started, ref=ref or f"v{version}",
+        id=deployment_id or f"{version}-{sha[:12]}-{started.strftime('%Y%m%dT%H%M%SZ')}",
+        sha=sha,
+        environment=settings.environment,
+        created_at=started,
+        ref=ref or f"v{version}",
         statuses=(DeploymentStatus("in_progress", started),),
-        payload={"version": version, "environment": str(Path(environment).resolve()),
-                 "distributions": dict(distributions)},
+        payload={
+            "version": version,
+            "environment": str(Path(environment).resolve()),
+            "distributions": dict(distributions),
+        },
     )
     append_deployment(settings, record)
     link = production_link(settings)
     command = None
     if settings.deploy_command is not None:
-        env = {**os.environ, "SYMPHONY_DEPLOY_VERSION": version, "SYMPHONY_DEPLOY_SHA": sha,
-               "SYMPHONY_DEPLOY_ENVIRONMENT": str(environment), "SYMPHONY_DEPLOY_ID": record.id,
-               "SYMPHONY_PREVIOUS_ENVIRONMENT": str(link_target(link) or "")}
-        command = run_command(settings.deploy_command, cwd=settings.root, env=env, timeout=settings.command_timeout,
-                              log_path=settings.path("evidence") / version / "deploy.log")
+        env = {
+            **os.environ,
+            "SYMPHONY_DEPLOY_VERSION": version,
+            "SYMPHONY_DEPLOY_SHA": sha,
+            "SYMPHONY_DEPLOY_ENVIRONMENT": str(environment),
+            "SYMPHONY_DEPLOY_ID": record.id,
+            "SYMPHONY_PREVIOUS_ENVIRONMENT": str(link_target(link) or ""),
+        }
+        command = run_command(
+            settings.deploy_command,
+            cwd=settings.root,
+            env=env,
+            timeout=settings.command_timeout,
+            log_path=settings.path("evidence") / version / "deploy.log",
+        )
         if not command.ok:
             rollback_deployment(settings, record.id, reason="deploy command failed")
-            raise DeliveryError("deploy", [Finding(f"deploy command {command.describe()}", *settings.where(
-                "deploy_command"), "production points back to the previous deployment")])
+            raise DeliveryError(
+                "deploy",
+                [
+                    Finding(
+                        f"deploy command {command.describe()}",
+                        *settings.where("deploy_command"),
+                        "production points back to the previous deployment",
+                    )
+                ],
+            )
     else:
         switch_link(link, Path(environment).resolve())
     final = add_status(settings, record.id, "success", utc_now() if now is None else now)
     return DeployResult(final, previous, link, Path(environment), dark, command)
 
 
-def rollback_deployment(settings: DeliverySettings, deployment_id: str, *, reason: str = "rolled back",
-                        at: datetime | None = None) -> Deployment | None:
+def rollback_deployment(
+    settings: DeliverySettings, deployment_id: str, *, reason: str = "rolled back", at: datetime | None = None
+) -> Deployment | None:
     """Point production back at the previous successful deployment and record ``failure`` on this one.
 
     Returns the deployment production now runs (None when there was none before).
@@ -167,10 +242,15 @@ def rollback_deployment(settings: DeliverySettings, deployment_id: str, *, reaso
     deployments = list(load_deployments(settings))
     this = next((d for d in deployments if d.id == deployment_id), None)
     if this is None:
-        raise DeliveryError("rollback", [Finding(f"no deployment {deployment_id!r}",
-                                                 relative(settings.path("deployments"), settings.root))])
-    earlier = [d for d in successful_production(deployments, settings.environment)
-               if d.id != deployment_id and d.succeeded_at() <= (this.success_time or utc_now())]
+        raise DeliveryError(
+            "rollback",
+            [Finding(f"no deployment {deployment_id!r}", relative(settings.path("deployments"), settings.root))],
+        )
+    earlier = [
+        d
+        for d in successful_production(deployments, settings.environment)
+        if d.id != deployment_id and d.succeeded_at() <= (this.success_time or utc_now())
+    ]
     previous = earlier[-1] if earlier else None
     if previous is not None and previous.payload.get("environment"):
         switch_link(production_link(settings), Path(previous.payload["environment"]))
@@ -186,8 +266,12 @@ class VerifyResult:
     drill: str  #: "passed", or "no previous deployment"
 
     def to_json(self) -> dict[str, Any]:
-        return {"environment": str(self.environment), "installed": dict(self.installed),
-                "commands": [c.to_json() for c in self.commands], "drill": self.drill}
+        return {
+            "environment": str(self.environment),
+            "installed": dict(self.installed),
+            "commands": [c.to_json() for c in self.commands],
+            "drill": self.drill,
+        }
 
 
 def verify_production(settings: DeliverySettings, deployed: DeployResult, *, drill: bool = True) -> VerifyResult:
@@ -200,11 +284,19 @@ def verify_production(settings: DeliverySettings, deployed: DeployResult, *, dri
     expected = deployed.deployment.payload.get("distributions", {})
     findings: list[Finding] = []
     installed = installed_versions(env, sorted(expected))
-    findings += [Finding(f"production has {d} {installed.get(d)}, released {v}", str(env), 0, "deploy again")
-                 for d, v in expected.items() if installed.get(d) != v]
+    findings += [
+        Finding(f"production has {d} {installed.get(d)}, released {v}", str(env), 0, "deploy again")
+        for d, v in expected.items()
+        if installed.get(d) != v
+    ]
     logs = settings.path("evidence") / str(deployed.deployment.payload.get("version", "unknown"))
-    results, problems = run_in_env(env, list(settings.smoke_commands) + list(settings.health_commands),
-                                   settings.command_timeout, logs, "production-check")
+    results, problems = run_in_env(
+        env,
+        list(settings.smoke_commands) + list(settings.health_commands),
+        settings.command_timeout,
+        logs,
+        "production-check",
+    )
     findings += problems
     state = "no previous deployment"
     if drill and not findings and deployed.previous is not None:
@@ -218,6 +310,8 @@ def verify_production(settings: DeliverySettings, deployed: DeployResult, *, dri
             findings.append(Finding("the rollback drill did not restore the production link", str(link)))
     if findings:
         rollback_deployment(settings, deployed.deployment.id, reason="verification failed")
-        raise DeliveryError("verify_production", findings + [Finding(
-            f"deployment {deployed.deployment.id} rolled back and recorded as failure")])
+        raise DeliveryError(
+            "verify_production",
+            findings + [Finding(f"deployment {deployed.deployment.id} rolled back and recorded as failure")],
+        )
     return VerifyResult(env, installed, tuple(results), state)

@@ -16,8 +16,15 @@ from typing import Any
 from .timeutil import iso
 
 __all__ = [
-    "Deployment", "DeploymentStatus", "FeedbackRecord", "Hypothesis", "Incident", "Measurement",
-    "Metric", "ResearchRecord", "RoadmapItem",
+    "Deployment",
+    "DeploymentStatus",
+    "FeedbackRecord",
+    "Hypothesis",
+    "Incident",
+    "Measurement",
+    "Metric",
+    "ResearchRecord",
+    "RoadmapItem",
 ]
 
 
@@ -62,10 +69,19 @@ class Deployment:
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
-            "id": self.id, "sha": self.sha, "ref": self.ref, "environment": self.environment,
+            "id": self.id,
+            "sha": self.sha,
+            "ref": self.ref,
+            "environment": self.environment,
             "created_at": iso(self.created_at),
-            "statuses": [{"state": s.state, "created_at": iso(s.created_at),
-                          **({"description": s.description} if s.description else {})} for s in self.statuses],
+            "statuses": [
+                {
+                    "state": s.state,
+                    "created_at": iso(s.created_at),
+                    **({"description": s.description} if s.description else {}),
+                }
+                for s in self.statuses
+            ],
         }
         if self.description:
             data["description"] = self.description
@@ -87,9 +103,13 @@ class Incident:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "id": self.id, "title": self.title, "opened_at": iso(self.opened_at),
+            "id": self.id,
+            "title": self.title,
+            "opened_at": iso(self.opened_at),
             "resolved_at": iso(self.resolved_at) if self.resolved_at else None,
-            "severity": self.severity, "root_cause": self.root_cause, "deployment": self.deployment,
+            "severity": self.severity,
+            "root_cause": self.root_cause,
+            "deployment": self.deployment,
         }
 
 

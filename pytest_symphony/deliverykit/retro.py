@@ -35,7 +35,9 @@ def changelog_entry(version: str, commits: Sequence[git.Commit], day: str) -> st
         group = [(c, cc) for c, cc in parsed if cc.type == kind]
         if group:
             lines += [f"### {title}", ""]
-            lines += [f"- {'**' + cc.scope + ':** ' if cc.scope else ''}{cc.description} ({c.sha[:7]})" for c, cc in group]
+            lines += [
+                f"- {'**' + cc.scope + ':** ' if cc.scope else ''}{cc.description} ({c.sha[:7]})" for c, cc in group
+            ]
             lines.append("")
     if breaking:
         lines += ["### Breaking changes", ""]
@@ -64,13 +66,16 @@ def _insert(text: str, entry: str) -> str:
 def retro_text(version: str, metrics: Mapping[str, Metric], verdicts: Sequence[Any], when: datetime) -> str:
     rows = "\n".join(
         f"| {m.name} | {(f'{m.value:.4g}' + (' ' + m.unit if m.unit else '') + (f' ({m.band})' if m.band else '')) if m.measured else 'not measured: ' + str(m.missing)} | {m.source} |"
-        for m in metrics.values())
+        for m in metrics.values()
+    )
     hyps = "\n".join(f"- {v.hypothesis} ({v.feature}): **{v.verdict}**, {v.reason}" for v in verdicts) or "- none"
-    return (f"# Retrospective: {version}\n\n"
-            f"Pre-filled by the delivery pipeline on {when.strftime('%Y-%m-%d')}; the numbers are measured, "
-            "the rest is yours.\n\n## Numbers\n\n| metric | value | source |\n|---|---|---|\n"
-            f"{rows}\n\n## Hypotheses\n\n{hyps}\n\n## What went well\n\n- \n\n## What to improve\n\n- \n\n"
-            "## Actions\n\n- \n")
+    return (
+        f"# Retrospective: {version}\n\n"
+        f"Pre-filled by the delivery pipeline on {when.strftime('%Y-%m-%d')}; the numbers are measured, "
+        "the rest is yours.\n\n## Numbers\n\n| metric | value | source |\n|---|---|---|\n"
+        f"{rows}\n\n## Hypotheses\n\n{hyps}\n\n## What went well\n\n- \n\n## What to improve\n\n- \n\n"
+        "## Actions\n\n- \n"
+    )
 
 
 @dataclass(frozen=True)
@@ -81,12 +86,23 @@ class LessonsResult:
     retro_written: bool
 
     def to_json(self) -> dict[str, Any]:
-        return {"changelog": str(self.changelog), "changelog_written": self.changelog_written,
-                "retro": str(self.retro), "retro_written": self.retro_written}
+        return {
+            "changelog": str(self.changelog),
+            "changelog_written": self.changelog_written,
+            "retro": str(self.retro),
+            "retro_written": self.retro_written,
+        }
 
 
-def lessons(settings: DeliverySettings, *, version: str, metrics: Mapping[str, Metric] | None = None,
-            verdicts: Sequence[Any] = (), now: datetime | None = None, rev: str = "HEAD") -> LessonsResult:
+def lessons(
+    settings: DeliverySettings,
+    *,
+    version: str,
+    metrics: Mapping[str, Metric] | None = None,
+    verdicts: Sequence[Any] = (),
+    now: datetime | None = None,
+    rev: str = "HEAD",
+) -> LessonsResult:
     """Beat 16: the changelog entry (unless present) and the retro file (unless present)."""
     now = now or utc_now()
     changelog = settings.path("changelog")

@@ -40,9 +40,15 @@ class ReleaseResult:
     commit: str | None
 
     def to_json(self) -> dict[str, Any]:
-        return {"flag": self.flag, "variant": self.variant, "cohort": self.cohort,
-                "measured_share": self.measured_share, "sample_size": self.sample_size,
-                "path": str(self.path), "commit": self.commit}
+        return {
+            "flag": self.flag,
+            "variant": self.variant,
+            "cohort": self.cohort,
+            "measured_share": self.measured_share,
+            "sample_size": self.sample_size,
+            "path": str(self.path),
+            "commit": self.commit,
+        }
 
 
 def _find_fractional(node: Any, parts: list[str]) -> list[str] | None:
@@ -97,8 +103,9 @@ def raise_split(text: str, flag: str, variant: str, percent: float) -> str:
     buckets = [(i, b) for i, b in enumerate(node) if isinstance(b, list)]
     names = [b[0] for _, b in buckets]
     if len(buckets) != 2 or variant not in names:
-        raise ValueError(f"flag {flag!r}: the fractional split must have two buckets, one of them {variant!r} "
-                         f"(found {names})")
+        raise ValueError(
+            f"flag {flag!r}: the fractional split must have two buckets, one of them {variant!r} (found {names})"
+        )
     for index, bucket in buckets:
         value = weight if bucket[0] == variant else rest
         text = _apply(text, functools.partial(_set_value, parts=[*path, str(index), "1"], value=value))
@@ -112,16 +119,26 @@ def _commit(settings: DeliverySettings, path: Path, message: str) -> str:
     return git.head(settings.root)
 
 
-def release(settings: DeliverySettings, flag: str | None = None, *, cohort: float | None = None,
-            commit: bool = True) -> ReleaseResult:
+def release(
+    settings: DeliverySettings, flag: str | None = None, *, cohort: float | None = None, commit: bool = True
+) -> ReleaseResult:
     """Beat 12: raise ``flag`` (default ``release_flag``) to ``cohort`` percent (default ``cohort``)."""
     flag = flag or settings.release_flag
     percent = settings.cohort if cohort is None else float(cohort)
     document, path = load_flag_document(settings)
     display = relative(path, settings.root)
     if not flag or flag not in document["flags"]:
-        raise DeliveryError("release", [Finding(f"no flag {flag!r} to release", display, 0,
-                                                "set [tool.symphony.delivery] release_flag to a flag of the file")])
+        raise DeliveryError(
+            "release",
+            [
+                Finding(
+                    f"no flag {flag!r} to release",
+                    display,
+                    0,
+                    "set [tool.symphony.delivery] release_flag to a flag of the file",
+                )
+            ],
+        )
     if not 0 <= percent <= 100:
         raise DeliveryError("release", [Finding(f"cohort {percent} is not a percentage", *settings.where("cohort"))])
     variant = release_variant(flag, document["flags"][flag], display)
@@ -140,10 +157,19 @@ def release(settings: DeliverySettings, flag: str | None = None, *, cohort: floa
     result = ReleaseResult(flag, variant, percent, share, settings.sample_size, path, original, sha)
     if abs(share - percent) > settings.tolerance:
         restore_release(settings, result, commit=commit)
-        raise DeliveryError("release", [Finding(
-            f"flag {flag!r}: {share:.2f}% of {settings.sample_size} sample keys get {variant!r}, not "
-            f"{percent:g}% +/- {settings.tolerance:g}", display, 0,
-            "the flags file was restored; check the targeting rules that come before the split")], result=result)
+        raise DeliveryError(
+            "release",
+            [
+                Finding(
+                    f"flag {flag!r}: {share:.2f}% of {settings.sample_size} sample keys get {variant!r}, not "
+                    f"{percent:g}% +/- {settings.tolerance:g}",
+                    display,
+                    0,
+                    "the flags file was restored; check the targeting rules that come before the split",
+                )
+            ],
+            result=result,
+        )
     return result
 
 

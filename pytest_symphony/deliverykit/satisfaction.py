@@ -47,8 +47,13 @@ class FeedbackResult:
         return self.warnings
 
     def to_json(self) -> dict[str, Any]:
-        return {"csat": self.csat.to_json(), "nps": self.nps.to_json(), "responses": self.responses,
-                "waiver": dict(self.waiver) if self.waiver else None, "warnings": [w.to_json() for w in self.warnings]}
+        return {
+            "csat": self.csat.to_json(),
+            "nps": self.nps.to_json(),
+            "responses": self.responses,
+            "waiver": dict(self.waiver) if self.waiver else None,
+            "warnings": [w.to_json() for w in self.warnings],
+        }
 
 
 def _waiver_problem(waiver: Mapping[str, Any] | None, now: datetime) -> str | None:
@@ -73,23 +78,45 @@ def feedback(settings: DeliverySettings, *, now: datetime | None = None, enforce
     window = [r for r in records if start < r.date <= now]
     csat_scores = [r.score for r in window if r.kind == "csat"]
     nps_scores = [r.score for r in window if r.kind == "nps"]
-    csat_m = Metric("customer_satisfaction", csat(csat_scores), "%", f"{source} ({len(csat_scores)} answers)") \
-        if csat_scores else Metric.not_measured("customer_satisfaction", f"no CSAT answer in the window ({source})", "%")
-    nps_m = Metric("net_promoter_score", nps(nps_scores), "", f"{source} ({len(nps_scores)} answers)") \
-        if nps_scores else Metric.not_measured("net_promoter_score", f"no NPS answer in the window ({source})")
+    csat_m = (
+        Metric("customer_satisfaction", csat(csat_scores), "%", f"{source} ({len(csat_scores)} answers)")
+        if csat_scores
+        else Metric.not_measured("customer_satisfaction", f"no CSAT answer in the window ({source})", "%")
+    )
+    nps_m = (
+        Metric("net_promoter_score", nps(nps_scores), "", f"{source} ({len(nps_scores)} answers)")
+        if nps_scores
+        else Metric.not_measured("net_promoter_score", f"no NPS answer in the window ({source})")
+    )
     waiver = None
     if not window:
         problem = _waiver_problem(settings.feedback_waiver, now)
         if problem:
-            raise DeliveryError("feedback", [Finding(problem, *settings.where("feedback_waiver"),
-                                                     f"add feedback records under {source}, or a waiver: "
-                                                     "feedback_waiver = {reason, approved_by, until}")])
+            raise DeliveryError(
+                "feedback",
+                [
+                    Finding(
+                        problem,
+                        *settings.where("feedback_waiver"),
+                        f"add feedback records under {source}, or a waiver: "
+                        "feedback_waiver = {reason, approved_by, until}",
+                    )
+                ],
+            )
         waiver = settings.feedback_waiver
     misses = []
-    for metric, target, key in ((csat_m, settings.csat_target, "csat_target"), (nps_m, settings.nps_target, "nps_target")):
+    for metric, target, key in (
+        (csat_m, settings.csat_target, "csat_target"),
+        (nps_m, settings.nps_target, "nps_target"),
+    ):
         if target is not None and metric.value is not None and metric.value < target:
-            misses.append(Finding(f"{metric.name} {metric.value:.1f} is below the target {target:g}",
-                                  *settings.where(key), "read the comments of the low scores and act on them"))
+            misses.append(
+                Finding(
+                    f"{metric.name} {metric.value:.1f} is below the target {target:g}",
+                    *settings.where(key),
+                    "read the comments of the low scores and act on them",
+                )
+            )
     result = FeedbackResult(csat_m, nps_m, len(window), waiver, tuple(misses) if not enforce else ())
     if misses and enforce:
         raise DeliveryError("feedback", misses, result=result)

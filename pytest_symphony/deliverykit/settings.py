@@ -78,8 +78,19 @@ class DeliverySettings:
     nps_target: float | None = None
     max_change_failure_rate: float = 0.15  #: DevLake's medium band: stabilize accepts at most this
     feedback_waiver: Mapping[str, Any] | None = None
-    commit_types: tuple[str, ...] = ("feat", "fix", "docs", "style", "refactor", "perf", "test",
-                                     "build", "ci", "chore", "revert")
+    commit_types: tuple[str, ...] = (
+        "feat",
+        "fix",
+        "docs",
+        "style",
+        "refactor",
+        "perf",
+        "test",
+        "build",
+        "ci",
+        "chore",
+        "revert",
+    )
 
     def path(self, name: str) -> Path:
         """The absolute path of input ``name`` (a key of :data:`INPUT_PATHS`)."""
@@ -119,8 +130,14 @@ class _Reader:
         self.findings: list[Finding] = []
 
     def bad(self, key: str, what: str) -> None:
-        self.findings.append(Finding(f"[tool.symphony.delivery] {key} must be {what}", str(self.pyproject),
-                                     pyproject_line(self.pyproject, key), f"got {self.table[key]!r}"))
+        self.findings.append(
+            Finding(
+                f"[tool.symphony.delivery] {key} must be {what}",
+                str(self.pyproject),
+                pyproject_line(self.pyproject, key),
+                f"got {self.table[key]!r}",
+            )
+        )
 
     @overload
     def number(self, key: str, default: float, low: float = ..., high: float | None = ...) -> float: ...
@@ -130,8 +147,12 @@ class _Reader:
     def number(self, key: str, default: float | None, low: float = 0, high: float | None = None) -> float | None:
         value = self.table.get(key, default)
         if key in self.table:
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < low or \
-                    (high is not None and value > high):
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or value < low
+                or (high is not None and value > high)
+            ):
                 self.bad(key, f"a number from {low:g}" + (f" to {high:g}" if high is not None else " up"))
                 return default
             return float(value)
@@ -163,11 +184,29 @@ class _Reader:
 
 
 _KNOWN = {
-    "window_days", "fail_under", "cohort", "tolerance", "sample_size", "sample_prefix", "environment",
-    "severe", "tag_pattern", "major_version_zero", "command_timeout", "test_args", "python",
-    "test_paths", "release_flag", "csat_target", "nps_target", "max_change_failure_rate", "feedback_waiver",
+    "window_days",
+    "fail_under",
+    "cohort",
+    "tolerance",
+    "sample_size",
+    "sample_prefix",
+    "environment",
+    "severe",
+    "tag_pattern",
+    "major_version_zero",
+    "command_timeout",
+    "test_args",
+    "python",
+    "test_paths",
+    "release_flag",
+    "csat_target",
+    "nps_target",
+    "max_change_failure_rate",
+    "feedback_waiver",
     "commit_types",
-    *_COMMAND_KEYS, *_COMMAND_LIST_KEYS, *INPUT_PATHS,
+    *_COMMAND_KEYS,
+    *_COMMAND_LIST_KEYS,
+    *INPUT_PATHS,
 }
 
 
@@ -195,7 +234,9 @@ def load_settings(root: Path | str) -> DeliverySettings:
         r.bad("major_version_zero", "true or false")
         major_zero = False
     settings = DeliverySettings(
-        root=root, pyproject=pyproject, paths=paths,
+        root=root,
+        pyproject=pyproject,
+        paths=paths,
         window_days=r.number("window_days", 28.0, 1, 3660),
         fail_under=r.number("fail_under", None, 0, 100),
         cohort=r.number("cohort", 10.0, 0, 100),
@@ -230,8 +271,9 @@ def _delivery_table(pyproject: Path) -> dict[str, Any]:
     try:
         data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, TOMLDecodeError) as exc:
-        raise DeliveryError("settings", [Finding(f"cannot read: {exc}", str(pyproject), 0,
-                                                 "fix the TOML syntax")]) from exc
+        raise DeliveryError(
+            "settings", [Finding(f"cannot read: {exc}", str(pyproject), 0, "fix the TOML syntax")]
+        ) from exc
     table = data.get("tool", {}).get("symphony", {}).get("delivery", {})
     if not isinstance(table, dict):
         raise DeliveryError("settings", [Finding("tool.symphony.delivery must be a table", str(pyproject))])
@@ -241,9 +283,14 @@ def _delivery_table(pyproject: Path) -> dict[str, Any]:
 def _unknown_keys(r: _Reader, table: dict[str, Any], pyproject: Path) -> None:
     for key in sorted(set(table) - _KNOWN):
         close = difflib.get_close_matches(key, sorted(_KNOWN), n=1)
-        r.findings.append(Finding(f"[tool.symphony.delivery] has no setting {key!r}", str(pyproject),
-                                  pyproject_line(pyproject, key),
-                                  f"did you mean {close[0]!r}?" if close else "remove it"))
+        r.findings.append(
+            Finding(
+                f"[tool.symphony.delivery] has no setting {key!r}",
+                str(pyproject),
+                pyproject_line(pyproject, key),
+                f"did you mean {close[0]!r}?" if close else "remove it",
+            )
+        )
 
 
 def _input_paths(r: _Reader) -> dict[str, str]:

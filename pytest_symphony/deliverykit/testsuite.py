@@ -86,23 +86,38 @@ class TestSuiteResult:
 
     def to_json(self) -> dict[str, Any]:
         j = self.junit
-        return {"tests": j.tests if j else None, "failures": j.failures if j else None,
-                "errors": j.errors if j else None, "skipped": j.skipped if j else None,
-                "coverage": self.coverage.to_json(), "fail_under": self.fail_under, "run": self.run.to_json(),
-                "junit": str(self.junit_path), "findings": [f.to_json() for f in self.findings]}
+        return {
+            "tests": j.tests if j else None,
+            "failures": j.failures if j else None,
+            "errors": j.errors if j else None,
+            "skipped": j.skipped if j else None,
+            "coverage": self.coverage.to_json(),
+            "fail_under": self.fail_under,
+            "run": self.run.to_json(),
+            "junit": str(self.junit_path),
+            "findings": [f.to_json() for f in self.findings],
+        }
 
 
 def _env(settings: DeliverySettings, data_file: Path, extra: Mapping[str, str] | None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("PYTEST_XDIST", "PYTEST_CURRENT_TEST", "COV_CORE_", "COVERAGE_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("PYTEST_XDIST", "PYTEST_CURRENT_TEST", "COV_CORE_", "COVERAGE_"))
+    }
     env["COVERAGE_FILE"] = str(data_file)
     env.setdefault("PYTHONDONTWRITEBYTECODE", "1")
     env.update(extra or {})
     return env
 
 
-def test_suite(settings: DeliverySettings, out_dir: Path, *, args: Sequence[str] | None = None,
-               env: Mapping[str, str] | None = None) -> TestSuiteResult:
+def test_suite(
+    settings: DeliverySettings,
+    out_dir: Path,
+    *,
+    args: Sequence[str] | None = None,
+    env: Mapping[str, str] | None = None,
+) -> TestSuiteResult:
     """Beat 7: run the suite under coverage in ``settings.root``; results and logs go to ``out_dir``."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -111,32 +126,69 @@ def test_suite(settings: DeliverySettings, out_dir: Path, *, args: Sequence[str]
         stale.unlink(missing_ok=True)
     fail_under, fail_source = coverage_fail_under(settings)
     pytest_args = list(settings.test_args if args is None else args)
-    command = (settings.python, "-m", "coverage", "run", "-m", "pytest", "-p", "no:symphony", "-p", "no:cacheprovider",
-               f"--junitxml={junit}", "-q", *pytest_args)
+    command = (
+        settings.python,
+        "-m",
+        "coverage",
+        "run",
+        "-m",
+        "pytest",
+        "-p",
+        "no:symphony",
+        "-p",
+        "no:cacheprovider",
+        f"--junitxml={junit}",
+        "-q",
+        *pytest_args,
+    )
     full_env = _env(settings, data_file, env)
-    run = run_command(command, cwd=settings.root, env=full_env, timeout=settings.command_timeout,
-                      log_path=out_dir / "tests.log")
+    run = run_command(
+        command, cwd=settings.root, env=full_env, timeout=settings.command_timeout, log_path=out_dir / "tests.log"
+    )
     findings: list[Finding] = []
     if "No module named coverage" in run.output_tail:
-        raise DeliveryError("test_suite", [Finding(f"coverage.py is not installed for {settings.python}", None, 0,
-                                                   "pip install 'pytest-symphony[delivery]' (or coverage)")])
+        raise DeliveryError(
+            "test_suite",
+            [
+                Finding(
+                    f"coverage.py is not installed for {settings.python}",
+                    None,
+                    0,
+                    "pip install 'pytest-symphony[delivery]' (or coverage)",
+                )
+            ],
+        )
     summary = read_junit(junit) if junit.is_file() else None
     if summary is None:
-        findings.append(Finding(f"the test run wrote no JUnit XML: {run.describe()}", None, 0,
-                                "run the suite by hand with the command in the log"))
+        findings.append(
+            Finding(
+                f"the test run wrote no JUnit XML: {run.describe()}",
+                None,
+                0,
+                "run the suite by hand with the command in the log",
+            )
+        )
     else:
         if summary.tests == 0:
             findings.append(Finding("no tests ran", str(settings.root), 0, "add tests, or fix test_args"))
         for case in summary.failed[:20]:
             findings.append(Finding(f"failed: {case}", relative(junit, settings.root), 0, "fix the test or the code"))
         if len(summary.failed) > 20:
-            findings.append(Finding(f"... and {len(summary.failed) - 20} more failures", relative(junit, settings.root)))
+            findings.append(
+                Finding(f"... and {len(summary.failed) - 20} more failures", relative(junit, settings.root))
+            )
         if run.returncode not in (0, 1) and summary.tests and not summary.failed:
             findings.append(Finding(f"pytest {run.describe()}", None, 0, "see the log"))
     coverage = _coverage(settings, data_file, cov_json, full_env, out_dir)
     if coverage.value is not None and coverage.value < fail_under:
-        findings.append(Finding(f"coverage {coverage.value:.2f}% is below {fail_under:g}% ({fail_source})", None, 0,
-                                "test the uncovered code (see coverage.json), or lower fail_under deliberately"))
+        findings.append(
+            Finding(
+                f"coverage {coverage.value:.2f}% is below {fail_under:g}% ({fail_source})",
+                None,
+                0,
+                "test the uncovered code (see coverage.json), or lower fail_under deliberately",
+            )
+        )
     elif not coverage.measured:
         findings.append(Finding(f"coverage: not measured: {coverage.missing}", None, 0, "see the log"))
     result = TestSuiteResult(summary, coverage, fail_under, run, junit, cov_json, tuple(findings))
@@ -148,13 +200,18 @@ def test_suite(settings: DeliverySettings, out_dir: Path, *, args: Sequence[str]
 test_suite.__test__ = False  # type: ignore[attr-defined]  # not a test when a test module imports it
 
 
-def _coverage(settings: DeliverySettings, data_file: Path, cov_json: Path, env: Mapping[str, str],
-              out_dir: Path) -> Metric:
+def _coverage(
+    settings: DeliverySettings, data_file: Path, cov_json: Path, env: Mapping[str, str], out_dir: Path
+) -> Metric:
     if not data_file.is_file():
         return Metric.not_measured("coverage", "coverage.py wrote no data file", "%")
-    report = run_command((settings.python, "-m", "coverage", "json", "-o", str(cov_json), "--fail-under=0"),
-                         cwd=settings.root, env=env, timeout=settings.command_timeout,
-                         log_path=out_dir / "coverage.log")
+    report = run_command(
+        (settings.python, "-m", "coverage", "json", "-o", str(cov_json), "--fail-under=0"),
+        cwd=settings.root,
+        env=env,
+        timeout=settings.command_timeout,
+        log_path=out_dir / "coverage.log",
+    )
     try:
         totals = json.loads(cov_json.read_text(encoding="utf-8"))["totals"]
     except (OSError, ValueError, KeyError):

@@ -29,9 +29,13 @@ class RankedItem:
     feature: FeatureDoc | None
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.item.id, "title": self.item.title, "wsjf": round(self.wsjf, 4),
-                "feature": self.feature.path if self.feature else None,
-                "scenarios": len(self.feature.scenarios) if self.feature else 0}
+        return {
+            "id": self.item.id,
+            "title": self.item.title,
+            "wsjf": round(self.wsjf, 4),
+            "feature": self.feature.path if self.feature else None,
+            "scenarios": len(self.feature.scenarios) if self.feature else 0,
+        }
 
 
 @dataclass(frozen=True)
@@ -57,8 +61,9 @@ def linked_feature(item: RoadmapItem, features: Sequence[FeatureDoc]) -> Feature
     return next((f for f in features if item.id in f.tag_values("feature")), None)
 
 
-def roadmap(settings: DeliverySettings, features: Sequence[FeatureDoc] | Sequence[Path | str] | None = None
-            ) -> RoadmapResult:
+def roadmap(
+    settings: DeliverySettings, features: Sequence[FeatureDoc] | Sequence[Path | str] | None = None
+) -> RoadmapResult:
     """Beat 4: WSJF ranking of the ``next`` items and their feature files.
 
     ``features`` are the feature files the runtime links (FeatureDoc or paths relative to
@@ -67,32 +72,52 @@ def roadmap(settings: DeliverySettings, features: Sequence[FeatureDoc] | Sequenc
     loaded = load_roadmap(settings)
     display = relative(loaded.path, settings.root)
     if not loaded.present:
-        raise DeliveryError("roadmap", [Finding("no roadmap", display, 0,
-                                                "write the roadmap (items with id, title, status, wsjf)")])
+        raise DeliveryError(
+            "roadmap", [Finding("no roadmap", display, 0, "write the roadmap (items with id, title, status, wsjf)")]
+        )
     if features is None or all(isinstance(f, (str, Path)) for f in features):
         docs = read_features(settings.root, features)  # type: ignore[arg-type]
     else:
         docs = list(features)  # type: ignore[arg-type]
     upcoming = [i for i in loaded if i.status == "next"]
-    findings = [Finding(f"next item {i.id!r} has no wsjf scores", display, i.line,
-                        "add wsjf: {business_value, time_criticality, risk_reduction, job_size}")
-                for i in upcoming if i.wsjf is None]
+    findings = [
+        Finding(
+            f"next item {i.id!r} has no wsjf scores",
+            display,
+            i.line,
+            "add wsjf: {business_value, time_criticality, risk_reduction, job_size}",
+        )
+        for i in upcoming
+        if i.wsjf is None
+    ]
     ranked = wsjf_ranking(upcoming)
     written = [i for i in upcoming if i.wsjf is not None]
     if [i.id for i in written] != [i.id for i in ranked]:
         order = ", ".join(f"{i.id} ({i.wsjf:.2f})" for i in ranked)
-        findings.append(Finding("the next items are not ranked by WSJF", display, written[0].line,
-                                f"list them in this order: {order}"))
+        findings.append(
+            Finding(
+                "the next items are not ranked by WSJF", display, written[0].line, f"list them in this order: {order}"
+            )
+        )
     result_items = []
     for item in ranked:
         doc = linked_feature(item, docs)
         if doc is None:
             how = f"feature file {item.feature} does not exist" if item.feature else "no feature file is linked"
-            findings.append(Finding(f"next item {item.id!r}: {how}", display, item.line,
-                                    f"set feature: features/{item.id}.feature, or tag a Feature @feature:{item.id}"))
+            findings.append(
+                Finding(
+                    f"next item {item.id!r}: {how}",
+                    display,
+                    item.line,
+                    f"set feature: features/{item.id}.feature, or tag a Feature @feature:{item.id}",
+                )
+            )
         elif not doc.scenarios:
-            findings.append(Finding(f"feature file of {item.id!r} has no scenarios", doc.path, doc.line,
-                                    "add at least one Scenario"))
+            findings.append(
+                Finding(
+                    f"feature file of {item.id!r} has no scenarios", doc.path, doc.line, "add at least one Scenario"
+                )
+            )
         result_items.append(RankedItem(item, item.wsjf, doc))  # type: ignore[arg-type]
     result = RoadmapResult(tuple(result_items), tuple(findings))
     if findings:

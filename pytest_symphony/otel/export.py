@@ -47,8 +47,9 @@ class Exporter:
     SDK's in-memory one), metrics go only to the metric exporter given with it.
     """
 
-    def __init__(self, version: str, *, span_exporter: SpanExporter | None = None,
-                 metric_exporter: MetricExporter | None = None) -> None:
+    def __init__(
+        self, version: str, *, span_exporter: SpanExporter | None = None, metric_exporter: MetricExporter | None = None
+    ) -> None:
         self.outcome = outcome = ExportOutcome()
         self.builder: TraceBuilder | None = None
         if os.environ.get("OTEL_SDK_DISABLED", "").strip().lower() == "true":
@@ -66,8 +67,9 @@ class Exporter:
             probe = (outcome.endpoint, timeout)
         self.resource = resource()
         self._log = _ExporterLog()
-        self.batches = Batches(span_exporter, _batch_size(outcome), self._log.messages, probe,
-                               after_export=self._send_metrics)
+        self.batches = Batches(
+            span_exporter, _batch_size(outcome), self._log.messages, probe, after_export=self._send_metrics
+        )
         ids = ChosenIds()
         self.provider = TracerProvider(resource=self.resource, id_generator=ids, shutdown_on_exit=False)
         self.provider.add_span_processor(self.batches)
@@ -105,8 +107,11 @@ class Exporter:
                 outcome.metrics = len(self.metrics.gauges)
             if self._metric_exporter is not None:
                 self._metric_exporter.shutdown()
-            outcome.traces, outcome.spans, outcome.exported = self.builder.traces, self.builder.spans, \
-                self.batches.exported
+            outcome.traces, outcome.spans, outcome.exported = (
+                self.builder.traces,
+                self.builder.spans,
+                self.batches.exported,
+            )
             outcome.problem = outcome.problem or self.batches.problem
         return outcome
 
@@ -157,8 +162,14 @@ class Batches(SpanProcessor):
     retry a refused connection with back-off until its timeout.
     """
 
-    def __init__(self, exporter: SpanExporter, size: int, log: list[str],
-                 probe: tuple[str, float] | None = None, after_export: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self,
+        exporter: SpanExporter,
+        size: int,
+        log: list[str],
+        probe: tuple[str, float] | None = None,
+        after_export: Callable[[], None] | None = None,
+    ) -> None:
         self.exporter = exporter
         self.after_export = after_export
         self.size = size
@@ -227,8 +238,13 @@ def traceparent(outcome: ExportOutcome) -> Context | None:
     context = TraceContextTextMapPropagator().extract(carrier)
     span_context = trace.get_current_span(context).get_span_context()
     if not span_context.is_valid:
-        outcome.notes.append(("TRACEPARENT", f"TRACEPARENT {value!r} is not a W3C traceparent (00-<32 hex trace id>-<16 hex "
-                             "parent id>-<2 hex flags>): each sequence run starts a trace of its own"))
+        outcome.notes.append(
+            (
+                "TRACEPARENT",
+                f"TRACEPARENT {value!r} is not a W3C traceparent (00-<32 hex trace id>-<16 hex "
+                "parent id>-<2 hex flags>): each sequence run starts a trace of its own",
+            )
+        )
         return None
     outcome.joined = trace.format_trace_id(span_context.trace_id)
     return context
@@ -238,7 +254,9 @@ def unreachable(url: str, timeout: float) -> str | None:
     """Why ``url``'s host cannot take a connection now, or None (also when a proxy stands between)."""
     address = _address(url)
     if address is None:
-        return f"{url!r} is not an http(s) URL: set OTEL_EXPORTER_OTLP_ENDPOINT to the collector, e.g. {DEFAULT_ENDPOINT}"
+        return (
+            f"{url!r} is not an http(s) URL: set OTEL_EXPORTER_OTLP_ENDPOINT to the collector, e.g. {DEFAULT_ENDPOINT}"
+        )
     if _proxied(url, address[0]):
         return None
     try:
@@ -284,8 +302,12 @@ def _batch_size(outcome: ExportOutcome) -> int:
         return DEFAULT_BATCH
     if raw.strip().isdigit() and int(raw) > 0:
         return int(raw)
-    outcome.notes.append(("OTEL_BSP_MAX_EXPORT_BATCH_SIZE",
-                          f"OTEL_BSP_MAX_EXPORT_BATCH_SIZE={raw!r} is not a positive whole number: {DEFAULT_BATCH} used"))
+    outcome.notes.append(
+        (
+            "OTEL_BSP_MAX_EXPORT_BATCH_SIZE",
+            f"OTEL_BSP_MAX_EXPORT_BATCH_SIZE={raw!r} is not a positive whole number: {DEFAULT_BATCH} used",
+        )
+    )
     return DEFAULT_BATCH
 
 

@@ -44,7 +44,8 @@ class MetricRecorder:
             gauge = self.gauges.get(instrument)
             if gauge is None:
                 gauge = self.gauges[instrument] = self.meter.create_gauge(
-                    instrument, description=f"symphony.metric({name!r}) of each beat")
+                    instrument, description=f"symphony.metric({name!r}) of each beat"
+                )
             gauge.set(number, attrs if attrs is not None else (attrs := _series(record)))
 
     def collect(self) -> MetricsData | None:
@@ -52,8 +53,12 @@ class MetricRecorder:
         if not self.gauges:
             return None
         data = self.reader.get_metrics_data()
-        points = sum(len(m.data.data_points) for r in (data.resource_metrics if data else ())
-                     for s in r.scope_metrics for m in s.metrics)
+        points = sum(
+            len(m.data.data_points)
+            for r in (data.resource_metrics if data else ())
+            for s in r.scope_metrics
+            for m in s.metrics
+        )
         return data if points else None
 
     def close(self) -> None:
@@ -62,7 +67,11 @@ class MetricRecorder:
 
 def _series(record: dict[str, Any]) -> dict[str, Any]:
     attrs = {
-        a.SEQUENCE: record.get("sequence"), a.MOVEMENT: record.get("movement"), a.BEAT: record.get("beat"),
-        a.TARGET: record.get("target"), a.PIPELINE_NAME: record.get("sequence"), a.TASK_NAME: record.get("beat"),
+        a.SEQUENCE: record.get("sequence"),
+        a.MOVEMENT: record.get("movement"),
+        a.BEAT: record.get("beat"),
+        a.TARGET: record.get("target"),
+        a.PIPELINE_NAME: record.get("sequence"),
+        a.TASK_NAME: record.get("beat"),
     }
     return {k: str(v) for k, v in attrs.items() if v not in (None, "")}

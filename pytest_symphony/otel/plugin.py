@@ -33,7 +33,8 @@ def pytest_configure(config: pytest.Config) -> None:
     if missing:
         raise pytest.UsageError(
             "--symphony-otel (ini symphony_otel) exports with the OpenTelemetry SDK and its OTLP/HTTP exporter, "
-            f"which are not installed ({', '.join(missing)} missing): pip install 'pytest-symphony[otel]'")
+            f"which are not installed ({', '.join(missing)} missing): pip install 'pytest-symphony[otel]'"
+        )
     config.pluginmanager.register(OtelExport(), "symphony-otel")
 
 
@@ -100,7 +101,8 @@ class OtelExport:
         terminalreporter.write_line(
             f"symphony otel: {len(outcome.traces)} trace(s), {outcome.exported} spans{metrics} exported to "
             f"{outcome.endpoint or 'the configured exporter'}{joined} ({outcome.cpu_seconds:.2f}s CPU beside the run; "
-            f"its end waited {self.waited:.2f}s)")
+            f"its end waited {self.waited:.2f}s)"
+        )
         if terminalreporter.config.get_verbosity() > 0:
             for trace_id, sequence in outcome.traces:
                 terminalreporter.write_line(f"symphony otel:   trace {trace_id}  {sequence}")

@@ -88,8 +88,10 @@ class Sidecar:
         try:
             return ExportOutcome.from_json(lines[-1])
         except (IndexError, ValueError, TypeError):
-            return ExportOutcome(problem=f"the exporter process ended with status {process.returncode}: "
-                                         f"{self._last_error() or 'no outcome'}")
+            return ExportOutcome(
+                problem=f"the exporter process ended with status {process.returncode}: "
+                f"{self._last_error() or 'no outcome'}"
+            )
         finally:
             self._close_errors()
 
@@ -104,13 +106,20 @@ class Sidecar:
     def _start(self) -> None:
         # this copy of the plugin, found also when the run imported it from a path of its own
         # (appended, so nothing there shadows the standard library)
-        code = (f"import sys; sys.path.append({str(Path(__file__).resolve().parents[2])!r}); "
-                f"from pytest_symphony.otel.sidecar import main; main({self.version!r})")
+        code = (
+            f"import sys; sys.path.append({str(Path(__file__).resolve().parents[2])!r}); "
+            f"from pytest_symphony.otel.sidecar import main; main({self.version!r})"
+        )
         self._errors = tempfile.TemporaryFile()
         try:
             self.process = subprocess.Popen(
-                [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._errors,
-                bufsize=1 << 16, **_OWN_GROUP)
+                [sys.executable, "-c", code],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=self._errors,
+                bufsize=1 << 16,
+                **_OWN_GROUP,
+            )
         except OSError as exc:
             self.problem = f"cannot start the exporter process: {exc}"
 
@@ -165,5 +174,3 @@ def _read(stream: IO[bytes], frames: queue.SimpleQueue[tuple[bytes, bytes] | Non
             break
         frames.put((kind, payload))
     frames.put(None)
-
-

@@ -32,8 +32,17 @@ from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
-from opentelemetry.trace import (Link, NonRecordingSpan, SpanContext, SpanKind, Status, StatusCode, TraceFlags,
-                                 Tracer, TraceState)
+from opentelemetry.trace import (
+    Link,
+    NonRecordingSpan,
+    SpanContext,
+    SpanKind,
+    Status,
+    StatusCode,
+    TraceFlags,
+    Tracer,
+    TraceState,
+)
 
 from . import attributes as a
 from .model import FAILING, Outcome, is_scenario, run_key, times, to_ns
@@ -85,8 +94,19 @@ class _Movement:
 class _Run:
     """One sequence run being built: the ids drawn for its open spans, its outcome so far."""
 
-    __slots__ = ("first", "trace_id", "span_id", "flags", "trace_state", "parent", "outcome", "beat_ids",
-                 "movement", "beat", "spec_file")
+    __slots__ = (
+        "first",
+        "trace_id",
+        "span_id",
+        "flags",
+        "trace_state",
+        "parent",
+        "outcome",
+        "beat_ids",
+        "movement",
+        "beat",
+        "spec_file",
+    )
 
     def __init__(self, first: dict[str, Any], parent: Context | None, span_id: int) -> None:
         self.first = first
@@ -103,8 +123,9 @@ class _Run:
 
     def context(self, span_id: int) -> Context:
         """A context whose current span is this run's span ``span_id`` (started or not)."""
-        return trace.set_span_in_context(NonRecordingSpan(
-            SpanContext(self.trace_id, span_id, False, self.flags, self.trace_state)))
+        return trace.set_span_in_context(
+            NonRecordingSpan(SpanContext(self.trace_id, span_id, False, self.flags, self.trace_state))
+        )
 
 
 class TraceBuilder:
@@ -163,10 +184,10 @@ class TraceBuilder:
         if parent_span is not None and parent_span.is_valid:
             run.trace_id, run.trace_state = parent_span.trace_id, parent_span.trace_state
         else:
-            run.trace_id = correlation_trace_id(str(first.get("correlation_id") or "")) or \
-                _RANDOM.generate_trace_id()
-        decision = self.sampler.should_sample(parent, run.trace_id, f"{a.ACTION} {first.get('sequence')}",
-                                              SpanKind.SERVER)
+            run.trace_id = correlation_trace_id(str(first.get("correlation_id") or "")) or _RANDOM.generate_trace_id()
+        decision = self.sampler.should_sample(
+            parent, run.trace_id, f"{a.ACTION} {first.get('sequence')}", SpanKind.SERVER
+        )
         if not decision.decision.is_sampled():
             return None
         run.trace_state = decision.trace_state or run.trace_state
@@ -199,7 +220,8 @@ class TraceBuilder:
             beat.attempts += 1
             span_id = self._attempt(run, beat, record, start, end)
             self._attempts.setdefault((run_key(record), str(record.get("nodeid") or "")), []).append(
-                (start, end, span_id))
+                (start, end, span_id)
+            )
 
     def _end_beat(self, run: _Run) -> None:
         beat, run.beat = run.beat, None
@@ -208,11 +230,26 @@ class TraceBuilder:
         last = beat.last
         status = str(last.get("status") or "")
         attrs = _identity(last)
-        attrs.update({a.STATUS: status, a.ATTEMPTS: beat.attempts, a.TASK_NAME: last.get("beat"),
-                      a.TASK_RUN_ID: last.get("nodeid"), a.TASK_RESULT: a.result(status),
-                      a.ERROR_TYPE: a.error_type(status, last.get("error"))})
-        self._span(f"beat {last.get('beat')}", run.context(run.movement.span_id), beat.start, beat.end, attrs,
-                   status, last.get("error"), span_id=beat.span_id)
+        attrs.update(
+            {
+                a.STATUS: status,
+                a.ATTEMPTS: beat.attempts,
+                a.TASK_NAME: last.get("beat"),
+                a.TASK_RUN_ID: last.get("nodeid"),
+                a.TASK_RESULT: a.result(status),
+                a.ERROR_TYPE: a.error_type(status, last.get("error")),
+            }
+        )
+        self._span(
+            f"beat {last.get('beat')}",
+            run.context(run.movement.span_id),
+            beat.start,
+            beat.end,
+            attrs,
+            status,
+            last.get("error"),
+            span_id=beat.span_id,
+        )
         run.movement.outcome.add(last, beat.start, beat.end, status)
 
     def _end_movement(self, run: _Run) -> None:
@@ -223,10 +260,22 @@ class TraceBuilder:
         first, outcome = run.first, movement.outcome
         if outcome.start is None or outcome.end is None:
             return
-        attrs = {a.SEQUENCE: first.get("sequence"), a.MOVEMENT: movement.key[1], a.MOVEMENT_NUMBER: movement.key[0],
-                 a.STATUS: outcome.status}
-        self._span(f"movement {movement.key[1]}", run.context(run.span_id), outcome.start, outcome.end, attrs,
-                   outcome.status, (outcome.failing or {}).get("error"), span_id=movement.span_id)
+        attrs = {
+            a.SEQUENCE: first.get("sequence"),
+            a.MOVEMENT: movement.key[1],
+            a.MOVEMENT_NUMBER: movement.key[0],
+            a.STATUS: outcome.status,
+        }
+        self._span(
+            f"movement {movement.key[1]}",
+            run.context(run.span_id),
+            outcome.start,
+            outcome.end,
+            attrs,
+            outcome.status,
+            (outcome.failing or {}).get("error"),
+            span_id=movement.span_id,
+        )
         run.outcome.merge(outcome)
 
     def _end_run(self, key: str) -> None:
@@ -240,17 +289,33 @@ class TraceBuilder:
         sequence, status = str(first.get("sequence") or "?"), outcome.status
         failing = outcome.failing or {}
         attrs = {
-            a.SEQUENCE: sequence, a.RUN_ID: first.get("run_id"), a.CORRELATION_ID: first.get("correlation_id"),
-            a.DYNAMIC: first.get("dynamic"), a.SPEC_FILE: run.spec_file, a.STATUS: status,
-            a.PIPELINE_NAME: sequence, a.PIPELINE_RUN_ID: first.get("correlation_id") or first.get("run_id"),
-            a.PIPELINE_ACTION: a.ACTION, a.PIPELINE_RESULT: a.result(status),
+            a.SEQUENCE: sequence,
+            a.RUN_ID: first.get("run_id"),
+            a.CORRELATION_ID: first.get("correlation_id"),
+            a.DYNAMIC: first.get("dynamic"),
+            a.SPEC_FILE: run.spec_file,
+            a.STATUS: status,
+            a.PIPELINE_NAME: sequence,
+            a.PIPELINE_RUN_ID: first.get("correlation_id") or first.get("run_id"),
+            a.PIPELINE_ACTION: a.ACTION,
+            a.PIPELINE_RESULT: a.result(status),
             a.ERROR_TYPE: a.error_type(status, failing.get("error")),
-            a.PARENT_CORRELATION_ID: first.get("parent_correlation_id"), a.PARENT_NODEID: first.get("parent_nodeid"),
+            a.PARENT_CORRELATION_ID: first.get("parent_correlation_id"),
+            a.PARENT_NODEID: first.get("parent_nodeid"),
         }
         if run.parent is None:
             self.ids.trace_id = run.trace_id
-        self._span(f"{a.ACTION} {sequence}", run.parent, outcome.start, outcome.end, attrs, status,
-                   failing.get("error"), span_id=run.span_id, kind=SpanKind.SERVER)
+        self._span(
+            f"{a.ACTION} {sequence}",
+            run.parent,
+            outcome.start,
+            outcome.end,
+            attrs,
+            status,
+            failing.get("error"),
+            span_id=run.span_id,
+            kind=SpanKind.SERVER,
+        )
         if run.parent is None or run.parent is self.root:
             self.traces.append((trace.format_trace_id(run.trace_id), sequence))
 
@@ -261,16 +326,36 @@ class TraceBuilder:
         for name, number in (record.get("metrics") or {}).items():
             if isinstance(number, (int, float)) and not isinstance(number, bool):
                 attrs[a.METRICS_PREFIX + str(name)] = number
-        events = [(str(e.get("name") or "event"), a.payload(e.get("payload")), to_ns(e.get("at")) or start)
-                  for e in record.get("events") or () if isinstance(e, dict)]
+        events = [
+            (str(e.get("name") or "event"), a.payload(e.get("payload")), to_ns(e.get("at")) or start)
+            for e in record.get("events") or ()
+            if isinstance(e, dict)
+        ]
         if status in FAILING and record.get("error"):
-            events.append(("exception", {a.EXCEPTION_TYPE: a.error_type(status, record["error"]),
-                                         a.EXCEPTION_MESSAGE: str(record["error"])}, end))
-        return self._span(f"attempt {record.get('attempt')}", run.context(beat.span_id), start, end, attrs,
-                          status, record.get("error"), events=events)
+            events.append(
+                (
+                    "exception",
+                    {
+                        a.EXCEPTION_TYPE: a.error_type(status, record["error"]),
+                        a.EXCEPTION_MESSAGE: str(record["error"]),
+                    },
+                    end,
+                )
+            )
+        return self._span(
+            f"attempt {record.get('attempt')}",
+            run.context(beat.span_id),
+            start,
+            end,
+            attrs,
+            status,
+            record.get("error"),
+            events=events,
+        )
 
-    def _scenario(self, run: _Run, movement: _Movement, record: dict[str, Any], start: int, end: int,
-                  beat_id: int | None) -> None:
+    def _scenario(
+        self, run: _Run, movement: _Movement, record: dict[str, Any], start: int, end: int, beat_id: int | None
+    ) -> None:
         status = str(record.get("status") or "")
         attrs = _identity(record)
         attrs.update({a.SCENARIO: record.get("scenario"), a.STATUS: status})
@@ -280,16 +365,42 @@ class TraceBuilder:
             if isinstance(step, dict):
                 events.append((str(step.get("text") or "step"), _step_attributes(step), at))
                 at += int(float(step.get("duration_ms") or 0) * 1_000_000)
-        self._span(f"scenario {record.get('scenario') or record.get('nodeid')}", run.context(movement.span_id),
-                   start, end, attrs, status, record.get("error"), events=events, links=links)
+        self._span(
+            f"scenario {record.get('scenario') or record.get('nodeid')}",
+            run.context(movement.span_id),
+            start,
+            end,
+            attrs,
+            status,
+            record.get("error"),
+            events=events,
+            links=links,
+        )
 
-    def _span(self, name: str, parent: Context | None, start: int, end: int, attrs: dict[str, Any], status: str,
-              error: object, *, span_id: int | None = None, kind: SpanKind = SpanKind.INTERNAL,
-              events: list[tuple[str, dict[str, Any], int]] | None = None,
-              links: list[Link] | None = None) -> int:
+    def _span(
+        self,
+        name: str,
+        parent: Context | None,
+        start: int,
+        end: int,
+        attrs: dict[str, Any],
+        status: str,
+        error: object,
+        *,
+        span_id: int | None = None,
+        kind: SpanKind = SpanKind.INTERNAL,
+        events: list[tuple[str, dict[str, Any], int]] | None = None,
+        links: list[Link] | None = None,
+    ) -> int:
         self.ids.span_id = span_id
-        span = self.tracer.start_span(name, context=parent, kind=kind, start_time=start, links=links,
-                                      attributes={k: v for k, v in attrs.items() if v is not None and v != ""})
+        span = self.tracer.start_span(
+            name,
+            context=parent,
+            kind=kind,
+            start_time=start,
+            links=links,
+            attributes={k: v for k, v in attrs.items() if v is not None and v != ""},
+        )
         self.ids.trace_id = self.ids.span_id = None
         for event_name, event_attrs, at in events or ():
             span.add_event(event_name, event_attrs, timestamp=at)
@@ -332,8 +443,9 @@ class TraceBuilder:
         begin = min(starts) if starts else 0
         span_id = next((s[2] for s in self._attempts.get(key, ()) if s[0] <= begin <= s[1]), None)
         span_id = span_id or self._beat_spans.get(key) or placed[1]
-        return trace.set_span_in_context(NonRecordingSpan(
-            SpanContext(placed[0], span_id, False, TraceFlags(TraceFlags.SAMPLED))))
+        return trace.set_span_in_context(
+            NonRecordingSpan(SpanContext(placed[0], span_id, False, TraceFlags(TraceFlags.SAMPLED)))
+        )
 
 
 _RANDOM = RandomIdGenerator()
@@ -351,11 +463,17 @@ def _identity(record: dict[str, Any]) -> dict[str, Any]:
     of its spans.
     """
     attrs = {
-        a.SEQUENCE: record.get("sequence"), a.MOVEMENT: record.get("movement"), a.BEAT: record.get("beat"),
-        a.MOVEMENT_NUMBER: record.get("movement_number"), a.BEAT_NUMBER: record.get("beat_number"),
-        a.HANDLER: record.get("handler"), a.TARGET: record.get("target"),
-        a.SPEC_FILE: record.get("spec_file"), a.SPEC_LINE: record.get("spec_line"),
-        a.CODE_FILE_PATH: record.get("spec_file"), a.CODE_LINE_NUMBER: record.get("spec_line"),
+        a.SEQUENCE: record.get("sequence"),
+        a.MOVEMENT: record.get("movement"),
+        a.BEAT: record.get("beat"),
+        a.MOVEMENT_NUMBER: record.get("movement_number"),
+        a.BEAT_NUMBER: record.get("beat_number"),
+        a.HANDLER: record.get("handler"),
+        a.TARGET: record.get("target"),
+        a.SPEC_FILE: record.get("spec_file"),
+        a.SPEC_LINE: record.get("spec_line"),
+        a.CODE_FILE_PATH: record.get("spec_file"),
+        a.CODE_LINE_NUMBER: record.get("spec_line"),
         a.NODEID: record.get("nodeid"),
     }
     return {k: a.value(v) for k, v in attrs.items() if v is not None}

@@ -57,7 +57,8 @@ def load_build_context(symphony, pytestconfig):
     sym = state(pytestconfig)
     context = bk.load_build_context(pytestconfig.rootpath)
     context["previous_build"] = bk.previous_build(
-        sym.symphony_dir / "history.sqlite", symphony.sequence.id, exclude_run=sym.run_id)
+        sym.symphony_dir / "history.sqlite", symphony.sequence.id, exclude_run=sym.run_id
+    )
     context.update(run_id=sym.run_id, dynamic=symphony.dynamic)
     _build_env(symphony, pytestconfig)
     context["source_date_epoch"] = symphony.state["source_date_epoch"]
@@ -83,12 +84,18 @@ def validate_orchestration_domains(symphony, pytestconfig):
             problems.append(str(exc))
     for message in found:
         warnings.warn(BuildWarning(message), stacklevel=1)
-    symphony.state["validation"] = {"specs": len(entries), "registry": str(registry) if registry else None,
-                                    "problems": problems, "warnings": found}
+    symphony.state["validation"] = {
+        "specs": len(entries),
+        "registry": str(registry) if registry else None,
+        "problems": problems,
+        "warnings": found,
+    }
     symphony.metric("specs", len(entries))
     if problems:
-        raise SymphonyError(f"{len(problems)} problem(s) with the specs or the domain registry:\n"
-                            + "\n".join(f"  {p}" for p in problems))
+        raise SymphonyError(
+            f"{len(problems)} problem(s) with the specs or the domain registry:\n"
+            + "\n".join(f"  {p}" for p in problems)
+        )
 
 
 @handler("validateGovernanceRules")
@@ -100,7 +107,8 @@ def validate_governance_rules(symphony, pytestconfig):
     if critical:
         raise SymphonyError(
             f"{len(critical)} CRITICAL conformity violation(s); nothing is built until they are fixed:\n"
-            + "\n".join(f"  {bk.violation_line(v)}" for v in critical))
+            + "\n".join(f"  {bk.violation_line(v)}" for v in critical)
+        )
 
 
 @handler("validateHandlers")
@@ -164,12 +172,23 @@ def generate_manifests(symphony, pytestconfig):
             for ref in beat.handlers:
                 resolve(ref, entry.sequence.id)
     project_only = _committed_manifests(pytestconfig)
-    infos = {(e.name, e.module, e.origin): _handler_info(e) for e in sym.registry.entries()
-             if not (project_only and e.origin == "builtin")}
+    infos = {
+        (e.name, e.module, e.origin): _handler_info(e)
+        for e in sym.registry.entries()
+        if not (project_only and e.origin == "builtin")
+    }
     infos.update(resolved)
     commit = (symphony.state.get("context") or {}).get("git", {}).get("commit")
-    index = bk.generate_manifests(_manifests_dir(pytestconfig), root=root, entries=entries, packages=packages,
-                                  handlers=infos.values(), resolve=resolve, canonical=canonical, commit=commit)
+    index = bk.generate_manifests(
+        _manifests_dir(pytestconfig),
+        root=root,
+        entries=entries,
+        packages=packages,
+        handlers=infos.values(),
+        resolve=resolve,
+        canonical=canonical,
+        commit=commit,
+    )
     symphony.metric("manifests", len(index["manifests"]))
     return {"manifest_index": index}
 
@@ -185,8 +204,11 @@ def validate_manifest_integrity(symphony, pytestconfig):
 def record_manifest_state(symphony, pytestconfig):
     folder = _manifests_dir(pytestconfig)
     index = bk.manifests.read_index(folder)
-    _report(symphony)["manifests"] = {"dir": bk.display_path(folder, pytestconfig.rootpath),
-                                      "files": index["manifests"], "specs": len(index["specs"])}
+    _report(symphony)["manifests"] = {
+        "dir": bk.display_path(folder, pytestconfig.rootpath),
+        "files": index["manifests"],
+        "specs": len(index["specs"]),
+    }
     symphony.metric("manifest_files", len(index["manifests"]) + len(index["specs"]))
 
 
@@ -201,7 +223,9 @@ def packages(config) -> list[Target]:
 @handler("initializePackageBuild")
 def initialize_package_build(symphony, pytestconfig):
     if importlib.util.find_spec("build") is None:
-        raise SymphonyError(f"PyPA build is not installed for {sys.executable}; run: {sys.executable} -m pip install build")
+        raise SymphonyError(
+            f"PyPA build is not installed for {sys.executable}; run: {sys.executable} -m pip install build"
+        )
     root = pytestconfig.rootpath
     isolation = bk.build_isolation(root)
     found = bk.discover_packages(root)
@@ -222,9 +246,15 @@ def build_package(symphony, beat, pytestconfig):
         label = f"building {pkg.name}" + (" again (ff: is it reproducible?)" if suffix else "")
         with live_line(pytestconfig, label) as on_line:
             return bk.build_package(
-                pkg, isolation=bool(isolation), outdir=outdir, env=env, on_line=on_line,
+                pkg,
+                isolation=bool(isolation),
+                outdir=outdir,
+                env=env,
+                on_line=on_line,
                 log_path=logs / f"{pkg.name}{'.' + suffix if suffix else ''}.log",
-                run_started=symphony.state.get("run_started"), timeout=_timeout_s(beat))
+                run_started=symphony.state.get("run_started"),
+                timeout=_timeout_s(beat),
+            )
 
     result = build(_staging(symphony, pytestconfig, pkg.name))
     if symphony.dynamic == "ff":
@@ -243,7 +273,8 @@ def record_package_builds(symphony, pytestconfig):
     builds = symphony.state.get("builds", [])
     isolation = _isolation(symphony, pytestconfig)
     _report(symphony)["packages"] = {
-        "isolated": bool(isolation), "isolation_source": isolation.source,
+        "isolated": bool(isolation),
+        "isolation_source": isolation.source,
         "builds": [b.to_json() for b in builds],
     }
     bk.write_json(symphony.artifact_dir / "packages.json", _report(symphony)["packages"])
@@ -272,8 +303,9 @@ def prepare_host_build(symphony, pytestconfig):
 @handler("runHostBuild")
 def run_host_build(symphony, beat, pytestconfig):
     config = _host(symphony, pytestconfig)
-    result = bk.run_host_build(config, log_path=symphony.artifact_dir / "logs" / "host.log",
-                               timeout=_timeout_s(beat), check_outputs=False)
+    result = bk.run_host_build(
+        config, log_path=symphony.artifact_dir / "logs" / "host.log", timeout=_timeout_s(beat), check_outputs=False
+    )
     symphony.metric("seconds", result.duration)
     return {"host_result": result}
 
@@ -285,7 +317,9 @@ def check_host_outputs(symphony, pytestconfig):
     if missing:
         raise bk.HostBuildFailed(
             f"the host build {config.display!r} left these declared outputs missing: {', '.join(missing)}; "
-            f"fix the build or [tool.symphony.build] host_outputs in {config.pyproject}", missing=missing)
+            f"fix the build or [tool.symphony.build] host_outputs in {config.pyproject}",
+            missing=missing,
+        )
     symphony.metric("outputs", len(found))
     return {"host_outputs": found}
 
@@ -297,7 +331,8 @@ def record_host_build(symphony, pytestconfig):
     outputs = symphony.state.get("host_outputs", [])
     seconds = f" in {result.duration:.1f} s" if result else ""
     _report(symphony)["host"] = {
-        "command": config.display, "outputs": [bk.display_path(p, pytestconfig.rootpath) for p in outputs],
+        "command": config.display,
+        "outputs": [bk.display_path(p, pytestconfig.rootpath) for p in outputs],
         "summary": f"`{config.display}` passed{seconds}; {len(outputs)} declared output file(s).",
     }
     symphony.metric("host_outputs", len(outputs))
@@ -344,12 +379,19 @@ def check_distribution_metadata(symphony, pytestconfig):
     symphony.metric("metadata_warnings", sum(len(c.warnings) for c in checks))
     failed = [c for c in checks if c.failed(strict)]
     if failed:
-        lines = [f"  {c.artifact.name}: {kind}: {text}" for c in failed
-                 for kind, items in (("error", c.errors), ("warning", c.warnings)) for text in items]
+        lines = [
+            f"  {c.artifact.name}: {kind}: {text}"
+            for c in failed
+            for kind, items in (("error", c.errors), ("warning", c.warnings))
+            for text in items
+        ]
         raise bk.MetadataProblems(
             f"{len(failed)} distribution(s) fail the metadata check (as twine check {'--strict ' if strict else ''}"
-            "would):\n" + "\n".join(lines) + "\nFix [project] in the package's pyproject.toml"
-            + (', or set [tool.symphony.build] metadata = "errors" to let warnings pass' if strict else ""))
+            "would):\n"
+            + "\n".join(lines)
+            + "\nFix [project] in the package's pyproject.toml"
+            + (', or set [tool.symphony.build] metadata = "errors" to let warnings pass' if strict else "")
+        )
     for c in checks:
         for text in c.warnings:
             warnings.warn(BuildWarning(f"{c.artifact.name}: {text}"), stacklevel=1)
@@ -371,8 +413,9 @@ def write_artifact_manifest(symphony):
         replaced.setdefault(str(target), target.read_bytes() if target.is_file() else None)
         bk.write_artifact_manifest(group, commit, target, reproducibility=checked)
         written.append(target)
-    combined = bk.write_artifact_manifest(artifacts, commit, symphony.artifact_dir / "artifact-manifest.json",
-                                          reproducibility=checked)
+    combined = bk.write_artifact_manifest(
+        artifacts, commit, symphony.artifact_dir / "artifact-manifest.json", reproducibility=checked
+    )
     _report(symphony)["artifacts"] = {"artifacts": combined["artifacts"], "manifests": [str(p) for p in written]}
     symphony.metric("artifact_manifests", len(written))
 
@@ -393,8 +436,13 @@ def lint_with_ruff(symphony, beat, pytestconfig):
     if command is None:
         _report(symphony)["lint"] = {"summary": "Skipped: ruff is not installed."}
         pytest.skip("ruff is not installed (pip install ruff), so the project is not linted")
-    result = bk.run_ruff(command, pytestconfig.rootpath, log_path=symphony.artifact_dir / "lint.log",
-                         timeout=_timeout_s(beat), cache_dir=state(pytestconfig).symphony_dir / "cache" / "ruff")
+    result = bk.run_ruff(
+        command,
+        pytestconfig.rootpath,
+        log_path=symphony.artifact_dir / "lint.log",
+        timeout=_timeout_s(beat),
+        cache_dir=state(pytestconfig).symphony_dir / "cache" / "ruff",
+    )
     _report(symphony)["lint"] = {"command": result.command, "summary": f"`{' '.join(result.command)}` passed."}
     symphony.metric("seconds", result.duration)
 
@@ -412,8 +460,11 @@ def score_conformity(symphony, pytestconfig):
         name = str(getattr(dimension, "value", dimension))
         scores[name] = {"score": score, "band": band(score)}
         symphony.metric(f"score_{name.lower()}", score)
-    _report(symphony)["conformity"] = {"scores": scores, "counts": counts,
-                                       "violations": [v.to_dict() for v in result.violations]}
+    _report(symphony)["conformity"] = {
+        "scores": scores,
+        "counts": counts,
+        "violations": [v.to_dict() for v in result.violations],
+    }
     return {"conformity": result}
 
 
@@ -426,8 +477,10 @@ def generate_sequence_docs(symphony, pytestconfig):
         result = bk.write_sequence_docs(folder, project_specs)
     except bk.DocsConflict as exc:
         raise SymphonyError(str(exc)) from None
-    _report(symphony)["docs"] = {"written": [bk.display_path(p, root) for p in result.written],
-                                 "removed": [bk.display_path(p, root) for p in result.removed]}
+    _report(symphony)["docs"] = {
+        "written": [bk.display_path(p, root) for p in result.written],
+        "removed": [bk.display_path(p, root) for p in result.removed],
+    }
     symphony.metric("docs", len(result.written))
 
 
@@ -438,8 +491,12 @@ def check_score_thresholds(symphony, pytestconfig):
         pytest.skip("no conformity scores to check (beat 6.2 did not run)")
     thresholds = bk.score_thresholds(pytestconfig.rootpath, symphony.dynamic)
     failures = bk.check_thresholds(result.violations, result.scores, thresholds)
-    _report(symphony)["thresholds"] = {"dynamic": thresholds.dynamic, "min_score": thresholds.min_score,
-                                       "fail_on": thresholds.fail_on, "failures": failures}
+    _report(symphony)["thresholds"] = {
+        "dynamic": thresholds.dynamic,
+        "min_score": thresholds.min_score,
+        "fail_on": thresholds.fail_on,
+        "failures": failures,
+    }
     if failures:
         raise SymphonyError("the conformity thresholds are not met:\n" + "\n".join(failures))
 
@@ -447,8 +504,14 @@ def check_score_thresholds(symphony, pytestconfig):
 def _write_report(symphony, status: str, failed: str | None = None) -> tuple[Path, Path]:
     """The build report into the run's folder, listed at the end of the terminal summary."""
     where = symphony.state["session"]
-    report = {"run_id": symphony.run_id, "dynamic": symphony.dynamic, "status": status, "failed_beat": failed,
-              "generated_at": utc_now(), **_report(symphony)}
+    report = {
+        "run_id": symphony.run_id,
+        "dynamic": symphony.dynamic,
+        "status": status,
+        "failed_beat": failed,
+        "generated_at": utc_now(),
+        **_report(symphony),
+    }
     paths = bk.write_build_report(where["run_dir"], report)
     where["written"].extend(bk.display_path(p, where["root"]) for p in paths)
     return paths
@@ -465,8 +528,12 @@ def write_build_report(symphony, pytestconfig):
 def archive_build(symphony, pytestconfig):
     sym = state(pytestconfig)
     target = sym.symphony_dir / "archive" / sym.run_id
-    copied = bk.archive_build(target, artifacts=symphony.state.get("artifacts", []),
-                              manifests_dir=_manifests_dir(pytestconfig), run_dir=sym.run_dir)
+    copied = bk.archive_build(
+        target,
+        artifacts=symphony.state.get("artifacts", []),
+        manifests_dir=_manifests_dir(pytestconfig),
+        run_dir=sym.run_dir,
+    )
     telemetry = sym.run_dir / "telemetry.jsonl"
     if not sym.is_worker:  # the controller writes telemetry: copy it again once the session is over
 

@@ -33,12 +33,15 @@ def beat_problems(sym, request, entry: bk.SpecEntry, movement, beat) -> list[str
         func = found.handler.func if found.handler is not None else None
         if found.problem is not None and found.problem.kind != "duplicate":
             func = sym.hook.pytest_symphony_handler_lookup_error(
-                beat=beat, sequence=entry.sequence, name=ref.display, suggestions=found.problem.suggestions)
+                beat=beat, sequence=entry.sequence, name=ref.display, suggestions=found.problem.suggestions
+            )
         if func is None:
             problems.append(found.problem.line(where, subject))
             continue
         for name in BoundHandler.bind(ref.display, func, beat.inputs).fixtures:
             if name not in _ALWAYS and not _fixture_exists(request, name):
-                problems.append(f"{where}: {subject}: handler '{ref.display}' needs fixture '{name}', "
-                                "which no conftest.py or plugin defines")
+                problems.append(
+                    f"{where}: {subject}: handler '{ref.display}' needs fixture '{name}', "
+                    "which no conftest.py or plugin defines"
+                )
     return problems

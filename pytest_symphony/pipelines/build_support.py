@@ -68,8 +68,9 @@ def _specs(symphony, config) -> list[bk.SpecEntry]:
         sym = state(config)
         root = config.rootpath
         files = [(p, bk.display_path(p, root), None) for p in bk.find_spec_files(sym.spec_roots)]
-        files += [(p.spec, f"builtin:{p.alias}", frozenset({p.handler_module} - {None}))
-                  for p in _run_pipelines(config)]
+        files += [
+            (p.spec, f"builtin:{p.alias}", frozenset({p.handler_module} - {None})) for p in _run_pipelines(config)
+        ]
         symphony.state["specs"] = bk.load_specs(files, max_bytes=sym.max_spec_bytes)
     return symphony.state["specs"]
 
@@ -111,7 +112,8 @@ def _session(symphony, config) -> dict[str, Any]:
     """What the report and the rollback (which get no config) need to know of the session."""
     sym = state(config)
     return symphony.state.setdefault(
-        "session", {"run_dir": sym.run_dir, "root": config.rootpath, "written": sym.written})
+        "session", {"run_dir": sym.run_dir, "root": config.rootpath, "written": sym.written}
+    )
 
 
 def _isolation(symphony, config) -> bk.Isolation:
@@ -124,8 +126,10 @@ def _isolation(symphony, config) -> bk.Isolation:
 def _needs(symphony, key: str, what: str, beat: str):
     """What an earlier beat left in the run's state, or a clear failure naming that beat."""
     if key not in symphony.state:
-        raise SymphonyError(f"{what} come from beat {beat}, which did not run in this session; "
-                            f"run the whole movement (a -k selection left beat {beat} out)")
+        raise SymphonyError(
+            f"{what} come from beat {beat}, which did not run in this session; "
+            f"run the whole movement (a -k selection left beat {beat} out)"
+        )
     return symphony.state[key]
 
 
@@ -142,8 +146,13 @@ def _build_env(symphony, config) -> dict[str, str]:
 def _handler_info(entry) -> dict[str, Any]:
     func = inspect.unwrap(entry.func)
     code = getattr(func, "__code__", None)
-    return {"name": entry.name, "module": entry.module, "origin": entry.origin,
-            "file": code.co_filename if code else None, "line": code.co_firstlineno if code else None}
+    return {
+        "name": entry.name,
+        "module": entry.module,
+        "origin": entry.origin,
+        "file": code.co_filename if code else None,
+        "line": code.co_firstlineno if code else None,
+    }
 
 
 def _staging(symphony, config, name: str) -> Path:
@@ -165,8 +174,11 @@ def _check_reproducible(symphony, config, pkg, first, build) -> None:
     bad = []
     for artifact in first.files:
         twin = by_name.get(artifact.name)
-        found = bk.compare_builds(artifact, twin) if twin else bk.Comparison(
-            artifact.name, False, False, "the second build did not produce it")
+        found = (
+            bk.compare_builds(artifact, twin)
+            if twin
+            else bk.Comparison(artifact.name, False, False, "the second build did not produce it")
+        )
         results[artifact.name] = {"reproducible": found.identical, "detail": found.detail}
         if not found.acceptable:
             bad.append(f"  {artifact.name}: {found.detail}")
@@ -174,7 +186,9 @@ def _check_reproducible(symphony, config, pkg, first, build) -> None:
     symphony.metric("reproducible", 0 if bad else 1)
     if bad:
         sde = symphony.state.get("source_date_epoch")
-        hint = (f"SOURCE_DATE_EPOCH={sde['value']} (from {sde['source']})" if sde else
-                "no SOURCE_DATE_EPOCH: commit the project to git or set SOURCE_DATE_EPOCH")
-        raise bk.NotReproducible(f"two builds of {pkg.name} from the same sources differ ({hint}):\n"
-                                 + "\n".join(bad))
+        hint = (
+            f"SOURCE_DATE_EPOCH={sde['value']} (from {sde['source']})"
+            if sde
+            else "no SOURCE_DATE_EPOCH: commit the project to git or set SOURCE_DATE_EPOCH"
+        )
+        raise bk.NotReproducible(f"two builds of {pkg.name} from the same sources differ ({hint}):\n" + "\n".join(bad))

@@ -43,8 +43,12 @@ def _targets(config, phase: str) -> list[Target]:
     result = engine_result(config)
     categories = _categories(phase)
     return [
-        Target(rel, rel, path=str(config.rootpath / rel) if not rel.startswith("symphony:") else None,
-               line=first_line(result, rel, categories))
+        Target(
+            rel,
+            rel,
+            path=str(config.rootpath / rel) if not rel.startswith("symphony:") else None,
+            line=first_line(result, rel, categories),
+        )
         for rel in phase_files(result, categories)
     ]
 
@@ -144,8 +148,13 @@ def conformity_report(symphony, phase, pytestconfig):
         if dimension in dimensions:
             symphony.metric(f"score_{dimension.value.lower()}", score)
     symphony.metric("violations", len(mine))
-    report = report_dict(mine, result.scores, checked=result.checked, threshold=result.threshold,
-                         suppressed=[v for v in result.suppressed if in_phase(v, categories)])
+    report = report_dict(
+        mine,
+        result.scores,
+        checked=result.checked,
+        threshold=result.threshold,
+        suppressed=[v for v in result.suppressed if in_phase(v, categories)],
+    )
     path = symphony.artifact_dir / f"conformity-{phase}.json"
     # one line: json's C encoder writes it; an indented report is 4x slower on large workspaces
     path.write_text(json.dumps(report, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")

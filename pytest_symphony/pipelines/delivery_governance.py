@@ -53,10 +53,22 @@ def govern(symphony, ctx: Delivery) -> dict[str, Any] | None:
 
     here = [b for b in movement.beats if b.slug in runs_at(symphony.dynamic)]
     seen = dk.visibility(ctx.settings, ctx.version, [evidence_name(b) for b in here], movement.title)
-    steady = dk.consistency(ctx.history, sequence.id, movement.slug, runs_at, exclude_run=ctx.run_id,
-                            current={b.slug: "passed" for b in here})
-    age = dk.measurement_age(ctx.history, sequence.id, MEASURE_HANDLER, now=utc_now(), exclude_run=ctx.run_id,
-                             measured_now=bool(symphony.state.get("delivery_measured")))
+    steady = dk.consistency(
+        ctx.history,
+        sequence.id,
+        movement.slug,
+        runs_at,
+        exclude_run=ctx.run_id,
+        current={b.slug: "passed" for b in here},
+    )
+    age = dk.measurement_age(
+        ctx.history,
+        sequence.id,
+        MEASURE_HANDLER,
+        now=utc_now(),
+        exclude_run=ctx.run_id,
+        measured_now=bool(symphony.state.get("delivery_measured")),
+    )
     scores, failures = {}, []
     for metric in (seen, steady):
         if not metric.measured:
@@ -66,23 +78,35 @@ def govern(symphony, ctx: Delivery) -> dict[str, Any] | None:
         scores[metric.name] = metric.value
         limit = _threshold(sequence.governance, metric.name)
         thresholds = bk.Thresholds(symphony.dynamic, limit, "CRITICAL", "the governance policy")
-        failures += [f"{line} ({metric.source})" for line in
-                     bk.check_thresholds([], {f"{metric.name} of {movement.title}": metric.value}, thresholds)]
+        failures += [
+            f"{line} ({metric.source})"
+            for line in bk.check_thresholds([], {f"{metric.name} of {movement.title}": metric.value}, thresholds)
+        ]
     if age.measured:
         symphony.metric(age.name, age.value)
         if age.value > dk.governance.REPORT_EVERY_DAYS:
-            failures.append(f"metrics are reported weekly, but the last measurement run was {age.value:.1f} days "
-                            f"ago ({age.source}); run the release movement: pytest --symphony={sequence.id}/"
-                            f"{_release_movement(sequence)}")
+            failures.append(
+                f"metrics are reported weekly, but the last measurement run was {age.value:.1f} days "
+                f"ago ({age.source}); run the release movement: pytest --symphony={sequence.id}/"
+                f"{_release_movement(sequence)}"
+            )
     elif not symphony.state.get("delivery_unmeasured_warned"):  # once a run, not once a movement
         symphony.state["delivery_unmeasured_warned"] = True
-        warnings.warn(DeliveryGovernanceWarning(
-            f"metrics are reported weekly, but none is measured yet: {age.missing}"), stacklevel=2)
-    report = {"movement": movement.title, "visibility": seen.to_json(), "consistency": steady.to_json(),
-              "days_since_measurement": age.to_json(), "failures": failures}
+        warnings.warn(
+            DeliveryGovernanceWarning(f"metrics are reported weekly, but none is measured yet: {age.missing}"),
+            stacklevel=2,
+        )
+    report = {
+        "movement": movement.title,
+        "visibility": seen.to_json(),
+        "consistency": steady.to_json(),
+        "days_since_measurement": age.to_json(),
+        "failures": failures,
+    }
     dk.write_evidence(ctx.settings, ctx.version, f"governance-{movement.id or movement.slug}", report)
-    symphony.emit("delivery:governance", movement=movement.title, **scores,
-                  days_since_measurement=age.value, failures=failures)
+    symphony.emit(
+        "delivery:governance", movement=movement.title, **scores, days_since_measurement=age.value, failures=failures
+    )
     if failures:
         raise SymphonyError(f"governance of {movement.title} fails:\n" + "\n".join(f"  {f}" for f in failures))
     return report

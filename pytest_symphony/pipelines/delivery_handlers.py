@@ -97,8 +97,9 @@ def develop_stories(symphony, beat, pytestconfig):
 
     ctx = delivery(symphony, pytestconfig)
     features = scope_features(ctx, symphony)
-    result = dk.develop(ctx.settings, missing_steps=missing_steps(pytestconfig, ctx, features,
-                                                                 _features_in(pytestconfig)))
+    result = dk.develop(
+        ctx.settings, missing_steps=missing_steps(pytestconfig, ctx, features, _features_in(pytestconfig))
+    )
     symphony.metric("commits", result.commits)
     record_metrics(symphony, [result.tested_change_share])
     _done(symphony, ctx, beat, result)
@@ -111,26 +112,41 @@ def build_and_automate(symphony, beat, pytestconfig):
     try:
         build = symphony.subrun("build")
     except KeyError:
-        raise SymphonyError("the build sub-pipeline did not run in this session; run the whole beat "
-                            f"(pytest --symphony={symphony.sequence.id}/integration)") from None
+        raise SymphonyError(
+            "the build sub-pipeline did not run in this session; run the whole beat "
+            f"(pytest --symphony={symphony.sequence.id}/integration)"
+        ) from None
     if not build.passed:
         raise SymphonyError(f"the build sub-pipeline failed at beat {build.failed_beat}")
-    artifacts = [Path(p) for p in build.state.get("artifacts") or
-                 [f for b in build.state.get("builds", ()) for f in b.files]]
+    artifacts = [
+        Path(p) for p in build.state.get("artifacts") or [f for b in build.state.get("builds", ()) for f in b.files]
+    ]
     epoch = dk.source_date_epoch(ctx.settings.root)
     used = build.state.get("source_date_epoch") or {}
     if str(used.get("value")) != str(epoch):
-        raise SymphonyError(f"the build ran with SOURCE_DATE_EPOCH={used.get('value')} ({used.get('source')}), not "
-                            f"the commit's {epoch}; unset SOURCE_DATE_EPOCH so the build is the commit's")
+        raise SymphonyError(
+            f"the build ran with SOURCE_DATE_EPOCH={used.get('value')} ({used.get('source')}), not "
+            f"the commit's {epoch}; unset SOURCE_DATE_EPOCH so the build is the commit's"
+        )
     started = build.state.get("run_started")
     statement = dk.evidence_dir(ctx.settings, ctx.version) / "provenance.intoto.json"
     result = dk.provenance(
-        ctx.settings, artifacts, statement, invocation_id=f"{symphony.run_id}/{build.correlation_id}",
+        ctx.settings,
+        artifacts,
+        statement,
+        invocation_id=f"{symphony.run_id}/{build.correlation_id}",
         started_on=datetime.fromtimestamp(started, timezone.utc) if started else None,
-        parameters={"pipeline": build.sequence_id, "dynamic": symphony.dynamic})
+        parameters={"pipeline": build.sequence_id, "dynamic": symphony.dynamic},
+    )
     symphony.metric("artifacts", len(artifacts))
-    _done(symphony, ctx, beat, result, source_date_epoch=epoch,
-          artifacts=[{"path": str(p), "name": p.name, "sha256": result.subjects[p.name]} for p in artifacts])
+    _done(
+        symphony,
+        ctx,
+        beat,
+        result,
+        source_date_epoch=epoch,
+        artifacts=[{"path": str(p), "name": p.name, "sha256": result.subjects[p.name]} for p in artifacts],
+    )
 
 
 @handler("testEndToEnd")
@@ -150,9 +166,14 @@ def stage_and_validate(symphony, beat, pytestconfig):
     result = dk.stage(ctx.settings, [Path(a["path"]) for a in build["artifacts"]], version=ctx.version)
     now = utc_now()
     record = dk.Deployment(
-        id=f"{ctx.version}-staging-{now.strftime('%Y%m%dT%H%M%S%fZ')}", sha=dk.git.head(ctx.settings.root),
-        environment="staging", created_at=now, ref=f"v{ctx.version}", statuses=(dk.DeploymentStatus("success", now),),
-        payload={"version": ctx.version, "environment": str(result.green), "distributions": dict(result.installed)})
+        id=f"{ctx.version}-staging-{now.strftime('%Y%m%dT%H%M%S%fZ')}",
+        sha=dk.git.head(ctx.settings.root),
+        environment="staging",
+        created_at=now,
+        ref=f"v{ctx.version}",
+        statuses=(dk.DeploymentStatus("success", now),),
+        payload={"version": ctx.version, "environment": str(result.green), "distributions": dict(result.installed)},
+    )
     dk.append_deployment(ctx.settings, record)
     sync_history(ctx, own=[record.id])
     symphony.metric("installed", len(result.installed))
@@ -172,8 +193,13 @@ def deploy_to_production(symphony, beat, pytestconfig):
     stage = earlier(symphony, ctx, "stage")
     before = {d.id for d in dk.load_deployments(ctx.settings)}
     try:
-        result = dk.deploy(ctx.settings, version=ctx.version, environment=Path(stage["green"]),
-                           distributions=stage["installed"], features=scope_features(ctx, symphony))
+        result = dk.deploy(
+            ctx.settings,
+            version=ctx.version,
+            environment=Path(stage["green"]),
+            distributions=stage["installed"],
+            features=scope_features(ctx, symphony),
+        )
     finally:
         sync_history(ctx, own=_new_deployments(ctx, before))
     symphony.metric("deployments", 1)
@@ -207,8 +233,16 @@ def monitor_and_respond(symphony, beat, pytestconfig):
     sync_history(ctx)
     result = dk.monitor(ctx.settings, watched) if watched else None
     symphony.metric("linked_incidents", len(result.linked) if result else 0)
-    data = result.to_json() if result else {"deployment": None, "open_severe": [], "linked": [],
-                                            "note": "no successful production deployment to monitor"}
+    data = (
+        result.to_json()
+        if result
+        else {
+            "deployment": None,
+            "open_severe": [],
+            "linked": [],
+            "note": "no successful production deployment to monitor",
+        }
+    )
     _done(symphony, ctx, beat, data)
 
 
@@ -253,13 +287,23 @@ def measure_usage_and_impact(symphony, beat, pytestconfig):
     except dk.DeliveryError as exc:  # no feedback and no waiver: beat 15 fails on it; here it is not measured
         extra["customer_satisfaction"] = dk.Metric.not_measured("customer_satisfaction", exc.findings[0].message, "%")
     scope = found(symphony, ctx, "scope")
-    result = dk.measure(ctx.settings, features=[f["feature"] for f in scope.get("features", ())], extra=extra,
-                        history=ctx.history, enforce=at_forte(symphony), complete_build=complete_build_run())
+    result = dk.measure(
+        ctx.settings,
+        features=[f["feature"] for f in scope.get("features", ())],
+        extra=extra,
+        history=ctx.history,
+        enforce=at_forte(symphony),
+        complete_build=complete_build_run(),
+    )
     record_metrics(symphony, result.metrics.values())
     for verdict in ("validated", "refuted", "inconclusive"):
         symphony.metric(f"hypotheses_{verdict}", sum(1 for v in result.verdicts if v.verdict == verdict))
-    symphony.emit("delivery:metrics", metrics={n: m.to_json() for n, m in result.metrics.items()},
-                  window=result.four_keys.to_json()["window"], verdicts=[v.to_json() for v in result.verdicts])
+    symphony.emit(
+        "delivery:metrics",
+        metrics={n: m.to_json() for n, m in result.metrics.items()},
+        window=result.four_keys.to_json()["window"],
+        verdicts=[v.to_json() for v in result.verdicts],
+    )
     symphony.state["delivery_measured"] = True
     _done(symphony, ctx, beat, result, missed=judged(symphony, "measure", result.misses))
 
@@ -290,8 +334,13 @@ def plan_next_iteration(symphony, beat, pytestconfig):
     released = found(symphony, ctx, "release").get("flag")
     items = {i.id: i for i in dk.load_roadmap(ctx.settings)}
     shipped = [f for f, i in items.items() if released and (i.flag or i.id) == released]
-    result = dk.next_iteration(ctx.settings, metrics=metrics, verdicts=verdicts, released=shipped,
-                               out_dir=dk.evidence_dir(ctx.settings, ctx.version) / "plan")
+    result = dk.next_iteration(
+        ctx.settings,
+        metrics=metrics,
+        verdicts=verdicts,
+        released=shipped,
+        out_dir=dk.evidence_dir(ctx.settings, ctx.version) / "plan",
+    )
     symphony.metric("plan_items", len(result.items))
     _done(symphony, ctx, beat, result)
 
@@ -328,8 +377,9 @@ def rollback_delivery(symphony, beat):
         if released:
             dk.restore_release(ctx.settings, release_result(released))
             actions.append(f"flags file {released['path']} restored")
-        elif movement is not None and any(b.handler is not None and b.handler.name in DEPLOYMENT
-                                          for b in movement.beats):
+        elif movement is not None and any(
+            b.handler is not None and b.handler.name in DEPLOYMENT for b in movement.beats
+        ):
             undone = _undo_deployment(symphony, ctx, f"beat {label} failed")
             actions += [undone] if undone else []
         sync_history(ctx)

@@ -28,8 +28,11 @@ def release_features(ctx, features: Sequence[str], paths: Iterable[Path]) -> lis
     items = {i.id: i for i in dk.load_roadmap(ctx.settings)}
     found: dict[str, FeatureDoc] = {}
     for feature in features:
-        doc = linked_feature(items[feature], docs) if feature in items else \
-            next((d for d in docs if feature in d.tag_values("feature")), None)
+        doc = (
+            linked_feature(items[feature], docs)
+            if feature in items
+            else next((d for d in docs if feature in d.tag_values("feature")), None)
+        )
         if doc is not None:
             found.setdefault(doc.path, doc)
     return list(found.values())

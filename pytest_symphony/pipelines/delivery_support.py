@@ -32,12 +32,23 @@ EXTRA = "pip install 'pytest-symphony[delivery]'"
 #: Each built-in handler's evidence name (``<evidence>/<version>/<name>.json``): the library
 #: function's name, which a project handler overriding the beat writes too.
 EVIDENCE = {
-    "hypothesizeMvp": "scope", "collaborateAndResearch": "research", "architectForDelivery": "architecture",
-    "synthesizeVisionAndRoadmap": "roadmap", "developStories": "develop", "buildAndAutomate": "build",
-    "testEndToEnd": "test_suite", "stageAndValidate": "stage", "deployToProduction": "deploy",
-    "verifyInProduction": "verify", "monitorAndRespond": "monitor", "releaseFeatures": "release",
-    "stabilize": "stabilize", "measureUsageAndImpact": "measure", "learnFromFeedback": "feedback",
-    "documentLessons": "lessons", "planNextIteration": "plan",
+    "hypothesizeMvp": "scope",
+    "collaborateAndResearch": "research",
+    "architectForDelivery": "architecture",
+    "synthesizeVisionAndRoadmap": "roadmap",
+    "developStories": "develop",
+    "buildAndAutomate": "build",
+    "testEndToEnd": "test_suite",
+    "stageAndValidate": "stage",
+    "deployToProduction": "deploy",
+    "verifyInProduction": "verify",
+    "monitorAndRespond": "monitor",
+    "releaseFeatures": "release",
+    "stabilize": "stabilize",
+    "measureUsageAndImpact": "measure",
+    "learnFromFeedback": "feedback",
+    "documentLessons": "lessons",
+    "planNextIteration": "plan",
 }
 #: The handler whose passing beat is a measurement run ("metrics reported weekly").
 MEASURE_HANDLER = "measureUsageAndImpact"
@@ -82,8 +93,11 @@ def delivery(symphony, config) -> Delivery:
     known = symphony.state.get(STATE)
     settings = dk.load_settings(config.rootpath)
     if not known:
-        known = {"root": str(config.rootpath), "version": dk.release_version(settings),
-                 "history": str(history_path(config))}
+        known = {
+            "root": str(config.rootpath),
+            "version": dk.release_version(settings),
+            "history": str(history_path(config)),
+        }
         symphony.state[STATE] = known
     return Delivery(settings, known["version"], Path(known["history"]), symphony.run_id)
 
@@ -116,8 +130,9 @@ def judged(symphony, gate: str, misses: Iterable[Finding]) -> list[str]:
     notes = []
     for miss in misses:
         text = str(miss)
-        warnings.warn(DeliveryTargetWarning(f"{gate}: {text} (at --symphony-dynamic=f this fails the beat)"),
-                      stacklevel=2)
+        warnings.warn(
+            DeliveryTargetWarning(f"{gate}: {text} (at --symphony-dynamic=f this fails the beat)"), stacklevel=2
+        )
         symphony.emit("delivery:target-missed", gate=gate, message=text)
         notes.append(text)
     return notes
@@ -127,8 +142,14 @@ def metric_of(data: Any) -> dk.Metric | None:
     """A :class:`~pytest_symphony.deliverykit.Metric` back from its ``to_json()``."""
     if not isinstance(data, dict) or "name" not in data:
         return None
-    return dk.Metric(data["name"], data.get("value"), data.get("unit", ""), data.get("source", ""),
-                     data.get("band"), data.get("not_measured"))
+    return dk.Metric(
+        data["name"],
+        data.get("value"),
+        data.get("unit", ""),
+        data.get("source", ""),
+        data.get("band"),
+        data.get("not_measured"),
+    )
 
 
 def complete_build_run() -> Callable[[str | None, set], bool]:
@@ -187,9 +208,16 @@ def release_state(result: dk.ReleaseResult) -> dict:
 
 
 def release_result(data: dict) -> dk.ReleaseResult:
-    return dk.ReleaseResult(data["flag"], data["variant"], data["cohort"], data["measured_share"],
-                            data["sample_size"], Path(data["path"]), base64.b64decode(data["original"]),
-                            data.get("commit"))
+    return dk.ReleaseResult(
+        data["flag"],
+        data["variant"],
+        data["cohort"],
+        data["measured_share"],
+        data["sample_size"],
+        Path(data["path"]),
+        base64.b64decode(data["original"]),
+        data.get("commit"),
+    )
 
 
 def found(symphony, ctx: Delivery, name: str) -> dict:
@@ -209,13 +237,25 @@ def earlier(symphony, ctx: Delivery, name: str) -> Any:
         return ctx.read(name)
     handler = next((h for h, n in EVIDENCE.items() if n == name), name)
     sequence = symphony.sequence
-    movement = next((m for m in sequence.movements for b in m.beats
-                     if b.handler is not None and b.handler.name == handler), None)
-    where = f"{movement.title}: pytest --symphony={sequence.id}/{movement.id or movement.slug}" if movement else \
-        f"the beat running {handler}"
-    raise DeliveryError("evidence", [Finding(
-        f"no evidence from beat {handler!r} ({name}) for version {ctx.version}",
-        relative(folder / f"{name}.json", ctx.settings.root), 0, f"run {where}")])
+    movement = next(
+        (m for m in sequence.movements for b in m.beats if b.handler is not None and b.handler.name == handler), None
+    )
+    where = (
+        f"{movement.title}: pytest --symphony={sequence.id}/{movement.id or movement.slug}"
+        if movement
+        else f"the beat running {handler}"
+    )
+    raise DeliveryError(
+        "evidence",
+        [
+            Finding(
+                f"no evidence from beat {handler!r} ({name}) for version {ctx.version}",
+                relative(folder / f"{name}.json", ctx.settings.root),
+                0,
+                f"run {where}",
+            )
+        ],
+    )
 
 
 def scope_features(ctx: Delivery, symphony) -> list[str]:

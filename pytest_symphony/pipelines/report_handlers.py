@@ -25,8 +25,10 @@ STATE_KEY = "report"
 def _work(symphony) -> ReportWork:
     work = symphony.state.get(STATE_KEY)
     if work is None:  # only when a beat runs alone (-k): movement 1, beat 1 starts the report
-        raise ReportError("the report pipeline's first beat (1.1 query execution metrics) did not run; "
-                          "run the whole pipeline: pytest --symphony=report")
+        raise ReportError(
+            "the report pipeline's first beat (1.1 query execution metrics) did not run; "
+            "run the whole pipeline: pytest --symphony=report"
+        )
     return work
 
 
@@ -173,8 +175,10 @@ def report_generate_markdown(symphony, pytestconfig):
 def report_generate_json(symphony, pytestconfig):
     problems = validate_report(_work(symphony).report)
     if problems:
-        raise ReportError("the JSON report does not match its schema (pytest_symphony/report/schema/"
-                          "report.schema.json):\n  " + "\n  ".join(problems[:20]))
+        raise ReportError(
+            "the JSON report does not match its schema (pytest_symphony/report/schema/"
+            "report.schema.json):\n  " + "\n  ".join(problems[:20])
+        )
     _deliver(symphony, pytestconfig, "json")
 
 
@@ -187,8 +191,9 @@ def report_generate_html(symphony, pytestconfig):
 def report_archive(symphony, pytestconfig):
     work = _work(symphony)
     files = [Path(p) for p in symphony.state.get("report_files", [])]
-    copies = archive(files, state(pytestconfig).run_dir / "reports",
-                     history_path=work.context.history_path, run_id=symphony.run_id)
+    copies = archive(
+        files, state(pytestconfig).run_dir / "reports", history_path=work.context.history_path, run_id=symphony.run_id
+    )
     for path in copies:
         symphony.wrote(path, format=path.suffix.lstrip("."))
     symphony.metric("runs", work.report["history"]["runs"])

@@ -22,12 +22,26 @@ if TYPE_CHECKING:
     from .phases import Remediation
     from .snapshot import Snapshot
 
-__all__ = ["fix_workspace", "rollback", "Remediation", "PhaseOutcome", "PHASE_TITLES", "Snapshot", "RollbackError",
-           "find_snapshots", "list_snapshots"]
+__all__ = [
+    "fix_workspace",
+    "rollback",
+    "Remediation",
+    "PhaseOutcome",
+    "PHASE_TITLES",
+    "Snapshot",
+    "RollbackError",
+    "find_snapshots",
+    "list_snapshots",
+]
 
 _LAZY = {
-    "Remediation": "phases", "PhaseOutcome": "phases", "PHASE_TITLES": "phases",
-    "Snapshot": "snapshot", "RollbackError": "snapshot", "find_snapshots": "snapshot", "list_snapshots": "snapshot",
+    "Remediation": "phases",
+    "PhaseOutcome": "phases",
+    "PHASE_TITLES": "phases",
+    "Snapshot": "snapshot",
+    "RollbackError": "snapshot",
+    "find_snapshots": "snapshot",
+    "list_snapshots": "snapshot",
 }
 
 
@@ -39,8 +53,9 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def fix_workspace(root: Path, *, unsafe: bool = False, run_id: str | None = None,
-                  phases: list[str] | None = None) -> "Remediation":
+def fix_workspace(
+    root: Path, *, unsafe: bool = False, run_id: str | None = None, phases: list[str] | None = None
+) -> "Remediation":
     """Fix the workspace at ``root`` (settings from its ini file); returns the finished run."""
     from ..conformity.engine import check_workspace
     from ..conformity.settings import Settings
@@ -50,8 +65,14 @@ def fix_workspace(root: Path, *, unsafe: bool = False, run_id: str | None = None
 
     root = Path(root).resolve()
     settings = Settings.from_root(root)
-    remediation = Remediation(root, settings, lambda: check_workspace(root), run_id=run_id or new_run_id(),
-                              snapshots_dir=settings.symphony_path / SNAPSHOTS_DIR, unsafe=unsafe)
+    remediation = Remediation(
+        root,
+        settings,
+        lambda: check_workspace(root),
+        run_id=run_id or new_run_id(),
+        snapshots_dir=settings.symphony_path / SNAPSHOTS_DIR,
+        unsafe=unsafe,
+    )
     remediation.run(phases)
     return remediation
 

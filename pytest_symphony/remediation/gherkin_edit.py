@@ -80,7 +80,9 @@ def check_kept(old: str, new: str) -> None:
         return
     b, a = before["feature"], after["feature"]
     if (b.get("name"), b.get("keyword"), [t["name"] for t in b.get("tags", [])]) != (
-        a.get("name"), a.get("keyword"), [t["name"] for t in a.get("tags", [])]
+        a.get("name"),
+        a.get("keyword"),
+        [t["name"] for t in a.get("tags", [])],
     ):
         raise GherkinEditError("the edit would change the feature's title or tags")
     old_children, new_children = _children(before), _children(after)

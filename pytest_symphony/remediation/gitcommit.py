@@ -42,16 +42,21 @@ def check_ready(root: Path) -> None:
     names = staged.stdout.decode(errors="replace").split()
     if names:
         listed = ", ".join(names[:10]) + (" ..." if len(names) > 10 else "")
-        raise GitError(f"--symphony-fix-commit: other changes are staged ({listed}); commit or unstage them first, "
-                       "so that each fix commit holds only its fixes")
+        raise GitError(
+            f"--symphony-fix-commit: other changes are staged ({listed}); commit or unstage them first, "
+            "so that each fix commit holds only its fixes"
+        )
 
 
 def message(outcome: Any, run_id: str) -> str:
     codes = Counter(v.code for fix in outcome.applied for v in fix.violations)
     summary = ", ".join(f"{code} x{n}" for code, n in sorted(codes.items()))
-    lines = [f"symphony fix: phase {outcome.number} {outcome.title} ({summary})", "",
-             f"Applied by pytest --symphony-fix in run {run_id}; undo with "
-             f"pytest --symphony-rollback={outcome.snapshot}.", ""]
+    lines = [
+        f"symphony fix: phase {outcome.number} {outcome.title} ({summary})",
+        "",
+        f"Applied by pytest --symphony-fix in run {run_id}; undo with pytest --symphony-rollback={outcome.snapshot}.",
+        "",
+    ]
     for fix in outcome.applied:
         lines.append(f"- {fix.code}: {fix.description} ({', '.join(fix.files)})")
     return "\n".join(lines) + "\n"
@@ -69,14 +74,18 @@ def commit_phase(root: Path, outcome: Any, snapshot: Any, run_id: str) -> str:
         indexed = _git(root, "show", f":./{path}")
         before = (snapshot.folder / "files" / path).read_bytes()
         if indexed.returncode != 0 or indexed.stdout != before:
-            raise GitError(f"phase {outcome.number} is kept but not committed: {path} held uncommitted changes "
-                           "before the fix; review and commit it yourself")
+            raise GitError(
+                f"phase {outcome.number} is kept but not committed: {path} held uncommitted changes "
+                "before the fix; review and commit it yourself"
+            )
     added = _git(root, "add", "--", *files)
     if added.returncode != 0:
         raise GitError(f"git add failed: {added.stderr.decode(errors='replace').strip()}")
     done = _git(root, "commit", "--quiet", "-F", "-", data=message(outcome, run_id).encode())
     if done.returncode != 0:
         _git(root, "reset", "--quiet", "--", *files)
-        raise GitError(f"phase {outcome.number} is kept but git commit failed: "
-                       f"{(done.stderr or done.stdout).decode(errors='replace').strip()}")
+        raise GitError(
+            f"phase {outcome.number} is kept but git commit failed: "
+            f"{(done.stderr or done.stdout).decode(errors='replace').strip()}"
+        )
     return _git(root, "rev-parse", "HEAD").stdout.decode().strip()

@@ -125,8 +125,9 @@ def remove_item(text: str, root: Any, parts: list[str]) -> tuple[int, int, str]:
     return items[0][0], items[1][0], ""
 
 
-def insert_member(text: str, root: Any, parts: list[str], key: str, value: Any, *,
-                  after: str | None = None, first: bool = False) -> tuple[int, int, str]:
+def insert_member(
+    text: str, root: Any, parts: list[str], key: str, value: Any, *, after: str | None = None, first: bool = False
+) -> tuple[int, int, str]:
     """Add ``key`` to the object at ``parts``: last, first, or right after member ``after``."""
     node = node_at(root, parts)
     if not isinstance(node, dict) or getattr(node, "doc", None) is None:

@@ -59,17 +59,35 @@ class PhaseOutcome:
     def to_dict(self) -> dict[str, Any]:
         """Plain data (crosses xdist on a report)."""
         return {
-            "phase": self.phase, "number": self.number, "title": self.title, "snapshot": self.snapshot,
-            "kept": self.kept, "reason": self.reason, "rounds": self.rounds, "files": list(self.files),
+            "phase": self.phase,
+            "number": self.number,
+            "title": self.title,
+            "snapshot": self.snapshot,
+            "kept": self.kept,
+            "reason": self.reason,
+            "rounds": self.rounds,
+            "files": list(self.files),
             "fixed": dict(self.codes()),
-            "fixes": [{"code": f.code, "description": f.description, "files": f.files, "safety": f.safety.value,
-                       "origin": f.origin, "violations": len(f.violations)} for f in self.applied],
-            "declined": [{"code": d.violation.code, "place": str(d.violation.place), "reason": d.reason}
-                         for d in self.dropped + self.declined],
+            "fixes": [
+                {
+                    "code": f.code,
+                    "description": f.description,
+                    "files": f.files,
+                    "safety": f.safety.value,
+                    "origin": f.origin,
+                    "violations": len(f.violations),
+                }
+                for f in self.applied
+            ],
+            "declined": [
+                {"code": d.violation.code, "place": str(d.violation.place), "reason": d.reason}
+                for d in self.dropped + self.declined
+            ],
             "dropped": len(self.dropped),
             "unsafe": dict(Counter(v.code for v in self.unsafe)),
             "diffs": dict(self.diffs),
-            "scores_before": _scores(self.before), "scores_after": _scores(self.after),
+            "scores_before": _scores(self.before),
+            "scores_after": _scores(self.after),
             "remaining": dict(Counter(v.code for v in self.after.violations)) if self.after else {},
             "revealed": list(self.revealed),
         }

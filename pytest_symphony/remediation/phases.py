@@ -71,8 +71,11 @@ def unified_diff(path: str, before: str | None, after: str | None) -> str:
     for lines in (a, b):
         if lines and not lines[-1].endswith("\n"):
             lines[-1] += "\n\\ No newline at end of file\n"
-    return "".join(difflib.unified_diff(a, b, "/dev/null" if before is None else f"a/{path}",
-                                        "/dev/null" if after is None else f"b/{path}"))
+    return "".join(
+        difflib.unified_diff(
+            a, b, "/dev/null" if before is None else f"a/{path}", "/dev/null" if after is None else f"b/{path}"
+        )
+    )
 
 
 class Remediation:
@@ -84,10 +87,21 @@ class Remediation:
     :func:`pytest_symphony.remediation.fix_workspace` (all at once).
     """
 
-    def __init__(self, root: Path, settings: Settings, check: Callable[[], EngineResult], *, run_id: str,
-                 snapshots_dir: Path, unsafe: bool = False, hook: Any = None, registry: Any = None,
-                 fixers: dict[str, Fixer] | None = None, max_rounds: int = MAX_ROUNDS,
-                 on_event: Callable[[str, dict], None] | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        settings: Settings,
+        check: Callable[[], EngineResult],
+        *,
+        run_id: str,
+        snapshots_dir: Path,
+        unsafe: bool = False,
+        hook: Any = None,
+        registry: Any = None,
+        fixers: dict[str, Fixer] | None = None,
+        max_rounds: int = MAX_ROUNDS,
+        on_event: Callable[[str, dict], None] | None = None,
+    ) -> None:
         self.root = Path(root)
         self.settings = settings
         self.check = check
@@ -194,8 +208,9 @@ class Remediation:
         self.result = outcome.after
         return outcome
 
-    def _drop(self, phase: str, failed: FixesFailed, outcome: PhaseOutcome, touched: list[str],
-              blocked: dict[tuple, str]) -> None:
+    def _drop(
+        self, phase: str, failed: FixesFailed, outcome: PhaseOutcome, touched: list[str], blocked: dict[tuple, str]
+    ) -> None:
         """Put the phase's files back and leave out the fixes that failed, each with its reason."""
         snap = self.snapshots.get(phase)
         if snap is not None and touched:
@@ -207,8 +222,9 @@ class Remediation:
         touched.clear()
         outcome.applied, outcome.rounds, outcome.creators = [], 0, {}
 
-    def _rounds(self, phase: str, start: EngineResult, outcome: PhaseOutcome, touched: list[str],
-                blocked: frozenset) -> EngineResult:
+    def _rounds(
+        self, phase: str, start: EngineResult, outcome: PhaseOutcome, touched: list[str], blocked: frozenset
+    ) -> EngineResult:
         result = start
         attempted: dict[tuple, PlannedFix] = {}
         snap = self.snapshots.get(phase)
@@ -224,19 +240,30 @@ class Remediation:
             if not chosen:
                 return result
             if n > self.max_rounds:
-                raise PhaseFailed(f"the fixes did not settle after {self.max_rounds} rounds "
-                                  f"({', '.join(sorted({f.code for f in chosen}))} still applying)")
-            ineffective = {attempted[_identity(v)]: v for fix in chosen for v in fix.violations
-                           if _identity(v) in attempted}
+                raise PhaseFailed(
+                    f"the fixes did not settle after {self.max_rounds} rounds "
+                    f"({', '.join(sorted({f.code for f in chosen}))} still applying)"
+                )
+            ineffective = {
+                attempted[_identity(v)]: v for fix in chosen for v in fix.violations if _identity(v) in attempted
+            }
             if ineffective:
-                raise FixesFailed("; ".join(f"the {f.code} fix at {v.place.path} did not remove its violation "
-                                            f"({f.description})" for f, v in ineffective.items()),
-                                  {v: f"it did not remove its violation ({f.description})"
-                                   for f in ineffective for v in f.violations})
+                raise FixesFailed(
+                    "; ".join(
+                        f"the {f.code} fix at {v.place.path} did not remove its violation ({f.description})"
+                        for f, v in ineffective.items()
+                    ),
+                    {
+                        v: f"it did not remove its violation ({f.description})"
+                        for f in ineffective
+                        for v in f.violations
+                    },
+                )
             attempted.update({_identity(v): fix for fix in chosen for v in fix.violations})
             if snap is None:
                 snap = self.snapshots[phase] = Snapshot.create(
-                    self.snapshots_dir, self.root, run_id=self.run_id, phase=phase, number=outcome.number)
+                    self.snapshots_dir, self.root, run_id=self.run_id, phase=phase, number=outcome.number
+                )
                 outcome.snapshot = snap.id
             texts = new_texts(chosen, ctx)
             writers = _writers(chosen)
@@ -249,8 +276,9 @@ class Remediation:
             result = self.check()
         return result  # pragma: no cover - the loop returns or raises
 
-    def _write(self, snap: Snapshot, texts: dict[str, str], ctx: FixContext, touched: list[str],
-               outcome: PhaseOutcome) -> None:
+    def _write(
+        self, snap: Snapshot, texts: dict[str, str], ctx: FixContext, touched: list[str], outcome: PhaseOutcome
+    ) -> None:
         snap.add(sorted(p for p in texts if not snap.holds(p)))
         for path in sorted(texts):
             old = ctx.text(path)
@@ -281,7 +309,9 @@ class Remediation:
         after = Counter((v.code, v.place.path) for v in end.violations)
         expected = {code for fix in outcome.applied for code in fix.expects}
         ctx = self.context()
-        outcome.revealed = sorted(p for p, loaded in outcome.loaded.items() if not loaded and ctx.sequence(p) is not None)
+        outcome.revealed = sorted(
+            p for p, loaded in outcome.loaded.items() if not loaded and ctx.sequence(p) is not None
+        )
         problems: list[tuple[str, str]] = []  # (file, what)
         for (code, path), n in sorted(after.items()):
             if n <= before[(code, path)] or code in DERIVED or (code in expected and path in touched):

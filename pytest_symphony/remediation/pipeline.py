@@ -25,7 +25,16 @@ from .context import inside_root
 from .phases import PHASE_TITLES, Remediation
 from .snapshot import SNAPSHOTS_DIR
 
-__all__ = ["mode", "FixRun", "fix_run", "snapshot_beat", "fix_beat", "analyze_beat", "current_result", "validate_result"]
+__all__ = [
+    "mode",
+    "FixRun",
+    "fix_run",
+    "snapshot_beat",
+    "fix_beat",
+    "analyze_beat",
+    "current_result",
+    "validate_result",
+]
 
 RUN_KEY = pytest.StashKey["FixRun"]()
 FIX, DIFF = "fix", "diff"
@@ -63,9 +72,14 @@ class FixRun:
         snapshots = (sym.symphony_dir if self.staging is None else settings.symphony_path) / SNAPSHOTS_DIR
         self.root = Path(root)
         self.remediation = Remediation(
-            self.root, settings, lambda: check_workspace(self.root, config=config, registry=registry),
-            run_id=sym.run_id, snapshots_dir=snapshots, unsafe=bool(config.getoption("symphony_unsafe_fixes")),
-            hook=config.hook, registry=registry,
+            self.root,
+            settings,
+            lambda: check_workspace(self.root, config=config, registry=registry),
+            run_id=sym.run_id,
+            snapshots_dir=snapshots,
+            unsafe=bool(config.getoption("symphony_unsafe_fixes")),
+            hook=config.hook,
+            registry=registry,
         )
         if self.staging is None:  # the session's own first result serves as the starting point
             self.remediation.result = self.remediation.first = engine_result(config)
@@ -126,9 +140,14 @@ def analyze_beat(config: pytest.Config, phase: str, path: str, node: Any, catego
     for v in pending:
         if in_phase(v, categories):
             root = result.root or config.rootpath
-            warnings.warn_explicit(ConformityWarning(f"{v.place} {v.code} {v.severity}: {v.message} "
-                                                     f"[the fix beat will {v.fix.description}]"),  # type: ignore[union-attr]
-                                   ConformityWarning, str(root / v.place.path), v.place.line)
+            warnings.warn_explicit(
+                ConformityWarning(
+                    f"{v.place} {v.code} {v.severity}: {v.message} [the fix beat will {v.fix.description}]"
+                ),  # type: ignore[union-attr]
+                ConformityWarning,
+                str(root / v.place.path),
+                v.place.line,
+            )
 
 
 def fix_beat(config: pytest.Config, phase: str, symphony: Any, node: Any) -> dict[str, Any]:
@@ -150,14 +169,18 @@ def fix_beat(config: pytest.Config, phase: str, symphony: Any, node: Any) -> dic
     (symphony.artifact_dir / f"fix-{phase}.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     title = PHASE_TITLES[phase]
     if not outcome.kept:
-        raise SymphonyError(f"{title} fixes rolled back: {outcome.reason}"
-                            + (f"; every file restored from snapshot {outcome.snapshot}" if outcome.files else ""))
+        raise SymphonyError(
+            f"{title} fixes rolled back: {outcome.reason}"
+            + (f"; every file restored from snapshot {outcome.snapshot}" if outcome.files else "")
+        )
     if run.mode == FIX and config.getoption("symphony_fix_commit") and outcome.files:
         from .gitcommit import commit_phase
 
         data["commit"] = commit_phase(config.rootpath, outcome, rem.snapshots.get(phase), rem.run_id)
     if run.mode == DIFF and outcome.diffs:
         body = "".join(outcome.diffs[p] for p in sorted(outcome.diffs))
-        raise SymphonyError(f"{title}: --symphony-diff: {len(outcome.diffs)} file(s) would change; "
-                            f"pytest --symphony-fix applies these fixes\n{body}")
+        raise SymphonyError(
+            f"{title}: --symphony-diff: {len(outcome.diffs)} file(s) would change; "
+            f"pytest --symphony-fix applies these fixes\n{body}"
+        )
     return {f"{phase}_fixed": dict(outcome.codes())}

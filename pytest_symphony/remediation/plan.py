@@ -70,8 +70,15 @@ class Plan:
 Fixer = Callable[[list[Violation], FixContext], Iterable["PlannedFix | Declined"]]
 
 
-def from_changes(code: str, violations: Iterable[Violation], description: str, safety: FixSafety | str,
-                 doc: Document, changes: list[Any], **kw: Any) -> PlannedFix:
+def from_changes(
+    code: str,
+    violations: Iterable[Violation],
+    description: str,
+    safety: FixSafety | str,
+    doc: Document,
+    changes: list[Any],
+    **kw: Any,
+) -> PlannedFix:
     """A fix made of structural changes to one spec-like document, proven before it is offered."""
     prove(doc, changes)
     edits = tuple(Edit(doc.path, c.start, c.end, c.replacement) for c in changes)
@@ -105,13 +112,16 @@ def _plugin_fix(v: Violation, ctx: FixContext) -> PlannedFix | None:
     if fix is None:
         return None
     if not isinstance(fix, Fix):
-        raise TypeError(f"pytest_symphony_autofix returned {type(fix).__name__} for {v.code}; return a "
-                        "pytest_symphony.conformity.Fix with edits, or None")
+        raise TypeError(
+            f"pytest_symphony_autofix returned {type(fix).__name__} for {v.code}; return a "
+            "pytest_symphony.conformity.Fix with edits, or None"
+        )
     return PlannedFix(v.code, (v,), fix.description, fix.safety, tuple(fix.edits or ()), origin="plugin")
 
 
-def plan_fixes(violations: Iterable[Violation], wanted: Callable[[Violation], bool], ctx: FixContext,
-               fixers: dict[str, Fixer]) -> Plan:
+def plan_fixes(
+    violations: Iterable[Violation], wanted: Callable[[Violation], bool], ctx: FixContext, fixers: dict[str, Fixer]
+) -> Plan:
     """Every fix the phase could apply to the ``wanted`` violations now (proven, possibly overlapping)."""
     plan = Plan()
     groups: dict[str, list[Violation]] = {}
@@ -199,8 +209,7 @@ def select(fixes: list[PlannedFix], ctx: FixContext) -> tuple[list[PlannedFix], 
     for fix in sorted(fixes, key=lambda f: (f.files[0], min(e.start_offset for e in f.edits), f.code)):
         creates = any(ctx.text(p) is None for p in fix.files)
         clash = any(
-            (creates and e.path in held) or any(_overlaps(e, h) for h in held.get(e.path, ()))
-            for e in fix.edits
+            (creates and e.path in held) or any(_overlaps(e, h) for h in held.get(e.path, ())) for e in fix.edits
         ) or any(p in held and ctx.text(p) is None for p in fix.files)
         if clash:
             waiting.append(fix)
@@ -211,8 +220,9 @@ def select(fixes: list[PlannedFix], ctx: FixContext) -> tuple[list[PlannedFix], 
     return _sound_together(taken, waiting, ctx)
 
 
-def _sound_together(taken: list[PlannedFix], waiting: list[PlannedFix], ctx: FixContext
-                    ) -> tuple[list[PlannedFix], list[PlannedFix]]:
+def _sound_together(
+    taken: list[PlannedFix], waiting: list[PlannedFix], ctx: FixContext
+) -> tuple[list[PlannedFix], list[PlannedFix]]:
     """Prove each file with every taken fix applied; where a combination fails, the first
     fix keeps the file this round and the others wait."""
     settled = False

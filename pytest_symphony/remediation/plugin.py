@@ -69,7 +69,9 @@ class _FixReport:
 
             sym = state(self.config)
             try:
-                done = rollback(self.config.rootpath, sym.symphony_dir / "snapshots", None if which == "last" else which)
+                done = rollback(
+                    self.config.rootpath, sym.symphony_dir / "snapshots", None if which == "last" else which
+                )
                 self.rolled = [(snap.id, files) for snap, files in done]
             except RollbackError as exc:
                 self.rollback_error = str(exc)
@@ -102,8 +104,11 @@ class _FixReport:
         elif self.outcomes:
             from .summary import write_summary
 
-            write_summary(terminalreporter, sorted(self.outcomes, key=lambda o: o["number"]),
-                          verbose=config.getoption("verbose") > 0)
+            write_summary(
+                terminalreporter,
+                sorted(self.outcomes, key=lambda o: o["number"]),
+                verbose=config.getoption("verbose") > 0,
+            )
 
 
 def _rollback_summary(tr, rolled, error: str | None) -> None:
@@ -132,8 +137,10 @@ def _record_fixes(config: pytest.Config, outcomes: list[dict[str, Any]]) -> None
         for fix in o["fixes"]:
             for path in fix["files"]:
                 counted[(fix["code"], path)] += 1
-        rows += [{"code": code, "path": path, "snapshot_id": o["snapshot"], "status": status}
-                 for (code, path) in sorted(counted)]
+        rows += [
+            {"code": code, "path": path, "snapshot_id": o["snapshot"], "status": status}
+            for (code, path) in sorted(counted)
+        ]
     if not rows:
         return
     path = sym.symphony_dir / "history.sqlite"

@@ -96,7 +96,9 @@ def _bound_names(module: cst.Module) -> dict[str, str]:
                 elif isinstance(small, cst.Import):
                     for alias in small.names:
                         local = _alias_local(alias)
-                        out[local.split(".")[0]] = f"import:{_dotted(alias.name) if alias.asname else local.split('.')[0]}"
+                        out[local.split(".")[0]] = (
+                            f"import:{_dotted(alias.name) if alias.asname else local.split('.')[0]}"
+                        )
                 elif isinstance(small, (cst.Assign, cst.AnnAssign)):
                     targets = small.targets if isinstance(small, cst.Assign) else [small]
                     for t in targets:
@@ -128,7 +130,11 @@ def _header_end(module: cst.Module) -> int:
         small = stmt.body[0] if stmt.body else None
         if isinstance(small, (cst.Import, cst.ImportFrom)):
             index = i + 1
-        elif i == 0 and isinstance(small, cst.Expr) and isinstance(small.value, (cst.SimpleString, cst.ConcatenatedString)):
+        elif (
+            i == 0
+            and isinstance(small, cst.Expr)
+            and isinstance(small.value, (cst.SimpleString, cst.ConcatenatedString))
+        ):
             index = 1
         else:
             break
@@ -153,9 +159,14 @@ def ensure_import(module: cst.Module, from_module: str, name: str) -> tuple[cst.
     body = list(module.body)
     for i, stmt in enumerate(body[: _header_end(module)]):  # extend `from <from_module> import ...`
         small = stmt.body[0] if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1 else None
-        if (isinstance(small, cst.ImportFrom) and not small.relative and small.module is not None
-                and _dotted(small.module) == from_module and not isinstance(small.names, cst.ImportStar)
-                and small.lpar is None):
+        if (
+            isinstance(small, cst.ImportFrom)
+            and not small.relative
+            and small.module is not None
+            and _dotted(small.module) == from_module
+            and not isinstance(small.names, cst.ImportStar)
+            and small.lpar is None
+        ):
             names = list(small.names)
             names[-1] = names[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
             body[i] = stmt.with_changes(body=[small.with_changes(names=[*names, alias])])
@@ -210,7 +221,11 @@ class _Narrow(cst.CSTTransformer):
         self.done = False
 
     def leave_ExceptHandler(self, original: cst.ExceptHandler, updated: cst.ExceptHandler) -> cst.ExceptHandler:
-        if self.done or updated.type is not None or self.get_metadata(PositionProvider, original).start.line != self.line:
+        if (
+            self.done
+            or updated.type is not None
+            or self.get_metadata(PositionProvider, original).start.line != self.line
+        ):
             return updated
         self.done = True
         return updated.with_changes(type=cst.Name("Exception"), whitespace_after_except=cst.SimpleWhitespace(" "))
@@ -227,8 +242,7 @@ def narrow_bare_except(text: str, line: int) -> str:
     return new.code
 
 
-def append_code(text: str, code: Callable[[dict[str, str]], str],
-                imports: Iterable[tuple[str, str]] = ()) -> str:
+def append_code(text: str, code: Callable[[dict[str, str]], str], imports: Iterable[tuple[str, str]] = ()) -> str:
     """Append top-level code (two blank lines before it) after ensuring ``imports``
     (``(from_module, name)`` pairs); ``code`` gets the local name of each import and
     returns the source to append."""

@@ -31,8 +31,16 @@ from ..errors import SymphonyError
 from ..stamps import utc_now
 from ..atomic import remove_atomic, sha256_bytes, write_atomic
 
-__all__ = ["Snapshot", "SnapshotEntry", "RollbackError", "list_snapshots", "find_snapshots", "prune_snapshots",
-           "restore_in_order", "SNAPSHOTS_DIR"]
+__all__ = [
+    "Snapshot",
+    "SnapshotEntry",
+    "RollbackError",
+    "list_snapshots",
+    "find_snapshots",
+    "prune_snapshots",
+    "restore_in_order",
+    "SNAPSHOTS_DIR",
+]
 
 SNAPSHOTS_DIR = "snapshots"
 MANIFEST = "manifest.json"
@@ -73,8 +81,13 @@ class SnapshotEntry:
     after: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"path": self.path, "existed": self.existed, "sha256": self.sha256, "size": self.size,
-                "after": self.after}
+        return {
+            "path": self.path,
+            "existed": self.existed,
+            "sha256": self.sha256,
+            "size": self.size,
+            "after": self.after,
+        }
 
 
 @dataclass
@@ -225,7 +238,8 @@ class Snapshot:
             if bad:
                 raise RollbackError(
                     f"snapshot {self.id}: {len(bad)} file(s) changed since the fix and would lose that work: "
-                    + ", ".join(bad) + f"; restore them by hand from {self.folder / 'files'} if you mean it"
+                    + ", ".join(bad)
+                    + f"; restore them by hand from {self.folder / 'files'} if you mean it"
                 )
         changed = []
         written = self.written()
@@ -262,9 +276,16 @@ class Snapshot:
     # -- storage ------------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         return {
-            "schema": SCHEMA, "id": self.id, "run_id": self.run_id, "phase": self.phase, "created": self.created,
-            "state": self.state, "reason": self.reason, "root": str(self.root),
-            "files": [e.to_dict() for e in self.files.values()], "created_dirs": self.created_dirs,
+            "schema": SCHEMA,
+            "id": self.id,
+            "run_id": self.run_id,
+            "phase": self.phase,
+            "created": self.created,
+            "state": self.state,
+            "reason": self.reason,
+            "root": str(self.root),
+            "files": [e.to_dict() for e in self.files.values()],
+            "created_dirs": self.created_dirs,
         }
 
     def _save(self) -> None:
@@ -276,11 +297,20 @@ class Snapshot:
         data = json.loads((Path(folder) / MANIFEST).read_text(encoding="utf-8"))
         if data.get("schema") != SCHEMA:
             raise RollbackError(f"{folder / MANIFEST}: not a snapshot manifest of schema {SCHEMA}")
-        snap = cls(data["id"], Path(folder), Path(root or data["root"]), data["run_id"], data["phase"],
-                   data["created"], data["state"], data.get("reason"))
+        snap = cls(
+            data["id"],
+            Path(folder),
+            Path(root or data["root"]),
+            data["run_id"],
+            data["phase"],
+            data["created"],
+            data["state"],
+            data.get("reason"),
+        )
         for row in data["files"]:
-            snap.files[row["path"]] = SnapshotEntry(row["path"], row["existed"], row["sha256"], row.get("size", 0),
-                                                    row.get("after"))
+            snap.files[row["path"]] = SnapshotEntry(
+                row["path"], row["existed"], row["sha256"], row.get("size", 0), row.get("after")
+            )
         snap.created_dirs = list(data.get("created_dirs", []))
         return snap
 
@@ -296,7 +326,8 @@ def restore_in_order(chosen: list[Snapshot], reason: str) -> list[tuple[Snapshot
         if bad:
             raise RollbackError(
                 f"snapshot {snap.id}: {len(bad)} file(s) changed since the fix and would lose that work: "
-                + ", ".join(bad) + f"; nothing was restored (the copies are in {snap.folder / 'files'})"
+                + ", ".join(bad)
+                + f"; nothing was restored (the copies are in {snap.folder / 'files'})"
             )
         expected.update({e.path: e.sha256 for e in snap.files.values()})
     return [(snap, snap.restore(reason)) for snap in chosen]

@@ -70,8 +70,11 @@ class Staging:
         self.root.mkdir()
         for folder, dirs, files in os.walk(self.source):
             here = Path(folder)
-            dirs[:] = [d for d in dirs if d not in SKIP_DIRS and not d.endswith(".egg-info")
-                       and (here / d).resolve() != symphony_dir]
+            dirs[:] = [
+                d
+                for d in dirs
+                if d not in SKIP_DIRS and not d.endswith(".egg-info") and (here / d).resolve() != symphony_dir
+            ]
             target = self.root / here.relative_to(self.source)
             target.mkdir(exist_ok=True)
             for name in files:
@@ -88,8 +91,9 @@ class Staging:
             except ValueError:
                 continue
             if path.is_dir():  # cache entries are only ever replaced or unlinked: links are safe and cheap
-                shutil.copytree(path, self.root / rel, dirs_exist_ok=True,
-                                copy_function=_link if extra == "cache" else shutil.copy2)
+                shutil.copytree(
+                    path, self.root / rel, dirs_exist_ok=True, copy_function=_link if extra == "cache" else shutil.copy2
+                )
             elif path.is_file():
                 (self.root / rel).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(path, self.root / rel)

@@ -115,8 +115,9 @@ class Document:
         start, end, text = self._edit("remove_item", parts)
         return Change(start, end, text, ("remove", tuple(parts)))
 
-    def insert(self, parts: list[str], key: str, value: Any, *, after: str | None = None,
-               first: bool = False) -> Change:
+    def insert(
+        self, parts: list[str], key: str, value: Any, *, after: str | None = None, first: bool = False
+    ) -> Change:
         module = json_edit if self.fmt == "json" else yaml_edit
         try:
             start, end, text = module.insert_member(self.text, self.data, parts, key, value, after=after, first=first)

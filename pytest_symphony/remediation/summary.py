@@ -50,13 +50,18 @@ def write_summary(tr: Any, outcomes: list[dict[str, Any]], *, verbose: bool = Fa
     _write_codes(tr, outcomes, diff_mode, verbose)
     _write_scores(tr, outcomes)
     if diff_mode:
-        tr.write_line(f"{len(diffs)} file(s) would change ({would} violation(s) fixed); nothing was written; "
-                      "pytest --symphony-fix applies these fixes" if diffs else "no fix would apply")
+        tr.write_line(
+            f"{len(diffs)} file(s) would change ({would} violation(s) fixed); nothing was written; "
+            "pytest --symphony-fix applies these fixes"
+            if diffs
+            else "no fix would apply"
+        )
     elif any(o["files"] for o in outcomes):
         tr.write_line("review the changes; undo them with pytest --symphony-rollback")
         if any("UNAUTHORIZED_CHANGE" in o["remaining"] for o in outcomes[-1:]):
-            tr.write_line("fixed files differ from symphony.lock: approve them with pytest --symphony-approve "
-                          "once reviewed")
+            tr.write_line(
+                "fixed files differ from symphony.lock: approve them with pytest --symphony-approve once reviewed"
+            )
 
 
 def _write_phase(tr: Any, o: dict[str, Any], diff_mode: bool) -> None:
@@ -64,8 +69,12 @@ def _write_phase(tr: Any, o: dict[str, Any], diff_mode: bool) -> None:
     head = f"phase {o['number']} {o['title']}: "
     n = sum(o["fixed"].values())
     if not o["kept"]:
-        tr.write_line(head + f"ROLLED BACK ({o['reason']})" + (f"; files restored from snapshot {o['snapshot']}"
-                                                                if o["files"] else ""), red=True)
+        tr.write_line(
+            head
+            + f"ROLLED BACK ({o['reason']})"
+            + (f"; files restored from snapshot {o['snapshot']}" if o["files"] else ""),
+            red=True,
+        )
     elif not n:
         dropped = f" ({o['dropped']} fix(es) dropped: they failed their proof)" if o.get("dropped") else ""
         tr.write_line(head + "nothing to fix" + dropped)

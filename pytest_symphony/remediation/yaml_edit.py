@@ -192,8 +192,9 @@ def remove_item(text: str, root: Any, parts: list[str]) -> tuple[int, int, str]:
     return start, end, ""
 
 
-def insert_member(text: str, root: Any, parts: list[str], key: str, value: Any, *,
-                  after: str | None = None, first: bool = False) -> tuple[int, int, str]:
+def insert_member(
+    text: str, root: Any, parts: list[str], key: str, value: Any, *, after: str | None = None, first: bool = False
+) -> tuple[int, int, str]:
     """Add ``key: value`` to the mapping at ``parts``: last, first, or right after member ``after``."""
     node, flow = _collection(text, root, parts, dict, "a mapping")
     own_flow = _is_flow(text, node)

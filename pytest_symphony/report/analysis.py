@@ -38,16 +38,31 @@ def analyze_movements(work: ReportWork) -> dict:
         for (s, number, slug), runs in sorted(mov_runs.items(), key=lambda kv: (kv[0][1] or 0, kv[0][2])):
             if s != seq:
                 continue
-            movements.append({"number": number, "slug": slug,
-                              "title": (titles.get(number) or {}).get("title") or slug,
-                              "timing": timing([runs[i] for i in sorted(runs)]), "beats": []})
+            movements.append(
+                {
+                    "number": number,
+                    "slug": slug,
+                    "title": (titles.get(number) or {}).get("title") or slug,
+                    "timing": timing([runs[i] for i in sorted(runs)]),
+                    "beats": [],
+                }
+            )
         row = status.get(seq, {})
-        sequences.append({
-            "id": seq, "title": spec.get("title") or seq, "description": spec.get("description"),
-            "kind": spec.get("kind"), "spec_file": spec.get("spec_file"), "spec_hash": spec.get("spec_hash"),
-            "runs": len(seq_runs[seq]), "pass_rate": row.get("pass_rate"), "last_status": row.get("last_status"),
-            "timing": timing([seq_runs[seq][i] for i in sorted(seq_runs[seq])]), "movements": movements,
-        })
+        sequences.append(
+            {
+                "id": seq,
+                "title": spec.get("title") or seq,
+                "description": spec.get("description"),
+                "kind": spec.get("kind"),
+                "spec_file": spec.get("spec_file"),
+                "spec_hash": spec.get("spec_hash"),
+                "runs": len(seq_runs[seq]),
+                "pass_rate": row.get("pass_rate"),
+                "last_status": row.get("last_status"),
+                "timing": timing([seq_runs[seq][i] for i in sorted(seq_runs[seq])]),
+                "movements": movements,
+            }
+        )
     work.report["sequences"] = sequences
     return {"sequences": len(sequences), "movements": sum(len(s["movements"]) for s in sequences)}
 
@@ -73,16 +88,25 @@ def analyze_beats(work: ReportWork) -> dict:
         rate_flaky = flake_rate(statuses, [c[S_RETRY_PASS] for c in series])
         flaky += rate_flaky > 0
         events = work.raw["events"].get((seq, movslug, beatslug), {})
-        tree[(seq, movnum, movslug)]["beats"].append({
-            "number": beatnum, "slug": beatslug, "label": f"{movnum}.{beatnum}",
-            "title": titles.get((seq, movnum, beatnum)) or beatslug,
-            "handler": series[-1][S_HANDLER], "runs": len(series), **counts,
-            "pass_rate": rate(counts["passed"], counts["passed"] + counts["failed"]),
-            "timing": timing(durations),
-            "retries": sum(c[S_RETRIES] for c in series), "flake_rate": rate_flaky, "flaky": rate_flaky > 0,
-            "last_status": statuses[-1], "regression": regression(durations),
-            "events": sorted(events, key=lambda n: (-events[n], n))[:10],
-        })
+        tree[(seq, movnum, movslug)]["beats"].append(
+            {
+                "number": beatnum,
+                "slug": beatslug,
+                "label": f"{movnum}.{beatnum}",
+                "title": titles.get((seq, movnum, beatnum)) or beatslug,
+                "handler": series[-1][S_HANDLER],
+                "runs": len(series),
+                **counts,
+                "pass_rate": rate(counts["passed"], counts["passed"] + counts["failed"]),
+                "timing": timing(durations),
+                "retries": sum(c[S_RETRIES] for c in series),
+                "flake_rate": rate_flaky,
+                "flaky": rate_flaky > 0,
+                "last_status": statuses[-1],
+                "regression": regression(durations),
+                "events": sorted(events, key=lambda n: (-events[n], n))[:10],
+            }
+        )
     return {"beats": len(work.raw["beats"]), "flaky": flaky}
 
 
@@ -91,22 +115,33 @@ def analyze_conformity(work: ReportWork) -> dict:
     """Scores per dimension over time, the latest bands, violations by code and severity."""
     runs = work.raw["runs"]
     scores = work.raw["scores"]
-    over_time = [{"run_id": r["run_id"], "started_at": r["started_at"], "scores": scores[r["run_id"]]}
-                 for r in runs if r["run_id"] in scores]
+    over_time = [
+        {"run_id": r["run_id"], "started_at": r["started_at"], "scores": scores[r["run_id"]]}
+        for r in runs
+        if r["run_id"] in scores
+    ]
     latest_run = work.raw["conformity_run"]
     latest = scores.get(latest_run or "", {})
-    dims = sorted({d for s in scores.values() for d in s} | (set(DIMENSIONS) if scores else set()),
-                  key=lambda d: (DIMENSIONS.index(d) if d in DIMENSIONS else 9, d))
+    dims = sorted(
+        {d for s in scores.values() for d in s} | (set(DIMENSIONS) if scores else set()),
+        key=lambda d: (DIMENSIONS.index(d) if d in DIMENSIONS else 9, d),
+    )
     dimensions = []
     for dim in dims:
         series = [p["scores"][dim] for p in over_time if p["scores"].get(dim) is not None]
         value = latest.get(dim)
         previous = series[-2] if len(series) > 1 else None
-        dimensions.append({
-            "name": dim, "score": value, "band": band(value), "previous": previous,
-            "delta": rnd(value - previous, 4) if value is not None and previous is not None else None,
-            "min": min(series) if series else None, "max": max(series) if series else None,
-        })
+        dimensions.append(
+            {
+                "name": dim,
+                "score": value,
+                "band": band(value),
+                "previous": previous,
+                "delta": rnd(value - previous, 4) if value is not None and previous is not None else None,
+                "min": min(series) if series else None,
+                "max": max(series) if series else None,
+            }
+        )
     by_code: dict[tuple, int] = defaultdict(int)
     by_severity = {s: 0 for s in _SEVERITIES}
     items = []
@@ -115,21 +150,38 @@ def analyze_conformity(work: ReportWork) -> dict:
         by_code[(v["code"], sev, str(v.get("dimension") or ""))] += 1
         by_severity[sev] = by_severity.get(sev, 0) + 1
         place = v.get("place") or v.get("location") or {}
-        items.append({"code": v["code"], "severity": sev, "dimension": v.get("dimension"),
-                      "message": v.get("message"), "path": place.get("path"), "line": place.get("line"),
-                      "sequence": v.get("sequence"), "beat": v.get("beat"),
-                      "fix": (v.get("fix") or {}).get("safety")})
+        items.append(
+            {
+                "code": v["code"],
+                "severity": sev,
+                "dimension": v.get("dimension"),
+                "message": v.get("message"),
+                "path": place.get("path"),
+                "line": place.get("line"),
+                "sequence": v.get("sequence"),
+                "beat": v.get("beat"),
+                "fix": (v.get("fix") or {}).get("safety"),
+            }
+        )
     rank = {s: i for i, s in enumerate(_SEVERITIES)}
-    codes = [{"code": c, "severity": s, "dimension": d or None, "count": n}
-             for (c, s, d), n in sorted(by_code.items(), key=lambda kv: (rank.get(kv[0][1], 9), -kv[1], kv[0][0]))]
+    codes = [
+        {"code": c, "severity": s, "dimension": d or None, "count": n}
+        for (c, s, d), n in sorted(by_code.items(), key=lambda kv: (rank.get(kv[0][1], 9), -kv[1], kv[0][0]))
+    ]
     per_run: dict[str, int] = defaultdict(int)
     for c in work.raw["violation_counts"]:
         per_run[c["run_id"]] += c["count"]
     work.report["conformity"] = {
-        "run_id": latest_run, "dimensions": dimensions, "over_time": over_time,
-        "violations": {"total": len(items), "by_severity": by_severity, "by_code": codes, "items": items,
-                       "per_run": [{"run_id": r["run_id"], "count": per_run[r["run_id"]]}
-                                   for r in runs if r["run_id"] in per_run]},
+        "run_id": latest_run,
+        "dimensions": dimensions,
+        "over_time": over_time,
+        "violations": {
+            "total": len(items),
+            "by_severity": by_severity,
+            "by_code": codes,
+            "items": items,
+            "per_run": [{"run_id": r["run_id"], "count": per_run[r["run_id"]]} for r in runs if r["run_id"] in per_run],
+        },
     }
     return {"dimensions": len(dimensions), "violations": len(items), "codes": len(codes)}
 
@@ -141,17 +193,26 @@ def analyze_handlers(work: ReportWork) -> dict:
     rows = []
     for name in sorted(set(h["referenced"]) | set(h["runs"])):
         runs = h["runs"].get(name, {"attempts": 0, "passed": 0, "duration_ms": 0.0})
-        rows.append({
-            "name": name, "beats": h["referenced"].get(name, []), "attempts": runs["attempts"],
-            "passed": runs["passed"], "pass_rate": rate(runs["passed"], runs["attempts"]),
-            "mean_ms": rnd(runs["duration_ms"] / runs["attempts"]) if runs["attempts"] else None,
-            "registered": None if h["registered"] is None else name in h["registered"]
-            or name.rpartition("#")[2] in h["registered"],
-        })
+        rows.append(
+            {
+                "name": name,
+                "beats": h["referenced"].get(name, []),
+                "attempts": runs["attempts"],
+                "passed": runs["passed"],
+                "pass_rate": rate(runs["passed"], runs["attempts"]),
+                "mean_ms": rnd(runs["duration_ms"] / runs["attempts"]) if runs["attempts"] else None,
+                "registered": None
+                if h["registered"] is None
+                else name in h["registered"] or name.rpartition("#")[2] in h["registered"],
+            }
+        )
     work.report["handlers"] = {
-        "referenced": len(h["referenced"]), "covered": len(h["covered"]),
+        "referenced": len(h["referenced"]),
+        "covered": len(h["covered"]),
         "coverage": rate(len(h["covered"]), len(h["referenced"])),
-        "missing": h["missing"], "orphaned": h["orphaned"], "handlers": rows,
+        "missing": h["missing"],
+        "orphaned": h["orphaned"],
+        "handlers": rows,
     }
     return {"handlers": len(rows), "missing": len(h["missing"]), "orphaned": len(h["orphaned"])}
 
@@ -171,8 +232,15 @@ def analyze_metrics(work: ReportWork) -> dict:
             if sid != seq["id"]:
                 continue
             values = [v for _i, v in sorted(points)]
-            rows.append({"name": name, "runs": len(values), "last": rnd(values[-1], 6),
-                         "median": rnd(median(values), 6), "trend_pct": trend_pct(values)})
+            rows.append(
+                {
+                    "name": name,
+                    "runs": len(values),
+                    "last": rnd(values[-1], 6),
+                    "median": rnd(median(values), 6),
+                    "trend_pct": trend_pct(values),
+                }
+            )
         seq["metrics"] = rows
         total += len(rows)
     return {"metrics": total}

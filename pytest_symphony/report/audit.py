@@ -29,14 +29,22 @@ def trace_execution_lineage(work: ReportWork) -> dict:
     lineage = []
     for run in work.raw["runs"]:
         s = stats[run["run_id"]]
-        lineage.append({
-            "run_id": run["run_id"], "started_at": run["started_at"], "ended_at": run["ended_at"],
-            "git_commit": run["git_commit"], "dynamic": run["dynamic"], "user": run["user"], "host": run["host"],
-            "argv": run["argv"], "exit_status": run["exit_status"],
-            "outcome": {"passed": s["passed"], "failed": s["failed"], "skipped": s["skipped"]},
-            "specs": [{"sequence": q, "spec_file": f, "spec_hash": h} for q, f, h in hashes.get(run["run_id"], [])],
-            "artifacts": artifacts.get(run["run_id"], []),
-        })
+        lineage.append(
+            {
+                "run_id": run["run_id"],
+                "started_at": run["started_at"],
+                "ended_at": run["ended_at"],
+                "git_commit": run["git_commit"],
+                "dynamic": run["dynamic"],
+                "user": run["user"],
+                "host": run["host"],
+                "argv": run["argv"],
+                "exit_status": run["exit_status"],
+                "outcome": {"passed": s["passed"], "failed": s["failed"], "skipped": s["skipped"]},
+                "specs": [{"sequence": q, "spec_file": f, "spec_hash": h} for q, f, h in hashes.get(run["run_id"], [])],
+                "artifacts": artifacts.get(run["run_id"], []),
+            }
+        )
     work.report["audit"] = {"runs": lineage}
     return {"runs": len(lineage), "with_commit": sum(1 for r in lineage if r["git_commit"])}
 
@@ -49,14 +57,22 @@ def document_changes(work: ReportWork) -> dict:
     last_commit = None
     for run in work.report["audit"]["runs"]:
         if run["git_commit"] and last_commit and run["git_commit"] != last_commit:
-            changes.append({"run_id": run["run_id"], "what": "commit", "subject": None,
-                            "from": last_commit, "to": run["git_commit"]})
+            changes.append(
+                {
+                    "run_id": run["run_id"],
+                    "what": "commit",
+                    "subject": None,
+                    "from": last_commit,
+                    "to": run["git_commit"],
+                }
+            )
         last_commit = run["git_commit"] or last_commit
         for spec in run["specs"]:
             seq, new = spec["sequence"], spec["spec_hash"]
             if new and seq in last_hash and last_hash[seq] != new:
-                changes.append({"run_id": run["run_id"], "what": "spec", "subject": seq,
-                                "from": last_hash[seq], "to": new})
+                changes.append(
+                    {"run_id": run["run_id"], "what": "spec", "subject": seq, "from": last_hash[seq], "to": new}
+                )
             if new:
                 last_hash[seq] = new
     fixes = [{k: f.get(k) for k in ("run_id", "code", "path", "snapshot_id", "status")} for f in work.raw["fixes"]]
@@ -74,7 +90,9 @@ def verify_governance(work: ReportWork) -> dict:
     for v in work.raw["violations"]:
         if str(v.get("dimension")) == "Governance":
             gov_violations[v.get("sequence") or ""] += 1
-    recorded: defaultdict[str, set[tuple[str, int]]] = defaultdict(set)  # sequence -> (beat slug, newest run index it ran in)
+    recorded: defaultdict[str, set[tuple[str, int]]] = defaultdict(
+        set
+    )  # sequence -> (beat slug, newest run index it ran in)
     for (seq, _mn, _ms, _bn, beat), series in work.raw["beats"].items():
         if series:
             recorded[seq].add((beat, series[-1][0]))
@@ -82,8 +100,14 @@ def verify_governance(work: ReportWork) -> dict:
     for seq, spec in sorted(work.raw["specs"].items()):
         last = next((s for s in reversed(runs) if seq in s["sequences"]), None)
         if last is None:
-            results.append({"sequence": seq, "policies": spec.get("governance", {}).get("policies", []),
-                            "status": "not run", "checks": []})
+            results.append(
+                {
+                    "sequence": seq,
+                    "policies": spec.get("governance", {}).get("policies", []),
+                    "status": "not run",
+                    "checks": [],
+                }
+            )
             continue
         last_index = work.raw["run_index"][last["run_id"]]
         beats = [b["slug"] for m in spec.get("movements", []) for b in m["beats"]]
@@ -93,21 +117,38 @@ def verify_governance(work: ReportWork) -> dict:
         names = {_slug(n) for n in work.raw["metric_names"].get(seq, ())}
         untracked = [m for m in declared if _slug(m) not in names]
         checks = [
-            _check("every beat passed in the latest run", last["sequences"][seq]["status"] == "passed",
-                   f"run {last['run_id']}: {last['sequences'][seq]['status']}"),
-            _check("every beat recorded telemetry", not missing,
-                   "all beats" if not missing else f"no telemetry for {', '.join(missing[:5])}"),
-            _check("declared metrics are tracked", not untracked,
-                   f"{len(declared) - len(untracked)} of {len(declared)} tracked"
-                   + (f"; missing: {', '.join(untracked[:3])}" if untracked else "")),
-            _check("no Governance violation", not gov_violations.get(seq),
-                   f"{gov_violations.get(seq, 0)} Governance violation(s) in run {work.raw['conformity_run']}"
-                   if work.raw["conformity_run"] else "no conformity run recorded"),
+            _check(
+                "every beat passed in the latest run",
+                last["sequences"][seq]["status"] == "passed",
+                f"run {last['run_id']}: {last['sequences'][seq]['status']}",
+            ),
+            _check(
+                "every beat recorded telemetry",
+                not missing,
+                "all beats" if not missing else f"no telemetry for {', '.join(missing[:5])}",
+            ),
+            _check(
+                "declared metrics are tracked",
+                not untracked,
+                f"{len(declared) - len(untracked)} of {len(declared)} tracked"
+                + (f"; missing: {', '.join(untracked[:3])}" if untracked else ""),
+            ),
+            _check(
+                "no Governance violation",
+                not gov_violations.get(seq),
+                f"{gov_violations.get(seq, 0)} Governance violation(s) in run {work.raw['conformity_run']}"
+                if work.raw["conformity_run"]
+                else "no conformity run recorded",
+            ),
         ]
-        results.append({
-            "sequence": seq, "policies": spec.get("governance", {}).get("policies", []),
-            "status": "compliant" if all(c["passed"] for c in checks) else "non-compliant", "checks": checks,
-        })
+        results.append(
+            {
+                "sequence": seq,
+                "policies": spec.get("governance", {}).get("policies", []),
+                "status": "compliant" if all(c["passed"] for c in checks) else "non-compliant",
+                "checks": checks,
+            }
+        )
     work.report["audit"]["governance"] = results
     return {"sequences": len(results), "compliant": sum(1 for r in results if r["status"] == "compliant")}
 
@@ -142,8 +183,10 @@ def generate_audit_report(work: ReportWork) -> dict:
         "history_schema_version": work.raw["history_version"],
         "runs": [work.report["history"]["first_run"], work.report["history"]["last_run"]],
         "beat_outcomes": sum(len(series) for series in work.raw["beats"].values()),
-        "specs": {seq: {"spec_file": s.get("spec_file"), "spec_hash": s.get("spec_hash")}
-                  for seq, s in sorted(work.raw["specs"].items())},
+        "specs": {
+            seq: {"spec_file": s.get("spec_file"), "spec_hash": s.get("spec_hash")}
+            for seq, s in sorted(work.raw["specs"].items())
+        },
         "conformity_run": work.raw["conformity_run"],
     }
     return dict(audit["summary"])

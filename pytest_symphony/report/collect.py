@@ -42,8 +42,20 @@ _WINDOW = "run_id IN (SELECT run_id FROM runs ORDER BY coalesce(started_at, '') 
 C_MS, C_RANK, C_ATTEMPT, C_TARGET, C_COUNT, C_RETRIES, C_RETRY_PASS, C_HANDLER, C_OTHERS = range(9)
 # fields of the per-beat series tuples normalize_metrics builds (oldest run first)
 S_RUN, S_MS, S_STATUS, S_RETRIES, S_RETRY_PASS, S_HANDLER = range(6)
-_RUN_FIELDS = ("run_id", "started_at", "ended_at", "dynamic", "user", "host", "git_commit", "exit_status",
-               "argv_json", "selected_json", "python", "platform")
+_RUN_FIELDS = (
+    "run_id",
+    "started_at",
+    "ended_at",
+    "dynamic",
+    "user",
+    "host",
+    "git_commit",
+    "exit_status",
+    "argv_json",
+    "selected_json",
+    "python",
+    "platform",
+)
 #: Events are listed per beat from the newest runs only (what a beat emits today).
 EVENT_RUNS = 20
 #: The recorded spec file of a built-in pipeline's beats: ``symphony:<alias>``.
@@ -71,27 +83,38 @@ def query_execution_metrics(work: ReportWork) -> dict:
             limit = work.context.max_runs or 0
             limit = limit if limit < in_history else 0  # a window that holds every run is no window
             window, args = (f"AND {_WINDOW}", (limit,)) if limit else ("", ())
-            order = "coalesce(started_at, '') DESC, run_id DESC LIMIT ?" if limit else "coalesce(started_at, ''), run_id"
-            runs = [dict(zip(_RUN_FIELDS, row)) for row in store.rows(
-                f"SELECT {', '.join(_RUN_FIELDS)} FROM runs ORDER BY {order}", args)]
+            order = (
+                "coalesce(started_at, '') DESC, run_id DESC LIMIT ?" if limit else "coalesce(started_at, ''), run_id"
+            )
+            runs = [
+                dict(zip(_RUN_FIELDS, row))
+                for row in store.rows(f"SELECT {', '.join(_RUN_FIELDS)} FROM runs ORDER BY {order}", args)
+            ]
             if limit:
                 runs.reverse()
             beats, attempts = _fold_attempts(store.rows(f"{_ATTEMPT_SQL} {window}", args))
             spec_refs = store.rows(
                 f"SELECT DISTINCT run_id, sequence, spec_file, spec_hash FROM attempts WHERE +kind = 'beat' {window}",
-                args)
-            scenarios = store.rows("SELECT run_id, sequence, beat, status, nodeid, target FROM attempts "
-                                   f"WHERE kind = 'scenario' {window}", args)
+                args,
+            )
+            scenarios = store.rows(
+                f"SELECT run_id, sequence, beat, status, nodeid, target FROM attempts WHERE kind = 'scenario' {window}",
+                args,
+            )
             recent = [r["run_id"] for r in runs[-EVENT_RUNS:]]
             events = store.rows(
                 "SELECT a.sequence, a.movement, a.beat, e.name, count(*) FROM events e "
                 "JOIN attempts a ON a.id = e.attempt_id "
-                f"WHERE a.run_id IN ({', '.join('?' * len(recent))}) GROUP BY 1, 2, 3, 4", recent)
+                f"WHERE a.run_id IN ({', '.join('?' * len(recent))}) GROUP BY 1, 2, 3, 4",
+                recent,
+            )
             metric_names = store.rows(f"SELECT sequence, name FROM metrics WHERE 1 {window} GROUP BY 1, 2", args)
             # the last value each run recorded of each metric (a beat may record one twice, or retry)
             metric_values = store.rows(
                 "SELECT run_id, sequence, name, value FROM metrics WHERE id IN "
-                f"(SELECT max(id) FROM metrics WHERE 1 {window} GROUP BY run_id, sequence, name)", args)
+                f"(SELECT max(id) FROM metrics WHERE 1 {window} GROUP BY run_id, sequence, name)",
+                args,
+            )
             version = store.schema_version()
     finally:
         store.close()
@@ -104,16 +127,30 @@ def query_execution_metrics(work: ReportWork) -> dict:
     builtin_cells = {k: v for k, v in beats.items() if k.split(_SEP, 1)[0] in builtin}
     beats = {k: v for k, v in beats.items() if k not in builtin_cells}  # the project's own: what it is scored on
     subject = _subject(work.context.subject_run, runs, beats)
-    work.raw.update(runs=runs, cells=beats, spec_refs=spec_refs, scenarios=scenarios, subject_run=subject,
-                    history_version=version, events=defaultdict(dict), metric_names=defaultdict(set),
-                    builtin_sequences=builtin, builtin_cells=builtin_cells, metric_values=metric_values)
+    work.raw.update(
+        runs=runs,
+        cells=beats,
+        spec_refs=spec_refs,
+        scenarios=scenarios,
+        subject_run=subject,
+        history_version=version,
+        events=defaultdict(dict),
+        metric_names=defaultdict(set),
+        builtin_sequences=builtin,
+        builtin_cells=builtin_cells,
+        metric_values=metric_values,
+    )
     for seq, mov, beat, name, count in events:
         work.raw["events"][(seq, mov, beat)][name] = count
     for seq, name in metric_names:
         work.raw["metric_names"][seq].add(name)
     work.report["history"] = {
-        "path": str(work.context.history_path), "schema_version": version, "runs": len(runs),
-        "runs_in_history": in_history, "first_run": runs[0]["run_id"], "last_run": runs[-1]["run_id"],
+        "path": str(work.context.history_path),
+        "schema_version": version,
+        "runs": len(runs),
+        "runs_in_history": in_history,
+        "first_run": runs[0]["run_id"],
+        "last_run": runs[-1]["run_id"],
     }
     work.report["subject_run"] = subject
     return {"runs": len(runs), "attempts": attempts, "beats": len(beats), "subject_run": subject}
@@ -177,10 +214,21 @@ def query_conformity_audit(work: ReportWork) -> dict:
             violations = store.violations(latest) if latest else []
     finally:
         store.close()
-    work.raw.update(scores=scores, violation_counts=counts, fixes=fixes, artifacts=artifacts,
-                    conformity_run=latest, violations=violations)
-    return {"scored_runs": len(scores), "conformity_run": latest, "violations": len(violations),
-            "fixes": len(fixes), "artifacts": len(artifacts)}
+    work.raw.update(
+        scores=scores,
+        violation_counts=counts,
+        fixes=fixes,
+        artifacts=artifacts,
+        conformity_run=latest,
+        violations=violations,
+    )
+    return {
+        "scored_runs": len(scores),
+        "conformity_run": latest,
+        "violations": len(violations),
+        "fixes": len(fixes),
+        "artifacts": len(artifacts),
+    }
 
 
 # --------------------------------------------------------------------------- beat 1.3
@@ -216,14 +264,21 @@ def query_sequence_traceability(work: ReportWork) -> dict:
         for mov in spec["movements"]:
             for beat in mov["beats"]:
                 ran = scenarios.get((seq, beat["slug"]), [])
-                rows.append({
-                    "sequence": seq, "movement": mov["slug"], "movement_number": mov["number"],
-                    "beat": beat["slug"], "beat_number": beat["number"], "handler": beat["handler"],
-                    "scenario": beat["scenario"], "tests": beat["tests"],
-                    "criteria": beat["criteria"],
-                    "scenarios_run": len(ran),
-                    "scenarios_passed": ran.count("passed"),
-                })
+                rows.append(
+                    {
+                        "sequence": seq,
+                        "movement": mov["slug"],
+                        "movement_number": mov["number"],
+                        "beat": beat["slug"],
+                        "beat_number": beat["number"],
+                        "handler": beat["handler"],
+                        "scenario": beat["scenario"],
+                        "tests": beat["tests"],
+                        "criteria": beat["criteria"],
+                        "scenarios_run": len(ran),
+                        "scenarios_passed": ran.count("passed"),
+                    }
+                )
     work.raw["specs"] = specs
     work.report["traceability"] = {
         "beats": rows,
@@ -256,22 +311,47 @@ def _load(path: Path, display: str) -> dict:
     result = load_spec(path, display_path=display)
     seq = result.sequence
     if seq is None:
-        return {"loaded": False, "spec_file": display, "movements": [],
-                "problem": str(result.problems[0]) if result.problems else "does not load"}
+        return {
+            "loaded": False,
+            "spec_file": display,
+            "movements": [],
+            "problem": str(result.problems[0]) if result.problems else "does not load",
+        }
     gov = dict(seq.governance or {})
     return {
-        "loaded": True, "id": seq.id, "title": seq.title, "description": seq.description,
-        "kind": seq.kind, "version": seq.version, "spec_file": display, "spec_hash": seq.content_hash,
+        "loaded": True,
+        "id": seq.id,
+        "title": seq.title,
+        "description": seq.description,
+        "kind": seq.kind,
+        "version": seq.version,
+        "spec_file": display,
+        "spec_hash": seq.content_hash,
         "rollback": seq.rollback.display if seq.rollback else None,
-        "governance": {"policies": [str(p) for p in _as_list(gov.get("policies"))],
-                       "metrics": [str(m) for m in _as_list(gov.get("metrics"))]},
+        "governance": {
+            "policies": [str(p) for p in _as_list(gov.get("policies"))],
+            "metrics": [str(m) for m in _as_list(gov.get("metrics"))],
+        },
         "movements": [
-            {"number": m.number, "slug": m.slug, "title": m.title, "beats": [
-                {"number": b.number, "slug": b.slug, "title": b.title,
-                 "handler": b.handler.display if b.handler else None, "event": b.event,
-                 "scenario": b.scenario, "tests": _tests(b.raw), "criteria": len(b.acceptance_criteria),
-                 "critical": b.critical}
-                for b in m.beats]}
+            {
+                "number": m.number,
+                "slug": m.slug,
+                "title": m.title,
+                "beats": [
+                    {
+                        "number": b.number,
+                        "slug": b.slug,
+                        "title": b.title,
+                        "handler": b.handler.display if b.handler else None,
+                        "event": b.event,
+                        "scenario": b.scenario,
+                        "tests": _tests(b.raw),
+                        "criteria": len(b.acceptance_criteria),
+                        "critical": b.critical,
+                    }
+                    for b in m.beats
+                ],
+            }
             for m in seq.movements
         ],
     }
@@ -320,7 +400,9 @@ def aggregate_handler_coverage(work: ReportWork) -> dict:
     executed = {name for name, h in runs.items() if h["passed"]}
     covered = [n for n in referenced if n in executed]
     work.raw["handlers"] = {
-        "referenced": dict(referenced), "runs": dict(runs), "registered": registered,
+        "referenced": dict(referenced),
+        "runs": dict(runs),
+        "registered": registered,
         "orphaned": sorted(project - set(referenced)) if registry is not None else [],
         "missing": sorted(n for n in referenced if registered is not None and _unregistered(n, registered)),
         "covered": sorted(covered),
@@ -338,8 +420,18 @@ def normalize_metrics(work: ReportWork) -> dict:
     per run, beat outcomes, duration (wall time, else the sum of its beats) and success rate."""
     runs = work.raw["runs"]
     index = {r["run_id"]: i for i, r in enumerate(runs)}
-    run_stats = [{"run_id": r["run_id"], "started_at": r["started_at"], "passed": 0, "failed": 0,
-                  "skipped": 0, "beat_ms": 0.0, "sequences": {}} for r in runs]
+    run_stats = [
+        {
+            "run_id": r["run_id"],
+            "started_at": r["started_at"],
+            "passed": 0,
+            "failed": 0,
+            "skipped": 0,
+            "beat_ms": 0.0,
+            "sequences": {},
+        }
+        for r in runs
+    ]
     beats: dict[tuple, list[tuple]] = {}
     for text, cells in work.raw["cells"].items():
         seq, movnum, mov, beatnum, beat = text.split(_SEP)
@@ -351,8 +443,7 @@ def normalize_metrics(work: ReportWork) -> dict:
                 rank = max([rank] + [r for _a, r in cell[C_OTHERS].values()])
             status = RANK_STATUS.get(rank, "error")
             i = index[run_id]
-            series.append((i, round(cell[C_MS], 3), status, cell[C_RETRIES], bool(cell[C_RETRY_PASS]),
-                           cell[C_HANDLER]))
+            series.append((i, round(cell[C_MS], 3), status, cell[C_RETRIES], bool(cell[C_RETRY_PASS]), cell[C_HANDLER]))
             stat = run_stats[i]
             outcome = "failed" if rank >= 3 else status
             stat[outcome] += 1
@@ -386,7 +477,8 @@ def _wall_ms(run: dict) -> float | None:
         return None
     try:
         delta = datetime.fromisoformat(end.replace("Z", "+00:00")) - datetime.fromisoformat(
-            start.replace("Z", "+00:00"))
+            start.replace("Z", "+00:00")
+        )
     except ValueError:
         return None
     return max(0.0, delta.total_seconds() * 1000)

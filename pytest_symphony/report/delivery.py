@@ -38,8 +38,10 @@ def parse_formats(text: str | None, *, source: str = "--symphony-report") -> tup
     names = {aliases.get(n, n) for n in names}
     unknown = sorted(names - set(FORMATS))
     if unknown:
-        raise ReportError(f"{source}: unknown report format {', '.join(map(repr, unknown))}; "
-                          f"use a comma-separated list of {', '.join(FORMATS)} (or all)")
+        raise ReportError(
+            f"{source}: unknown report format {', '.join(map(repr, unknown))}; "
+            f"use a comma-separated list of {', '.join(FORMATS)} (or all)"
+        )
     return tuple(f for f in FORMATS if f in names)
 
 
@@ -64,8 +66,10 @@ def write_text(path: Path, text: str) -> Path:
                 os.unlink(tmp)
             raise
     except OSError as exc:
-        raise ReportError(f"{path}: cannot write the report ({exc}); check the folder is writable "
-                          "or choose another with --symphony-report-dir") from exc
+        raise ReportError(
+            f"{path}: cannot write the report ({exc}); check the folder is writable "
+            "or choose another with --symphony-report-dir"
+        ) from exc
     return path
 
 
@@ -93,12 +97,19 @@ def archive(paths: list[Path], archive_dir: Path, *, history_path: Path | None, 
 def artifact(path: Path) -> dict:
     data = path.read_bytes()
     kind = {".md": "markdown", ".json": "json", ".html": "html"}.get(path.suffix, "file")
-    return {"name": path.name, "version": SCHEMA_VERSION, "size": len(data),
-            "sha256": hashlib.sha256(data).hexdigest(), "path": str(path), "kind": f"report-{kind}"}
+    return {
+        "name": path.name,
+        "version": SCHEMA_VERSION,
+        "size": len(data),
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "path": str(path),
+        "kind": f"report-{kind}",
+    }
 
 
-def deliver(work: ReportWork, formats: tuple[str, ...], report_dir: Path, *, archive_dir: Path | None,
-            run_id: str) -> list[Path]:
+def deliver(
+    work: ReportWork, formats: tuple[str, ...], report_dir: Path, *, archive_dir: Path | None, run_id: str
+) -> list[Path]:
     """Render, write and archive ``formats``; returns every file written."""
     written = [write_format(work, fmt, report_dir) for fmt in formats]
     if archive_dir is not None:

@@ -24,8 +24,13 @@ KEYS = (
     ("change_failure_rate", "Change failure rate", False),
     ("time_to_restore_minutes_median", "Time to restore (median)", False),
 )
-OTHERS = ("build_success_rate", "coverage", "feature_toggle_adoption", "exploration_to_release_days_median",
-          "customer_satisfaction")
+OTHERS = (
+    "build_success_rate",
+    "coverage",
+    "feature_toggle_adoption",
+    "exploration_to_release_days_median",
+    "customer_satisfaction",
+)
 #: Trend points kept per key (the newest measurements).
 TREND_POINTS = 20
 BAND_STATUS = {"elite": "green", "high": "green", "medium": "yellow", "low": "red"}
@@ -36,8 +41,10 @@ def _events(work: ReportWork) -> tuple[list[tuple], list[tuple]]:
     store = open_history(work)
     try:
         with store.snapshot():
-            rows = store.rows("SELECT run_id, sequence, name, payload_json, at FROM events WHERE name IN "
-                              "('delivery:metrics', 'delivery:target-missed') ORDER BY at, id")
+            rows = store.rows(
+                "SELECT run_id, sequence, name, payload_json, at FROM events WHERE name IN "
+                "('delivery:metrics', 'delivery:target-missed') ORDER BY at, id"
+            )
     finally:
         store.close()
     rows = [r for r in rows if r[0] in known]
@@ -56,8 +63,14 @@ def _trend(points: list[dict], higher_is_better: bool) -> dict:
 
 def _metric(name: str, data: dict | None) -> dict:
     data = data or {"value": None, "unit": "", "source": "", "not_measured": "not recorded by this run"}
-    return {"name": name, "value": data.get("value"), "unit": data.get("unit") or "", "band": data.get("band"),
-            "source": data.get("source") or "", "not_measured": data.get("not_measured")}
+    return {
+        "name": name,
+        "value": data.get("value"),
+        "unit": data.get("unit") or "",
+        "band": data.get("band"),
+        "source": data.get("source") or "",
+        "not_measured": data.get("not_measured"),
+    }
 
 
 def summarize_four_keys(work: ReportWork) -> dict:
@@ -71,13 +84,25 @@ def summarize_four_keys(work: ReportWork) -> dict:
     recent = runs[-TREND_POINTS:]
     keys = []
     for name, title, higher in KEYS:
-        points = [{"run_id": r, "at": when, "value": (p.get("metrics", {}).get(name) or {}).get("value")}
-                  for r, _s, p, when in recent]
-        keys.append({**_metric(name, newest.get("metrics", {}).get(name)), "title": title,
-                     "higher_is_better": higher, "trend": _trend(points, higher)})
+        points = [
+            {"run_id": r, "at": when, "value": (p.get("metrics", {}).get(name) or {}).get("value")}
+            for r, _s, p, when in recent
+        ]
+        keys.append(
+            {
+                **_metric(name, newest.get("metrics", {}).get(name)),
+                "title": title,
+                "higher_is_better": higher,
+                "trend": _trend(points, higher),
+            }
+        )
     work.report["delivery"] = {
-        "run_id": run_id, "sequence": sequence, "measured_at": at, "window": newest.get("window"),
-        "measurements": len(runs), "keys": keys,
+        "run_id": run_id,
+        "sequence": sequence,
+        "measured_at": at,
+        "window": newest.get("window"),
+        "measurements": len(runs),
+        "keys": keys,
         "others": [_metric(n, newest.get("metrics", {}).get(n)) for n in OTHERS],
         "verdicts": newest.get("verdicts", []),
         "notes": [json.loads(p or "{}") for r, _s, _n, p, _at in missed if r == run_id],
@@ -115,15 +140,24 @@ def markdown_lines(report: dict, esc, table) -> list[str]:
     if not d:
         return []
     window = d.get("window") or {}
-    out = ["## Delivery: the four keys", "",
-           f"Measured by {esc(d['sequence'])} in run `{d['run_id']}` over the {_days(window)} days to "
-           f"{esc(window.get('end'))}; bands are DevLake's (elite, high, medium, low); trends compare with the "
-           f"measurement before ({d['measurements']} measurement(s)).", ""]
-    out += table(["Key", "Value", "Band", "Trend", "Source"],
-                 ([esc(k["title"]), esc(shown(k)), esc(k["band"]), esc(_arrow(k["trend"])), esc(k["source"])]
-                  for k in d["keys"]))
-    out += table(["Metric", "Value", "Source"],
-                 ([esc(m["name"]), esc(shown(m)), esc(m["source"])] for m in d["others"]))
+    out = [
+        "## Delivery: the four keys",
+        "",
+        f"Measured by {esc(d['sequence'])} in run `{d['run_id']}` over the {_days(window)} days to "
+        f"{esc(window.get('end'))}; bands are DevLake's (elite, high, medium, low); trends compare with the "
+        f"measurement before ({d['measurements']} measurement(s)).",
+        "",
+    ]
+    out += table(
+        ["Key", "Value", "Band", "Trend", "Source"],
+        (
+            [esc(k["title"]), esc(shown(k)), esc(k["band"]), esc(_arrow(k["trend"])), esc(k["source"])]
+            for k in d["keys"]
+        ),
+    )
+    out += table(
+        ["Metric", "Value", "Source"], ([esc(m["name"]), esc(shown(m)), esc(m["source"])] for m in d["others"])
+    )
     if d["notes"]:
         out += ["Targets missed (warnings below the f dynamic):", ""]
         out += [f"- {esc(n.get('gate'))}: {esc(n.get('message'))}" for n in d["notes"]] + [""]
@@ -137,10 +171,13 @@ def _spark(points: list[dict]) -> str:
         return ""
     lo, hi = min(known), max(known)
     step = 100 / (len(values) - 1)
-    coords = " ".join(f"{i * step:.1f},{28 - 24 * ((v - lo) / ((hi - lo) or 1)):.1f}"
-                      for i, v in enumerate(values) if v is not None)
-    return (f'<svg class="spark" viewBox="0 0 100 30" preserveAspectRatio="none" data-points="{len(known)}">'
-            f'<polyline fill="none" stroke="currentColor" stroke-width="2" points="{coords}"/></svg>')
+    coords = " ".join(
+        f"{i * step:.1f},{28 - 24 * ((v - lo) / ((hi - lo) or 1)):.1f}" for i, v in enumerate(values) if v is not None
+    )
+    return (
+        f'<svg class="spark" viewBox="0 0 100 30" preserveAspectRatio="none" data-points="{len(known)}">'
+        f'<polyline fill="none" stroke="currentColor" stroke-width="2" points="{coords}"/></svg>'
+    )
 
 
 def e(value) -> str:
@@ -151,8 +188,10 @@ def html_section(report: dict) -> str:
     """The dashboard section ``#four-keys``: a card per key with its band, trend and sparkline."""
     d = report.get("delivery")
     if not d:
-        return ('<section id="four-keys"><h2>Delivery: the four keys</h2><p class="empty">No delivery '
-                'measurement in the history (pytest --symphony=delivery records one).</p></section>')
+        return (
+            '<section id="four-keys"><h2>Delivery: the four keys</h2><p class="empty">No delivery '
+            "measurement in the history (pytest --symphony=delivery records one).</p></section>"
+        )
     cards = "".join(
         f'<div class="card {BAND_STATUS.get(k["band"] or "", "grey")}" data-key="{e(k["name"])}" '
         f'data-band="{e(k["band"])}" data-value="{e(k["value"])}" data-trend="{e(k["trend"]["direction"])}">'
@@ -160,15 +199,21 @@ def html_section(report: dict) -> str:
         f'</div><div class="band">{e(k["band"] or "not measured")}</div>'
         f'<div class="detail trend">{e(_arrow(k["trend"]))}</div>'
         + (f'<div class="detail missing">{e(k["not_measured"])}</div>' if k["value"] is None else "")
-        + f'{_spark(k["trend"]["points"])}</div>'
-        for k in d["keys"])
-    others = "".join(f'<tr data-metric="{e(m["name"])}"><td>{e(m["name"])}</td><td>{e(shown(m))}</td>'
-                     f'<td>{e(m["source"])}</td></tr>' for m in d["others"])
-    notes = "".join(f'<li>{e(n.get("gate"))}: {e(n.get("message"))}</li>' for n in d["notes"])
+        + f"{_spark(k['trend']['points'])}</div>"
+        for k in d["keys"]
+    )
+    others = "".join(
+        f'<tr data-metric="{e(m["name"])}"><td>{e(m["name"])}</td><td>{e(shown(m))}</td><td>{e(m["source"])}</td></tr>'
+        for m in d["others"]
+    )
+    notes = "".join(f"<li>{e(n.get('gate'))}: {e(n.get('message'))}</li>" for n in d["notes"])
     window = d.get("window") or {}
-    return (f'<section id="four-keys"><h2>Delivery: the four keys</h2><p class="muted">Measured by '
-            f'<code>{e(d["sequence"])}</code> in run <code>{e(d["run_id"])}</code> over the {_days(window)} '
-            f'days to {e(window.get("end"))}; DevLake bands; trends against the measurement before.</p>'
-            f'<div class="cards">{cards}</div><table id="delivery-metrics"><thead><tr><th>Metric</th><th>Value</th>'
-            f'<th>Source</th></tr></thead><tbody>{others}</tbody></table>'
-            + (f'<h3>Targets missed</h3><ul id="delivery-notes">{notes}</ul>' if notes else "") + "</section>")
+    return (
+        f'<section id="four-keys"><h2>Delivery: the four keys</h2><p class="muted">Measured by '
+        f"<code>{e(d['sequence'])}</code> in run <code>{e(d['run_id'])}</code> over the {_days(window)} "
+        f"days to {e(window.get('end'))}; DevLake bands; trends against the measurement before.</p>"
+        f'<div class="cards">{cards}</div><table id="delivery-metrics"><thead><tr><th>Metric</th><th>Value</th>'
+        f"<th>Source</th></tr></thead><tbody>{others}</tbody></table>"
+        + (f'<h3>Targets missed</h3><ul id="delivery-notes">{notes}</ul>' if notes else "")
+        + "</section>"
+    )

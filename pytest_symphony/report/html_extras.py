@@ -30,8 +30,11 @@ MAX_EVENTS = 50
 
 
 def html_active(config: pytest.Config) -> bool:
-    return (config.pluginmanager.hasplugin("html") and bool(config.getoption("htmlpath", None))
-            and not hasattr(config, "workerinput"))
+    return (
+        config.pluginmanager.hasplugin("html")
+        and bool(config.getoption("htmlpath", None))
+        and not hasattr(config, "workerinput")
+    )
 
 
 def cells_for(records: list[dict] | None) -> list[str]:
@@ -40,8 +43,9 @@ def cells_for(records: list[dict] | None) -> list[str]:
         return [f'<td class="col-{key}"></td>' for key, _ in COLUMNS]
     last = records[-1]
     names = [ev.get("name", "") for ev in last.get("events") or ()]
-    shown = ", ".join(names[:MAX_EVENTS_IN_CELL]) + (f" +{len(names) - MAX_EVENTS_IN_CELL}"
-                                                     if len(names) > MAX_EVENTS_IN_CELL else "")
+    shown = ", ".join(names[:MAX_EVENTS_IN_CELL]) + (
+        f" +{len(names) - MAX_EVENTS_IN_CELL}" if len(names) > MAX_EVENTS_IN_CELL else ""
+    )
     values = {
         "sequence": last.get("sequence") or "",
         "movement": f"{last.get('movement_number', '')} {last.get('movement') or ''}".strip(),
@@ -59,8 +63,9 @@ class HtmlExtras:
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_html_results_table_header(self, cells: list) -> None:
-        cells[POSITION:POSITION] = [f'<th class="sortable" data-column-type="{key}">{label}</th>'
-                                    for key, label in COLUMNS]
+        cells[POSITION:POSITION] = [
+            f'<th class="sortable" data-column-type="{key}">{label}</th>' for key, label in COLUMNS
+        ]
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_html_results_table_row(self, report, cells: list) -> None:
@@ -79,8 +84,11 @@ class HtmlExtras:
             if len(r.get("events", ())) > MAX_EVENTS:
                 r["events"] = r["events"][:MAX_EVENTS] + [{"name": f"... {len(r['events']) - MAX_EVENTS} more"}]
         added = [extras.json(slim, name="telemetry")]
-        events = [f"{ev.get('at', '')} attempt {r.get('attempt')}: {ev.get('name')} {ev.get('payload') or ''}".rstrip()
-                  for r in slim for ev in r.get("events") or ()]
+        events = [
+            f"{ev.get('at', '')} attempt {r.get('attempt')}: {ev.get('name')} {ev.get('payload') or ''}".rstrip()
+            for r in slim
+            for ev in r.get("events") or ()
+        ]
         if events:
             added.append(extras.text("\n".join(events), name="events"))
         # pytest-html reads ``extras`` that plugins set on the report (its documented way); TestReport
@@ -94,17 +102,23 @@ class HtmlExtras:
             f"<tr><td>{escape(seq)}</td><td>{list(t.beats.values()).count('passed')}</td>"
             f"<td>{sum(1 for s in t.beats.values() if s not in ('passed', 'skipped'))}</td>"
             f"<td>{list(t.beats.values()).count('skipped')}</td><td>{t.duration_ms / 1000:.2f} s</td></tr>"
-            for seq, t in sym.summary.sequences.items())
+            for seq, t in sym.summary.sequences.items()
+        )
         if rows:
-            postfix.append('<h2>Symphony</h2><table id="symphony-sequences"><thead><tr><th>Sequence</th><th>Passed</th>'
-                           f"<th>Failed</th><th>Skipped</th><th>Duration</th></tr></thead><tbody>{rows}</tbody></table>")
+            postfix.append(
+                '<h2>Symphony</h2><table id="symphony-sequences"><thead><tr><th>Sequence</th><th>Passed</th>'
+                f"<th>Failed</th><th>Skipped</th><th>Duration</th></tr></thead><tbody>{rows}</tbody></table>"
+            )
         scores, run_id = self._scores(sym.run_id)
         if scores:
             order = sorted(scores, key=lambda d: (DIMENSIONS.index(d) if d in DIMENSIONS else len(DIMENSIONS), d))
-            cells = "".join(f"<tr><td>{escape(str(d))}</td><td>{scores[d]:.2f}</td></tr>" for d in order
-                            if scores[d] is not None)
-            postfix.append(f'<h3>Conformity scores (run {escape(run_id)})</h3><table id="symphony-scores">'
-                           f"<thead><tr><th>Dimension</th><th>Score</th></tr></thead><tbody>{cells}</tbody></table>")
+            cells = "".join(
+                f"<tr><td>{escape(str(d))}</td><td>{scores[d]:.2f}</td></tr>" for d in order if scores[d] is not None
+            )
+            postfix.append(
+                f'<h3>Conformity scores (run {escape(run_id)})</h3><table id="symphony-scores">'
+                f"<thead><tr><th>Dimension</th><th>Score</th></tr></thead><tbody>{cells}</tbody></table>"
+            )
 
     def _scores(self, run_id: str) -> tuple[dict, str]:
         """This run's conformity scores, else the newest recorded ones."""

@@ -13,8 +13,17 @@ from typing import Callable
 from . import analysis, audit, collect, four_keys, pipelines, recommend, summary
 from .work import FILE_NAMES, FORMATS, SCHEMA_ID, SCHEMA_VERSION, ReportContext, ReportError, ReportWork
 
-__all__ = ["FILE_NAMES", "FORMATS", "SCHEMA_ID", "SCHEMA_VERSION", "ReportContext", "ReportError", "ReportWork",
-           "build_report", "stages"]
+__all__ = [
+    "FILE_NAMES",
+    "FORMATS",
+    "SCHEMA_ID",
+    "SCHEMA_VERSION",
+    "ReportContext",
+    "ReportError",
+    "ReportWork",
+    "build_report",
+    "stages",
+]
 
 
 def stages() -> list[tuple[str, Callable[[ReportWork], dict | None]]]:

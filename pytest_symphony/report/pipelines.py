@@ -48,8 +48,9 @@ def summarize_builtin_pipelines(work: ReportWork) -> dict:
     dynamics = {r["run_id"]: r.get("dynamic") for r in work.raw["runs"]}
     order = {r["run_id"]: i for i, r in enumerate(work.raw["runs"])}
     files = {seq: f for _run, seq, f, _hash in work.raw["spec_refs"] if seq in work.raw.get("builtin_sequences", ())}
-    per_run: dict[str, dict[str, dict]] = defaultdict(lambda: defaultdict(lambda: {"seen": set(), "rank": 0,
-                                                                                    "ms": 0.0}))
+    per_run: dict[str, dict[str, dict]] = defaultdict(
+        lambda: defaultdict(lambda: {"seen": set(), "rank": 0, "ms": 0.0})
+    )
     beat_ms: dict[str, dict[tuple, list[float]]] = defaultdict(lambda: defaultdict(list))
     for text, cells in work.raw.get("builtin_cells", {}).items():
         seq, movnum, _mov, beatnum, _beat = text.split(_SEP)
@@ -68,15 +69,24 @@ def summarize_builtin_pipelines(work: ReportWork) -> dict:
         complete = [(rid, r) for rid, r in runs if is_complete(dynamics.get(rid), r["seen"], expected)]
         last_id, last = runs[-1]
         slowest = sorted(((median(v), k) for k, v in beat_ms[seq].items()), reverse=True)[:SLOWEST]
-        rows.append({
-            "id": seq, "title": title or seq, "spec_file": files.get(seq),
-            "runs": len(runs), "complete_runs": len(complete), "partial_runs": len(runs) - len(complete),
-            "success_rate": rate(sum(1 for _rid, r in complete if r["rank"] < 3), len(complete)),
-            "last_run": last_id, "last_status": "failed" if last["rank"] >= 3 else "passed",
-            "last_complete": any(rid == last_id for rid, _r in complete),
-            "timing": timing([r["ms"] for _rid, r in complete]),
-            "slowest_beats": [{"label": f"{k[0]}.{k[1]}", "title": (expected.get(k) or (str(k),))[0],
-                               "median_ms": rnd(ms)} for ms, k in slowest],
-        })
+        rows.append(
+            {
+                "id": seq,
+                "title": title or seq,
+                "spec_file": files.get(seq),
+                "runs": len(runs),
+                "complete_runs": len(complete),
+                "partial_runs": len(runs) - len(complete),
+                "success_rate": rate(sum(1 for _rid, r in complete if r["rank"] < 3), len(complete)),
+                "last_run": last_id,
+                "last_status": "failed" if last["rank"] >= 3 else "passed",
+                "last_complete": any(rid == last_id for rid, _r in complete),
+                "timing": timing([r["ms"] for _rid, r in complete]),
+                "slowest_beats": [
+                    {"label": f"{k[0]}.{k[1]}", "title": (expected.get(k) or (str(k),))[0], "median_ms": rnd(ms)}
+                    for ms, k in slowest
+                ],
+            }
+        )
     work.report["builtin"] = {"pipelines": rows}
     return {"pipelines": len(rows), "complete_runs": sum(r["complete_runs"] for r in rows)}

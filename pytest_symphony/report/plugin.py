@@ -46,8 +46,13 @@ class ReportHooks:
         try:
             in_history = _has_run(sym.symphony_dir / "history.sqlite", sym.run_id)
             work = build_report(context_for(self.config, subject_run=sym.run_id if in_history else None))
-            paths = deliver(work, self.settings.formats, self.settings.report_dir,
-                            archive_dir=sym.run_dir / "reports" if in_history else None, run_id=sym.run_id)
+            paths = deliver(
+                work,
+                self.settings.formats,
+                self.settings.report_dir,
+                archive_dir=sym.run_dir / "reports" if in_history else None,
+                run_id=sym.run_id,
+            )
         except (ReportError, SymphonyError, OSError) as exc:
             self.settings.problem = str(exc)
             return

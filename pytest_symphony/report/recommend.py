@@ -51,23 +51,40 @@ def identify_bottlenecks(work: ReportWork) -> dict:
         where = f"{seq['id']} {beat['label']} {beat['slug']}"
         if seq_median and median >= BOTTLENECK_MIN_MS and median / seq_median >= BOTTLENECK_SHARE:
             share = median / seq_median
-            _add(work, {
-                "kind": "bottleneck", "sequence": seq["id"], "beat": beat["label"], "impact": round(share * 100, 1),
-                "title": f"Beat {where} takes {share:.0%} of its sequence",
-                "evidence": {"median_ms": median, "p95_ms": beat["timing"]["p95"], "sequence_median_ms": seq_median,
-                             "share": rnd(share, 4), "runs": beat["runs"]},
-                "action": f"speed up handler '{beat['handler']}' or split the beat; cache what it recomputes",
-            })
+            _add(
+                work,
+                {
+                    "kind": "bottleneck",
+                    "sequence": seq["id"],
+                    "beat": beat["label"],
+                    "impact": round(share * 100, 1),
+                    "title": f"Beat {where} takes {share:.0%} of its sequence",
+                    "evidence": {
+                        "median_ms": median,
+                        "p95_ms": beat["timing"]["p95"],
+                        "sequence_median_ms": seq_median,
+                        "share": rnd(share, 4),
+                        "runs": beat["runs"],
+                    },
+                    "action": f"speed up handler '{beat['handler']}' or split the beat; cache what it recomputes",
+                },
+            )
             found += 1
         reg = beat["regression"]
         if reg:
             added = reg["last_ms"] - reg["baseline_ms"]
-            _add(work, {
-                "kind": "regression", "sequence": seq["id"], "beat": beat["label"],
-                "impact": round(min(100.0, added / max(seq_median, 1.0) * 100), 1),
-                "title": f"Beat {where} regressed to {reg['last_ms']:.0f} ms ({reg['ratio']}x its baseline)",
-                "evidence": dict(reg), "action": f"compare handler '{beat['handler']}' against the baseline runs",
-            })
+            _add(
+                work,
+                {
+                    "kind": "regression",
+                    "sequence": seq["id"],
+                    "beat": beat["label"],
+                    "impact": round(min(100.0, added / max(seq_median, 1.0) * 100), 1),
+                    "title": f"Beat {where} regressed to {reg['last_ms']:.0f} ms ({reg['ratio']}x its baseline)",
+                    "evidence": dict(reg),
+                    "action": f"compare handler '{beat['handler']}' against the baseline runs",
+                },
+            )
             found += 1
     return {"found": found}
 
@@ -85,12 +102,17 @@ def identify_conformity_gaps(work: ReportWork) -> dict:
         critical = any(c["severity"] == "CRITICAL" for c in mine)
         impact = min(100.0, (GAP_BELOW - dim["score"]) * 200 + (30 if critical else 0))
         top = ", ".join(f"{c['code']} x{c['count']}" for c in mine[:3]) or "no violation stored"
-        _add(work, {
-            "kind": "conformity", "dimension": dim["name"], "impact": round(impact, 1),
-            "title": f"{dim['name']} conformity is {dim['band']} ({dim['score']:.2f})",
-            "evidence": {"score": dim["score"], "band": dim["band"], "run_id": conf["run_id"], "codes": mine[:5]},
-            "action": f"fix {top}; run pytest --symphony-fix for the safe fixes",
-        })
+        _add(
+            work,
+            {
+                "kind": "conformity",
+                "dimension": dim["name"],
+                "impact": round(impact, 1),
+                "title": f"{dim['name']} conformity is {dim['band']} ({dim['score']:.2f})",
+                "evidence": {"score": dim["score"], "band": dim["band"], "run_id": conf["run_id"], "codes": mine[:5]},
+                "action": f"fix {top}; run pytest --symphony-fix for the safe fixes",
+            },
+        )
         found += 1
     return {"found": found}
 
@@ -105,44 +127,80 @@ def generate_suggestions(work: ReportWork) -> dict:
         recent = [c[S_STATUS] for c in series[-RECENT_RUNS:]]
         failures = sum(1 for s in recent if s not in ("passed", "skipped"))
         if beat["last_status"] not in ("passed", "skipped"):
-            _add(work, {
-                "kind": "failing", "sequence": seq["id"], "beat": beat["label"],
-                "impact": round(50 + 50 * failures / len(recent), 1),
-                "title": f"Beat {where} failed in its latest run",
-                "evidence": {"last_status": beat["last_status"], "failures": failures, "recent_runs": len(recent)},
-                "action": "read the failing beat's error in the pytest output or the telemetry JSONL",
-            })
+            _add(
+                work,
+                {
+                    "kind": "failing",
+                    "sequence": seq["id"],
+                    "beat": beat["label"],
+                    "impact": round(50 + 50 * failures / len(recent), 1),
+                    "title": f"Beat {where} failed in its latest run",
+                    "evidence": {"last_status": beat["last_status"], "failures": failures, "recent_runs": len(recent)},
+                    "action": "read the failing beat's error in the pytest output or the telemetry JSONL",
+                },
+            )
             found += 1
         elif beat["flaky"]:
-            _add(work, {
-                "kind": "flaky", "sequence": seq["id"], "beat": beat["label"],
-                "impact": round(max(10.0, 80 * beat["flake_rate"]), 1),
-                "title": f"Beat {where} is flaky ({beat['flake_rate']:.0%} of runs)",
-                "evidence": {"flake_rate": beat["flake_rate"], "retries": beat["retries"], "runs": beat["runs"],
-                             "passed": beat["passed"], "failed": beat["failed"]},
-                "action": "make the handler deterministic; retries hide the cause",
-            })
+            _add(
+                work,
+                {
+                    "kind": "flaky",
+                    "sequence": seq["id"],
+                    "beat": beat["label"],
+                    "impact": round(max(10.0, 80 * beat["flake_rate"]), 1),
+                    "title": f"Beat {where} is flaky ({beat['flake_rate']:.0%} of runs)",
+                    "evidence": {
+                        "flake_rate": beat["flake_rate"],
+                        "retries": beat["retries"],
+                        "runs": beat["runs"],
+                        "passed": beat["passed"],
+                        "failed": beat["failed"],
+                    },
+                    "action": "make the handler deterministic; retries hide the cause",
+                },
+            )
             found += 1
     handlers = work.report["handlers"]
     for name in handlers["missing"]:
-        _add(work, {"kind": "handler", "impact": 70.0, "title": f"Handler '{name}' is named but not registered",
-                    "evidence": {"handler": name}, "action": "add it with @handler in a module of ini symphony_handlers"})
+        _add(
+            work,
+            {
+                "kind": "handler",
+                "impact": 70.0,
+                "title": f"Handler '{name}' is named but not registered",
+                "evidence": {"handler": name},
+                "action": "add it with @handler in a module of ini symphony_handlers",
+            },
+        )
         found += 1
     if handlers["orphaned"]:
-        _add(work, {"kind": "handler", "impact": 5.0,
-                    "title": f"{len(handlers['orphaned'])} registered handler(s) no beat uses",
-                    "evidence": {"handlers": handlers["orphaned"][:20]},
-                    "action": "remove them or name them from a beat"})
+        _add(
+            work,
+            {
+                "kind": "handler",
+                "impact": 5.0,
+                "title": f"{len(handlers['orphaned'])} registered handler(s) no beat uses",
+                "evidence": {"handlers": handlers["orphaned"][:20]},
+                "action": "remove them or name them from a beat",
+            },
+        )
         found += 1
     trace = work.report["traceability"]
     untraced = [b for b in trace["beats"] if not (b["scenario"] or b["scenarios_run"] or b["tests"])]
     if trace["total"] and untraced:
         share = len(untraced) / trace["total"]
-        _add(work, {"kind": "traceability", "impact": round(40 * share, 1),
-                    "title": f"{len(untraced)} of {trace['total']} beats have no scenario or test link",
-                    "evidence": {"beats": [f"{b['sequence']} {b['movement_number']}.{b['beat_number']}"
-                                           for b in untraced[:20]]},
-                    "action": "link a BDD scenario (scenario:) or a test (tests:) to each beat"})
+        _add(
+            work,
+            {
+                "kind": "traceability",
+                "impact": round(40 * share, 1),
+                "title": f"{len(untraced)} of {trace['total']} beats have no scenario or test link",
+                "evidence": {
+                    "beats": [f"{b['sequence']} {b['movement_number']}.{b['beat_number']}" for b in untraced[:20]]
+                },
+                "action": "link a BDD scenario (scenario:) or a test (tests:) to each beat",
+            },
+        )
         found += 1
     return {"found": found}
 

@@ -60,8 +60,9 @@ def report_runs(config: pytest.Config) -> int:
     except ValueError:
         runs = -1
     if runs < 0:
-        raise pytest.UsageError(f"symphony_report_runs: {text!r} is not a number of runs; write a whole number "
-                                "(0 analyses every run)")
+        raise pytest.UsageError(
+            f"symphony_report_runs: {text!r} is not a number of runs; write a whole number (0 analyses every run)"
+        )
     return runs
 
 
@@ -73,6 +74,11 @@ def context_for(config: pytest.Config, *, subject_run: str | None = None) -> Rep
         for pipeline in batch or ():
             builtins.setdefault(f"symphony:{pipeline.alias}", Path(pipeline.spec))
     return ReportContext(
-        history_path=history_path(config), rootdir=Path(config.rootpath), spec_roots=tuple(sym.spec_roots),
-        registry=sym.registry, subject_run=subject_run, builtin_specs=builtins, max_runs=report_runs(config),
+        history_path=history_path(config),
+        rootdir=Path(config.rootpath),
+        spec_roots=tuple(sym.spec_roots),
+        registry=sym.registry,
+        subject_run=subject_run,
+        builtin_specs=builtins,
+        max_runs=report_runs(config),
     )

@@ -75,7 +75,7 @@ def trend_pct(values: Sequence[float], baseline_runs: int = 10) -> float | None:
     """The last value against the median of up to ``baseline_runs`` values before it, in percent."""
     if len(values) < 2:
         return None
-    base = median(values[-1 - baseline_runs:-1])
+    base = median(values[-1 - baseline_runs : -1])
     if not base:
         return None
     return rnd((values[-1] - base) / base * 100, 1)
@@ -108,13 +108,17 @@ def regression(values: Sequence[float]) -> dict | None:
     """The last value against the baseline of earlier runs, when it regressed; else None."""
     if len(values) < BASELINE_MIN_RUNS + 1:
         return None
-    earlier = values[-1 - BASELINE_RUNS:-1]
+    earlier = values[-1 - BASELINE_RUNS : -1]
     base = median(earlier) or 0.0
     last = values[-1]
     if last - base < REGRESSION_MIN_DELTA_MS or last < base * REGRESSION_RATIO:
         return None
-    return {"baseline_ms": rnd(base), "last_ms": rnd(last), "ratio": rnd(last / base, 2) if base else None,
-            "baseline_runs": len(earlier)}
+    return {
+        "baseline_ms": rnd(base),
+        "last_ms": rnd(last),
+        "ratio": rnd(last / base, 2) if base else None,
+        "baseline_runs": len(earlier),
+    }
 
 
 def flake_rate(statuses: Sequence[str], retry_passes: Sequence[bool]) -> float:

@@ -123,13 +123,16 @@ def _payload(call: Any, run: Any) -> bytes:
 def run_in_child(call: Any, timeout_ms: float, run: Any) -> Any:
     """Run ``call`` in a child process; stop it at ``timeout_ms``; apply its writes to ``run``."""
     if os.name != "posix":
-        raise SymphonyError(f"{call.spec_place}: {call.where}: `timeout_method: process` needs a POSIX system; "
-                            "use `timeout_method: thread` here")
+        raise SymphonyError(
+            f"{call.spec_place}: {call.where}: `timeout_method: process` needs a POSIX system; "
+            "use `timeout_method: thread` here"
+        )
     payload = _payload(call, run)
     read_fd, write_fd = os.pipe()
     try:
-        proc = subprocess.Popen([sys.executable, "-c", BOOT, str(write_fd)], stdin=subprocess.PIPE,
-                                pass_fds=(write_fd,), cwd=os.getcwd())
+        proc = subprocess.Popen(
+            [sys.executable, "-c", BOOT, str(write_fd)], stdin=subprocess.PIPE, pass_fds=(write_fd,), cwd=os.getcwd()
+        )
     except OSError:
         os.close(read_fd)
         raise
@@ -148,8 +151,10 @@ def run_in_child(call: Any, timeout_ms: float, run: Any) -> Any:
         pass
     try:
         if not ready.wait(STARTUP_LIMIT_S):
-            raise SymphonyError(f"{call.spec_place}: {call.where}: the child process for handler '{call.name}' did "
-                                f"not load it within {STARTUP_LIMIT_S:g}s")
+            raise SymphonyError(
+                f"{call.spec_place}: {call.where}: the child process for handler '{call.name}' did "
+                f"not load it within {STARTUP_LIMIT_S:g}s"
+            )
         start = time.perf_counter()
         finished = call.attempt.done.wait(timeout_ms / 1000)
     finally:
@@ -211,8 +216,9 @@ def _apply(call: Any, answer: Any, run: Any, returncode: int) -> Any:
         if exc is not None and not isinstance(exc, SymphonyError):
             raise ChildProcessFailure(text) from exc
         raise ChildProcessFailure(text)
-    raise ChildProcessFailure(f"{call.spec_place}: {call.where}: handler '{call.name}' could not run in a child "
-                              f"process: {answer[1]}")
+    raise ChildProcessFailure(
+        f"{call.spec_place}: {call.where}: handler '{call.name}' could not run in a child process: {answer[1]}"
+    )
 
 
 def _apply_writes(run: Any, writes: dict[str, Any]) -> None:
@@ -240,8 +246,11 @@ def _answer(data: bytes, out: Any) -> tuple[Any, ...]:
     try:
         request = pickle.loads(data)
     except Exception as exc:
-        return ("setup", f"{type(exc).__name__}: {exc} (a handler run in a child process must live in an "
-                         "importable module, such as one listed in ini symphony_handlers)")
+        return (
+            "setup",
+            f"{type(exc).__name__}: {exc} (a handler run in a child process must live in an "
+            "importable module, such as one listed in ini symphony_handlers)",
+        )
     out.write(READY)
     stub: ChildRun | None = request["stub"]
     try:
@@ -266,7 +275,7 @@ def _answer(data: bytes, out: Any) -> tuple[Any, ...]:
 
 
 def _outcome(exc: BaseException) -> str | None:
-    """"skip", "xfail", "fail" or "exit" for pytest's outcome exceptions (pytest is loaded only if raised)."""
+    """ "skip", "xfail", "fail" or "exit" for pytest's outcome exceptions (pytest is loaded only if raised)."""
     pytest = sys.modules.get("pytest")
     if pytest is None:
         return None

@@ -47,8 +47,17 @@ class CommandRunner:
         start = time.monotonic()
         tail: deque[str] = deque(maxlen=TAIL_LINES)
         try:
-            proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                    stdin=subprocess.DEVNULL, start_new_session=True, text=True, errors="replace")
+            proc = subprocess.Popen(
+                argv,
+                cwd=cwd,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                text=True,
+                errors="replace",
+            )
         except OSError as exc:
             raise CommandFailed(f"{self.where}: cannot start `{self.command.display}` in {cwd}: {exc}") from None
         timer = threading.Timer(self.timeout_s, _kill, (proc,)) if self.timeout_s else None
@@ -71,11 +80,15 @@ class CommandRunner:
         elapsed = time.monotonic() - start
         shown = "\n".join(f"  | {line}" for line in tail)
         if self.timeout_s and elapsed >= self.timeout_s and code != 0:
-            raise BeatTimeout(f"{self.where}: `{self.command.display}` was stopped at its timeout of "
-                              f"{self.timeout_s:g}s (the process group was killed)\n{shown}\n  log: {log_path}")
+            raise BeatTimeout(
+                f"{self.where}: `{self.command.display}` was stopped at its timeout of "
+                f"{self.timeout_s:g}s (the process group was killed)\n{shown}\n  log: {log_path}"
+            )
         if code != 0:
-            raise CommandFailed(f"{self.where}: `{self.command.display}` exited with status {code}"
-                                f"{':' if shown else ''}\n{shown}\n  log: {log_path}")
+            raise CommandFailed(
+                f"{self.where}: `{self.command.display}` exited with status {code}"
+                f"{':' if shown else ''}\n{shown}\n  log: {log_path}"
+            )
         return {}
 
     def argv(self) -> list[str] | str:

@@ -65,11 +65,16 @@ class BoundHandler:
                 continue
             if param.kind is param.POSITIONAL_ONLY:
                 positional.append(param.name)
-        return cls(name, func, tuple(fixtures), tuple(inputs), tuple(positional),
-                   inspect.iscoroutinefunction(inspect.unwrap(func)))
+        return cls(
+            name,
+            func,
+            tuple(fixtures),
+            tuple(inputs),
+            tuple(positional),
+            inspect.iscoroutinefunction(inspect.unwrap(func)),
+        )
 
-    def call_args(self, values: Mapping[str, Any],
-                  beat_inputs: Mapping[str, Any]) -> tuple[list[Any], dict[str, Any]]:
+    def call_args(self, values: Mapping[str, Any], beat_inputs: Mapping[str, Any]) -> tuple[list[Any], dict[str, Any]]:
         merged = {n: values[n] for n in self.fixtures}
         merged.update({n: beat_inputs[n] for n in self.inputs})
         args = [merged.pop(n) for n in self.positional]
@@ -132,8 +137,11 @@ class BeatPlan:
             "metrics": {},
             "error": None,
             "target": self.target.id if self.target else None,
-            **({"parent_correlation_id": run.parent.correlation_id, "parent_nodeid": run.parent_nodeid}
-               if run is not None and run.parent is not None else {}),
+            **(
+                {"parent_correlation_id": run.parent.correlation_id, "parent_nodeid": run.parent_nodeid}
+                if run is not None and run.parent is not None
+                else {}
+            ),
         }
 
 
@@ -177,8 +185,9 @@ class Conductor:
                     raise
                 previous, last_error = attempt, exc
 
-    def _attempt(self, plan: BeatPlan, run: SequenceRun, values: Mapping[str, Any], record: dict[str, Any],
-                 attempt: Attempt) -> None:
+    def _attempt(
+        self, plan: BeatPlan, run: SequenceRun, values: Mapping[str, Any], record: dict[str, Any], attempt: Attempt
+    ) -> None:
         events, metrics = run.begin_attempt(plan.beat, plan.target, attempt)
         record["events"], record["metrics"] = events, metrics
         record["started_at"] = utc_now()
@@ -192,8 +201,9 @@ class Conductor:
                 if plan.timeout_ms is None:
                     result = timeouts.untimed(bound.func, args, kwargs, bound.is_async, attempt)
                 else:
-                    result = timeouts.run(self._call(plan, bound, args, kwargs, attempt), plan.timeout_ms,
-                                          self.method_of(plan), run)
+                    result = timeouts.run(
+                        self._call(plan, bound, args, kwargs, attempt), plan.timeout_ms, self.method_of(plan), run
+                    )
                 if isinstance(result, Mapping):
                     run.state.update(result)
             if plan.beat.event:
@@ -235,17 +245,30 @@ class Conductor:
             late = run.late.take()
             if late:
                 record["late_writes"] = late
-                _note(record, "dropped late writes of an abandoned attempt: "
-                      + ", ".join(f"{n} {kind}" for kind, n in sorted(late.items())))
+                _note(
+                    record,
+                    "dropped late writes of an abandoned attempt: "
+                    + ", ".join(f"{n} {kind}" for kind, n in sorted(late.items())),
+                )
 
     def _beat_error(self, plan: BeatPlan, run: SequenceRun, exc: BaseException, number: int) -> None:
         self.hook.pytest_symphony_beat_error(
             sequence=plan.sequence, beat=plan.beat, context=run, exception=exc, attempt=number
         )
 
-    def _call(self, plan: BeatPlan, bound: BoundHandler, args: list[Any], kwargs: dict[str, Any], attempt: Attempt) -> timeouts.Call:
-        return timeouts.Call(bound.func, tuple(args), kwargs, bound.is_async, bound.name,
-                             f"beat {plan.label} ({plan.beat.title})", f"{plan.spec_file}:{plan.beat.line}", attempt)
+    def _call(
+        self, plan: BeatPlan, bound: BoundHandler, args: list[Any], kwargs: dict[str, Any], attempt: Attempt
+    ) -> timeouts.Call:
+        return timeouts.Call(
+            bound.func,
+            tuple(args),
+            kwargs,
+            bound.is_async,
+            bound.name,
+            f"beat {plan.label} ({plan.beat.title})",
+            f"{plan.spec_file}:{plan.beat.line}",
+            attempt,
+        )
 
     def method_of(self, plan: BeatPlan) -> str:
         """The beat's ``timeout_method`` (or ``timeoutMethod``), else the ini default."""
@@ -262,16 +285,20 @@ class Conductor:
         if not previous.still_running:
             return True, None
         if plan.beat.raw.get(OVERLAP_FIELD) is True:
-            return True, (f"attempt {previous.number} still ran when attempt {previous.number + 1} started "
-                          f"({OVERLAP_FIELD}: true)")
+            return True, (
+                f"attempt {previous.number} still ran when attempt {previous.number + 1} started "
+                f"({OVERLAP_FIELD}: true)"
+            )
         wait_s = (plan.timeout_ms or 0) / 1000
         started = time.perf_counter()
         if timeouts.wait_for_abandoned(previous, wait_s):
             waited = format_ms(round((time.perf_counter() - started) * 1000, 1))
             return True, f"attempt {previous.number + 1} waited {waited} for attempt {previous.number} to end"
-        return False, (f"no retry: attempt {previous.number} was still running {format_ms(wait_s * 1000)} after "
-                       f"its timeout, and a retry never runs beside it; set `{OVERLAP_FIELD}: true` on the beat if "
-                       "its handler is safe to run twice at once, or use `timeout_method: process`")
+        return False, (
+            f"no retry: attempt {previous.number} was still running {format_ms(wait_s * 1000)} after "
+            f"its timeout, and a retry never runs beside it; set `{OVERLAP_FIELD}: true` on the beat if "
+            "its handler is safe to run twice at once, or use `timeout_method: process`"
+        )
 
 
 def _note(record: dict[str, Any], text: str | None) -> None:

@@ -134,8 +134,9 @@ class SequenceRun:
         """What the beat that just passed changed in ``state`` (None: nothing)."""
         return self.tracker.checkpoint(self.state)
 
-    def begin_attempt(self, beat: Beat, target: Target | None = None,
-                      attempt: Attempt | None = None) -> tuple[list[dict[str, Any]], dict[str, float]]:
+    def begin_attempt(
+        self, beat: Beat, target: Target | None = None, attempt: Attempt | None = None
+    ) -> tuple[list[dict[str, Any]], dict[str, float]]:
         self.beat, self.target = beat, target
         self._events, self._metrics = [], {}
         self._attempt = attempt

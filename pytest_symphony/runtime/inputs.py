@@ -51,8 +51,7 @@ def override_problem(beat: Any, handlers: Iterable[Any], node: Any, where: str, 
     allowed, bad_field = _allowed(beat.raw.get(OVERRIDE_FIELD))
     if bad_field:
         return InputOverridesFixture(
-            f"{where}: beat {label} '{beat.title}': {OVERRIDE_FIELD} must be a list of fixture names, "
-            f"not {bad_field}"
+            f"{where}: beat {label} '{beat.title}': {OVERRIDE_FIELD} must be a list of fixture names, not {bad_field}"
         )
     is_fixture = fixture_lookup(node)
     for name in sorted(taken):

@@ -18,9 +18,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
     method = (value(config, "symphony_timeout_method") or "thread").strip()
     if method not in METHODS:
-        raise pytest.UsageError(
-            f"ini symphony_timeout_method = {method!r}: use one of {', '.join(METHODS)}"
-        )
+        raise pytest.UsageError(f"ini symphony_timeout_method = {method!r}: use one of {', '.join(METHODS)}")
     session = config.stash.get(SESSION_KEY, None)
     if session is not None:
         session.conductor.timeout_method = method

@@ -95,7 +95,8 @@ class HandlerRegistry:
         self._expanders: dict[str, Callable] = {}
         self._failed: dict[str, ModuleFailure] = {}
         self.candidates: Candidates[HandlerEntry] = Candidates(
-            self._entries, self._modules, self._aliases, self._failed, self._plain_function)
+            self._entries, self._modules, self._aliases, self._failed, self._plain_function
+        )
 
     # -- filling -------------------------------------------------------------
     def add(self, func: Callable, name: str | None = None, *, origin: str = PROJECT) -> HandlerEntry:

@@ -41,8 +41,15 @@ class Call:
     spec_place: str  # "sequences/x.yaml:12"
     attempt: Attempt
 
-    def timeout(self, limit_ms: float, method: str, how: str, outcome: str, elapsed_s: float | None = None,
-                lead: str | None = None) -> BeatTimeout:
+    def timeout(
+        self,
+        limit_ms: float,
+        method: str,
+        how: str,
+        outcome: str,
+        elapsed_s: float | None = None,
+        lead: str | None = None,
+    ) -> BeatTimeout:
         lead = lead or f"did not finish within {format_ms(limit_ms)}"
         message = f"handler '{self.name}' of {self.where} {lead} (timeout at {self.spec_place}); {how}"
         info = {"method": method, "limit_ms": limit_ms, "outcome": outcome}
@@ -132,15 +139,26 @@ def _in_thread(call: Call, timeout_ms: float) -> Any:
     worker, box, start = _start(call, body)
     if not _wait(call, worker, limit):
         _abandon(call, worker)
-        raise call.timeout(timeout_ms, "thread", "it was abandoned, still running in a background thread (Python "
-                           "cannot stop a thread): its later events, metrics and state writes are dropped; "
-                           "`timeout_method: process` stops it for real", "abandoned", limit)
+        raise call.timeout(
+            timeout_ms,
+            "thread",
+            "it was abandoned, still running in a background thread (Python "
+            "cannot stop a thread): its later events, metrics and state writes are dropped; "
+            "`timeout_method: process` stops it for real",
+            "abandoned",
+            limit,
+        )
     elapsed = box["ended"] - start
     if elapsed > limit:
-        raise call.timeout(timeout_ms, "thread", "its result is discarded. Code that holds the GIL (a C extension "
-                           "loop) delays a thread timeout until it ends; `timeout_method: process` stops it on time",
-                           "finished_late", elapsed, lead=f"finished after {format_ms(elapsed * 1000)}, past its "
-                           f"{format_ms(timeout_ms)} timeout")
+        raise call.timeout(
+            timeout_ms,
+            "thread",
+            "its result is discarded. Code that holds the GIL (a C extension "
+            "loop) delays a thread timeout until it ends; `timeout_method: process` stops it on time",
+            "finished_late",
+            elapsed,
+            lead=f"finished after {format_ms(elapsed * 1000)}, past its {format_ms(timeout_ms)} timeout",
+        )
     return _result(box)
 
 
@@ -164,10 +182,14 @@ def _async_in_thread(call: Call, timeout_ms: float) -> Any:
     if _wait(call, worker, limit):
         elapsed = box["ended"] - start
         if elapsed > limit:
-            raise call.timeout(timeout_ms, "async", "its result is discarded (it blocked its event loop, so it "
-                               "could not be cancelled on time)", "finished_late", elapsed,
-                               lead=f"finished after {format_ms(elapsed * 1000)}, past its {format_ms(timeout_ms)} "
-                               "timeout")
+            raise call.timeout(
+                timeout_ms,
+                "async",
+                "its result is discarded (it blocked its event loop, so it could not be cancelled on time)",
+                "finished_late",
+                elapsed,
+                lead=f"finished after {format_ms(elapsed * 1000)}, past its {format_ms(timeout_ms)} timeout",
+            )
         return _result(box)
 
     def cancel() -> None:
@@ -184,19 +206,28 @@ def _async_in_thread(call: Call, timeout_ms: float) -> Any:
     if not _wait(call, worker, grace):
         _abandon(call, worker)
         if cancel_seen.is_set():
-            how = ("it was cancelled, but caught the cancellation and kept running: abandoned, its later events, "
-                   "metrics and state writes are dropped")
+            how = (
+                "it was cancelled, but caught the cancellation and kept running: abandoned, its later events, "
+                "metrics and state writes are dropped"
+            )
         else:
-            how = ("its event loop is blocked (synchronous code such as time.sleep in an async handler), so it "
-                   "could not even be cancelled: abandoned, its later writes are dropped; use await "
-                   "asyncio.sleep, or `timeout_method: process`")
+            how = (
+                "its event loop is blocked (synchronous code such as time.sleep in an async handler), so it "
+                "could not even be cancelled: abandoned, its later writes are dropped; use await "
+                "asyncio.sleep, or `timeout_method: process`"
+            )
         raise call.timeout(timeout_ms, "async", how, "abandoned", time.perf_counter() - start)
     if isinstance(box.get("error"), asyncio.CancelledError):
         raise call.timeout(timeout_ms, "async", "it was cancelled", "cancelled", box["ended"] - start)
     late = box["ended"] - start
-    raise call.timeout(timeout_ms, "async", f"it was cancelled but caught the cancellation and ended "
-                       f"{format_ms((late - limit) * 1000)} after its timeout; its result is discarded",
-                       "finished_late", late)
+    raise call.timeout(
+        timeout_ms,
+        "async",
+        f"it was cancelled but caught the cancellation and ended "
+        f"{format_ms((late - limit) * 1000)} after its timeout; its result is discarded",
+        "finished_late",
+        late,
+    )
 
 
 def wait_for_abandoned(attempt: Attempt, seconds: float) -> bool:

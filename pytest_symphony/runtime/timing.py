@@ -5,14 +5,27 @@ from __future__ import annotations
 import re
 
 _UNITS_MS = {
-    "": 1.0, "ms": 1.0, "msec": 1.0, "millisecond": 1.0, "milliseconds": 1.0,
-    "s": 1000.0, "sec": 1000.0, "secs": 1000.0, "second": 1000.0, "seconds": 1000.0,
-    "m": 60_000.0, "min": 60_000.0, "mins": 60_000.0, "minute": 60_000.0, "minutes": 60_000.0,
-    "h": 3_600_000.0, "hr": 3_600_000.0, "hour": 3_600_000.0, "hours": 3_600_000.0,
+    "": 1.0,
+    "ms": 1.0,
+    "msec": 1.0,
+    "millisecond": 1.0,
+    "milliseconds": 1.0,
+    "s": 1000.0,
+    "sec": 1000.0,
+    "secs": 1000.0,
+    "second": 1000.0,
+    "seconds": 1000.0,
+    "m": 60_000.0,
+    "min": 60_000.0,
+    "mins": 60_000.0,
+    "minute": 60_000.0,
+    "minutes": 60_000.0,
+    "h": 3_600_000.0,
+    "hr": 3_600_000.0,
+    "hour": 3_600_000.0,
+    "hours": 3_600_000.0,
 }
-_DURATION = re.compile(
-    r"^\s*(?:<=|<|≤|under|within|max|at most)?\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$"
-)
+_DURATION = re.compile(r"^\s*(?:<=|<|≤|under|within|max|at most)?\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$")
 
 #: ``timeout_method`` values (beat field or ini ``symphony_timeout_method``); see :mod:`.timeouts`.
 TIMEOUT_METHODS = ("thread", "process")

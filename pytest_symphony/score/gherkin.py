@@ -24,6 +24,7 @@ from pytest_bdd.parser import Examples, Feature, FeatureParser, Rule, ScenarioTe
 
 from .normalize import slugify, unique_slug
 
+
 @dataclass(frozen=True)
 class ScenarioSpec:
     """One scenario of a feature file, as written."""
@@ -100,9 +101,16 @@ def _parse_feature(path: Path, encoding: str) -> ParsedFeature | None:
         return None
     data = document.feature
     feature = Feature(
-        scenarios=OrderedDict(), filename=parser.abs_filename, rel_filename=parser.rel_filename,
-        language=data.language, keyword=data.keyword, name=data.name, tags=get_tag_names(data.tags),
-        background=None, line_number=data.location.line, description=textwrap.dedent(data.description),
+        scenarios=OrderedDict(),
+        filename=parser.abs_filename,
+        rel_filename=parser.rel_filename,
+        language=data.language,
+        keyword=data.keyword,
+        name=data.name,
+        tags=get_tag_names(data.tags),
+        background=None,
+        line_number=data.location.line,
+        description=textwrap.dedent(data.description),
     )
     parsed = ParsedFeature(feature)
     feature_tags = _ordered(data.tags)
@@ -119,8 +127,12 @@ def _parse_feature(path: Path, encoding: str) -> ParsedFeature | None:
             feature.background = parser.parse_background(child.background)
         elif child.rule:
             rule_data = child.rule
-            rule = Rule(keyword=rule_data.keyword, name=rule_data.name, description=rule_data.description,
-                        tags=get_tag_names(rule_data.tags))
+            rule = Rule(
+                keyword=rule_data.keyword,
+                name=rule_data.name,
+                description=rule_data.description,
+                tags=get_tag_names(rule_data.tags),
+            )
             for part in rule_data.children:
                 if part.background:
                     rule.background = parser.parse_background(part.background)

@@ -69,8 +69,12 @@ def _script(ctx: NormalizeContext, obj: Mapping[str, Any], pointer: str, line: i
     method = obj.get("method")
     argv = (script, *((str(method),) if isinstance(method, str) else ()), *(str(a) for a in args))
     suffix = "." + script.rsplit(".", 1)[-1] if "." in script.rsplit("/", 1)[-1] else ""
-    return Command(argv=argv, interpreter=_INTERPRETERS.get(suffix.lower()), cwd=_text(obj.get("cwd")),
-                   env=_env(ctx, obj.get("env"), f"{pointer}/env", line))
+    return Command(
+        argv=argv,
+        interpreter=_INTERPRETERS.get(suffix.lower()),
+        cwd=_text(obj.get("cwd")),
+        env=_env(ctx, obj.get("env"), f"{pointer}/env", line),
+    )
 
 
 def run_command(ctx: NormalizeContext, node: Mapping[str, Any], pointer: str, line: int) -> Command | None:
@@ -94,8 +98,9 @@ def _text(value: Any) -> str | None:
 def _env(ctx: NormalizeContext, value: Any, pointer: str, line: int) -> Mapping[str, str]:
     if value is None:
         return EMPTY
-    if isinstance(value, Mapping) and all(isinstance(k, str) and isinstance(v, (str, int, float))
-                                          for k, v in value.items()):
+    if isinstance(value, Mapping) and all(
+        isinstance(k, str) and isinstance(v, (str, int, float)) for k, v in value.items()
+    ):
         return MappingProxyType({k: str(v) for k, v in value.items()})
     ctx.problem(pointer, "must map variable names to strings", line)
     return EMPTY

@@ -145,13 +145,15 @@ def surrogates(data: Any, text: str) -> list[Finding]:
             continue
         line, column = _surrogate_position(text)
         code = f"\\u{ord(m.group()):04x}"
-        return [Finding(
-            f"the string {_shorten(value)!r} holds a lone surrogate ({code}), which is not a Unicode "
-            "character: no UTF-8 file or database can store it; remove the escape or write the whole "
-            "character (a surrogate pair, or the character itself)",
-            line,
-            column,
-        )]
+        return [
+            Finding(
+                f"the string {_shorten(value)!r} holds a lone surrogate ({code}), which is not a Unicode "
+                "character: no UTF-8 file or database can store it; remove the escape or write the whole "
+                "character (a surrogate pair, or the character itself)",
+                line,
+                column,
+            )
+        ]
     return []
 
 

@@ -205,8 +205,9 @@ class _SpanningParsers:
         self.doc = Doc(text, "json")
         self.where = _Lines(text)
 
-    def parse_object(self, s_and_end, strict, scan_once, object_hook, object_pairs_hook, memo,
-                     _w=_WS.match, _ws=_WS_CHARS):
+    def parse_object(
+        self, s_and_end, strict, scan_once, object_hook, object_pairs_hook, memo, _w=_WS.match, _ws=_WS_CHARS
+    ):
         s, end = s_and_end
         obj = Located()
         obj.line, obj.col = self.where(end - 1)

@@ -24,8 +24,19 @@ from ..errors import LinkError
 from .model import Beat, Movement, Sequence
 from .normalize import slugify
 
-__all__ = ["LINK_TAG", "LinkError", "LinkRef", "BeatLink", "LinkResult", "split_tag", "link_refs", "normalize_name",
-           "names_beat", "find_beat", "resolve_link"]
+__all__ = [
+    "LINK_TAG",
+    "LinkError",
+    "LinkRef",
+    "BeatLink",
+    "LinkResult",
+    "split_tag",
+    "link_refs",
+    "normalize_name",
+    "names_beat",
+    "find_beat",
+    "resolve_link",
+]
 
 #: The tag (and marker) that links a scenario to a beat: ``@beat:release/pack``.
 LINK_TAG = "beat"
@@ -39,7 +50,7 @@ def split_tag(tag: str) -> tuple[str, str | None]:
     match = _TAG_CUT.search(tag)
     if match is None:
         return tag, None
-    name, value = tag[: match.start()], tag[match.end():]
+    name, value = tag[: match.start()], tag[match.end() :]
     if match.group() == "(":
         value = value.removesuffix(")")
     return name, value
@@ -81,7 +92,9 @@ def _forms(*texts: object) -> set[str]:
 
 
 def _names_movement(movement: Movement, ref: str) -> bool:
-    return ref in (str(movement.number), movement.id) or slugify(ref) in _forms(movement.slug, movement.id, movement.name)
+    return ref in (str(movement.number), movement.id) or slugify(ref) in _forms(
+        movement.slug, movement.id, movement.name
+    )
 
 
 def names_beat(movement: Movement, beat: Beat, ref: str) -> bool:
@@ -101,8 +114,9 @@ def find_beat(sequence: Sequence, ref: str) -> tuple[Movement, Beat]:
         return found[0]
     if found:
         options = ", ".join(f"{sequence.id}/{m.slug}/{b.slug}" for m, b in found)
-        raise LinkError(f"names beat '{ref}', which several movements of sequence '{sequence.id}' have; "
-                        f"write one of: {options}")
+        raise LinkError(
+            f"names beat '{ref}', which several movements of sequence '{sequence.id}' have; write one of: {options}"
+        )
     beats = ", ".join(b.slug for m in sequence.movements for b in m.beats) or "none"
     raise LinkError(f"names beat '{ref}', which sequence '{sequence.id}' does not have (its beats: {beats})")
 
@@ -133,8 +147,14 @@ class LinkResult:
     problem: str | None = None
 
 
-def resolve_link(levels: tuple[Iterable[str], ...], name: str, *, sequence: Callable[[str], Sequence | None],
-                 known: Callable[[], Iterable[str]], named: Callable[[str], BeatLink | None]) -> LinkResult:
+def resolve_link(
+    levels: tuple[Iterable[str], ...],
+    name: str,
+    *,
+    sequence: Callable[[str], Sequence | None],
+    known: Callable[[], Iterable[str]],
+    named: Callable[[str], BeatLink | None],
+) -> LinkResult:
     """Link one scenario: by its nearest link tags, else by a beat naming it.
 
     ``levels``: its tags, rule tags and feature tags.  ``sequence``: a sequence by id (the
@@ -148,13 +168,15 @@ def resolve_link(levels: tuple[Iterable[str], ...], name: str, *, sequence: Call
         return LinkResult(link=named(normalize_name(name)))
     ref = refs[0]
     if not ref.sequence or not ref.beat:
-        return LinkResult(problem=f"tag @{ref.tag} should read @{LINK_TAG}:<sequence-id>/<beat>, "
-                                  f"e.g. @{LINK_TAG}:release/pack")
+        return LinkResult(
+            problem=f"tag @{ref.tag} should read @{LINK_TAG}:<sequence-id>/<beat>, e.g. @{LINK_TAG}:release/pack"
+        )
     found = sequence(ref.sequence)
     if found is None:
         ids = ", ".join(sorted(set(known()))) or "none"
-        return LinkResult(problem=f"tag @{ref.tag} names sequence '{ref.sequence}', which no spec declares "
-                                  f"(known: {ids})")
+        return LinkResult(
+            problem=f"tag @{ref.tag} names sequence '{ref.sequence}', which no spec declares (known: {ids})"
+        )
     try:
         movement, beat = find_beat(found, ref.beat)
     except LinkError as exc:

@@ -57,7 +57,9 @@ def _load(path: str | os.PathLike, display: str, max_bytes: int) -> LoadResult:
     if content is None:
         return LoadResult(display, None, (problem,) if problem else ())
     sha256 = cache.digest(content)
-    made = cache.loads.get((os.path.abspath(path), sha256), lambda: _build(path, content, display, sha256), len(content))
+    made = cache.loads.get(
+        (os.path.abspath(path), sha256), lambda: _build(path, content, display, sha256), len(content)
+    )
     return _shown(made, display)
 
 

@@ -84,7 +84,9 @@ def placeholder(line: int) -> Located:
     return node
 
 
-def _number_and_id(node: Mapping[str, Any], keys: tuple[str, ...], position: int) -> tuple[Any, Any, tuple[str, int] | None]:
+def _number_and_id(
+    node: Mapping[str, Any], keys: tuple[str, ...], position: int
+) -> tuple[Any, Any, tuple[str, int] | None]:
     """(number, string id, declared): a declared number, a numeric id, else the 1-based position.
 
     The one reading of a beat's or movement's number: the run numbers beats by it,

@@ -21,7 +21,6 @@ Shapes accepted:
   sentence or ``{persona, goal, benefit}``.
 """
 
-
 from __future__ import annotations
 
 from dataclasses import replace

@@ -29,15 +29,27 @@ from typing import Any, Callable, Generic, Hashable, Iterable, Mapping, Protocol
 
 from .model import Command, HandlerRef
 
-__all__ = ["BUILTIN", "PROJECT", "EXTERNAL", "Candidate", "Candidates", "ModuleFailure", "HandlerProblem",
-           "Resolution", "resolve_handler", "suggest"]
+__all__ = [
+    "BUILTIN",
+    "PROJECT",
+    "EXTERNAL",
+    "Candidate",
+    "Candidates",
+    "ModuleFailure",
+    "HandlerProblem",
+    "Resolution",
+    "resolve_handler",
+    "suggest",
+]
 
 #: Where a handler comes from: a built-in pipeline's module, the project, or an installed plugin.
 BUILTIN, PROJECT, EXTERNAL = "builtin", "project", "external"
 
 #: What the run tells a user to do about a handler no registered module provides.
-REGISTER_HINT = ("Register it with @handler in a module listed in ini symphony_handlers, in a conftest.py, "
-                 "or through pytest_symphony_register_handlers.")
+REGISTER_HINT = (
+    "Register it with @handler in a module listed in ini symphony_handlers, in a conftest.py, "
+    "or through pytest_symphony_register_handlers."
+)
 
 
 class Candidate(Protocol):
@@ -76,9 +88,14 @@ class Candidates(Generic[H]):
     function of that name in a handler module, if there is one (a hint, never a handler).
     """
 
-    def __init__(self, handlers: Mapping[str, Sequence[H]], modules: Iterable[str] | Mapping[str, Any] = (),
-                 aliases: Mapping[str, str] | None = None, failed: Mapping[str, ModuleFailure] | None = None,
-                 plain: Callable[[str | None, str], str | None] | None = None) -> None:
+    def __init__(
+        self,
+        handlers: Mapping[str, Sequence[H]],
+        modules: Iterable[str] | Mapping[str, Any] = (),
+        aliases: Mapping[str, str] | None = None,
+        failed: Mapping[str, ModuleFailure] | None = None,
+        plain: Callable[[str | None, str], str | None] | None = None,
+    ) -> None:
         self.handlers = handlers
         self.modules = modules
         self.aliases = aliases if aliases is not None else {}
@@ -126,11 +143,15 @@ class HandlerProblem(Generic[H]):
         if self.kind == "import failed":
             owner = "its module" if self.ref.module else "a handler module of ini symphony_handlers"
             failures = "\n".join(f"  {f.module}: {f.message}" for f in self.failures)
-            return (f"{where}: {beat} names handler '{self.ref.display}', and {owner} could not be imported:\n"
-                    f"{failures}\n  Fix the import; every other beat runs meanwhile.")
+            return (
+                f"{where}: {beat} names handler '{self.ref.display}', and {owner} could not be imported:\n"
+                f"{failures}\n  Fix the import; every other beat runs meanwhile."
+            )
         hint = f"\n  did you mean: {', '.join(self.suggestions)}?" if self.suggestions else ""
-        return (f"{where}: {beat} names handler '{self.ref.display}', which no registered module provides"
-                f"{self._plain_note}.{hint}\n  {REGISTER_HINT}")
+        return (
+            f"{where}: {beat} names handler '{self.ref.display}', which no registered module provides"
+            f"{self._plain_note}.{hint}\n  {REGISTER_HINT}"
+        )
 
     def line(self, where: str, beat: str) -> str:
         """The one-line form, for lists of problems."""
@@ -141,7 +162,9 @@ class HandlerProblem(Generic[H]):
             return f"{where}: {beat}: {self.duplicate_text}"
         if self.kind == "import failed":
             failures = "; ".join(f"{f.module}: {f.message}" for f in self.failures)
-            return f"{where}: {beat} names handler '{self.ref.display}', whose module could not be imported ({failures})"
+            return (
+                f"{where}: {beat} names handler '{self.ref.display}', whose module could not be imported ({failures})"
+            )
         hint = f" (did you mean: {', '.join(self.suggestions)}?)" if self.suggestions else ""
         return f"{where}: {beat} names handler '{self.ref.display}', which no registered module provides{self._plain_note}{hint}"
 
@@ -149,8 +172,10 @@ class HandlerProblem(Generic[H]):
     def duplicate_text(self) -> str:
         assert self.ref is not None
         places = "\n".join(f"  - {h.place}" for h in self.duplicates)
-        return (f"handler '{self.ref.name}' is registered twice:\n{places}\n"
-                "Rename one of them or register it under another name with @handler(\"...\").")
+        return (
+            f"handler '{self.ref.name}' is registered twice:\n{places}\n"
+            'Rename one of them or register it under another name with @handler("...").'
+        )
 
     @property
     def _plain_note(self) -> str:
@@ -201,8 +226,11 @@ def _not_found(ref: HandlerRef, candidates: Candidates[H], scope: frozenset[str]
         failures = [f for f in failures if _names_module(f.module, wanted)]
     if failures:
         return HandlerProblem("import failed", ref, failures=tuple(failures), _candidates=candidates, _scope=scope)
-    plain = candidates.plain(candidates.module_of(ref.module) if ref.module else None, ref.name) \
-        if candidates.plain is not None else None
+    plain = (
+        candidates.plain(candidates.module_of(ref.module) if ref.module else None, ref.name)
+        if candidates.plain is not None
+        else None
+    )
     return HandlerProblem("not found", ref, plain=plain, _candidates=candidates, _scope=scope)
 
 

@@ -20,7 +20,7 @@ def slugify(text: str) -> str:
 
 
 def split_camel(name: str) -> str:
-    """"loadBuildContext" -> "load Build Context" (slugify does the rest)."""
+    """ "loadBuildContext" -> "load Build Context" (slugify does the rest)."""
     return _CAMEL.sub(" ", name)
 
 
@@ -56,5 +56,6 @@ def unique_slug(slug: str, used: set[str]) -> str:
     if suffixes is not None:
         suffixes[slug] = n
     return candidate
+
 
 __all__ = ["SlugSet", "slugify", "split_camel", "unique_slug"]

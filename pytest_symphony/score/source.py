@@ -61,8 +61,7 @@ def _size(n: int) -> str:
 
 def _too_big(size: int, limit: int) -> str:
     return (
-        f"file is {_size(size)}, over the {_size(limit)} limit for spec files "
-        "(ini symphony_max_spec_bytes); split it"
+        f"file is {_size(size)}, over the {_size(limit)} limit for spec files (ini symphony_max_spec_bytes); split it"
     )
 
 
@@ -100,8 +99,7 @@ def decode(content: bytes, display: str) -> tuple[str | None, SpecProblem | None
         bad = content[start]
         return None, SpecProblem(
             display,
-            f"file is not valid UTF-8 (byte 0x{bad:02x} at line {line}, column {column}); "
-            "save the file as UTF-8",
+            f"file is not valid UTF-8 (byte 0x{bad:02x} at line {line}, column {column}); save the file as UTF-8",
             line,
             column,
         )
@@ -145,7 +143,9 @@ def parse_text(text: str, display: str, fmt: str) -> tuple[Any, SpecProblem | No
     return data, (problems[0] if problems else None)
 
 
-def parse_checked(text: str, display: str, fmt: str, *, sha256: str | None = None) -> tuple[Any, tuple[SpecProblem, ...]]:
+def parse_checked(
+    text: str, display: str, fmt: str, *, sha256: str | None = None
+) -> tuple[Any, tuple[SpecProblem, ...]]:
     """Parse ``text`` as "json" or "yaml" and hold it to what a spec may contain.
 
     (data, ()) or (None, problems): a syntax error, or every duplicate key, a lone
@@ -211,7 +211,7 @@ def _json_message(e: JSONDecodeError) -> str:
 
 
 def format_of(path: str | os.PathLike, text: str) -> str:
-    """"json" or "yaml" by suffix; by the first character for any other suffix."""
+    """ "json" or "yaml" by suffix; by the first character for any other suffix."""
     suffix = os.path.splitext(os.fspath(path))[1].lower()
     if suffix == ".json":
         return "json"
@@ -236,7 +236,7 @@ def source_of(path: str | os.PathLike, content: bytes, display: str, sha256: str
         return Source(display, content, None, (problem,) if problem else (), sha256)
     if not text.strip():
         return Source(display, content, None, (SpecProblem(display, _EMPTY, 1, 1),), sha256)
-    text_sha = sha256 if not content.startswith(_BOM) else cache.digest(content[len(_BOM):])
+    text_sha = sha256 if not content.startswith(_BOM) else cache.digest(content[len(_BOM) :])
     data, problems = parse_checked(text, display, format_of(path, text), sha256=text_sha)
     if problems:
         return Source(display, content, None, problems, sha256)
@@ -244,8 +244,9 @@ def source_of(path: str | os.PathLike, content: bytes, display: str, sha256: str
         return Source(display, content, None, (SpecProblem(display, _EMPTY, 1, 1),), sha256)
     if not isinstance(data, dict):
         line, col = getattr(data, "line", 1), getattr(data, "col", 1)
-        message = (f"the top level is {kind(data)}; a spec is a mapping with an id and "
-                   "movements (id: ..., movements: [...])")
+        message = (
+            f"the top level is {kind(data)}; a spec is a mapping with an id and movements (id: ..., movements: [...])"
+        )
         return Source(display, content, None, (SpecProblem(display, message, line or 1, col or 1),), sha256)
     return Source(display, content, data, (), sha256)
 

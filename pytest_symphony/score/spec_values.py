@@ -99,4 +99,3 @@ class NormalizeContext:
         where = pointer.lstrip("/")
         text = f"{where}: {message}" if where else message
         self.problems.append(SpecProblem(self.path, text, line, column, pointer, warning))
-

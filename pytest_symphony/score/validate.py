@@ -84,7 +84,7 @@ def _compile(schema: Any, root: dict[str, Any], cache: dict[str, Any]) -> Any:
         if key == "$ref":
             if not value.startswith("#/$defs/"):
                 raise ValueError(f"unsupported $ref {value!r}")
-            name = value[len("#/$defs/"):]
+            name = value[len("#/$defs/") :]
             if name not in cache:
                 cache[name] = lambda x: True  # replaced below; guards a recursive $ref
                 cache[name] = _compile(root["$defs"][name], root, cache)
@@ -176,15 +176,25 @@ def _plain(value: Any) -> Any:
 
 
 def _handler(ref: HandlerRef) -> dict[str, Any]:
-    return {"name": ref.name, "module": ref.module, "timeoutMs": ref.timeout_ms, "retries": ref.retries,
-            "command": _command(ref.command)}
+    return {
+        "name": ref.name,
+        "module": ref.module,
+        "timeoutMs": ref.timeout_ms,
+        "retries": ref.retries,
+        "command": _command(ref.command),
+    }
 
 
 def _command(command: Command | None) -> dict[str, Any] | None:
     if command is None:
         return None
-    return {"argv": list(command.argv) if command.argv is not None else None, "shell": command.shell,
-            "interpreter": command.interpreter, "cwd": command.cwd, "env": dict(command.env)}
+    return {
+        "argv": list(command.argv) if command.argv is not None else None,
+        "shell": command.shell,
+        "interpreter": command.interpreter,
+        "cwd": command.cwd,
+        "env": dict(command.env),
+    }
 
 
 def _story(story: UserStory | None) -> dict[str, Any] | None:

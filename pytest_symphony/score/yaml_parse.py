@@ -51,8 +51,19 @@ class Stop(Exception):
 class _Frame:
     """An open mapping or list: its value, its pending key and where things are written."""
 
-    __slots__ = ("value", "is_map", "flow", "key", "key_start", "key_end", "anchor", "start", "merges", "spans",
-                 "last_end")
+    __slots__ = (
+        "value",
+        "is_map",
+        "flow",
+        "key",
+        "key_start",
+        "key_end",
+        "anchor",
+        "start",
+        "merges",
+        "spans",
+        "last_end",
+    )
 
     def __init__(self, value: Any, is_map: bool, flow: bool, anchor: str | None, start: int):
         self.value = value
@@ -124,11 +135,8 @@ def _by_key(mapping: Any, spans: list[int]) -> dict[Any, tuple[int, ...]]:
 
 
 def _bad_tag(tag: str) -> str:
-    shown = "!!" + tag[len(_T):] if tag.startswith(_T) else tag
-    return (
-        f"YAML tag {shown} is not allowed in a spec: use plain mappings, lists, strings, "
-        "numbers, booleans and null"
-    )
+    shown = "!!" + tag[len(_T) :] if tag.startswith(_T) else tag
+    return f"YAML tag {shown} is not allowed in a spec: use plain mappings, lists, strings, numbers, booleans and null"
 
 
 class _Builder:

@@ -20,8 +20,13 @@ from .records import (
 
 #: Names loaded on first use: importing the package (its area plugin, say) costs no sqlite3.
 _LAZY = {
-    "MIGRATIONS": "store", "HistoryError": "store", "HistoryStore": "store", "HistoryVersionError": "store",
-    "schema_version_newest": "store", "TelemetryWriteError": "writer", "TelemetryWriter": "writer",
+    "MIGRATIONS": "store",
+    "HistoryError": "store",
+    "HistoryStore": "store",
+    "HistoryVersionError": "store",
+    "schema_version_newest": "store",
+    "TelemetryWriteError": "writer",
+    "TelemetryWriter": "writer",
 }
 
 
@@ -32,6 +37,7 @@ def __getattr__(name: str) -> Any:
     from importlib import import_module
 
     return getattr(import_module(f".{module}", __name__), name)
+
 
 __all__ = [
     "STATUSES",

@@ -34,15 +34,25 @@ def checkpoint_rows(attempt_id: int, record: dict[str, Any]) -> list[tuple[Any, 
     point = record.get("checkpoint")
     if not point:
         return []
-    return [(attempt_id, record.get("run_id"), record.get("sequence"), record.get("nodeid"),
-             json.dumps(point.get("set") or {}), json.dumps(list(point.get("unset") or ())),
-             json.dumps(list(point.get("unserializable") or ())))]
+    return [
+        (
+            attempt_id,
+            record.get("run_id"),
+            record.get("sequence"),
+            record.get("nodeid"),
+            json.dumps(point.get("set") or {}),
+            json.dumps(list(point.get("unset") or ())),
+            json.dumps(list(point.get("unserializable") or ())),
+        )
+    ]
 
 
 def insert_checkpoints(conn: sqlite3.Connection, rows: Iterable[tuple[Any, ...]]) -> None:
     conn.executemany(
         "INSERT INTO checkpoints (attempt_id, run_id, sequence, nodeid, set_json, unset_json, "
-        "unserializable_json) VALUES (?, ?, ?, ?, ?, ?, ?)", list(rows))
+        "unserializable_json) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        list(rows),
+    )
 
 
 class CheckpointsMixin:
@@ -60,8 +70,11 @@ class CheckpointsMixin:
         for row in rows:  # the last attempt of each beat decides
             point = None
             if row["set_json"] is not None:
-                point = {"set": json.loads(row["set_json"]), "unset": json.loads(row["unset_json"]),
-                         "unserializable": json.loads(row["unserializable_json"])}
+                point = {
+                    "set": json.loads(row["set_json"]),
+                    "unset": json.loads(row["unset_json"]),
+                    "unserializable": json.loads(row["unserializable_json"]),
+                }
             final.pop(row["nodeid"], None)
             final[row["nodeid"]] = {"nodeid": row["nodeid"], "status": row["status"], "checkpoint": point}
         return list(final.values())

@@ -149,7 +149,8 @@ class FindingsMixin:
     def add_violations(self, run_id: str, violations: Iterable[Mapping[str, Any]]) -> int:
         """Store conformity violations (``Violation.to_dict()`` shapes) for a run."""
         return self._insert_rows(
-            run_id, "violations",
+            run_id,
+            "violations",
             "INSERT INTO violations (run_id, code, severity, dimension, message, path, line, "
             "col, pointer, sequence, beat, fix_description, fix_safety, data_json) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -159,7 +160,8 @@ class FindingsMixin:
     def add_scores(self, run_id: str, scores: Mapping[Any, float]) -> int:
         """Store the run's conformity scores by dimension; a dimension scored again is replaced."""
         return self._insert_rows(
-            run_id, "scores",
+            run_id,
+            "scores",
             "INSERT INTO scores (run_id, dimension, score) VALUES (?, ?, ?) "
             "ON CONFLICT (run_id, dimension) DO UPDATE SET score = excluded.score",
             [(run_id, _text(dim), _float(score)) for dim, score in scores.items()],
@@ -168,19 +170,39 @@ class FindingsMixin:
     def add_artifacts(self, run_id: str, artifacts: Iterable[Mapping[str, Any]]) -> int:
         """Store what a run produced: ``{name, version, size, sha256, path, kind}``."""
         return self._insert_rows(
-            run_id, "artifacts",
+            run_id,
+            "artifacts",
             "INSERT INTO artifacts (run_id, name, version, size, sha256, path, kind) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [(run_id, _text(a.get("name")), _text(a.get("version")), _int(a.get("size")),
-              _text(a.get("sha256")), _text(a.get("path")), _text(a.get("kind"))) for a in artifacts],
+            [
+                (
+                    run_id,
+                    _text(a.get("name")),
+                    _text(a.get("version")),
+                    _int(a.get("size")),
+                    _text(a.get("sha256")),
+                    _text(a.get("path")),
+                    _text(a.get("kind")),
+                )
+                for a in artifacts
+            ],
         )
 
     def add_fixes(self, run_id: str, fixes: Iterable[Mapping[str, Any]]) -> int:
         """Store fixes the run applied (or rolled back): ``{code, path, snapshot_id, status}``."""
         return self._insert_rows(
-            run_id, "fixes",
+            run_id,
+            "fixes",
             "INSERT INTO fixes (run_id, code, path, snapshot_id, status) VALUES (?, ?, ?, ?, ?)",
-            [(run_id, _text(f.get("code")), _text(f.get("path")), _text(f.get("snapshot_id")),
-              _text(f.get("status"))) for f in fixes],
+            [
+                (
+                    run_id,
+                    _text(f.get("code")),
+                    _text(f.get("path")),
+                    _text(f.get("snapshot_id")),
+                    _text(f.get("status")),
+                )
+                for f in fixes
+            ],
         )
 
     def _insert_rows(self, run_id: str, what: str, sql: str, rows: list[tuple[Any, ...]]) -> int:

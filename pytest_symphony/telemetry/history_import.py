@@ -33,8 +33,10 @@ def import_command(config: pytest.Config, symphony_dir: Path, which: str, settin
                     continue
                 result = recovery.import_run(store, run_dir)
                 skipped = f", {result.unreadable} unreadable line(s) skipped" if result.unreadable else ""
-                say(f"symphony: run {result.run_id}: loaded {result.stored} record(s) into {history} "
-                        f"({result.ended}{skipped})")
+                say(
+                    f"symphony: run {result.run_id}: loaded {result.stored} record(s) into {history} "
+                    f"({result.ended}{skipped})"
+                )
     except HistoryError as exc:
         say(f"symphony: {exc}")
         return pytest.ExitCode.INTERNAL_ERROR

@@ -33,15 +33,29 @@ def _copy_run_rows(conn: sqlite3.Connection, source_run: str, run_id: str) -> No
     shift = offset - low + 1
     _copy(conn, "attempts", f"id + {shift}", "run_id = ?", (source_run,), run_id, renumber="id")
     for table in ATTEMPT_TABLES:
-        _copy(conn, table, f"attempt_id + {shift}",
-              "attempt_id IN (SELECT id FROM src.attempts WHERE run_id = ?)", (source_run,), run_id,
-              renumber="attempt_id")
+        _copy(
+            conn,
+            table,
+            f"attempt_id + {shift}",
+            "attempt_id IN (SELECT id FROM src.attempts WHERE run_id = ?)",
+            (source_run,),
+            run_id,
+            renumber="attempt_id",
+        )
     for table in RUN_TABLES:
         _copy(conn, table, None, "run_id = ?", (source_run,), run_id)
 
 
-def _copy(conn: sqlite3.Connection, table: str, renumbered: str | None, where: str, params: tuple[Any, ...], run_id: str, *,
-          renumber: str | None = None) -> None:
+def _copy(
+    conn: sqlite3.Connection,
+    table: str,
+    renumbered: str | None,
+    where: str,
+    params: tuple[Any, ...],
+    run_id: str,
+    *,
+    renumber: str | None = None,
+) -> None:
     columns = [row[1] for row in conn.execute(f"PRAGMA main.table_info({table})") if row[1] != "id" or renumber == "id"]
     theirs = {row[1] for row in conn.execute(f"PRAGMA src.table_info({table})")}
     columns = [c for c in columns if c in theirs]
@@ -53,7 +67,7 @@ def _copy(conn: sqlite3.Connection, table: str, renumbered: str | None, where: s
             select.append("?")
         else:
             select.append(column)
-    conn.execute(f"INSERT INTO main.{table} ({', '.join(columns)}) SELECT {', '.join(select)} "
-                 f"FROM src.{table} WHERE {where}", ((run_id,) if "run_id" in columns else ()) + params)
-
-
+    conn.execute(
+        f"INSERT INTO main.{table} ({', '.join(columns)}) SELECT {', '.join(select)} FROM src.{table} WHERE {where}",
+        ((run_id,) if "run_id" in columns else ()) + params,
+    )

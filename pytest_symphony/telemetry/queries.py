@@ -107,10 +107,7 @@ class QueriesMixin:
         Only attempts with ``status`` (default ``"passed"``) count; ``status=None``
         takes every attempt that ran (``attempt > 0``).
         """
-        sql = (
-            "SELECT duration_ms FROM attempts WHERE sequence = ? AND beat = ? "
-            "AND duration_ms IS NOT NULL"
-        )
+        sql = "SELECT duration_ms FROM attempts WHERE sequence = ? AND beat = ? AND duration_ms IS NOT NULL"
         params: list[Any] = [sequence, beat]
         if status is None:
             sql += " AND coalesce(attempt, 1) > 0"

@@ -126,8 +126,7 @@ def make_attempt(**fields: Any) -> AttemptRecord:
     status = fields.get("status")
     if status is not None and status not in STATUSES:
         raise ValueError(f"attempt status {status!r} is not one of {', '.join(STATUSES)}")
-    record: dict[str, Any] = {"events": [], "metrics": {}, "error": None, "kind": "beat", "target": None,
-                              "steps": []}
+    record: dict[str, Any] = {"events": [], "metrics": {}, "error": None, "kind": "beat", "target": None, "steps": []}
     record.update(fields)
     record["events"] = list(record["events"] or [])
     record["metrics"] = dict(record["metrics"] or {})

@@ -187,8 +187,11 @@ def pending_runs(runs_dir: Path, finished: set[str], exclude: set[str]) -> list[
     except OSError:
         return []
     return [
-        child for child in children
-        if RUN_ID.match(child.name) and child.name not in finished and child.name not in exclude
+        child
+        for child in children
+        if RUN_ID.match(child.name)
+        and child.name not in finished
+        and child.name not in exclude
         and (child / JSONL_NAME).is_file()
     ]
 

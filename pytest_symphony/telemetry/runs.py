@@ -67,8 +67,9 @@ def upsert_run(conn: sqlite3.Connection, run: Mapping[str, Any], *, replace: boo
 class RunsMixin:
     """Storing a run's records once, and ending runs; part of the history store."""
 
-    def store_run_records(self, run: Mapping[str, Any], records: Iterable[Mapping[str, Any]], *,
-                          end: Mapping[str, Any] | None = None) -> int:
+    def store_run_records(
+        self, run: Mapping[str, Any], records: Iterable[Mapping[str, Any]], *, end: Mapping[str, Any] | None = None
+    ) -> int:
         """Store the records of ``run`` not stored yet (by ``seq``), in one transaction.
 
         ``end`` (``ended_at``, ``exit_status``, ``interrupted``) marks the run finished in the
@@ -87,13 +88,16 @@ class RunsMixin:
                 self._insert_attempts(conn, fresh)  # type: ignore[attr-defined]
                 stored = len(fresh)
                 top = max(int(r.get("seq") or 0) for r in fresh)
-                conn.execute("UPDATE runs SET records_stored = max(records_stored, ?) WHERE run_id = ?",
-                             (top, run_id))
+                conn.execute("UPDATE runs SET records_stored = max(records_stored, ?) WHERE run_id = ?", (top, run_id))
             if end is not None:
                 conn.execute(
                     "UPDATE runs SET ended_at = ?, exit_status = ?, interrupted = ? WHERE run_id = ?",
-                    (normalize_timestamp(end.get("ended_at")), values.integer(end.get("exit_status")),
-                     1 if end.get("interrupted") else 0, run_id),
+                    (
+                        normalize_timestamp(end.get("ended_at")),
+                        values.integer(end.get("exit_status")),
+                        1 if end.get("interrupted") else 0,
+                        run_id,
+                    ),
                 )
 
         self._write("store the records of run %s in" % run_id, work)  # type: ignore[attr-defined]

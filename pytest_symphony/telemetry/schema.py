@@ -101,8 +101,21 @@ MIGRATIONS: list[Migration] = [
 ]
 
 #: Tables a history of the newest version has; one missing means the file is damaged.
-TABLES = frozenset({"schema_version", "runs", "attempts", "events", "metrics", "steps", "violations", "scores",
-                    "artifacts", "fixes", "checkpoints"})
+TABLES = frozenset(
+    {
+        "schema_version",
+        "runs",
+        "attempts",
+        "events",
+        "metrics",
+        "steps",
+        "violations",
+        "scores",
+        "artifacts",
+        "fixes",
+        "checkpoints",
+    }
+)
 
 
 def statements(sql: str) -> Iterator[str]:

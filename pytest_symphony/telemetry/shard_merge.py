@@ -55,16 +55,26 @@ def shard_runs(paths: list[Path]) -> list[ShardRun]:
                 raise MergeError(f"{history}: no run made with --symphony-shard=I/N in it")
     counts = {s.count for s in found}
     if len(counts) != 1:
-        raise MergeError("the shards come from different splits: " + ", ".join(
-            f"{s.path} is {s.index}/{s.count}" for s in found))
+        raise MergeError(
+            "the shards come from different splits: " + ", ".join(f"{s.path} is {s.index}/{s.count}" for s in found)
+        )
     (count,) = counts
     indexes = sorted(s.index for s in found)
     missing = sorted(set(range(1, count + 1)) - set(indexes))
     twice = sorted({i for i in indexes if indexes.count(i) > 1})
     if missing or twice:
-        raise MergeError(f"shards of {count}: " + "; ".join(filter(None, [
-            f"missing {', '.join(map(str, missing))}" if missing else "",
-            f"given twice {', '.join(map(str, twice))}" if twice else ""])))
+        raise MergeError(
+            f"shards of {count}: "
+            + "; ".join(
+                filter(
+                    None,
+                    [
+                        f"missing {', '.join(map(str, missing))}" if missing else "",
+                        f"given twice {', '.join(map(str, twice))}" if twice else "",
+                    ],
+                )
+            )
+        )
     return sorted(found, key=lambda s: s.index)
 
 
@@ -85,10 +95,15 @@ def merge(target: Path, shards: list[ShardRun], runs_dir: Path) -> str:
     first = min(s.run["started_at"] for s in shards)
     last = max(s.run.get("ended_at") or s.run["started_at"] for s in shards)  # an end: finished, never re-imported
     statuses = [status for s in shards if (status := s.run.get("exit_status")) is not None]
-    merged: RunRecord = {**shards[0].run, "run_id": run_id, "started_at": first, "ended_at": last,
-                         "exit_status": max(statuses) if statuses else None,
-                         "argv": ["--symphony-history-merge", *(str(s.path) for s in shards)],
-                         "selected": sorted({n for s in shards for n in s.run.get("selected") or []})}
+    merged: RunRecord = {
+        **shards[0].run,
+        "run_id": run_id,
+        "started_at": first,
+        "ended_at": last,
+        "exit_status": max(statuses) if statuses else None,
+        "argv": ["--symphony-history-merge", *(str(s.path) for s in shards)],
+        "selected": sorted({n for s in shards for n in s.run.get("selected") or []}),
+    }
     with HistoryStore(target) as store:
         store.begin_run(merged)
         for shard in shards:

@@ -82,8 +82,6 @@ def _converter(column: str) -> Callable[[Any], Any]:
     return values.text
 
 
-
-
 # --------------------------------------------------------------------------- store
 
 
@@ -125,14 +123,13 @@ class HistoryStore(FindingsMixin, RunsMixin, CheckpointsMixin, MergeMixin, Queri
         if self.path.is_dir():
             raise HistoryCorruptError(f"the history file {self.path} is a directory, not a SQLite file")
         if self.path.is_symlink() and not self.path.exists():
-            raise HistoryCorruptError(f"the history file {self.path} is a symbolic link to nothing "
-                                      f"({self.path.readlink()})")
+            raise HistoryCorruptError(
+                f"the history file {self.path} is a symbolic link to nothing ({self.path.readlink()})"
+            )
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise HistoryError(
-                f"cannot create the directory for the history file {self.path}: {exc}"
-            ) from exc
+            raise HistoryError(f"cannot create the directory for the history file {self.path}: {exc}") from exc
         conn: sqlite3.Connection | None = None
         try:
             conn = sqlite3.connect(
@@ -257,7 +254,10 @@ class HistoryStore(FindingsMixin, RunsMixin, CheckpointsMixin, MergeMixin, Queri
         if "readonly" in text or "read-only" in text or "unable to open" in text:
             hint, kind = "; check that the file and its directory are writable", HistoryError
         elif "not a database" in text or "malformed" in text or "no such table" in text or "no such column" in text:
-            hint, kind = "; the file is not a usable SQLite history, move it away to start a new one", HistoryCorruptError
+            hint, kind = (
+                "; the file is not a usable SQLite history, move it away to start a new one",
+                HistoryCorruptError,
+            )
         elif "locked" in text or "busy" in text:
             hint, kind = "; another process held it longer than the busy timeout", HistoryBusyError
         else:
@@ -348,9 +348,7 @@ class HistoryStore(FindingsMixin, RunsMixin, CheckpointsMixin, MergeMixin, Queri
             return 0
         missing_run = [r.get("nodeid") or r.get("beat") for r in batch if not r.get("run_id")]
         if missing_run:
-            raise HistoryError(
-                f"cannot store attempts without a run_id in {self.path}: {missing_run[:5]}"
-            )
+            raise HistoryError(f"cannot store attempts without a run_id in {self.path}: {missing_run[:5]}")
         self._write("store attempts in", lambda conn: self._insert_attempts(conn, batch))
         return len(batch)
 
@@ -373,14 +371,30 @@ class HistoryStore(FindingsMixin, RunsMixin, CheckpointsMixin, MergeMixin, Queri
             checkpoint_list += checkpoint_rows(attempt_id, record)
             run_id, sequence = text(record.get("run_id")), text(record.get("sequence"))
             for event in record.get("events") or ():
-                event_rows.append((attempt_id, run_id, sequence, text(event.get("name")),
-                                   _json(event.get("payload") or {}), text(normalize_timestamp(event.get("at")))))
+                event_rows.append(
+                    (
+                        attempt_id,
+                        run_id,
+                        sequence,
+                        text(event.get("name")),
+                        _json(event.get("payload") or {}),
+                        text(normalize_timestamp(event.get("at"))),
+                    )
+                )
             for name, value in (record.get("metrics") or {}).items():
                 metric_rows.append((attempt_id, run_id, sequence, text(str(name)), real(value)))
             for position, step in enumerate(record.get("steps") or (), start=1):
                 step = step if isinstance(step, dict) else {"text": step}
-                step_rows.append((attempt_id, run_id, position, text(step.get("text")), text(step.get("status")),
-                                  real(step.get("duration_ms"))))
+                step_rows.append(
+                    (
+                        attempt_id,
+                        run_id,
+                        position,
+                        text(step.get("text")),
+                        text(step.get("status")),
+                        real(step.get("duration_ms")),
+                    )
+                )
         conn.executemany(
             f"INSERT INTO attempts ({', '.join(_ATTEMPT_COLUMNS)}) VALUES ({', '.join('?' * len(_ATTEMPT_COLUMNS))})",
             attempt_rows,
@@ -405,5 +419,13 @@ class HistoryStore(FindingsMixin, RunsMixin, CheckpointsMixin, MergeMixin, Queri
         self._write("end the run in", lambda conn: _execute(conn, sql, params))
 
 
-__all__ = ["DEFAULT_BUSY_TIMEOUT_S", "MIGRATIONS", "HistoryBusyError", "HistoryCorruptError", "HistoryError",
-           "HistoryStore", "HistoryVersionError", "schema_version_newest"]
+__all__ = [
+    "DEFAULT_BUSY_TIMEOUT_S",
+    "MIGRATIONS",
+    "HistoryBusyError",
+    "HistoryCorruptError",
+    "HistoryError",
+    "HistoryStore",
+    "HistoryVersionError",
+    "schema_version_newest",
+]

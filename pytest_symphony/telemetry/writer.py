@@ -178,9 +178,13 @@ class TelemetryWriter:
             self.run_dir.mkdir(parents=True, exist_ok=True)
             self._fd = os.open(self.jsonl_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         except OSError as exc:
-            self._warn("jsonl", TelemetryWriteWarning(
-                f"cannot write this run's telemetry file {self.jsonl_path}: {_reason(exc)}; the tests run on "
-                "and their records go to the history only"))
+            self._warn(
+                "jsonl",
+                TelemetryWriteWarning(
+                    f"cannot write this run's telemetry file {self.jsonl_path}: {_reason(exc)}; the tests run on "
+                    "and their records go to the history only"
+                ),
+            )
             return
         recovery.lock_exclusive(self._fd)  # marks the run folder as live for other sessions
         self._write_run_file()
@@ -217,9 +221,13 @@ class TelemetryWriter:
                 except OSError:
                     self._size = None
             self._jsonl_missed += 1
-            self._warn("jsonl", TelemetryWriteWarning(
-                f"cannot append to the telemetry file {self.jsonl_path}: {_reason(exc)}; records that do not fit "
-                "stay in memory for the history (the count is in the closing warning if any are lost)"))
+            self._warn(
+                "jsonl",
+                TelemetryWriteWarning(
+                    f"cannot append to the telemetry file {self.jsonl_path}: {_reason(exc)}; records that do not fit "
+                    "stay in memory for the history (the count is in the closing warning if any are lost)"
+                ),
+            )
 
     # ----------------------------------------------------------------- history
 
@@ -323,8 +331,12 @@ class TelemetryWriter:
         try:
             self._retry_busy(lambda: store.begin_run(self.run))
             results = recovery.import_pending(store, self.symphony_dir / "runs", exclude={self.run_id})
-            retention.prune(self.symphony_dir / "runs", self.settings.keep_runs, protect={self.run_id},
-                            stored=store.finished_run_ids())
+            retention.prune(
+                self.symphony_dir / "runs",
+                self.settings.keep_runs,
+                protect={self.run_id},
+                stored=store.finished_run_ids(),
+            )
         except HistoryBusyError as exc:
             self._down("busy", exc)
             return
@@ -333,9 +345,13 @@ class TelemetryWriter:
             return
         for result in results:
             if result.unreadable:
-                self._warn(f"torn-{result.run_id}", TelemetryWriteWarning(
-                    f"{self.symphony_dir / 'runs' / result.run_id / JSONL_NAME}: {result.unreadable} line(s) were "
-                    f"not whole records (cut short when run {result.run_id} was stopped) and were skipped"))
+                self._warn(
+                    f"torn-{result.run_id}",
+                    TelemetryWriteWarning(
+                        f"{self.symphony_dir / 'runs' / result.run_id / JSONL_NAME}: {result.unreadable} line(s) were "
+                        f"not whole records (cut short when run {result.run_id} was stopped) and were skipped"
+                    ),
+                )
 
     def _retry_busy(self, work: Callable[[], T]) -> T:
         for pause in BUSY_BACKOFF_S:
@@ -358,9 +374,13 @@ class TelemetryWriter:
         except (OSError, HistoryError) as err:
             self._down("error", HistoryError(f"{exc}; moving it aside failed too: {err}"))
             return False
-        self._warn(f"corrupt-{aside.name}", HistoryCorruptWarning(
-            f"{getattr(exc, 'reason', exc)}. It was moved aside to {aside} and a new history was started; the runs in the old file "
-            "are kept there"))
+        self._warn(
+            f"corrupt-{aside.name}",
+            HistoryCorruptWarning(
+                f"{getattr(exc, 'reason', exc)}. It was moved aside to {aside} and a new history was started; the runs in the old file "
+                "are kept there"
+            ),
+        )
         self._history_started = False  # the new file needs this run recorded
         return True
 
@@ -381,11 +401,15 @@ class TelemetryWriter:
     def _down(self, why: str, exc: HistoryError) -> None:
         self._history_down = why
         self._drop_store()
-        kept = f"This run's records are kept in {self.jsonl_path}" if self._fd is not None else \
-            "This run's records are kept in memory until it ends"
+        kept = (
+            f"This run's records are kept in {self.jsonl_path}"
+            if self._fd is not None
+            else "This run's records are kept in memory until it ends"
+        )
         if why == "busy":
-            self._warn("busy", HistoryBusyWarning(
-                f"{exc}. {kept}; they are stored when the run ends if the lock is free then"))
+            self._warn(
+                "busy", HistoryBusyWarning(f"{exc}. {kept}; they are stored when the run ends if the lock is free then")
+            )
         else:
             self._warn(f"history-{type(exc).__name__}", TelemetryWriteWarning(f"{exc}. {kept}"))
 
@@ -397,10 +421,14 @@ class TelemetryWriter:
             self._warn("unstored", cls(f"{head}, nor in {self.jsonl_path}: its {self.count} record(s) are lost"))
             return
         kept = f"{self.count - lost} of its {self.count} records" if lost else f"its {self.count} records"
-        self._warn("unstored", cls(
-            f"{head}; {kept} are in {self.jsonl_path}: load them with "
-            f"`pytest --symphony-history-import {self.run_id}`, or the next run loads them"
-            + (f" ({lost} record(s) could be written nowhere and are lost)" if lost else "")))
+        self._warn(
+            "unstored",
+            cls(
+                f"{head}; {kept} are in {self.jsonl_path}: load them with "
+                f"`pytest --symphony-history-import {self.run_id}`, or the next run loads them"
+                + (f" ({lost} record(s) could be written nowhere and are lost)" if lost else "")
+            ),
+        )
 
     def _release(self) -> None:
         if self._fd is not None:

@@ -79,13 +79,15 @@ def _(cucumbers, left):
 def test_scenarios_are_items_named_after_their_feature_file(bdd):
     bdd.feature("checks.feature", CHECKS)
     result = bdd.run("--collect-only", "-q")
-    result.stdout.fnmatch_lines([
-        "features/checks.feature::sources-compile",
-        "features/checks.feature::eating[12-5-7]",
-        "features/checks.feature::eating[20-5-15]",
-        "features/checks.feature::sources-compile-2",  # same name under the Rule: not lost
-        "4 tests collected*",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "features/checks.feature::sources-compile",
+            "features/checks.feature::eating[12-5-7]",
+            "features/checks.feature::eating[20-5-15]",
+            "features/checks.feature::sources-compile-2",  # same name under the Rule: not lost
+            "4 tests collected*",
+        ]
+    )
 
 
 def test_steps_run_with_background_rule_outline_parsers_and_module_fixture(bdd):
@@ -106,19 +108,25 @@ def test_tags_are_registered_markers_under_strict(bdd):
 
 def test_step_definitions_from_conftest_and_a_configured_folder(bdd):
     bdd.ini("symphony_step_defs = steps_here")
-    bdd.feature("greet.feature", """
+    bdd.feature(
+        "greet.feature",
+        """
         Feature: Greet
           Scenario: Hello
             Given a name
             Then the greeting says hello
-    """)
-    bdd.steps("""
+    """,
+    )
+    bdd.steps(
+        """
         from pytest_bdd import given
 
         @given("a name", target_fixture="name")
         def _():
             return "Ada"
-    """, folder="steps_here")
+    """,
+        folder="steps_here",
+    )
     bdd.pytester.makeconftest("""
         import pytest
         from pytest_bdd import then
@@ -144,12 +152,15 @@ def test_feature_folders_are_collected_beside_testpaths(bdd):
 
 
 def test_missing_step_names_its_text_line_and_closest_patterns(bdd):
-    bdd.feature("build.feature", """
+    bdd.feature(
+        "build.feature",
+        """
         Feature: Build
           Scenario: Wheel
             Given the sources are checked out
             When the wheel is bilt
-    """)
+    """,
+    )
     bdd.steps("""
         from pytest_bdd import given, parsers, then, when
 
@@ -167,14 +178,16 @@ def test_missing_step_names_its_text_line_and_closest_patterns(bdd):
     """)
     result = bdd.run()
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines([
-        "features/build.feature:4: no step definition matches When 'the wheel is bilt'",
-        "  (a when step of scenario 'Wheel', features/build.feature:2)",
-        "  closest step patterns:",
-        "    @when('the wheel is built')  step_defs/steps.py:7",
-        "    @then(parsers.parse('the wheel is bilt {how}'))  step_defs/steps.py:11",
-        "  define it with @when('the wheel is bilt') in a module of ini symphony_step_defs*",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "features/build.feature:4: no step definition matches When 'the wheel is bilt'",
+            "  (a when step of scenario 'Wheel', features/build.feature:2)",
+            "  closest step patterns:",
+            "    @when('the wheel is built')  step_defs/steps.py:7",
+            "    @then(parsers.parse('the wheel is bilt {how}'))  step_defs/steps.py:11",
+            "  define it with @when('the wheel is bilt') in a module of ini symphony_step_defs*",
+        ]
+    )
     assert "Traceback" not in result.stdout.str()
 
 
@@ -182,8 +195,9 @@ def test_step_of_another_keyword_is_named(bdd):
     bdd.feature("k.feature", "Feature: K\n  Scenario: S\n    Given the door is open\n")
     bdd.steps("from pytest_bdd import then\n\n@then('the door is open')\ndef _():\n    pass\n")
     result = bdd.run()
-    result.stdout.fnmatch_lines([
-        "*@then('the door is open') matches this text, but it is a then step (step_defs/steps.py:3)*"])
+    result.stdout.fnmatch_lines(
+        ["*@then('the door is open') matches this text, but it is a then step (step_defs/steps.py:3)*"]
+    )
 
 
 def test_failing_step_is_reported_at_its_feature_line(bdd):
@@ -201,10 +215,13 @@ def test_failing_step_is_reported_at_its_feature_line(bdd):
     """)
     result = bdd.run()
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines([
-        "*assert 1 == 2*", "step_defs/steps.py:9: AssertionError",
-        "*features/f.feature:4: step failed: Then it breaks",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*assert 1 == 2*",
+            "step_defs/steps.py:9: AssertionError",
+            "*features/f.feature:4: step failed: Then it breaks",
+        ]
+    )
     assert "pytest_bdd/scenario.py" not in result.stdout.str()
 
 

@@ -28,12 +28,14 @@ def test_corpus_features_collect_and_fail_on_their_first_undefined_step(bdd):
     result.assert_outcomes(failed=24)
     out = result.stdout.str()
     assert "INTERNALERROR" not in out and "Traceback" not in out
-    result.stdout.fnmatch_lines([
-        "features/build-pipeline-symphony.feature:11: no step definition matches Given "
-        "'the build environment is initialized'",
-        "  (a given step of scenario 'Movement 1 - Validation Phase validates system state', "
-        "features/build-pipeline-symphony.feature:17)",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "features/build-pipeline-symphony.feature:11: no step definition matches Given "
+            "'the build environment is initialized'",
+            "  (a given step of scenario 'Movement 1 - Validation Phase validates system state', "
+            "features/build-pipeline-symphony.feature:17)",
+        ]
+    )
 
 
 @needs_corpus
@@ -43,8 +45,9 @@ def test_canvas_spec_scaffolds_a_feature_linked_to_its_five_beats(bdd):
     bdd.ini("symphony_handlers =")
     first = bdd.run(f"--symphony-scaffold={CANVAS}")
     assert first.ret == 0
-    first.stdout.fnmatch_lines([
-        f"symphony scaffold: features/{CANVAS}.feature: 18 scenario(s) added, linked to 5 beat(s)"])
+    first.stdout.fnmatch_lines(
+        [f"symphony scaffold: features/{CANVAS}.feature: 18 scenario(s) added, linked to 5 beat(s)"]
+    )
     feature = bdd.path / "features" / f"{CANVAS}.feature"
     stubs = bdd.path / "step_defs" / f"{CANVAS.replace('-', '_')}_steps.py"
     before = feature.read_bytes(), stubs.read_bytes()

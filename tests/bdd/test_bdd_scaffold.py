@@ -52,12 +52,14 @@ def test_scaffold_writes_a_linked_scenario_per_criterion_in_every_form(bdd):
     bdd.handlers(HANDLERS)
     result = _scaffold(bdd)
     assert result.ret == 0
-    result.stdout.fnmatch_lines([
-        "symphony scaffold: features/ship.feature: 4 scenario(s) added, linked to 2 beat(s)",
-        "symphony scaffold: step_defs/ship_steps.py: 11 step stub(s) added",
-        "symphony: wrote features/ship.feature",
-        "symphony: wrote step_defs/ship_steps.py",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "symphony scaffold: features/ship.feature: 4 scenario(s) added, linked to 2 beat(s)",
+            "symphony scaffold: step_defs/ship_steps.py: 11 step stub(s) added",
+            "symphony: wrote features/ship.feature",
+            "symphony: wrote step_defs/ship_steps.py",
+        ]
+    )
     feature = (bdd.path / "features" / "ship.feature").read_text()
     assert feature.endswith("""\
 Feature: Ship
@@ -89,16 +91,24 @@ Feature: Ship
     Then the index lists it
 """)
     stubs = (bdd.path / "step_defs" / "ship_steps.py").read_text()
-    assert "@given('sources are checked out')\ndef _():\n    pytest.skip('step not written yet: Given sources are checked out')" in stubs
+    assert (
+        "@given('sources are checked out')\ndef _():\n    pytest.skip('step not written yet: Given sources are checked out')"
+        in stubs
+    )
     # the scaffolded feature parses and links; its stubs skip, saying what to write: nothing turns red
     result = bdd.run("-v", "-rs", "--symphony=ship")
     result.assert_outcomes(passed=2, skipped=4)
-    result.stdout.fnmatch_lines([
-        "*::compile PASSED*", "*::compile-the-sources-compile-without-warnings SKIPPED*",
-        "*::compile-sources-are-checked-out SKIPPED*", "*::compile-a-cached-build SKIPPED*",
-        "*::upload PASSED*", "*::upload-a-wheel SKIPPED*",
-        "SKIPPED * step not written yet: Then The sources compile without warnings",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*::compile PASSED*",
+            "*::compile-the-sources-compile-without-warnings SKIPPED*",
+            "*::compile-sources-are-checked-out SKIPPED*",
+            "*::compile-a-cached-build SKIPPED*",
+            "*::upload PASSED*",
+            "*::upload-a-wheel SKIPPED*",
+            "SKIPPED * step not written yet: Then The sources compile without warnings",
+        ]
+    )
 
 
 def test_scaffolding_twice_changes_nothing(bdd):
@@ -109,10 +119,12 @@ def test_scaffolding_twice_changes_nothing(bdd):
     before = [f.read_bytes() for f in files]
     result = _scaffold(bdd)
     assert result.ret == 0
-    result.stdout.fnmatch_lines([
-        "symphony scaffold: features/ship.feature: every acceptance criterion already has its scenario",
-        "symphony scaffold: every step already has a definition",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "symphony scaffold: features/ship.feature: every acceptance criterion already has its scenario",
+            "symphony scaffold: every step already has a definition",
+        ]
+    )
     assert "symphony: wrote" not in result.stdout.str()
     assert [f.read_bytes() for f in files] == before
 
@@ -146,7 +158,7 @@ Feature: Ship (mine)
     result.stdout.fnmatch_lines(["symphony scaffold: features/ship.feature: 2 scenario(s) added, linked to 1 beat(s)"])
     text = (bdd.path / "features" / "ship.feature").read_text()
     assert text.startswith(mine + "\n")  # kept byte for byte, in place
-    added = text[len(mine):]
+    added = text[len(mine) :]
     assert "Scenario: Compile: The sources compile without warnings" in added
     assert "Scenario: Compile: a cached build" in added
     assert "Compile: sources are checked out" not in added  # same beat and steps as "Sources are ready"
@@ -171,7 +183,8 @@ def test_scaffold_refuses_a_feature_that_does_not_parse(bdd):
     result = _scaffold(bdd)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(
-        ["ERROR: --symphony-scaffold: */features/ship.feature:3: First step*fix that line first"])
+        ["ERROR: --symphony-scaffold: */features/ship.feature:3: First step*fix that line first"]
+    )
     assert (bdd.path / "features" / "ship.feature").read_text() == broken
 
 
@@ -180,17 +193,34 @@ def test_scaffold_refuses_a_feature_that_does_not_parse(bdd):
 HOSTILE_IDS = [
     'a"""+__import__("os").system("touch${IFS}pwned")+"""',
     "b'''+open('pwned','w').close()+'''",
-    'c\\"+exec("open(\'pwned\',\'w\')")+"',
+    "c\\\"+exec(\"open('pwned','w')\")+\"",
     "{feature}{sequence}%s\\N{BELL}",
 ]
 
 
 def _hostile_spec(bdd, sequence_id: str) -> None:
-    spec = {"id": sequence_id, "name": "Ship", "movements": [{"name": "Build", "beats": [{
-        "name": "Compile", "handler": "compile_sources",
-        "acceptanceCriteria": [{"given": 'a """ quote\')\nimport os; os.system("touch pwned")  #',
-                                "when": "it's run'''", "then": ["nothing runs", "\\x00 stays text"]}],
-    }]}]}
+    spec = {
+        "id": sequence_id,
+        "name": "Ship",
+        "movements": [
+            {
+                "name": "Build",
+                "beats": [
+                    {
+                        "name": "Compile",
+                        "handler": "compile_sources",
+                        "acceptanceCriteria": [
+                            {
+                                "given": 'a """ quote\')\nimport os; os.system("touch pwned")  #',
+                                "when": "it's run'''",
+                                "then": ["nothing runs", "\\x00 stays text"],
+                            }
+                        ],
+                    }
+                ],
+            }
+        ],
+    }
     path = bdd.path / "sequences" / "ship.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(spec), encoding="utf-8")
@@ -220,7 +250,7 @@ def test_hostile_ids_and_criteria_become_literals_never_code(bdd, sequence_id):
     assert isinstance(doc, ast.Expr) and isinstance(doc.value, ast.Constant) and sequence_id in doc.value.value
     imports = [n for n in imports_and_stubs if isinstance(n, (ast.Import, ast.ImportFrom))]
     assert [ast.unparse(n) for n in imports] == ["import pytest", "from pytest_bdd import given, then, when"]
-    stubs = imports_and_stubs[len(imports):]
+    stubs = imports_and_stubs[len(imports) :]
     assert len(stubs) == 4  # Given, When, Then, And
     for stub in stubs:
         assert isinstance(stub, ast.FunctionDef) and stub.name == "_" and not stub.args.args
@@ -243,8 +273,12 @@ def test_an_id_no_tag_can_carry_writes_nothing_and_says_why(bdd, sequence_id):
     before = _tree(bdd.path.parent)
     result = bdd.run(f"--symphony-scaffold={sequence_id}")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["*--symphony-scaffold: sequence id * which a @beat:<sequence-id>/<beat> tag cannot "
-                                 "carry: rename the sequence*"])
+    result.stderr.fnmatch_lines(
+        [
+            "*--symphony-scaffold: sequence id * which a @beat:<sequence-id>/<beat> tag cannot "
+            "carry: rename the sequence*"
+        ]
+    )
     assert _tree(bdd.path.parent) == before
 
 
@@ -254,11 +288,16 @@ def test_feature_home_finds_the_sequence_in_any_folder_and_else_the_folder_neare
     folders = ["features", "packages/canvas/features"]
     existing = [("features/other.feature", {"other"}), ("packages/canvas/features/mine.feature", {"canvas"})]
     assert feature_home("canvas", "sequences/canvas.json", folders, existing) == "packages/canvas/features/mine.feature"
-    assert feature_home("ship", "sequences/ship.json", folders,
-                        existing + [("packages/canvas/features/ship.feature", set())]) == \
-        "packages/canvas/features/ship.feature"
-    assert feature_home("new", "packages/canvas/json-sequences/new.json", folders, existing) == \
-        "packages/canvas/features/new.feature"
+    assert (
+        feature_home(
+            "ship", "sequences/ship.json", folders, existing + [("packages/canvas/features/ship.feature", set())]
+        )
+        == "packages/canvas/features/ship.feature"
+    )
+    assert (
+        feature_home("new", "packages/canvas/json-sequences/new.json", folders, existing)
+        == "packages/canvas/features/new.feature"
+    )
     assert feature_home("New Thing!", "sequences/x.json", folders, existing) == "features/new-thing.feature"
 
 
@@ -269,11 +308,21 @@ def test_scaffold_appends_to_the_feature_the_sequence_has_in_another_folder(bdd,
     from pytest_symphony.score.loader import load_spec
 
     bdd.spec("ship.yaml", SHIP)
-    bdd.feature("ship.feature", "Feature: Ship\n\n  @beat:ship/upload\n  Scenario: mine\n    Given a wheel\n"
-                "    When it is uploaded\n    Then the index lists it\n", folder="packages/features")
+    bdd.feature(
+        "ship.feature",
+        "Feature: Ship\n\n  @beat:ship/upload\n  Scenario: mine\n    Given a wheel\n"
+        "    When it is uploaded\n    Then the index lists it\n",
+        folder="packages/features",
+    )
     seq = load_spec(bdd.path / "sequences" / "ship.yaml", display_path="sequences/ship.yaml").sequence
-    result = scaffold(seq, "sequences/ship.yaml", [bdd.path / "features", bdd.path / "packages" / "features"],
-                      bdd.path / "step_defs", [], root=bdd.path)
+    result = scaffold(
+        seq,
+        "sequences/ship.yaml",
+        [bdd.path / "features", bdd.path / "packages" / "features"],
+        bdd.path / "step_defs",
+        [],
+        root=bdd.path,
+    )
     assert result.feature_path == bdd.path / "packages" / "features" / "ship.feature"
     assert not (bdd.path / "features").exists()
     assert result.scenarios_added == 3

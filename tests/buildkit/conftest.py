@@ -24,9 +24,18 @@ def _toml_str(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def add_package(root: Path, directory: str, name: str, module: str, *, version: str = "0.1.0",
-                dependencies: tuple[str, ...] = (), optional: dict[str, list[str]] | None = None,
-                backend: str = "flit_core.buildapi", backend_path: str | None = None) -> Path:
+def add_package(
+    root: Path,
+    directory: str,
+    name: str,
+    module: str,
+    *,
+    version: str = "0.1.0",
+    dependencies: tuple[str, ...] = (),
+    optional: dict[str, list[str]] | None = None,
+    backend: str = "flit_core.buildapi",
+    backend_path: str | None = None,
+) -> Path:
     """A minimal flit_core project under ``root/directory``; returns its directory."""
     pkg = root / directory
     lines = [
@@ -67,7 +76,10 @@ def make_chain_workspace(root: Path) -> Path:
     add_package(root, "packages/zeta", "Zeta_Core", "zeta_core")
     add_package(root, "packages/mid", "mid.lib", "mid_lib", dependencies=("zeta-core>=0.1",))
     add_package(
-        root, "packages/alpha", "alpha-app", "alpha_app",
+        root,
+        "packages/alpha",
+        "alpha-app",
+        "alpha_app",
         dependencies=("Mid_Lib >=0.1; python_version >= '3'",),
         optional={"test": ["pytest>=7"], "self": ["alpha-app[test]"]},
     )

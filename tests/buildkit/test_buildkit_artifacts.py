@@ -126,19 +126,24 @@ def test_broken_wheels(built_chain, tmp_path: Path):
 
 
 def test_sdist_problems(tmp_path: Path):
-    ok = _make_tar(tmp_path / "good-1.0.tar.gz", {"good-1.0/pyproject.toml": b"[project]\nname='good'\n",
-                                                   "good-1.0/PKG-INFO": b"Metadata-Version: 2.1\n"})
+    ok = _make_tar(
+        tmp_path / "good-1.0.tar.gz",
+        {"good-1.0/pyproject.toml": b"[project]\nname='good'\n", "good-1.0/PKG-INFO": b"Metadata-Version: 2.1\n"},
+    )
     assert verify_sdist(ok) == []
-    two = _make_tar(tmp_path / "two-1.0.tar.gz", {"two-1.0/pyproject.toml": b"", "two-1.0/PKG-INFO": b"",
-                                                   "other/x": b""})
+    two = _make_tar(
+        tmp_path / "two-1.0.tar.gz", {"two-1.0/pyproject.toml": b"", "two-1.0/PKG-INFO": b"", "other/x": b""}
+    )
     assert "exactly one top-level directory" in verify_sdist(two)[0]
     missing = _make_tar(tmp_path / "miss-1.0.tar.gz", {"miss-1.0/setup.py": b"", "miss-1.0/PKG-INFO": b""})
     assert verify_sdist(missing) == ["miss-1.0.tar.gz: miss-1.0/pyproject.toml is missing"]
     bad_toml = _make_tar(tmp_path / "bt-1.0.tar.gz", {"bt-1.0/pyproject.toml": b"[project\n", "bt-1.0/PKG-INFO": b""})
     assert "not valid TOML" in verify_sdist(bad_toml)[0]
-    escape = _make_tar(tmp_path / "esc-1.0.tar.gz",
-                       {"esc-1.0/pyproject.toml": b"", "esc-1.0/PKG-INFO": b"", "../evil.txt": b"x"},
-                       links={"esc-1.0/link": "../../etc/passwd"})
+    escape = _make_tar(
+        tmp_path / "esc-1.0.tar.gz",
+        {"esc-1.0/pyproject.toml": b"", "esc-1.0/PKG-INFO": b"", "../evil.txt": b"x"},
+        links={"esc-1.0/link": "../../etc/passwd"},
+    )
     problems = verify_sdist(escape)
     assert any("../evil.txt: unsafe member path" in p for p in problems)
     assert any("esc-1.0/link: link to '../../etc/passwd' points outside" in p for p in problems)
@@ -166,7 +171,13 @@ def test_manifest(built_chain, tmp_path: Path):
         assert on_disk["commit"] == "abc123"
         assert on_disk["generated_at"].endswith("Z")
         assert [e["name"] for e in on_disk["artifacts"]] == [
-            "alpha-app", "alpha-app", "mid-lib", "mid-lib", "zeta-core", "zeta-core"]
+            "alpha-app",
+            "alpha-app",
+            "mid-lib",
+            "mid-lib",
+            "zeta-core",
+            "zeta-core",
+        ]
         assert {e["kind"] for e in on_disk["artifacts"]} == {"wheel", "sdist"}
         for entry in on_disk["artifacts"]:
             path = (out.parent / entry["path"]).resolve()

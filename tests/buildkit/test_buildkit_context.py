@@ -25,8 +25,11 @@ def _isolated_git(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
 
 def git(cwd: Path, *args: str) -> str:
     return subprocess.run(
-        ["git", "-c", "user.name=Test", "-c", "user.email=test@example.invalid", "-c", "commit.gpgsign=false",
-         *args], cwd=cwd, check=True, capture_output=True, text=True,
+        ["git", "-c", "user.name=Test", "-c", "user.email=test@example.invalid", "-c", "commit.gpgsign=false", *args],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout.strip()
 
 
@@ -61,7 +64,10 @@ def test_git_state(tmp_path: Path, ws, chain_workspace: Path):
     ctx = load_build_context(root)
     assert ctx["git"]["branch"] == "trunk" and ctx["git"]["commit"] is None  # no commit yet
     assert ctx["pyproject_files"] == [
-        "packages/alpha/pyproject.toml", "packages/mid/pyproject.toml", "packages/zeta/pyproject.toml"]
+        "packages/alpha/pyproject.toml",
+        "packages/mid/pyproject.toml",
+        "packages/zeta/pyproject.toml",
+    ]
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "initial")
     head = git(root, "rev-parse", "HEAD")

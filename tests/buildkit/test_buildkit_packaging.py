@@ -61,14 +61,28 @@ def test_built_wheels_install_together(built_chain, tmp_path: Path):
     links = [arg for r in built_chain["results"] for arg in ("--find-links", str(r.outdir))]
     target = tmp_path / "site"
     proc = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--no-index", "--disable-pip-version-check",
-         "--no-cache-dir", "--target", str(target), *links, "alpha-app"],
-        capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--no-index",
+            "--disable-pip-version-check",
+            "--no-cache-dir",
+            "--target",
+            str(target),
+            *links,
+            "alpha-app",
+        ],
+        capture_output=True,
+        text=True,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     check = subprocess.run(
         [sys.executable, "-c", "import alpha_app, mid_lib, zeta_core; print(alpha_app.VALUE, zeta_core.VALUE)"],
-        capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(target)},
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(target)},
     )
     assert check.stdout.split() == ["alpha-app", "Zeta_Core"], check.stderr
 
@@ -122,7 +136,9 @@ def test_failed_build_carries_log_tail_and_rollback_keeps_older_files(tmp_path: 
     reason="setuptools is not installed",
 )
 def test_setup_py_syntax_error_fails_with_its_log(tmp_path: Path, ws):
-    ws.write(tmp_path / "pyproject.toml", """
+    ws.write(
+        tmp_path / "pyproject.toml",
+        """
         [build-system]
         requires = ["setuptools"]
         build-backend = "setuptools.build_meta"
@@ -130,7 +146,8 @@ def test_setup_py_syntax_error_fails_with_its_log(tmp_path: Path, ws):
         [project]
         name = "broken-setup"
         version = "1.0"
-        """)
+        """,
+    )
     ws.write(tmp_path / "setup.py", "from setuptools import setup\nsetup(\n    name='broken-setup',,\n")
     (pkg,) = discover_packages(tmp_path)
     with pytest.raises(BuildFailed) as info:
@@ -141,8 +158,10 @@ def test_setup_py_syntax_error_fails_with_its_log(tmp_path: Path, ws):
 
 def test_missing_backend_without_isolation_fails_clearly(tmp_path: Path, ws):
     ws.add_package(tmp_path, ".", "needs-backend", "nb")
-    text = (tmp_path / "pyproject.toml").read_text().replace(
-        'requires = ["flit_core>=3.4,<5"]', 'requires = ["flit_core>=3.4,<5", "no-such-backend-pkg-xyz"]'
+    text = (
+        (tmp_path / "pyproject.toml")
+        .read_text()
+        .replace('requires = ["flit_core>=3.4,<5"]', 'requires = ["flit_core>=3.4,<5", "no-such-backend-pkg-xyz"]')
     )
     (tmp_path / "pyproject.toml").write_text(text)
     (pkg,) = discover_packages(tmp_path)
@@ -157,9 +176,11 @@ def _py(code: str) -> str:
 
 
 def test_host_build_runs_and_checks_outputs(tmp_path: Path, ws):
-    cmd = _py("import pathlib; p = pathlib.Path('web/dist'); p.mkdir(parents=True); "
-              "(p / 'app.js').write_text('ok'); print('host built')")
-    root = ws.make_root(tmp_path, extra=f"host = {json.dumps(cmd)}\nhost_outputs = [\"web/dist/*.js\"]\n")
+    cmd = _py(
+        "import pathlib; p = pathlib.Path('web/dist'); p.mkdir(parents=True); "
+        "(p / 'app.js').write_text('ok'); print('host built')"
+    )
+    root = ws.make_root(tmp_path, extra=f'host = {json.dumps(cmd)}\nhost_outputs = ["web/dist/*.js"]\n')
     cfg = host_config(root)
     assert cfg is not None
     assert check_host_outputs(cfg) == ([], ["web/dist/*.js"])

@@ -71,9 +71,20 @@ def github_upload_problems(log: dict) -> list[str]:
 
 
 def _git(cwd: Path, *args: str) -> None:
-    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True,
-                   env={"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t",
-                        "GIT_COMMITTER_EMAIL": "t@example.com", "HOME": str(cwd), "PATH": "/usr/bin:/bin"})
+    subprocess.run(
+        ["git", *args],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+        env={
+            "GIT_AUTHOR_NAME": "t",
+            "GIT_AUTHOR_EMAIL": "t@example.com",
+            "GIT_COMMITTER_NAME": "t",
+            "GIT_COMMITTER_EMAIL": "t@example.com",
+            "HOME": str(cwd),
+            "PATH": "/usr/bin:/bin",
+        },
+    )
 
 
 @pytest.fixture
@@ -92,8 +103,9 @@ def monorepo(pytester, monkeypatch):
 
 
 def _sarif(pytester, project: Path) -> dict:
-    pytester.runpytest("--symphony=conformity", "-p", "no:randomly", "--symphony-format=sarif",
-                       "--symphony-output=report.sarif")
+    pytester.runpytest(
+        "--symphony=conformity", "-p", "no:randomly", "--symphony-format=sarif", "--symphony-output=report.sarif"
+    )
     return json.loads((project / "report.sarif").read_text(encoding="utf-8"))
 
 
@@ -121,8 +133,10 @@ def test_fingerprints_survive_an_unrelated_edit(pytester, monorepo):
     before = _sarif(pytester, monorepo)["runs"][0]["results"]
     spec = next((monorepo / "sequences").rglob("canvas-component-create-2.json"))
     text = spec.read_text(encoding="utf-8")
-    spec.write_text(text.replace('{\n  "pluginId"', '{\n  "notes": [\n    "reviewed",\n    "again"\n  ],\n  "pluginId"', 1),
-                    encoding="utf-8")
+    spec.write_text(
+        text.replace('{\n  "pluginId"', '{\n  "notes": [\n    "reviewed",\n    "again"\n  ],\n  "pluginId"', 1),
+        encoding="utf-8",
+    )
     after = _sarif(pytester, monorepo)["runs"][0]["results"]
 
     def by_fingerprint(results):
@@ -131,8 +145,10 @@ def test_fingerprints_survive_an_unrelated_edit(pytester, monorepo):
     old, new = by_fingerprint(before), by_fingerprint(after)
     assert set(old) == set(new)
     moved = [k for k in old if old[k]["locations"] != new[k]["locations"]]
-    assert moved and all("canvas-component-create-2.json" in old[k]["locations"][0]["physicalLocation"]
-                         ["artifactLocation"]["uri"] for k in moved)
+    assert moved and all(
+        "canvas-component-create-2.json" in old[k]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        for k in moved
+    )
 
 
 def test_github_format_puts_the_worst_first_and_names_the_full_report(pytester, monorepo):

@@ -124,7 +124,9 @@ def test_plugin_codes_register_beside_the_catalog():
         assert "ACME_RULE" not in CATALOG
         assert list(all_codes())[-1] is code
         with pytest.raises(ValueError, match="already registered"):
-            register_code(Code("ACME_RULE", Category.HANDLER, Dimension.HANDLER, Severity.MAJOR, FixSafety.NONE, "Other."))
+            register_code(
+                Code("ACME_RULE", Category.HANDLER, Dimension.HANDLER, Severity.MAJOR, FixSafety.NONE, "Other.")
+            )
     finally:
         unregister_code("ACME_RULE")
     assert lookup("ACME_RULE") is None

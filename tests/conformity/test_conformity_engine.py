@@ -9,7 +9,15 @@ import pytest
 
 from pytest_symphony.conformity import engine as engine_mod
 from pytest_symphony.conformity.checks import CheckRegistry, SpecCheck
-from pytest_symphony.conformity.codes import Category, Code, Dimension, FixSafety, Severity, register_code, unregister_code
+from pytest_symphony.conformity.codes import (
+    Category,
+    Code,
+    Dimension,
+    FixSafety,
+    Severity,
+    register_code,
+    unregister_code,
+)
 from pytest_symphony.conformity.engine import EngineResult, check_workspace
 from pytest_symphony.conformity.testing import write_files
 from pytest_symphony.conformity.violation import Place, Violation
@@ -48,11 +56,14 @@ def build():
 
 @pytest.fixture
 def ws(tmp_path: Path) -> Path:
-    write_files(tmp_path, {
-        "pytest.ini": "[pytest]\nsymphony_handlers = handlers\n",
-        "sequences/release.yaml": SPEC,
-        "handlers.py": HANDLERS,
-    })
+    write_files(
+        tmp_path,
+        {
+            "pytest.ini": "[pytest]\nsymphony_handlers = handlers\n",
+            "sequences/release.yaml": SPEC,
+            "handlers.py": HANDLERS,
+        },
+    )
     return tmp_path
 
 
@@ -72,7 +83,7 @@ def test_result_shape(ws):
     swallowed = next(v for v in result.violations if v.code == "EXCEPTION_SWALLOWED")
     assert (swallowed.place.path, swallowed.place.line, swallowed.place.col) == ("handlers.py", 11, 5)
     (edit,) = swallowed.fix.edits
-    assert HANDLERS[edit.start_offset:edit.end_offset] == "pass" and edit.replacement == "raise"
+    assert HANDLERS[edit.start_offset : edit.end_offset] == "pass" and edit.replacement == "raise"
 
 
 def test_comment_suppression_silences_and_is_counted(ws):
@@ -83,12 +94,16 @@ def test_comment_suppression_silences_and_is_counted(ws):
 
 def test_spec_suppression_reaches_other_files_and_unused_is_reported(ws):
     (ws / "sequences/release.yaml").write_text(
-        SPEC + '        x-symphony-ignore: [BDD_SPEC_MISSING, EXCEPTION_SWALLOWED, EMPTY_MOVEMENT]\n', encoding="utf-8")
+        SPEC + "        x-symphony-ignore: [BDD_SPEC_MISSING, EXCEPTION_SWALLOWED, EMPTY_MOVEMENT]\n", encoding="utf-8"
+    )
     result = check_workspace(ws)
     assert codes(result) == ["EXCEPTION_SWALLOWED"]  # a handler-file finding names no beat
     assert sorted(v.code for v in result.suppressed) == ["BDD_SPEC_MISSING", "UNCHECKED_SUBPROCESS"]
     unused = sorted((u.code, u.place.path, u.place.line) for u in result.unused_suppressions)
-    assert unused == [("EMPTY_MOVEMENT", "sequences/release.yaml", 14), ("EXCEPTION_SWALLOWED", "sequences/release.yaml", 14)]
+    assert unused == [
+        ("EMPTY_MOVEMENT", "sequences/release.yaml", 14),
+        ("EXCEPTION_SWALLOWED", "sequences/release.yaml", 14),
+    ]
 
 
 def test_unknown_code_in_a_comment_is_reported(ws):
@@ -150,7 +165,9 @@ def test_plugin_checks_run_and_a_raising_check_is_an_error(ws, acme_codes):
     registry.add(Explodes)
     result = check_workspace(ws, checks=registry)
     short = [v for v in result.violations if v.code == "ACME_SHORT_NAME"]
-    assert [(v.place.path, v.place.line, v.dimension) for v in short] == [("sequences/release.yaml", 2, Dimension.GOVERNANCE)]
+    assert [(v.place.path, v.place.line, v.dimension) for v in short] == [
+        ("sequences/release.yaml", 2, Dimension.GOVERNANCE)
+    ]
     assert any("check ACME_BOOM failed: RuntimeError: boom" in e[3] for e in result.errors)
     assert "EXCEPTION_SWALLOWED" in codes(result)  # the others still ran
 
@@ -233,11 +250,15 @@ def test_a_damaged_lock_is_an_error_naming_it(ws):
 
 
 def test_domain_registry_from_the_ini_in_the_simple_shape(ws):
-    (ws / "pytest.ini").write_text("[pytest]\nsymphony_handlers = handlers\nsymphony_domain_registry = gov/domains.json\n")
+    (ws / "pytest.ini").write_text(
+        "[pytest]\nsymphony_handlers = handlers\nsymphony_domain_registry = gov/domains.json\n"
+    )
     write_files(ws, {"gov/domains.json": '{"domains": [{"id": "shop", "sequences": ["release", "refund"]}]}\n'})
     (ws / "sequences/release.yaml").write_text(SPEC + "domainId: shoe\n", encoding="utf-8")
     result = check_workspace(ws)
-    found = {(v.code, v.place.path) for v in result.violations if v.code in ("DOMAIN_NOT_FOUND", "ORPHANED_DOMAIN_REFERENCE")}
+    found = {
+        (v.code, v.place.path) for v in result.violations if v.code in ("DOMAIN_NOT_FOUND", "ORPHANED_DOMAIN_REFERENCE")
+    }
     assert found == {("DOMAIN_NOT_FOUND", "sequences/release.yaml"), ("ORPHANED_DOMAIN_REFERENCE", "gov/domains.json")}
     assert "gov/domains.json" in result.files
     missing = next(v for v in result.violations if v.code == "DOMAIN_NOT_FOUND")

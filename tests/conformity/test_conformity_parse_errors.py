@@ -30,5 +30,4 @@ def test_every_duplicate_key_is_a_violation_naming_both_lines(tmp_path):
 
 def test_an_invalid_json_message_is_whole(tmp_path):
     found = _parse_errors(tmp_path, {"sequences/cut.json": '{"id": "cut",\n "name": "never closed}'})
-    assert found == [("sequences/cut.json", 2,
-                      "invalid JSON: Unterminated string starting at line 2 column 10")]
+    assert found == [("sequences/cut.json", 2, "invalid JSON: Unterminated string starting at line 2 column 10")]

@@ -85,12 +85,14 @@ def test_three_movements_and_one_analyze_item_per_file(pipeline, pytester):
 def test_run_fails_the_files_and_lands_on_them(pipeline, pytester):
     result = pipeline.run("-p", "no:randomly", "-p", "locations", "--symphony=conformity")
     result.assert_outcomes(passed=14, failed=2, skipped=6)
-    result.stdout.fnmatch_lines([
-        "*sequences/release.yaml: 1 conformity violation(s) at or above MAJOR",
-        "sequences/release.yaml:10:9 HANDLER_NOT_FOUND CRITICAL beat 1.1 'Build' names handler 'biuld', which no "
-        "registered module provides; did you mean 'build'? [fix: unsafe]",
-        "*sequence: 1 violation(s) at or above MAJOR remain in 1 file(s): sequences/release.yaml",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*sequences/release.yaml: 1 conformity violation(s) at or above MAJOR",
+            "sequences/release.yaml:10:9 HANDLER_NOT_FOUND CRITICAL beat 1.1 'Build' names handler 'biuld', which no "
+            "registered module provides; did you mean 'build'? [fix: unsafe]",
+            "*sequence: 1 violation(s) at or above MAJOR remain in 1 file(s): sequences/release.yaml",
+        ]
+    )
     records = {r[0].split("::", 2)[-1]: r for r in _records(pytester)}
     analyze = records["sequence-beat-alignment::analyze::sequences/release.yaml"]
     assert (analyze[1], analyze[2], analyze[3]) == ("sequences/release.yaml", 9, "failed")  # 0-based line 9: line 10
@@ -116,7 +118,11 @@ def test_report_beats_record_scores_and_write_reports(pipeline, pytester):
 
 
 def test_clean_project_passes(pipeline):
-    pipeline.spec("release.yaml", SPEC.replace("biuld", "build") + "        acceptanceCriteria: [it builds]\n"
-                  + "    x-symphony-ignore: [BDD_SPEC_MISSING]\n")
+    pipeline.spec(
+        "release.yaml",
+        SPEC.replace("biuld", "build")
+        + "        acceptanceCriteria: [it builds]\n"
+        + "    x-symphony-ignore: [BDD_SPEC_MISSING]\n",
+    )
     result = pipeline.run("-p", "no:randomly", "--symphony=conformity")
     result.assert_outcomes(passed=15, skipped=6)

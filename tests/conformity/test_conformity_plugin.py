@@ -46,15 +46,20 @@ def conformity(project):
 def test_one_item_per_checked_file_failing_at_the_threshold(conformity):
     result = conformity.run("-p", "no:randomly", "-rA")
     result.assert_outcomes(passed=2, failed=1, warnings=2)
-    result.stdout.fnmatch_lines([
-        "*handlers.py: 1 conformity violation(s) at or above MAJOR",
-        "handlers.py:8:5 EXCEPTION_SWALLOWED MAJOR `except ValueError` only passes in handler 'build': failures turn green [fix: unsafe]",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*handlers.py: 1 conformity violation(s) at or above MAJOR",
+            "handlers.py:8:5 EXCEPTION_SWALLOWED MAJOR `except ValueError` only passes in handler 'build': failures turn green [fix: unsafe]",
+        ]
+    )
     out = result.stdout.str()
     assert re.search(r"FAILED symphony:conformity::handlers\.py", out)
     assert re.search(r"PASSED symphony:conformity::sequences/release\.yaml", out)
     # below the threshold: warnings at the file's own line, never hidden
-    assert "release.yaml:13: ConformityWarning: sequences/release.yaml:13:9 INVALID_TIMING MINOR beat 1.1 'Build' timing 'soonish'" in out
+    assert (
+        "release.yaml:13: ConformityWarning: sequences/release.yaml:13:9 INVALID_TIMING MINOR beat 1.1 'Build' timing 'soonish'"
+        in out
+    )
     assert "release.yaml:10: ConformityWarning: sequences/release.yaml:10:9 ACCEPTANCE_CRITERIA_MISSING MINOR" in out
 
 
@@ -68,16 +73,18 @@ def test_threshold_from_ini_and_dynamics(conformity):
 
 def test_terminal_summary_scores_bands_and_counts(conformity):
     result = conformity.run("-p", "no:randomly", "-k", "conformity")
-    result.stdout.fnmatch_lines([
-        "*symphony conformity*",
-        "Orchestration  0.95  Excellent       checked 4     MINOR 1",
-        "Handler        0.75  Acceptable      checked 2     MAJOR 1",
-        "Governance     1.00  Excellent       checked 1     no violations",
-        "Traceability   0.80  Acceptable      checked 1     MINOR 1",
-        "Dependency     1.00  Excellent       checked 1     no violations",
-        "violations: CRITICAL 0, MAJOR 1, MINOR 2, INFO 0; 1 at or above MAJOR",
-        "note: no symphony.lock*",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*symphony conformity*",
+            "Orchestration  0.95  Excellent       checked 4     MINOR 1",
+            "Handler        0.75  Acceptable      checked 2     MAJOR 1",
+            "Governance     1.00  Excellent       checked 1     no violations",
+            "Traceability   0.80  Acceptable      checked 1     MINOR 1",
+            "Dependency     1.00  Excellent       checked 1     no violations",
+            "violations: CRITICAL 0, MAJOR 1, MINOR 2, INFO 0; 1 at or above MAJOR",
+            "note: no symphony.lock*",
+        ]
+    )
 
 
 def test_plain_runs_have_no_conformity_items_unless_asked(project):
@@ -117,10 +124,12 @@ def test_sarif_report_validates_against_the_official_schema(conformity, pytester
 
 def test_github_annotations_to_the_terminal(conformity):
     result = conformity.run("-p", "no:randomly", "--symphony-format=github")
-    result.stdout.fnmatch_lines([
-        "::error file=handlers.py,line=8,col=5,*title=EXCEPTION_SWALLOWED::*",
-        "::warning file=sequences/release.yaml,line=13,col=9,*title=INVALID_TIMING::*",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "::error file=handlers.py,line=8,col=5,*title=EXCEPTION_SWALLOWED::*",
+            "::warning file=sequences/release.yaml,line=13,col=9,*title=INVALID_TIMING::*",
+        ]
+    )
 
 
 def test_approve_under_xdist_runs_in_the_controller(conformity, pytester):
@@ -138,8 +147,14 @@ def test_output_needs_a_format(conformity):
 def test_approve_then_an_unapproved_change_fails(conformity, pytester):
     result = conformity.run("--symphony-approve")
     assert result.ret == 0
-    result.stdout.fnmatch_lines(["*symphony approve*", "symphony.lock written (2 added)*", "  added: handlers.py",
-                                 "  added: sequences/release.yaml"])
+    result.stdout.fnmatch_lines(
+        [
+            "*symphony approve*",
+            "symphony.lock written (2 added)*",
+            "  added: handlers.py",
+            "  added: sequences/release.yaml",
+        ]
+    )
     lock = json.loads((pytester.path / "symphony.lock").read_text())
     assert sorted(lock["files"]) == ["handlers.py", "sequences/release.yaml"]
     assert lock["sequences"]["release"]["beats"] == ["build/build"]
@@ -148,10 +163,12 @@ def test_approve_then_an_unapproved_change_fails(conformity, pytester):
 
     conformity.spec("release.yaml", SPEC.replace("name: Build\n        handler", "name: Compile\n        handler"))
     result = conformity.run("-p", "no:randomly", "-k", "release")
-    result.stdout.fnmatch_lines([
-        "sequences/release.yaml:1:1 BREAKING_CHANGE_DETECTED MAJOR*(beat removed or renamed: build/build) without a major*",
-        "sequences/release.yaml:1:1 UNAUTHORIZED_CHANGE CRITICAL sequences/release.yaml changed since the approved symphony.lock*",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "sequences/release.yaml:1:1 BREAKING_CHANGE_DETECTED MAJOR*(beat removed or renamed: build/build) without a major*",
+            "sequences/release.yaml:1:1 UNAUTHORIZED_CHANGE CRITICAL sequences/release.yaml changed since the approved symphony.lock*",
+        ]
+    )
 
 
 @pytest.fixture
@@ -194,7 +211,11 @@ def test_history_records_violations_and_scores(conformity, pytester):
     conformity.run("-p", "no:randomly")
     with HistoryStore(pytester.path / ".symphony" / "history.sqlite").open() as store:
         rows = store.violations()
-        assert sorted(r["code"] for r in rows) == ["ACCEPTANCE_CRITERIA_MISSING", "EXCEPTION_SWALLOWED", "INVALID_TIMING"]
+        assert sorted(r["code"] for r in rows) == [
+            "ACCEPTANCE_CRITERIA_MISSING",
+            "EXCEPTION_SWALLOWED",
+            "INVALID_TIMING",
+        ]
         (scores,) = store.scores().values()
         assert scores["Handler"] == 0.75
 
@@ -208,7 +229,7 @@ def test_under_xdist_the_summary_is_the_same(conformity):
     def summary(result):
         lines = result.stdout.lines
         start = next(i for i, line in enumerate(lines) if "symphony conformity" in line)
-        return lines[start + 1:start + 7]
+        return lines[start + 1 : start + 7]
 
     assert summary(parallel) == summary(serial)
 
@@ -216,5 +237,9 @@ def test_under_xdist_the_summary_is_the_same(conformity):
 def test_a_suppression_that_silences_nothing_warns(conformity):
     conformity.handlers(HANDLERS.replace("def build():", "def build():  # symphony: ignore[ORPHAN_HANDLER]"))
     result = conformity.run("-p", "no:randomly", "-k", "conformity")
-    result.stdout.fnmatch_lines(["*ConformityWarning: handlers.py:5:* suppression of ORPHAN_HANDLER silences nothing*",
-                                 "*1 unused suppression(s)*"])
+    result.stdout.fnmatch_lines(
+        [
+            "*ConformityWarning: handlers.py:5:* suppression of ORPHAN_HANDLER silences nothing*",
+            "*1 unused suppression(s)*",
+        ]
+    )

@@ -59,7 +59,7 @@ def test_offsets_index_the_text():
     source = "def f():\n    try:\n        g()\n    except OSError:\n        pass  # ok\n"
     scan = scan_source(source, "m.py", [Everything])
     (handler,) = [f for f in scan.findings if f["message"] == "e"]
-    assert source[handler["start"]:handler["end"]].startswith("except OSError:")
+    assert source[handler["start"] : handler["end"]].startswith("except OSError:")
 
 
 SOURCE = '''\
@@ -121,7 +121,9 @@ def test_facts():
         ("kw", "var_keyword", False),
     ]
     assert build["emits"] == ["built", "awaited"]
-    assert functions["files"]["steps"] == [{"type": "given", "kind": "parse", "pattern": "{n:d} files", "target_fixture": "files"}]
+    assert functions["files"]["steps"] == [
+        {"type": "given", "kind": "parse", "pattern": "{n:d} files", "target_fixture": "files"}
+    ]
     assert functions["files"]["stub"] and functions["done"]["stub"] and not build["stub"]
     imports = [(i["module"], i["names"], i["guarded"], i["line"]) for i in scan.imports]
     assert imports == [

@@ -17,10 +17,14 @@ HANDLERS = "from pytest_symphony import handler\n\n\n@handler\ndef build():\n   
 
 CONFIGS = {
     "pytest.toml": ("pytest.toml", '[pytest]\nsymphony_paths = ["pipelines"]\nsymphony_handlers = ["handlers"]\n'),
-    "pyproject native": ("pyproject.toml",
-                         '[tool.pytest]\nsymphony_paths = ["pipelines"]\nsymphony_handlers = ["handlers"]\n'),
-    "pyproject ini_options": ("pyproject.toml",
-                              '[tool.pytest.ini_options]\nsymphony_paths = "pipelines"\nsymphony_handlers = "handlers"\n'),
+    "pyproject native": (
+        "pyproject.toml",
+        '[tool.pytest]\nsymphony_paths = ["pipelines"]\nsymphony_handlers = ["handlers"]\n',
+    ),
+    "pyproject ini_options": (
+        "pyproject.toml",
+        '[tool.pytest.ini_options]\nsymphony_paths = "pipelines"\nsymphony_handlers = "handlers"\n',
+    ),
     "pytest.ini": ("pytest.ini", "[pytest]\nsymphony_paths = pipelines\nsymphony_handlers = handlers\n"),
 }
 
@@ -29,8 +33,10 @@ CONFIGS = {
 PYTEST_9 = pytest.mark.skipif(pytest.version_tuple < (9,), reason="pytest.toml and [tool.pytest] are pytest 9's")
 
 
-@pytest.mark.parametrize("form", [pytest.param(form, marks=PYTEST_9) if form in ("pytest.toml", "pyproject native")
-                                  else form for form in CONFIGS])
+@pytest.mark.parametrize(
+    "form",
+    [pytest.param(form, marks=PYTEST_9) if form in ("pytest.toml", "pyproject native") else form for form in CONFIGS],
+)
 def test_the_engine_outside_pytest_checks_the_paths_pytest_reads(tmp_path, form):
     name, text = CONFIGS[form]
     write_files(tmp_path, {name: text, "handlers.py": HANDLERS, "pipelines/release.yaml": SPEC})
@@ -41,8 +47,10 @@ def test_the_engine_outside_pytest_checks_the_paths_pytest_reads(tmp_path, form)
 
 @PYTEST_9
 def test_a_config_pytest_refuses_is_an_error_naming_the_file_and_the_defaults_are_checked(tmp_path):
-    write_files(tmp_path, {"pytest.toml": "[pytest\nsymphony_paths = 1\n", "handlers.py": HANDLERS,
-                           "sequences/release.yaml": SPEC})
+    write_files(
+        tmp_path,
+        {"pytest.toml": "[pytest\nsymphony_paths = 1\n", "handlers.py": HANDLERS, "sequences/release.yaml": SPEC},
+    )
     result = check_workspace(tmp_path, use_cache=False)
     assert [(path, line) for path, line, _, _ in result.errors] == [("pytest.toml", 1)]
     assert "pytest refuses this configuration (Expected ']'" in result.errors[0][3]

@@ -38,13 +38,13 @@ def test_json_members_at_their_own_level():
     text = SpecText(JSON, "json")
     top = text.member(data, "timeout")
     assert (top.line, top.col) == (11, 3)
-    assert JSON[top.value_start:top.value_end] == "3"
+    assert JSON[top.value_start : top.value_end] == "3"
     movement = data["movements"][0]
     m = text.member(movement, "timeout")
-    assert (m.line, m.col) == (8, 7) and JSON[m.value_start:m.value_end] == '"2s"'
+    assert (m.line, m.col) == (8, 7) and JSON[m.value_start : m.value_end] == '"2s"'
     inline = movement["beats"][0]
     b = text.member(inline, "timeout")
-    assert b.line == 7 and JSON[b.value_start:b.value_end] == "1"
+    assert b.line == 7 and JSON[b.value_start : b.value_end] == "1"
     assert text.member(data, "missing") is None
     assert text.place_of(data, "missing") == (1, 1)
 
@@ -56,9 +56,9 @@ def test_yaml_members_comments_and_quotes():
     assert text.member(data, "quoted").line == 3
     movement = data["movements"][0]
     name = text.member(movement, "name")
-    assert (name.line, name.col) == (5, 5) and YAML[name.value_start:name.value_end] == "Build"
+    assert (name.line, name.col) == (5, 5) and YAML[name.value_start : name.value_end] == "Build"
     t = text.member(movement, "timeout")
-    assert t.line == 6 and YAML[t.value_start:t.value_end] == "2s"
+    assert t.line == 6 and YAML[t.value_start : t.value_end] == "2s"
 
 
 def test_json_members_sharing_a_line_and_unicode_keys():
@@ -66,9 +66,9 @@ def test_json_members_sharing_a_line_and_unicode_keys():
     data = parse_json(text_)
     text = SpecText(text_, "json")
     t = text.member(data, "timeout")
-    assert (t.line, t.col) == (2, 14) and text_[t.value_start:t.value_end] == "2"
+    assert (t.line, t.col) == (2, 14) and text_[t.value_start : t.value_end] == "2"
     u = text.member(data["ünï"], "timeout")
-    assert (u.line, u.col) == (3, 19) and text_[u.value_start:u.value_end] == '"3s"'
+    assert (u.line, u.col) == (3, 19) and text_[u.value_start : u.value_end] == '"3s"'
     assert text.member(data, "b").value_start is None  # a list is not replaced in place
 
 
@@ -77,7 +77,7 @@ def test_yaml_flow_members_and_comments_between():
     text = SpecText(YAML, "yaml")
     inline = data["movements"][0]["beats"][0]
     t = text.member(inline, "timeout")
-    assert (t.line, t.col) == (8, 24) and YAML[t.value_start:t.value_end] == "1"
+    assert (t.line, t.col) == (8, 24) and YAML[t.value_start : t.value_end] == "1"
     assert text.member(data["movements"][0], "name").value_end == YAML.index("Build") + len("Build")
 
 

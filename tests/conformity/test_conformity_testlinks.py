@@ -66,18 +66,22 @@ def test_corpus_test_titles_with_tags_match_their_test_cases(tmp_path):
 def test_a_tagged_test_case_matches_an_untagged_title_and_a_missing_one_is_still_reported(project):
     (project.pytester.path / "tests").mkdir()
     (project.pytester.path / "tests" / "release.spec.ts").write_text(
-        "it('renders the toggle', () => {});\nit(\"[AC:2][smoke] keeps   the state\", () => {});\n", encoding="utf-8")
+        "it('renders the toggle', () => {});\nit(\"[AC:2][smoke] keeps   the state\", () => {});\n", encoding="utf-8"
+    )
     _links(project, "tests/release.spec.ts", "[AC:1] renders the toggle")
     assert _test_link_messages(project.pytester.path) == []
     _links(project, "tests/release.spec.ts", "keeps the state")
     assert _test_link_messages(project.pytester.path) == []
     _links(project, "tests/release.spec.ts", "[AC:3] drops the state")
     assert _test_link_messages(project.pytester.path) == [
-        "beat 1.1 'Build' links test case '[AC:3] drops the state', which tests/release.spec.ts does not hold"]
+        "beat 1.1 'Build' links test case '[AC:3] drops the state', which tests/release.spec.ts does not hold"
+    ]
 
 
-OUTSIDE = "beat 1.1 'Build' links test file {!r}, which is outside the project (testFile paths are relative to " \
-          "the rootdir or the spec's folder, and stay inside the project)"
+OUTSIDE = (
+    "beat 1.1 'Build' links test file {!r}, which is outside the project (testFile paths are relative to "
+    "the rootdir or the spec's folder, and stay inside the project)"
+)
 
 
 @pytest.mark.parametrize("exists", [True, False], ids=["outside-file-exists", "outside-file-missing"])

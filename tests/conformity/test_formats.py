@@ -7,7 +7,16 @@ import json
 import jsonschema
 import pytest
 
-from pytest_symphony.conformity.codes import CATALOG, Code, Category, Dimension, FixSafety, Severity, register_code, unregister_code
+from pytest_symphony.conformity.codes import (
+    CATALOG,
+    Code,
+    Category,
+    Dimension,
+    FixSafety,
+    Severity,
+    register_code,
+    unregister_code,
+)
 from pytest_symphony.conformity.formats import FORMATS, render
 from pytest_symphony.conformity.formats.github import escape_data, escape_property, render_github
 from pytest_symphony.conformity.formats.json import load_schema, render_json, report_dict
@@ -82,9 +91,11 @@ def test_github_most_severe_first_and_a_summary_of_what_github_leaves_out():
     assert lines[0] == "::error file=z.yaml,line=500,col=1,title=HANDLER_NOT_FOUND::critical"
     assert [line.split("::")[1].split()[0] for line in lines[:-1]] == ["error"] * 13 + ["warning"] * 15
     assert lines[1].endswith("::major 1") and lines[13].endswith("::minor 1")
-    assert lines[-1] == ("symphony conformity: CRITICAL 1, MAJOR 12, MINOR 15, INFO 0; GitHub shows the first 10 "
-                         "errors, warnings and notices of a step: 8 not shown; full report: "
-                         ".symphony/runs/r1/conformity.txt")
+    assert lines[-1] == (
+        "symphony conformity: CRITICAL 1, MAJOR 12, MINOR 15, INFO 0; GitHub shows the first 10 "
+        "errors, warnings and notices of a step: 8 not shown; full report: "
+        ".symphony/runs/r1/conformity.txt"
+    )
 
 
 def test_github_escaping():
@@ -125,10 +136,18 @@ def test_json_exact_and_valid(violations, suppressed, unused):
         },
         "scores": {
             # (1 - (1 + 0.5 + 0.2) / 20) * 0.64
-            "Orchestration": {"score": 0.5856, "band": "Critical", "checked": 20,
-                              "violations": {"CRITICAL": 1, "MAJOR": 1, "MINOR": 1, "INFO": 1}},
-            "Handler": {"score": 0.875, "band": "Good", "checked": 4,
-                        "violations": {"CRITICAL": 0, "MAJOR": 1, "MINOR": 0, "INFO": 0}},
+            "Orchestration": {
+                "score": 0.5856,
+                "band": "Critical",
+                "checked": 20,
+                "violations": {"CRITICAL": 1, "MAJOR": 1, "MINOR": 1, "INFO": 1},
+            },
+            "Handler": {
+                "score": 0.875,
+                "band": "Good",
+                "checked": 4,
+                "violations": {"CRITICAL": 0, "MAJOR": 1, "MINOR": 0, "INFO": 0},
+            },
             "Governance": {"score": 1.0, "band": "Excellent", "checked": 0, "violations": no_violations},
             "Traceability": {"score": 1.0, "band": "Excellent", "checked": 0, "violations": no_violations},
             "Dependency": {"score": 1.0, "band": "Excellent", "checked": 0, "violations": no_violations},
@@ -136,20 +155,42 @@ def test_json_exact_and_valid(violations, suppressed, unused):
         "violations": [v.to_dict() for v in ordered],
         "suppressed": [suppressed[0].to_dict()],
         "unused_suppressions": [
-            {"reason": "unknown", "code": "NO_SUCH",
-             "message": "suppression names unknown conformity code NO_SUCH",
-             "location": {"path": "handlers/my,mod.py", "line": 20, "col": 12,
-                          "end_line": None, "end_col": None, "pointer": None}},
-            {"reason": "unused", "code": "SIGNATURE_MISMATCH",
-             "message": "suppression of SIGNATURE_MISMATCH silences nothing",
-             "location": {"path": "handlers/my,mod.py", "line": 20, "col": 12,
-                          "end_line": None, "end_col": None, "pointer": None}},
+            {
+                "reason": "unknown",
+                "code": "NO_SUCH",
+                "message": "suppression names unknown conformity code NO_SUCH",
+                "location": {
+                    "path": "handlers/my,mod.py",
+                    "line": 20,
+                    "col": 12,
+                    "end_line": None,
+                    "end_col": None,
+                    "pointer": None,
+                },
+            },
+            {
+                "reason": "unused",
+                "code": "SIGNATURE_MISMATCH",
+                "message": "suppression of SIGNATURE_MISMATCH silences nothing",
+                "location": {
+                    "path": "handlers/my,mod.py",
+                    "line": 20,
+                    "col": 12,
+                    "end_line": None,
+                    "end_col": None,
+                    "pointer": None,
+                },
+            },
         ],
     }
     assert data == expected
     assert out == json.dumps(expected, indent=2, ensure_ascii=False) + "\n"
     assert [v["code"] for v in data["violations"]] == [
-        "EXCEPTION_SWALLOWED", "BEAT_COUNT_MISMATCH", "HANDLER_NOT_FOUND", "INVALID_TIMING", "UNUSED_EVENT",
+        "EXCEPTION_SWALLOWED",
+        "BEAT_COUNT_MISMATCH",
+        "HANDLER_NOT_FOUND",
+        "INVALID_TIMING",
+        "UNUSED_EVENT",
     ]
     _validator().validate(data)
     # scores computed from `checked` alone are the same
@@ -211,18 +252,30 @@ def test_sarif_exact(violations, suppressed, unused):
     assert rules[list(CATALOG).index("HANDLER_NOT_FOUND")] == {
         "id": "HANDLER_NOT_FOUND",
         "name": "HandlerNotFound",
-        "shortDescription": {"text": "A beat names no handler, or a handler it names resolves to no registered "
-                                     "handler (resolved as the runtime resolves it: registered names first, then "
-                                     "`module#func` and plain functions of the registered modules)."},
-        "fullDescription": {"text": CATALOG["HANDLER_NOT_FOUND"].summary + " Fix: " + CATALOG["HANDLER_NOT_FOUND"].fix_summary},
-        "help": {"text": CATALOG["HANDLER_NOT_FOUND"].summary + " Fix: " + CATALOG["HANDLER_NOT_FOUND"].fix_summary,
-                 "markdown": "**HANDLER_NOT_FOUND** (CRITICAL, Orchestration; fix: unsafe)\n\n"
-                             + CATALOG["HANDLER_NOT_FOUND"].summary + "\n\n**Fix (unsafe):** "
-                             + CATALOG["HANDLER_NOT_FOUND"].fix_summary},
+        "shortDescription": {
+            "text": "A beat names no handler, or a handler it names resolves to no registered "
+            "handler (resolved as the runtime resolves it: registered names first, then "
+            "`module#func` and plain functions of the registered modules)."
+        },
+        "fullDescription": {
+            "text": CATALOG["HANDLER_NOT_FOUND"].summary + " Fix: " + CATALOG["HANDLER_NOT_FOUND"].fix_summary
+        },
+        "help": {
+            "text": CATALOG["HANDLER_NOT_FOUND"].summary + " Fix: " + CATALOG["HANDLER_NOT_FOUND"].fix_summary,
+            "markdown": "**HANDLER_NOT_FOUND** (CRITICAL, Orchestration; fix: unsafe)\n\n"
+            + CATALOG["HANDLER_NOT_FOUND"].summary
+            + "\n\n**Fix (unsafe):** "
+            + CATALOG["HANDLER_NOT_FOUND"].fix_summary,
+        },
         "helpUri": docs_url("codes.md", "handler_not_found"),
         "defaultConfiguration": {"level": "error"},
-        "properties": {"category": "sequence", "dimension": "Orchestration", "severity": "CRITICAL",
-                       "fixSafety": "unsafe", "tags": ["conformity", "sequence"]},
+        "properties": {
+            "category": "sequence",
+            "dimension": "Orchestration",
+            "severity": "CRITICAL",
+            "fixSafety": "unsafe",
+            "tags": ["conformity", "sequence"],
+        },
     }
     levels = {r["id"]: r["defaultConfiguration"]["level"] for r in rules}
     assert levels["SEQUENCE_PARSE_ERROR"] == "error"  # CRITICAL
@@ -231,71 +284,140 @@ def test_sarif_exact(violations, suppressed, unused):
     assert levels["ORPHAN_HANDLER"] == "note"  # INFO
     idx = {name: i for i, name in enumerate(CATALOG)}
     assert run["columnKind"] == "unicodeCodePoints"
-    assert run["invocations"] == [{
-        "executionSuccessful": True,
-        "toolExecutionNotifications": [
-            {"descriptor": {"id": "unknown-code"}, "level": "warning",
-             "message": {"text": "suppression names unknown conformity code NO_SUCH"},
-             "locations": [_loc("handlers/my%2Cmod.py", 20, 12)]},
-            {"descriptor": {"id": "unused-suppression"}, "level": "warning",
-             "message": {"text": "suppression of SIGNATURE_MISMATCH silences nothing"},
-             "locations": [_loc("handlers/my%2Cmod.py", 20, 12)]},
-        ],
-    }]
+    assert run["invocations"] == [
+        {
+            "executionSuccessful": True,
+            "toolExecutionNotifications": [
+                {
+                    "descriptor": {"id": "unknown-code"},
+                    "level": "warning",
+                    "message": {"text": "suppression names unknown conformity code NO_SUCH"},
+                    "locations": [_loc("handlers/my%2Cmod.py", 20, 12)],
+                },
+                {
+                    "descriptor": {"id": "unused-suppression"},
+                    "level": "warning",
+                    "message": {"text": "suppression of SIGNATURE_MISMATCH silences nothing"},
+                    "locations": [_loc("handlers/my%2Cmod.py", 20, 12)],
+                },
+            ],
+        }
+    ]
     fingerprints = [r.pop("partialFingerprints") for r in run["results"]]
-    assert fingerprints == [{FINGERPRINT: fingerprint(v, v.place.path, 0)}
-                            for v in sorted(violations, key=lambda v: v.key) + suppressed]
+    assert fingerprints == [
+        {FINGERPRINT: fingerprint(v, v.place.path, 0)} for v in sorted(violations, key=lambda v: v.key) + suppressed
+    ]
     assert run["results"] == [
         {
-            "ruleId": "EXCEPTION_SWALLOWED", "ruleIndex": idx["EXCEPTION_SWALLOWED"], "level": "error",
+            "ruleId": "EXCEPTION_SWALLOWED",
+            "ruleIndex": idx["EXCEPTION_SWALLOWED"],
+            "level": "error",
             "message": {"text": "except: pass hides failures (100% green)\nre-raise instead"},
             "locations": [_loc("handlers/my%2Cmod.py", 12, 5, 13, 13)],
-            "fixes": [{"description": {"text": "re-raise"}, "artifactChanges": [{
-                "artifactLocation": {"uri": "handlers/my%2Cmod.py", "uriBaseId": "%SRCROOT%"},
-                "replacements": [{"deletedRegion": {"charOffset": 210, "charLength": 4},
-                                  "insertedContent": {"text": "raise"}}]}]}],
+            "fixes": [
+                {
+                    "description": {"text": "re-raise"},
+                    "artifactChanges": [
+                        {
+                            "artifactLocation": {"uri": "handlers/my%2Cmod.py", "uriBaseId": "%SRCROOT%"},
+                            "replacements": [
+                                {
+                                    "deletedRegion": {"charOffset": 210, "charLength": 4},
+                                    "insertedContent": {"text": "raise"},
+                                }
+                            ],
+                        }
+                    ],
+                }
+            ],
             "properties": {"severity": "MAJOR", "dimension": "Handler", "fixSafety": "unsafe"},
         },
         {
-            "ruleId": "BEAT_COUNT_MISMATCH", "ruleIndex": idx["BEAT_COUNT_MISMATCH"], "level": "error",
+            "ruleId": "BEAT_COUNT_MISMATCH",
+            "ruleIndex": idx["BEAT_COUNT_MISMATCH"],
+            "level": "error",
             "message": {"text": "declares 5 beats, has 4"},
             "locations": [_loc("specs/deploy.json", 3, 3, 3, 13)],
-            "fixes": [{"description": {"text": "set beats to 4"}, "artifactChanges": [{
-                "artifactLocation": {"uri": "specs/deploy.json", "uriBaseId": "%SRCROOT%"},
-                "replacements": [{"deletedRegion": {"charOffset": 25, "charLength": 1},
-                                  "insertedContent": {"text": "4"}}]}]}],
-            "properties": {"severity": "MAJOR", "dimension": "Orchestration", "fixSafety": "safe",
-                           "sequence": "deploy", "jsonPointer": "/beats"},
+            "fixes": [
+                {
+                    "description": {"text": "set beats to 4"},
+                    "artifactChanges": [
+                        {
+                            "artifactLocation": {"uri": "specs/deploy.json", "uriBaseId": "%SRCROOT%"},
+                            "replacements": [
+                                {"deletedRegion": {"charOffset": 25, "charLength": 1}, "insertedContent": {"text": "4"}}
+                            ],
+                        }
+                    ],
+                }
+            ],
+            "properties": {
+                "severity": "MAJOR",
+                "dimension": "Orchestration",
+                "fixSafety": "safe",
+                "sequence": "deploy",
+                "jsonPointer": "/beats",
+            },
         },
         {
-            "ruleId": "HANDLER_NOT_FOUND", "ruleIndex": idx["HANDLER_NOT_FOUND"], "level": "error",
+            "ruleId": "HANDLER_NOT_FOUND",
+            "ruleIndex": idx["HANDLER_NOT_FOUND"],
+            "level": "error",
             "message": {"text": 'handler "biuld" not found; did you mean "build"?'},
             "locations": [_loc("specs/deploy.json", 14, 9)],
-            "properties": {"severity": "CRITICAL", "dimension": "Orchestration", "fixSafety": "unsafe",
-                           "sequence": "deploy", "beat": "1", "jsonPointer": "/movements/0/beats/0/handler"},
+            "properties": {
+                "severity": "CRITICAL",
+                "dimension": "Orchestration",
+                "fixSafety": "unsafe",
+                "sequence": "deploy",
+                "beat": "1",
+                "jsonPointer": "/movements/0/beats/0/handler",
+            },
         },
         {
-            "ruleId": "INVALID_TIMING", "ruleIndex": idx["INVALID_TIMING"], "level": "warning",
+            "ruleId": "INVALID_TIMING",
+            "ruleIndex": idx["INVALID_TIMING"],
+            "level": "warning",
             "message": {"text": "timing 'soon' is not a duration"},
             "locations": [_loc("specs/deploy.json", 16, 9)],
-            "properties": {"severity": "MINOR", "dimension": "Orchestration", "fixSafety": "none",
-                           "sequence": "deploy", "beat": "1", "jsonPointer": "/movements/0/beats/0/timing"},
+            "properties": {
+                "severity": "MINOR",
+                "dimension": "Orchestration",
+                "fixSafety": "none",
+                "sequence": "deploy",
+                "beat": "1",
+                "jsonPointer": "/movements/0/beats/0/timing",
+            },
         },
         {
-            "ruleId": "UNUSED_EVENT", "ruleIndex": idx["UNUSED_EVENT"], "level": "note",
+            "ruleId": "UNUSED_EVENT",
+            "ruleIndex": idx["UNUSED_EVENT"],
+            "level": "note",
             "message": {"text": "event deploy.done is emitted by no beat"},
             "locations": [_loc("specs/deploy.json", 30, 5)],
-            "properties": {"severity": "INFO", "dimension": "Orchestration", "fixSafety": "none",
-                           "sequence": "deploy", "jsonPointer": "/events/1"},
+            "properties": {
+                "severity": "INFO",
+                "dimension": "Orchestration",
+                "fixSafety": "none",
+                "sequence": "deploy",
+                "jsonPointer": "/events/1",
+            },
         },
         {
-            "ruleId": "ACCEPTANCE_CRITERIA_MISSING", "ruleIndex": idx["ACCEPTANCE_CRITERIA_MISSING"],
+            "ruleId": "ACCEPTANCE_CRITERIA_MISSING",
+            "ruleIndex": idx["ACCEPTANCE_CRITERIA_MISSING"],
             "level": "warning",
             "message": {"text": "beat 2 has no acceptance criteria"},
             "locations": [_loc("specs/deploy.json", 22, 7)],
             "suppressions": [{"kind": "inSource"}],
-            "properties": {"severity": "MINOR", "dimension": "Traceability", "fixSafety": "none",
-                           "sequence": "deploy", "beat": "2", "jsonPointer": "/movements/0/beats/1"},
+            "properties": {
+                "severity": "MINOR",
+                "dimension": "Traceability",
+                "fixSafety": "none",
+                "sequence": "deploy",
+                "beat": "2",
+                "jsonPointer": "/movements/0/beats/1",
+            },
         },
     ]
     again = json.loads(render_sarif(violations, "1.2.3", suppressed=suppressed, unused=unused))

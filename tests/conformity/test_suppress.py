@@ -121,10 +121,28 @@ def test_spec_suppressions_at_three_levels():
     got = [(s.pointer, s.place.line, s.place.pointer, s.codes, s.beats) for s in sups]
     assert got == [
         ("", 3, "/x-symphony-ignore", frozenset({"METADATA_MISSING"}), None),
-        ("/movements/0", 6, "/movements/0/x-symphony-ignore", frozenset({"INVALID_TIMING"}), frozenset({"1", "2", "publish"})),
-        ("/movements/0/beats/1", 12, "/movements/0/beats/1/x-symphony-ignore", frozenset({"BDD_SPEC_MISSING", "NO_SUCH_CODE"}), frozenset({"2", "publish"})),
+        (
+            "/movements/0",
+            6,
+            "/movements/0/x-symphony-ignore",
+            frozenset({"INVALID_TIMING"}),
+            frozenset({"1", "2", "publish"}),
+        ),
+        (
+            "/movements/0/beats/1",
+            12,
+            "/movements/0/beats/1/x-symphony-ignore",
+            frozenset({"BDD_SPEC_MISSING", "NO_SUCH_CODE"}),
+            frozenset({"2", "publish"}),
+        ),
         ("/movements/1", 1, "/movements/1/x-symphony-ignore", ALL, frozenset()),
-        ("/movements/2/beats/0", 1, "/movements/2/beats/0/x-symphony-ignore", frozenset({"<invalid>"}), frozenset({"3"})),
+        (
+            "/movements/2/beats/0",
+            1,
+            "/movements/2/beats/0/x-symphony-ignore",
+            frozenset({"<invalid>"}),
+            frozenset({"3"}),
+        ),
     ]
     assert all(s.sequence == "deploy" and s.kind == "spec" for s in sups)
     assert spec_suppressions("x.json", ["not", "a", "mapping"]) == []  # type: ignore[arg-type]

@@ -36,8 +36,14 @@ def test_unknown_code_needs_severity_and_dimension():
 def test_place_validation_and_normalization():
     assert Place("dir\\a.py", 2, 3).path == "dir/a.py"
     assert str(Place("a.py", 2, 3)) == "a.py:2:3"
-    for bad in (dict(line=0), dict(col=0), dict(line=5, end_line=4), dict(end_col=3),
-                dict(line=2, col=5, end_line=2, end_col=4), dict(pointer="movements/0")):
+    for bad in (
+        dict(line=0),
+        dict(col=0),
+        dict(line=5, end_line=4),
+        dict(end_col=3),
+        dict(line=2, col=5, end_line=2, end_col=4),
+        dict(pointer="movements/0"),
+    ):
         with pytest.raises(ValueError):
             Place("a.py", **bad)
     assert Place("a.json", pointer="").pointer == ""

@@ -59,13 +59,13 @@ def main():
     print("tinyshop", VERSION)
 '''
 
-TESTS = '''import tinyshop
+TESTS = """import tinyshop
 
 
 def test_main_prints_the_version(capsys):
     tinyshop.main()
     assert capsys.readouterr().out == "tinyshop 1.2.0\\n"
-'''
+"""
 
 FEATURE = """@feature:search
 Feature: Search by tag
@@ -75,7 +75,7 @@ Feature: Search by tag
     Then I see 1 item
 """
 
-STEPS = '''from pytest_bdd import given, parsers, then, when
+STEPS = """from pytest_bdd import given, parsers, then, when
 
 
 @given(parsers.parse('a catalogue with an item tagged "{tag}"'), target_fixture="catalogue")
@@ -91,11 +91,19 @@ def search(catalogue, tag):
 @then(parsers.parse("I see {count:d} item"))
 def see(found, count):
     assert len(found) == count
-'''
+"""
 
-FLAGS = {"$schema": "https://flagd.dev/schema/v0/flags.json", "flags": {
-    "search-by-tag": {"state": "ENABLED", "variants": {"on": True, "off": False}, "defaultVariant": "off",
-                      "targeting": {"fractional": [["on", 0], ["off", 100]]}}}}
+FLAGS = {
+    "$schema": "https://flagd.dev/schema/v0/flags.json",
+    "flags": {
+        "search-by-tag": {
+            "state": "ENABLED",
+            "variants": {"on": True, "off": False},
+            "defaultVariant": "off",
+            "targeting": {"fractional": [["on", 0], ["off", 100]]},
+        }
+    },
+}
 
 ROADMAP = """
 vision: Find anything in the shop in two keystrokes.
@@ -136,8 +144,9 @@ class Shop:
         env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
         if date:
             env.update(GIT_AUTHOR_DATE=date, GIT_COMMITTER_DATE=date)
-        return subprocess.run(["git", *args], cwd=self.root, env=env, check=True, capture_output=True,
-                              text=True).stdout.strip()
+        return subprocess.run(
+            ["git", *args], cwd=self.root, env=env, check=True, capture_output=True, text=True
+        ).stdout.strip()
 
     def commit(self, name: str, message: str, offset: float, files: dict[str, str]) -> str:
         for rel, text in files.items():
@@ -149,9 +158,15 @@ class Shop:
 
     def deployment(self, id: str, commit: str, *statuses: tuple[str, float], **extra) -> dict:
         created = statuses[0][1] - 10 / 1440
-        return {"id": id, "sha": self.sha[commit], "ref": "main", "environment": "production",
-                "created_at": self.day(created), "statuses": [{"state": s, "created_at": self.day(d)}
-                                                              for s, d in statuses], **extra}
+        return {
+            "id": id,
+            "sha": self.sha[commit],
+            "ref": "main",
+            "environment": "production",
+            "created_at": self.day(created),
+            "statuses": [{"state": s, "created_at": self.day(d)} for s, d in statuses],
+            **extra,
+        }
 
     def deployments(self, *records: dict) -> None:
         self.write("delivery/deployments.jsonl", "".join(json.dumps(r) + "\n" for r in records))
@@ -159,8 +174,7 @@ class Shop:
     def settings(self, **values) -> None:
         """Set keys of ``[tool.symphony.delivery]`` (the last table of pyproject.toml)."""
         path = self.root / "pyproject.toml"
-        lines = [line for line in path.read_text(encoding="utf-8").splitlines()
-                 if line.split(" = ")[0] not in values]
+        lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.split(" = ")[0] not in values]
         lines += [f"{key} = {json.dumps(value)}" for key, value in values.items()]
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
@@ -182,41 +196,81 @@ class Shop:
         self.git("init", "-q", "-b", "main")
         for key, value in (("user.name", "Dev"), ("user.email", "dev@example.com"), ("commit.gpgsign", "false")):
             self.git("config", key, value)
-        self.commit("c0", "chore: start tinyshop", -60, {
-            "pyproject.toml": PYPROJECT, "README.md": "# tinyshop\n\nA tiny shop.\n", "tinyshop/__init__.py": PACKAGE,
-            "tests/test_tinyshop.py": TESTS, ".gitignore": ".symphony/\ndist/\n__pycache__/\n"})
+        self.commit(
+            "c0",
+            "chore: start tinyshop",
+            -60,
+            {
+                "pyproject.toml": PYPROJECT,
+                "README.md": "# tinyshop\n\nA tiny shop.\n",
+                "tinyshop/__init__.py": PACKAGE,
+                "tests/test_tinyshop.py": TESTS,
+                ".gitignore": ".symphony/\ndist/\n__pycache__/\n",
+            },
+        )
         self.git("tag", "v1.0.0")
         self.commit("c1", "fix: handle an empty cart", -20, {"tinyshop/cart.py": "ITEMS = []\n"})
         self.commit("c2", "feat(catalog): list the items", -19, {"tinyshop/catalog.py": "ITEMS = ['mug']\n"})
         self.commit("c3", "fix: round prices", -10, {"tinyshop/prices.py": "DIGITS = 2\n"})
         self.git("tag", "v1.1.0")
-        self.commit("c4", "feat(search): search items by tag", -6, {
-            "tinyshop/search.py": "def by_tag(items, tag):\n    return [i for i in items if i == tag]\n",
-            "features/search.feature": FEATURE, "step_defs/search_steps.py": STEPS,
-            "delivery/flags.flagd.json": json.dumps(FLAGS, indent=2) + "\n"})
-        self.commit("c5", "test(search): cover tag search", -5, {
-            "tests/test_search.py": "from tinyshop.search import by_tag\n\n\ndef test_by_tag():\n"
-                                    "    assert by_tag(['a', 'b'], 'a') == ['a']\n"})
+        self.commit(
+            "c4",
+            "feat(search): search items by tag",
+            -6,
+            {
+                "tinyshop/search.py": "def by_tag(items, tag):\n    return [i for i in items if i == tag]\n",
+                "features/search.feature": FEATURE,
+                "step_defs/search_steps.py": STEPS,
+                "delivery/flags.flagd.json": json.dumps(FLAGS, indent=2) + "\n",
+            },
+        )
+        self.commit(
+            "c5",
+            "test(search): cover tag search",
+            -5,
+            {
+                "tests/test_search.py": "from tinyshop.search import by_tag\n\n\ndef test_by_tag():\n"
+                "    assert by_tag(['a', 'b'], 'a') == ['a']\n"
+            },
+        )
         self.write_inputs()
         self.commit("c6", "docs: record the delivery evidence", -1, {})
         return self
 
     def write_inputs(self) -> None:
         self.write("delivery/roadmap.yaml", ROADMAP)
-        self.write("delivery/hypotheses.yaml", """
+        self.write(
+            "delivery/hypotheses.yaml",
+            """
             - {id: search-benefit, feature: search, metric: search_click_through, target: 0.35, window: 14d}
-            """)
-        self.write("delivery/research/interviews.yaml", f"""
+            """,
+        )
+        self.write(
+            "delivery/research/interviews.yaml",
+            f"""
             - id: interviews
               features: [search]
               date: {self.day(-30)}
               method: interviews
               participants: [{{role: customer, name: a buyer}}]
-            """)
-        self.write("delivery/feedback/month.yaml", "".join(
-            f"- {{kind: {kind}, score: {score}, date: '{self.day(offset)}'}}\n"
-            for kind, score, offset in (("csat", 5, -3), ("csat", 4, -4), ("csat", 3, -5), ("csat", 5, -6),
-                                        ("nps", 9, -3), ("nps", 10, -4), ("nps", 6, -5), ("nps", 8, -6))))
+            """,
+        )
+        self.write(
+            "delivery/feedback/month.yaml",
+            "".join(
+                f"- {{kind: {kind}, score: {score}, date: '{self.day(offset)}'}}\n"
+                for kind, score, offset in (
+                    ("csat", 5, -3),
+                    ("csat", 4, -4),
+                    ("csat", 3, -5),
+                    ("csat", 5, -6),
+                    ("nps", 9, -3),
+                    ("nps", 10, -4),
+                    ("nps", 6, -5),
+                    ("nps", 8, -6),
+                )
+            ),
+        )
         self.write("CHANGELOG.md", "# Changelog\n\n## [1.1.0] - 2024-01-01\n\n- Prices are rounded.\n")
         previous = {"version": "1.1.0", "environment": str(self.previous_env), "distributions": {"tinyshop": "1.1.0"}}
         self.deployments(
@@ -224,28 +278,45 @@ class Shop:
             self.deployment("D2", "c2", ("in_progress", -18 - 5 / 1440), ("success", -18)),
             self.deployment("D3", "c3", ("in_progress", -9), ("failure", -9 + 5 / 1440)),
             self.deployment("D4", "c3", ("success", -8)),
-            self.deployment("D5", "c5", ("success", -2), payload=previous))
+            self.deployment("D5", "c5", ("success", -2), payload=previous),
+        )
         if self.calm:
-            self.incidents({"id": "I3", "opened_at": self.day(-45), "resolved_at": self.day(-45, 10),
-                            "severity": "sev3"})
+            self.incidents(
+                {"id": "I3", "opened_at": self.day(-45), "resolved_at": self.day(-45, 10), "severity": "sev3"}
+            )
             return
         self.incidents(
-            {"id": "I1", "opened_at": self.day(-7.5), "resolved_at": self.day(-7.5, 90), "severity": "sev2",
-             "root_cause": self.sha["c3"][:12]},
-            {"id": "I2", "opened_at": self.day(-3), "resolved_at": self.day(-3, 30), "severity": "sev3",
-             "deployment": "D2"},
-            {"id": "I3", "opened_at": self.day(-45), "resolved_at": self.day(-45, 10), "severity": "sev3"})
+            {
+                "id": "I1",
+                "opened_at": self.day(-7.5),
+                "resolved_at": self.day(-7.5, 90),
+                "severity": "sev2",
+                "root_cause": self.sha["c3"][:12],
+            },
+            {
+                "id": "I2",
+                "opened_at": self.day(-3),
+                "resolved_at": self.day(-3, 30),
+                "severity": "sev3",
+                "deployment": "D2",
+            },
+            {"id": "I3", "opened_at": self.day(-45), "resolved_at": self.day(-45, 10), "severity": "sev3"},
+        )
 
 
 def _build_wheel(root: Path, version: str) -> Path:
     project = root / f"tinyshop-{version}"
     (project / "tinyshop").mkdir(parents=True)
-    (project / "pyproject.toml").write_text(PYPROJECT.replace('version = "1.2.0"', f'version = "{version}"')
-                                            .split("[tool.pytest")[0], encoding="utf-8")
+    (project / "pyproject.toml").write_text(
+        PYPROJECT.replace('version = "1.2.0"', f'version = "{version}"').split("[tool.pytest")[0], encoding="utf-8"
+    )
     (project / "README.md").write_text("# tinyshop\n", encoding="utf-8")
     (project / "tinyshop" / "__init__.py").write_text(PACKAGE.replace("1.2.0", version), encoding="utf-8")
-    subprocess.run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(root / "dist"),
-                    str(project)], check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(root / "dist"), str(project)],
+        check=True,
+        capture_output=True,
+    )
     return next((root / "dist").glob(f"tinyshop-{version}-*.whl"))
 
 
@@ -287,5 +358,11 @@ def run_subprocess(root: Path, *args: str, timeout: float = 600) -> subprocess.C
     """``python -m pytest`` in ``root`` as a user types it, with this checkout's plugin."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "COV_CORE_", "COVERAGE_"))}
     env.update(PYTHONPATH=str(CHECKOUT), SYMPHONY_BUILD_NO_ISOLATION="1")
-    return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:randomly", "-p", "no:cacheprovider", *args],
-                          cwd=root, env=env, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:randomly", "-p", "no:cacheprovider", *args],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )

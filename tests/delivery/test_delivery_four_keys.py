@@ -28,8 +28,13 @@ BEAT = "measure-usage-impact"
 
 def _recorded(root, beat: str = BEAT) -> dict[str, float]:
     with sqlite3.connect(root / ".symphony" / "history.sqlite") as conn:
-        return dict(conn.execute("SELECT m.name, m.value FROM metrics m JOIN attempts a ON a.id = m.attempt_id "
-                                 "WHERE a.sequence = 'delivery' AND a.beat = ?", (beat,)))
+        return dict(
+            conn.execute(
+                "SELECT m.name, m.value FROM metrics m JOIN attempts a ON a.id = m.attempt_id "
+                "WHERE a.sequence = 'delivery' AND a.beat = ?",
+                (beat,),
+            )
+        )
 
 
 def _event(root, name: str) -> list[dict]:
@@ -50,12 +55,23 @@ def test_the_release_movement_alone_records_the_hand_computed_keys(shop, pyteste
     assert metrics["exploration_to_release_days_median"] == 28  # research at -30, released by D5 at -2
     assert metrics["customer_satisfaction"] == 75  # CSAT 5, 4, 3, 5: three of four score 4 or 5
     bands = {name: m.get("band") for name, m in _event(shop.root, "delivery:metrics")[0]["metrics"].items()}
-    assert [bands[k] for k in ("deployment_frequency_per_week", "deployment_days_per_week_median",
-                               "lead_time_hours_median", "change_failure_rate",
-                               "time_to_restore_minutes_median")] == ["high", "high", "high", "low", "high"]
+    assert [
+        bands[k]
+        for k in (
+            "deployment_frequency_per_week",
+            "deployment_days_per_week_median",
+            "lead_time_hours_median",
+            "change_failure_rate",
+            "time_to_restore_minutes_median",
+        )
+    ] == ["high", "high", "high", "low", "high"]
     # below f, the stabilize gate's missed target is a warning and a note, and the beat passes
-    result.stdout.fnmatch_lines(["*DeliveryTargetWarning: stabilize: *change failure rate 66.7% over the last 28 "
-                                 "days is above 15% (failed: D2, D4)*(at --symphony-dynamic=f this fails the beat)"])
+    result.stdout.fnmatch_lines(
+        [
+            "*DeliveryTargetWarning: stabilize: *change failure rate 66.7% over the last 28 "
+            "days is above 15% (failed: D2, D4)*(at --symphony-dynamic=f this fails the beat)"
+        ]
+    )
     assert _event(shop.root, "delivery:target-missed")[0]["gate"] == "stabilize"
 
 
@@ -64,20 +80,30 @@ def test_at_f_the_missed_target_fails_and_the_rollback_restores_the_flags(shop, 
     flags = (shop.root / "delivery/flags.flagd.json").read_bytes()
     result = pytester.runpytest("--symphony=delivery/release", "--symphony-dynamic=f", "-v")
     result.assert_outcomes(passed=1, failed=1, skipped=4, deselected=41)
-    result.stdout.fnmatch_lines(["*release-features PASSED*", "*stabilize FAILED*",
-                                 "*delivery gate 'stabilize' failed:*", "*change failure rate 66.7%*"])
+    result.stdout.fnmatch_lines(
+        [
+            "*release-features PASSED*",
+            "*stabilize FAILED*",
+            "*delivery gate 'stabilize' failed:*",
+            "*change failure rate 66.7%*",
+        ]
+    )
     assert (shop.root / "delivery/flags.flagd.json").read_bytes() == flags
     assert shop.git("log", "-2", "--format=%s").splitlines() == [
-        "revert(release): restore flag search-by-tag", "chore(release): raise flag search-by-tag to 10%"]
+        "revert(release): restore flag search-by-tag",
+        "chore(release): raise flag search-by-tag to 10%",
+    ]
     rolled = json.loads((shop.root / ".symphony/delivery/1.2.0/rollback.json").read_text())
     assert rolled["failed_beat"] == "4.2 Stabilize" and rolled["actions"] == [
-        f"flags file {shop.root / 'delivery/flags.flagd.json'} restored"]
+        f"flags file {shop.root / 'delivery/flags.flagd.json'} restored"
+    ]
 
 
 def test_a_looser_target_lets_the_same_keys_pass_at_f(shop, pytester):
     shop.settings(max_change_failure_rate=0.7)
-    result = pytester.runpytest("--symphony=delivery/release", "--symphony-dynamic=f", "--symphony-isolated",
-                                "-k", "stabilize or measure")
+    result = pytester.runpytest(
+        "--symphony=delivery/release", "--symphony-dynamic=f", "--symphony-isolated", "-k", "stabilize or measure"
+    )
     result.assert_outcomes(passed=2, deselected=45)
     assert _recorded(shop.root, "stabilize")["change_failure_rate"] == pytest.approx(2 / 3)
 
@@ -88,12 +114,29 @@ def _seed_build_run(root, run_id: str, beats: list, last_status: str) -> None:
     from pytest_symphony.telemetry.store import HistoryStore
 
     at = "2026-01-05T10:00:00+00:00"
-    records = [make_attempt(run_id=run_id, correlation_id=run_id, sequence="build", movement=m.slug,
-                            movement_number=m.number, beat=b.slug, beat_number=b.number, handler="h",
-                            started_at=at, ended_at=at, duration_ms=1.0, attempt=1, dynamic="mf",
-                            status=last_status if n == len(beats) - 1 else "passed", spec_file="symphony:build",
-                            spec_line=1, spec_hash="b" * 64, nodeid=f"symphony:build::build::{m.slug}::{b.slug}")
-               for n, (m, b) in enumerate(beats)]
+    records = [
+        make_attempt(
+            run_id=run_id,
+            correlation_id=run_id,
+            sequence="build",
+            movement=m.slug,
+            movement_number=m.number,
+            beat=b.slug,
+            beat_number=b.number,
+            handler="h",
+            started_at=at,
+            ended_at=at,
+            duration_ms=1.0,
+            attempt=1,
+            dynamic="mf",
+            status=last_status if n == len(beats) - 1 else "passed",
+            spec_file="symphony:build",
+            spec_line=1,
+            spec_hash="b" * 64,
+            nodeid=f"symphony:build::build::{m.slug}::{b.slug}",
+        )
+        for n, (m, b) in enumerate(beats)
+    ]
     with HistoryStore(root / ".symphony" / "history.sqlite") as store:
         store.begin_run(make_run(run_id, started_at=at, dynamic="mf", rootdir=str(root)))
         store.add_attempts(records)
@@ -111,5 +154,6 @@ def test_build_success_counts_complete_build_runs_only(shop, pytester):
     _seed_build_run(shop.root, "complete-failed", every, "failed")
     _seed_build_run(shop.root, "partial-failed", every[:3], "failed")  # a -k selection: says nothing
     pytester.runpytest("--symphony=delivery/release", "--symphony-isolated", "-k", "measure").assert_outcomes(
-        passed=1, deselected=46)
+        passed=1, deselected=46
+    )
     assert _recorded(shop.root)["build_success_rate"] == 0.5

@@ -15,25 +15,55 @@ FAILED = "*FAILED*"
 
 def _failed(result, beat: str, *lines: str) -> None:
     """Exactly one beat failed, ``beat``, and its failure shows ``lines`` (fnmatch patterns)."""
-    result.assert_outcomes(failed=1, **{k: v for k, v in result.parseoutcomes().items()
-                                       if k in ("passed", "skipped", "deselected", "warnings")})
+    result.assert_outcomes(
+        failed=1,
+        **{k: v for k, v in result.parseoutcomes().items() if k in ("passed", "skipped", "deselected", "warnings")},
+    )
     result.stdout.fnmatch_lines([f"*::{beat} FAILED*", *lines])
 
 
 # -- Continuous Exploration ------------------------------------------------------------------------
 EXPLORATION = [
-    pytest.param("hypothesize-mvp", lambda s: s.write("delivery/hypotheses.yaml", "[]\n"),
-                 "*feature 'search' (from delivery/roadmap.yaml:3) has no hypothesis*", id="scope"),
-    pytest.param("collaborate-research", lambda s: s.write("delivery/research/interviews.yaml", f"""
+    pytest.param(
+        "hypothesize-mvp",
+        lambda s: s.write("delivery/hypotheses.yaml", "[]\n"),
+        "*feature 'search' (from delivery/roadmap.yaml:3) has no hypothesis*",
+        id="scope",
+    ),
+    pytest.param(
+        "collaborate-research",
+        lambda s: s.write(
+            "delivery/research/interviews.yaml",
+            f"""
         - {{id: late, features: [search], date: '{s.day(-3)}', participants: [{{role: customer}}]}}
-        """), "*research 'late' for 'search' is dated *, after its first implementation commit*", id="research"),
-    pytest.param("collaborate-research", lambda s: s.write("delivery/research/interviews.yaml", f"""
+        """,
+        ),
+        "*research 'late' for 'search' is dated *, after its first implementation commit*",
+        id="research",
+    ),
+    pytest.param(
+        "collaborate-research",
+        lambda s: s.write(
+            "delivery/research/interviews.yaml",
+            f"""
         - {{id: inside, features: [search], date: '{s.day(-30)}', participants: [{{role: developer}}]}}
-        """), "*research 'inside' for 'search' has no customer or user participant*", id="customers"),
-    pytest.param("architect-for-delivery", lambda s: s.write("shop_admin/__init__.py", "\"\"\"admin.\"\"\"\n"),
-                 "*package 'shop_admin' has no test that imports it*", id="architecture"),
-    pytest.param("synthesize-vision-roadmap", lambda s: (s.root / "features/search.feature").unlink(),
-                 "*next item 'search': feature file features/search.feature does not exist*", id="roadmap"),
+        """,
+        ),
+        "*research 'inside' for 'search' has no customer or user participant*",
+        id="customers",
+    ),
+    pytest.param(
+        "architect-for-delivery",
+        lambda s: s.write("shop_admin/__init__.py", '"""admin."""\n'),
+        "*package 'shop_admin' has no test that imports it*",
+        id="architecture",
+    ),
+    pytest.param(
+        "synthesize-vision-roadmap",
+        lambda s: (s.root / "features/search.feature").unlink(),
+        "*next item 'search': feature file features/search.feature does not exist*",
+        id="roadmap",
+    ),
 ]
 
 
@@ -54,8 +84,11 @@ def test_every_step_of_the_release_scenarios_needs_a_definition(shop, pytester):
     steps = shop.root / "step_defs/search_steps.py"
     steps.write_text(steps.read_text().split("@then")[0])
     result = pytester.runpytest("--symphony=delivery", "-v", "-k", "exploration or develop")
-    _failed(result, "develop-stories", "*missing step definition: features/search.feature:3: scenario "
-                                        "'Find items by tag': Then I see 1 item*")
+    _failed(
+        result,
+        "develop-stories",
+        "*missing step definition: features/search.feature:3: scenario 'Find items by tag': Then I see 1 item*",
+    )
 
 
 def test_a_failing_test_of_the_project_fails_end_to_end(shop, pytester):
@@ -68,16 +101,24 @@ def test_a_failing_smoke_command_keeps_staging_where_it_was(shop, pytester, next
     shop.staged(next_release)
     shop.settings(smoke_commands=["tinyshop", "python -c 'raise SystemExit(3)'"])
     result = pytester.runpytest("--symphony=delivery/integration", "--symphony-isolated", "-v", "-k", "stage")
-    _failed(result, "stage-validate", "*smoke command \"python -c 'raise SystemExit(3)'\" exited with code 3*",
-            "*environments/staging still points at nothing; the failed environment is kept at *")
+    _failed(
+        result,
+        "stage-validate",
+        "*smoke command \"python -c 'raise SystemExit(3)'\" exited with code 3*",
+        "*environments/staging still points at nothing; the failed environment is kept at *",
+    )
     assert not (shop.root / ".symphony/delivery/environments/staging").exists()
 
 
 def test_a_movement_run_alone_says_which_movement_must_run_first(shop, pytester):
     result = pytester.runpytest("--symphony=delivery/integration", "-v")
-    _failed(result, "develop-stories", "*.symphony/delivery/1.2.0/scope.json: no evidence from beat 'hypothesizeMvp' "
-                                       "(scope) for version 1.2.0; run Continuous Exploration: "
-                                       "pytest --symphony=delivery/exploration*")
+    _failed(
+        result,
+        "develop-stories",
+        "*.symphony/delivery/1.2.0/scope.json: no evidence from beat 'hypothesizeMvp' "
+        "(scope) for version 1.2.0; run Continuous Exploration: "
+        "pytest --symphony=delivery/exploration*",
+    )
     assert "continuous-exploration" not in result.stdout.str()
 
 
@@ -102,8 +143,12 @@ def test_a_failing_health_check_rolls_production_back_and_records_failure(shop, 
     shop.staged(next_release)
     shop.settings(health_commands=["python -c 'raise SystemExit(5)'"])
     result = pytester.runpytest("--symphony=delivery/deployment", "--symphony-dynamic=f", "-v")
-    _failed(result, "verify-in-production", "*production-check command*exited with code 5*",
-            "*rolled back and recorded as failure*")
+    _failed(
+        result,
+        "verify-in-production",
+        "*production-check command*exited with code 5*",
+        "*rolled back and recorded as failure*",
+    )
     deployed = load_deployments(load_settings(shop.root)).records[-1]
     assert deployed.final_status.state == "failure" and deployed.payload["version"] == "1.2.0"
     assert _production(shop) == shop.previous_env.resolve()
@@ -134,8 +179,9 @@ def test_at_f_an_incident_on_the_new_deployment_rolls_it_back(shop, pytester, ne
 def test_a_release_whose_measured_share_misses_the_cohort_restores_the_flags(shop, pytester):
     pytest.importorskip("openfeature")
     flags = json.loads((shop.root / "delivery/flags.flagd.json").read_text())
-    flags["flags"]["search-by-tag"]["targeting"] = {"if": [{"starts_with": [{"var": "targetingKey"}, "user-"]},
-                                                           "off", {"fractional": [["on", 0], ["off", 100]]}]}
+    flags["flags"]["search-by-tag"]["targeting"] = {
+        "if": [{"starts_with": [{"var": "targetingKey"}, "user-"]}, "off", {"fractional": [["on", 0], ["off", 100]]}]
+    }
     before = json.dumps(flags)
     shop.write("delivery/flags.flagd.json", before)
     result = pytester.runpytest("--symphony=delivery/release", "--symphony-dynamic=f", "-v", "-k", "release-features")
@@ -158,10 +204,13 @@ REFUTED = """
 def test_a_refuted_hypothesis_warns_below_f_and_fails_at_f(shop, pytester, dynamic, failed):
     shop.settings(max_change_failure_rate=1.0)
     shop.write("delivery/hypotheses.yaml", REFUTED % shop.day(-20))
-    shop.write("delivery/measurements.yaml", f"- {{metric: search_click_through, value: 0.12, "
-                                             f"measured_at: '{shop.day(-8)}', feature: search}}\n")
-    result = pytester.runpytest("--symphony=delivery/release", f"--symphony-dynamic={dynamic}", "--symphony-isolated",
-                                "-v", "-k", "measure")
+    shop.write(
+        "delivery/measurements.yaml",
+        f"- {{metric: search_click_through, value: 0.12, measured_at: '{shop.day(-8)}', feature: search}}\n",
+    )
+    result = pytester.runpytest(
+        "--symphony=delivery/release", f"--symphony-dynamic={dynamic}", "--symphony-isolated", "-v", "-k", "measure"
+    )
     message = "*hypothesis search-benefit is refuted: search_click_through = 0.12, target >= 0.35*"
     if failed:
         _failed(result, "measure-usage-impact", message)
@@ -173,8 +222,9 @@ def test_a_refuted_hypothesis_warns_below_f_and_fails_at_f(shop, pytester, dynam
 @pytest.mark.parametrize(("dynamic", "failed"), [("mf", False), ("f", True)])
 def test_a_missed_satisfaction_target_warns_below_f_and_fails_at_f(shop, pytester, dynamic, failed):
     shop.settings(csat_target=90)
-    result = pytester.runpytest("--symphony=delivery/release", f"--symphony-dynamic={dynamic}", "--symphony-isolated",
-                                "-v", "-k", "feedback")
+    result = pytester.runpytest(
+        "--symphony=delivery/release", f"--symphony-dynamic={dynamic}", "--symphony-isolated", "-v", "-k", "feedback"
+    )
     message = "*customer_satisfaction 75.0 is below the target 90*"
     if failed:
         _failed(result, "learn-from-feedback", message)
@@ -193,8 +243,11 @@ def test_no_feedback_and_no_waiver_fails_at_every_dynamic(shop, pytester):
 def test_a_plan_item_must_cite_evidence_that_exists(shop, pytester):
     shop.write("delivery/plan.yaml", "- {title: Rewrite everything, evidence: ['incident:I404']}\n")
     result = pytester.runpytest("--symphony=delivery/release", "--symphony-isolated", "-v", "-k", "plan")
-    _failed(result, "plan-next-iteration", "*delivery/plan.yaml:1: plan item 'Rewrite everything': evidence "
-                                           "'incident:I404' is not in the history*")
+    _failed(
+        result,
+        "plan-next-iteration",
+        "*delivery/plan.yaml:1: plan item 'Rewrite everything': evidence 'incident:I404' is not in the history*",
+    )
 
 
 # -- the delivery extra ----------------------------------------------------------------------------
@@ -202,8 +255,10 @@ def test_without_the_delivery_extra_the_beat_says_what_to_install(shop, pytester
     pytester.makeconftest("import sys\n\nsys.modules['openfeature'] = None  # as if not installed\n")
     result = pytester.runpytest("--symphony=delivery/release", "--symphony-dynamic=f", "-v", "-k", "release-features")
     _failed(result, "release-features")
-    assert ("measuring the released share of the key sample needs openfeature, which is not installed; "
-            "pip install 'pytest-symphony[delivery]'") in result.stdout.str()
+    assert (
+        "measuring the released share of the key sample needs openfeature, which is not installed; "
+        "pip install 'pytest-symphony[delivery]'"
+    ) in result.stdout.str()
 
 
 # -- a project's own handler -------------------------------------------------------------------------
@@ -226,6 +281,7 @@ def test_a_project_handler_of_the_same_name_overrides_the_beat_and_calls_the_gat
     pytester.makepyfile(our_delivery=textwrap.dedent(OVERRIDE))
     shop.settings(max_change_failure_rate=1.0)  # the built-in gate would pass; ours is stricter
     pytester.makefile(".ini", pytest="[pytest]\nsymphony_handlers = our_delivery\ntestpaths = tests\n")
-    result = pytester.runpytest("--symphony=delivery/release", "--symphony-dynamic=f", "--symphony-isolated", "-v",
-                                "-k", "stabilize")
+    result = pytester.runpytest(
+        "--symphony=delivery/release", "--symphony-dynamic=f", "--symphony-isolated", "-v", "-k", "stabilize"
+    )
     _failed(result, "stabilize", "*change failure rate 66.7% over the last 28 days is above 5%*")

@@ -37,8 +37,17 @@ def full_run(tmp_path_factory, request, worker_id):
         if not done.is_file():
             shop = Shop(shared / "delivery-full-run", request.getfixturevalue("previous_release"), calm=True).build()
             result = run_subprocess(shop.root, "--symphony=delivery", "--symphony-dynamic=f", "-n", "2", "-v", "-rA")
-            done.write_text(json.dumps({"root": str(shop.root), "sha": shop.sha, "returncode": result.returncode,
-                                        "stdout": result.stdout, "stderr": result.stderr}))
+            done.write_text(
+                json.dumps(
+                    {
+                        "root": str(shop.root),
+                        "sha": shop.sha,
+                        "returncode": result.returncode,
+                        "stdout": result.stdout,
+                        "stderr": result.stderr,
+                    }
+                )
+            )
     data = json.loads(done.read_text())
     shop = Shop(Path(data["root"]), Path("."), calm=True)
     shop.sha = data["sha"]
@@ -51,8 +60,14 @@ def _history(shop: Shop, sql: str, *params) -> list[tuple]:
 
 
 def _metrics(shop: Shop, beat: str) -> dict[str, float]:
-    return dict(_history(shop, "SELECT m.name, m.value FROM metrics m JOIN attempts a ON a.id = m.attempt_id "
-                               "WHERE a.sequence = 'delivery' AND a.beat = ?", beat))
+    return dict(
+        _history(
+            shop,
+            "SELECT m.name, m.value FROM metrics m JOIN attempts a ON a.id = m.attempt_id "
+            "WHERE a.sequence = 'delivery' AND a.beat = ?",
+            beat,
+        )
+    )
 
 
 def test_every_beat_passes_on_one_worker_with_the_build_nested_in_beat_6(full_run):
@@ -67,8 +82,9 @@ def test_every_beat_passes_on_one_worker_with_the_build_nested_in_beat_6(full_ru
     assert nested and all(develop < order.index(n) < conclude for n in nested)
     assert nested[0].endswith("validation::load-build-context")
     assert order[conclude + 1] == "continuous-integration::test-end-to-end"
-    assert order[-1] == "release-on-demand::plan-next-iteration" and len(
-        [n for n in order if "::build::" not in n]) == 17
+    assert (
+        order[-1] == "release-on-demand::plan-next-iteration" and len([n for n in order if "::build::" not in n]) == 17
+    )
 
 
 def test_provenance_attests_the_exact_files_the_build_put_in_dist(full_run):
@@ -94,8 +110,9 @@ def test_staging_and_production_are_recorded_in_the_file_and_the_history(full_ru
     assert live.resolve() == (shop.root / ".symphony/delivery/environments/staging").resolve()
     stored = dict(_history(shop, "SELECT id, run_id FROM deployments"))
     assert stored["D1"] is None and stored[production.id] is not None and stored[staging.id] == stored[production.id]
-    assert _history(shop, "SELECT state FROM deployment_statuses WHERE deployment_id = ? ORDER BY position",
-                    production.id) == [("in_progress",), ("success",)]
+    assert _history(
+        shop, "SELECT state FROM deployment_statuses WHERE deployment_id = ? ORDER BY position", production.id
+    ) == [("in_progress",), ("success",)]
     assert {row[0] for row in _history(shop, "SELECT id FROM incidents")} == {"I3"}
 
 

@@ -14,9 +14,26 @@ def _pytest(tmp_path, *args: str) -> subprocess.CompletedProcess:
     """pytest in this checkout, its telemetry kept out of the checkout."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
     env["PYTHONPATH"] = str(CHECKOUT)
-    return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:randomly", "-p", "no:cacheprovider", "-q",
-                           "-o", f"symphony_dir={tmp_path / 'symphony'}", *args],
-                          cwd=CHECKOUT, env=env, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "no:randomly",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "-o",
+            f"symphony_dir={tmp_path / 'symphony'}",
+            *args,
+        ],
+        cwd=CHECKOUT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_a_plain_run_never_collects_the_release_pipeline(tmp_path):
@@ -33,4 +50,8 @@ def test_naming_it_resolves_every_beat_and_its_build(tmp_path):
     assert "release: 8 passed" in named.stdout and "build: 5 passed" in named.stdout
     listed = _pytest(tmp_path, "--symphony=release/exploration", "--collect-only")
     assert [line.rsplit("::", 1)[-1] for line in listed.stdout.splitlines() if line.startswith("sequences/")] == [
-        "hypothesize-mvp", "collaborate-research", "architect-for-delivery", "synthesize-vision-roadmap"]
+        "hypothesize-mvp",
+        "collaborate-research",
+        "architect-for-delivery",
+        "synthesize-vision-roadmap",
+    ]

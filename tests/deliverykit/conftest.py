@@ -32,12 +32,24 @@ class Repo:
 
     def git(self, *args: str, date: str | None = None) -> str:
         env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-        env.update(GIT_AUTHOR_NAME="Dev", GIT_AUTHOR_EMAIL="dev@example.com", GIT_COMMITTER_NAME="Dev",
-                   GIT_COMMITTER_EMAIL="dev@example.com", GIT_CONFIG_NOSYSTEM="1", HOME=str(self.root))
+        env.update(
+            GIT_AUTHOR_NAME="Dev",
+            GIT_AUTHOR_EMAIL="dev@example.com",
+            GIT_COMMITTER_NAME="Dev",
+            GIT_COMMITTER_EMAIL="dev@example.com",
+            GIT_CONFIG_NOSYSTEM="1",
+            HOME=str(self.root),
+        )
         if date:
             env.update(GIT_AUTHOR_DATE=date, GIT_COMMITTER_DATE=date)
-        return subprocess.run(["git", "-c", "commit.gpgsign=false", *args], cwd=self.root, env=env, check=True,
-                              capture_output=True, text=True).stdout.strip()
+        return subprocess.run(
+            ["git", "-c", "commit.gpgsign=false", *args],
+            cwd=self.root,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
 
     def write(self, rel: str, text: str) -> Path:
         path = self.root / rel
@@ -63,11 +75,18 @@ class Repo:
         return self.write("delivery/deployments.jsonl", "".join(json.dumps(r) + "\n" for r in records))
 
 
-def deployment(id: str, sha: str, *statuses: tuple[str, str], env: str = "production", created: str | None = None,
-               **extra) -> dict:
-    return {"id": id, "sha": sha, "ref": "main", "environment": env,
-            "created_at": created or statuses[0][1],
-            "statuses": [{"state": s, "created_at": t} for s, t in statuses], **extra}
+def deployment(
+    id: str, sha: str, *statuses: tuple[str, str], env: str = "production", created: str | None = None, **extra
+) -> dict:
+    return {
+        "id": id,
+        "sha": sha,
+        "ref": "main",
+        "environment": env,
+        "created_at": created or statuses[0][1],
+        "statuses": [{"state": s, "created_at": t} for s, t in statuses],
+        **extra,
+    }
 
 
 @pytest.fixture
@@ -81,7 +100,8 @@ def build_wheel(root: Path, version: str) -> Path:
 
     project = root / f"tinyshop-{version}"
     (project / "tinyshop").mkdir(parents=True)
-    (project / "pyproject.toml").write_text(textwrap.dedent(f"""
+    (project / "pyproject.toml").write_text(
+        textwrap.dedent(f"""
         [build-system]
         requires = ["flit_core>=3.4,<5"]
         build-backend = "flit_core.buildapi"
@@ -92,11 +112,17 @@ def build_wheel(root: Path, version: str) -> Path:
         description = "a tiny shop"
         [project.scripts]
         tinyshop = "tinyshop:main"
-        """), encoding="utf-8")
+        """),
+        encoding="utf-8",
+    )
     (project / "tinyshop" / "__init__.py").write_text(
-        f'"""tinyshop."""\nVERSION = "{version}"\n\ndef main():\n    print("tinyshop", VERSION)\n', encoding="utf-8")
-    subprocess.run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(root / "dist"),
-                    str(project)], check=True, capture_output=True)
+        f'"""tinyshop."""\nVERSION = "{version}"\n\ndef main():\n    print("tinyshop", VERSION)\n', encoding="utf-8"
+    )
+    subprocess.run(
+        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(root / "dist"), str(project)],
+        check=True,
+        capture_output=True,
+    )
     return next((root / "dist").glob(f"tinyshop-{version}-*.whl"))
 
 

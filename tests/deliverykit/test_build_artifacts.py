@@ -64,14 +64,18 @@ def test_provenance_attests_every_artifact_and_its_digests_must_match(repo, whee
 @pytest.fixture
 def suite(repo):
     pytest.importorskip("coverage")
-    repo.write("pyproject.toml", '[project]\nname = "calc"\nversion = "1.0.0"\n\n[tool.coverage.run]\nsource = ["calc"]\n')
+    repo.write(
+        "pyproject.toml", '[project]\nname = "calc"\nversion = "1.0.0"\n\n[tool.coverage.run]\nsource = ["calc"]\n'
+    )
     repo.write("calc/__init__.py", "def add(a, b):\n    return a + b\n\n\ndef unused():\n    return 0\n")
     repo.write("tests/test_calc.py", "from calc import add\n\n\ndef test_add():\n    assert add(1, 2) == 3\n")
     return repo
 
 
 def test_suite_runs_under_coverage_and_reads_junit_back(suite, tmp_path):
-    suite.write("pyproject.toml", (suite.root / "pyproject.toml").read_text() + "[tool.coverage.report]\nfail_under = 50\n")
+    suite.write(
+        "pyproject.toml", (suite.root / "pyproject.toml").read_text() + "[tool.coverage.report]\nfail_under = 50\n"
+    )
     result = test_suite(suite.settings(), tmp_path / "out")
     assert (result.junit.tests, result.junit.failures, result.junit.errors) == (1, 0, 0)
     assert result.coverage.value == pytest.approx(75.0) and result.fail_under == 50

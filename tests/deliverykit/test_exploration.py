@@ -39,20 +39,25 @@ FEATURE = """
 
 @pytest.fixture
 def explored(repo):
-    repo.write("pyproject.toml", '[project]\nname = "shop"\nversion = "1.0.0"\nrequires-python = ">=3.10"\n'
-               'dependencies = ["packaging>=22"]\n')
+    repo.write(
+        "pyproject.toml",
+        '[project]\nname = "shop"\nversion = "1.0.0"\nrequires-python = ">=3.10"\ndependencies = ["packaging>=22"]\n',
+    )
     repo.write("shop/__init__.py", "VALUE = 1\n")
     repo.write("tests/test_shop.py", "import shop\n\ndef test_value():\n    assert shop.VALUE == 1\n")
     repo.commit("chore: start", date="2024-04-01T10:00:00Z")
     repo.tag("v1.0.0")
     repo.write("delivery/roadmap.yaml", ROADMAP)
     repo.write("delivery/hypotheses.yaml", HYPOTHESES)
-    repo.write("delivery/research/interviews.yaml", """
+    repo.write(
+        "delivery/research/interviews.yaml",
+        """
         - id: r1
           features: [search, export]
           date: 2024-04-20
           participants: [{role: customer}]
-        """)
+        """,
+    )
     repo.write("features/search.feature", FEATURE)
     repo.write("features/export.feature", "@feature:export\nFeature: Export\n  Scenario: csv\n    Given items\n")
     repo.commit("feat(search): tag index", date="2024-05-01T10:00:00Z")
@@ -62,8 +67,10 @@ def explored(repo):
 
 def test_scope_is_next_items_plus_unreleased_feat_commits_each_with_a_hypothesis(explored):
     explored.commit("feat: quick filter\n\nFeature: filters", date="2024-05-03T10:00:00Z")
-    explored.write("delivery/hypotheses.yaml", HYPOTHESES.rstrip() + "\n    - {id: f, feature: filters, metric: m, target: 1, "
-                   "window: 7}\n")
+    explored.write(
+        "delivery/hypotheses.yaml",
+        HYPOTHESES.rstrip() + "\n    - {id: f, feature: filters, metric: m, target: 1, window: 7}\n",
+    )
     result = scope(explored.settings())
     assert result.tag == "v1.0.0"
     assert result.feature_ids() == ["search", "export", "filters"]
@@ -85,15 +92,20 @@ def test_scope_fails_for_a_feature_without_hypothesis_and_a_feat_naming_none(exp
 def test_research_must_involve_customers_and_precede_the_first_commit(explored):
     settings = explored.settings()
     assert research(settings, ["search", "export"]).features[0].records == ("r1",)
-    explored.write("delivery/research/interviews.yaml", """
+    explored.write(
+        "delivery/research/interviews.yaml",
+        """
         - {id: late, feature: search, date: 2024-05-05, participants: [{role: customer}]}
         - {id: internal, feature: export, date: 2024-04-01, participants: [{role: engineer}]}
-        """)
+        """,
+    )
     with pytest.raises(DeliveryError) as info:
         research(settings, ["search", "export", "filters"])
     text = str(info.value)
-    assert ("delivery/research/interviews.yaml:1: research 'late' for 'search' is dated 2024-05-05T00:00:00Z, "
-            "after its first implementation commit") in text
+    assert (
+        "delivery/research/interviews.yaml:1: research 'late' for 'search' is dated 2024-05-05T00:00:00Z, "
+        "after its first implementation commit"
+    ) in text
     assert "interviews.yaml:2: research 'internal' for 'export' has no customer or user participant" in text
     assert "feature 'filters' has no research record" in text
 
@@ -101,17 +113,26 @@ def test_research_must_involve_customers_and_precede_the_first_commit(explored):
 def test_roadmap_ranks_by_wsjf_and_links_feature_files(explored):
     result = roadmap(explored.settings())
     assert [(r.item.id, r.wsjf, r.feature.path, len(r.feature.scenarios)) for r in result.ranking] == [
-        ("search", 4.0, "features/search.feature", 1), ("export", 1.0, "features/export.feature", 1)]
+        ("search", 4.0, "features/search.feature", 1),
+        ("export", 1.0, "features/export.feature", 1),
+    ]
 
 
 def test_roadmap_fails_out_of_order_unlinked_or_without_scenarios(explored):
-    explored.write("delivery/roadmap.yaml", ROADMAP.replace("business_value: 2,", "business_value: 20,")
-                   .replace("feature: features/search.feature", "feature: features/missing.feature"))
+    explored.write(
+        "delivery/roadmap.yaml",
+        ROADMAP.replace("business_value: 2,", "business_value: 20,").replace(
+            "feature: features/search.feature", "feature: features/missing.feature"
+        ),
+    )
     explored.write("features/export.feature", "@feature:export\nFeature: Export\n")
     with pytest.raises(DeliveryError) as info:
         roadmap(explored.settings())
     text = str(info.value)
-    assert "roadmap.yaml:2: the next items are not ranked by WSJF; list them in this order: export (5.50), search (4.00)" in text
+    assert (
+        "roadmap.yaml:2: the next items are not ranked by WSJF; list them in this order: export (5.50), search (4.00)"
+        in text
+    )
     assert "roadmap.yaml:2: next item 'search': feature file features/missing.feature does not exist" in text
     assert "features/export.feature:2: feature file of 'export' has no scenarios" in text
 

@@ -6,10 +6,19 @@ import json
 
 import pytest
 
-pytest.importorskip("openfeature.contrib.provider.flagd", reason="the OpenFeature flagd provider is in the delivery extra")
+pytest.importorskip(
+    "openfeature.contrib.provider.flagd", reason="the OpenFeature flagd provider is in the delivery extra"
+)
 
-from pytest_symphony.deliverykit import DeliveryError, FlagEvaluator, check_dark, deploy, new_flags, release, \
-    restore_release  # noqa: E402
+from pytest_symphony.deliverykit import (
+    DeliveryError,
+    FlagEvaluator,
+    check_dark,
+    deploy,
+    new_flags,
+    release,
+    restore_release,
+)  # noqa: E402
 from pytest_symphony.deliverykit.inputs import load_flag_document  # noqa: E402
 
 FLAGS = {
@@ -17,7 +26,9 @@ FLAGS = {
     "flags": {
         "old-banner": {"state": "ENABLED", "variants": {"on": True, "off": False}, "defaultVariant": "on"},
         "search-by-tag": {
-            "state": "ENABLED", "variants": {"on": True, "off": False}, "defaultVariant": "off",
+            "state": "ENABLED",
+            "variants": {"on": True, "off": False},
+            "defaultVariant": "off",
             "targeting": {"fractional": [["on", 0], ["off", 100]]},
         },
         "export-csv": {"state": "DISABLED", "variants": {"on": True, "off": False}, "defaultVariant": "off"},
@@ -31,8 +42,10 @@ def write_flags(repo, flags: dict) -> None:
 
 @pytest.fixture
 def flagged(repo):
-    repo.write("pyproject.toml", '[tool.symphony.delivery]\nsample_size = 400\ncohort = 25\ntolerance = 5\n'
-               'release_flag = "search-by-tag"\n')
+    repo.write(
+        "pyproject.toml",
+        '[tool.symphony.delivery]\nsample_size = 400\ncohort = 25\ntolerance = 5\nrelease_flag = "search-by-tag"\n',
+    )
     write_flags(repo, {"flags": {"old-banner": FLAGS["flags"]["old-banner"]}})
     repo.commit("chore: flags", date="2024-06-01T10:00:00Z")
     repo.tag("v1.0.0")
@@ -44,8 +57,8 @@ def flagged(repo):
 def test_flagd_rules_are_evaluated_by_the_sdk(flagged, tmp_path):
     document = json.loads(json.dumps(FLAGS))
     document["flags"]["search-by-tag"]["targeting"] = {
-        "if": [{"ends_with": [{"var": "email"}, "@example.com"]}, "on",
-               {"fractional": [["on", 50], ["off", 50]]}]}
+        "if": [{"ends_with": [{"var": "email"}, "@example.com"]}, "on", {"fractional": [["on", 50], ["off", 50]]}]
+    }
     path = tmp_path / "flags.json"
     path.write_text(json.dumps(document))
     from openfeature.evaluation_context import EvaluationContext
@@ -53,8 +66,12 @@ def test_flagd_rules_are_evaluated_by_the_sdk(flagged, tmp_path):
     with FlagEvaluator(path, document) as evaluator:
         assert evaluator.details("old-banner").value is True
         assert evaluator.details("export-csv").value is False  # disabled: the caller's default, off
-        assert evaluator.client.get_boolean_value("search-by-tag", False,
-                                                  EvaluationContext("k", {"email": "a@example.com"})) is True
+        assert (
+            evaluator.client.get_boolean_value(
+                "search-by-tag", False, EvaluationContext("k", {"email": "a@example.com"})
+            )
+            is True
+        )
         share = evaluator.share("search-by-tag", "on", [f"user-{i:05d}" for i in range(1000)])
         assert 45 <= share <= 55
         again = evaluator.share("search-by-tag", "on", [f"user-{i:05d}" for i in range(1000)])
@@ -93,7 +110,8 @@ def test_release_raises_the_split_commits_it_and_measures_the_share(flagged):
     result = release(settings)
     after = (flagged.root / "delivery/flags.flagd.json").read_text()
     assert after == before.replace('"on",\n            0\n', '"on",\n            25\n').replace(
-        '"off",\n            100\n', '"off",\n            75\n')
+        '"off",\n            100\n', '"off",\n            75\n'
+    )
     assert abs(result.measured_share - 25) <= 5 and result.sample_size == 400
     assert flagged.git("log", "-1", "--format=%s") == "chore(release): raise flag search-by-tag to 25%"
     assert flagged.git("show", "--stat", "--format=", "HEAD").split("|")[0].strip() == "delivery/flags.flagd.json"
@@ -113,8 +131,8 @@ def test_release_adds_a_split_to_a_disabled_flag_without_targeting(flagged):
 def test_release_restores_the_file_when_the_measured_share_misses_the_cohort(flagged):
     shadowed = json.loads(json.dumps(FLAGS))
     shadowed["flags"]["search-by-tag"]["targeting"] = {
-        "if": [{"starts_with": [{"var": "targetingKey"}, "user-"]}, "off",
-               {"fractional": [["on", 0], ["off", 100]]}]}
+        "if": [{"starts_with": [{"var": "targetingKey"}, "user-"]}, "off", {"fractional": [["on", 0], ["off", 100]]}]
+    }
     write_flags(flagged, shadowed)
     flagged.commit("chore: shadow the split")
     before = (flagged.root / "delivery/flags.flagd.json").read_bytes()

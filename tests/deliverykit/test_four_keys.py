@@ -29,15 +29,23 @@ import pytest
 
 from pytest_symphony.deliverykit import four_keys as compute
 from pytest_symphony.deliverykit import parse_deployment, project_four_keys
-from pytest_symphony.deliverykit.dora import band_deployment_frequency, link_incidents, lower_median, \
-    successful_production
+from pytest_symphony.deliverykit.dora import (
+    band_deployment_frequency,
+    link_incidents,
+    lower_median,
+    successful_production,
+)
 from pytest_symphony.deliverykit.records import Incident
 
 from .conftest import NOW, at, deployment
 
 COMMIT_TIMES = {
-    "c1": "2024-05-01T10:00:00Z", "c2": "2024-05-20T10:00:00Z", "c3": "2024-06-03T08:00:00Z",
-    "c4": "2024-06-04T08:00:00Z", "c5": "2024-06-10T12:00:00Z", "c6": "2024-06-20T00:00:00Z",
+    "c1": "2024-05-01T10:00:00Z",
+    "c2": "2024-05-20T10:00:00Z",
+    "c3": "2024-06-03T08:00:00Z",
+    "c4": "2024-06-04T08:00:00Z",
+    "c5": "2024-06-10T12:00:00Z",
+    "c6": "2024-06-20T00:00:00Z",
     "c7": "2024-06-25T04:00:00Z",
 }
 
@@ -58,27 +66,57 @@ def history_deployments(sha) -> list[dict]:
 
 def history_incidents(sha) -> list[dict]:
     return [
-        {"id": "I1", "opened_at": "2024-06-04T12:00:00Z", "resolved_at": "2024-06-04T13:30:00Z", "severity": "sev2",
-         "deployment": "D2"},
-        {"id": "I2", "opened_at": "2024-06-21T00:00:00Z", "resolved_at": "2024-06-21T02:00:00Z", "severity": "sev2",
-         "root_cause": sha["c5"][:10]},
+        {
+            "id": "I1",
+            "opened_at": "2024-06-04T12:00:00Z",
+            "resolved_at": "2024-06-04T13:30:00Z",
+            "severity": "sev2",
+            "deployment": "D2",
+        },
+        {
+            "id": "I2",
+            "opened_at": "2024-06-21T00:00:00Z",
+            "resolved_at": "2024-06-21T02:00:00Z",
+            "severity": "sev2",
+            "root_cause": sha["c5"][:10],
+        },
         {"id": "I3", "opened_at": "2024-06-26T00:00:00Z", "resolved_at": None, "severity": "sev3"},
         {"id": "I4", "opened_at": "2024-05-26T00:00:00Z", "resolved_at": "2024-05-26T00:30:00Z", "severity": "sev3"},
-        {"id": "I5", "opened_at": "2024-06-15T00:00:00Z", "resolved_at": "2024-06-15T00:10:00Z", "severity": "sev3",
-         "root_cause": "deadbeefdeadbeef"},
+        {
+            "id": "I5",
+            "opened_at": "2024-06-15T00:00:00Z",
+            "resolved_at": "2024-06-15T00:10:00Z",
+            "severity": "sev3",
+            "root_cause": "deadbeefdeadbeef",
+        },
     ]
 
 
 def incidents_from(raw: list[dict]) -> list[Incident]:
-    return [Incident(id=r["id"], opened_at=at(r["opened_at"]), severity=r["severity"],
-                     resolved_at=at(r["resolved_at"]) if r.get("resolved_at") else None,
-                     root_cause=r.get("root_cause"), deployment=r.get("deployment")) for r in raw]
+    return [
+        Incident(
+            id=r["id"],
+            opened_at=at(r["opened_at"]),
+            severity=r["severity"],
+            resolved_at=at(r["resolved_at"]) if r.get("resolved_at") else None,
+            root_cause=r.get("root_cause"),
+            deployment=r.get("deployment"),
+        )
+        for r in raw
+    ]
 
 
 #: The pretend shas of the plain-data test are hex so that they load like real ones.
 SHAS = {name: (f"{i}" * 40)[:40] for i, name in enumerate(COMMIT_TIMES, start=1)}
-CHANGES = {"D1": ["c1", "c2"], "D2": ["c3", "c4"], "D4": ["c5"], "D5": ["c6"], "D6": [], "D7": [],
-           "D8": ["c5", "c6", "c7"]}
+CHANGES = {
+    "D1": ["c1", "c2"],
+    "D2": ["c3", "c4"],
+    "D4": ["c5"],
+    "D5": ["c6"],
+    "D6": [],
+    "D7": [],
+    "D8": ["c5", "c6", "c7"],
+}
 
 
 def check_answers(keys) -> None:
@@ -92,8 +130,12 @@ def check_answers(keys) -> None:
     assert keys.lead_time_hours_median.value == pytest.approx(6)
     assert keys.lead_time_hours_median.band == "elite"
     assert {k: (v.deployment, v.rule) for k, v in keys.links.items()} == {
-        "I1": ("D2", "deployment"), "I2": ("D4", "root_cause"), "I3": ("D8", "time"), "I4": ("D1", "time"),
-        "I5": ("D4", "time")}
+        "I1": ("D2", "deployment"),
+        "I2": ("D4", "root_cause"),
+        "I3": ("D8", "time"),
+        "I4": ("D1", "time"),
+        "I5": ("D4", "time"),
+    }
     assert keys.failed_deployments == ("D2", "D4", "D8")
     assert keys.change_failure_rate.value == pytest.approx(0.5)
     assert keys.change_failure_rate.band == "low"
@@ -113,12 +155,13 @@ def test_four_keys_from_plain_data_match_the_hand_computed_answers():
 
 
 def test_four_keys_of_a_generated_repository_match_the_hand_computed_answers(repo):
-    sha = {name: repo.commit(f"feat(search): {name}" if name in ("c3", "c5") else f"fix: {name}", date=when)
-           for name, when in COMMIT_TIMES.items()}
+    sha = {
+        name: repo.commit(f"feat(search): {name}" if name in ("c3", "c5") else f"fix: {name}", date=when)
+        for name, when in COMMIT_TIMES.items()
+    }
     repo.tag("v0.1.0", sha["c2"])
     repo.deployments(*history_deployments(sha))
-    repo.write("delivery/incidents.yaml", "\n".join(
-        "- " + json.dumps(i) for i in history_incidents(sha)) + "\n")
+    repo.write("delivery/incidents.yaml", "\n".join("- " + json.dumps(i) for i in history_incidents(sha)) + "\n")
     keys = project_four_keys(repo.settings(), now=NOW)
     check_answers(keys)
     assert set(keys.lead_times_hours) == {sha[c] for c in ("c3", "c4", "c5", "c6", "c7")}
@@ -135,8 +178,14 @@ def test_a_commit_delivered_twice_counts_once_at_its_first_delivery():
 
 
 def test_missing_sources_are_not_measured_never_zero():
-    keys = compute(None, None, {}, {}, now=NOW, sources={"deployments": "delivery/deployments.jsonl",
-                                                         "incidents": "delivery/incidents.yaml"})
+    keys = compute(
+        None,
+        None,
+        {},
+        {},
+        now=NOW,
+        sources={"deployments": "delivery/deployments.jsonl", "incidents": "delivery/incidents.yaml"},
+    )
     for metric in keys.metrics():
         assert metric.value is None
         assert str(metric).startswith(f"{metric.name}: not measured: no ")
@@ -154,8 +203,13 @@ def test_missing_sources_are_not_measured_never_zero():
 def test_an_empty_window_measures_zero_deployments_and_nothing_else():
     deployments = [parse_deployment(d) for d in history_deployments(SHAS)]
     later = NOW.replace(year=2025)
-    keys = compute(deployments, [], {d: tuple(SHAS[c] for c in cs) for d, cs in CHANGES.items()},
-                   {SHAS[c]: at(t) for c, t in COMMIT_TIMES.items()}, now=later)
+    keys = compute(
+        deployments,
+        [],
+        {d: tuple(SHAS[c] for c in cs) for d, cs in CHANGES.items()},
+        {SHAS[c]: at(t) for c, t in COMMIT_TIMES.items()},
+        now=later,
+    )
     assert keys.deployment_frequency_per_week.value == 0
     assert keys.deployment_frequency_per_week.band == "low"
     assert keys.lead_time_hours_median.missing.startswith("no commit first delivered")
@@ -164,11 +218,19 @@ def test_an_empty_window_measures_zero_deployments_and_nothing_else():
 
 
 def test_final_status_decides_success_and_its_time_is_the_success_time():
-    d = parse_deployment(deployment("X", "a" * 40, ("success", "2024-06-02T00:00:00Z"),
-                                    ("failure", "2024-06-02T01:00:00Z"), ("success", "2024-06-02T00:30:00Z")))
+    d = parse_deployment(
+        deployment(
+            "X",
+            "a" * 40,
+            ("success", "2024-06-02T00:00:00Z"),
+            ("failure", "2024-06-02T01:00:00Z"),
+            ("success", "2024-06-02T00:30:00Z"),
+        )
+    )
     assert d.final_status.state == "failure" and d.success_time is None
-    retried = parse_deployment(deployment("Y", "a" * 40, ("failure", "2024-06-02T00:00:00Z"),
-                                          ("success", "2024-06-02T02:00:00Z")))
+    retried = parse_deployment(
+        deployment("Y", "a" * 40, ("failure", "2024-06-02T00:00:00Z"), ("success", "2024-06-02T02:00:00Z"))
+    )
     assert retried.success_time == at("2024-06-02T02:00:00Z")
     assert [x.id for x in successful_production([d, retried])] == ["Y"]
 

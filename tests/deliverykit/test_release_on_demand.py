@@ -7,8 +7,18 @@ import sqlite3
 
 import pytest
 
-from pytest_symphony.deliverykit import DeliveryError, feedback, lessons, measure, next_iteration, stabilize, \
-    load_deployments, load_incidents, read_evidence, write_evidence
+from pytest_symphony.deliverykit import (
+    DeliveryError,
+    feedback,
+    lessons,
+    measure,
+    next_iteration,
+    stabilize,
+    load_deployments,
+    load_incidents,
+    read_evidence,
+    write_evidence,
+)
 from pytest_symphony.deliverykit.records import Metric
 from pytest_symphony.deliverykit import history as delivery_history
 from pytest_symphony.telemetry import delivery_store
@@ -19,28 +29,40 @@ from .test_four_keys import COMMIT_TIMES, history_deployments, history_incidents
 
 @pytest.fixture
 def history(repo):
-    sha = {name: repo.commit(f"feat(search): {name}" if name in ("c3", "c5") else f"fix: {name}", date=when)
-           for name, when in COMMIT_TIMES.items()}
+    sha = {
+        name: repo.commit(f"feat(search): {name}" if name in ("c3", "c5") else f"fix: {name}", date=when)
+        for name, when in COMMIT_TIMES.items()
+    }
     repo.tag("v1.0.0", sha["c2"])
     repo.deployments(*history_deployments(sha))
     repo.write("delivery/incidents.yaml", "\n".join("- " + json.dumps(i) for i in history_incidents(sha)) + "\n")
-    repo.write("delivery/research/r.yaml", "{id: r1, feature: search, date: 2024-05-30, participants: [{role: user}]}\n")
-    repo.write("delivery/hypotheses.yaml", """
+    repo.write(
+        "delivery/research/r.yaml", "{id: r1, feature: search, date: 2024-05-30, participants: [{role: user}]}\n"
+    )
+    repo.write(
+        "delivery/hypotheses.yaml",
+        """
         - {id: clicks, feature: search, metric: search_click_through, target: 0.3, window: 7d}
         - {id: speed, feature: search, metric: lead_time_hours_median, target: 4, direction: at_most, window: 7}
         - {id: later, feature: search, metric: search_click_through, target: 0.3, window: 60}
         - {id: unknown, feature: search, metric: nobody_measures_this, target: 1, window: 1}
-        """)
-    repo.write("delivery/measurements.yaml",
-               "- {metric: search_click_through, value: 0.41, measured_at: 2024-06-08T00:00:00Z, feature: search}\n")
+        """,
+    )
+    repo.write(
+        "delivery/measurements.yaml",
+        "- {metric: search_click_through, value: 0.41, measured_at: 2024-06-08T00:00:00Z, feature: search}\n",
+    )
     repo.sha = sha
     return repo
 
 
 def test_stabilize_fails_above_the_change_failure_rate_at_f_and_warns_below(history):
     settings = history.settings()
-    with pytest.raises(DeliveryError, match=r"change failure rate 50.0% over the last 28 days is above 15% "
-                                            r"\(failed: D2, D4, D8\)"):
+    with pytest.raises(
+        DeliveryError,
+        match=r"change failure rate 50.0% over the last 28 days is above 15% "
+        r"\(failed: D2, D4, D8\)",
+    ):
         stabilize(settings, now=NOW)
     warned = stabilize(settings, now=NOW, enforce=False)
     assert warned.four_keys.change_failure_rate.value == 0.5 and "above 15%" in str(warned.warnings[0])
@@ -48,8 +70,13 @@ def test_stabilize_fails_above_the_change_failure_rate_at_f_and_warns_below(hist
 
 
 def test_measure_records_every_metric_and_judges_each_hypothesis(history):
-    result = measure(history.settings(), now=NOW, features=["search"], enforce=False,
-                     extra={"coverage": Metric("coverage", 91.5, "%", "coverage.json")})
+    result = measure(
+        history.settings(),
+        now=NOW,
+        features=["search"],
+        enforce=False,
+        extra={"coverage": Metric("coverage", 91.5, "%", "coverage.json")},
+    )
     m = result.metrics
     assert m["lead_time_hours_median"].value == pytest.approx(6) and m["coverage"].value == 91.5
     assert m["feature_toggle_adoption"].missing.startswith("no flags file")
@@ -60,7 +87,10 @@ def test_measure_records_every_metric_and_judges_each_hypothesis(history):
     assert verdicts["clicks"] == ("validated", "search_click_through = 0.41, target >= 0.3 (from measurements)")
     assert verdicts["speed"][0] == "refuted" and "lead_time_hours_median = 6, target <= 4" in verdicts["speed"][1]
     assert verdicts["later"][0] == "inconclusive" and verdicts["later"][1].startswith("window ends 2024-08-03")
-    assert verdicts["unknown"] == ("inconclusive", "not measured: no measurement of 'nobody_measures_this' in the window")
+    assert verdicts["unknown"] == (
+        "inconclusive",
+        "not measured: no measurement of 'nobody_measures_this' in the window",
+    )
     assert any("hypothesis speed is refuted" in str(w) for w in result.warnings)
     with pytest.raises(DeliveryError, match=r"hypotheses.yaml:2: hypothesis speed is refuted"):
         measure(history.settings(), now=NOW)
@@ -70,7 +100,9 @@ def test_feedback_computes_csat_and_nps_or_needs_a_waiver(history):
     settings = history.settings()
     with pytest.raises(DeliveryError, match="no feedback records in the window and no waiver"):
         feedback(settings, now=NOW)
-    history.write("delivery/feedback/june.yaml", """
+    history.write(
+        "delivery/feedback/june.yaml",
+        """
         - {kind: csat, score: 5, date: 2024-06-20}
         - {kind: csat, score: 4, date: 2024-06-21}
         - {kind: csat, score: 2, date: 2024-06-22}
@@ -79,7 +111,8 @@ def test_feedback_computes_csat_and_nps_or_needs_a_waiver(history):
         - {kind: nps, score: 9, date: 2024-06-20}
         - {kind: nps, score: 7, date: 2024-06-20}
         - {kind: nps, score: 3, date: 2024-06-20}
-        """)
+        """,
+    )
     result = feedback(settings, now=NOW)
     assert result.csat.value == pytest.approx(200 / 3) and result.nps.value == pytest.approx(25)
     history.write("pyproject.toml", "[tool.symphony.delivery]\ncsat_target = 80\n")
@@ -89,8 +122,11 @@ def test_feedback_computes_csat_and_nps_or_needs_a_waiver(history):
 
 
 def test_a_recorded_waiver_stands_in_for_feedback_until_it_expires(history):
-    history.write("pyproject.toml", '[tool.symphony.delivery]\nfeedback_waiver = {reason = "internal tool", '
-                  'approved_by = "PO", until = "2024-07-01"}\n')
+    history.write(
+        "pyproject.toml",
+        '[tool.symphony.delivery]\nfeedback_waiver = {reason = "internal tool", '
+        'approved_by = "PO", until = "2024-07-01"}\n',
+    )
     assert feedback(history.settings(), now=NOW).waiver["approved_by"] == "PO"
     with pytest.raises(DeliveryError, match="the feedback waiver expired on 2024-07-01"):
         feedback(history.settings(), now=NOW.replace(month=8))
@@ -98,8 +134,10 @@ def test_a_recorded_waiver_stands_in_for_feedback_until_it_expires(history):
 
 def test_lessons_write_the_changelog_entry_and_a_retro_with_the_numbers_once(history):
     history.write("CHANGELOG.md", "# Changelog\n\n## [Unreleased]\n\n## [1.0.0] - 2024-05-20\n\n- first\n")
-    metrics = {"change_failure_rate": Metric("change_failure_rate", 0.5, "", "deployments", band="low"),
-               "coverage": Metric.not_measured("coverage", "the test beat has not run", "%")}
+    metrics = {
+        "change_failure_rate": Metric("change_failure_rate", 0.5, "", "deployments", band="low"),
+        "coverage": Metric.not_measured("coverage", "the test beat has not run", "%"),
+    }
     result = lessons(history.settings(), version="1.1.0", metrics=metrics, now=NOW)
     text = (history.root / "CHANGELOG.md").read_text()
     assert text.index("## [Unreleased]") < text.index("## [1.1.0] - 2024-06-29") < text.index("## [1.0.0]")
@@ -114,10 +152,13 @@ def test_lessons_write_the_changelog_entry_and_a_retro_with_the_numbers_once(his
 
 
 def test_next_iteration_proposes_the_version_and_a_plan_citing_evidence(history, tmp_path):
-    history.write("delivery/roadmap.yaml", """
+    history.write(
+        "delivery/roadmap.yaml",
+        """
         items:
           - {id: export, title: Export, status: next, wsjf: {business_value: 1, time_criticality: 1, risk_reduction: 1, job_size: 1}}
-        """)
+        """,
+    )
     history.write("delivery/retro/1.0.0.md", "# Retro\n\n## Actions\n\n- Shorten the review queue\n")
     metrics = {"change_failure_rate": Metric("change_failure_rate", 0.5, "", "deployments", band="low")}
     plan = next_iteration(history.settings(), metrics=metrics, out_dir=tmp_path / "plan")
@@ -132,11 +173,14 @@ def test_next_iteration_proposes_the_version_and_a_plan_citing_evidence(history,
 
 
 def test_a_hand_written_plan_must_cite_evidence_that_exists(history):
-    history.write("delivery/plan.yaml", f"""
-        - {{title: Fix search, evidence: ["incident:I1", "commit:{history.sha['c5'][:10]}"]}}
+    history.write(
+        "delivery/plan.yaml",
+        f"""
+        - {{title: Fix search, evidence: ["incident:I1", "commit:{history.sha["c5"][:10]}"]}}
         - {{title: Rewrite everything}}
         - {{title: Chase ghosts, evidence: ["incident:I99"]}}
-        """)
+        """,
+    )
     with pytest.raises(DeliveryError) as info:
         next_iteration(history.settings())
     text = str(info.value)

@@ -6,16 +6,26 @@ from datetime import timedelta
 
 import pytest
 
-from pytest_symphony.deliverykit import DeliveryError, deploy, load_deployments, monitor, rollback_deployment, \
-    stage, verify_production
+from pytest_symphony.deliverykit import (
+    DeliveryError,
+    deploy,
+    load_deployments,
+    monitor,
+    rollback_deployment,
+    stage,
+    verify_production,
+)
 from pytest_symphony.deliverykit.production import production_link
 from pytest_symphony.deliverykit.staging import link_target
 
 
 @pytest.fixture
 def shop(repo):
-    repo.write("pyproject.toml", '[tool.symphony.delivery]\nsmoke_commands = ["tinyshop"]\n'
-               'health_commands = [["python", "-c", "import tinyshop"]]\n')
+    repo.write(
+        "pyproject.toml",
+        '[tool.symphony.delivery]\nsmoke_commands = ["tinyshop"]\n'
+        'health_commands = [["python", "-c", "import tinyshop"]]\n',
+    )
     repo.commit("feat: shop", date="2024-06-01T10:00:00Z")
     return repo
 
@@ -76,7 +86,10 @@ def test_a_failing_deploy_command_rolls_production_back_and_records_failure(shop
     settings = shop.settings()
     old = staged(shop, wheels, "1.0.0")
     deploy(settings, version="1.0.0", environment=old.green, distributions={"tinyshop": "1.0.0"})
-    shop.write("pyproject.toml", '[tool.symphony.delivery]\ndeploy_command = "echo deploying $SYMPHONY_DEPLOY_VERSION; exit 4"\n')
+    shop.write(
+        "pyproject.toml",
+        '[tool.symphony.delivery]\ndeploy_command = "echo deploying $SYMPHONY_DEPLOY_VERSION; exit 4"\n',
+    )
     settings = shop.settings()
     new = staged(shop, wheels, "1.1.0")
     with pytest.raises(DeliveryError, match="exited with code 4"):
@@ -106,9 +119,14 @@ def test_monitor_fails_on_an_open_severe_incident_of_this_deployment(shop, wheel
     later = (done.deployment.success_time + timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
     shop.write("delivery/incidents.yaml", f"- {{id: I1, opened_at: '{later}', severity: sev3}}\n")
     assert monitor(settings, dep_id).linked[0].rule == "time"
-    shop.write("delivery/incidents.yaml", f"- {{id: I1, opened_at: '{later}', severity: sev3}}\n"
-               f"- {{id: I2, opened_at: '{later}', severity: SEV1, deployment: '{dep_id}'}}\n")
-    with pytest.raises(DeliveryError, match=f"incidents.yaml:2: open sev1 incident I2 is linked to deployment {dep_id}"):
+    shop.write(
+        "delivery/incidents.yaml",
+        f"- {{id: I1, opened_at: '{later}', severity: sev3}}\n"
+        f"- {{id: I2, opened_at: '{later}', severity: SEV1, deployment: '{dep_id}'}}\n",
+    )
+    with pytest.raises(
+        DeliveryError, match=f"incidents.yaml:2: open sev1 incident I2 is linked to deployment {dep_id}"
+    ):
         monitor(settings, dep_id)
     rollback_deployment(settings, dep_id, reason="sev1 incident")
     assert load_deployments(settings).records[-1].statuses[-1].description == "sev1 incident"

@@ -30,12 +30,18 @@ print(json.dumps({
 
 
 def test_a_check_outside_pytest_loads_no_area_of_the_run(tmp_path):
-    write_files(tmp_path, {
-        "pytest.ini": "[pytest]\nsymphony_handlers = handlers\nsymphony_require_bdd = true\n",
-        "handlers.py": HANDLERS, "sequences/release.yaml": SPEC, "features/release.feature": FEATURE,
-    })
-    out = subprocess.run([sys.executable, "-c", SCRIPT, str(tmp_path)], capture_output=True, text=True, check=True,
-                         cwd=tmp_path)
+    write_files(
+        tmp_path,
+        {
+            "pytest.ini": "[pytest]\nsymphony_handlers = handlers\nsymphony_require_bdd = true\n",
+            "handlers.py": HANDLERS,
+            "sequences/release.yaml": SPEC,
+            "features/release.feature": FEATURE,
+        },
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", SCRIPT, str(tmp_path)], capture_output=True, text=True, check=True, cwd=tmp_path
+    )
     report = json.loads(out.stdout.strip().splitlines()[-1])
     assert "HANDLER_NOT_FOUND" not in report["codes"] and "BDD_SPEC_MISSING" not in report["codes"]  # it checked
     assert report["loaded"] == []

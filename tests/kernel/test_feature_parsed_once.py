@@ -54,11 +54,14 @@ Feature: Release
 def test_a_feature_collected_and_checked_in_one_session_is_parsed_once(project, pytester):
     project.ini("symphony_conformity = true")
     project.spec("release.yaml", SPEC)
-    pytester.makepyfile(handlers="from pytest_symphony import handler\n\n\n@handler\ndef compile_sources():\n    return {}\n")
+    pytester.makepyfile(
+        handlers="from pytest_symphony import handler\n\n\n@handler\ndef compile_sources():\n    return {}\n"
+    )
     pytester.makeconftest(COUNTING)
     (pytester.path / "step_defs").mkdir()
     (pytester.path / "step_defs" / "steps.py").write_text(
-        "from pytest_bdd import given\n\n\n@given('nothing')\ndef _():\n    pass\n")
+        "from pytest_bdd import given\n\n\n@given('nothing')\ndef _():\n    pass\n"
+    )
     (pytester.path / "features").mkdir()
     (pytester.path / "features" / "release.feature").write_text(textwrap.dedent(FEATURE).lstrip())
     result = project.run("-p", "no:randomly", "-v")

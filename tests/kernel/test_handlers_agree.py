@@ -46,10 +46,12 @@ def load_ctx():
 @pytest.mark.parametrize("ref", ["handlers#load_ctx", "load_ctx"])
 def test_a_handler_is_named_by_its_registered_name_not_its_python_name(project, pytester, ref):
     result, found = _run(project, pytester, NAMED, ref)
-    result.stdout.fnmatch_lines([
-        f"*sequences/release.yaml:6: beat 1.1 'Load' names handler '{ref}', which no registered module provides.",
-        "*did you mean: loadCtx?",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            f"*sequences/release.yaml:6: beat 1.1 'Load' names handler '{ref}', which no registered module provides.",
+            "*did you mean: loadCtx?",
+        ]
+    )
     assert ("HANDLER_NOT_FOUND", "sequences/release.yaml", 7) in found  # the checker said it resolved
 
 
@@ -65,20 +67,24 @@ def test_a_declared_script_runs_and_is_no_missing_handler(project, pytester):
 def test_a_handler_of_a_module_that_failed_to_import_is_missing_on_both_sides(project, pytester):
     broken = "from pytest_symphony import handler\n\nraise RuntimeError('no config')\n\n\n@handler\ndef load():\n    return {}\n"
     result, found = _run(project, pytester, broken, "load")
-    result.stdout.fnmatch_lines([
-        "*beat 1.1 'Load' names handler 'load', and a handler module of ini symphony_handlers could not be imported:",
-        "*handlers: *handlers.py:3: RuntimeError: no config",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*beat 1.1 'Load' names handler 'load', and a handler module of ini symphony_handlers could not be imported:",
+            "*handlers: *handlers.py:3: RuntimeError: no config",
+        ]
+    )
     assert ("HANDLER_NOT_FOUND", "sequences/release.yaml", 7) in found  # the checker read the handler in the source
 
 
 def test_a_plain_function_is_never_run_and_both_sides_point_at_it(project, pytester):
     plain = "def load():\n    return {}\n"
     result, found = _run(project, pytester, plain, "load")
-    result.stdout.fnmatch_lines([
-        "*beat 1.1 'Load' names handler 'load', which no registered module provides "
-        f"({pytester.path / 'handlers.py'}:1 defines it without @handler).",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*beat 1.1 'Load' names handler 'load', which no registered module provides "
+            f"({pytester.path / 'handlers.py'}:1 defines it without @handler).",
+        ]
+    )
     assert ("TELEMETRY_NOT_INSTRUMENTED", "handlers.py", 1) in found
 
 
@@ -90,9 +96,8 @@ def test_the_checker_suggests_the_names_the_run_suggests(tmp_path):
     from pytest_symphony.runtime.registry import HandlerRegistry
     from pytest_symphony.score.model import HandlerRef
 
-    source = NAMED + '\n\n@handler\ndef loadCache():\n    return {}\n'
-    write_files(tmp_path, {"pytest.ini": "[pytest]\nsymphony_handlers = kernel_named\n",
-                           "kernel_named.py": source})
+    source = NAMED + "\n\n@handler\ndef loadCache():\n    return {}\n"
+    write_files(tmp_path, {"pytest.ini": "[pytest]\nsymphony_handlers = kernel_named\n", "kernel_named.py": source})
     ws = prepare_workspace(tmp_path, use_cache=False)
     namespace: dict = {}
     exec(compile(source, "kernel_named.py", "exec"), namespace)

@@ -63,8 +63,11 @@ def _run(project, pytester, feature: str, *, movement: int = 1, beat: int = 1, p
     (pytester.path / "features" / "release.feature").write_text(textwrap.dedent(feature).lstrip())
     result = project.run("-v", "-p", "no:randomly", "--symphony-format=json", "--symphony-output=conformity.json")
     report = json.loads((pytester.path / "conformity.json").read_text())
-    missing = {v["location"]["line"] for v in report["violations"]
-               if v["code"] == "BDD_SPEC_MISSING" and v["location"]["path"] == "sequences/release.yaml"}
+    missing = {
+        v["location"]["line"]
+        for v in report["violations"]
+        if v["code"] == "BDD_SPEC_MISSING" and v["location"]["path"] == "sequences/release.yaml"
+    }
     return result, missing
 
 
@@ -83,47 +86,66 @@ PACK_SCENARIO = """
 
 @pytest.mark.parametrize("tag", ["@beat(release/compile)", "@beat:release/COMPILE"])
 def test_a_link_tag_the_run_follows_links_for_the_checker_too(project, pytester, tag):
-    result, missing = _run(project, pytester, f"""
+    result, missing = _run(
+        project,
+        pytester,
+        f"""
         Feature: Release
           {tag}
           Scenario: Compiled
             Given nothing
         {PACK_SCENARIO}
-    """)
+    """,
+    )
     assert _after(result, "compile") == "features/release.feature::compiled"
     assert missing == set()  # the checker saw no link (and an orphaned scenario)
 
 
 def test_a_tag_wins_over_a_beat_naming_the_scenario_on_both_sides(project, pytester):
-    result, missing = _run(project, pytester, """
+    result, missing = _run(
+        project,
+        pytester,
+        """
         Feature: Release
           @beat:release/compile
           Scenario: Wheel
             Given nothing
-    """, pack_extra="\n        scenario: Wheel")
+    """,
+        pack_extra="\n        scenario: Wheel",
+    )
     assert _after(result, "compile") == "features/release.feature::wheel"
     assert _after(result, "pack") != "features/release.feature::wheel"
     assert missing == {PACK_LINE}  # the checker counted the scenario for pack too
 
 
 def test_a_scenario_linked_to_two_beats_links_to_none_on_both_sides(project, pytester):
-    result, missing = _run(project, pytester, """
+    result, missing = _run(
+        project,
+        pytester,
+        """
         Feature: Release
           @beat:release/compile @beat:release/pack
           Scenario: Both
             Given nothing
-    """)
+    """,
+    )
     result.stdout.fnmatch_lines(["*scenario 'Both': links to 2 beats (@beat:release/compile, @beat:release/pack)*"])
     assert missing == {COMPILE_LINE, PACK_LINE}  # the checker linked it to both
 
 
 def test_a_declared_number_names_the_same_beat_on_both_sides(project, pytester):
-    result, missing = _run(project, pytester, f"""
+    result, missing = _run(
+        project,
+        pytester,
+        f"""
         Feature: Release
           @beat:release/2.3
           Scenario: Compiled
             Given nothing
         {PACK_SCENARIO}
-    """, movement=2, beat=3)
+    """,
+        movement=2,
+        beat=3,
+    )
     assert _after(result, "compile") == "features/release.feature::compiled"
     assert missing == set()

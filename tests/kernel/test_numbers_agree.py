@@ -43,8 +43,11 @@ def _run(project, pytester, number: str):
     pytester.makepyfile(handlers=HANDLERS)
     result = project.run("-p", "no:randomly", "--symphony-format=json", "--symphony-output=conformity.json")
     report = json.loads((pytester.path / "conformity.json").read_text())
-    found = {(v["code"], v["location"]["line"]) for v in report["violations"]
-             if v["location"]["path"] == "sequences/release.yaml"}
+    found = {
+        (v["code"], v["location"]["line"])
+        for v in report["violations"]
+        if v["location"]["path"] == "sequences/release.yaml"
+    }
     return result, found
 
 

@@ -74,13 +74,24 @@ class Receiver:
                 resource = _attributes(resource_spans.resource.attributes)
                 for scope_spans in resource_spans.scope_spans:
                     for span in scope_spans.spans:
-                        self.spans.append(ReceivedSpan(
-                            span.name, span.trace_id.hex(), span.span_id.hex(), span.parent_span_id.hex(),
-                            span.kind, span.start_time_unix_nano, span.end_time_unix_nano,
-                            _attributes(span.attributes),
-                            [(e.name, e.time_unix_nano, _attributes(e.attributes)) for e in span.events],
-                            [link.span_id.hex() for link in span.links], span.status.code, span.status.message,
-                            resource, scope_spans.scope.name))
+                        self.spans.append(
+                            ReceivedSpan(
+                                span.name,
+                                span.trace_id.hex(),
+                                span.span_id.hex(),
+                                span.parent_span_id.hex(),
+                                span.kind,
+                                span.start_time_unix_nano,
+                                span.end_time_unix_nano,
+                                _attributes(span.attributes),
+                                [(e.name, e.time_unix_nano, _attributes(e.attributes)) for e in span.events],
+                                [link.span_id.hex() for link in span.links],
+                                span.status.code,
+                                span.status.message,
+                                resource,
+                                scope_spans.scope.name,
+                            )
+                        )
         elif path == "/v1/metrics":
             request = metrics_service_pb2.ExportMetricsServiceRequest.FromString(body)
             self.metrics.append(MessageToDict(request))

@@ -66,8 +66,12 @@ def release(project):
 def test_a_run_arrives_at_the_collector_as_one_trace_with_the_records_times(release, receiver):
     result = release.run("--symphony-otel")
     result.assert_outcomes(passed=3)
-    result.stdout.fnmatch_lines([f"symphony otel: 1 trace(s), 10 spans and 1 metric(s) exported to "
-                                 f"{receiver.url}/v1/traces (*s CPU beside the run; its end waited *s)"])
+    result.stdout.fnmatch_lines(
+        [
+            f"symphony otel: 1 trace(s), 10 spans and 1 metric(s) exported to "
+            f"{receiver.url}/v1/traces (*s CPU beside the run; its end waited *s)"
+        ]
+    )
     assert [path for path, _ in receiver.requests] == ["/v1/traces", "/v1/metrics"]
     assert receiver.requests[0][1]["content-type"] == "application/x-protobuf"
     sequence = receiver.by_name("RUN release")
@@ -165,11 +169,13 @@ def test_a_collector_that_is_down_costs_a_warning_not_the_run_nor_a_wait(release
     elapsed = time.monotonic() - started
     assert result.ret == 0
     result.assert_outcomes(passed=3, warnings=1)
-    result.stdout.fnmatch_lines([
-        "*OtelExportWarning: symphony otel: nothing exported: cannot connect to http://127.0.0.1:*/v1/traces: "
-        "Connection refused (is the collector running? OTEL_EXPORTER_OTLP_ENDPOINT names it)",
-        "symphony otel: nothing exported: cannot connect to http://127.0.0.1:*/v1/traces: Connection refused *",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*OtelExportWarning: symphony otel: nothing exported: cannot connect to http://127.0.0.1:*/v1/traces: "
+            "Connection refused (is the collector running? OTEL_EXPORTER_OTLP_ENDPOINT names it)",
+            "symphony otel: nothing exported: cannot connect to http://127.0.0.1:*/v1/traces: Connection refused *",
+        ]
+    )
     assert elapsed < 30  # no retry with back-off: 1 + 2 + 4 + 8 + 16 s before the exporter would give up
 
 
@@ -182,16 +188,21 @@ def test_a_collector_that_never_answers_costs_one_timeout(release, monkeypatch):
         result = release.run("--symphony-otel")
     assert result.ret == 0
     result.assert_outcomes(passed=3, warnings=1)
-    result.stdout.fnmatch_lines(["*OtelExportWarning: symphony otel: nothing exported: the collector did not take "
-                                 "the spans: *"])
+    result.stdout.fnmatch_lines(
+        ["*OtelExportWarning: symphony otel: nothing exported: the collector did not take the spans: *"]
+    )
 
 
 def test_a_collector_that_refuses_the_spans_is_named_in_the_warning(release, receiver):
     receiver.status = 404
     result = release.run("--symphony-otel")
     assert result.ret == 0
-    result.stdout.fnmatch_lines(["*OtelExportWarning: symphony otel: nothing exported: the collector did not take "
-                                 "the spans: Failed to export spans batch code: 404*"])
+    result.stdout.fnmatch_lines(
+        [
+            "*OtelExportWarning: symphony otel: nothing exported: the collector did not take "
+            "the spans: Failed to export spans batch code: 404*"
+        ]
+    )
     assert [path for path, _ in receiver.requests] == ["/v1/traces"]  # no metrics after a refused trace
 
 
@@ -217,9 +228,11 @@ def test_without_the_sdk_the_option_says_what_to_install(release, monkeypatch):
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(fake.parent), os.environ.get("PYTHONPATH")])))
     result = release.pytester.runpytest_subprocess("--symphony-otel")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    assert ("ERROR: --symphony-otel (ini symphony_otel) exports with the OpenTelemetry SDK and its OTLP/HTTP "
-            "exporter, which are not installed (opentelemetry.sdk, opentelemetry.exporter.otlp.proto.http missing): "
-            "pip install 'pytest-symphony[otel]'") in result.stderr.lines
+    assert (
+        "ERROR: --symphony-otel (ini symphony_otel) exports with the OpenTelemetry SDK and its OTLP/HTTP "
+        "exporter, which are not installed (opentelemetry.sdk, opentelemetry.exporter.otlp.proto.http missing): "
+        "pip install 'pytest-symphony[otel]'"
+    ) in result.stderr.lines
 
 
 def test_a_linked_scenario_is_a_span_beside_its_beat_with_a_link_to_it(release, receiver):
@@ -229,12 +242,16 @@ def test_a_linked_scenario_is_a_span_beside_its_beat_with_a_link_to_it(release, 
         "  @beat:release/compile\n"
         "  Scenario: Sources compile\n"
         "    Given compiled sources\n"
-        "    Then twelve files\n", encoding="utf-8")
+        "    Then twelve files\n",
+        encoding="utf-8",
+    )
     (release.pytester.path / "step_defs").mkdir()
     (release.pytester.path / "step_defs" / "steps.py").write_text(
         "from pytest_bdd import given, then\n\n\n"
         "@given('compiled sources')\ndef _():\n    pass\n\n\n"
-        "@then('twelve files')\ndef _():\n    pass\n", encoding="utf-8")
+        "@then('twelve files')\ndef _():\n    pass\n",
+        encoding="utf-8",
+    )
     release.run("--symphony-otel", "-p", "no:randomly").assert_outcomes(passed=4)
     scenario = receiver.by_name("scenario Sources compile")
     assert scenario.parent_id == receiver.by_name("movement build").span_id
@@ -245,8 +262,10 @@ def test_a_linked_scenario_is_a_span_beside_its_beat_with_a_link_to_it(release, 
 
 
 def test_an_event_payload_holding_an_object_arrives_as_its_text(project, receiver):
-    project.spec("release.yaml", "id: release\nmovements:\n  - name: Build\n    beats:\n"
-                                 "      - {name: Compile, handler: compile_sources}\n")
+    project.spec(
+        "release.yaml",
+        "id: release\nmovements:\n  - name: Build\n    beats:\n      - {name: Compile, handler: compile_sources}\n",
+    )
     project.handlers("""
         class Version:
             def __str__(self):
@@ -262,9 +281,12 @@ def test_an_event_payload_holding_an_object_arrives_as_its_text(project, receive
 
 
 def test_ctrl_c_still_exports_the_beats_that_ran(project, receiver):
-    project.spec("release.yaml", "id: release\nmovements:\n  - name: Build\n    beats:\n"
-                                 "      - {name: Compile, handler: compile_sources}\n"
-                                 "      - {name: Pack, handler: interrupt}\n")
+    project.spec(
+        "release.yaml",
+        "id: release\nmovements:\n  - name: Build\n    beats:\n"
+        "      - {name: Compile, handler: compile_sources}\n"
+        "      - {name: Pack, handler: interrupt}\n",
+    )
     project.handlers("""
         import os, signal
 
@@ -276,9 +298,14 @@ def test_ctrl_c_still_exports_the_beats_that_ran(project, receiver):
         def interrupt():
             os.killpg(os.getpgrp(), signal.SIGINT)  # Ctrl-C: the whole process group, the exporter too
     """)
-    done = subprocess.run([sys.executable, "-m", "pytest", "--symphony-otel", "-p", "no:randomly"],
-                          cwd=project.pytester.path, capture_output=True, text=True, timeout=120,
-                          start_new_session=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "--symphony-otel", "-p", "no:randomly"],
+        cwd=project.pytester.path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        start_new_session=True,
+    )
     assert done.returncode == pytest.ExitCode.INTERRUPTED, done.stdout
     assert "symphony otel: 1 trace(s), 4 spans exported" in done.stdout, done.stdout
     assert sorted(s.name for s in receiver.spans) == ["RUN release", "attempt 1", "beat compile", "movement build"]

@@ -32,18 +32,45 @@ def ns(ms: float) -> int:
 CORRELATION = "0af7651916cd43dd8448eb211c80319c"
 
 
-def record(beat: str, start: float, end: float, *, status: str = "passed", attempt: int = 1,
-           movement: str = "build", movement_number: int = 1, beat_number: int = 1,
-           correlation_id: str = CORRELATION, sequence: str = "release", **extra) -> dict:
+def record(
+    beat: str,
+    start: float,
+    end: float,
+    *,
+    status: str = "passed",
+    attempt: int = 1,
+    movement: str = "build",
+    movement_number: int = 1,
+    beat_number: int = 1,
+    correlation_id: str = CORRELATION,
+    sequence: str = "release",
+    **extra,
+) -> dict:
     """An attempt record as the conductor writes it, ``start``/``end`` in ms after T0."""
     base = {
-        "run_id": "20261124T030000Z-abc123", "correlation_id": correlation_id, "sequence": sequence,
-        "movement": movement, "beat": beat, "movement_number": movement_number, "beat_number": beat_number,
-        "handler": beat.replace("-", "_"), "nodeid": f"sequences/{sequence}.yaml::{sequence}::{movement}::{beat}",
-        "dynamic": "mf", "spec_file": f"sequences/{sequence}.yaml", "spec_line": 4 + beat_number * 2,
-        "spec_hash": "ab" * 32, "events": [], "metrics": {}, "error": None, "target": None,
-        "attempt": attempt, "status": status, "started_at": at(start), "ended_at": at(end),
-        "duration_ms": end - start, "kind": "beat",
+        "run_id": "20261124T030000Z-abc123",
+        "correlation_id": correlation_id,
+        "sequence": sequence,
+        "movement": movement,
+        "beat": beat,
+        "movement_number": movement_number,
+        "beat_number": beat_number,
+        "handler": beat.replace("-", "_"),
+        "nodeid": f"sequences/{sequence}.yaml::{sequence}::{movement}::{beat}",
+        "dynamic": "mf",
+        "spec_file": f"sequences/{sequence}.yaml",
+        "spec_line": 4 + beat_number * 2,
+        "spec_hash": "ab" * 32,
+        "events": [],
+        "metrics": {},
+        "error": None,
+        "target": None,
+        "attempt": attempt,
+        "status": status,
+        "started_at": at(start),
+        "ended_at": at(end),
+        "duration_ms": end - start,
+        "kind": "beat",
     }
     base.update(extra)
     return base
@@ -69,20 +96,49 @@ class Spans:
         return parent
 
     def children(self, span):
-        return [s.name for s in sorted(self.all, key=lambda s: s.start_time)
-                if s.parent is not None and s.parent.span_id == span.context.span_id]
+        return [
+            s.name
+            for s in sorted(self.all, key=lambda s: s.start_time)
+            if s.parent is not None and s.parent.span_id == span.context.span_id
+        ]
 
 
 RELEASE = [
-    record("compile", 0, 40, metrics={"files": 12.0},
-           events=[{"name": "compiled", "payload": {"count": 3, "names": ["a", "b"], "opts": {"o": 1}},
-                    "at": "2026-11-24T03:00:00.030000Z"}]),
+    record(
+        "compile",
+        0,
+        40,
+        metrics={"files": 12.0},
+        events=[
+            {
+                "name": "compiled",
+                "payload": {"count": 3, "names": ["a", "b"], "opts": {"o": 1}},
+                "at": "2026-11-24T03:00:00.030000Z",
+            }
+        ],
+    ),
     record("pack", 50, 60, beat_number=2, status="failed", error="ValueError: flaky network"),
     record("pack", 61, 90, beat_number=2, attempt=2),
-    record("upload", 100, 130, movement="ship", movement_number=2, status="failed",
-           error="RuntimeError: registry down\nTraceback ..."),
-    record("announce", 131, 132, movement="ship", movement_number=2, beat_number=2, status="skipped",
-           attempt=0, error="beat 2.1 failed"),
+    record(
+        "upload",
+        100,
+        130,
+        movement="ship",
+        movement_number=2,
+        status="failed",
+        error="RuntimeError: registry down\nTraceback ...",
+    ),
+    record(
+        "announce",
+        131,
+        132,
+        movement="ship",
+        movement_number=2,
+        beat_number=2,
+        status="skipped",
+        attempt=0,
+        error="beat 2.1 failed",
+    ),
 ]
 
 
@@ -114,8 +170,9 @@ def test_status_follows_the_outcome():
     spans = Spans(RELEASE)
     assert spans.named("beat compile").status.status_code is StatusCode.OK
     assert spans.named("beat pack").status.status_code is StatusCode.OK  # passed on its retry
-    first, second = sorted((s for s in spans.all if spans.parent(s) is spans.named("beat pack")),
-                           key=lambda s: s.start_time)
+    first, second = sorted(
+        (s for s in spans.all if spans.parent(s) is spans.named("beat pack")), key=lambda s: s.start_time
+    )
     assert (first.status.status_code, first.status.description) == (StatusCode.ERROR, "ValueError: flaky network")
     assert second.status.status_code is StatusCode.OK
     upload = spans.named("beat upload")
@@ -133,14 +190,23 @@ def test_attributes_carry_the_symphony_fields_and_the_semantic_conventions():
     spans = Spans(RELEASE)
     beat = spans.named("beat upload")
     assert dict(beat.attributes) == {
-        "symphony.sequence": "release", "symphony.movement": "ship", "symphony.beat": "upload",
-        "symphony.movement_number": 2, "symphony.beat_number": 1, "symphony.handler": "upload",
-        "symphony.spec_file": "sequences/release.yaml", "symphony.spec_line": 6,
-        "code.file.path": "sequences/release.yaml", "code.line.number": 6,
+        "symphony.sequence": "release",
+        "symphony.movement": "ship",
+        "symphony.beat": "upload",
+        "symphony.movement_number": 2,
+        "symphony.beat_number": 1,
+        "symphony.handler": "upload",
+        "symphony.spec_file": "sequences/release.yaml",
+        "symphony.spec_line": 6,
+        "code.file.path": "sequences/release.yaml",
+        "code.line.number": 6,
         "symphony.nodeid": "sequences/release.yaml::release::ship::upload",
-        "symphony.status": "failed", "symphony.attempts": 1, "cicd.pipeline.task.name": "upload",
+        "symphony.status": "failed",
+        "symphony.attempts": 1,
+        "cicd.pipeline.task.name": "upload",
         "cicd.pipeline.task.run.id": "sequences/release.yaml::release::ship::upload",
-        "cicd.pipeline.task.run.result": "failure", "error.type": "RuntimeError",
+        "cicd.pipeline.task.run.result": "failure",
+        "error.type": "RuntimeError",
     }
     sequence = spans.named("RUN release").attributes
     assert sequence["cicd.pipeline.name"] == "release" and sequence["cicd.pipeline.run.id"] == CORRELATION
@@ -168,11 +234,22 @@ def test_events_become_span_events_and_failures_exception_events():
 
 
 def test_a_scenario_hangs_beside_its_beat_with_a_link_to_it_and_its_steps_as_events():
-    scenario = record("compile", 41, 45, kind="scenario", scenario="Sources compile", status="passed",
-                      nodeid="features/release.feature::Sources compile", spec_file="features/release.feature",
-                      spec_line=3, handler=None,
-                      steps=[{"text": "Given sources", "status": "passed", "duration_ms": 1.0, "line": 4},
-                             {"text": "Then a wheel", "status": "passed", "duration_ms": 2.0, "line": 5}])
+    scenario = record(
+        "compile",
+        41,
+        45,
+        kind="scenario",
+        scenario="Sources compile",
+        status="passed",
+        nodeid="features/release.feature::Sources compile",
+        spec_file="features/release.feature",
+        spec_line=3,
+        handler=None,
+        steps=[
+            {"text": "Given sources", "status": "passed", "duration_ms": 1.0, "line": 4},
+            {"text": "Then a wheel", "status": "passed", "duration_ms": 2.0, "line": 5},
+        ],
+    )
     spans = Spans(RELEASE[:1] + [scenario])
     span = spans.named("scenario Sources compile")
     assert spans.parent(span) is spans.named("movement build")
@@ -190,19 +267,35 @@ PARENT_BEAT = "sequences/release.yaml::release::build::pack"
 
 def test_a_sub_pipeline_nests_under_the_attempt_of_its_parent_beat_that_ran_it():
     records = RELEASE + [
-        record("lint", 63, 70, sequence="checks", correlation_id=SUB, parent_correlation_id=CORRELATION,
-               parent_nodeid=PARENT_BEAT),
-        record("scan", 64, 66, sequence="deep", correlation_id=SUBSUB, parent_correlation_id=SUB,
-               parent_nodeid="sequences/checks.yaml::checks::build::lint"),
+        record(
+            "lint",
+            63,
+            70,
+            sequence="checks",
+            correlation_id=SUB,
+            parent_correlation_id=CORRELATION,
+            parent_nodeid=PARENT_BEAT,
+        ),
+        record(
+            "scan",
+            64,
+            66,
+            sequence="deep",
+            correlation_id=SUBSUB,
+            parent_correlation_id=SUB,
+            parent_nodeid="sequences/checks.yaml::checks::build::lint",
+        ),
     ]
     # the records arrive as the beats end: the innermost first
     spans = Spans(records[-1:] + records[:-1])
     child = spans.named("RUN checks")
-    second_attempt = [s for s in spans.all if spans.parent(s) is spans.named("beat pack")
-                      and s.attributes["symphony.attempt"] == 2]
+    second_attempt = [
+        s for s in spans.all if spans.parent(s) is spans.named("beat pack") and s.attributes["symphony.attempt"] == 2
+    ]
     assert spans.parent(child) is second_attempt[0]
-    assert spans.parent(spans.named("RUN deep")) in [s for s in spans.all if s.name == "attempt 1"
-                                                      and spans.parent(s) is spans.named("beat lint")]
+    assert spans.parent(spans.named("RUN deep")) in [
+        s for s in spans.all if s.name == "attempt 1" and spans.parent(s) is spans.named("beat lint")
+    ]
     assert {s.context.trace_id for s in spans.all} == {int(CORRELATION, 16)}  # one trace
     assert child.attributes["symphony.parent_correlation_id"] == CORRELATION
     assert child.attributes["symphony.parent_nodeid"] == PARENT_BEAT
@@ -210,8 +303,17 @@ def test_a_sub_pipeline_nests_under_the_attempt_of_its_parent_beat_that_ran_it()
 
 
 def test_sub_pipelines_reach_a_real_collector_nested_under_their_parent_beat(receiver):
-    records = RELEASE + [record("lint", 63, 70, sequence="checks", correlation_id=SUB,
-                                parent_correlation_id=CORRELATION, parent_nodeid=PARENT_BEAT)]
+    records = RELEASE + [
+        record(
+            "lint",
+            63,
+            70,
+            sequence="checks",
+            correlation_id=SUB,
+            parent_correlation_id=CORRELATION,
+            parent_nodeid=PARENT_BEAT,
+        )
+    ]
     outcome = export_records(records, "9.9")
     assert outcome.problem is None and outcome.exported == 15 == len(receiver.spans)
     child = receiver.by_name("RUN checks")
@@ -223,8 +325,9 @@ def test_sub_pipelines_reach_a_real_collector_nested_under_their_parent_beat(rec
 
 def test_a_sub_pipeline_whose_parent_is_missing_or_circular_is_a_trace_of_its_own():
     records = [
-        record("lint", 0, 5, sequence="orphan", correlation_id=SUB, parent_correlation_id="f" * 32,
-               parent_nodeid="gone"),
+        record(
+            "lint", 0, 5, sequence="orphan", correlation_id=SUB, parent_correlation_id="f" * 32, parent_nodeid="gone"
+        ),
         record("a", 0, 5, sequence="a", correlation_id="a" * 32, parent_correlation_id="b" * 32),
         record("b", 0, 5, sequence="b", correlation_id="b" * 32, parent_correlation_id="a" * 32),
     ]
@@ -236,8 +339,17 @@ def test_a_sub_pipeline_whose_parent_is_missing_or_circular_is_a_trace_of_its_ow
 
 
 def test_a_sub_pipeline_started_outside_any_attempt_hangs_under_the_parent_beat():
-    records = RELEASE + [record("lint", 95, 99, sequence="checks", correlation_id=SUB,
-                                parent_correlation_id=CORRELATION, parent_nodeid=PARENT_BEAT)]
+    records = RELEASE + [
+        record(
+            "lint",
+            95,
+            99,
+            sequence="checks",
+            correlation_id=SUB,
+            parent_correlation_id=CORRELATION,
+            parent_nodeid=PARENT_BEAT,
+        )
+    ]
     spans = Spans(records)
     assert spans.parent(spans.named("RUN checks")) is spans.named("beat pack")
 
@@ -271,8 +383,11 @@ def test_service_name_and_resource_attributes_come_from_the_environment(monkeypa
     monkeypatch.setenv("OTEL_SERVICE_NAME", "shop-ci")
     monkeypatch.setenv("OTEL_RESOURCE_ATTRIBUTES", "deployment.environment.name=ci,team=core")
     resource = Spans(RELEASE).all[0].resource.attributes
-    assert (resource["service.name"], resource["deployment.environment.name"], resource["team"]) == \
-        ("shop-ci", "ci", "core")
+    assert (resource["service.name"], resource["deployment.environment.name"], resource["team"]) == (
+        "shop-ci",
+        "ci",
+        "core",
+    )
 
 
 def test_spans_leave_as_soon_as_they_are_complete(monkeypatch):
@@ -337,21 +452,27 @@ def test_metrics_become_gauges_per_beat():
         def shutdown(self):
             pass
 
-    records = RELEASE + [record("upload", 140, 150, sequence="nightly", correlation_id="c" * 32,
-                                metrics={"files": 3, "bad": "x"})]
+    records = RELEASE + [
+        record("upload", 140, 150, sequence="nightly", correlation_id="c" * 32, metrics={"files": 3, "bad": "x"})
+    ]
     outcome = Spans(records, metric_exporter=Keep()).outcome
     assert outcome.metrics == 1  # "bad" is text: no metric
     (resource_metrics,) = Keep.data.resource_metrics
     (scope,) = resource_metrics.scope_metrics
     assert scope.scope.name == "pytest_symphony"
     (files,) = [m for m in scope.metrics if m.name == "symphony.metrics.files"]
-    points = {(p.attributes["symphony.sequence"], p.attributes["symphony.beat"]): p.value
-              for p in files.data.data_points}
+    points = {
+        (p.attributes["symphony.sequence"], p.attributes["symphony.beat"]): p.value for p in files.data.data_points
+    }
     assert points == {("release", "compile"): 12.0, ("nightly", "upload"): 3}
     (point,) = [p for p in files.data.data_points if p.attributes["symphony.sequence"] == "release"]
-    assert dict(point.attributes) == {"symphony.sequence": "release", "symphony.movement": "build",
-                                      "symphony.beat": "compile", "cicd.pipeline.name": "release",
-                                      "cicd.pipeline.task.name": "compile"}
+    assert dict(point.attributes) == {
+        "symphony.sequence": "release",
+        "symphony.movement": "build",
+        "symphony.beat": "compile",
+        "cicd.pipeline.name": "release",
+        "cicd.pipeline.task.name": "compile",
+    }
 
 
 def test_metrics_leave_with_the_spans_each_value_once(monkeypatch):
@@ -359,8 +480,15 @@ def test_metrics_leave_with_the_spans_each_value_once(monkeypatch):
 
     class Keep:
         def export(self, data, timeout_millis=None):
-            sent.append(sorted((p.attributes["symphony.beat"], p.value) for r in data.resource_metrics
-                               for s in r.scope_metrics for m in s.metrics for p in m.data.data_points))
+            sent.append(
+                sorted(
+                    (p.attributes["symphony.beat"], p.value)
+                    for r in data.resource_metrics
+                    for s in r.scope_metrics
+                    for m in s.metrics
+                    for p in m.data.data_points
+                )
+            )
             return MetricExportResult.SUCCESS
 
         def shutdown(self):
@@ -382,8 +510,15 @@ def test_otel_sdk_disabled_exports_nothing(monkeypatch):
 
 
 # -- the model, without the SDK ---------------------------------------------------------------------
-@pytest.mark.parametrize("text", ["2026-11-24T03:00:00.000001Z", "2026-11-24T03:00:00.000001+00:00",
-                                  "2026-11-24T04:00:00.000001+01:00", "2026-11-24T03:00:00.000001"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-11-24T03:00:00.000001Z",
+        "2026-11-24T03:00:00.000001+00:00",
+        "2026-11-24T04:00:00.000001+01:00",
+        "2026-11-24T03:00:00.000001",
+    ],
+)
 def test_timestamps_become_exact_nanoseconds(text):
     assert to_ns(text) == ns(0) + 1000
 
@@ -394,10 +529,16 @@ def test_a_record_with_one_time_takes_it_for_both_and_one_without_times_is_left_
     assert times(record("c", 5, 1)) == (ns(5), ns(5))  # an end before the start
 
 
-@pytest.mark.parametrize("statuses, expected", [
-    (["passed", "failed", "skipped"], "failed"), (["passed", "timeout", "failed"], "timeout"),
-    (["skipped", "skipped"], "skipped"), (["passed", "skipped"], "passed"), (["error"], "error"),
-])
+@pytest.mark.parametrize(
+    "statuses, expected",
+    [
+        (["passed", "failed", "skipped"], "failed"),
+        (["passed", "timeout", "failed"], "timeout"),
+        (["skipped", "skipped"], "skipped"),
+        (["passed", "skipped"], "passed"),
+        (["error"], "error"),
+    ],
+)
 def test_a_group_ends_with_its_first_failing_status(statuses, expected):
     group = Outcome()
     for n, status in enumerate(statuses):

@@ -36,15 +36,17 @@ def write(path: Path, text: str) -> Path:
     return path
 
 
-def add_package(root: Path, directory: str, name: str, *, deps: tuple[str, ...] = (),
-                failing: bool = False) -> Path:
+def add_package(root: Path, directory: str, name: str, *, deps: tuple[str, ...] = (), failing: bool = False) -> Path:
     """A minimal flit_core project ``name`` (module ``name`` with ``-`` as ``_``) under ``root/directory``."""
     module = name.replace("-", "_")
     pkg = root / directory
-    backend = 'build-backend = "failing_backend"\nbackend-path = ["."]' if failing else \
-        'build-backend = "flit_core.buildapi"'
+    backend = (
+        'build-backend = "failing_backend"\nbackend-path = ["."]' if failing else 'build-backend = "flit_core.buildapi"'
+    )
     dependencies = ", ".join(f'"{d}"' for d in deps)
-    write(pkg / "pyproject.toml", f"""
+    write(
+        pkg / "pyproject.toml",
+        f"""
         [build-system]
         requires = ["flit_core>=3.4,<5"]
         {backend}
@@ -55,7 +57,8 @@ def add_package(root: Path, directory: str, name: str, *, deps: tuple[str, ...] 
         description = "test package {name}"
         readme = "README.md"
         dependencies = [{dependencies}]
-    """)
+    """,
+    )
     write(pkg / "README.md", f"# {name}\n\nA test package.\n")
     if failing:  # in the sdist too: the wheel is built from it
         write(pkg / "failing_backend.py", FAILING_BACKEND)
@@ -65,8 +68,9 @@ def add_package(root: Path, directory: str, name: str, *, deps: tuple[str, ...] 
     return pkg
 
 
-def make_workspace(root: Path, packages: dict[str, tuple[str, ...]], *, failing: tuple[str, ...] = (),
-                   extra: str = "") -> Path:
+def make_workspace(
+    root: Path, packages: dict[str, tuple[str, ...]], *, failing: tuple[str, ...] = (), extra: str = ""
+) -> Path:
     """A root pyproject.toml whose ``packages/*`` are the given name -> dependencies."""
     write(root / "pyproject.toml", '[tool.symphony.build]\npackages = ["packages/*"]\n' + textwrap.dedent(extra))
     for name, deps in packages.items():
@@ -84,12 +88,18 @@ def make_single(root: Path, extra: str = "") -> Path:
 
 def git_commit(root: Path) -> str:
     """A fresh repository with everything committed; returns the commit."""
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
-           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.com",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.com",
+    }
     for cmd in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "init"]):
         subprocess.run(["git", *cmd], cwd=root, check=True, env=env, capture_output=True)
-    return subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, check=True, capture_output=True,
-                          text=True).stdout.strip()
+    return subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=root, check=True, capture_output=True, text=True
+    ).stdout.strip()
 
 
 def run_pytest_subprocess(root: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
@@ -99,7 +109,11 @@ def run_pytest_subprocess(root: Path, *args: str, timeout: float = 300) -> subpr
     env[NO_ISOLATION_ENV] = "1"
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:randomly", "-p", "no:cacheprovider", *args],
-        cwd=root, env=env, capture_output=True, text=True, timeout=timeout,
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
 
 

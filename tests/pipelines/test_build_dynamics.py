@@ -28,8 +28,11 @@ MAJOR_FINDING = """
 
 def _ran(result) -> list[str]:
     """Node names of the beats that passed or failed (not deselected, not skipped)."""
-    return [line.split("::")[-1].split()[0] for line in result.stdout.lines
-            if line.startswith("symphony:build::") and any(w in line for w in (" PASSED", " FAILED", " RESOLVED"))]
+    return [
+        line.split("::")[-1].split()[0]
+        for line in result.stdout.lines
+        if line.startswith("symphony:build::") and any(w in line for w in (" PASSED", " FAILED", " RESOLVED"))
+    ]
 
 
 def test_pp_proves_validation_beats_resolve_and_runs_nothing(pytester: pytest.Pytester, build_run):
@@ -37,8 +40,13 @@ def test_pp_proves_validation_beats_resolve_and_runs_nothing(pytester: pytest.Py
     result = build_run("--symphony-dynamic=pp")
     result.assert_outcomes(passed=5, deselected=24)
     assert result.stdout.str().count(" RESOLVED") == 5  # resolved, not run
-    assert _ran(result) == ["load-build-context", "validate-orchestration-domains", "validate-governance-rules",
-                            "validate-handlers", "record-validation-results"]
+    assert _ran(result) == [
+        "load-build-context",
+        "validate-orchestration-domains",
+        "validate-governance-rules",
+        "validate-handlers",
+        "record-validation-results",
+    ]
     assert not (pytester.path / "dist").exists()
     assert not (pytester.path / ".symphony" / "manifests").exists()
 
@@ -70,13 +78,15 @@ def test_f_fails_movement_6_on_a_major_violation(pytester: pytest.Pytester, buil
     pytester.makeconftest(MAJOR_FINDING)
     result = build_run("--symphony-dynamic=f")
     assert result.ret == 1
-    result.stdout.fnmatch_lines([
-        "*check-score-thresholds FAILED*",
-        "*write-build-report SKIPPED*",
-        "the conformity thresholds are not met:",
-        "1 violation(s) at MAJOR or worse fail the build at dynamic f:",
-        "  sequences/release.yaml:7:1 EMPTY_MOVEMENT MAJOR movement 2 has no beats",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*check-score-thresholds FAILED*",
+            "*write-build-report SKIPPED*",
+            "the conformity thresholds are not met:",
+            "1 violation(s) at MAJOR or worse fail the build at dynamic f:",
+            "  sequences/release.yaml:7:1 EMPTY_MOVEMENT MAJOR movement 2 has no beats",
+        ]
+    )
     assert not (pytester.path / "dist").exists() or not any((pytester.path / "dist").iterdir())  # rolled back
 
 
@@ -84,7 +94,9 @@ def test_thresholds_come_from_pyproject(pytester: pytest.Pytester, build_run):
     make_single(pytester.path, extra="[tool.symphony.build.thresholds]\nmf = 0.95\n")
     pytester.makeconftest(MAJOR_FINDING)
     result = build_run()
-    result.stdout.fnmatch_lines([
-        "*check-score-thresholds FAILED*",
-        "Orchestration scores 0.9000, below the 0.95 required at dynamic mf (pyproject.toml: thresholds.mf)",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*check-score-thresholds FAILED*",
+            "Orchestration scores 0.9000, below the 0.95 required at dynamic mf (pyproject.toml: thresholds.mf)",
+        ]
+    )

@@ -21,17 +21,21 @@ CYCLE = {"ant": ("bee",), "bee": ("cow",), "cow": ("ant>=0.1",), "solo": ()}
 
 def test_dependency_cycle_fails_the_package_movement_before_anything_is_built(pytester: pytest.Pytester, build_run):
     root = make_workspace(pytester.path, CYCLE)
-    result = build_run("--symphony-isolated", "-k", "not validate-governance-rules")  # movement 3 on its own, without conformity
+    result = build_run(
+        "--symphony-isolated", "-k", "not validate-governance-rules"
+    )  # movement 3 on its own, without conformity
     assert result.parseoutcomes()["failed"] == 1
-    result.stdout.fnmatch_lines([
-        "*package-building::initialize-package-build PASSED*",
-        "*package-building::build-package::expand FAILED*",
-        "*package-building::record-package-builds SKIPPED*",
-        "*dependency cycle between workspace packages: ant -> bee -> cow -> ant",
-        "*ant: *packages/ant/pyproject.toml",
-        "*nothing was built.",
-        "*beat 3.2 failed*",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*package-building::initialize-package-build PASSED*",
+            "*package-building::build-package::expand FAILED*",
+            "*package-building::record-package-builds SKIPPED*",
+            "*dependency cycle between workspace packages: ant -> bee -> cow -> ant",
+            "*ant: *packages/ant/pyproject.toml",
+            "*nothing was built.",
+            "*beat 3.2 failed*",
+        ]
+    )
     assert all(_dist(root, name) == [] for name in CYCLE)
 
 
@@ -40,11 +44,13 @@ def test_conformity_stops_a_cyclic_workspace_in_validation(pytester: pytest.Pyte
     root = make_workspace(pytester.path, CYCLE)
     result = build_run()
     assert result.parseoutcomes()["failed"] == 1
-    result.stdout.fnmatch_lines([
-        "*validation::validate-governance-rules FAILED*",
-        "1 CRITICAL conformity violation(s); nothing is built until they are fixed:",
-        "  packages/ant/pyproject.toml:*CIRCULAR_DEPENDENCY CRITICAL *ant -> bee -> cow -> ant",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*validation::validate-governance-rules FAILED*",
+            "1 CRITICAL conformity violation(s); nothing is built until they are fixed:",
+            "  packages/ant/pyproject.toml:*CIRCULAR_DEPENDENCY CRITICAL *ant -> bee -> cow -> ant",
+        ]
+    )
     assert all(_dist(root, name) == [] for name in CYCLE)
 
 
@@ -64,18 +70,20 @@ def broken_workspace(pytester: pytest.Pytester) -> Path:
 def test_failed_package_build_shows_its_log_and_stops_the_build(broken_workspace, build_run):
     result = build_run()
     assert result.parseoutcomes()["failed"] == 1
-    result.stdout.fnmatch_lines([
-        "*build-package::core PASSED*",
-        "*build-package::broken FAILED*",
-        "*build-package::top SKIPPED*",
-        "*record-package-builds SKIPPED*",
-        "*write-build-report SKIPPED*",
-        "*building broken (*packages/broken/pyproject.toml) failed: exited with code 1; full log: *broken.log",
-        "*--- last 60 lines of the build log ---",
-        "*compiling part 79",
-        "*RuntimeError: deliberate wheel failure MARKER-77",
-        "*Fix the error above; reproduce with: * -m build --outdir * --no-isolation *packages/broken",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*build-package::core PASSED*",
+            "*build-package::broken FAILED*",
+            "*build-package::top SKIPPED*",
+            "*record-package-builds SKIPPED*",
+            "*write-build-report SKIPPED*",
+            "*building broken (*packages/broken/pyproject.toml) failed: exited with code 1; full log: *broken.log",
+            "*--- last 60 lines of the build log ---",
+            "*compiling part 79",
+            "*RuntimeError: deliberate wheel failure MARKER-77",
+            "*Fix the error above; reproduce with: * -m build --outdir * --no-isolation *packages/broken",
+        ]
+    )
     assert "compiling part 5\n" not in result.stdout.str()  # only the log's tail, the rest is in the file
     result.stdout.fnmatch_lines(["SKIPPED [1] packages/top/pyproject.toml:1: beat 3.2 failed"])
 

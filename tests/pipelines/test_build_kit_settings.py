@@ -89,10 +89,18 @@ def test_threshold_check_names_blocking_violations_and_low_scores():
 
 
 def test_report_markdown_says_what_did_not_run():
-    text = report_markdown({"run_id": "r1", "dynamic": "p", "context": {"project": {"name": "solo", "version": "1"}},
-                            "packages": {"isolated": True, "isolation_source": "default",
-                                         "builds": [{"package": "solo", "version": "1", "duration": 1.5,
-                                                     "files": ["/x/dist/solo-1.tar.gz"]}]}})
+    text = report_markdown(
+        {
+            "run_id": "r1",
+            "dynamic": "p",
+            "context": {"project": {"name": "solo", "version": "1"}},
+            "packages": {
+                "isolated": True,
+                "isolation_source": "default",
+                "builds": [{"package": "solo", "version": "1", "duration": 1.5, "files": ["/x/dist/solo-1.tar.gz"]}],
+            },
+        }
+    )
     assert text.startswith("# Build report: solo\n")
     assert "| 1 | solo | 1 | 1.50 | solo-1.tar.gz |" in text
     assert text.count("Not run.") == 4  # host, artifacts, lint, conformity
@@ -102,6 +110,11 @@ def test_archive_copies_artifacts_manifests_and_the_run(tmp_path: Path):
     wheel = write(tmp_path / "dist" / "solo-1-py3-none-any.whl", "zip")
     write(tmp_path / "m" / "index.json", "{}")
     write(tmp_path / "run" / "telemetry.jsonl", "{}\n")
-    copied = archive_build(tmp_path / "archive", artifacts=[wheel], manifests_dir=tmp_path / "m", run_dir=tmp_path / "run")
+    copied = archive_build(
+        tmp_path / "archive", artifacts=[wheel], manifests_dir=tmp_path / "m", run_dir=tmp_path / "run"
+    )
     assert sorted(p.relative_to(tmp_path / "archive").as_posix() for p in copied) == [
-        "artifacts/solo-1-py3-none-any.whl", "manifests/index.json", "run/telemetry.jsonl"]
+        "artifacts/solo-1-py3-none-any.whl",
+        "manifests/index.json",
+        "run/telemetry.jsonl",
+    ]

@@ -24,7 +24,9 @@ movements:
 
 
 def _workspace(root, *, app_deps: str) -> None:
-    write(root / "pyproject.toml", f"""
+    write(
+        root / "pyproject.toml",
+        f"""
         [project]
         name = "app"
         version = "1.0.0"
@@ -32,7 +34,8 @@ def _workspace(root, *, app_deps: str) -> None:
 
         [tool.symphony.build]
         packages = [".", "packages/*"]
-    """)
+    """,
+    )
     add_package(root, "packages/core-lib", "core-lib")
 
 
@@ -48,12 +51,15 @@ def test_a_dependency_on_a_sibling_package_is_not_reported_as_not_installed(pyte
 
 def _with_spec(pytester: pytest.Pytester, *ini: str) -> None:
     write(pytester.path / "sequences" / "one.yaml", SPEC.format(id="one"))
-    pytester.makepyfile(handlers="from pytest_symphony import handler\n\n@handler\ndef ship():\n    return {\"shipped\": True}\n")
+    pytester.makepyfile(
+        handlers='from pytest_symphony import handler\n\n@handler\ndef ship():\n    return {"shipped": True}\n'
+    )
     pytester.makeini("[pytest]\nsymphony_handlers = handlers\n" + "".join(f"{line}\n" for line in ini))
 
 
-def test_manifests_of_an_earlier_build_do_not_fail_conformity_when_a_spec_is_added(pytester: pytest.Pytester,
-                                                                                    build_run):
+def test_manifests_of_an_earlier_build_do_not_fail_conformity_when_a_spec_is_added(
+    pytester: pytest.Pytester, build_run
+):
     _with_spec(pytester)
     add_package(pytester.path, ".", "solo")
     assert build_run("--symphony-dynamic=p", "-k", "validation or manifest").ret == 0
@@ -64,7 +70,8 @@ def test_manifests_of_an_earlier_build_do_not_fail_conformity_when_a_spec_is_add
 
 
 def test_committed_manifests_are_written_by_the_build_compared_by_conformity_and_regenerated_by_the_fix(
-        pytester: pytest.Pytester, build_run):
+    pytester: pytest.Pytester, build_run
+):
     _with_spec(pytester, "symphony_manifests = build/manifests")
     add_package(pytester.path, ".", "solo")
     assert build_run("--symphony-dynamic=p", "-k", "validation or manifest").ret == 0
@@ -73,8 +80,9 @@ def test_committed_manifests_are_written_by_the_build_compared_by_conformity_and
     assert not (pytester.path / ".symphony" / "manifests").exists()
     write(pytester.path / "sequences" / "two.yaml", SPEC.format(id="two"))
     result = pytester.runpytest("--symphony=conformity", "-p", "no:randomly")
-    result.stdout.fnmatch_lines(["*MANIFEST_MISMATCH*sequence 'two' is missing from the build manifest "
-                                 "build/manifests/sequences.json*"])
+    result.stdout.fnmatch_lines(
+        ["*MANIFEST_MISMATCH*sequence 'two' is missing from the build manifest build/manifests/sequences.json*"]
+    )
     assert pytester.runpytest("--symphony-fix", "-p", "no:randomly").ret == 0
     assert '"id": "two"' in (committed / "sequences.json").read_text()
     assert "MANIFEST_MISMATCH" not in pytester.runpytest("--symphony=conformity", "-p", "no:randomly").stdout.str()

@@ -12,8 +12,19 @@ from .conftest import git_commit, run_pytest_subprocess
 
 REPO = Path(__file__).resolve().parents[2]
 #: never copied: environments, VCS data, build output and caches of the working tree
-IGNORED = shutil.ignore_patterns(".venv", ".ci-venv", ".git", "dist", "build", "*.egg-info", "__pycache__",
-                                 ".symphony", ".pytest_cache", ".ruff_cache", ".tox")
+IGNORED = shutil.ignore_patterns(
+    ".venv",
+    ".ci-venv",
+    ".git",
+    "dist",
+    "build",
+    "*.egg-info",
+    "__pycache__",
+    ".symphony",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".tox",
+)
 
 
 @pytest.fixture(scope="module")
@@ -49,8 +60,13 @@ def test_the_report_tells_what_was_built(repo_build):
     assert report["host"]["summary"].startswith("No host build configured")
     assert "wrote .symphony/runs/" in repo_build["proc"].stdout
     skipped = [line for line in repo_build["proc"].stdout.splitlines() if line.startswith("SKIPPED")]
-    assert all("no host build configured" in s or "ruff is not installed" in s or "conformity engine" in s
-               or "no conformity scores" in s for s in skipped), skipped
+    assert all(
+        "no host build configured" in s
+        or "ruff is not installed" in s
+        or "conformity engine" in s
+        or "no conformity scores" in s
+        for s in skipped
+    ), skipped
 
 
 def test_the_sdist_carries_the_tests_and_the_license_and_its_metadata_says_what_is_tested(repo_build):
@@ -59,9 +75,17 @@ def test_the_sdist_carries_the_tests_and_the_license_and_its_metadata_says_what_
     (sdist,) = (repo_build["root"] / "dist").glob("*.tar.gz")
     with tarfile.open(sdist) as tf:
         names = {m.name.split("/", 1)[1] for m in tf.getmembers() if "/" in m.name}
-        pkg_info = tf.extractfile(f"{sdist.name[:-len('.tar.gz')]}/PKG-INFO").read().decode()
-    assert {"LICENSE", "conftest.py", "tox.ini", "tests/conftest.py", "tests/pipelines/test_build_repo.py",
-            "tests/plugin/test_readme.py", ".ci/oldest-constraints.txt", "scripts/gen_reference.py"} <= names
+        pkg_info = tf.extractfile(f"{sdist.name[: -len('.tar.gz')]}/PKG-INFO").read().decode()
+    assert {
+        "LICENSE",
+        "conftest.py",
+        "tox.ini",
+        "tests/conftest.py",
+        "tests/pipelines/test_build_repo.py",
+        "tests/plugin/test_readme.py",
+        ".ci/oldest-constraints.txt",
+        "scripts/gen_reference.py",
+    } <= names
     assert not any("__pycache__" in n or n.startswith(".symphony") for n in names)
     license_text = (repo_build["root"] / "LICENSE").read_text()
     assert "Apache License" in license_text and "Version 2.0" in license_text

@@ -65,8 +65,10 @@ def history(pytester: pytest.Pytester, build_run):
     result = pytester.runpytest("-p", "no:randomly", "--symphony=report")
     assert result.ret == 0, result.stdout.str()
     reports = pytester.path / ".symphony" / "reports"
-    return {name: (reports / name).read_text() for name in
-            ("symphony-report.json", "symphony-report.md", "symphony-dashboard.html")}
+    return {
+        name: (reports / name).read_text()
+        for name in ("symphony-report.json", "symphony-report.md", "symphony-dashboard.html")
+    }
 
 
 def test_reports_about_the_project(history):

@@ -14,7 +14,7 @@ import pytest
 from .conftest import CHECKOUT, add_package, git_commit, make_single, run_pytest_subprocess, write
 
 #: flit_core, except that each wheel carries the moment it was built: never reproducible.
-STAMPING_BACKEND = '''
+STAMPING_BACKEND = """
 import time
 from pathlib import Path
 
@@ -25,7 +25,7 @@ from flit_core import buildapi
 def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
     Path("solo", "_stamp.py").write_text(f"BUILT = {time.perf_counter_ns()}\\n")
     return buildapi.build_wheel(wheel_directory, config_settings, metadata_directory)
-'''
+"""
 
 
 def _report(root: Path) -> dict:
@@ -37,7 +37,9 @@ def _report(root: Path) -> dict:
 def test_a_setuptools_project_in_git_keeps_a_clean_tree(tmp_path: Path):
     pytest.importorskip("setuptools", reason="the project builds with setuptools")
     root = tmp_path / "shop"
-    write(root / "pyproject.toml", """
+    write(
+        root / "pyproject.toml",
+        """
         [build-system]
         requires = ["setuptools>=61"]
         build-backend = "setuptools.build_meta"
@@ -47,34 +49,48 @@ def test_a_setuptools_project_in_git_keeps_a_clean_tree(tmp_path: Path):
         version = "1.2.0"
         description = "a shop"
         readme = "README.md"
-    """)
+    """,
+    )
     write(root / "README.md", "# shop\n\nSells things.\n")
     write(root / "src" / "shop" / "__init__.py", '"""shop."""\n')
     git_commit(root)
     proc = run_pytest_subprocess(root, "--symphony=build", "-k", "not validate-governance-rules and not score")
     assert proc.returncode == 0, proc.stdout[-4000:]
-    status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all", "--ignored"], cwd=root,
-                            check=True, capture_output=True, text=True).stdout.splitlines()
+    status = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=all", "--ignored"],
+        cwd=root,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.splitlines()
     outside = [line for line in status if not line[3:].startswith(("dist/", ".symphony/"))]
     assert outside == []  # no src/shop.egg-info, no build/, no docs/, no .ruff_cache
     assert sorted(p.name for p in (root / "dist").iterdir()) == [
-        "artifact-manifest.json", "shop-1.2.0-py3-none-any.whl", "shop-1.2.0.tar.gz"]
+        "artifact-manifest.json",
+        "shop-1.2.0-py3-none-any.whl",
+        "shop-1.2.0.tar.gz",
+    ]
 
 
 # -- reproducible builds -----------------------------------------------------------------------
 def test_ff_fails_when_a_second_build_of_the_commit_differs(pytester: pytest.Pytester, build_run):
     root = make_single(pytester.path)
-    text = (root / "pyproject.toml").read_text().replace(
-        'build-backend = "flit_core.buildapi"', 'build-backend = "stamping_backend"\nbackend-path = ["."]')
+    text = (
+        (root / "pyproject.toml")
+        .read_text()
+        .replace('build-backend = "flit_core.buildapi"', 'build-backend = "stamping_backend"\nbackend-path = ["."]')
+    )
     (root / "pyproject.toml").write_text(text + '\n[tool.flit.sdist]\ninclude = ["stamping_backend.py"]\n')
     write(root / "stamping_backend.py", STAMPING_BACKEND)
     git_commit(root)
     result = build_run("--symphony-dynamic=ff", "-k", "package-building or validation")
-    result.stdout.fnmatch_lines([
-        "*build-package::solo FAILED*",
-        "two builds of solo from the same sources differ (SOURCE_DATE_EPOCH=* (from the time of the last commit)):",
-        "  solo-0.1.0-py2.py3-none-any.whl: member solo/_stamp.py differs between the two builds",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*build-package::solo FAILED*",
+            "two builds of solo from the same sources differ (SOURCE_DATE_EPOCH=* (from the time of the last commit)):",
+            "  solo-0.1.0-py2.py3-none-any.whl: member solo/_stamp.py differs between the two builds",
+        ]
+    )
     assert not (root / "dist").exists() or list((root / "dist").iterdir()) == []
 
 
@@ -83,7 +99,8 @@ def test_without_ff_the_manifest_says_reproducibility_was_not_checked(pytester: 
     assert build_run("-k", "not governance and not score").ret == 0
     manifest = json.loads((root / "dist" / "artifact-manifest.json").read_text())
     assert {(e["reproducible"], e["reproducibility"]) for e in manifest["artifacts"]} == {
-        (None, "not checked: a --symphony-dynamic=ff build builds twice and compares")}
+        (None, "not checked: a --symphony-dynamic=ff build builds twice and compares")
+    }
 
 
 # -- the metadata beat -------------------------------------------------------------------------
@@ -91,20 +108,23 @@ def test_metadata_without_a_readme_fails_as_twine_check_strict(pytester: pytest.
     root = make_single(pytester.path)
     (root / "pyproject.toml").write_text((root / "pyproject.toml").read_text().replace('readme = "README.md"\n', ""))
     result = build_run("-k", "not governance and not score")
-    result.stdout.fnmatch_lines([
-        "*check-distribution-metadata FAILED*",
-        "2 distribution(s) fail the metadata check (as twine check --strict would):",
-        "  solo-0.1.0-py2.py3-none-any.whl: warning: `long_description` missing (set [[]project[]] readme)",
-        "*or set [[]tool.symphony.build[]] metadata = \"errors\" to let warnings pass",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*check-distribution-metadata FAILED*",
+            "2 distribution(s) fail the metadata check (as twine check --strict would):",
+            "  solo-0.1.0-py2.py3-none-any.whl: warning: `long_description` missing (set [[]project[]] readme)",
+            '*or set [[]tool.symphony.build[]] metadata = "errors" to let warnings pass',
+        ]
+    )
 
 
 def test_metadata_errors_mode_lets_warnings_pass(pytester: pytest.Pytester, build_run):
     root = make_single(pytester.path, extra='metadata = "errors"\n')
     (root / "pyproject.toml").write_text((root / "pyproject.toml").read_text().replace('readme = "README.md"\n', ""))
     result = build_run("-k", "not governance and not score")
-    result.stdout.fnmatch_lines(["*check-distribution-metadata PASSED*", "*BuildWarning: solo-0.1.0.tar.gz: "
-                                 "`long_description` missing*"])
+    result.stdout.fnmatch_lines(
+        ["*check-distribution-metadata PASSED*", "*BuildWarning: solo-0.1.0.tar.gz: `long_description` missing*"]
+    )
     assert _report(root)["metadata"]["strict"] is False
 
 
@@ -114,10 +134,12 @@ def test_a_readme_pypi_cannot_render_fails_the_metadata_beat(pytester: pytest.Py
     write(root / "README.rst", "Solo\n====\n\n.. image:: \n   :bogus-option: x\n\n`unclosed link <http://x\n")
     (root / "pyproject.toml").write_text((root / "pyproject.toml").read_text().replace('"README.md"', '"README.rst"'))
     result = build_run("-k", "not governance and not score")
-    result.stdout.fnmatch_lines([
-        "*check-distribution-metadata FAILED*",
-        "  solo-0.1.0*: error: `long_description` has syntax errors in markup and would not be rendered on PyPI: line *",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*check-distribution-metadata FAILED*",
+            "  solo-0.1.0*: error: `long_description` has syntax errors in markup and would not be rendered on PyPI: line *",
+        ]
+    )
 
 
 # -- live progress -----------------------------------------------------------------------------
@@ -126,9 +148,25 @@ def _in_a_terminal(root: Path, *args: str) -> str:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
     env.update(PYTHONPATH=str(CHECKOUT), SYMPHONY_BUILD_NO_ISOLATION="1", COLUMNS="100")
     leader, follower = pty.openpty()
-    proc = subprocess.Popen([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--symphony=build",
-                             "--symphony-dynamic=p", "-k", "not governance", *args],
-                            cwd=root, env=env, stdin=follower, stdout=follower, stderr=follower)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            "--symphony=build",
+            "--symphony-dynamic=p",
+            "-k",
+            "not governance",
+            *args,
+        ],
+        cwd=root,
+        env=env,
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
+    )
     os.close(follower)
     chunks = []
     while True:
@@ -164,13 +202,15 @@ def test_no_live_line_under_q_or_without_a_terminal(pytester: pytest.Pytester):
 def test_a_beat_whose_input_was_deselected_says_which_beat_to_run(pytester: pytest.Pytester, build_run):
     make_single(pytester.path)
     result = build_run("--symphony-isolated", "-k", "hash-artifacts")
-    result.stdout.fnmatch_lines([
-        "*hash-artifacts FAILED*",
-        "the artifacts to check come from beat 5.1 (Collect artifacts), which did not run in this session; "
-        "run the whole movement (a -k selection left beat 5.1 (Collect artifacts) out)",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*hash-artifacts FAILED*",
+            "the artifacts to check come from beat 5.1 (Collect artifacts), which did not run in this session; "
+            "run the whole movement (a -k selection left beat 5.1 (Collect artifacts) out)",
+        ]
+    )
     out = result.stdout.str()
-    failure = out[out.index("=== FAILURES ==="):out.index("-- symphony --")]
+    failure = out[out.index("=== FAILURES ===") : out.index("-- symphony --")]
     assert "/_pytest/" not in failure and "/pluggy/" not in failure and len(failure.splitlines()) < 8
 
 
@@ -178,15 +218,16 @@ def _broken_disk(path):
     raise OSError(f"disk on fire while reading {Path(path).name}")
 
 
-def test_an_unexpected_error_in_a_built_in_beat_shows_its_frames_not_pytests(pytester: pytest.Pytester, build_run,
-                                                                              monkeypatch: pytest.MonkeyPatch):
+def test_an_unexpected_error_in_a_built_in_beat_shows_its_frames_not_pytests(
+    pytester: pytest.Pytester, build_run, monkeypatch: pytest.MonkeyPatch
+):
     import pytest_symphony.buildkit.artifacts as artifacts  # imported before the run, so the run uses it
 
     make_single(pytester.path)
     monkeypatch.setattr(artifacts, "sha256_file", _broken_disk)
     result = build_run("-k", "not governance and not score")
     out = result.stdout.str()
-    failure = out[out.index("___ build::Artifacts::Hash artifacts ___"):out.index("-- symphony --")]
+    failure = out[out.index("___ build::Artifacts::Hash artifacts ___") : out.index("-- symphony --")]
     assert "built-in handler 'hashArtifacts' failed: Traceback (most recent call last):" in failure
     assert "build_handlers.py" in failure and "test_build_trust.py" in failure and "raise OSError" in failure
     assert "OSError: disk on fire while reading solo-0.1.0" in failure

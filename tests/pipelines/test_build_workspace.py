@@ -41,7 +41,10 @@ def test_packages_build_in_dependency_order(chain):
     assert all("PASSED" in line for line in lines)
     report = json.loads((chain["run_dir"] / "build-report.json").read_text())
     assert [b["package"] for b in report["packages"]["builds"]] == ORDER
-    assert report["packages"]["isolated"] is False and "SYMPHONY_BUILD_NO_ISOLATION" in report["packages"]["isolation_source"]
+    assert (
+        report["packages"]["isolated"] is False
+        and "SYMPHONY_BUILD_NO_ISOLATION" in report["packages"]["isolation_source"]
+    )
     log = (chain["run_dir"] / "artifacts" / "build" / "logs" / "mid-lib.log").read_text()
     assert "--no-isolation" in log.splitlines()[3] and "Successfully built" in log
 
@@ -51,10 +54,31 @@ def test_wheels_install_together_offline(chain, tmp_path: Path):
     links = [arg for name in ORDER for arg in ("--find-links", str(root / "packages" / name / "dist"))]
     app = next((root / "packages" / "app-top" / "dist").glob("*.whl"))
     target = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-index", "--no-cache-dir", *links,
-                    "--target", str(target), str(app)], check=True, capture_output=True, timeout=120)
-    out = subprocess.run([sys.executable, "-c", "import app_top, mid_lib, core_zed; print(app_top.NAME, mid_lib.NAME, core_zed.NAME)"],
-                         cwd=target, check=True, capture_output=True, text=True).stdout
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-index",
+            "--no-cache-dir",
+            *links,
+            "--target",
+            str(target),
+            str(app),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", "import app_top, mid_lib, core_zed; print(app_top.NAME, mid_lib.NAME, core_zed.NAME)"],
+        cwd=target,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     assert out.split() == ["app-top", "mid-lib", "core-zed"]
 
 
@@ -79,8 +103,14 @@ def test_manifests_describe_the_workspace(chain):
     assert packages["build_order"] == ORDER
     interactions = json.loads((manifests / "interactions.json").read_text())["interactions"]
     build_beat = next(r for r in interactions if r["expand"] == "packages")
-    assert build_beat["handlers"] == [{"ref": "buildPackage", "name": "buildPackage",
-                                       "module": "pytest_symphony.pipelines.build_handlers", "origin": "builtin"}]
+    assert build_beat["handlers"] == [
+        {
+            "ref": "buildPackage",
+            "name": "buildPackage",
+            "module": "pytest_symphony.pipelines.build_handlers",
+            "origin": "builtin",
+        }
+    ]
     assert (manifests / "specs" / "build.json").is_file()
 
 
@@ -89,8 +119,11 @@ def test_ff_archives_artifacts_manifests_and_telemetry(chain):
     archive = chain["root"] / ".symphony" / "archive" / run_id
     assert f"wrote .symphony/archive/{run_id}" in chain["proc"].stdout
     assert sorted(p.name for p in (archive / "artifacts").iterdir()) == sorted(
-        p.name for name in ORDER for p in (chain["root"] / "packages" / name / "dist").iterdir()
-        if p.suffix in (".whl", ".gz"))
+        p.name
+        for name in ORDER
+        for p in (chain["root"] / "packages" / name / "dist").iterdir()
+        if p.suffix in (".whl", ".gz")
+    )
     assert (archive / "manifests" / "index.json").is_file()
     telemetry = [json.loads(line) for line in (archive / "run" / "telemetry.jsonl").read_text().splitlines()]
     assert telemetry[-1]["beat"] == "archive-build" and telemetry[-1]["status"] == "passed"
@@ -105,8 +138,13 @@ def test_sequence_docs_go_under_the_symphony_folder_without_a_page_of_the_build_
 
 
 def test_git_status_shows_nothing_new_outside_dist_and_the_symphony_folder(chain):
-    status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=chain["root"],
-                            check=True, capture_output=True, text=True).stdout.splitlines()
+    status = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=all"],
+        cwd=chain["root"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.splitlines()
     paths = [line[3:] for line in status]
     assert paths, "the build wrote nothing?"
     outside = [p for p in paths if not (p.startswith(".symphony/") or "/dist/" in f"/{p}")]
@@ -114,13 +152,16 @@ def test_git_status_shows_nothing_new_outside_dist_and_the_symphony_folder(chain
 
 
 def test_ff_builds_twice_and_records_byte_identical_artifacts(chain):
-    commit_time = subprocess.run(["git", "log", "-1", "--format=%ct"], cwd=chain["root"], check=True,
-                                 capture_output=True, text=True).stdout.strip()
+    commit_time = subprocess.run(
+        ["git", "log", "-1", "--format=%ct"], cwd=chain["root"], check=True, capture_output=True, text=True
+    ).stdout.strip()
     context = json.loads((chain["run_dir"] / "artifacts" / "build" / "build-context.json").read_text())
     assert context["source_date_epoch"] == {"value": commit_time, "source": "the time of the last commit"}
     for name in ORDER:
         manifest = json.loads((chain["root"] / "packages" / name / "dist" / "artifact-manifest.json").read_text())
         assert [(e["kind"], e["reproducible"], e["reproducibility"]) for e in manifest["artifacts"]] == [
-            ("sdist", True, "byte-identical"), ("wheel", True, "byte-identical")]
+            ("sdist", True, "byte-identical"),
+            ("wheel", True, "byte-identical"),
+        ]
     log = (chain["run_dir"] / "artifacts" / "build" / "logs" / "core-zed.log").read_text()
     assert f"# command: SOURCE_DATE_EPOCH={commit_time} " in log

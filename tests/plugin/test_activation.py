@@ -66,7 +66,8 @@ def _neighbour(pytester: pytest.Pytester) -> None:
     (pytester.path / "tests" / "conftest.py").write_text(CONFTEST)
     (pytester.path / "tests" / "test_checkout.py").write_text(
         "from pytest_bdd import scenarios\n\nscenarios('../features/checkout.feature')\n\n\n"
-        "def test_plain():\n    assert True\n")
+        "def test_plain():\n    assert True\n"
+    )
     pytester.mkdir("sequences")  # plain data that merely looks like specs
     (pytester.path / "sequences" / "prices.json").write_text('[{"sku": "apple", "price": 3}]\n')
     (pytester.path / "sequences" / "rates.yaml").write_text("eur: 1.0\nusd: 1.1\n")
@@ -162,31 +163,42 @@ def test_without_configuration_specs_are_not_collected(pytester: pytest.Pytester
 def test_a_handler_module_that_cannot_import_errors_its_beats_and_the_rest_runs(pytester: pytest.Pytester):
     pytester.makeini("[pytest]\nsymphony_handlers = handlers other\n")
     pytester.mkdir("sequences")
-    (pytester.path / "sequences" / "release.yaml").write_text(textwrap.dedent("""\
+    (pytester.path / "sequences" / "release.yaml").write_text(
+        textwrap.dedent("""\
         id: release
         movements:
           - name: Build
             beats:
               - {name: Compile, handler: compile}
               - {name: Lint, handler: "other#lint"}
-        """))
+        """)
+    )
     (pytester.path / "sequences" / "docs.yaml").write_text(
-        "id: docs\nmovements:\n  - name: Docs\n    beats:\n      - {name: Write, handler: write_docs}\n")
-    pytester.makepyfile(handlers="import no_such_module\n\nfrom pytest_symphony import handler\n\n\n"
-                                 "@handler\ndef compile():\n    pass\n")
-    pytester.makepyfile(other="from pytest_symphony import handler\n\n\n@handler\ndef lint():\n    pass\n\n\n"
-                              "@handler\ndef write_docs():\n    pass\n")
+        "id: docs\nmovements:\n  - name: Docs\n    beats:\n      - {name: Write, handler: write_docs}\n"
+    )
+    pytester.makepyfile(
+        handlers="import no_such_module\n\nfrom pytest_symphony import handler\n\n\n"
+        "@handler\ndef compile():\n    pass\n"
+    )
+    pytester.makepyfile(
+        other="from pytest_symphony import handler\n\n\n@handler\ndef lint():\n    pass\n\n\n"
+        "@handler\ndef write_docs():\n    pass\n"
+    )
     result = pytester.runpytest("-v")
-    result.stdout.fnmatch_lines([
-        "*sequences/docs.yaml::docs::docs::write PASSED*",
-        "*sequences/release.yaml::release::build::compile FAILED*",
-        "*sequences/release.yaml::release::build::lint SKIPPED*",
-    ])
-    result.stdout.fnmatch_lines([
-        "*beat 1.1 'Compile' names handler 'compile', and a handler module of ini symphony_handlers could not "
-        "be imported:",
-        "*handlers: handlers.py:1: ModuleNotFoundError: No module named 'no_such_module'",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*sequences/docs.yaml::docs::docs::write PASSED*",
+            "*sequences/release.yaml::release::build::compile FAILED*",
+            "*sequences/release.yaml::release::build::lint SKIPPED*",
+        ]
+    )
+    result.stdout.fnmatch_lines(
+        [
+            "*beat 1.1 'Compile' names handler 'compile', and a handler module of ini symphony_handlers could not "
+            "be imported:",
+            "*handlers: handlers.py:1: ModuleNotFoundError: No module named 'no_such_module'",
+        ]
+    )
     assert result.ret == pytest.ExitCode.TESTS_FAILED
 
 
@@ -195,8 +207,24 @@ def _run_elsewhere(pytester: pytest.Pytester, *args: str) -> subprocess.Complete
     elsewhere = pytester.path / "elsewhere"
     elsewhere.mkdir(exist_ok=True)
     root = str(pytester.path)
-    return subprocess.run([sys.executable, "-m", "pytest", "--rootdir", root, "-c", f"{root}/tox.ini",
-                           "-p", "no:cacheprovider", root, *args], cwd=elsewhere, capture_output=True, text=True)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--rootdir",
+            root,
+            "-c",
+            f"{root}/tox.ini",
+            "-p",
+            "no:cacheprovider",
+            root,
+            *args,
+        ],
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+    )
 
 
 def test_handler_modules_import_without_touching_sys_path_under_importlib_mode(pytester: pytest.Pytester):
@@ -204,8 +232,10 @@ def test_handler_modules_import_without_touching_sys_path_under_importlib_mode(p
     pytester.mkdir("sequences")
     (pytester.path / "sequences" / "release.yaml").write_text(SPEC)
     pytester.makepyfile(handlers=HANDLERS)
-    pytester.makeconftest("import json, sys\n\n\ndef pytest_sessionfinish(session):\n"
-                          "    open(session.config.rootpath / 'path.json', 'w').write(json.dumps(sys.path))\n")
+    pytester.makeconftest(
+        "import json, sys\n\n\ndef pytest_sessionfinish(session):\n"
+        "    open(session.config.rootpath / 'path.json', 'w').write(json.dumps(sys.path))\n"
+    )
     _run_elsewhere(pytester, "-p", "no:symphony")
     plain = json.loads((pytester.path / "path.json").read_text())
     result = _run_elsewhere(pytester, "-v")
@@ -227,8 +257,10 @@ def test_handler_modules_follow_the_prepend_mode_like_a_test_module(pytester: py
 @pytest.mark.parametrize("args", [(), ("features", "tests")])
 def test_a_symphony_project_never_collects_a_bound_feature_twice(pytester: pytest.Pytester, args):
     _neighbour(pytester)
-    pytester.makeini("[pytest]\ntestpaths = tests\naddopts = --import-mode=importlib\n"
-                     "symphony_paths = pipelines\nsymphony_step_defs =\n")
+    pytester.makeini(
+        "[pytest]\ntestpaths = tests\naddopts = --import-mode=importlib\n"
+        "symphony_paths = pipelines\nsymphony_step_defs =\n"
+    )
     result = pytester.runpytest_subprocess("-v", *args)
     result.assert_outcomes(passed=3)
     assert not [line for line in result.outlines if line.startswith("features/")]

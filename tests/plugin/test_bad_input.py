@@ -30,14 +30,17 @@ def test_invalid_yaml_names_line_and_column(project):
 
 def test_schema_errors_are_all_reported_with_pointer_and_line(project):
     _with_good(project)
-    project.spec("bad.yaml", """
+    project.spec(
+        "bad.yaml",
+        """
         id: bad
         movements:
           - name: M
             beats:
               - {name: A, handler: ok, retries: -1}
               - {name: B, handler: ok, inputs: [not, a, mapping]}
-    """)
+    """,
+    )
     result = project.run("-q")
     result.assert_outcomes(passed=1, errors=1)
     out = result.stdout.str()
@@ -79,9 +82,9 @@ def test_duplicate_sequence_ids_name_both_files(project):
     project.spec("zz-copy.yaml", GOOD)
     result = project.run("-q")
     result.assert_outcomes(passed=1, errors=1)
-    result.stdout.fnmatch_lines([
-        "*sequences/zz-copy.yaml: sequence id 'good' is already declared in sequences/good.yaml*"
-    ])
+    result.stdout.fnmatch_lines(
+        ["*sequences/zz-copy.yaml: sequence id 'good' is already declared in sequences/good.yaml*"]
+    )
 
 
 def test_duplicate_project_handlers_name_both_places(project):
@@ -99,18 +102,23 @@ def test_a_missing_handler_module_errors_the_beats_that_need_it_not_the_session(
     _with_good(project)
     result = project.run("-q")
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines([
-        "*beat 1.1 'B' names handler 'ok', and a handler module of ini symphony_handlers could not be imported:",
-        "*no_such_module: ModuleNotFoundError: No module named 'no_such_module'",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*beat 1.1 'B' names handler 'ok', and a handler module of ini symphony_handlers could not be imported:",
+            "*no_such_module: ModuleNotFoundError: No module named 'no_such_module'",
+        ]
+    )
 
 
 # -- spec content is data, whatever it holds (each case once broke every spec of the run) --
 
+
 def test_a_lone_surrogate_is_an_error_of_its_file_only(project):
     _with_good(project)
-    project.spec("surrogate.json", '{"id": "a-\\ud800",\n "movements": [{"name": "m", "beats": '
-                                   '[{"name": "a", "handler": "ok"}]}]}')
+    project.spec(
+        "surrogate.json",
+        '{"id": "a-\\ud800",\n "movements": [{"name": "m", "beats": [{"name": "a", "handler": "ok"}]}]}',
+    )
     result = project.run("-q")
     result.assert_outcomes(passed=1, errors=1)
     result.stdout.fnmatch_lines(["*sequences/surrogate.json:1:*lone surrogate*"])
@@ -119,14 +127,20 @@ def test_a_lone_surrogate_is_an_error_of_its_file_only(project):
 
 def test_integers_beyond_64_bits_are_errors_of_their_files_only(project):
     _with_good(project)
-    project.spec("big.yaml", "id: big\nmovements:\n  - name: m\n    beats:\n"
-                             "      - {name: a, handler: ok, beat: 99999999999999999999}\n")
-    project.spec("hex.yaml", "id: hex\nmovements:\n  - name: m\n    beats:\n"
-                             "      - {name: a, handler: ok, beat: 0x" + "f" * 4000 + "}\n")
+    project.spec(
+        "big.yaml",
+        "id: big\nmovements:\n  - name: m\n    beats:\n      - {name: a, handler: ok, beat: 99999999999999999999}\n",
+    )
+    project.spec(
+        "hex.yaml",
+        "id: hex\nmovements:\n  - name: m\n    beats:\n      - {name: a, handler: ok, beat: 0x" + "f" * 4000 + "}\n",
+    )
     result = project.run("-q")
     result.assert_outcomes(passed=1, errors=2)
-    result.stdout.fnmatch_lines(["*sequences/big.yaml:5:*does not fit in 64 bits*",
-                                 "*sequences/hex.yaml:5:*does not fit in 64 bits*"], consecutive=False)
+    result.stdout.fnmatch_lines(
+        ["*sequences/big.yaml:5:*does not fit in 64 bits*", "*sequences/hex.yaml:5:*does not fit in 64 bits*"],
+        consecutive=False,
+    )
     db = project.pytester.path / ".symphony" / "history.sqlite"
     import sqlite3
 
@@ -135,17 +149,26 @@ def test_integers_beyond_64_bits_are_errors_of_their_files_only(project):
 
 def test_duplicate_keys_are_an_error_naming_both_lines(project):
     _with_good(project)
-    project.spec("dup.yaml", "id: dup\nmovements:\n  - name: m\n    beats: [{name: a, handler: ok}]\n"
-                             "movements:\n  - name: n\n    beats: [{name: b, handler: ok}]\n")
+    project.spec(
+        "dup.yaml",
+        "id: dup\nmovements:\n  - name: m\n    beats: [{name: a, handler: ok}]\n"
+        "movements:\n  - name: n\n    beats: [{name: b, handler: ok}]\n",
+    )
     result = project.run("-q")
     result.assert_outcomes(passed=1, errors=1)
     result.stdout.fnmatch_lines(["*sequences/dup.yaml:5: duplicate key 'movements': first at line 2, again at line 5*"])
 
 
-@pytest.mark.parametrize("movements", [
-    "[{}]", "[{name: a}]", "[{name: a, beats: []}]", "[{name: a, beats: 3}]",
-    "[{name: a, beatDetails: [{name: b, handler: ok}]}]",
-])
+@pytest.mark.parametrize(
+    "movements",
+    [
+        "[{}]",
+        "[{name: a}]",
+        "[{name: a, beats: []}]",
+        "[{name: a, beats: 3}]",
+        "[{name: a, beatDetails: [{name: b, handler: ok}]}]",
+    ],
+)
 def test_a_spec_that_yields_no_beat_is_an_error_item(project, movements):
     _with_good(project)
     project.spec("none.yaml", f"id: none\nmovements: {movements}\n")
@@ -156,9 +179,13 @@ def test_a_spec_that_yields_no_beat_is_an_error_item(project, movements):
 
 def test_a_movement_without_beats_beside_others_is_a_warning_at_its_line(project):
     _with_good(project)
-    project.spec("part.yaml", "id: part\nmovements:\n  - name: m\n    beats: [{name: a, handler: ok}]\n"
-                              "  - name: lost\n    beatDetails: [{name: b, handler: ok}]\n")
+    project.spec(
+        "part.yaml",
+        "id: part\nmovements:\n  - name: m\n    beats: [{name: a, handler: ok}]\n"
+        "  - name: lost\n    beatDetails: [{name: b, handler: ok}]\n",
+    )
     result = project.run("-q", "-W", "default")
     result.assert_outcomes(passed=2, warnings=1)
-    result.stdout.fnmatch_lines(["*sequences/part.yaml:5: SymphonySpecWarning: *movement 2 'lost' has no beat list,"
-                                 " but its key 'beatDetails'*"])
+    result.stdout.fnmatch_lines(
+        ["*sequences/part.yaml:5: SymphonySpecWarning: *movement 2 'lost' has no beat list, but its key 'beatDetails'*"]
+    )

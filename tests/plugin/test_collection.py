@@ -40,12 +40,14 @@ def test_each_beat_is_an_item_with_spec_node_id(project):
     project.spec("release.yaml", RELEASE)
     project.handlers(HANDLERS)
     result = project.run("--collect-only", "-q")
-    result.stdout.fnmatch_lines([
-        "sequences/release.yaml::release::build::compile",
-        "sequences/release.yaml::release::build::pack",
-        "sequences/release.yaml::release::ship::upload",
-        "3 tests collected*",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "sequences/release.yaml::release::build::compile",
+            "sequences/release.yaml::release::build::pack",
+            "sequences/release.yaml::release::ship::upload",
+            "3 tests collected*",
+        ]
+    )
 
 
 def test_beats_run_in_order_and_share_state(project):
@@ -53,11 +55,13 @@ def test_beats_run_in_order_and_share_state(project):
     project.handlers(HANDLERS)
     result = project.run("-v")
     result.assert_outcomes(passed=3)
-    result.stdout.fnmatch_lines([
-        "*release::build::compile PASSED*",
-        "*release::build::pack PASSED*",
-        "*release::ship::upload PASSED*",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*release::build::compile PASSED*",
+            "*release::build::pack PASSED*",
+            "*release::ship::upload PASSED*",
+        ]
+    )
 
 
 def test_location_points_at_the_beat_line(project):
@@ -75,7 +79,9 @@ def test_location_points_at_the_beat_line(project):
 def test_markers_select_sequences_and_run_clean_under_strict(project):
     project.ini("strict = true")
     project.spec("release.yaml", RELEASE)
-    project.spec("other.json", '{"id": "other", "movements": [{"name": "m", "beats": [{"name": "b", "handler": "pack"}]}]}')
+    project.spec(
+        "other.json", '{"id": "other", "movements": [{"name": "m", "beats": [{"name": "b", "handler": "pack"}]}]}'
+    )
     project.handlers(HANDLERS)
     result = project.run("-m", "symphony_release", "-q")
     result.assert_outcomes(passed=3, deselected=1)
@@ -85,7 +91,9 @@ def test_markers_select_sequences_and_run_clean_under_strict(project):
 
 def test_keyword_selection_and_last_failed(project):
     project.spec("release.yaml", RELEASE)
-    project.handlers(HANDLERS.replace('assert symphony.state["packed"] == "release.whl"', "assert False, 'upload refused'"))
+    project.handlers(
+        HANDLERS.replace('assert symphony.state["packed"] == "release.whl"', "assert False, 'upload refused'")
+    )
     result = project.run("-k", "compile", "-q")
     result.assert_outcomes(passed=1, deselected=2)
     project.run("-q").assert_outcomes(passed=2, failed=1)
@@ -112,7 +120,9 @@ def test_symphony_option_deselects_everything_else(project):
 
 
 def test_slugs_are_unique(project):
-    project.spec("dup.yaml", """
+    project.spec(
+        "dup.yaml",
+        """
         id: dup
         movements:
           - name: Build
@@ -122,14 +132,17 @@ def test_slugs_are_unique(project):
           - name: Build
             beats:
               - {handler: loadBuildContext}
-    """)
+    """,
+    )
     project.handlers("@handler\ndef pack(symphony):\n    pass\n\n@handler\ndef loadBuildContext():\n    pass\n")
     result = project.run("--collect-only", "-q")
-    result.stdout.fnmatch_lines([
-        "sequences/dup.yaml::dup::build::step",
-        "sequences/dup.yaml::dup::build::step-2",
-        "sequences/dup.yaml::dup::build-2::load-build-context",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "sequences/dup.yaml::dup::build::step",
+            "sequences/dup.yaml::dup::build::step-2",
+            "sequences/dup.yaml::dup::build-2::load-build-context",
+        ]
+    )
 
 
 def test_specs_outside_symphony_paths_are_not_collected(project):
@@ -167,12 +180,14 @@ def test_symphony_list_names_every_sequence_and_runs_nothing(project):
     project.handlers(HANDLERS)
     result = project.run("--symphony-list")
     assert result.ret == 0
-    result.stdout.fnmatch_lines([
-        "id * file * movements * beats * beats per dynamic",
-        "release * sequences/release.yaml * pp * p * mf * f * ff *",
-        "build (--symphony=build) * symphony:build * pp * p * mf * f * ff *",
-        "sequences/broken.yaml: cannot load*",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "id * file * movements * beats * beats per dynamic",
+            "release * sequences/release.yaml * pp * p * mf * f * ff *",
+            "build (--symphony=build) * symphony:build * pp * p * mf * f * ff *",
+            "sequences/broken.yaml: cannot load*",
+        ]
+    )
     assert not (project.pytester.path / ".symphony").exists()
 
 
@@ -181,5 +196,9 @@ def test_symphony_list_without_the_terminal_plugin_still_prints(project):
     project.handlers(HANDLERS)
     result = project.run("--symphony-list", "-p", "no:terminal")
     assert result.ret == 0
-    result.stdout.fnmatch_lines(["id * file * movements * beats * beats per dynamic",
-                                 "release * sequences/release.yaml * pp * p * mf * f * ff *"])
+    result.stdout.fnmatch_lines(
+        [
+            "id * file * movements * beats * beats per dynamic",
+            "release * sequences/release.yaml * pp * p * mf * f * ff *",
+        ]
+    )

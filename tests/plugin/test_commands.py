@@ -15,14 +15,17 @@ def _log(project, name: str) -> str:
 
 
 def test_a_run_string_goes_through_the_shell_and_its_output_is_logged(project):
-    project.spec("cmd.yaml", """
+    project.spec(
+        "cmd.yaml",
+        """
         id: cmd
         movements:
           - name: Check
             beats:
               - {name: Greet, run: "echo hello && echo \\"$GREETING from $(basename $PWD)\\"", cwd: sub,
                  env: {GREETING: hi}}
-    """)
+    """,
+    )
     project.pytester.mkdir("sub")
     project.handlers("")
     result = project.run("-v")
@@ -31,7 +34,9 @@ def test_a_run_string_goes_through_the_shell_and_its_output_is_logged(project):
 
 
 def test_a_failing_command_fails_its_beat_with_the_status_and_the_last_lines(project):
-    project.spec("cmd.yaml", f"""
+    project.spec(
+        "cmd.yaml",
+        f"""
         id: cmd
         movements:
           - name: Check
@@ -39,37 +44,46 @@ def test_a_failing_command_fails_its_beat_with_the_status_and_the_last_lines(pro
               - name: Boom
                 run: ["{sys.executable}", "-c", "import sys; print('about to fail'); sys.exit(3)"]
               - {{name: After, run: "true"}}
-    """)
+    """,
+    )
     project.handlers("")
     result = project.run("-v")
     result.assert_outcomes(failed=1, skipped=1)
-    result.stdout.fnmatch_lines([
-        f"*sequences/cmd.yaml:5: `{sys.executable} -c import sys; print('about to fail'); sys.exit(3)` "
-        "exited with status 3:",
-        "*| about to fail",
-        "*log: *logs/cmd/1.1-boom.log",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            f"*sequences/cmd.yaml:5: `{sys.executable} -c import sys; print('about to fail'); sys.exit(3)` "
+            "exited with status 3:",
+            "*| about to fail",
+            "*log: *logs/cmd/1.1-boom.log",
+        ]
+    )
 
 
 def test_a_command_past_its_timeout_is_killed_with_its_children(project):
-    project.spec("cmd.yaml", """
+    project.spec(
+        "cmd.yaml",
+        """
         id: cmd
         movements:
           - name: Check
             beats:
               - {name: Hang, run: "sleep 60 & sleep 60", timeout: 300ms}
-    """)
+    """,
+    )
     project.handlers("")
     start = time.monotonic()
     result = project.run("-v")
     assert time.monotonic() - start < 30
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["*`sleep 60 & sleep 60` was stopped at its timeout of 0.3s (the process group "
-                                 "was killed)*"])
+    result.stdout.fnmatch_lines(
+        ["*`sleep 60 & sleep 60` was stopped at its timeout of 0.3s (the process group was killed)*"]
+    )
 
 
 def test_a_retried_command_records_every_attempt(project):
-    project.spec("cmd.yaml", f"""
+    project.spec(
+        "cmd.yaml",
+        f"""
         id: cmd
         movements:
           - name: Check
@@ -77,7 +91,8 @@ def test_a_retried_command_records_every_attempt(project):
               - name: Flaky
                 retries: 1
                 run: ["{sys.executable}", "-c", "import os, sys; sys.exit(0 if os.path.exists('seen') else open('seen', 'w') and 1)"]
-    """)
+    """,
+    )
     project.handlers("")
     project.run("-q").assert_outcomes(passed=1)
     (jsonl,) = (project.pytester.path / ".symphony" / "runs").glob("*/telemetry.jsonl")
@@ -87,14 +102,20 @@ def test_a_retried_command_records_every_attempt(project):
 
 def test_a_declared_script_handler_runs_as_a_command(project):
     """The origin system's shape: top-level ``handlers: {id: {script, method, ...}}``."""
-    project.spec("cmd.json", json.dumps({
-        "id": "cmd",
-        "handlers": {"snapshot": {"script": "scripts/snap.py", "method": "create", "timeout": 20000}},
-        "movements": [{"name": "Prep", "beats": [{"name": "Snapshot", "handler": "snapshot"}]}],
-    }))
+    project.spec(
+        "cmd.json",
+        json.dumps(
+            {
+                "id": "cmd",
+                "handlers": {"snapshot": {"script": "scripts/snap.py", "method": "create", "timeout": 20000}},
+                "movements": [{"name": "Prep", "beats": [{"name": "Snapshot", "handler": "snapshot"}]}],
+            }
+        ),
+    )
     project.pytester.mkdir("scripts")
     (project.pytester.path / "scripts" / "snap.py").write_text(
-        "import sys\nprint('snapshot', sys.argv[1])\nopen('snapshot.done', 'w').write(sys.argv[1])\n")
+        "import sys\nprint('snapshot', sys.argv[1])\nopen('snapshot.done', 'w').write(sys.argv[1])\n"
+    )
     project.handlers("")
     result = project.run("-v")
     result.stdout.fnmatch_lines(["sequences/cmd.json::cmd::prep::snapshot PASSED*"])
@@ -102,13 +123,16 @@ def test_a_declared_script_handler_runs_as_a_command(project):
 
 
 def test_a_beat_with_run_and_a_handler_is_an_error(project):
-    project.spec("cmd.yaml", """
+    project.spec(
+        "cmd.yaml",
+        """
         id: cmd
         movements:
           - name: Check
             beats:
               - {name: Both, run: "true", handler: something}
-    """)
+    """,
+    )
     project.handlers("")
     result = project.run("-q")
     result.assert_outcomes(failed=1)
@@ -120,13 +144,19 @@ def test_a_run_that_is_not_a_command_is_a_spec_error(project):
     project.handlers("")
     result = project.run("-q")
     result.assert_outcomes(errors=1)
-    result.stdout.fnmatch_lines(["*sequences/cmd.yaml:5: movements/0/beats/0/run: must be a command: a string "
-                                 "(run by the shell) or a list of arguments"])
+    result.stdout.fnmatch_lines(
+        [
+            "*sequences/cmd.yaml:5: movements/0/beats/0/run: must be a command: a string "
+            "(run by the shell) or a list of arguments"
+        ]
+    )
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="a POSIX shell")
 def test_the_output_streams_live_with_s(project):
-    project.spec("cmd.yaml", 'id: cmd\nmovements:\n  - name: M\n    beats:\n      - {name: Say, run: "echo live line"}\n')
+    project.spec(
+        "cmd.yaml", 'id: cmd\nmovements:\n  - name: M\n    beats:\n      - {name: Say, run: "echo live line"}\n'
+    )
     project.handlers("")
     result = project.run("-s", "-q")
     result.stdout.fnmatch_lines(["live line"])

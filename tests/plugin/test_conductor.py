@@ -96,20 +96,25 @@ def test_handler_not_found_names_spec_line_and_close_matches(project):
     """)
     result = project.run()
     result.assert_outcomes(passed=1, failed=1, skipped=1)
-    result.stdout.fnmatch_lines([
-        "*sequences/pipe.yaml:8: beat 1.2 'Two' names handler 'two', which no registered module provides.",
-        "*did you mean: tow?",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*sequences/pipe.yaml:8: beat 1.2 'Two' names handler 'two', which no registered module provides.",
+            "*did you mean: tow?",
+        ]
+    )
 
 
 def test_retries_record_every_attempt(project):
-    project.spec("flaky.yaml", """
+    project.spec(
+        "flaky.yaml",
+        """
         id: flaky
         movements:
           - name: M
             beats:
               - {name: Flaky, handler: flaky, retries: 2}
-    """)
+    """,
+    )
     project.handlers("""
         calls = []
 
@@ -125,13 +130,16 @@ def test_retries_record_every_attempt(project):
 
 
 def test_retries_exhausted_fail_with_a_note(project):
-    project.spec("flaky.yaml", """
+    project.spec(
+        "flaky.yaml",
+        """
         id: flaky
         movements:
           - name: M
             beats:
               - {name: Flaky, handler: flaky, retries: 1}
-    """)
+    """,
+    )
     project.handlers("@handler\ndef flaky():\n    raise ValueError('nope')\n")
     result = project.run()
     result.assert_outcomes(failed=1)
@@ -139,20 +147,26 @@ def test_retries_exhausted_fail_with_a_note(project):
 
 
 def test_timeout_fails_a_stuck_handler_and_the_run_goes_on(project):
-    project.spec("slow.yaml", """
+    project.spec(
+        "slow.yaml",
+        """
         id: slow
         movements:
           - name: M
             beats:
               - {name: Stuck, handler: stuck, timeout: "< 200ms"}
-    """)
-    project.spec("after.yaml", """
+    """,
+    )
+    project.spec(
+        "after.yaml",
+        """
         id: after
         movements:
           - name: M
             beats:
               - {name: Fine, handler: fine}
-    """)
+    """,
+    )
     project.handlers("""
         import threading
 
@@ -171,14 +185,17 @@ def test_timeout_fails_a_stuck_handler_and_the_run_goes_on(project):
 
 
 def test_async_handlers_are_awaited_and_cancelled_on_timeout(project):
-    project.spec("aio.yaml", """
+    project.spec(
+        "aio.yaml",
+        """
         id: aio
         movements:
           - name: M
             beats:
               - {name: Quick, handler: quick}
               - {name: Slow, handler: slow, timeout: 100}
-    """)
+    """,
+    )
     project.handlers("""
         import asyncio
 
@@ -241,13 +258,17 @@ def test_hooks_bracket_sequences_movements_and_beats(project):
     """)
     project.handlers("@handler\ndef one(): pass\n@handler\ndef two(): pass\n@handler\ndef three(): pass\n")
     result = project.run("-s")
-    result.stdout.fnmatch_lines([
-        "*LOG seq+ mov+first beat+one beat-one beat+two beat-two mov-first mov+second beat+three beat-three mov-second seq-*"
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*LOG seq+ mov+first beat+one beat-one beat+two beat-two mov-first mov+second beat+three beat-three mov-second seq-*"
+        ]
+    )
 
 
 def test_dynamics_deselect_louder_beats_and_pp_runs_nothing(project):
-    project.spec("dyn.yaml", """
+    project.spec(
+        "dyn.yaml",
+        """
         id: dyn
         movements:
           - name: M
@@ -255,7 +276,8 @@ def test_dynamics_deselect_louder_beats_and_pp_runs_nothing(project):
               - {name: Quiet, handler: quiet, dynamics: p}
               - {name: Loud, handler: loud, dynamics: ff}
               - {name: Plain, handler: plain}
-    """)
+    """,
+    )
     project.handlers("""
         @handler
         def quiet(symphony): print("RAN quiet", symphony.dynamic)
@@ -276,13 +298,16 @@ def test_dynamics_deselect_louder_beats_and_pp_runs_nothing(project):
 
 
 def test_pp_reports_missing_fixtures_without_running(project):
-    project.spec("dyn.yaml", """
+    project.spec(
+        "dyn.yaml",
+        """
         id: dyn
         movements:
           - name: M
             beats:
               - {name: Plain, handler: plain}
-    """)
+    """,
+    )
     project.handlers("@handler\ndef plain(ghost_fixture): print('RAN')\n")
     result = project.run("--symphony-dynamic=pp", "-s")
     result.assert_outcomes(failed=1)
@@ -290,13 +315,16 @@ def test_pp_reports_missing_fixtures_without_running(project):
 
 
 def test_inputs_fill_handler_parameters(project):
-    project.spec("inp.yaml", """
+    project.spec(
+        "inp.yaml",
+        """
         id: inp
         movements:
           - name: M
             beats:
               - {name: Build, handler: build, inputs: {target: wheel, jobs: 2}}
-    """)
+    """,
+    )
     project.handlers("@handler\ndef build(target, jobs, symphony):\n    assert (target, jobs) == ('wheel', 2)\n")
     project.run().assert_outcomes(passed=1)
 
@@ -307,4 +335,3 @@ def _telemetry(project):
     files = list((project.pytester.path / ".symphony" / "runs").glob("*/telemetry.jsonl"))
     assert len(files) == 1, files
     return [json.loads(line) for line in files[0].read_text().splitlines()]
-

@@ -34,13 +34,15 @@ def test_a_beat_expands_into_one_item_per_target(project):
     """)
     result = project.run("-v")
     result.assert_outcomes(passed=5)
-    result.stdout.fnmatch_lines([
-        "*fan::build::prepare PASSED*",
-        "*fan::build::package::core PASSED*",
-        "*fan::build::package::app PASSED*",
-        "*fan::build::package::cli PASSED*",
-        "*fan::build::record PASSED*",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*fan::build::prepare PASSED*",
+            "*fan::build::package::core PASSED*",
+            "*fan::build::package::app PASSED*",
+            "*fan::build::package::cli PASSED*",
+            "*fan::build::record PASSED*",
+        ]
+    )
 
 
 def test_an_expander_that_raises_fails_the_beat_before_any_target(project):
@@ -86,14 +88,17 @@ def test_target_location_points_at_its_file(project):
 
 
 def test_non_critical_failures_do_not_stop_the_sequence(project):
-    project.spec("soft.yaml", """
+    project.spec(
+        "soft.yaml",
+        """
         id: soft
         movements:
           - name: M
             beats:
               - {name: Lint, handler: lint, critical: false}
               - {name: Build, handler: build}
-    """)
+    """,
+    )
     project.handlers("""
         @handler
         def lint(): raise AssertionError("3 lint warnings")

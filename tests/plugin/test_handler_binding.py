@@ -27,8 +27,10 @@ def _one_beat(project, beat: str, name: str = "s") -> None:
     project.spec(f"{name}.yaml", f"id: {name}\nmovements:\n  - name: m\n    beats:\n      - {beat}\n")
 
 
-@pytest.mark.parametrize("handler", ["_private", "helper", "handlers#_private", "handlers#helper",
-                                     "pytest_configure", "conftest#pytest_configure"])
+@pytest.mark.parametrize(
+    "handler",
+    ["_private", "helper", "handlers#_private", "handlers#helper", "pytest_configure", "conftest#pytest_configure"],
+)
 def test_only_registered_handlers_are_callable_from_a_spec(project, handler):
     project.handlers(HANDLERS)
     project.pytester.makeconftest("def pytest_configure(config):\n    print('HOOK RAN FROM A SPEC')\n")
@@ -61,9 +63,12 @@ def test_an_input_that_replaces_a_fixture_is_an_error_naming_both(project, input
     _one_beat(project, f"{{name: a, handler: {handler}, inputs: {inputs}}}")
     result = project.run("-q", "-s")
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines([
-        f"*sequences/s.yaml:5: beat 1.1 'a' has an input '{fixture}' and a fixture '{fixture}' exists: the input "
-        f"would replace the fixture*`overrideFixtures: [[]{fixture}]`*"])
+    result.stdout.fnmatch_lines(
+        [
+            f"*sequences/s.yaml:5: beat 1.1 'a' has an input '{fixture}' and a fixture '{fixture}' exists: the input "
+            f"would replace the fixture*`overrideFixtures: [[]{fixture}]`*"
+        ]
+    )
     assert "/elsewhere" not in result.stdout.str() and "WS /x" not in result.stdout.str()
 
 

@@ -54,18 +54,24 @@ def _records(pytester):
 
 
 def _spec(project, handler: str, timeout: str) -> None:
-    project.spec("o.yaml", f"""
+    project.spec(
+        "o.yaml",
+        f"""
         id: o
         movements:
           - name: m
             beats:
               - {{name: a, handler: {handler}, retries: 2{timeout}}}
               - {{name: b, handler: after}}
-    """)
+    """,
+    )
 
 
-TIMEOUTS = pytest.mark.parametrize("timeout", ["", ", timeout: 10s", ", timeout: 20s, timeout_method: process"],
-                                   ids=["same-thread", "thread", "process"])
+TIMEOUTS = pytest.mark.parametrize(
+    "timeout",
+    ["", ", timeout: 10s", ", timeout: 20s, timeout_method: process"],
+    ids=["same-thread", "thread", "process"],
+)
 
 
 @TIMEOUTS
@@ -124,13 +130,16 @@ def test_keyboard_interrupt_stops_the_session_not_retried(project, timeout):
 def test_pytest_timeout_limits_the_whole_beat_and_is_not_retried(project):
     """pytest-timeout's limit fails the beat at once; the beat's retries do not restart it."""
     pytest.importorskip("pytest_timeout")
-    project.spec("o.yaml", """
+    project.spec(
+        "o.yaml",
+        """
         id: o
         movements:
           - name: m
             beats:
               - {name: slow, handler: slow, retries: 3}
-    """)
+    """,
+    )
     project.handlers("""
         import threading
 

@@ -52,8 +52,11 @@ def release(project):
 
 def _ran(result) -> list[str]:
     """Beats in the order they ran, with their outcome."""
-    return [line.split(" ")[0] + " " + line.split(" ")[1] for line in result.outlines
-            if line.startswith("sequences/") and (" PASSED" in line or " FAILED" in line or " SKIPPED" in line)]
+    return [
+        line.split(" ")[0] + " " + line.split(" ")[1]
+        for line in result.outlines
+        if line.startswith("sequences/") and (" PASSED" in line or " FAILED" in line or " SKIPPED" in line)
+    ]
 
 
 def test_a_node_id_runs_its_beat_after_the_beats_it_stands_on(release):
@@ -82,11 +85,13 @@ def test_a_later_beat_that_is_not_selected_stays_out(release):
 def test_isolated_runs_the_beat_alone_and_says_so(release):
     result = release.run("-v", "--symphony-isolated", PACK)
     assert _ran(result) == [f"{PACK} FAILED"]
-    result.stdout.fnmatch_lines([
-        "*KeyError: 'tested'*",
-        "--symphony-isolated: 1 beat(s) ran without the beats before them (symphony.state started empty): "
-        "release 2.1 pack",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*KeyError: 'tested'*",
+            "--symphony-isolated: 1 beat(s) ran without the beats before them (symphony.state started empty): "
+            "release 2.1 pack",
+        ]
+    )
 
 
 def test_last_failed_after_a_fix_runs_the_failed_beat_its_predecessors_and_the_blocked_beats(release):
@@ -200,8 +205,9 @@ def test_every_dist_mode_keeps_a_sequence_on_one_worker(project, dist):
         def use(symphony):
             assert symphony.state["worker"] == os.environ.get("PYTEST_XDIST_WORKER")
     """)
-    project.pytester.makepyfile(test_plain="import pytest\n\n\n@pytest.mark.parametrize('n', range(6))\n"
-                                           "def test_n(n):\n    pass\n")
+    project.pytester.makepyfile(
+        test_plain="import pytest\n\n\n@pytest.mark.parametrize('n', range(6))\ndef test_n(n):\n    pass\n"
+    )
     result = project.run("-n", "2", "--dist", dist)
     result.assert_outcomes(passed=8)
 
@@ -230,11 +236,11 @@ def test_a_built_in_beat_location_is_its_line_in_the_installed_pipeline(project)
     project.pytester.makeconftest(
         "def pytest_collection_finish(session):\n"
         "    for item in session.items:\n"
-        "        print('PLACE', item.nodeid, item.path, item.reportinfo()[1])\n")
+        "        print('PLACE', item.nodeid, item.path, item.reportinfo()[1])\n"
+    )
     result = project.run("-s", "--collect-only", "-q", SUMMARY)
     spec = pipelines.HERE / "report.yaml"
-    line = next(n for n, text in enumerate(spec.read_text().splitlines())
-                if "report_calculate_summary_metrics" in text)
+    line = next(n for n, text in enumerate(spec.read_text().splitlines()) if "report_calculate_summary_metrics" in text)
     assert f"PLACE {SUMMARY} {spec} {line - 1}" in result.outlines  # the beat's `- name:` line, 0-based
 
 
@@ -287,7 +293,8 @@ def test_conformity_items_sit_at_the_file_they_check_and_run_by_node_id(project)
     project.pytester.makeconftest(
         "import os\n\n\ndef pytest_collection_finish(session):\n"
         "    for item in session.items:\n"
-        "        assert os.path.isfile(item.path), (item.nodeid, item.path)\n")
+        "        assert os.path.isfile(item.path), (item.nodeid, item.path)\n"
+    )
     listed = project.run("--collect-only", "-q")
     assert listed.ret == pytest.ExitCode.OK
     assert "symphony:conformity::handlers.py" in listed.outlines
@@ -313,8 +320,9 @@ def test_resume_restores_the_checkpointed_state_and_runs_from_the_failed_beat(re
     assert _ran(result) == [f"{TEST} PASSED", f"{PACK} PASSED"]
     (first, _), (second, resumed_from) = _run_ids(release)
     assert resumed_from == first
-    result.stdout.fnmatch_lines([
-        f"resume: release: resumed from run {first} at beat 1.2 test; state of 1 earlier beat(s) restored"])
+    result.stdout.fnmatch_lines(
+        [f"resume: release: resumed from run {first} at beat 1.2 test; state of 1 earlier beat(s) restored"]
+    )
 
 
 def test_resume_reruns_a_beat_whose_value_does_not_serialize(project):
@@ -418,8 +426,10 @@ def stages(project):
 def test_a_standalone_movement_selected_alone_does_not_pull_in_earlier_movements(stages):
     stages.run("-q")  # leaves its evidence on disk, as a run days earlier would
     result = stages.run("-v", "--symphony=stages/integration")
-    assert _ran(result) == ["sequences/stages.yaml::stages::integrate::load-evidence PASSED",
-                            "sequences/stages.yaml::stages::integrate::check PASSED"]
+    assert _ran(result) == [
+        "sequences/stages.yaml::stages::integrate::load-evidence PASSED",
+        "sequences/stages.yaml::stages::integrate::check PASSED",
+    ]
 
 
 def test_a_later_movement_pulls_in_back_to_the_standalone_movement(stages):
@@ -431,5 +441,6 @@ def test_a_later_movement_pulls_in_back_to_the_standalone_movement(stages):
 def test_an_unknown_movement_is_a_usage_error_naming_the_movements(stages):
     result = stages.run("--symphony=stages/nope")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["*'stages' has no movement 'nope'; its movements: explore (exploration), "
-                                 "integrate (integration), deploy"])
+    result.stderr.fnmatch_lines(
+        ["*'stages' has no movement 'nope'; its movements: explore (exploration), integrate (integration), deploy"]
+    )

@@ -14,7 +14,7 @@ FILE_BLOCK = re.compile(r"^`([^`\s]+)`[^\n]*\n(?:[^\n]+\n)*?\n```\w+\n(.*?)```",
 
 def write_quick_start(root: Path) -> list[str]:
     text = README.read_text(encoding="utf-8")
-    quick = text[text.index("## Quick start"):text.index("## The spec, field by field")]
+    quick = text[text.index("## Quick start") : text.index("## The spec, field by field")]
     written = []
     for name, body in FILE_BLOCK.findall(quick):
         path = root / name
@@ -25,26 +25,39 @@ def write_quick_start(root: Path) -> list[str]:
 
 
 def test_quick_start_names_its_files(tmp_path):
-    assert write_quick_start(tmp_path) == ["pyproject.toml", "README.md", "sequences/release.yaml", "handlers.py",
-                                           "features/release.feature", "step_defs/release_steps.py"]
+    assert write_quick_start(tmp_path) == [
+        "pyproject.toml",
+        "README.md",
+        "sequences/release.yaml",
+        "handlers.py",
+        "features/release.feature",
+        "step_defs/release_steps.py",
+    ]
 
 
 def test_quick_start_runs_as_the_readme_shows(pytester):
     write_quick_start(pytester.path)
     result = pytester.runpytest("-v", "-p", "no:randomly")
     result.assert_outcomes(passed=4)
-    result.stdout.fnmatch_lines([
-        "sequences/release.yaml::release::build::compile PASSED*",
-        "features/release.feature::the-sources-are-compiled PASSED*",
-        "sequences/release.yaml::release::build::pack PASSED*",
-        "features/release.feature::a-wheel-is-packed PASSED*",
-        "release: 2 passed, 0 failed, 0 skipped in *s; slowest beat 1.* (* ms)*",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "sequences/release.yaml::release::build::compile PASSED*",
+            "features/release.feature::the-sources-are-compiled PASSED*",
+            "sequences/release.yaml::release::build::pack PASSED*",
+            "features/release.feature::a-wheel-is-packed PASSED*",
+            "release: 2 passed, 0 failed, 0 skipped in *s; slowest beat 1.* (* ms)*",
+        ]
+    )
 
 
 def _git(root: Path, *args: str) -> str:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
-           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.com",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.com",
+    }
     return subprocess.run(["git", *args], cwd=root, check=True, env=env, capture_output=True, text=True).stdout
 
 
@@ -67,7 +80,10 @@ def test_quick_start_passes_every_built_in_pipeline(pytester, monkeypatch):
     build = pytester.runpytest("--symphony=build", "-rs", *run)
     assert build.ret == 0, build.stdout.str()
     assert sorted(p.name for p in (pytester.path / "dist").iterdir()) == [
-        "artifact-manifest.json", "release_demo-0.1.0-py3-none-any.whl", "release_demo-0.1.0.tar.gz"]
+        "artifact-manifest.json",
+        "release_demo-0.1.0-py3-none-any.whl",
+        "release_demo-0.1.0.tar.gz",
+    ]
 
     report = pytester.runpytest("--symphony=report", *run)
     assert report.ret == 0, report.stdout.str()
@@ -75,5 +91,6 @@ def test_quick_start_passes_every_built_in_pipeline(pytester, monkeypatch):
 
     status = _git(pytester.path, "status", "--porcelain", "--untracked-files=all", "--ignored").splitlines()
     # Python's own bytecode of the imported handlers is no output of the pipelines
-    assert [line for line in status if not line[3:].startswith(("dist/", ".symphony/"))
-            and "__pycache__/" not in line] == []
+    assert [
+        line for line in status if not line[3:].startswith(("dist/", ".symphony/")) and "__pycache__/" not in line
+    ] == []

@@ -13,8 +13,11 @@ HANDLERS = "@handler\ndef ok():\n    pass\n"
 @pytest.fixture
 def many(project):
     for n in range(6):
-        project.spec(f"s{n}.yaml", f"id: s{n}\nmovements:\n  - name: M\n    beats:\n"
-                                   "      - {name: A, handler: ok}\n      - {name: B, handler: ok}\n")
+        project.spec(
+            f"s{n}.yaml",
+            f"id: s{n}\nmovements:\n  - name: M\n    beats:\n"
+            "      - {name: A, handler: ok}\n      - {name: B, handler: ok}\n",
+        )
     project.handlers(HANDLERS)
     project.pytester.makepyfile(test_plain="def test_1():\n    pass\n\n\ndef test_2():\n    pass\n")
     return project
@@ -25,8 +28,9 @@ def _ran(result) -> list[str]:
 
 
 def _shard(project, index: int, count: int = 4):
-    return project.run("-v", "-p", "no:randomly", f"--symphony-shard={index}/{count}", "-o",
-                       f"symphony_dir=.shard{index}")
+    return project.run(
+        "-v", "-p", "no:randomly", f"--symphony-shard={index}/{count}", "-o", f"symphony_dir=.shard{index}"
+    )
 
 
 def test_four_shards_run_every_item_once_keeping_sequences_whole(many):
@@ -51,8 +55,12 @@ def test_jobs_that_restore_the_same_history_split_alike(many):
     first = many.run("-v", "-p", "no:randomly", "--symphony-shard=2/4", "-o", "symphony_dir=.a")
     again = many.run("-v", "-p", "no:randomly", "--symphony-shard=2/4", "-o", "symphony_dir=.b")
     assert _ran(first) == _ran(again)
-    split = [line.rsplit("split ", 1)[1] for result in (first, again)
-             for line in result.outlines if line.startswith("shard 2/4:")]
+    split = [
+        line.rsplit("split ", 1)[1]
+        for result in (first, again)
+        for line in result.outlines
+        if line.startswith("shard 2/4:")
+    ]
     assert len(split) == 2 and split[0] == split[1]
 
 
@@ -64,9 +72,10 @@ def test_merging_the_shards_makes_one_run_the_reports_see(many):
     result.stdout.fnmatch_lines(["symphony: merged 4 shard(s) into run * of *"])
     history = many.pytester.path / ".symphony" / "history.sqlite"
     with sqlite3.connect(history) as conn:
-        (run_id, ended), = conn.execute("SELECT run_id, ended_at FROM runs").fetchall()
-        attempts = conn.execute("SELECT count(*), count(DISTINCT sequence) FROM attempts WHERE run_id = ?",
-                                (run_id,)).fetchone()
+        ((run_id, ended),) = conn.execute("SELECT run_id, ended_at FROM runs").fetchall()
+        attempts = conn.execute(
+            "SELECT count(*), count(DISTINCT sequence) FROM attempts WHERE run_id = ?", (run_id,)
+        ).fetchone()
     assert attempts == (12, 6) and ended
     jsonl = many.pytester.path / ".symphony" / "runs" / run_id / "telemetry.jsonl"
     assert len(jsonl.read_text().splitlines()) == 12

@@ -73,19 +73,31 @@ def _dangling_symlink(history: Path) -> None:
     history.symlink_to(history.parent / "gone" / "history.sqlite")
 
 
-@pytest.mark.parametrize("damage,aside", [
-    (_truncated, "corrupt"), (_random_bytes, "corrupt"), (_directory, "corrupt"), (_newer, "newer"),
-    (_dropped_table, "corrupt"), (_dangling_symlink, "corrupt"),
-], ids=["truncated", "random-bytes", "directory", "newer-schema", "dropped-table", "dangling-symlink"])
+@pytest.mark.parametrize(
+    "damage,aside",
+    [
+        (_truncated, "corrupt"),
+        (_random_bytes, "corrupt"),
+        (_directory, "corrupt"),
+        (_newer, "newer"),
+        (_dropped_table, "corrupt"),
+        (_dangling_symlink, "corrupt"),
+    ],
+    ids=["truncated", "random-bytes", "directory", "newer-schema", "dropped-table", "dangling-symlink"],
+)
 def test_a_damaged_history_is_moved_aside_and_the_run_reports_normally(project, damage, aside):
     history = _a_history(project)
     damage(history)
     result = project.run("-W", "default", "--html=report.html")
     assert result.ret == 0
     result.assert_outcomes(passed=2, warnings=1)
-    result.stdout.fnmatch_lines(["*HistoryCorruptWarning: *history.sqlite*It was moved aside to "
-                                 f"*history.sqlite.{aside}-*and a new history was started*",
-                                 "*s: 2 passed, 0 failed, 0 skipped*"])
+    result.stdout.fnmatch_lines(
+        [
+            "*HistoryCorruptWarning: *history.sqlite*It was moved aside to "
+            f"*history.sqlite.{aside}-*and a new history was started*",
+            "*s: 2 passed, 0 failed, 0 skipped*",
+        ]
+    )
     assert "INTERNALERROR" not in result.stdout.str() and "Traceback" not in result.stdout.str()
     assert (project.pytester.path / "report.html").is_file()
     (moved,) = history.parent.glob(f"history.sqlite.{aside}-*[0-9]")
@@ -121,12 +133,15 @@ def test_a_locked_history_keeps_records_in_the_jsonl_and_says_how_to_load_them(p
     assert result.ret == 0
     result.assert_outcomes(passed=2, warnings=2)
     (run_id,) = {p.parent.name for p in history.parent.glob("runs/*/telemetry.jsonl")} - {
-        r[0] for r in _history_rows(history, "SELECT run_id FROM runs")}
-    result.stdout.fnmatch_lines([
-        "*HistoryBusyWarning: *history.sqlite*another process held it longer than the busy timeout*",
-        f"*HistoryBusyWarning: run {run_id} could not be stored in the history*its 2 records are in "
-        f"*telemetry.jsonl: load them with `pytest --symphony-history-import {run_id}`, or the next run loads them*",
-    ])
+        r[0] for r in _history_rows(history, "SELECT run_id FROM runs")
+    }
+    result.stdout.fnmatch_lines(
+        [
+            "*HistoryBusyWarning: *history.sqlite*another process held it longer than the busy timeout*",
+            f"*HistoryBusyWarning: run {run_id} could not be stored in the history*its 2 records are in "
+            f"*telemetry.jsonl: load them with `pytest --symphony-history-import {run_id}`, or the next run loads them*",
+        ]
+    )
     imported = project.run(*TELEMETRY_PLUGIN, "--symphony-history-import", run_id)
     assert imported.ret == 0
     imported.stdout.fnmatch_lines([f"symphony: run {run_id}: loaded 2 record(s) into *history.sqlite (ended)"])
@@ -198,8 +213,9 @@ def test_a_read_only_symphony_folder_costs_the_records_not_the_run(project):
     result = project.run("-W", "default", "--junitxml=junit.xml")
     assert result.ret == 0
     result.assert_outcomes(passed=2)
-    result.stdout.fnmatch_lines(["*TelemetryWriteWarning: cannot write this run's telemetry file*",
-                                 "*s: 2 passed, 0 failed, 0 skipped*"])
+    result.stdout.fnmatch_lines(
+        ["*TelemetryWriteWarning: cannot write this run's telemetry file*", "*s: 2 passed, 0 failed, 0 skipped*"]
+    )
     assert (project.pytester.path / "junit.xml").is_file()
 
 
@@ -227,8 +243,13 @@ def test_a_killed_run_is_loaded_whole_and_marked_interrupted_at_the_next_start(p
     fifo = project.pytester.path / "ready.fifo"
     os.mkfifo(fifo)
     env = {**os.environ, "SYMPHONY_TEST_FIFO": str(fifo)}
-    proc = subprocess.Popen([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q"],
-                            cwd=project.pytester.path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q"],
+        cwd=project.pytester.path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         with open(fifo, "rb") as ready:
             assert ready.read(5) == b"ready"
@@ -256,18 +277,23 @@ def test_the_symphony_folder_is_ignored_by_git_and_keeps_the_last_runs(project):
         project.run(*TELEMETRY_PLUGIN).assert_outcomes(passed=2)
     symphony = root / ".symphony"
     assert (symphony / ".gitignore").read_text() == "# Created by pytest-symphony automatically.\n*\n"
-    status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=root,
-                            capture_output=True, text=True, check=True).stdout
+    status = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=all"], cwd=root, capture_output=True, text=True, check=True
+    ).stdout
     assert ".symphony" not in status
     runs = {p.name for p in (symphony / "runs").iterdir()}
-    history_runs = [r[0] for r in _history_rows(symphony / "history.sqlite",
-                                                "SELECT run_id FROM runs ORDER BY started_at, rowid")]
+    history_runs = [
+        r[0] for r in _history_rows(symphony / "history.sqlite", "SELECT run_id FROM runs ORDER BY started_at, rowid")
+    ]
     assert len(history_runs) == 4 and runs == set(history_runs[-2:])
 
 
 def test_odd_values_from_handlers_are_stored_faithfully(project):
-    project.spec("s.yaml", "id: s\nmovements:\n  - name: m\n    beats:\n      - {name: a, handler: odd}\n"
-                           "      - {name: b, handler: boom, critical: false}\n")
+    project.spec(
+        "s.yaml",
+        "id: s\nmovements:\n  - name: m\n    beats:\n      - {name: a, handler: odd}\n"
+        "      - {name: b, handler: boom, critical: false}\n",
+    )
     project.handlers("""
         @handler
         def odd(symphony):

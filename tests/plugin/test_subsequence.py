@@ -99,13 +99,15 @@ def _log(project) -> list[str]:
 def test_a_sub_pipeline_runs_nested_in_order_with_its_own_state(nested):
     result = nested.run("-v", "-p", "no:randomly", "sequences/main.yaml")
     result.assert_outcomes(passed=5)
-    result.stdout.fnmatch_lines([
-        "sequences/main.yaml::main::prepare::start PASSED*",
-        f"{P}::lib::compile::make PASSED*",
-        f"{P}::lib::compile::check PASSED*",
-        f"{P}::conclude PASSED*",
-        "sequences/main.yaml::main::ship::publish PASSED*",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "sequences/main.yaml::main::prepare::start PASSED*",
+            f"{P}::lib::compile::make PASSED*",
+            f"{P}::lib::compile::check PASSED*",
+            f"{P}::conclude PASSED*",
+            "sequences/main.yaml::main::ship::publish PASSED*",
+        ]
+    )
     assert _log(nested) == ["start", "make", "check", "after_build True lib-1.0.whl", "publish 1.0 lib-1.0.whl"]
 
 
@@ -124,11 +126,13 @@ def test_a_failing_sub_beat_rolls_back_the_sub_pipeline_then_the_parent(nested):
     (nested.pytester.path / "check-broken").touch()
     result = nested.run("-v", "-p", "no:randomly", "sequences/main.yaml")
     result.assert_outcomes(passed=2, failed=1, skipped=2)
-    result.stdout.fnmatch_lines([
-        f"{P}::lib::compile::check FAILED*",
-        f"{P}::conclude SKIPPED (beat 2.*",
-        "sequences/main.yaml::main::ship::publish SKIPPED (beat 2.1 failed)*",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            f"{P}::lib::compile::check FAILED*",
+            f"{P}::conclude SKIPPED (beat 2.*",
+            "sequences/main.yaml::main::ship::publish SKIPPED (beat 2.1 failed)*",
+        ]
+    )
     assert _log(nested) == ["start", "make", "check", "lib_rollback", "main_rollback"]
 
 
@@ -148,14 +152,21 @@ def test_a_sub_pipeline_that_leads_back_to_itself_is_one_failing_item(project):
 
 
 def test_an_unknown_sub_pipeline_is_one_failing_item_and_the_rest_runs(project):
-    project.spec("a.yaml", "id: a\nmovements:\n  - name: M\n    beats:\n      - {name: Go, subsequence: nope}\n"
-                           "  - name: N\n    beats:\n      - {name: After, handler: after}\n")
+    project.spec(
+        "a.yaml",
+        "id: a\nmovements:\n  - name: M\n    beats:\n      - {name: Go, subsequence: nope}\n"
+        "  - name: N\n    beats:\n      - {name: After, handler: after}\n",
+    )
     project.spec("c.yaml", "id: c\nmovements:\n  - name: M\n    beats:\n      - {name: Fine, handler: after}\n")
     project.handlers("@handler\ndef after():\n    pass\n")
     result = project.run("-q")
     result.assert_outcomes(passed=1, failed=1, skipped=1)
-    result.stdout.fnmatch_lines(["*beat 'Go' runs sub-pipeline 'nope', which no spec under ini symphony_paths and "
-                                 "no built-in pipeline declares; SUBSEQUENCE_NOT_FOUND"])
+    result.stdout.fnmatch_lines(
+        [
+            "*beat 'Go' runs sub-pipeline 'nope', which no spec under ini symphony_paths and "
+            "no built-in pipeline declares; SUBSEQUENCE_NOT_FOUND"
+        ]
+    )
 
 
 def test_sub_pipelines_under_xdist_stay_with_their_parent(nested):

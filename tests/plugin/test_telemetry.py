@@ -30,9 +30,24 @@ def upload():
     pass
 """
 FIELDS = {
-    "run_id", "correlation_id", "sequence", "movement", "beat", "handler", "started_at", "ended_at",
-    "duration_ms", "status", "attempt", "events", "metrics", "error", "dynamic", "spec_file",
-    "spec_line", "spec_hash",
+    "run_id",
+    "correlation_id",
+    "sequence",
+    "movement",
+    "beat",
+    "handler",
+    "started_at",
+    "ended_at",
+    "duration_ms",
+    "status",
+    "attempt",
+    "events",
+    "metrics",
+    "error",
+    "dynamic",
+    "spec_file",
+    "spec_line",
+    "spec_hash",
 }
 
 
@@ -86,10 +101,12 @@ def test_terminal_summary_per_sequence(project):
     project.spec("tele.yaml", SPEC)
     project.handlers(HANDLERS)
     result = project.run()
-    result.stdout.fnmatch_lines([
-        "*- symphony -*",
-        "tele: 1 passed, 1 failed, 1 skipped in *s; slowest beat *",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*- symphony -*",
+            "tele: 1 passed, 1 failed, 1 skipped in *s; slowest beat *",
+        ]
+    )
 
 
 def test_no_symphony_folder_when_no_beat_ran(pytester):
@@ -117,8 +134,9 @@ def test_summary_ends_with_one_line_naming_the_run_folder(project):
     project.spec("tele.yaml", SPEC)
     project.handlers(HANDLERS)
     result = project.run()
-    result.stdout.fnmatch_lines([
-        "symphony: run * recorded in .symphony/runs/*/ and .symphony/history.sqlite (-v lists the files)"])
+    result.stdout.fnmatch_lines(
+        ["symphony: run * recorded in .symphony/runs/*/ and .symphony/history.sqlite (-v lists the files)"]
+    )
     assert "symphony: wrote" not in result.stdout.str()
 
 
@@ -126,7 +144,9 @@ def test_verbose_summary_lists_the_telemetry_files(project):
     project.spec("tele.yaml", SPEC)
     project.handlers(HANDLERS)
     result = project.run("-v")
-    result.stdout.fnmatch_lines([
-        "symphony: wrote .symphony/runs/*/telemetry.jsonl",
-        "symphony: wrote .symphony/history.sqlite",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "symphony: wrote .symphony/runs/*/telemetry.jsonl",
+            "symphony: wrote .symphony/history.sqlite",
+        ]
+    )

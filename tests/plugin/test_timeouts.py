@@ -98,9 +98,12 @@ def last(symphony):
 
 
 def test_writes_of_an_abandoned_attempt_are_dropped_and_counted(project):
-    _spec(project, "      - {name: first, handler: abandoned, timeout: 100ms, critical: false}\n"
-                   "      - {name: second, handler: next_beat}\n"
-                   "      - {name: third, handler: last}\n")
+    _spec(
+        project,
+        "      - {name: first, handler: abandoned, timeout: 100ms, critical: false}\n"
+        "      - {name: second, handler: next_beat}\n"
+        "      - {name: third, handler: last}\n",
+    )
     project.handlers(LATE)
     result = project.run("-s")
     result.assert_outcomes(passed=2, failed=1)
@@ -157,7 +160,8 @@ def test_a_retry_waits_for_the_abandoned_attempt_to_end(project):
                 release.wait(30)  # abandoned at its timeout; ends when the hook below releases it
     """)
     project.pytester.makeconftest(
-        "def pytest_symphony_beat_error(exception):\n    __import__('handlers').release.set()\n")
+        "def pytest_symphony_beat_error(exception):\n    __import__('handlers').release.set()\n"
+    )
     project.run().assert_outcomes(passed=1)
     first, second = _records(project.pytester)
     assert (first["status"], second["status"]) == ("timeout", "passed")
@@ -168,8 +172,11 @@ def test_a_retry_waits_for_the_abandoned_attempt_to_end(project):
 
 
 def test_the_process_method_stops_a_handler_blocked_in_c(project):
-    _spec(project, "      - {name: stuck, handler: stuck, timeout: 300ms, timeout_method: process, critical: false}\n"
-                   "      - {name: after, handler: after}\n")
+    _spec(
+        project,
+        "      - {name: stuck, handler: stuck, timeout: 300ms, timeout_method: process, critical: false}\n"
+        "      - {name: after, handler: after}\n",
+    )
     project.handlers("""
         import os, pathlib
 
@@ -189,13 +196,20 @@ def test_the_process_method_stops_a_handler_blocked_in_c(project):
     assert pid != os.getpid()
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
-    assert _records(project.pytester)[0]["timeout"] == {"method": "process", "limit_ms": 300.0, "outcome": "killed",
-                                                          "elapsed_ms": _records(project.pytester)[0]["timeout"]["elapsed_ms"]}
+    assert _records(project.pytester)[0]["timeout"] == {
+        "method": "process",
+        "limit_ms": 300.0,
+        "outcome": "killed",
+        "elapsed_ms": _records(project.pytester)[0]["timeout"]["elapsed_ms"],
+    }
 
 
 def test_the_process_method_brings_back_results_state_events_and_metrics(project):
-    _spec(project, "      - {name: child, handler: child, timeout: 20s, timeout_method: process, inputs: {n: 2}}\n"
-                   "      - {name: check, handler: check}\n")
+    _spec(
+        project,
+        "      - {name: child, handler: child, timeout: 20s, timeout_method: process, inputs: {n: 2}}\n"
+        "      - {name: check, handler: check}\n",
+    )
     project.handlers("""
         import os
 
@@ -223,15 +237,21 @@ def test_the_process_method_names_a_fixture_that_cannot_be_sent(project):
     project.handlers("@handler\ndef child(request):\n    pass\n")
     result = project.run()
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["*beat 1.1 (child) runs with `timeout_method: process`, but its handler's "
-                                 "parameter 'request' (*) cannot be sent to a child process*"])
+    result.stdout.fnmatch_lines(
+        [
+            "*beat 1.1 (child) runs with `timeout_method: process`, but its handler's "
+            "parameter 'request' (*) cannot be sent to a child process*"
+        ]
+    )
 
 
 def test_the_ini_sets_the_default_timeout_method(project):
     project.ini("symphony_timeout_method = process")
     _spec(project, "      - {name: child, handler: child, timeout: 20s}\n")
-    project.handlers("import os\n\n@handler\ndef child():\n    return {'pid': os.getpid()}\n\n"
-                     "@handler\ndef skipper():\n    import pytest\n    pytest.skip('not today')\n")
+    project.handlers(
+        "import os\n\n@handler\ndef child():\n    return {'pid': os.getpid()}\n\n"
+        "@handler\ndef skipper():\n    import pytest\n    pytest.skip('not today')\n"
+    )
     project.pytester.makeconftest("""
         import os
 
@@ -248,5 +268,6 @@ def test_an_unknown_timeout_method_is_named(project):
     project.handlers("@handler\ndef a():\n    pass\n")
     result = project.run()
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["*sequences/t.yaml:5: beat 1.1 (a) asks for timeout_method 'signal'; use one of "
-                                 "thread, process*"])
+    result.stdout.fnmatch_lines(
+        ["*sequences/t.yaml:5: beat 1.1 (a) asks for timeout_method 'signal'; use one of thread, process*"]
+    )

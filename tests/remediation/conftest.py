@@ -33,8 +33,11 @@ class Workspace:
 
     def files(self) -> dict[str, bytes]:
         """Every file of the workspace but the symphony folder, as bytes."""
-        return {p.relative_to(self.root).as_posix(): p.read_bytes() for p in sorted(self.root.rglob("*"))
-                if p.is_file() and ".symphony" not in p.parts and "__pycache__" not in p.parts}
+        return {
+            p.relative_to(self.root).as_posix(): p.read_bytes()
+            for p in sorted(self.root.rglob("*"))
+            if p.is_file() and ".symphony" not in p.parts and "__pycache__" not in p.parts
+        }
 
     def fix(self, **kw):
         return fix_workspace(self.root, **kw)

@@ -58,11 +58,15 @@ CASES = {
         {"sequences/release.yaml": "# mine\nid: release\nname: Release\nmovements:\n  - name: B\n    beats:\n" + B1},
     ),
     "METADATA_MISSING": (
-        {"sequences/release.json": '{\n  "id": "release",\n  "x-team": {"a": 1},\n  "movements": [\n'
-                                   '    {"name": "B", "beats": [{"handler": "build"}]}\n  ]\n}\n'},
+        {
+            "sequences/release.json": '{\n  "id": "release",\n  "x-team": {"a": 1},\n  "movements": [\n'
+            '    {"name": "B", "beats": [{"handler": "build"}]}\n  ]\n}\n'
+        },
         False,
-        {"sequences/release.json": '{\n  "id": "release",\n  "name": "release",\n  "x-team": {"a": 1},\n'
-                                   '  "movements": [\n    {"name": "B", "beats": [{"handler": "build"}]}\n  ]\n}\n'},
+        {
+            "sequences/release.json": '{\n  "id": "release",\n  "name": "release",\n  "x-team": {"a": 1},\n'
+            '  "movements": [\n    {"name": "B", "beats": [{"handler": "build"}]}\n  ]\n}\n'
+        },
     ),
     "BEAT_COUNT_MISMATCH": (
         {"sequences/release.yaml": _seq(B1, head="beats: 3  # declared\n")},
@@ -75,23 +79,47 @@ CASES = {
         {"sequences/release.yaml": _seq(B1, head="movementCount: 1\n")},
     ),
     "BEAT_NUMBERING_GAP": (
-        {"sequences/release.yaml": _seq("      - beat: 1\n        handler: build\n      - beat: 3\n        handler: build\n"
-                                        "      - beat: 4\n        handler: build\n")},
+        {
+            "sequences/release.yaml": _seq(
+                "      - beat: 1\n        handler: build\n      - beat: 3\n        handler: build\n"
+                "      - beat: 4\n        handler: build\n"
+            )
+        },
         False,
-        {"sequences/release.yaml": _seq("      - beat: 1\n        handler: build\n      - beat: 2\n        handler: build\n"
-                                        "      - beat: 3\n        handler: build\n")},
+        {
+            "sequences/release.yaml": _seq(
+                "      - beat: 1\n        handler: build\n      - beat: 2\n        handler: build\n"
+                "      - beat: 3\n        handler: build\n"
+            )
+        },
     ),
     "DUPLICATE_BEAT_ID": (
-        {"sequences/release.yaml": _seq("      - id: go\n        handler: build\n      - id: go\n        handler: build\n")},
+        {
+            "sequences/release.yaml": _seq(
+                "      - id: go\n        handler: build\n      - id: go\n        handler: build\n"
+            )
+        },
         True,
-        {"sequences/release.yaml": _seq("      - id: go\n        handler: build\n      - id: go-2\n        handler: build\n")},
+        {
+            "sequences/release.yaml": _seq(
+                "      - id: go\n        handler: build\n      - id: go-2\n        handler: build\n"
+            )
+        },
     ),
     "INVALID_EVENT_REFERENCE": (
-        {"sequences/release.yaml": _seq(B1 + "        event: built\n" + B1 + "        event: shipped\n",
-                                        head="events:\n  - built  # the first\n")},
+        {
+            "sequences/release.yaml": _seq(
+                B1 + "        event: built\n" + B1 + "        event: shipped\n",
+                head="events:\n  - built  # the first\n",
+            )
+        },
         False,
-        {"sequences/release.yaml": _seq(B1 + "        event: built\n" + B1 + "        event: shipped\n",
-                                        head="events:\n  - built  # the first\n  - shipped\n")},
+        {
+            "sequences/release.yaml": _seq(
+                B1 + "        event: built\n" + B1 + "        event: shipped\n",
+                head="events:\n  - built  # the first\n  - shipped\n",
+            )
+        },
     ),
     "INVALID_DYNAMICS": (
         {"sequences/release.yaml": _seq(B1 + "        dynamics: ' F '\n")},
@@ -104,77 +132,124 @@ CASES = {
         {"sequences/release.yaml": _seq(B1, head="tempo: 120\nkey: 'C Major'\n")},
     ),
     "HARDCODED_PATH": (
-        {"sequences/release.yaml": _seq(B1 + "        testFile: tests\\test_build.py\n"
-                                        "        patterns: [src\\a.py, docs/b.md]\n"),
-         "tests/test_build.py": "def test_build():\n    pass\n"},
+        {
+            "sequences/release.yaml": _seq(
+                B1 + "        testFile: tests\\test_build.py\n        patterns: [src\\a.py, docs/b.md]\n"
+            ),
+            "tests/test_build.py": "def test_build():\n    pass\n",
+        },
         False,
-        {"sequences/release.yaml": _seq(B1 + "        testFile: tests/test_build.py\n"
-                                        "        patterns: [src/a.py, docs/b.md]\n")},
+        {
+            "sequences/release.yaml": _seq(
+                B1 + "        testFile: tests/test_build.py\n        patterns: [src/a.py, docs/b.md]\n"
+            )
+        },
     ),
     "ORPHANED_DOMAIN_REFERENCE": (
-        {"sequences/release.yaml": _seq(B1),
-         "DOMAIN_REGISTRY.json": '{\n  "domains": [\n    {"id": "shop", "sequences": [\n      "release",\n'
-                                 '      "refund"\n    ]}\n  ]\n}\n'},
+        {
+            "sequences/release.yaml": _seq(B1),
+            "DOMAIN_REGISTRY.json": '{\n  "domains": [\n    {"id": "shop", "sequences": [\n      "release",\n'
+            '      "refund"\n    ]}\n  ]\n}\n',
+        },
         True,
-        {"DOMAIN_REGISTRY.json": '{\n  "domains": [\n    {"id": "shop", "sequences": [\n      "release"\n    ]}\n  ]\n}\n'},
+        {
+            "DOMAIN_REGISTRY.json": '{\n  "domains": [\n    {"id": "shop", "sequences": [\n      "release"\n    ]}\n  ]\n}\n'
+        },
     ),
     "HANDLER_NOT_FOUND": (
-        {"sequences/release.yaml": _seq("      - name: Build\n        handler: biuld\n      - name: Pack\n"
-                                        "        handler: pack_wheel\n")},
+        {
+            "sequences/release.yaml": _seq(
+                "      - name: Build\n        handler: biuld\n      - name: Pack\n        handler: pack_wheel\n"
+            )
+        },
         True,
-        {"sequences/release.yaml": _seq("      - name: Build\n        handler: build\n      - name: Pack\n"
-                                        "        handler: pack_wheel\n"),
-         "handlers.py": "from pytest_symphony import handler\n\n\n@handler\ndef build():\n    return {'ok': True}\n\n\n"
-                        "@handler\ndef pack_wheel(symphony):\n    \"\"\"Runs beat 2 of 'release'.\"\"\"\n"
-                        "    raise NotImplementedError(\"handler 'pack_wheel' is a stub scaffolded by pytest "
-                        "--symphony-unsafe-fixes; write it\")\n"},
+        {
+            "sequences/release.yaml": _seq(
+                "      - name: Build\n        handler: build\n      - name: Pack\n        handler: pack_wheel\n"
+            ),
+            "handlers.py": "from pytest_symphony import handler\n\n\n@handler\ndef build():\n    return {'ok': True}\n\n\n"
+            '@handler\ndef pack_wheel(symphony):\n    """Runs beat 2 of \'release\'."""\n'
+            "    raise NotImplementedError(\"handler 'pack_wheel' is a stub scaffolded by pytest "
+            '--symphony-unsafe-fixes; write it")\n',
+        },
     ),
     "TELEMETRY_NOT_INSTRUMENTED": (
-        {"handlers.py": '"""Mine."""\n\n\ndef build():  # keep this comment\n    return {"ok": True}\n',
-         "sequences/release.yaml": _seq(B1)},
+        {
+            "handlers.py": '"""Mine."""\n\n\ndef build():  # keep this comment\n    return {"ok": True}\n',
+            "sequences/release.yaml": _seq(B1),
+        },
         False,
-        {"handlers.py": '"""Mine."""\n\nfrom pytest_symphony import handler\n\n\n@handler\n'
-                        'def build():  # keep this comment\n    return {"ok": True}\n'},
+        {
+            "handlers.py": '"""Mine."""\n\nfrom pytest_symphony import handler\n\n\n@handler\n'
+            'def build():  # keep this comment\n    return {"ok": True}\n'
+        },
     ),
     "EXCEPTION_SWALLOWED": (
-        {"handlers.py": "from pytest_symphony import handler\n\n\n@handler\ndef build():\n    try:\n        return 1\n"
-                        "    except ValueError:\n        pass  # ignored\n    except:\n        return 0\n",
-         "sequences/release.yaml": _seq(B1)},
+        {
+            "handlers.py": "from pytest_symphony import handler\n\n\n@handler\ndef build():\n    try:\n        return 1\n"
+            "    except ValueError:\n        pass  # ignored\n    except:\n        return 0\n",
+            "sequences/release.yaml": _seq(B1),
+        },
         True,
-        {"handlers.py": "from pytest_symphony import handler\n\n\n@handler\ndef build():\n    try:\n        return 1\n"
-                        "    except ValueError:\n        raise  # ignored\n    except Exception:\n        return 0\n"},
+        {
+            "handlers.py": "from pytest_symphony import handler\n\n\n@handler\ndef build():\n    try:\n        return 1\n"
+            "    except ValueError:\n        raise  # ignored\n    except Exception:\n        return 0\n"
+        },
     ),
     "UNCHECKED_SUBPROCESS": (
-        {"handlers.py": "import subprocess\n\nfrom pytest_symphony import handler\n\n\n@handler\ndef build():\n"
-                        "    subprocess.run(['true'])\n", "sequences/release.yaml": _seq(B1)},
+        {
+            "handlers.py": "import subprocess\n\nfrom pytest_symphony import handler\n\n\n@handler\ndef build():\n"
+            "    subprocess.run(['true'])\n",
+            "sequences/release.yaml": _seq(B1),
+        },
         True,
-        {"handlers.py": "import subprocess\n\nfrom pytest_symphony import handler\n\n\n@handler\ndef build():\n"
-                        "    subprocess.run(['true'], check=True)\n"},
+        {
+            "handlers.py": "import subprocess\n\nfrom pytest_symphony import handler\n\n\n@handler\ndef build():\n"
+            "    subprocess.run(['true'], check=True)\n"
+        },
     ),
     "BDD_SPEC_MISSING": (
-        {"sequences/release.yaml": _seq(B1 + AC), "features/release.feature": FEATURE.replace("@beat:release/build", "@smoke"),
-         "step_defs/release_steps.py": STEPS},
+        {
+            "sequences/release.yaml": _seq(B1 + AC),
+            "features/release.feature": FEATURE.replace("@beat:release/build", "@smoke"),
+            "step_defs/release_steps.py": STEPS,
+        },
         False,
-        {"features/release.feature": FEATURE.replace("@beat:release/build", "@smoke")
-         + "\n  @beat:release/build\n  Scenario: Build: sources\n    Given sources\n    When the build runs\n"
-           "    Then a wheel exists\n"},
+        {
+            "features/release.feature": FEATURE.replace("@beat:release/build", "@smoke")
+            + "\n  @beat:release/build\n  Scenario: Build: sources\n    Given sources\n    When the build runs\n"
+            "    Then a wheel exists\n"
+        },
     ),
     "STEP_DEFINITION_MISSING": (
-        {"sequences/release.yaml": _seq(B1 + AC), "features/release.feature": FEATURE,
-         "step_defs/release_steps.py": STEPS.replace("'a wheel exists'", "'a wheel is built'")},
+        {
+            "sequences/release.yaml": _seq(B1 + AC),
+            "features/release.feature": FEATURE,
+            "step_defs/release_steps.py": STEPS.replace("'a wheel exists'", "'a wheel is built'"),
+        },
         False,
-        {"step_defs/release_steps.py": STEPS.replace("'a wheel exists'", "'a wheel is built'").replace(
-            "from pytest_bdd import given, when, then\n", "from pytest_bdd import given, when, then\nfrom pytest import skip\n")
-         + "\n\n@then('a wheel exists')\ndef _():\n    skip('step not written yet: Then a wheel exists')\n"},
+        {
+            "step_defs/release_steps.py": STEPS.replace("'a wheel exists'", "'a wheel is built'").replace(
+                "from pytest_bdd import given, when, then\n",
+                "from pytest_bdd import given, when, then\nfrom pytest import skip\n",
+            )
+            + "\n\n@then('a wheel exists')\ndef _():\n    skip('step not written yet: Then a wheel exists')\n"
+        },
     ),
     "FEATURE_NARRATIVE_MISSING": (
-        {"sequences/release.yaml": "userStory:\n  persona: release manager\n  goal: ship safely\n  benefit: users get fixes\n"
-                                   + _seq(B1 + AC),
-         "features/release.feature": FEATURE, "step_defs/release_steps.py": STEPS},
+        {
+            "sequences/release.yaml": "userStory:\n  persona: release manager\n  goal: ship safely\n  benefit: users get fixes\n"
+            + _seq(B1 + AC),
+            "features/release.feature": FEATURE,
+            "step_defs/release_steps.py": STEPS,
+        },
         False,
-        {"features/release.feature": FEATURE.replace(
-            "Feature: Release\n", "Feature: Release\n  As a release manager\n  I want to ship safely\n"
-                                  "  So that users get fixes\n")},
+        {
+            "features/release.feature": FEATURE.replace(
+                "Feature: Release\n",
+                "Feature: Release\n  As a release manager\n  I want to ship safely\n  So that users get fixes\n",
+            )
+        },
     ),
 }
 

@@ -51,11 +51,20 @@ tail: 1   # trailing
 
 def test_json_appends_inserts_and_sets_in_the_files_own_style():
     doc = Document("s.json", JSON)
-    new = prove(doc, [doc.append(["events"], "c"), doc.append(["inline"], 3), doc.append(["empty"], "z"),
-                      doc.insert(["m"], "n", 2), doc.insert([], "name", "X", after="id"), doc.set(["id"], "y")])
+    new = prove(
+        doc,
+        [
+            doc.append(["events"], "c"),
+            doc.append(["inline"], 3),
+            doc.append(["empty"], "z"),
+            doc.insert(["m"], "n", 2),
+            doc.insert([], "name", "X", after="id"),
+            doc.set(["id"], "y"),
+        ],
+    )
     assert new == JSON.replace('"id": "x",', '"id": "y",\n    "name": "X",').replace(
-        '"b"\n', '"b",\n        "c"\n').replace("[1, 2]", "[1, 2, 3]").replace("[]", '["z"]').replace(
-        '{"k": 1}', '{"k": 1, "n": 2}')
+        '"b"\n', '"b",\n        "c"\n'
+    ).replace("[1, 2]", "[1, 2, 3]").replace("[]", '["z"]').replace('{"k": 1}', '{"k": 1, "n": 2}')
 
 
 def test_json_keeps_windows_line_endings():
@@ -74,17 +83,26 @@ def test_json_removes_an_item_with_its_comma_and_line():
 
 def test_yaml_edits_keep_comments_quotes_anchors_and_layout():
     doc = Document("s.yaml", YAML)
-    new = prove(doc, [doc.append(["events"], "c: d"), doc.append(["flow"], "x,y"),
-                      doc.insert(["movements", "0", "beats", "0"], "event", "e"),
-                      doc.set(["movements", "0", "beats", "0", "handler"], "zz"), doc.set(["events", "1"], "it's")])
+    new = prove(
+        doc,
+        [
+            doc.append(["events"], "c: d"),
+            doc.append(["flow"], "x,y"),
+            doc.insert(["movements", "0", "beats", "0"], "event", "e"),
+            doc.set(["movements", "0", "beats", "0", "handler"], "zz"),
+            doc.set(["events", "1"], "it's"),
+        ],
+    )
     assert new == YAML.replace("  - 'b'   # bee\n", "  - 'it''s'   # bee\n  - \"c: d\"\n").replace(
-        "[a, b]", '[a, b, "x,y"]').replace('handler: "h"\n', 'handler: "zz"\n        event: e\n')
+        "[a, b]", '[a, b, "x,y"]'
+    ).replace('handler: "h"\n', 'handler: "zz"\n        event: e\n')
 
 
 def test_yaml_removes_block_and_flow_items_but_never_empties_a_block_list_into_null():
     doc = Document("s.yaml", YAML)
-    assert prove(doc, [doc.remove(["events", "0"]), doc.remove(["flow", "1"])]) == YAML.replace(
-        "  - a\n", "").replace("[a, b]", "[a]")
+    assert prove(doc, [doc.remove(["events", "0"]), doc.remove(["flow", "1"])]) == YAML.replace("  - a\n", "").replace(
+        "[a, b]", "[a]"
+    )
     one = Document("s.yaml", "events:\n  - a\n")
     with pytest.raises(EditRefused, match="null"):
         one.remove(["events", "0"])
@@ -138,7 +156,8 @@ def f():
 def test_python_decorator_and_import_keep_everything_else():
     new = add_decorator(MODULE, "pack")
     assert new == MODULE.replace("import expander\n", "import expander, handler\n").replace(
-        "\n\ndef pack", "\n\n@handler\ndef pack")
+        "\n\ndef pack", "\n\n@handler\ndef pack"
+    )
     assert add_decorator(new, "pack") == new, "twice changes nothing"
     assert [s[2] for s in spans(MODULE, new)] == ["from pytest_symphony import expander, handler\n", "@handler\n"]
 
@@ -154,7 +173,9 @@ def test_python_bare_except_is_narrowed_and_appended_code_gets_its_imports():
     with pytest.raises(PythonEditError, match="line 3"):
         narrow_bare_except(MODULE, 3)
     new = append_code(MODULE, lambda local: f"@{local['then']}('x')\ndef _():\n    pass\n", [("pytest_bdd", "then")])
-    assert new.startswith(MODULE.split("\n\n\ndef pack")[0].replace("import expander", "import expander\nfrom pytest_bdd import then"))
+    assert new.startswith(
+        MODULE.split("\n\n\ndef pack")[0].replace("import expander", "import expander\nfrom pytest_bdd import then")
+    )
     assert new.endswith("        return 0\n\n\n@then('x')\ndef _():\n    pass\n")
 
 
@@ -174,7 +195,8 @@ def test_gherkin_appends_and_inserts_the_narrative_without_touching_scenarios():
     check_kept(FEATURE, new)
     at, text = insert_narrative(FEATURE, ["In order to x", "As a y", "I want z"])
     assert FEATURE[:at] + text + FEATURE[at:] == FEATURE.replace(
-        "Feature: Release\n", "Feature: Release\n  In order to x\n  As a y\n  I want z\n")
+        "Feature: Release\n", "Feature: Release\n  In order to x\n  As a y\n  I want z\n"
+    )
     check_kept(FEATURE, FEATURE[:at] + text + FEATURE[at:])
 
 

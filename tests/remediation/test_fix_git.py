@@ -44,8 +44,12 @@ def git(root, *args):
 
 @pytest.fixture
 def repo(project, pytester, monkeypatch):
-    for key, value in (("GIT_AUTHOR_NAME", "t"), ("GIT_AUTHOR_EMAIL", "t@example.com"),
-                       ("GIT_COMMITTER_NAME", "t"), ("GIT_COMMITTER_EMAIL", "t@example.com")):
+    for key, value in (
+        ("GIT_AUTHOR_NAME", "t"),
+        ("GIT_AUTHOR_EMAIL", "t@example.com"),
+        ("GIT_COMMITTER_NAME", "t"),
+        ("GIT_COMMITTER_EMAIL", "t@example.com"),
+    ):
         monkeypatch.setenv(key, value)
     project.spec("release.yaml", SPEC)
     project.handlers(HANDLERS)

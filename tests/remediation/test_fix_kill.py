@@ -25,7 +25,7 @@ from pytest_symphony.atomic import TEMP_MARK
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL (POSIX)")
 
 SPECS = 200
-SIGNAL_PLUGIN = '''
+SIGNAL_PLUGIN = """
 import os
 
 seen = []
@@ -36,22 +36,28 @@ def pytest_symphony_event(event, payload):
         seen.append(payload["path"])
         if len(seen) == 3 and "FIX_SIGNAL_FD" in os.environ:
             os.write(int(os.environ["FIX_SIGNAL_FD"]), b"written\\n")
-'''
+"""
 
 
 def _workspace(root: Path) -> None:
     (root / "sequences").mkdir(parents=True)
     (root / "pytest.ini").write_text("[pytest]\nsymphony_handlers = handlers\n")
-    (root / "handlers.py").write_text("from pytest_symphony import handler\n\n\n@handler\ndef build():\n    return {}\n")
+    (root / "handlers.py").write_text(
+        "from pytest_symphony import handler\n\n\n@handler\ndef build():\n    return {}\n"
+    )
     beats = "".join(f"      - name: Beat {j}\n        handler: build\n        note: {'n' * 300}\n" for j in range(12))
     for i in range(SPECS):
         (root / "sequences" / f"s{i:03d}.yaml").write_text(
-            f"# spec {i}\nid: s{i:03d}\nname: S{i}\nbeats: 99  # wrong\nmovements:\n  - name: M\n    beats:\n{beats}")
+            f"# spec {i}\nid: s{i:03d}\nname: S{i}\nbeats: 99  # wrong\nmovements:\n  - name: M\n    beats:\n{beats}"
+        )
 
 
 def _files(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*")
-            if p.is_file() and not {".symphony", "__pycache__", ".pytest_cache"} & set(p.parts)}
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in root.rglob("*")
+        if p.is_file() and not {".symphony", "__pycache__", ".pytest_cache"} & set(p.parts)
+    }
 
 
 def _command(*args: str) -> list[str]:
@@ -80,8 +86,14 @@ def test_a_killed_fixing_run_leaves_every_file_old_or_new(tmp_path):
     read_end, write_end = os.pipe()
     log = tmp_path / "killed-run.log"
     with log.open("w") as out:
-        proc = subprocess.Popen(_command("--symphony-fix"), cwd=root, env=_env(FIX_SIGNAL_FD=str(write_end)),
-                                pass_fds=(write_end,), stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            _command("--symphony-fix"),
+            cwd=root,
+            env=_env(FIX_SIGNAL_FD=str(write_end)),
+            pass_fds=(write_end,),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     os.close(write_end)
     try:
         ready, _, _ = select.select([read_end], [], [], 300)

@@ -34,8 +34,14 @@ movements:
 
 def remediation(root, **fixers):
     settings = Settings.from_root(root)
-    return Remediation(root, settings, lambda: check_workspace(root), run_id="20250101T000000Z-test",
-                       snapshots_dir=settings.symphony_path / "snapshots", fixers={**builtin_fixers(), **fixers})
+    return Remediation(
+        root,
+        settings,
+        lambda: check_workspace(root),
+        run_id="20250101T000000Z-test",
+        snapshots_dir=settings.symphony_path / "snapshots",
+        fixers={**builtin_fixers(), **fixers},
+    )
 
 
 def _replace(path, old, new, ctx):
@@ -53,9 +59,16 @@ def test_a_fix_that_creates_a_violation_is_dropped_alone_and_the_others_are_kept
 
     def sloppy(violations, ctx):  # fixes the count, and writes a timing nothing can read on the way
         path = violations[0].place.path
-        yield PlannedFix("BEAT_COUNT_MISMATCH", tuple(violations), "count and timing", FixSafety.SAFE,
-                         (_replace(path, "beats: 3", "beats: 1", ctx),
-                          _replace(path, "handler: build", "handler: build\n        timing: soonish", ctx)))
+        yield PlannedFix(
+            "BEAT_COUNT_MISMATCH",
+            tuple(violations),
+            "count and timing",
+            FixSafety.SAFE,
+            (
+                _replace(path, "beats: 3", "beats: 1", ctx),
+                _replace(path, "handler: build", "handler: build\n        timing: soonish", ctx),
+            ),
+        )
 
     rem = remediation(ws.root, BEAT_COUNT_MISMATCH=sloppy)
     outcome = next(o for o in rem.run() if o.phase == "sequence")
@@ -64,8 +77,9 @@ def test_a_fix_that_creates_a_violation_is_dropped_alone_and_the_others_are_kept
     assert ws.read("sequences/other.yaml") == OTHER.replace("tempo: 900", "tempo: 120"), "the sound one is"
     (dropped,) = outcome.dropped
     assert dropped.violation.code == "BEAT_COUNT_MISMATCH"
-    assert dropped.reason == ("fix dropped, the others kept: it created what was not there before: "
-                              "1 INVALID_TIMING in sequences/release.yaml")
+    assert dropped.reason == (
+        "fix dropped, the others kept: it created what was not there before: 1 INVALID_TIMING in sequences/release.yaml"
+    )
     assert outcome.to_dict()["declined"][0]["reason"] == dropped.reason
     assert [f.code for f in outcome.applied] == ["MUSICAL_METADATA_INVALID"]
     assert "BEAT_COUNT_MISMATCH" in [v.code for v in rem.result.violations]
@@ -82,9 +96,16 @@ def test_a_file_that_no_longer_parses_drops_the_fix_that_broke_it(ws):
     before = ws.files()
 
     def breaks_toml(violations, ctx):  # no proof covers TOML: the re-check must catch it
-        yield PlannedFix("BEAT_COUNT_MISMATCH", tuple(violations), "count", FixSafety.SAFE,
-                         (_replace("sequences/release.yaml", "beats: 3", "beats: 1", ctx),
-                          _replace("pyproject.toml", 'name = "app"', 'name = "app', ctx)))
+        yield PlannedFix(
+            "BEAT_COUNT_MISMATCH",
+            tuple(violations),
+            "count",
+            FixSafety.SAFE,
+            (
+                _replace("sequences/release.yaml", "beats: 3", "beats: 1", ctx),
+                _replace("pyproject.toml", 'name = "app"', 'name = "app', ctx),
+            ),
+        )
 
     outcome = next(o for o in remediation(ws.root, BEAT_COUNT_MISMATCH=breaks_toml).run() if o.phase == "sequence")
     assert outcome.kept
@@ -121,22 +142,35 @@ def test_a_fix_that_does_not_remove_its_violation_is_dropped(ws):
 
     def useless(violations, ctx):
         path = violations[0].place.path
-        yield PlannedFix("BEAT_COUNT_MISMATCH", tuple(violations), "a comment", FixSafety.SAFE,
-                         (_replace(path, "# keep me", "# keep me!", ctx),))
+        yield PlannedFix(
+            "BEAT_COUNT_MISMATCH",
+            tuple(violations),
+            "a comment",
+            FixSafety.SAFE,
+            (_replace(path, "# keep me", "# keep me!", ctx),),
+        )
 
     outcome = next(o for o in remediation(ws.root, BEAT_COUNT_MISMATCH=useless).run() if o.phase == "sequence")
     assert outcome.kept and outcome.applied == []
-    assert outcome.dropped[0].reason == ("fix dropped, the others kept: it did not remove its violation "
-                                         "(a comment)")
+    assert outcome.dropped[0].reason == ("fix dropped, the others kept: it did not remove its violation (a comment)")
     assert ws.files() == before
 
 
 def test_rounds_are_capped(ws):
-    ws.write("sequences/release.yaml", SPEC.replace("beats: 3\n", "") + "        acceptanceCriteria:\n          - given: a\n            when: b\n"
-             "            then: c\n")
+    ws.write(
+        "sequences/release.yaml",
+        SPEC.replace("beats: 3\n", "") + "        acceptanceCriteria:\n          - given: a\n            when: b\n"
+        "            then: c\n",
+    )
     settings = Settings.from_root(ws.root)
-    rem = Remediation(ws.root, settings, lambda: check_workspace(ws.root), run_id="r", max_rounds=1,
-                      snapshots_dir=settings.symphony_path / "snapshots")
+    rem = Remediation(
+        ws.root,
+        settings,
+        lambda: check_workspace(ws.root),
+        run_id="r",
+        max_rounds=1,
+        snapshots_dir=settings.symphony_path / "snapshots",
+    )
     before = ws.files()
     outcome = next(o for o in rem.run() if o.phase == "handler")  # scenario first, its step stubs next
     assert not outcome.kept and "did not settle after 1 rounds" in outcome.reason
@@ -150,8 +184,13 @@ def test_a_fix_losing_content_is_refused_before_anything_is_written(ws):
     def overwrites_beats(violations, ctx):  # the guide's system: beat arrays overwritten with integers
         text = ctx.text("sequences/release.yaml")
         start = text.index("movements:")
-        yield PlannedFix("BEAT_COUNT_MISMATCH", tuple(violations), "simplify", FixSafety.SAFE,
-                         (Edit("sequences/release.yaml", start, len(text), "movements: 1\n"),))
+        yield PlannedFix(
+            "BEAT_COUNT_MISMATCH",
+            tuple(violations),
+            "simplify",
+            FixSafety.SAFE,
+            (Edit("sequences/release.yaml", start, len(text), "movements: 1\n"),),
+        )
 
     outcome = next(o for o in remediation(ws.root, BEAT_COUNT_MISMATCH=overwrites_beats).run() if o.phase == "sequence")
     assert outcome.kept and not outcome.applied and outcome.files == [], outcome.reason
@@ -168,8 +207,13 @@ def test_overlapping_fixes_wait_for_the_next_round(ws):
         text = ctx.text("sequences/release.yaml")
         start, end = text.index("beats: 3"), text.index("tempo:") + len("tempo: 900")
         if "beats: 3" in text:
-            yield PlannedFix("BEAT_COUNT_MISMATCH", tuple(violations), "count", FixSafety.SAFE,
-                             (Edit("sequences/release.yaml", start, end, text[start:end].replace("3", "1", 1)),))
+            yield PlannedFix(
+                "BEAT_COUNT_MISMATCH",
+                tuple(violations),
+                "count",
+                FixSafety.SAFE,
+                (Edit("sequences/release.yaml", start, end, text[start:end].replace("3", "1", 1)),),
+            )
 
     outcome = next(o for o in remediation(ws.root, BEAT_COUNT_MISMATCH=wide).run() if o.phase == "sequence")
     assert outcome.kept and outcome.rounds == 2
@@ -178,11 +222,26 @@ def test_overlapping_fixes_wait_for_the_next_round(ws):
 
 
 def test_unknown_fields_comments_and_key_order_survive_every_fix(ws):
-    ws.write("sequences/release.json", json.dumps({
-        "id": "release", "x-owner": {"team": "a", "tags": [1, 2]}, "beats": 9, "events": ["built"],
-        "movements": [{"name": "Build", "custom": True, "beats": [
-            {"name": "Build", "handler": "build", "event": "shipped", "x-note": "keep"}]}],
-    }, indent=4) + "\n")
+    ws.write(
+        "sequences/release.json",
+        json.dumps(
+            {
+                "id": "release",
+                "x-owner": {"team": "a", "tags": [1, 2]},
+                "beats": 9,
+                "events": ["built"],
+                "movements": [
+                    {
+                        "name": "Build",
+                        "custom": True,
+                        "beats": [{"name": "Build", "handler": "build", "event": "shipped", "x-note": "keep"}],
+                    }
+                ],
+            },
+            indent=4,
+        )
+        + "\n",
+    )
     run = ws.fix()
     assert all(o.kept for o in run.outcomes)
     data = json.loads(ws.read("sequences/release.json"))

@@ -37,8 +37,12 @@ def test_a_new_feature_without_a_narrative_no_longer_rolls_back_the_phase(pytest
     spec = (pytester.path / "sequences" / "group-000" / "canvas-component-create-2.json").read_text()
     assert '"testFile": "__tests__/create.from-data.spec.ts"' in spec
     check = pytester.runpytest("-p", "no:randomly", "--symphony=conformity")
-    check.stdout.fnmatch_lines(["*FEATURE_NARRATIVE_MISSING MINOR feature 'Canvas Component Create'*"
-                                "(no fix: the user story has no benefit) [[]fix: none[]]*"])
+    check.stdout.fnmatch_lines(
+        [
+            "*FEATURE_NARRATIVE_MISSING MINOR feature 'Canvas Component Create'*"
+            "(no fix: the user story has no benefit) [[]fix: none[]]*"
+        ]
+    )
 
 
 def test_scenarios_go_to_the_feature_the_sequence_has_in_another_features_folder(pytester):
@@ -63,7 +67,8 @@ def test_the_fix_names_where_the_scenarios_will_go_before_it_runs(pytester):
 
     found = [v for v in check_workspace(pytester.path, use_cache=False).violations if v.code == "BDD_SPEC_MISSING"]
     assert {v.fix.description.split(" into ")[1].split(" from ")[0] for v in found} == {
-        "packages/features/canvas-component-create-symphony-2.feature"}
+        "packages/features/canvas-component-create-symphony-2.feature"
+    }
 
 
 def test_a_declared_count_is_never_fixed_when_the_beats_were_not_read(pytester):
@@ -78,21 +83,36 @@ def test_a_declared_count_is_never_fixed_when_the_beats_were_not_read(pytester):
     assert safe.read_bytes() == before
     from pytest_symphony.conformity.engine import check_workspace
 
-    counts = [v for v in check_workspace(pytester.path, use_cache=False).violations
-              if v.code == "BEAT_COUNT_MISMATCH" and v.place.path.endswith(safe.name)]
+    counts = [
+        v
+        for v in check_workspace(pytester.path, use_cache=False).violations
+        if v.code == "BEAT_COUNT_MISMATCH" and v.place.path.endswith(safe.name)
+    ]
     assert counts == []  # no beat was read: the loader and EMPTY_MOVEMENT say so, not a count
 
 
 def test_every_violation_labelled_safe_in_detection_is_fixed(pytester):
     """What detection shows as `[fix: safe]`, --symphony-fix fixes; where it will not, the
     detection run already said why (and labelled it `none`)."""
-    generate(pytester.path, 12, story_text=True, hidden_beats=True, feature_dirs=("features", "packages/features"),
-             own_features=True)
+    generate(
+        pytester.path,
+        12,
+        story_text=True,
+        hidden_beats=True,
+        feature_dirs=("features", "packages/features"),
+        own_features=True,
+    )
     manifest = pytester.path / "manifests" / "sequences.json"  # a stale manifest the project commits
     manifest.parent.mkdir(parents=True)
     manifest.write_text('{"sequences": [{"id": "gone", "path": "sequences/gone.json", "content_hash": "0"}]}\n')
-    pytester.runpytest("-p", "no:randomly", "--symphony=conformity", "--symphony-format=json",
-                       "--symphony-output=detected.json", "--symphony-manifests=manifests")
+    pytester.runpytest(
+        "-p",
+        "no:randomly",
+        "--symphony=conformity",
+        "--symphony-format=json",
+        "--symphony-output=detected.json",
+        "--symphony-manifests=manifests",
+    )
     detected = json.loads((pytester.path / "detected.json").read_text())["violations"]
     safe = Counter(v["code"] for v in detected if v["fix_safety"] == "safe")
     assert {"BDD_SPEC_MISSING", "HARDCODED_PATH", "MANIFEST_MISMATCH", "BEAT_COUNT_MISMATCH"} <= set(safe)
@@ -101,7 +121,7 @@ def test_every_violation_labelled_safe_in_detection_is_fixed(pytester):
             assert "(no fix: " in v["message"], v
     result = pytester.runpytest("-p", "no:randomly", "--symphony-fix", "--symphony-manifests=manifests")
     out = result.stdout.str()
-    assert "ROLLED BACK" not in out and "not fixable: " not in out, out[out.find("symphony fix"):]
+    assert "ROLLED BACK" not in out and "not fixable: " not in out, out[out.find("symphony fix") :]
     for code, n in safe.items():
         fixed, _, rolled = map(int, _row(out, code))
         assert fixed >= n and rolled == 0, (code, n, fixed, rolled)  # (fixes can reveal more of a code)

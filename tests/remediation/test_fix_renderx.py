@@ -34,9 +34,18 @@ def _model(path: Path) -> dict:
     return {
         "id": seq.id,
         "events": list(seq.events or ()),
-        "beats": [(m.index, b.index, b.title, [r.display for r in b.handlers], b.event,
-                   [(c.text, c.given, c.when, c.then, c.and_) for c in b.acceptance_criteria])
-                  for m in seq.movements for b in m.beats],
+        "beats": [
+            (
+                m.index,
+                b.index,
+                b.title,
+                [r.display for r in b.handlers],
+                b.event,
+                [(c.text, c.given, c.when, c.then, c.and_) for c in b.acceptance_criteria],
+            )
+            for m in seq.movements
+            for b in m.beats
+        ],
         "raw": json.loads(json.dumps(seq.raw)),
     }
 
@@ -63,7 +72,8 @@ def test_fix_fixes_what_is_safe_loses_nothing_and_a_second_run_changes_nothing(p
     assert gone == Counter(FIXED)
     assert not Counter(v.code for v in after.violations) - Counter(v.code for v in first.violations), "nothing new"
     assert [(v.place.path, v.code) for v in after.violations if v.code in FIXED] == [
-        ("sequences/build-pipeline-symphony.legacy-stub.json", "BDD_SPEC_MISSING")]
+        ("sequences/build-pipeline-symphony.legacy-stub.json", "BDD_SPEC_MISSING")
+    ]
     (left,) = [v for v in after.violations if v.code == "BDD_SPEC_MISSING"]  # detection already says why
     assert (left.place.line, left.place.col) == (31, 11)
     assert "(no fix: sequence id 'build-pipeline-symphony' is declared by more than one spec" in left.message
@@ -81,11 +91,15 @@ def test_fix_fixes_what_is_safe_loses_nothing_and_a_second_run_changes_nothing(p
     feature = (root / "features" / "canvas-component-create-symphony.feature").read_text()
     criteria = sum(len(b[5]) for b in before["canvas-component-create.json"]["beats"])
     assert feature.count("@beat:canvas-component-create-symphony/") == criteria == 18  # one scenario per criterion
-    assert (root / "features" / "build-pipeline-symphony.feature").read_bytes() == \
-        (CORPUS / "features" / "build-pipeline-symphony.feature").read_bytes()
+    assert (root / "features" / "build-pipeline-symphony.feature").read_bytes() == (
+        CORPUS / "features" / "build-pipeline-symphony.feature"
+    ).read_bytes()
 
-    files = {p: p.read_bytes() for p in root.rglob("*") if p.is_file() and not {".symphony", ".pytest_cache",
-                                                                                   "__pycache__"} & set(p.parts)}
+    files = {
+        p: p.read_bytes()
+        for p in root.rglob("*")
+        if p.is_file() and not {".symphony", ".pytest_cache", "__pycache__"} & set(p.parts)
+    }
     again = pytester.runpytest("-p", "no:randomly", "--symphony-fix")
     again.stdout.fnmatch_lines(["phase 1 * nothing to fix", "phase 2 * nothing to fix", "phase 3 * nothing to fix"])
     assert {p: p.read_bytes() for p in files} == files

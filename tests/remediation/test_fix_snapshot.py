@@ -10,7 +10,13 @@ import pytest
 
 from pytest_symphony.remediation import rollback
 from pytest_symphony.atomic import TEMP_MARK, read_text, remove_stale_temps, write_atomic
-from pytest_symphony.remediation.snapshot import RollbackError, Snapshot, find_snapshots, list_snapshots, prune_snapshots
+from pytest_symphony.remediation.snapshot import (
+    RollbackError,
+    Snapshot,
+    find_snapshots,
+    list_snapshots,
+    prune_snapshots,
+)
 
 
 def test_write_atomic_keeps_the_mode_and_leaves_no_temporary_file(tmp_path):
@@ -129,7 +135,8 @@ def test_snapshots_are_found_by_run_or_id_and_pruned_by_run(tmp_path):
         _snap(tmp_path, run=run).add(["a"])
     assert [s.run_id for s in find_snapshots(folder, tmp_path, None)] == ["20250103T000000Z-000003"]
     assert [s.id for s in find_snapshots(folder, tmp_path, "20250101T000000Z-000001")] == [
-        "20250101T000000Z-000001-2-sequence"]
+        "20250101T000000Z-000001-2-sequence"
+    ]
     with pytest.raises(RollbackError, match="no snapshot or run 'nope'"):
         find_snapshots(folder, tmp_path, "nope")
     assert prune_snapshots(folder, keep_runs=2) == ["20250101T000000Z-000001-2-sequence"]

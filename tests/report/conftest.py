@@ -37,15 +37,31 @@ class HistoryBuilder:
         self.path = path
         self.count = 0
 
-    def run(self, beats: dict, *, sequence: str = "release", run_id: str | None = None, commit: str | None = "c0ffee",
-            spec_file: str = "sequences/release.yaml", spec_hash: str = "a" * 64, wall_ms: float | None = None,
-            movement: str = "build") -> str:
+    def run(
+        self,
+        beats: dict,
+        *,
+        sequence: str = "release",
+        run_id: str | None = None,
+        commit: str | None = "c0ffee",
+        spec_file: str = "sequences/release.yaml",
+        spec_hash: str = "a" * 64,
+        wall_ms: float | None = None,
+        movement: str = "build",
+    ) -> str:
         """``beats``: ``{slug: duration_ms | (duration_ms, status) | [(ms, status), ...attempts]}``."""
         started = T0 + timedelta(minutes=10 * self.count)
         run_id = run_id or f"run-{self.count:04d}"
         self.count += 1
-        run = make_run(run_id, started_at=started.isoformat(), dynamic="mf", rootdir="/p", argv=["-q"],
-                       git_commit=commit, selected=[sequence])
+        run = make_run(
+            run_id,
+            started_at=started.isoformat(),
+            dynamic="mf",
+            rootdir="/p",
+            argv=["-q"],
+            git_commit=commit,
+            selected=[sequence],
+        )
         if wall_ms is not None:
             run["ended_at"] = (started + timedelta(milliseconds=wall_ms)).isoformat()
             run["exit_status"] = 0
@@ -53,13 +69,30 @@ class HistoryBuilder:
         for n, (slug, spec) in enumerate(beats.items(), start=1):
             attempts = spec if isinstance(spec, list) else [spec if isinstance(spec, tuple) else (spec, "passed")]
             for a, (ms, status) in enumerate(attempts, start=1):
-                records.append(make_attempt(
-                    run_id=run_id, correlation_id=f"c-{run_id}", sequence=sequence, movement=movement,
-                    movement_number=1, beat=slug, beat_number=n, handler=f"do_{slug}",
-                    started_at=started.isoformat(), ended_at=started.isoformat(), duration_ms=ms, status=status,
-                    attempt=a, events=[make_event(f"{slug}:done", {"n": n}, started.isoformat())],
-                    metrics={"files": n}, dynamic="mf", spec_file=spec_file, spec_line=n, spec_hash=spec_hash,
-                    nodeid=f"{spec_file}::{sequence}::{movement}::{slug}"))
+                records.append(
+                    make_attempt(
+                        run_id=run_id,
+                        correlation_id=f"c-{run_id}",
+                        sequence=sequence,
+                        movement=movement,
+                        movement_number=1,
+                        beat=slug,
+                        beat_number=n,
+                        handler=f"do_{slug}",
+                        started_at=started.isoformat(),
+                        ended_at=started.isoformat(),
+                        duration_ms=ms,
+                        status=status,
+                        attempt=a,
+                        events=[make_event(f"{slug}:done", {"n": n}, started.isoformat())],
+                        metrics={"files": n},
+                        dynamic="mf",
+                        spec_file=spec_file,
+                        spec_line=n,
+                        spec_hash=spec_hash,
+                        nodeid=f"{spec_file}::{sequence}::{movement}::{slug}",
+                    )
+                )
         with HistoryStore(self.path) as store:
             store.begin_run(run)
             store.add_attempts(records)
@@ -100,12 +133,29 @@ class DevToolsPipe:
             os.dup2(write_end, 4)
 
         self.proc = subprocess.Popen(
-            [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             "--disable-extensions", "--disable-default-apps", "--mute-audio", "--hide-scrollbars",
-             f"--user-data-dir={user_data_dir}", "--remote-debugging-pipe", "about:blank"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-            pass_fds=(3, 4), preexec_fn=wire_fds,
+            [
+                CHROMIUM,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--disable-extensions",
+                "--disable-default-apps",
+                "--mute-audio",
+                "--hide-scrollbars",
+                f"--user-data-dir={user_data_dir}",
+                "--remote-debugging-pipe",
+                "about:blank",
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            pass_fds=(3, 4),
+            preexec_fn=wire_fds,
         )
         os.close(to_browser_r)
         os.close(from_browser_w)
@@ -170,8 +220,15 @@ class DevToolsPipe:
                 self.proc.stderr.close()
 
 
-def visit(page: Path, tmp_path: Path, *, expressions: dict[str, str], screenshot: str | None = None,
-          width: int = 1280, height: int = 900) -> PageVisit:
+def visit(
+    page: Path,
+    tmp_path: Path,
+    *,
+    expressions: dict[str, str],
+    screenshot: str | None = None,
+    width: int = 1280,
+    height: int = 900,
+) -> PageVisit:
     """Open ``page`` from file:// in headless Chromium, evaluate ``expressions``, keep a screenshot."""
     url = page.resolve().as_uri()
     browser = DevToolsPipe(tmp_path / "chromium-profile")
@@ -181,19 +238,26 @@ def visit(page: Path, tmp_path: Path, *, expressions: dict[str, str], screenshot
         session = browser.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
         for domain in ("Network", "Page", "Runtime", "Log"):
             browser.send(f"{domain}.enable", session=session)
-        browser.send("Emulation.setDeviceMetricsOverride",
-                     {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False}, session=session)
+        browser.send(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+            session=session,
+        )
         browser.send("Page.navigate", {"url": url}, session=session)
         browser.wait_for("Page.loadEventFired", session)
         for name, expression in expressions.items():
-            reply = browser.send("Runtime.evaluate", {"expression": expression, "returnByValue": True,
-                                                      "awaitPromise": True}, session=session)
+            reply = browser.send(
+                "Runtime.evaluate",
+                {"expression": expression, "returnByValue": True, "awaitPromise": True},
+                session=session,
+            )
             if "exceptionDetails" in reply:
                 raise AssertionError(f"evaluating {name} failed: {reply['exceptionDetails']}")
             result.values[name] = reply["result"].get("value")
         if screenshot:
-            shot = browser.send("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True},
-                                session=session)
+            shot = browser.send(
+                "Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True}, session=session
+            )
             result.screenshot = tmp_path / screenshot
             result.screenshot.write_bytes(base64.b64decode(shot["data"]))
             print(f"screenshot: {result.screenshot}")

@@ -25,12 +25,27 @@ def report(history, tmp_path):
     history.run({"compile": 10.0, "pack": (20.0, "failed")}, wall_ms=50)
     last = history.run({"compile": 12.0, "pack": 21.0}, wall_ms=60, commit=None)
     with HistoryStore(history.path) as store:
-        store.add_scores(last, {"Orchestration": 1.0, "Handler": 0.9, "Governance": 0.7, "Traceability": 0.8,
-                                "Dependency": float("nan")})
-        store.add_violations(last, [{"code": "EVENT_NOT_DECLARED", "severity": "MAJOR", "dimension": "Orchestration",
-                                     "message": EVIL, "place": {"path": "a|b.yaml", "line": 2}, "sequence": EVIL}])
+        store.add_scores(
+            last,
+            {"Orchestration": 1.0, "Handler": 0.9, "Governance": 0.7, "Traceability": 0.8, "Dependency": float("nan")},
+        )
+        store.add_violations(
+            last,
+            [
+                {
+                    "code": "EVENT_NOT_DECLARED",
+                    "severity": "MAJOR",
+                    "dimension": "Orchestration",
+                    "message": EVIL,
+                    "place": {"path": "a|b.yaml", "line": 2},
+                    "sequence": EVIL,
+                }
+            ],
+        )
         store.add_fixes(last, [{"code": "X", "path": "p", "snapshot_id": "s1", "status": "applied"}])
-        store.add_artifacts(last, [{"name": "w", "version": "1", "size": 1, "sha256": "ab", "path": "d/w", "kind": "wheel"}])
+        store.add_artifacts(
+            last, [{"name": "w", "version": "1", "size": 1, "sha256": "ab", "path": "d/w", "kind": "wheel"}]
+        )
     return build_report(ReportContext(history_path=history.path, rootdir=tmp_path)).report
 
 
@@ -44,13 +59,19 @@ def test_the_json_report_matches_its_versioned_schema(report):
     assert document["audit"]["runs"][-1]["artifacts"][0]["sha256"] == "ab"
 
 
-@pytest.mark.parametrize(("mutate", "where"), [
-    (lambda d: d.pop("summary"), "/: 'summary' is a required property"),
-    (lambda d: d["summary"].update(beat_pass_rate=1.5), "/summary/beat_pass_rate"),
-    (lambda d: d.update(schema_version="2.0"), "/schema_version"),
-    (lambda d: d["sequences"][0]["movements"][0]["beats"][0].update(surprise=1), "/sequences/0/movements/0/beats/0"),
-    (lambda d: d["recommendations"].append({"rank": 0}), "/recommendations/"),
-])
+@pytest.mark.parametrize(
+    ("mutate", "where"),
+    [
+        (lambda d: d.pop("summary"), "/: 'summary' is a required property"),
+        (lambda d: d["summary"].update(beat_pass_rate=1.5), "/summary/beat_pass_rate"),
+        (lambda d: d.update(schema_version="2.0"), "/schema_version"),
+        (
+            lambda d: d["sequences"][0]["movements"][0]["beats"][0].update(surprise=1),
+            "/sequences/0/movements/0/beats/0",
+        ),
+        (lambda d: d["recommendations"].append({"rank": 0}), "/recommendations/"),
+    ],
+)
 def test_the_schema_rejects_what_it_does_not_document(report, mutate, where):
     document = json.loads(render_json(report))
     mutate(document)
@@ -60,9 +81,19 @@ def test_the_schema_rejects_what_it_does_not_document(report, mutate, where):
 
 def test_markdown_sections_numbers_and_escaping(report):
     text = render_markdown(report)
-    for heading in ("# Symphony report", "## Executive summary", "### Health indicators", "### Status dashboard",
-                    "## Deep dive", "### Conformity", "### Handler coverage", "## Recommendations",
-                    "## Audit trail and lineage", "### Governance compliance", "## How this report was made"):
+    for heading in (
+        "# Symphony report",
+        "## Executive summary",
+        "### Health indicators",
+        "### Status dashboard",
+        "## Deep dive",
+        "### Conformity",
+        "### Handler coverage",
+        "## Recommendations",
+        "## Audit trail and lineage",
+        "### Governance compliance",
+        "## How this report was made",
+    ):
         assert f"\n{heading}" in "\n" + text
     assert "| 1.1 | compile | `do_compile` | 2 | 100.0% | 11.0 ms | 12.0 ms | 12.0 ms |" in text
     assert "<script>" not in text and "</script>" not in text  # no raw HTML from data at all

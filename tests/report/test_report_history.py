@@ -21,9 +21,16 @@ V1_SQL = store_module.MIGRATIONS[0]  # the schema pytest-symphony 0.1 shipped
 
 
 def _violation(code="HANDLER_NOT_FOUND", **extra):
-    data = {"code": code, "message": "beat 1.1 names handler 'nope'", "severity": "CRITICAL",
-            "dimension": "Handler", "place": {"path": "sequences/a.yaml", "line": 7, "col": 9, "pointer": "/movements/0"},
-            "sequence": "a", "beat": "1", "fix": None}
+    data = {
+        "code": code,
+        "message": "beat 1.1 names handler 'nope'",
+        "severity": "CRITICAL",
+        "dimension": "Handler",
+        "place": {"path": "sequences/a.yaml", "line": 7, "col": 9, "pointer": "/movements/0"},
+        "sequence": "a",
+        "beat": "1",
+        "fix": None,
+    }
     data.update(extra)
     return data
 
@@ -65,40 +72,71 @@ def test_findings_round_trip_per_run(tmp_path):
     path = tmp_path / "h.sqlite"
     with HistoryStore(path) as store:
         store.begin_run(make_run("r1", started_at="2026-01-01T00:00:00Z"))
-        assert store.add_violations("r1", [_violation(), _violation("METADATA_MISSING", severity="MINOR",
-                                                                  fix={"description": "add name", "safety": "safe"})]) == 2
+        assert (
+            store.add_violations(
+                "r1",
+                [
+                    _violation(),
+                    _violation("METADATA_MISSING", severity="MINOR", fix={"description": "add name", "safety": "safe"}),
+                ],
+            )
+            == 2
+        )
         assert store.add_scores("r1", {"Handler": 0.5, "Orchestration": 1.0}) == 2
         store.add_scores("r1", {"Handler": 0.64})  # scored again: replaced, not added
-        store.add_artifacts("r1", [{"name": "app", "version": "1.0", "size": 10, "sha256": "ff", "path": "dist/a.whl",
-                                    "kind": "wheel"}])
-        store.add_fixes("r1", [{"code": "METADATA_MISSING", "path": "a.yaml", "snapshot_id": "snap-1", "status": "applied"}])
+        store.add_artifacts(
+            "r1", [{"name": "app", "version": "1.0", "size": 10, "sha256": "ff", "path": "dist/a.whl", "kind": "wheel"}]
+        )
+        store.add_fixes(
+            "r1", [{"code": "METADATA_MISSING", "path": "a.yaml", "snapshot_id": "snap-1", "status": "applied"}]
+        )
         assert store.add_violations("r1", []) == 0
 
         assert [v["code"] for v in store.violations("r1")] == ["HANDLER_NOT_FOUND", "METADATA_MISSING"]
         assert store.violations("r1")[1]["fix"] == {"description": "add name", "safety": "safe"}
         assert store.violations("r1")[0]["place"]["line"] == 7
         assert store.scores() == {"r1": {"Handler": 0.64, "Orchestration": 1.0}}
-        assert store.artifacts("r1") == [{"run_id": "r1", "name": "app", "version": "1.0", "size": 10,
-                                          "sha256": "ff", "path": "dist/a.whl", "kind": "wheel"}]
-        assert store.fixes() == [{"run_id": "r1", "code": "METADATA_MISSING", "path": "a.yaml",
-                                  "snapshot_id": "snap-1", "status": "applied"}]
+        assert store.artifacts("r1") == [
+            {
+                "run_id": "r1",
+                "name": "app",
+                "version": "1.0",
+                "size": 10,
+                "sha256": "ff",
+                "path": "dist/a.whl",
+                "kind": "wheel",
+            }
+        ]
+        assert store.fixes() == [
+            {"run_id": "r1", "code": "METADATA_MISSING", "path": "a.yaml", "snapshot_id": "snap-1", "status": "applied"}
+        ]
         assert store.violation_counts() == [
             {"run_id": "r1", "code": "HANDLER_NOT_FOUND", "severity": "CRITICAL", "dimension": "Handler", "count": 1},
-            {"run_id": "r1", "code": "METADATA_MISSING", "severity": "MINOR", "dimension": "Handler", "count": 1}]
+            {"run_id": "r1", "code": "METADATA_MISSING", "severity": "MINOR", "dimension": "Handler", "count": 1},
+        ]
         row = store.rows("SELECT path, line, col, pointer, fix_safety FROM violations ORDER BY id")
-        assert row == [("sequences/a.yaml", 7, 9, "/movements/0", None), ("sequences/a.yaml", 7, 9, "/movements/0", "safe")]
+        assert row == [
+            ("sequences/a.yaml", 7, 9, "/movements/0", None),
+            ("sequences/a.yaml", 7, 9, "/movements/0", "safe"),
+        ]
 
 
 def test_a_real_conformity_violation_is_stored_as_given(tmp_path):
     violation = pytest.importorskip("pytest_symphony.conformity.violation")
-    v = violation.Violation(code="HANDLER_NOT_FOUND", message="no handler",
-                            place=violation.Place("sequences/a.yaml", 3, 5), sequence="a", beat="1")
+    v = violation.Violation(
+        code="HANDLER_NOT_FOUND",
+        message="no handler",
+        place=violation.Place("sequences/a.yaml", 3, 5),
+        sequence="a",
+        beat="1",
+    )
     with HistoryStore(tmp_path / "h.sqlite") as store:
         store.add_violations("r", [v.to_dict()])
         (stored,) = store.violations("r")
         assert stored == {**v.to_dict(), "run_id": "r"}
         assert store.rows("SELECT code, severity, dimension, line FROM violations") == [
-            ("HANDLER_NOT_FOUND", v.severity.value, v.dimension.value, 3)]
+            ("HANDLER_NOT_FOUND", v.severity.value, v.dimension.value, 3)
+        ]
 
 
 def test_findings_for_an_unknown_run_create_a_stamped_run_row(tmp_path):
@@ -111,17 +149,30 @@ def test_findings_for_an_unknown_run_create_a_stamped_run_row(tmp_path):
 
 
 def test_scenario_steps_kind_and_target_are_stored(tmp_path):
-    record = make_attempt(run_id="r", sequence="a", movement="m", beat="b", status="passed", attempt=1,
-                          kind="scenario", target="features/a.feature:3",
-                          steps=[{"text": "Given a", "status": "passed", "duration_ms": 1.5},
-                                 {"text": "Then b", "status": "failed", "duration_ms": 2}, "When raw text"])
+    record = make_attempt(
+        run_id="r",
+        sequence="a",
+        movement="m",
+        beat="b",
+        status="passed",
+        attempt=1,
+        kind="scenario",
+        target="features/a.feature:3",
+        steps=[
+            {"text": "Given a", "status": "passed", "duration_ms": 1.5},
+            {"text": "Then b", "status": "failed", "duration_ms": 2},
+            "When raw text",
+        ],
+    )
     with HistoryStore(tmp_path / "h.sqlite") as store:
         store.add_attempts([record, make_attempt(run_id="r", sequence="a", beat="c", status="passed")])
         scenario, beat = store.attempts()
     assert (scenario["kind"], scenario["target"]) == ("scenario", "features/a.feature:3")
-    assert scenario["steps"] == [{"text": "Given a", "status": "passed", "duration_ms": 1.5},
-                                 {"text": "Then b", "status": "failed", "duration_ms": 2.0},
-                                 {"text": "When raw text", "status": None, "duration_ms": None}]
+    assert scenario["steps"] == [
+        {"text": "Given a", "status": "passed", "duration_ms": 1.5},
+        {"text": "Then b", "status": "failed", "duration_ms": 2.0},
+        {"text": "When raw text", "status": None, "duration_ms": None},
+    ]
     assert (beat["kind"], beat["steps"]) == ("beat", [])
 
 
@@ -146,8 +197,11 @@ def work(symphony, n):
 def test_two_pytest_runs_writing_the_history_at_once_lose_nothing(pytester, project):
     beats = 600  # more than one writer flush (500) per run
     body = "\n".join(f"      - {{name: w{i}, handler: work, inputs: {{n: {i}}}}}" for i in range(beats))
-    project.spec("load.yaml", f"id: load\nmovements:\n  - name: meet\n    beats:\n      - {{name: meet, handler: meet}}\n"
-                              f"  - name: work\n    beats:\n{body}\n")
+    project.spec(
+        "load.yaml",
+        f"id: load\nmovements:\n  - name: meet\n    beats:\n      - {{name: meet, handler: meet}}\n"
+        f"  - name: work\n    beats:\n{body}\n",
+    )
     pytester.makepyfile(handlers=textwrap.dedent(MEET))
     procs, pipes = [], []
     try:
@@ -156,9 +210,16 @@ def test_two_pytest_runs_writing_the_history_at_once_lose_nothing(pytester, proj
             go_r, go_w = os.pipe()
             env = dict(os.environ, READY_FD=str(ready_w), GO_FD=str(go_r))
             env.pop("PYTEST_ADDOPTS", None)
-            procs.append(subprocess.Popen([sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p",
-                                           "no:cacheprovider"], cwd=pytester.path, env=env, pass_fds=(ready_w, go_r),
-                                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT))
+            procs.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:cacheprovider"],
+                    cwd=pytester.path,
+                    env=env,
+                    pass_fds=(ready_w, go_r),
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT,
+                )
+            )
             os.close(ready_w)
             os.close(go_r)
             pipes.append((ready_r, go_w))
@@ -195,7 +256,10 @@ def test_history_builder_writes_what_the_report_tests_expect(history: HistoryBui
     run_id = history.run({"a": 1.0, "b": [(5.0, "failed"), (6.0, "passed")]}, wall_ms=100)
     with HistoryStore(history.path) as store:
         assert [(a["beat"], a["attempt"], a["status"]) for a in store.attempts(run_id=run_id)] == [
-            ("a", 1, "passed"), ("b", 1, "failed"), ("b", 2, "passed")]
+            ("a", 1, "passed"),
+            ("b", 1, "failed"),
+            ("b", 2, "passed"),
+        ]
 
 
 def test_a_snapshot_reads_one_state_while_another_run_writes(tmp_path):

@@ -72,13 +72,18 @@ def test_sortable_beat_columns_with_small_escaped_cells(html_run):
     tests = {test_id: runs[-1] for test_id, runs in data["tests"].items()}
     compile_ = tests["sequences/release.yaml::release::build::compile"]
     assert compile_["resultsTableRow"][2:6] == [
-        '<td class="col-sequence">release</td>', '<td class="col-movement">1 build</td>',
-        '<td class="col-beat">1.1 compile</td>', '<td class="col-event">&lt;i&gt;compiled&lt;/i&gt;</td>']
+        '<td class="col-sequence">release</td>',
+        '<td class="col-movement">1 build</td>',
+        '<td class="col-beat">1.1 compile</td>',
+        '<td class="col-event">&lt;i&gt;compiled&lt;/i&gt;</td>',
+    ]
     assert (compile_["sequence"], compile_["beat"]) == ("release", "1.1 compile")  # what pytest-html sorts on
     pack = tests["sequences/release.yaml::release::build::pack"]
     assert pack["resultsTableRow"][5] == '<td class="col-event">packed-0, packed-1, packed-2 +2</td>'
     plain = tests["test_plain.py::test_plain"]
-    assert plain["resultsTableRow"][2:6] == [f'<td class="col-{c}"></td>' for c in ("sequence", "movement", "beat", "event")]
+    assert plain["resultsTableRow"][2:6] == [
+        f'<td class="col-{c}"></td>' for c in ("sequence", "movement", "beat", "event")
+    ]
     for test in tests.values():  # small rows: short cells; telemetry only as an extra (a link)
         assert sum(len(cell) for cell in test["resultsTableRow"][2:6]) < 250
         assert len(test["resultsTableRow"][-1]) < 2000
@@ -101,7 +106,7 @@ def test_each_beat_has_its_telemetry_and_events_as_extras(html_run):
 
 def test_summary_section_has_sequence_results_and_conformity_scores(html_run):
     _data, page = html_run
-    section = page[page.index('<div class="additional-summary postfix">'):]
+    section = page[page.index('<div class="additional-summary postfix">') :]
     assert re.search(r"<tr><td>release</td><td>2</td><td>1</td><td>0</td><td>[\d.]+ s</td></tr>", section)
     assert "<h3>Conformity scores (run " in section
     assert "<tr><td>Orchestration</td><td>0.97</td></tr><tr><td>Handler</td><td>0.50</td></tr>" in section
@@ -118,12 +123,17 @@ def test_without_html_nothing_is_added_and_per_test_regeneration_stays_off(proje
 
 
 def test_clicking_the_beat_column_sorts_the_rows_in_chromium(html_run, pytester, tmp_path, chromium):
-    seen = chromium(pytester.path / "report.html", tmp_path, screenshot="pytest-html.png", expressions={
-        "before": "[...document.querySelectorAll('#results-table td.col-beat')].map(td => td.textContent)",
-        "after": "document.querySelector('th[data-column-type=beat]').click();"
-                 "[...document.querySelectorAll('#results-table td.col-beat')].map(td => td.textContent)",
-        "sequences": "[...document.querySelectorAll('#symphony-sequences td')].map(td => td.textContent)",
-    })
+    seen = chromium(
+        pytester.path / "report.html",
+        tmp_path,
+        screenshot="pytest-html.png",
+        expressions={
+            "before": "[...document.querySelectorAll('#results-table td.col-beat')].map(td => td.textContent)",
+            "after": "document.querySelector('th[data-column-type=beat]').click();"
+            "[...document.querySelectorAll('#results-table td.col-beat')].map(td => td.textContent)",
+            "sequences": "[...document.querySelectorAll('#symphony-sequences td')].map(td => td.textContent)",
+        },
+    )
     assert sorted(seen.values["before"]) == ["", "1.1 compile", "1.2 check", "1.3 pack"]
     assert seen.values["after"] == ["", "1.1 compile", "1.2 check", "1.3 pack"]
     assert seen.values["sequences"][:4] == ["release", "2", "1", "0"]

@@ -33,8 +33,11 @@ HANDLERS = """
         symphony.emit("packed", format="wheel")
 """
 
-REPORTS = (".symphony/reports/symphony-report.md", ".symphony/reports/symphony-report.json",
-           ".symphony/reports/symphony-dashboard.html")
+REPORTS = (
+    ".symphony/reports/symphony-report.md",
+    ".symphony/reports/symphony-report.json",
+    ".symphony/reports/symphony-dashboard.html",
+)
 
 
 @pytest.fixture
@@ -52,7 +55,7 @@ def _written(result) -> list[str]:
     while start > 0 and lines[start - 1].startswith("symphony: wrote "):
         start -= 1
     assert lines[end + 1].startswith("=") or "passed" in lines[end + 1], lines[end:]
-    return [line.removeprefix("symphony: wrote ") for line in lines[start:end + 1]]
+    return [line.removeprefix("symphony: wrote ") for line in lines[start : end + 1]]
 
 
 def test_symphony_report_writes_every_format_and_lists_the_paths_last(release, pytester):
@@ -60,8 +63,7 @@ def test_symphony_report_writes_every_format_and_lists_the_paths_last(release, p
     result = release.run("-p", "no:randomly", "--symphony-report=md,json,html")
     result.assert_outcomes(passed=2)
     written = _written(result)
-    run_dir = next(p for p in (pytester.path / ".symphony" / "runs").iterdir()
-                   if (p / "reports").is_dir())
+    run_dir = next(p for p in (pytester.path / ".symphony" / "runs").iterdir() if (p / "reports").is_dir())
     archived = [f".symphony/runs/{run_dir.name}/reports/{name.rsplit('/', 1)[1]}" for name in REPORTS]
     assert [w for w in written if "reports" in w] == list(REPORTS) + archived
     document = json.loads((pytester.path / REPORTS[1]).read_text())
@@ -114,8 +116,9 @@ def test_a_report_window_that_is_not_a_number_is_a_usage_error(release):
 def test_unknown_format_is_a_usage_error(release):
     result = release.run("--symphony-report=md,pdf")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["*--symphony-report: unknown report format 'pdf'; use a comma-separated list of md, "
-                                 "json, html (or all)*"])
+    result.stderr.fnmatch_lines(
+        ["*--symphony-report: unknown report format 'pdf'; use a comma-separated list of md, json, html (or all)*"]
+    )
 
 
 def test_no_history_means_no_report_and_a_reason(project, pytester):
@@ -123,8 +126,9 @@ def test_no_history_means_no_report_and_a_reason(project, pytester):
     pytester.makepyfile(test_plain="def test_one(): pass")
     result = project.run("--symphony-report=html")
     result.assert_outcomes(passed=1)
-    result.stdout.fnmatch_lines(["symphony: no report written: *history.sqlite: no run history yet; run a pipeline "
-                                 "first*"])
+    result.stdout.fnmatch_lines(
+        ["symphony: no report written: *history.sqlite: no run history yet; run a pipeline first*"]
+    )
     assert not (pytester.path / ".symphony").exists()
 
 
@@ -132,21 +136,25 @@ def test_report_pipeline_runs_the_guides_six_movements(release, pytester):
     release.run("-p", "no:randomly").assert_outcomes(passed=2)
     result = release.run("-p", "no:randomly", "--symphony=report", "-v")
     result.assert_outcomes(passed=24)
-    result.stdout.fnmatch_lines([
-        "symphony:report::symphony-report::data-collection-aggregation::query-execution-metrics PASSED*",
-        "*::executive-summary-synthesis::compute-health-indicators PASSED*",
-        "*::deep-dive-analysis::analyze-per-beat-timing PASSED*",
-        "*::recommendations-generation::rank-recommendations-by-impact PASSED*",
-        "*::audit-trail-lineage::verify-governance-compliance PASSED*",
-        "*::report-delivery::archive-for-history PASSED*",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "symphony:report::symphony-report::data-collection-aggregation::query-execution-metrics PASSED*",
+            "*::executive-summary-synthesis::compute-health-indicators PASSED*",
+            "*::deep-dive-analysis::analyze-per-beat-timing PASSED*",
+            "*::recommendations-generation::rank-recommendations-by-impact PASSED*",
+            "*::audit-trail-lineage::verify-governance-compliance PASSED*",
+            "*::report-delivery::archive-for-history PASSED*",
+        ]
+    )
     written = _written(result)
     assert [w for w in written if w.startswith(".symphony/reports/")] == list(REPORTS)
     assert sum(1 for w in written if "/reports/" in w and w.startswith(".symphony/runs/")) == 3
     document = json.loads((pytester.path / REPORTS[1]).read_text())
     assert validate_report(document) == []
     assert [t["stage"] for t in document["lineage"]["transformations"]][:2] == [
-        "collection.execution_metrics", "collection.conformity_audit"]
+        "collection.execution_metrics",
+        "collection.conformity_audit",
+    ]
     with HistoryStore(pytester.path / ".symphony" / "history.sqlite") as store:
         report_run = store.last_run_id(sequence="symphony-report")
         attempts = store.attempts(run_id=report_run)
@@ -160,7 +168,8 @@ def test_report_pipeline_runs_the_guides_six_movements(release, pytester):
     document = json.loads((pytester.path / REPORTS[1]).read_text())
     assert {s["sequence"] for s in document["summary"]["status"]} == {"release"}
     assert [(p["id"], p["runs"], p["complete_runs"]) for p in document["builtin"]["pipelines"]] == [
-        ("symphony-report", 1, 1)]
+        ("symphony-report", 1, 1)
+    ]
     assert {g["sequence"] for g in document["audit"]["governance"]} == {"release"}
 
 
@@ -168,7 +177,9 @@ def test_report_pipeline_without_history_fails_its_first_beat_clearly(project):
     project.handlers("")
     result = project.run("-p", "no:randomly", "--symphony=report")
     result.assert_outcomes(failed=1, skipped=23)
-    result.stdout.fnmatch_lines(["*/.symphony/history.sqlite: no run history yet; run a pipeline first (pytest --symphony=<id>)*"])
+    result.stdout.fnmatch_lines(
+        ["*/.symphony/history.sqlite: no run history yet; run a pipeline first (pytest --symphony=<id>)*"]
+    )
 
 
 def test_report_pipeline_and_reports_under_xdist(release, pytester):
@@ -190,8 +201,13 @@ def test_the_report_pipeline_spec_follows_the_guide():
     sequence = load_spec(HERE / "report.yaml").sequence
     assert sequence is not None and sequence.id == "symphony-report"
     assert [(m.title, len(m.beats)) for m in sequence.movements] == [
-        ("Data Collection & Aggregation", 5), ("Executive Summary Synthesis", 3), ("Deep Dive Analysis", 4),
-        ("Recommendations Generation", 4), ("Audit Trail & Lineage", 4), ("Report Delivery", 4)]
+        ("Data Collection & Aggregation", 5),
+        ("Executive Summary Synthesis", 3),
+        ("Deep Dive Analysis", 4),
+        ("Recommendations Generation", 4),
+        ("Audit Trail & Lineage", 4),
+        ("Report Delivery", 4),
+    ]
     for beat in sequence.beats:
         assert callable(getattr(report_handlers, beat.handler.name)), beat.handler.name
         assert beat.event in sequence.events and beat.acceptance_criteria, beat.title

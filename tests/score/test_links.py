@@ -40,11 +40,14 @@ def release(tmp_path):
     return sequence
 
 
-@pytest.mark.parametrize(("tag", "parts"), [
-    ("beat:release/pack", ("beat", "release/pack")),
-    ("beat(release/pack)", ("beat", "release/pack")),
-    ("slow", ("slow", None)),
-])
+@pytest.mark.parametrize(
+    ("tag", "parts"),
+    [
+        ("beat:release/pack", ("beat", "release/pack")),
+        ("beat(release/pack)", ("beat", "release/pack")),
+        ("slow", ("slow", None)),
+    ],
+)
 def test_split_tag(tag, parts):
     assert split_tag(tag) == parts
 
@@ -56,16 +59,27 @@ def test_the_nearest_level_with_a_link_tag_wins():
 
 def test_a_level_naming_two_beats_is_a_problem():
     refs, problem = link_refs(["beat:release/pack", "beat(release/2.3)"])
-    assert problem == ("links to 2 beats (@beat:release/pack, @beat(release/2.3)); a scenario runs after one beat, "
-                       "keep one tag")
+    assert problem == (
+        "links to 2 beats (@beat:release/pack, @beat(release/2.3)); a scenario runs after one beat, keep one tag"
+    )
 
 
-@pytest.mark.parametrize(("ref", "where"), [
-    ("compile-sources", (0, 0)), ("Compile-Sources", (0, 0)), ("COMPILE_SOURCES", (0, 0)),
-    ("2.3", (0, 0)),  # the declared numbers: movement 2, beat 3
-    ("2.2", (0, 1)), ("pack-it", (0, 1)), ("PACK-IT", (0, 1)),  # an undeclared number is the position
-    ("build/pack", (0, 1)), ("2/pack", (0, 1)), ("ship/pack", (1, 0)), ("5.1", (1, 0)),
-])
+@pytest.mark.parametrize(
+    ("ref", "where"),
+    [
+        ("compile-sources", (0, 0)),
+        ("Compile-Sources", (0, 0)),
+        ("COMPILE_SOURCES", (0, 0)),
+        ("2.3", (0, 0)),  # the declared numbers: movement 2, beat 3
+        ("2.2", (0, 1)),
+        ("pack-it", (0, 1)),
+        ("PACK-IT", (0, 1)),  # an undeclared number is the position
+        ("build/pack", (0, 1)),
+        ("2/pack", (0, 1)),
+        ("ship/pack", (1, 0)),
+        ("5.1", (1, 0)),
+    ],
+)
 def test_a_beat_is_named_by_slug_id_name_or_declared_number(release, ref, where):
     movement, beat = find_beat(release, ref)
     assert (movement.index, beat.index) == where
@@ -81,8 +95,7 @@ def test_two_movements_sharing_a_beat_need_the_movement(release):
 
 def _resolve(release, tags, name="A scenario", named=None):
     sequences = {"release": release}
-    return resolve_link((tags, (), ()), name, sequence=sequences.get, known=sequences.keys,
-                        named=(named or {}).get)
+    return resolve_link((tags, (), ()), name, sequence=sequences.get, known=sequences.keys, named=(named or {}).get)
 
 
 def test_a_tag_links_a_scenario_to_its_beat(release):
@@ -98,12 +111,21 @@ def test_a_beat_naming_the_scenario_links_it_when_no_tag_does(release):
     assert _resolve(release, ["beat:release/2.3"], "the wheel is named", named).link.key == ("release", 0, 0)
 
 
-@pytest.mark.parametrize(("tags", "problem"), [
-    (["beat:release"], "tag @beat:release should read @beat:<sequence-id>/<beat>, e.g. @beat:release/pack"),
-    (["beat:relase/pack"], "tag @beat:relase/pack names sequence 'relase', which no spec declares (known: release)"),
-    (["beat:release/pakc"], "tag @beat:release/pakc names beat 'pakc', which sequence 'release' does not have "
-                            "(its beats: compile-sources, pack, pack)"),
-])
+@pytest.mark.parametrize(
+    ("tags", "problem"),
+    [
+        (["beat:release"], "tag @beat:release should read @beat:<sequence-id>/<beat>, e.g. @beat:release/pack"),
+        (
+            ["beat:relase/pack"],
+            "tag @beat:relase/pack names sequence 'relase', which no spec declares (known: release)",
+        ),
+        (
+            ["beat:release/pakc"],
+            "tag @beat:release/pakc names beat 'pakc', which sequence 'release' does not have "
+            "(its beats: compile-sources, pack, pack)",
+        ),
+    ],
+)
 def test_a_tag_that_links_nothing_says_why(release, tags, problem):
     found = _resolve(release, tags)
     assert found.link is None and found.problem == problem

@@ -69,7 +69,9 @@ def test_a_built_in_handler_is_visible_only_inside_its_pipeline():
 
 def test_a_project_handler_overrides_a_built_in_one_inside_the_pipeline():
     mine = Fn("buildPackage", "handlers")
-    found = resolve_handler(ref("buildPackage"), candidates(Fn("buildPackage", BUILD, BUILTIN), mine), frozenset({BUILD}))
+    found = resolve_handler(
+        ref("buildPackage"), candidates(Fn("buildPackage", BUILD, BUILTIN), mine), frozenset({BUILD})
+    )
     assert found.handler is mine
 
 
@@ -79,10 +81,11 @@ def test_two_project_handlers_of_one_name_are_a_duplicate_never_a_choice():
     assert found.handler is None and found.problem.kind == "duplicate"
     assert found.problem.message("sequences/r.yaml:7", "beat 1.1 'Pack'") == (
         "sequences/r.yaml:7: handler 'pack' is registered twice:\n  - handlers.py:3\n  - conftest.py:3\n"
-        "Rename one of them or register it under another name with @handler(\"...\")."
+        'Rename one of them or register it under another name with @handler("...").'
     )
     assert found.problem.line("sequences/r.yaml:7", "beat 1.1 'Pack'").startswith(
-        "sequences/r.yaml:7: beat 1.1 'Pack': handler 'pack' is registered twice:")
+        "sequences/r.yaml:7: beat 1.1 'Pack': handler 'pack' is registered twice:"
+    )
 
 
 def test_a_plugin_handler_and_a_project_handler_of_one_name_are_a_duplicate_too():
@@ -96,8 +99,9 @@ def test_the_same_function_registered_twice_is_one_handler():
 
 @pytest.mark.parametrize("text", ["handlers#pack", "app.handlers#pack", "h#pack"])
 def test_module_hash_func_picks_a_registered_handler_by_module_or_alias(text):
-    found = resolve_handler(ref(text), candidates(Fn("pack", "app.handlers"), modules=("app.handlers",),
-                                                  aliases={"h": "app.handlers"}))
+    found = resolve_handler(
+        ref(text), candidates(Fn("pack", "app.handlers"), modules=("app.handlers",), aliases={"h": "app.handlers"})
+    )
     assert found.handler is not None and found.handler.module == "app.handlers"
 
 
@@ -135,7 +139,9 @@ def test_not_found_says_what_is_close_and_what_to_do():
 
 def test_suggestions_skip_built_in_names_a_spec_cannot_see():
     assert suggest("buildPackag", candidates(Fn("buildPackage", BUILD, BUILTIN))) == []
-    assert suggest("buildPackag", candidates(Fn("buildPackage", BUILD, BUILTIN)), frozenset({BUILD})) == ["buildPackage"]
+    assert suggest("buildPackag", candidates(Fn("buildPackage", BUILD, BUILTIN)), frozenset({BUILD})) == [
+        "buildPackage"
+    ]
 
 
 def test_a_plain_function_of_the_name_is_named_but_never_run():
@@ -144,14 +150,17 @@ def test_a_plain_function_of_the_name_is_named_but_never_run():
 
     found = resolve_handler(ref("pack"), candidates(modules=("handlers",), plain=plain))
     assert found.handler is None and found.problem.plain == "handlers.py:9"
-    assert "which no registered module provides (handlers.py:9 defines it without @handler)." in \
-        found.problem.message("r.yaml:7", "beat 1.1 'Pack'")
+    assert "which no registered module provides (handlers.py:9 defines it without @handler)." in found.problem.message(
+        "r.yaml:7", "beat 1.1 'Pack'"
+    )
     assert resolve_handler(ref("handlers#pack"), candidates(plain=plain)).problem.plain == "handlers.py:9"
 
 
 def test_a_module_that_failed_to_import_is_named_instead_of_not_found():
-    failed = {"handlers": ModuleFailure("handlers", None, "handlers.py:1: ImportError: no module named 'yaml2'"),
-              "other": ModuleFailure("other", None, "other.py:2: NameError: x")}
+    failed = {
+        "handlers": ModuleFailure("handlers", None, "handlers.py:1: ImportError: no module named 'yaml2'"),
+        "other": ModuleFailure("other", None, "other.py:2: NameError: x"),
+    }
     found = resolve_handler(ref("pack"), candidates(failed=failed))
     assert found.problem.kind == "import failed"
     assert found.problem.message("r.yaml:7", "beat 1.1 'Pack'") == (
@@ -164,10 +173,12 @@ def test_a_module_that_failed_to_import_is_named_instead_of_not_found():
     assert "and its module could not be imported" in only_its_own.message("r.yaml:7", "beat 1.1 'Pack'")
     assert only_its_own.line("r.yaml:7", "beat 1.1 'Pack'") == (
         "r.yaml:7: beat 1.1 'Pack' names handler 'handlers#pack', whose module could not be imported "
-        "(handlers: handlers.py:1: ImportError: no module named 'yaml2')")
+        "(handlers: handlers.py:1: ImportError: no module named 'yaml2')"
+    )
 
 
 def test_a_beat_without_a_handler():
     assert no_handler().message("r.yaml:7", "beat 1.1 'Pack'") == (
-        "r.yaml:7: beat 1.1 'Pack' names no handler; add `handler: <name>` or `run: <command>`")
+        "r.yaml:7: beat 1.1 'Pack' names no handler; add `handler: <name>` or `run: <command>`"
+    )
     assert no_handler().line("r.yaml:7", "beat 1.1 'Pack'") == "r.yaml:7: beat 1.1 'Pack' names no handler"

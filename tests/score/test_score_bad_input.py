@@ -27,7 +27,9 @@ def problems_of(tmp_path: Path, name: str, content: str | bytes, **kw) -> tuple[
 
 
 def test_invalid_json_names_line_and_column(tmp_path: Path) -> None:
-    (p,) = problems_of(tmp_path, "broken.json", '{\n  "id": "x",\n  "movements": [\n    {"name": "m" "beats": []}\n  ]\n}\n')
+    (p,) = problems_of(
+        tmp_path, "broken.json", '{\n  "id": "x",\n  "movements": [\n    {"name": "m" "beats": []}\n  ]\n}\n'
+    )
     assert (p.line, p.column) == (4, 18)
     assert p.message == "invalid JSON: Expecting ',' delimiter at line 4 column 18"
     assert str(p) == "sequences/broken.json:4:18: invalid JSON: Expecting ',' delimiter at line 4 column 18"
@@ -75,18 +77,23 @@ def test_a_bom_is_accepted(tmp_path: Path) -> None:
     assert result.sequence.id == "bom" and result.sequence.beats[0].line == 3
 
 
-@pytest.mark.parametrize(("name", "content"), [("empty.json", ""), ("blank.yaml", "  \n\n\t\n"), ("comments.yaml", "# nothing\n")])
+@pytest.mark.parametrize(
+    ("name", "content"), [("empty.json", ""), ("blank.yaml", "  \n\n\t\n"), ("comments.yaml", "# nothing\n")]
+)
 def test_empty_files(tmp_path: Path, name: str, content: str) -> None:
     (p,) = problems_of(tmp_path, name, content)
     assert p.message == "file is empty: a spec needs at least an id and movements"
 
 
-@pytest.mark.parametrize(("name", "content", "kind"), [
-    ("list.yaml", "- a\n- b\n", "a list"),
-    ("list.json", "[1, 2]", "a list"),
-    ("scalar.yaml", "just text\n", "a string"),
-    ("number.json", "42", "a number"),
-])
+@pytest.mark.parametrize(
+    ("name", "content", "kind"),
+    [
+        ("list.yaml", "- a\n- b\n", "a list"),
+        ("list.json", "[1, 2]", "a list"),
+        ("scalar.yaml", "just text\n", "a string"),
+        ("number.json", "42", "a number"),
+    ],
+)
 def test_top_level_must_be_a_mapping(tmp_path: Path, name: str, content: str, kind: str) -> None:
     (p,) = problems_of(tmp_path, name, content)
     assert p.message.startswith(f"the top level is {kind}; a spec is a mapping")
@@ -125,9 +132,7 @@ def test_alias_bomb_stops_fast_at_the_alias(tmp_path: Path) -> None:
 
 def test_over_max_bytes_is_refused(tmp_path: Path) -> None:
     (p,) = problems_of(tmp_path, "big.yaml", "id: x\n#" + "-" * (3072 - 8) + "\n", max_bytes=1024)
-    assert p.message == (
-        "file is 3.0 KB, over the 1.0 KB limit for spec files (ini symphony_max_spec_bytes); split it"
-    )
+    assert p.message == ("file is 3.0 KB, over the 1.0 KB limit for spec files (ini symphony_max_spec_bytes); split it")
 
 
 def test_a_50_mb_file_is_refused_without_reading_it(tmp_path: Path, monkeypatch) -> None:
@@ -176,7 +181,9 @@ def test_missing_file_and_directory(tmp_path: Path) -> None:
     (tmp_path / "dir.json").mkdir()
     assert load_spec(tmp_path / "dir.json").problems[0].message == "cannot read the spec file: it is a directory"
     os.mkfifo(tmp_path / "pipe.yaml")  # opening it would block: it is refused by its stat
-    assert load_spec(tmp_path / "pipe.yaml").problems[0].message == "cannot read the spec file: it is not a regular file"
+    assert (
+        load_spec(tmp_path / "pipe.yaml").problems[0].message == "cannot read the spec file: it is not a regular file"
+    )
 
 
 def test_deep_nesting_is_a_problem_not_a_crash(tmp_path: Path) -> None:
@@ -221,20 +228,46 @@ def test_all_schema_errors_are_reported_with_pointer_and_line(tmp_path: Path) ->
     assert got == [
         (1, "/events/1", "events/1: 7 is not of type 'string'"),
         (6, "/movements/0/beats/0/retries", "movements/0/beats/0/retries: -1 is less than the minimum of 0"),
-        (7, "/movements/0/beats/1/inputs", "movements/0/beats/1/inputs: ['not', 'a', 'mapping'] is not of type 'object'"),
-        (8, "/movements/0/beats/2", "movements/0/beats/2: 'just-a-string' is a string; a beat must be a mapping (name, handler, ...)"),
+        (
+            7,
+            "/movements/0/beats/1/inputs",
+            "movements/0/beats/1/inputs: ['not', 'a', 'mapping'] is not of type 'object'",
+        ),
+        (
+            8,
+            "/movements/0/beats/2",
+            "movements/0/beats/2: 'just-a-string' is a string; a beat must be a mapping (name, handler, ...)",
+        ),
         (9, "/movements/0/beats/3/dynamics", "movements/0/beats/3/dynamics: 3 is not of type 'string', 'null'"),
         (9, "/movements/0/beats/3/name", "movements/0/beats/3/name: 5 is not of type 'string', 'null'"),
-        (9, "/movements/0/beats/3/timeout", "movements/0/beats/3/timeout: [1] is not of type 'number', 'string', 'null'"),
-        (10, "/movements/0/beats/3/handlers/0", "movements/0/beats/3/handlers/0: a handler object needs a name, e.g. name: 'module#function'"),
-        (13, "/movements/0/beats/3/acceptanceCriteria/0", "movements/0/beats/3/acceptanceCriteria/0: an acceptance criterion needs a sentence or given/when/then parts"),
-        (13, "/movements/0/beats/3/acceptanceCriteria/1/text", "movements/0/beats/3/acceptanceCriteria/1/text: 3 is not of type 'string'"),
+        (
+            9,
+            "/movements/0/beats/3/timeout",
+            "movements/0/beats/3/timeout: [1] is not of type 'number', 'string', 'null'",
+        ),
+        (
+            10,
+            "/movements/0/beats/3/handlers/0",
+            "movements/0/beats/3/handlers/0: a handler object needs a name, e.g. name: 'module#function'",
+        ),
+        (
+            13,
+            "/movements/0/beats/3/acceptanceCriteria/0",
+            "movements/0/beats/3/acceptanceCriteria/0: an acceptance criterion needs a sentence or given/when/then parts",
+        ),
+        (
+            13,
+            "/movements/0/beats/3/acceptanceCriteria/1/text",
+            "movements/0/beats/3/acceptanceCriteria/1/text: 3 is not of type 'string'",
+        ),
         (14, "/movements/1", "movements/1: 7 is a number; a movement must be a mapping with beats"),
-        (15, "/movements/2/beats", "movements/2/beats: 'five' is a string; beats must be a list of beats (or an integer count)"),
+        (
+            15,
+            "/movements/2/beats",
+            "movements/2/beats: 'five' is a string; beats must be a list of beats (or an integer count)",
+        ),
     ]
-    assert str(problems[1]) == (
-        "sequences/bad.yaml:6: movements/0/beats/0/retries: -1 is less than the minimum of 0"
-    )
+    assert str(problems[1]) == ("sequences/bad.yaml:6: movements/0/beats/0/retries: -1 is less than the minimum of 0")
 
 
 def test_wrong_types_at_the_top(tmp_path: Path) -> None:
@@ -246,11 +279,22 @@ def test_wrong_types_at_the_top(tmp_path: Path) -> None:
     )
     by_pointer = {p.pointer: p for p in problems}
     assert set(by_pointer) == {
-        "/id", "/name", "/events", "/governance", "/declaredBeats", "/handlers", "/rollback",
-        "/movements/0/beats/0/handler", "/movements/0/beats/0/retries", "/movements/0/beats/0/subsequence",
+        "/id",
+        "/name",
+        "/events",
+        "/governance",
+        "/declaredBeats",
+        "/handlers",
+        "/rollback",
+        "/movements/0/beats/0/handler",
+        "/movements/0/beats/0/retries",
+        "/movements/0/beats/0/subsequence",
     }
     assert by_pointer["/id"].message == "id: 5 is not of type 'string'"
-    assert by_pointer["/movements/0/beats/0/retries"].message == "movements/0/beats/0/retries: True is not of type 'integer'"
+    assert (
+        by_pointer["/movements/0/beats/0/retries"].message
+        == "movements/0/beats/0/retries: True is not of type 'integer'"
+    )
     assert by_pointer["/movements/0/beats/0/retries"].line == 2
     assert all(p.line in (1, 2) for p in problems)
 

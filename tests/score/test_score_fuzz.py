@@ -21,40 +21,70 @@ from pytest_symphony.score.validate import sequence_document  # noqa: E402
 
 CORPUS = Path(__file__).parent / "corpus"
 EXAMPLES = int(os.environ.get("SYMPHONY_FUZZ_EXAMPLES", "40"))
-FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                             HealthCheck.function_scoped_fixture])
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 
 # -- strategies: spec-shaped data, with every field sometimes of the wrong kind -------------------
 
 _text = st.text(st.characters(categories=("L", "N", "P", "Zs", "S")), max_size=12)
 _scalar = st.one_of(st.none(), st.booleans(), st.integers(-(2**70), 2**70), _text)
-_value = st.recursive(_scalar, lambda inner: st.one_of(st.lists(inner, max_size=3),
-                                                       st.dictionaries(_text, inner, max_size=3)), max_leaves=6)
-_handler = st.one_of(_text, st.sampled_from(["build", "mod#fn", "#", ""]), st.fixed_dictionaries(
-    {"name": st.one_of(_text, st.integers())}), _value)
+_value = st.recursive(
+    _scalar,
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(_text, inner, max_size=3)),
+    max_leaves=6,
+)
+_handler = st.one_of(
+    _text,
+    st.sampled_from(["build", "mod#fn", "#", ""]),
+    st.fixed_dictionaries({"name": st.one_of(_text, st.integers())}),
+    _value,
+)
 _beat = st.one_of(
-    st.fixed_dictionaries({"name": _text, "handler": _handler}, optional={
-        "timeout": st.one_of(st.integers(-5, 10**6), st.sampled_from(["2s", "< 500ms", "soon"]), _value),
-        "retries": st.one_of(st.integers(-2, 5), _value),
-        "beat": st.one_of(st.integers(-(2**65), 2**65), _text),
-        "inputs": st.one_of(st.dictionaries(_text, _scalar, max_size=3), _value),
-        "acceptanceCriteria": st.one_of(st.lists(st.one_of(_text, st.fixed_dictionaries(
-            {"given": _text, "then": _text})), max_size=2), _value),
-        "event": _value}),
+    st.fixed_dictionaries(
+        {"name": _text, "handler": _handler},
+        optional={
+            "timeout": st.one_of(st.integers(-5, 10**6), st.sampled_from(["2s", "< 500ms", "soon"]), _value),
+            "retries": st.one_of(st.integers(-2, 5), _value),
+            "beat": st.one_of(st.integers(-(2**65), 2**65), _text),
+            "inputs": st.one_of(st.dictionaries(_text, _scalar, max_size=3), _value),
+            "acceptanceCriteria": st.one_of(
+                st.lists(st.one_of(_text, st.fixed_dictionaries({"given": _text, "then": _text})), max_size=2), _value
+            ),
+            "event": _value,
+        },
+    ),
     _value,
 )
 _movement = st.one_of(
-    st.fixed_dictionaries({"name": _text}, optional={
-        "beats": st.one_of(st.lists(_beat, max_size=4), st.integers(0, 9), _value),
-        "steps": st.lists(_beat, max_size=3), "dynamics": _value}),
+    st.fixed_dictionaries(
+        {"name": _text},
+        optional={
+            "beats": st.one_of(st.lists(_beat, max_size=4), st.integers(0, 9), _value),
+            "steps": st.lists(_beat, max_size=3),
+            "dynamics": _value,
+        },
+    ),
     _value,
 )
-_spec = st.fixed_dictionaries({"id": st.one_of(_text, st.integers(), st.none())}, optional={
-    "name": _value, "version": st.one_of(_text, st.integers()), "events": _value, "rollback": _handler,
-    "handlers": st.one_of(st.dictionaries(_text, st.one_of(st.none(), _text, st.fixed_dictionaries(
-        {"timeout": st.integers(0, 100)})), max_size=2), _value),
-    "movements": st.one_of(st.lists(_movement, max_size=4), _value),
-})
+_spec = st.fixed_dictionaries(
+    {"id": st.one_of(_text, st.integers(), st.none())},
+    optional={
+        "name": _value,
+        "version": st.one_of(_text, st.integers()),
+        "events": _value,
+        "rollback": _handler,
+        "handlers": st.one_of(
+            st.dictionaries(
+                _text, st.one_of(st.none(), _text, st.fixed_dictionaries({"timeout": st.integers(0, 100)})), max_size=2
+            ),
+            _value,
+        ),
+        "movements": st.one_of(st.lists(_movement, max_size=4), _value),
+    },
+)
 
 
 def _load(tmp_path: Path, name: str, text: str):
@@ -83,10 +113,12 @@ def test_json_and_yaml_of_the_same_data_normalize_alike(tmp_path_factory, data):
     assert (from_json.sequence is None) == (from_yaml.sequence is None)
     if from_json.sequence is not None:
         assert _without_lines(sequence_document(from_json.sequence)) == _without_lines(
-            sequence_document(from_yaml.sequence))
+            sequence_document(from_yaml.sequence)
+        )
     else:
         assert sorted((p.pointer, p.message) for p in from_json.problems if p.pointer) == sorted(
-            (p.pointer, p.message) for p in from_yaml.problems if p.pointer)  # lines differ, the findings not
+            (p.pointer, p.message) for p in from_yaml.problems if p.pointer
+        )  # lines differ, the findings not
 
 
 @FUZZ
@@ -97,7 +129,9 @@ def test_json_and_yaml_of_the_same_data_normalize_alike(tmp_path_factory, data):
 @example(data={"id": "e", "movements": [{"name": "a", "beatDetails": [{"name": "b", "handler": "h"}]}]})
 @example(data={"id": "e", "movements": [{"name": "a", "beats": [{"id": "9" * 5000, "handler": "h"}]}]})
 def test_every_loaded_spec_has_a_beat_or_a_problem_and_nothing_escapes(tmp_path_factory, data):
-    result = _load(tmp_path_factory.mktemp("beats"), "s.yaml", yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+    result = _load(
+        tmp_path_factory.mktemp("beats"), "s.yaml", yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+    )
     _no_internal_error(result)
     if result.sequence is None:
         assert result.problems and all(p.path == "sequences/s.yaml" for p in result.problems)

@@ -53,8 +53,14 @@ def test_every_duplicate_json_key_is_reported_in_nested_objects(tmp_path):
 
 def test_same_key_in_sibling_objects_is_not_a_duplicate(tmp_path):
     path = tmp_path / "ok.json"
-    path.write_text(json.dumps({"id": "ok", "movements": [
-        {"name": "m", "beats": [{"name": "a", "handler": "h"}, {"name": "b", "handler": "h"}]}]}))
+    path.write_text(
+        json.dumps(
+            {
+                "id": "ok",
+                "movements": [{"name": "m", "beats": [{"name": "a", "handler": "h"}, {"name": "b", "handler": "h"}]}],
+            }
+        )
+    )
     assert load_spec(path).sequence is not None
 
 
@@ -80,14 +86,16 @@ def test_a_duplicate_yaml_key_names_both_lines(tmp_path):
 
 def test_yaml_merge_keys_are_not_duplicates(tmp_path):
     path = tmp_path / "merge.yaml"
-    path.write_text(textwrap.dedent("""
+    path.write_text(
+        textwrap.dedent("""
         defaults: &d {handler: h, retries: 1}
         id: merge
         movements:
           - name: m
             beats:
               - {<<: *d, name: a, retries: 2}
-    """))
+    """)
+    )
     result = load_spec(path)
     assert result.sequence is not None and result.sequence.beats[0].retries == 2
 
@@ -111,8 +119,9 @@ def test_a_lone_surrogate_is_a_problem_at_its_line(tmp_path):
 
 def test_a_surrogate_pair_is_one_character_and_loads(tmp_path):
     path = tmp_path / "pair.json"
-    path.write_text('{"id": "pair-\\ud83c\\udfb5", "movements": [{"name": "m", "beats": [{"name": "a", '
-                    '"handler": "h"}]}]}')
+    path.write_text(
+        '{"id": "pair-\\ud83c\\udfb5", "movements": [{"name": "m", "beats": [{"name": "a", "handler": "h"}]}]}'
+    )
     assert load_spec(path).sequence.id == "pair-\U0001f3b5"
 
 
@@ -138,18 +147,38 @@ def _with_loader(loader, path):
         cache.clear()
 
 
-@pytest.mark.parametrize("name,text,line", [
-    ("big.yaml", "id: big\nmovements:\n  - name: m\n    beats:\n      - {name: a, handler: h, beat: "
-                 "99999999999999999999}\n", 5),
-    ("hex.yaml", "id: hex\nmovements:\n  - name: m\n    beats:\n      - {name: a, handler: h, beat: 0x"
-                 + "f" * 4000 + "}\n", 5),
-    ("long.yaml", "id: long\nmovements:\n  - name: m\n    beats:\n      - {name: a, handler: h, beat: "
-                  + "9" * 4400 + "}\n", 5),
-    ("big.json", '{"id": "big", "movements": [{"name": "m", "beats": [\n {"name": "a", "handler": "h", '
-                 '"beat": 99999999999999999999}]}]}', 2),
-    ("long.json", '{"id": "long", "movements": [{"name": "m", "beats": [\n {"name": "a", "handler": "h", '
-                  '"beat": ' + "9" * 5000 + '}]}]}', 2),
-])
+@pytest.mark.parametrize(
+    "name,text,line",
+    [
+        (
+            "big.yaml",
+            "id: big\nmovements:\n  - name: m\n    beats:\n      - {name: a, handler: h, beat: 99999999999999999999}\n",
+            5,
+        ),
+        (
+            "hex.yaml",
+            "id: hex\nmovements:\n  - name: m\n    beats:\n      - {name: a, handler: h, beat: 0x" + "f" * 4000 + "}\n",
+            5,
+        ),
+        (
+            "long.yaml",
+            "id: long\nmovements:\n  - name: m\n    beats:\n      - {name: a, handler: h, beat: " + "9" * 4400 + "}\n",
+            5,
+        ),
+        (
+            "big.json",
+            '{"id": "big", "movements": [{"name": "m", "beats": [\n {"name": "a", "handler": "h", '
+            '"beat": 99999999999999999999}]}]}',
+            2,
+        ),
+        (
+            "long.json",
+            '{"id": "long", "movements": [{"name": "m", "beats": [\n {"name": "a", "handler": "h", '
+            '"beat": ' + "9" * 5000 + "}]}]}",
+            2,
+        ),
+    ],
+)
 def test_an_integer_beyond_64_bits_is_a_problem_at_its_line(tmp_path, name, text, line):
     path = tmp_path / name
     path.write_text(text)
@@ -160,7 +189,9 @@ def test_an_integer_beyond_64_bits_is_a_problem_at_its_line(tmp_path, name, text
 
 def test_integers_at_the_64_bit_edge_load(tmp_path):
     path = tmp_path / "edge.yaml"
-    path.write_text(f"id: edge\nmovements:\n  - name: m\n    beats:\n      - {{name: a, handler: h, beat: {2**63 - 1}}}\n")
+    path.write_text(
+        f"id: edge\nmovements:\n  - name: m\n    beats:\n      - {{name: a, handler: h, beat: {2**63 - 1}}}\n"
+    )
     assert load_spec(path).sequence.beats[0].number == 2**63 - 1
 
 
@@ -177,14 +208,19 @@ def test_json_messages_are_whole_with_line_and_column(tmp_path):
 # ------------------------------------------------------------------- no beat, never silent
 
 
-@pytest.mark.parametrize("movement,says", [
-    ("{}", "movement 1 has no beats"),
-    ("{name: a}", "movement 1 'a' has no beats"),
-    ("{name: a, beats: []}", "movement 1 'a' has an empty `beats` list"),
-    ("{name: a, beats: 3}", "movement 1 'a' declares 3 beat(s) (beats: 3) but lists none"),
-    ("{name: a, beatDetails: [{name: b, handler: h}]}",
-     "movement 1 'a' has no beat list, but its key 'beatDetails' holds a list of mappings"),
-])
+@pytest.mark.parametrize(
+    "movement,says",
+    [
+        ("{}", "movement 1 has no beats"),
+        ("{name: a}", "movement 1 'a' has no beats"),
+        ("{name: a, beats: []}", "movement 1 'a' has an empty `beats` list"),
+        ("{name: a, beats: 3}", "movement 1 'a' declares 3 beat(s) (beats: 3) but lists none"),
+        (
+            "{name: a, beatDetails: [{name: b, handler: h}]}",
+            "movement 1 'a' has no beat list, but its key 'beatDetails' holds a list of mappings",
+        ),
+    ],
+)
 def test_a_movement_without_beats_is_a_problem_at_its_line(tmp_path, movement, says):
     (found,) = problems(tmp_path, "empty.yaml", f"id: empty\nmovements:\n  - {movement}\n")
     assert found.startswith(f"sequences/empty.yaml:3: movements/0/beats: {says}")
@@ -204,8 +240,12 @@ def test_unique_slug_numbers_repeated_names():
 
 def _lines_run(beats: int, same: bool) -> int:
     """Python lines executed in the normalizer for a spec of ``beats`` beats (no clock involved)."""
-    data = {"id": "s", "movements": [{"name": "m", "beats": [
-        {"name": "Build" if same else f"Build {i}", "handler": "h"} for i in range(beats)]}]}
+    data = {
+        "id": "s",
+        "movements": [
+            {"name": "m", "beats": [{"name": "Build" if same else f"Build {i}", "handler": "h"} for i in range(beats)]}
+        ],
+    }
     code_file = normalize_module.__file__
     count = 0
 

@@ -59,7 +59,13 @@ def test_spec_suffixes() -> None:
 
 def test_the_recommended_form(tmp_path: Path) -> None:
     seq = load_text(tmp_path, "release.yaml", RECOMMENDED)
-    assert (seq.id, seq.name, seq.slug, seq.version, seq.id_declared) == ("release", "Release", "release", "1.0.0", True)
+    assert (seq.id, seq.name, seq.slug, seq.version, seq.id_declared) == (
+        "release",
+        "Release",
+        "release",
+        "1.0.0",
+        True,
+    )
     assert seq.events == ("built", "shipped")
     assert dict(seq.governance) == {"policies": ["All beats pass"]}
     assert seq.line == 1 and seq.path == str(tmp_path / "release.yaml")
@@ -114,7 +120,11 @@ def test_handler_forms(tmp_path: Path) -> None:
     )
     b = seq.movements[0].beats
     assert (b[0].handler.name, b[0].handler.module) == ("bareName", None)
-    assert (b[1].handler.name, b[1].handler.module, b[1].handler.display) == ("build_wheel", "pkg.tasks", "pkg.tasks#build_wheel")
+    assert (b[1].handler.name, b[1].handler.module, b[1].handler.display) == (
+        "build_wheel",
+        "pkg.tasks",
+        "pkg.tasks#build_wheel",
+    )
     assert (b[2].handler.name, b[2].handler.module) == ("scan", "analysis.discovery")
     assert b[2].handler.raw == {"name": "analysis.discovery#scan", "scope": "plugin", "kind": "plugin"}
     listed = b[3].handlers
@@ -140,7 +150,9 @@ def test_handlers_declared_as_a_mapping_lend_timeout_and_retries(tmp_path: Path)
                 "slow": {"script": "s.cjs", "timeout": "2m", "retries": 0},
                 "external": "tools.release#publish",
             },
-            "movements": [{"steps": [{"handler": "snap"}, {"handler": "slow"}, {"handlers": ["external"]}, {"handler": "snap"}]}],
+            "movements": [
+                {"steps": [{"handler": "snap"}, {"handler": "slow"}, {"handlers": ["external"]}, {"handler": "snap"}]}
+            ],
             "rollbackHandler": "snap",
         },
     )
@@ -226,7 +238,11 @@ def test_unknown_fields_are_kept_in_raw(tmp_path: Path) -> None:
     assert seq.raw["tempo"] == 120 and seq.raw["shapeEvolution"] == {"enabled": True}
     assert seq.movements[0].raw["emoji"] == "🎵"
     beat = seq.beats[0]
-    assert (beat.raw["testFile"], beat.raw["timing"], beat.raw["success_criteria"]) == ("tests/test_x.py", "< 100ms", ["fast"])
+    assert (beat.raw["testFile"], beat.raw["timing"], beat.raw["success_criteria"]) == (
+        "tests/test_x.py",
+        "< 100ms",
+        ["fast"],
+    )
 
 
 def test_numbers_ids_and_beat_lists(tmp_path: Path) -> None:
@@ -237,7 +253,13 @@ def test_numbers_ids_and_beat_lists(tmp_path: Path) -> None:
             "title": "Numbers",
             "beats": 9,
             "movements": [
-                {"movement": 3, "id": "third", "title": "Third", "beats": 2, "sequence": [{"beat": 5, "handler": "a"}, {"handler": "b"}]},
+                {
+                    "movement": 3,
+                    "id": "third",
+                    "title": "Third",
+                    "beats": 2,
+                    "sequence": [{"beat": 5, "handler": "a"}, {"handler": "b"}],
+                },
                 {"id": 7, "beats": [], "steps": [{"number": "4", "id": "four", "handler": "c"}]},
                 {"id": "8", "sequence": [{"id": "plain", "handler": "d", "sequence": "sub-seq"}]},
                 {"number": 9, "beats": [{"handler": "e", "invokes": "other"}]},
@@ -272,14 +294,21 @@ def test_wrapper_stem_id_and_sequence_fields(tmp_path: Path) -> None:
                 "dynamics": "f",
                 "version": 2,
                 "rollback": {"name": "undo#everything", "retries": 1},
-                "movements": [{"name": "Only", "dynamics": "pp", "beats": [{"handler": "h", "input": {"k": 1}, "retries": 2}]}],
+                "movements": [
+                    {"name": "Only", "dynamics": "pp", "beats": [{"handler": "h", "input": {"k": 1}, "retries": 2}]}
+                ],
             }
         },
         name="My Spec File.json",
     )
     assert (seq.id, seq.id_declared, seq.slug) == ("My Spec File", False, "my-spec-file")
     assert (seq.name, seq.kind, seq.status, seq.description, seq.domain_id, seq.dynamics) == (
-        "Wrapped", "plugin", "active", "d", "dom", "f",
+        "Wrapped",
+        "plugin",
+        "active",
+        "d",
+        "dom",
+        "f",
     )
     assert seq.version == "2"
     assert (seq.rollback.module, seq.rollback.name, seq.rollback.retries) == ("undo", "everything", 1)
@@ -318,7 +347,14 @@ def test_slug_fallbacks_and_collisions(tmp_path: Path) -> None:
     )
     assert seq.slug == "slugs-things"
     assert [m.slug for m in seq.movements] == ["same", "same-2", "movement-3"]
-    assert [b.slug for b in seq.movements[0].beats] == ["step", "step-2", "step-3", "load-build-context", "by-id", "beat-6"]
+    assert [b.slug for b in seq.movements[0].beats] == [
+        "step",
+        "step-2",
+        "step-3",
+        "load-build-context",
+        "by-id",
+        "beat-6",
+    ]
     assert seq.movements[0].beats[5].handlers == ()
     assert seq.movements[1].beats[0].slug == "do-thing"
 
@@ -387,8 +423,10 @@ def test_pure_and_libyaml_parsers_agree(tmp_path: Path, monkeypatch, loader_name
 
 def test_numeric_versions_keep_their_text(tmp_path: Path) -> None:
     path = tmp_path / "v.json"
-    path.write_text('{"id": "v", "metadata": {"version": 2.10}, "movements": [{"beats": []}, '
-                    '{"beats": [{"handler": "h"}]}]}', encoding="utf-8")
+    path.write_text(
+        '{"id": "v", "metadata": {"version": 2.10}, "movements": [{"beats": []}, {"beats": [{"handler": "h"}]}]}',
+        encoding="utf-8",
+    )
     result = load_spec(path)
     seq = result.sequence
     assert seq.version == "2.10"

@@ -60,17 +60,28 @@ def test_the_document(seq) -> None:
     doc = sequence_document(seq)
     json.dumps(doc)  # plain JSON
     assert doc["id"] == "doc" and doc["events"] == ["a"] and doc["declaredBeats"] is None
-    assert doc["handlers"] == {"dir/name~x": {"name": "dir/name~x", "module": None, "timeoutMs": 10, "retries": 1,
-                                              "command": None}}
+    assert doc["handlers"] == {
+        "dir/name~x": {"name": "dir/name~x", "module": None, "timeoutMs": 10, "retries": 1, "command": None}
+    }
     assert doc["rollback"] == {"name": "undo", "module": None, "timeoutMs": None, "retries": None, "command": None}
     one, two = doc["movements"][0]["beats"]
     assert one == {
-        "number": 1, "id": None, "name": "One", "slug": "one", "description": None,
+        "number": 1,
+        "id": None,
+        "name": "One",
+        "slug": "one",
+        "description": None,
         "handlers": [{"name": "one", "module": "mod", "timeoutMs": None, "retries": None, "command": None}],
-        "event": "a", "timeout": 100, "retries": 2, "dynamics": "ff", "inputs": {"k": [1, 2]},
+        "event": "a",
+        "timeout": 100,
+        "retries": 2,
+        "dynamics": "ff",
+        "inputs": {"k": [1, 2]},
         "acceptanceCriteria": [{"text": "works"}, {"given": ["g"], "when": ["w"], "then": ["t"], "and": []}],
         "userStory": {"persona": "p", "goal": "g", "benefit": "b", "text": None},
-        "scenario": "s", "subsequence": "other", "command": None,
+        "scenario": "s",
+        "subsequence": "other",
+        "command": None,
     }
     assert two["handlers"][0]["retries"] == 1
     assert validate_sequence(seq) == []

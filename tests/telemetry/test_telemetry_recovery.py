@@ -16,8 +16,16 @@ from pytest_symphony.telemetry.writer import TelemetryWriter
 
 
 def _attempt(n: int, run_id: str = "r") -> dict:
-    return make_attempt(run_id=run_id, sequence="s", movement="m", beat=f"b{n}", status="passed", attempt=1,
-                        started_at=f"2026-01-01T00:00:{n:02d}Z", ended_at=f"2026-01-01T00:00:{n:02d}Z")
+    return make_attempt(
+        run_id=run_id,
+        sequence="s",
+        movement="m",
+        beat=f"b{n}",
+        status="passed",
+        attempt=1,
+        started_at=f"2026-01-01T00:00:{n:02d}Z",
+        ended_at=f"2026-01-01T00:00:{n:02d}Z",
+    )
 
 
 def test_opening_a_current_history_to_read_takes_no_write_lock(tmp_path):
@@ -54,9 +62,11 @@ def test_the_version_3_migration_counts_what_older_runs_stored(tmp_path):
     conn = sqlite3.connect(path)
     for migration in MIGRATIONS[:2]:
         conn.executescript(migration)
-    conn.executescript("CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (2);"
-                       "INSERT INTO runs (run_id) VALUES ('old');"
-                       "INSERT INTO attempts (run_id, sequence) VALUES ('old', 's'), ('old', 's');")
+    conn.executescript(
+        "CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (2);"
+        "INSERT INTO runs (run_id) VALUES ('old');"
+        "INSERT INTO attempts (run_id, sequence) VALUES ('old', 's'), ('old', 's');"
+    )
     conn.close()
     with HistoryStore(path) as store:
         assert store.schema_version() == schema_version_newest() == 5
@@ -70,8 +80,12 @@ def test_values_too_odd_for_sqlite_are_stored_not_raised(tmp_path):
     circular["self"] = circular
     assert json.loads(values.dumps(circular))["unserializable"].startswith("{'self'")
     with HistoryStore(tmp_path / "h.sqlite") as store:
-        record = {**_attempt(1), "beat_number": 10**20, "handler": "h\udc80", "events": [
-            {"name": "e", "payload": {"loop": circular, "s": "\ud800"}, "at": None}]}
+        record = {
+            **_attempt(1),
+            "beat_number": 10**20,
+            "handler": "h\udc80",
+            "events": [{"name": "e", "payload": {"loop": circular, "s": "\ud800"}, "at": None}],
+        }
         assert store.add_attempts([record]) == 1
         (stored,) = store.attempts()
         assert stored["beat_number"] == 1e20 and stored["handler"] == "h\\udc80"
@@ -129,7 +143,9 @@ def test_pruning_keeps_the_newest_and_whatever_is_not_stored(tmp_path):
 def test_the_folder_gets_its_gitignore_only_when_it_is_ours(tmp_path):
     retention.prepare(tmp_path / ".symphony")
     assert (tmp_path / ".symphony" / ".gitignore").read_text().endswith("*\n")
-    assert (tmp_path / ".symphony" / "CACHEDIR.TAG").read_text().startswith("Signature: 8a477f597d28d172789f06886806bc55")
+    assert (
+        (tmp_path / ".symphony" / "CACHEDIR.TAG").read_text().startswith("Signature: 8a477f597d28d172789f06886806bc55")
+    )
     theirs = tmp_path / "theirs"
     theirs.mkdir()
     retention.prepare(theirs)

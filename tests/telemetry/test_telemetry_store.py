@@ -25,14 +25,22 @@ REPO_ROOT = Path(store_module.__file__).absolute().parents[2]
 
 
 def _run(run_id: str, started_at: str, **extra):
-    run = make_run(run_id, started_at=started_at, rootdir="/proj", argv=["-q", "--dynamic=mf"],
-                   dynamic="mf", selected=["checkout", "refund"], git_commit="deadbeef")
+    run = make_run(
+        run_id,
+        started_at=started_at,
+        rootdir="/proj",
+        argv=["-q", "--dynamic=mf"],
+        dynamic="mf",
+        selected=["checkout", "refund"],
+        git_commit="deadbeef",
+    )
     run.update(extra)
     return run
 
 
-def _attempt(run_id: str, n: int, *, sequence="checkout", beat="pay", status="passed",
-             started_at=None, duration_ms=None, **extra):
+def _attempt(
+    run_id: str, n: int, *, sequence="checkout", beat="pay", status="passed", started_at=None, duration_ms=None, **extra
+):
     record = make_attempt(
         run_id=run_id,
         correlation_id=f"corr-{run_id}",
@@ -130,8 +138,14 @@ def test_round_trip_runs_attempts_events_metrics(tmp_path):
 
     with HistoryStore(path) as store:
         (stored_run,) = store.runs()
-        assert stored_run == {**run, "ended_at": "2026-11-24T03:20:00.000000Z", "exit_status": 1,
-                              "records_stored": 0, "interrupted": 0, "resumed_from": None}
+        assert stored_run == {
+            **run,
+            "ended_at": "2026-11-24T03:20:00.000000Z",
+            "exit_status": 1,
+            "records_stored": 0,
+            "interrupted": 0,
+            "resumed_from": None,
+        }
         assert store.run(run["run_id"]) == stored_run
         assert store.run("nope") is None
 
@@ -139,8 +153,7 @@ def test_round_trip_runs_attempts_events_metrics(tmp_path):
         assert [a.pop("id") for a in stored] == sorted(a["id"] for a in store.attempts())
         assert stored == [{**r, "parent_correlation_id": None, "parent_nodeid": None} for r in records]
         assert stored[0]["events"] == [
-            {"name": "card.charged", "payload": {"amount": 1, "currency": "EUR"},
-             "at": "2026-11-24T03:15:30.000000Z"}
+            {"name": "card.charged", "payload": {"amount": 1, "currency": "EUR"}, "at": "2026-11-24T03:15:30.000000Z"}
         ]
         assert stored[0]["metrics"] == {"latency_ms": 1.5, "retries": 0.0}
 
@@ -368,7 +381,11 @@ def test_two_processes_write_at_once_without_losing_rows(tmp_path):
     procs = [
         subprocess.Popen(
             [sys.executable, "-c", WORKER, str(path), tag],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
         )
         for tag in ("a", "b")
     ]

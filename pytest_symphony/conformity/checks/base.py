@@ -103,8 +103,9 @@ class Check:
                 category = Category(_module_category(cls.__module__))
             except ValueError:
                 raise ValueError(f"{cls.__qualname__} declares {cls.code} without a category: set `category`") from None
-        return Code(cls.code, category, CATEGORY_DIMENSION[category], cls.severity, cls.fix,
-                    cls.summary, cls.fix_summary)
+        return Code(
+            cls.code, category, CATEGORY_DIMENSION[category], cls.severity, cls.fix, cls.summary, cls.fix_summary
+        )
 
     @classmethod
     def entry(cls) -> Code:

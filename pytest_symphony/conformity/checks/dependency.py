@@ -68,9 +68,12 @@ def _module_file_exists(dotted: str, root_text: str) -> bool:
         return parts[0] in sys.builtin_module_names or parts[0] in getattr(sys, "stdlib_module_names", ())
     for location in locations:
         candidate = location.joinpath(*parts[1:])
-        if candidate.with_suffix(".py").is_file() or candidate.is_dir() or any(
-            candidate.parent.glob(candidate.name + ".*.so")
-        ) or any(candidate.parent.glob(candidate.name + ".*.pyd")):
+        if (
+            candidate.with_suffix(".py").is_file()
+            or candidate.is_dir()
+            or any(candidate.parent.glob(candidate.name + ".*.so"))
+            or any(candidate.parent.glob(candidate.name + ".*.pyd"))
+        ):
             return True
     return False
 
@@ -88,9 +91,15 @@ class UnresolvedImport(WorkspaceCheck):
         "are exempt."
     )
     VALID = (
-        Example(ws("import json\nimport pytest\ntry:\n    import not_a_module_xyz\nexcept ImportError:\n    not_a_module_xyz = None\n")),
+        Example(
+            ws(
+                "import json\nimport pytest\ntry:\n    import not_a_module_xyz\nexcept ImportError:\n    not_a_module_xyz = None\n"
+            )
+        ),
         Example(ws("from helpers import shared\n", **{"helpers.py": "shared = 1\n"})),
-        Example(ws("import sys\nif sys.version_info >= (3, 99):\n    import future_only_xyz\nelse:\n    import json\n")),
+        Example(
+            ws("import sys\nif sys.version_info >= (3, 99):\n    import future_only_xyz\nelse:\n    import json\n")
+        ),
     )
     INVALID = (
         Example(ws("import not_a_module_xyz\n"), at=("handlers.py", 2)),
@@ -119,8 +128,12 @@ class UnresolvedImport(WorkspaceCheck):
             if module and not (target.with_suffix(".py").is_file() or target.is_dir()):
                 return f"relative import {'.' * level}{module} finds no module next to {py.rel}"
             if not module:
-                missing = [n for n in names if n != "*" and not ((base / f"{n}.py").is_file() or (base / n).is_dir()
-                                                                 or (base / "__init__.py").is_file())]
+                missing = [
+                    n
+                    for n in names
+                    if n != "*"
+                    and not ((base / f"{n}.py").is_file() or (base / n).is_dir() or (base / "__init__.py").is_file())
+                ]
                 if missing:
                     return f"relative import of {', '.join(missing)} finds no module next to {py.rel}"
             return None
@@ -129,7 +142,9 @@ class UnresolvedImport(WorkspaceCheck):
         own = modules.get(module)
         if names and own is not None and not own.scan.dynamic:
             defined = set(own.scan.names)
-            missing = [n for n in names if n != "*" and n not in defined and not _module_exists(f"{module}.{n}", ws.root)]
+            missing = [
+                n for n in names if n != "*" and n not in defined and not _module_exists(f"{module}.{n}", ws.root)
+            ]
             if missing:
                 return f"'{module}' ({own.rel}) defines no {', '.join(repr(n) for n in missing)}"
         return None
@@ -151,10 +166,16 @@ class VersionConstraintViolated(WorkspaceCheck):
         "project declares (`[project] dependencies` of pyproject.toml, markers evaluated) or a "
         "spec declares (`requires`, `requirements` or `dependencies`: PEP 508 strings)."
     )
-    VALID = (Example(ws(**{"pyproject.toml": '[project]\nname = "app"\nversion = "1"\ndependencies = [\n  "pytest>=7",\n]\n'})),)
+    VALID = (
+        Example(
+            ws(**{"pyproject.toml": '[project]\nname = "app"\nversion = "1"\ndependencies = [\n  "pytest>=7",\n]\n'})
+        ),
+    )
     INVALID = (
-        Example(ws(**{"pyproject.toml": '[project]\nname = "app"\nversion = "1"\ndependencies = [\n  "pytest<2",\n]\n'}),
-                at=("pyproject.toml", 5)),
+        Example(
+            ws(**{"pyproject.toml": '[project]\nname = "app"\nversion = "1"\ndependencies = [\n  "pytest<2",\n]\n'}),
+            at=("pyproject.toml", 5),
+        ),
         Example(ws(spec=SPEC + "requires:\n  - not-a-dist-xyz>=1\n"), at=("sequences/release.yaml", 10)),
     )
 
@@ -170,7 +191,9 @@ class VersionConstraintViolated(WorkspaceCheck):
                 problem = _unsatisfied(str(req), siblings)
                 if problem:
                     line = _line_of(text, str(req))
-                    yield Violation(self.code, f"pyproject.toml requires {req!r}: {problem}", Place(ws.rel(path), line, 1))
+                    yield Violation(
+                        self.code, f"pyproject.toml requires {req!r}: {problem}", Place(ws.rel(path), line, 1)
+                    )
         for spec in ws.loaded():
             for key in ("requires", "requirements", "dependencies"):
                 reqs = spec.raw.get(key)
@@ -184,8 +207,10 @@ class VersionConstraintViolated(WorkspaceCheck):
                     if problem:
                         line = lines[i] if i < len(lines) else 1
                         yield Violation(
-                            self.code, f"sequence '{spec.sequence.id}' requires {req!r}: {problem}",
-                            Place(spec.rel, line, 1, pointer=json_pointer(key, i)), sequence=spec.sequence.id,
+                            self.code,
+                            f"sequence '{spec.sequence.id}' requires {req!r}: {problem}",
+                            Place(spec.rel, line, 1, pointer=json_pointer(key, i)),
+                            sequence=spec.sequence.id,
                         )
 
 
@@ -235,12 +260,21 @@ class BreakingChangeDetected(WorkspaceCheck):
     )
     VALID = (
         Example(ws(), approved=ws()),
-        Example(ws(spec=SPEC.replace("'1.0'", "'2.0'").replace("name: Build\n        handler", "name: Compile\n        handler")),
-                approved=ws()),
+        Example(
+            ws(
+                spec=SPEC.replace("'1.0'", "'2.0'").replace(
+                    "name: Build\n        handler", "name: Compile\n        handler"
+                )
+            ),
+            approved=ws(),
+        ),
     )
     INVALID = (
-        Example(ws(spec=SPEC.replace("name: Build\n        handler", "name: Compile\n        handler")), approved=ws(),
-                at=("sequences/release.yaml", 3)),
+        Example(
+            ws(spec=SPEC.replace("name: Build\n        handler", "name: Compile\n        handler")),
+            approved=ws(),
+            at=("sequences/release.yaml", 3),
+        ),
     )
 
     def check(self, ws) -> Iterator[Violation]:
@@ -261,7 +295,8 @@ class BreakingChangeDetected(WorkspaceCheck):
                 continue
             key = "version" if "version" in spec.raw else None
             yield spec_violation(
-                self.code, spec,
+                self.code,
+                spec,
                 f"sequence '{seq.id}' breaks its approved contract ({'; '.join(changes)}) without a major version "
                 f"bump (approved {before.get('version') or 'unversioned'}, now {now.get('version') or 'unversioned'})",
                 key=key,
@@ -277,7 +312,9 @@ def _breaking(before: Mapping[str, Any], now: Mapping[str, Any]) -> list[str]:
     old_h, new_h = before.get("handlers", {}), now.get("handlers", {})
     for name in sorted(set(old_h) & set(new_h)):
         if list(old_h[name]) != list(new_h[name]):
-            changes.append(f"handler '{name}' now requires ({', '.join(new_h[name])}) instead of ({', '.join(old_h[name])})")
+            changes.append(
+                f"handler '{name}' now requires ({', '.join(new_h[name])}) instead of ({', '.join(old_h[name])})"
+            )
     return changes
 
 

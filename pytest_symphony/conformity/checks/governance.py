@@ -14,7 +14,9 @@ from .base import Example, SpecCheck, WorkspaceCheck
 from .places import movement_pointer, spec_violation
 
 HANDLERS = "from pytest_symphony import handler\n\n\n@handler\ndef build():\n    return {}\n\n\n@handler\ndef undo():\n    return {}\n"
-SPEC = "id: release\nname: Release\nmovements:\n  - name: Build\n    beats:\n      - name: Build\n        handler: build\n"
+SPEC = (
+    "id: release\nname: Release\nmovements:\n  - name: Build\n    beats:\n      - name: Build\n        handler: build\n"
+)
 
 
 def ws(spec: str = SPEC, **extra: str) -> dict[str, str]:
@@ -37,7 +39,11 @@ class PolicyCheck:
 #: What pytest-symphony itself enforces; plugins add theirs through the hook
 #: ``pytest_symphony_policy_checks(config)``.
 BUILTIN_POLICY_CHECKS = (
-    PolicyCheck("strict-order", r"\bstrict(ly)?\b.*\border\b|\bin (strict )?order\b|\bsequential", "the conductor runs beats in strict order"),
+    PolicyCheck(
+        "strict-order",
+        r"\bstrict(ly)?\b.*\border\b|\bin (strict )?order\b|\bsequential",
+        "the conductor runs beats in strict order",
+    ),
     PolicyCheck("telemetry", r"\btelemetry\b", "every beat attempt is recorded (start, end, duration, status)"),
     PolicyCheck("rollback", r"\broll[ -]?back", "ROLLBACK_NOT_DEFINED and the rollback hook"),
     PolicyCheck("visibility", r"\bvisibility\b", "GOVERNANCE_THRESHOLD_BREACHED"),
@@ -47,8 +53,11 @@ BUILTIN_POLICY_CHECKS = (
     PolicyCheck("conformity", r"\bconform|\bviolations?\b|\bcompliance score", "the conformity engine"),
     PolicyCheck("bdd", r"\bBDD\b|\bacceptance criteria\b|\bGherkin\b|\bscenarios?\b", "the traceability codes"),
     PolicyCheck("timing", r"\b(timeouts?|timing|SLA|P9\d|latency)\b", "TIMING_CONSTRAINT_VIOLATED"),
-    PolicyCheck("artifact-integrity", r"\bartifacts?\b.*\b(validat|verif|integrity|hash|checksum|sign)",
-                "the build symphony's artifact verification"),
+    PolicyCheck(
+        "artifact-integrity",
+        r"\bartifacts?\b.*\b(validat|verif|integrity|hash|checksum|sign)",
+        "the build symphony's artifact verification",
+    ),
     PolicyCheck("snapshot", r"\bsnapshots?\b", "remediation snapshots each phase before fixing"),
     PolicyCheck("git", r"\bgit\b", "--symphony-fix-commit commits each fixed phase"),
     PolicyCheck("reports", r"\breports?\b", "the conformity and report pipelines' report beats"),
@@ -61,7 +70,9 @@ def _policy_text(policy: Any) -> tuple[str | None, str]:
         return None, policy
     if isinstance(policy, Mapping):
         check = policy.get("check") or policy.get("policyCheck")
-        text = " ".join(str(policy[k]) for k in ("text", "description", "name", "rule", "id") if isinstance(policy.get(k), str))
+        text = " ".join(
+            str(policy[k]) for k in ("text", "description", "name", "rule", "id") if isinstance(policy.get(k), str)
+        )
         return (check if isinstance(check, str) else None), text
     return None, ""
 
@@ -77,8 +88,12 @@ class PolicyNotReferenced(SpecCheck):
         "below)."
     )
     VALID = (Example(ws(SPEC + "governance:\n  policies:\n    - Every beat passes before release\n")),)
-    INVALID = (Example(ws(SPEC + "governance:\n  policies:\n    - Every beat passes\n    - Coffee is brewed first\n"),
-                       at=("sequences/release.yaml", 11)),)
+    INVALID = (
+        Example(
+            ws(SPEC + "governance:\n  policies:\n    - Every beat passes\n    - Coffee is brewed first\n"),
+            at=("sequences/release.yaml", 11),
+        ),
+    )
 
     def check_sequence(self, spec, ws) -> Iterable[Violation]:
         gov = spec.sequence.governance
@@ -116,10 +131,19 @@ class MetricNotTracked(WorkspaceCheck):
         "slugify alike). Checked only for sequences with a recorded run."
     )
     SPEC_M = SPEC + "governance:\n  metrics:\n    - Files built\n    - Wheel size (bytes)\n"
-    RUN = [{"sequence": "release", "beat": "build", "duration_ms": 1.0, "status": "passed",
-            "metrics": {"files_built": 3, "wheel-size": 1200}}]
+    RUN = [
+        {
+            "sequence": "release",
+            "beat": "build",
+            "duration_ms": 1.0,
+            "status": "passed",
+            "metrics": {"files_built": 3, "wheel-size": 1200},
+        }
+    ]
     VALID = (Example(ws(SPEC_M), history=RUN),)
-    INVALID = (Example(ws(SPEC_M), history=[{**RUN[0], "metrics": {"files_built": 3}}], at=("sequences/release.yaml", 11)),)
+    INVALID = (
+        Example(ws(SPEC_M), history=[{**RUN[0], "metrics": {"files_built": 3}}], at=("sequences/release.yaml", 11)),
+    )
 
     def check(self, ws) -> Iterator[Violation]:
         history = ws.history
@@ -133,7 +157,11 @@ class MetricNotTracked(WorkspaceCheck):
             recorded = {_metric_slug(name) for a in history.attempts(sequence=seq.id) for name in a["metrics"]}
             lines = getattr(metrics, "item_lines", [])
             for i, metric in enumerate(metrics):
-                name = metric if isinstance(metric, str) else (metric.get("name") or metric.get("id") if isinstance(metric, Mapping) else None)
+                name = (
+                    metric
+                    if isinstance(metric, str)
+                    else (metric.get("name") or metric.get("id") if isinstance(metric, Mapping) else None)
+                )
                 if not isinstance(name, str) or _metric_slug(name) in recorded:
                     continue
                 line = lines[i] if i < len(lines) else 1
@@ -158,8 +186,11 @@ class UnauthorizedChange(WorkspaceCheck):
     )
     VALID = (Example(ws(), approved=ws()),)
     INVALID = (
-        Example(ws(SPEC.replace("name: Build\n        handler", "name: Compile\n        handler")), approved=ws(),
-                at=("sequences/release.yaml", 1)),
+        Example(
+            ws(SPEC.replace("name: Build\n        handler", "name: Compile\n        handler")),
+            approved=ws(),
+            at=("sequences/release.yaml", 1),
+        ),
     )
 
     def check(self, ws) -> Iterator[Violation]:
@@ -177,12 +208,14 @@ class UnauthorizedChange(WorkspaceCheck):
                 continue
             what = "is new since" if before is None else "changed since"
             yield Violation(
-                self.code, f"{rel} {what} the approved {lock_rel}; review it and approve with pytest --symphony-approve",
+                self.code,
+                f"{rel} {what} the approved {lock_rel}; review it and approve with pytest --symphony-approve",
                 Place(rel, 1, 1),
             )
         for rel in sorted(set(approved) - set(current)):
             yield Violation(
-                self.code, f"{rel} is approved in {lock_rel} but is gone; approve its removal with pytest --symphony-approve",
+                self.code,
+                f"{rel} is approved in {lock_rel} but is gone; approve its removal with pytest --symphony-approve",
                 Place(lock_rel, 1, 1),
             )
 
@@ -225,7 +258,9 @@ class RollbackNotDefined(SpecCheck):
     )
     VALID = (
         Example(ws("kind: deployment\nrollback: undo\n" + SPEC)),
-        Example(ws("kind: deployment\nrollbackStrategy:\n  snapshotBefore: true\n  rollbackOn: [HANDLER_TIMEOUT]\n" + SPEC)),
+        Example(
+            ws("kind: deployment\nrollbackStrategy:\n  snapshotBefore: true\n  rollbackOn: [HANDLER_TIMEOUT]\n" + SPEC)
+        ),
     )
     INVALID = (
         Example(ws("kind: deployment\n" + SPEC), at=("sequences/release.yaml", 1)),
@@ -247,9 +282,12 @@ class RollbackNotDefined(SpecCheck):
         if capable:
             reasons.append(f"{len(capable)} beat(s) are rollback-capable")
         if reasons:
-            disabled = " (its `rollbackStrategy` is disabled)" if isinstance(seq.raw.get("rollbackStrategy"), Mapping) else ""
+            disabled = (
+                " (its `rollbackStrategy` is disabled)" if isinstance(seq.raw.get("rollbackStrategy"), Mapping) else ""
+            )
             yield spec_violation(
-                self.code, spec,
+                self.code,
+                spec,
                 f"sequence '{seq.id}' has no rollback{disabled}, but {' and '.join(reasons)}; declare "
                 "`rollback: <handler>` or a `rollbackStrategy`",
             )
@@ -291,14 +329,25 @@ class GovernanceThresholdBreached(WorkspaceCheck):
         "A movement's visibility or consistency score is below its threshold: the lowest "
         "`visibility`/`consistency` metric its beats recorded in the last run, else the value "
         "the movement declares. The threshold is governance `thresholds.<name>`, else the number "
-        "in a policy naming it (\"visibility score >= 0.7\", \"70%\"), else 0.7."
+        'in a policy naming it ("visibility score >= 0.7", "70%"), else 0.7.'
     )
     SPEC_T = SPEC.replace("  - name: Build\n    beats:", "  - name: Build\n    visibility: 0.9\n    beats:")
     VALID = (Example(ws(SPEC_T)),)
     INVALID = (
         Example(ws(SPEC_T.replace("0.9", "0.5")), at=("sequences/release.yaml", 5)),
-        Example(ws(SPEC_T), history=[{"sequence": "release", "beat": "build", "duration_ms": 1.0, "status": "passed",
-                                      "metrics": {"consistency": 0.4}}], at=("sequences/release.yaml", 4)),
+        Example(
+            ws(SPEC_T),
+            history=[
+                {
+                    "sequence": "release",
+                    "beat": "build",
+                    "duration_ms": 1.0,
+                    "status": "passed",
+                    "metrics": {"consistency": 0.4},
+                }
+            ],
+            at=("sequences/release.yaml", 4),
+        ),
     )
 
     def check(self, ws) -> Iterator[Violation]:
@@ -326,9 +375,12 @@ class GovernanceThresholdBreached(WorkspaceCheck):
                     if value < limit:
                         key = name if name in m.raw else None
                         yield spec_violation(
-                            self.code, spec,
+                            self.code,
+                            spec,
                             f"movement {m.number} '{m.title}' has {name} {value:g} {source}, below its threshold {limit:g}",
-                            node=m.raw, key=key, pointer=movement_pointer(m),
+                            node=m.raw,
+                            key=key,
+                            pointer=movement_pointer(m),
                         )
 
 

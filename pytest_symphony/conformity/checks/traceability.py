@@ -16,7 +16,9 @@ from .places import beat_pointer, spec_violation
 
 HANDLERS = "from pytest_symphony import handler\n\n\n@handler\ndef build():\n    return {}\n"
 AC = "        acceptanceCriteria:\n          - given: sources\n            when: the build runs\n            then: a wheel exists\n"
-SPEC = "id: release\nname: Release\nmovements:\n  - name: Build\n    beats:\n      - name: Build\n        handler: build\n"
+SPEC = (
+    "id: release\nname: Release\nmovements:\n  - name: Build\n    beats:\n      - name: Build\n        handler: build\n"
+)
 FEATURE = (
     "Feature: Release\n\n  @beat:release/build\n  Scenario: Build a wheel\n"
     "    Given sources\n    When the build runs\n    Then a wheel exists\n"
@@ -86,21 +88,31 @@ class BddSpecMissing(SpecCheck):
                 if ws.bdd.linked(seq, m, b):
                     continue
                 key = "acceptanceCriteria" if "acceptanceCriteria" in b.raw else None
-                named = (f"; its `scenario` {b.scenario!r} names no scenario of any feature"
-                         if isinstance(b.scenario, str) and b.scenario.strip() else "")
-                message = (f"beat {m.number}.{b.number} '{b.title}' has no linked scenario{named}; tag one "
-                           f"@beat:{seq.id}/{b.slug} or name it in the beat's `scenario`")
-                problem = (duplicate_problem(seq.id) if len(ws.sequences.get(seq.id, ())) > 1 else None) \
-                    or beat_drafts(seq, m, b)[1]
+                named = (
+                    f"; its `scenario` {b.scenario!r} names no scenario of any feature"
+                    if isinstance(b.scenario, str) and b.scenario.strip()
+                    else ""
+                )
+                message = (
+                    f"beat {m.number}.{b.number} '{b.title}' has no linked scenario{named}; tag one "
+                    f"@beat:{seq.id}/{b.slug} or name it in the beat's `scenario`"
+                )
+                problem = (duplicate_problem(seq.id) if len(ws.sequences.get(seq.id, ())) > 1 else None) or beat_drafts(
+                    seq, m, b
+                )[1]
                 fix = None
                 if problem:  # the detection run says why --symphony-fix will not scaffold it
                     message += f" (no fix: {problem})"
                 else:
                     home = home or feature_home(seq.id, spec.rel, _folders(ws), _feature_links(ws))
-                    fix = Fix(f"scaffold a scenario tagged @beat:{seq.id}/{b.slug} into {home} from the beat's "
-                              "acceptance criteria", "safe")
-                yield spec_violation(self.code, spec, message, node=b.raw, key=key, pointer=beat_pointer(m, b),
-                                     beat=b, fix=fix)
+                    fix = Fix(
+                        f"scaffold a scenario tagged @beat:{seq.id}/{b.slug} into {home} from the beat's "
+                        "acceptance criteria",
+                        "safe",
+                    )
+                yield spec_violation(
+                    self.code, spec, message, node=b.raw, key=key, pointer=beat_pointer(m, b), beat=b, fix=fix
+                )
 
 
 def _folders(ws) -> list[str]:
@@ -113,7 +125,8 @@ def _feature_links(ws) -> Any:
 
     if ws.bdd.feature_index is None:
         ws.bdd.feature_index = FeatureIndex.of(
-            [(f.path, {seq for s in f.scenarios for seq, _ in s.links}) for f in ws.bdd.features])
+            [(f.path, {seq for s in f.scenarios for seq, _ in s.links}) for f in ws.bdd.features]
+        )
     return ws.bdd.feature_index
 
 
@@ -129,11 +142,12 @@ class StepDefinitionMissing(WorkspaceCheck):
     )
     fix_summary = (
         "Scaffold a step function for the step in the step definitions module; it calls "
-        "`pytest.skip(\"step not written yet: ...\")`, so the suite stays as green as it was."
+        '`pytest.skip("step not written yet: ...")`, so the suite stays as green as it was.'
     )
     VALID = (Example(ws()),)
-    INVALID = (Example(ws(steps=STEPS.replace("'a wheel exists'", "'a wheel is built'")),
-                       at=("features/release.feature", 7)),)
+    INVALID = (
+        Example(ws(steps=STEPS.replace("'a wheel exists'", "'a wheel is built'")), at=("features/release.feature", 7)),
+    )
 
     def check(self, ws) -> Iterator[Violation]:
         seen: set[tuple[str, int]] = set()
@@ -148,7 +162,9 @@ class StepDefinitionMissing(WorkspaceCheck):
                     f"step {step.keyword.strip()} \"{step.text}\" of scenario '{scenario.name}' matches no "
                     f"@{step.type} step definition",
                     Place(scenario.feature.path, step.line, 1),
-                    fix=Fix(f"scaffold a @{step.type}(\"{step.text}\") step function in the step definitions module", "safe"),
+                    fix=Fix(
+                        f'scaffold a @{step.type}("{step.text}") step function in the step definitions module', "safe"
+                    ),
                 )
 
 
@@ -161,8 +177,12 @@ class ScenarioIncomplete(WorkspaceCheck):
         "step before them; Background steps count)."
     )
     VALID = (Example(ws()),)
-    INVALID = (Example(ws(feature=FEATURE.replace("    When the build runs\n", "    And the build runs\n")),
-                       at=("features/release.feature", 4)),)
+    INVALID = (
+        Example(
+            ws(feature=FEATURE.replace("    When the build runs\n", "    And the build runs\n")),
+            at=("features/release.feature", 4),
+        ),
+    )
 
     def check(self, ws) -> Iterator[Violation]:
         for scenario in _linked_scenarios(ws):
@@ -181,20 +201,29 @@ class FeatureNarrativeMissing(WorkspaceCheck):
     severity = Severity.MINOR
     fix = FixSafety.SAFE
     summary = (
-        "A feature's description lacks the narrative (\"As a\", \"I want\" (or need, would like, "
-        "wish), and \"In order to\" or \"So that\") while its sequence (linked by a scenario's "
+        'A feature\'s description lacks the narrative ("As a", "I want" (or need, would like, '
+        'wish), and "In order to" or "So that") while its sequence (linked by a scenario\'s '
         "tag, or the feature file named `<sequence id>.feature`) has a user story."
     )
     fix_summary = (
         "Write the narrative from the sequence's user story (`{persona, goal, benefit}` or \"As "
-        "a ..., I want ..., so that ...\") into the feature description: \"I want to <goal>\" "
-        "for an action, \"I want <goal>\" for a thing, \"In order to\" or \"So that\" as the "
+        'a ..., I want ..., so that ...") into the feature description: "I want to <goal>" '
+        'for an action, "I want <goal>" for a thing, "In order to" or "So that" as the '
         "benefit reads. Reported without a fix (the message says why) when a part is missing or "
         "the benefit is only a noun phrase."
     )
     STORY = "userStory:\n  persona: release manager\n  goal: ship safely\n  benefit: users get fixes\n"
-    VALID = (Example(ws(spec=STORY + SPEC + AC, feature=FEATURE.replace(
-        "Feature: Release\n", "Feature: Release\n  In order to get fixes\n  As a release manager\n  I want to ship safely\n"))),)
+    VALID = (
+        Example(
+            ws(
+                spec=STORY + SPEC + AC,
+                feature=FEATURE.replace(
+                    "Feature: Release\n",
+                    "Feature: Release\n  In order to get fixes\n  As a release manager\n  I want to ship safely\n",
+                ),
+            )
+        ),
+    )
     INVALID = (Example(ws(spec=STORY + SPEC + AC), at=("features/release.feature", 1)),)
 
     def check(self, ws) -> Iterator[Violation]:
@@ -212,10 +241,13 @@ class FeatureNarrativeMissing(WorkspaceCheck):
                 continue
             seq = with_story[0]
             lines, why = narrative(seq.user_story)
-            message = (f"feature '{feature.name}' has no \"As a / I want / In order to (or So that)\" narrative, "
-                       f"though sequence '{seq.id}' has a user story")
+            message = (
+                f"feature '{feature.name}' has no \"As a / I want / In order to (or So that)\" narrative, "
+                f"though sequence '{seq.id}' has a user story"
+            )
             yield Violation(
-                self.code, message + (f" (no fix: {why})" if lines is None else ""),
+                self.code,
+                message + (f" (no fix: {why})" if lines is None else ""),
                 Place(feature.path, feature.line, 1),
                 fix=Fix(f"write the narrative from the user story of '{seq.id}'", "safe") if lines else None,
                 sequence=seq.id,
@@ -240,8 +272,12 @@ class AcceptanceCriteriaMissing(SpecCheck):
             for b in m.beats:
                 if not b.acceptance_criteria:
                     yield spec_violation(
-                        self.code, spec, f"beat {m.number}.{b.number} '{b.title}' has no acceptance criteria",
-                        node=b.raw, pointer=beat_pointer(m, b), beat=b,
+                        self.code,
+                        spec,
+                        f"beat {m.number}.{b.number} '{b.title}' has no acceptance criteria",
+                        node=b.raw,
+                        pointer=beat_pointer(m, b),
+                        beat=b,
                     )
 
 
@@ -309,15 +345,28 @@ class TestLinkBroken(SpecCheck):
     BUILTIN = False
     TESTS = "describe('release', () => {\n  it('[AC:release-1] builds a wheel', () => {});\n});\n"
     VALID = (
-        Example(ws(spec=SPEC + AC + "        testFile: tests/test_release.py\n        testCase: test_build\n",
-                   **{"tests/test_release.py": "def test_build():\n    pass\n"})),
-        Example(ws(spec=SPEC + AC + "        testFile: __tests__\\\\release.spec.ts\n        testCase: builds a wheel\n",
-                   **{"__tests__/release.spec.ts": TESTS})),
+        Example(
+            ws(
+                spec=SPEC + AC + "        testFile: tests/test_release.py\n        testCase: test_build\n",
+                **{"tests/test_release.py": "def test_build():\n    pass\n"},
+            )
+        ),
+        Example(
+            ws(
+                spec=SPEC + AC + "        testFile: __tests__\\\\release.spec.ts\n        testCase: builds a wheel\n",
+                **{"__tests__/release.spec.ts": TESTS},
+            )
+        ),
     )
     INVALID = (
         Example(ws(spec=SPEC + AC + "        testFile: tests/test_gone.py\n"), at=("sequences/release.yaml", 12)),
-        Example(ws(spec=SPEC + AC + "        testFile: tests/test_release.py\n        testCase: test_pack\n",
-                   **{"tests/test_release.py": "def test_build():\n    pass\n"}), at=("sequences/release.yaml", 13)),
+        Example(
+            ws(
+                spec=SPEC + AC + "        testFile: tests/test_release.py\n        testCase: test_pack\n",
+                **{"tests/test_release.py": "def test_build():\n    pass\n"},
+            ),
+            at=("sequences/release.yaml", 13),
+        ),
         Example(ws(spec=SPEC + AC + "        testFile: ../outside.py\n"), at=("sequences/release.yaml", 12)),
     )
 
@@ -331,11 +380,21 @@ class TestLinkBroken(SpecCheck):
                 written = test_file.strip()
                 found = linked_test_file(written, spec.path.parent, ws.root)
                 if not found:
-                    why = ("which is outside the project (testFile paths are relative to the rootdir or the "
-                           "spec's folder, and stay inside the project)" if found is False else "which does not exist")
+                    why = (
+                        "which is outside the project (testFile paths are relative to the rootdir or the "
+                        "spec's folder, and stay inside the project)"
+                        if found is False
+                        else "which does not exist"
+                    )
                     yield spec_violation(
-                        self.code, spec, f"beat {m.number}.{b.number} '{b.title}' links test file {written!r}, {why}",
-                        node=b.raw, key="testFile", pointer=beat_pointer(m, b), beat=b, span=True,
+                        self.code,
+                        spec,
+                        f"beat {m.number}.{b.number} '{b.title}' links test file {written!r}, {why}",
+                        node=b.raw,
+                        key="testFile",
+                        pointer=beat_pointer(m, b),
+                        beat=b,
+                        span=True,
                     )
                     continue
                 case = b.raw.get("testCase")
@@ -349,9 +408,14 @@ class TestLinkBroken(SpecCheck):
                     texts[found] = (text, test_titles(text))
                 if not _test_case_found(*texts[found], case.strip()):
                     yield spec_violation(
-                        self.code, spec,
+                        self.code,
+                        spec,
                         f"beat {m.number}.{b.number} '{b.title}' links test case {case!r}, which {written} does not hold",
-                        node=b.raw, key="testCase", pointer=beat_pointer(m, b), beat=b, span=True,
+                        node=b.raw,
+                        key="testCase",
+                        pointer=beat_pointer(m, b),
+                        beat=b,
+                        span=True,
                     )
 
 
@@ -362,8 +426,13 @@ class OrphanedScenario(WorkspaceCheck):
     summary = "A scenario links to a sequence or beat that no scanned spec defines."
     VALID = (Example(ws()),)
     INVALID = (
-        Example(ws(feature=FEATURE.replace("@beat:release/build", "@beat:release/deploy")), at=("features/release.feature", 4)),
-        Example(ws(feature=FEATURE.replace("@beat:release/build", "@beat:refund/build")), at=("features/release.feature", 4)),
+        Example(
+            ws(feature=FEATURE.replace("@beat:release/build", "@beat:release/deploy")),
+            at=("features/release.feature", 4),
+        ),
+        Example(
+            ws(feature=FEATURE.replace("@beat:release/build", "@beat:refund/build")), at=("features/release.feature", 4)
+        ),
     )
 
     def check(self, ws) -> Iterator[Violation]:
@@ -379,8 +448,10 @@ class OrphanedScenario(WorkspaceCheck):
                 else:
                     continue
                 yield Violation(
-                    self.code, f"scenario '{scenario.name}' links to {problem}",
-                    Place(scenario.feature.path, scenario.line, 1), sequence=seq_id,
+                    self.code,
+                    f"scenario '{scenario.name}' links to {problem}",
+                    Place(scenario.feature.path, scenario.line, 1),
+                    sequence=seq_id,
                 )
 
 

@@ -15,8 +15,17 @@ from ...options import CONFORMITY_FORMATS
 from ..codes import Dimension, Severity
 from ..violation import Checked, Violation
 
-__all__ = ["FORMATS", "render", "tool_version", "sort_violations", "by_severity", "severity_counts",
-           "repository_root", "project_url", "docs_url"]
+__all__ = [
+    "FORMATS",
+    "render",
+    "tool_version",
+    "sort_violations",
+    "by_severity",
+    "severity_counts",
+    "repository_root",
+    "project_url",
+    "docs_url",
+]
 
 PYPI_URL = "https://pypi.org/project/pytest-symphony/"
 
@@ -48,8 +57,9 @@ def repository_root(root: str) -> tuple[Path, str]:
     not pytest's rootdir."""
     here = Path(root).resolve()
     try:
-        proc = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=here, capture_output=True,
-                              text=True, timeout=30)
+        proc = subprocess.run(
+            ["git", "rev-parse", "--show-toplevel"], cwd=here, capture_output=True, text=True, timeout=30
+        )
     except (OSError, subprocess.SubprocessError):
         return here, ""
     top = proc.stdout.strip()
@@ -138,9 +148,7 @@ def render(
     if fmt == "sarif":
         from .sarif import render_sarif
 
-        return render_sarif(
-            violations, version, suppressed=suppressed, unused=unused, root=root
-        )
+        return render_sarif(violations, version, suppressed=suppressed, unused=unused, root=root)
     if fmt == "github":
         from .github import render_github
 

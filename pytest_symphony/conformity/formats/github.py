@@ -71,8 +71,9 @@ def summary_line(violations: Sequence[Violation], unused: Sequence[Any] = (), fu
     return line
 
 
-def render_github(violations: Iterable[Violation], *, unused: Sequence[Any] = (), prefix: str = "",
-                  full_report: str | None = None) -> str:
+def render_github(
+    violations: Iterable[Violation], *, unused: Sequence[Any] = (), prefix: str = "", full_report: str | None = None
+) -> str:
     """The annotations, most severe first, one per line, then the summary line (empty when
     there is nothing to report).  ``prefix``: the rootdir's path inside the repository."""
     ordered = by_severity(violations)

@@ -30,15 +30,21 @@ from ..codes import Code, Severity, all_codes
 from ..violation import Place, Violation
 from . import docs_url, project_url, repository_root, sort_violations, tool_version
 
-__all__ = ["SARIF_SCHEMA_URI", "LEVELS", "FINGERPRINT", "sarif_log", "render_sarif", "rule_descriptor",
-           "help_markdown", "fingerprint"]
+__all__ = [
+    "SARIF_SCHEMA_URI",
+    "LEVELS",
+    "FINGERPRINT",
+    "sarif_log",
+    "render_sarif",
+    "rule_descriptor",
+    "help_markdown",
+    "fingerprint",
+]
 
 #: The ``partialFingerprints`` key (versioned: a new way of computing it gets a new key).
 FINGERPRINT = "symphonyFindingHash/v1"
 
-SARIF_SCHEMA_URI = (
-    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
-)
+SARIF_SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SRCROOT = "%SRCROOT%"
 
 LEVELS = {
@@ -62,7 +68,11 @@ def _camel(name: str) -> str:
 
 def help_markdown(code: Code) -> str:
     """The code's entry of docs/codes.md as markdown (made from the same catalog fields)."""
-    lines = [f"**{code.name}** ({code.severity.value}, {code.dimension.value}; fix: {code.fix.value})", "", code.summary]
+    lines = [
+        f"**{code.name}** ({code.severity.value}, {code.dimension.value}; fix: {code.fix.value})",
+        "",
+        code.summary,
+    ]
     if code.fix_summary:
         lines += ["", f"**Fix ({code.fix.value}):** {code.fix_summary}"]
     return "\n".join(lines)
@@ -153,8 +163,7 @@ def _fixes(v: Violation, prefix: str = "") -> list[dict[str, Any]] | None:
         {
             "description": {"text": v.fix.description},
             "artifactChanges": [
-                {"artifactLocation": _artifact(path, prefix), "replacements": reps}
-                for path, reps in by_path.items()
+                {"artifactLocation": _artifact(path, prefix), "replacements": reps} for path, reps in by_path.items()
             ],
         }
     ]

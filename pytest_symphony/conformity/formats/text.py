@@ -25,8 +25,7 @@ def _oneline(message: str) -> str:
 
 def format_violation(v: Violation) -> str:
     return (
-        f"{v.place.path}:{v.place.line}:{v.place.col} {v.code} {v.severity} "
-        f"{_oneline(v.message)} [fix: {v.fix_safety}]"
+        f"{v.place.path}:{v.place.line}:{v.place.col} {v.code} {v.severity} {_oneline(v.message)} [fix: {v.fix_safety}]"
     )
 
 
@@ -56,10 +55,7 @@ def render_text(
     if ordered:
         counts = severity_counts(ordered)
         by_sev = ", ".join(f"{s} {n}" for s, n in counts.items())
-        summary = (
-            f"summary: {_plural(len(ordered), 'violation')} ({by_sev}), "
-            f"{len(failing)} at or above {threshold}"
-        )
+        summary = f"summary: {_plural(len(ordered), 'violation')} ({by_sev}), {len(failing)} at or above {threshold}"
     else:
         summary = "summary: no violations"
     if unused_sorted:

@@ -127,9 +127,18 @@ def bdd_spec_missing(violations: list[Violation], ctx: FixContext) -> Offer:
                 expects = frozenset({"FEATURE_NARRATIVE_MISSING"})
         else:
             new = append_blocks(old, blocks)
-        yield PlannedFix(vs[0].code, vs, description, FixSafety.SAFE,
-                         (Edit(feature, 0, len(old or ""), new) if old is None else
-                          Edit(feature, len(old), len(old), new[len(old):]),), expects=expects)
+        yield PlannedFix(
+            vs[0].code,
+            vs,
+            description,
+            FixSafety.SAFE,
+            (
+                Edit(feature, 0, len(old or ""), new)
+                if old is None
+                else Edit(feature, len(old), len(old), new[len(old) :]),
+            ),
+            expects=expects,
+        )
 
 
 def _scenario_names(text: str) -> set[str]:
@@ -138,7 +147,9 @@ def _scenario_names(text: str) -> set[str]:
     doc = parse(text)
     names = set()
     for child in (doc.get("feature") or {}).get("children", []):
-        for part in [child.get("scenario")] + [c.get("scenario") for c in (child.get("rule") or {}).get("children", [])]:
+        for part in [child.get("scenario")] + [
+            c.get("scenario") for c in (child.get("rule") or {}).get("children", [])
+        ]:
             if part:
                 names.add(normalize_name(part.get("name", "")))
     return names
@@ -152,7 +163,7 @@ def _new_feature(seq: Any) -> tuple[str, str]:
     lines = [f"# Scenarios scaffolded by pytest --symphony-fix from the acceptance criteria of {_line(seq.path)}."]
     story, why = narrative(seq.user_story)
     if story is None and seq.user_story is not None:
-        lines.append(f"# No narrative: {why}; write its \"As a / I want / So that\" lines under Feature.")
+        lines.append(f'# No narrative: {why}; write its "As a / I want / So that" lines under Feature.')
     lines.append(f"Feature: {title}")
     lines += [f"  {line}" for line in story or ()]
     return "\n".join(lines) + "\n", why if seq.user_story is not None and story is None else ""
@@ -174,8 +185,9 @@ def _outline_pattern(text: str) -> tuple[str, str]:
     if not re.search(r"<[^<>]+>", text):
         return "string", text
     escaped = text.replace("{", "{{").replace("}", "}}")
-    return "parse", re.sub(r"<([^<>]+)>", lambda m: "{" + (re.sub(r"\W+", "_", m.group(1)).strip("_") or "value") + "}",
-                           escaped)
+    return "parse", re.sub(
+        r"<([^<>]+)>", lambda m: "{" + (re.sub(r"\W+", "_", m.group(1)).strip("_") or "value") + "}", escaped
+    )
 
 
 def step_definition_missing(violations: list[Violation], ctx: FixContext) -> Offer:
@@ -214,16 +226,23 @@ def step_definition_missing(violations: list[Violation], ctx: FixContext) -> Off
                 out.append(f"@{local[kind]}({arg})\ndef _():\n    {stub_call(local['skip'], kind, pattern)}\n")
             return "\n\n".join(out)
 
-        base = old if old is not None else (
-            '"""Step definitions scaffolded by pytest --symphony-fix: each stub skips, saying what to write, '
-            'until it is written."""\n')
+        base = (
+            old
+            if old is not None
+            else (
+                '"""Step definitions scaffolded by pytest --symphony-fix: each stub skips, saying what to write, '
+                'until it is written."""\n'
+            )
+        )
         try:
             new = append_code(base, code, imports)
         except PythonEditError as exc:
             yield from (Declined(v, f"{module}: {exc}") for v, *_ in items)
             continue
         vs = tuple(v for v, *_ in items)
-        edits = (Edit(module, 0, 0, new),) if old is None else tuple(Edit(module, s, e, r) for s, e, r in spans(old, new))
+        edits = (
+            (Edit(module, 0, 0, new),) if old is None else tuple(Edit(module, s, e, r) for s, e, r in spans(old, new))
+        )
         yield PlannedFix(vs[0].code, vs, f"scaffold {len(unique)} step stub(s) in {module}", FixSafety.SAFE, edits)
 
 
@@ -245,8 +264,13 @@ def feature_narrative_missing(violations: list[Violation], ctx: FixContext) -> O
         except GherkinEditError as exc:
             yield Declined(v, f"{v.place.path}: {exc}")
             continue
-        yield PlannedFix(v.code, (v,), "write the narrative from the user story", FixSafety.SAFE,
-                         (Edit(v.place.path, at, at, inserted),))
+        yield PlannedFix(
+            v.code,
+            (v,),
+            "write the narrative from the user story",
+            FixSafety.SAFE,
+            (Edit(v.place.path, at, at, inserted),),
+        )
 
 
 FIXERS = {

@@ -29,8 +29,13 @@ __all__ = ["FIXERS", "regenerate"]
 def _handler_info(entry: Any) -> dict[str, Any]:
     func = inspect.unwrap(entry.func)
     code = getattr(func, "__code__", None)
-    return {"name": entry.name, "module": entry.module, "origin": entry.origin,
-            "file": code.co_filename if code else None, "line": code.co_firstlineno if code else None}
+    return {
+        "name": entry.name,
+        "module": entry.module,
+        "origin": entry.origin,
+        "file": code.co_filename if code else None,
+        "line": code.co_firstlineno if code else None,
+    }
 
 
 def regenerate(ctx: FixContext, out_dir: Path) -> None:
@@ -61,16 +66,30 @@ def regenerate(ctx: FixContext, out_dir: Path) -> None:
     # the project's handlers only, as the build writes committed manifests
     infos = {(e.name, e.module, e.origin): _handler_info(e) for e in registry.entries() if e.origin != "builtin"}
     infos.update(resolved)
-    bk.generate_manifests(out_dir, root=root, entries=entries, packages=packages, handlers=infos.values(),
-                          resolve=resolve, canonical=canonical, commit=None)
+    bk.generate_manifests(
+        out_dir,
+        root=root,
+        entries=entries,
+        packages=packages,
+        handlers=infos.values(),
+        resolve=resolve,
+        canonical=canonical,
+        commit=None,
+    )
 
 
 def manifest_mismatch(violations: list[Violation], ctx: FixContext) -> Iterator[PlannedFix | Declined]:
     if not violations:
         return
     if ctx.registry is None:
-        yield from (Declined(v, "regenerating the manifests needs the session's handlers: run pytest --symphony-fix "
-                                "or pytest --symphony=build") for v in violations)
+        yield from (
+            Declined(
+                v,
+                "regenerating the manifests needs the session's handlers: run pytest --symphony-fix "
+                "or pytest --symphony=build",
+            )
+            for v in violations
+        )
         return
     folder = ctx.settings.manifest_path.parent
     try:
@@ -94,8 +113,13 @@ def manifest_mismatch(violations: list[Violation], ctx: FixContext) -> Iterator[
             old = ctx.text(rel)
             if old != new:
                 edits.append(Edit(rel, 0, len(old or ""), new))
-    yield PlannedFix(violations[0].code, tuple(violations), "regenerate the build manifests from the current specs",
-                     FixSafety.SAFE, tuple(edits))
+    yield PlannedFix(
+        violations[0].code,
+        tuple(violations),
+        "regenerate the build manifests from the current specs",
+        FixSafety.SAFE,
+        tuple(edits),
+    )
 
 
 FIXERS = {"MANIFEST_MISMATCH": manifest_mismatch}

@@ -11,8 +11,16 @@ from ...conformity.codes import FixSafety
 from ...conformity.violation import Edit, Violation
 from ..context import FixContext
 from ..plan import Declined, PlannedFix, engine_fix
-from ..pyedit import (PythonEditError, add_decorator, append_code, identifier, narrow_bare_except,
-                      parse_module, spans, top_level_names)
+from ..pyedit import (
+    PythonEditError,
+    add_decorator,
+    append_code,
+    identifier,
+    narrow_bare_except,
+    parse_module,
+    spans,
+    top_level_names,
+)
 from ..structured import Document, EditRefused, prove
 from .spec import _by_file
 
@@ -42,8 +50,9 @@ def telemetry_not_instrumented(violations: list[Violation], ctx: FixContext) -> 
             except PythonEditError as exc:
                 yield Declined(v, f"{path}: {exc}")
         if done and new != old:
-            yield PlannedFix(done[0].code, tuple(done), "add @handler and its import", FixSafety.SAFE,
-                             _edits(path, old, new))
+            yield PlannedFix(
+                done[0].code, tuple(done), "add @handler and its import", FixSafety.SAFE, _edits(path, old, new)
+            )
 
 
 def exception_swallowed(violations: list[Violation], ctx: FixContext) -> Offer:
@@ -63,8 +72,13 @@ def exception_swallowed(violations: list[Violation], ctx: FixContext) -> Offer:
             except PythonEditError as exc:
                 yield Declined(v, f"{path}: {exc}")
         if done:
-            yield PlannedFix(done[0].code, tuple(done), "catch Exception instead of everything, so KeyboardInterrupt "
-                             "and pytest's outcomes propagate", FixSafety.UNSAFE, _edits(path, old, new))
+            yield PlannedFix(
+                done[0].code,
+                tuple(done),
+                "catch Exception instead of everything, so KeyboardInterrupt and pytest's outcomes propagate",
+                FixSafety.UNSAFE,
+                _edits(path, old, new),
+            )
 
 
 _NAMES = re.compile(r"names handler '([^']+)'")
@@ -74,9 +88,7 @@ def _stub(name: str, function: str, decorator: str, beats: list[str]) -> str:
     what = ", ".join(beats[:3]) + (" ..." if len(beats) > 3 else "")
     call = f"@{decorator}" if name == function else f"@{decorator}({name!r})"
     message = f"handler '{name}' is a stub scaffolded by pytest --symphony-unsafe-fixes; write it"
-    return (f"{call}\ndef {function}(symphony):\n"
-            f"    \"\"\"Runs {what}.\"\"\"\n"
-            f"    raise NotImplementedError({message!r})\n")
+    return f'{call}\ndef {function}(symphony):\n    """Runs {what}."""\n    raise NotImplementedError({message!r})\n'
 
 
 def handler_not_found(violations: list[Violation], ctx: FixContext) -> Offer:
@@ -84,8 +96,14 @@ def handler_not_found(violations: list[Violation], ctx: FixContext) -> Offer:
     for v in renames:
         fix = engine_fix(v, ctx)
         if isinstance(fix, PlannedFix):
-            fix = PlannedFix(fix.code, fix.violations, fix.description, fix.safety, fix.edits,
-                             expects=frozenset({"BREAKING_CHANGE_DETECTED"}))
+            fix = PlannedFix(
+                fix.code,
+                fix.violations,
+                fix.description,
+                fix.safety,
+                fix.edits,
+                expects=frozenset({"BREAKING_CHANGE_DETECTED"}),
+            )
         yield fix
     rest = [v for v in violations if v not in renames]
     if rest:
@@ -118,7 +136,9 @@ class _StubPlan:
         except (EditRefused, LookupError) as exc:
             return Declined(v, str(exc))
         if name not in self.functions:
-            self.functions[name] = name if name.isidentifier() and name not in self.taken else identifier(name, self.taken)
+            self.functions[name] = (
+                name if name.isidentifier() and name not in self.taken else identifier(name, self.taken)
+            )
             self.taken.add(self.functions[name])
         self.stubs.setdefault(name, []).append(beat)
         self.done.append(v)
@@ -139,8 +159,10 @@ def _scaffold_stubs(rest: list[Violation], ctx: FixContext) -> Offer:
     """Stub handlers in the handler module for every name that resolves to none."""
     module = ctx.handler_module()
     if module is None:
-        yield from (Declined(v, "no module of ini symphony_handlers is under the rootdir to scaffold a stub "
-                                "handler into") for v in rest)
+        yield from (
+            Declined(v, "no module of ini symphony_handlers is under the rootdir to scaffold a stub handler into")
+            for v in rest
+        )
         return
     old = ctx.text(module)
     if old is None:
@@ -159,9 +181,13 @@ def _scaffold_stubs(rest: list[Violation], ctx: FixContext) -> Offer:
         return
     done, stubs, functions = plan.done, plan.stubs, plan.functions
     try:
-        new = append_code(old, lambda local: "\n\n".join(
-            _stub(name, functions[name], local["handler"], beats) for name, beats in stubs.items()),
-            [("pytest_symphony", "handler")])
+        new = append_code(
+            old,
+            lambda local: "\n\n".join(
+                _stub(name, functions[name], local["handler"], beats) for name, beats in stubs.items()
+            ),
+            [("pytest_symphony", "handler")],
+        )
     except PythonEditError as exc:
         yield from (Declined(v, f"{module}: {exc}") for v in done)
         return
@@ -173,9 +199,14 @@ def _scaffold_stubs(rest: list[Violation], ctx: FixContext) -> Offer:
     except EditRefused as exc:
         yield from (Declined(v, str(exc)) for v in done)
         return
-    yield PlannedFix(done[0].code, tuple(done), f"scaffold stub handler(s) {', '.join(stubs)} in {module}",
-                     FixSafety.UNSAFE, tuple(edits), expects=frozenset({"MISSING_IMPLEMENTATION",
-                                                                         "BREAKING_CHANGE_DETECTED"}))
+    yield PlannedFix(
+        done[0].code,
+        tuple(done),
+        f"scaffold stub handler(s) {', '.join(stubs)} in {module}",
+        FixSafety.UNSAFE,
+        tuple(edits),
+        expects=frozenset({"MISSING_IMPLEMENTATION", "BREAKING_CHANGE_DETECTED"}),
+    )
 
 
 FIXERS = {

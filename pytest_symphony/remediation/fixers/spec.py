@@ -44,8 +44,9 @@ def _movement_index(pointer: str | None) -> int | None:
     return int(parts[1]) if len(parts) >= 2 and parts[0] == "movements" and parts[1].isdigit() else None
 
 
-def _offer(code: str, vs: list[Violation], description: str, safety: str, doc: Document, changes: list,
-           **kw: Any) -> Offer:
+def _offer(
+    code: str, vs: list[Violation], description: str, safety: str, doc: Document, changes: list, **kw: Any
+) -> Offer:
     try:
         yield from_changes(code, vs, description, safety, doc, changes, **kw)
     except EditRefused as exc:
@@ -147,14 +148,21 @@ def beat_numbering_gap(violations: list[Violation], ctx: FixContext, *, allow_re
             yield from (Declined(v, str(exc)) for v in vs)
             continue
         what = ", ".join(str(i + 1) for i in indexes)
-        yield from _offer(code, vs, f"renumber the beats of movement(s) {what} consecutively in list order",
-                          "unsafe" if allow_repeats else "safe", doc, changes,
-                          expects=frozenset({"BREAKING_CHANGE_DETECTED"}) if allow_repeats else frozenset())
+        yield from _offer(
+            code,
+            vs,
+            f"renumber the beats of movement(s) {what} consecutively in list order",
+            "unsafe" if allow_repeats else "safe",
+            doc,
+            changes,
+            expects=frozenset({"BREAKING_CHANGE_DETECTED"}) if allow_repeats else frozenset(),
+        )
 
 
 def duplicate_beat_id(violations: list[Violation], ctx: FixContext) -> Offer:
-    numbered = [v for v in violations if not v.place.pointer or not v.place.pointer.endswith("/id")
-                or _is_numeric_id(ctx, v)]
+    numbered = [
+        v for v in violations if not v.place.pointer or not v.place.pointer.endswith("/id") or _is_numeric_id(ctx, v)
+    ]
     named = [v for v in violations if v not in numbered]
     yield from beat_numbering_gap(numbered, ctx, allow_repeats=True)
     for path, vs in _by_file(named).items():
@@ -177,8 +185,15 @@ def duplicate_beat_id(violations: list[Violation], ctx: FixContext) -> Offer:
         except (EditRefused, LookupError) as exc:
             yield from (Declined(v, str(exc)) for v in vs)
             continue
-        yield from _offer(vs[0].code, vs, "give each repeated beat id a unique suffix", "unsafe", doc, changes,
-                          expects=frozenset({"BREAKING_CHANGE_DETECTED"}))
+        yield from _offer(
+            vs[0].code,
+            vs,
+            "give each repeated beat id a unique suffix",
+            "unsafe",
+            doc,
+            changes,
+            expects=frozenset({"BREAKING_CHANGE_DETECTED"}),
+        )
 
 
 def _is_numeric_id(ctx: FixContext, v: Violation) -> bool:
@@ -207,8 +222,9 @@ def movement_count_mismatch(violations: list[Violation], ctx: FixContext) -> Off
         except (EditRefused, LookupError) as exc:
             yield from (Declined(v, str(exc)) for v in vs)
             continue
-        yield from _offer(vs[0].code, vs, "set the movement count and numbers to the movements' order", "safe",
-                          doc, changes)
+        yield from _offer(
+            vs[0].code, vs, "set the movement count and numbers to the movements' order", "safe", doc, changes
+        )
 
 
 # -- events and paths ------------------------------------------------------------------------
@@ -237,8 +253,9 @@ def invalid_event_reference(violations: list[Violation], ctx: FixContext) -> Off
         except (EditRefused, LookupError) as exc:
             yield from (Declined(v, str(exc)) for v in vs)
             continue
-        yield from _offer(vs[0].code, vs, f"append {', '.join(repr(e) for e in missing)} to `events`", "safe",
-                          doc, changes)
+        yield from _offer(
+            vs[0].code, vs, f"append {', '.join(repr(e) for e in missing)} to `events`", "safe", doc, changes
+        )
 
 
 def _forward(value: str) -> str | None:
@@ -266,7 +283,11 @@ def hardcoded_path(violations: list[Violation], ctx: FixContext) -> Offer:
             try:
                 parts = doc.sequence_parts(v.place.pointer or "")
                 value = doc.get(parts)
-                items = [(parts + [str(i)], x) for i, x in enumerate(value)] if isinstance(value, list) else [(parts, value)]
+                items = (
+                    [(parts + [str(i)], x) for i, x in enumerate(value)]
+                    if isinstance(value, list)
+                    else [(parts, value)]
+                )
                 mine = []
                 for where, item in items:
                     new = _forward(item) if isinstance(item, str) else None
@@ -293,8 +314,15 @@ def orphaned_domain_reference(violations: list[Violation], ctx: FixContext) -> O
         except (EditRefused, LookupError) as exc:
             yield from (Declined(v, str(exc)) for v in vs)
             continue
-        yield from _offer(vs[0].code, vs, f"remove {len(vs)} reference(s) to missing sequences from the registry "
-                          "(removes registry entries)", "unsafe", doc, changes, removes=True)
+        yield from _offer(
+            vs[0].code,
+            vs,
+            f"remove {len(vs)} reference(s) to missing sequences from the registry (removes registry entries)",
+            "unsafe",
+            doc,
+            changes,
+            removes=True,
+        )
 
 
 FIXERS = {

@@ -11,6 +11,7 @@ from ...codes import FixSafety, Severity
 from ..base import Example, PythonCheck
 from .examples import ws
 
+
 def _top_level(node: cst.FunctionDef, ctx: ScanContext) -> bool:
     return ctx.function == node.name.value and ctx.function_depth == 1 and ctx.class_depth == 0
 
@@ -33,8 +34,12 @@ class MissingImplementation(PythonCheck):
         from ...facts import is_stub_body
 
         if _top_level(node, ctx) and is_stub_body(node.body):
-            self.report(ctx, node, f"handler '{node.name.value}' has no implementation (only pass, ..., a docstring "
-                                   "or raise NotImplementedError)")
+            self.report(
+                ctx,
+                node,
+                f"handler '{node.name.value}' has no implementation (only pass, ..., a docstring "
+                "or raise NotImplementedError)",
+            )
 
 
 _SWALLOW = (cst.Pass, cst.Continue)
@@ -69,12 +74,22 @@ class ExceptionSwallowed(PythonCheck):
     )
     fix_summary = "Make the clause re-raise (unsafe: the handler now fails where it passed)."
     POSITIONS = frozenset({cst.Pass, cst.Continue})
-    VALID = (Example(ws("@handler\ndef build():\n    try:\n        return 1 / 0\n    except ZeroDivisionError:\n        return 0\n")),)
+    VALID = (
+        Example(
+            ws(
+                "@handler\ndef build():\n    try:\n        return 1 / 0\n    except ZeroDivisionError:\n        return 0\n"
+            )
+        ),
+    )
     INVALID = (
-        Example(ws("@handler\ndef build():\n    try:\n        return 1 / 0\n    except ZeroDivisionError:\n        pass\n"),
-                at=("handlers.py", 8)),
-        Example(ws("@handler\ndef build():\n    try:\n        return 1 / 0\n    except:\n        return 0\n"),
-                at=("handlers.py", 8)),
+        Example(
+            ws("@handler\ndef build():\n    try:\n        return 1 / 0\n    except ZeroDivisionError:\n        pass\n"),
+            at=("handlers.py", 8),
+        ),
+        Example(
+            ws("@handler\ndef build():\n    try:\n        return 1 / 0\n    except:\n        return 0\n"),
+            at=("handlers.py", 8),
+        ),
     )
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler, ctx: ScanContext) -> None:
@@ -84,13 +99,20 @@ class ExceptionSwallowed(PythonCheck):
         if swallowed is not None:
             caught = dotted_name(node.type) if node.type is not None else "everything"
             edits = [(swallowed, "raise")] if isinstance(swallowed, cst.Pass | cst.Continue) else None
-            self.report(ctx, node, f"`except {caught or '...'}` only passes in handler '{ctx.function}': "
-                                   "failures turn green",
-                        fix={"description": "re-raise the exception", "safety": "unsafe", "edits": edits})
+            self.report(
+                ctx,
+                node,
+                f"`except {caught or '...'}` only passes in handler '{ctx.function}': failures turn green",
+                fix={"description": "re-raise the exception", "safety": "unsafe", "edits": edits},
+            )
         elif node.type is None:
-            self.report(ctx, node, f"bare `except:` in handler '{ctx.function}' also catches KeyboardInterrupt and "
-                                   "pytest's own outcomes; name the exceptions",
-                        fix={"description": "re-raise the exception at the end of the clause", "safety": "unsafe"})
+            self.report(
+                ctx,
+                node,
+                f"bare `except:` in handler '{ctx.function}' also catches KeyboardInterrupt and "
+                "pytest's own outcomes; name the exceptions",
+                fix={"description": "re-raise the exception at the end of the clause", "safety": "unsafe"},
+            )
 
 
 _SUBPROCESS = {"subprocess.run": True, "subprocess.call": True, "os.system": False}
@@ -110,10 +132,16 @@ class UncheckedSubprocess(PythonCheck):
     )
     VALID = (
         Example(ws("import subprocess\n\n\n@handler\ndef build():\n    subprocess.run(['true'], check=True)\n")),
-        Example(ws("import subprocess\n\n\n@handler\ndef build():\n    done = subprocess.run(['true'])\n    assert done.returncode == 0\n")),
+        Example(
+            ws(
+                "import subprocess\n\n\n@handler\ndef build():\n    done = subprocess.run(['true'])\n    assert done.returncode == 0\n"
+            )
+        ),
     )
     INVALID = (
-        Example(ws("import subprocess as sp\n\n\n@handler\ndef build():\n    sp.run(['true'])\n"), at=("handlers.py", 9)),
+        Example(
+            ws("import subprocess as sp\n\n\n@handler\ndef build():\n    sp.run(['true'])\n"), at=("handlers.py", 9)
+        ),
         Example(ws("from os import system\n\n\n@handler\ndef build():\n    system('true')\n"), at=("handlers.py", 9)),
     )
 
@@ -134,10 +162,17 @@ class UncheckedSubprocess(PythonCheck):
                 a.keyword is not None and a.keyword.value == "check" for a in call.args
             ):
                 last = call.args[-1] if call.args else None
-                text = "check=True" if last is None else (
-                    " check=True" if not isinstance(last.comma, cst.MaybeSentinel) else ", check=True")
+                text = (
+                    "check=True"
+                    if last is None
+                    else (" check=True" if not isinstance(last.comma, cst.MaybeSentinel) else ", check=True")
+                )
                 fix["edits"] = [(("end", node, -1), text)]
         else:
             fix = None
-        self.report(ctx, node, f"`{target}(...)` in handler '{ctx.function}' ignores its exit status: "
-                               "a failing command passes", fix=fix)
+        self.report(
+            ctx,
+            node,
+            f"`{target}(...)` in handler '{ctx.function}' ignores its exit status: a failing command passes",
+            fix=fix,
+        )

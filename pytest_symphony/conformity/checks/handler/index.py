@@ -34,8 +34,12 @@ class SignatureMismatch(WorkspaceCheck):
         "parameter, at the parameter, naming the first such beat."
     )
     VALID = (
-        Example(ws("@handler\ndef build(tmp_path, fmt):\n    return {'fmt': fmt}\n",
-                   spec=SPEC + "        inputs: {fmt: wheel}\n")),
+        Example(
+            ws(
+                "@handler\ndef build(tmp_path, fmt):\n    return {'fmt': fmt}\n",
+                spec=SPEC + "        inputs: {fmt: wheel}\n",
+            )
+        ),
     )
     INVALID = (Example(ws("@handler\ndef build(tmp_path, fmt):\n    return {'fmt': fmt}\n"), at=("handlers.py", 5)),)
 
@@ -101,9 +105,15 @@ class DuplicateHandler(WorkspaceCheck):
     summary = "Two handler functions are registered under the same name."
     VALID = (Example(ws("@handler\ndef build():\n    return {}\n")),)
     INVALID = (
-        Example(ws("@handler\ndef build():\n    return {}\n",
-                   **{"conftest.py": "from pytest_symphony import handler\n\n\n@handler('build')\ndef build_it():\n    return {}\n"}),
-                at=("handlers.py", 5)),
+        Example(
+            ws(
+                "@handler\ndef build():\n    return {}\n",
+                **{
+                    "conftest.py": "from pytest_symphony import handler\n\n\n@handler('build')\ndef build_it():\n    return {}\n"
+                },
+            ),
+            at=("handlers.py", 5),
+        ),
     )
 
     def check(self, ws) -> Iterator[Violation]:
@@ -115,8 +125,9 @@ class DuplicateHandler(WorkspaceCheck):
             for d in distinct.values():
                 others = ", ".join(f"{o.path}:{o.line}" for o in distinct.values() if o is not d)
                 yield Violation(
-                    self.code, f"handler name '{name}' is also registered by {others}; rename one or register it "
-                    "under another name with @handler(\"...\")",
+                    self.code,
+                    f"handler name '{name}' is also registered by {others}; rename one or register it "
+                    'under another name with @handler("...")',
                     Place(d.path or "?", d.line, d.col),
                 )
 
@@ -127,8 +138,12 @@ class OrphanHandler(WorkspaceCheck):
     fix = FixSafety.NONE
     summary = "A registered handler is used by no beat of any scanned sequence."
     VALID = (Example(ws("@handler\ndef build():\n    return {}\n")),)
-    INVALID = (Example(ws("@handler\ndef build():\n    return {}\n\n\n@handler\ndef unused():\n    return {}\n"),
-                       at=("handlers.py", 10)),)
+    INVALID = (
+        Example(
+            ws("@handler\ndef build():\n    return {}\n\n\n@handler\ndef unused():\n    return {}\n"),
+            at=("handlers.py", 10),
+        ),
+    )
 
     def check(self, ws) -> Iterator[Violation]:
         used = {d.key for *_, d in _uses(ws)}
@@ -140,6 +155,7 @@ class OrphanHandler(WorkspaceCheck):
         for d in ws.handlers.project():
             if d.decorated and d.key not in used:
                 yield Violation(
-                    self.code, f"handler '{d.name}' is registered but no beat of any scanned sequence uses it",
+                    self.code,
+                    f"handler '{d.name}' is registered but no beat of any scanned sequence uses it",
                     Place(d.path or "?", d.line, d.col),
                 )

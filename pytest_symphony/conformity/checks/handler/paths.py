@@ -18,8 +18,10 @@ from .examples import SPEC, ws
 _ROOTS = "home|Users|tmp|var|usr|opt|etc|mnt|srv|root|private|Volumes|data|workspace|builds|runner"
 _ABSOLUTE = re.compile(rf"^(?:/(?:{_ROOTS})(?:/[^\s/]+)+/?|[A-Za-z]:[\\/][^\s]*)$")
 _BACKSLASH = re.compile(r"^(?:\.{1,2}\\|[\w-]+\\)(?:[\w .@-]+\\)*[\w .@-]+\.\w{1,8}$")
-PATH_KEYS = re.compile(r"^(?:testFile|testFiles|file|files|path|paths|pattern|patterns|glob|globs|include|exclude|"
-                       r".*(?:Path|File|Files|Dir|Directory|Pattern|Patterns))$")
+PATH_KEYS = re.compile(
+    r"^(?:testFile|testFiles|file|files|path|paths|pattern|patterns|glob|globs|include|exclude|"
+    r".*(?:Path|File|Files|Dir|Directory|Pattern|Patterns))$"
+)
 
 
 def literal_path_problem(value: str) -> str | None:
@@ -55,14 +57,20 @@ class HardcodedPath(PythonCheck, SpecCheck):
         "handler literals are reported without a fix."
     )
     VALID = (
-        Example(ws("@handler\ndef build(tmp_path):\n    '''Writes /tmp/x only in the docstring.'''\n"
-                   "    return {'out': str(tmp_path / 'out.txt'), 'api': '/api/v1'}\n")),
+        Example(
+            ws(
+                "@handler\ndef build(tmp_path):\n    '''Writes /tmp/x only in the docstring.'''\n"
+                "    return {'out': str(tmp_path / 'out.txt'), 'api': '/api/v1'}\n"
+            )
+        ),
         Example(ws("@handler\ndef build():\n    return {}\n", spec=SPEC + "        testFile: tests/test_build.py\n")),
     )
     INVALID = (
         Example(ws("@handler\ndef build():\n    return {'out': '/home/ci/out.txt'}\n"), at=("handlers.py", 6)),
-        Example(ws("@handler\ndef build():\n    return {}\n", spec=SPEC + "        testFile: tests\\\\test_build.py\n"),
-                at=("sequences/release.yaml", 8)),
+        Example(
+            ws("@handler\ndef build():\n    return {}\n", spec=SPEC + "        testFile: tests\\\\test_build.py\n"),
+            at=("sequences/release.yaml", 8),
+        ),
     )
 
     def visit_SimpleString(self, node: cst.SimpleString, ctx: ScanContext) -> None:
@@ -72,8 +80,12 @@ class HardcodedPath(PythonCheck, SpecCheck):
         value = string_value(node)
         problem = literal_path_problem(value) if value is not None else None
         if problem:
-            self.report(ctx, node, f"handler '{ctx.function}' hardcodes {problem} {value!r}; derive it from a "
-                                   "fixture (tmp_path, rootpath) or the beat's inputs")
+            self.report(
+                ctx,
+                node,
+                f"handler '{ctx.function}' hardcodes {problem} {value!r}; derive it from a "
+                "fixture (tmp_path, rootpath) or the beat's inputs",
+            )
 
     def check_sequence(self, spec, ws) -> Iterable[Violation]:
         seq = spec.sequence
@@ -97,12 +109,21 @@ class HardcodedPath(PythonCheck, SpecCheck):
                         from ..places import value_edit
                         import json
 
-                        fix = Fix("use forward slashes", "safe", value_edit(spec, node, key, json.dumps(v.replace("\\", "/"))))
+                        fix = Fix(
+                            "use forward slashes", "safe", value_edit(spec, node, key, json.dumps(v.replace("\\", "/")))
+                        )
                     elif "\\" in v:
                         fix = Fix("use forward slashes", "safe")
                     yield spec_violation(
-                        self.code, spec, f"`{key}` is {problem}: {v!r}", node=node, key=key, pointer=pointer,
-                        beat=beat, span=True, fix=fix,
+                        self.code,
+                        spec,
+                        f"`{key}` is {problem}: {v!r}",
+                        node=node,
+                        key=key,
+                        pointer=pointer,
+                        beat=beat,
+                        span=True,
+                        fix=fix,
                     )
         nested = _nested_path_fields(seq, spec)
         yield from nested
@@ -121,7 +142,12 @@ def _nested_path_fields(seq: Any, spec: Any) -> Iterator[Violation]:
                     for v in value if isinstance(value, list) else [value]:
                         if isinstance(v, str) and spec_path_problem(v):
                             yield spec_violation(
-                                HardcodedPath.code, spec, f"`{sub_key}.{key}` is {spec_path_problem(v)}: {v!r}",
-                                node=sub, key=key, pointer=f"{beat_pointer(m, b)}/{sub_key}", beat=b,
+                                HardcodedPath.code,
+                                spec,
+                                f"`{sub_key}.{key}` is {spec_path_problem(v)}: {v!r}",
+                                node=sub,
+                                key=key,
+                                pointer=f"{beat_pointer(m, b)}/{sub_key}",
+                                beat=b,
                                 fix=Fix("use forward slashes", "safe") if "\\" in v else None,
                             )

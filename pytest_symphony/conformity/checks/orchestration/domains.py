@@ -27,8 +27,10 @@ class DomainNotFound(SpecCheck):
     REG = '{\n  "domains": {\n    "shop": {"domain_id": "shop", "sequence_files": ["sequences/release.yaml"]}\n  }\n}\n'
     VALID = (Example({**workspace(release__yaml=GOOD + "domainId: shop\n"), "DOMAIN_REGISTRY.json": REG}),)
     INVALID = (
-        Example({**workspace(release__yaml=GOOD + "domainId: shoe\n"), "DOMAIN_REGISTRY.json": REG},
-                at=("sequences/release.yaml", 11)),
+        Example(
+            {**workspace(release__yaml=GOOD + "domainId: shoe\n"), "DOMAIN_REGISTRY.json": REG},
+            at=("sequences/release.yaml", 11),
+        ),
     )
 
     def check_sequence(self, spec, ws) -> Iterable[Violation]:
@@ -42,7 +44,8 @@ class DomainNotFound(SpecCheck):
             close = sorted(difflib.get_close_matches(str(seq.domain_id), sorted(ids), n=3, cutoff=0.6))
             hint = f"; did you mean {', '.join(close)}?" if close else ""
             yield spec_violation(
-                self.code, spec,
+                self.code,
+                spec,
                 f"domainId '{seq.domain_id}' names no domain of {ws.rel(ws.registry[0])}{hint}",
                 key="domainId",
             )
@@ -64,11 +67,23 @@ class OrphanedDomainReference(WorkspaceCheck):
         "sequences kept outside the scanned paths)."
     )
     REG = '{\n  "domains": {\n    "shop": {\n      "sequence_files": [\n        "sequences/release.yaml",\n        "sequences/gone.yaml"\n      ]\n    }\n  }\n}\n'
-    VALID = (Example({**workspace(release__yaml=GOOD), "DOMAIN_REGISTRY.json": REG.replace(',\n        "sequences/gone.yaml"', "")}),)
+    VALID = (
+        Example(
+            {
+                **workspace(release__yaml=GOOD),
+                "DOMAIN_REGISTRY.json": REG.replace(',\n        "sequences/gone.yaml"', ""),
+            }
+        ),
+    )
     INVALID = (
         Example({**workspace(release__yaml=GOOD), "DOMAIN_REGISTRY.json": REG}, at=("DOMAIN_REGISTRY.json", 6)),
-        Example({**workspace(release__yaml=GOOD), "DOMAIN_REGISTRY.json": '{"domains": [{"id": "shop", "sequences": ["release", "refund"]}]}\n'},
-                at=("DOMAIN_REGISTRY.json", 1)),
+        Example(
+            {
+                **workspace(release__yaml=GOOD),
+                "DOMAIN_REGISTRY.json": '{"domains": [{"id": "shop", "sequences": ["release", "refund"]}]}\n',
+            },
+            at=("DOMAIN_REGISTRY.json", 1),
+        ),
     )
 
     def check(self, ws) -> Iterator[Violation]:
@@ -83,16 +98,27 @@ class OrphanedDomainReference(WorkspaceCheck):
                 for i, item in enumerate(items):
                     ref = item if isinstance(item, str) else None
                     if isinstance(item, Mapping):
-                        ref = next((item[k] for k in ("file", "path", "id", "sequenceId") if isinstance(item.get(k), str)), None)
+                        ref = next(
+                            (item[k] for k in ("file", "path", "id", "sequenceId") if isinstance(item.get(k), str)),
+                            None,
+                        )
                     if not ref:
                         continue
                     if is_file_ref(ref):
-                        found = (path.parent / ref).exists() or (ws.root / ref).exists() or spec_stem(PurePosixPath(ref)) in stems
+                        found = (
+                            (path.parent / ref).exists()
+                            or (ws.root / ref).exists()
+                            or spec_stem(PurePosixPath(ref)) in stems
+                        )
                     else:
                         found = ref in ids
                     if found:
                         continue
-                    line = items.item_lines[i] if hasattr(items, "item_lines") and i < len(items.item_lines) else getattr(items, "line", 1)
+                    line = (
+                        items.item_lines[i]
+                        if hasattr(items, "item_lines") and i < len(items.item_lines)
+                        else getattr(items, "line", 1)
+                    )
                     kind = "file" if is_file_ref(ref) else "sequence"
                     yield Violation(
                         self.code,

@@ -13,6 +13,7 @@ from ..base import Example, WorkspaceCheck
 from ..places import insert_member, spec_violation, value_edit
 from .examples import GOOD, workspace
 
+
 class SequenceParseError(WorkspaceCheck):
     code = "SEQUENCE_PARSE_ERROR"
     severity = Severity.CRITICAL
@@ -26,7 +27,9 @@ class SequenceParseError(WorkspaceCheck):
     )
     VALID = (Example(workspace(release__yaml=GOOD)),)
     INVALID = (
-        Example(workspace(release__json='{\n  "id": "release",\n  "movements": [\n}\n'), at=("sequences/release.json", 4)),
+        Example(
+            workspace(release__json='{\n  "id": "release",\n  "movements": [\n}\n'), at=("sequences/release.json", 4)
+        ),
         Example(workspace(bad__yaml="id: [unclosed\n"), at=("sequences/bad.yaml", 2)),
         Example(workspace(dup__yaml=GOOD + "movements: []\n"), at=("sequences/dup.yaml", 11)),
     )
@@ -57,7 +60,9 @@ class SchemaViolation(WorkspaceCheck):
     VALID = (Example(workspace(release__yaml=GOOD)),)
     INVALID = (
         Example(
-            workspace(release__yaml="id: release\nmovements:\n  - name: Build\n    beats:\n      - name: B\n        handler: build\n        retries: -1\n"),
+            workspace(
+                release__yaml="id: release\nmovements:\n  - name: Build\n    beats:\n      - name: B\n        handler: build\n        retries: -1\n"
+            ),
             at=("sequences/release.yaml", 5),
         ),
     )
@@ -104,8 +109,12 @@ class SequenceIdMissing(WorkspaceCheck):
     VALID = (Example(workspace(release__yaml=GOOD)),)
     INVALID = (
         Example(workspace(release__yaml=GOOD.replace("id: release\n", "")), at=("sequences/release.yaml", 1)),
-        Example(workspace(release__json='{\n  "id": "",\n  "movements": [{"name": "B", "beats": [{"handler": "build"}]}]\n}\n'),
-                at=("sequences/release.json", 2)),
+        Example(
+            workspace(
+                release__json='{\n  "id": "",\n  "movements": [{"name": "B", "beats": [{"handler": "build"}]}]\n}\n'
+            ),
+            at=("sequences/release.json", 2),
+        ),
     )
 
     def check(self, ws) -> Iterator[Violation]:
@@ -116,13 +125,18 @@ class SequenceIdMissing(WorkspaceCheck):
             stem = spec_stem(spec.path)
             if spec.sequence is not None and not spec.sequence.id_declared:
                 yield spec_violation(
-                    self.code, spec, f"the sequence declares no `id`; it runs as '{stem}' (the file stem)",
+                    self.code,
+                    spec,
+                    f"the sequence declares no `id`; it runs as '{stem}' (the file stem)",
                     fix=Fix(f"set `id` to '{stem}'", "safe", insert_member(spec, raw, "id", stem)),
                 )
             elif _declared_empty_id(raw):
                 key = "id" if "id" in raw else "sequenceId"
                 yield spec_violation(
-                    self.code, spec, f"`{key}` is empty; give the sequence an id", key=key,
+                    self.code,
+                    spec,
+                    f"`{key}` is empty; give the sequence an id",
+                    key=key,
                     fix=Fix(f"set `{key}` to '{stem}'", "safe", value_edit(spec, raw, key, json.dumps(stem))),
                 )
 
@@ -139,10 +153,7 @@ class DuplicateSequenceId(WorkspaceCheck):
     code = "DUPLICATE_SEQUENCE_ID"
     severity = Severity.CRITICAL
     fix = FixSafety.NONE
-    summary = (
-        "Two or more spec files declare the same sequence id. Reported on each of those files, "
-        "naming the others."
-    )
+    summary = "Two or more spec files declare the same sequence id. Reported on each of those files, naming the others."
     VALID = (Example(workspace(a__yaml=GOOD, b__yaml=GOOD.replace("id: release", "id: other"))),)
     INVALID = (Example(workspace(a__yaml=GOOD, b__yaml=GOOD), at=("sequences/b.yaml", 1)),)
 
@@ -154,6 +165,8 @@ class DuplicateSequenceId(WorkspaceCheck):
                 others = ", ".join(s.rel for s in specs if s is not spec)
                 key = "id" if "id" in spec.raw else ("sequenceId" if "sequenceId" in spec.raw else None)
                 yield spec_violation(
-                    self.code, spec, f"sequence id '{sid}' is also declared in {others}; give each spec its own id",
+                    self.code,
+                    spec,
+                    f"sequence id '{sid}' is also declared in {others}; give each spec its own id",
                     key=key,
                 )

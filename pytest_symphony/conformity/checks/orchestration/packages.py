@@ -60,15 +60,22 @@ class CircularDependency(WorkspaceCheck):
             spec, m, b = calls[(ring[0], ring[1])]
             key = next((k for k in ("subsequence", "invokes", "sequence") if k in b.raw), None)
             yield spec_violation(
-                self.code, spec, "sub-sequences invoke each other in a cycle: " + " -> ".join(ring),
-                node=b.raw, key=key, pointer=beat_pointer(m, b), beat=b,
+                self.code,
+                spec,
+                "sub-sequences invoke each other in a cycle: " + " -> ".join(ring),
+                node=b.raw,
+                key=key,
+                pointer=beat_pointer(m, b),
+                beat=b,
             )
 
     def _packages(self, ws) -> Iterator[Violation]:
         packages = workspace_packages(ws)
         names = {name for name, _, _, _ in packages}
-        graph = {name: {d for d in deps if d in names and d != name} | ({name} if name in deps else set())
-                 for name, _, deps, _ in packages}
+        graph = {
+            name: {d for d in deps if d in names and d != name} | ({name} if name in deps else set())
+            for name, _, deps, _ in packages
+        }
         where = {name: (path, line) for name, path, _, line in packages}
         for cycle in cycles(graph):
             ring = cycle + [cycle[0]]
@@ -93,15 +100,20 @@ class ManifestMismatch(WorkspaceCheck):
         "it, or it lists a spec that is gone."
     )
     fix_summary = "Regenerate the manifest from the current specs."
-    STALE = '{"sequences": [{"id": "release", "path": "sequences/release.yaml", "content_hash": "0", "builtin": false}]}\n'
+    STALE = (
+        '{"sequences": [{"id": "release", "path": "sequences/release.yaml", "content_hash": "0", "builtin": false}]}\n'
+    )
     VALID = (
         Example(workspace(release__yaml=GOOD)),  # no manifest: nothing to compare
         # the build's own output under the symphony folder is never the truth
         Example({**workspace(release__yaml=GOOD), ".symphony/manifests/sequences.json": STALE}),
     )
     INVALID = (
-        Example({**workspace(release__yaml=GOOD), "manifests/sequences.json": STALE},
-                ini={"symphony_manifests": "manifests"}, at=("sequences/release.yaml", 1)),
+        Example(
+            {**workspace(release__yaml=GOOD), "manifests/sequences.json": STALE},
+            ini={"symphony_manifests": "manifests"},
+            at=("sequences/release.yaml", 1),
+        ),
     )
 
     def check(self, ws) -> Iterator[Violation]:
@@ -129,18 +141,29 @@ class ManifestMismatch(WorkspaceCheck):
             seq = spec.sequence
             row = recorded.get(seq.id)
             if row is None:
-                yield spec_violation(self.code, spec, f"sequence '{seq.id}' is missing from the build manifest "
-                                                      f"{ws.rel(path)}{why}", fix=fix)
+                yield spec_violation(
+                    self.code,
+                    spec,
+                    f"sequence '{seq.id}' is missing from the build manifest {ws.rel(path)}{why}",
+                    fix=fix,
+                )
             elif row.get("content_hash") != seq.content_hash:
-                yield spec_violation(self.code, spec, f"sequence '{seq.id}' changed since the build manifest "
-                                                      f"{ws.rel(path)} was generated{why}", fix=fix)
+                yield spec_violation(
+                    self.code,
+                    spec,
+                    f"sequence '{seq.id}' changed since the build manifest {ws.rel(path)} was generated{why}",
+                    fix=fix,
+                )
         current = set(ws.sequences)
         for sid, row in sorted(recorded.items()):
             if sid not in current:
                 line = getattr(row, "line", 1) or 1
                 yield Violation(
-                    self.code, f"the build manifest lists sequence '{sid}' ({row.get('path')}), whose spec is gone{why}",
-                    Place(ws.rel(path), line, 1), fix=fix, sequence=sid,
+                    self.code,
+                    f"the build manifest lists sequence '{sid}' ({row.get('path')}), whose spec is gone{why}",
+                    Place(ws.rel(path), line, 1),
+                    fix=fix,
+                    sequence=sid,
                 )
 
 
@@ -153,11 +176,12 @@ class MetadataMissing(SpecCheck):
         "field; an empty string counts as missing)."
     )
     fix_summary = (
-        "Set `name` from the sequence id; a missing `description`, `kind` or `status` is "
-        "reported without a fix."
+        "Set `name` from the sequence id; a missing `description`, `kind` or `status` is reported without a fix."
     )
     VALID = (Example(workspace(release__yaml=GOOD)),)
-    INVALID = (Example(workspace(release__yaml=GOOD.replace("kind: delivery\n", "")), at=("sequences/release.yaml", 1)),)
+    INVALID = (
+        Example(workspace(release__yaml=GOOD.replace("kind: delivery\n", "")), at=("sequences/release.yaml", 1)),
+    )
     FIELDS = ("name", "description", "kind", "status")
 
     def check_sequence(self, spec, ws) -> Iterable[Violation]:
@@ -171,7 +195,10 @@ class MetadataMissing(SpecCheck):
                 continue  # the schema judges other types
             fix = None
             if field == "name":
-                edits = (value_edit(spec, spec.raw, "name", json.dumps(seq.id)) if "name" in spec.raw
-                         else insert_member(spec, spec.raw, "name", seq.id))
+                edits = (
+                    value_edit(spec, spec.raw, "name", json.dumps(seq.id))
+                    if "name" in spec.raw
+                    else insert_member(spec, spec.raw, "name", seq.id)
+                )
                 fix = Fix(f"set `name` to '{seq.id}'", "safe", edits)
             yield spec_violation(self.code, spec, f"sequence '{seq.id}' has no `{field}`", fix=fix)

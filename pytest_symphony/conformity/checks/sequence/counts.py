@@ -28,17 +28,29 @@ class BeatCountMismatch(SpecCheck):
         "Set the declared count to the actual number of beats, only when every beat was read; "
         "beat lists are never touched."
     )
-    VALID = (Example(ws(seq(B1 + B2, head="beats: 2\n"))),
-             Example(ws("id: release\nname: Release\nbeats: 4\nmovements:\n  - name: Build\n    beats: 3\n"
-                        "    beatDetails:\n" + B1 + B2 + "  - name: Ship\n    beats:\n" + B1)),
-             Example(ws("id: release\nname: Release\nbeats: 9\nmovements:\n  - name: Build\n    beats: []\n"),
-                     note="no beat at all: EMPTY_MOVEMENT and the loader say so; no count to compare"))
-    UNREAD = ("id: release\nname: Release\nbeats: 9\nmovements:\n  - name: Build\n    beats: 3\n"
-              "    beatDetails:\n" + B1 + B2 + "  - name: Ship\n    beats:\n" + B1)
+    VALID = (
+        Example(ws(seq(B1 + B2, head="beats: 2\n"))),
+        Example(
+            ws(
+                "id: release\nname: Release\nbeats: 4\nmovements:\n  - name: Build\n    beats: 3\n"
+                "    beatDetails:\n" + B1 + B2 + "  - name: Ship\n    beats:\n" + B1
+            )
+        ),
+        Example(
+            ws("id: release\nname: Release\nbeats: 9\nmovements:\n  - name: Build\n    beats: []\n"),
+            note="no beat at all: EMPTY_MOVEMENT and the loader say so; no count to compare",
+        ),
+    )
+    UNREAD = (
+        "id: release\nname: Release\nbeats: 9\nmovements:\n  - name: Build\n    beats: 3\n"
+        "    beatDetails:\n" + B1 + B2 + "  - name: Ship\n    beats:\n" + B1
+    )
     INVALID = (
         Example(ws(seq(B1 + B2, head="beats: 3\n")), at=("sequences/release.yaml", 3)),
-        Example(ws("id: release\nname: Release\nmovements:\n  - name: Build\n    beats: 1\n    steps:\n"
-                   + B1 + B2), at=("sequences/release.yaml", 5)),
+        Example(
+            ws("id: release\nname: Release\nmovements:\n  - name: Build\n    beats: 1\n    steps:\n" + B1 + B2),
+            at=("sequences/release.yaml", 5),
+        ),
         Example(ws(UNREAD), at=("sequences/release.yaml", 3), note="9 declared, 1 read + 3 unread: reported, no fix"),
     )
 
@@ -48,30 +60,46 @@ class BeatCountMismatch(SpecCheck):
         # movements that declare beats the loader did not read (a list under another key, or
         # a count alone): the true number is unknown, so the declared total is never "fixed";
         # a spec that read no beat at all is the loader's and EMPTY_MOVEMENT's to report
-        unread = [m for m in seq.movements if not m.beats and isinstance(m.declared_beats, int) and m.declared_beats > 0]
+        unread = [
+            m for m in seq.movements if not m.beats and isinstance(m.declared_beats, int) and m.declared_beats > 0
+        ]
         declared = seq.declared_beats
         counted = isinstance(declared, int) and not isinstance(declared, bool) and total > 0
         if counted and not unread and declared != total:
             yield spec_violation(
-                self.code, spec, f"declares {declared} beats, has {total}", key="beats", span=True,
+                self.code,
+                spec,
+                f"declares {declared} beats, has {total}",
+                key="beats",
+                span=True,
                 fix=Fix(f"set `beats` to {total}", "safe", value_edit(spec, spec.raw, "beats", str(total))),
             )
         elif counted and unread and declared != total + sum(m.declared_beats for m in unread):
             names = ", ".join(f"{m.number} '{m.title}'" for m in unread)
             yield spec_violation(
-                self.code, spec,
+                self.code,
+                spec,
                 f"declares {declared} beats; {total} were read, and movement(s) {names} declare "
                 f"{sum(m.declared_beats for m in unread)} more that were not (no fix: the true count is unknown)",
-                key="beats", span=True,
+                key="beats",
+                span=True,
             )
         for m in seq.movements:
             declared = m.declared_beats
             if isinstance(declared, int) and m.beats and declared != len(m.beats):
                 yield spec_violation(
-                    self.code, spec, f"movement {m.number} '{m.title}' declares {declared} beats, has {len(m.beats)}",
-                    node=m.raw, key="beats", pointer=movement_pointer(m), span=True,
-                    fix=Fix(f"set the movement's `beats` to {len(m.beats)}", "safe",
-                            value_edit(spec, m.raw, "beats", str(len(m.beats)))),
+                    self.code,
+                    spec,
+                    f"movement {m.number} '{m.title}' declares {declared} beats, has {len(m.beats)}",
+                    node=m.raw,
+                    key="beats",
+                    pointer=movement_pointer(m),
+                    span=True,
+                    fix=Fix(
+                        f"set the movement's `beats` to {len(m.beats)}",
+                        "safe",
+                        value_edit(spec, m.raw, "beats", str(len(m.beats))),
+                    ),
                 )
 
 
@@ -86,8 +114,7 @@ class MovementCountMismatch(SpecCheck):
         "in list order."
     )
     fix_summary = (
-        "Set the declared count to the actual number of movements, or renumber the movements "
-        "1..n in list order."
+        "Set the declared count to the actual number of movements, or renumber the movements 1..n in list order."
     )
     COUNT_KEYS = ("movementCount", "movementsCount", "totalMovements")
     VALID = (Example(ws(seq(B1, head="movementCount: 1\n"))),)
@@ -103,7 +130,11 @@ class MovementCountMismatch(SpecCheck):
             value = spec.raw.get(key)
             if isinstance(value, int) and not isinstance(value, bool) and value != n:
                 yield spec_violation(
-                    self.code, spec, f"`{key}` declares {value} movements, the sequence has {n}", key=key, span=True,
+                    self.code,
+                    spec,
+                    f"`{key}` declares {value} movements, the sequence has {n}",
+                    key=key,
+                    span=True,
                     fix=Fix(f"set `{key}` to {n}", "safe", value_edit(spec, spec.raw, key, str(n))),
                 )
         for m in seq.movements:
@@ -113,9 +144,13 @@ class MovementCountMismatch(SpecCheck):
             key, number = declared
             if number != m.index + 1:
                 yield spec_violation(
-                    self.code, spec,
+                    self.code,
+                    spec,
                     f"movement '{m.title}' is numbered {number} but is movement {m.index + 1} in list order",
-                    node=m.raw, key=key, pointer=movement_pointer(m), span=True,
+                    node=m.raw,
+                    key=key,
+                    pointer=movement_pointer(m),
+                    span=True,
                     fix=Fix(f"renumber it {m.index + 1}", "safe", value_edit(spec, m.raw, key, str(m.index + 1))),
                 )
 
@@ -127,16 +162,21 @@ class EmptyMovement(SpecCheck):
     summary = "A movement has no beats (its beat list is missing or empty)."
     VALID = (Example(ws(seq(B1))),)
     INVALID = (
-        Example(ws("id: release\nmovements:\n  - name: Build\n    beats: []\n  - name: Ship\n    beats:\n" + B1),
-                at=("sequences/release.yaml", 3)),
+        Example(
+            ws("id: release\nmovements:\n  - name: Build\n    beats: []\n  - name: Ship\n    beats:\n" + B1),
+            at=("sequences/release.yaml", 3),
+        ),
     )
 
     def check_sequence(self, spec, ws) -> Iterable[Violation]:
         for m in spec.sequence.movements:
             if not m.beats:
                 yield spec_violation(
-                    self.code, spec, f"movement {m.number} '{m.title}' has no beats",
-                    node=m.raw, pointer=movement_pointer(m),
+                    self.code,
+                    spec,
+                    f"movement {m.number} '{m.title}' has no beats",
+                    node=m.raw,
+                    pointer=movement_pointer(m),
                 )
 
 
@@ -155,11 +195,17 @@ class DuplicateBeatId(SpecCheck):
     )
     VALID = (Example(ws(seq("      - beat: 1\n        handler: build\n      - beat: 2\n        handler: pack\n"))),)
     INVALID = (
-        Example(ws(seq("      - beat: 1\n        handler: build\n      - beat: 1\n        handler: pack\n")),
-                at=("sequences/release.yaml", 8)),
-        Example(ws("id: release\nmovements:\n  - name: A\n    beats:\n      - id: go\n        handler: build\n"
-                   "  - name: B\n    beats:\n      - id: go\n        handler: pack\n"),
-                at=("sequences/release.yaml", 9)),
+        Example(
+            ws(seq("      - beat: 1\n        handler: build\n      - beat: 1\n        handler: pack\n")),
+            at=("sequences/release.yaml", 8),
+        ),
+        Example(
+            ws(
+                "id: release\nmovements:\n  - name: A\n    beats:\n      - id: go\n        handler: build\n"
+                "  - name: B\n    beats:\n      - id: go\n        handler: pack\n"
+            ),
+            at=("sequences/release.yaml", 9),
+        ),
     )
 
     def check_sequence(self, spec, ws) -> Iterable[Violation]:
@@ -184,9 +230,13 @@ class DuplicateBeatId(SpecCheck):
 
     def _repeat(self, spec, m, b, key, what, first) -> Violation:
         return spec_violation(
-            self.code, spec,
+            self.code,
+            spec,
             f"beat '{b.title}' repeats the {what} of beat '{first.title}' (line {first.line})",
-            node=b.raw, key=key, pointer=beat_pointer(m, b), beat=b,
+            node=b.raw,
+            key=key,
+            pointer=beat_pointer(m, b),
+            beat=b,
             fix=Fix("renumber the repeated beats", "unsafe"),
         )
 
@@ -203,8 +253,10 @@ class BeatNumberingGap(SpecCheck):
     fix_summary = "Renumber the movement's beats consecutively from its first beat's number, in list order."
     VALID = (Example(ws(seq("      - beat: 1\n        handler: build\n      - beat: 2\n        handler: pack\n"))),)
     INVALID = (
-        Example(ws(seq("      - beat: 1\n        handler: build\n      - beat: 3\n        handler: pack\n")),
-                at=("sequences/release.yaml", 8)),
+        Example(
+            ws(seq("      - beat: 1\n        handler: build\n      - beat: 3\n        handler: pack\n")),
+            at=("sequences/release.yaml", 8),
+        ),
     )
 
     def check_sequence(self, spec, ws) -> Iterable[Violation]:
@@ -222,10 +274,15 @@ class BeatNumberingGap(SpecCheck):
             for i, (b, key, number) in enumerate(firsts):
                 if number != start + i:
                     yield spec_violation(
-                        self.code, spec,
+                        self.code,
+                        spec,
                         f"beat '{b.title}' is numbered {number}; movement {m.number} numbers its beats "
                         f"from {start}, so it should be {start + i}",
-                        node=b.raw, key=key, pointer=beat_pointer(m, b), beat=b, span=True,
+                        node=b.raw,
+                        key=key,
+                        pointer=beat_pointer(m, b),
+                        beat=b,
+                        span=True,
                         fix=Fix(f"renumber movement {m.number}'s beats from {start} in list order", "safe"),
                     )
                     break

@@ -20,7 +20,7 @@ class HandlerNotFound(SpecCheck):
         "A beat names no handler, or a handler it names resolves to no registered handler "
         "(resolved as the runtime resolves it: registered names first, then `module#func` and "
         "plain functions of the registered modules). The message names the closest registered "
-        "names (\"did you mean\")."
+        'names ("did you mean").'
     )
     fix_summary = (
         "When exactly one registered name is close, rename the reference in the spec to it; "
@@ -40,8 +40,12 @@ class HandlerNotFound(SpecCheck):
                 key = "handler" if "handler" in b.raw else ("handlers" if "handlers" in b.raw else None)
                 if not b.handlers:
                     yield spec_violation(
-                        self.code, spec, f"beat {m.number}.{b.number} '{b.title}' names no handler",
-                        node=b.raw, pointer=beat_pointer(m, b), beat=b,
+                        self.code,
+                        spec,
+                        f"beat {m.number}.{b.number} '{b.title}' names no handler",
+                        node=b.raw,
+                        pointer=beat_pointer(m, b),
+                        beat=b,
                         fix=Fix("scaffold a stub handler in the configured handler module", "unsafe"),
                     )
                     continue
@@ -51,17 +55,25 @@ class HandlerNotFound(SpecCheck):
                     close = index.suggestions(ref, spec)  # the run's own "did you mean" (score.resolve)
                     hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
                     if len(close) == 1 and isinstance(b.raw.get("handler"), str):
-                        fix = Fix(f"rename the reference to '{close[0]}'", "unsafe",
-                                  value_edit(spec, b.raw, "handler", json.dumps(close[0])))
+                        fix = Fix(
+                            f"rename the reference to '{close[0]}'",
+                            "unsafe",
+                            value_edit(spec, b.raw, "handler", json.dumps(close[0])),
+                        )
                     elif len(close) == 1:
                         fix = Fix(f"rename the reference to '{close[0]}'", "unsafe")
                     else:
                         fix = Fix(f"scaffold a stub handler '{ref.name}' in the configured handler module", "unsafe")
                     yield spec_violation(
-                        self.code, spec,
+                        self.code,
+                        spec,
                         f"beat {m.number}.{b.number} '{b.title}' names handler '{ref.display}', "
                         f"which no registered module provides{hint}",
-                        node=b.raw, key=key, pointer=beat_pointer(m, b), beat=b, fix=fix,
+                        node=b.raw,
+                        key=key,
+                        pointer=beat_pointer(m, b),
+                        beat=b,
+                        fix=fix,
                     )
 
 
@@ -70,8 +82,10 @@ class SubsequenceNotFound(SpecCheck):
     severity = Severity.CRITICAL
     fix = FixSafety.NONE
     summary = "A beat invokes a sub-sequence id that no scanned spec and no built-in pipeline defines."
-    VALID = (Example(ws(seq(B1 + "        subsequence: release\n"))),
-             Example(ws(seq(B1 + "        subsequence: build\n"))))  # a built-in pipeline
+    VALID = (
+        Example(ws(seq(B1 + "        subsequence: release\n"))),
+        Example(ws(seq(B1 + "        subsequence: build\n"))),
+    )  # a built-in pipeline
     INVALID = (Example(ws(seq(B1 + "        subsequence: refund\n")), at=("sequences/release.yaml", 8)),)
 
     def check_sequence(self, spec, ws) -> Iterable[Violation]:
@@ -81,9 +95,14 @@ class SubsequenceNotFound(SpecCheck):
                 if isinstance(sub, str) and sub and sub not in ws.sequences and sub not in ws.builtin_sequence_ids:
                     key = next((k for k in ("subsequence", "invokes", "sequence") if k in b.raw), None)
                     yield spec_violation(
-                        self.code, spec, f"beat {m.number}.{b.number} '{b.title}' invokes sub-sequence '{sub}', "
+                        self.code,
+                        spec,
+                        f"beat {m.number}.{b.number} '{b.title}' invokes sub-sequence '{sub}', "
                         "which no scanned spec and no built-in pipeline defines",
-                        node=b.raw, key=key, pointer=beat_pointer(m, b), beat=b,
+                        node=b.raw,
+                        key=key,
+                        pointer=beat_pointer(m, b),
+                        beat=b,
                     )
 
 
@@ -97,8 +116,9 @@ class InvalidEventReference(SpecCheck):
     )
     fix_summary = "Append the event to the sequence's `events`."
     VALID = (Example(ws(seq(B1 + "        event: built\n", head="events: [built]\n"))),)
-    INVALID = (Example(ws(seq(B1 + "        event: biult\n", head="events: [built]\n")),
-                       at=("sequences/release.yaml", 9)),)
+    INVALID = (
+        Example(ws(seq(B1 + "        event: biult\n", head="events: [built]\n")), at=("sequences/release.yaml", 9)),
+    )
 
     def check_sequence(self, spec, ws) -> Iterable[Violation]:
         seq = spec.sequence
@@ -109,9 +129,14 @@ class InvalidEventReference(SpecCheck):
             for b in m.beats:
                 if isinstance(b.event, str) and b.event not in declared:
                     yield spec_violation(
-                        self.code, spec,
+                        self.code,
+                        spec,
                         f"beat {m.number}.{b.number} '{b.title}' emits '{b.event}', which the sequence's `events` does not declare",
-                        node=b.raw, key="event", pointer=beat_pointer(m, b), beat=b, span=True,
+                        node=b.raw,
+                        key="event",
+                        pointer=beat_pointer(m, b),
+                        beat=b,
+                        span=True,
                         fix=Fix(f"append '{b.event}' to `events`", "safe"),
                     )
 
@@ -122,11 +147,15 @@ class UnusedEvent(SpecCheck):
     fix = FixSafety.NONE
     summary = (
         "An event declared in the sequence's `events` is neither a beat's `event` nor emitted by "
-        "a literal `symphony.emit(\"<event>\")` statement in a handler of one of its beats."
+        'a literal `symphony.emit("<event>")` statement in a handler of one of its beats.'
     )
     VALID = (Example(ws(seq(B1 + "        event: built\n", head="events: [built]\n"))),)
-    INVALID = (Example(ws(seq(B1 + "        event: built\n", head="events:\n  - built\n  - shipped\n")),
-                       at=("sequences/release.yaml", 5)),)
+    INVALID = (
+        Example(
+            ws(seq(B1 + "        event: built\n", head="events:\n  - built\n  - shipped\n")),
+            at=("sequences/release.yaml", 5),
+        ),
+    )
 
     def check_sequence(self, spec, ws) -> Iterable[Violation]:
         seq = spec.sequence
@@ -143,8 +172,9 @@ class UnusedEvent(SpecCheck):
         for i, event in enumerate(seq.events):
             if isinstance(event, str) and event not in emitted:
                 line = lines[i] if i < len(lines) else 0
-                v = spec_violation(self.code, spec, f"event '{event}' is declared but no beat emits it",
-                                   key="events", pointer="")
+                v = spec_violation(
+                    self.code, spec, f"event '{event}' is declared but no beat emits it", key="events", pointer=""
+                )
                 if line:
                     v = _at_line(v, line, json_pointer("events", i))
                 yield v

@@ -23,7 +23,7 @@ class TimingConstraintViolated(WorkspaceCheck):
     fix = FixSafety.NONE
     summary = (
         "In the last recorded run of the sequence, a beat's longest attempt exceeded its "
-        "`timeout` or a duration-valued `timing` (\"< 500ms\"). Quiet when there is no run "
+        '`timeout` or a duration-valued `timing` ("< 500ms"). Quiet when there is no run '
         "history."
     )
     RUN = [{"sequence": "release", "beat": "build", "duration_ms": 40.0, "status": "passed"}]
@@ -52,10 +52,15 @@ class TimingConstraintViolated(WorkspaceCheck):
                         bound = parse_duration_ms(b.raw.get(key))
                         if bound is not None and took > bound:
                             yield spec_violation(
-                                self.code, spec,
+                                self.code,
+                                spec,
                                 f"beat {m.number}.{b.number} '{b.title}' took {format_ms(took)} in run {run_id}, "
                                 f"over its {key} {b.raw.get(key)!r}",
-                                node=b.raw, key=key, pointer=beat_pointer(m, b), beat=b, span=True,
+                                node=b.raw,
+                                key=key,
+                                pointer=beat_pointer(m, b),
+                                beat=b,
+                                span=True,
                             )
                             break
 
@@ -66,7 +71,7 @@ class InvalidTiming(SpecCheck):
     fix = FixSafety.NONE
     summary = (
         "A beat's `timing` or `timeout` is neither a duration (a number of milliseconds such as "
-        "1500, or text such as \"2s\", \"500ms\", \"< 500ms\"), nor a known keyword (immediate, "
+        '1500, or text such as "2s", "500ms", "< 500ms"), nor a known keyword (immediate, '
         "deferred, after-beat, after-movement, async, sync, on-demand, parallel, sequential), "
         "nor a cadence the project declares as free text (glob patterns in ini "
         "`symphony_cadences`, such as `per *`). A `timeout` must be a duration: the runtime "
@@ -95,11 +100,20 @@ class InvalidTiming(SpecCheck):
                         text = value.strip().lower()
                         if text in KEYWORDS or any(fnmatch.fnmatchcase(text, c) for c in cadences):
                             continue
-                    what = ("a duration (1500, \"2s\", \"< 500ms\")" if key == "timeout"
-                            else "a duration, a timing keyword (immediate, deferred, ...) or a cadence listed in ini symphony_cadences")
+                    what = (
+                        'a duration (1500, "2s", "< 500ms")'
+                        if key == "timeout"
+                        else "a duration, a timing keyword (immediate, deferred, ...) or a cadence listed in ini symphony_cadences"
+                    )
                     yield spec_violation(
-                        self.code, spec, f"beat {m.number}.{b.number} '{b.title}' {key} {value!r} is not {what}",
-                        node=b.raw, key=key, pointer=beat_pointer(m, b), beat=b, span=True,
+                        self.code,
+                        spec,
+                        f"beat {m.number}.{b.number} '{b.title}' {key} {value!r} is not {what}",
+                        node=b.raw,
+                        key=key,
+                        pointer=beat_pointer(m, b),
+                        beat=b,
+                        span=True,
                     )
 
 
@@ -133,8 +147,14 @@ class InvalidDynamics(SpecCheck):
                 continue  # a mapping or list is a legend of the levels, not a marking
             fixed = _dynamics_fix(value)
             yield spec_violation(
-                self.code, spec, f"{what} has dynamics {value!r}; use one of {', '.join(DYNAMICS)}",
-                node=node, key="dynamics", pointer=pointer, beat=beat, span=True,
+                self.code,
+                spec,
+                f"{what} has dynamics {value!r}; use one of {', '.join(DYNAMICS)}",
+                node=node,
+                key="dynamics",
+                pointer=pointer,
+                beat=beat,
+                span=True,
                 fix=Fix(f"replace it with '{fixed}'", "unsafe", value_edit(spec, node, "dynamics", json.dumps(fixed))),
             )
 
@@ -154,13 +174,10 @@ class MusicalMetadataInvalid(SpecCheck):
     fix = FixSafety.SAFE
     summary = (
         "Musical metadata out of range: tempo outside 20-300 BPM, a key that is not a major or "
-        "minor key (such as \"C Major\" or \"F# minor\"), or a time signature that is not N/M "
+        'minor key (such as "C Major" or "F# minor"), or a time signature that is not N/M '
         "with N >= 1 and M a power of two."
     )
-    fix_summary = (
-        "Replace each invalid value with its default: tempo 120, key \"C Major\", time signature "
-        "\"4/4\"."
-    )
+    fix_summary = 'Replace each invalid value with its default: tempo 120, key "C Major", time signature "4/4".'
     VALID = (Example(ws(seq(B1, head='tempo: 120\nkey: "F# minor"\ntimeSignature: "6/8"\n'))),)
     INVALID = (
         Example(ws(seq(B1, head="tempo: 900\n")), at=("sequences/release.yaml", 3)),
@@ -182,8 +199,13 @@ class MusicalMetadataInvalid(SpecCheck):
         for key, bad, default, what in checks:
             if key in node and node[key] is not None and bad(node[key]):
                 yield spec_violation(
-                    self.code, spec, f"`{key}` {node[key]!r} is not {what}",
-                    node=node, key=key, pointer=pointer, span=True,
+                    self.code,
+                    spec,
+                    f"`{key}` {node[key]!r} is not {what}",
+                    node=node,
+                    key=key,
+                    pointer=pointer,
+                    span=True,
                     fix=Fix(f"set `{key}` to {default}", "safe", value_edit(spec, node, key, default)),
                 )
 
