@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence, TypeVar
 
+from ..telemetry.store import HistoryError, HistoryStore
 from . import git
 from .errors import DeliveryError, Finding, relative
 from .dora import FourKeys, changes_from_git, four_keys, successful_production
@@ -141,8 +142,6 @@ def build_outcomes(
     every beat its dynamic selects: a ``-k`` selection says nothing about success.  A run
     passed when none of its beats' last attempts failed, errored or timed out.
     """
-    from ..telemetry.store import HistoryError, HistoryStore
-
     if not Path(history).is_file():
         return None
     outcomes = []

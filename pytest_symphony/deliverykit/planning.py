@@ -23,7 +23,7 @@ from . import git
 from .conventional import bump_level, next_version
 from .errors import DeliveryError, Finding, relative
 from .inputs import load_deployments, load_hypotheses, load_incidents, load_roadmap
-from .inputs import read_document
+from .documents import read_document
 from .records import Metric
 from .wsjf import wsjf_ranking
 from .settings import DeliverySettings

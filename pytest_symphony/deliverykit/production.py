@@ -25,7 +25,7 @@ from .commands import CommandResult, run_command
 from .errors import DeliveryError, Finding, relative
 from .flags import DarkResult, check_dark, new_flags
 from .dora import successful_production
-from .inputs import load_deployments, load_flag_document, load_roadmap
+from .inputs import load_deployments, load_flag_document, load_roadmap, parse_deployment
 from .records import Deployment, DeploymentStatus
 from .settings import DeliverySettings
 from .staging import installed_versions, link_target, run_in_env, switch_link
@@ -67,8 +67,6 @@ def add_status(
     lines = path.read_bytes().decode("utf-8").split("\n")
     for index, line in enumerate(lines):
         if line.strip() and str(json.loads(line).get("id")) == deployment_id:
-            from .inputs import parse_deployment
-
             current = parse_deployment(json.loads(line), relative(path, settings.root), index + 1)
             updated = replace(
                 current, statuses=current.statuses + (DeploymentStatus(state, at or utc_now(), description),)

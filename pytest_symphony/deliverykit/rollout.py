@@ -22,7 +22,8 @@ from ..atomic import write_atomic
 from . import git
 from .errors import DeliveryError, Finding, relative
 from .flags import FlagEvaluator, release_variant, sample_keys
-from .inputs import load_flag_document, validate
+from .documents import validate
+from .inputs import load_flag_document
 from .settings import DeliverySettings
 
 __all__ = ["ReleaseResult", "raise_split", "release", "restore_release"]
