@@ -21,7 +21,7 @@ from ..buildkit.artifacts import sha256_file
 from ..buildkit.files import canonical_json, write_atomic
 from . import git
 from .errors import DeliveryError, Finding, relative
-from .inputs import validate
+from .documents import validate
 from .settings import DeliverySettings
 from .timeutil import iso, utc_now
 

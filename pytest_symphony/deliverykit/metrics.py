@@ -28,6 +28,7 @@ from . import git
 from .errors import DeliveryError, Finding, relative
 from .dora import FourKeys, changes_from_git, four_keys, successful_production
 from .inputs import (
+    Loaded,
     load_deployments,
     load_flag_document,
     load_hypotheses,
@@ -39,6 +40,7 @@ from .inputs import (
 from .records import Deployment, Hypothesis, Metric
 from .settings import DeliverySettings
 from .timeutil import iso, utc_now
+from .wsjf import feature_flag
 
 R = TypeVar("R")  # a gate's result, returned or carried by its DeliveryError
 
@@ -55,13 +57,31 @@ __all__ = [
 ]
 
 
-def project_four_keys(settings: DeliverySettings, *, now: datetime | None = None) -> FourKeys:
-    """The four keys of the project: its deployment and incident records, and its git history."""
-    now = now or utc_now()
+@dataclass(frozen=True)
+class _Production:
+    """The project's deployment records, its successful production deployments and their changes (git)."""
+
+    deployments: Loaded[Deployment]
+    successful: list[Deployment]
+    changes: dict[str, tuple[str, ...]]
+    commit_times: dict[str, datetime]
+
+
+def _production(settings: DeliverySettings) -> _Production:
     deployments = load_deployments(settings)
-    incidents = load_incidents(settings)
     successful = successful_production(deployments, settings.environment)
     changes, times = changes_from_git(settings.root, successful) if successful else ({}, {})
+    return _Production(deployments, successful, changes, times)
+
+
+def project_four_keys(settings: DeliverySettings, *, now: datetime | None = None) -> FourKeys:
+    """The four keys of the project: its deployment and incident records, and its git history."""
+    return _four_keys_of(settings, _production(settings), now or utc_now())
+
+
+def _four_keys_of(settings: DeliverySettings, production: _Production, now: datetime) -> FourKeys:
+    deployments = production.deployments
+    incidents = load_incidents(settings)
     sources = {
         "deployments": relative(deployments.path, settings.root),
         "incidents": relative(incidents.path, settings.root),
@@ -69,8 +89,8 @@ def project_four_keys(settings: DeliverySettings, *, now: datetime | None = None
     return four_keys(
         deployments.records if deployments.present else None,
         incidents.records if incidents.present else None,
-        changes,
-        times,
+        production.changes,
+        production.commit_times,
         now=now,
         window_days=settings.window_days,
         environment=settings.environment,
@@ -273,7 +293,7 @@ def _toggle_adoption(settings: DeliverySettings, features: Sequence[str]) -> Met
         return Metric.not_measured(name, f"no flags file ({relative(settings.path('flags'), settings.root)})")
     flags = load_flag_document(settings)[0]["flags"]
     items = {i.id: i for i in load_roadmap(settings)}
-    guarded = [f for f in features if (items[f].flag if f in items and items[f].flag else f) in flags]
+    guarded = [f for f in features if feature_flag(f, items) in flags]
     return Metric(name, len(guarded) / len(features), "", relative(settings.path("flags"), settings.root))
 
 
@@ -315,7 +335,8 @@ def measure(
     ``complete_build`` tells a complete build run (see :func:`build_outcomes`).
     """
     now = now or utc_now()
-    keys = project_four_keys(settings, now=now)
+    production = _production(settings)
+    keys = _four_keys_of(settings, production, now)
     metrics: dict[str, Metric] = {m.name: m for m in keys.metrics()}
     metrics["build_success_rate"] = build_success_rate(
         build_outcomes(history, complete=complete_build) if history else None
@@ -325,27 +346,35 @@ def measure(
         "customer_satisfaction", "the feedback beat has not run", "%"
     )
     metrics["feature_toggle_adoption"] = _toggle_adoption(settings, features)
-    deployments = load_deployments(settings)
-    successful = successful_production(deployments, settings.environment)
-    changes, _ = changes_from_git(settings.root, successful) if successful else ({}, {})
     commits = git.commits(settings.root, ["HEAD"], files=False)
-    metrics["exploration_to_release_days_median"] = _exploration_to_release(settings, commits, successful, changes)
+    metrics["exploration_to_release_days_median"] = _exploration_to_release(
+        settings, commits, production.successful, production.changes
+    )
     metrics.update(extra or {})
-    measurements = load_measurements(settings)
+    measurements = load_measurements(settings).records
     hypotheses = load_hypotheses(settings)
     verdicts = tuple(
         judge(
             h,
-            start=release_time(h.feature, commits, successful, changes),
+            start=release_time(h.feature, commits, production.successful, production.changes),
             now=now,
             metrics=metrics,
-            measurements=measurements.records,
+            measurements=measurements,
         )
         for h in hypotheses
     )
+    findings = _refuted(settings, hypotheses, verdicts)
+    warnings = [Finding(str(m)) for m in metrics.values() if not m.measured]
+    misses = tuple(findings) if not enforce else ()
+    result = MeasureResult(keys, metrics, verdicts, tuple(warnings) + misses, misses)
+    return _judged("measure", findings, enforce, result)
+
+
+def _refuted(settings: DeliverySettings, hypotheses: Loaded[Hypothesis], verdicts: Sequence[Verdict]) -> list[Finding]:
+    """A finding at its hypothesis's line for each refuted hypothesis: a missed target."""
     display = relative(hypotheses.path, settings.root)
     line = {h.id: h.line for h in hypotheses}
-    findings = [
+    return [
         Finding(
             f"hypothesis {v.hypothesis} is refuted: {v.reason}",
             display,
@@ -355,7 +384,3 @@ def measure(
         for v in verdicts
         if v.verdict == "refuted"
     ]
-    warnings = [Finding(str(m)) for m in metrics.values() if not m.measured]
-    misses = tuple(findings) if not enforce else ()
-    result = MeasureResult(keys, metrics, verdicts, tuple(warnings) + misses, misses)
-    return _judged("measure", findings, enforce, result)

@@ -30,6 +30,7 @@ from .records import Deployment, DeploymentStatus
 from .settings import DeliverySettings
 from .staging import installed_versions, link_target, run_in_env, switch_link
 from .timeutil import utc_now
+from .wsjf import feature_flag
 
 __all__ = [
     "DeployResult",
@@ -117,7 +118,7 @@ def _flag_findings(settings: DeliverySettings, features: Sequence[str]) -> tuple
     findings = list(dark.findings)
     items = {item.id: item for item in load_roadmap(settings)}
     for feature in features:
-        flag = items[feature].flag if feature in items and items[feature].flag else feature
+        flag = feature_flag(feature, items)
         if flag not in document["flags"]:
             findings.append(
                 Finding(
@@ -197,37 +198,51 @@ def deploy(
     link = production_link(settings)
     command = None
     if settings.deploy_command is not None:
-        env = {
-            **os.environ,
-            "SYMPHONY_DEPLOY_VERSION": version,
-            "SYMPHONY_DEPLOY_SHA": sha,
-            "SYMPHONY_DEPLOY_ENVIRONMENT": str(environment),
-            "SYMPHONY_DEPLOY_ID": record.id,
-            "SYMPHONY_PREVIOUS_ENVIRONMENT": str(link_target(link) or ""),
-        }
-        command = run_command(
-            settings.deploy_command,
-            cwd=settings.root,
-            env=env,
-            timeout=settings.command_timeout,
-            log_path=settings.path("evidence") / version / "deploy.log",
-        )
-        if not command.ok:
-            rollback_deployment(settings, record.id, reason="deploy command failed")
-            raise DeliveryError(
-                "deploy",
-                [
-                    Finding(
-                        f"deploy command {command.describe()}",
-                        *settings.where("deploy_command"),
-                        "production points back to the previous deployment",
-                    )
-                ],
-            )
+        command = _run_deploy_command(settings, settings.deploy_command, record, version, Path(environment), link)
     else:
         switch_link(link, Path(environment).resolve())
     final = add_status(settings, record.id, "success", utc_now() if now is None else now)
     return DeployResult(final, previous, link, Path(environment), dark, command)
+
+
+def _run_deploy_command(
+    settings: DeliverySettings,
+    deploy_command: str | Sequence[str],
+    record: Deployment,
+    version: str,
+    environment: Path,
+    link: Path,
+) -> CommandResult:
+    """The project's deploy command, told what to deploy through ``SYMPHONY_DEPLOY_*``; when it fails,
+    production points back to the previous deployment and the beat fails."""
+    env = {
+        **os.environ,
+        "SYMPHONY_DEPLOY_VERSION": version,
+        "SYMPHONY_DEPLOY_SHA": record.sha,
+        "SYMPHONY_DEPLOY_ENVIRONMENT": str(environment),
+        "SYMPHONY_DEPLOY_ID": record.id,
+        "SYMPHONY_PREVIOUS_ENVIRONMENT": str(link_target(link) or ""),
+    }
+    command = run_command(
+        deploy_command,
+        cwd=settings.root,
+        env=env,
+        timeout=settings.command_timeout,
+        log_path=settings.path("evidence") / version / "deploy.log",
+    )
+    if not command.ok:
+        rollback_deployment(settings, record.id, reason="deploy command failed")
+        raise DeliveryError(
+            "deploy",
+            [
+                Finding(
+                    f"deploy command {command.describe()}",
+                    *settings.where("deploy_command"),
+                    "production points back to the previous deployment",
+                )
+            ],
+        )
+    return command
 
 
 def rollback_deployment(
