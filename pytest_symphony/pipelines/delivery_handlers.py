@@ -13,10 +13,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from pytest_symphony import deliverykit as dk
+from pytest_symphony.deliverykit.features import discover_features
 from pytest_symphony.deliverykit.timeutil import utc_now
+from pytest_symphony.deliverykit.wsjf import feature_flag
 from pytest_symphony.errors import SymphonyError
 from pytest_symphony.options import value
 from pytest_symphony.pipelines.delivery_governance import govern
+from pytest_symphony.pipelines.delivery_steps import missing_steps
 from pytest_symphony.pipelines.delivery_support import (
     Delivery,
     at_forte,
@@ -48,8 +51,6 @@ def _done(symphony, ctx: Delivery, beat, result, **extra) -> None:
 
 
 def _features_in(config) -> list[Path]:
-    from pytest_symphony.deliverykit.features import discover_features
-
     root = config.rootpath
     return [p.relative_to(root) for p in discover_features(root, value(config, "symphony_features"))]
 
@@ -93,8 +94,6 @@ def synthesize_vision_and_roadmap(symphony, beat, pytestconfig):
 # -- 2. Continuous Integration ------------------------------------------------------------------
 @handler("developStories")
 def develop_stories(symphony, beat, pytestconfig):
-    from pytest_symphony.pipelines.delivery_steps import missing_steps
-
     ctx = delivery(symphony, pytestconfig)
     features = scope_features(ctx, symphony)
     result = dk.develop(
@@ -333,7 +332,7 @@ def plan_next_iteration(symphony, beat, pytestconfig):
     metrics, verdicts = _measured(ctx, symphony)
     released = found(symphony, ctx, "release").get("flag")
     items = {i.id: i for i in dk.load_roadmap(ctx.settings)}
-    shipped = [f for f, i in items.items() if released and (i.flag or i.id) == released]
+    shipped = [f for f in items if released and feature_flag(f, items) == released]
     result = dk.next_iteration(
         ctx.settings,
         metrics=metrics,

@@ -19,10 +19,13 @@ from typing import Any, Callable, Iterable
 
 from pytest_symphony import deliverykit as dk
 from pytest_symphony.builtins import builtin_pipelines
+from pytest_symphony.deliverykit import history
 from pytest_symphony.deliverykit.errors import DeliveryError, Finding, relative
+from pytest_symphony.report.pipelines import expected_beats, is_complete
 from pytest_symphony.runtime import dynamics
 from pytest_symphony.session_key import state
-from pytest_symphony.warning_types import DeliveryTargetWarning
+from pytest_symphony.telemetry.store import HistoryError, HistoryStore
+from pytest_symphony.warning_types import DeliveryTargetWarning, TelemetryWriteWarning, warn_storage
 
 #: ``symphony.state`` key of the run's delivery context (JSON: root, version, history).
 STATE = "delivery"
@@ -155,8 +158,6 @@ def metric_of(data: Any) -> dk.Metric | None:
 def complete_build_run() -> Callable[[str | None, set], bool]:
     """Whether a run of the build symphony ran every beat its dynamic selects: the report's rule
     for a complete run, so the build success rate counts what the report's built-in section counts."""
-    from pytest_symphony.report.pipelines import expected_beats, is_complete
-
     spec = next((p.spec for p in builtin_pipelines() if p.alias == "build"), None)
     _title, expected = expected_beats(spec)
     return lambda dynamic, seen: is_complete(dynamic, seen, expected)
@@ -176,10 +177,6 @@ def sync_history(ctx: Delivery, *, own: Iterable[str] = ()) -> None:
     ``own``: ids of deployments this run made (recorded with its run id).  Storage never decides a
     run: a history that cannot be written is a storage warning.
     """
-    from pytest_symphony.deliverykit import history
-    from pytest_symphony.telemetry.store import HistoryError, HistoryStore
-    from pytest_symphony.warning_types import TelemetryWriteWarning, warn_storage
-
     deployments = dk.load_deployments(ctx.settings)
     incidents = dk.load_incidents(ctx.settings)
     mine = set(own)
