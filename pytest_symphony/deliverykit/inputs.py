@@ -82,7 +82,8 @@ def _files(path: Path) -> list[Path]:
     return []
 
 
-def _time(value: Any, display: str, line: int, field: str, findings: list[Finding]) -> Any:
+def _timestamp(value: Any, display: str, line: int, field: str, findings: list[Finding]) -> Any:
+    """``value`` as a zoned datetime; else None, with a finding naming ``field`` at ``line``."""
     try:
         return parse_time(value)
     except ValueError as exc:
@@ -92,7 +93,7 @@ def _time(value: Any, display: str, line: int, field: str, findings: list[Findin
         return None
 
 
-def _records_from(settings: DeliverySettings, name: str, make: Maker[T]) -> Loaded[T]:
+def _records_from_file_or_folder(settings: DeliverySettings, name: str, make: Maker[T]) -> Loaded[T]:
     """Records of a file-or-folder input (research, feedback): one record or a list per file."""
     path = settings.path(name)
     records: list[T] = []
@@ -115,7 +116,7 @@ def _records_from(settings: DeliverySettings, name: str, make: Maker[T]) -> Load
     return Loaded(tuple(records), path, path.exists())
 
 
-def _listed(settings: DeliverySettings, name: str, make: Maker[T], key: str | None = None) -> Loaded[T]:
+def _records_from_file(settings: DeliverySettings, name: str, make: Maker[T], key: str | None = None) -> Loaded[T]:
     """Items of a one-file input (the document a list, or the list under ``key``), each made by ``make``."""
     doc = _document(settings, name, name)
     if doc is None:
@@ -161,12 +162,12 @@ def load_roadmap(settings: DeliverySettings) -> Loaded[RoadmapItem]:
             line=line,
         )
 
-    return _listed(settings, "roadmap", make, key="items")
+    return _records_from_file(settings, "roadmap", make, key="items")
 
 
 def load_hypotheses(settings: DeliverySettings) -> Loaded[Hypothesis]:
     def make(raw: dict[str, Any], display: str, line: int, findings: list[Finding]) -> Hypothesis:
-        start = _time(raw["start"], display, line, "start", findings) if raw.get("start") else None
+        start = _timestamp(raw["start"], display, line, "start", findings) if raw.get("start") else None
         return Hypothesis(
             id=raw["id"],
             feature=raw["feature"],
@@ -179,43 +180,43 @@ def load_hypotheses(settings: DeliverySettings) -> Loaded[Hypothesis]:
             line=line,
         )
 
-    return _listed(settings, "hypotheses", make)
+    return _records_from_file(settings, "hypotheses", make)
 
 
 def load_research(settings: DeliverySettings) -> Loaded[ResearchRecord]:
     def make(raw: dict[str, Any], display: str, line: int, findings: list[Finding]) -> ResearchRecord | None:
-        when = _time(raw["date"], display, line, "date", findings)
+        when = _timestamp(raw["date"], display, line, "date", findings)
         features = tuple(raw.get("features") or ()) + ((raw["feature"],) if raw.get("feature") else ())
         roles = tuple(str(p["role"]).strip().lower() for p in raw["participants"])
         return (
             None if when is None else ResearchRecord(raw["id"], features, when, roles, raw.get("method"), display, line)
         )
 
-    return _records_from(settings, "research", make)
+    return _records_from_file_or_folder(settings, "research", make)
 
 
 def load_feedback(settings: DeliverySettings) -> Loaded[FeedbackRecord]:
     def make(raw: dict[str, Any], display: str, line: int, findings: list[Finding]) -> FeedbackRecord | None:
-        when = _time(raw["date"], display, line, "date", findings)
+        when = _timestamp(raw["date"], display, line, "date", findings)
         return (
             None
             if when is None
             else FeedbackRecord(raw["kind"], int(raw["score"]), when, raw.get("feature"), raw.get("id"), display, line)
         )
 
-    return _records_from(settings, "feedback", make)
+    return _records_from_file_or_folder(settings, "feedback", make)
 
 
 def load_measurements(settings: DeliverySettings) -> Loaded[Measurement]:
     def make(raw: dict[str, Any], display: str, line: int, findings: list[Finding]) -> Measurement | None:
-        when = _time(raw["measured_at"], display, line, "measured_at", findings)
+        when = _timestamp(raw["measured_at"], display, line, "measured_at", findings)
         return (
             None
             if when is None
             else Measurement(raw["metric"], float(raw["value"]), when, raw.get("feature"), raw.get("source"), line)
         )
 
-    return _listed(settings, "measurements", make)
+    return _records_from_file(settings, "measurements", make)
 
 
 def parse_deployment(raw: dict[str, Any], display: str = "<deployment>", line: int = 0) -> Deployment:
@@ -223,10 +224,10 @@ def parse_deployment(raw: dict[str, Any], display: str = "<deployment>", line: i
     findings = validate(raw, "deployment", display, line_offset=line)
     if findings:
         raise DeliveryError("inputs", findings)
-    created = _time(raw["created_at"], display, line, "created_at", findings)
+    created = _timestamp(raw["created_at"], display, line, "created_at", findings)
     statuses = []
     for status in raw["statuses"]:
-        at = _time(status["created_at"], display, line, "statuses/created_at", findings)
+        at = _timestamp(status["created_at"], display, line, "statuses/created_at", findings)
         if at is not None:
             statuses.append(DeploymentStatus(status["state"], at, status.get("description")))
     if findings:
@@ -292,8 +293,10 @@ def load_deployments(settings: DeliverySettings) -> Loaded[Deployment]:
 
 def load_incidents(settings: DeliverySettings) -> Loaded[Incident]:
     def make(raw: dict[str, Any], display: str, line: int, findings: list[Finding]) -> Incident | None:
-        opened = _time(raw["opened_at"], display, line, "opened_at", findings)
-        resolved = _time(raw["resolved_at"], display, line, "resolved_at", findings) if raw.get("resolved_at") else None
+        opened = _timestamp(raw["opened_at"], display, line, "opened_at", findings)
+        resolved = (
+            _timestamp(raw["resolved_at"], display, line, "resolved_at", findings) if raw.get("resolved_at") else None
+        )
         if opened and resolved and resolved < opened:
             findings.append(
                 Finding(
@@ -316,7 +319,7 @@ def load_incidents(settings: DeliverySettings) -> Loaded[Incident]:
             line=line,
         )
 
-    return _listed(settings, "incidents", make)
+    return _records_from_file(settings, "incidents", make)
 
 
 def load_flag_document(settings: DeliverySettings, path: Path | None = None) -> tuple[dict[str, Any], Path]:

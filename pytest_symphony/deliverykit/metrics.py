@@ -25,8 +25,8 @@ from typing import Any, Callable, Mapping, Sequence, TypeVar
 
 from ..telemetry.store import HistoryError, HistoryStore
 from . import git
-from .errors import DeliveryError, Finding, relative
 from .dora import FourKeys, changes_from_git, four_keys, successful_production
+from .errors import DeliveryError, Finding, relative
 from .inputs import (
     Loaded,
     load_deployments,
@@ -98,7 +98,7 @@ def _four_keys_of(settings: DeliverySettings, production: _Production, now: date
     )
 
 
-def _judged(gate: str, findings: list[Finding], enforce: bool, result: R) -> R:
+def _enforce_gate(gate: str, findings: list[Finding], enforce: bool, result: R) -> R:
     if findings and enforce:
         raise DeliveryError(gate, findings, result=result)
     return result
@@ -146,7 +146,7 @@ def stabilize(
     warnings = [] if rate.measured else [Finding(f"change failure rate: not measured: {rate.missing}")]
     misses = tuple(findings if not enforce else [])
     result = StabilizeResult(keys, max_change_failure_rate, misses + tuple(warnings), misses)
-    return _judged("stabilize", findings, enforce, result)
+    return _enforce_gate("stabilize", findings, enforce, result)
 
 
 def build_outcomes(
@@ -367,7 +367,7 @@ def measure(
     warnings = [Finding(str(m)) for m in metrics.values() if not m.measured]
     misses = tuple(findings) if not enforce else ()
     result = MeasureResult(keys, metrics, verdicts, tuple(warnings) + misses, misses)
-    return _judged("measure", findings, enforce, result)
+    return _enforce_gate("measure", findings, enforce, result)
 
 
 def _refuted(settings: DeliverySettings, hypotheses: Loaded[Hypothesis], verdicts: Sequence[Verdict]) -> list[Finding]:

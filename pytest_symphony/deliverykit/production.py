@@ -22,9 +22,9 @@ from typing import Any, Mapping, Sequence
 from ..atomic import write_atomic
 from . import git
 from .commands import CommandResult, run_command
+from .dora import successful_production
 from .errors import DeliveryError, Finding, relative
 from .flags import DarkResult, check_dark, new_flags
-from .dora import successful_production
 from .inputs import load_deployments, load_flag_document, load_roadmap, parse_deployment
 from .records import Deployment, DeploymentStatus
 from .settings import DeliverySettings

@@ -99,7 +99,7 @@ class TestSuiteResult:
         }
 
 
-def _env(settings: DeliverySettings, data_file: Path, extra: Mapping[str, str] | None) -> dict[str, str]:
+def _suite_env(settings: DeliverySettings, data_file: Path, extra: Mapping[str, str] | None) -> dict[str, str]:
     env = {
         k: v
         for k, v in os.environ.items()
@@ -125,7 +125,7 @@ def test_suite(
     for stale in (junit, data_file, cov_json):
         stale.unlink(missing_ok=True)
     fail_under, fail_source = coverage_fail_under(settings)
-    full_env = _env(settings, data_file, env)
+    full_env = _suite_env(settings, data_file, env)
     run = run_command(
         _suite_command(settings, junit, settings.test_args if args is None else args),
         cwd=settings.root,

@@ -26,7 +26,7 @@ def release_features(ctx, features: Sequence[str], paths: Iterable[Path]) -> lis
     """The feature documents of the features in scope (each once)."""
     docs = dk.read_features(ctx.settings.root, list(paths))
     items = {i.id: i for i in dk.load_roadmap(ctx.settings)}
-    found: dict[str, FeatureDoc] = {}
+    linked: dict[str, FeatureDoc] = {}
     for feature in features:
         doc = (
             linked_feature(items[feature], docs)
@@ -34,8 +34,8 @@ def release_features(ctx, features: Sequence[str], paths: Iterable[Path]) -> lis
             else next((d for d in docs if feature in d.tag_values("feature")), None)
         )
         if doc is not None:
-            found.setdefault(doc.path, doc)
-    return list(found.values())
+            linked.setdefault(doc.path, doc)
+    return list(linked.values())
 
 
 def missing_steps(config, ctx, features: Sequence[str], paths: Iterable[Path]) -> list[str]:
