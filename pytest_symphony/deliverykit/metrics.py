@@ -37,7 +37,7 @@ from .inputs import (
     load_research,
     load_roadmap,
 )
-from .records import Deployment, Hypothesis, Metric
+from .records import Deployment, Hypothesis, Incident, Metric
 from .settings import DeliverySettings
 from .timeutil import iso, utc_now
 from .wsjf import feature_flag
@@ -58,30 +58,32 @@ __all__ = [
 
 
 @dataclass(frozen=True)
-class _Production:
-    """The project's deployment records, its successful production deployments and their changes (git)."""
+class _ProductionHistory:
+    """The project's deployment and incident records, its successful production deployments and
+    their changes from git: what the four keys and the release times are computed from."""
 
     deployments: Loaded[Deployment]
+    incidents: Loaded[Incident]
     successful: list[Deployment]
     changes: dict[str, tuple[str, ...]]
     commit_times: dict[str, datetime]
 
 
-def _production(settings: DeliverySettings) -> _Production:
+def _production_history(settings: DeliverySettings) -> _ProductionHistory:
     deployments = load_deployments(settings)
+    incidents = load_incidents(settings)
     successful = successful_production(deployments, settings.environment)
     changes, times = changes_from_git(settings.root, successful) if successful else ({}, {})
-    return _Production(deployments, successful, changes, times)
+    return _ProductionHistory(deployments, incidents, successful, changes, times)
 
 
 def project_four_keys(settings: DeliverySettings, *, now: datetime | None = None) -> FourKeys:
     """The four keys of the project: its deployment and incident records, and its git history."""
-    return _four_keys_of(settings, _production(settings), now or utc_now())
+    return _four_keys_of(settings, _production_history(settings), now or utc_now())
 
 
-def _four_keys_of(settings: DeliverySettings, production: _Production, now: datetime) -> FourKeys:
-    deployments = production.deployments
-    incidents = load_incidents(settings)
+def _four_keys_of(settings: DeliverySettings, production: _ProductionHistory, now: datetime) -> FourKeys:
+    deployments, incidents = production.deployments, production.incidents
     sources = {
         "deployments": relative(deployments.path, settings.root),
         "incidents": relative(incidents.path, settings.root),
@@ -335,7 +337,7 @@ def measure(
     ``complete_build`` tells a complete build run (see :func:`build_outcomes`).
     """
     now = now or utc_now()
-    production = _production(settings)
+    production = _production_history(settings)
     keys = _four_keys_of(settings, production, now)
     metrics: dict[str, Metric] = {m.name: m for m in keys.metrics()}
     metrics["build_success_rate"] = build_success_rate(

@@ -94,9 +94,8 @@ def _beats_run_at(movement) -> Callable[[str | None], set[str]]:
 
 
 def _scores_against_thresholds(symphony, movement, metrics: Sequence[dk.Metric]) -> tuple[dict[str, float], list[str]]:
-    """(each measured score, recorded as a beat metric; the scores below the spec's thresholds).
-
-    A score not measured yet is a warning, never a pass in disguise."""
+    """Each measured score (recorded as a beat metric) and the failures of those below the spec's
+    thresholds; a score not measured yet is a warning, never a pass in disguise."""
     scores, failures = {}, []
     for metric in metrics:
         if not metric.measured:
