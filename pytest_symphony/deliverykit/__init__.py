@@ -75,8 +75,8 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "load_research",
         "load_roadmap",
         "parse_deployment",
-        "schema",
     ),
+    "documents": ("schema",),
     "integration": ("DevelopResult", "develop"),
     "retro": ("LessonsResult", "lessons"),
     "metrics": (

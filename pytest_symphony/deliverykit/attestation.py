@@ -20,8 +20,8 @@ from .. import __version__
 from ..buildkit.artifacts import sha256_file
 from ..buildkit.files import canonical_json, write_atomic
 from . import git
+from .documents import validate
 from .errors import DeliveryError, Finding, relative
-from .inputs import validate
 from .settings import DeliverySettings
 from .timeutil import iso, utc_now
 

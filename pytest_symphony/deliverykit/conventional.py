@@ -21,7 +21,6 @@ __all__ = [
     "bump_level",
     "next_version",
     "parse_message",
-    "problem_with",
 ]
 
 _HEADER = re.compile(
@@ -115,15 +114,6 @@ def parse_message(message: str, types: Sequence[str] | None = None) -> Conventio
     breaking = bool(m.group("bang")) or any(t in ("BREAKING CHANGE", "BREAKING-CHANGE") for t, _ in footers)
     scope = m.group("scope").strip() if m.group("scope") else None
     return ConventionalCommit(kind, scope, description, breaking, "\n\n".join(body_paragraphs), footers)
-
-
-def problem_with(message: str, types: Sequence[str] | None = None) -> str | None:
-    """What is wrong with ``message`` as a Conventional Commit, or None when it is one."""
-    try:
-        parse_message(message, types)
-    except NotConventional as exc:
-        return str(exc)
-    return None
 
 
 def bump_level(commits: Iterable[ConventionalCommit | None]) -> str | None:

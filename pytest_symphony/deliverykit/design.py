@@ -36,7 +36,7 @@ __all__ = [
     "import_packages",
     "importlinter_config",
     "metadata_problems",
-    "untested_packages",
+    "tests_by_package",
 ]
 
 _NAME = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
@@ -128,68 +128,89 @@ def metadata_problems(pyproject: Path) -> list[Finding]:
     project = data.get("project")
     if not isinstance(project, dict):
         return [Finding("no [project] table", display, 0, "declare name and version under [project]")]
+    checks = (_name_problems, _version_problems, _requires_python_problems, _dependency_problems, _readme_problems)
+    return [problem for check in checks for problem in check(project, pyproject)]
 
-    def at(key: str) -> int:
-        return pyproject_line(pyproject, key, "project")
 
-    problems: list[Finding] = []
-    dynamic = project.get("dynamic", [])
+def _at(pyproject: Path, key: str, table: str = "project") -> tuple[str, int]:
+    """(the file as shown, the line of ``key`` in ``[table]``) for a finding."""
+    return str(pyproject), pyproject_line(pyproject, key, table)
+
+
+def _name_problems(project: dict[str, Any], pyproject: Path) -> list[Finding]:
     name = project.get("name")
-    if not isinstance(name, str) or not _NAME.match(name):
-        problems.append(
-            Finding(
-                f"name {name!r} is not a valid project name",
-                display,
-                at("name"),
-                "use letters, digits, '.', '_' and '-', starting and ending with a letter or digit",
-            )
+    if isinstance(name, str) and _NAME.match(name):
+        return []
+    return [
+        Finding(
+            f"name {name!r} is not a valid project name",
+            *_at(pyproject, "name"),
+            "use letters, digits, '.', '_' and '-', starting and ending with a letter or digit",
         )
+    ]
+
+
+def _version_problems(project: dict[str, Any], pyproject: Path) -> list[Finding]:
     version = project.get("version")
-    if version is None and "version" not in dynamic:
-        problems.append(Finding("no version", display, at("name"), 'set version = "1.0.0" or list it in dynamic'))
-    elif version is not None:
-        try:
-            Version(str(version))
-        except InvalidVersion:
-            problems.append(
-                Finding(f"version {version!r} is not a PEP 440 version", display, at("version"), "write it like 1.2.3")
+    if version is None:
+        if "version" in project.get("dynamic", []):
+            return []
+        return [Finding("no version", *_at(pyproject, "name"), 'set version = "1.0.0" or list it in dynamic')]
+    try:
+        Version(str(version))
+    except InvalidVersion:
+        return [
+            Finding(f"version {version!r} is not a PEP 440 version", *_at(pyproject, "version"), "write it like 1.2.3")
+        ]
+    return []
+
+
+def _requires_python_problems(project: dict[str, Any], pyproject: Path) -> list[Finding]:
+    if "requires-python" not in project:
+        return []
+    try:
+        SpecifierSet(str(project["requires-python"]))
+    except InvalidSpecifier:
+        return [
+            Finding(
+                f"requires-python {project['requires-python']!r} is not a version specifier",
+                *_at(pyproject, "requires-python"),
+                'write it like ">=3.10"',
             )
-    if "requires-python" in project:
-        try:
-            SpecifierSet(str(project["requires-python"]))
-        except InvalidSpecifier:
-            problems.append(
-                Finding(
-                    f"requires-python {project['requires-python']!r} is not a version specifier",
-                    display,
-                    at("requires-python"),
-                    'write it like ">=3.10"',
-                )
-            )
-    groups: list[tuple[str, Any]] = [("dependencies", project.get("dependencies", []))]
-    groups += [(f"optional-dependencies.{k}", v) for k, v in (project.get("optional-dependencies") or {}).items()]
-    for label, deps in groups:
+        ]
+    return []
+
+
+def _dependency_problems(project: dict[str, Any], pyproject: Path) -> list[Finding]:
+    """Each dependency, required or optional, that is not a PEP 508 requirement, at its group's line."""
+    groups: list[tuple[str, Any, str, str]] = [
+        ("dependencies", project.get("dependencies", []), "dependencies", "project")
+    ]
+    groups += [
+        (f"optional-dependencies.{extra}", deps, extra, "project.optional-dependencies")
+        for extra, deps in (project.get("optional-dependencies") or {}).items()
+    ]
+    problems = []
+    for label, deps, key, table in groups:
         for dep in deps if isinstance(deps, list) else [deps]:
             try:
                 Requirement(str(dep))
             except InvalidRequirement as exc:
-                key = label.split(".")[-1]
                 problems.append(
                     Finding(
                         f"{label}: {dep!r} is not a PEP 508 requirement ({exc})",
-                        display,
-                        at(key)
-                        if label == "dependencies"
-                        else pyproject_line(pyproject, key, "project.optional-dependencies"),
+                        *_at(pyproject, key, table),
                         'write it like "requests>=2.31"',
                     )
                 )
+    return problems
+
+
+def _readme_problems(project: dict[str, Any], pyproject: Path) -> list[Finding]:
     readme = project.get("readme")
     if isinstance(readme, str) and not (pyproject.parent / readme).is_file():
-        problems.append(
-            Finding(f"readme {readme!r} does not exist", display, at("readme"), "add the file or fix the path")
-        )
-    return problems
+        return [Finding(f"readme {readme!r} does not exist", *_at(pyproject, "readme"), "add the file or fix the path")]
+    return []
 
 
 def import_packages(root: Path) -> list[str]:
@@ -230,7 +251,7 @@ def _imported(path: Path) -> set[str]:
     return names
 
 
-def untested_packages(root: Path, packages: Sequence[str], patterns: Sequence[str]) -> dict[str, list[str]]:
+def tests_by_package(root: Path, packages: Sequence[str], patterns: Sequence[str]) -> dict[str, list[str]]:
     """Package -> the test files that import it (an empty list: untested)."""
     tested: dict[str, list[str]] = {p: [] for p in packages}
     for path in _test_files(root, patterns):
@@ -255,7 +276,7 @@ def architecture(settings: DeliverySettings, *, packages: Sequence[str] | None =
     else:
         findings.append(Finding("no pyproject.toml", str(root), 0, "describe the project in pyproject.toml [project]"))
     names = list(packages) if packages is not None else import_packages(root)
-    tested = untested_packages(root, names, settings.test_paths)
+    tested = tests_by_package(root, names, settings.test_paths)
     for name, files in tested.items():
         if not files:
             findings.append(

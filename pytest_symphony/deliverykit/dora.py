@@ -33,6 +33,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
+from . import git
 from .records import Deployment, Incident, Metric
 from .timeutil import iso
 
@@ -87,7 +88,6 @@ def changes_from_git(
     root: Path | str, successful: Sequence[Deployment]
 ) -> tuple[dict[str, tuple[str, ...]], dict[str, datetime]]:
     """(changes per deployment, committer time per commit) from the git repository at ``root``."""
-    from . import git
 
     def between(start: str | None, end: str) -> list[str]:
         return git.rev_list(root, start, end)
@@ -225,37 +225,11 @@ def four_keys(
         return t is not None and start < t <= now
 
     if deployments is None:
-        missing = f"no deployment records ({sources['deployments']})"
-        none = Metric.not_measured
-        return FourKeys(
-            start,
-            now,
-            window_days,
-            none("deployment_frequency_per_week", missing, "per week"),
-            none("deployment_days_per_week_median", missing, "days"),
-            none("lead_time_hours_median", missing, "hours"),
-            none("change_failure_rate", missing),
-            none("time_to_restore_minutes_median", _restore_missing(incidents, sources), "minutes"),
-            restore_minutes={},
-        )
+        return _without_deployments(start, now, window_days, incidents, sources)
     successful = successful_production(deployments, environment)
     windowed = [d for d in successful if in_window(d.success_time)]
     src = sources["deployments"]
-
-    frequency = Metric("deployment_frequency_per_week", len(windowed) / (window_days / 7), "per week", src)
-    times = [d.succeeded_at() for d in windowed]
-    weekly = _deployment_days(times, _periods(now, window_days, 7))
-    monthly = _deployment_days(times, _periods(now, window_days, 30))
-    week_median = lower_median(weekly)
-    days = Metric(
-        "deployment_days_per_week_median",
-        week_median,
-        "days",
-        src,
-        band=band_deployment_frequency(week_median, lower_median(monthly)),
-    )
-    frequency = Metric(frequency.name, frequency.value, frequency.unit, src, band=days.band)
-
+    frequency, days, weekly = _deployment_frequency(windowed, now, window_days, src)
     lead, lead_times = _lead_time(successful, windowed, changes, commit_times, src)
     failure, failed, links = _change_failure(incidents, successful, windowed, changes, sources)
     restore, minutes = _time_to_restore(incidents, in_window, sources)
@@ -275,6 +249,44 @@ def four_keys(
         weekly_deployment_days=tuple(weekly),
         restore_minutes=minutes,
     )
+
+
+def _without_deployments(
+    start: datetime,
+    now: datetime,
+    window_days: float,
+    incidents: Sequence[Incident] | None,
+    sources: Mapping[str, str],
+) -> FourKeys:
+    """No deployment records: no key is measured, time to restore included (as with no resolved incident)."""
+    missing = f"no deployment records ({sources['deployments']})"
+    none = Metric.not_measured
+    return FourKeys(
+        start,
+        now,
+        window_days,
+        none("deployment_frequency_per_week", missing, "per week"),
+        none("deployment_days_per_week_median", missing, "days"),
+        none("lead_time_hours_median", missing, "hours"),
+        none("change_failure_rate", missing),
+        none("time_to_restore_minutes_median", _restore_missing(incidents, sources), "minutes"),
+        restore_minutes={},
+    )
+
+
+def _deployment_frequency(
+    windowed: Sequence[Deployment], now: datetime, window_days: float, src: str
+) -> tuple[Metric, Metric, list[int]]:
+    """(deployments per week, median deployment days per week, deployment days of each week), both banded
+    by the deployment days as DevLake bands them."""
+    times = [d.succeeded_at() for d in windowed]
+    weekly = _deployment_days(times, _periods(now, window_days, 7))
+    monthly = _deployment_days(times, _periods(now, window_days, 30))
+    week_median = lower_median(weekly)
+    band = band_deployment_frequency(week_median, lower_median(monthly))
+    days = Metric("deployment_days_per_week_median", week_median, "days", src, band=band)
+    frequency = Metric("deployment_frequency_per_week", len(windowed) / (window_days / 7), "per week", src, band=band)
+    return frequency, days, weekly
 
 
 def _lead_time(

@@ -12,6 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from ..buildkit.files import write_json
+from ..toml import TOMLDecodeError, tomllib
+from . import git
+from .conventional import next_version
 from .errors import DeliveryError, Finding, relative
 from .settings import DeliverySettings
 
@@ -25,10 +28,6 @@ def release_version(settings: DeliverySettings, rev: str = "HEAD") -> str:
     next version the Conventional Commits since the last tag call for; else the last
     tag's version (nothing releasable since).  DeliveryError when there is none.
     """
-    from ..toml import TOMLDecodeError, tomllib
-    from . import git
-    from .conventional import next_version
-
     if settings.pyproject is not None:
         try:
             project = tomllib.loads(settings.pyproject.read_text(encoding="utf-8")).get("project", {})

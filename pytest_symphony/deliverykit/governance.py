@@ -22,6 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
+from ..telemetry.store import HistoryError, HistoryStore
 from .errors import relative
 from .evidence import evidence_dir
 from .records import Metric
@@ -61,8 +62,6 @@ class _Outcome:
 
 def _outcomes(history: Path, sequence: str, movement: str, exclude_run: str | None) -> list[_Outcome]:
     """Per run (oldest first): the final status of each beat of ``movement``."""
-    from ..telemetry.store import HistoryStore
-
     with HistoryStore(history) as store:
         runs = {r[0]: (r[1] or "", r[2]) for r in store.rows("SELECT run_id, started_at, dynamic FROM runs")}
         rows = store.rows(
@@ -96,8 +95,6 @@ def consistency(
     ``current``: this run's outcomes (slug -> status), counted as the newest run;
     ``exclude_run``: this run's id, whose records may already be in the history.
     """
-    from ..telemetry.store import HistoryError
-
     try:
         earlier = (
             _outcomes(Path(history), sequence, movement, exclude_run)
@@ -141,8 +138,6 @@ def measurement_age(
         return Metric(name, 0.0, "days", "this run measured")
     if history is None or not Path(history).is_file():
         return Metric.not_measured(name, "no run history", "days")
-    from ..telemetry.store import HistoryError, HistoryStore
-
     try:
         with HistoryStore(history) as store:
             rows = store.rows(

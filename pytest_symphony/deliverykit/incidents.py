@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import DeliveryError, Finding, relative
 from .dora import IncidentLink, changes_from_git, link_incidents, successful_production
+from .errors import DeliveryError, Finding, relative
 from .inputs import load_deployments, load_incidents
 from .settings import DeliverySettings
 

@@ -1,20 +1,19 @@
 """Loading the delivery inputs: each file checked against its JSON Schema, then made records.
 
-Every input has a schema in ``schemas/`` (shipped with the package, documented in
-docs/delivery.md).  A file that does not parse or validate raises :class:`DeliveryError`
-listing every problem with its line; a file that is absent loads as no records with
-``present=False``, and the gate that needs it says so.
+Reading and checking one file is :mod:`.documents`.  A file that does not parse or validate
+raises :class:`DeliveryError` listing every problem with its line; a file that is absent
+loads as no records with ``present=False``, and the gate that needs it says so.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Generic, Iterator, Sequence, TypeVar
+from typing import Any, Callable, Generic, Iterator, TypeVar
 
-from ..score.source import item_line, line_of, parse_text
+from ..score.source import item_line, line_of
+from .documents import read_document, validate
 from .errors import DeliveryError, Finding, relative
 from .records import (
     Deployment,
@@ -29,13 +28,8 @@ from .records import (
 from .settings import DeliverySettings
 from .timeutil import parse_days, parse_time
 
-if TYPE_CHECKING:
-    from jsonschema import Draft202012Validator
-
 __all__ = [
     "Loaded",
-    "SCHEMA_DIR",
-    "read_document",
     "load_deployments",
     "load_feedback",
     "load_flag_document",
@@ -45,13 +39,9 @@ __all__ = [
     "load_research",
     "load_roadmap",
     "parse_deployment",
-    "schema",
-    "validate",
 ]
 
-SCHEMA_DIR = Path(__file__).with_name("schemas")
 _RECORD_SUFFIXES = (".yaml", ".yml", ".json")
-_MAX_BYTES = 20 * 1024 * 1024
 T = TypeVar("T")
 #: one raw record (its file shown as, its line, the findings so far) to a record, or None when it is bad
 Maker = Callable[[dict[str, Any], str, int, list[Finding]], T | None]
@@ -70,67 +60,6 @@ class Loaded(Generic[T]):
 
     def __len__(self) -> int:
         return len(self.records)
-
-
-@lru_cache(maxsize=None)
-def schema(name: str) -> dict[str, Any]:
-    """The JSON Schema of input ``name`` (roadmap, hypotheses, research, feedback, ...)."""
-    loaded: dict[str, Any] = json.loads((SCHEMA_DIR / f"{name}.schema.json").read_text(encoding="utf-8"))
-    return loaded
-
-
-@lru_cache(maxsize=None)
-def _validator(name: str) -> Draft202012Validator:
-    from jsonschema import Draft202012Validator
-
-    return Draft202012Validator(schema(name))
-
-
-def _line(data: Any, parts: Sequence[Any]) -> int:
-    """The line of the deepest located container on the path ``parts`` into ``data``."""
-    line, node = line_of(data, 1), data
-    for part in parts:
-        if isinstance(node, list) and isinstance(part, int):
-            line = item_line(node, part, line)
-        try:
-            node = node[part]
-        except (KeyError, IndexError, TypeError):
-            break
-        line = line_of(node, line)
-    return line
-
-
-def validate(data: Any, name: str, display: str, *, line_offset: int = 0) -> list[Finding]:
-    """Schema problems of ``data`` against input schema ``name``, each at its line."""
-    findings = []
-    for error in sorted(_validator(name).iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
-        where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
-        line = line_offset or _line(data, list(error.absolute_path))
-        findings.append(
-            Finding(f"{where}: {error.message}", display, line, f"see the {name} schema in docs/delivery.md")
-        )
-    return findings[:50]
-
-
-def read_document(path: Path, display: str) -> Any:
-    """A YAML or JSON file as located data (lines kept); DeliveryError when it cannot be read or parsed."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise DeliveryError("inputs", [Finding(f"cannot read: {exc}", display)]) from exc
-    if len(raw) > _MAX_BYTES:
-        raise DeliveryError("inputs", [Finding("larger than 20 MiB", display, 0, "split or trim the file")])
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise DeliveryError(
-            "inputs", [Finding(f"not UTF-8 ({exc.reason} at byte {exc.start})", display, 0, "save the file as UTF-8")]
-        ) from exc
-    fmt = "json" if path.suffix == ".json" else "yaml"
-    data, problem = parse_text(text, display, fmt)
-    if problem is not None:
-        raise DeliveryError("inputs", [Finding(problem.message, display, problem.line, "fix the syntax")])
-    return data
 
 
 def _document(settings: DeliverySettings, name: str, schema_name: str) -> tuple[Any, Path, str] | None:
@@ -153,7 +82,8 @@ def _files(path: Path) -> list[Path]:
     return []
 
 
-def _time(value: Any, display: str, line: int, field: str, findings: list[Finding]) -> Any:
+def _timestamp(value: Any, display: str, line: int, field: str, findings: list[Finding]) -> Any:
+    """``value`` as a zoned datetime; else None, with a finding naming ``field`` at ``line``."""
     try:
         return parse_time(value)
     except ValueError as exc:
@@ -163,7 +93,7 @@ def _time(value: Any, display: str, line: int, field: str, findings: list[Findin
         return None
 
 
-def _records_from(settings: DeliverySettings, name: str, make: Maker[T]) -> Loaded[T]:
+def _records_from_file_or_folder(settings: DeliverySettings, name: str, make: Maker[T]) -> Loaded[T]:
     """Records of a file-or-folder input (research, feedback): one record or a list per file."""
     path = settings.path(name)
     records: list[T] = []
@@ -186,7 +116,7 @@ def _records_from(settings: DeliverySettings, name: str, make: Maker[T]) -> Load
     return Loaded(tuple(records), path, path.exists())
 
 
-def _listed(settings: DeliverySettings, name: str, make: Maker[T], key: str | None = None) -> Loaded[T]:
+def _records_from_file(settings: DeliverySettings, name: str, make: Maker[T], key: str | None = None) -> Loaded[T]:
     """Items of a one-file input (the document a list, or the list under ``key``), each made by ``make``."""
     doc = _document(settings, name, name)
     if doc is None:
@@ -232,12 +162,12 @@ def load_roadmap(settings: DeliverySettings) -> Loaded[RoadmapItem]:
             line=line,
         )
 
-    return _listed(settings, "roadmap", make, key="items")
+    return _records_from_file(settings, "roadmap", make, key="items")
 
 
 def load_hypotheses(settings: DeliverySettings) -> Loaded[Hypothesis]:
     def make(raw: dict[str, Any], display: str, line: int, findings: list[Finding]) -> Hypothesis:
-        start = _time(raw["start"], display, line, "start", findings) if raw.get("start") else None
+        start = _timestamp(raw["start"], display, line, "start", findings) if raw.get("start") else None
         return Hypothesis(
             id=raw["id"],
             feature=raw["feature"],
@@ -250,43 +180,43 @@ def load_hypotheses(settings: DeliverySettings) -> Loaded[Hypothesis]:
             line=line,
         )
 
-    return _listed(settings, "hypotheses", make)
+    return _records_from_file(settings, "hypotheses", make)
 
 
 def load_research(settings: DeliverySettings) -> Loaded[ResearchRecord]:
     def make(raw: dict[str, Any], display: str, line: int, findings: list[Finding]) -> ResearchRecord | None:
-        when = _time(raw["date"], display, line, "date", findings)
+        when = _timestamp(raw["date"], display, line, "date", findings)
         features = tuple(raw.get("features") or ()) + ((raw["feature"],) if raw.get("feature") else ())
         roles = tuple(str(p["role"]).strip().lower() for p in raw["participants"])
         return (
             None if when is None else ResearchRecord(raw["id"], features, when, roles, raw.get("method"), display, line)
         )
 
-    return _records_from(settings, "research", make)
+    return _records_from_file_or_folder(settings, "research", make)
 
 
 def load_feedback(settings: DeliverySettings) -> Loaded[FeedbackRecord]:
     def make(raw: dict[str, Any], display: str, line: int, findings: list[Finding]) -> FeedbackRecord | None:
-        when = _time(raw["date"], display, line, "date", findings)
+        when = _timestamp(raw["date"], display, line, "date", findings)
         return (
             None
             if when is None
             else FeedbackRecord(raw["kind"], int(raw["score"]), when, raw.get("feature"), raw.get("id"), display, line)
         )
 
-    return _records_from(settings, "feedback", make)
+    return _records_from_file_or_folder(settings, "feedback", make)
 
 
 def load_measurements(settings: DeliverySettings) -> Loaded[Measurement]:
     def make(raw: dict[str, Any], display: str, line: int, findings: list[Finding]) -> Measurement | None:
-        when = _time(raw["measured_at"], display, line, "measured_at", findings)
+        when = _timestamp(raw["measured_at"], display, line, "measured_at", findings)
         return (
             None
             if when is None
             else Measurement(raw["metric"], float(raw["value"]), when, raw.get("feature"), raw.get("source"), line)
         )
 
-    return _listed(settings, "measurements", make)
+    return _records_from_file(settings, "measurements", make)
 
 
 def parse_deployment(raw: dict[str, Any], display: str = "<deployment>", line: int = 0) -> Deployment:
@@ -294,10 +224,10 @@ def parse_deployment(raw: dict[str, Any], display: str = "<deployment>", line: i
     findings = validate(raw, "deployment", display, line_offset=line)
     if findings:
         raise DeliveryError("inputs", findings)
-    created = _time(raw["created_at"], display, line, "created_at", findings)
+    created = _timestamp(raw["created_at"], display, line, "created_at", findings)
     statuses = []
     for status in raw["statuses"]:
-        at = _time(status["created_at"], display, line, "statuses/created_at", findings)
+        at = _timestamp(status["created_at"], display, line, "statuses/created_at", findings)
         if at is not None:
             statuses.append(DeploymentStatus(status["state"], at, status.get("description")))
     if findings:
@@ -363,8 +293,10 @@ def load_deployments(settings: DeliverySettings) -> Loaded[Deployment]:
 
 def load_incidents(settings: DeliverySettings) -> Loaded[Incident]:
     def make(raw: dict[str, Any], display: str, line: int, findings: list[Finding]) -> Incident | None:
-        opened = _time(raw["opened_at"], display, line, "opened_at", findings)
-        resolved = _time(raw["resolved_at"], display, line, "resolved_at", findings) if raw.get("resolved_at") else None
+        opened = _timestamp(raw["opened_at"], display, line, "opened_at", findings)
+        resolved = (
+            _timestamp(raw["resolved_at"], display, line, "resolved_at", findings) if raw.get("resolved_at") else None
+        )
         if opened and resolved and resolved < opened:
             findings.append(
                 Finding(
@@ -387,7 +319,7 @@ def load_incidents(settings: DeliverySettings) -> Loaded[Incident]:
             line=line,
         )
 
-    return _listed(settings, "incidents", make)
+    return _records_from_file(settings, "incidents", make)
 
 
 def load_flag_document(settings: DeliverySettings, path: Path | None = None) -> tuple[dict[str, Any], Path]:

@@ -23,10 +23,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence, TypeVar
 
+from ..telemetry.store import HistoryError, HistoryStore
 from . import git
-from .errors import DeliveryError, Finding, relative
 from .dora import FourKeys, changes_from_git, four_keys, successful_production
+from .errors import DeliveryError, Finding, relative
 from .inputs import (
+    Loaded,
     load_deployments,
     load_flag_document,
     load_hypotheses,
@@ -35,9 +37,10 @@ from .inputs import (
     load_research,
     load_roadmap,
 )
-from .records import Deployment, Hypothesis, Metric
+from .records import Deployment, Hypothesis, Incident, Metric
 from .settings import DeliverySettings
 from .timeutil import iso, utc_now
+from .wsjf import feature_flag
 
 R = TypeVar("R")  # a gate's result, returned or carried by its DeliveryError
 
@@ -54,13 +57,33 @@ __all__ = [
 ]
 
 
-def project_four_keys(settings: DeliverySettings, *, now: datetime | None = None) -> FourKeys:
-    """The four keys of the project: its deployment and incident records, and its git history."""
-    now = now or utc_now()
+@dataclass(frozen=True)
+class _ProductionHistory:
+    """The project's deployment and incident records, its successful production deployments and
+    their changes from git: what the four keys and the release times are computed from."""
+
+    deployments: Loaded[Deployment]
+    incidents: Loaded[Incident]
+    successful: list[Deployment]
+    changes: dict[str, tuple[str, ...]]
+    commit_times: dict[str, datetime]
+
+
+def _production_history(settings: DeliverySettings) -> _ProductionHistory:
     deployments = load_deployments(settings)
     incidents = load_incidents(settings)
     successful = successful_production(deployments, settings.environment)
     changes, times = changes_from_git(settings.root, successful) if successful else ({}, {})
+    return _ProductionHistory(deployments, incidents, successful, changes, times)
+
+
+def project_four_keys(settings: DeliverySettings, *, now: datetime | None = None) -> FourKeys:
+    """The four keys of the project: its deployment and incident records, and its git history."""
+    return _four_keys_of(settings, _production_history(settings), now or utc_now())
+
+
+def _four_keys_of(settings: DeliverySettings, production: _ProductionHistory, now: datetime) -> FourKeys:
+    deployments, incidents = production.deployments, production.incidents
     sources = {
         "deployments": relative(deployments.path, settings.root),
         "incidents": relative(incidents.path, settings.root),
@@ -68,8 +91,8 @@ def project_four_keys(settings: DeliverySettings, *, now: datetime | None = None
     return four_keys(
         deployments.records if deployments.present else None,
         incidents.records if incidents.present else None,
-        changes,
-        times,
+        production.changes,
+        production.commit_times,
         now=now,
         window_days=settings.window_days,
         environment=settings.environment,
@@ -77,7 +100,7 @@ def project_four_keys(settings: DeliverySettings, *, now: datetime | None = None
     )
 
 
-def _judged(gate: str, findings: list[Finding], enforce: bool, result: R) -> R:
+def _enforce_gate(gate: str, findings: list[Finding], enforce: bool, result: R) -> R:
     if findings and enforce:
         raise DeliveryError(gate, findings, result=result)
     return result
@@ -125,7 +148,7 @@ def stabilize(
     warnings = [] if rate.measured else [Finding(f"change failure rate: not measured: {rate.missing}")]
     misses = tuple(findings if not enforce else [])
     result = StabilizeResult(keys, max_change_failure_rate, misses + tuple(warnings), misses)
-    return _judged("stabilize", findings, enforce, result)
+    return _enforce_gate("stabilize", findings, enforce, result)
 
 
 def build_outcomes(
@@ -141,8 +164,6 @@ def build_outcomes(
     every beat its dynamic selects: a ``-k`` selection says nothing about success.  A run
     passed when none of its beats' last attempts failed, errored or timed out.
     """
-    from ..telemetry.store import HistoryError, HistoryStore
-
     if not Path(history).is_file():
         return None
     outcomes = []
@@ -274,7 +295,7 @@ def _toggle_adoption(settings: DeliverySettings, features: Sequence[str]) -> Met
         return Metric.not_measured(name, f"no flags file ({relative(settings.path('flags'), settings.root)})")
     flags = load_flag_document(settings)[0]["flags"]
     items = {i.id: i for i in load_roadmap(settings)}
-    guarded = [f for f in features if (items[f].flag if f in items and items[f].flag else f) in flags]
+    guarded = [f for f in features if feature_flag(f, items) in flags]
     return Metric(name, len(guarded) / len(features), "", relative(settings.path("flags"), settings.root))
 
 
@@ -316,7 +337,8 @@ def measure(
     ``complete_build`` tells a complete build run (see :func:`build_outcomes`).
     """
     now = now or utc_now()
-    keys = project_four_keys(settings, now=now)
+    production = _production_history(settings)
+    keys = _four_keys_of(settings, production, now)
     metrics: dict[str, Metric] = {m.name: m for m in keys.metrics()}
     metrics["build_success_rate"] = build_success_rate(
         build_outcomes(history, complete=complete_build) if history else None
@@ -326,27 +348,35 @@ def measure(
         "customer_satisfaction", "the feedback beat has not run", "%"
     )
     metrics["feature_toggle_adoption"] = _toggle_adoption(settings, features)
-    deployments = load_deployments(settings)
-    successful = successful_production(deployments, settings.environment)
-    changes, _ = changes_from_git(settings.root, successful) if successful else ({}, {})
     commits = git.commits(settings.root, ["HEAD"], files=False)
-    metrics["exploration_to_release_days_median"] = _exploration_to_release(settings, commits, successful, changes)
+    metrics["exploration_to_release_days_median"] = _exploration_to_release(
+        settings, commits, production.successful, production.changes
+    )
     metrics.update(extra or {})
-    measurements = load_measurements(settings)
+    measurements = load_measurements(settings).records
     hypotheses = load_hypotheses(settings)
     verdicts = tuple(
         judge(
             h,
-            start=release_time(h.feature, commits, successful, changes),
+            start=release_time(h.feature, commits, production.successful, production.changes),
             now=now,
             metrics=metrics,
-            measurements=measurements.records,
+            measurements=measurements,
         )
         for h in hypotheses
     )
+    findings = _refuted(settings, hypotheses, verdicts)
+    warnings = [Finding(str(m)) for m in metrics.values() if not m.measured]
+    misses = tuple(findings) if not enforce else ()
+    result = MeasureResult(keys, metrics, verdicts, tuple(warnings) + misses, misses)
+    return _enforce_gate("measure", findings, enforce, result)
+
+
+def _refuted(settings: DeliverySettings, hypotheses: Loaded[Hypothesis], verdicts: Sequence[Verdict]) -> list[Finding]:
+    """A finding at its hypothesis's line for each refuted hypothesis: a missed target."""
     display = relative(hypotheses.path, settings.root)
     line = {h.id: h.line for h in hypotheses}
-    findings = [
+    return [
         Finding(
             f"hypothesis {v.hypothesis} is refuted: {v.reason}",
             display,
@@ -356,7 +386,3 @@ def measure(
         for v in verdicts
         if v.verdict == "refuted"
     ]
-    warnings = [Finding(str(m)) for m in metrics.values() if not m.measured]
-    misses = tuple(findings) if not enforce else ()
-    result = MeasureResult(keys, metrics, verdicts, tuple(warnings) + misses, misses)
-    return _judged("measure", findings, enforce, result)

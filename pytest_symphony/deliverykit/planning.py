@@ -16,17 +16,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from ..buildkit.files import write_json
 from ..atomic import write_atomic
+from ..buildkit.files import write_json
 from ..score.source import item_line
 from . import git
 from .conventional import bump_level, next_version
+from .documents import read_document
 from .errors import DeliveryError, Finding, relative
 from .inputs import load_deployments, load_hypotheses, load_incidents, load_roadmap
-from .inputs import read_document
 from .records import Metric
-from .wsjf import wsjf_ranking
 from .settings import DeliverySettings
+from .wsjf import wsjf_ranking
 
 __all__ = ["PlanItem", "PlanResult", "next_iteration"]
 

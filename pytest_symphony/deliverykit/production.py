@@ -22,14 +22,15 @@ from typing import Any, Mapping, Sequence
 from ..atomic import write_atomic
 from . import git
 from .commands import CommandResult, run_command
+from .dora import successful_production
 from .errors import DeliveryError, Finding, relative
 from .flags import DarkResult, check_dark, new_flags
-from .dora import successful_production
-from .inputs import load_deployments, load_flag_document, load_roadmap
+from .inputs import load_deployments, load_flag_document, load_roadmap, parse_deployment
 from .records import Deployment, DeploymentStatus
 from .settings import DeliverySettings
 from .staging import installed_versions, link_target, run_in_env, switch_link
 from .timeutil import utc_now
+from .wsjf import feature_flag
 
 __all__ = [
     "DeployResult",
@@ -67,8 +68,6 @@ def add_status(
     lines = path.read_bytes().decode("utf-8").split("\n")
     for index, line in enumerate(lines):
         if line.strip() and str(json.loads(line).get("id")) == deployment_id:
-            from .inputs import parse_deployment
-
             current = parse_deployment(json.loads(line), relative(path, settings.root), index + 1)
             updated = replace(
                 current, statuses=current.statuses + (DeploymentStatus(state, at or utc_now(), description),)
@@ -119,7 +118,7 @@ def _flag_findings(settings: DeliverySettings, features: Sequence[str]) -> tuple
     findings = list(dark.findings)
     items = {item.id: item for item in load_roadmap(settings)}
     for feature in features:
-        flag = items[feature].flag if feature in items and items[feature].flag else feature
+        flag = feature_flag(feature, items)
         if flag not in document["flags"]:
             findings.append(
                 Finding(
@@ -199,37 +198,51 @@ def deploy(
     link = production_link(settings)
     command = None
     if settings.deploy_command is not None:
-        env = {
-            **os.environ,
-            "SYMPHONY_DEPLOY_VERSION": version,
-            "SYMPHONY_DEPLOY_SHA": sha,
-            "SYMPHONY_DEPLOY_ENVIRONMENT": str(environment),
-            "SYMPHONY_DEPLOY_ID": record.id,
-            "SYMPHONY_PREVIOUS_ENVIRONMENT": str(link_target(link) or ""),
-        }
-        command = run_command(
-            settings.deploy_command,
-            cwd=settings.root,
-            env=env,
-            timeout=settings.command_timeout,
-            log_path=settings.path("evidence") / version / "deploy.log",
-        )
-        if not command.ok:
-            rollback_deployment(settings, record.id, reason="deploy command failed")
-            raise DeliveryError(
-                "deploy",
-                [
-                    Finding(
-                        f"deploy command {command.describe()}",
-                        *settings.where("deploy_command"),
-                        "production points back to the previous deployment",
-                    )
-                ],
-            )
+        command = _run_deploy_command(settings, settings.deploy_command, record, version, Path(environment), link)
     else:
         switch_link(link, Path(environment).resolve())
     final = add_status(settings, record.id, "success", utc_now() if now is None else now)
     return DeployResult(final, previous, link, Path(environment), dark, command)
+
+
+def _run_deploy_command(
+    settings: DeliverySettings,
+    deploy_command: str | Sequence[str],
+    record: Deployment,
+    version: str,
+    environment: Path,
+    link: Path,
+) -> CommandResult:
+    """The project's deploy command, told what to deploy through ``SYMPHONY_DEPLOY_*``; when it fails,
+    production points back to the previous deployment and the beat fails."""
+    env = {
+        **os.environ,
+        "SYMPHONY_DEPLOY_VERSION": version,
+        "SYMPHONY_DEPLOY_SHA": record.sha,
+        "SYMPHONY_DEPLOY_ENVIRONMENT": str(environment),
+        "SYMPHONY_DEPLOY_ID": record.id,
+        "SYMPHONY_PREVIOUS_ENVIRONMENT": str(link_target(link) or ""),
+    }
+    command = run_command(
+        deploy_command,
+        cwd=settings.root,
+        env=env,
+        timeout=settings.command_timeout,
+        log_path=settings.path("evidence") / version / "deploy.log",
+    )
+    if not command.ok:
+        rollback_deployment(settings, record.id, reason="deploy command failed")
+        raise DeliveryError(
+            "deploy",
+            [
+                Finding(
+                    f"deploy command {command.describe()}",
+                    *settings.where("deploy_command"),
+                    "production points back to the previous deployment",
+                )
+            ],
+        )
+    return command
 
 
 def rollback_deployment(

@@ -17,12 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from ..remediation import json_edit
 from ..atomic import write_atomic
+from ..remediation import json_edit
 from . import git
+from .documents import validate
 from .errors import DeliveryError, Finding, relative
 from .flags import FlagEvaluator, release_variant, sample_keys
-from .inputs import load_flag_document, validate
+from .inputs import load_flag_document
 from .settings import DeliverySettings
 
 __all__ = ["ReleaseResult", "raise_split", "release", "restore_release"]

@@ -178,61 +178,9 @@ def stage(
     green = environments / f"{name}-{version}-{digest}-{secrets.token_hex(3)}"
     logs = green.with_name(green.name + ".logs")
     logs.mkdir(parents=True, exist_ok=True)
-    findings: list[Finding] = []
-    created = run_command(
-        (settings.python, "-m", "venv", "--without-pip", str(green)),
-        cwd=settings.root,
-        timeout=settings.command_timeout,
-        log_path=logs / "venv.log",
-    )
-    if not created.ok:
-        raise DeliveryError("stage", [Finding(f"creating the environment failed: {created.describe()}", str(green))])
-    lines = [f"{w.resolve()} --hash=sha256:{sha256_file(w)}" for w in wheels]
-    req = logs / "artifacts.txt"
-    req.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    args = ["install", "--require-hashes", "--no-index", "--no-cache-dir", "-r", str(req)]
-    if requirements is not None:
-        args += ["-r", str(requirements)]
-    for folder in find_links:
-        args += ["--find-links", str(folder)]
-    installed = _pip(settings, green, *args, log=logs / "install.log")
-    if not installed.ok:
-        raise DeliveryError(
-            "stage",
-            [
-                Finding(
-                    f"installing the artifacts by hash failed: {installed.describe()}",
-                    relative(req, settings.root),
-                    0,
-                    "dependencies must come hashed from a requirements file and a wheelhouse (find_links)",
-                )
-            ],
-        )
-    check = _pip(settings, green, "check", log=logs / "pip-check.log")
-    if not check.ok:
-        findings.append(
-            Finding(
-                f"pip check: {check.output_tail.strip()}",
-                str(green),
-                0,
-                "add the missing or conflicting dependencies to the hashed requirements",
-            )
-        )
-    expected = {}
-    for wheel in wheels:
-        dist, wheel_version, _ = parse_artifact_filename(wheel)
-        expected[dist] = wheel_version
-    versions = installed_versions(green, sorted(expected))
-    for dist, want in expected.items():
-        if versions.get(dist) != want:
-            findings.append(
-                Finding(
-                    f"{dist} installed as {versions.get(dist)}, expected {want}",
-                    str(green),
-                    0,
-                    "stage again from the build's artifacts",
-                )
-            )
+    _create_environment(settings, green, logs)
+    _install_by_hash(settings, green, wheels, logs, requirements, find_links)
+    versions, findings = _check_installed(settings, green, wheels, logs)
     smoke, problems = run_in_env(
         green,
         settings.smoke_commands if smoke_commands is None else smoke_commands,
@@ -257,6 +205,83 @@ def stage(
         )
     blue = switch_link(link, green)
     return StageResult(link, green, blue, _installed(versions), tuple(smoke))
+
+
+def _create_environment(settings: DeliverySettings, green: Path, logs: Path) -> None:
+    """An empty virtual environment at ``green`` (no pip in it: the caller's pip installs into it)."""
+    created = run_command(
+        (settings.python, "-m", "venv", "--without-pip", str(green)),
+        cwd=settings.root,
+        timeout=settings.command_timeout,
+        log_path=logs / "venv.log",
+    )
+    if not created.ok:
+        raise DeliveryError("stage", [Finding(f"creating the environment failed: {created.describe()}", str(green))])
+
+
+def _install_by_hash(
+    settings: DeliverySettings,
+    green: Path,
+    wheels: Sequence[Path],
+    logs: Path,
+    requirements: Path | None,
+    find_links: Sequence[Path],
+) -> None:
+    """The wheels into ``green`` by hash, offline; their dependencies only from hashed requirements."""
+    lines = [f"{w.resolve()} --hash=sha256:{sha256_file(w)}" for w in wheels]
+    req = logs / "artifacts.txt"
+    req.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    args = ["install", "--require-hashes", "--no-index", "--no-cache-dir", "-r", str(req)]
+    if requirements is not None:
+        args += ["-r", str(requirements)]
+    for folder in find_links:
+        args += ["--find-links", str(folder)]
+    installed = _pip(settings, green, *args, log=logs / "install.log")
+    if not installed.ok:
+        raise DeliveryError(
+            "stage",
+            [
+                Finding(
+                    f"installing the artifacts by hash failed: {installed.describe()}",
+                    relative(req, settings.root),
+                    0,
+                    "dependencies must come hashed from a requirements file and a wheelhouse (find_links)",
+                )
+            ],
+        )
+
+
+def _check_installed(
+    settings: DeliverySettings, green: Path, wheels: Sequence[Path], logs: Path
+) -> tuple[dict[str, str | None], list[Finding]]:
+    """(the installed version of each wheel's distribution, problems): ``pip check``, and each version as built."""
+    findings = []
+    check = _pip(settings, green, "check", log=logs / "pip-check.log")
+    if not check.ok:
+        findings.append(
+            Finding(
+                f"pip check: {check.output_tail.strip()}",
+                str(green),
+                0,
+                "add the missing or conflicting dependencies to the hashed requirements",
+            )
+        )
+    expected = {}
+    for wheel in wheels:
+        dist, wheel_version, _ = parse_artifact_filename(wheel)
+        expected[dist] = wheel_version
+    versions = installed_versions(green, sorted(expected))
+    findings += [
+        Finding(
+            f"{dist} installed as {versions.get(dist)}, expected {want}",
+            str(green),
+            0,
+            "stage again from the build's artifacts",
+        )
+        for dist, want in expected.items()
+        if versions.get(dist) != want
+    ]
+    return versions, findings
 
 
 def _installed(versions: Mapping[str, str | None]) -> dict[str, str]:

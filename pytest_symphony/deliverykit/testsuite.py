@@ -99,7 +99,7 @@ class TestSuiteResult:
         }
 
 
-def _env(settings: DeliverySettings, data_file: Path, extra: Mapping[str, str] | None) -> dict[str, str]:
+def _suite_env(settings: DeliverySettings, data_file: Path, extra: Mapping[str, str] | None) -> dict[str, str]:
     env = {
         k: v
         for k, v in os.environ.items()
@@ -125,27 +125,14 @@ def test_suite(
     for stale in (junit, data_file, cov_json):
         stale.unlink(missing_ok=True)
     fail_under, fail_source = coverage_fail_under(settings)
-    pytest_args = list(settings.test_args if args is None else args)
-    command = (
-        settings.python,
-        "-m",
-        "coverage",
-        "run",
-        "-m",
-        "pytest",
-        "-p",
-        "no:symphony",
-        "-p",
-        "no:cacheprovider",
-        f"--junitxml={junit}",
-        "-q",
-        *pytest_args,
-    )
-    full_env = _env(settings, data_file, env)
+    full_env = _suite_env(settings, data_file, env)
     run = run_command(
-        command, cwd=settings.root, env=full_env, timeout=settings.command_timeout, log_path=out_dir / "tests.log"
+        _suite_command(settings, junit, settings.test_args if args is None else args),
+        cwd=settings.root,
+        env=full_env,
+        timeout=settings.command_timeout,
+        log_path=out_dir / "tests.log",
     )
-    findings: list[Finding] = []
     if "No module named coverage" in run.output_tail:
         raise DeliveryError(
             "test_suite",
@@ -159,38 +146,9 @@ def test_suite(
             ],
         )
     summary = read_junit(junit) if junit.is_file() else None
-    if summary is None:
-        findings.append(
-            Finding(
-                f"the test run wrote no JUnit XML: {run.describe()}",
-                None,
-                0,
-                "run the suite by hand with the command in the log",
-            )
-        )
-    else:
-        if summary.tests == 0:
-            findings.append(Finding("no tests ran", str(settings.root), 0, "add tests, or fix test_args"))
-        for case in summary.failed[:20]:
-            findings.append(Finding(f"failed: {case}", relative(junit, settings.root), 0, "fix the test or the code"))
-        if len(summary.failed) > 20:
-            findings.append(
-                Finding(f"... and {len(summary.failed) - 20} more failures", relative(junit, settings.root))
-            )
-        if run.returncode not in (0, 1) and summary.tests and not summary.failed:
-            findings.append(Finding(f"pytest {run.describe()}", None, 0, "see the log"))
+    findings = _run_findings(settings, run, summary, junit)
     coverage = _coverage(settings, data_file, cov_json, full_env, out_dir)
-    if coverage.value is not None and coverage.value < fail_under:
-        findings.append(
-            Finding(
-                f"coverage {coverage.value:.2f}% is below {fail_under:g}% ({fail_source})",
-                None,
-                0,
-                "test the uncovered code (see coverage.json), or lower fail_under deliberately",
-            )
-        )
-    elif not coverage.measured:
-        findings.append(Finding(f"coverage: not measured: {coverage.missing}", None, 0, "see the log"))
+    findings += _coverage_findings(coverage, fail_under, fail_source)
     result = TestSuiteResult(summary, coverage, fail_under, run, junit, cov_json, tuple(findings))
     if findings:
         raise DeliveryError("test_suite", findings, result=result)
@@ -217,3 +175,62 @@ def _coverage(
     except (OSError, ValueError, KeyError):
         return Metric.not_measured("coverage", f"coverage json failed: {report.describe()}", "%")
     return Metric("coverage", float(totals["percent_covered"]), "%", relative(cov_json, settings.root))
+
+
+def _suite_command(settings: DeliverySettings, junit: Path, pytest_args: Sequence[str]) -> tuple[str, ...]:
+    """The project's suite under coverage.py, without this plugin (no recursion) and writing JUnit XML."""
+    return (
+        settings.python,
+        "-m",
+        "coverage",
+        "run",
+        "-m",
+        "pytest",
+        "-p",
+        "no:symphony",
+        "-p",
+        "no:cacheprovider",
+        f"--junitxml={junit}",
+        "-q",
+        *pytest_args,
+    )
+
+
+def _run_findings(
+    settings: DeliverySettings, run: CommandResult, summary: JUnitSummary | None, junit: Path
+) -> list[Finding]:
+    """What the run's JUnit XML says is wrong: none written, no test ran, failures (the first 20), a crash."""
+    if summary is None:
+        return [
+            Finding(
+                f"the test run wrote no JUnit XML: {run.describe()}",
+                None,
+                0,
+                "run the suite by hand with the command in the log",
+            )
+        ]
+    findings = []
+    if summary.tests == 0:
+        findings.append(Finding("no tests ran", str(settings.root), 0, "add tests, or fix test_args"))
+    shown = relative(junit, settings.root)
+    findings += [Finding(f"failed: {case}", shown, 0, "fix the test or the code") for case in summary.failed[:20]]
+    if len(summary.failed) > 20:
+        findings.append(Finding(f"... and {len(summary.failed) - 20} more failures", shown))
+    if run.returncode not in (0, 1) and summary.tests and not summary.failed:
+        findings.append(Finding(f"pytest {run.describe()}", None, 0, "see the log"))
+    return findings
+
+
+def _coverage_findings(coverage: Metric, fail_under: float, fail_source: str) -> list[Finding]:
+    if coverage.value is not None and coverage.value < fail_under:
+        return [
+            Finding(
+                f"coverage {coverage.value:.2f}% is below {fail_under:g}% ({fail_source})",
+                None,
+                0,
+                "test the uncovered code (see coverage.json), or lower fail_under deliberately",
+            )
+        ]
+    if not coverage.measured:
+        return [Finding(f"coverage: not measured: {coverage.missing}", None, 0, "see the log")]
+    return []

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 from .errors import DeliveryError, Finding, relative
 from .features import FeatureDoc, read_features
@@ -19,7 +19,7 @@ from .inputs import load_roadmap
 from .records import RoadmapItem
 from .settings import DeliverySettings
 
-__all__ = ["RankedItem", "RoadmapResult", "linked_feature", "roadmap", "wsjf_ranking"]
+__all__ = ["RankedItem", "RoadmapResult", "feature_flag", "linked_feature", "roadmap", "wsjf_ranking"]
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,12 @@ def linked_feature(item: RoadmapItem, features: Sequence[FeatureDoc]) -> Feature
     return next((f for f in features if item.id in f.tag_values("feature")), None)
 
 
+def feature_flag(feature: str, items: Mapping[str, RoadmapItem]) -> str:
+    """The flag that guards ``feature``: its roadmap item's ``flag``, else the feature's own id."""
+    item = items.get(feature)
+    return (item.flag if item is not None else None) or feature
+
+
 def roadmap(
     settings: DeliverySettings, features: Sequence[FeatureDoc] | Sequence[Path | str] | None = None
 ) -> RoadmapResult:
@@ -80,6 +86,21 @@ def roadmap(
     else:
         docs = list(features)  # type: ignore[arg-type]
     upcoming = [i for i in loaded if i.status == "next"]
+    ranked = wsjf_ranking(upcoming)
+    findings = _ranking_findings(upcoming, ranked, display)
+    result_items = []
+    for item in ranked:
+        doc = linked_feature(item, docs)
+        findings += _feature_findings(item, doc, display)
+        result_items.append(RankedItem(item, item.wsjf, doc))  # type: ignore[arg-type]
+    result = RoadmapResult(tuple(result_items), tuple(findings))
+    if findings:
+        raise DeliveryError("roadmap", findings, result=result)
+    return result
+
+
+def _ranking_findings(upcoming: Sequence[RoadmapItem], ranked: Sequence[RoadmapItem], display: str) -> list[Finding]:
+    """Next items without WSJF scores, and a roadmap that does not list the scored ones in WSJF order."""
     findings = [
         Finding(
             f"next item {i.id!r} has no wsjf scores",
@@ -90,7 +111,6 @@ def roadmap(
         for i in upcoming
         if i.wsjf is None
     ]
-    ranked = wsjf_ranking(upcoming)
     written = [i for i in upcoming if i.wsjf is not None]
     if [i.id for i in written] != [i.id for i in ranked]:
         order = ", ".join(f"{i.id} ({i.wsjf:.2f})" for i in ranked)
@@ -99,27 +119,23 @@ def roadmap(
                 "the next items are not ranked by WSJF", display, written[0].line, f"list them in this order: {order}"
             )
         )
-    result_items = []
-    for item in ranked:
-        doc = linked_feature(item, docs)
-        if doc is None:
-            how = f"feature file {item.feature} does not exist" if item.feature else "no feature file is linked"
-            findings.append(
-                Finding(
-                    f"next item {item.id!r}: {how}",
-                    display,
-                    item.line,
-                    f"set feature: features/{item.id}.feature, or tag a Feature @feature:{item.id}",
-                )
+    return findings
+
+
+def _feature_findings(item: RoadmapItem, doc: FeatureDoc | None, display: str) -> list[Finding]:
+    """A ranked item with no feature file, or whose feature file has no scenario."""
+    if doc is None:
+        how = f"feature file {item.feature} does not exist" if item.feature else "no feature file is linked"
+        return [
+            Finding(
+                f"next item {item.id!r}: {how}",
+                display,
+                item.line,
+                f"set feature: features/{item.id}.feature, or tag a Feature @feature:{item.id}",
             )
-        elif not doc.scenarios:
-            findings.append(
-                Finding(
-                    f"feature file of {item.id!r} has no scenarios", doc.path, doc.line, "add at least one Scenario"
-                )
-            )
-        result_items.append(RankedItem(item, item.wsjf, doc))  # type: ignore[arg-type]
-    result = RoadmapResult(tuple(result_items), tuple(findings))
-    if findings:
-        raise DeliveryError("roadmap", findings, result=result)
-    return result
+        ]
+    if not doc.scenarios:
+        return [
+            Finding(f"feature file of {item.id!r} has no scenarios", doc.path, doc.line, "add at least one Scenario")
+        ]
+    return []

@@ -12,7 +12,7 @@ else the guide's 70%.  A score that cannot be measured yet (no complete run, nev
 from __future__ import annotations
 
 import warnings
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping, Sequence
 
 from pytest_symphony import buildkit as bk
 from pytest_symphony import deliverykit as dk
@@ -46,11 +46,7 @@ def govern(symphony, ctx: Delivery) -> dict[str, Any] | None:
     if movement.beats[-1] is not symphony.beat:
         return None
     sequence = symphony.sequence
-
-    def runs_at(dynamic: str | None) -> set[str]:
-        level = dynamic if dynamics.is_dynamic(dynamic) else dynamics.DEFAULT
-        return {b.slug for b in movement.beats if dynamics.allows(level, dynamics.required(b, movement))}
-
+    runs_at = _beats_run_at(movement)
     here = [b for b in movement.beats if b.slug in runs_at(symphony.dynamic)]
     seen = dk.visibility(ctx.settings, ctx.version, [evidence_name(b) for b in here], movement.title)
     steady = dk.consistency(
@@ -69,33 +65,8 @@ def govern(symphony, ctx: Delivery) -> dict[str, Any] | None:
         exclude_run=ctx.run_id,
         measured_now=bool(symphony.state.get("delivery_measured")),
     )
-    scores, failures = {}, []
-    for metric in (seen, steady):
-        if not metric.measured:
-            warnings.warn(DeliveryGovernanceWarning(f"{movement.title}: {metric}"), stacklevel=2)
-            continue
-        symphony.metric(metric.name, metric.value)
-        scores[metric.name] = metric.value
-        limit = _threshold(sequence.governance, metric.name)
-        thresholds = bk.Thresholds(symphony.dynamic, limit, "CRITICAL", "the governance policy")
-        failures += [
-            f"{line} ({metric.source})"
-            for line in bk.check_thresholds([], {f"{metric.name} of {movement.title}": metric.value}, thresholds)
-        ]
-    if age.measured:
-        symphony.metric(age.name, age.value)
-        if age.value > dk.governance.REPORT_EVERY_DAYS:
-            failures.append(
-                f"metrics are reported weekly, but the last measurement run was {age.value:.1f} days "
-                f"ago ({age.source}); run the release movement: pytest --symphony={sequence.id}/"
-                f"{_release_movement(sequence)}"
-            )
-    elif not symphony.state.get("delivery_unmeasured_warned"):  # once a run, not once a movement
-        symphony.state["delivery_unmeasured_warned"] = True
-        warnings.warn(
-            DeliveryGovernanceWarning(f"metrics are reported weekly, but none is measured yet: {age.missing}"),
-            stacklevel=2,
-        )
+    scores, failures = _scores_against_thresholds(symphony, movement, [seen, steady])
+    failures += _reporting_cadence(symphony, age)
     report = {
         "movement": movement.title,
         "visibility": seen.to_json(),
@@ -110,6 +81,56 @@ def govern(symphony, ctx: Delivery) -> dict[str, Any] | None:
     if failures:
         raise SymphonyError(f"governance of {movement.title} fails:\n" + "\n".join(f"  {f}" for f in failures))
     return report
+
+
+def _beats_run_at(movement) -> Callable[[str | None], set[str]]:
+    """The slugs of the movement's beats a run at a dynamic runs (no dynamic, or an unknown one: the default)."""
+
+    def runs_at(dynamic: str | None) -> set[str]:
+        level = dynamic if dynamics.is_dynamic(dynamic) else dynamics.DEFAULT
+        return {b.slug for b in movement.beats if dynamics.allows(level, dynamics.required(b, movement))}
+
+    return runs_at
+
+
+def _scores_against_thresholds(symphony, movement, metrics: Sequence[dk.Metric]) -> tuple[dict[str, float], list[str]]:
+    """Each measured score (recorded as a beat metric) and the failures of those below the spec's
+    thresholds; a score not measured yet is a warning, never a pass in disguise."""
+    scores, failures = {}, []
+    for metric in metrics:
+        if not metric.measured:
+            warnings.warn(DeliveryGovernanceWarning(f"{movement.title}: {metric}"), stacklevel=3)
+            continue
+        symphony.metric(metric.name, metric.value)
+        scores[metric.name] = metric.value
+        limit = _threshold(symphony.sequence.governance, metric.name)
+        thresholds = bk.Thresholds(symphony.dynamic, limit, "CRITICAL", "the governance policy")
+        failures += [
+            f"{line} ({metric.source})"
+            for line in bk.check_thresholds([], {f"{metric.name} of {movement.title}": metric.value}, thresholds)
+        ]
+    return scores, failures
+
+
+def _reporting_cadence(symphony, age: dk.Metric) -> list[str]:
+    """The guide's "metrics reported weekly": a failure when the last measurement run is older than
+    that, a warning (once a run) when there is none yet."""
+    if age.measured:
+        symphony.metric(age.name, age.value)
+        if age.value > dk.governance.REPORT_EVERY_DAYS:
+            sequence = symphony.sequence
+            return [
+                f"metrics are reported weekly, but the last measurement run was {age.value:.1f} days "
+                f"ago ({age.source}); run the release movement: pytest --symphony={sequence.id}/"
+                f"{_release_movement(sequence)}"
+            ]
+    elif not symphony.state.get("delivery_unmeasured_warned"):  # once a run, not once a movement
+        symphony.state["delivery_unmeasured_warned"] = True
+        warnings.warn(
+            DeliveryGovernanceWarning(f"metrics are reported weekly, but none is measured yet: {age.missing}"),
+            stacklevel=3,
+        )
+    return []
 
 
 def _release_movement(sequence) -> str:

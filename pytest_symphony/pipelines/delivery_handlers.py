@@ -13,33 +13,36 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from pytest_symphony import deliverykit as dk
+from pytest_symphony.deliverykit.features import discover_features
 from pytest_symphony.deliverykit.timeutil import utc_now
+from pytest_symphony.deliverykit.wsjf import feature_flag
 from pytest_symphony.errors import SymphonyError
 from pytest_symphony.options import value
 from pytest_symphony.pipelines.delivery_governance import govern
+from pytest_symphony.pipelines.delivery_steps import missing_steps
 from pytest_symphony.pipelines.delivery_support import (
     Delivery,
     at_forte,
     complete_build_run,
     delivery,
-    deploy_result,
-    earlier,
+    deploy_result_from_json,
+    earlier_result,
+    earlier_result_or_empty,
     evidence_name,
-    found,
     from_state,
-    judged,
-    metric_of,
+    metric_from_json,
     record_metrics,
-    release_result,
-    release_state,
+    release_from_state,
+    release_to_state,
     require_extra,
     scope_features,
     sync_history,
+    warn_missed_targets,
 )
 from pytest_symphony.pipelines.failures import builtin_handler as handler
 
 
-def _done(symphony, ctx: Delivery, beat, result, **extra) -> None:
+def _finish_beat(symphony, ctx: Delivery, beat, result, **extra) -> None:
     """Keep the result for the next beats, persist it as the beat's evidence, judge the movement."""
     data = {**result.to_json(), **extra} if hasattr(result, "to_json") else {**result, **extra}
     symphony.state[f"delivery_{evidence_name(beat)}"] = data
@@ -47,9 +50,7 @@ def _done(symphony, ctx: Delivery, beat, result, **extra) -> None:
     govern(symphony, ctx)
 
 
-def _features_in(config) -> list[Path]:
-    from pytest_symphony.deliverykit.features import discover_features
-
+def _feature_files(config) -> list[Path]:
     root = config.rootpath
     return [p.relative_to(root) for p in discover_features(root, value(config, "symphony_features"))]
 
@@ -61,7 +62,7 @@ def hypothesize_mvp(symphony, beat, pytestconfig):
     result = dk.scope(ctx.settings)
     symphony.metric("features_in_scope", len(result.features))
     symphony.metric("unreleased_feat_commits", len(result.unreleased_feat_commits))
-    _done(symphony, ctx, beat, result, version=ctx.version)
+    _finish_beat(symphony, ctx, beat, result, version=ctx.version)
 
 
 @handler("collaborateAndResearch")
@@ -69,7 +70,7 @@ def collaborate_and_research(symphony, beat, pytestconfig):
     ctx = delivery(symphony, pytestconfig)
     result = dk.research(ctx.settings, scope_features(ctx, symphony))
     symphony.metric("researched_features", sum(1 for f in result.features if f.records))
-    _done(symphony, ctx, beat, result)
+    _finish_beat(symphony, ctx, beat, result)
 
 
 @handler("architectForDelivery")
@@ -79,30 +80,28 @@ def architect_for_delivery(symphony, beat, pytestconfig):
         require_extra("importlinter", "checking the import-linter contracts")
     result = dk.architecture(ctx.settings)
     symphony.metric("packages", len(result.packages))
-    _done(symphony, ctx, beat, result)
+    _finish_beat(symphony, ctx, beat, result)
 
 
 @handler("synthesizeVisionAndRoadmap")
 def synthesize_vision_and_roadmap(symphony, beat, pytestconfig):
     ctx = delivery(symphony, pytestconfig)
-    result = dk.roadmap(ctx.settings, _features_in(pytestconfig))
+    result = dk.roadmap(ctx.settings, _feature_files(pytestconfig))
     symphony.metric("next_items", len(result.ranking))
-    _done(symphony, ctx, beat, result)
+    _finish_beat(symphony, ctx, beat, result)
 
 
 # -- 2. Continuous Integration ------------------------------------------------------------------
 @handler("developStories")
 def develop_stories(symphony, beat, pytestconfig):
-    from pytest_symphony.pipelines.delivery_steps import missing_steps
-
     ctx = delivery(symphony, pytestconfig)
     features = scope_features(ctx, symphony)
     result = dk.develop(
-        ctx.settings, missing_steps=missing_steps(pytestconfig, ctx, features, _features_in(pytestconfig))
+        ctx.settings, missing_steps=missing_steps(pytestconfig, ctx, features, _feature_files(pytestconfig))
     )
     symphony.metric("commits", result.commits)
     record_metrics(symphony, [result.tested_change_share])
-    _done(symphony, ctx, beat, result)
+    _finish_beat(symphony, ctx, beat, result)
 
 
 @handler("buildAndAutomate")
@@ -139,7 +138,7 @@ def build_and_automate(symphony, beat, pytestconfig):
         parameters={"pipeline": build.sequence_id, "dynamic": symphony.dynamic},
     )
     symphony.metric("artifacts", len(artifacts))
-    _done(
+    _finish_beat(
         symphony,
         ctx,
         beat,
@@ -156,13 +155,13 @@ def end_to_end_tests(symphony, beat, pytestconfig):
     record_metrics(symphony, [result.coverage])
     if result.junit is not None:
         symphony.metric("tests", result.junit.tests)
-    _done(symphony, ctx, beat, result)
+    _finish_beat(symphony, ctx, beat, result)
 
 
 @handler("stageAndValidate")
 def stage_and_validate(symphony, beat, pytestconfig):
     ctx = delivery(symphony, pytestconfig)
-    build = earlier(symphony, ctx, "build")
+    build = earlier_result(symphony, ctx, "build")
     result = dk.stage(ctx.settings, [Path(a["path"]) for a in build["artifacts"]], version=ctx.version)
     now = utc_now()
     record = dk.Deployment(
@@ -177,7 +176,7 @@ def stage_and_validate(symphony, beat, pytestconfig):
     dk.append_deployment(ctx.settings, record)
     sync_history(ctx, own=[record.id])
     symphony.metric("installed", len(result.installed))
-    _done(symphony, ctx, beat, result, deployment=record.id)
+    _finish_beat(symphony, ctx, beat, result, deployment=record.id)
 
 
 # -- 3. Continuous Deployment (production moves only at f) --------------------------------------
@@ -190,7 +189,7 @@ def deploy_to_production(symphony, beat, pytestconfig):
     ctx = delivery(symphony, pytestconfig)
     if ctx.settings.path("flags").is_file():
         require_extra("openfeature", "checking that new flags are dark")
-    stage = earlier(symphony, ctx, "stage")
+    stage = earlier_result(symphony, ctx, "stage")
     before = {d.id for d in dk.load_deployments(ctx.settings)}
     try:
         result = dk.deploy(
@@ -203,22 +202,22 @@ def deploy_to_production(symphony, beat, pytestconfig):
     finally:
         sync_history(ctx, own=_new_deployments(ctx, before))
     symphony.metric("deployments", 1)
-    _done(symphony, ctx, beat, result)
+    _finish_beat(symphony, ctx, beat, result)
 
 
 @handler("verifyInProduction")
 def verify_in_production(symphony, beat, pytestconfig):
     ctx = delivery(symphony, pytestconfig)
-    deployed = deploy_result(ctx, earlier(symphony, ctx, "deploy"))
+    deployed = deploy_result_from_json(ctx, earlier_result(symphony, ctx, "deploy"))
     try:
         result = dk.verify_production(ctx.settings, deployed)
     finally:
         sync_history(ctx)
     symphony.metric("production_checks", len(result.commands))
-    _done(symphony, ctx, beat, result)
+    _finish_beat(symphony, ctx, beat, result)
 
 
-def _production(ctx: Delivery) -> str | None:
+def _live_deployment(ctx: Delivery) -> str | None:
     """The deployment production runs: the last successful one."""
     live = dk.successful_production(dk.load_deployments(ctx.settings), ctx.settings.environment)
     return live[-1].id if live else None
@@ -228,7 +227,7 @@ def _production(ctx: Delivery) -> str | None:
 def monitor_and_respond(symphony, beat, pytestconfig):
     ctx = delivery(symphony, pytestconfig)
     deployed = symphony.state.get("delivery_deploy")
-    watched = deployed["deployment"]["id"] if deployed else _production(ctx)
+    watched = deployed["deployment"]["id"] if deployed else _live_deployment(ctx)
     symphony.state["delivery_watched"] = watched
     sync_history(ctx)
     result = dk.monitor(ctx.settings, watched) if watched else None
@@ -243,7 +242,7 @@ def monitor_and_respond(symphony, beat, pytestconfig):
             "note": "no successful production deployment to monitor",
         }
     )
-    _done(symphony, ctx, beat, data)
+    _finish_beat(symphony, ctx, beat, data)
 
 
 # -- 4. Release on Demand -------------------------------------------------------------------------
@@ -252,26 +251,26 @@ def release_features(symphony, beat, pytestconfig):
     ctx = delivery(symphony, pytestconfig)
     require_extra("openfeature", "measuring the released share of the key sample")
     result = dk.release(ctx.settings)
-    symphony.state["delivery_release_undo"] = release_state(result)
+    symphony.state["delivery_release_undo"] = release_to_state(result)
     symphony.metric("released_share", result.measured_share)
-    _done(symphony, ctx, beat, result)
+    _finish_beat(symphony, ctx, beat, result)
 
 
 @handler("stabilize")
 def stabilize(symphony, beat, pytestconfig):
     ctx = delivery(symphony, pytestconfig)
-    live = _production(ctx)
+    live = _live_deployment(ctx)
     if live is not None:  # an open severe incident fails at every dynamic
         dk.monitor(ctx.settings, live)
     result = dk.stabilize(ctx.settings, enforce=at_forte(symphony))
     record_metrics(symphony, [result.four_keys.change_failure_rate])
-    _done(symphony, ctx, beat, result, missed=judged(symphony, "stabilize", result.misses))
+    _finish_beat(symphony, ctx, beat, result, missed=warn_missed_targets(symphony, "stabilize", result.misses))
 
 
-def _measured(ctx: Delivery, symphony) -> tuple[dict, list]:
+def _measured_release(ctx: Delivery, symphony) -> tuple[dict, list]:
     """This release's metrics and verdicts: from beat 14 of this run, else its evidence."""
-    data = found(symphony, ctx, "measure")
-    metrics = {name: m for name, m in ((n, metric_of(j)) for n, j in data.get("metrics", {}).items()) if m}
+    data = earlier_result_or_empty(symphony, ctx, "measure")
+    metrics = {name: m for name, m in ((n, metric_from_json(j)) for n, j in data.get("metrics", {}).items()) if m}
     return metrics, [dk.Verdict(**v) for v in data.get("verdicts", ())]
 
 
@@ -279,14 +278,14 @@ def _measured(ctx: Delivery, symphony) -> tuple[dict, list]:
 def measure_usage_and_impact(symphony, beat, pytestconfig):
     ctx = delivery(symphony, pytestconfig)
     extra = {}
-    tests = found(symphony, ctx, "test_suite")
-    if tests and metric_of(tests.get("coverage")):
-        extra["coverage"] = metric_of(tests["coverage"])
+    tests = earlier_result_or_empty(symphony, ctx, "test_suite")
+    if tests and metric_from_json(tests.get("coverage")):
+        extra["coverage"] = metric_from_json(tests["coverage"])
     try:
         extra["customer_satisfaction"] = dk.feedback(ctx.settings, enforce=False).csat
     except dk.DeliveryError as exc:  # no feedback and no waiver: beat 15 fails on it; here it is not measured
         extra["customer_satisfaction"] = dk.Metric.not_measured("customer_satisfaction", exc.findings[0].message, "%")
-    scope = found(symphony, ctx, "scope")
+    scope = earlier_result_or_empty(symphony, ctx, "scope")
     result = dk.measure(
         ctx.settings,
         features=[f["feature"] for f in scope.get("features", ())],
@@ -305,7 +304,7 @@ def measure_usage_and_impact(symphony, beat, pytestconfig):
         verdicts=[v.to_json() for v in result.verdicts],
     )
     symphony.state["delivery_measured"] = True
-    _done(symphony, ctx, beat, result, missed=judged(symphony, "measure", result.misses))
+    _finish_beat(symphony, ctx, beat, result, missed=warn_missed_targets(symphony, "measure", result.misses))
 
 
 @handler("learnFromFeedback")
@@ -314,26 +313,26 @@ def learn_from_feedback(symphony, beat, pytestconfig):
     result = dk.feedback(ctx.settings, enforce=at_forte(symphony))
     record_metrics(symphony, [result.csat, result.nps])
     symphony.metric("feedback_responses", result.responses)
-    _done(symphony, ctx, beat, result, missed=judged(symphony, "feedback", result.misses))
+    _finish_beat(symphony, ctx, beat, result, missed=warn_missed_targets(symphony, "feedback", result.misses))
 
 
 @handler("documentLessons")
 def document_lessons(symphony, beat, pytestconfig):
     ctx = delivery(symphony, pytestconfig)
-    metrics, verdicts = _measured(ctx, symphony)
+    metrics, verdicts = _measured_release(ctx, symphony)
     result = dk.lessons(ctx.settings, version=ctx.version, metrics=metrics, verdicts=verdicts)
     symphony.metric("changelog_written", int(result.changelog_written))
     symphony.metric("retro_written", int(result.retro_written))
-    _done(symphony, ctx, beat, result)
+    _finish_beat(symphony, ctx, beat, result)
 
 
 @handler("planNextIteration")
 def plan_next_iteration(symphony, beat, pytestconfig):
     ctx = delivery(symphony, pytestconfig)
-    metrics, verdicts = _measured(ctx, symphony)
-    released = found(symphony, ctx, "release").get("flag")
+    metrics, verdicts = _measured_release(ctx, symphony)
+    released = earlier_result_or_empty(symphony, ctx, "release").get("flag")
     items = {i.id: i for i in dk.load_roadmap(ctx.settings)}
-    shipped = [f for f, i in items.items() if released and (i.flag or i.id) == released]
+    shipped = [f for f in items if released and feature_flag(f, items) == released]
     result = dk.next_iteration(
         ctx.settings,
         metrics=metrics,
@@ -342,12 +341,12 @@ def plan_next_iteration(symphony, beat, pytestconfig):
         out_dir=dk.evidence_dir(ctx.settings, ctx.version) / "plan",
     )
     symphony.metric("plan_items", len(result.items))
-    _done(symphony, ctx, beat, result)
+    _finish_beat(symphony, ctx, beat, result)
 
 
 # -- rollback ---------------------------------------------------------------------------------------
 #: The beats whose failure rolls production back (a movement holding one of them).
-DEPLOYMENT = frozenset({"deployToProduction", "verifyInProduction", "monitorAndRespond"})
+DEPLOYMENT_HANDLERS = frozenset({"deployToProduction", "verifyInProduction", "monitorAndRespond"})
 
 
 def _undo_deployment(symphony, ctx: Delivery, reason: str) -> str | None:
@@ -375,10 +374,10 @@ def rollback_delivery(symphony, beat):
     if ctx is not None:
         released = symphony.state.get("delivery_release_undo")
         if released:
-            dk.restore_release(ctx.settings, release_result(released))
+            dk.restore_release(ctx.settings, release_from_state(released))
             actions.append(f"flags file {released['path']} restored")
         elif movement is not None and any(
-            b.handler is not None and b.handler.name in DEPLOYMENT for b in movement.beats
+            b.handler is not None and b.handler.name in DEPLOYMENT_HANDLERS for b in movement.beats
         ):
             undone = _undo_deployment(symphony, ctx, f"beat {label} failed")
             actions += [undone] if undone else []

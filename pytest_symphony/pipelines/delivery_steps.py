@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Sequence
 
 from pytest_symphony import deliverykit as dk
+from pytest_symphony.bdd.steps import matches, session_step_definitions
+from pytest_symphony.deliverykit.wsjf import linked_feature
 
 if TYPE_CHECKING:
     from pytest_symphony.deliverykit.features import FeatureDoc
@@ -22,11 +24,9 @@ _TYPES = {"given": "given", "when": "when", "then": "then"}
 
 def release_features(ctx, features: Sequence[str], paths: Iterable[Path]) -> list[FeatureDoc]:
     """The feature documents of the features in scope (each once)."""
-    from pytest_symphony.deliverykit.wsjf import linked_feature
-
     docs = dk.read_features(ctx.settings.root, list(paths))
     items = {i.id: i for i in dk.load_roadmap(ctx.settings)}
-    found: dict[str, FeatureDoc] = {}
+    linked: dict[str, FeatureDoc] = {}
     for feature in features:
         doc = (
             linked_feature(items[feature], docs)
@@ -34,14 +34,12 @@ def release_features(ctx, features: Sequence[str], paths: Iterable[Path]) -> lis
             else next((d for d in docs if feature in d.tag_values("feature")), None)
         )
         if doc is not None:
-            found.setdefault(doc.path, doc)
-    return list(found.values())
+            linked.setdefault(doc.path, doc)
+    return list(linked.values())
 
 
 def missing_steps(config, ctx, features: Sequence[str], paths: Iterable[Path]) -> list[str]:
     """``path:line: scenario 'name': Given text`` for each release step no definition matches."""
-    from pytest_symphony.bdd.steps import matches, session_step_definitions
-
     definitions = session_step_definitions(config)
     missing = []
     for doc in release_features(ctx, features, paths):

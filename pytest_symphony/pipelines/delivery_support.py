@@ -19,10 +19,13 @@ from typing import Any, Callable, Iterable
 
 from pytest_symphony import deliverykit as dk
 from pytest_symphony.builtins import builtin_pipelines
+from pytest_symphony.deliverykit import history
 from pytest_symphony.deliverykit.errors import DeliveryError, Finding, relative
+from pytest_symphony.report.pipelines import expected_beats, is_complete
 from pytest_symphony.runtime import dynamics
 from pytest_symphony.session_key import state
-from pytest_symphony.warning_types import DeliveryTargetWarning
+from pytest_symphony.telemetry.store import HistoryError, HistoryStore
+from pytest_symphony.warning_types import DeliveryTargetWarning, TelemetryWriteWarning, warn_storage
 
 #: ``symphony.state`` key of the run's delivery context (JSON: root, version, history).
 STATE = "delivery"
@@ -118,14 +121,14 @@ def at_forte(symphony) -> bool:
 def require_extra(module: str, what: str) -> None:
     """Fail the beat with what to install when the ``delivery`` extra's ``module`` is missing."""
     try:
-        found = importlib.util.find_spec(module) is not None
+        installed = importlib.util.find_spec(module) is not None
     except (ImportError, ValueError):  # a parent package missing, or a module blocked in sys.modules
-        found = False
-    if not found:
+        installed = False
+    if not installed:
         raise DeliveryError("extra", [Finding(f"{what} needs {module}, which is not installed", None, 0, EXTRA)])
 
 
-def judged(symphony, gate: str, misses: Iterable[Finding]) -> list[str]:
+def warn_missed_targets(symphony, gate: str, misses: Iterable[Finding]) -> list[str]:
     """Below ``f``, the targets a gate missed: each a pytest warning and a ``delivery:target-missed`` event."""
     notes = []
     for miss in misses:
@@ -138,7 +141,7 @@ def judged(symphony, gate: str, misses: Iterable[Finding]) -> list[str]:
     return notes
 
 
-def metric_of(data: Any) -> dk.Metric | None:
+def metric_from_json(data: Any) -> dk.Metric | None:
     """A :class:`~pytest_symphony.deliverykit.Metric` back from its ``to_json()``."""
     if not isinstance(data, dict) or "name" not in data:
         return None
@@ -155,8 +158,6 @@ def metric_of(data: Any) -> dk.Metric | None:
 def complete_build_run() -> Callable[[str | None, set], bool]:
     """Whether a run of the build symphony ran every beat its dynamic selects: the report's rule
     for a complete run, so the build success rate counts what the report's built-in section counts."""
-    from pytest_symphony.report.pipelines import expected_beats, is_complete
-
     spec = next((p.spec for p in builtin_pipelines() if p.alias == "build"), None)
     _title, expected = expected_beats(spec)
     return lambda dynamic, seen: is_complete(dynamic, seen, expected)
@@ -176,10 +177,6 @@ def sync_history(ctx: Delivery, *, own: Iterable[str] = ()) -> None:
     ``own``: ids of deployments this run made (recorded with its run id).  Storage never decides a
     run: a history that cannot be written is a storage warning.
     """
-    from pytest_symphony.deliverykit import history
-    from pytest_symphony.telemetry.store import HistoryError, HistoryStore
-    from pytest_symphony.warning_types import TelemetryWriteWarning, warn_storage
-
     deployments = dk.load_deployments(ctx.settings)
     incidents = dk.load_incidents(ctx.settings)
     mine = set(own)
@@ -193,7 +190,7 @@ def sync_history(ctx: Delivery, *, own: Iterable[str] = ()) -> None:
 
 
 # -- what one beat leaves for the others --------------------------------------------------------
-def deploy_result(ctx: Delivery, data: dict) -> dk.DeployResult:
+def deploy_result_from_json(ctx: Delivery, data: dict) -> dk.DeployResult:
     """A :class:`DeployResult` back from its ``to_json()`` (this run's state, or the evidence of beat 9)."""
     deployment = dk.parse_deployment(data["deployment"], "deployment evidence")
     current = {d.id: d for d in dk.load_deployments(ctx.settings)}
@@ -202,12 +199,12 @@ def deploy_result(ctx: Delivery, data: dict) -> dk.DeployResult:
     return dk.DeployResult(deployment, previous, Path(data["link"]), Path(data["environment"]), None)
 
 
-def release_state(result: dk.ReleaseResult) -> dict:
+def release_to_state(result: dk.ReleaseResult) -> dict:
     """A release as plain JSON, the flags file as it was before included, for the rollback."""
     return {**result.to_json(), "variant": result.variant, "original": base64.b64encode(result.original).decode()}
 
 
-def release_result(data: dict) -> dk.ReleaseResult:
+def release_from_state(data: dict) -> dk.ReleaseResult:
     return dk.ReleaseResult(
         data["flag"],
         data["variant"],
@@ -220,12 +217,12 @@ def release_result(data: dict) -> dk.ReleaseResult:
     )
 
 
-def found(symphony, ctx: Delivery, name: str) -> dict:
-    """Like :func:`earlier`, but an empty mapping when that beat never ran for this version."""
+def earlier_result_or_empty(symphony, ctx: Delivery, name: str) -> dict:
+    """Like :func:`earlier_result`, but an empty mapping when that beat never ran for this version."""
     return symphony.state.get(f"delivery_{name}") or ctx.read_optional(name) or {}
 
 
-def earlier(symphony, ctx: Delivery, name: str) -> Any:
+def earlier_result(symphony, ctx: Delivery, name: str) -> Any:
     """What the beat recording evidence ``name`` found: in this run's state, else in its evidence.
 
     Missing evidence fails naming the movement to run first (``pytest --symphony=delivery/exploration``).
@@ -260,4 +257,4 @@ def earlier(symphony, ctx: Delivery, name: str) -> Any:
 
 def scope_features(ctx: Delivery, symphony) -> list[str]:
     """The features in scope: from beat 1 of this run, else from its evidence for this version."""
-    return [f["feature"] for f in earlier(symphony, ctx, "scope").get("features", ())]
+    return [f["feature"] for f in earlier_result(symphony, ctx, "scope").get("features", ())]

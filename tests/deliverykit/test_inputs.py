@@ -16,7 +16,7 @@ from pytest_symphony.deliverykit import (
     load_settings,
     schema,
 )
-from pytest_symphony.deliverykit.inputs import SCHEMA_DIR
+from pytest_symphony.deliverykit.documents import SCHEMA_DIR
 
 
 def test_defaults_without_a_pyproject(tmp_path):
