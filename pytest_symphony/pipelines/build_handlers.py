@@ -22,13 +22,13 @@ import pytest
 from pytest_symphony import buildkit as bk
 from pytest_symphony.errors import SymphonyError
 from pytest_symphony.runtime.context import SequenceRun
-from pytest_symphony.runtime.registry import Target, expander
 from pytest_symphony.score.model import Beat
 from pytest_symphony.session_key import state
 from pytest_symphony.stamps import utc_now
 
 from . import build_outputs, build_packages
 from .build_outputs import BuildWarning
+from .build_packages import packages
 from .build_readiness import beat_problems
 from .build_run import PACKAGES, build_run, dist_outputs, needed
 from .build_support import (
@@ -45,7 +45,7 @@ from .build_support import (
 )
 from .failures import builtin_handler as handler
 
-__all__ = ["NO_HOST", "BuildWarning"]
+__all__ = ["NO_HOST", "BuildWarning", "packages"]  # the expander registers with the handlers
 
 NO_HOST = "no host build configured"
 
@@ -172,13 +172,6 @@ def record_manifest_state(symphony: SequenceRun, pytestconfig: pytest.Config) ->
 
 
 # -- 3. Package building ------------------------------------------------------------------
-@expander("packages")
-def packages(config: pytest.Config) -> list[Target]:
-    """The workspace packages in build order; a dependency cycle raises here, before any build."""
-    ordered = bk.build_order(bk.discover_packages(config.rootpath))
-    return [Target(p.name, p, path=str(p.pyproject), line=1) for p in ordered]
-
-
 @handler("initializePackageBuild")
 def initialize_package_build(symphony: SequenceRun, pytestconfig: pytest.Config) -> None:
     if importlib.util.find_spec("build") is None:
@@ -212,7 +205,8 @@ def record_package_builds(symphony: SequenceRun, pytestconfig: pytest.Config) ->
 
 
 # -- 4. Host application ------------------------------------------------------------------
-def _host(symphony: SequenceRun, config: pytest.Config) -> bk.HostConfig:
+def host(symphony: SequenceRun, config: pytest.Config) -> bk.HostConfig:
+    """The host build ``[tool.symphony.build] host`` declares; without one the beat skips."""
     run = build_run(symphony)
     if not run.host_read:
         run.host, run.host_read = bk.host_config(config.rootpath), True
@@ -225,14 +219,14 @@ def _host(symphony: SequenceRun, config: pytest.Config) -> bk.HostConfig:
 @handler("prepareHostBuild")
 def prepare_host_build(symphony: SequenceRun, pytestconfig: pytest.Config) -> None:
     build_run(symphony).host_read = False  # read the configuration afresh for this run
-    config = _host(symphony, pytestconfig)
+    config = host(symphony, pytestconfig)
     (symphony.artifact_dir / "logs").mkdir(exist_ok=True)
     symphony.metric("declared_outputs", len(config.outputs))
 
 
 @handler("runHostBuild")
 def run_host_build(symphony: SequenceRun, beat: Beat, pytestconfig: pytest.Config) -> None:
-    config = _host(symphony, pytestconfig)
+    config = host(symphony, pytestconfig)
     result = bk.run_host_build(
         config, log_path=symphony.artifact_dir / "logs" / "host.log", timeout=timeout_s(beat), check_outputs=False
     )
@@ -242,7 +236,7 @@ def run_host_build(symphony: SequenceRun, beat: Beat, pytestconfig: pytest.Confi
 
 @handler("checkHostOutputs")
 def check_host_outputs(symphony: SequenceRun, pytestconfig: pytest.Config) -> None:
-    config = _host(symphony, pytestconfig)
+    config = host(symphony, pytestconfig)
     found, missing = bk.check_host_outputs(config)
     if missing:
         raise bk.HostBuildFailed(
@@ -256,7 +250,7 @@ def check_host_outputs(symphony: SequenceRun, pytestconfig: pytest.Config) -> No
 
 @handler("recordHostBuild")
 def record_host_build(symphony: SequenceRun, pytestconfig: pytest.Config) -> None:
-    config, run = _host(symphony, pytestconfig), build_run(symphony)
+    config, run = host(symphony, pytestconfig), build_run(symphony)
     seconds = f" in {run.host_seconds:.1f} s" if run.host_seconds is not None else ""
     run.report["host"] = {
         "command": config.display,
@@ -388,23 +382,7 @@ def write_build_report(symphony: SequenceRun, pytestconfig: pytest.Config) -> No
 
 @handler("archiveBuild")
 def archive_build(symphony: SequenceRun, pytestconfig: pytest.Config) -> None:
-    sym = state(pytestconfig)
-    target = sym.symphony_dir / "archive" / sym.run_id
-    copied = bk.archive_build(
-        target,
-        artifacts=build_run(symphony).artifacts or [],
-        manifests_dir=manifests_dir(pytestconfig),
-        run_dir=sym.run_dir,
-    )
-    telemetry = sym.run_dir / "telemetry.jsonl"
-    if not sym.is_worker:  # the controller writes telemetry: copy it again once the session is over
-
-        def copy_final_telemetry() -> None:
-            if telemetry.is_file():
-                bk.write_atomic(target / "run" / telemetry.name, telemetry.read_text(encoding="utf-8"))
-
-        pytestconfig.add_cleanup(copy_final_telemetry)
-    sym.written.append(bk.display_path(target, pytestconfig.rootpath))
+    copied = build_outputs.archive(symphony, pytestconfig)
     symphony.metric("archived_files", len(copied))
 
 

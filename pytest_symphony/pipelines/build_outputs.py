@@ -46,7 +46,9 @@ def generate_manifests(symphony: SequenceRun, config: pytest.Config) -> dict[str
 
     for entry in entries:  # resolve first: undecorated handlers join the handlers manifest
         seq = entry.sequence
-        for beat in seq.beats if seq is not None else ():
+        if seq is None:
+            continue
+        for beat in seq.beats:
             for ref in beat.handlers:
                 resolve(ref, seq.id)
     project_only = committed_manifests(config)
@@ -150,6 +152,25 @@ def write_report(symphony: SequenceRun, config: pytest.Config, status: str, fail
     paths = bk.write_build_report(sym.run_dir, report)
     sym.written.extend(bk.display_path(p, config.rootpath) for p in paths)
     return paths[0]
+
+
+def archive(symphony: SequenceRun, config: pytest.Config) -> list[Path]:
+    """ff: artifacts, manifests and the run folder under ``<symphony dir>/archive/<run id>/``."""
+    sym = state(config)
+    target = sym.symphony_dir / "archive" / sym.run_id
+    copied = bk.archive_build(
+        target, artifacts=build_run(symphony).artifacts or [], manifests_dir=manifests_dir(config), run_dir=sym.run_dir
+    )
+    telemetry = sym.run_dir / "telemetry.jsonl"
+    if not sym.is_worker:  # the controller writes telemetry: copy it again once the session is over
+
+        def copy_final_telemetry() -> None:
+            if telemetry.is_file():
+                bk.write_atomic(target / "run" / telemetry.name, telemetry.read_text(encoding="utf-8"))
+
+        config.add_cleanup(copy_final_telemetry)
+    sym.written.append(bk.display_path(target, config.rootpath))
+    return copied
 
 
 def roll_back(symphony: SequenceRun, config: pytest.Config, label: str) -> list[Path]:

@@ -12,11 +12,19 @@ import pytest
 
 from pytest_symphony import buildkit as bk
 from pytest_symphony.runtime.context import SequenceRun
+from pytest_symphony.runtime.registry import Target, expander
 from pytest_symphony.score.model import Beat
 
 from .build_run import PACKAGES, build_run, dist_outputs
 from .build_support import build_env, isolation, staging, timeout_s
 from .progress import live_line
+
+
+@expander("packages")
+def packages(config: pytest.Config) -> list[Target]:
+    """The workspace packages in build order; a dependency cycle raises here, before any build."""
+    ordered = bk.build_order(bk.discover_packages(config.rootpath))
+    return [Target(p.name, p, path=str(p.pyproject), line=1) for p in ordered]
 
 
 class _Builder:

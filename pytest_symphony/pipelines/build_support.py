@@ -80,7 +80,8 @@ def specs(symphony: SequenceRun, config: pytest.Config) -> list[bk.SpecEntry]:
             (p, bk.display_path(p, root), None) for p in bk.find_spec_files(sym.spec_roots)
         ]
         files += [
-            (p.spec, f"builtin:{p.alias}", frozenset({p.handler_module} - {None})) for p in _run_pipelines(config)
+            (p.spec, f"builtin:{p.alias}", frozenset([p.handler_module] if p.handler_module else []))
+            for p in _run_pipelines(config)
         ]
         run.specs = bk.load_specs(files, max_bytes=sym.max_spec_bytes)
     return run.specs
