@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Mapping, TypeVar
 
 from pytest_symphony.buildkit.distdir import DistChange
 from pytest_symphony.buildkit.packaging import BuildResult
@@ -26,7 +26,18 @@ from pytest_symphony.buildkit.workspace import HostConfig
 from pytest_symphony.errors import SymphonyError
 from pytest_symphony.runtime.context import SequenceRun
 
-__all__ = ["KEY", "MANIFESTS", "PACKAGES", "BuildRun", "DistOutputs", "build_run", "dist_outputs", "needed"]
+__all__ = [
+    "KEY",
+    "MANIFESTS",
+    "PACKAGES",
+    "BuildRun",
+    "DistOutputs",
+    "build_run",
+    "built_files",
+    "dist_outputs",
+    "finished_build",
+    "needed",
+]
 
 #: The key of ``symphony.state`` that holds the :class:`BuildRun`.
 KEY = "build"
@@ -152,6 +163,21 @@ def dist_outputs(symphony: SequenceRun, key: str) -> DistOutputs:
         return found
     outputs = symphony.state[key] = DistOutputs()
     return outputs
+
+
+def finished_build(state: Mapping[str, Any]) -> BuildRun:
+    """A build's run from its sequence run's state: what a pipeline nesting the build reads (``SubRun.state``)."""
+    found = state.get(KEY)
+    return found if isinstance(found, BuildRun) else BuildRun()
+
+
+def built_files(state: Mapping[str, Any]) -> list[Path]:
+    """The artifacts a finished build collected (beat 5.1), else the files its package builds put in ``dist/``."""
+    artifacts = finished_build(state).artifacts
+    if artifacts is not None:
+        return list(artifacts)
+    outputs = state.get(PACKAGES)
+    return [f for b in outputs.builds for f in b.files] if isinstance(outputs, DistOutputs) else []
 
 
 def needed(value: T | None, what: str, beat: str) -> T:
