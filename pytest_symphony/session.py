@@ -204,7 +204,8 @@ class SymphonySession:
             ref = run.sequence.rollback
             if ref is not None:
                 entry = self.registry.resolve(ref, node.handler_scope)
-                kwargs = {k: v for k, v in (("symphony", run), ("beat", beat)) if k in _parameters(entry.func)}
+                offered = (("symphony", run), ("beat", beat), ("pytestconfig", self.config))
+                kwargs = {k: v for k, v in offered if k in _parameters(entry.func)}
                 entry.func(**kwargs)
         except Exception as exc:  # reported on the failed beat's report, never lost
             return f"rollback of sequence '{run.sequence.id}' failed: {type(exc).__name__}: {exc}"

@@ -169,8 +169,7 @@ def verify_wheel(path: Path | str) -> list[str]:
         if len(records) != 1:
             problems.append(f"{label}: expected one top-level *.dist-info/RECORD, found {len(records)}")
             return problems
-        record_name = records[0]
-        dist_info = record_name.rsplit("/", 1)[0]
+        dist_info = records[0].rsplit("/", 1)[0]
         try:
             expected_name = parse_artifact_filename(path)[0]
             info_name = canonicalize_name(dist_info[: -len(".dist-info")].rsplit("-", 1)[0])
@@ -178,38 +177,45 @@ def verify_wheel(path: Path | str) -> list[str]:
                 problems.append(f"{label}: {dist_info} does not match the file name's project {expected_name!r}")
         except ValueError as exc:
             problems.append(str(exc))
+        problems += _record_problems(zf, label, dist_info, set(members))
+    return problems
+
+
+def _record_problems(zf: zipfile.ZipFile, label: str, dist_info: str, members: set[str]) -> list[str]:
+    """What the wheel's ``<dist_info>/RECORD`` gets wrong about the archive's ``members``."""
+    record_name = f"{dist_info}/RECORD"
+    try:
+        record_text = zf.read(record_name).decode("utf-8")
+    except (zipfile.BadZipFile, UnicodeDecodeError, OSError) as exc:
+        return [f"{label}: {record_name}: unreadable: {exc}"]
+    problems: list[str] = []
+    unsigned = {record_name, f"{dist_info}/RECORD.jws", f"{dist_info}/RECORD.p7s"}
+    listed: set[str] = set()
+    for lineno, row in enumerate(csv.reader(io.StringIO(record_text)), start=1):
+        if not row:
+            continue
+        if len(row) != 3:
+            problems.append(f"{label}: {record_name}:{lineno}: expected 3 fields, got {len(row)}")
+            continue
+        member, hash_field, size_field = row
+        if member in listed:
+            problems.append(f"{label}: {member}: listed twice in RECORD")
+        listed.add(member)
+        if member not in members:
+            problems.append(f"{label}: {member}: listed in RECORD but missing from the archive")
+            continue
+        if member in unsigned and not hash_field:
+            continue
         try:
-            record_text = zf.read(record_name).decode("utf-8")
-        except (zipfile.BadZipFile, UnicodeDecodeError, OSError) as exc:
-            problems.append(f"{label}: {record_name}: unreadable: {exc}")
-            return problems
-        unsigned = {record_name, f"{dist_info}/RECORD.jws", f"{dist_info}/RECORD.p7s"}
-        listed: set[str] = set()
-        for lineno, row in enumerate(csv.reader(io.StringIO(record_text)), start=1):
-            if not row:
-                continue
-            if len(row) != 3:
-                problems.append(f"{label}: {record_name}:{lineno}: expected 3 fields, got {len(row)}")
-                continue
-            member, hash_field, size_field = row
-            if member in listed:
-                problems.append(f"{label}: {member}: listed twice in RECORD")
-            listed.add(member)
-            if member not in members:
-                problems.append(f"{label}: {member}: listed in RECORD but missing from the archive")
-                continue
-            if member in unsigned and not hash_field:
-                continue
-            try:
-                data = zf.read(member)  # also checks the zip CRC
-            except (zipfile.BadZipFile, OSError) as exc:
-                problems.append(f"{label}: {member}: unreadable: {exc}")
-                continue
-            problems += _record_row_problems(
-                f"{label}: {member}", hash_field, size_field, data, signature=member in unsigned
-            )
-        for member in sorted(set(members) - listed - unsigned):
-            problems.append(f"{label}: {member}: in the archive but not listed in RECORD")
+            data = zf.read(member)  # also checks the zip CRC
+        except (zipfile.BadZipFile, OSError) as exc:
+            problems.append(f"{label}: {member}: unreadable: {exc}")
+            continue
+        problems += _record_row_problems(
+            f"{label}: {member}", hash_field, size_field, data, signature=member in unsigned
+        )
+    for member in sorted(members - listed - unsigned):
+        problems.append(f"{label}: {member}: in the archive but not listed in RECORD")
     return problems
 
 

@@ -11,6 +11,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from pytest_symphony.telemetry.store import HistoryError, HistoryStore
+
 from .workspace import pyproject_files, read_pyproject
 
 __all__ = ["git_state", "load_build_context", "previous_build"]
@@ -137,8 +139,6 @@ def previous_build(
     Gives its run id, start, commit, dynamic, exit status and beat counts by status.  A
     missing history file is not created; an unreadable one counts as no history.
     """
-    from pytest_symphony.telemetry.store import HistoryError, HistoryStore
-
     if not Path(history).is_file():
         return None
     try:

@@ -231,36 +231,12 @@ def build_package(
     outdir = Path(outdir) if outdir is not None else pkg.dist_dir
     cmd = build_command(pkg, outdir, isolation=isolation)
     extra = dict(env or {})
-    reproduce = reproduce_command(cmd, extra)
-    before_names = snapshot_dist(pkg, outdir)
-    before = {name: _stat_key(outdir / name) for name in before_names}
+    outcome = _Outcome(pkg, outdir, log_path, reproduce_command(cmd, extra), snapshot_dist(pkg, outdir))
     leftovers = _tree_leftovers(pkg)
     started = time.time()
-    header = _log_header(pkg, reproduce, started)
-
-    def created_files() -> list[Path]:
-        return _changed_files(outdir, before)
-
-    def fail(returncode: int | None, tail: str, reason: str | None = None) -> BuildFailed:
-        return BuildFailed(
-            pkg,
-            returncode=returncode,
-            log_tail=tail,
-            log_path=log_path,
-            outdir=outdir,
-            before=before_names,
-            created=created_files(),
-            reason=reason,
-            reproduce=reproduce,
-        )
-
+    header = _log_header(pkg, outcome.reproduce, started)
     if importlib.util.find_spec("build") is None:
-        missing = header + f"ERROR: the PyPA 'build' package is not installed for {sys.executable}\n"
-        if log_path is not None:
-            Path(log_path).parent.mkdir(parents=True, exist_ok=True)
-            Path(log_path).write_text(missing, encoding="utf-8")
-        raise fail(None, log_tail(missing), reason="PyPA build is not installed; run: pip install build")
-
+        raise outcome.no_build(header)
     try:
         code, tail, text = run_logged(
             cmd,
@@ -275,13 +251,11 @@ def build_package(
         for folder in _tree_leftovers(pkg) - leftovers:
             shutil.rmtree(folder, ignore_errors=True)
     if code != 0:
-        reason = None if code is not None else "timed out or could not start"
-        raise fail(code, tail, reason)
-    files = created_files()
+        raise outcome.failed(code, tail, None if code is not None else "timed out or could not start")
     return BuildResult(
         package=pkg,
         outdir=outdir,
-        files=files,
+        files=outcome.created(),
         command=cmd,
         log_path=Path(log_path) if log_path else None,
         started=started,
@@ -290,6 +264,39 @@ def build_package(
         log=text,
         env=extra,
     )
+
+
+class _Outcome:
+    """What one build left in its output folder, measured against what was there before it."""
+
+    def __init__(self, pkg: Package, outdir: Path, log_path: Path | None, reproduce: str, before: set[str]) -> None:
+        self.pkg, self.outdir, self.log_path, self.reproduce = pkg, outdir, log_path, reproduce
+        self.before_names = before
+        self.before = {name: _stat_key(outdir / name) for name in before}
+
+    def created(self) -> list[Path]:
+        return _changed_files(self.outdir, self.before)
+
+    def no_build(self, header: str) -> BuildFailed:
+        """PyPA build is not installed: said in the log too."""
+        missing = header + f"ERROR: the PyPA 'build' package is not installed for {sys.executable}\n"
+        if self.log_path is not None:
+            Path(self.log_path).parent.mkdir(parents=True, exist_ok=True)
+            Path(self.log_path).write_text(missing, encoding="utf-8")
+        return self.failed(None, log_tail(missing), reason="PyPA build is not installed; run: pip install build")
+
+    def failed(self, returncode: int | None, tail: str, reason: str | None = None) -> BuildFailed:
+        return BuildFailed(
+            self.pkg,
+            returncode=returncode,
+            log_tail=tail,
+            log_path=self.log_path,
+            outdir=self.outdir,
+            before=self.before_names,
+            created=self.created(),
+            reason=reason,
+            reproduce=self.reproduce,
+        )
 
 
 def remove_partial(pkg: Package | Path, since_files: Iterable[str | Path], *, outdir: Path | None = None) -> list[Path]:

@@ -4,20 +4,26 @@
 
 from __future__ import annotations
 
+import pytest
+
 from pytest_symphony import buildkit as bk
 from pytest_symphony.runtime.conductor import BoundHandler
+from pytest_symphony.score.model import Beat, Movement
 from pytest_symphony.score.resolve import no_handler
+from pytest_symphony.session import SymphonySession
 
 #: Fixtures every beat gets, whatever conftest.py defines.
 _ALWAYS = frozenset({"symphony", "beat", "request"})
 
 
-def _fixture_exists(request, name: str) -> bool:
+def _fixture_exists(request: pytest.FixtureRequest, name: str) -> bool:
     """Some conftest.py or plugin defines it (``[]``: defined, though not for this node)."""
     return request.session._fixturemanager.getfixturedefs(name, request.node) is not None
 
 
-def beat_problems(sym, request, entry: bk.SpecEntry, movement, beat) -> list[str]:
+def beat_problems(
+    sym: SymphonySession, request: pytest.FixtureRequest, entry: bk.SpecEntry, movement: Movement, beat: Beat
+) -> list[str]:
     """Why one beat could not run: its expander, handlers or their fixtures are missing (as the run resolves them)."""
     where, subject = f"{entry.display}:{beat.line}", f"beat {movement.number}.{beat.number} '{beat.title}'"
     problems = []
@@ -36,6 +42,7 @@ def beat_problems(sym, request, entry: bk.SpecEntry, movement, beat) -> list[str
                 beat=beat, sequence=entry.sequence, name=ref.display, suggestions=found.problem.suggestions
             )
         if func is None:
+            assert found.problem is not None, "no handler and no command: the resolution says why"
             problems.append(found.problem.line(where, subject))
             continue
         for name in BoundHandler.bind(ref.display, func, beat.inputs).fixtures:

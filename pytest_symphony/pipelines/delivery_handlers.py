@@ -18,6 +18,7 @@ from pytest_symphony.deliverykit.timeutil import utc_now
 from pytest_symphony.deliverykit.wsjf import feature_flag
 from pytest_symphony.errors import SymphonyError
 from pytest_symphony.options import value
+from pytest_symphony.pipelines.build_run import built_files, finished_build
 from pytest_symphony.pipelines.delivery_governance import govern
 from pytest_symphony.pipelines.delivery_steps import missing_steps
 from pytest_symphony.pipelines.delivery_support import (
@@ -117,17 +118,15 @@ def build_and_automate(symphony, beat, pytestconfig):
         ) from None
     if not build.passed:
         raise SymphonyError(f"the build sub-pipeline failed at beat {build.failed_beat}")
-    artifacts = [
-        Path(p) for p in build.state.get("artifacts") or [f for b in build.state.get("builds", ()) for f in b.files]
-    ]
+    artifacts, built = built_files(build.state), finished_build(build.state)
     epoch = dk.source_date_epoch(ctx.settings.root)
-    used = build.state.get("source_date_epoch") or {}
+    used = built.source_date_epoch or {}
     if str(used.get("value")) != str(epoch):
         raise SymphonyError(
             f"the build ran with SOURCE_DATE_EPOCH={used.get('value')} ({used.get('source')}), not "
             f"the commit's {epoch}; unset SOURCE_DATE_EPOCH so the build is the commit's"
         )
-    started = build.state.get("run_started")
+    started = built.run_started
     statement = dk.evidence_dir(ctx.settings, ctx.version) / "provenance.intoto.json"
     result = dk.provenance(
         ctx.settings,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import traceback
-from typing import Callable
+from typing import Any, Callable, TypeVar, cast, overload
 
 from pytest_symphony.errors import SymphonyError
 from pytest_symphony.runtime.registry import handler
@@ -37,13 +37,20 @@ def _short(exc: BaseException) -> str:
     return "\n".join(lines)
 
 
-def builtin_handler(name_or_func: str | Callable):
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@overload
+def builtin_handler(name_or_func: str) -> Callable[[F], F]: ...
+@overload
+def builtin_handler(name_or_func: F) -> F: ...
+def builtin_handler(name_or_func: str | F) -> Callable[[F], F] | F:
     """``@handler`` / ``@handler(name)`` for the built-in pipelines, with failures kept short."""
     if callable(name_or_func):
         return builtin_handler(name_or_func.__name__)(name_or_func)
     name = name_or_func
 
-    def decorate(func: Callable) -> Callable:
+    def decorate(func: F) -> F:
         @functools.wraps(func)
         def run(*args, **kwargs):
             try:
@@ -53,6 +60,6 @@ def builtin_handler(name_or_func: str | Callable):
             except Exception as exc:
                 raise BuiltinBeatFailed(f"built-in handler '{name}' failed: {_short(exc)}") from exc
 
-        return handler(name)(run)
+        return cast(F, handler(name)(run))
 
     return decorate

@@ -4,6 +4,8 @@ After each passed beat the sequence run compares its state with what the last ch
 saw, key by key (a value's JSON text, so a list grown in place counts as changed), and
 hands the difference to telemetry.  A value that does not serialize is named instead,
 with the beat that produced it: a resumed run re-runs that beat rather than pretend.
+A value may serialize itself: what its ``to_checkpoint()`` returns is stored (the build's
+``BuildRun``); its owner rebuilds it from that JSON on restore.
 A run whose state stays empty pays one truth test per beat.
 """
 
@@ -45,9 +47,17 @@ class StateTracker:
 
 def _json(value: Any) -> str | None:
     try:
-        return json.dumps(value, sort_keys=True, allow_nan=False, separators=(",", ":"))
+        return json.dumps(value, sort_keys=True, allow_nan=False, separators=(",", ":"), default=_own_form)
     except (TypeError, ValueError, RecursionError):
         return None
+
+
+def _own_form(value: Any) -> Any:
+    """What a value that serializes itself (``to_checkpoint()``) stores; any other value does not serialize."""
+    to_checkpoint = getattr(type(value), "to_checkpoint", None)
+    if to_checkpoint is None:
+        raise TypeError(f"{type(value).__name__} is not JSON serializable")
+    return to_checkpoint(value)
 
 
 def replay(checkpoints: list[Mapping[str, Any]]) -> tuple[dict[str, Any], dict[str, int]]:

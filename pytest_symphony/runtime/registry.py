@@ -13,7 +13,7 @@ import inspect
 import types
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable, Protocol, TypeVar, overload
 
 from ..errors import DuplicateHandler, HandlerNotFound
 from ..score.model import HandlerRef
@@ -25,7 +25,19 @@ EXPANDER_ATTR = "__symphony_expander__"
 __all__ = ["BUILTIN", "PROJECT", "HandlerEntry", "HandlerRegistry", "ModuleFailure", "Target", "expander", "handler"]
 
 
-def _name_marker(attr: str):
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+class _Marker(Protocol):
+    """A marking decorator's type: ``@deco`` returns the function, ``@deco("x")`` a decorator."""
+
+    @overload
+    def __call__(self, func_or_name: _F, /) -> _F: ...
+    @overload
+    def __call__(self, func_or_name: str | None = None, /, *, name: str | None = None) -> Callable[[_F], _F]: ...
+
+
+def _name_marker(attr: str) -> _Marker:
     """A decorator usable bare (``@deco``), with a name (``@deco("x")``) or ``@deco(name="x")``."""
 
     def decorator(func_or_name=None, *, name: str | None = None):
