@@ -19,7 +19,8 @@ from typing import Any, Callable, Iterable
 
 from ..score.links import BeatLink, link_refs, names_beat, normalize_name, resolve_link
 from ..score.model import Beat, Movement, Sequence
-from .workspace import FeatureInput, Workspace
+from .sources import FeatureInput
+from .workspace import Workspace
 
 __all__ = ["StepDoc", "ScenarioDoc", "FeatureDoc", "StepDef", "BddIndex", "beat_keys"]
 
@@ -84,7 +85,7 @@ class StepDef:
             return False
 
 
-def _matcher(kind: str, pattern: str):
+def _matcher(kind: str, pattern: str) -> Callable[[str], object]:
     from pytest_bdd import parsers
 
     if kind == "string":
@@ -201,7 +202,9 @@ def _render(text: str, row: dict[str, str]) -> str:
     return re.sub(r"<(.+?)>", lambda m: row.get(m.group(1), m.group(0)), text)
 
 
-def _read(feature: FeatureInput, parse_feature: Callable[..., Any]) -> tuple[Any, list[tuple[Any, tuple]]]:
+def _read(
+    feature: FeatureInput, parse_feature: Callable[..., Any]
+) -> tuple[Any, list[tuple[Any, tuple[Any, Any, Any]]]]:
     """pytest-bdd's feature and its (scenario template, (scenario tags, rule tags, feature
     tags)) in file order, from one parse.
 

@@ -18,7 +18,8 @@ from typing import Any, Iterator
 
 from ..score.model import HandlerRef
 from ..score.resolve import BUILTIN, EXTERNAL, PROJECT, Candidates, Resolution, resolve_handler, suggest
-from .workspace import PyInput, Workspace, relative
+from .sources import PyInput, inside, relative
+from .workspace import Workspace
 
 __all__ = ["HandlerDef", "HandlerIndex"]
 
@@ -127,8 +128,8 @@ class HandlerIndex:
             path = line = None
             if code is not None:
                 path, line = Path(code.co_filename), code.co_firstlineno
-            inside = path is not None and _inside(path, ws.root)
-            origin = BUILT_IN if entry.origin == BUILTIN else (PROJECT if inside else EXTERNAL)
+            in_project = path is not None and inside(path, ws.root)
+            origin = BUILT_IN if entry.origin == BUILTIN else (PROJECT if in_project else EXTERNAL)
             d = HandlerDef(
                 name=entry.name,
                 function=fname,
@@ -202,14 +203,6 @@ class HandlerIndex:
     def _plain(self, module: str | None, name: str) -> str | None:
         d = self._plain_def(module, name)
         return d.place if d is not None else None
-
-
-def _inside(path: Path, root: Path) -> bool:
-    try:
-        path.resolve().relative_to(root)
-        return True
-    except ValueError:
-        return False
 
 
 def _facts_of(func: Any) -> dict[str, Any] | None:

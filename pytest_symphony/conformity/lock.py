@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .cache import content_hash
+from pytest_symphony import __version__
 
 __all__ = ["LOCK_VERSION", "read_lock", "write_lock", "build_lock", "current_files", "sequence_contract"]
 
@@ -98,8 +99,6 @@ def sequence_contract(seq: Any, ws: Any) -> dict[str, Any]:
 
 
 def build_lock(ws: Any) -> dict[str, Any]:
-    from pytest_symphony import __version__
-
     sequences = {}
     for spec in ws.loaded():
         if not spec.builtin and spec.sequence.id not in sequences:

@@ -38,7 +38,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Iterable, Mapping
+from typing import Any, Iterable, Mapping
 
 from .codes import Dimension, Severity
 from .violation import Checked, Violation
@@ -124,7 +124,7 @@ class DimensionScore:
     checked: int
     counts: Mapping[Severity, int]  # violations by severity, every severity present
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "score": self.score,
             "band": self.band,

@@ -111,6 +111,10 @@ class Edit:
         return cls(data["path"], data["start_offset"], data["end_offset"], data["replacement"])
 
 
+#: How violations sort and deduplicate: path, line, col, code, message, pointer, sequence, beat.
+ViolationKey = tuple[str, int, int, str, str, str, str, str]
+
+
 @dataclass(frozen=True)
 class Fix:
     """The fix a violation would apply.
@@ -187,7 +191,7 @@ class Violation:
         return FixSafety.NONE if self.fix is None else self.fix.safety
 
     @property
-    def key(self) -> tuple:
+    def key(self) -> ViolationKey:
         """Stable sort and deduplication key: place first, then code and message."""
         p = self.place
         return (
@@ -231,7 +235,7 @@ class Violation:
 
 def dedupe(violations: Iterable[Violation]) -> list[Violation]:
     """Sorted by :attr:`Violation.key`, one violation per key (the first seen wins)."""
-    seen: dict[tuple, Violation] = {}
+    seen: dict[ViolationKey, Violation] = {}
     for v in violations:
         seen.setdefault(v.key, v)
     return [seen[k] for k in sorted(seen)]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..score.positions import item_span, member_span, members_in_order
+from ..score.positions import Located, LocatedList, item_span, member_span, members_in_order
 from ..score.source import parse_json
 
 __all__ = ["parse", "node_at", "value_span", "set_value", "append_item", "remove_item", "insert_member", "render"]
@@ -92,7 +92,7 @@ def _items(node: Any, parts: list[str]) -> list[tuple[int, int]]:
 
 def append_item(text: str, root: Any, parts: list[str], value: Any) -> tuple[int, int, str]:
     node = node_at(root, parts)
-    if not isinstance(node, list) or getattr(node, "doc", None) is None:
+    if not isinstance(node, LocatedList) or node.doc is None:
         raise LookupError(f"{_where(parts)} is not a list")
     if not node:
         return node.start + 1, node.start + 1, render(value)
@@ -115,7 +115,7 @@ def remove_item(text: str, root: Any, parts: list[str]) -> tuple[int, int, str]:
         raise LookupError(_where(parts))
     parent = node_at(root, parts[:-1])
     index = int(parts[-1])
-    if not isinstance(parent, list) or index >= len(parent) or getattr(parent, "doc", None) is None:
+    if not isinstance(parent, LocatedList) or index >= len(parent) or parent.doc is None:
         raise LookupError(_where(parts))
     items = _items(parent, parts[:-1])
     if len(items) == 1:
@@ -130,7 +130,7 @@ def insert_member(
 ) -> tuple[int, int, str]:
     """Add ``key`` to the object at ``parts``: last, first, or right after member ``after``."""
     node = node_at(root, parts)
-    if not isinstance(node, dict) or getattr(node, "doc", None) is None:
+    if not isinstance(node, Located) or node.doc is None:
         raise LookupError(f"{_where(parts)} is not an object")
     if not node:
         return node.start + 1, node.start + 1, f"{render(key)}: {render(value)}"

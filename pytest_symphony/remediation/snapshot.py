@@ -335,7 +335,7 @@ def restore_in_order(chosen: list[Snapshot], reason: str) -> list[tuple[Snapshot
 
 def list_snapshots(snapshots_dir: Path, root: Path | None = None) -> list[Snapshot]:
     """Every readable snapshot, oldest first."""
-    out = []
+    out: list[Snapshot] = []
     folder = Path(snapshots_dir)
     if not folder.is_dir():
         return out

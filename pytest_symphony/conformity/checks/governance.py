@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping
 
 from ...score.normalize import slugify
 from ..violation import Place, Violation, json_pointer
 from ..codes import FixSafety, Severity
 from .base import Example, SpecCheck, WorkspaceCheck
 from .places import movement_pointer, spec_violation
+
+if TYPE_CHECKING:
+    from ..sources import LoadedSpec
+    from ..workspace import Workspace
 
 HANDLERS = "from pytest_symphony import handler\n\n\n@handler\ndef build():\n    return {}\n\n\n@handler\ndef undo():\n    return {}\n"
 SPEC = (
@@ -95,7 +99,7 @@ class PolicyNotReferenced(SpecCheck):
         ),
     )
 
-    def check_sequence(self, spec, ws) -> Iterable[Violation]:
+    def check_sequence(self, spec: LoadedSpec, ws: Workspace) -> Iterable[Violation]:
         gov = spec.sequence.governance
         policies = gov.get("policies") if isinstance(gov, Mapping) else None
         if not isinstance(policies, list):
@@ -145,7 +149,7 @@ class MetricNotTracked(WorkspaceCheck):
         Example(ws(SPEC_M), history=[{**RUN[0], "metrics": {"files_built": 3}}], at=("sequences/release.yaml", 11)),
     )
 
-    def check(self, ws) -> Iterator[Violation]:
+    def check(self, ws: Workspace) -> Iterator[Violation]:
         history = ws.history
         if history is None:
             return
@@ -193,11 +197,11 @@ class UnauthorizedChange(WorkspaceCheck):
         ),
     )
 
-    def check(self, ws) -> Iterator[Violation]:
+    def check(self, ws: Workspace) -> Iterator[Violation]:
         lock = ws.lock
         if lock is None:
             return
-        from ..lock import current_files
+        from ..lock import current_files  # lock reads the scan cache, which loads libcst: only when a lock exists
 
         approved: dict[str, str] = dict(lock.get("files", {}))
         current = current_files(ws)
@@ -268,7 +272,7 @@ class RollbackNotDefined(SpecCheck):
         Example(ws("kind: deployment\nrollbackStrategy: {enabled: false}\n" + SPEC), at=("sequences/release.yaml", 1)),
     )
 
-    def check_sequence(self, spec, ws) -> Iterable[Violation]:
+    def check_sequence(self, spec: LoadedSpec, ws: Workspace) -> Iterable[Violation]:
         seq = spec.sequence
         if declared_rollback(seq) is not None:
             return
@@ -350,7 +354,7 @@ class GovernanceThresholdBreached(WorkspaceCheck):
         ),
     )
 
-    def check(self, ws) -> Iterator[Violation]:
+    def check(self, ws: Workspace) -> Iterator[Violation]:
         history = ws.history
         for spec in ws.loaded():
             seq = spec.sequence
@@ -373,13 +377,12 @@ class GovernanceThresholdBreached(WorkspaceCheck):
                         continue
                     limit = _threshold(seq, name)
                     if value < limit:
-                        key = name if name in m.raw else None
                         yield spec_violation(
                             self.code,
                             spec,
                             f"movement {m.number} '{m.title}' has {name} {value:g} {source}, below its threshold {limit:g}",
                             node=m.raw,
-                            key=key,
+                            key=name if name in m.raw else None,
                             pointer=movement_pointer(m),
                         )
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
 from ...options import CONFORMITY_FORMATS
+from ... import __version__
 from ..codes import Dimension, Severity
 from ..violation import Checked, Violation
 
@@ -33,10 +34,6 @@ FORMATS: tuple[str, ...] = CONFORMITY_FORMATS
 
 
 def tool_version() -> str:
-    try:
-        from pytest_symphony import __version__
-    except Exception:  # pragma: no cover - the package always has one
-        return "0+unknown"
     return str(__version__)
 
 
@@ -129,6 +126,7 @@ def render(
     relative to (SARIF and GitHub write them relative to its repository's top level);
     ``full_report``: where the whole report is (the GitHub format's last line names it)."""
     violations = list(violations)
+    # each renderer imports its helpers from this package: imported here, at dispatch
     if fmt == "text":
         from .text import render_text
 

@@ -29,7 +29,9 @@ SCHEMA_VERSION = 1
 def load_schema() -> dict[str, Any]:
     """The report's JSON Schema."""
     text = resources.files(__package__).joinpath("report.schema.json").read_text("utf-8")
-    return json.loads(text)
+    schema = json.loads(text)
+    assert isinstance(schema, dict), "report.schema.json holds an object"
+    return schema
 
 
 def _scores(
@@ -45,6 +47,7 @@ def _scores(
     for v in violations:
         counts[v.dimension][v.severity] += 1  # type: ignore[index]
     out: dict[str, Any] = {}
+    n: int | None
     for d in Dimension:
         if d not in scores:
             continue
@@ -89,7 +92,7 @@ def report_dict(
         "summary": {
             "violations": len(ordered),
             "by_severity": {s.value: n for s, n in severity_counts(ordered).items()},
-            "at_or_above_threshold": sum(1 for v in ordered if v.severity >= threshold),  # type: ignore[operator]
+            "at_or_above_threshold": sum(1 for v in ordered if v.severity >= threshold),
             "suppressed": len(silenced),
             "unused_suppressions": len(unused_sorted),
         },

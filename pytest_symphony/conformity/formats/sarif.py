@@ -202,7 +202,7 @@ def _result(v: Violation, index: int, suppressed: bool, prefix: str, occurrence:
 def _occurrences(violations: list[Violation]) -> list[int]:
     """For each violation, how many identical ones (code, file, sequence, beat, message)
     come before it in line order."""
-    seen: dict[tuple, int] = {}
+    seen: dict[tuple[str, str, str | None, str | None, str], int] = {}
     out = []
     for v in violations:
         key = (v.code, v.place.path, v.sequence, v.beat, _PLACE_NUMBERS.sub("#", v.message))

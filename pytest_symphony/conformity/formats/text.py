@@ -42,8 +42,8 @@ def render_text(
     """The text report; ends with a newline."""
     threshold = Severity.parse(threshold)
     ordered = sort_violations(violations)
-    failing = [v for v in ordered if v.severity >= threshold]  # type: ignore[operator]
-    warnings = [v for v in ordered if v.severity < threshold]  # type: ignore[operator]
+    failing = [v for v in ordered if v.severity >= threshold]
+    warnings = [v for v in ordered if v.severity < threshold]
     lines = [format_violation(v) for v in failing]
     if warnings:
         lines.append(f"warnings (below {threshold}):")

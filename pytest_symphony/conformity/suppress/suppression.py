@@ -90,7 +90,7 @@ class UnusedSuppression:
         return f"suppression of {self.code} silences nothing"
 
     @property
-    def key(self) -> tuple:
+    def key(self) -> tuple[str, int, int, str, str]:
         p = self.place
         return (p.path, p.line, p.col, self.code or "", self.reason)
 
