@@ -23,6 +23,7 @@ import pytest
 
 from . import lock
 from .checks.base import CheckRegistry, PythonCheck, SpecCheck, WorkspaceCheck
+from .checks.places import beat_list_key
 from .codes import Dimension
 from .features import BddIndex
 from .handlers import HandlerIndex
@@ -31,10 +32,10 @@ from .result import EngineResult, FileFindings
 from .scanning import scan_python, support_modules
 from .scores import score_all
 from .settings import Settings
+from .sources import SpecInput
 from .suppress import SPEC_MEMBER, Suppression, apply_suppressions, comment_suppressions, spec_suppressions
 from .violation import Checked, Edit, Fix, Place, Violation, dedupe
 from .workspace import Workspace
-from .checks.places import beat_list_key
 
 __all__ = [
     "EngineResult",
@@ -219,14 +220,13 @@ def _suppressions(ws: Workspace) -> list[Suppression]:
         raw = spec.raw
         if not isinstance(raw, Mapping) or not spec.text or SPEC_MEMBER not in spec.text:
             continue
-        out.extend(spec_suppressions(spec.rel, raw, _member_lines(spec)))
+        out.extend(spec_suppressions(spec.rel, raw, _member_lines(spec, raw)))
     return out
 
 
-def _member_lines(spec: Any) -> dict[str, int]:
-    """JSON pointer of each ``x-symphony-ignore`` member -> its line."""
+def _member_lines(spec: SpecInput, raw: Mapping[str, Any]) -> dict[str, int]:
+    """JSON pointer of each ``x-symphony-ignore`` member of ``raw`` (the spec's mapping) -> its line."""
     lines: dict[str, int] = {}
-    raw = spec.raw
     objects: list[tuple[str, Any]] = [("", raw)]
     for mi, m in enumerate(raw.get("movements") or []):
         if isinstance(m, Mapping):

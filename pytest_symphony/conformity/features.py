@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
+from ..bdd.placement import FeatureIndex
 from ..score.links import BeatLink, link_refs, names_beat, normalize_name, resolve_link
 from ..score.model import Beat, Movement, Sequence
 from .sources import FeatureInput
@@ -125,7 +126,7 @@ class BddIndex:
         # file name), in file order: a beat's lookup costs its own links, not every scenario
         self._linked: dict[tuple[str, int, int], list[ScenarioDoc]] = {}
         self._features_of: dict[str, list[FeatureDoc]] = {}
-        self.feature_index: Any = None  # bdd.scaffold.FeatureIndex, made by the first check that needs it
+        self.feature_index: FeatureIndex | None = None  # made by the first check that needs it
 
     @classmethod
     def build(cls, ws: Workspace) -> "BddIndex":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Mapping
+
 from ..toml import tomllib
 
 if TYPE_CHECKING:

@@ -18,7 +18,7 @@ from typing import Any, Iterator
 
 from ..score.model import HandlerRef
 from ..score.resolve import BUILTIN, EXTERNAL, PROJECT, Candidates, Resolution, resolve_handler, suggest
-from .sources import PyInput, inside, relative
+from .sources import PyInput, SpecInput, inside, relative
 from .workspace import Workspace
 
 __all__ = ["HandlerDef", "HandlerIndex"]
@@ -162,7 +162,7 @@ class HandlerIndex:
         """What a beat reference of ``spec`` runs, exactly as the run resolves it."""
         return resolve_handler(ref, self.candidates, getattr(spec, "scope", frozenset()))
 
-    def resolve(self, ref: HandlerRef, spec: Any = None) -> HandlerDef | None:
+    def resolve(self, ref: HandlerRef, spec: SpecInput | None = None) -> HandlerDef | None:
         """The function a beat reference of ``spec`` names, for the checks: the handler it runs;
         a declared ``script`` (a :data:`COMMAND` def, no function); the plain function a
         not-found reference points at (TELEMETRY_NOT_INSTRUMENTED reports it); the first of

@@ -16,8 +16,8 @@ import pytest
 
 from ..errors import SymphonyError
 from .codes import Category, lookup
-from .gather import session_inputs
 from .formats.text import format_violation
+from .gather import session_inputs
 from .violation import Violation
 
 if TYPE_CHECKING:  # the engine pulls in libcst: imported only when a check runs

@@ -17,16 +17,14 @@ from typing import TYPE_CHECKING, Any, Callable, Generator, Iterator
 import pytest
 
 from ..options import value
+from ..session_key import SESSION_KEY, state
 from .codes import Dimension, Severity
 from .formats import render, severity_counts
 from .gather import session_inputs
 from .inputs import PROVIDER, EngineInputs
 from .items import ALL, ConformityFailure, engine_result, first_line, judge_file
-from .scores import band
+from .scores import band, score_all
 from .violation import Checked, Place, Violation, ViolationKey
-from ..session_key import state
-from .scores import score_all
-from ..session_key import SESSION_KEY
 
 if TYPE_CHECKING:
     from _pytest._code.code import TerminalRepr, TracebackStyle

@@ -14,10 +14,9 @@ from .cache import ScanCache, content_hash
 from .checks.base import CheckRegistry, PythonCheck, load_refs
 from .pyscan import scan_source
 from .settings import ENGINE_VERSION
-from .sources import PyInput
+from .sources import PyInput, find_module, inside
 from .syntax import FileScan
 from .workspace import Workspace
-from .sources import find_module, inside
 
 
 def _scan_job(job: tuple[str, str, list[str]]) -> dict[str, Any]:

@@ -7,11 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Mapping
 
-from .checks.base import Example
-from .engine import EngineResult, check_workspace
 from ..telemetry.records import make_attempt, make_run
 from ..telemetry.store import HistoryStore
-from .engine import approve
+from .checks.base import Example
+from .engine import EngineResult, approve, check_workspace
 
 __all__ = ["DEFAULT_INI", "write_files", "materialize", "run_example", "seed_history"]
 

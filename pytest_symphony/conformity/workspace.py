@@ -12,11 +12,14 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping
 
 from ..score.loader import load_spec
-from ..score.source import SPEC_SUFFIXES, parse_json, read_source
+from ..score.source import SPEC_SUFFIXES, parse_json, parse_yaml, read_source
+from ..telemetry.store import HistoryError, HistoryStore
+from ..toml import tomllib
 from .inputs import BuiltinSpec, EngineInputs
+from .lock import read_lock
 from .settings import Settings
 from .sources import (
     FeatureInput,
@@ -30,10 +33,10 @@ from .sources import (
     walk_files,
 )
 from .specmap import SpecText
-from ..toml import tomllib
-from .lock import read_lock
-from ..telemetry.store import HistoryError, HistoryStore
-from ..score.source import parse_yaml
+
+if TYPE_CHECKING:
+    from .features import BddIndex
+    from .handlers import HandlerIndex
 
 __all__ = ["Workspace"]
 
@@ -55,12 +58,35 @@ class Workspace:
         self.errors: list[tuple[str, int, int, str]] = []  # (path, line, col, message): could not check
         self.fixtures: set[str] = set()
         self.runtime_registry: Any = inputs.registry
-        self.handlers: Any = None  # conformity.handlers.HandlerIndex, set by the engine
-        self.bdd: Any = None  # conformity.features.BddIndex, set by the engine
+        self._handlers: HandlerIndex | None = None
+        self._bdd: BddIndex | None = None
         self.policy_checks: list[Any] = list(inputs.policy_checks)
         self.cadences: tuple[str, ...] = tuple(settings.cadences)
         self.extra_paths: list[Path] = []
         self.stats: dict[str, Any] = {}
+
+    # -- indexes the engine builds before any check runs ---------------------------------------
+    @property
+    def handlers(self) -> HandlerIndex:
+        """Every handler a beat may name (:func:`.engine.prepare_workspace` builds it)."""
+        if self._handlers is None:
+            raise RuntimeError("the handler index is built by engine.prepare_workspace")
+        return self._handlers
+
+    @handlers.setter
+    def handlers(self, index: HandlerIndex) -> None:
+        self._handlers = index
+
+    @property
+    def bdd(self) -> BddIndex:
+        """The features, their scenarios and step definitions (:func:`.engine.prepare_workspace` builds it)."""
+        if self._bdd is None:
+            raise RuntimeError("the BDD index is built by engine.prepare_workspace")
+        return self._bdd
+
+    @bdd.setter
+    def bdd(self, index: BddIndex) -> None:
+        self._bdd = index
 
     # -- loading ---------------------------------------------------------------------------
     def load(self, *, paths: Iterable[Path] | None = None) -> "Workspace":
@@ -256,7 +282,7 @@ class Workspace:
             return None
         try:
             text = path.read_text(encoding="utf-8-sig")
-            data = parse_json(text) if path.suffix == ".json" else _yaml(text)
+            data = parse_json(text) if path.suffix == ".json" else parse_yaml(text)
         except FileNotFoundError:
             self.notes.append(f"ini symphony_domain_registry: {self.rel(path)} does not exist")
             return None
@@ -274,7 +300,7 @@ class Workspace:
             return None
 
     @cached_property
-    def history(self) -> Any:
+    def history(self) -> HistoryStore | None:
         """The run history (read only), or None when there is none."""
         path = self.settings.history_path
         if not path.is_file():
@@ -290,7 +316,3 @@ class Workspace:
         history = self.__dict__.get("history")
         if history is not None:
             history.close()
-
-
-def _yaml(text: str) -> Any:
-    return parse_yaml(text)

@@ -11,13 +11,13 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from ..atomic import Text, read_text
 from ..bdd.placement import FeatureIndex
 from ..conformity.settings import Settings
 from ..conformity.sources import find_module, walk_files
 from ..score.loader import load_spec
 from ..score.model import Sequence
 from ..score.source import SPEC_SUFFIXES
-from ..atomic import Text, read_text
 
 __all__ = ["FixContext", "inside_root"]
 

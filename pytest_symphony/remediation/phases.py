@@ -35,17 +35,17 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, Callable
 
+from ..atomic import read_text, remove_stale_temps, write_atomic
 from ..conformity.codes import Category
 from ..conformity.engine import EngineResult
 from ..conformity.items import PHASES, in_phase
 from ..conformity.settings import Settings
 from ..conformity.violation import Violation
-from ..atomic import read_text, remove_stale_temps, write_atomic
 from .context import FixContext
 from .fixers import builtin_fixers
 from .guards import is_spec_like
-from .plan import Declined, Fixer, PlannedFix, new_texts, plan_fixes, select
 from .outcome import PHASE_TITLES, FixesFailed, PhaseFailed, PhaseOutcome
+from .plan import Declined, Fixer, PlannedFix, new_texts, plan_fixes, select
 from .snapshot import Snapshot, prune_snapshots
 
 __all__ = ["PHASE_TITLES", "MAX_ROUNDS", "DERIVED", "PhaseOutcome", "Remediation", "PhaseFailed"]

@@ -17,17 +17,16 @@ import pytest
 
 from ..conformity.codes import Category
 from ..conformity.engine import EngineResult, check_workspace
-from ..conformity.items import RESULT_KEY, ConformityWarning, engine_result, judge_file, report_payload
+from ..conformity.items import RESULT_KEY, ConformityWarning, engine_result, in_phase, judge_file, report_payload
 from ..conformity.settings import Settings
 from ..conformity.violation import Violation
 from ..errors import SymphonyError
 from ..session_key import state
 from .context import inside_root
+from .gitcommit import commit_phase
 from .phases import PHASE_TITLES, Remediation
 from .snapshot import SNAPSHOTS_DIR
 from .staging import StagedRegistry, Staging
-from ..conformity.items import in_phase
-from .gitcommit import commit_phase
 
 __all__ = [
     "mode",

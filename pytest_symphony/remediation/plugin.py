@@ -18,11 +18,11 @@ from collections import Counter
 from typing import Any, Generator
 
 import pytest
-from .gitcommit import GitError, check_ready
-from ..session_key import state
+
+from ..session_key import SESSION_KEY, state
 from . import RollbackError, rollback
+from .gitcommit import GitError, check_ready
 from .summary import write_summary
-from ..session_key import SESSION_KEY
 
 
 @pytest.hookimpl(tryfirst=True)  # before the core reads --symphony into the session state

@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Iterable
 
+from ..atomic import remove_atomic, sha256_bytes, write_atomic
 from ..errors import SymphonyError
 from ..stamps import utc_now
-from ..atomic import remove_atomic, sha256_bytes, write_atomic
 
 __all__ = [
     "Snapshot",

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from ..conformity.scores import band
 from ..conformity.codes import CATALOG
+from ..conformity.scores import band
 
 __all__ = ["write_summary", "code_table"]
 

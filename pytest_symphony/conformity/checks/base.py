@@ -32,9 +32,9 @@ from ..codes import CATEGORY_DIMENSION, Category, Code, FixSafety, Severity, loo
 if TYPE_CHECKING:
     import libcst as cst
 
+    from ..sources import LoadedSpec
     from ..syntax import CheckFix, ScanContext
     from ..violation import Violation
-    from ..sources import LoadedSpec
     from ..workspace import Workspace
 
 __all__ = [

@@ -10,12 +10,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
-from ..violation import Place, Violation, json_pointer
 from ..codes import FixSafety, Severity
-from .base import Example, WorkspaceCheck
-from .places import spec_violation
 from ..graphs import workspace_packages
 from ..lock import sequence_contract
+from ..violation import Place, Violation, json_pointer
+from .base import Example, WorkspaceCheck
+from .places import spec_violation
 
 if TYPE_CHECKING:
     from ..sources import PyInput

@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping
 
 from ...score.normalize import slugify
-from ..violation import Place, Violation, json_pointer
 from ..codes import FixSafety, Severity
+from ..violation import Place, Violation, json_pointer
 from .base import Example, SpecCheck, WorkspaceCheck
 from .places import movement_pointer, spec_violation
 
 if TYPE_CHECKING:
+    from ...score.model import Beat, Sequence
     from ..sources import LoadedSpec
     from ..workspace import Workspace
 
@@ -230,7 +231,7 @@ _DEPLOY_KIND = re.compile(r"deploy|delivery|release|remediat|rollout", re.I)
 ROLLBACK_FIELDS = ("rollback", "rollbackHandler", "rollbackStrategy")
 
 
-def declared_rollback(seq: Any) -> str | None:
+def declared_rollback(seq: Sequence) -> str | None:
     """The field by which a sequence declares its rollback, or None.
 
     A rollback handler (``rollback``/``rollbackHandler`` naming one, or ``rollbackStrategy.handler``),
@@ -297,7 +298,7 @@ class RollbackNotDefined(SpecCheck):
             )
 
 
-def _rollback_capable(seq: Any, beat: Any) -> bool:
+def _rollback_capable(seq: Sequence, beat: Beat) -> bool:
     if beat.raw.get("rollbackCapable") is True:
         return True
     for ref in beat.handlers:
@@ -310,7 +311,7 @@ def _rollback_capable(seq: Any, beat: Any) -> bool:
 _THRESHOLD = re.compile(r"(?:≥|>=|at least|minimum(?: of)?|above)\s*(\d+(?:\.\d+)?)\s*(%?)", re.I)
 
 
-def _threshold(seq: Any, name: str) -> float:
+def _threshold(seq: Sequence, name: str) -> float:
     gov = seq.governance if isinstance(seq.governance, Mapping) else {}
     declared = gov.get("thresholds")
     if isinstance(declared, Mapping) and isinstance(declared.get(name), (int, float)):
@@ -360,7 +361,7 @@ class GovernanceThresholdBreached(WorkspaceCheck):
             seq = spec.sequence
             recorded: dict[tuple[str, str], float] = {}
             run_id = history.last_run_id(seq.id) if history is not None else None
-            if run_id is not None:
+            if history is not None and run_id is not None:
                 for a in history.attempts(run_id=run_id, sequence=seq.id):
                     for name in ("visibility", "consistency"):
                         if name in a["metrics"] and a["metrics"][name] is not None:

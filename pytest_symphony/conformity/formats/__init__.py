@@ -11,8 +11,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
-from ...options import CONFORMITY_FORMATS
 from ... import __version__
+from ...options import CONFORMITY_FORMATS
 from ..codes import Dimension, Severity
 from ..violation import Checked, Violation
 

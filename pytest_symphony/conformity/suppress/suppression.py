@@ -9,7 +9,6 @@ from typing import Any, Literal, NamedTuple
 
 from ..violation import Place, Violation
 
-
 #: The code set of a suppression that names no code: it silences every code.
 ALL: frozenset[str] = frozenset({"*"})
 

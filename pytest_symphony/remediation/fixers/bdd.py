@@ -17,12 +17,12 @@ from ...bdd.scaffold import Draft, beat_drafts, stub_call
 from ...conformity.codes import FixSafety
 from ...conformity.sources import walk_files
 from ...conformity.violation import Edit, Violation
+from ...score.links import normalize_name
+from ...score.model import Beat, Movement, Sequence
 from ..context import FixContext
 from ..gherkin_edit import GherkinEditError, append_blocks, insert_narrative, parse
 from ..plan import Declined, PlannedFix
 from ..pyedit import PythonEditError, append_code, spans
-from ...score.links import normalize_name
-from ...score.model import Beat, Movement, Sequence
 from ..structured import split_pointer
 
 __all__ = ["FIXERS", "feature_for", "step_module_for"]

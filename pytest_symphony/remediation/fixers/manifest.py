@@ -17,12 +17,12 @@ import tempfile
 from pathlib import Path
 from typing import Any, Iterator
 
+from ... import buildkit as bk
 from ...conformity.codes import FixSafety
 from ...conformity.violation import Edit, Violation
 from ...errors import DuplicateHandler, HandlerNotFound
 from ..context import FixContext
 from ..plan import Declined, PlannedFix
-from ... import buildkit as bk
 
 __all__ = ["FIXERS", "regenerate"]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Iterator
 
+from ...conformity.checks.handler import spec_path_problem
 from ...conformity.checks.places import beat_list_key
 from ...conformity.violation import Violation
 from ...score.model import Sequence
@@ -12,7 +13,6 @@ from ...score.source import SPEC_SUFFIXES
 from ..context import FixContext
 from ..plan import Declined, PlannedFix, from_changes
 from ..structured import Change, Document, EditRefused, split_pointer
-from ...conformity.checks.handler import spec_path_problem
 
 __all__ = ["FIXERS"]
 

@@ -3,14 +3,13 @@ exit status."""
 
 from __future__ import annotations
 
-
 import libcst as cst
 
-from ...syntax import CheckFix, EditTarget, ScanContext, dotted_name
 from ...codes import FixSafety, Severity
+from ...facts import is_stub_body
+from ...syntax import CheckFix, EditTarget, ScanContext, dotted_name
 from ..base import Example, PythonCheck
 from .examples import ws
-from ...facts import is_stub_body
 
 
 def _top_level(node: cst.FunctionDef, ctx: ScanContext) -> bool:

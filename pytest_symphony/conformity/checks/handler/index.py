@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Iterator
 
-
-from ...violation import Fix, Place, Violation
 from ...codes import FixSafety, Severity
+from ...violation import Fix, Place, Violation
 from ..base import Example, WorkspaceCheck
 from .examples import SPEC, ws
 
 if TYPE_CHECKING:
+    from ....score.model import Beat, HandlerRef, Movement
+    from ...handlers import HandlerDef
+    from ...sources import LoadedSpec
     from ...workspace import Workspace
 
 # -- the handler index -----------------------------------------------------------------------
 
 
-def _uses(ws: Workspace) -> Iterator[tuple[Any, Any, Any, Any, Any]]:
+def _uses(ws: Workspace) -> Iterator[tuple[LoadedSpec, Movement, Beat, HandlerRef, HandlerDef]]:
     """(spec, movement, beat, reference, handler def) of every beat reference that resolves."""
     for spec in ws.loaded():
         for m in spec.sequence.movements:

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping
 
 import libcst as cst
 
-from ....score.model import Beat
+from ....score.model import Beat, Sequence
+from ...codes import FixSafety, Severity
 from ...syntax import ScanContext, string_value
 from ...violation import Fix, Violation
-from ...codes import FixSafety, Severity
 from ..base import Example, PythonCheck, SpecCheck
-from ..places import beat_pointer, spec_violation
+from ..places import beat_pointer, spec_violation, value_edit
 from .examples import SPEC, ws
-from ..places import value_edit
-import json
 
 if TYPE_CHECKING:
     from ...sources import LoadedSpec
@@ -135,7 +134,7 @@ class HardcodedPath(PythonCheck, SpecCheck):
         yield from nested
 
 
-def _nested_path_fields(seq: Any, spec: Any) -> Iterator[Violation]:
+def _nested_path_fields(seq: Sequence, spec: LoadedSpec) -> Iterator[Violation]:
     """Path fields one mapping below a beat (``input: {patterns: [...]}``)."""
     for m in seq.movements:
         for b in m.beats:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Iterable, Iterator, Mapping
 
+from ...codes import FixSafety, Severity
 from ...registry import domain_ids, is_file_ref, references, registry_domains
 from ...violation import Fix, Place, Violation, json_pointer
-from ...codes import FixSafety, Severity
 from ..base import Example, SpecCheck, WorkspaceCheck
 from ..places import spec_violation
 from .examples import GOOD, workspace

@@ -7,8 +7,8 @@ from pathlib import PurePath
 from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
 from ....score.source import SPEC_SUFFIXES
-from ...violation import Fix, Place, Violation
 from ...codes import FixSafety, Severity
+from ...violation import Fix, Place, Violation
 from ..base import Example, WorkspaceCheck
 from ..places import insert_member, spec_violation, value_edit
 from .examples import GOOD, workspace

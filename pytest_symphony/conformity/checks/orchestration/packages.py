@@ -6,14 +6,14 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping
 
-from ...graphs import cycles, workspace_packages
-from ...violation import Fix, Place, Violation
-from ...sources import inside
+from ....score.source import parse_json
 from ...codes import FixSafety, Severity
+from ...graphs import cycles, workspace_packages
+from ...sources import inside
+from ...violation import Fix, Place, Violation
 from ..base import Example, SpecCheck, WorkspaceCheck
 from ..places import beat_pointer, insert_member, spec_violation, value_edit
 from .examples import GOOD, H, workspace
-from ....score.source import parse_json
 
 if TYPE_CHECKING:
     from ...sources import LoadedSpec

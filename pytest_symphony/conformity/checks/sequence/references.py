@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import TYPE_CHECKING, Iterable
 
 from ...codes import FixSafety, Severity
-from ...violation import Fix, Violation, json_pointer
+from ...violation import Fix, Place, Violation, json_pointer
 from ..base import Example, SpecCheck
 from ..places import beat_pointer, spec_violation, value_edit
 from .examples import B1, seq, ws
-from dataclasses import replace
-from ...violation import Place
 
 if TYPE_CHECKING:
     from ...sources import LoadedSpec

@@ -3,12 +3,12 @@ complete, and each link names a beat that exists."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterable, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 from ....bdd.placement import FeatureIndex, duplicate_problem, feature_home
 from ....bdd.scaffold import beat_drafts
 from ...codes import FixSafety, Severity
-from ...features import beat_keys
+from ...features import ScenarioDoc, beat_keys
 from ...violation import Fix, Place, Violation
 from ..base import Example, SpecCheck, WorkspaceCheck
 from ..places import beat_pointer, spec_violation
@@ -19,9 +19,9 @@ if TYPE_CHECKING:
     from ...workspace import Workspace
 
 
-def _linked_scenarios(ws: Workspace) -> list[Any]:
+def _linked_scenarios(ws: Workspace) -> list[ScenarioDoc]:
     """Every scenario linked to a beat that exists, once, in file order."""
-    seen: dict[int, Any] = {}
+    seen: dict[int, ScenarioDoc] = {}
     for spec in ws.loaded():
         for m in spec.sequence.movements:
             for b in m.beats:
@@ -95,7 +95,7 @@ def _folders(ws: Workspace) -> list[str]:
     return [f.strip("/") or "." for f in ws.settings.features] or ["features"]
 
 
-def _feature_links(ws: Workspace) -> Any:
+def _feature_links(ws: Workspace) -> FeatureIndex:
     """The workspace's features indexed for :func:`feature_home` (built once per engine run)."""
     if ws.bdd.feature_index is None:
         ws.bdd.feature_index = FeatureIndex.of(
