@@ -144,7 +144,7 @@ def score_details(
         checked = Checked.of(checked)
     by_dim: dict[Dimension, list[Severity]] = {d: [] for d in Dimension}
     for v in violations:
-        by_dim[v.dimension].append(v.severity)  # type: ignore[index, arg-type]
+        by_dim[v.dimension].append(v.severity)
     out: dict[Dimension, DimensionScore] = {}
     for d in Dimension:
         sevs = by_dim[d]

@@ -84,10 +84,13 @@ def set_value(text: str, root: Any, parts: list[str], value: Any) -> tuple[int, 
 
 
 def _items(node: Any, parts: list[str]) -> list[tuple[int, int]]:
-    spans = [item_span(node, i) for i in range(len(node))]
-    if any(span is None for span in spans):
-        raise LookupError(f"{_where(parts)}: its items' places are unknown")
-    return spans  # type: ignore[return-value]
+    spans = []
+    for i in range(len(node)):
+        span = item_span(node, i)
+        if span is None:
+            raise LookupError(f"{_where(parts)}: its items' places are unknown")
+        spans.append(span)
+    return spans
 
 
 def append_item(text: str, root: Any, parts: list[str], value: Any) -> tuple[int, int, str]:

@@ -171,9 +171,10 @@ def ensure_import(module: cst.Module, from_module: str, name: str) -> tuple[cst.
             names[-1] = names[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
             body[i] = stmt.with_changes(body=[small.with_changes(names=[*names, alias])])
             return module.with_changes(body=body), chosen
-    new = cst.SimpleStatementLine(
-        [cst.ImportFrom(module=cst.parse_expression(from_module), names=[alias])]  # type: ignore[arg-type]
-    )
+    dotted = cst.parse_expression(from_module)
+    if not isinstance(dotted, (cst.Name, cst.Attribute)):
+        raise PythonEditError(f"cannot import from '{from_module}': not a module name")
+    new = cst.SimpleStatementLine([cst.ImportFrom(module=dotted, names=[alias])])
     at = _header_end(module)
     before = body[at - 1] if at > 0 else None
     if isinstance(before, cst.SimpleStatementLine) and not _is_import(before):

@@ -42,7 +42,8 @@ def parse(text: str) -> Any:
 
 def _lead(text: str, start: int) -> str:
     """The first character of the node written at ``start``, past its anchor and tag."""
-    at = _PROPERTIES.match(text, start).end()  # type: ignore[union-attr]
+    properties = _PROPERTIES.match(text, start)  # matches, if only the empty string
+    at = properties.end() if properties is not None else start
     return text[at : at + 1]
 
 
@@ -139,10 +140,13 @@ def _newline(text: str) -> str:
 
 
 def _items(node: Any) -> list[tuple[int, int]]:
-    spans = [item_span(node, i) for i in range(len(node))]
-    if any(span is None for span in spans):
-        raise LookupError("the list's items' places are unknown")
-    return spans  # type: ignore[return-value]
+    spans = []
+    for i in range(len(node)):
+        span = item_span(node, i)
+        if span is None:
+            raise LookupError("the list's items' places are unknown")
+        spans.append(span)
+    return spans
 
 
 def set_value(text: str, root: Any, parts: list[str], value: Any) -> tuple[int, int, str]:

@@ -19,7 +19,7 @@ from typing import Any, Iterable, Mapping, Sequence
 from ..codes import Dimension, Severity
 from ..scores import DimensionScore, band, score_details
 from ..violation import Checked, Violation
-from . import severity_counts, sort_violations, tool_version
+from . import UnusedNote, severity_counts, sort_violations, tool_version
 
 __all__ = ["SCHEMA_VERSION", "report_dict", "render_json", "load_schema"]
 
@@ -45,7 +45,7 @@ def _scores(
         scores = score_details(violations, checked)
     counts = {d: {s: 0 for s in severity_counts(())} for d in Dimension}
     for v in violations:
-        counts[v.dimension][v.severity] += 1  # type: ignore[index]
+        counts[v.dimension][v.severity] += 1
     out: dict[str, Any] = {}
     n: int | None
     for d in Dimension:
@@ -72,7 +72,7 @@ def report_dict(
     checked: Checked | None = None,
     threshold: Severity | str = Severity.MAJOR,
     suppressed: Iterable[Violation] = (),
-    unused: Sequence[Any] = (),
+    unused: Sequence[UnusedNote] = (),
     version: str | None = None,
 ) -> dict[str, Any]:
     """The report as a JSON-ready mapping.

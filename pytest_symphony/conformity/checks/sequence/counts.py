@@ -268,12 +268,12 @@ class BeatNumberingGap(SpecCheck):
 
     def check_sequence(self, spec: LoadedSpec, ws: Workspace) -> Iterable[Violation]:
         for m in spec.sequence.movements:
-            declared = [(b, b.declared) for b in m.beats]
-            if not declared or any(d is None for _, d in declared):
+            declared = [(b, b.declared) for b in m.beats if b.declared is not None]
+            if not declared or len(declared) < len(m.beats):
                 continue
             seen: set[int] = set()
             firsts = []
-            for b, (key, number) in declared:  # type: ignore[misc]
+            for b, (key, number) in declared:
                 if number not in seen:
                     seen.add(number)
                     firsts.append((b, key, number))
