@@ -19,8 +19,11 @@ import traceback
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+import pytest
+
 from . import lock
 from .checks.base import CheckRegistry, PythonCheck, SpecCheck, WorkspaceCheck
+from .checks.places import beat_list_key
 from .codes import Dimension
 from .features import BddIndex
 from .handlers import HandlerIndex
@@ -29,6 +32,7 @@ from .result import EngineResult, FileFindings
 from .scanning import scan_python, support_modules
 from .scores import score_all
 from .settings import Settings
+from .sources import SpecInput
 from .suppress import SPEC_MEMBER, Suppression, apply_suppressions, comment_suppressions, spec_suppressions
 from .violation import Checked, Edit, Fix, Place, Violation, dedupe
 from .workspace import Workspace
@@ -90,7 +94,7 @@ def _fixtures(ws: Workspace, known: Iterable[str]) -> set[str]:
     return names
 
 
-def _inputs(root: Path, config: Any, registry: Any) -> EngineInputs:
+def _inputs(root: Path, config: pytest.Config | None, registry: Any) -> EngineInputs:
     """The inputs of a caller that passed none: the ones its pytest session provides
     (:data:`.inputs.PROVIDER`, set by the conformity plugin), or, outside pytest, the folder's."""
     if config is None:
@@ -105,7 +109,7 @@ def prepare_workspace(
     root: Path,
     *,
     inputs: EngineInputs | None = None,
-    config: Any = None,
+    config: pytest.Config | None = None,
     registry: Any = None,
     paths: Iterable[Path] | None = None,
     checks: CheckRegistry | None = None,
@@ -186,7 +190,7 @@ def _run_checks(ws: Workspace, registry: CheckRegistry) -> list[Violation]:
                 found.extend(check.check(ws))
             if isinstance(check, SpecCheck):
                 for spec in ws.loaded():
-                    if spec.builtin and not check_cls.BUILTIN:
+                    if spec.builtin and not check.BUILTIN:
                         continue
                     found.extend(check.check_sequence(spec, ws))
         except Exception as exc:  # a bug in one check must not hide the others' findings
@@ -216,16 +220,13 @@ def _suppressions(ws: Workspace) -> list[Suppression]:
         raw = spec.raw
         if not isinstance(raw, Mapping) or not spec.text or SPEC_MEMBER not in spec.text:
             continue
-        out.extend(spec_suppressions(spec.rel, raw, _member_lines(spec)))
+        out.extend(spec_suppressions(spec.rel, raw, _member_lines(spec, raw)))
     return out
 
 
-def _member_lines(spec: Any) -> dict[str, int]:
-    """JSON pointer of each ``x-symphony-ignore`` member -> its line."""
-    from .checks.places import beat_list_key
-
+def _member_lines(spec: SpecInput, raw: Mapping[str, Any]) -> dict[str, int]:
+    """JSON pointer of each ``x-symphony-ignore`` member of ``raw`` (the spec's mapping) -> its line."""
     lines: dict[str, int] = {}
-    raw = spec.raw
     objects: list[tuple[str, Any]] = [("", raw)]
     for mi, m in enumerate(raw.get("movements") or []):
         if isinstance(m, Mapping):
@@ -290,7 +291,7 @@ def check_workspace(
     root: Path,
     *,
     inputs: EngineInputs | None = None,
-    config: Any = None,
+    config: pytest.Config | None = None,
     registry: Any = None,
     paths: Iterable[Path] | None = None,
     checks: CheckRegistry | None = None,

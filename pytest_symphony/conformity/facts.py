@@ -10,7 +10,7 @@ from typing import Any, Callable, Iterator
 
 import libcst as cst
 
-from .syntax import FileScan, ScanContext, dotted_name, position, string_value
+from .syntax import FileScan, Positions, ScanContext, dotted_name, position, string_value
 
 __all__ = ["FactsCollector", "is_stub_body", "HANDLER_DECORATORS", "STEP_DECORATORS"]
 
@@ -75,13 +75,13 @@ class FactsCollector:
 
     def __init__(self, scan: FileScan) -> None:
         self.scan = scan
-        self._functions: list[tuple[cst.FunctionDef, dict[str, Any], list]] = []
+        self._functions: list[tuple[cst.FunctionDef, dict[str, Any], list[Any]]] = []
         self._imports: list[tuple[cst.CSTNode, dict[str, Any]]] = []
         self._names: set[str] = set()
         self._dynamic = False
 
     # the walker asks every participant for these
-    def visitors(self) -> Iterator[tuple[type, Callable]]:
+    def visitors(self) -> Iterator[tuple[type, Callable[..., None]]]:
         yield cst.FunctionDef, self.visit_FunctionDef
         yield cst.ClassDef, self.visit_ClassDef
         yield cst.Import, self.visit_Import
@@ -93,7 +93,7 @@ class FactsCollector:
         yield cst.Assign, self.visit_Assign
         yield cst.AnnAssign, self.visit_AnnAssign
 
-    def leavers(self) -> Iterator[tuple[type, Callable]]:
+    def leavers(self) -> Iterator[tuple[type, Callable[..., None]]]:
         yield cst.FunctionDef, self.leave_FunctionDef
         yield cst.ClassDef, self.leave_ClassDef
         yield cst.IndentedBlock, self.leave_IndentedBlock
@@ -255,7 +255,7 @@ class FactsCollector:
             "emits": [],
         }
 
-    def finish(self, state: Any) -> None:
+    def finish(self, state: Positions) -> None:
         """Attach positions (known once the walk is over) to the recorded facts."""
         for node, fact, params in self._functions:
             fact.update(_pos(state, node.name) or _pos(state, node))
@@ -271,14 +271,14 @@ class FactsCollector:
                     }
                 )
             self.scan.functions.append(fact)
-        for node, fact in self._imports:
-            fact.update(_pos(state, node))
+        for imported, fact in self._imports:
+            fact.update(_pos(state, imported))
             self.scan.imports.append(fact)
         self.scan.names = sorted(self._names)
         self.scan.dynamic = self._dynamic
 
 
-def _pos(state: Any, node: cst.CSTNode) -> dict[str, int]:
+def _pos(state: Positions, node: cst.CSTNode) -> dict[str, int]:
 
     where = position(state, node)
     if where is None:
@@ -324,7 +324,9 @@ def _exception_names(node: cst.BaseExpression | None) -> set[str]:
     return {name.split(".")[-1]} if name else set()
 
 
-def _step(kind: str, pattern: cst.BaseExpression | None, kwargs: dict, ctx: ScanContext) -> dict[str, Any]:
+def _step(
+    kind: str, pattern: cst.BaseExpression | None, kwargs: dict[str, cst.BaseExpression], ctx: ScanContext
+) -> dict[str, Any]:
     target = string_value(kwargs.get("target_fixture"))
     text = string_value(pattern)
     if text is not None:

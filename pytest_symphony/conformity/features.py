@@ -17,9 +17,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
+from ..bdd.placement import FeatureIndex
 from ..score.links import BeatLink, link_refs, names_beat, normalize_name, resolve_link
 from ..score.model import Beat, Movement, Sequence
-from .workspace import FeatureInput, Workspace
+from .sources import FeatureInput
+from .workspace import Workspace
 
 __all__ = ["StepDoc", "ScenarioDoc", "FeatureDoc", "StepDef", "BddIndex", "beat_keys"]
 
@@ -84,7 +86,7 @@ class StepDef:
             return False
 
 
-def _matcher(kind: str, pattern: str):
+def _matcher(kind: str, pattern: str) -> Callable[[str], object]:
     from pytest_bdd import parsers
 
     if kind == "string":
@@ -124,7 +126,7 @@ class BddIndex:
         # file name), in file order: a beat's lookup costs its own links, not every scenario
         self._linked: dict[tuple[str, int, int], list[ScenarioDoc]] = {}
         self._features_of: dict[str, list[FeatureDoc]] = {}
-        self.feature_index: Any = None  # bdd.scaffold.FeatureIndex, made by the first check that needs it
+        self.feature_index: FeatureIndex | None = None  # made by the first check that needs it
 
     @classmethod
     def build(cls, ws: Workspace) -> "BddIndex":
@@ -201,7 +203,9 @@ def _render(text: str, row: dict[str, str]) -> str:
     return re.sub(r"<(.+?)>", lambda m: row.get(m.group(1), m.group(0)), text)
 
 
-def _read(feature: FeatureInput, parse_feature: Callable[..., Any]) -> tuple[Any, list[tuple[Any, tuple]]]:
+def _read(
+    feature: FeatureInput, parse_feature: Callable[..., Any]
+) -> tuple[Any, list[tuple[Any, tuple[Any, Any, Any]]]]:
     """pytest-bdd's feature and its (scenario template, (scenario tags, rule tags, feature
     tags)) in file order, from one parse.
 

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
+
+from ..toml import tomllib
+
+if TYPE_CHECKING:
+    from .workspace import Workspace
 
 __all__ = ["cycles", "workspace_packages"]
 
@@ -64,11 +69,9 @@ def _canonical(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def workspace_packages(ws) -> list[tuple[str, Path, set[str], int]]:
+def workspace_packages(ws: Workspace) -> list[tuple[str, Path, set[str], int]]:
     """(name, pyproject path, dependency names, line of `dependencies`) of each package:
     the root project and ``[tool.symphony.build] packages`` globs."""
-    from ..toml import tomllib
-
     root_py = ws.pyproject
     if root_py is None:
         return []

@@ -18,7 +18,8 @@ from typing import Any, Iterator
 
 from ..score.model import HandlerRef
 from ..score.resolve import BUILTIN, EXTERNAL, PROJECT, Candidates, Resolution, resolve_handler, suggest
-from .workspace import PyInput, Workspace, relative
+from .sources import PyInput, SpecInput, inside, relative
+from .workspace import Workspace
 
 __all__ = ["HandlerDef", "HandlerIndex"]
 
@@ -127,8 +128,8 @@ class HandlerIndex:
             path = line = None
             if code is not None:
                 path, line = Path(code.co_filename), code.co_firstlineno
-            inside = path is not None and _inside(path, ws.root)
-            origin = BUILT_IN if entry.origin == BUILTIN else (PROJECT if inside else EXTERNAL)
+            in_project = path is not None and inside(path, ws.root)
+            origin = BUILT_IN if entry.origin == BUILTIN else (PROJECT if in_project else EXTERNAL)
             d = HandlerDef(
                 name=entry.name,
                 function=fname,
@@ -161,7 +162,7 @@ class HandlerIndex:
         """What a beat reference of ``spec`` runs, exactly as the run resolves it."""
         return resolve_handler(ref, self.candidates, getattr(spec, "scope", frozenset()))
 
-    def resolve(self, ref: HandlerRef, spec: Any = None) -> HandlerDef | None:
+    def resolve(self, ref: HandlerRef, spec: SpecInput | None = None) -> HandlerDef | None:
         """The function a beat reference of ``spec`` names, for the checks: the handler it runs;
         a declared ``script`` (a :data:`COMMAND` def, no function); the plain function a
         not-found reference points at (TELEMETRY_NOT_INSTRUMENTED reports it); the first of
@@ -202,14 +203,6 @@ class HandlerIndex:
     def _plain(self, module: str | None, name: str) -> str | None:
         d = self._plain_def(module, name)
         return d.place if d is not None else None
-
-
-def _inside(path: Path, root: Path) -> bool:
-    try:
-        path.resolve().relative_to(root)
-        return True
-    except ValueError:
-        return False
 
 
 def _facts_of(func: Any) -> dict[str, Any] | None:

@@ -16,8 +16,8 @@ import pytest
 
 from ..errors import SymphonyError
 from .codes import Category, lookup
-from .gather import session_inputs
 from .formats.text import format_violation
+from .gather import session_inputs
 from .violation import Violation
 
 if TYPE_CHECKING:  # the engine pulls in libcst: imported only when a check runs
@@ -62,7 +62,7 @@ def engine_result(config: pytest.Config) -> EngineResult:
 
 def rerun(config: pytest.Config) -> EngineResult:
     """A fresh engine run (after fixes; cached scans make it cheap)."""
-    from .engine import check_workspace
+    from .engine import check_workspace  # libcst and every check: only when conformity runs
 
     result = check_workspace(config.rootpath, inputs=session_inputs(config))
     config.stash[RESULT_KEY] = result
@@ -106,7 +106,7 @@ def phase_files(result: EngineResult, categories: Iterable[Category] = ALL) -> l
     return sorted(files)
 
 
-def _error_phase(path: str, categories: tuple) -> bool:
+def _error_phase(path: str, categories: tuple[Category, ...]) -> bool:
     if path.endswith((".py", ".feature")):
         return Category.HANDLER in categories
     return Category.ORCHESTRATION in categories
@@ -132,8 +132,8 @@ def judge_file(
     found = result.of_file(path)
     mine = [v for v in found.violations if in_phase(v, categories) and not (pending and pending(v))]
     errors = found.errors if _error_phase(path, categories) else []
-    failing = [v for v in mine if v.severity >= result.threshold]  # type: ignore[operator]
-    below = [v for v in mine if v.severity < result.threshold]  # type: ignore[operator]
+    failing = [v for v in mine if v.severity >= result.threshold]
+    below = [v for v in mine if v.severity < result.threshold]
     root = result.root or Path.cwd()
     for v in below:
         warnings.warn_explicit(

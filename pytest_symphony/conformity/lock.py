@@ -14,9 +14,15 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from pytest_symphony import __version__
 
 from .cache import content_hash
+
+if TYPE_CHECKING:
+    from ..score.model import Sequence
+    from .workspace import Workspace
 
 __all__ = ["LOCK_VERSION", "read_lock", "write_lock", "build_lock", "current_files", "sequence_contract"]
 
@@ -64,7 +70,7 @@ def write_lock(path: Path, data: dict[str, Any]) -> bool:
     return True
 
 
-def current_files(ws: Any) -> dict[str, str]:
+def current_files(ws: Workspace) -> dict[str, str]:
     """Relative path -> SHA-256 of every project spec and handler module."""
     out: dict[str, str] = {}
     for spec in ws.specs:
@@ -79,12 +85,12 @@ def current_files(ws: Any) -> dict[str, str]:
     return out
 
 
-def sequence_contract(seq: Any, ws: Any) -> dict[str, Any]:
+def sequence_contract(seq: Sequence, ws: Workspace) -> dict[str, Any]:
     """What other sequences, scenarios and history rely on: ids, events, handler signatures."""
     handlers: dict[str, list[str]] = {}
     for beat in seq.beats:
         for ref in beat.handlers:
-            d = ws.handlers.resolve(ref) if ws.handlers is not None else None
+            d = ws.handlers.resolve(ref)
             if d is not None and d.facts is not None:
                 handlers[ref.display] = d.required
     events = set(seq.events or ()) | {b.event for b in seq.beats if isinstance(b.event, str)}
@@ -97,9 +103,7 @@ def sequence_contract(seq: Any, ws: Any) -> dict[str, Any]:
     }
 
 
-def build_lock(ws: Any) -> dict[str, Any]:
-    from pytest_symphony import __version__
-
+def build_lock(ws: Workspace) -> dict[str, Any]:
     sequences = {}
     for spec in ws.loaded():
         if not spec.builtin and spec.sequence.id not in sequences:

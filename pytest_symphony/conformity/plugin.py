@@ -12,18 +12,22 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable, Generator, Iterator
 
 import pytest
 
 from ..options import value
+from ..session_key import SESSION_KEY, state
 from .codes import Dimension, Severity
 from .formats import render, severity_counts
 from .gather import session_inputs
-from .inputs import PROVIDER
+from .inputs import PROVIDER, EngineInputs
 from .items import ALL, ConformityFailure, engine_result, first_line, judge_file
-from .scores import band
-from .violation import Place, Violation
+from .scores import band, score_all
+from .violation import Checked, Place, Violation, ViolationKey
+
+if TYPE_CHECKING:
+    from _pytest._code.code import TerminalRepr, TracebackStyle
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist reads --dist
@@ -32,12 +36,12 @@ def pytest_configure(config: pytest.Config) -> None:
         config.option.dist, config.option.numprocesses = "no", None  # approving runs here, not on workers
     if config.getoption("symphony_format") is None and config.getoption("symphony_output"):
         raise pytest.UsageError("--symphony-output needs --symphony-format (text, json, sarif or github)")
-    config.stash[PROVIDER] = functools.partial(session_inputs, config)  # for callers that hand the engine a config
+    provider: Callable[..., EngineInputs] = functools.partial(session_inputs, config)
+    config.stash[PROVIDER] = provider  # for callers that hand the engine a config
     collector = _Collector(config)
     config.pluginmanager.register(collector, "symphony-conformity-collector")
     if getattr(config.option, "dist", "no") != "no" and not hasattr(config, "workerinput"):
         collector.carry_payloads()  # an xdist controller collects nothing: it gathers whatever comes
-    from ..session_key import state
 
     # symphony:conformity::<file> node ids, given back on the command line (an IDE's click)
     state(config).node_id_roots.setdefault(ROOT_ID, []).append(collector.add_items)
@@ -60,12 +64,14 @@ class ConformityItem(pytest.Item):
     def runtest(self) -> None:
         judge_file(engine_result(self.config), self.relpath, ALL, node=self)
 
-    def repr_failure(self, excinfo, style=None):
+    def repr_failure(
+        self, excinfo: pytest.ExceptionInfo[BaseException], style: TracebackStyle | None = None
+    ) -> str | TerminalRepr:
         if isinstance(excinfo.value, ConformityFailure):
             return str(excinfo.value)
         return super().repr_failure(excinfo)
 
-    def reportinfo(self):
+    def reportinfo(self) -> tuple[Path, int, str]:
         result = engine_result(self.config)
         return self.config.rootpath / self.relpath, first_line(result, self.relpath) - 1, f"conformity: {self.relpath}"
 
@@ -80,17 +86,19 @@ class ConformityEngineItem(pytest.Item):
                 "the conformity engine could not run every check:\n" + "\n".join(e[3] for e in errors)
             )
 
-    def repr_failure(self, excinfo, style=None):
+    def repr_failure(
+        self, excinfo: pytest.ExceptionInfo[BaseException], style: TracebackStyle | None = None
+    ) -> str | TerminalRepr:
         return str(excinfo.value)
 
-    def reportinfo(self):
+    def reportinfo(self) -> tuple[Path, None, str]:
         return self.config.rootpath, None, "conformity engine"
 
 
 class ConformityRoot(pytest.Collector):
     """``symphony:conformity``: the items of plain runs, each at the file it checks (IDEs need a file)."""
 
-    def collect(self):
+    def collect(self) -> Iterator[pytest.Item]:
         result = engine_result(self.config)
         root = self.config.rootpath
         for rel in result.files:
@@ -118,12 +126,15 @@ class _Payloads:
         self.gather = gather  # on the process that reports (not an xdist worker)
 
     @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
         report = yield
         if call.when == "call":
             payload = getattr(item, "payload", None)
             if payload is not None:
-                report.symphony_conformity = payload
+                # a report attribute of our own: xdist carries every attribute of a report to the controller
+                report.symphony_conformity = payload  # type: ignore[attr-defined]
         return report
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -148,21 +159,21 @@ class _Collector:
         if not self.config.getoption("symphony_approve"):
             return None
         if not hasattr(self.config, "workerinput"):
-            from .engine import approve
+            from .engine import approve  # libcst and every check: only when approving
 
             self.approved = approve(self.config.rootpath, inputs=session_inputs(self.config))
         return True
 
     @pytest.hookimpl(tryfirst=True)
-    def pytest_collection_modifyitems(self, session: pytest.Session, config: pytest.Config, items: list) -> None:
-        from ..session_key import state
-
+    def pytest_collection_modifyitems(
+        self, session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+    ) -> None:
         sym = state(config)
         if not value(config, "symphony_conformity") or sym.selected or sym.node_id_args:
             return
         self.add_items(session, ROOT_ID, items)
 
-    def add_items(self, session: pytest.Session, arg: str, items: list) -> bool:
+    def add_items(self, session: pytest.Session, arg: str, items: list[pytest.Item]) -> bool:
         """The plain-run items (once); whether one of them is what ``arg`` names."""
         if self.plain_items is None:
             root = ConformityRoot.from_parent(session, name=ROOT_ID, nodeid=ROOT_ID)
@@ -197,7 +208,9 @@ class _Collector:
             self._gathered = (len(self.payloads), Gathered.of(self.payloads))
         return self._gathered[1]
 
-    def pytest_terminal_summary(self, terminalreporter, exitstatus, config: pytest.Config) -> None:
+    def pytest_terminal_summary(
+        self, terminalreporter: pytest.TerminalReporter, exitstatus: int | pytest.ExitCode, config: pytest.Config
+    ) -> None:
         if self.approved is not None:
             path, changed, diff = self.approved
             terminalreporter.write_sep("-", "symphony approve")
@@ -242,7 +255,7 @@ class _Unused:
     code: str | None
 
     @property
-    def key(self) -> tuple:
+    def key(self) -> tuple[str, int, int, str, str]:
         p = self.place
         return (p.path, p.line, p.col, self.code or "", self.reason)
 
@@ -259,9 +272,9 @@ class Gathered:
 
     @classmethod
     def of(cls, payloads: list[dict[str, Any]]) -> "Gathered":
-        kept: dict[tuple, Violation] = {}
-        silenced: dict[tuple, Violation] = {}
-        unused: dict[tuple, _Unused] = {}
+        kept: dict[ViolationKey, Violation] = {}
+        silenced: dict[ViolationKey, Violation] = {}
+        unused: dict[tuple[str, int, int, str, str], _Unused] = {}
         for p in payloads:
             for d in p["violations"]:
                 v = Violation.from_dict(d)
@@ -285,14 +298,9 @@ class Gathered:
         return Severity.parse(self.summary["threshold"])
 
     def scores(self) -> dict[Dimension, float]:
-        from .scores import score_all
-        from .violation import Checked
-
         return score_all(self.violations, Checked.of(self.summary["checked"]))
 
     def render(self, fmt: str, root: Path, full_report: str | None = None) -> str:
-        from .violation import Checked
-
         return render(
             fmt,
             self.violations,
@@ -308,8 +316,6 @@ class Gathered:
 def _full_report(config: pytest.Config, g: Gathered) -> str | None:
     """The whole report as text in the run folder (GitHub shows only the first annotations of
     a step): its path relative to the rootdir, or None when it cannot be written."""
-    from ..session_key import SESSION_KEY
-
     sym = config.stash.get(SESSION_KEY, None)
     if sym is None:
         return None
@@ -326,9 +332,7 @@ def _full_report(config: pytest.Config, g: Gathered) -> str | None:
     return shown
 
 
-def _summary(tr, g: Gathered) -> None:
-    from .violation import Checked
-
+def _summary(tr: pytest.TerminalReporter, g: Gathered) -> None:
     tr.write_sep("-", "symphony conformity")
     checked = Checked.of(g.summary["checked"])
     for dimension, score in g.scores().items():
@@ -339,7 +343,7 @@ def _summary(tr, g: Gathered) -> None:
             f"{by_sev or 'no violations'}"
         )
     counts = severity_counts(g.violations)
-    failing = sum(1 for v in g.violations if v.severity >= g.threshold)  # type: ignore[operator]
+    failing = sum(1 for v in g.violations if v.severity >= g.threshold)
     line = "violations: " + ", ".join(f"{s} {n}" for s, n in counts.items())
     line += f"; {failing} at or above {g.threshold}"
     if g.suppressed:
@@ -353,8 +357,7 @@ def _summary(tr, g: Gathered) -> None:
 
 def _record_history(config: pytest.Config, g: Gathered) -> None:
     """Violations and scores into the run history, beside the run's attempts."""
-    from ..session_key import SESSION_KEY
-    from ..telemetry.store import HistoryError, HistoryStore
+    from ..telemetry.store import HistoryError, HistoryStore  # sqlite3: only when a run records history
 
     sym = config.stash.get(SESSION_KEY, None)
     if sym is None or not (hasattr(HistoryStore, "add_violations") or hasattr(HistoryStore, "add_scores")):

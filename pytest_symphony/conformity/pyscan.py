@@ -15,14 +15,16 @@ cached by content hash and sent back from worker processes.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+import bisect
+import re
+from typing import Any, Callable, Iterator, Protocol, Sequence
 
 import libcst as cst
 from libcst._nodes.internal import CodegenState
 
 from .checks.base import PythonCheck, python_checks
 from .facts import FactsCollector
-from .syntax import FileScan, ScanContext, dotted_name, position, string_value
+from .syntax import CheckFix, FileScan, ScanContext, dotted_name, position, string_value
 
 __all__ = ["FileScan", "ScanContext", "scan_source", "dotted_name", "string_value"]
 
@@ -90,12 +92,16 @@ class _WalkState(CodegenState):
         "lines",
     )
 
-    def __init__(self, module: cst.Module, ctx: ScanContext, enter: dict, leave: dict, want: frozenset) -> None:
+    lines: _LineIndex  # set once the walk has seen the whole text
+
+    def __init__(
+        self, module: cst.Module, ctx: ScanContext, enter: _Handlers, leave: _Handlers, want: frozenset[type]
+    ) -> None:
         super().__init__(default_indent=module.default_indent, default_newline=module.default_newline)
         self.offset = 0
         self.ctx = ctx
         # one lookup per node: kind -> (enter handlers, leave handlers)
-        self.calls: dict[type, tuple[tuple, tuple]] = {
+        self.calls: dict[type, tuple[tuple[Visit, ...], tuple[Visit, ...]]] = {
             kind: (tuple(enter.get(kind, ())), tuple(leave.get(kind, ()))) for kind in set(enter) | set(leave)
         }
         self.kinds: set[type] = set(want)  # kinds whose nodes may have a kept position
@@ -152,7 +158,10 @@ class _WalkState(CodegenState):
             if p is not None and not p[2]:  # no syntactic end: the end of all it generated, as libcst does
                 p[1] = self.offset
 
-    def record_syntactic_position(self, node: cst.CSTNode, *, start_node=None, end_node=None) -> Any:
+    # libcst types the result as its @contextmanager's; any context manager does the job
+    def record_syntactic_position(  # type: ignore[override]
+        self, node: cst.CSTNode, *, start_node: cst.CSTNode | None = None, end_node: cst.CSTNode | None = None
+    ) -> _Tracked | _Quiet:
         """libcst's syntactic range: the start after leading lines and decorators; the end
         where the node's last syntactic part (``end_node``, a body) ended."""
         if type(node) in self.kinds:
@@ -162,9 +171,25 @@ class _WalkState(CodegenState):
         return self.hoisted_quiet if end_node is not None else self.quiet
 
 
-def _dispatch(checks: list[Any]) -> tuple[dict, dict, frozenset]:
-    enter: dict[type, list[Callable]] = {}
-    leave: dict[type, list[Callable]] = {}
+#: A ``visit_<Node>``/``leave_<Node>`` method: ``(node, ctx) -> None``, its node type its own.
+Visit = Callable[..., None]
+_Handlers = dict[type, list[Visit]]
+
+
+class _Participant(Protocol):
+    """What takes part in the walk: the facts collector and every Python check."""
+
+    @property
+    def POSITIONS(self) -> frozenset[type]: ...
+
+    def visitors(self) -> Iterator[tuple[type, Visit]]: ...
+
+    def leavers(self) -> Iterator[tuple[type, Visit]]: ...
+
+
+def _dispatch(checks: Sequence[_Participant]) -> tuple[_Handlers, _Handlers, frozenset[type]]:
+    enter: _Handlers = {}
+    leave: _Handlers = {}
     want: set[type] = set()
     for check in checks:
         for kind, method in check.visitors():
@@ -175,7 +200,7 @@ def _dispatch(checks: list[Any]) -> tuple[dict, dict, frozenset]:
     return enter, leave, frozenset(want)
 
 
-def scan_source(source: str, path: str, checks: list[PythonCheck] | None = None) -> FileScan:
+def scan_source(source: str, path: str, checks: Sequence[type[PythonCheck]] | None = None) -> FileScan:
     """Parse ``source`` once and run the facts collector and every Python check over it."""
     scan = FileScan(lines=source.count("\n") + (0 if source.endswith("\n") or not source else 1))
     try:
@@ -188,14 +213,16 @@ def scan_source(source: str, path: str, checks: list[PythonCheck] | None = None)
         return scan
     ctx = ScanContext(path, source)
     collector = FactsCollector(scan)
-    active = [collector] + [c() for c in (checks if checks is not None else python_checks())]
+    active: list[_Participant] = [collector, *(c() for c in (checks if checks is not None else python_checks()))]
     enter, leave, want = _dispatch(active)
     state = _WalkState(module, ctx, enter, leave, want)
     module._codegen(state)
     state.lines = _LineIndex(source)
     collector.finish(state)
-    for code, node, message, fix, function, anchor in ctx._reports:
-        scan.findings.append(_finding(state, code, node, anchor, message, fix, function))
+    for report in ctx._reports:
+        scan.findings.append(
+            _finding(state, report.code, report.node, report.anchor, report.message, report.fix, report.function)
+        )
     return scan
 
 
@@ -203,13 +230,9 @@ class _LineIndex:
     """Offset -> 1-based (line, column) in the source text."""
 
     def __init__(self, source: str) -> None:
-        import re
-
         self.starts = [0] + [m.end() for m in re.finditer("\n", source)]
 
     def __call__(self, offset: int) -> tuple[int, int]:
-        import bisect
-
         line = bisect.bisect_right(self.starts, offset)
         return line, offset - self.starts[line - 1] + 1
 
@@ -227,21 +250,21 @@ def _finding(
     node: cst.CSTNode,
     anchor: cst.CSTNode | None,
     message: str,
-    fix: dict | None,
+    fix: CheckFix | None,
     function: str | None,
-) -> dict:
+) -> dict[str, Any]:
     where = _place(state, node, anchor)
-    out = {"code": code, "message": message, "function": function, **where, "fix": None}
+    out: dict[str, Any] = {"code": code, "message": message, "function": function, **where, "fix": None}
     if fix is not None:
         edits = []
         for target, text in fix.get("edits") or ():
-            if isinstance(target, tuple) and target[0] == "end":  # ("end", node, delta): at its end + delta
-                start = end = _place(state, target[1])["end"] + target[2]
-            elif isinstance(target, tuple):  # (offset, offset) already known
-                start, end = target
-            else:
+            if isinstance(target, cst.CSTNode):
                 t = _place(state, target)
                 start, end = t["start"], t["end"]
+            elif len(target) == 3:  # ("end", node, delta): at its end + delta
+                start = end = _place(state, target[1])["end"] + target[2]
+            else:  # (offset, offset) already known
+                start, end = target
             edits.append({"start": start, "end": end, "text": text})
         out["fix"] = {"description": fix["description"], "safety": fix["safety"], "edits": edits or None}
     return out

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from .codes import Dimension, Severity
-from .scores import score_details
+from .scores import DimensionScore, score_details
 from .suppress import UnusedSuppression
 from .violation import Checked, Violation
 
@@ -49,7 +49,7 @@ class EngineResult:
     _summary: dict[str, Any] | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
-    def details(self):
+    def details(self) -> dict[Dimension, DimensionScore]:
         return score_details(self.violations, self.checked)
 
     def of_file(self, path: str) -> FileFindings:
@@ -80,7 +80,7 @@ class EngineResult:
         return [v for v in self.of_file(path).violations if wanted is None or v.code in wanted]
 
     def failing(self) -> list[Violation]:
-        return [v for v in self.violations if v.severity >= self.threshold]  # type: ignore[operator]
+        return [v for v in self.violations if v.severity >= self.threshold]
 
     def summary(self) -> dict[str, Any]:
         """Plain data (crosses xdist on a report): counts, scores, notes and errors (made once)."""

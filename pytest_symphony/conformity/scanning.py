@@ -14,6 +14,7 @@ from .cache import ScanCache, content_hash
 from .checks.base import CheckRegistry, PythonCheck, load_refs
 from .pyscan import scan_source
 from .settings import ENGINE_VERSION
+from .sources import PyInput, find_module, inside
 from .syntax import FileScan
 from .workspace import Workspace
 
@@ -25,7 +26,13 @@ def _scan_job(job: tuple[str, str, list[str]]) -> dict[str, Any]:
 
 
 def scan_python(
-    ws: Workspace, registry: CheckRegistry, modules: list, *, jobs: int | None, use_cache: bool, parallel_over: int
+    ws: Workspace,
+    registry: CheckRegistry,
+    modules: list[PyInput],
+    *,
+    jobs: int | None,
+    use_cache: bool,
+    parallel_over: int,
 ) -> None:
     """Scan ``modules`` into ``ws`` (each file's scan, read errors, stats); in worker processes
     when more than ``parallel_over`` need scanning."""
@@ -54,7 +61,7 @@ def scan_python(
             results = pool.map(_scan_job, [(text, py.rel, refs) for py, text, _ in pending], chunksize=chunk)
             scans = [FileScan.from_dict(r) for r in results]
     else:
-        scans = [scan_source(text, py.rel, checks) for py, text, _ in pending]  # type: ignore[arg-type]
+        scans = [scan_source(text, py.rel, checks) for py, text, _ in pending]
     for (py, _, digest), scan in zip(pending, scans):
         py.scan = scan
         if cache is not None:
@@ -68,11 +75,9 @@ def scan_python(
     ws.stats["lines"] = ws.stats.get("lines", 0) + sum(p.scan.lines for p in modules if p.scan is not None)
 
 
-def support_modules(ws: Workspace) -> list:
+def support_modules(ws: Workspace) -> list[PyInput]:
     """Workspace modules that handler and step modules import (scanned for the names they
     define, so ``from helpers import missing`` is caught)."""
-    from .workspace import PyInput, _find_module, _inside
-
     known = {py.path for py in ws.python}
     found = []
     for py in list(ws.python):
@@ -81,8 +86,8 @@ def support_modules(ws: Workspace) -> list:
         for imp in py.scan.imports:
             if imp["level"] or not imp["module"]:
                 continue
-            path = _find_module(imp["module"], ws.root)
-            if path is None or path in known or not _inside(path, ws.root):
+            path = find_module(imp["module"], ws.root)
+            if path is None or path in known or not inside(path, ws.root):
                 continue
             known.add(path)
             support = PyInput(path, ws.rel(path), imp["module"], {"support"})

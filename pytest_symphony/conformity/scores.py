@@ -38,7 +38,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Iterable, Mapping
+from typing import Any, Iterable, Mapping
 
 from .codes import Dimension, Severity
 from .violation import Checked, Violation
@@ -124,7 +124,7 @@ class DimensionScore:
     checked: int
     counts: Mapping[Severity, int]  # violations by severity, every severity present
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "score": self.score,
             "band": self.band,
@@ -144,7 +144,7 @@ def score_details(
         checked = Checked.of(checked)
     by_dim: dict[Dimension, list[Severity]] = {d: [] for d in Dimension}
     for v in violations:
-        by_dim[v.dimension].append(v.severity)  # type: ignore[index, arg-type]
+        by_dim[v.dimension].append(v.severity)
     out: dict[Dimension, DimensionScore] = {}
     for d in Dimension:
         sevs = by_dim[d]

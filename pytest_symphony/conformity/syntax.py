@@ -7,11 +7,62 @@ checks all import it, and it imports none of them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable, Literal, NamedTuple, Protocol, TypedDict, Union
 
 import libcst as cst
 
-__all__ = ["FileScan", "ScanContext", "dotted_name", "position", "string_value"]
+__all__ = [
+    "CheckFix",
+    "EditTarget",
+    "FileScan",
+    "Positions",
+    "Report",
+    "ScanContext",
+    "dotted_name",
+    "position",
+    "string_value",
+]
+
+#: Where a check's edit goes: a node's range, ``(start, end)`` offsets already known, or
+#: ``("end", node, delta)``: ``delta`` characters after the node's end.
+EditTarget = Union[cst.CSTNode, tuple[int, int], tuple[Literal["end"], cst.CSTNode, int]]
+
+
+class _FixFields(TypedDict):
+    description: str
+    safety: Literal["safe", "unsafe"]
+
+
+class CheckFix(_FixFields, total=False):
+    """The fix a Python check reports with a finding; ``edits``: (target, replacement text),
+    or None (or absent) when the fixer computes the edit itself."""
+
+    edits: list[tuple[EditTarget, str]] | None
+
+
+class Report(NamedTuple):
+    """One ``ScanContext.report`` call, kept until the walk knows every position."""
+
+    code: str
+    node: cst.CSTNode
+    message: str
+    fix: CheckFix | None
+    function: str | None
+    anchor: cst.CSTNode | None
+
+
+class Positions(Protocol):
+    """What the walk keeps of node positions: ``pos`` by node id (start and end offsets,
+    whether the end is syntactic), ``lines`` from an offset to (line, column), and
+    ``track`` to keep a node's position."""
+
+    @property
+    def pos(self) -> dict[int, list[int]]: ...
+
+    @property
+    def lines(self) -> Callable[[int], tuple[int, int]]: ...
+
+    def track(self, node: cst.CSTNode) -> None: ...
 
 
 # -- results ---------------------------------------------------------------------------
@@ -104,22 +155,24 @@ class ScanContext:
         self.guard_blocks: set[int] = set()
         self.docstrings: set[int] = set()  # ids of strings that are bare string statements
         self.current: cst.CSTNode | None = None  # the node being visited
-        self._reports: list[tuple] = []
-        self._state: Any = None
+        self._reports: list[Report] = []
+        self._state: Positions | None = None  # set by the walk
 
-    def report(self, code: str, node: cst.CSTNode, message: str, *, fix: dict | None = None) -> None:
+    def report(self, code: str, node: cst.CSTNode, message: str, *, fix: CheckFix | None = None) -> None:
         """A finding at ``node``; ``fix``: ``{"description", "safety", "edits": [(node, text)]}``.
 
         ``node`` is the node being visited, a node the walk has not reached yet, or a node
         of a kind in the check's ``POSITIONS``.
         """
-        self._state.track(node)
-        for target, _ in (fix or {}).get("edits") or ():
+        state = self._state
+        assert state is not None, "report() is called during the walk"
+        state.track(node)
+        for target, _ in (fix.get("edits") if fix else None) or ():
             if isinstance(target, cst.CSTNode):
-                self._state.track(target)
-            elif isinstance(target, tuple) and target and target[0] == "end":
-                self._state.track(target[1])
-        self._reports.append((code, node, message, fix, self.function, self.current))
+                state.track(target)
+            elif len(target) == 3:
+                state.track(target[1])
+        self._reports.append(Report(code, node, message, fix, self.function, self.current))
 
     def resolve(self, name: str | None) -> str | None:
         """The dotted origin of a name as imported here (``sp.run`` -> ``subprocess.run``)."""
@@ -130,7 +183,7 @@ class ScanContext:
         return f"{origin}.{rest}" if rest else origin
 
 
-def position(state: Any, node: cst.CSTNode) -> dict[str, int] | None:
+def position(state: Positions, node: cst.CSTNode) -> dict[str, int] | None:
     """A kept node's place: line, col, end_line, end_col (1-based) and its offsets."""
     p = state.pos.get(id(node))
     if p is None:

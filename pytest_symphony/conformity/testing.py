@@ -7,8 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Mapping
 
+from ..telemetry.records import make_attempt, make_run
+from ..telemetry.store import HistoryStore
 from .checks.base import Example
-from .engine import EngineResult, check_workspace
+from .engine import EngineResult, approve, check_workspace
 
 __all__ = ["DEFAULT_INI", "write_files", "materialize", "run_example", "seed_history"]
 
@@ -30,9 +32,6 @@ def seed_history(
     run_id: str = "20250101T000000Z-example",
 ) -> None:
     """One recorded run holding ``attempts`` (each a partial attempt record)."""
-    from ..telemetry.records import make_attempt, make_run
-    from ..telemetry.store import HistoryStore
-
     with HistoryStore(root / symphony_dir / "history.sqlite").open() as store:
         store.begin_run(make_run(run_id, started_at="2025-01-01T00:00:00Z", rootdir=str(root)))
         records = []
@@ -56,8 +55,6 @@ def materialize(example: Example, root: Path) -> None:
     body = "".join(f"{k} = {v}\n" for k, v in ini.items())
     (root / "pytest.ini").write_text("[pytest]\n" + body, encoding="utf-8")
     if example.approved is not None:
-        from .engine import approve
-
         write_files(root, example.approved)
         approve(root)
         for rel in set(example.approved) - set(example.files):

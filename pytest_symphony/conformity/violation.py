@@ -111,6 +111,10 @@ class Edit:
         return cls(data["path"], data["start_offset"], data["end_offset"], data["replacement"])
 
 
+#: How violations sort and deduplicate: path, line, col, code, message, pointer, sequence, beat.
+ViolationKey = tuple[str, int, int, str, str, str, str, str]
+
+
 @dataclass(frozen=True)
 class Fix:
     """The fix a violation would apply.
@@ -148,7 +152,7 @@ class Fix:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Violation:
     """One problem found.  ``severity`` and ``dimension`` default from the code's catalog
     entry (built-in or plugin-registered); an unknown code must give both.
@@ -160,26 +164,43 @@ class Violation:
     code: str
     message: str
     place: Place
-    severity: Severity | None = None
-    fix: Fix | None = None
-    sequence: str | None = None
-    beat: str | None = None
-    dimension: Dimension | None = None
+    severity: Severity
+    fix: Fix | None
+    sequence: str | None
+    beat: str | None
+    dimension: Dimension
 
-    def __post_init__(self) -> None:
-        entry = lookup(self.code)
-        severity = self.severity
-        dimension = self.dimension
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        place: Place,
+        severity: Severity | str | None = None,
+        fix: Fix | None = None,
+        sequence: str | None = None,
+        beat: str | None = None,
+        dimension: Dimension | str | None = None,
+    ) -> None:
+        entry = lookup(code)
         if severity is None:
             if entry is None:
-                raise ValueError(f"unknown conformity code {self.code!r} needs a severity")
+                raise ValueError(f"unknown conformity code {code!r} needs a severity")
             severity = entry.severity
         if dimension is None:
             if entry is None:
-                raise ValueError(f"unknown conformity code {self.code!r} needs a dimension")
+                raise ValueError(f"unknown conformity code {code!r} needs a dimension")
             dimension = entry.dimension
-        object.__setattr__(self, "severity", Severity.parse(severity))
-        object.__setattr__(self, "dimension", Dimension.parse(dimension))
+        for name, value in (
+            ("code", code),
+            ("message", message),
+            ("place", place),
+            ("severity", Severity.parse(severity)),
+            ("fix", fix),
+            ("sequence", sequence),
+            ("beat", beat),
+            ("dimension", Dimension.parse(dimension)),
+        ):
+            object.__setattr__(self, name, value)
 
     @property
     def fix_safety(self) -> FixSafety:
@@ -187,7 +208,7 @@ class Violation:
         return FixSafety.NONE if self.fix is None else self.fix.safety
 
     @property
-    def key(self) -> tuple:
+    def key(self) -> ViolationKey:
         """Stable sort and deduplication key: place first, then code and message."""
         p = self.place
         return (
@@ -204,8 +225,8 @@ class Violation:
     def to_dict(self) -> dict[str, Any]:
         return {
             "code": self.code,
-            "severity": self.severity.value,  # type: ignore[union-attr]
-            "dimension": self.dimension.value,  # type: ignore[union-attr]
+            "severity": self.severity.value,
+            "dimension": self.dimension.value,
             "message": self.message,
             "location": self.place.to_dict(),
             "sequence": self.sequence,
@@ -231,7 +252,7 @@ class Violation:
 
 def dedupe(violations: Iterable[Violation]) -> list[Violation]:
     """Sorted by :attr:`Violation.key`, one violation per key (the first seen wins)."""
-    seen: dict[tuple, Violation] = {}
+    seen: dict[ViolationKey, Violation] = {}
     for v in violations:
         seen.setdefault(v.key, v)
     return [seen[k] for k in sorted(seen)]

@@ -10,110 +10,35 @@ handler registry, the feature reader) comes from the caller (:class:`.inputs.Eng
 
 from __future__ import annotations
 
-import importlib.util
-import os
-from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping
 
 from ..score.loader import load_spec
-from ..score.model import LoadResult, Sequence
-from ..score.source import SPEC_SUFFIXES, format_of, parse_json, read_source
+from ..score.source import SPEC_SUFFIXES, parse_json, parse_yaml, read_source
+from ..telemetry.store import HistoryError, HistoryStore
+from ..toml import tomllib
 from .inputs import BuiltinSpec, EngineInputs
-from .syntax import FileScan
+from .lock import read_lock
 from .settings import Settings
+from .sources import (
+    FeatureInput,
+    LoadedSpec,
+    PyInput,
+    SpecInput,
+    find_module,
+    inside,
+    module_name,
+    relative,
+    walk_files,
+)
 from .specmap import SpecText
 
-__all__ = ["SpecInput", "PyInput", "Workspace", "relative", "SKIP_DIRS"]
+if TYPE_CHECKING:
+    from .features import BddIndex
+    from .handlers import HandlerIndex
 
-#: Folders never searched for specs, modules or features.
-SKIP_DIRS = frozenset(
-    {
-        ".git",
-        ".hg",
-        ".svn",
-        ".venv",
-        "venv",
-        ".tox",
-        ".nox",
-        "node_modules",
-        "__pycache__",
-        ".mypy_cache",
-        ".pytest_cache",
-        ".ruff_cache",
-        "build",
-        "dist",
-        "site-packages",
-        ".eggs",
-    }
-)
-
-
-def relative(path: Path, root: Path) -> str:
-    """POSIX path relative to ``root`` when inside it, else absolute."""
-    try:
-        return Path(path).resolve().relative_to(root).as_posix()
-    except ValueError:
-        return Path(path).resolve().as_posix()
-
-
-def walk_files(top: Path, suffixes: tuple[str, ...]) -> Iterator[Path]:
-    """Files under ``top`` with one of ``suffixes``, sorted, skipping :data:`SKIP_DIRS`."""
-    if top.is_file():
-        if top.name.endswith(suffixes):
-            yield top
-        return
-    if not top.is_dir():
-        return
-    for dirpath, dirnames, filenames in os.walk(top):
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.endswith(".egg-info"))
-        for name in sorted(filenames):
-            if name.endswith(suffixes):
-                yield Path(dirpath) / name
-
-
-@dataclass
-class SpecInput:
-    """One spec file: its load result, text and (when it parsed) its raw mapping."""
-
-    path: Path
-    rel: str
-    result: LoadResult
-    text: str | None
-    raw: Mapping[str, Any] | None
-    builtin: bool = False
-    scope: frozenset[str] = frozenset()  # built-in handler modules its beats may use
-
-    @property
-    def sequence(self) -> Sequence | None:
-        return self.result.sequence
-
-    @cached_property
-    def map(self) -> SpecText:
-        return SpecText(self.text or "", format_of(self.path, self.text or ""))
-
-
-@dataclass
-class PyInput:
-    """One Python file the engine scans, and why: ``roles`` among handler, step, conftest."""
-
-    path: Path
-    rel: str
-    module: str | None  # dotted name, when importable as such
-    roles: set[str] = field(default_factory=set)
-    builtin: bool = False
-    text: str | None = None
-    scan: FileScan | None = None
-
-
-@dataclass
-class FeatureInput:
-    path: Path
-    rel: str
-    text: str | None = None
-    parsed: Any = None  # conformity.features.FeatureDoc
-    error: str | None = None
+__all__ = ["Workspace"]
 
 
 class Workspace:
@@ -133,12 +58,35 @@ class Workspace:
         self.errors: list[tuple[str, int, int, str]] = []  # (path, line, col, message): could not check
         self.fixtures: set[str] = set()
         self.runtime_registry: Any = inputs.registry
-        self.handlers: Any = None  # conformity.handlers.HandlerIndex, set by the engine
-        self.bdd: Any = None  # conformity.features.BddIndex, set by the engine
+        self._handlers: HandlerIndex | None = None
+        self._bdd: BddIndex | None = None
         self.policy_checks: list[Any] = list(inputs.policy_checks)
         self.cadences: tuple[str, ...] = tuple(settings.cadences)
         self.extra_paths: list[Path] = []
         self.stats: dict[str, Any] = {}
+
+    # -- indexes the engine builds before any check runs ---------------------------------------
+    @property
+    def handlers(self) -> HandlerIndex:
+        """Every handler a beat may name (:func:`.engine.prepare_workspace` builds it)."""
+        if self._handlers is None:
+            raise RuntimeError("the handler index is built by engine.prepare_workspace")
+        return self._handlers
+
+    @handlers.setter
+    def handlers(self, index: HandlerIndex) -> None:
+        self._handlers = index
+
+    @property
+    def bdd(self) -> BddIndex:
+        """The features, their scenarios and step definitions (:func:`.engine.prepare_workspace` builds it)."""
+        if self._bdd is None:
+            raise RuntimeError("the BDD index is built by engine.prepare_workspace")
+        return self._bdd
+
+    @bdd.setter
+    def bdd(self, index: BddIndex) -> None:
+        self._bdd = index
 
     # -- loading ---------------------------------------------------------------------------
     def load(self, *, paths: Iterable[Path] | None = None) -> "Workspace":
@@ -192,13 +140,16 @@ class Workspace:
                 text = path.read_bytes().decode("utf-8-sig")
             except (OSError, UnicodeDecodeError):
                 text = None
-            raw = result.sequence.raw if result.sequence is not None else None
-            if raw is None and text is not None and any(p.pointer is not None for p in result.problems):
-                source = read_source(path, display=rel, max_bytes=self.settings.max_spec_bytes)
-                raw = source.data
-                if isinstance(raw, Mapping) and isinstance(raw.get("musicalSequence"), Mapping):
-                    raw = raw["musicalSequence"]
-            scope = frozenset({pipeline.handler_module}) if builtin and pipeline.handler_module else frozenset()
+            scope = frozenset({pipeline.handler_module}) if pipeline and pipeline.handler_module else frozenset()
+            if result.sequence is not None:
+                self.specs.append(LoadedSpec(path, rel, result, text, result.sequence.raw, builtin, scope))
+                continue
+            raw: Mapping[str, Any] | None = None
+            if text is not None and any(p.pointer is not None for p in result.problems):
+                data = read_source(path, display=rel, max_bytes=self.settings.max_spec_bytes).data
+                if isinstance(data, Mapping):
+                    wrapped = data.get("musicalSequence")
+                    raw = wrapped if isinstance(wrapped, Mapping) else data
             self.specs.append(SpecInput(path, rel, result, text, raw, builtin, scope))
 
     # -- python ------------------------------------------------------------------------------
@@ -219,22 +170,22 @@ class Workspace:
     def _list_python(self) -> None:
         found: dict[Path, PyInput] = {}
         builtin_modules = self._builtin_handler_modules()
-        for module_name, path in self._handler_module_files():
-            if module_name in builtin_modules:
-                if builtin_modules[module_name]:
-                    self._add_python(found, path, "handler", module_name, builtin=True)
+        for name, path in self._handler_module_files():
+            if name in builtin_modules:
+                if builtin_modules[name]:
+                    self._add_python(found, path, "handler", name, builtin=True)
                 continue
-            if _inside(path, self.root):
-                self._add_python(found, path, "handler", module_name)
+            if inside(path, self.root):
+                self._add_python(found, path, "handler", name)
         for conftest in walk_files(self.root, ("conftest.py",)):
             if conftest.name == "conftest.py":
-                self._add_python(found, conftest, "conftest", _module_name(conftest, self.root))
+                self._add_python(found, conftest, "conftest", module_name(conftest, self.root))
         for entry in self.settings.step_defs:
             for path in walk_files((self.root / entry).resolve(), (".py",)):
-                self._add_python(found, path, "step", _module_name(path, self.root))
+                self._add_python(found, path, "step", module_name(path, self.root))
         for extra in self.extra_paths:
             for path in walk_files(extra, (".py",)):
-                self._add_python(found, path, "handler", _module_name(path, self.root))
+                self._add_python(found, path, "handler", module_name(path, self.root))
         self.python = sorted(found.values(), key=lambda p: (p.builtin, p.rel))
 
     def _builtin_handler_modules(self) -> dict[str, bool]:
@@ -256,7 +207,7 @@ class Workspace:
         else:
             for entry in self.settings.handler_modules:
                 name = entry.rpartition("=")[2]
-                path = _find_module(name, self.root)
+                path = find_module(name, self.root)
                 if path is not None:
                     out[name] = path
                 else:
@@ -290,12 +241,11 @@ class Workspace:
 
     # -- lookups ------------------------------------------------------------------------------
     @cached_property
-    def sequences(self) -> dict[str, list[SpecInput]]:
+    def sequences(self) -> dict[str, list[LoadedSpec]]:
         """Sequence id -> the specs declaring it (more than one: a duplicate)."""
-        out: dict[str, list[SpecInput]] = {}
-        for spec in self.specs:
-            if spec.sequence is not None:
-                out.setdefault(spec.sequence.id, []).append(spec)
+        out: dict[str, list[LoadedSpec]] = {}
+        for spec in self.loaded():
+            out.setdefault(spec.sequence.id, []).append(spec)
         return out
 
     @cached_property
@@ -308,15 +258,14 @@ class Workspace:
                 ids.add(found.id)
         return frozenset(ids)
 
-    def loaded(self) -> Iterator[SpecInput]:
-        return (s for s in self.specs if s.sequence is not None)
+    def loaded(self) -> Iterator[LoadedSpec]:
+        return (s for s in self.specs if isinstance(s, LoadedSpec))
 
     @cached_property
     def pyproject(self) -> tuple[Path, dict[str, Any], str] | None:
         path = self.root / "pyproject.toml"
         if not path.is_file():
             return None
-        from ..toml import tomllib
 
         try:
             text = path.read_text(encoding="utf-8")
@@ -333,7 +282,7 @@ class Workspace:
             return None
         try:
             text = path.read_text(encoding="utf-8-sig")
-            data = parse_json(text) if path.suffix == ".json" else _yaml(text)
+            data = parse_json(text) if path.suffix == ".json" else parse_yaml(text)
         except FileNotFoundError:
             self.notes.append(f"ini symphony_domain_registry: {self.rel(path)} does not exist")
             return None
@@ -344,8 +293,6 @@ class Workspace:
 
     @cached_property
     def lock(self) -> dict[str, Any] | None:
-        from .lock import read_lock
-
         try:
             return read_lock(self.settings.lock_path)
         except ValueError as exc:
@@ -353,12 +300,11 @@ class Workspace:
             return None
 
     @cached_property
-    def history(self) -> Any:
+    def history(self) -> HistoryStore | None:
         """The run history (read only), or None when there is none."""
         path = self.settings.history_path
         if not path.is_file():
             return None
-        from ..telemetry.store import HistoryError, HistoryStore
 
         try:
             return HistoryStore(path).open()
@@ -370,55 +316,3 @@ class Workspace:
         history = self.__dict__.get("history")
         if history is not None:
             history.close()
-
-
-def _yaml(text: str) -> Any:
-    from ..score.source import parse_yaml
-
-    return parse_yaml(text)
-
-
-def _inside(path: Path, root: Path) -> bool:
-    try:
-        Path(path).resolve().relative_to(root)
-        return True
-    except ValueError:
-        return False
-
-
-def _module_name(path: Path, root: Path) -> str | None:
-    """``a/b/c.py`` -> ``a.b.c`` relative to the root (``__init__`` dropped)."""
-    try:
-        parts = list(Path(path).resolve().relative_to(root).with_suffix("").parts)
-    except ValueError:
-        return None
-    if parts and parts[-1] == "__init__":
-        parts.pop()
-    if not parts or not all(p.isidentifier() for p in parts):
-        return None
-    return ".".join(parts)
-
-
-def _find_module(name: str, root: Path) -> Path | None:
-    """The source file of ``name``: under the root first, else where Python finds it,
-    without importing it (a dotted name's parents are looked up as folders)."""
-    parts = name.split(".")
-    for base in (root, root / "src"):
-        candidate = base.joinpath(*parts)
-        for path in (candidate.with_suffix(".py"), candidate / "__init__.py"):
-            if path.is_file():
-                return path.resolve()
-    try:
-        spec = importlib.util.find_spec(parts[0])
-    except (ImportError, ValueError):
-        return None
-    if spec is None:
-        return None
-    if len(parts) == 1:
-        return Path(spec.origin) if spec.origin and spec.origin.endswith(".py") else None
-    for location in spec.submodule_search_locations or ():
-        candidate = Path(location).joinpath(*parts[1:])
-        for path in (candidate.with_suffix(".py"), candidate / "__init__.py"):
-            if path.is_file():
-                return path.resolve()
-    return None

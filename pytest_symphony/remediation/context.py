@@ -11,11 +11,13 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from ..atomic import Text, read_text
+from ..bdd.placement import FeatureIndex
 from ..conformity.settings import Settings
+from ..conformity.sources import find_module, walk_files
 from ..score.loader import load_spec
 from ..score.model import Sequence
 from ..score.source import SPEC_SUFFIXES
-from ..atomic import Text, read_text
 
 __all__ = ["FixContext", "inside_root"]
 
@@ -38,7 +40,7 @@ class FixContext:
     _texts: dict[str, Text | None] = field(default_factory=dict)
     _specs: dict[str, Sequence | None] = field(default_factory=dict)
     _by_id: dict[str, list[tuple[str, Sequence]]] | None = None
-    feature_index: Any = None  # the features folders' files, indexed (fixers.bdd builds it once)
+    feature_index: FeatureIndex | None = None  # the features folders' files, indexed (fixers.bdd builds it once)
 
     def path(self, rel: str) -> Path:
         return self.root / rel
@@ -66,8 +68,6 @@ class FixContext:
     def sequences(self) -> dict[str, list[tuple[str, Sequence]]]:
         """Sequence id -> (spec path, sequence) of every spec under ini ``symphony_paths``."""
         if self._by_id is None:
-            from ..conformity.workspace import walk_files
-
             found: dict[str, list[tuple[str, Sequence]]] = {}
             seen: set[Path] = set()
             for entry in self.settings.spec_paths:
@@ -85,11 +85,9 @@ class FixContext:
     # -- where new things go -----------------------------------------------------------------
     def handler_module(self) -> str | None:
         """The file of the first module in ini ``symphony_handlers``, when it is under the rootdir."""
-        from ..conformity.workspace import _find_module
-
         for entry in self.settings.handler_modules:
             name = entry.rpartition("=")[2]
-            path = _find_module(name, self.root)
+            path = find_module(name, self.root)
             if path is not None:
                 try:
                     return self.rel(path)

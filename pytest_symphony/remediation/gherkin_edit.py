@@ -8,7 +8,10 @@ first scenarios are, keyword for keyword and step for step, the ones it had befo
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Iterable
+
+if TYPE_CHECKING:
+    from gherkin.parser_types import Feature, GherkinDocument
 
 __all__ = ["GherkinEditError", "parse", "append_blocks", "insert_narrative", "check_kept", "has_feature_line"]
 
@@ -19,7 +22,7 @@ class GherkinEditError(Exception):
     """The feature does not parse, or an edit would change what it already says."""
 
 
-def parse(text: str) -> dict[str, Any]:
+def parse(text: str) -> GherkinDocument:
     from gherkin.parser import Parser
 
     try:
@@ -57,7 +60,7 @@ def insert_narrative(text: str, lines: list[str]) -> tuple[int, str]:
     return m.end(), "".join(f"{nl}{indent}{line}" for line in lines)
 
 
-def _strip(value: Any) -> Any:
+def _strip(value: object) -> object:
     if isinstance(value, dict):
         return {k: _strip(v) for k, v in value.items() if k not in ("location", "id", "description")}
     if isinstance(value, list):
@@ -65,27 +68,25 @@ def _strip(value: Any) -> Any:
     return value
 
 
-def _children(doc: dict[str, Any]) -> list[Any]:
-    feature = doc.get("feature") or {}
-    return _strip(feature.get("children", []))
+def _children(feature: Feature) -> list[object]:
+    return [_strip(child) for child in feature.get("children", [])]
 
 
 def check_kept(old: str, new: str) -> None:
     """Raise GherkinEditError unless ``new`` parses and begins with every part ``old`` had."""
-    before = parse(old) if old.strip() else {"feature": None}
-    after = parse(new)
-    if not after.get("feature"):
+    b = parse(old).get("feature") if old.strip() else None
+    a = parse(new).get("feature")
+    if not a:
         raise GherkinEditError("the edited file holds no feature")
-    if before.get("feature") is None:
+    if b is None:
         return
-    b, a = before["feature"], after["feature"]
     if (b.get("name"), b.get("keyword"), [t["name"] for t in b.get("tags", [])]) != (
         a.get("name"),
         a.get("keyword"),
         [t["name"] for t in a.get("tags", [])],
     ):
         raise GherkinEditError("the edit would change the feature's title or tags")
-    old_children, new_children = _children(before), _children(after)
+    old_children, new_children = _children(b), _children(a)
     if new_children[: len(old_children)] != old_children:
         raise GherkinEditError("the edit would change an existing scenario, rule or background")
     if b.get("description", "").strip() and b["description"].strip() not in a.get("description", ""):

@@ -24,7 +24,7 @@ class GitError(SymphonyError):
     """git is missing, this is no work tree, changes are staged, or a commit failed."""
 
 
-def _git(root: Path, *args: str, data: bytes | None = None) -> subprocess.CompletedProcess:
+def _git(root: Path, *args: str, data: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
     try:
         return subprocess.run(["git", "-C", str(root), *args], input=data, capture_output=True, check=False)
     except FileNotFoundError:
@@ -88,4 +88,5 @@ def commit_phase(root: Path, outcome: Any, snapshot: Any, run_id: str) -> str:
             f"phase {outcome.number} is kept but git commit failed: "
             f"{(done.stderr or done.stdout).decode(errors='replace').strip()}"
         )
-    return _git(root, "rev-parse", "HEAD").stdout.decode().strip()
+    head: bytes = _git(root, "rev-parse", "HEAD").stdout
+    return head.decode().strip()

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..score.positions import item_span, member_span, members_in_order
+from ..score.positions import Located, LocatedList, item_span, member_span, members_in_order
 from ..score.source import parse_json
 
 __all__ = ["parse", "node_at", "value_span", "set_value", "append_item", "remove_item", "insert_member", "render"]
@@ -84,15 +84,18 @@ def set_value(text: str, root: Any, parts: list[str], value: Any) -> tuple[int, 
 
 
 def _items(node: Any, parts: list[str]) -> list[tuple[int, int]]:
-    spans = [item_span(node, i) for i in range(len(node))]
-    if any(span is None for span in spans):
-        raise LookupError(f"{_where(parts)}: its items' places are unknown")
-    return spans  # type: ignore[return-value]
+    spans = []
+    for i in range(len(node)):
+        span = item_span(node, i)
+        if span is None:
+            raise LookupError(f"{_where(parts)}: its items' places are unknown")
+        spans.append(span)
+    return spans
 
 
 def append_item(text: str, root: Any, parts: list[str], value: Any) -> tuple[int, int, str]:
     node = node_at(root, parts)
-    if not isinstance(node, list) or getattr(node, "doc", None) is None:
+    if not isinstance(node, LocatedList) or node.doc is None:
         raise LookupError(f"{_where(parts)} is not a list")
     if not node:
         return node.start + 1, node.start + 1, render(value)
@@ -115,7 +118,7 @@ def remove_item(text: str, root: Any, parts: list[str]) -> tuple[int, int, str]:
         raise LookupError(_where(parts))
     parent = node_at(root, parts[:-1])
     index = int(parts[-1])
-    if not isinstance(parent, list) or index >= len(parent) or getattr(parent, "doc", None) is None:
+    if not isinstance(parent, LocatedList) or index >= len(parent) or parent.doc is None:
         raise LookupError(_where(parts))
     items = _items(parent, parts[:-1])
     if len(items) == 1:
@@ -130,7 +133,7 @@ def insert_member(
 ) -> tuple[int, int, str]:
     """Add ``key`` to the object at ``parts``: last, first, or right after member ``after``."""
     node = node_at(root, parts)
-    if not isinstance(node, dict) or getattr(node, "doc", None) is None:
+    if not isinstance(node, Located) or node.doc is None:
         raise LookupError(f"{_where(parts)} is not an object")
     if not node:
         return node.start + 1, node.start + 1, f"{render(key)}: {render(value)}"

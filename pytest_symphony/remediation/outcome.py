@@ -52,7 +52,7 @@ class PhaseOutcome:
     def title(self) -> str:
         return PHASE_TITLES.get(self.phase, self.phase)
 
-    def codes(self) -> Counter:
+    def codes(self) -> Counter[str]:
         """Violations resolved, per code, by the fixes applied (kept or not)."""
         return Counter(v.code for fix in self.applied for v in fix.violations)
 

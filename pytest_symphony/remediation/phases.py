@@ -35,17 +35,17 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, Callable
 
+from ..atomic import read_text, remove_stale_temps, write_atomic
 from ..conformity.codes import Category
 from ..conformity.engine import EngineResult
 from ..conformity.items import PHASES, in_phase
 from ..conformity.settings import Settings
 from ..conformity.violation import Violation
-from ..atomic import read_text, remove_stale_temps, write_atomic
 from .context import FixContext
 from .fixers import builtin_fixers
 from .guards import is_spec_like
-from .plan import Declined, Fixer, PlannedFix, new_texts, plan_fixes, select
 from .outcome import PHASE_TITLES, FixesFailed, PhaseFailed, PhaseOutcome
+from .plan import Declined, Fixer, PlannedFix, new_texts, plan_fixes, select
 from .snapshot import Snapshot, prune_snapshots
 
 __all__ = ["PHASE_TITLES", "MAX_ROUNDS", "DERIVED", "PhaseOutcome", "Remediation", "PhaseFailed"]
@@ -100,7 +100,7 @@ class Remediation:
         registry: Any = None,
         fixers: dict[str, Fixer] | None = None,
         max_rounds: int = MAX_ROUNDS,
-        on_event: Callable[[str, dict], None] | None = None,
+        on_event: Callable[[str, dict[str, Any]], None] | None = None,
     ) -> None:
         self.root = Path(root)
         self.settings = settings
@@ -131,7 +131,7 @@ class Remediation:
     def context(self) -> FixContext:
         return FixContext(self.root, self.settings, unsafe=self.unsafe, hook=self.hook, registry=self.registry)
 
-    def _emit(self, name: str, payload: dict) -> None:
+    def _emit(self, name: str, payload: dict[str, Any]) -> None:
         if self.on_event is not None:
             self.on_event(name, payload)
 
@@ -141,7 +141,7 @@ class Remediation:
             raise ValueError(f"unknown fixing phase {phase!r}; expected one of {', '.join(PHASES)}")
         return PHASES[phase]
 
-    def wanted(self, phase: str, blocked: frozenset = frozenset()) -> Callable[[Violation], bool]:
+    def wanted(self, phase: str, blocked: frozenset[Identity] = frozenset()) -> Callable[[Violation], bool]:
         """The violations the phase fixes (``blocked``: identities of fixes dropped so far)."""
         categories = self.categories(phase)
         return lambda v: (in_phase(v, categories) or v.code in COMPANIONS) and _identity(v) not in blocked
@@ -176,7 +176,7 @@ class Remediation:
         outcome = PhaseOutcome(phase, number, snapshot=snap.id if snap else None, before=start, after=start)
         self.outcomes.append(outcome)
         touched: list[str] = []
-        blocked: dict[tuple, str] = {}
+        blocked: dict[Identity, str] = {}
         try:
             for attempt in range(1, MAX_ATTEMPTS + 1):
                 try:
@@ -209,7 +209,7 @@ class Remediation:
         return outcome
 
     def _drop(
-        self, phase: str, failed: FixesFailed, outcome: PhaseOutcome, touched: list[str], blocked: dict[tuple, str]
+        self, phase: str, failed: FixesFailed, outcome: PhaseOutcome, touched: list[str], blocked: dict[Identity, str]
     ) -> None:
         """Put the phase's files back and leave out the fixes that failed, each with its reason."""
         snap = self.snapshots.get(phase)
@@ -223,10 +223,10 @@ class Remediation:
         outcome.applied, outcome.rounds, outcome.creators = [], 0, {}
 
     def _rounds(
-        self, phase: str, start: EngineResult, outcome: PhaseOutcome, touched: list[str], blocked: frozenset
+        self, phase: str, start: EngineResult, outcome: PhaseOutcome, touched: list[str], blocked: frozenset[Identity]
     ) -> EngineResult:
         result = start
-        attempted: dict[tuple, PlannedFix] = {}
+        attempted: dict[Identity, PlannedFix] = {}
         snap = self.snapshots.get(phase)
         for n in range(1, self.max_rounds + 2):
             ctx = self.context()
@@ -341,7 +341,7 @@ class Remediation:
         raise FixesFailed(message, culprits)
 
     def _diffs(self, snap: Snapshot | None, touched: list[str]) -> dict[str, str]:
-        out = {}
+        out: dict[str, str] = {}
         if snap is None:
             return out
         for path in touched:
@@ -370,7 +370,11 @@ def _writers(fixes: list[PlannedFix]) -> dict[str, list[PlannedFix]]:
     return out
 
 
-def _identity(v: Violation) -> tuple:
+#: A violation as recognised across rounds: code, path, pointer, message with its numbers masked.
+Identity = tuple[str, str, str, str]
+
+
+def _identity(v: Violation) -> Identity:
     """A violation, recognisable across rounds whatever numbers its message holds."""
     return (v.code, v.place.path, v.place.pointer or "", re.sub(r"\d+", "#", v.message))
 

@@ -15,15 +15,18 @@ from typing import Any
 
 import pytest
 
+from ..conformity.codes import Category
 from ..conformity.engine import EngineResult, check_workspace
-from ..conformity.items import RESULT_KEY, ConformityWarning, engine_result, judge_file, report_payload
+from ..conformity.items import RESULT_KEY, ConformityWarning, engine_result, in_phase, judge_file, report_payload
 from ..conformity.settings import Settings
 from ..conformity.violation import Violation
 from ..errors import SymphonyError
 from ..session_key import state
 from .context import inside_root
+from .gitcommit import commit_phase
 from .phases import PHASE_TITLES, Remediation
 from .snapshot import SNAPSHOTS_DIR
+from .staging import StagedRegistry, Staging
 
 __all__ = [
     "mode",
@@ -61,8 +64,6 @@ class FixRun:
         root = config.rootpath
         registry: Any = sym.registry
         if self.mode == DIFF:
-            from .staging import StagedRegistry, Staging
-
             self.staging = Staging(root, sym.symphony_dir)
             config.add_cleanup(self.staging.close)
             registry = StagedRegistry(sym.registry, root, self.staging.root)
@@ -97,7 +98,7 @@ def current_result(config: pytest.Config) -> EngineResult:
     return fix_run(config).remediation.current()
 
 
-def validate_result(config: pytest.Config, phase: str, node: Any, categories: tuple) -> EngineResult:
+def validate_result(config: pytest.Config, phase: str, node: Any, categories: tuple[Category, ...]) -> EngineResult:
     """The result a validate beat judges; in fix mode its report carries the phase as fixed
     (the conformity summary and history then show the fixed workspace, not the one analyzed)."""
     run = fix_run(config)
@@ -126,7 +127,7 @@ def _pending(run: FixRun, v: Violation) -> bool:
     return v.fix.safety.value == "safe" or run.remediation.unsafe
 
 
-def analyze_beat(config: pytest.Config, phase: str, path: str, node: Any, categories: tuple) -> None:
+def analyze_beat(config: pytest.Config, phase: str, path: str, node: Any, categories: tuple[Category, ...]) -> None:
     """Judge one file on what fixing will leave: violations a fix will try are warnings."""
     run = fix_run(config)
     result = engine_result(config)
@@ -135,15 +136,14 @@ def analyze_beat(config: pytest.Config, phase: str, path: str, node: Any, catego
         judge_file(result, path, categories, node=node, pending=lambda v: _pending(run, v))
     finally:  # fix mode: validate reports the fixed phase instead; diff mode: this is the real state
         node.payload = None if run.mode == FIX else report_payload(result, path, categories)
-    from ..conformity.items import in_phase
 
     for v in pending:
-        if in_phase(v, categories):
+        if in_phase(v, categories) and v.fix is not None:
             root = result.root or config.rootpath
             warnings.warn_explicit(
                 ConformityWarning(
                     f"{v.place} {v.code} {v.severity}: {v.message} [the fix beat will {v.fix.description}]"
-                ),  # type: ignore[union-attr]
+                ),
                 ConformityWarning,
                 str(root / v.place.path),
                 v.place.line,
@@ -161,8 +161,11 @@ def fix_beat(config: pytest.Config, phase: str, symphony: Any, node: Any) -> dic
     data = outcome.to_dict()
     data["mode"] = run.mode
     node.symphony_fix = data
-    if run.mode == FIX:
-        config.stash[RESULT_KEY] = outcome.after  # later beats judge the fixed workspace
+    if run.mode == FIX:  # later beats judge the fixed workspace (a fresh run when none was made)
+        if outcome.after is not None:
+            config.stash[RESULT_KEY] = outcome.after
+        elif RESULT_KEY in config.stash:
+            del config.stash[RESULT_KEY]
     symphony.metric("fixed", sum(outcome.codes().values()) if outcome.kept else 0)
     symphony.metric("rolled_back", 0 if outcome.kept else sum(outcome.codes().values()))
     symphony.metric("files", len(outcome.files))
@@ -174,8 +177,6 @@ def fix_beat(config: pytest.Config, phase: str, symphony: Any, node: Any) -> dic
             + (f"; every file restored from snapshot {outcome.snapshot}" if outcome.files else "")
         )
     if run.mode == FIX and config.getoption("symphony_fix_commit") and outcome.files:
-        from .gitcommit import commit_phase
-
         data["commit"] = commit_phase(config.rootpath, outcome, rem.snapshots.get(phase), rem.run_id)
     if run.mode == DIFF and outcome.diffs:
         body = "".join(outcome.diffs[p] for p in sorted(outcome.diffs))

@@ -15,9 +15,14 @@ where the work is (IDE, junit, ``-x``), and it needs no session-level plumbing.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from typing import Any, Generator
 
 import pytest
+
+from ..session_key import SESSION_KEY, state
+from . import RollbackError, rollback
+from .gitcommit import GitError, check_ready
+from .summary import write_summary
 
 
 @pytest.hookimpl(tryfirst=True)  # before the core reads --symphony into the session state
@@ -39,8 +44,6 @@ def pytest_configure(config: pytest.Config) -> None:
         if "conformity" not in names and "all" not in names:
             config.option.symphony = ",".join(names + ["conformity"])
     if config.getoption("symphony_fix_commit") and not hasattr(config, "workerinput"):
-        from .gitcommit import GitError, check_ready
-
         try:
             check_ready(config.rootpath)
         except GitError as exc:
@@ -64,9 +67,6 @@ class _FixReport:
         if which is None:
             return None
         if not hasattr(self.config, "workerinput"):
-            from ..session_key import state
-            from . import RollbackError, rollback
-
             sym = state(self.config)
             try:
                 done = rollback(
@@ -78,11 +78,14 @@ class _FixReport:
         return True
 
     @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
         report = yield
         data = getattr(item, "symphony_fix", None)
         if data is not None and call.when == "call":
-            report.symphony_fix = data
+            # a report attribute of our own: xdist carries every attribute of a report to the controller
+            report.symphony_fix = data  # type: ignore[attr-defined]
         return report
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -98,12 +101,12 @@ class _FixReport:
         if self.outcomes and not hasattr(self.config, "workerinput"):
             _record_fixes(self.config, self.outcomes)
 
-    def pytest_terminal_summary(self, terminalreporter, exitstatus, config: pytest.Config) -> None:
+    def pytest_terminal_summary(
+        self, terminalreporter: pytest.TerminalReporter, exitstatus: int | pytest.ExitCode, config: pytest.Config
+    ) -> None:
         if config.getoption("symphony_rollback") is not None:
             _rollback_summary(terminalreporter, self.rolled, self.rollback_error)
         elif self.outcomes:
-            from .summary import write_summary
-
             write_summary(
                 terminalreporter,
                 sorted(self.outcomes, key=lambda o: o["number"]),
@@ -111,7 +114,9 @@ class _FixReport:
             )
 
 
-def _rollback_summary(tr, rolled, error: str | None) -> None:
+def _rollback_summary(
+    tr: pytest.TerminalReporter, rolled: list[tuple[str, list[str]]] | None, error: str | None
+) -> None:
     tr.write_sep("-", "symphony rollback")
     if error:
         tr.write_line(f"nothing restored: {error}", red=True)
@@ -122,7 +127,7 @@ def _rollback_summary(tr, rolled, error: str | None) -> None:
 
 def _record_fixes(config: pytest.Config, outcomes: list[dict[str, Any]]) -> None:
     """One row per fixed (or rolled back) code and file in the run history."""
-    from ..session_key import SESSION_KEY
+    # sqlite3: only when fixes are recorded
     from ..telemetry.store import HistoryError, HistoryStore
 
     sym = config.stash.get(SESSION_KEY, None)
@@ -133,7 +138,7 @@ def _record_fixes(config: pytest.Config, outcomes: list[dict[str, Any]]) -> None
         if o.get("mode") != "fix":
             continue
         status = "kept" if o["kept"] else "rolled back"
-        counted: Counter = Counter()
+        counted: Counter[tuple[str, str]] = Counter()
         for fix in o["fixes"]:
             for path in fix["files"]:
                 counted[(fix["code"], path)] += 1

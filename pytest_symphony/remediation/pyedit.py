@@ -152,10 +152,10 @@ def ensure_import(module: cst.Module, from_module: str, name: str) -> tuple[cst.
     for local, what in bound.items():
         if what == f"import:{from_module}" and "." not in from_module:
             return module, f"{local}.{name}"
-    local = name if name not in bound else f"symphony_{name}" if f"symphony_{name}" not in bound else None
-    if local is None:
+    chosen = name if name not in bound else f"symphony_{name}" if f"symphony_{name}" not in bound else None
+    if chosen is None:
         raise PythonEditError(f"cannot import '{name}': the module already binds it and its alias")
-    alias = cst.ImportAlias(cst.Name(name), asname=None if local == name else cst.AsName(cst.Name(local)))
+    alias = cst.ImportAlias(cst.Name(name), asname=None if chosen == name else cst.AsName(cst.Name(chosen)))
     body = list(module.body)
     for i, stmt in enumerate(body[: _header_end(module)]):  # extend `from <from_module> import ...`
         small = stmt.body[0] if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1 else None
@@ -170,15 +170,17 @@ def ensure_import(module: cst.Module, from_module: str, name: str) -> tuple[cst.
             names = list(small.names)
             names[-1] = names[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
             body[i] = stmt.with_changes(body=[small.with_changes(names=[*names, alias])])
-            return module.with_changes(body=body), local
-    new = cst.SimpleStatementLine(
-        [cst.ImportFrom(module=cst.parse_expression(from_module), names=[alias])]  # type: ignore[arg-type]
-    )
+            return module.with_changes(body=body), chosen
+    dotted = cst.parse_expression(from_module)
+    if not isinstance(dotted, (cst.Name, cst.Attribute)):
+        raise PythonEditError(f"cannot import from '{from_module}': not a module name")
+    new = cst.SimpleStatementLine([cst.ImportFrom(module=dotted, names=[alias])])
     at = _header_end(module)
-    if at > 0 and isinstance(body[at - 1], cst.SimpleStatementLine) and not _is_import(body[at - 1]):
+    before = body[at - 1] if at > 0 else None
+    if isinstance(before, cst.SimpleStatementLine) and not _is_import(before):
         new = new.with_changes(leading_lines=[cst.EmptyLine()])  # after a docstring: one blank line
     body.insert(at, new)
-    return module.with_changes(body=body), local
+    return module.with_changes(body=body), chosen
 
 
 def _is_import(stmt: cst.SimpleStatementLine) -> bool:

@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Iterable
 
+from ..atomic import remove_atomic, sha256_bytes, write_atomic
 from ..errors import SymphonyError
 from ..stamps import utc_now
-from ..atomic import remove_atomic, sha256_bytes, write_atomic
 
 __all__ = [
     "Snapshot",
@@ -335,7 +335,7 @@ def restore_in_order(chosen: list[Snapshot], reason: str) -> list[tuple[Snapshot
 
 def list_snapshots(snapshots_dir: Path, root: Path | None = None) -> list[Snapshot]:
     """Every readable snapshot, oldest first."""
-    out = []
+    out: list[Snapshot] = []
     folder = Path(snapshots_dir)
     if not folder.is_dir():
         return out

@@ -18,7 +18,7 @@ import types
 from pathlib import Path
 from typing import Any
 
-from ..conformity.workspace import SKIP_DIRS
+from ..conformity.sources import SKIP_DIRS
 
 __all__ = ["Staging", "StagedRegistry"]
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable, Literal, Union
 
 from ..score.source import format_of, parse_data
 from . import json_edit, yaml_edit
@@ -32,6 +32,16 @@ def split_pointer(pointer: str) -> list[str]:
     return [p.replace("~1", "/").replace("~0", "~") for p in pointer.split("/")[1:]]
 
 
+Parts = tuple[str, ...]
+#: What a change does to the data (``parts``: JSON pointer segments of the document).
+Op = Union[
+    tuple[Literal["set"], Parts, Any],
+    tuple[Literal["append"], Parts, Any],
+    tuple[Literal["remove"], Parts],
+    tuple[Literal["insert"], Parts, str, Any],
+]
+
+
 @dataclass(frozen=True)
 class Change:
     """One structural change: its text span and what it does to the data.
@@ -43,7 +53,7 @@ class Change:
     start: int
     end: int
     replacement: str
-    op: tuple
+    op: Op
 
 
 def load_data(fmt: str, text: str) -> Any:
@@ -99,7 +109,8 @@ class Document:
     def _edit(self, kind: str, *args: Any) -> tuple[int, int, str]:
         module = json_edit if self.fmt == "json" else yaml_edit
         try:
-            return getattr(module, kind)(self.text, self.data, *args)
+            change: Callable[..., tuple[int, int, str]] = getattr(module, kind)
+            return change(self.text, self.data, *args)
         except LookupError as exc:
             raise EditRefused(f"{self.path}: {exc}") from None
 
@@ -146,29 +157,30 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def apply_ops(data: Any, ops: Iterable[tuple]) -> Any:
+def apply_ops(data: Any, ops: Iterable[Op]) -> Any:
     """``data`` with every op applied (pointers name the data before any op)."""
     out = copy.deepcopy(_plain(data))
 
-    def parent(parts: tuple) -> Any:
+    def parent(parts: Parts) -> Any:
         node = out
         for part in parts:
             node = node[int(part)] if isinstance(node, list) else node[part]
         return node
 
     ops = list(ops)
-    for op in (o for o in ops if o[0] in ("set", "insert")):
+    for op in ops:
         if op[0] == "set":
             holder = parent(op[1][:-1])
             key = op[1][-1]
             holder[int(key) if isinstance(holder, list) else key] = op[2]
-        else:
+        elif op[0] == "insert":
             parent(op[1])[op[2]] = op[3]
-    for op in (o for o in ops if o[0] == "append"):
-        parent(op[1]).append(op[2])
-    removes = sorted((o for o in ops if o[0] == "remove"), key=lambda o: (o[1][:-1], -int(o[1][-1])))
-    for op in removes:
-        del parent(op[1][:-1])[int(op[1][-1])]
+    for op in ops:
+        if op[0] == "append":
+            parent(op[1]).append(op[2])
+    removes = sorted((o[1] for o in ops if o[0] == "remove"), key=lambda parts: (parts[:-1], -int(parts[-1])))
+    for parts in removes:
+        del parent(parts[:-1])[int(parts[-1])]
     return out
 
 

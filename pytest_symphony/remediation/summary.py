@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from ..conformity.codes import CATALOG
 from ..conformity.scores import band
 
 __all__ = ["write_summary", "code_table"]
@@ -22,12 +23,11 @@ def code_table(outcomes: list[dict[str, Any]]) -> list[tuple[str, int, int, int]
     *fixed*: violations resolved by kept fixes; *rolled back*: by fixes of restored phases;
     *not fixable*: violations still reported at the end (no fix, unsafe, declined, or restored).
     """
-    fixed: Counter = Counter()
-    rolled: Counter = Counter()
+    fixed: Counter[str] = Counter()
+    rolled: Counter[str] = Counter()
     for o in outcomes:
         (fixed if o["kept"] else rolled).update(o["fixed"])
     remaining = Counter(outcomes[-1]["remaining"]) if outcomes else Counter()
-    from ..conformity.codes import CATALOG
 
     order = {name: i for i, name in enumerate(CATALOG)}
     codes = sorted(set(fixed) | set(rolled) | set(remaining), key=lambda c: (order.get(c, len(order)), c))
@@ -103,7 +103,7 @@ def _write_codes(tr: Any, outcomes: list[dict[str, Any]], diff_mode: bool, verbo
         tr.write_line(f"not fixable: {d['place']} {d['code']}: {d['reason']}")
     if len(declined) > MAX_REASONS and not verbose:
         tr.write_line(f"... {len(declined) - MAX_REASONS} more (-v lists them all)")
-    unsafe = Counter()
+    unsafe: Counter[str] = Counter()
     for o in outcomes:
         unsafe.update(o["unsafe"])
     if unsafe:

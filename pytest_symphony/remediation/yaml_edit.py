@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from ..score.positions import item_span, member_span, members_in_order
+from ..score.positions import Located, LocatedList, item_span, member_span, members_in_order
 from ..score.source import parse_yaml
 
 __all__ = ["parse", "node_at", "set_value", "append_item", "remove_item", "insert_member", "render"]
@@ -42,7 +42,8 @@ def parse(text: str) -> Any:
 
 def _lead(text: str, start: int) -> str:
     """The first character of the node written at ``start``, past its anchor and tag."""
-    at = _PROPERTIES.match(text, start).end()  # type: ignore[union-attr]
+    properties = _PROPERTIES.match(text, start)  # matches, if only the empty string
+    at = properties.end() if properties is not None else start
     return text[at : at + 1]
 
 
@@ -74,7 +75,9 @@ def node_at(text: str, root: Any, parts: list[str]) -> tuple[Any, tuple[int, int
     return node, span, flow
 
 
-def _collection(text: str, root: Any, parts: list[str], kind: type, what: str) -> tuple[Any, bool]:
+def _collection(
+    text: str, root: Any, parts: list[str], kind: type[Located] | type[LocatedList], what: str
+) -> tuple[Any, bool]:
     found = node_at(text, root, parts)
     if found is None or not isinstance(found[0], kind) or _lead(text, found[0].start) == "*":
         raise LookupError(f"/{'/'.join(parts)} is not {what}")
@@ -103,7 +106,7 @@ def _plain_ok(text: str, flow: bool) -> bool:
     if ": " in text or " #" in text or text.endswith(":") or (flow and _FLOW_CHARS & set(text)):
         return False
     try:
-        return yaml.safe_load(text) == text
+        return bool(yaml.safe_load(text) == text)
     except yaml.YAMLError:
         return False
 
@@ -137,10 +140,13 @@ def _newline(text: str) -> str:
 
 
 def _items(node: Any) -> list[tuple[int, int]]:
-    spans = [item_span(node, i) for i in range(len(node))]
-    if any(span is None for span in spans):
-        raise LookupError("the list's items' places are unknown")
-    return spans  # type: ignore[return-value]
+    spans = []
+    for i in range(len(node)):
+        span = item_span(node, i)
+        if span is None:
+            raise LookupError("the list's items' places are unknown")
+        spans.append(span)
+    return spans
 
 
 def set_value(text: str, root: Any, parts: list[str], value: Any) -> tuple[int, int, str]:
@@ -154,7 +160,7 @@ def set_value(text: str, root: Any, parts: list[str], value: Any) -> tuple[int, 
 
 
 def append_item(text: str, root: Any, parts: list[str], value: Any) -> tuple[int, int, str]:
-    node, _ = _collection(text, root, parts, list, "a list")
+    node, _ = _collection(text, root, parts, LocatedList, "a list")
     if _is_flow(text, node):
         if not node:
             at = text.index("[", node.start) + 1
@@ -171,7 +177,7 @@ def append_item(text: str, root: Any, parts: list[str], value: Any) -> tuple[int
 def remove_item(text: str, root: Any, parts: list[str]) -> tuple[int, int, str]:
     if not parts or not parts[-1].isdigit():
         raise LookupError("/" + "/".join(parts))
-    node, _ = _collection(text, root, parts[:-1], list, "a list")
+    node, _ = _collection(text, root, parts[:-1], LocatedList, "a list")
     index = int(parts[-1])
     if index >= len(node):
         raise LookupError("/" + "/".join(parts))
@@ -196,7 +202,7 @@ def insert_member(
     text: str, root: Any, parts: list[str], key: str, value: Any, *, after: str | None = None, first: bool = False
 ) -> tuple[int, int, str]:
     """Add ``key: value`` to the mapping at ``parts``: last, first, or right after member ``after``."""
-    node, flow = _collection(text, root, parts, dict, "a mapping")
+    node, flow = _collection(text, root, parts, Located, "a mapping")
     own_flow = _is_flow(text, node)
     inline = flow or own_flow
     member = f"{render(key, flow=inline)}: {render(value, flow=inline)}"

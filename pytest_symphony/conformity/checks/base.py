@@ -25,13 +25,17 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Iterator, Mapping, Sequence, TypeVar
 
 from ..codes import CATEGORY_DIMENSION, Category, Code, FixSafety, Severity, lookup, register_code
 
 if TYPE_CHECKING:
+    import libcst as cst
+
+    from ..sources import LoadedSpec
+    from ..syntax import CheckFix, ScanContext
     from ..violation import Violation
-    from ..workspace import SpecInput, Workspace
+    from ..workspace import Workspace
 
 __all__ = [
     "Example",
@@ -121,7 +125,7 @@ class SpecCheck(Check):
 
     BUILTIN: ClassVar[bool] = True
 
-    def check_sequence(self, spec: "SpecInput", ws: "Workspace") -> Iterable["Violation"]:
+    def check_sequence(self, spec: "LoadedSpec", ws: "Workspace") -> Iterable["Violation"]:
         raise NotImplementedError
 
 
@@ -141,7 +145,7 @@ class PythonCheck(Check):
     """
 
     HANDLERS_ONLY: ClassVar[bool] = True
-    POSITIONS: ClassVar[frozenset] = frozenset()
+    POSITIONS: ClassVar[frozenset[type]] = frozenset()
     _methods: ClassVar[dict[str, tuple[tuple[type, str], ...]]]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -157,16 +161,19 @@ class PythonCheck(Check):
                         found[prefix].append((kind, attr))
         cls._methods = {k: tuple(v) for k, v in found.items()}
 
-    def visitors(self) -> Iterator[tuple[type, Callable]]:
+    def visitors(self) -> Iterator[tuple[type, Callable[..., None]]]:
         for kind, attr in self._methods["visit"]:
             yield kind, getattr(self, attr)
 
-    def leavers(self) -> Iterator[tuple[type, Callable]]:
+    def leavers(self) -> Iterator[tuple[type, Callable[..., None]]]:
         for kind, attr in self._methods["leave"]:
             yield kind, getattr(self, attr)
 
-    def report(self, ctx: Any, node: Any, message: str, *, fix: dict | None = None) -> None:
+    def report(self, ctx: ScanContext, node: cst.CSTNode, message: str, *, fix: CheckFix | None = None) -> None:
         ctx.report(self.code, node, message, fix=fix)
+
+
+C = TypeVar("C", bound=Check)
 
 
 def _module_category(module: str) -> str:
@@ -219,7 +226,7 @@ class CheckRegistry:
     def __len__(self) -> int:
         return len(self._checks)
 
-    def of(self, kind: type) -> list[type[Check]]:
+    def of(self, kind: type[C]) -> list[type[C]]:
         return [c for c in self._checks if issubclass(c, kind)]
 
     @property
@@ -232,11 +239,13 @@ class CheckRegistry:
 
 
 def load_refs(refs: Sequence[str]) -> list[type[PythonCheck]]:
-    out = []
+    out: list[type[PythonCheck]] = []
     for ref in refs:
         module, _, qualname = ref.partition(":")
-        obj: Any = importlib.import_module(module)
+        obj: object = importlib.import_module(module)
         for part in qualname.split("."):
             obj = getattr(obj, part)
+        if not (isinstance(obj, type) and issubclass(obj, PythonCheck)):
+            raise TypeError(f"{ref} is not a PythonCheck subclass")
         out.append(obj)
     return out

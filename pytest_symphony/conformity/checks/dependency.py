@@ -8,12 +8,18 @@ import re
 import sys
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
-from ..violation import Place, Violation, json_pointer
 from ..codes import FixSafety, Severity
+from ..graphs import workspace_packages
+from ..lock import sequence_contract
+from ..violation import Place, Violation, json_pointer
 from .base import Example, WorkspaceCheck
 from .places import spec_violation
+
+if TYPE_CHECKING:
+    from ..sources import PyInput
+    from ..workspace import Workspace
 
 SPEC = "id: release\nname: Release\nversion: '1.0'\nmovements:\n  - name: Build\n    beats:\n      - name: Build\n        handler: build\n"
 
@@ -106,7 +112,7 @@ class UnresolvedImport(WorkspaceCheck):
         Example(ws("from helpers import missing\n", **{"helpers.py": "shared = 1\n"}), at=("handlers.py", 2)),
     )
 
-    def check(self, ws) -> Iterator[Violation]:
+    def check(self, ws: Workspace) -> Iterator[Violation]:
         modules = {py.module: py for py in ws.python if py.module and py.scan is not None}
         for py in ws.python:
             if py.scan is None or py.builtin or not ({"handler", "step"} & py.roles or _has_handlers(py)):
@@ -118,7 +124,9 @@ class UnresolvedImport(WorkspaceCheck):
                 if problem:
                     yield Violation(self.code, problem, Place(py.rel, imp.get("line", 1), imp.get("col", 1)))
 
-    def _problem(self, imp: Mapping[str, Any], py, ws, modules) -> str | None:
+    def _problem(
+        self, imp: Mapping[str, Any], py: PyInput, ws: Workspace, modules: Mapping[str, PyInput]
+    ) -> str | None:
         level, module, names = imp["level"], imp["module"], imp["names"]
         if level:
             base = py.path.parent
@@ -140,7 +148,7 @@ class UnresolvedImport(WorkspaceCheck):
         if not _module_exists(module, ws.root):
             return f"import of '{module}' cannot be resolved: no such module is installed or in the workspace"
         own = modules.get(module)
-        if names and own is not None and not own.scan.dynamic:
+        if names and own is not None and own.scan is not None and not own.scan.dynamic:
             defined = set(own.scan.names)
             missing = [
                 n for n in names if n != "*" and n not in defined and not _module_exists(f"{module}.{n}", ws.root)
@@ -150,7 +158,7 @@ class UnresolvedImport(WorkspaceCheck):
         return None
 
 
-def _has_handlers(py) -> bool:
+def _has_handlers(py: PyInput) -> bool:
     return py.scan is not None and any(f["handler"] or f["steps"] for f in py.scan.functions)
 
 
@@ -179,9 +187,7 @@ class VersionConstraintViolated(WorkspaceCheck):
         Example(ws(spec=SPEC + "requires:\n  - not-a-dist-xyz>=1\n"), at=("sequences/release.yaml", 10)),
     )
 
-    def check(self, ws) -> Iterator[Violation]:
-        from ..graphs import workspace_packages
-
+    def check(self, ws: Workspace) -> Iterator[Violation]:
         siblings = {name for name, _path, _deps, _line in workspace_packages(ws)}  # built together, not installed
         py = ws.pyproject
         if py is not None:
@@ -277,11 +283,10 @@ class BreakingChangeDetected(WorkspaceCheck):
         ),
     )
 
-    def check(self, ws) -> Iterator[Violation]:
+    def check(self, ws: Workspace) -> Iterator[Violation]:
         lock = ws.lock
         if lock is None:
             return
-        from ..lock import sequence_contract
 
         approved = lock.get("sequences", {})
         for spec in ws.loaded():

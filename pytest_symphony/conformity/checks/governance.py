@@ -5,13 +5,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping
 
 from ...score.normalize import slugify
-from ..violation import Place, Violation, json_pointer
 from ..codes import FixSafety, Severity
+from ..violation import Place, Violation, json_pointer
 from .base import Example, SpecCheck, WorkspaceCheck
 from .places import movement_pointer, spec_violation
+
+if TYPE_CHECKING:
+    from ...score.model import Beat, Sequence
+    from ..sources import LoadedSpec
+    from ..workspace import Workspace
 
 HANDLERS = "from pytest_symphony import handler\n\n\n@handler\ndef build():\n    return {}\n\n\n@handler\ndef undo():\n    return {}\n"
 SPEC = (
@@ -95,7 +100,7 @@ class PolicyNotReferenced(SpecCheck):
         ),
     )
 
-    def check_sequence(self, spec, ws) -> Iterable[Violation]:
+    def check_sequence(self, spec: LoadedSpec, ws: Workspace) -> Iterable[Violation]:
         gov = spec.sequence.governance
         policies = gov.get("policies") if isinstance(gov, Mapping) else None
         if not isinstance(policies, list):
@@ -145,7 +150,7 @@ class MetricNotTracked(WorkspaceCheck):
         Example(ws(SPEC_M), history=[{**RUN[0], "metrics": {"files_built": 3}}], at=("sequences/release.yaml", 11)),
     )
 
-    def check(self, ws) -> Iterator[Violation]:
+    def check(self, ws: Workspace) -> Iterator[Violation]:
         history = ws.history
         if history is None:
             return
@@ -193,11 +198,11 @@ class UnauthorizedChange(WorkspaceCheck):
         ),
     )
 
-    def check(self, ws) -> Iterator[Violation]:
+    def check(self, ws: Workspace) -> Iterator[Violation]:
         lock = ws.lock
         if lock is None:
             return
-        from ..lock import current_files
+        from ..lock import current_files  # lock reads the scan cache, which loads libcst: only when a lock exists
 
         approved: dict[str, str] = dict(lock.get("files", {}))
         current = current_files(ws)
@@ -226,7 +231,7 @@ _DEPLOY_KIND = re.compile(r"deploy|delivery|release|remediat|rollout", re.I)
 ROLLBACK_FIELDS = ("rollback", "rollbackHandler", "rollbackStrategy")
 
 
-def declared_rollback(seq: Any) -> str | None:
+def declared_rollback(seq: Sequence) -> str | None:
     """The field by which a sequence declares its rollback, or None.
 
     A rollback handler (``rollback``/``rollbackHandler`` naming one, or ``rollbackStrategy.handler``),
@@ -268,7 +273,7 @@ class RollbackNotDefined(SpecCheck):
         Example(ws("kind: deployment\nrollbackStrategy: {enabled: false}\n" + SPEC), at=("sequences/release.yaml", 1)),
     )
 
-    def check_sequence(self, spec, ws) -> Iterable[Violation]:
+    def check_sequence(self, spec: LoadedSpec, ws: Workspace) -> Iterable[Violation]:
         seq = spec.sequence
         if declared_rollback(seq) is not None:
             return
@@ -293,7 +298,7 @@ class RollbackNotDefined(SpecCheck):
             )
 
 
-def _rollback_capable(seq: Any, beat: Any) -> bool:
+def _rollback_capable(seq: Sequence, beat: Beat) -> bool:
     if beat.raw.get("rollbackCapable") is True:
         return True
     for ref in beat.handlers:
@@ -306,7 +311,7 @@ def _rollback_capable(seq: Any, beat: Any) -> bool:
 _THRESHOLD = re.compile(r"(?:≥|>=|at least|minimum(?: of)?|above)\s*(\d+(?:\.\d+)?)\s*(%?)", re.I)
 
 
-def _threshold(seq: Any, name: str) -> float:
+def _threshold(seq: Sequence, name: str) -> float:
     gov = seq.governance if isinstance(seq.governance, Mapping) else {}
     declared = gov.get("thresholds")
     if isinstance(declared, Mapping) and isinstance(declared.get(name), (int, float)):
@@ -350,13 +355,13 @@ class GovernanceThresholdBreached(WorkspaceCheck):
         ),
     )
 
-    def check(self, ws) -> Iterator[Violation]:
+    def check(self, ws: Workspace) -> Iterator[Violation]:
         history = ws.history
         for spec in ws.loaded():
             seq = spec.sequence
             recorded: dict[tuple[str, str], float] = {}
             run_id = history.last_run_id(seq.id) if history is not None else None
-            if run_id is not None:
+            if history is not None and run_id is not None:
                 for a in history.attempts(run_id=run_id, sequence=seq.id):
                     for name in ("visibility", "consistency"):
                         if name in a["metrics"] and a["metrics"][name] is not None:
@@ -373,13 +378,12 @@ class GovernanceThresholdBreached(WorkspaceCheck):
                         continue
                     limit = _threshold(seq, name)
                     if value < limit:
-                        key = name if name in m.raw else None
                         yield spec_violation(
                             self.code,
                             spec,
                             f"movement {m.number} '{m.title}' has {name} {value:g} {source}, below its threshold {limit:g}",
                             node=m.raw,
-                            key=key,
+                            key=name if name in m.raw else None,
                             pointer=movement_pointer(m),
                         )
 

@@ -3,11 +3,15 @@ span a fix replaces."""
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+import json
+from typing import TYPE_CHECKING, Any, Mapping
 
 from ...score.model import Beat, Movement
 from ...score.normalize import BEAT_LIST_KEYS
 from ..violation import Edit, Fix, Place, Violation, json_pointer
+
+if TYPE_CHECKING:
+    from ..sources import SpecInput
 
 __all__ = ["beat_list_key", "beat_pointer", "movement_pointer", "beat_label", "spec_violation", "value_edit"]
 
@@ -36,7 +40,7 @@ def beat_label(beat: Beat) -> str:
 
 def spec_violation(
     code: str,
-    spec: Any,
+    spec: SpecInput,
     message: str,
     *,
     node: Any = None,
@@ -71,12 +75,12 @@ def spec_violation(
     )
 
 
-def value_edit(spec: Any, node: Any, key: str, replacement: str) -> tuple[Edit, ...] | None:
+def value_edit(spec: SpecInput, node: Any, key: str, replacement: str) -> tuple[Edit, ...] | None:
     """The edit replacing the scalar value of ``node[key]`` with ``replacement``."""
     if not spec.text:
         return None
     member = spec.map.member(node, key)
-    if member is None or member.value_start is None:
+    if member is None or member.value_start is None or member.value_end is None:
         return None
     return (Edit(spec.rel, member.value_start, member.value_end, replacement),)
 
@@ -85,20 +89,18 @@ def _escape(key: str) -> str:
     return key.replace("~", "~0").replace("/", "~1")
 
 
-def insert_member(spec: Any, node: Any, key: str, value: Any) -> tuple[Edit, ...] | None:
+def insert_member(spec: SpecInput, node: Any, key: str, value: Any) -> tuple[Edit, ...] | None:
     """The edit adding ``key: value`` as the first member of mapping ``node`` (JSON or YAML),
     laid out as its current first member is."""
-    import json as _json
-
-    at = spec.map.first_key(node) if spec.text and node is not None else None
-    if at is None:
-        return None
     text = spec.text
+    at = spec.map.first_key(node) if text and node is not None else None
+    if at is None or text is None:
+        return None
     if spec.map.fmt == "json":
         between = text[node.start + 1 : at]
-        return (Edit(spec.rel, at, at, f"{_json.dumps(key)}: {_json.dumps(value)},{between}"),)
+        return (Edit(spec.rel, at, at, f"{json.dumps(key)}: {json.dumps(value)},{between}"),)
     indent = text[text.rfind("\n", 0, at) + 1 : at]
     if indent.strip():  # a "- key:" list item or a flow mapping: not on a line of its own
         return None
     newline = "\r\n" if "\r\n" in text else "\n"
-    return (Edit(spec.rel, at, at, f"{key}: {_json.dumps(value)}{newline}{indent}"),)
+    return (Edit(spec.rel, at, at, f"{key}: {json.dumps(value)}{newline}{indent}"),)

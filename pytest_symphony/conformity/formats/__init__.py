@@ -9,14 +9,16 @@ from __future__ import annotations
 import subprocess
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Protocol, Sequence
 
+from ... import __version__
 from ...options import CONFORMITY_FORMATS
 from ..codes import Dimension, Severity
-from ..violation import Checked, Violation
+from ..violation import Checked, Place, Violation
 
 __all__ = [
     "FORMATS",
+    "UnusedNote",
     "render",
     "tool_version",
     "sort_violations",
@@ -27,16 +29,32 @@ __all__ = [
     "docs_url",
 ]
 
+
+class UnusedNote(Protocol):
+    """An unused suppression as the formats show it: the engine's, or one gathered from
+    the items' reports."""
+
+    @property
+    def place(self) -> Place: ...
+
+    @property
+    def message(self) -> str: ...
+
+    @property
+    def reason(self) -> str: ...
+
+    @property
+    def key(self) -> tuple[str, int, int, str, str]: ...
+
+    def to_dict(self) -> dict[str, Any]: ...
+
+
 PYPI_URL = "https://pypi.org/project/pytest-symphony/"
 
 FORMATS: tuple[str, ...] = CONFORMITY_FORMATS
 
 
 def tool_version() -> str:
-    try:
-        from pytest_symphony import __version__
-    except Exception:  # pragma: no cover - the package always has one
-        return "0+unknown"
     return str(__version__)
 
 
@@ -46,7 +64,7 @@ def sort_violations(violations: Iterable[Violation]) -> list[Violation]:
 
 def by_severity(violations: Iterable[Violation]) -> list[Violation]:
     """Most severe first, then in :attr:`Violation.key` order."""
-    return sorted(violations, key=lambda v: (-v.severity.rank, v.key))  # type: ignore[union-attr]
+    return sorted(violations, key=lambda v: (-v.severity.rank, v.key))
 
 
 @lru_cache(maxsize=32)
@@ -108,7 +126,7 @@ def docs_url(page: str, anchor: str | None = None) -> str:
 def severity_counts(violations: Iterable[Violation]) -> dict[Severity, int]:
     counts = {s: 0 for s in (Severity.CRITICAL, Severity.MAJOR, Severity.MINOR, Severity.INFO)}
     for v in violations:
-        counts[v.severity] += 1  # type: ignore[index]
+        counts[v.severity] += 1
     return counts
 
 
@@ -120,7 +138,7 @@ def render(
     checked: Checked | None = None,
     threshold: Severity | str = Severity.MAJOR,
     suppressed: Sequence[Violation] = (),
-    unused: Sequence[object] = (),
+    unused: Sequence[UnusedNote] = (),
     version: str | None = None,
     root: str | None = None,
     full_report: str | None = None,
@@ -129,6 +147,7 @@ def render(
     relative to (SARIF and GitHub write them relative to its repository's top level);
     ``full_report``: where the whole report is (the GitHub format's last line names it)."""
     violations = list(violations)
+    # each renderer imports its helpers from this package: imported here, at dispatch
     if fmt == "text":
         from .text import render_text
 

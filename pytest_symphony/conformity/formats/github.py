@@ -14,11 +14,11 @@ resolves them.  Escaping follows the Actions toolkit: in the message ``%``, ``\\
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Sequence
+from typing import Iterable, Sequence
 
 from ..codes import Severity
 from ..violation import Place, Violation
-from . import by_severity, severity_counts
+from . import UnusedNote, by_severity, severity_counts
 
 __all__ = ["COMMANDS", "SHOWN", "escape_data", "escape_property", "render_github", "summary_line"]
 
@@ -53,7 +53,9 @@ def _command(kind: str, place: Place, title: str, message: str, prefix: str = ""
     return f"::{kind} {joined}::{escape_data(message)}"
 
 
-def summary_line(violations: Sequence[Violation], unused: Sequence[Any] = (), full_report: str | None = None) -> str:
+def summary_line(
+    violations: Sequence[Violation], unused: Sequence[UnusedNote] = (), full_report: str | None = None
+) -> str:
     """The totals per severity, what GitHub leaves out, and where the full report is."""
     counts = severity_counts(violations)
     line = "symphony conformity: " + ", ".join(f"{s.value} {n}" for s, n in counts.items())
@@ -61,7 +63,7 @@ def summary_line(violations: Sequence[Violation], unused: Sequence[Any] = (), fu
         line += f", {len(unused)} unused suppression(s)"
     kinds: dict[str, int] = {}
     for v in violations:
-        kinds[COMMANDS[v.severity]] = kinds.get(COMMANDS[v.severity], 0) + 1  # type: ignore[index]
+        kinds[COMMANDS[v.severity]] = kinds.get(COMMANDS[v.severity], 0) + 1
     kinds["warning"] = kinds.get("warning", 0) + len(unused)
     hidden = sum(max(0, n - SHOWN) for n in kinds.values())
     if hidden:
@@ -72,7 +74,11 @@ def summary_line(violations: Sequence[Violation], unused: Sequence[Any] = (), fu
 
 
 def render_github(
-    violations: Iterable[Violation], *, unused: Sequence[Any] = (), prefix: str = "", full_report: str | None = None
+    violations: Iterable[Violation],
+    *,
+    unused: Sequence[UnusedNote] = (),
+    prefix: str = "",
+    full_report: str | None = None,
 ) -> str:
     """The annotations, most severe first, one per line, then the summary line (empty when
     there is nothing to report).  ``prefix``: the rootdir's path inside the repository."""
@@ -80,7 +86,7 @@ def render_github(
     found = sorted(unused, key=lambda u: u.key)
     if not ordered and not found:
         return ""
-    lines = [_command(COMMANDS[v.severity], v.place, v.code, v.message, prefix) for v in ordered]  # type: ignore[index]
+    lines = [_command(COMMANDS[v.severity], v.place, v.code, v.message, prefix) for v in ordered]
     lines += [_command("warning", u.place, "unused suppression", u.message, prefix) for u in found]
     lines.append(summary_line(ordered, found, full_report))
     return "".join(line + "\n" for line in lines)

@@ -19,7 +19,7 @@ from typing import Any, Iterable, Mapping, Sequence
 from ..codes import Dimension, Severity
 from ..scores import DimensionScore, band, score_details
 from ..violation import Checked, Violation
-from . import severity_counts, sort_violations, tool_version
+from . import UnusedNote, severity_counts, sort_violations, tool_version
 
 __all__ = ["SCHEMA_VERSION", "report_dict", "render_json", "load_schema"]
 
@@ -29,7 +29,9 @@ SCHEMA_VERSION = 1
 def load_schema() -> dict[str, Any]:
     """The report's JSON Schema."""
     text = resources.files(__package__).joinpath("report.schema.json").read_text("utf-8")
-    return json.loads(text)
+    schema = json.loads(text)
+    assert isinstance(schema, dict), "report.schema.json holds an object"
+    return schema
 
 
 def _scores(
@@ -43,8 +45,9 @@ def _scores(
         scores = score_details(violations, checked)
     counts = {d: {s: 0 for s in severity_counts(())} for d in Dimension}
     for v in violations:
-        counts[v.dimension][v.severity] += 1  # type: ignore[index]
+        counts[v.dimension][v.severity] += 1
     out: dict[str, Any] = {}
+    n: int | None
     for d in Dimension:
         if d not in scores:
             continue
@@ -69,7 +72,7 @@ def report_dict(
     checked: Checked | None = None,
     threshold: Severity | str = Severity.MAJOR,
     suppressed: Iterable[Violation] = (),
-    unused: Sequence[Any] = (),
+    unused: Sequence[UnusedNote] = (),
     version: str | None = None,
 ) -> dict[str, Any]:
     """The report as a JSON-ready mapping.
@@ -89,7 +92,7 @@ def report_dict(
         "summary": {
             "violations": len(ordered),
             "by_severity": {s.value: n for s, n in severity_counts(ordered).items()},
-            "at_or_above_threshold": sum(1 for v in ordered if v.severity >= threshold),  # type: ignore[operator]
+            "at_or_above_threshold": sum(1 for v in ordered if v.severity >= threshold),
             "suppressed": len(silenced),
             "unused_suppressions": len(unused_sorted),
         },

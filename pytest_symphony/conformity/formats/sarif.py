@@ -28,7 +28,7 @@ from urllib.parse import quote
 
 from ..codes import Code, Severity, all_codes
 from ..violation import Place, Violation
-from . import docs_url, project_url, repository_root, sort_violations, tool_version
+from . import UnusedNote, docs_url, project_url, repository_root, sort_violations, tool_version
 
 __all__ = [
     "SARIF_SCHEMA_URI",
@@ -107,8 +107,8 @@ def _plugin_rule(v: Violation) -> dict[str, Any]:
         "shortDescription": {"text": text},
         "fullDescription": {"text": text},
         "help": {"text": text},
-        "defaultConfiguration": {"level": LEVELS[v.severity]},  # type: ignore[index]
-        "properties": {"dimension": v.dimension.value},  # type: ignore[union-attr]
+        "defaultConfiguration": {"level": LEVELS[v.severity]},
+        "properties": {"dimension": v.dimension.value},
     }
 
 
@@ -171,8 +171,8 @@ def _fixes(v: Violation, prefix: str = "") -> list[dict[str, Any]] | None:
 
 def _result(v: Violation, index: int, suppressed: bool, prefix: str, occurrence: int) -> dict[str, Any]:
     props: dict[str, Any] = {
-        "severity": v.severity.value,  # type: ignore[union-attr]
-        "dimension": v.dimension.value,  # type: ignore[union-attr]
+        "severity": v.severity.value,
+        "dimension": v.dimension.value,
         "fixSafety": v.fix_safety.value,
     }
     if v.sequence is not None:
@@ -185,7 +185,7 @@ def _result(v: Violation, index: int, suppressed: bool, prefix: str, occurrence:
     result: dict[str, Any] = {
         "ruleId": v.code,
         "ruleIndex": index,
-        "level": LEVELS[v.severity],  # type: ignore[index]
+        "level": LEVELS[v.severity],
         "message": {"text": v.message},
         "locations": [_location(v.place, prefix)],
         "partialFingerprints": {FINGERPRINT: fingerprint(v, path, occurrence)},
@@ -202,7 +202,7 @@ def _result(v: Violation, index: int, suppressed: bool, prefix: str, occurrence:
 def _occurrences(violations: list[Violation]) -> list[int]:
     """For each violation, how many identical ones (code, file, sequence, beat, message)
     come before it in line order."""
-    seen: dict[tuple, int] = {}
+    seen: dict[tuple[str, str, str | None, str | None, str], int] = {}
     out = []
     for v in violations:
         key = (v.code, v.place.path, v.sequence, v.beat, _PLACE_NUMBERS.sub("#", v.message))
@@ -216,7 +216,7 @@ def sarif_log(
     version: str | None = None,
     *,
     suppressed: Iterable[Violation] = (),
-    unused: Sequence[Any] = (),
+    unused: Sequence[UnusedNote] = (),
     root: str | Path | None = None,
 ) -> dict[str, Any]:
     """The SARIF log as a JSON-ready mapping.  ``root``: the rootdir violation paths are

@@ -13,7 +13,7 @@ from typing import Iterable, Sequence
 
 from ..codes import Severity
 from ..violation import Violation
-from . import severity_counts, sort_violations
+from . import UnusedNote, severity_counts, sort_violations
 
 __all__ = ["format_violation", "render_text"]
 
@@ -37,21 +37,21 @@ def render_text(
     violations: Iterable[Violation],
     threshold: Severity | str = Severity.MAJOR,
     *,
-    unused: Sequence[object] = (),
+    unused: Sequence[UnusedNote] = (),
 ) -> str:
     """The text report; ends with a newline."""
     threshold = Severity.parse(threshold)
     ordered = sort_violations(violations)
-    failing = [v for v in ordered if v.severity >= threshold]  # type: ignore[operator]
-    warnings = [v for v in ordered if v.severity < threshold]  # type: ignore[operator]
+    failing = [v for v in ordered if v.severity >= threshold]
+    warnings = [v for v in ordered if v.severity < threshold]
     lines = [format_violation(v) for v in failing]
     if warnings:
         lines.append(f"warnings (below {threshold}):")
         lines.extend(format_violation(v) for v in warnings)
-    unused_sorted = sorted(unused, key=lambda u: u.key)  # type: ignore[attr-defined]
+    unused_sorted = sorted(unused, key=lambda u: u.key)
     if unused_sorted:
         lines.append("unused suppressions:")
-        lines.extend(f"{u.place} {u.message}" for u in unused_sorted)  # type: ignore[attr-defined]
+        lines.extend(f"{u.place} {u.message}" for u in unused_sorted)
     if ordered:
         counts = severity_counts(ordered)
         by_sev = ", ".join(f"{s} {n}" for s, n in counts.items())

@@ -12,7 +12,6 @@ from typing import Literal, Sequence
 from ..violation import Place
 from .suppression import ALL, Suppression, split_codes
 
-
 _DIRECTIVE = re.compile(r"#\s*symphony:\s*ignore\b(?:\[(?P<codes>[^\]]*)\])?")
 
 Language = Literal["python", "gherkin"]

@@ -27,7 +27,7 @@ def _beat_keys(beat: Mapping[str, Any]) -> set[str]:
     return keys
 
 
-def _beat_list(movement: Mapping[str, Any]) -> tuple[str, list]:
+def _beat_list(movement: Mapping[str, Any]) -> tuple[str, list[Any]]:
     """The key and list a movement's beats are under (``beats``, ``steps`` or ``sequence``,
     the first non-empty list, as the normalizer takes them)."""
     for key in ("beats", "steps", "sequence"):

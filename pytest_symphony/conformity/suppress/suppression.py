@@ -9,7 +9,6 @@ from typing import Any, Literal, NamedTuple
 
 from ..violation import Place, Violation
 
-
 #: The code set of a suppression that names no code: it silences every code.
 ALL: frozenset[str] = frozenset({"*"})
 
@@ -90,7 +89,7 @@ class UnusedSuppression:
         return f"suppression of {self.code} silences nothing"
 
     @property
-    def key(self) -> tuple:
+    def key(self) -> tuple[str, int, int, str, str]:
         p = self.place
         return (p.path, p.line, p.col, self.code or "", self.reason)
 

@@ -10,13 +10,12 @@ their edits are used as they are, under the same proofs.
 from __future__ import annotations
 
 from ..plan import Fixer
+from . import bdd, manifest, python, spec
 
 __all__ = ["builtin_fixers"]
 
 
 def builtin_fixers() -> dict[str, Fixer]:
-    from . import bdd, manifest, python, spec
-
     fixers: dict[str, Fixer] = {}
     for module in (spec, python, bdd, manifest):
         fixers.update(module.FIXERS)

@@ -8,10 +8,17 @@ the same rules ``--symphony-scaffold`` and the conformity checks follow."""
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Iterator, Mapping
 
+from ...bdd.narrative import narrative
+from ...bdd.placement import FeatureIndex, duplicate_problem, feature_home, linked_sequences
+from ...bdd.scaffold import Draft, beat_drafts, stub_call
 from ...conformity.codes import FixSafety
+from ...conformity.sources import walk_files
 from ...conformity.violation import Edit, Violation
+from ...score.links import normalize_name
+from ...score.model import Beat, Movement, Sequence
 from ..context import FixContext
 from ..gherkin_edit import GherkinEditError, append_blocks, insert_narrative, parse
 from ..plan import Declined, PlannedFix
@@ -31,16 +38,11 @@ def _module_stem(name: str) -> str:
 def feature_for(ctx: FixContext, sequence_id: str, spec_path: str) -> str:
     """The feature a sequence's scenarios go to (:func:`pytest_symphony.bdd.scaffold.feature_home`),
     looked for in every configured features folder."""
-    from ...bdd.placement import feature_home
-
     return feature_home(sequence_id, spec_path, ctx.features_dirs(), _features(ctx))
 
 
-def _features(ctx: FixContext) -> Any:
+def _features(ctx: FixContext) -> FeatureIndex:
     """Every feature under the features folders, indexed once per round."""
-    from ...bdd.placement import FeatureIndex, linked_sequences
-    from ...conformity.workspace import walk_files
-
     if ctx.feature_index is not None:
         return ctx.feature_index
     found, seen = [], set()
@@ -62,7 +64,7 @@ def step_module_for(ctx: FixContext, feature: str) -> str:
 # -- BDD_SPEC_MISSING ---------------------------------------------------------------------------
 
 
-def _beat_of(seq: Any, pointer: str | None) -> tuple[Any, Any] | None:
+def _beat_of(seq: Sequence, pointer: str | None) -> tuple[Movement, Beat] | None:
     parts = split_pointer(pointer or "")
     if len(parts) >= 4 and parts[0] == "movements" and parts[1].isdigit() and parts[3].isdigit():
         m = seq.movements[int(parts[1])]
@@ -72,93 +74,105 @@ def _beat_of(seq: Any, pointer: str | None) -> tuple[Any, Any] | None:
     return None
 
 
-def bdd_spec_missing(violations: list[Violation], ctx: FixContext) -> Offer:
-    from ...bdd.links import normalize_name
-    from ...bdd.placement import duplicate_problem
-    from ...bdd.scaffold import beat_drafts
+@dataclass
+class _FeatureDrafts:
+    """What scaffolding writes into one feature: each violation with its beat's drafts, and
+    the sequence whose head a new feature gets."""
 
+    sequence: Sequence
+    items: list[tuple[Violation, list[Draft]]] = field(default_factory=list)
+
+
+def _drafts_by_feature(
+    violations: list[Violation], ctx: FixContext
+) -> tuple[dict[str, _FeatureDrafts], list[Declined]]:
+    """The drafts of each violation's beat, by the feature they go to, and the violations
+    that cannot be scaffolded (with why)."""
     by_seq: dict[tuple[str, str], list[Violation]] = {}
     for v in violations:
         by_seq.setdefault((v.place.path, v.sequence or ""), []).append(v)
-    by_feature: dict[str, list[tuple[Violation, list[Any]]]] = {}
-    headers: dict[str, Any] = {}
-    for (path, sid), vs in by_seq.items():
+    heads: dict[str, Sequence] = {}  # a new feature's head: the first sequence that goes there
+    by_feature: dict[str, _FeatureDrafts] = {}
+    declined: list[Declined] = []
+    for (path, _), vs in by_seq.items():
         seq = ctx.sequence(path)
         if seq is None:
-            yield from (Declined(v, f"{path} does not load") for v in vs)
+            declined += [Declined(v, f"{path} does not load") for v in vs]
             continue
         if len(ctx.sequences().get(seq.id, [])) > 1:
-            yield from (Declined(v, duplicate_problem(seq.id)) for v in vs)
+            declined += [Declined(v, duplicate_problem(seq.id)) for v in vs]
             continue
         feature = feature_for(ctx, seq.id, path)
-        headers.setdefault(feature, seq)
+        heads.setdefault(feature, seq)
         for v in vs:
             found = _beat_of(seq, v.place.pointer)
             mine, problem = beat_drafts(seq, *found) if found else ([], "the beat is no longer where it was checked")
             if problem:
-                yield Declined(v, problem)
-                continue
-            by_feature.setdefault(feature, []).append((v, mine))
-    for feature, items in by_feature.items():
+                declined.append(Declined(v, problem))
+            else:
+                by_feature.setdefault(feature, _FeatureDrafts(heads[feature])).items.append((v, mine))
+    return by_feature, declined
+
+
+def _renamed_blocks(drafts: list[Draft], existing: set[str]) -> list[str]:
+    """Each draft rendered, its name made unique among ``existing`` (which grows)."""
+    blocks = []
+    for d in drafts:
+        name, n = d.name, 1
+        while normalize_name(name) in existing:
+            n += 1
+            name = f"{d.name} ({n})"
+        existing.add(normalize_name(name))
+        d.name = name
+        blocks.append(d.render("\n"))
+    return blocks
+
+
+def bdd_spec_missing(violations: list[Violation], ctx: FixContext) -> Offer:
+    by_feature, declined = _drafts_by_feature(violations, ctx)
+    yield from declined
+    for feature, drafts in by_feature.items():
         old = ctx.text(feature)
         try:
             existing = _scenario_names(old) if old else set()
         except GherkinEditError as exc:
-            yield from (Declined(v, f"{feature}: {exc}") for v, _ in items)
+            yield from (Declined(v, f"{feature}: {exc}") for v, _ in drafts.items)
             continue
-        blocks = []
-        for _, drafts in items:
-            for d in drafts:
-                name, n = d.name, 1
-                while normalize_name(name) in existing:
-                    n += 1
-                    name = f"{d.name} ({n})"
-                existing.add(normalize_name(name))
-                d.name = name
-                blocks.append(d.render("\n"))
-        vs = tuple(v for v, _ in items)
+        blocks = _renamed_blocks([d for _, mine in drafts.items for d in mine], existing)
+        fixed = tuple(v for v, _ in drafts.items)
         description = f"scaffold {len(blocks)} linked scenario(s) into {feature}"
         expects: frozenset[str] = frozenset()
         if old is None or not old.strip():
-            head, why = _new_feature(headers[feature])
+            head, why = _new_feature(drafts.sequence)
             new = head + "".join(blocks)
             if why:  # the new feature reports FEATURE_NARRATIVE_MISSING until someone writes it
                 description += f" (narrative left out: {why})"
                 expects = frozenset({"FEATURE_NARRATIVE_MISSING"})
         else:
             new = append_blocks(old, blocks)
-        yield PlannedFix(
-            vs[0].code,
-            vs,
-            description,
-            FixSafety.SAFE,
-            (
-                Edit(feature, 0, len(old or ""), new)
-                if old is None
-                else Edit(feature, len(old), len(old), new[len(old) :]),
-            ),
-            expects=expects,
-        )
+        edit = Edit(feature, 0, 0, new) if old is None else Edit(feature, len(old), len(old), new[len(old) :])
+        yield PlannedFix(fixed[0].code, fixed, description, FixSafety.SAFE, (edit,), expects=expects)
+
+
+def _mapping(node: object, key: str) -> Mapping[str, Any] | None:
+    """``node[key]`` when both are mappings (the Gherkin AST's envelopes are untyped)."""
+    value = node.get(key) if isinstance(node, Mapping) else None
+    return value if isinstance(value, Mapping) else None
 
 
 def _scenario_names(text: str) -> set[str]:
-    from ...bdd.links import normalize_name
-
-    doc = parse(text)
+    feature = parse(text).get("feature")
     names = set()
-    for child in (doc.get("feature") or {}).get("children", []):
-        for part in [child.get("scenario")] + [
-            c.get("scenario") for c in (child.get("rule") or {}).get("children", [])
-        ]:
+    for child in feature.get("children", []) if feature else ():
+        rule = _mapping(child, "rule")
+        for part in [_mapping(child, "scenario")] + [_mapping(c, "scenario") for c in (rule or {}).get("children", [])]:
             if part:
                 names.add(normalize_name(part.get("name", "")))
     return names
 
 
-def _new_feature(seq: Any) -> tuple[str, str]:
+def _new_feature(seq: Sequence) -> tuple[str, str]:
     """The head of a new feature, and why it has no narrative ("" when it has one)."""
-    from ...bdd.narrative import narrative
-
     title = " ".join(str(seq.name or seq.id).split())
     lines = [f"# Scenarios scaffolded by pytest --symphony-fix from the acceptance criteria of {_line(seq.path)}."]
     story, why = narrative(seq.user_story)
@@ -169,7 +183,7 @@ def _new_feature(seq: Any) -> tuple[str, str]:
     return "\n".join(lines) + "\n", why if seq.user_story is not None and story is None else ""
 
 
-def _line(text: Any) -> str:
+def _line(text: object) -> str:
     return " ".join(str(text).split())
 
 
@@ -191,14 +205,12 @@ def _outline_pattern(text: str) -> tuple[str, str]:
 
 
 def step_definition_missing(violations: list[Violation], ctx: FixContext) -> Offer:
-    from ...bdd.scaffold import stub_call
-
     by_module: dict[str, list[tuple[Violation, str, str, str]]] = {}
     for v in violations:
         text = ctx.text(v.place.path)
-        kind = _STEP_TYPE.search(v.message)
+        typed = _STEP_TYPE.search(v.message)
         lines = (text or "").splitlines()
-        if text is None or kind is None or v.place.line > len(lines):
+        if text is None or typed is None or v.place.line > len(lines):
             yield Declined(v, "the step cannot be read from the feature")
             continue
         step = _LEAD.sub("", lines[v.place.line - 1], count=1).rstrip()
@@ -207,7 +219,7 @@ def step_definition_missing(violations: list[Violation], ctx: FixContext) -> Off
             yield Declined(v, "the feature changed since it was checked")
             continue
         parser, pattern = _outline_pattern(step)
-        by_module.setdefault(step_module_for(ctx, v.place.path), []).append((v, kind.group(1), parser, pattern))
+        by_module.setdefault(step_module_for(ctx, v.place.path), []).append((v, typed.group(1), parser, pattern))
     for module, items in by_module.items():
         old = ctx.text(module)
         unique: dict[tuple[str, str, str], None] = {}
@@ -250,8 +262,6 @@ def step_definition_missing(violations: list[Violation], ctx: FixContext) -> Off
 
 
 def feature_narrative_missing(violations: list[Violation], ctx: FixContext) -> Offer:
-    from ...bdd.narrative import narrative
-
     for v in violations:
         found = ctx.sequences().get(v.sequence or "", [])
         lines, why = narrative(found[0][1].user_story) if found else (None, "its sequence does not load")

@@ -17,6 +17,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, Iterator
 
+from ... import buildkit as bk
 from ...conformity.codes import FixSafety
 from ...conformity.violation import Edit, Violation
 from ...errors import DuplicateHandler, HandlerNotFound
@@ -40,8 +41,6 @@ def _handler_info(entry: Any) -> dict[str, Any]:
 
 def regenerate(ctx: FixContext, out_dir: Path) -> None:
     """Write fresh manifests of the workspace into ``out_dir``."""
-    from ... import buildkit as bk
-
     root = ctx.root
     roots = [(root / p).resolve() for p in ctx.settings.spec_paths]
     files = [(p, bk.display_path(p, root), None) for p in bk.find_spec_files(roots)]
@@ -49,7 +48,7 @@ def regenerate(ctx: FixContext, out_dir: Path) -> None:
     canonical = bk.write_canonical_specs(out_dir, entries)
     packages = bk.discover_packages(root) if (root / "pyproject.toml").is_file() else []
     registry = ctx.registry
-    resolved: dict[tuple, dict] = {}
+    resolved: dict[tuple[str, str, str], dict[str, Any]] = {}
 
     def resolve(ref: Any, sequence_id: str) -> dict[str, Any] | None:
         try:
@@ -60,7 +59,9 @@ def regenerate(ctx: FixContext, out_dir: Path) -> None:
         return {"name": hit.name, "module": hit.module, "origin": hit.origin}
 
     for entry in entries:
-        for beat in entry.sequence.beats if entry.sequence else ():
+        if entry.sequence is None:
+            continue
+        for beat in entry.sequence.beats:
             for ref in beat.handlers:
                 resolve(ref, entry.sequence.id)
     # the project's handlers only, as the build writes committed manifests
@@ -91,7 +92,11 @@ def manifest_mismatch(violations: list[Violation], ctx: FixContext) -> Iterator[
             for v in violations
         )
         return
-    folder = ctx.settings.manifest_path.parent
+    manifest = ctx.settings.manifest_path
+    if manifest is None:  # MANIFEST_MISMATCH compares committed manifests only
+        yield from (Declined(v, "the project commits no manifests (ini symphony_manifests)") for v in violations)
+        return
+    folder = manifest.parent
     try:
         base = ctx.rel(folder)
     except ValueError:

@@ -21,7 +21,7 @@ from ..pyedit import (
     spans,
     top_level_names,
 )
-from ..structured import Document, EditRefused, prove
+from ..structured import Change, Document, EditRefused, prove
 from .spec import _by_file
 
 __all__ = ["FIXERS"]
@@ -39,7 +39,8 @@ def telemetry_not_instrumented(violations: list[Violation], ctx: FixContext) -> 
         if old is None:
             yield from (Declined(v, f"{path} is gone") for v in vs)
             continue
-        new, done = old, []
+        new: str = old
+        done: list[Violation] = []
         for v in vs:
             m = re.match(r"'([^']+)' runs beat", v.message)
             try:
@@ -63,8 +64,11 @@ def exception_swallowed(violations: list[Violation], ctx: FixContext) -> Offer:
             continue
         exact = [v for v in vs if v.fix is not None and v.fix.edits]
         for v in exact:  # `pass`/`continue` becomes `raise`: the engine's own span
-            yield PlannedFix(v.code, (v,), v.fix.description, v.fix.safety, tuple(v.fix.edits))  # type: ignore[union-attr]
-        new, done = old, []
+            fix = v.fix
+            assert fix is not None and fix.edits  # what `exact` holds
+            yield PlannedFix(v.code, (v,), fix.description, fix.safety, fix.edits)
+        new: str = old
+        done: list[Violation] = []
         for v in (v for v in vs if v not in exact):  # a bare `except:` that does something: narrow it
             try:
                 new = narrow_bare_except(new, v.place.line)
@@ -118,7 +122,7 @@ class _StubPlan:
         self.taken = taken
         self.stubs: dict[str, list[str]] = {}
         self.functions: dict[str, str] = {}
-        self.spec_changes: dict[str, list] = {}
+        self.spec_changes: dict[str, list[Change]] = {}
         self.docs: dict[str, Document] = {}
         self.done: list[Violation] = []
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Iterator
 
+from ...conformity.checks.handler import spec_path_problem
 from ...conformity.checks.places import beat_list_key
 from ...conformity.violation import Violation
+from ...score.model import Sequence
 from ...score.source import SPEC_SUFFIXES
 from ..context import FixContext
 from ..plan import Declined, PlannedFix, from_changes
-from ..structured import Document, EditRefused, split_pointer
+from ..structured import Change, Document, EditRefused, split_pointer
 
 __all__ = ["FIXERS"]
 
@@ -45,7 +47,7 @@ def _movement_index(pointer: str | None) -> int | None:
 
 
 def _offer(
-    code: str, vs: list[Violation], description: str, safety: str, doc: Document, changes: list, **kw: Any
+    code: str, vs: list[Violation], description: str, safety: str, doc: Document, changes: list[Change], **kw: Any
 ) -> Offer:
     try:
         yield from_changes(code, vs, description, safety, doc, changes, **kw)
@@ -113,18 +115,18 @@ def beat_count_mismatch(violations: list[Violation], ctx: FixContext) -> Offer:
         yield from _offer(vs[0].code, vs, "set each declared beat count to the number of beats", "safe", doc, changes)
 
 
-def _renumber(doc: Document, seq: Any, index: int, *, allow_repeats: bool) -> list:
+def _renumber(doc: Document, seq: Sequence, index: int, *, allow_repeats: bool) -> list[Change]:
     """Changes renumbering movement ``index``'s beats consecutively from its first number."""
     movement = seq.movements[index]
     key = beat_list_key(movement.raw)
     declared = [b.declared for b in movement.beats]  # as the model reads it, once
     if any(d is None for d in declared):
         raise EditRefused(f"movement {movement.number} has beats without a declared number")
-    numbers = [int(d[1]) for d in declared]  # type: ignore[index]
+    numbers = [int(d[1]) for d in declared if d is not None]
     if not allow_repeats and len(set(numbers)) != len(numbers):
         raise EditRefused(f"movement {movement.number} repeats beat numbers (DUPLICATE_BEAT_ID, an unsafe fix)")
     changes = []
-    for i, (beat, (field, value)) in enumerate(zip(movement.beats, declared)):  # type: ignore[misc]
+    for i, (beat, (field, value)) in enumerate(zip(movement.beats, [d for d in declared if d is not None])):
         wanted = numbers[0] + i
         if int(value) != wanted:
             parts = doc.sequence_parts(f"/movements/{index}/{key}/{beat.index}/{field}")
@@ -259,8 +261,6 @@ def invalid_event_reference(violations: list[Violation], ctx: FixContext) -> Off
 
 
 def _forward(value: str) -> str | None:
-    from ...conformity.checks.handler import spec_path_problem
-
     if "\\" not in value:
         return None
     new = value.replace("\\", "/")

@@ -9,7 +9,6 @@ from .bodies import ExceptionSwallowed, MissingImplementation, UncheckedSubproce
 from .index import DuplicateHandler, OrphanHandler, SignatureMismatch, TelemetryNotInstrumented
 from .paths import HardcodedPath, spec_path_problem
 
-
 CHECKS = [
     MissingImplementation,
     SignatureMismatch,

@@ -3,11 +3,11 @@ exit status."""
 
 from __future__ import annotations
 
-
 import libcst as cst
 
-from ...syntax import ScanContext, dotted_name
 from ...codes import FixSafety, Severity
+from ...facts import is_stub_body
+from ...syntax import CheckFix, EditTarget, ScanContext, dotted_name
 from ..base import Example, PythonCheck
 from .examples import ws
 
@@ -31,8 +31,6 @@ class MissingImplementation(PythonCheck):
     )
 
     def visit_FunctionDef(self, node: cst.FunctionDef, ctx: ScanContext) -> None:
-        from ...facts import is_stub_body
-
         if _top_level(node, ctx) and is_stub_body(node.body):
             self.report(
                 ctx,
@@ -98,7 +96,9 @@ class ExceptionSwallowed(PythonCheck):
         swallowed = _swallowing(node.body)
         if swallowed is not None:
             caught = dotted_name(node.type) if node.type is not None else "everything"
-            edits = [(swallowed, "raise")] if isinstance(swallowed, cst.Pass | cst.Continue) else None
+            edits: list[tuple[EditTarget, str]] | None = (
+                [(swallowed, "raise")] if isinstance(swallowed, cst.Pass | cst.Continue) else None
+            )
             self.report(
                 ctx,
                 node,
@@ -156,6 +156,7 @@ class UncheckedSubprocess(PythonCheck):
             if arg.keyword is not None and arg.keyword.value == "check":
                 if not (isinstance(arg.value, cst.Name) and arg.value.value == "False"):
                     return
+        fix: CheckFix | None = None
         if _SUBPROCESS[target]:
             fix = {"description": "add check=True", "safety": "unsafe", "edits": None}
             if isinstance(node.semicolon, cst.MaybeSentinel) and not any(
@@ -168,8 +169,6 @@ class UncheckedSubprocess(PythonCheck):
                     else (" check=True" if not isinstance(last.comma, cst.MaybeSentinel) else ", check=True")
                 )
                 fix["edits"] = [(("end", node, -1), text)]
-        else:
-            fix = None
         self.report(
             ctx,
             node,

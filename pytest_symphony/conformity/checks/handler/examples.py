@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 SPEC = (
     "id: release\nname: Release\nmovements:\n  - name: Build\n    beats:\n      - name: Build\n        handler: build\n"
 )

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Iterator
 
-
-from ...violation import Fix, Place, Violation
 from ...codes import FixSafety, Severity
+from ...violation import Fix, Place, Violation
 from ..base import Example, WorkspaceCheck
 from .examples import SPEC, ws
+
+if TYPE_CHECKING:
+    from ....score.model import Beat, HandlerRef, Movement
+    from ...handlers import HandlerDef
+    from ...sources import LoadedSpec
+    from ...workspace import Workspace
 
 # -- the handler index -----------------------------------------------------------------------
 
 
-def _uses(ws) -> Iterator[tuple[Any, Any, Any, Any, Any]]:
+def _uses(ws: Workspace) -> Iterator[tuple[LoadedSpec, Movement, Beat, HandlerRef, HandlerDef]]:
     """(spec, movement, beat, reference, handler def) of every beat reference that resolves."""
     for spec in ws.loaded():
         for m in spec.sequence.movements:
@@ -43,8 +48,8 @@ class SignatureMismatch(WorkspaceCheck):
     )
     INVALID = (Example(ws("@handler\ndef build(tmp_path, fmt):\n    return {'fmt': fmt}\n"), at=("handlers.py", 5)),)
 
-    def check(self, ws) -> Iterator[Violation]:
-        seen: set[tuple] = set()
+    def check(self, ws: Workspace) -> Iterator[Violation]:
+        seen: set[tuple[tuple[str, str], str]] = set()
         for spec, m, b, ref, d in _uses(ws):
             if not d.facts or d.origin == "external":
                 continue
@@ -81,8 +86,8 @@ class TelemetryNotInstrumented(WorkspaceCheck):
     VALID = (Example(ws("@handler\ndef build():\n    return {}\n")),)
     INVALID = (Example(ws("def build():\n    return {}\n"), at=("handlers.py", 4)),)
 
-    def check(self, ws) -> Iterator[Violation]:
-        seen: set[tuple] = set()
+    def check(self, ws: Workspace) -> Iterator[Violation]:
+        seen: set[tuple[str, str]] = set()
         for spec, m, b, ref, d in _uses(ws):
             if d.decorated or d.key in seen or d.origin != "project":
                 continue
@@ -92,7 +97,10 @@ class TelemetryNotInstrumented(WorkspaceCheck):
                 f"'{d.function}' runs beat {m.number}.{b.number} '{b.title}' of '{spec.sequence.id}' but is not "
                 "registered with @handler, so it carries no beat metadata",
                 Place(d.path or "?", d.line, d.col),
-                fix=Fix("add @handler to the function and `from pytest_symphony import handler` to the module", "safe"),
+                fix=Fix(
+                    "add @handler to the function and `from pytest_symphony import handler` to the module",
+                    FixSafety.SAFE,
+                ),
                 sequence=spec.sequence.id,
                 beat=b.id if isinstance(b.id, str) and b.id else str(b.number),
             )
@@ -116,7 +124,7 @@ class DuplicateHandler(WorkspaceCheck):
         ),
     )
 
-    def check(self, ws) -> Iterator[Violation]:
+    def check(self, ws: Workspace) -> Iterator[Violation]:
         for name in ws.handlers.names():
             defs = [d for d in ws.handlers.by_name[name] if d.origin == "project" and d.decorated]
             distinct = {d.key: d for d in defs}
@@ -145,7 +153,7 @@ class OrphanHandler(WorkspaceCheck):
         ),
     )
 
-    def check(self, ws) -> Iterator[Violation]:
+    def check(self, ws: Workspace) -> Iterator[Violation]:
         used = {d.key for *_, d in _uses(ws)}
         for spec in ws.loaded():
             if spec.sequence.rollback is not None:

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import re
-from typing import Any, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping
 
 import libcst as cst
 
+from ....score.model import Beat, Sequence
+from ...codes import FixSafety, Severity
 from ...syntax import ScanContext, string_value
 from ...violation import Fix, Violation
-from ...codes import FixSafety, Severity
 from ..base import Example, PythonCheck, SpecCheck
-from ..places import beat_pointer, spec_violation
+from ..places import beat_pointer, spec_violation, value_edit
 from .examples import SPEC, ws
+
+if TYPE_CHECKING:
+    from ...sources import LoadedSpec
+    from ...workspace import Workspace
 
 # handler literal paths: under a filesystem root, a drive path, or a backslash path
 _ROOTS = "home|Users|tmp|var|usr|opt|etc|mnt|srv|root|private|Volumes|data|workspace|builds|runner"
@@ -87,9 +93,9 @@ class HardcodedPath(PythonCheck, SpecCheck):
                 "fixture (tmp_path, rootpath) or the beat's inputs",
             )
 
-    def check_sequence(self, spec, ws) -> Iterable[Violation]:
+    def check_sequence(self, spec: LoadedSpec, ws: Workspace) -> Iterable[Violation]:
         seq = spec.sequence
-        nodes = [(spec.raw, "", None)]
+        nodes: list[tuple[Mapping[str, Any], str, Beat | None]] = [(spec.raw, "", None)]
         for m in seq.movements:
             nodes.append((m.raw, f"/movements/{m.index}", None))
             nodes += [(b.raw, beat_pointer(m, b), b) for b in m.beats]
@@ -106,14 +112,13 @@ class HardcodedPath(PythonCheck, SpecCheck):
                         continue
                     fix = None
                     if "\\" in v and not isinstance(value, list):
-                        from ..places import value_edit
-                        import json
-
                         fix = Fix(
-                            "use forward slashes", "safe", value_edit(spec, node, key, json.dumps(v.replace("\\", "/")))
+                            "use forward slashes",
+                            FixSafety.SAFE,
+                            value_edit(spec, node, key, json.dumps(v.replace("\\", "/"))),
                         )
                     elif "\\" in v:
-                        fix = Fix("use forward slashes", "safe")
+                        fix = Fix("use forward slashes", FixSafety.SAFE)
                     yield spec_violation(
                         self.code,
                         spec,
@@ -129,7 +134,7 @@ class HardcodedPath(PythonCheck, SpecCheck):
         yield from nested
 
 
-def _nested_path_fields(seq: Any, spec: Any) -> Iterator[Violation]:
+def _nested_path_fields(seq: Sequence, spec: LoadedSpec) -> Iterator[Violation]:
     """Path fields one mapping below a beat (``input: {patterns: [...]}``)."""
     for m in seq.movements:
         for b in m.beats:
@@ -149,5 +154,5 @@ def _nested_path_fields(seq: Any, spec: Any) -> Iterator[Violation]:
                                 key=key,
                                 pointer=f"{beat_pointer(m, b)}/{sub_key}",
                                 beat=b,
-                                fix=Fix("use forward slashes", "safe") if "\\" in v else None,
+                                fix=Fix("use forward slashes", FixSafety.SAFE) if "\\" in v else None,
                             )

@@ -9,7 +9,6 @@ from .domains import DomainNotFound, OrphanedDomainReference
 from .files import DuplicateSequenceId, SchemaViolation, SequenceIdMissing, SequenceParseError
 from .packages import CircularDependency, ManifestMismatch, MetadataMissing
 
-
 CHECKS = [
     SequenceParseError,
     SchemaViolation,

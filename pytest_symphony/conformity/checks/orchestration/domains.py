@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from pathlib import PurePosixPath
-from typing import Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Iterable, Iterator, Mapping
 
+from ...codes import FixSafety, Severity
 from ...registry import domain_ids, is_file_ref, references, registry_domains
 from ...violation import Fix, Place, Violation, json_pointer
-from ...codes import FixSafety, Severity
 from ..base import Example, SpecCheck, WorkspaceCheck
 from ..places import spec_violation
 from .examples import GOOD, workspace
 from .files import spec_stem
+
+if TYPE_CHECKING:
+    from ...sources import LoadedSpec
+    from ...workspace import Workspace
 
 # -- the domain registry -------------------------------------------------------------------
 
@@ -33,7 +37,7 @@ class DomainNotFound(SpecCheck):
         ),
     )
 
-    def check_sequence(self, spec, ws) -> Iterable[Violation]:
+    def check_sequence(self, spec: LoadedSpec, ws: Workspace) -> Iterable[Violation]:
         seq = spec.sequence
         if ws.registry is None or seq.domain_id is None:
             return
@@ -86,7 +90,7 @@ class OrphanedDomainReference(WorkspaceCheck):
         ),
     )
 
-    def check(self, ws) -> Iterator[Violation]:
+    def check(self, ws: Workspace) -> Iterator[Violation]:
         if ws.registry is None:
             return
         path, data, text = ws.registry
@@ -124,7 +128,7 @@ class OrphanedDomainReference(WorkspaceCheck):
                         self.code,
                         f"domain '{key}' lists {kind} '{ref}', which no scanned spec defines",
                         Place(rel, max(1, line or 1), 1, pointer=json_pointer(*_split(at), field, i)),
-                        fix=Fix(f"remove '{ref}' from the registry's {field} of domain '{key}'", "unsafe"),
+                        fix=Fix(f"remove '{ref}' from the registry's {field} of domain '{key}'", FixSafety.UNSAFE),
                     )
 
 

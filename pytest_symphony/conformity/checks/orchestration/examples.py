@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 H = {"handlers.py": "from pytest_symphony import handler\n\n\n@handler\ndef build():\n    return {'ok': True}\n"}
 
 

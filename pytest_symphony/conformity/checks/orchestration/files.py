@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
-from typing import Any, Iterator, Mapping
+from pathlib import PurePath
+from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
 from ....score.source import SPEC_SUFFIXES
-from ...violation import Fix, Place, Violation
 from ...codes import FixSafety, Severity
+from ...violation import Fix, Place, Violation
 from ..base import Example, WorkspaceCheck
 from ..places import insert_member, spec_violation, value_edit
 from .examples import GOOD, workspace
+
+if TYPE_CHECKING:
+    from ...workspace import Workspace
 
 
 class SequenceParseError(WorkspaceCheck):
@@ -34,7 +37,7 @@ class SequenceParseError(WorkspaceCheck):
         Example(workspace(dup__yaml=GOOD + "movements: []\n"), at=("sequences/dup.yaml", 11)),
     )
 
-    def check(self, ws) -> Iterator[Violation]:
+    def check(self, ws: Workspace) -> Iterator[Violation]:
         for spec in ws.specs:
             if spec.sequence is not None:
                 continue
@@ -67,7 +70,7 @@ class SchemaViolation(WorkspaceCheck):
         ),
     )
 
-    def check(self, ws) -> Iterator[Violation]:
+    def check(self, ws: Workspace) -> Iterator[Violation]:
         for spec in ws.specs:
             if spec.sequence is not None:
                 continue
@@ -117,7 +120,7 @@ class SequenceIdMissing(WorkspaceCheck):
         ),
     )
 
-    def check(self, ws) -> Iterator[Violation]:
+    def check(self, ws: Workspace) -> Iterator[Violation]:
         for spec in ws.specs:
             raw = spec.raw
             if not isinstance(raw, Mapping):
@@ -128,7 +131,7 @@ class SequenceIdMissing(WorkspaceCheck):
                     self.code,
                     spec,
                     f"the sequence declares no `id`; it runs as '{stem}' (the file stem)",
-                    fix=Fix(f"set `id` to '{stem}'", "safe", insert_member(spec, raw, "id", stem)),
+                    fix=Fix(f"set `id` to '{stem}'", FixSafety.SAFE, insert_member(spec, raw, "id", stem)),
                 )
             elif _declared_empty_id(raw):
                 key = "id" if "id" in raw else "sequenceId"
@@ -137,11 +140,11 @@ class SequenceIdMissing(WorkspaceCheck):
                     spec,
                     f"`{key}` is empty; give the sequence an id",
                     key=key,
-                    fix=Fix(f"set `{key}` to '{stem}'", "safe", value_edit(spec, raw, key, json.dumps(stem))),
+                    fix=Fix(f"set `{key}` to '{stem}'", FixSafety.SAFE, value_edit(spec, raw, key, json.dumps(stem))),
                 )
 
 
-def spec_stem(path: Path) -> str:
+def spec_stem(path: PurePath) -> str:
     name = path.name
     for suffix in SPEC_SUFFIXES:
         if name.lower().endswith(suffix):
@@ -157,7 +160,7 @@ class DuplicateSequenceId(WorkspaceCheck):
     VALID = (Example(workspace(a__yaml=GOOD, b__yaml=GOOD.replace("id: release", "id: other"))),)
     INVALID = (Example(workspace(a__yaml=GOOD, b__yaml=GOOD), at=("sequences/b.yaml", 1)),)
 
-    def check(self, ws) -> Iterator[Violation]:
+    def check(self, ws: Workspace) -> Iterator[Violation]:
         for sid, specs in sorted(ws.sequences.items()):
             if len(specs) < 2:
                 continue

@@ -4,15 +4,20 @@ the sequences, the metadata a sequence needs."""
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping
 
-from ...graphs import cycles, workspace_packages
-from ...violation import Fix, Place, Violation
-from ...workspace import _inside
+from ....score.source import parse_json
 from ...codes import FixSafety, Severity
+from ...graphs import cycles, workspace_packages
+from ...sources import inside
+from ...violation import Fix, Place, Violation
 from ..base import Example, SpecCheck, WorkspaceCheck
 from ..places import beat_pointer, insert_member, spec_violation, value_edit
 from .examples import GOOD, H, workspace
+
+if TYPE_CHECKING:
+    from ...sources import LoadedSpec
+    from ...workspace import Workspace
 
 # -- dependencies ----------------------------------------------------------------------------
 
@@ -41,11 +46,11 @@ class CircularDependency(WorkspaceCheck):
         ),
     )
 
-    def check(self, ws) -> Iterator[Violation]:
+    def check(self, ws: Workspace) -> Iterator[Violation]:
         yield from self._sequences(ws)
         yield from self._packages(ws)
 
-    def _sequences(self, ws) -> Iterator[Violation]:
+    def _sequences(self, ws: Workspace) -> Iterator[Violation]:
         graph: dict[str, set[str]] = {}
         calls: dict[tuple[str, str], tuple[Any, Any, Any]] = {}
         for spec in ws.loaded():
@@ -69,7 +74,7 @@ class CircularDependency(WorkspaceCheck):
                 beat=b,
             )
 
-    def _packages(self, ws) -> Iterator[Violation]:
+    def _packages(self, ws: Workspace) -> Iterator[Violation]:
         packages = workspace_packages(ws)
         names = {name for name, _, _, _ in packages}
         graph = {
@@ -116,11 +121,10 @@ class ManifestMismatch(WorkspaceCheck):
         ),
     )
 
-    def check(self, ws) -> Iterator[Violation]:
+    def check(self, ws: Workspace) -> Iterator[Violation]:
         path = ws.settings.manifest_path
         if path is None or not path.is_file():  # only manifests the project commits are compared
             return
-        from ....score.source import parse_json
 
         try:
             data = parse_json(path.read_text(encoding="utf-8"))
@@ -129,11 +133,11 @@ class ManifestMismatch(WorkspaceCheck):
             ws.errors.append((ws.rel(path), 1, 1, f"the build manifest cannot be read: {exc}"))
             return
         recorded = {r["id"]: r for r in rows if isinstance(r, Mapping) and "id" in r}
-        fix: Fix | None = Fix("regenerate the build manifest (pytest --symphony=build)", "safe")
+        fix: Fix | None = Fix("regenerate the build manifest (pytest --symphony=build)", FixSafety.SAFE)
         why = ""
         if ws.runtime_registry is None:  # the fix resolves handlers through a pytest session's registry
             fix, why = None, " (no fix outside a pytest session: run pytest --symphony-fix or pytest --symphony=build)"
-        elif not _inside(path, ws.root):
+        elif not inside(path, ws.root):
             fix, why = None, f" (no fix: the manifests folder {path.parent} is outside the rootdir)"
         for spec in ws.loaded():
             if spec.builtin:
@@ -184,7 +188,7 @@ class MetadataMissing(SpecCheck):
     )
     FIELDS = ("name", "description", "kind", "status")
 
-    def check_sequence(self, spec, ws) -> Iterable[Violation]:
+    def check_sequence(self, spec: LoadedSpec, ws: Workspace) -> Iterable[Violation]:
         seq = spec.sequence
         values = {"name": seq.name, "description": seq.description, "kind": seq.kind, "status": seq.status}
         for field in self.FIELDS:
@@ -200,5 +204,5 @@ class MetadataMissing(SpecCheck):
                     if "name" in spec.raw
                     else insert_member(spec, spec.raw, "name", seq.id)
                 )
-                fix = Fix(f"set `name` to '{seq.id}'", "safe", edits)
+                fix = Fix(f"set `name` to '{seq.id}'", FixSafety.SAFE, edits)
             yield spec_violation(self.code, spec, f"sequence '{seq.id}' has no `{field}`", fix=fix)

@@ -3,13 +3,18 @@ unique and beat numbers leave no gap."""
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
+from ....score.model import Beat, Movement
 from ...codes import FixSafety, Severity
 from ...violation import Fix, Violation
 from ..base import Example, SpecCheck
 from ..places import beat_pointer, movement_pointer, spec_violation, value_edit
 from .examples import B1, B2, seq, ws
+
+if TYPE_CHECKING:
+    from ...sources import LoadedSpec
+    from ...workspace import Workspace
 
 
 class BeatCountMismatch(SpecCheck):
@@ -54,7 +59,7 @@ class BeatCountMismatch(SpecCheck):
         Example(ws(UNREAD), at=("sequences/release.yaml", 3), note="9 declared, 1 read + 3 unread: reported, no fix"),
     )
 
-    def check_sequence(self, spec, ws) -> Iterable[Violation]:
+    def check_sequence(self, spec: LoadedSpec, ws: Workspace) -> Iterable[Violation]:
         seq = spec.sequence
         total = len(seq.beats)
         # movements that declare beats the loader did not read (a list under another key, or
@@ -72,15 +77,15 @@ class BeatCountMismatch(SpecCheck):
                 f"declares {declared} beats, has {total}",
                 key="beats",
                 span=True,
-                fix=Fix(f"set `beats` to {total}", "safe", value_edit(spec, spec.raw, "beats", str(total))),
+                fix=Fix(f"set `beats` to {total}", FixSafety.SAFE, value_edit(spec, spec.raw, "beats", str(total))),
             )
-        elif counted and unread and declared != total + sum(m.declared_beats for m in unread):
+        elif counted and unread and declared != total + sum(m.declared_beats or 0 for m in unread):
             names = ", ".join(f"{m.number} '{m.title}'" for m in unread)
             yield spec_violation(
                 self.code,
                 spec,
                 f"declares {declared} beats; {total} were read, and movement(s) {names} declare "
-                f"{sum(m.declared_beats for m in unread)} more that were not (no fix: the true count is unknown)",
+                f"{sum(m.declared_beats or 0 for m in unread)} more that were not (no fix: the true count is unknown)",
                 key="beats",
                 span=True,
             )
@@ -97,7 +102,7 @@ class BeatCountMismatch(SpecCheck):
                     span=True,
                     fix=Fix(
                         f"set the movement's `beats` to {len(m.beats)}",
-                        "safe",
+                        FixSafety.SAFE,
                         value_edit(spec, m.raw, "beats", str(len(m.beats))),
                     ),
                 )
@@ -123,7 +128,7 @@ class MovementCountMismatch(SpecCheck):
         Example(ws(seq(B1, movement="    movement: 2\n")), at=("sequences/release.yaml", 5)),
     )
 
-    def check_sequence(self, spec, ws) -> Iterable[Violation]:
+    def check_sequence(self, spec: LoadedSpec, ws: Workspace) -> Iterable[Violation]:
         seq = spec.sequence
         n = len(seq.movements)
         for key in self.COUNT_KEYS:
@@ -135,7 +140,7 @@ class MovementCountMismatch(SpecCheck):
                     f"`{key}` declares {value} movements, the sequence has {n}",
                     key=key,
                     span=True,
-                    fix=Fix(f"set `{key}` to {n}", "safe", value_edit(spec, spec.raw, key, str(n))),
+                    fix=Fix(f"set `{key}` to {n}", FixSafety.SAFE, value_edit(spec, spec.raw, key, str(n))),
                 )
         for m in seq.movements:
             declared = m.declared
@@ -151,7 +156,9 @@ class MovementCountMismatch(SpecCheck):
                     key=key,
                     pointer=movement_pointer(m),
                     span=True,
-                    fix=Fix(f"renumber it {m.index + 1}", "safe", value_edit(spec, m.raw, key, str(m.index + 1))),
+                    fix=Fix(
+                        f"renumber it {m.index + 1}", FixSafety.SAFE, value_edit(spec, m.raw, key, str(m.index + 1))
+                    ),
                 )
 
 
@@ -168,7 +175,7 @@ class EmptyMovement(SpecCheck):
         ),
     )
 
-    def check_sequence(self, spec, ws) -> Iterable[Violation]:
+    def check_sequence(self, spec: LoadedSpec, ws: Workspace) -> Iterable[Violation]:
         for m in spec.sequence.movements:
             if not m.beats:
                 yield spec_violation(
@@ -208,7 +215,7 @@ class DuplicateBeatId(SpecCheck):
         ),
     )
 
-    def check_sequence(self, spec, ws) -> Iterable[Violation]:
+    def check_sequence(self, spec: LoadedSpec, ws: Workspace) -> Iterable[Violation]:
         ids: dict[str, Any] = {}
         for m in spec.sequence.movements:
             numbers: dict[int, Any] = {}
@@ -228,7 +235,7 @@ class DuplicateBeatId(SpecCheck):
                     else:
                         yield self._repeat(spec, m, b, key, f"number {number}", first)
 
-    def _repeat(self, spec, m, b, key, what, first) -> Violation:
+    def _repeat(self, spec: LoadedSpec, m: Movement, b: Beat, key: str, what: str, first: Beat) -> Violation:
         return spec_violation(
             self.code,
             spec,
@@ -237,7 +244,7 @@ class DuplicateBeatId(SpecCheck):
             key=key,
             pointer=beat_pointer(m, b),
             beat=b,
-            fix=Fix("renumber the repeated beats", "unsafe"),
+            fix=Fix("renumber the repeated beats", FixSafety.UNSAFE),
         )
 
 
@@ -259,14 +266,14 @@ class BeatNumberingGap(SpecCheck):
         ),
     )
 
-    def check_sequence(self, spec, ws) -> Iterable[Violation]:
+    def check_sequence(self, spec: LoadedSpec, ws: Workspace) -> Iterable[Violation]:
         for m in spec.sequence.movements:
-            declared = [(b, b.declared) for b in m.beats]
-            if not declared or any(d is None for _, d in declared):
+            declared = [(b, b.declared) for b in m.beats if b.declared is not None]
+            if not declared or len(declared) < len(m.beats):
                 continue
             seen: set[int] = set()
             firsts = []
-            for b, (key, number) in declared:  # type: ignore[misc]
+            for b, (key, number) in declared:
                 if number not in seen:
                     seen.add(number)
                     firsts.append((b, key, number))
@@ -283,6 +290,6 @@ class BeatNumberingGap(SpecCheck):
                         pointer=beat_pointer(m, b),
                         beat=b,
                         span=True,
-                        fix=Fix(f"renumber movement {m.number}'s beats from {start} in list order", "safe"),
+                        fix=Fix(f"renumber movement {m.number}'s beats from {start} in list order", FixSafety.SAFE),
                     )
                     break

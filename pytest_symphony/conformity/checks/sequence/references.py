@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import json
-from typing import Iterable
+from dataclasses import replace
+from typing import TYPE_CHECKING, Iterable
 
 from ...codes import FixSafety, Severity
-from ...violation import Fix, Violation, json_pointer
+from ...violation import Fix, Place, Violation, json_pointer
 from ..base import Example, SpecCheck
 from ..places import beat_pointer, spec_violation, value_edit
 from .examples import B1, seq, ws
+
+if TYPE_CHECKING:
+    from ...sources import LoadedSpec
+    from ...workspace import Workspace
 
 
 class HandlerNotFound(SpecCheck):
@@ -33,7 +38,7 @@ class HandlerNotFound(SpecCheck):
         Example(ws(seq("      - name: Nothing\n")), at=("sequences/release.yaml", 6)),
     )
 
-    def check_sequence(self, spec, ws) -> Iterable[Violation]:
+    def check_sequence(self, spec: LoadedSpec, ws: Workspace) -> Iterable[Violation]:
         index = ws.handlers
         for m in spec.sequence.movements:
             for b in m.beats:
@@ -46,7 +51,7 @@ class HandlerNotFound(SpecCheck):
                         node=b.raw,
                         pointer=beat_pointer(m, b),
                         beat=b,
-                        fix=Fix("scaffold a stub handler in the configured handler module", "unsafe"),
+                        fix=Fix("scaffold a stub handler in the configured handler module", FixSafety.UNSAFE),
                     )
                     continue
                 for ref in b.handlers:
@@ -57,13 +62,15 @@ class HandlerNotFound(SpecCheck):
                     if len(close) == 1 and isinstance(b.raw.get("handler"), str):
                         fix = Fix(
                             f"rename the reference to '{close[0]}'",
-                            "unsafe",
+                            FixSafety.UNSAFE,
                             value_edit(spec, b.raw, "handler", json.dumps(close[0])),
                         )
                     elif len(close) == 1:
-                        fix = Fix(f"rename the reference to '{close[0]}'", "unsafe")
+                        fix = Fix(f"rename the reference to '{close[0]}'", FixSafety.UNSAFE)
                     else:
-                        fix = Fix(f"scaffold a stub handler '{ref.name}' in the configured handler module", "unsafe")
+                        fix = Fix(
+                            f"scaffold a stub handler '{ref.name}' in the configured handler module", FixSafety.UNSAFE
+                        )
                     yield spec_violation(
                         self.code,
                         spec,
@@ -88,7 +95,7 @@ class SubsequenceNotFound(SpecCheck):
     )  # a built-in pipeline
     INVALID = (Example(ws(seq(B1 + "        subsequence: refund\n")), at=("sequences/release.yaml", 8)),)
 
-    def check_sequence(self, spec, ws) -> Iterable[Violation]:
+    def check_sequence(self, spec: LoadedSpec, ws: Workspace) -> Iterable[Violation]:
         for m in spec.sequence.movements:
             for b in m.beats:
                 sub = b.subsequence
@@ -120,7 +127,7 @@ class InvalidEventReference(SpecCheck):
         Example(ws(seq(B1 + "        event: biult\n", head="events: [built]\n")), at=("sequences/release.yaml", 9)),
     )
 
-    def check_sequence(self, spec, ws) -> Iterable[Violation]:
+    def check_sequence(self, spec: LoadedSpec, ws: Workspace) -> Iterable[Violation]:
         seq = spec.sequence
         if not isinstance(seq.events, tuple):
             return
@@ -137,7 +144,7 @@ class InvalidEventReference(SpecCheck):
                         pointer=beat_pointer(m, b),
                         beat=b,
                         span=True,
-                        fix=Fix(f"append '{b.event}' to `events`", "safe"),
+                        fix=Fix(f"append '{b.event}' to `events`", FixSafety.SAFE),
                     )
 
 
@@ -157,7 +164,7 @@ class UnusedEvent(SpecCheck):
         ),
     )
 
-    def check_sequence(self, spec, ws) -> Iterable[Violation]:
+    def check_sequence(self, spec: LoadedSpec, ws: Workspace) -> Iterable[Violation]:
         seq = spec.sequence
         if not isinstance(seq.events, tuple):
             return
@@ -181,8 +188,5 @@ class UnusedEvent(SpecCheck):
 
 
 def _at_line(v: Violation, line: int, pointer: str) -> Violation:
-    from dataclasses import replace
-
-    from ...violation import Place
 
     return replace(v, place=Place(v.place.path, line, 1, pointer=pointer))

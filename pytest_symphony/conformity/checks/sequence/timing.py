@@ -6,15 +6,19 @@ from __future__ import annotations
 import fnmatch
 import json
 import re
-from typing import Any, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping
 
 from ....runtime.timing import KEYWORDS, format_ms, parse_duration_ms
-from ....score.model import DYNAMICS
+from ....score.model import DYNAMICS, Beat
 from ...codes import FixSafety, Severity
 from ...violation import Fix, Violation
 from ..base import Example, SpecCheck, WorkspaceCheck
 from ..places import beat_pointer, movement_pointer, spec_violation, value_edit
 from .examples import B1, seq, ws
+
+if TYPE_CHECKING:
+    from ...sources import LoadedSpec
+    from ...workspace import Workspace
 
 
 class TimingConstraintViolated(WorkspaceCheck):
@@ -30,7 +34,7 @@ class TimingConstraintViolated(WorkspaceCheck):
     VALID = (Example(ws(seq(B1 + "        timing: < 500ms\n")), history=RUN),)
     INVALID = (Example(ws(seq(B1 + "        timing: < 5ms\n")), history=RUN, at=("sequences/release.yaml", 8)),)
 
-    def check(self, ws) -> Iterator[Violation]:
+    def check(self, ws: Workspace) -> Iterator[Violation]:
         history = ws.history
         if history is None:
             return
@@ -86,7 +90,7 @@ class InvalidTiming(SpecCheck):
         Example(ws(seq(B1 + "        timeout: immediate\n")), at=("sequences/release.yaml", 8)),
     )
 
-    def check_sequence(self, spec, ws) -> Iterable[Violation]:
+    def check_sequence(self, spec: LoadedSpec, ws: Workspace) -> Iterable[Violation]:
         cadences = [c.lower() for c in ws.cadences]
         for m in spec.sequence.movements:
             for b in m.beats:
@@ -132,9 +136,9 @@ class InvalidDynamics(SpecCheck):
     VALID = (Example(ws(seq(B1 + "        dynamics: f\n"))),)
     INVALID = (Example(ws(seq(B1 + "        dynamics: loud\n")), at=("sequences/release.yaml", 8)),)
 
-    def check_sequence(self, spec, ws) -> Iterable[Violation]:
+    def check_sequence(self, spec: LoadedSpec, ws: Workspace) -> Iterable[Violation]:
         seq = spec.sequence
-        places = [(spec.raw, "", None, "the sequence")]
+        places: list[tuple[Mapping[str, Any], str, Beat | None, str]] = [(spec.raw, "", None, "the sequence")]
         for m in seq.movements:
             places.append((m.raw, movement_pointer(m), None, f"movement {m.number} '{m.title}'"))
             for b in m.beats:
@@ -155,7 +159,11 @@ class InvalidDynamics(SpecCheck):
                 pointer=pointer,
                 beat=beat,
                 span=True,
-                fix=Fix(f"replace it with '{fixed}'", "unsafe", value_edit(spec, node, "dynamics", json.dumps(fixed))),
+                fix=Fix(
+                    f"replace it with '{fixed}'",
+                    FixSafety.UNSAFE,
+                    value_edit(spec, node, "dynamics", json.dumps(fixed)),
+                ),
             )
 
 
@@ -184,13 +192,13 @@ class MusicalMetadataInvalid(SpecCheck):
         Example(ws(seq(B1, head='key: "H Major"\ntimeSignature: "4/5"\n')), at=("sequences/release.yaml", 3)),
     )
 
-    def check_sequence(self, spec, ws) -> Iterable[Violation]:
+    def check_sequence(self, spec: LoadedSpec, ws: Workspace) -> Iterable[Violation]:
         seq = spec.sequence
         nodes = [(spec.raw, "")] + [(m.raw, movement_pointer(m)) for m in seq.movements]
         for node, pointer in nodes:
             yield from self._node(spec, node, pointer)
 
-    def _node(self, spec, node, pointer) -> Iterator[Violation]:
+    def _node(self, spec: LoadedSpec, node: Mapping[str, Any], pointer: str) -> Iterator[Violation]:
         checks = (
             ("tempo", _bad_tempo, "120", "a tempo between 20 and 300 BPM"),
             ("key", _bad_key, '"C Major"', 'a major or minor key such as "C Major" or "F# minor"'),
@@ -206,7 +214,7 @@ class MusicalMetadataInvalid(SpecCheck):
                     key=key,
                     pointer=pointer,
                     span=True,
-                    fix=Fix(f"set `{key}` to {default}", "safe", value_edit(spec, node, key, default)),
+                    fix=Fix(f"set `{key}` to {default}", FixSafety.SAFE, value_edit(spec, node, key, default)),
                 )
 
 

@@ -1,0 +1,40 @@
+"""A symphony run that does not ask for conformity pays nothing for it: the conformity
+and remediation plug-ins load with the project's other areas, but not the engine, its
+checks or libcst (what they import at module level stays light)."""
+
+from __future__ import annotations
+
+import pytest
+
+HEAVY = (
+    "libcst",
+    "pytest_symphony.conformity.engine",
+    "pytest_symphony.conformity.pyscan",
+    "pytest_symphony.conformity.workspace",
+    "pytest_symphony.remediation.phases",
+)
+
+CONFTEST = f"""
+import sys
+
+def pytest_unconfigure(config):
+    loaded = [m for m in {HEAVY!r} if m in sys.modules]
+    areas = [m for m in ("pytest_symphony.conformity.plugin", "pytest_symphony.remediation.plugin") if m in sys.modules]
+    print("AREAS:", ",".join(areas))
+    print("LOADED:", ",".join(loaded) or "nothing")
+"""
+
+
+def test_a_run_without_conformity_loads_no_engine(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nsymphony_handlers = handlers\n")
+    pytester.makepyfile(handlers="from pytest_symphony import handler\n\n\n@handler\ndef noop():\n    pass\n")
+    pytester.mkdir("sequences")
+    (pytester.path / "sequences" / "one.yaml").write_text(
+        "id: one\nmovements:\n  - name: M\n    beats:\n      - {name: B, handler: noop}\n"
+    )
+    pytester.makeconftest(CONFTEST)
+    result = pytester.runpytest_subprocess("-p", "no:randomly", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(
+        ["AREAS: pytest_symphony.conformity.plugin,pytest_symphony.remediation.plugin", "LOADED: nothing"]
+    )
