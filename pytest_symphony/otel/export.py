@@ -32,7 +32,8 @@ from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapProp
 
 from .metrics import MetricRecorder
 from .outcome import ExportOutcome
-from .spans import ChosenIds, TraceBuilder
+from .open_runs import ChosenIds
+from .spans import TraceBuilder
 
 DEFAULT_ENDPOINT = "http://localhost:4318"
 DEFAULT_TIMEOUT = 10.0
