@@ -14,8 +14,6 @@ import json
 import re
 from typing import Any, Mapping
 
-PREFIX = "symphony."
-
 SEQUENCE = "symphony.sequence"
 MOVEMENT = "symphony.movement"
 MOVEMENT_NUMBER = "symphony.movement_number"

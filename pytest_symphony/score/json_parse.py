@@ -239,8 +239,8 @@ class _SpanningParsers:
         s_and_end: tuple[str, int],
         strict: bool,
         scan_once: _Scan,
-        object_hook: object,  # the scanner passes the stdlib's arguments: these two are not used here
-        object_pairs_hook: object,
+        _object_hook: object,  # the scanner passes the stdlib's arguments: these two are not used here
+        _object_pairs_hook: object,
         memo: dict[str, str],
         _w: Any = _WS.match,  # always matches (the pattern accepts the empty string)
         _ws: str = _WS_CHARS,

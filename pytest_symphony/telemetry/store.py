@@ -80,7 +80,7 @@ class HistoryStore(FindingsMixin, RunsMixin, CheckpointsMixin, MergeMixin, Queri
     def __enter__(self) -> HistoryStore:
         return self.open()
 
-    def __exit__(self, *exc_info: object) -> None:
+    def __exit__(self, *_exc_info: object) -> None:
         self.close()
 
     @property

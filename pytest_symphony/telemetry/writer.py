@@ -100,7 +100,7 @@ class TelemetryWriter:
     def __enter__(self) -> TelemetryWriter:
         return self
 
-    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+    def __exit__(self, *_exc_info: object) -> None:
         if not self.closed:
             self.close(self.run.get("exit_status"))
 
