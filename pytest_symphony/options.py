@@ -86,7 +86,7 @@ def has_tool_table(pyproject: Path) -> bool:
         return False
     if b"symphony" not in data:
         return False
-    from .toml import tomllib
+    from .toml import tomllib  # a few ms at every pytest start: only a pyproject naming us pays it
 
     try:
         document = tomllib.loads(data.decode("utf-8"))

@@ -78,7 +78,7 @@ def run(call: Call, timeout_ms: float, method: str = "thread", run_context: Any 
             f"{call.spec_place}: {call.where} asks for timeout_method {method!r}; use one of {', '.join(METHODS)}"
         )
     if method == "process":
-        from .child import run_in_child
+        from .child import run_in_child  # pickle and subprocess: only this timeout method needs them
 
         return run_in_child(call, timeout_ms, run_context)
     if call.is_async:
