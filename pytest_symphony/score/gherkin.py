@@ -18,12 +18,15 @@ import textwrap
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
-from pytest_bdd.gherkin_parser import Scenario as GherkinScenario, Tag as GherkinTag, get_gherkin_document
+from pytest_bdd.gherkin_parser import get_gherkin_document
 from pytest_bdd.parser import Examples, Feature, FeatureParser, Rule, ScenarioTemplate, get_tag_names
 
 from .normalize import slugify, unique_slug
+
+if TYPE_CHECKING:  # annotations only: the runtime needs no more of pytest-bdd's parser than it calls
+    from pytest_bdd.gherkin_parser import Scenario as GherkinScenario, Tag as GherkinTag
 
 
 @dataclass(frozen=True)
