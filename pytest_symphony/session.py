@@ -198,7 +198,6 @@ class SymphonySession:
 
     def _roll_back(self, node: collect.SequenceNode, run: SequenceRun, movement: Movement, beat: Beat) -> str | None:
         run.failed = (movement, beat)
-        run.rolled_back = True
         try:
             self.hook.pytest_symphony_rollback(sequence=run.sequence, failed_beat=beat, context=run)
             ref = run.sequence.rollback

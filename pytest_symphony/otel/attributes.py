@@ -14,8 +14,6 @@ import json
 import re
 from typing import Any, Mapping
 
-PREFIX = "symphony."
-
 SEQUENCE = "symphony.sequence"
 MOVEMENT = "symphony.movement"
 MOVEMENT_NUMBER = "symphony.movement_number"
@@ -110,3 +108,33 @@ def payload(raw: Mapping[str, Any] | None) -> dict[str, Any]:
         if converted is not None:
             out[str(key)] = converted
     return out
+
+
+def identity(record: dict[str, Any]) -> dict[str, Any]:
+    """The attributes naming a beat (or a scenario): ``symphony.<field>`` and the code location.
+
+    What is the same for the whole sequence run (run id, correlation id, dynamic) is on the
+    run's span only: every span costs the exporter per attribute, and a trace is found by any
+    of its spans.
+    """
+    attrs = {
+        SEQUENCE: record.get("sequence"),
+        MOVEMENT: record.get("movement"),
+        BEAT: record.get("beat"),
+        MOVEMENT_NUMBER: record.get("movement_number"),
+        BEAT_NUMBER: record.get("beat_number"),
+        HANDLER: record.get("handler"),
+        TARGET: record.get("target"),
+        SPEC_FILE: record.get("spec_file"),
+        SPEC_LINE: record.get("spec_line"),
+        CODE_FILE_PATH: record.get("spec_file"),
+        CODE_LINE_NUMBER: record.get("spec_line"),
+        NODEID: record.get("nodeid"),
+    }
+    return {k: value(v) for k, v in attrs.items() if v is not None}
+
+
+def step_attributes(step: dict[str, Any]) -> dict[str, Any]:
+    """A BDD step's attributes on its scenario span's event (plain values only)."""
+    attrs = {STATUS: step.get("status"), DURATION_MS: step.get("duration_ms"), CODE_LINE_NUMBER: step.get("line")}
+    return {k: v for k, v in attrs.items() if isinstance(v, (str, int, float)) and not isinstance(v, bool)}

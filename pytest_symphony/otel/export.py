@@ -32,7 +32,8 @@ from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapProp
 
 from .metrics import MetricRecorder
 from .outcome import ExportOutcome
-from .spans import ChosenIds, TraceBuilder
+from .open_runs import ChosenIds
+from .spans import TraceBuilder
 
 DEFAULT_ENDPOINT = "http://localhost:4318"
 DEFAULT_TIMEOUT = 10.0
@@ -76,7 +77,6 @@ class Exporter:
         self.builder = TraceBuilder(self.provider, self.provider.get_tracer("pytest_symphony", version), ids, root)
         self.metrics = MetricRecorder(self.resource, version) if metrics_wanted else None
         self._metric_exporter = metric_exporter
-        self._otlp_metrics = metric_exporter is None
 
     def add(self, record: dict[str, Any]) -> None:
         if self.builder is None or self.batches.problem or not isinstance(record, dict):
@@ -330,6 +330,6 @@ class _ExporterLog(logging.Handler):
         self._logger.propagate = False
         return self
 
-    def __exit__(self, *exc_info: object) -> None:
+    def __exit__(self, *_exc_info: object) -> None:
         self._logger.removeHandler(self)
         self._logger.propagate = self._propagate

@@ -18,6 +18,7 @@ import warnings
 
 import pytest
 
+from .. import __version__
 from ..options import value
 from . import OtelExportWarning
 from .outcome import ExportOutcome
@@ -49,8 +50,6 @@ class OtelExport:
     """The run's records to the exporter process as they arrive; its outcome at the end."""
 
     def __init__(self) -> None:
-        from .. import __version__
-
         self.sidecar = Sidecar(__version__)
         self.outcome: ExportOutcome | None = None
         self.waited = 0.0  # seconds the session's end waited for the export

@@ -31,7 +31,6 @@ from typing import Any
 from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
 from opentelemetry.trace import (
     Link,
     NonRecordingSpan,
@@ -41,91 +40,11 @@ from opentelemetry.trace import (
     StatusCode,
     TraceFlags,
     Tracer,
-    TraceState,
 )
 
 from . import attributes as a
-from .model import FAILING, Outcome, is_scenario, run_key, times, to_ns
-
-
-class ChosenIds(RandomIdGenerator):
-    """Random ids, except the ones the builder drew earlier for a span it starts now."""
-
-    def __init__(self) -> None:
-        self.trace_id: int | None = None
-        self.span_id: int | None = None
-
-    def generate_trace_id(self) -> int:
-        chosen, self.trace_id = self.trace_id, None
-        return chosen or super().generate_trace_id()
-
-    def generate_span_id(self) -> int:
-        chosen, self.span_id = self.span_id, None
-        return chosen or super().generate_span_id()
-
-
-def correlation_trace_id(correlation_id: str) -> int | None:
-    """A uuid4-hex correlation id as a trace id; None for anything else (then one is drawn)."""
-    if len(correlation_id) != 32:
-        return None
-    try:
-        return int(correlation_id, 16) or None
-    except ValueError:
-        return None
-
-
-class _Beat:
-    __slots__ = ("key", "span_id", "last", "start", "end", "attempts")
-
-    def __init__(self, key: tuple[Any, ...], span_id: int) -> None:
-        self.key, self.span_id = key, span_id
-        self.last: dict[str, Any] = {}
-        self.start = self.end = 0
-        self.attempts = 0
-
-
-class _Movement:
-    __slots__ = ("key", "span_id", "outcome")
-
-    def __init__(self, key: tuple[Any, ...], span_id: int) -> None:
-        self.key, self.span_id, self.outcome = key, span_id, Outcome()
-
-
-class _Run:
-    """One sequence run being built: the ids drawn for its open spans, its outcome so far."""
-
-    __slots__ = (
-        "first",
-        "trace_id",
-        "span_id",
-        "flags",
-        "trace_state",
-        "parent",
-        "outcome",
-        "beat_ids",
-        "movement",
-        "beat",
-        "spec_file",
-    )
-
-    def __init__(self, first: dict[str, Any], parent: Context | None, span_id: int) -> None:
-        self.first = first
-        self.parent = parent
-        self.span_id = span_id
-        self.trace_id = 0
-        self.flags = TraceFlags(TraceFlags.SAMPLED)
-        self.trace_state: TraceState | None = None
-        self.outcome = Outcome()
-        self.beat_ids: dict[tuple[Any, ...], _Beat] = {}  # the latest span of each beat, for its scenarios' links
-        self.movement: _Movement | None = None
-        self.beat: _Beat | None = None
-        self.spec_file = ""
-
-    def context(self, span_id: int) -> Context:
-        """A context whose current span is this run's span ``span_id`` (started or not)."""
-        return trace.set_span_in_context(
-            NonRecordingSpan(SpanContext(self.trace_id, span_id, False, self.flags, self.trace_state))
-        )
+from .model import FAILING, is_scenario, run_key, times, to_ns
+from .open_runs import ChosenIds, OpenBeat, OpenMovement, OpenRun, correlation_trace_id, new_span_id, random_trace_id
 
 
 class TraceBuilder:
@@ -138,7 +57,7 @@ class TraceBuilder:
         self.root = root  # the TRACEPARENT context, or None: each root run starts a trace
         self.traces: list[tuple[str, str]] = []  # (trace id, sequence) of each root run
         self.spans = 0
-        self._runs: dict[str, _Run | None] = {}  # None: not sampled
+        self._runs: dict[str, OpenRun | None] = {}  # None: not sampled
         self._waiting: dict[str, list[dict[str, Any]]] = {}  # sub-pipelines' records, built at finish
         #: where a sub-pipeline can hang: (run, beat node id) -> [(start, end, attempt span id)],
         #: (run, beat node id) -> beat span id, run -> (trace id, run span id)
@@ -178,13 +97,13 @@ class TraceBuilder:
             self._end_run(key)
 
     # -- a run's records -----------------------------------------------------------------------
-    def _start_run(self, first: dict[str, Any], parent: Context | None) -> _Run | None:
-        run = _Run(first, parent, _span_id())
+    def _start_run(self, first: dict[str, Any], parent: Context | None) -> OpenRun | None:
+        run = OpenRun(first, parent, new_span_id())
         parent_span = trace.get_current_span(parent).get_span_context() if parent is not None else None
         if parent_span is not None and parent_span.is_valid:
             run.trace_id, run.trace_state = parent_span.trace_id, parent_span.trace_state
         else:
-            run.trace_id = correlation_trace_id(str(first.get("correlation_id") or "")) or _RANDOM.generate_trace_id()
+            run.trace_id = correlation_trace_id(str(first.get("correlation_id") or "")) or random_trace_id()
         decision = self.sampler.should_sample(
             parent, run.trace_id, f"{a.ACTION} {first.get('sequence')}", SpanKind.SERVER
         )
@@ -194,13 +113,13 @@ class TraceBuilder:
         self._placed[run_key(first)] = (run.trace_id, run.span_id)
         return run
 
-    def _place(self, run: _Run, record: dict[str, Any], start: int, end: int) -> None:
+    def _place(self, run: OpenRun, record: dict[str, Any], start: int, end: int) -> None:
         if not run.spec_file and not is_scenario(record):
             run.spec_file = str(record.get("spec_file") or "")
         movement_key = (record.get("movement_number") or 0, record.get("movement") or "")
         if run.movement is None or run.movement.key != movement_key:
             self._end_movement(run)
-            run.movement = _Movement(movement_key, _span_id())
+            run.movement = OpenMovement(movement_key, new_span_id())
         movement = run.movement
         beat_key = (record.get("beat") or "", record.get("target"))
         if is_scenario(record):
@@ -210,7 +129,7 @@ class TraceBuilder:
             return
         if run.beat is None or run.beat.key != beat_key:
             self._end_beat(run)
-            run.beat = run.beat_ids[beat_key] = _Beat(beat_key, _span_id())
+            run.beat = run.beat_ids[beat_key] = OpenBeat(beat_key, new_span_id())
             self._beat_spans[(run_key(record), str(record.get("nodeid") or ""))] = run.beat.span_id
         beat = run.beat
         beat.start = start if not beat.last else min(beat.start, start)
@@ -223,13 +142,13 @@ class TraceBuilder:
                 (start, end, span_id)
             )
 
-    def _end_beat(self, run: _Run) -> None:
+    def _end_beat(self, run: OpenRun) -> None:
         beat, run.beat = run.beat, None
         if beat is None or run.movement is None:
             return
         last = beat.last
         status = str(last.get("status") or "")
-        attrs = _identity(last)
+        attrs = a.identity(last)
         attrs.update(
             {
                 a.STATUS: status,
@@ -252,7 +171,7 @@ class TraceBuilder:
         )
         run.movement.outcome.add(last, beat.start, beat.end, status)
 
-    def _end_movement(self, run: _Run) -> None:
+    def _end_movement(self, run: OpenRun) -> None:
         self._end_beat(run)
         movement, run.movement = run.movement, None
         if movement is None:
@@ -320,7 +239,7 @@ class TraceBuilder:
             self.traces.append((trace.format_trace_id(run.trace_id), sequence))
 
     # -- spans ---------------------------------------------------------------------------------
-    def _attempt(self, run: _Run, beat: _Beat, record: dict[str, Any], start: int, end: int) -> int:
+    def _attempt(self, run: OpenRun, beat: OpenBeat, record: dict[str, Any], start: int, end: int) -> int:
         status = str(record.get("status") or "")
         attrs = {a.BEAT: record.get("beat"), a.ATTEMPT: int(record.get("attempt") or 0), a.STATUS: status}
         for name, number in (record.get("metrics") or {}).items():
@@ -354,16 +273,16 @@ class TraceBuilder:
         )
 
     def _scenario(
-        self, run: _Run, movement: _Movement, record: dict[str, Any], start: int, end: int, beat_id: int | None
+        self, run: OpenRun, movement: OpenMovement, record: dict[str, Any], start: int, end: int, beat_id: int | None
     ) -> None:
         status = str(record.get("status") or "")
-        attrs = _identity(record)
+        attrs = a.identity(record)
         attrs.update({a.SCENARIO: record.get("scenario"), a.STATUS: status})
         links = [Link(SpanContext(run.trace_id, beat_id, False, run.flags))] if beat_id else None
         events, at = [], start
         for step in record.get("steps") or ():
             if isinstance(step, dict):
-                events.append((str(step.get("text") or "step"), _step_attributes(step), at))
+                events.append((str(step.get("text") or "step"), a.step_attributes(step), at))
                 at += int(float(step.get("duration_ms") or 0) * 1_000_000)
         self._span(
             f"scenario {record.get('scenario') or record.get('nodeid')}",
@@ -446,39 +365,3 @@ class TraceBuilder:
         return trace.set_span_in_context(
             NonRecordingSpan(SpanContext(placed[0], span_id, False, TraceFlags(TraceFlags.SAMPLED)))
         )
-
-
-_RANDOM = RandomIdGenerator()
-
-
-def _span_id() -> int:
-    return _RANDOM.generate_span_id()
-
-
-def _identity(record: dict[str, Any]) -> dict[str, Any]:
-    """The attributes naming a beat (or a scenario): ``symphony.<field>`` and the code location.
-
-    What is the same for the whole sequence run (run id, correlation id, dynamic) is on the
-    run's span only: every span costs the exporter per attribute, and a trace is found by any
-    of its spans.
-    """
-    attrs = {
-        a.SEQUENCE: record.get("sequence"),
-        a.MOVEMENT: record.get("movement"),
-        a.BEAT: record.get("beat"),
-        a.MOVEMENT_NUMBER: record.get("movement_number"),
-        a.BEAT_NUMBER: record.get("beat_number"),
-        a.HANDLER: record.get("handler"),
-        a.TARGET: record.get("target"),
-        a.SPEC_FILE: record.get("spec_file"),
-        a.SPEC_LINE: record.get("spec_line"),
-        a.CODE_FILE_PATH: record.get("spec_file"),
-        a.CODE_LINE_NUMBER: record.get("spec_line"),
-        a.NODEID: record.get("nodeid"),
-    }
-    return {k: a.value(v) for k, v in attrs.items() if v is not None}
-
-
-def _step_attributes(step: dict[str, Any]) -> dict[str, Any]:
-    attrs = {a.STATUS: step.get("status"), a.DURATION_MS: step.get("duration_ms"), a.CODE_LINE_NUMBER: step.get("line")}
-    return {k: v for k, v in attrs.items() if isinstance(v, (str, int, float)) and not isinstance(v, bool)}

@@ -193,19 +193,7 @@ class Conductor:
         record["started_at"] = utc_now()
         start = time.perf_counter()
         try:
-            for bound in plan.handlers:
-                args, kwargs = bound.call_args(values, plan.beat.inputs)
-                self.hook.pytest_symphony_before_beat_call(
-                    sequence=plan.sequence, beat=plan.beat, context=run, kwargs=kwargs
-                )
-                if plan.timeout_ms is None:
-                    result = timeouts.untimed(bound.func, args, kwargs, bound.is_async, attempt)
-                else:
-                    result = timeouts.run(
-                        self._call(plan, bound, args, kwargs, attempt), plan.timeout_ms, self.method_of(plan), run
-                    )
-                if isinstance(result, Mapping):
-                    run.state.update(result)
+            self._call_handlers(plan, run, values, attempt)
             if plan.beat.event:
                 run.emit(plan.beat.event)
             record["status"] = "passed"
@@ -250,6 +238,22 @@ class Conductor:
                     "dropped late writes of an abandoned attempt: "
                     + ", ".join(f"{n} {kind}" for kind, n in sorted(late.items())),
                 )
+
+    def _call_handlers(self, plan: BeatPlan, run: SequenceRun, values: Mapping[str, Any], attempt: Attempt) -> None:
+        """The beat's handlers in order, each under the beat's timeout; a mapping returned goes into the state."""
+        for bound in plan.handlers:
+            args, kwargs = bound.call_args(values, plan.beat.inputs)
+            self.hook.pytest_symphony_before_beat_call(
+                sequence=plan.sequence, beat=plan.beat, context=run, kwargs=kwargs
+            )
+            if plan.timeout_ms is None:
+                result = timeouts.untimed(bound.func, args, kwargs, bound.is_async, attempt)
+            else:
+                result = timeouts.run(
+                    self._call(plan, bound, args, kwargs, attempt), plan.timeout_ms, self.method_of(plan), run
+                )
+            if isinstance(result, Mapping):
+                run.state.update(result)
 
     def _beat_error(self, plan: BeatPlan, run: SequenceRun, exc: BaseException, number: int) -> None:
         self.hook.pytest_symphony_beat_error(

@@ -53,7 +53,6 @@ class SequenceRun:
         self.late = LateWrites()
         self.state: dict[str, Any] = GuardedState(self._may_write, self.late)
         self.failed: tuple[Movement, Beat] | None = None  # the first beat that failed
-        self.rolled_back = False
         self._run_dir = run_dir
         self._on_event = on_event
         self._events: list[dict[str, Any]] | None = None

@@ -18,7 +18,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, NoReturn
 
 from ..errors import BeatTimeout, SymphonyError
 from .attempts import Attempt, bind, unbind
@@ -78,7 +78,7 @@ def run(call: Call, timeout_ms: float, method: str = "thread", run_context: Any 
             f"{call.spec_place}: {call.where} asks for timeout_method {method!r}; use one of {', '.join(METHODS)}"
         )
     if method == "process":
-        from .child import run_in_child
+        from .child import run_in_child  # pickle and subprocess: only this timeout method needs them
 
         return run_in_child(call, timeout_ms, run_context)
     if call.is_async:
@@ -166,7 +166,6 @@ def _async_in_thread(call: Call, timeout_ms: float) -> Any:
     import asyncio  # only async handlers need it
 
     limit = timeout_ms / 1000
-    cancel_seen = threading.Event()
 
     def body(box: dict[str, Any]) -> None:
         loop = asyncio.new_event_loop()
@@ -191,6 +190,17 @@ def _async_in_thread(call: Call, timeout_ms: float) -> Any:
                 lead=f"finished after {format_ms(elapsed * 1000)}, past its {format_ms(timeout_ms)} timeout",
             )
         return _result(box)
+    _cancel_async(call, worker, box, start, timeout_ms)
+
+
+def _cancel_async(
+    call: Call, worker: threading.Thread, box: dict[str, Any], start: float, timeout_ms: float
+) -> NoReturn:
+    """An async handler past its timeout: cancel its task, give it a grace period, raise what became of it."""
+    import asyncio  # only async handlers need it
+
+    limit = timeout_ms / 1000
+    cancel_seen = threading.Event()
 
     def cancel() -> None:
         cancel_seen.set()

@@ -50,7 +50,8 @@ class ContentCache:
             if found is not None:
                 self._entries.move_to_end(key)
                 self.hits += 1
-                return found[0]
+                hit: T = found[0]
+                return hit
             self.misses += 1
         value = make()
         if weight <= self.budget:

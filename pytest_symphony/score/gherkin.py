@@ -18,11 +18,15 @@ import textwrap
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Iterable
 
 from pytest_bdd.gherkin_parser import get_gherkin_document
 from pytest_bdd.parser import Examples, Feature, FeatureParser, Rule, ScenarioTemplate, get_tag_names
 
 from .normalize import slugify, unique_slug
+
+if TYPE_CHECKING:  # annotations only: the runtime needs no more of pytest-bdd's parser than it calls
+    from pytest_bdd.gherkin_parser import Scenario as GherkinScenario, Tag as GherkinTag
 
 
 @dataclass(frozen=True)
@@ -116,7 +120,7 @@ def _parse_feature(path: Path, encoding: str) -> ParsedFeature | None:
     feature_tags = _ordered(data.tags)
     used: set[str] = set()
 
-    def add(scenario_data, rule: Rule | None, rule_tags: tuple[str, ...]) -> None:
+    def add(scenario_data: GherkinScenario, rule: Rule | None, rule_tags: tuple[str, ...]) -> None:
         template = parser.parse_scenario(scenario_data, feature, rule)
         feature.scenarios.setdefault(template.name, template)
         slug = unique_slug(slugify(template.name) or "scenario", used)
@@ -144,7 +148,7 @@ def _parse_feature(path: Path, encoding: str) -> ParsedFeature | None:
     return parsed
 
 
-def _ordered(tags) -> tuple[str, ...]:
+def _ordered(tags: Iterable[GherkinTag]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(tag.name.lstrip("@") for tag in tags))
 
 

@@ -179,9 +179,9 @@ def beat_handlers(ctx: NormalizeContext, beat: Mapping[str, Any], pointer: str, 
     seen: set[tuple[Any, str]] = set()
     unique: list[HandlerRef] = []
     for ref in refs:
-        key = (ref.module, ref.name if isinstance(ref.name, str) else repr(ref.name))
-        if key not in seen:
-            seen.add(key)
+        ref_key = (ref.module, ref.name if isinstance(ref.name, str) else repr(ref.name))
+        if ref_key not in seen:
+            seen.add(ref_key)
             unique.append(ref)
     return tuple(unique)
 

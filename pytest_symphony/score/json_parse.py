@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import json
 import re
-from json.decoder import JSONDecodeError, scanstring
-from json.scanner import py_make_scanner
-from typing import Any
+from json.decoder import JSONDecodeError, scanstring  # type: ignore[attr-defined]  # public, left out of typeshed
+from json.scanner import py_make_scanner  # type: ignore[attr-defined]  # the same
+from typing import Any, Callable
 
 from . import integrity
 from .positions import Doc, Located, LocatedList
@@ -39,6 +39,7 @@ class SourceFloat(float):
     """A float that remembers how it was written, so ``version: 1.10`` stays "1.10"."""
 
     __slots__ = ("text",)
+    text: str
 
     def __new__(cls, text: str, value: float | None = None) -> "SourceFloat":
         obj = super().__new__(cls, float(text) if value is None else value)
@@ -48,6 +49,10 @@ class SourceFloat(float):
 
 class _DuplicateKey(Exception):
     pass
+
+
+class _NotThisText(Exception):
+    """A pattern found nothing where a member should be: the text is not this data's."""
 
 
 def _pairs(pairs: list[tuple[str, Any]]) -> Located:
@@ -180,18 +185,42 @@ def _fill(container: Any) -> None:
         if isinstance(container, dict):
             for value in container.values():
                 m = _KEY.search(masked, pos)
+                if m is None:
+                    raise _NotThisText
                 start = m.end()
-                pos = value.end if isinstance(value, (Located, LocatedList)) else _SCALAR.match(masked, start).end()
+                pos = value.end if isinstance(value, (Located, LocatedList)) else _scalar_end(masked, start)
                 spans += (m.start(), m.end(1), start, pos)
         else:
             for value in container:
-                start = _ITEM.match(masked, pos).end()
-                pos = value.end if isinstance(value, (Located, LocatedList)) else _SCALAR.match(masked, start).end()
+                item = _ITEM.match(masked, pos)
+                if item is None:
+                    raise _NotThisText
+                start = item.end()
+                pos = value.end if isinstance(value, (Located, LocatedList)) else _scalar_end(masked, start)
                 spans += (start, pos)
-    except AttributeError:  # a pattern found nothing: the text is not this data's
+    except _NotThisText:
         container.spans = {}
         return
     container.spans = doc.keep(spans)
+
+
+def _scalar_end(masked: str, start: int) -> int:
+    m = _SCALAR.match(masked, start)
+    if m is None:
+        raise _NotThisText
+    return m.end()
+
+
+#: The scanner's ``scan_once``: the value at an offset and where it ends.
+_Scan = Callable[[str, int], tuple[Any, int]]
+
+
+class _SpanningDecoder(json.JSONDecoder):
+    """The stdlib's decoder with the attributes its pure-Python scanner reads (typeshed declares none)."""
+
+    parse_object: Callable[..., tuple[Located, int]]
+    parse_array: Callable[..., tuple[LocatedList, int]]
+    scan_once: _Scan
 
 
 class _SpanningParsers:
@@ -206,8 +235,16 @@ class _SpanningParsers:
         self.where = _Lines(text)
 
     def parse_object(
-        self, s_and_end, strict, scan_once, object_hook, object_pairs_hook, memo, _w=_WS.match, _ws=_WS_CHARS
-    ):
+        self,
+        s_and_end: tuple[str, int],
+        strict: bool,
+        scan_once: _Scan,
+        _object_hook: object,  # the scanner passes the stdlib's arguments: these two are not used here
+        _object_pairs_hook: object,
+        memo: dict[str, str],
+        _w: Any = _WS.match,  # always matches (the pattern accepts the empty string)
+        _ws: str = _WS_CHARS,
+    ) -> tuple[Located, int]:
         s, end = s_and_end
         obj = Located()
         obj.line, obj.col = self.where(end - 1)
@@ -256,7 +293,9 @@ class _SpanningParsers:
         obj.end = end
         return obj, end
 
-    def parse_array(self, s_and_end, scan_once, _w=_WS.match, _ws=_WS_CHARS):
+    def parse_array(
+        self, s_and_end: tuple[str, int], scan_once: _Scan, _w: Any = _WS.match, _ws: str = _WS_CHARS
+    ) -> tuple[LocatedList, int]:
         s, end = s_and_end
         values = LocatedList()
         values.line, values.col = self.where(end - 1)
@@ -295,7 +334,7 @@ class _SpanningParsers:
 def parse_json_scanner(text: str, parse_int: Any = None) -> Any:
     """:func:`parse_json` through the pure-Python scanner (slower; duplicate keys: last wins)."""
     parsers = _SpanningParsers(text)
-    decoder = json.JSONDecoder(parse_float=SourceFloat, parse_int=parse_int)
+    decoder = _SpanningDecoder(parse_float=SourceFloat, parse_int=parse_int)
     decoder.parse_object = parsers.parse_object
     decoder.parse_array = parsers.parse_array
     decoder.scan_once = py_make_scanner(decoder)

@@ -25,7 +25,7 @@ from .validate import validate_sequence
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 
 
-def _stem(path: str | os.PathLike) -> str:
+def _stem(path: str | os.PathLike[str]) -> str:
     name = os.path.basename(os.fspath(path))
     for suffix in SPEC_SUFFIXES:
         if name.lower().endswith(suffix):
@@ -34,7 +34,7 @@ def _stem(path: str | os.PathLike) -> str:
 
 
 def load_spec(
-    path: str | os.PathLike,
+    path: str | os.PathLike[str],
     *,
     display_path: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
@@ -52,7 +52,7 @@ def load_spec(
         return LoadResult(display, None, (SpecProblem(display, message),))
 
 
-def _load(path: str | os.PathLike, display: str, max_bytes: int) -> LoadResult:
+def _load(path: str | os.PathLike[str], display: str, max_bytes: int) -> LoadResult:
     content, problem = read_bytes(path, display, max_bytes)
     if content is None:
         return LoadResult(display, None, (problem,) if problem else ())
@@ -77,7 +77,7 @@ def _shown(result: LoadResult, display: str) -> LoadResult:
     return LoadResult(display, sequence, moved(result.problems), moved(result.warnings))
 
 
-def _build(path: str | os.PathLike, content: bytes, display: str, sha256: str) -> LoadResult:
+def _build(path: str | os.PathLike[str], content: bytes, display: str, sha256: str) -> LoadResult:
     source = source_of(path, content, display, sha256)
     if source.data is None:
         return LoadResult(display, None, source.problems)

@@ -41,7 +41,7 @@ def _unwrap(data: Mapping[str, Any]) -> Mapping[str, Any]:
     if not isinstance(wrapped, Mapping):
         return data
     if len(data) > 1:  # keep the wrapper's siblings too; the inner mapping's keys win
-        inner = type(wrapped)(data)
+        inner: dict[str, Any] = type(wrapped)(data) if isinstance(wrapped, dict) else dict(data)
         del inner["musicalSequence"]
         inner.update(wrapped)
         for attr in ("line", "col"):

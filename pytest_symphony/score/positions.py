@@ -52,7 +52,7 @@ class Doc:
     def __init__(self, text: str, fmt: str, fill: Callable[[Any], None] | None = None) -> None:
         self.text = text
         self.fmt = fmt  # "json" or "yaml"
-        self.spans = array("i")
+        self.spans: array[int] = array("i")
         self.fill = fill  # places a container's members when first asked (JSON)
         self.masked: str | None = None  # the parser's own scratch copy of the text, when it keeps one
         self._starts: list[int] | None = None
@@ -85,19 +85,24 @@ class Doc:
         line = max(1, min(line, len(starts)))
         return starts[line - 1] + max(0, col - 1)
 
-    def __getstate__(self) -> tuple[str, str, array, Any]:
+    def __getstate__(self) -> tuple[str, str, array[int], Any]:
         return self.text, self.fmt, self.spans, self.fill
 
-    def __setstate__(self, state: tuple[str, str, array, Any]) -> None:
+    def __setstate__(self, state: tuple[str, str, array[int], Any]) -> None:
         self.text, self.fmt, self.spans, self.fill = state
         self.masked = self._starts = None
 
 
 #: What a container that was not read from text answers (no position, no spans).
-_DEFAULTS = {"line": 0, "col": 0, "start": -1, "end": -1, "doc": None, "spans": None, "_lines": None}
+_DEFAULTS: dict[str, Any] = {"line": 0, "col": 0, "start": -1, "end": -1, "doc": None, "spans": None, "_lines": None}
 
 
-class Located(dict):
+#: Where a container's spans are: an index into :attr:`Doc.spans`, or (a mapping whose key was
+#: written twice, or merged in) a dict by key; None while unknown.
+Spans = int | dict[Any, tuple[int, int, int, int]] | None
+
+
+class Located(dict[Any, Any]):
     """A mapping from a spec file: where it is written and where each member is.
 
     ``spans`` says where ``(key start, key end, value start, value end)`` of each member
@@ -107,6 +112,12 @@ class Located(dict):
     """
 
     __slots__ = ("line", "col", "start", "end", "doc", "spans")
+    line: int
+    col: int
+    start: int
+    end: int
+    doc: Doc | None
+    spans: Spans
 
     def __getattr__(self, name: str) -> Any:  # unset slots read as "not from text"
         try:
@@ -115,11 +126,18 @@ class Located(dict):
             raise AttributeError(name) from None
 
 
-class LocatedList(list):
+class LocatedList(list[Any]):
     """A list from a spec file: where it is written, and the span of each item
     (``spans``: an index into its document's :attr:`Doc.spans`, two offsets an item)."""
 
     __slots__ = ("line", "col", "start", "end", "doc", "spans", "_lines")
+    line: int
+    col: int
+    start: int
+    end: int
+    doc: Doc | None
+    spans: Spans
+    _lines: list[int] | None
 
     def __getattr__(self, name: str) -> Any:
         try:
@@ -133,7 +151,7 @@ class LocatedList(list):
         lines = self._lines
         if lines is None:
             base, doc = _spans(self), self.doc
-            if base is None:
+            if base is None or doc is None:
                 return []
             position, flat = doc.position, doc.spans
             lines = self._lines = [position(flat[base + 2 * i])[0] for i in range(len(self))]
@@ -178,7 +196,7 @@ def member_span(mapping: Any, key: Any) -> tuple[int, int, int, int] | None:
     for i, name in enumerate(mapping):
         if name == key:
             at = spans + 4 * i
-            return tuple(mapping.doc.spans[at : at + 4])  # type: ignore[return-value]
+            return tuple(mapping.doc.spans[at : at + 4])
     return None
 
 
@@ -198,7 +216,8 @@ def item_span(container: Any, index: int) -> tuple[int, int] | None:
 
 def line_of(obj: Any, default: int = 0) -> int:
     """The line a parsed mapping or list starts on, else ``default``."""
-    return getattr(obj, "line", default) or default
+    line: int = getattr(obj, "line", default)
+    return line or default
 
 
 def item_line(container: Any, index: int, default: int = 0) -> int:
@@ -207,10 +226,10 @@ def item_line(container: Any, index: int, default: int = 0) -> int:
         item = container[index]
     except (IndexError, KeyError, TypeError):
         return default
-    line = getattr(item, "line", 0)
+    line: int = getattr(item, "line", 0)
     if line:
         return line
-    lines = getattr(container, "item_lines", None)
+    lines: list[int] | None = getattr(container, "item_lines", None)
     if lines and index < len(lines):
         return lines[index]
     return line_of(container, default)

@@ -123,7 +123,7 @@ class HandlerProblem(Generic[H]):
     duplicates: tuple[H, ...] = ()
     failures: tuple[ModuleFailure, ...] = ()
     plain: str | None = None  # the place of a plain function of the name (not registered)
-    _candidates: Candidates | None = field(default=None, repr=False, compare=False)
+    _candidates: Candidates[H] | None = field(default=None, repr=False, compare=False)
     _scope: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
 
     @cached_property

@@ -24,7 +24,7 @@ def split_camel(name: str) -> str:
     return _CAMEL.sub(" ", name)
 
 
-class SlugSet(set):
+class SlugSet(set[str]):
     """Slugs taken so far, and for each base the last suffix handed out.
 
     With it :func:`unique_slug` costs O(1) per call however many beats share a name

@@ -65,7 +65,7 @@ def _too_big(size: int, limit: int) -> str:
     )
 
 
-def read_bytes(path: str | os.PathLike, display: str, max_bytes: int) -> tuple[bytes | None, SpecProblem | None]:
+def read_bytes(path: str | os.PathLike[str], display: str, max_bytes: int) -> tuple[bytes | None, SpecProblem | None]:
     """The file's bytes, refusing (by its size, before reading) anything over ``max_bytes``."""
     try:
         st = os.stat(path)
@@ -210,7 +210,7 @@ def _json_message(e: JSONDecodeError) -> str:
     return f"invalid JSON: {e.msg} at {where}"
 
 
-def format_of(path: str | os.PathLike, text: str) -> str:
+def format_of(path: str | os.PathLike[str], text: str) -> str:
     """ "json" or "yaml" by suffix; by the first character for any other suffix."""
     suffix = os.path.splitext(os.fspath(path))[1].lower()
     if suffix == ".json":
@@ -220,7 +220,7 @@ def format_of(path: str | os.PathLike, text: str) -> str:
     return "json" if text.lstrip()[:1] in ("{", "[") else "yaml"
 
 
-def read_source(path: str | os.PathLike, *, display: str, max_bytes: int) -> Source:
+def read_source(path: str | os.PathLike[str], *, display: str, max_bytes: int) -> Source:
     """Read, decode and parse one spec file; never raises for bad input."""
     content, problem = read_bytes(path, display, max_bytes)
     if content is None:
@@ -228,7 +228,7 @@ def read_source(path: str | os.PathLike, *, display: str, max_bytes: int) -> Sou
     return source_of(path, content, display)
 
 
-def source_of(path: str | os.PathLike, content: bytes, display: str, sha256: str | None = None) -> Source:
+def source_of(path: str | os.PathLike[str], content: bytes, display: str, sha256: str | None = None) -> Source:
     """:func:`read_source` for bytes already read from ``path`` (``sha256``: their hash)."""
     sha256 = sha256 or cache.digest(content)
     text, problem = decode(content, display)
@@ -242,7 +242,7 @@ def source_of(path: str | os.PathLike, content: bytes, display: str, sha256: str
         return Source(display, content, None, problems, sha256)
     if data is None:  # a YAML file of comments only
         return Source(display, content, None, (SpecProblem(display, _EMPTY, 1, 1),), sha256)
-    if not isinstance(data, dict):
+    if not isinstance(data, Located):  # the parsers make every mapping one
         line, col = getattr(data, "line", 1), getattr(data, "col", 1)
         message = (
             f"the top level is {kind(data)}; a spec is a mapping with an id and movements (id: ..., movements: [...])"

@@ -8,7 +8,7 @@ several keys; these readers are what every part of normalizing shares, with
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator, Mapping
+from typing import Any, Iterator, Mapping, TypeGuard
 
 from .integrity import in_range
 from .model import HandlerRef, SpecProblem
@@ -17,7 +17,7 @@ from .positions import item_line
 _NUMERIC = re.compile(r"\s*[+-]?\d+\s*\Z")
 
 
-def is_int(value: Any) -> bool:
+def is_int(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 

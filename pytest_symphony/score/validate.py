@@ -13,18 +13,21 @@ from __future__ import annotations
 import functools
 import json
 from importlib import resources
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 
 from .model import Beat, Command, Criterion, HandlerRef, Movement, Sequence, SpecProblem, UserStory
 
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+
 SCHEMA: dict[str, Any] = json.loads(
-    resources.files(__package__).joinpath("schema", "sequence.schema.json").read_text("utf-8")
+    resources.files(__package__).joinpath("schema").joinpath("sequence.schema.json").read_text("utf-8")
 )
 
 
 @functools.lru_cache(maxsize=None)
-def validator():
+def validator() -> Draft202012Validator:
     """The one precompiled jsonschema validator, built on the first invalid document.
 
     Importing jsonschema costs ~50 ms, which a run whose specs are all valid never pays.

@@ -19,6 +19,7 @@ from yaml import events as ev
 from yaml.nodes import ScalarNode
 
 from . import integrity
+from .json_parse import SourceFloat
 from .positions import Doc, Located, LocatedList
 
 __all__ = ["ALIAS_EXPANSION_LIMIT", "Stop", "kind", "parse_yaml"]
@@ -129,9 +130,11 @@ def _put(top: _Frame, value: Any, start: int, end: int, duplicates: list[integri
     top.key = _NOKEY
 
 
-def _by_key(mapping: Any, spans: list[int]) -> dict[Any, tuple[int, ...]]:
+def _by_key(mapping: Any, spans: list[int]) -> dict[Any, tuple[int, int, int, int]]:
     """A mapping's gathered spans (four a member, in its order) by key."""
-    return {key: tuple(spans[i : i + 4]) for key, i in zip(mapping, range(0, len(spans), 4))}
+    return {
+        key: (spans[i], spans[i + 1], spans[i + 2], spans[i + 3]) for key, i in zip(mapping, range(0, len(spans), 4))
+    }
 
 
 def _bad_tag(tag: str) -> str:
@@ -241,11 +244,12 @@ class _Builder:
         top.merges = merges
         top.key = _NOKEY
 
-    def scalar(self, event: Any, tag: str, value: str) -> None:
+    def scalar(self, event: Any, tag: str, text: str) -> None:
         """A scalar that is not a plain string of a collection: typed, anchored, or the root."""
         mark = event.start_mark
         where = (mark.line + 1, mark.column + 1)
         is_merge_key = False
+        value: Any = text
         stack = self.stack
         if tag in _AS_TEXT:
             is_merge_key = tag == _MERGE and bool(stack) and stack[-1].is_map and stack[-1].key is _NOKEY
@@ -253,9 +257,9 @@ class _Builder:
             value = None
         elif tag == _BOOL:
             try:
-                value = self.loader.bool_values[value.lower()]
+                value = self.loader.bool_values[text.lower()]
             except KeyError:
-                raise Stop(f"{value!r} is not a YAML boolean", *where) from None
+                raise Stop(f"{text!r} is not a YAML boolean", *where) from None
         elif tag == _INT or tag == _FLOAT:
             value = self.number(event, tag, where)
         else:
@@ -265,8 +269,6 @@ class _Builder:
         self.add(value, where[0], mark.index, event.end_mark.index, is_merge_key)
 
     def number(self, event: Any, tag: str, where: tuple[int, int]) -> Any:
-        from .json_parse import SourceFloat
-
         node = ScalarNode(tag, event.value, event.start_mark, event.end_mark)
         text = event.value
         if tag == _FLOAT:

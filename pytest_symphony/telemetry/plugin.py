@@ -47,14 +47,14 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 def import_history(config: pytest.Config, run_id: str) -> int:
     """``--symphony-history-import``: called by the entry point's ``pytest_cmdline_main``."""
-    from .history_import import import_command
+    from .history_import import import_command  # the history's SQLite store: loaded for this command only
 
     return import_command(config, symphony_dir(config), run_id, read_settings(config))
 
 
 def merge_histories(config: pytest.Config, files: list[str]) -> int:
     """``--symphony-history-merge FILE ...``: called by the entry point's ``pytest_cmdline_main``."""
-    from .shard_merge import MergeError, merge, shard_runs
+    from .shard_merge import MergeError, merge, shard_runs  # the same
 
     base = Path(config.invocation_params.dir)
     try:

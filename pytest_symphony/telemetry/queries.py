@@ -99,27 +99,6 @@ class QueriesMixin:
             )
         return rows[0]["run_id"] if rows else None
 
-    def beat_durations(
-        self, sequence: str, beat: str, limit: int = 50, *, status: str | None = "passed"
-    ) -> list[float]:
-        """Durations (ms) of the latest ``limit`` attempts of one beat, newest first.
-
-        Only attempts with ``status`` (default ``"passed"``) count; ``status=None``
-        takes every attempt that ran (``attempt > 0``).
-        """
-        sql = "SELECT duration_ms FROM attempts WHERE sequence = ? AND beat = ? AND duration_ms IS NOT NULL"
-        params: list[Any] = [sequence, beat]
-        if status is None:
-            sql += " AND coalesce(attempt, 1) > 0"
-        else:
-            sql += " AND status = ?"
-            params.append(status)
-        sql += " ORDER BY started_at DESC, id DESC"
-        if limit is not None:
-            sql += " LIMIT ?"
-            params.append(int(limit))
-        return [float(r["duration_ms"]) for r in self._query(sql, params)]
-
     def metric_values(self, sequence: str, name: str, limit: int | None = None) -> list[float]:
         """Values of metric ``name`` across attempts of ``sequence``, newest first."""
         sql = (

@@ -19,6 +19,7 @@ import sqlite3
 from typing import Any, Iterable, Mapping
 
 from . import values
+from .attempt_rows import insert_attempts
 from .records import normalize_timestamp
 
 #: Schema version 2 -> 3.  Shipped: never edit, append a new migration instead.
@@ -85,7 +86,7 @@ class RunsMixin:
             mark = conn.execute("SELECT records_stored FROM runs WHERE run_id = ?", (run_id,)).fetchone()[0]
             fresh = [r for r in batch if int(r.get("seq") or 0) > mark]
             if fresh:
-                self._insert_attempts(conn, fresh)  # type: ignore[attr-defined]
+                insert_attempts(conn, fresh)
                 stored = len(fresh)
                 top = max(int(r.get("seq") or 0) for r in fresh)
                 conn.execute("UPDATE runs SET records_stored = max(records_stored, ?) WHERE run_id = ?", (top, run_id))

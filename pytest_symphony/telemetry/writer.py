@@ -23,8 +23,6 @@ never reached it (:mod:`.recovery`) and prunes old run folders (:mod:`.retention
 
 from __future__ import annotations
 
-import os
-import socket
 import threading
 import time
 import warnings
@@ -39,8 +37,9 @@ from pytest_symphony.warning_types import (
     TelemetryWriteWarning,
 )
 
-from . import recovery, retention, settings as settings_mod, values
+from . import recovery, retention, settings as settings_mod
 from .records import RunRecord, utc_now
+from .run_file import RunFile
 from .store import HistoryBusyError, HistoryCorruptError, HistoryError, HistoryStore, HistoryVersionError
 
 T = TypeVar("T")
@@ -72,8 +71,9 @@ class TelemetryWriter:
         self.settings = settings or settings_mod.for_dir(self.symphony_dir)
         self.run: RunRecord = dict(run)  # type: ignore[assignment]
         self.run_id: str = run["run_id"]
-        self.run_dir = self.symphony_dir / "runs" / self.run_id
-        self.jsonl_path = self.run_dir / JSONL_NAME
+        self.run_file = RunFile(self.symphony_dir, self.run_id, self._warn)
+        self.run_dir = self.run_file.run_dir
+        self.jsonl_path = self.run_file.path
         self.history_path = Path(history_path) if history_path else self.symphony_dir / HISTORY_NAME
         self.flush_every = max(1, int(flush_every))
         self.flush_seconds = float(self.settings.flush_seconds)
@@ -82,10 +82,6 @@ class TelemetryWriter:
         self._lock = threading.RLock()  # the buffers and counters
         self._store_lock = threading.Lock()  # the history store: one user at a time
         self._pending: list[dict[str, Any]] = []
-        self._fd: int | None = None  # the JSONL file, appended to and flock-ed while the run lives
-        self._size: int | None = None  # its length as this writer left it (no stat per line)
-        self._opened = False
-        self._jsonl_missed = 0  # records that could not be written to the JSONL
         self._store: HistoryStore | None = None
         self._history_down: str | None = None  # why the history is not written now
         self._history_started = False
@@ -104,7 +100,7 @@ class TelemetryWriter:
     def __enter__(self) -> TelemetryWriter:
         return self
 
-    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+    def __exit__(self, *_exc_info: object) -> None:
         if not self.closed:
             self.close(self.run.get("exit_status"))
 
@@ -118,7 +114,7 @@ class TelemetryWriter:
     def start(self) -> None:
         """Open the run's files and history now (otherwise the first record does)."""
         with self._lock:
-            self._open_run()
+            self.run_file.open(self.run)
             self._history()
         self._emit_warnings()
 
@@ -129,10 +125,10 @@ class TelemetryWriter:
         rec: dict[str, Any] = dict(record)
         rec.setdefault("run_id", self.run_id)
         with self._lock:
-            self._open_run()
+            self.run_file.open(self.run)
             self.count += 1
             rec["seq"] = self.count
-            self._append_line(rec)
+            self.run_file.append(rec)
             self._pending.append(rec)
             full = len(self._pending) >= self.flush_every or self._due()
         self._start_flusher()
@@ -166,68 +162,6 @@ class TelemetryWriter:
             finally:
                 self._release()
         self._emit_warnings()
-
-    # ------------------------------------------------------------------- JSONL
-
-    def _open_run(self) -> None:
-        if self._opened:
-            return
-        self._opened = True
-        try:
-            retention.prepare(self.symphony_dir)
-            self.run_dir.mkdir(parents=True, exist_ok=True)
-            self._fd = os.open(self.jsonl_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        except OSError as exc:
-            self._warn(
-                "jsonl",
-                TelemetryWriteWarning(
-                    f"cannot write this run's telemetry file {self.jsonl_path}: {_reason(exc)}; the tests run on "
-                    "and their records go to the history only"
-                ),
-            )
-            return
-        recovery.lock_exclusive(self._fd)  # marks the run folder as live for other sessions
-        self._write_run_file()
-
-    def _write_run_file(self) -> None:
-        """``run.json``: the run record, so an import can recreate the run row and its end."""
-        data = {**self.run, "pid": os.getpid(), "host": socket.gethostname()}
-        tmp = self.run_dir / f".run.json.{os.getpid()}.tmp"
-        try:
-            tmp.write_text(values.dumps(data) + "\n", encoding="utf-8")
-            os.replace(tmp, self.run_dir / recovery.RUN_FILE)
-        except OSError:
-            try:
-                tmp.unlink()
-            except OSError:
-                pass
-
-    def _append_line(self, rec: dict[str, Any]) -> None:
-        if self._fd is None:
-            self._jsonl_missed += 1
-            return
-        data = (values.record_line(rec) + "\n").encode("utf-8")
-        try:
-            if self._size is None:  # known once, then counted: no stat per line
-                self._size = os.fstat(self._fd).st_size
-            written = os.write(self._fd, data)
-            if written != len(data):
-                raise OSError(28, f"only {written} of {len(data)} bytes were written")
-            self._size += written
-        except OSError as exc:
-            if self._size is not None:
-                try:
-                    os.ftruncate(self._fd, self._size)  # the line is whole or absent
-                except OSError:
-                    self._size = None
-            self._jsonl_missed += 1
-            self._warn(
-                "jsonl",
-                TelemetryWriteWarning(
-                    f"cannot append to the telemetry file {self.jsonl_path}: {_reason(exc)}; records that do not fit "
-                    "stay in memory for the history (the count is in the closing warning if any are lost)"
-                ),
-            )
 
     # ----------------------------------------------------------------- history
 
@@ -267,7 +201,7 @@ class TelemetryWriter:
 
     def _finish(self) -> None:
         """The final write: what is pending, and the run's end, in one transaction."""
-        self._write_run_file()
+        self.run_file.write_run(self.run)
         self._history_down = None  # one more try: a lock may be free now
         end = {"ended_at": self.run["ended_at"], "exit_status": self.run.get("exit_status")}
         if self._store_records(self._pending, end=end):
@@ -403,7 +337,7 @@ class TelemetryWriter:
         self._drop_store()
         kept = (
             f"This run's records are kept in {self.jsonl_path}"
-            if self._fd is not None
+            if self.run_file.is_open
             else "This run's records are kept in memory until it ends"
         )
         if why == "busy":
@@ -414,7 +348,7 @@ class TelemetryWriter:
             self._warn(f"history-{type(exc).__name__}", TelemetryWriteWarning(f"{exc}. {kept}"))
 
     def _warn_unstored(self) -> None:
-        lost = self._jsonl_missed
+        lost = self.run_file.missed
         cls = HistoryBusyWarning if self._history_down == "busy" else TelemetryWriteWarning
         head = f"run {self.run_id} could not be stored in the history {self.history_path}"
         if lost >= self.count:
@@ -431,12 +365,7 @@ class TelemetryWriter:
         )
 
     def _release(self) -> None:
-        if self._fd is not None:
-            fd, self._fd = self._fd, None
-            try:
-                os.close(fd)  # also drops the flock: the run folder is no longer live
-            except OSError:
-                pass
+        self.run_file.close()
         self._drop_store()
 
     # ---------------------------------------------------------------- warnings
@@ -455,10 +384,6 @@ class TelemetryWriter:
             queued, self._warnings = self._warnings, []
         for warning in queued:
             warnings.warn(warning, stacklevel=3)
-
-
-def _reason(exc: OSError) -> str:
-    return exc.strerror or str(exc) or type(exc).__name__
 
 
 __all__ = ["FLUSH_EVERY", "HISTORY_NAME", "JSONL_NAME", "TelemetryWriteError", "TelemetryWriter"]

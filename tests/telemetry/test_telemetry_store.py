@@ -206,7 +206,7 @@ def test_runs_newest_first_and_last_run_id(tmp_path):
         assert store.last_run_id("nothing") is None
 
 
-def test_beat_durations_and_metric_values(tmp_path):
+def test_metric_values(tmp_path):
     with HistoryStore(tmp_path / "h.sqlite") as store:
         store.begin_run(_run("r", "2026-11-24T03:00:00Z"))
         store.add_attempts(
@@ -217,11 +217,6 @@ def test_beat_durations_and_metric_values(tmp_path):
                 _attempt("r", 22, beat="other", started_at="2026-11-24T04:02:00Z", duration_ms=5.0),
             ]
         )
-        assert store.beat_durations("checkout", "pay") == [70.0, 60.0, 50.0, 40.0, 30.0, 20.0, 10.0]
-        assert store.beat_durations("checkout", "pay", limit=3) == [70.0, 60.0, 50.0]
-        assert store.beat_durations("checkout", "pay", limit=2, status=None) == [999.0, 70.0]
-        assert store.beat_durations("checkout", "pay", limit=1, status="failed") == [999.0]
-        assert store.beat_durations("checkout", "missing") == []
         values = store.metric_values("checkout", "latency_ms")
         assert values[:2] == [33.0, 31.5] and len(values) == 10
         assert store.metric_values("checkout", "latency_ms", limit=1) == [33.0]

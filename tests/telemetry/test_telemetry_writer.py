@@ -61,7 +61,7 @@ def test_close_writes_history_in_one_go(tmp_path):
     assert writer.pending == 5 and not (tmp_path / "history.sqlite").exists()
     writer.close(exit_status=1)
     writer.close(exit_status=1)  # idempotent
-    assert writer.closed and writer._fd is None
+    assert writer.closed and not writer.run_file.is_open
     with pytest.raises(TelemetryWriteError, match="closed"):
         writer.add(_record(9))
 
@@ -124,7 +124,7 @@ def test_a_directory_in_place_of_the_history_is_moved_aside(tmp_path):
     with pytest.warns(HistoryCorruptWarning, match="is a directory, not a SQLite file. It was moved aside to "):
         writer.close(0)
     (aside,) = tmp_path.glob("history.sqlite.corrupt-*")
-    assert aside.is_dir() and writer._fd is None
+    assert aside.is_dir() and not writer.run_file.is_open
     with HistoryStore(history) as store:
         assert [a["beat"] for a in store.attempts()] == ["beat-1"] and store.runs()[0]["ended_at"]
     assert [line["beat"] for line in _lines(writer.jsonl_path)] == ["beat-1"]

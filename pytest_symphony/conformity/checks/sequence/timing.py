@@ -9,7 +9,8 @@ import re
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping
 
 from ....runtime.timing import KEYWORDS, format_ms, parse_duration_ms
-from ....score.model import DYNAMICS, Beat
+from ....score.levels import DYNAMICS
+from ....score.model import Beat
 from ...codes import FixSafety, Severity
 from ...violation import Fix, Violation
 from ..base import Example, SpecCheck, WorkspaceCheck
