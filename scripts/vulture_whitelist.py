@@ -51,9 +51,5 @@ _.end_run  # telemetry/store.py: HistoryStore's API (tests build histories with 
 _.records_stored  # telemetry/runs.py: how far a run's records reached the history
 
 # -- dead, left to the owner of the area (issue 14): remove the code and the line ------------
-_.REPORT_KEYS  # buildkit/report.py: named only in its module's docstring
 _.STATUS_RANK  # report/collect.py
-_.feature_of_sequence  # conformity/features.py: named only in a docstring
-_.in_file  # conformity/result.py
-_.has  # remediation/structured.py
 _.add_expander  # runtime/registry.py: the registry finds expanders by their decorator

@@ -1,7 +1,8 @@
 """The build report (Markdown and JSON) and the ``ff`` archive of a build.
 
 The report is written from one plain dictionary the build symphony fills beat by beat
-(see :data:`REPORT_KEYS`); anything missing (a movement deselected at a quieter dynamic)
+(context, validation, manifests, packages, host, artifacts, lint, conformity, thresholds,
+docs); anything missing (a movement deselected at a quieter dynamic)
 shows as "not run".
 """
 
@@ -16,18 +17,6 @@ from .files import canonical_json, write_atomic
 __all__ = ["REPORT_SCHEMA", "archive_build", "report_markdown", "write_build_report"]
 
 REPORT_SCHEMA = 1
-REPORT_KEYS = (
-    "context",
-    "validation",
-    "manifests",
-    "packages",
-    "host",
-    "artifacts",
-    "lint",
-    "conformity",
-    "thresholds",
-    "docs",
-)
 
 
 def _size(n: int) -> str:

@@ -173,7 +173,8 @@ class BddIndex:
             self._features_of.setdefault(seq, []).append(doc)
 
     def features_of(self, sequence_id: str) -> list[FeatureDoc]:
-        """Features that belong to a sequence (see :meth:`feature_of_sequence`), in file order."""
+        """Features that belong to a sequence, in file order: by a link tag on the feature or its
+        scenarios, or by the file name (``features/<sequence id>.feature``)."""
         return list(self._features_of.get(sequence_id, ()))
 
     @property
@@ -184,13 +185,6 @@ class BddIndex:
     def linked(self, sequence: Sequence, movement: Movement, beat: Beat) -> list[ScenarioDoc]:
         """Scenarios linked to ``beat`` (by tag, or named by a beat's ``scenario`` field), as the run links them."""
         return list(self._linked.get((sequence.id, movement.index, beat.index), ()))
-
-    def feature_of_sequence(self, feature: FeatureDoc, sequence: Sequence) -> bool:
-        """A feature belongs to a sequence by a link tag on it or its scenarios, or by its
-        file name (``features/<sequence id>.feature``)."""
-        if feature.stem == sequence.id:
-            return True
-        return any(seq == sequence.id for s in feature.scenarios for seq, _ in s.links)
 
     def matches(self, step: StepDoc, examples: list[dict[str, str]]) -> bool:
         texts = [step.text]

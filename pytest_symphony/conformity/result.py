@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from .codes import Dimension, Severity
 from .scores import DimensionScore, score_details
@@ -74,10 +74,6 @@ class EngineResult:
                 entry(e[0]).errors.append(e)
             self._by_file = index
         return self._by_file.get(path) or _NOTHING
-
-    def in_file(self, path: str, codes: Iterable[str] | None = None) -> list[Violation]:
-        wanted = None if codes is None else set(codes)
-        return [v for v in self.of_file(path).violations if wanted is None or v.code in wanted]
 
     def failing(self) -> list[Violation]:
         return [v for v in self.violations if v.severity >= self.threshold]

@@ -98,13 +98,6 @@ class Document:
                 raise LookupError(f"{self.path}: nothing at /{'/'.join(parts)}")
         return node
 
-    def has(self, parts: list[str]) -> bool:
-        try:
-            self.get(parts)
-            return True
-        except LookupError:
-            return False
-
     # -- changes -----------------------------------------------------------------------------
     def _edit(self, kind: str, *args: Any) -> tuple[int, int, str]:
         module = json_edit if self.fmt == "json" else yaml_edit
