@@ -12,7 +12,6 @@ from collections import defaultdict
 
 from .work import ReportWork
 from .stats import band, flake_rate, median, rate, regression, rnd, timing, trend_pct
-from .collect import S_HANDLER, S_MS, S_RETRIES, S_RETRY_PASS, S_RUN, S_STATUS
 from .summary import DIMENSIONS
 
 _SEVERITIES = ("CRITICAL", "MAJOR", "MINOR", "INFO")
@@ -21,13 +20,8 @@ _SEVERITIES = ("CRITICAL", "MAJOR", "MINOR", "INFO")
 # --------------------------------------------------------------------------- beat 3.1
 def analyze_movements(work: ReportWork) -> dict:
     """The sequence > movement tree with per-run totals: median and p95 of each level."""
-    seq_runs: dict[str, dict[int, float]] = defaultdict(lambda: defaultdict(float))
-    mov_runs: dict[tuple, dict[int, float]] = defaultdict(lambda: defaultdict(float))
-    for (seq, movnum, movslug, _bn, _bs), series in work.raw["beats"].items():
-        per_seq, per_mov = seq_runs[seq], mov_runs[(seq, movnum, movslug)]
-        for cell in series:
-            per_seq[cell[S_RUN]] += cell[S_MS]
-            per_mov[cell[S_RUN]] += cell[S_MS]
+    seq_runs: dict[str, dict[int, float]] = work.raw["sequence_ms"]
+    mov_runs: dict[tuple, dict[int, float]] = work.raw["movement_ms"]
     specs = work.raw["specs"]
     status = {row["sequence"]: row for row in work.report["summary"]["status"]}
     sequences = []
@@ -80,12 +74,11 @@ def analyze_beats(work: ReportWork) -> dict:
     for key in sorted(work.raw["beats"], key=lambda k: (k[0], k[1] or 0, k[3] or 0, k[4])):
         seq, movnum, movslug, beatnum, beatslug = key
         series = work.raw["beats"][key]
-        statuses = [c[S_STATUS] for c in series]
-        durations = [c[S_MS] for c in series]
-        counts = {s: 0 for s in ("passed", "failed", "skipped")}
-        for s in statuses:
-            counts["failed" if s not in counts else s] += 1
-        rate_flaky = flake_rate(statuses, [c[S_RETRY_PASS] for c in series])
+        statuses = series.statuses
+        durations = series.durations
+        passed, skipped = statuses.count("passed"), statuses.count("skipped")
+        counts = {"passed": passed, "failed": len(statuses) - passed - skipped, "skipped": skipped}
+        rate_flaky = flake_rate(statuses, series.retry_passes)
         flaky += rate_flaky > 0
         events = work.raw["events"].get((seq, movslug, beatslug), {})
         tree[(seq, movnum, movslug)]["beats"].append(
@@ -94,12 +87,12 @@ def analyze_beats(work: ReportWork) -> dict:
                 "slug": beatslug,
                 "label": f"{movnum}.{beatnum}",
                 "title": titles.get((seq, movnum, beatnum)) or beatslug,
-                "handler": series[-1][S_HANDLER],
+                "handler": series.handler,
                 "runs": len(series),
                 **counts,
                 "pass_rate": rate(counts["passed"], counts["passed"] + counts["failed"]),
                 "timing": timing(durations),
-                "retries": sum(c[S_RETRIES] for c in series),
+                "retries": series.retries,
                 "flake_rate": rate_flaky,
                 "flaky": rate_flaky > 0,
                 "last_status": statuses[-1],

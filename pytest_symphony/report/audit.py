@@ -94,8 +94,8 @@ def verify_governance(work: ReportWork) -> dict:
         set
     )  # sequence -> (beat slug, newest run index it ran in)
     for (seq, _mn, _ms, _bn, beat), series in work.raw["beats"].items():
-        if series:
-            recorded[seq].add((beat, series[-1][0]))
+        if len(series):
+            recorded[seq].add((beat, series.runs[-1]))
     results = []
     for seq, spec in sorted(work.raw["specs"].items()):
         last = next((s for s in reversed(runs) if seq in s["sequences"]), None)

@@ -16,7 +16,6 @@ the pipeline; it is derived from the evidence, never guessed:
 
 from __future__ import annotations
 
-from .collect import S_STATUS
 from .work import ReportWork
 from .stats import rnd
 
@@ -124,7 +123,7 @@ def generate_suggestions(work: ReportWork) -> dict:
     for seq, mov, beat in _beats(work):
         where = f"{seq['id']} {beat['label']} {beat['slug']}"
         series = work.raw["beats"][(seq["id"], mov["number"], mov["slug"], beat["number"], beat["slug"])]
-        recent = [c[S_STATUS] for c in series[-RECENT_RUNS:]]
+        recent = series.statuses[-RECENT_RUNS:]
         failures = sum(1 for s in recent if s not in ("passed", "skipped"))
         if beat["last_status"] not in ("passed", "skipped"):
             _add(
