@@ -119,26 +119,44 @@ def analyze_conformity(work: ReportWork) -> dict:
         {d for s in scores.values() for d in s} | (set(DIMENSIONS) if scores else set()),
         key=lambda d: (DIMENSIONS.index(d) if d in DIMENSIONS else 9, d),
     )
-    dimensions = []
-    for dim in dims:
-        series = [p["scores"][dim] for p in over_time if p["scores"].get(dim) is not None]
-        value = latest.get(dim)
-        previous = series[-2] if len(series) > 1 else None
-        dimensions.append(
-            {
-                "name": dim,
-                "score": value,
-                "band": band(value),
-                "previous": previous,
-                "delta": rnd(value - previous, 4) if value is not None and previous is not None else None,
-                "min": min(series) if series else None,
-                "max": max(series) if series else None,
-            }
-        )
+    dimensions = [_dimension(dim, over_time, latest.get(dim)) for dim in dims]
+    violations = _violations(work.raw["violations"])
+    per_run: dict[str, int] = defaultdict(int)
+    for c in work.raw["violation_counts"]:
+        per_run[c["run_id"]] += c["count"]
+    violations["per_run"] = [
+        {"run_id": r["run_id"], "count": per_run[r["run_id"]]} for r in runs if r["run_id"] in per_run
+    ]
+    work.report["conformity"] = {
+        "run_id": latest_run,
+        "dimensions": dimensions,
+        "over_time": over_time,
+        "violations": violations,
+    }
+    return {"dimensions": len(dimensions), "violations": violations["total"], "codes": len(violations["by_code"])}
+
+
+def _dimension(dim: str, over_time: list[dict], value: float | None) -> dict:
+    """One dimension's latest score and band, its change since the run before, its range."""
+    series = [p["scores"][dim] for p in over_time if p["scores"].get(dim) is not None]
+    previous = series[-2] if len(series) > 1 else None
+    return {
+        "name": dim,
+        "score": value,
+        "band": band(value),
+        "previous": previous,
+        "delta": rnd(value - previous, 4) if value is not None and previous is not None else None,
+        "min": min(series) if series else None,
+        "max": max(series) if series else None,
+    }
+
+
+def _violations(violations: list[dict]) -> dict:
+    """The latest conformity run's violations: by severity, by code (worst and most first), one by one."""
     by_code: dict[tuple, int] = defaultdict(int)
     by_severity = {s: 0 for s in _SEVERITIES}
     items = []
-    for v in work.raw["violations"]:
+    for v in violations:
         sev = str(v.get("severity") or "INFO")
         by_code[(v["code"], sev, str(v.get("dimension") or ""))] += 1
         by_severity[sev] = by_severity.get(sev, 0) + 1
@@ -161,22 +179,7 @@ def analyze_conformity(work: ReportWork) -> dict:
         {"code": c, "severity": s, "dimension": d or None, "count": n}
         for (c, s, d), n in sorted(by_code.items(), key=lambda kv: (rank.get(kv[0][1], 9), -kv[1], kv[0][0]))
     ]
-    per_run: dict[str, int] = defaultdict(int)
-    for c in work.raw["violation_counts"]:
-        per_run[c["run_id"]] += c["count"]
-    work.report["conformity"] = {
-        "run_id": latest_run,
-        "dimensions": dimensions,
-        "over_time": over_time,
-        "violations": {
-            "total": len(items),
-            "by_severity": by_severity,
-            "by_code": codes,
-            "items": items,
-            "per_run": [{"run_id": r["run_id"], "count": per_run[r["run_id"]]} for r in runs if r["run_id"] in per_run],
-        },
-    }
-    return {"dimensions": len(dimensions), "violations": len(items), "codes": len(codes)}
+    return {"total": len(items), "by_severity": by_severity, "by_code": codes, "items": items}
 
 
 # --------------------------------------------------------------------------- beat 3.4

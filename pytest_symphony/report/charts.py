@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from .markdown import ms, pct
+from .numbers import ms, pct
 
 #: Chart geometry (SVG user units).
 WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM = 720, 220, 60, 12, 14, 30

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from ..telemetry.store import HistoryStore
-from .series import ATTEMPT_SQL, KEY_SEP, X_ATTEMPT, X_COUNT, BeatSeries, fold_attempts, split_key
+from .series import ATTEMPT_SQL, KEY_SEP, X_ATTEMPT, X_COUNT, BeatSeries, RunTotals, fold_attempts, split_key
 from .specs import display_path, load_spec_summary, spec_path
 from .work import ReportError, ReportWork
 
@@ -340,52 +340,6 @@ def normalize_metrics(work: ReportWork) -> dict:
         stat["success_rate"] = round(stat["passed"] / ran, 4) if ran else None
     work.raw.update(beats=beats, run_stats=run_stats, run_index=index, sequence_ms=sequence_ms, movement_ms=movement_ms)
     return {"beats": len(beats), "runs": len(run_stats)}
-
-
-class RunTotals:
-    """Per run, what its beats add up to: outcomes, beat time, and each sequence's time and status."""
-
-    def __init__(self, runs: int) -> None:
-        self.outcomes = {"passed": [0] * runs, "failed": [0] * runs, "skipped": [0] * runs}
-        self.beat_ms = [0.0] * runs
-        self.sequence_ms: dict[str, dict[int, float]] = {}
-        self.sequence_failed: dict[str, set[int]] = {}
-
-    def add(self, sequence: str, series: BeatSeries) -> None:
-        passed, failed, skipped = self.outcomes["passed"], self.outcomes["failed"], self.outcomes["skipped"]
-        beat_ms = self.beat_ms
-        seq_ms = self.sequence_ms.setdefault(sequence, defaultdict(float))
-        seq_failed = self.sequence_failed.setdefault(sequence, set())
-        for run, ms, rank in zip(series.runs, series.ms, series.outcomes):
-            if rank == 0:
-                passed[run] += 1
-            elif rank == 1:
-                skipped[run] += 1
-            else:
-                failed[run] += 1
-                seq_failed.add(run)
-            beat_ms[run] += ms
-            seq_ms[run] += ms
-
-    def run_stats(self, runs: list[dict]) -> list[dict]:
-        passed, failed, skipped = self.outcomes["passed"], self.outcomes["failed"], self.outcomes["skipped"]
-        sequences: list[dict[str, dict]] = [{} for _run in runs]
-        for seq, per_run in self.sequence_ms.items():
-            failing = self.sequence_failed[seq]
-            for i, ms in per_run.items():
-                sequences[i][seq] = {"status": "failed" if i in failing else "passed", "ms": ms}
-        return [
-            {
-                "run_id": r["run_id"],
-                "started_at": r["started_at"],
-                "passed": passed[i],
-                "failed": failed[i],
-                "skipped": skipped[i],
-                "beat_ms": self.beat_ms[i],
-                "sequences": sequences[i],
-            }
-            for i, r in enumerate(runs)
-        ]
 
 
 def _wall_ms(run: dict) -> float | None:

@@ -24,7 +24,7 @@ from markupsafe import Markup
 from .audit import AUDIT_ROWS
 from .charts import LineChart, line_chart
 from .four_keys import html_section as four_keys_section
-from .markdown import ms, pct, runs_text, signed
+from .numbers import ms, pct, runs_text, signed
 from .stats import BAND_STATUS
 from .summary import DIMENSIONS
 

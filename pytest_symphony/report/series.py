@@ -10,6 +10,7 @@ columns (``array``/``bytearray``, one entry per run, oldest run first) a cell co
 from __future__ import annotations
 
 from array import array
+from collections import defaultdict
 from bisect import bisect_left
 from typing import Iterable, Iterator
 
@@ -199,6 +200,52 @@ def fold_attempts(rows: Iterable[AttemptRow], run_index: dict[str, int]) -> tupl
     for series in beats.values():
         series.finish()
     return beats, count
+
+
+class RunTotals:
+    """Per run, what its beats add up to: outcomes, beat time, and each sequence's time and status."""
+
+    def __init__(self, runs: int) -> None:
+        self.outcomes = {"passed": [0] * runs, "failed": [0] * runs, "skipped": [0] * runs}
+        self.beat_ms = [0.0] * runs
+        self.sequence_ms: dict[str, dict[int, float]] = {}
+        self.sequence_failed: dict[str, set[int]] = {}
+
+    def add(self, sequence: str, series: BeatSeries) -> None:
+        passed, failed, skipped = self.outcomes["passed"], self.outcomes["failed"], self.outcomes["skipped"]
+        beat_ms = self.beat_ms
+        seq_ms = self.sequence_ms.setdefault(sequence, defaultdict(float))
+        seq_failed = self.sequence_failed.setdefault(sequence, set())
+        for run, ms, rank in zip(series.runs, series.ms, series.outcomes):
+            if rank == 0:
+                passed[run] += 1
+            elif rank == 1:
+                skipped[run] += 1
+            else:
+                failed[run] += 1
+                seq_failed.add(run)
+            beat_ms[run] += ms
+            seq_ms[run] += ms
+
+    def run_stats(self, runs: list[dict]) -> list[dict]:
+        passed, failed, skipped = self.outcomes["passed"], self.outcomes["failed"], self.outcomes["skipped"]
+        sequences: list[dict[str, dict]] = [{} for _run in runs]
+        for seq, per_run in self.sequence_ms.items():
+            failing = self.sequence_failed[seq]
+            for i, ms in per_run.items():
+                sequences[i][seq] = {"status": "failed" if i in failing else "passed", "ms": ms}
+        return [
+            {
+                "run_id": r["run_id"],
+                "started_at": r["started_at"],
+                "passed": passed[i],
+                "failed": failed[i],
+                "skipped": skipped[i],
+                "beat_ms": self.beat_ms[i],
+                "sequences": sequences[i],
+            }
+            for i, r in enumerate(runs)
+        ]
 
 
 def split_key(text: str) -> tuple[str, int | None, str, int | None, str]:
