@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from .series import RunSums
 from .work import ReportWork
 from .stats import band, flake_rate, median, rate, regression, rnd, timing, trend_pct
 from .summary import DIMENSIONS
@@ -20,8 +21,8 @@ _SEVERITIES = ("CRITICAL", "MAJOR", "MINOR", "INFO")
 # --------------------------------------------------------------------------- beat 3.1
 def analyze_movements(work: ReportWork) -> dict:
     """The sequence > movement tree with per-run totals: median and p95 of each level."""
-    seq_runs: dict[str, dict[int, float]] = work.raw["sequence_ms"]
-    mov_runs: dict[tuple, dict[int, float]] = work.raw["movement_ms"]
+    seq_runs: dict[str, RunSums] = work.raw["sequence_ms"]
+    mov_runs: dict[tuple, RunSums] = work.raw["movement_ms"]
     specs = work.raw["specs"]
     status = {row["sequence"]: row for row in work.report["summary"]["status"]}
     sequences = []
@@ -37,7 +38,7 @@ def analyze_movements(work: ReportWork) -> dict:
                     "number": number,
                     "slug": slug,
                     "title": (titles.get(number) or {}).get("title") or slug,
-                    "timing": timing([runs[i] for i in sorted(runs)]),
+                    "timing": timing(runs.in_run_order()),
                     "beats": [],
                 }
             )
@@ -53,7 +54,7 @@ def analyze_movements(work: ReportWork) -> dict:
                 "runs": len(seq_runs[seq]),
                 "pass_rate": row.get("pass_rate"),
                 "last_status": row.get("last_status"),
-                "timing": timing([seq_runs[seq][i] for i in sorted(seq_runs[seq])]),
+                "timing": timing(seq_runs[seq].in_run_order()),
                 "movements": movements,
             }
         )

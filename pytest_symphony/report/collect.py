@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from ..telemetry.store import HistoryStore
-from .series import ATTEMPT_SQL, KEY_SEP, X_ATTEMPT, X_COUNT, BeatSeries, RunTotals, fold_attempts, split_key
+from .series import ATTEMPT_SQL, KEY_SEP, X_ATTEMPT, X_COUNT, BeatSeries, RunSums, RunTotals, fold_attempts, split_key
 from .specs import display_path, load_spec_summary, spec_path
 from .work import ReportError, ReportWork
 
@@ -325,14 +325,12 @@ def normalize_metrics(work: ReportWork) -> dict:
     index = {r["run_id"]: i for i, r in enumerate(runs)}
     beats = {split_key(text): series for text, series in work.raw["cells"].items()}
     totals = RunTotals(len(runs))
-    sequence_ms: dict[str, dict[int, float]] = defaultdict(lambda: defaultdict(float))
-    movement_ms: dict[tuple, dict[int, float]] = defaultdict(lambda: defaultdict(float))
+    sequence_ms: dict[str, RunSums] = {}  # per run, of the beats' rounded times, as the tree shows them
+    movement_ms: dict[tuple, RunSums] = {}
     for key, series in beats.items():
         totals.add(key[0], series)
-        per_seq, per_mov = sequence_ms[key[0]], movement_ms[key[:3]]
-        for run, ms in zip(series.runs, series.durations):
-            per_seq[run] += ms
-            per_mov[run] += ms
+        sequence_ms.setdefault(key[0], RunSums(len(runs))).add(series.runs, series.durations)
+        movement_ms.setdefault(key[:3], RunSums(len(runs))).add(series.runs, series.durations)
     run_stats = totals.run_stats(runs)
     for stat, run in zip(run_stats, runs):
         stat["duration_ms"] = round(_wall_ms(run) or stat["beat_ms"], 3)

@@ -10,8 +10,9 @@ columns (``array``/``bytearray``, one entry per run, oldest run first) a cell co
 from __future__ import annotations
 
 from array import array
-from collections import defaultdict
 from bisect import bisect_left
+from itertools import compress
+from operator import add, itemgetter
 from typing import Iterable, Iterator
 
 #: Status ranks: the worst final attempt among a beat's targets is the beat's outcome in a run.
@@ -139,7 +140,7 @@ class BeatSeries:
             retry_passes[at] = bool(detail[X_RETRY_PASS])
             self.retries += detail[X_RETRIES]
         self.outcomes, self.retry_passes = outcomes, retry_passes
-        self.statuses = [RANK_STATUS.get(rank, "error") for rank in outcomes]
+        self.statuses = _statuses(outcomes)
         self.durations = array("d", [round(ms, 3) for ms in self.ms])
         return self
 
@@ -202,50 +203,102 @@ def fold_attempts(rows: Iterable[AttemptRow], run_index: dict[str, int]) -> tupl
     return beats, count
 
 
+class RunSums:
+    """A float per run of the window, summed beat by beat, and which runs had any.
+
+    Added in beat order either way, so a sum is the same float whether its beats ran in every
+    run (one ``map`` over the column) or in a few (a loop over their cells)."""
+
+    __slots__ = ("values", "seen")
+
+    def __init__(self, runs: int) -> None:
+        self.values = [0.0] * runs
+        self.seen = bytearray(runs)
+
+    def add(self, runs: array, values: Iterable[float]) -> None:
+        if len(runs) == len(self.values):  # the beat ran in every run: cell k is run k
+            self.values = list(map(add, self.values, values))
+            self.seen = bytearray(b"\x01" * len(runs))
+            return
+        sums, seen = self.values, self.seen
+        for run, value in zip(runs, values):
+            sums[run] += value
+            seen[run] = 1
+
+    def __len__(self) -> int:
+        return self.seen.count(1)
+
+    def in_run_order(self) -> list[float]:
+        """The sums of the runs that had any, oldest first."""
+        return list(compress(self.values, self.seen))
+
+
+_IS_PASSED = bytes(int(rank == 0) for rank in range(256))
+_IS_SKIPPED = bytes(int(rank == 1) for rank in range(256))
+_IS_FAILED = bytes(int(rank not in (0, 1)) for rank in range(256))
+
+
 class RunTotals:
     """Per run, what its beats add up to: outcomes, beat time, and each sequence's time and status."""
 
     def __init__(self, runs: int) -> None:
-        self.outcomes = {"passed": [0] * runs, "failed": [0] * runs, "skipped": [0] * runs}
-        self.beat_ms = [0.0] * runs
-        self.sequence_ms: dict[str, dict[int, float]] = {}
+        self.runs = runs
+        self.passed, self.failed, self.skipped = [0] * runs, [0] * runs, [0] * runs
+        self.beat_ms = RunSums(runs)
+        self.sequence_ms: dict[str, RunSums] = {}
         self.sequence_failed: dict[str, set[int]] = {}
 
     def add(self, sequence: str, series: BeatSeries) -> None:
-        passed, failed, skipped = self.outcomes["passed"], self.outcomes["failed"], self.outcomes["skipped"]
-        beat_ms = self.beat_ms
-        seq_ms = self.sequence_ms.setdefault(sequence, defaultdict(float))
-        seq_failed = self.sequence_failed.setdefault(sequence, set())
-        for run, ms, rank in zip(series.runs, series.ms, series.outcomes):
+        outcomes = series.outcomes
+        self.beat_ms.add(series.runs, series.ms)
+        if sequence not in self.sequence_ms:
+            self.sequence_ms[sequence], self.sequence_failed[sequence] = RunSums(self.runs), set()
+        self.sequence_ms[sequence].add(series.runs, series.ms)
+        failing = outcomes.translate(_IS_FAILED)
+        if failing.count(1):
+            self.sequence_failed[sequence].update(compress(series.runs, failing))
+        if len(series) == self.runs:  # cell k is run k
+            self.passed = list(map(add, self.passed, outcomes.translate(_IS_PASSED)))
+            self.skipped = list(map(add, self.skipped, outcomes.translate(_IS_SKIPPED)))
+            self.failed = list(map(add, self.failed, failing))
+            return
+        for run, rank in zip(series.runs, outcomes):
             if rank == 0:
-                passed[run] += 1
+                self.passed[run] += 1
             elif rank == 1:
-                skipped[run] += 1
+                self.skipped[run] += 1
             else:
-                failed[run] += 1
-                seq_failed.add(run)
-            beat_ms[run] += ms
-            seq_ms[run] += ms
+                self.failed[run] += 1
 
     def run_stats(self, runs: list[dict]) -> list[dict]:
-        passed, failed, skipped = self.outcomes["passed"], self.outcomes["failed"], self.outcomes["skipped"]
         sequences: list[dict[str, dict]] = [{} for _run in runs]
-        for seq, per_run in self.sequence_ms.items():
+        for seq, sums in self.sequence_ms.items():
             failing = self.sequence_failed[seq]
-            for i, ms in per_run.items():
-                sequences[i][seq] = {"status": "failed" if i in failing else "passed", "ms": ms}
+            for i in compress(range(len(runs)), sums.seen):
+                sequences[i][seq] = {"status": "failed" if i in failing else "passed", "ms": sums.values[i]}
         return [
             {
                 "run_id": r["run_id"],
                 "started_at": r["started_at"],
-                "passed": passed[i],
-                "failed": failed[i],
-                "skipped": skipped[i],
-                "beat_ms": self.beat_ms[i],
+                "passed": self.passed[i],
+                "failed": self.failed[i],
+                "skipped": self.skipped[i],
+                "beat_ms": self.beat_ms.values[i],
                 "sequences": sequences[i],
             }
             for i, r in enumerate(runs)
         ]
+
+
+#: Every rank's status name, by rank (a bytes value indexes it directly).
+_STATUS_OF_RANK = tuple(RANK_STATUS.get(rank, "error") for rank in range(256))
+
+
+def _statuses(outcomes: bytearray) -> list[str]:
+    """Status names of ranks: ``itemgetter`` picks them all in C (a million cells, no Python loop)."""
+    if len(outcomes) < 2:
+        return [_STATUS_OF_RANK[rank] for rank in outcomes]
+    return list(itemgetter(*outcomes)(_STATUS_OF_RANK))
 
 
 def split_key(text: str) -> tuple[str, int | None, str, int | None, str]:
