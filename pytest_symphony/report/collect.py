@@ -3,8 +3,8 @@
 Reads the SQLite history in snapshots (a run writing at the same time never makes
 one stage see half of another), loads the specs the history names (and those under
 ``symphony_paths``) for titles, descriptions, governance and links, and reduces
-attempts to one outcome per beat per run.  Large histories stay fast: attempts are
-read as plain tuples with the columns the report needs, nothing more.
+attempts to one outcome per beat per run (:mod:`.series`).  Large histories stay fast:
+attempts stream from the cursor with the columns the report needs, into columns per beat.
 """
 
 from __future__ import annotations
