@@ -24,6 +24,9 @@ KEY_SEP = "\x1f"
 
 #: One row per beat attempt, the beat's identity folded into one string by SQLite: one text per
 #: row is the cheapest identity to read (five columns, or a join to a table of keys, cost more).
+#: ``+kind``: a full scan, not the kind index, which would visit nearly every row anyway.  A GROUP
+#: BY on the beat key in SQL is slower: SQLite walks the run_id index (a table lookup per row) and
+#: sorts the key text in a temporary B-tree; exact medians need every outcome in order anyway.
 ATTEMPT_SQL = (
     "SELECT run_id, sequence || char(31) || coalesce(movement_number, '') || char(31) || coalesce(movement, '') "
     "|| char(31) || coalesce(beat_number, '') || char(31) || coalesce(beat, ''), handler, "
