@@ -21,11 +21,15 @@ in all, and the session finish (timed by a conftest hook) is where it writes its
 
 Every report analyses the newest 1,000 runs, as ``symphony_report_runs`` does by default;
 from a larger history, all three formats over every run (``symphony_report_runs = 0``) are
-timed once more, for information.  The size column of "all three" is the peak memory.
+timed once more, against the same goals.  The size column of "all three" is the peak memory.
 Each measurement is repeated ``--repeat`` times; the table shows the median and the range,
 wall time and CPU time.  It measures; it does not test: it exits 0 whatever the figures.
 
-    python benchmarks/bench_report.py                 # both sizes (a few minutes)
+Histories are cached (``--cache``, default ``$TMPDIR/symphony-bench-report``), keyed by size,
+seed, the generator's version and the history schema version: the 10,000-run history takes a
+minute or two to write once, then nothing.  ``--no-cache`` writes fresh ones.
+
+    python benchmarks/bench_report.py                 # both sizes (a few minutes the first time)
     python benchmarks/bench_report.py --runs 100      # a quick look
 """
 
@@ -34,163 +38,17 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
-SEQUENCES, MOVEMENTS = 4, 5
-DIMENSIONS = ("Orchestration", "Handler", "Governance", "Traceability", "Dependency")
+from report_history import cached_history  # benchmarks/, beside this script
+
 _SCRUB_ENV = ("PYTEST_ADDOPTS", "PYTEST_PLUGINS", "PYTEST_XDIST_AUTO_NUM_WORKERS", "PYTEST_DEBUG")
-
-
-#: Runs written through the store; more are copies of them made in SQL (writing a million
-#: attempts one by one would take the benchmark ten minutes).
-DISTINCT_RUNS = 200
-
-
-def write_history(path: Path, runs: int, beats: int, seed: int = 7) -> float:
-    """A history of ``runs`` x ``beats`` attempts; returns the seconds it took."""
-    start = time.perf_counter()
-    _write_runs(path, min(runs, DISTINCT_RUNS), beats, seed)
-    if runs > DISTINCT_RUNS:
-        _copy_runs(path, DISTINCT_RUNS, runs)
-    return time.perf_counter() - start
-
-
-def _run_id(r: int) -> str:
-    return f"{(T0 + timedelta(hours=r)):%Y%m%dT%H%M%SZ}-{r:06x}"
-
-
-def _copy_runs(path: Path, distinct: int, runs: int) -> None:
-    """Runs ``distinct..runs-1`` as copies of run ``r % distinct``, each under its own id and hour."""
-    import sqlite3
-
-    conn = sqlite3.connect(path)
-    conn.execute("PRAGMA foreign_keys = OFF")
-
-    def columns(table: str) -> list[str]:
-        return [row[1] for row in conn.execute(f"PRAGMA table_info({table})")]
-
-    def select(table: str, replace: dict[str, str]) -> str:
-        return ", ".join(replace.get(c, c) for c in columns(table))
-
-    by_run = [t for t in ("scores", "violations") if columns(t)]
-    with conn:
-        for r in range(distinct, runs):
-            source, new = _run_id(r % distinct), _run_id(r)
-            hours = f"'+{r - r % distinct} hours'"
-            moved = {
-                "run_id": "?",
-                "started_at": f"strftime('%Y-%m-%dT%H:%M:%S+00:00', started_at, {hours})",
-                "ended_at": f"strftime('%Y-%m-%dT%H:%M:%S+00:00', ended_at, {hours})",
-            }
-            conn.execute(f"INSERT INTO runs SELECT {select('runs', moved)} FROM runs WHERE run_id = ?", (new, source))
-            shift = (
-                conn.execute("SELECT max(id) FROM attempts").fetchone()[0]
-                - conn.execute("SELECT min(id) FROM attempts WHERE run_id = ?", (source,)).fetchone()[0]
-                + 1
-            )
-            conn.execute(
-                f"INSERT INTO attempts SELECT {select('attempts', {**moved, 'id': f'id + {shift}', 'correlation_id': 'correlation_id'})} "
-                "FROM attempts WHERE run_id = ?",
-                (new, source),
-            )
-            for table in ("events", "metrics"):
-                conn.execute(
-                    f"INSERT INTO {table} SELECT {select(table, {'id': 'NULL', 'run_id': '?', 'attempt_id': f'attempt_id + {shift}'})} "
-                    f"FROM {table} WHERE run_id = ?",
-                    (new, source),
-                )
-            for table in by_run:
-                conn.execute(
-                    f"INSERT INTO {table} SELECT {select(table, {'id': 'NULL', 'run_id': '?'})} "
-                    f"FROM {table} WHERE run_id = ?",
-                    (new, source),
-                )
-    conn.close()
-
-
-def _write_runs(path: Path, runs: int, beats: int, seed: int) -> None:
-    from pytest_symphony.telemetry.records import make_attempt, make_event, make_run
-    from pytest_symphony.telemetry.store import HistoryStore
-
-    rnd = random.Random(seed)
-    per_seq = max(1, beats // SEQUENCES)
-    per_mov = max(1, per_seq // MOVEMENTS)
-    with HistoryStore(path) as store:
-        batch: list[dict] = []
-        for r in range(runs):
-            run_id = _run_id(r)
-            began = T0 + timedelta(hours=r)
-            run = make_run(
-                run_id,
-                started_at=began.isoformat(),
-                dynamic="mf",
-                git_commit=f"{r // 25:040x}",
-                selected=[f"seq-{s}" for s in range(SEQUENCES)],
-            )
-            run["ended_at"], run["exit_status"] = (began + timedelta(seconds=rnd.uniform(20, 40))).isoformat(), 0
-            store.begin_run(run)
-            for b in range(beats):
-                seq, index = divmod(b, per_seq)
-                seq = min(seq, SEQUENCES - 1)
-                mov, beat = divmod(index, per_mov)
-                status = "failed" if rnd.random() < 0.005 else "passed"
-                at = began.isoformat()
-                batch.append(
-                    make_attempt(
-                        run_id=run_id,
-                        correlation_id=f"{run_id}-{seq}",
-                        sequence=f"seq-{seq}",
-                        movement=f"movement-{mov}",
-                        movement_number=mov + 1,
-                        beat=f"beat-{b}",
-                        beat_number=beat + 1,
-                        handler=f"handler_{b}",
-                        nodeid=f"sequences/seq-{seq}.yaml::seq-{seq}::movement-{mov}::beat-{b}",
-                        started_at=at,
-                        ended_at=at,
-                        duration_ms=rnd.lognormvariate(2.5, 0.4) * (8 if b % 37 == 0 else 1),
-                        status=status,
-                        attempt=1,
-                        events=[make_event(f"beat-{b}:done", {"n": b}, at)],
-                        metrics={"items": float(b)},
-                        dynamic="mf",
-                        spec_file=f"sequences/seq-{seq}.yaml",
-                        spec_line=b,
-                        spec_hash=f"{seq}{r // 100:063x}",
-                    )
-                )
-            store.add_scores(run_id, {d: round(min(1.0, rnd.uniform(0.7, 1.05)), 4) for d in DIMENSIONS})
-            if r % 10 == 0:
-                store.add_violations(
-                    run_id,
-                    [
-                        {
-                            "code": code,
-                            "severity": sev,
-                            "dimension": dim,
-                            "message": "synthetic",
-                            "place": {"path": "sequences/seq-0.yaml", "line": 3},
-                            "sequence": "seq-0",
-                        }
-                        for code, sev, dim in (
-                            ("HANDLER_NOT_FOUND", "CRITICAL", "Handler"),
-                            ("METADATA_MISSING", "MINOR", "Governance"),
-                        )
-                    ],
-                )
-            if len(batch) >= 20_000:
-                store.add_attempts(batch)
-                batch = []
-        store.add_attempts(batch)
 
 
 def timed(func, repeat: int) -> dict:
@@ -333,8 +191,29 @@ def show(title: str, results: dict[str, dict]) -> None:
         print(f"  {name:58} {r['wall']:>12.3f} s {rng:>13} {cpu:>7} {size:>9}")
 
 
-#: Goals of issue 16 per history size (runs of 100 beats): all three formats, seconds and peak MiB.
+#: Goals of issue 16 per history size (runs of 100 beats), for all three formats: seconds, peak MiB.
+#: From 10,000 runs they hold for the default window and for every run (symphony_report_runs = 0).
 GOALS = {1000: (1.0, None), 10000: (5.0, 500)}
+
+
+def verdicts(rows: list[tuple[str, int, dict]]) -> None:
+    """Each measured case against its goal: anchor (the goal), figure, ratio, verdict."""
+    print("\nall three formats against the goals (ratio = figure / goal; CPU beside wall: the machine is shared)")
+    print(f"  {'case':52} {'goal':>8} {'wall':>8} {'cpu':>8} {'ratio':>6} {'':5} {'goal':>9} {'peak':>9} {'ratio':>6}")
+    for case, runs, r in rows:
+        seconds, mib = GOALS.get(runs, (None, None))
+        line = f"  {case:52} "
+        if seconds:
+            ratio = r["wall"] / seconds
+            line += f"{seconds:>6.1f} s {r['wall']:>6.3f} s {r['cpu']:>6.3f} s {ratio:>6.2f} {'PASS' if ratio < 1 else 'MISS':5}"
+        else:
+            line += f"{'':>8} {r['wall']:>6.3f} s {r['cpu']:>6.3f} s {'':>6} {'':5}"
+        if r.get("mib"):
+            line += f" {str(mib) + ' MiB' if mib else '':>9} {r['mib']:>5.0f} MiB"
+            if mib:
+                ratio = r["mib"] / mib
+                line += f" {ratio:>6.2f} {'PASS' if ratio < 1 else 'MISS'}"
+        print(line)
 
 
 def peak_mib(func) -> float | None:
@@ -370,43 +249,42 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="timed repetitions per measurement (median shown)")
     parser.add_argument("--no-pytest-html", action="store_true", help="skip the pytest-html comparison")
     parser.add_argument("--python", default=sys.executable, help="interpreter for the pytest-html runs")
-    parser.add_argument("--keep", action="store_true", help="keep the history, reports and project (path printed)")
+    parser.add_argument("--keep", action="store_true", help="keep the reports and project (path printed)")
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "symphony-bench-report",
+        help="folder of the histories written once and reused (default: $TMPDIR/symphony-bench-report)",
+    )
+    parser.add_argument("--no-cache", action="store_true", help="write fresh histories (in a throw-away folder)")
     args = parser.parse_args(argv)
     if not args.runs or min(args.runs) < 1 or args.beats < 1 or args.repeat < 1:
         parser.error("--runs, --beats and --repeat must be at least 1")
     root = Path(tempfile.mkdtemp(prefix="bench-report-"))
-    verdicts = []
+    cache = root / "histories" if args.no_cache else args.cache
+    rows: list[tuple[str, int, dict]] = []
     try:
         for runs in args.runs:
-            history = root / f"h{runs}" / ".symphony" / "history.sqlite"
-            took = write_history(history, runs, args.beats)
+            history, took = cached_history(cache, runs, args.beats)
+            how = f"written in {took:.1f} s" if took is not None else f"cached in {history.parent.parent}"
             print(
                 f"\nhistory: {runs:,} runs x {args.beats} beats = {runs * args.beats:,} attempts, "
-                f"{history.stat().st_size / 2**20:.1f} MiB, written in {took:.1f} s"
+                f"{history.stat().st_size / 2**20:.1f} MiB, {how}"
             )
             results = bench_formats(history, root / f"reports{runs}", args.repeat)
             results["all three formats"]["mib"] = peak_mib(lambda: _all_three(history, root / f"reports{runs}"))
-            if runs > WINDOW:  # for information: the whole history (symphony_report_runs = 0)
+            rows.append((f"{runs:,} runs, newest {min(runs, WINDOW):,} analysed", runs, results["all three formats"]))
+            if runs > WINDOW:  # the whole history (symphony_report_runs = 0)
                 whole = timed(lambda: _all_three(history, root / f"reports{runs}", 0), 1)
                 whole["mib"] = peak_mib(lambda: _all_three(history, root / f"reports{runs}", 0))
                 results["all three formats, every run (symphony_report_runs = 0)"] = whole
+                rows.append((f"{runs:,} runs, every run (symphony_report_runs = 0)", runs, whole))
             show(
                 f"report formats from {runs:,} runs, the newest {min(runs, WINDOW):,} analysed "
                 f"({args.repeat} run(s) each)",
                 results,
             )
-            verdicts.append((runs, results["all three formats"]))
-        print("\nall three formats, against the goals:")
-        for runs, r in verdicts:
-            seconds, mib = GOALS.get(runs, (None, None))
-            line = f"  {runs:>6,} runs: {r['wall']:.3f} s"
-            if seconds:
-                line += f" (goal < {seconds:.0f} s: {'PASS' if r['wall'] < seconds else 'MISS'})"
-            if r.get("mib"):
-                line += f", peak {r['mib']:.0f} MiB"
-                if mib:
-                    line += f" (goal < {mib} MiB: {'PASS' if r['mib'] < mib else 'MISS'})"
-            print(line)
+        verdicts(rows)
         if not args.no_pytest_html:
             html = bench_pytest_html(root, args.tests, args.repeat, args.python)
             show(f"pytest-html's own report for a {args.tests}-test run (whole pytest process)", html)

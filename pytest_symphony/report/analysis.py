@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from .series import RunSums
 from .work import ReportWork
 from .stats import band, flake_rate, median, rate, regression, rnd, timing, trend_pct
-from .collect import S_HANDLER, S_MS, S_RETRIES, S_RETRY_PASS, S_RUN, S_STATUS
 from .summary import DIMENSIONS
 
 _SEVERITIES = ("CRITICAL", "MAJOR", "MINOR", "INFO")
@@ -21,13 +21,8 @@ _SEVERITIES = ("CRITICAL", "MAJOR", "MINOR", "INFO")
 # --------------------------------------------------------------------------- beat 3.1
 def analyze_movements(work: ReportWork) -> dict:
     """The sequence > movement tree with per-run totals: median and p95 of each level."""
-    seq_runs: dict[str, dict[int, float]] = defaultdict(lambda: defaultdict(float))
-    mov_runs: dict[tuple, dict[int, float]] = defaultdict(lambda: defaultdict(float))
-    for (seq, movnum, movslug, _bn, _bs), series in work.raw["beats"].items():
-        per_seq, per_mov = seq_runs[seq], mov_runs[(seq, movnum, movslug)]
-        for cell in series:
-            per_seq[cell[S_RUN]] += cell[S_MS]
-            per_mov[cell[S_RUN]] += cell[S_MS]
+    seq_runs: dict[str, RunSums] = work.raw["sequence_ms"]
+    mov_runs: dict[tuple, RunSums] = work.raw["movement_ms"]
     specs = work.raw["specs"]
     status = {row["sequence"]: row for row in work.report["summary"]["status"]}
     sequences = []
@@ -43,7 +38,7 @@ def analyze_movements(work: ReportWork) -> dict:
                     "number": number,
                     "slug": slug,
                     "title": (titles.get(number) or {}).get("title") or slug,
-                    "timing": timing([runs[i] for i in sorted(runs)]),
+                    "timing": timing(runs.in_run_order()),
                     "beats": [],
                 }
             )
@@ -59,7 +54,7 @@ def analyze_movements(work: ReportWork) -> dict:
                 "runs": len(seq_runs[seq]),
                 "pass_rate": row.get("pass_rate"),
                 "last_status": row.get("last_status"),
-                "timing": timing([seq_runs[seq][i] for i in sorted(seq_runs[seq])]),
+                "timing": timing(seq_runs[seq].in_run_order()),
                 "movements": movements,
             }
         )
@@ -80,12 +75,11 @@ def analyze_beats(work: ReportWork) -> dict:
     for key in sorted(work.raw["beats"], key=lambda k: (k[0], k[1] or 0, k[3] or 0, k[4])):
         seq, movnum, movslug, beatnum, beatslug = key
         series = work.raw["beats"][key]
-        statuses = [c[S_STATUS] for c in series]
-        durations = [c[S_MS] for c in series]
-        counts = {s: 0 for s in ("passed", "failed", "skipped")}
-        for s in statuses:
-            counts["failed" if s not in counts else s] += 1
-        rate_flaky = flake_rate(statuses, [c[S_RETRY_PASS] for c in series])
+        statuses = series.statuses
+        durations = series.durations
+        passed, skipped = statuses.count("passed"), statuses.count("skipped")
+        counts = {"passed": passed, "failed": len(statuses) - passed - skipped, "skipped": skipped}
+        rate_flaky = flake_rate(statuses, series.retry_passes)
         flaky += rate_flaky > 0
         events = work.raw["events"].get((seq, movslug, beatslug), {})
         tree[(seq, movnum, movslug)]["beats"].append(
@@ -94,12 +88,12 @@ def analyze_beats(work: ReportWork) -> dict:
                 "slug": beatslug,
                 "label": f"{movnum}.{beatnum}",
                 "title": titles.get((seq, movnum, beatnum)) or beatslug,
-                "handler": series[-1][S_HANDLER],
+                "handler": series.handler,
                 "runs": len(series),
                 **counts,
                 "pass_rate": rate(counts["passed"], counts["passed"] + counts["failed"]),
                 "timing": timing(durations),
-                "retries": sum(c[S_RETRIES] for c in series),
+                "retries": series.retries,
                 "flake_rate": rate_flaky,
                 "flaky": rate_flaky > 0,
                 "last_status": statuses[-1],
@@ -126,26 +120,44 @@ def analyze_conformity(work: ReportWork) -> dict:
         {d for s in scores.values() for d in s} | (set(DIMENSIONS) if scores else set()),
         key=lambda d: (DIMENSIONS.index(d) if d in DIMENSIONS else 9, d),
     )
-    dimensions = []
-    for dim in dims:
-        series = [p["scores"][dim] for p in over_time if p["scores"].get(dim) is not None]
-        value = latest.get(dim)
-        previous = series[-2] if len(series) > 1 else None
-        dimensions.append(
-            {
-                "name": dim,
-                "score": value,
-                "band": band(value),
-                "previous": previous,
-                "delta": rnd(value - previous, 4) if value is not None and previous is not None else None,
-                "min": min(series) if series else None,
-                "max": max(series) if series else None,
-            }
-        )
+    dimensions = [_dimension(dim, over_time, latest.get(dim)) for dim in dims]
+    violations = _violations(work.raw["violations"])
+    per_run: dict[str, int] = defaultdict(int)
+    for c in work.raw["violation_counts"]:
+        per_run[c["run_id"]] += c["count"]
+    violations["per_run"] = [
+        {"run_id": r["run_id"], "count": per_run[r["run_id"]]} for r in runs if r["run_id"] in per_run
+    ]
+    work.report["conformity"] = {
+        "run_id": latest_run,
+        "dimensions": dimensions,
+        "over_time": over_time,
+        "violations": violations,
+    }
+    return {"dimensions": len(dimensions), "violations": violations["total"], "codes": len(violations["by_code"])}
+
+
+def _dimension(dim: str, over_time: list[dict], value: float | None) -> dict:
+    """One dimension's latest score and band, its change since the run before, its range."""
+    series = [p["scores"][dim] for p in over_time if p["scores"].get(dim) is not None]
+    previous = series[-2] if len(series) > 1 else None
+    return {
+        "name": dim,
+        "score": value,
+        "band": band(value),
+        "previous": previous,
+        "delta": rnd(value - previous, 4) if value is not None and previous is not None else None,
+        "min": min(series) if series else None,
+        "max": max(series) if series else None,
+    }
+
+
+def _violations(violations: list[dict]) -> dict:
+    """The latest conformity run's violations: by severity, by code (worst and most first), one by one."""
     by_code: dict[tuple, int] = defaultdict(int)
     by_severity = {s: 0 for s in _SEVERITIES}
     items = []
-    for v in work.raw["violations"]:
+    for v in violations:
         sev = str(v.get("severity") or "INFO")
         by_code[(v["code"], sev, str(v.get("dimension") or ""))] += 1
         by_severity[sev] = by_severity.get(sev, 0) + 1
@@ -168,22 +180,7 @@ def analyze_conformity(work: ReportWork) -> dict:
         {"code": c, "severity": s, "dimension": d or None, "count": n}
         for (c, s, d), n in sorted(by_code.items(), key=lambda kv: (rank.get(kv[0][1], 9), -kv[1], kv[0][0]))
     ]
-    per_run: dict[str, int] = defaultdict(int)
-    for c in work.raw["violation_counts"]:
-        per_run[c["run_id"]] += c["count"]
-    work.report["conformity"] = {
-        "run_id": latest_run,
-        "dimensions": dimensions,
-        "over_time": over_time,
-        "violations": {
-            "total": len(items),
-            "by_severity": by_severity,
-            "by_code": codes,
-            "items": items,
-            "per_run": [{"run_id": r["run_id"], "count": per_run[r["run_id"]]} for r in runs if r["run_id"] in per_run],
-        },
-    }
-    return {"dimensions": len(dimensions), "violations": len(items), "codes": len(codes)}
+    return {"total": len(items), "by_severity": by_severity, "by_code": codes, "items": items}
 
 
 # --------------------------------------------------------------------------- beat 3.4

@@ -90,67 +90,63 @@ def verify_governance(work: ReportWork) -> dict:
     for v in work.raw["violations"]:
         if str(v.get("dimension")) == "Governance":
             gov_violations[v.get("sequence") or ""] += 1
-    recorded: defaultdict[str, set[tuple[str, int]]] = defaultdict(
-        set
-    )  # sequence -> (beat slug, newest run index it ran in)
+    newest: defaultdict[str, set[tuple[str, int]]] = defaultdict(set)  # sequence -> (beat, newest run it ran in)
     for (seq, _mn, _ms, _bn, beat), series in work.raw["beats"].items():
-        if series:
-            recorded[seq].add((beat, series[-1][0]))
+        if len(series):
+            newest[seq].add((beat, series.runs[-1]))
     results = []
     for seq, spec in sorted(work.raw["specs"].items()):
+        policies = spec.get("governance", {}).get("policies", [])
         last = next((s for s in reversed(runs) if seq in s["sequences"]), None)
         if last is None:
-            results.append(
-                {
-                    "sequence": seq,
-                    "policies": spec.get("governance", {}).get("policies", []),
-                    "status": "not run",
-                    "checks": [],
-                }
-            )
+            results.append({"sequence": seq, "policies": policies, "status": "not run", "checks": []})
             continue
         last_index = work.raw["run_index"][last["run_id"]]
-        beats = [b["slug"] for m in spec.get("movements", []) for b in m["beats"]]
-        seen = {b for b, run in recorded[seq] if run == last_index}
-        missing = [b for b in beats if b not in seen]
-        declared = spec.get("governance", {}).get("metrics", [])
-        names = {_slug(n) for n in work.raw["metric_names"].get(seq, ())}
-        untracked = [m for m in declared if _slug(m) not in names]
-        checks = [
-            _check(
-                "every beat passed in the latest run",
-                last["sequences"][seq]["status"] == "passed",
-                f"run {last['run_id']}: {last['sequences'][seq]['status']}",
-            ),
-            _check(
-                "every beat recorded telemetry",
-                not missing,
-                "all beats" if not missing else f"no telemetry for {', '.join(missing[:5])}",
-            ),
-            _check(
-                "declared metrics are tracked",
-                not untracked,
-                f"{len(declared) - len(untracked)} of {len(declared)} tracked"
-                + (f"; missing: {', '.join(untracked[:3])}" if untracked else ""),
-            ),
-            _check(
-                "no Governance violation",
-                not gov_violations.get(seq),
-                f"{gov_violations.get(seq, 0)} Governance violation(s) in run {work.raw['conformity_run']}"
-                if work.raw["conformity_run"]
-                else "no conformity run recorded",
-            ),
-        ]
+        seen = {b for b, run in newest[seq] if run == last_index}
+        checks = _governance_checks(work, seq, spec, last, seen, gov_violations.get(seq, 0))
         results.append(
             {
                 "sequence": seq,
-                "policies": spec.get("governance", {}).get("policies", []),
+                "policies": policies,
                 "status": "compliant" if all(c["passed"] for c in checks) else "non-compliant",
                 "checks": checks,
             }
         )
     work.report["audit"]["governance"] = results
     return {"sequences": len(results), "compliant": sum(1 for r in results if r["status"] == "compliant")}
+
+
+def _governance_checks(work: ReportWork, seq: str, spec: dict, last: dict, seen: set[str], violations: int) -> list:
+    """The four checks of one sequence's latest run (``seen``: the beats that ran in it)."""
+    missing = [b["slug"] for m in spec.get("movements", []) for b in m["beats"] if b["slug"] not in seen]
+    declared = spec.get("governance", {}).get("metrics", [])
+    names = {_slug(n) for n in work.raw["metric_names"].get(seq, ())}
+    untracked = [m for m in declared if _slug(m) not in names]
+    return [
+        _check(
+            "every beat passed in the latest run",
+            last["sequences"][seq]["status"] == "passed",
+            f"run {last['run_id']}: {last['sequences'][seq]['status']}",
+        ),
+        _check(
+            "every beat recorded telemetry",
+            not missing,
+            "all beats" if not missing else f"no telemetry for {', '.join(missing[:5])}",
+        ),
+        _check(
+            "declared metrics are tracked",
+            not untracked,
+            f"{len(declared) - len(untracked)} of {len(declared)} tracked"
+            + (f"; missing: {', '.join(untracked[:3])}" if untracked else ""),
+        ),
+        _check(
+            "no Governance violation",
+            not violations,
+            f"{violations} Governance violation(s) in run {work.raw['conformity_run']}"
+            if work.raw["conformity_run"]
+            else "no conformity run recorded",
+        ),
+    ]
 
 
 def _check(name: str, passed: bool, evidence: str) -> dict:

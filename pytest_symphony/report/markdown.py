@@ -12,6 +12,7 @@ from typing import Any, Iterable
 
 from .audit import AUDIT_ROWS
 from .four_keys import markdown_lines as four_keys_lines
+from .numbers import ms, pct, runs_text, signed
 
 #: Violations listed one by one (the JSON report has every one).
 MAX_VIOLATIONS = 50
@@ -35,22 +36,6 @@ def code(value: Any) -> str:
     if value is None or value == "":
         return "–"
     return "`" + " ".join(str(value).replace("`", "'").replace("|", "\\|").split()) + "`"
-
-
-def pct(value: float | None) -> str:
-    return "–" if value is None else f"{value * 100:.1f}%"
-
-
-def ms(value: float | None) -> str:
-    if value is None:
-        return "–"
-    if value >= 1000:
-        return f"{value / 1000:.2f} s"
-    return f"{value:.1f} ms" if value >= 1 else f"{value:.2f} ms"
-
-
-def signed(value: float | None, unit: str = "%") -> str:
-    return "–" if value is None else f"{value:+.1f}{unit}"
 
 
 def table(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> list[str]:
@@ -82,12 +67,6 @@ def _header(report: dict, out: list[str]) -> None:
         f"{runs_text(hist)}, {esc(summary['period']['from'])} to {esc(summary['period']['to'])}.",
         "",
     ]
-
-
-def runs_text(hist: dict) -> str:
-    """``12 run(s)``, or ``the newest 1000 of 10000 runs`` when the report looked at a window."""
-    total = hist.get("runs_in_history", hist["runs"])
-    return f"{hist['runs']} run(s)" if total <= hist["runs"] else f"the newest {hist['runs']} of {total} runs"
 
 
 def _summary(report: dict, out: list[str]) -> None:
@@ -139,56 +118,66 @@ def _summary(report: dict, out: list[str]) -> None:
 def _deep_dive(report: dict, out: list[str]) -> None:
     out += ["## Deep dive", ""]
     for seq in report["sequences"]:
-        out += [f"### {esc(seq['title'])} ({code(seq['id'])})", ""]
-        if seq.get("description"):
-            out += [esc(seq["description"]), ""]
-        out += [
-            f"{seq['runs']} run(s), pass rate {pct(seq['pass_rate'])}, median {ms(seq['timing']['median'])}, "
-            f"p95 {ms(seq['timing']['p95'])}; spec {code(seq['spec_file'])}",
-            "",
-        ]
-        rows = []
-        for mov in seq["movements"]:
+        _sequence(seq, out)
+    _builtin(report, out)
+    _conformity(report["conformity"], out)
+    _coverage(report, out)
+
+
+def _sequence(seq: dict, out: list[str]) -> None:
+    """One sequence: its movements and beats in one table, then the metrics its handlers recorded."""
+    out += [f"### {esc(seq['title'])} ({code(seq['id'])})", ""]
+    if seq.get("description"):
+        out += [esc(seq["description"]), ""]
+    out += [
+        f"{seq['runs']} run(s), pass rate {pct(seq['pass_rate'])}, median {ms(seq['timing']['median'])}, "
+        f"p95 {ms(seq['timing']['p95'])}; spec {code(seq['spec_file'])}",
+        "",
+    ]
+    rows = []
+    for mov in seq["movements"]:
+        rows.append(
+            [
+                f"**{mov['number']}**",
+                f"**{esc(mov['title'])}**",
+                "",
+                "",
+                "",
+                ms(mov["timing"]["median"]),
+                ms(mov["timing"]["p95"]),
+                "",
+                "",
+            ]
+        )
+        for b in mov["beats"]:
+            flags = ("flaky " if b["flaky"] else "") + ("regressed" if b["regression"] else "")
             rows.append(
                 [
-                    f"**{mov['number']}**",
-                    f"**{esc(mov['title'])}**",
-                    "",
-                    "",
-                    "",
-                    ms(mov["timing"]["median"]),
-                    ms(mov["timing"]["p95"]),
-                    "",
-                    "",
+                    b["label"],
+                    esc(b["title"]),
+                    f"{code(b['handler'])}",
+                    b["runs"],
+                    pct(b["pass_rate"]),
+                    ms(b["timing"]["median"]),
+                    ms(b["timing"]["p95"]),
+                    ms(b["timing"]["last"]),
+                    esc(flags.strip()) if flags else "",
                 ]
             )
-            for b in mov["beats"]:
-                flags = ("flaky " if b["flaky"] else "") + ("regressed" if b["regression"] else "")
-                rows.append(
-                    [
-                        b["label"],
-                        esc(b["title"]),
-                        f"{code(b['handler'])}",
-                        b["runs"],
-                        pct(b["pass_rate"]),
-                        ms(b["timing"]["median"]),
-                        ms(b["timing"]["p95"]),
-                        ms(b["timing"]["last"]),
-                        esc(flags.strip()) if flags else "",
-                    ]
-                )
-        out += table(["#", "Movement / beat", "Handler", "Runs", "Pass rate", "Median", "p95", "Last", "Flags"], rows)
-        if seq.get("metrics"):
-            out += [f"Metrics of {esc(seq['title'])} (recorded with `symphony.metric`):", ""]
-            out += table(
-                ["Metric", "Last", "Median", "Trend", "Runs"],
-                (
-                    [esc(m["name"]), _value(m["last"]), _value(m["median"]), signed(m["trend_pct"]), m["runs"]]
-                    for m in seq["metrics"]
-                ),
-            )
-    _builtin(report, out)
-    conf = report["conformity"]
+    out += table(["#", "Movement / beat", "Handler", "Runs", "Pass rate", "Median", "p95", "Last", "Flags"], rows)
+    if seq.get("metrics"):
+        out += [f"Metrics of {esc(seq['title'])} (recorded with `symphony.metric`):", ""]
+        out += table(
+            ["Metric", "Last", "Median", "Trend", "Runs"],
+            (
+                [esc(m["name"]), _value(m["last"]), _value(m["median"]), signed(m["trend_pct"]), m["runs"]]
+                for m in seq["metrics"]
+            ),
+        )
+
+
+def _conformity(conf: dict, out: list[str]) -> None:
+    """The latest scores per dimension, and the violations by code and one by one."""
     out += ["### Conformity", ""]
     if not conf["dimensions"]:
         out += ["No conformity run is recorded in the history.", ""]
@@ -232,6 +221,10 @@ def _deep_dive(report: dict, out: list[str]) -> None:
                     for i in shown
                 ),
             )
+
+
+def _coverage(report: dict, out: list[str]) -> None:
+    """Handlers named, registered and seen passing; beats linked to a handler, scenario or test."""
     h = report["handlers"]
     out += [
         "### Handler coverage",
@@ -332,6 +325,12 @@ def _audit(report: dict, out: list[str]) -> None:
             for r in reversed(runs)
         ),
     )
+    _changes_and_fixes(audit, out)
+    _governance(audit["governance"], out)
+
+
+def _changes_and_fixes(audit: dict, out: list[str]) -> None:
+    """The newest spec and commit changes, and the newest fixes applied."""
     if audit["changes"]:
         out += ["### Changes", ""]
         out += table(
@@ -362,6 +361,9 @@ def _audit(report: dict, out: list[str]) -> None:
                 for f in audit["fixes"][-AUDIT_ROWS:]
             ),
         )
+
+
+def _governance(governance: list[dict], out: list[str]) -> None:
     out += ["### Governance compliance", ""]
     out += table(
         ["Sequence", "Status", "Checks", "Policies"],
@@ -374,7 +376,7 @@ def _audit(report: dict, out: list[str]) -> None:
                 ),
                 len(g["policies"]),
             ]
-            for g in audit["governance"]
+            for g in governance
         ),
     )
 

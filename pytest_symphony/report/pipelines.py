@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from ..runtime.dynamics import allows, required
-from .collect import _SEP, C_MS, C_OTHERS, C_RANK, _int
+from .series import iter_cells, split_key
 from .work import ReportWork
 from .stats import median, rate, rnd, timing
 
@@ -52,16 +52,16 @@ def summarize_builtin_pipelines(work: ReportWork) -> dict:
         lambda: defaultdict(lambda: {"seen": set(), "rank": 0, "ms": 0.0})
     )
     beat_ms: dict[str, dict[tuple, list[float]]] = defaultdict(lambda: defaultdict(list))
-    for text, cells in work.raw.get("builtin_cells", {}).items():
-        seq, movnum, _mov, beatnum, _beat = text.split(_SEP)
-        key = (_int(movnum), _int(beatnum))
-        for run_id, cell in cells.items():
-            rank = max([cell[C_RANK]] + [r for _a, r in (cell[C_OTHERS] or {}).values()])
-            run = per_run[seq][run_id]
+    run_ids = [r["run_id"] for r in work.raw["runs"]]
+    for text, series in work.raw.get("builtin_cells", {}).items():
+        seq, movnum, _mov, beatnum, _beat = split_key(text)
+        key = (movnum, beatnum)
+        for index, ms, rank in iter_cells(series):
+            run = per_run[seq][run_ids[index]]
             run["seen"].add(key)
             run["rank"] = max(run["rank"], rank)
-            run["ms"] += cell[C_MS]
-            beat_ms[seq][key].append(cell[C_MS])
+            run["ms"] += ms
+            beat_ms[seq][key].append(ms)
     rows = []
     for seq in sorted(per_run):
         title, expected = expected_beats(work.context.builtin_specs.get(files.get(seq, "")))

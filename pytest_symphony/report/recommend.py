@@ -16,7 +16,6 @@ the pipeline; it is derived from the evidence, never guessed:
 
 from __future__ import annotations
 
-from .collect import S_STATUS
 from .work import ReportWork
 from .stats import rnd
 
@@ -120,15 +119,23 @@ def identify_conformity_gaps(work: ReportWork) -> dict:
 # --------------------------------------------------------------------------- beat 4.3
 def generate_suggestions(work: ReportWork) -> dict:
     """Failing and flaky beats, missing or unused handlers, beats nothing traces to."""
-    found = 0
+    suggestions = _beat_suggestions(work) + _handler_suggestions(work.report["handlers"])
+    suggestions += _traceability_suggestions(work.report["traceability"])
+    for suggestion in suggestions:
+        _add(work, suggestion)
+    return {"found": len(suggestions)}
+
+
+def _beat_suggestions(work: ReportWork) -> list[dict]:
+    """A beat that failed in its latest run, else one that is flaky."""
+    found = []
     for seq, mov, beat in _beats(work):
         where = f"{seq['id']} {beat['label']} {beat['slug']}"
         series = work.raw["beats"][(seq["id"], mov["number"], mov["slug"], beat["number"], beat["slug"])]
-        recent = [c[S_STATUS] for c in series[-RECENT_RUNS:]]
+        recent = series.statuses[-RECENT_RUNS:]
         failures = sum(1 for s in recent if s not in ("passed", "skipped"))
         if beat["last_status"] not in ("passed", "skipped"):
-            _add(
-                work,
+            found.append(
                 {
                     "kind": "failing",
                     "sequence": seq["id"],
@@ -137,12 +144,10 @@ def generate_suggestions(work: ReportWork) -> dict:
                     "title": f"Beat {where} failed in its latest run",
                     "evidence": {"last_status": beat["last_status"], "failures": failures, "recent_runs": len(recent)},
                     "action": "read the failing beat's error in the pytest output or the telemetry JSONL",
-                },
+                }
             )
-            found += 1
         elif beat["flaky"]:
-            _add(
-                work,
+            found.append(
                 {
                     "kind": "flaky",
                     "sequence": seq["id"],
@@ -157,52 +162,52 @@ def generate_suggestions(work: ReportWork) -> dict:
                         "failed": beat["failed"],
                     },
                     "action": "make the handler deterministic; retries hide the cause",
-                },
+                }
             )
-            found += 1
-    handlers = work.report["handlers"]
-    for name in handlers["missing"]:
-        _add(
-            work,
-            {
-                "kind": "handler",
-                "impact": 70.0,
-                "title": f"Handler '{name}' is named but not registered",
-                "evidence": {"handler": name},
-                "action": "add it with @handler in a module of ini symphony_handlers",
-            },
-        )
-        found += 1
+    return found
+
+
+def _handler_suggestions(handlers: dict) -> list[dict]:
+    """Handlers specs name that are not registered; registered ones no beat uses."""
+    found = [
+        {
+            "kind": "handler",
+            "impact": 70.0,
+            "title": f"Handler '{name}' is named but not registered",
+            "evidence": {"handler": name},
+            "action": "add it with @handler in a module of ini symphony_handlers",
+        }
+        for name in handlers["missing"]
+    ]
     if handlers["orphaned"]:
-        _add(
-            work,
+        found.append(
             {
                 "kind": "handler",
                 "impact": 5.0,
                 "title": f"{len(handlers['orphaned'])} registered handler(s) no beat uses",
                 "evidence": {"handlers": handlers["orphaned"][:20]},
                 "action": "remove them or name them from a beat",
-            },
+            }
         )
-        found += 1
-    trace = work.report["traceability"]
+    return found
+
+
+def _traceability_suggestions(trace: dict) -> list[dict]:
+    """Beats linked to no scenario and no test."""
     untraced = [b for b in trace["beats"] if not (b["scenario"] or b["scenarios_run"] or b["tests"])]
-    if trace["total"] and untraced:
-        share = len(untraced) / trace["total"]
-        _add(
-            work,
-            {
-                "kind": "traceability",
-                "impact": round(40 * share, 1),
-                "title": f"{len(untraced)} of {trace['total']} beats have no scenario or test link",
-                "evidence": {
-                    "beats": [f"{b['sequence']} {b['movement_number']}.{b['beat_number']}" for b in untraced[:20]]
-                },
-                "action": "link a BDD scenario (scenario:) or a test (tests:) to each beat",
+    if not (trace["total"] and untraced):
+        return []
+    return [
+        {
+            "kind": "traceability",
+            "impact": round(40 * (len(untraced) / trace["total"]), 1),
+            "title": f"{len(untraced)} of {trace['total']} beats have no scenario or test link",
+            "evidence": {
+                "beats": [f"{b['sequence']} {b['movement_number']}.{b['beat_number']}" for b in untraced[:20]]
             },
-        )
-        found += 1
-    return {"found": found}
+            "action": "link a BDD scenario (scenario:) or a test (tests:) to each beat",
+        }
+    ]
 
 
 # --------------------------------------------------------------------------- beat 4.4

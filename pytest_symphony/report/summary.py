@@ -8,7 +8,7 @@ weighing on today's health once the pipeline has been green for a while.
 
 from __future__ import annotations
 
-from .collect import _BAD, S_MS, S_RETRY_PASS, S_RUN, S_STATUS
+from .series import BAD as _BAD
 from .work import ReportWork
 from .stats import BAND_STATUS, band, flake_rate, mean, median, percentile, rate, regression, rnd, trend_pct
 
@@ -89,13 +89,13 @@ def compute_health_indicators(work: ReportWork) -> dict:
     passed = sum(s["passed"] for s in ran)
     total = passed + sum(s["failed"] for s in ran)
     flaky = regressed = beats = 0
-    for full in work.raw["beats"].values():
-        series = [c for c in full if c[S_RUN] >= first]
-        if not series:
+    for series in work.raw["beats"].values():
+        recent = series.since(first)
+        if recent == len(series):
             continue
         beats += 1
-        flaky += flake_rate([c[S_STATUS] for c in series], [c[S_RETRY_PASS] for c in series]) > 0
-        regressed += regression([c[S_MS] for c in full]) is not None
+        flaky += flake_rate(series.statuses[recent:], series.retry_passes[recent:]) > 0
+        regressed += regression(series.durations) is not None
     indicators = [
         _indicator(
             "Run success",

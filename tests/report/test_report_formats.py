@@ -7,6 +7,7 @@ import copy
 import hashlib
 import json
 import re
+from html.parser import HTMLParser
 
 import jsonschema
 import pytest
@@ -149,3 +150,36 @@ def test_render_json_keeps_the_report_unchanged(report):
     before = copy.deepcopy(report)
     render_json(report)
     assert json.dumps(report, default=str) == json.dumps(before, default=str)
+
+
+def _hostile(value, text):
+    """Every string value of the report replaced by ``text`` (keys and numbers kept)."""
+    if isinstance(value, str):
+        return text
+    if isinstance(value, dict):
+        return {k: _hostile(v, text) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_hostile(v, text) for v in value]
+    return value
+
+
+def test_every_text_of_the_dashboard_is_escaped_whatever_field_it_comes_from(report):
+    """The templates autoescape: no field (ids in attributes, titles, chart labels, audit rows)
+    lets markup through, and None reads as a dash, never as "None"."""
+    hostile = "\"><img src=x onerror=alert(1)><script>alert(2)</script>'&"
+    page = render_dashboard(_hostile(report, hostile))
+
+    class Elements(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.tags, self.attrs = [], []
+
+        def handle_starttag(self, tag, attrs):
+            self.tags.append(tag)
+            self.attrs += [name for name, _value in attrs]
+
+    elements = Elements()
+    elements.feed(page)
+    assert "img" not in elements.tags and elements.tags.count("script") == 2
+    assert "onerror" not in elements.attrs and "src" not in elements.attrs
+    assert ">None<" not in render_dashboard(report)
