@@ -1,9 +1,9 @@
 """Names that look unused to vulture but are not: each one used by name where vulture cannot see.
 
-_.Read by vulture only (pyproject.toml's ``[tool.vulture] paths``); nothing imports or runs it.
-_.Whole families (pytest hooks, handlers, a check's VALID/INVALID, libcst visitors, pytest's
-_.Item protocol) are ignored in ``[tool.vulture]`` instead, by name pattern or decorator.  An
-_.entry here is one name, with why it stays; a name used nowhere is removed, not listed.
+Read by vulture only (pyproject.toml's ``[tool.vulture] paths``); nothing imports or runs it.
+Whole families (pytest hooks, handlers, a check's VALID/INVALID, libcst visitors, pytest's
+Item protocol) are ignored in ``[tool.vulture]`` instead, by name pattern or decorator.  An
+entry here is one name, with why it stays; a name used nowhere is removed, not listed.
 """
 
 _ = object()  # vulture counts ``_.name`` as a use of ``name``, wherever and whatever it is
@@ -32,6 +32,16 @@ _.numprocesses  # core.py, conformity/ and remediation/plugin.py: pytest-xdist's
 _.exception  # hooks.py: a hook specification's argument (implementations ask for it by name)
 
 # -- data written for readers outside the package: record fields, result fields ---------------
+# report/charts.py: a line chart's fields, read by the dashboard's Jinja2 templates
+_.grid
+_.value_labels
+_.color
+_.shown_last
+_.top_label
+_.bottom_label
+_.height
+_.right_x
+_.bottom_y
 _.beat_number  # telemetry/records.py: AttemptRecord fields, written as dict keys
 _.movement_number
 _.spec_line
@@ -43,6 +53,7 @@ _.lead_time_hours_median
 _.time_to_restore_minutes_median
 
 # -- public API: what users, tests and tools call ----------------------------------------------
+_.STATUS_RANK  # report/series.py: a status's rank, the inverse of RANK_STATUS (tests build rows with it)
 _.SpecError  # errors.py: the public exception hierarchy
 _.Step  # bdd/steps.py: imported for a string annotation
 _.sdist  # buildkit/packaging.py: a build result's property
@@ -51,5 +62,4 @@ _.end_run  # telemetry/store.py: HistoryStore's API (tests build histories with 
 _.records_stored  # telemetry/runs.py: how far a run's records reached the history
 
 # -- dead, left to the owner of the area (issue 14): remove the code and the line ------------
-_.STATUS_RANK  # report/collect.py
 _.add_expander  # runtime/registry.py: the registry finds expanders by their decorator

@@ -99,18 +99,5 @@ class QueriesMixin:
             )
         return rows[0]["run_id"] if rows else None
 
-    def metric_values(self, sequence: str, name: str, limit: int | None = None) -> list[float]:
-        """Values of metric ``name`` across attempts of ``sequence``, newest first."""
-        sql = (
-            "SELECT m.value FROM metrics m JOIN attempts a ON a.id = m.attempt_id "
-            "WHERE m.sequence = ? AND m.name = ? AND m.value IS NOT NULL "
-            "ORDER BY a.started_at DESC, m.id DESC"
-        )
-        params: list[Any] = [sequence, name]
-        if limit is not None:
-            sql += " LIMIT ?"
-            params.append(int(limit))
-        return [float(r["value"]) for r in self._query(sql, params)]
-
 
 __all__ = ["QueriesMixin"]

@@ -206,28 +206,10 @@ def test_runs_newest_first_and_last_run_id(tmp_path):
         assert store.last_run_id("nothing") is None
 
 
-def test_metric_values(tmp_path):
-    with HistoryStore(tmp_path / "h.sqlite") as store:
-        store.begin_run(_run("r", "2026-11-24T03:00:00Z"))
-        store.add_attempts(
-            [_attempt("r", n, started_at=f"2026-11-24T03:{n:02d}:00Z", duration_ms=n * 10.0) for n in range(1, 8)]
-            + [
-                _attempt("r", 20, status="failed", started_at="2026-11-24T04:00:00Z", duration_ms=999.0),
-                _attempt("r", 21, status="skipped", attempt=0, started_at="2026-11-24T04:01:00Z", duration_ms=0.0),
-                _attempt("r", 22, beat="other", started_at="2026-11-24T04:02:00Z", duration_ms=5.0),
-            ]
-        )
-        values = store.metric_values("checkout", "latency_ms")
-        assert values[:2] == [33.0, 31.5] and len(values) == 10
-        assert store.metric_values("checkout", "latency_ms", limit=1) == [33.0]
-        assert store.metric_values("checkout", "nope") == []
-
-
 def test_non_numeric_metric_is_stored_as_null_and_skipped(tmp_path):
     with HistoryStore(tmp_path / "h.sqlite") as store:
         store.add_attempts([_attempt("r", 1, metrics={"ok": 2, "weird": "n/a", "flag": True})])
         assert store.attempts()[0]["metrics"] == {"ok": 2.0, "weird": None, "flag": 1.0}
-        assert store.metric_values("checkout", "weird") == []
         store.add_attempts([_attempt("r", 2, handler=Path("h.py"), spec_line="7", duration_ms="12.5")])
         stored = store.attempts()[1]
         assert (stored["handler"], stored["spec_line"], stored["duration_ms"]) == ("h.py", 7, 12.5)
