@@ -23,13 +23,13 @@ from .runtime.registry import Target
 from .runtime.timing import parse_duration_ms
 from .score.model import Beat
 from .score.resolve import no_handler
-from .session_key import state
+from .session_key import sequence_runs
 from .errors import summarize_error
 from .stamps import iso_utc
 
 if TYPE_CHECKING:
     from .collect import MovementNode, SequenceNode
-    from .session import SymphonySession
+    from .session import SequenceRuns
 
 #: Frames from these folders are the machinery, not the user's handler: hidden in tracebacks.
 _MACHINERY = tuple(
@@ -38,7 +38,7 @@ _MACHINERY = tuple(
 
 
 def make_beat_item(
-    session: "SymphonySession",
+    runs: "SequenceRuns",
     movement: "MovementNode",
     beat: Beat,
     nodeid: str,
@@ -48,9 +48,9 @@ def make_beat_item(
     target=None,
     problem=None,
 ) -> "BeatItem":
-    plan, unresolved = build_plan(session, movement, beat, nodeid, target)
+    plan, unresolved = build_plan(runs, movement, beat, nodeid, target)
     problem = problem or unresolved
-    names = () if session.dynamic == "pp" or problem else plan.fixture_names
+    names = () if runs.run.dynamic == "pp" or problem else plan.fixture_names
     return BeatItem.from_parent(
         parent or movement,
         name=name or beat.slug,
@@ -102,19 +102,19 @@ class BeatItem(pytest.Function):
             self.blocked = True
             # reported at the beat's own line, like a skip marker, not at this line
             raise pytest.skip.Exception(failed, _use_item_location=True)
-        session: SymphonySession = state(self.config)
-        session.hook.pytest_symphony_before_beat(sequence=self.plan.sequence, beat=self.plan.beat, context=run)
+        runs = sequence_runs(self.config)
+        runs.hook.pytest_symphony_before_beat(sequence=self.plan.sequence, beat=self.plan.beat, context=run)
         super().setup()
 
     def runtest(self) -> None:
         if self.problem is not None:
             raise self.problem
-        session: SymphonySession = state(self.config)
+        runs = sequence_runs(self.config)
         run = self.sequence_node.run
-        if session.dynamic == "pp":
-            session.check_fixtures(self)
+        if runs.run.dynamic == "pp":
+            runs.check_fixtures(self)
             return
-        session.conductor.perform(self.plan, run, self.funcargs)
+        runs.conductor.perform(self.plan, run, self.funcargs)
 
     def records_for(self, call: pytest.CallInfo, report: pytest.TestReport, run_id: str, dynamic: str) -> list[dict]:
         """The telemetry of one phase: the conductor's attempts, or one record for a beat that never ran.
@@ -170,7 +170,7 @@ class BeatItem(pytest.Function):
 
 
 def build_plan(
-    session: "SymphonySession", parent: "MovementNode", beat: Beat, nodeid: str, target: Target | None = None
+    runs: "SequenceRuns", parent: "MovementNode", beat: Beat, nodeid: str, target: Target | None = None
 ) -> tuple[BeatPlan, SymphonyError | None]:
     """Resolve a beat's handlers and limits once, at collection."""
     sequence = parent.sequence_node.sequence
@@ -180,14 +180,14 @@ def build_plan(
     label = f"{movement.number}.{beat.number}"
     timeout_ms, problem = _timeout(beat, where, label)
     if beat.command is not None:  # a command beat: the process enforces its own timeout (it kills the group)
-        runner = CommandRunner(beat.command, session.config.rootpath, _seconds(timeout_ms), where)
+        runner = CommandRunner(beat.command, runs.config.rootpath, _seconds(timeout_ms), where)
         bound, timeout_ms = [BoundHandler.bind("run", runner, {})], None
         if beat.handlers:
             problem = problem or SymphonyError(
                 f"{where}: beat {label} '{beat.title}' has both `run` and a handler; a beat runs one of the two"
             )
     else:
-        bound, unresolved = _bind_handlers(session, parent, beat, where, label)
+        bound, unresolved = _bind_handlers(runs, parent, beat, where, label)
         problem = problem or unresolved
         if bound and all(isinstance(b.func, CommandRunner) for b in bound):
             timeout_ms = None
@@ -216,7 +216,7 @@ def _seconds(timeout_ms: float | None) -> float | None:
 
 
 def _bind_handlers(
-    session: "SymphonySession", parent: "MovementNode", beat: Beat, where: str, label: str
+    runs: "SequenceRuns", parent: "MovementNode", beat: Beat, where: str, label: str
 ) -> tuple[list[BoundHandler], SymphonyError | None]:
     """Each handler reference resolved by the kernel's rule (a declared ``script`` runs as a command)."""
     scope = parent.sequence_node.handler_scope
@@ -226,16 +226,16 @@ def _bind_handlers(
     if not beat.handlers:
         problem = HandlerNotFound(no_handler().message(where, subject))
     for ref in beat.handlers:
-        found = session.registry.lookup(ref, scope)
+        found = runs.registry.lookup(ref, scope)
         if found.handler is not None:
             bound.append(BoundHandler.bind(ref.display, found.handler.func, beat.inputs))
         elif found.command is not None:
-            runner = CommandRunner(found.command, session.config.rootpath, _seconds(ref.timeout_ms), where)
+            runner = CommandRunner(found.command, runs.config.rootpath, _seconds(ref.timeout_ms), where)
             bound.append(BoundHandler.bind(ref.display, runner, {}))
         elif found.problem is not None and found.problem.kind == "duplicate":
             problem = DuplicateHandler(found.problem.message(where, subject))
         elif found.problem is not None:
-            func = _not_found(session, parent, beat, ref, found.problem)
+            func = _not_found(runs, parent, beat, ref, found.problem)
             if func is not None:
                 bound.append(BoundHandler.bind(ref.display, func, beat.inputs))
             else:
@@ -243,9 +243,9 @@ def _bind_handlers(
     return bound, problem
 
 
-def _not_found(session: "SymphonySession", parent: "MovementNode", beat: Beat, ref, problem):
+def _not_found(runs: "SequenceRuns", parent: "MovementNode", beat: Beat, ref, problem):
     """A plugin's last word on a missing handler (``pytest_symphony_handler_lookup_error``): a function, or None."""
-    return session.hook.pytest_symphony_handler_lookup_error(
+    return runs.hook.pytest_symphony_handler_lookup_error(
         beat=beat, sequence=parent.sequence_node.sequence, name=ref.display, suggestions=problem.suggestions
     )
 

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import re
 import sys
-from typing import TYPE_CHECKING
-
 import pytest
 
 from .beat_item import NTH, BeatItem, make_beat_item
@@ -19,11 +17,8 @@ from .runtime.context import SequenceRun
 from .runtime.registry import Target
 from .score.loader import load_spec
 from .score.model import Beat, Movement, Sequence
-from .session_key import state
+from .session_key import sequence_runs
 from .warning_types import warn_spec
-
-if TYPE_CHECKING:
-    from .session import SymphonySession  # noqa: F401
 
 __all__ = [
     "BeatItem",
@@ -55,17 +50,17 @@ class _Spec:
         return frozenset({module}) if module else frozenset()
 
     def collect(self):
-        session: SymphonySession = state(self.config)
+        runs = sequence_runs(self.config)
         if self.pipeline is not None:
-            session.load_pipeline_handlers(self.pipeline)
-        result = load_spec(self.path, display_path=self.nodeid, max_bytes=session.max_spec_bytes)
+            runs.handlers.load_pipeline(self.pipeline)
+        result = load_spec(self.path, display_path=self.nodeid, max_bytes=runs.run.max_spec_bytes)
         if result.sequence is None:
             yield SpecErrorItem.from_parent(self, name="spec", problems=result.problems)
             return
         for warning in result.warnings:  # parts of the spec that yield no beat are never silent
             warn_spec(warning, self.path)
         sequence = result.sequence
-        first = session.claim_sequence(sequence, self.nodeid)
+        first = runs.claim_sequence(sequence, self.nodeid)
         yield SequenceNode.from_parent(
             self,
             name=sequence.slug,
@@ -129,9 +124,9 @@ class SequenceNode(pytest.Collector):
         self.handler_scope = handler_scope  # built-in handler modules its beats may use
         self.duplicate_of = duplicate_of
         self.run: SequenceRun | None = None
-        session: SymphonySession = state(self.config)
+        runs = sequence_runs(self.config)
         self.add_marker("symphony")
-        self.add_marker(session.register_marker(sequence))
+        self.add_marker(runs.register_marker(sequence))
 
     def collect(self):
         for movement in self.sequence.movements:
@@ -144,11 +139,11 @@ class SequenceNode(pytest.Collector):
                 f"{self.duplicate_of}; give one of the two files another id",
                 pytrace=False,
             )
-        self.run = state(self.config).start_sequence(self)
+        self.run = sequence_runs(self.config).start_sequence(self)
 
     def teardown(self) -> None:
         if self.run is not None:
-            state(self.config).finish_sequence(self)
+            sequence_runs(self.config).finish_sequence(self)
             self.run = None
 
     @property
@@ -186,22 +181,22 @@ class MovementNode(pytest.Collector):
         return self.sequence_node.order_prefix
 
     def collect(self):
-        session: SymphonySession = state(self.config)
+        runs = sequence_runs(self.config)
         for beat in self.movement.beats:
             if beat.subsequence:
                 yield SubsequenceBeat.from_parent(self, name=beat.slug, beat=beat)
             elif beat.expand:
                 yield ExpandedBeat.from_parent(self, name=beat.slug, beat=beat)
             else:
-                yield make_beat_item(session, self, beat, f"{self.nodeid}::{beat.slug}")
+                yield make_beat_item(runs, self, beat, f"{self.nodeid}::{beat.slug}")
 
     def setup(self) -> None:
-        state(self.config).hook.pytest_symphony_before_movement(
+        sequence_runs(self.config).hook.pytest_symphony_before_movement(
             sequence=self.sequence_node.sequence, movement=self.movement, context=self.sequence_node.run
         )
 
     def teardown(self) -> None:
-        state(self.config).hook.pytest_symphony_after_movement(
+        sequence_runs(self.config).hook.pytest_symphony_after_movement(
             sequence=self.sequence_node.sequence, movement=self.movement, context=self.sequence_node.run
         )
 
@@ -229,10 +224,10 @@ class ExpandedBeat(pytest.Collector):
         return self.parent.order_prefix  # type: ignore[union-attr]
 
     def collect(self):
-        session: SymphonySession = state(self.config)
+        runs = sequence_runs(self.config)
         movement_node: MovementNode = self.parent  # type: ignore[assignment]
         name = str(self.beat.expand)
-        func = session.registry.expander(name)
+        func = runs.registry.expander(name)
         try:
             if func is None:
                 raise SymphonyError(
@@ -243,13 +238,13 @@ class ExpandedBeat(pytest.Collector):
         except Exception as exc:
             problem = exc if isinstance(exc, SymphonyError) else SymphonyError(f"{type(exc).__name__}: {exc}")
             yield make_beat_item(
-                session, movement_node, self.beat, f"{self.nodeid}::expand", parent=self, name="expand", problem=problem
+                runs, movement_node, self.beat, f"{self.nodeid}::expand", parent=self, name="expand", problem=problem
             )
             return
         for target in targets:
             node_name = target.id.replace("::", ":")
             yield make_beat_item(
-                session,
+                runs,
                 movement_node,
                 self.beat,
                 f"{self.nodeid}::{node_name}",
@@ -291,14 +286,14 @@ class SubsequenceBeat(pytest.Collector):
         return self.parent.order_prefix  # type: ignore[union-attr]
 
     def collect(self):
-        session: SymphonySession = state(self.config)
+        runs = sequence_runs(self.config)
         movement_node: MovementNode = self.parent  # type: ignore[assignment]
         wanted = str(self.beat.subsequence)
         chain, node = [], self.sequence_node
         while node is not None:
             chain.append(node.sequence.id)
             node = node.outer.sequence_node if node.outer else None
-        found = session.find_sequence(wanted)
+        found = runs.find_sequence(wanted)
         problem = None
         if wanted in chain:
             path = " -> ".join([*reversed(chain), wanted])
@@ -314,7 +309,7 @@ class SubsequenceBeat(pytest.Collector):
             )
         if problem is not None:
             yield make_beat_item(
-                session,
+                runs,
                 movement_node,
                 self.beat,
                 f"{self.nodeid}::subsequence",
@@ -329,7 +324,7 @@ class SubsequenceBeat(pytest.Collector):
         )
         if self.beat.handlers:
             item = make_beat_item(
-                session, movement_node, self.beat, f"{self.nodeid}::{self.CONCLUDE}", parent=self, name=self.CONCLUDE
+                runs, movement_node, self.beat, f"{self.nodeid}::{self.CONCLUDE}", parent=self, name=self.CONCLUDE
             )
             item.stash[NTH] = sys.maxsize  # after every beat of the sub-pipeline
             yield item

@@ -14,12 +14,12 @@ Any other mode cannot be shown to keep a sequence whole, so it is refused.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, Callable
 
 import pytest
 
 from .builtins import NODEID_PREFIX
+from .run import SymphonyRun
 
 #: Modes whose units never split a spec file, as xdist implements them.
 WHOLE_FILE_MODES = ("each", "loadfile", "no")
@@ -27,11 +27,11 @@ OUR_MODES = ("load", "worksteal", "loadscope", "loadgroup")
 
 
 class XdistSupport:
-    def __init__(self, session) -> None:
-        self.session = session
+    def __init__(self, run: SymphonyRun) -> None:
+        self.run = run
 
     def pytest_configure_node(self, node) -> None:
-        node.workerinput["symphony_run_id"] = self.session.run_id
+        node.workerinput["symphony_run_id"] = self.run.run_id
 
     def pytest_xdist_make_scheduler(self, config: pytest.Config, log):
         mode = config.getoption("dist")
@@ -42,7 +42,7 @@ class XdistSupport:
                 f"--dist {mode}: pytest-symphony cannot keep a sequence's beats on one worker in this mode; "
                 f"use one of {', '.join(OUR_MODES + WHOLE_FILE_MODES)}"
             )
-        is_beat = _BeatIds(self.session)
+        is_beat = _BeatIds(self.run)
         if mode in ("loadscope", "loadgroup"):
             return _scoped(mode, is_beat)(config, log)
         return SequenceAwareScheduling(config, log, _plain(mode), _scoped("load", is_beat), is_beat)
@@ -51,9 +51,9 @@ class XdistSupport:
 class _BeatIds:
     """Is a node id a beat (or a spec error item)? Decided from its file, once per file."""
 
-    def __init__(self, session) -> None:
-        self.session = session
-        self.root = Path(session.config.rootpath)
+    def __init__(self, run: SymphonyRun) -> None:
+        self.run = run
+        self.root = run.rootpath
         self._files: dict[str, bool] = {}
 
     def file_of(self, nodeid: str) -> str:
@@ -63,9 +63,7 @@ class _BeatIds:
         path = self.file_of(nodeid)
         known = self._files.get(path)
         if known is None:
-            known = self._files[path] = path.startswith(NODEID_PREFIX) or self.session.is_spec(
-                (self.root / path).resolve()
-            )
+            known = self._files[path] = path.startswith(NODEID_PREFIX) or self.run.is_spec((self.root / path).resolve())
         return known
 
 

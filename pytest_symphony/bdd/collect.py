@@ -24,7 +24,7 @@ import pytest_bdd
 from pytest_bdd.exceptions import GherkinParseError
 
 from ..errors import SymphonyError
-from ..session_key import state
+from ..session_key import run_of
 from .error_item import FeatureErrorItem
 from ..score.gherkin import ParsedFeature, ScenarioSpec, parse_feature
 from .links import LINK_TAG, skip_reason
@@ -158,7 +158,7 @@ class ScenarioItem(pytest.Function):
     def runtest(self) -> None:
         assert self.scenario is not None and self.journal is not None
         request = self.funcargs["request"]
-        dry_run = state(self.config).dynamic == "pp"
+        dry_run = run_of(self.config).dynamic == "pp"
         run_scenario(request, self.feature, self.scenario, self.journal, dry_run=dry_run)
 
     def repr_failure(self, excinfo):

@@ -19,7 +19,7 @@ import pytest
 from ..errors import summarize_error
 
 if TYPE_CHECKING:
-    from ..session import SymphonySession
+    from ..run import SymphonyRun
     from .collect import ScenarioItem
 
 
@@ -109,12 +109,12 @@ def from_pytest_bdd(item: pytest.Item, report: pytest.TestReport, serialized: di
 
 
 def telemetry_record(
-    item: "ScenarioItem", call: pytest.CallInfo, report: pytest.TestReport, session: "SymphonySession"
+    item: "ScenarioItem", call: pytest.CallInfo, report: pytest.TestReport, run: "SymphonyRun"
 ) -> dict[str, Any]:
     """The scenario's record, beside its beat: the beat's identity, the scenario's steps and outcome."""
     beat = item.linked_items[-1]
-    run = beat.sequence_node.run
-    record = beat.plan.base_record(run, session.run_id, session.dynamic)
+    sequence_run = beat.sequence_node.run
+    record = beat.plan.base_record(sequence_run, run.run_id, run.dynamic)
     if report.skipped:
         status = "skipped"
     elif report.passed:

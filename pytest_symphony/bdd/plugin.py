@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from ..collect import BeatItem
-from ..session_key import state
+from ..session_key import recorder_of, run_of, selection_of
 
 from .availability import INSTALLED
 
@@ -35,7 +35,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
     bdd.scenario_type = ScenarioItem
     if not bdd.scaffold_id:
-        state(config).arrangers.append(bdd.arrange)  # linked scenarios go right after their beats
+        selection_of(config).arrangers.append(bdd.arrange)  # linked scenarios go right after their beats
     from .cucumber import PATH_KEY, CucumberWriter, take_over
 
     if any(root.is_dir() for root in bdd.feature_roots):
@@ -59,11 +59,11 @@ def _widen_args(config: pytest.Config, bdd) -> None:
     """Feature folders are collected beside the spec folders, as the core does for those."""
     if config.args_source == pytest.Config.ArgsSource.ARGS:
         return
-    sym = state(config)
+    run = run_of(config)
     roots = [str(p) for p in bdd.feature_roots if p.is_dir()]
     if bdd.scaffold_id:
-        config.args = [str(p) for p in sym.spec_roots if p.is_dir()] + roots
-    elif sym.selected or config.args_source == pytest.Config.ArgsSource.TESTPATHS:
+        config.args = [str(p) for p in run.spec_roots if p.is_dir()] + roots
+    elif run.selected or config.args_source == pytest.Config.ArgsSource.TESTPATHS:
         have = {(config.invocation_params.dir / a).resolve() for a in config.args}
         config.args = list(config.args) + [r for r in roots if Path(r) not in have]
 
@@ -128,8 +128,9 @@ def _scaffold(bdd, items: list) -> None:
     except SymphonyError as exc:
         raise pytest.UsageError(f"--symphony-scaffold: {exc}") from exc
     bdd.scaffolded = True
-    sym = state(bdd.config)
-    sym.written += [_relative(p, rootdir) for p in result.written]
+    recorder = recorder_of(bdd.config)
+    for path in result.written:
+        recorder.add_written(path)
     feature, stubs = _relative(result.feature_path, rootdir), _relative(result.stub_path, rootdir)
     if result.scenarios_added:
         bdd.lines.append(
@@ -208,7 +209,7 @@ class _ScenarioReports:
 
                 report.symphony_scenario = scenario_data(item, report)
                 if item.linked_items:
-                    report.symphony = [telemetry_record(item, call, report, state(item.config))]
+                    report.symphony = [telemetry_record(item, call, report, run_of(item.config))]
         elif call.when == "call":
             _carry_pytest_bdd_scenario(item, report)
         return report
@@ -243,6 +244,6 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     if bdd.cucumber is not None:
         path = bdd.cucumber.write()
-        state(session.config).written.append(_relative(path, session.config.rootpath))
+        recorder_of(session.config).add_written(path)
     if bdd.scaffolded and session.exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
         session.exitstatus = pytest.ExitCode.OK

@@ -16,7 +16,7 @@ from ..options import value
 from ..runtime import dynamics
 from ..score.loader import SPEC_SUFFIXES, load_spec
 from ..score.model import Sequence
-from ..session_key import state
+from ..session_key import run_of, sequence_runs
 from .tags import marker_name_of, split_tag
 from .links import BeatIndex, linked_items, place_after_beats, resolve
 
@@ -86,11 +86,11 @@ class BddState:
     def known_sequences(self) -> dict[str, Sequence]:
         """Every sequence a spec under ini ``symphony_paths`` or a pipeline declares (loaded once, on demand)."""
         if self._known is None:
-            sym = state(self.config)
+            run = run_of(self.config)
             found: dict[str, Sequence] = {}
             paths = [
                 p
-                for root in sym.spec_roots
+                for root in run.spec_roots
                 if root.is_dir()
                 for p in sorted(root.rglob("*"))
                 if p.suffix in SPEC_SUFFIXES
@@ -98,7 +98,7 @@ class BddState:
             for batch in self.config.hook.pytest_symphony_pipelines(config=self.config):
                 paths += [pipeline.spec for pipeline in batch or ()]
             for path in paths:
-                sequence = load_spec(path, max_bytes=sym.max_spec_bytes).sequence
+                sequence = load_spec(path, max_bytes=run.max_spec_bytes).sequence
                 if sequence is not None:
                     found.setdefault(sequence.id, sequence)
             self._known = found
@@ -108,7 +108,7 @@ class BddState:
         resolve(item, self.index, self.known_sequences)
         item.linked_items = linked_items(item, self.index)
         if item.link is not None and item.linked_items:
-            marker = state(self.config).register_marker(item.link.sequence)
+            marker = sequence_runs(self.config).register_marker(item.link.sequence)
             if not any(m.name == marker for m in item.own_markers):
                 item.add_marker(marker)
 
@@ -121,7 +121,7 @@ class BddState:
     def arrange(self, session: pytest.Session, items: list) -> None:
         """After selection: a scenario follows its beat; one whose beat the dynamics deselected goes too."""
         present = {id(i) for i in items}
-        sym = state(self.config)
+        dynamic = run_of(self.config).dynamic
         quiet: list = []
         for item in self.scenarios:
             if id(item) not in present:
@@ -129,11 +129,7 @@ class BddState:
             self.link(item)
             group = item.linked_items
             item.linked_items = [b for b in group if id(b) in present]
-            if (
-                group
-                and not item.linked_items
-                and any(not dynamics.allows(sym.dynamic, b.needed_dynamic) for b in group)
-            ):
+            if group and not item.linked_items and any(not dynamics.allows(dynamic, b.needed_dynamic) for b in group):
                 quiet.append(item)
         if quiet:
             dropped = {id(i) for i in quiet}

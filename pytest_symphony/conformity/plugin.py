@@ -37,10 +37,10 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(collector, "symphony-conformity-collector")
     if getattr(config.option, "dist", "no") != "no" and not hasattr(config, "workerinput"):
         collector.carry_payloads()  # an xdist controller collects nothing: it gathers whatever comes
-    from ..session_key import state
+    from ..session_key import selection_of
 
     # symphony:conformity::<file> node ids, given back on the command line (an IDE's click)
-    state(config).node_id_roots.setdefault(ROOT_ID, []).append(collector.add_items)
+    selection_of(config).node_id_roots.setdefault(ROOT_ID, []).append(collector.add_items)
 
 
 # -- items of plain runs -------------------------------------------------------------------
@@ -155,10 +155,9 @@ class _Collector:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_collection_modifyitems(self, session: pytest.Session, config: pytest.Config, items: list) -> None:
-        from ..session_key import state
+        from ..session_key import run_of, selection_of
 
-        sym = state(config)
-        if not value(config, "symphony_conformity") or sym.selected or sym.node_id_args:
+        if not value(config, "symphony_conformity") or run_of(config).selected or selection_of(config).node_id_args:
             return
         self.add_items(session, ROOT_ID, items)
 
@@ -308,9 +307,9 @@ class Gathered:
 def _full_report(config: pytest.Config, g: Gathered) -> str | None:
     """The whole report as text in the run folder (GitHub shows only the first annotations of
     a step): its path relative to the rootdir, or None when it cannot be written."""
-    from ..session_key import SESSION_KEY
+    from ..session_key import RUN
 
-    sym = config.stash.get(SESSION_KEY, None)
+    sym = config.stash.get(RUN, None)
     if sym is None:
         return None
     path = sym.run_dir / "conformity.txt"
@@ -353,14 +352,14 @@ def _summary(tr, g: Gathered) -> None:
 
 def _record_history(config: pytest.Config, g: Gathered) -> None:
     """Violations and scores into the run history, beside the run's attempts."""
-    from ..session_key import SESSION_KEY
+    from ..session_key import RECORDER
     from ..telemetry.store import HistoryError, HistoryStore
 
-    sym = config.stash.get(SESSION_KEY, None)
-    if sym is None or not (hasattr(HistoryStore, "add_violations") or hasattr(HistoryStore, "add_scores")):
+    recorder = config.stash.get(RECORDER, None)
+    if recorder is None or not (hasattr(HistoryStore, "add_violations") or hasattr(HistoryStore, "add_scores")):
         return
-    writer = sym.writer
-    path = writer.history_path if writer is not None else sym.symphony_dir / "history.sqlite"
+    sym = recorder.run
+    path = recorder.history_path
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with HistoryStore(path).open() as store:

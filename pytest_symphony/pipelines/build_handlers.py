@@ -41,7 +41,7 @@ from pytest_symphony.pipelines.build_support import (
 )
 from pytest_symphony.pipelines.failures import builtin_handler as handler
 from pytest_symphony.runtime.registry import Target, expander
-from pytest_symphony.session_key import state
+from pytest_symphony.session_key import handlers_of, recorder_of, run_of
 from pytest_symphony.stamps import utc_now
 
 NO_HOST = "no host build configured"
@@ -54,7 +54,7 @@ class BuildWarning(UserWarning):
 # -- 1. Validation ------------------------------------------------------------------------
 @handler("loadBuildContext")
 def load_build_context(symphony, pytestconfig):
-    sym = state(pytestconfig)
+    sym = run_of(pytestconfig)
     context = bk.load_build_context(pytestconfig.rootpath)
     context["previous_build"] = bk.previous_build(
         sym.symphony_dir / "history.sqlite", symphony.sequence.id, exclude_run=sym.run_id
@@ -113,7 +113,7 @@ def validate_governance_rules(symphony, pytestconfig):
 
 @handler("validateHandlers")
 def validate_handlers(symphony, pytestconfig, request):
-    sym = state(pytestconfig)
+    sym = handlers_of(pytestconfig)
     problems, checked = [], 0
     for entry in _specs(symphony, pytestconfig):
         for movement in entry.sequence.movements if entry.sequence else ():
@@ -152,7 +152,7 @@ def write_canonical_specs(symphony, pytestconfig):
 
 @handler("generateManifests")
 def generate_manifests(symphony, pytestconfig):
-    sym, root = state(pytestconfig), pytestconfig.rootpath
+    sym, root = handlers_of(pytestconfig), pytestconfig.rootpath
     entries = _manifest_specs(symphony, pytestconfig)
     canonical = symphony.state.get("canonical") or bk.write_canonical_specs(_manifests_dir(pytestconfig), entries)
     packages = bk.discover_packages(root) if (root / "pyproject.toml").is_file() else []
@@ -441,7 +441,7 @@ def lint_with_ruff(symphony, beat, pytestconfig):
         pytestconfig.rootpath,
         log_path=symphony.artifact_dir / "lint.log",
         timeout=_timeout_s(beat),
-        cache_dir=state(pytestconfig).symphony_dir / "cache" / "ruff",
+        cache_dir=run_of(pytestconfig).symphony_dir / "cache" / "ruff",
     )
     _report(symphony)["lint"] = {"command": result.command, "summary": f"`{' '.join(result.command)}` passed."}
     symphony.metric("seconds", result.duration)
@@ -471,7 +471,7 @@ def score_conformity(symphony, pytestconfig):
 @handler("generateSequenceDocs")
 def generate_sequence_docs(symphony, pytestconfig):
     root = pytestconfig.rootpath
-    folder = bk.docs_dir(root) or state(pytestconfig).symphony_dir / "docs"
+    folder = bk.docs_dir(root) or run_of(pytestconfig).symphony_dir / "docs"
     project_specs = [e for e in _specs(symphony, pytestconfig) if not e.builtin]
     try:
         result = bk.write_sequence_docs(folder, project_specs)
@@ -526,7 +526,7 @@ def write_build_report(symphony, pytestconfig):
 
 @handler("archiveBuild")
 def archive_build(symphony, pytestconfig):
-    sym = state(pytestconfig)
+    sym = run_of(pytestconfig)
     target = sym.symphony_dir / "archive" / sym.run_id
     copied = bk.archive_build(
         target,
@@ -542,7 +542,7 @@ def archive_build(symphony, pytestconfig):
                 bk.write_atomic(target / "run" / telemetry.name, telemetry.read_text(encoding="utf-8"))
 
         pytestconfig.add_cleanup(copy_final_telemetry)
-    sym.written.append(bk.display_path(target, pytestconfig.rootpath))
+    recorder_of(pytestconfig).written.append(bk.display_path(target, pytestconfig.rootpath))
     symphony.metric("archived_files", len(copied))
 
 

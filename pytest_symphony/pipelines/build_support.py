@@ -18,7 +18,7 @@ from pytest_symphony import options
 from pytest_symphony.errors import SymphonyError
 from pytest_symphony.runtime.timing import parse_duration_ms
 from pytest_symphony.score.loader import load_spec
-from pytest_symphony.session_key import state
+from pytest_symphony.session_key import recorder_of, run_of
 
 ENGINE = "pytest_symphony.conformity.engine"
 
@@ -30,7 +30,7 @@ def _report(symphony) -> dict[str, Any]:
 def _manifests_dir(config) -> Path:
     """Where the project commits its manifests (ini ``symphony_manifests``), else the symphony folder."""
     committed = options.value(config, "symphony_manifests")
-    return config.rootpath / committed if committed else state(config).symphony_dir / "manifests"
+    return config.rootpath / committed if committed else run_of(config).symphony_dir / "manifests"
 
 
 def _timeout_s(beat) -> float | None:
@@ -41,7 +41,7 @@ def _timeout_s(beat) -> float | None:
 
 def _run_pipelines(config) -> list:
     """The built-in pipelines (alias, spec) this run names on ``--symphony``."""
-    sym = state(config)
+    sym = run_of(config)
     found, ids = {}, None
     for batch in config.hook.pytest_symphony_pipelines(config=config):
         for pipeline in batch or ():
@@ -65,7 +65,7 @@ def _run_pipelines(config) -> list:
 def _specs(symphony, config) -> list[bk.SpecEntry]:
     """The project's specs plus this run's built-in pipelines, loaded once per run."""
     if "specs" not in symphony.state:
-        sym = state(config)
+        sym = run_of(config)
         root = config.rootpath
         files = [(p, bk.display_path(p, root), None) for p in bk.find_spec_files(sym.spec_roots)]
         files += [
@@ -76,7 +76,7 @@ def _specs(symphony, config) -> list[bk.SpecEntry]:
 
 
 def _committed_manifests(config) -> bool:
-    return _manifests_dir(config) != state(config).symphony_dir / "manifests"
+    return _manifests_dir(config) != run_of(config).symphony_dir / "manifests"
 
 
 def _manifest_specs(symphony, config) -> list[bk.SpecEntry]:
@@ -110,9 +110,9 @@ def _severity(v) -> str:
 
 def _session(symphony, config) -> dict[str, Any]:
     """What the report and the rollback (which get no config) need to know of the session."""
-    sym = state(config)
+    sym = run_of(config)
     return symphony.state.setdefault(
-        "session", {"run_dir": sym.run_dir, "root": config.rootpath, "written": sym.written}
+        "session", {"run_dir": sym.run_dir, "root": config.rootpath, "written": recorder_of(config).written}
     )
 
 

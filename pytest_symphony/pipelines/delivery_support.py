@@ -21,7 +21,7 @@ from pytest_symphony import deliverykit as dk
 from pytest_symphony.builtins import builtin_pipelines
 from pytest_symphony.deliverykit.errors import DeliveryError, Finding, relative
 from pytest_symphony.runtime import dynamics
-from pytest_symphony.session_key import state
+from pytest_symphony.session_key import recorder_of
 from pytest_symphony.warning_types import DeliveryTargetWarning
 
 #: ``symphony.state`` key of the run's delivery context (JSON: root, version, history).
@@ -84,8 +84,7 @@ def evidence_name(beat) -> str:
 
 
 def history_path(config) -> Path:
-    sym = state(config)
-    return sym.writer.history_path if sym.writer is not None else sym.symphony_dir / "history.sqlite"
+    return recorder_of(config).history_path
 
 
 def delivery(symphony, config) -> Delivery:

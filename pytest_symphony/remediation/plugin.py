@@ -64,10 +64,10 @@ class _FixReport:
         if which is None:
             return None
         if not hasattr(self.config, "workerinput"):
-            from ..session_key import state
+            from ..session_key import run_of
             from . import RollbackError, rollback
 
-            sym = state(self.config)
+            sym = run_of(self.config)
             try:
                 done = rollback(
                     self.config.rootpath, sym.symphony_dir / "snapshots", None if which == "last" else which
@@ -122,10 +122,10 @@ def _rollback_summary(tr, rolled, error: str | None) -> None:
 
 def _record_fixes(config: pytest.Config, outcomes: list[dict[str, Any]]) -> None:
     """One row per fixed (or rolled back) code and file in the run history."""
-    from ..session_key import SESSION_KEY
+    from ..session_key import RUN
     from ..telemetry.store import HistoryError, HistoryStore
 
-    sym = config.stash.get(SESSION_KEY, None)
+    sym = config.stash.get(RUN, None)
     if sym is None or not hasattr(HistoryStore, "add_fixes"):
         return
     rows = []
