@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 import pytest
 
 from .beat_item import NTH, BeatItem, make_beat_item
+from .builtins import Pipeline
 from .errors import SymphonyError
 from .runtime.context import SequenceRun
 from .runtime.registry import Target
 from .score.loader import load_spec
-from .score.model import Beat, Movement, Sequence
+from .score.model import Beat, Movement, Sequence, SpecProblem
 from .session_key import sequence_runs
 from .warning_types import warn_spec
 
@@ -38,10 +42,16 @@ def marker_name(sequence_id: str) -> str:
     return "symphony_" + re.sub(r"\W+", "_", sequence_id).strip("_").lower()
 
 
-class _Spec:
+#: A node's place in its outermost sequence run: ``(movement, beat, nth target)`` per level.
+OrderKey = tuple[tuple[int, ...], ...]
+#: What ``reportinfo`` returns, as pytest reads it.
+ReportInfo = tuple[Path, int, str]
+
+
+class _Spec(pytest.Collector):
     """What a spec's collector does, whether it is a project file or a built-in pipeline."""
 
-    pipeline = None
+    pipeline: Pipeline | None = None
 
     @property
     def handler_scope(self) -> frozenset[str]:
@@ -49,7 +59,7 @@ class _Spec:
         module = self.pipeline.handler_module if self.pipeline else None
         return frozenset({module}) if module else frozenset()
 
-    def collect(self):
+    def collect(self) -> Iterator[pytest.Item | pytest.Collector]:
         runs = sequence_runs(self.config)
         if self.pipeline is not None:
             runs.handlers.load_pipeline(self.pipeline)
@@ -82,7 +92,7 @@ class PipelineSpec(_Spec, pytest.Collector):
     project's files leaves it alone and its failures run again.
     """
 
-    def __init__(self, *, pipeline, **kw) -> None:
+    def __init__(self, *, pipeline: Pipeline, **kw: Any) -> None:
         super().__init__(**kw)
         self.pipeline = pipeline
 
@@ -90,7 +100,7 @@ class PipelineSpec(_Spec, pytest.Collector):
 class SpecErrorItem(pytest.Item):
     """Stands for a spec that could not be loaded: it errors, so the file never vanishes silently."""
 
-    def __init__(self, *, problems, **kw) -> None:
+    def __init__(self, *, problems: tuple[SpecProblem, ...] | list[SpecProblem], **kw: Any) -> None:
         super().__init__(**kw)
         self.problems = tuple(problems)
         self.add_marker("symphony")
@@ -101,13 +111,15 @@ class SpecErrorItem(pytest.Item):
     def runtest(self) -> None:  # never reached: setup fails
         raise SymphonyError("unreachable")
 
-    def reportinfo(self):
+    def reportinfo(self) -> ReportInfo:
         line = next((p.line for p in self.problems if p.line), 1)
         return self.path, line - 1, f"{self.path.name}: spec error"
 
 
 class SequenceNode(pytest.Collector):
     """One sequence; its setup and teardown bracket a sequence run."""
+
+    parent: "SpecFile | PipelineSpec | SubsequenceBeat"
 
     def __init__(
         self,
@@ -116,7 +128,7 @@ class SequenceNode(pytest.Collector):
         spec_file: str,
         handler_scope: frozenset[str] = frozenset(),
         duplicate_of: str | None = None,
-        **kw,
+        **kw: Any,
     ) -> None:
         super().__init__(**kw)
         self.sequence = sequence
@@ -128,7 +140,7 @@ class SequenceNode(pytest.Collector):
         self.add_marker("symphony")
         self.add_marker(runs.register_marker(sequence))
 
-    def collect(self):
+    def collect(self) -> Iterator[MovementNode]:
         for movement in self.sequence.movements:
             yield MovementNode.from_parent(self, name=movement.slug, movement=movement)
 
@@ -156,31 +168,33 @@ class SequenceNode(pytest.Collector):
         return self.parent if isinstance(self.parent, SubsequenceBeat) else None
 
     @property
-    def order_prefix(self) -> tuple:
+    def order_prefix(self) -> OrderKey:
         return self.outer.order_prefix + (self.outer.position + (0,),) if self.outer else ()
 
     @property
     def root(self) -> "SequenceNode":
         return self.outer.sequence_node.root if self.outer else self
 
-    def reportinfo(self):
+    def reportinfo(self) -> ReportInfo:
         return self.path, self.sequence.line - 1, self.sequence.id
 
 
 class MovementNode(pytest.Collector):
-    def __init__(self, *, movement: Movement, **kw) -> None:
+    parent: SequenceNode
+
+    def __init__(self, *, movement: Movement, **kw: Any) -> None:
         super().__init__(**kw)
         self.movement = movement
 
     @property
     def sequence_node(self) -> SequenceNode:
-        return self.parent  # type: ignore[return-value]
+        return self.parent
 
     @property
-    def order_prefix(self) -> tuple:
+    def order_prefix(self) -> OrderKey:
         return self.sequence_node.order_prefix
 
-    def collect(self):
+    def collect(self) -> Iterator[pytest.Item | pytest.Collector]:
         runs = sequence_runs(self.config)
         for beat in self.movement.beats:
             if beat.subsequence:
@@ -200,7 +214,7 @@ class MovementNode(pytest.Collector):
             sequence=self.sequence_node.sequence, movement=self.movement, context=self.sequence_node.run
         )
 
-    def reportinfo(self):
+    def reportinfo(self) -> ReportInfo:
         return self.path, self.movement.line - 1, self.movement.title
 
 
@@ -211,21 +225,23 @@ class ExpandedBeat(pytest.Collector):
     movement fails before any target runs.
     """
 
-    def __init__(self, *, beat: Beat, **kw) -> None:
+    parent: MovementNode
+
+    def __init__(self, *, beat: Beat, **kw: Any) -> None:
         super().__init__(**kw)
         self.beat = beat
 
     @property
     def sequence_node(self) -> SequenceNode:
-        return self.parent.sequence_node  # type: ignore[union-attr]
+        return self.parent.sequence_node
 
     @property
-    def order_prefix(self) -> tuple:
-        return self.parent.order_prefix  # type: ignore[union-attr]
+    def order_prefix(self) -> OrderKey:
+        return self.parent.order_prefix
 
-    def collect(self):
+    def collect(self) -> Iterator[pytest.Item | pytest.Collector]:
         runs = sequence_runs(self.config)
-        movement_node: MovementNode = self.parent  # type: ignore[assignment]
+        movement_node = self.parent
         name = str(self.beat.expand)
         func = runs.registry.expander(name)
         try:
@@ -253,7 +269,7 @@ class ExpandedBeat(pytest.Collector):
                 target=target,
             )
 
-    def reportinfo(self):
+    def reportinfo(self) -> ReportInfo:
         return self.path, self.beat.line - 1, self.beat.title
 
 
@@ -269,27 +285,30 @@ class SubsequenceBeat(pytest.Collector):
 
     CONCLUDE = "conclude"
 
-    def __init__(self, *, beat: Beat, **kw) -> None:
+    parent: MovementNode
+
+    def __init__(self, *, beat: Beat, **kw: Any) -> None:
         super().__init__(**kw)
         self.beat = beat
 
     @property
     def sequence_node(self) -> SequenceNode:
-        return self.parent.sequence_node  # type: ignore[union-attr]
+        return self.parent.sequence_node
 
     @property
     def position(self) -> tuple[int, int]:
-        return (self.parent.movement.index, self.beat.index)  # type: ignore[union-attr]
+        return (self.parent.movement.index, self.beat.index)
 
     @property
-    def order_prefix(self) -> tuple:
-        return self.parent.order_prefix  # type: ignore[union-attr]
+    def order_prefix(self) -> OrderKey:
+        return self.parent.order_prefix
 
-    def collect(self):
+    def collect(self) -> Iterator[pytest.Item | pytest.Collector]:
         runs = sequence_runs(self.config)
-        movement_node: MovementNode = self.parent  # type: ignore[assignment]
+        movement_node = self.parent
         wanted = str(self.beat.subsequence)
-        chain, node = [], self.sequence_node
+        chain: list[str] = []
+        node: SequenceNode | None = self.sequence_node
         while node is not None:
             chain.append(node.sequence.id)
             node = node.outer.sequence_node if node.outer else None
@@ -318,6 +337,7 @@ class SubsequenceBeat(pytest.Collector):
                 problem=problem,
             )
             return
+        assert found is not None, "a sub-pipeline no spec declares is a problem above"
         sequence, spec_file, scope = found
         yield SequenceNode.from_parent(
             self, name=sequence.slug, sequence=sequence, spec_file=spec_file, handler_scope=scope
@@ -329,5 +349,5 @@ class SubsequenceBeat(pytest.Collector):
             item.stash[NTH] = sys.maxsize  # after every beat of the sub-pipeline
             yield item
 
-    def reportinfo(self):
+    def reportinfo(self) -> ReportInfo:
         return self.path, self.beat.line - 1, self.beat.title

@@ -127,7 +127,9 @@ def pytest_collection(session: pytest.Session) -> bool | None:
 class _Resolved:
     """At ``pp`` (only then registered) a passed beat proved its handler and fixtures resolve; it did not run."""
 
-    def pytest_report_teststatus(self, report: pytest.TestReport, config: pytest.Config):
+    def pytest_report_teststatus(
+        self, report: pytest.TestReport, config: pytest.Config
+    ) -> tuple[str, str, tuple[str, dict[str, bool]]] | None:
         if getattr(report, "symphony_resolved", False):
             return "passed", "r", ("RESOLVED", {"green": True})
         return None
@@ -156,7 +158,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 @pytest.fixture
 def symphony(request: pytest.FixtureRequest) -> SequenceRun:
     """The sequence run of this beat: ``state``, ``emit``, ``metric``, ``artifact_dir``, ``run_id``, ``dynamic``."""
-    node = request.node.getparent(SequenceNode)
+    node: SequenceNode | None = request.node.getparent(SequenceNode)
     if node is None:  # a BDD scenario linked to a beat reads that beat's run (pytest_symphony.bdd)
         node = getattr(request.node, "symphony_sequence_node", None)
     if node is None or node.run is None:

@@ -40,7 +40,7 @@ def listing(config: "pytest.Config", run: "SymphonyRun") -> list[str]:
     return lines + problems
 
 
-def _row(rows: list, problems: list, path: Path, shown: str, hint: str) -> None:
+def _row(rows: list[tuple[str, str, str, str, str]], problems: list[str], path: Path, shown: str, hint: str) -> None:
     result = load_spec(path, display_path=shown)
     sequence = result.sequence
     if sequence is None:

@@ -107,7 +107,7 @@ class Resume:
             return None, {}
         return run_id, {row["nodeid"]: row for row in rows}
 
-    def _note(self, sequence_id: str, run_id: str, beats: list, start: int, opaque: dict[str, int]) -> str:
+    def _note(self, sequence_id: str, run_id: str, beats: list["BeatItem"], start: int, opaque: dict[str, int]) -> str:
         if start == len(beats):
             line = f"{sequence_id}: run {run_id} passed every beat; nothing left to resume"
             self.notes.append(line)

@@ -51,7 +51,7 @@ class Sharding:
         return [self.note] if self.note and not self.run.is_worker else []
 
 
-def keep_shard(run: "SymphonyRun", session: pytest.Session, items: list, shard: tuple[int, int]) -> str:
+def keep_shard(run: "SymphonyRun", session: pytest.Session, items: list[pytest.Item], shard: tuple[int, int]) -> str:
     """Deselect every item outside shard ``I`` of ``N``; returns a line for the summary."""
     index, count = shard
     units = _units(items)
@@ -75,9 +75,9 @@ def keep_shard(run: "SymphonyRun", session: pytest.Session, items: list, shard: 
     )
 
 
-def _units(items: list) -> dict[str, list]:
+def _units(items: list[pytest.Item]) -> dict[str, list[pytest.Item]]:
     """Unit key -> its items, in order: a sequence and its riders, or one plain test file."""
-    units: dict[str, list] = {}
+    units: dict[str, list[pytest.Item]] = {}
     current: str | None = None
     for item in items:
         if isinstance(item, BeatItem):
@@ -91,7 +91,7 @@ def _units(items: list) -> dict[str, list]:
     return units
 
 
-def _weights(run: "SymphonyRun", units: dict[str, list]) -> dict[str, float]:
+def _weights(run: "SymphonyRun", units: dict[str, list[pytest.Item]]) -> dict[str, float]:
     """Expected milliseconds per unit, from the history's recent passed beats."""
     durations = _beat_medians(run, {k.removeprefix("sequence:") for k in units if k.startswith("sequence:")})
     per_beat = statistics.median(durations.values()) if durations else UNKNOWN_TEST_MS

@@ -14,7 +14,7 @@ Any other mode cannot be shown to keep a sequence whole, so it is refused.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import pytest
 
@@ -26,14 +26,20 @@ WHOLE_FILE_MODES = ("each", "loadfile", "no")
 OUR_MODES = ("load", "worksteal", "loadscope", "loadgroup")
 
 
+#: xdist's objects (its worker controllers, schedulers, logger): the package ships no types.
+XdistObject = Any
+
+
 class XdistSupport:
+    """A plugin: the controller's run id on every worker, and a scheduler that keeps a sequence on one worker."""
+
     def __init__(self, run: SymphonyRun) -> None:
         self.run = run
 
-    def pytest_configure_node(self, node) -> None:
+    def pytest_configure_node(self, node: XdistObject) -> None:
         node.workerinput["symphony_run_id"] = self.run.run_id
 
-    def pytest_xdist_make_scheduler(self, config: pytest.Config, log):
+    def pytest_xdist_make_scheduler(self, config: pytest.Config, log: XdistObject) -> XdistObject:
         mode = config.getoption("dist")
         if mode in WHOLE_FILE_MODES:
             return None
@@ -71,13 +77,13 @@ def _plain(mode: str) -> Callable[..., Any]:
     if mode == "worksteal":
         from xdist.scheduler import WorkStealingScheduling
 
-        return WorkStealingScheduling
+        return WorkStealingScheduling  # type: ignore[no-any-return]
     from xdist.scheduler import LoadScheduling
 
-    return LoadScheduling
+    return LoadScheduling  # type: ignore[no-any-return]
 
 
-def _scoped(mode: str, is_beat: _BeatIds):
+def _scoped(mode: str, is_beat: _BeatIds) -> Callable[..., Any]:
     """xdist's scope scheduler for ``mode`` whose scope of a beat is its spec file."""
     from xdist.scheduler import LoadGroupScheduling, LoadScopeScheduling
 
@@ -97,15 +103,18 @@ def _scoped(mode: str, is_beat: _BeatIds):
         def _riders(self) -> dict[str, str]:
             """BDD scenarios the workers placed right after a beat (linked to it) run in that beat's scope."""
             if getattr(self, "_rider_scopes", None) is None and self.collection is not None:
-                self._rider_scopes, scope = {}, None
+                riders: dict[str, str] = {}
+                scope = None
                 for nodeid in self.collection:
                     if is_beat(nodeid):
                         scope = is_beat.file_of(nodeid)
                     elif scope is not None and is_beat.file_of(nodeid).endswith(".feature"):
-                        self._rider_scopes[nodeid] = scope
+                        riders[nodeid] = scope
                     else:
                         scope = None
-            return getattr(self, "_rider_scopes", None) or {}
+                self._rider_scopes = riders
+            found: dict[str, str] = getattr(self, "_rider_scopes", None) or {}
+            return found
 
     return SequenceScheduling
 
@@ -117,22 +126,29 @@ class SequenceAwareScheduling:
     without the plugin), ours when one was.
     """
 
-    def __init__(self, config, log, plain, sequences, is_beat: _BeatIds) -> None:
+    def __init__(
+        self,
+        config: pytest.Config,
+        log: XdistObject,
+        plain: Callable[..., XdistObject],
+        sequences: Callable[..., XdistObject],
+        is_beat: _BeatIds,
+    ) -> None:
         self._candidates = (plain(config, log), sequences(config, log))
-        self._chosen = None
+        self._chosen: XdistObject = None
         self._is_beat = is_beat
 
     @property
-    def _active(self):
+    def _active(self) -> XdistObject:
         return self._chosen or self._candidates[0]
 
     @property
-    def nodes(self):
+    def nodes(self) -> XdistObject:
         return self._active.nodes
 
     @property
     def collection_is_completed(self) -> bool:
-        done = self._active.collection_is_completed
+        done = bool(self._active.collection_is_completed)
         if done and self._chosen is None:
             plain, sequences = self._candidates
             collection = next(iter(plain.node2collection.values()), ())  # what the workers collected
@@ -142,19 +158,19 @@ class SequenceAwareScheduling:
 
     @property
     def tests_finished(self) -> bool:
-        return self._active.tests_finished
+        return bool(self._active.tests_finished)
 
     @property
     def has_pending(self) -> bool:
-        return self._active.has_pending
+        return bool(self._active.has_pending)
 
-    def add_node(self, node) -> None:
+    def add_node(self, node: XdistObject) -> None:
         self._each("add_node", node)
 
-    def add_node_collection(self, node, collection) -> None:
+    def add_node_collection(self, node: XdistObject, collection: Sequence[str]) -> None:
         self._each("add_node_collection", node, collection)
 
-    def remove_node(self, node):
+    def remove_node(self, node: XdistObject) -> XdistObject:
         if self._chosen is None:
             return [c.remove_node(node) for c in self._candidates][0]
         return self._chosen.remove_node(node)
@@ -163,16 +179,16 @@ class SequenceAwareScheduling:
         assert self.collection_is_completed  # xdist schedules only then; it also makes the choice
         self._active.schedule()
 
-    def mark_test_complete(self, node, item_index, duration=0) -> None:
+    def mark_test_complete(self, node: XdistObject, item_index: int, duration: float = 0) -> None:
         self._active.mark_test_complete(node, item_index, duration)
 
-    def mark_test_pending(self, item) -> None:
+    def mark_test_pending(self, item: str) -> None:
         self._active.mark_test_pending(item)
 
-    def remove_pending_tests_from_node(self, node, indices) -> None:
+    def remove_pending_tests_from_node(self, node: XdistObject, indices: Sequence[int]) -> None:
         self._active.remove_pending_tests_from_node(node, indices)
 
-    def _each(self, name: str, *args) -> None:
+    def _each(self, name: str, *args: Any) -> None:
         if self._chosen is not None:
             getattr(self._chosen, name)(*args)
             return

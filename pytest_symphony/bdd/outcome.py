@@ -12,6 +12,8 @@ Two shapes leave a worker on ``TestReport`` attributes (plain dicts, like the be
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -58,7 +60,7 @@ def scenario_data(item: "ScenarioItem", report: pytest.TestReport) -> dict[str, 
     }
 
 
-def from_pytest_bdd(item: pytest.Item, report: pytest.TestReport, serialized: dict) -> dict[str, Any]:
+def from_pytest_bdd(item: pytest.Item, report: pytest.TestReport, serialized: Mapping[str, Any]) -> dict[str, Any]:
     """The same shape from pytest-bdd's own scenario report (a ``scenarios()`` test in a module)."""
     feature = serialized.get("feature") or {}
     steps = []
@@ -109,7 +111,7 @@ def from_pytest_bdd(item: pytest.Item, report: pytest.TestReport, serialized: di
 
 
 def telemetry_record(
-    item: "ScenarioItem", call: pytest.CallInfo, report: pytest.TestReport, run: "SymphonyRun"
+    item: "ScenarioItem", call: pytest.CallInfo[None], report: pytest.TestReport, run: "SymphonyRun"
 ) -> dict[str, Any]:
     """The scenario's record, beside its beat: the beat's identity, the scenario's steps and outcome."""
     beat = item.linked_items[-1]
@@ -151,9 +153,7 @@ def _iso(timestamp: float) -> str:
     return datetime.fromtimestamp(timestamp, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def _relative(filename: str, root) -> str:
-    from pathlib import Path
-
+def _relative(filename: str, root: Path) -> str:
     if not filename:
         return ""
     try:

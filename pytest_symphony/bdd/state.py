@@ -7,7 +7,7 @@ hooks in ``plugin.py`` stay thin and call into it.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import pytest
 
@@ -48,7 +48,7 @@ class BddState:
         self._known: dict[str, Sequence] | None = None
         self.bound: set[Path] = set()  # features that test modules bind with pytest-bdd's scenarios()
         #: ``collect.ScenarioItem``, set by the plugin when pytest-bdd is there (that module imports it)
-        self.scenario_type: type | None = None
+        self.scenario_type: type[ScenarioItem] | None = None
 
     # -- collection ----------------------------------------------------------------
     def wants(self, path: Path, session: pytest.Session) -> bool:
@@ -60,7 +60,7 @@ class BddState:
             return False
         return any(path == r or r in path.parents for r in self.feature_roots) or session.isinitpath(path)
 
-    def apply_tag(self, tag: str, function: Callable) -> None:
+    def apply_tag(self, tag: str, function: Callable[..., Any]) -> None:
         """A tag becomes a registered marker: ``@slow`` is ``slow``, ``@beat:a/b`` is ``beat("a/b")``.
 
         (See ``tags.py``; plain tags go through pytest-bdd's ``pytest_bdd_apply_tag`` hook as usual.)
@@ -112,17 +112,17 @@ class BddState:
             if not any(m.name == marker for m in item.own_markers):
                 item.add_marker(marker)
 
-    def link_all(self, items: list) -> None:
+    def link_all(self, items: list[pytest.Item]) -> None:
         present = {id(i) for i in items}
         for item in self.scenarios:
             if id(item) in present:
                 self.link(item)
 
-    def arrange(self, session: pytest.Session, items: list) -> None:
+    def arrange(self, session: pytest.Session, items: list[pytest.Item]) -> None:
         """After selection: a scenario follows its beat; one whose beat the dynamics deselected goes too."""
         present = {id(i) for i in items}
         dynamic = run_of(self.config).dynamic
-        quiet: list = []
+        quiet: list[pytest.Item] = []
         for item in self.scenarios:
             if id(item) not in present:
                 continue
@@ -147,7 +147,7 @@ class BddState:
             if feature is not None:
                 self.bound.add(feature)
 
-    def drop_bound(self, items: list) -> None:
+    def drop_bound(self, items: list[pytest.Item]) -> None:
         """Scenarios we collected from a feature a test module also binds (collected before it)."""
         if not self.bound or self.scenario_type is None:
             return
