@@ -23,7 +23,7 @@ from .runtime.registry import HandlerEntry, Target
 from .runtime.timing import parse_duration_ms
 from .score.model import Beat, HandlerRef
 from .score.resolve import HandlerProblem, no_handler
-from .session_key import sequence_runs
+from .session_key import sequence_runs_of
 from .errors import summarize_error
 from .stamps import iso_utc
 
@@ -105,14 +105,14 @@ class BeatItem(pytest.Function):
             self.blocked = True
             # reported at the beat's own line, like a skip marker, not at this line
             raise pytest.skip.Exception(failed, _use_item_location=True)
-        runs = sequence_runs(self.config)
+        runs = sequence_runs_of(self.config)
         runs.hook.pytest_symphony_before_beat(sequence=self.plan.sequence, beat=self.plan.beat, context=run)
         super().setup()
 
     def runtest(self) -> None:
         if self.problem is not None:
             raise self.problem
-        runs = sequence_runs(self.config)
+        runs = sequence_runs_of(self.config)
         run = self.sequence_node.run
         assert run is not None, "setup started the sequence run"
         if runs.run.dynamic == "pp":

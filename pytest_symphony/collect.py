@@ -21,7 +21,7 @@ from .runtime.context import SequenceRun
 from .runtime.registry import Target
 from .score.loader import load_spec
 from .score.model import Beat, Movement, Sequence, SpecProblem
-from .session_key import sequence_runs
+from .session_key import sequence_runs_of
 from .warning_types import warn_spec
 
 __all__ = [
@@ -60,7 +60,7 @@ class _Spec(pytest.Collector):
         return frozenset({module}) if module else frozenset()
 
     def collect(self) -> Iterator[pytest.Item | pytest.Collector]:
-        runs = sequence_runs(self.config)
+        runs = sequence_runs_of(self.config)
         if self.pipeline is not None:
             runs.handlers.load_pipeline(self.pipeline)
         result = load_spec(self.path, display_path=self.nodeid, max_bytes=runs.run.max_spec_bytes)
@@ -136,7 +136,7 @@ class SequenceNode(pytest.Collector):
         self.handler_scope = handler_scope  # built-in handler modules its beats may use
         self.duplicate_of = duplicate_of
         self.run: SequenceRun | None = None
-        runs = sequence_runs(self.config)
+        runs = sequence_runs_of(self.config)
         self.add_marker("symphony")
         self.add_marker(runs.register_marker(sequence))
 
@@ -151,11 +151,11 @@ class SequenceNode(pytest.Collector):
                 f"{self.duplicate_of}; give one of the two files another id",
                 pytrace=False,
             )
-        self.run = sequence_runs(self.config).start_sequence(self)
+        self.run = sequence_runs_of(self.config).start_sequence(self)
 
     def teardown(self) -> None:
         if self.run is not None:
-            sequence_runs(self.config).finish_sequence(self)
+            sequence_runs_of(self.config).finish_sequence(self)
             self.run = None
 
     @property
@@ -195,7 +195,7 @@ class MovementNode(pytest.Collector):
         return self.sequence_node.order_prefix
 
     def collect(self) -> Iterator[pytest.Item | pytest.Collector]:
-        runs = sequence_runs(self.config)
+        runs = sequence_runs_of(self.config)
         for beat in self.movement.beats:
             if beat.subsequence:
                 yield SubsequenceBeat.from_parent(self, name=beat.slug, beat=beat)
@@ -205,12 +205,12 @@ class MovementNode(pytest.Collector):
                 yield make_beat_item(runs, self, beat, f"{self.nodeid}::{beat.slug}")
 
     def setup(self) -> None:
-        sequence_runs(self.config).hook.pytest_symphony_before_movement(
+        sequence_runs_of(self.config).hook.pytest_symphony_before_movement(
             sequence=self.sequence_node.sequence, movement=self.movement, context=self.sequence_node.run
         )
 
     def teardown(self) -> None:
-        sequence_runs(self.config).hook.pytest_symphony_after_movement(
+        sequence_runs_of(self.config).hook.pytest_symphony_after_movement(
             sequence=self.sequence_node.sequence, movement=self.movement, context=self.sequence_node.run
         )
 
@@ -240,7 +240,7 @@ class ExpandedBeat(pytest.Collector):
         return self.parent.order_prefix
 
     def collect(self) -> Iterator[pytest.Item | pytest.Collector]:
-        runs = sequence_runs(self.config)
+        runs = sequence_runs_of(self.config)
         movement_node = self.parent
         name = str(self.beat.expand)
         func = runs.registry.expander(name)
@@ -304,7 +304,7 @@ class SubsequenceBeat(pytest.Collector):
         return self.parent.order_prefix
 
     def collect(self) -> Iterator[pytest.Item | pytest.Collector]:
-        runs = sequence_runs(self.config)
+        runs = sequence_runs_of(self.config)
         movement_node = self.parent
         wanted = str(self.beat.subsequence)
         chain: list[str] = []

@@ -1,7 +1,7 @@
 """The sequence runs of the session: who declares which sequence, sub-pipelines, start, failure, rollback.
 
 ``SequenceRuns`` is the core's plugin for them (one per pytest session and per xdist
-worker); the collector nodes and the beat item reach it through ``session_key.sequence_runs``.
+worker); the collector nodes and the beat item reach it through ``session_key.sequence_runs_of``.
 Its ``pytest_runtest_makereport`` wrapper is the one per-phase hook of a beat: it holds
 what it needs (the run's identity, the registry) rather than looking anything up.
 """

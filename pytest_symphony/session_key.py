@@ -80,6 +80,6 @@ def sharding_of(config: pytest.Config) -> "Sharding | None":
     return config.stash[SHARDING]
 
 
-def sequence_runs(config: pytest.Config) -> "SequenceRuns":
+def sequence_runs_of(config: pytest.Config) -> "SequenceRuns":
     """The sequence runs: start, finish, failure and rollback, sub-pipelines."""
     return config.stash[SEQUENCE_RUNS]

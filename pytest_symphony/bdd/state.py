@@ -16,7 +16,7 @@ from ..options import value
 from ..runtime import dynamics
 from ..score.loader import SPEC_SUFFIXES, load_spec
 from ..score.model import Sequence
-from ..session_key import run_of, sequence_runs
+from ..session_key import run_of, sequence_runs_of
 from .tags import marker_name_of, split_tag
 from .links import BeatIndex, linked_items, place_after_beats, resolve
 
@@ -108,7 +108,7 @@ class BddState:
         resolve(item, self.index, self.known_sequences)
         item.linked_items = linked_items(item, self.index)
         if item.link is not None and item.linked_items:
-            marker = sequence_runs(self.config).register_marker(item.link.sequence)
+            marker = sequence_runs_of(self.config).register_marker(item.link.sequence)
             if not any(m.name == marker for m in item.own_markers):
                 item.add_marker(marker)
 
