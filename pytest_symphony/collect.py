@@ -21,7 +21,7 @@ from .runtime.context import SequenceRun
 from .runtime.registry import Target
 from .score.loader import load_spec
 from .score.model import Beat, Movement, Sequence, SpecProblem
-from .session_key import sequence_runs_of
+from .session_key import sequence_index_of, sequence_runs_of
 from .warning_types import warn_spec
 
 __all__ = [
@@ -312,7 +312,7 @@ class SubsequenceBeat(pytest.Collector):
         while node is not None:
             chain.append(node.sequence.id)
             node = node.outer.sequence_node if node.outer else None
-        found = runs.find_sequence(wanted)
+        found = sequence_index_of(self.config).find(wanted)
         problem = None
         if wanted in chain:
             path = " -> ".join([*reversed(chain), wanted])

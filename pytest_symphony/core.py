@@ -4,7 +4,7 @@ Each area is an object of its own, registered as a plugin under its name and kep
 config's stash (``session_key``): the run's identity (``run.SymphonyRun``), handler
 registration (``handlers``), the selection (``selection``), partial runs (``partial``),
 ``--symphony-resume`` (``resume``), ``--symphony-shard`` (``shards``), the sequence runs
-(``session``) and the run's record (``recorder``).  An area's object is handed the others
+(``session``), the sub-pipeline index (``subpipelines``) and the run's record (``recorder``).  An area's object is handed the others
 it needs when it is made; the rest reach one through its typed accessor.  Registered by
 ``plugin.py`` only in a symphony project.
 """
@@ -37,6 +37,7 @@ from .session_key import (
     RESUME,
     RUN,
     SELECTION,
+    SEQUENCE_INDEX,
     SEQUENCE_RUNS,
     SHARDING,
     partial_of,
@@ -47,6 +48,7 @@ from .session_key import (
     sharding_of,
 )
 from .shards import Sharding
+from .subpipelines import SequenceIndex
 
 T = TypeVar("T")
 
@@ -62,6 +64,7 @@ def pytest_configure(config: pytest.Config) -> None:
     sharding = _register(config, SHARDING, Sharding(run, shard) if shard else None)
     partial = _register(config, PARTIAL, PartialRun(config, run.dynamic, resume))
     _register(config, SEQUENCE_RUNS, SequenceRuns(config, run, handlers, resume))
+    _register(config, SEQUENCE_INDEX, SequenceIndex(run, handlers))
     _register(config, RECORDER, RunRecorder(config, run, resume))
     if run.dynamic == "pp":
         config.pluginmanager.register(_Resolved(), "symphony-resolved")

@@ -1,4 +1,4 @@
-"""The sequence runs of the session: who declares which sequence, sub-pipelines, start, failure, rollback.
+"""The sequence runs of the session: who declares which sequence, their start, failure, rollback and finish.
 
 ``SequenceRuns`` is the core's plugin for them (one per pytest session and per xdist
 worker); the collector nodes and the beat item reach it through ``session_key.sequence_runs_of``.
@@ -9,7 +9,7 @@ what it needs (the run's identity, the registry) rather than looking anything up
 from __future__ import annotations
 
 import inspect
-from typing import TYPE_CHECKING, Any, Callable, Generator
+from typing import Any, Callable, Generator
 
 import pytest
 
@@ -23,13 +23,10 @@ from .runtime.conductor import Conductor
 from .runtime.context import SequenceRun
 from .score.model import Beat, Movement, Sequence
 
-if TYPE_CHECKING:
-    from .builtins import Pipeline
-
 
 class SequenceRuns:
     """A plugin: the sequence runs of the session, from collection (who declares which sequence,
-    each sequence's marker, sub-pipelines) to their start, failure, rollback and finish."""
+    each sequence's marker) to their start, failure, rollback and finish."""
 
     def __init__(
         self, config: pytest.Config, run: SymphonyRun, handlers: HandlerRegistration, resume: Resume | None
@@ -43,7 +40,6 @@ class SequenceRuns:
         self.conductor = Conductor(config.hook)
         self.sequences: dict[str, str] = {}  # sequence id -> spec nodeid that declared it first
         self._markers: set[str] = set()
-        self._sequence_index: dict[str, tuple[Sequence, str, Pipeline | None]] | None = None  # for sub-pipelines
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(
@@ -155,34 +151,6 @@ class SequenceRuns:
         except Exception as exc:  # reported on the failed beat's report, never lost
             return f"rollback of sequence '{run.sequence.id}' failed: {type(exc).__name__}: {exc}"
         return None
-
-    def find_sequence(self, sequence_id: str) -> tuple[Sequence, str, frozenset[str]] | None:
-        """A sequence by id, for a sub-pipeline: (sequence, spec file to show, its handler scope)."""
-        if self._sequence_index is None:
-            from .builtins import builtin_pipelines
-            from .score.loader import SPEC_SUFFIXES, load_spec
-
-            index: dict[str, tuple[Sequence, str, Pipeline | None]] = {}
-            for spec_root in self.run.spec_roots:
-                for path in sorted(spec_root.rglob("*")) if spec_root.is_dir() else ():
-                    if path.suffix in SPEC_SUFFIXES and path.is_file():
-                        found = load_spec(path, max_bytes=self.run.max_spec_bytes).sequence
-                        if found is not None:
-                            index.setdefault(found.id, (found, self.run.relative(path), None))
-            for builtin in builtin_pipelines():
-                found = load_spec(builtin.spec).sequence
-                if found is not None:
-                    index.setdefault(found.id, (found, builtin.nodeid, builtin))
-            self._sequence_index = index
-        entry = self._sequence_index.get(sequence_id)
-        if entry is None:
-            return None
-        sequence, shown, pipeline = entry
-        if pipeline is None:
-            return sequence, shown, frozenset()
-        self.handlers.load_pipeline(pipeline)
-        module = pipeline.handler_module
-        return sequence, shown, frozenset({module}) if module else frozenset()
 
 
 _ALWAYS = frozenset({"symphony", "beat", "request"})

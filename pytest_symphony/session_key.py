@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from .selection import Selection
     from .session import SequenceRuns
     from .shards import Sharding
+    from .subpipelines import SequenceIndex
 
 RUN = pytest.StashKey["SymphonyRun"]()
 HANDLERS = pytest.StashKey["HandlerRegistration"]()
@@ -31,6 +32,7 @@ PARTIAL = pytest.StashKey["PartialRun"]()
 RESUME = pytest.StashKey["Resume | None"]()
 SHARDING = pytest.StashKey["Sharding | None"]()
 SEQUENCE_RUNS = pytest.StashKey["SequenceRuns"]()
+SEQUENCE_INDEX = pytest.StashKey["SequenceIndex"]()
 
 #: plugin names, as ``config.pluginmanager.get_plugin`` finds them
 NAMES = {
@@ -42,6 +44,7 @@ NAMES = {
     RESUME: "symphony-resume",
     SHARDING: "symphony-shard",
     SEQUENCE_RUNS: "symphony-sequence-runs",
+    SEQUENCE_INDEX: "symphony-sequence-index",
 }
 
 
@@ -81,5 +84,10 @@ def sharding_of(config: pytest.Config) -> "Sharding | None":
 
 
 def sequence_runs_of(config: pytest.Config) -> "SequenceRuns":
-    """The sequence runs: start, finish, failure and rollback, sub-pipelines."""
+    """The sequence runs: start, finish, failure and rollback."""
     return config.stash[SEQUENCE_RUNS]
+
+
+def sequence_index_of(config: pytest.Config) -> "SequenceIndex":
+    """Every sequence a sub-pipeline beat may run, by id."""
+    return config.stash[SEQUENCE_INDEX]

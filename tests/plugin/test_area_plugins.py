@@ -31,7 +31,8 @@ from pathlib import Path
 from pytest_symphony import session_key
 
 NAMES = ["symphony-run", "symphony-handlers", "symphony-selection", "symphony-partial",
-         "symphony-resume", "symphony-shard", "symphony-sequence-runs", "symphony-recorder"]
+         "symphony-resume", "symphony-shard", "symphony-sequence-runs", "symphony-sequence-index",
+         "symphony-recorder"]
 
 
 def pytest_sessionfinish(session):
@@ -67,6 +68,7 @@ def test_each_area_is_a_plugin_found_by_name(project):
         "symphony-selection": "Selection",
         "symphony-partial": "PartialRun",
         "symphony-sequence-runs": "SequenceRuns",
+        "symphony-sequence-index": "SequenceIndex",
         "symphony-recorder": "RunRecorder",
     }
     assert probe["same_run"]
