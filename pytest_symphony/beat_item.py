@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import inspect
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Callable
 
 import pytest
 
@@ -19,38 +19,40 @@ from .runtime import dynamics
 from .runtime.commands import CommandRunner
 from .runtime.conductor import BeatPlan, BoundHandler
 from .runtime.inputs import override_problem
-from .runtime.registry import Target
+from .runtime.registry import HandlerEntry, Target
 from .runtime.timing import parse_duration_ms
-from .score.model import Beat
-from .score.resolve import no_handler
-from .session_key import state
+from .score.model import Beat, HandlerRef
+from .score.resolve import HandlerProblem, no_handler
+from .session_key import sequence_runs_of
 from .errors import summarize_error
 from .stamps import iso_utc
 
 if TYPE_CHECKING:
-    from .collect import MovementNode, SequenceNode
-    from .session import SymphonySession
+    from .collect import ExpandedBeat, MovementNode, OrderKey, ReportInfo, SequenceNode, SubsequenceBeat
+    from _pytest._code.code import TerminalRepr, Traceback, TracebackStyle
+
+    from .session import SequenceRuns
 
 #: Frames from these folders are the machinery, not the user's handler: hidden in tracebacks.
 _MACHINERY = tuple(
-    str(Path(mod.__file__).resolve().parent) for mod in (pytest, __import__("_pytest"), __import__("pluggy"))
+    str(Path(str(mod.__file__)).resolve().parent) for mod in (pytest, __import__("_pytest"), __import__("pluggy"))
 ) + (str(Path(__file__).resolve().parent),)
 
 
 def make_beat_item(
-    session: "SymphonySession",
+    runs: "SequenceRuns",
     movement: "MovementNode",
     beat: Beat,
     nodeid: str,
     *,
-    parent=None,
+    parent: "ExpandedBeat | SubsequenceBeat | None" = None,
     name: str | None = None,
-    target=None,
-    problem=None,
+    target: Target | None = None,
+    problem: SymphonyError | None = None,
 ) -> "BeatItem":
-    plan, unresolved = build_plan(session, movement, beat, nodeid, target)
+    plan, unresolved = build_plan(runs, movement, beat, nodeid, target)
     problem = problem or unresolved
-    names = () if session.dynamic == "pp" or problem else plan.fixture_names
+    names = () if runs.run.dynamic == "pp" or problem else plan.fixture_names
     return BeatItem.from_parent(
         parent or movement,
         name=name or beat.slug,
@@ -68,8 +70,9 @@ class BeatItem(pytest.Function):
     """
 
     blocked = False  # skipped because an earlier beat of its sequence failed (set only then)
+    parent: "MovementNode | ExpandedBeat | SubsequenceBeat"  # (declared for type checkers only)
 
-    def __init__(self, *, plan: BeatPlan, problem: SymphonyError | None = None, **kw) -> None:
+    def __init__(self, *, plan: BeatPlan, problem: SymphonyError | None = None, **kw: Any) -> None:
         super().__init__(**kw)
         self.plan = plan
         self.problem = problem
@@ -82,13 +85,13 @@ class BeatItem(pytest.Function):
 
     @property
     def sequence_node(self) -> "SequenceNode":
-        return self.parent.sequence_node  # type: ignore[union-attr]
+        return self.parent.sequence_node
 
     @property
-    def order_key(self) -> tuple:
+    def order_key(self) -> "OrderKey":
         """Its place in the run of its outermost sequence: ``(movement, beat, nth target)`` per level."""
         own = (self.plan.movement.index, self.plan.beat.index, self.stash.get(NTH, 0))
-        return self.parent.order_prefix + (own,)  # type: ignore[union-attr]
+        return self.parent.order_prefix + (own,)
 
     @property
     def needed_dynamic(self) -> str | None:
@@ -102,21 +105,24 @@ class BeatItem(pytest.Function):
             self.blocked = True
             # reported at the beat's own line, like a skip marker, not at this line
             raise pytest.skip.Exception(failed, _use_item_location=True)
-        session: SymphonySession = state(self.config)
-        session.hook.pytest_symphony_before_beat(sequence=self.plan.sequence, beat=self.plan.beat, context=run)
+        runs = sequence_runs_of(self.config)
+        runs.hook.pytest_symphony_before_beat(sequence=self.plan.sequence, beat=self.plan.beat, context=run)
         super().setup()
 
     def runtest(self) -> None:
         if self.problem is not None:
             raise self.problem
-        session: SymphonySession = state(self.config)
+        runs = sequence_runs_of(self.config)
         run = self.sequence_node.run
-        if session.dynamic == "pp":
-            session.check_fixtures(self)
+        assert run is not None, "setup started the sequence run"
+        if runs.run.dynamic == "pp":
+            runs.check_fixtures(self)
             return
-        session.conductor.perform(self.plan, run, self.funcargs)
+        runs.conductor.perform(self.plan, run, self.funcargs)
 
-    def records_for(self, call: pytest.CallInfo, report: pytest.TestReport, run_id: str, dynamic: str) -> list[dict]:
+    def records_for(
+        self, call: pytest.CallInfo[None], report: pytest.TestReport, run_id: str, dynamic: str
+    ) -> list[dict[str, Any]]:
         """The telemetry of one phase: the conductor's attempts, or one record for a beat that never ran.
 
         The one place a beat's records are finished (their start from ``plan.base_record``).
@@ -148,17 +154,19 @@ class BeatItem(pytest.Function):
             record["error"] = summarize_error(report.longreprtext)
         return [record]
 
-    def repr_failure(self, excinfo, style=None):
+    def repr_failure(
+        self, excinfo: pytest.ExceptionInfo[BaseException], style: "TracebackStyle | None" = None
+    ) -> "str | TerminalRepr":
         if isinstance(excinfo.value, SymphonyError):
             return str(excinfo.value)
         return super().repr_failure(excinfo)
 
-    def _traceback_filter(self, excinfo):
+    def _traceback_filter(self, excinfo: pytest.ExceptionInfo[BaseException]) -> "Traceback":
         traceback = excinfo.traceback.filter(excinfo)
         user = traceback.filter(lambda entry: not str(entry.path).startswith(_MACHINERY))
         return user or traceback
 
-    def reportinfo(self):
+    def reportinfo(self) -> "ReportInfo":
         target = self.plan.target
         if target is not None and target.path:
             return Path(target.path), max(target.line - 1, 0), f"{self.plan.beat.title}: {target.id}"
@@ -170,7 +178,7 @@ class BeatItem(pytest.Function):
 
 
 def build_plan(
-    session: "SymphonySession", parent: "MovementNode", beat: Beat, nodeid: str, target: Target | None = None
+    runs: "SequenceRuns", parent: "MovementNode", beat: Beat, nodeid: str, target: Target | None = None
 ) -> tuple[BeatPlan, SymphonyError | None]:
     """Resolve a beat's handlers and limits once, at collection."""
     sequence = parent.sequence_node.sequence
@@ -180,14 +188,14 @@ def build_plan(
     label = f"{movement.number}.{beat.number}"
     timeout_ms, problem = _timeout(beat, where, label)
     if beat.command is not None:  # a command beat: the process enforces its own timeout (it kills the group)
-        runner = CommandRunner(beat.command, session.config.rootpath, _seconds(timeout_ms), where)
+        runner = CommandRunner(beat.command, runs.config.rootpath, _seconds(timeout_ms), where)
         bound, timeout_ms = [BoundHandler.bind("run", runner, {})], None
         if beat.handlers:
             problem = problem or SymphonyError(
                 f"{where}: beat {label} '{beat.title}' has both `run` and a handler; a beat runs one of the two"
             )
     else:
-        bound, unresolved = _bind_handlers(session, parent, beat, where, label)
+        bound, unresolved = _bind_handlers(runs, parent, beat, where, label)
         problem = problem or unresolved
         if bound and all(isinstance(b.func, CommandRunner) for b in bound):
             timeout_ms = None
@@ -216,7 +224,7 @@ def _seconds(timeout_ms: float | None) -> float | None:
 
 
 def _bind_handlers(
-    session: "SymphonySession", parent: "MovementNode", beat: Beat, where: str, label: str
+    runs: "SequenceRuns", parent: "MovementNode", beat: Beat, where: str, label: str
 ) -> tuple[list[BoundHandler], SymphonyError | None]:
     """Each handler reference resolved by the kernel's rule (a declared ``script`` runs as a command)."""
     scope = parent.sequence_node.handler_scope
@@ -226,16 +234,16 @@ def _bind_handlers(
     if not beat.handlers:
         problem = HandlerNotFound(no_handler().message(where, subject))
     for ref in beat.handlers:
-        found = session.registry.lookup(ref, scope)
+        found = runs.registry.lookup(ref, scope)
         if found.handler is not None:
             bound.append(BoundHandler.bind(ref.display, found.handler.func, beat.inputs))
         elif found.command is not None:
-            runner = CommandRunner(found.command, session.config.rootpath, _seconds(ref.timeout_ms), where)
+            runner = CommandRunner(found.command, runs.config.rootpath, _seconds(ref.timeout_ms), where)
             bound.append(BoundHandler.bind(ref.display, runner, {}))
         elif found.problem is not None and found.problem.kind == "duplicate":
             problem = DuplicateHandler(found.problem.message(where, subject))
         elif found.problem is not None:
-            func = _not_found(session, parent, beat, ref, found.problem)
+            func = _not_found(runs, parent, beat, ref, found.problem)
             if func is not None:
                 bound.append(BoundHandler.bind(ref.display, func, beat.inputs))
             else:
@@ -243,23 +251,26 @@ def _bind_handlers(
     return bound, problem
 
 
-def _not_found(session: "SymphonySession", parent: "MovementNode", beat: Beat, ref, problem):
+def _not_found(
+    runs: "SequenceRuns", parent: "MovementNode", beat: Beat, ref: HandlerRef, problem: "HandlerProblem[HandlerEntry]"
+) -> Callable[..., Any] | None:
     """A plugin's last word on a missing handler (``pytest_symphony_handler_lookup_error``): a function, or None."""
-    return session.hook.pytest_symphony_handler_lookup_error(
+    func: Callable[..., Any] | None = runs.hook.pytest_symphony_handler_lookup_error(
         beat=beat, sequence=parent.sequence_node.sequence, name=ref.display, suggestions=problem.suggestions
     )
+    return func
 
 
-def make_runner(plan: BeatPlan, fixture_names: tuple[str, ...]):
+def make_runner(plan: BeatPlan, fixture_names: tuple[str, ...]) -> Callable[..., Any]:
     """A callable whose signature names the fixtures pytest must provide for this beat."""
     return _runner(fixture_names, tuple(bound.func for bound in plan.handlers))
 
 
 @functools.lru_cache(maxsize=1024)
-def _runner(fixture_names: tuple[str, ...], funcs: tuple):
+def _runner(fixture_names: tuple[str, ...], funcs: tuple[Callable[..., Any], ...]) -> Callable[..., Any]:
     """Shared by every beat with the same fixtures and handlers: one object, not one per beat."""
 
-    def run_beat(**fixtures):  # pragma: no cover - BeatItem.runtest calls the conductor directly
+    def run_beat(**fixtures: Any) -> None:  # pragma: no cover - BeatItem.runtest calls the conductor directly
         raise RuntimeError("beats run through BeatItem.runtest")
 
     run_beat.__signature__ = inspect.Signature(  # type: ignore[attr-defined]

@@ -9,21 +9,20 @@ from __future__ import annotations
 
 import re
 import sys
-from typing import TYPE_CHECKING
-
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 import pytest
 
 from .beat_item import NTH, BeatItem, make_beat_item
+from .builtins import Pipeline
 from .errors import SymphonyError
 from .runtime.context import SequenceRun
 from .runtime.registry import Target
 from .score.loader import load_spec
-from .score.model import Beat, Movement, Sequence
-from .session_key import state
+from .score.model import Beat, Movement, Sequence, SpecProblem
+from .session_key import sequence_index_of, sequence_runs_of
 from .warning_types import warn_spec
-
-if TYPE_CHECKING:
-    from .session import SymphonySession  # noqa: F401
 
 __all__ = [
     "BeatItem",
@@ -43,10 +42,16 @@ def marker_name(sequence_id: str) -> str:
     return "symphony_" + re.sub(r"\W+", "_", sequence_id).strip("_").lower()
 
 
-class _Spec:
+#: A node's place in its outermost sequence run: ``(movement, beat, nth target)`` per level.
+OrderKey = tuple[tuple[int, ...], ...]
+#: What ``reportinfo`` returns, as pytest reads it.
+ReportInfo = tuple[Path, int, str]
+
+
+class _Spec(pytest.Collector):
     """What a spec's collector does, whether it is a project file or a built-in pipeline."""
 
-    pipeline = None
+    pipeline: Pipeline | None = None
 
     @property
     def handler_scope(self) -> frozenset[str]:
@@ -54,18 +59,18 @@ class _Spec:
         module = self.pipeline.handler_module if self.pipeline else None
         return frozenset({module}) if module else frozenset()
 
-    def collect(self):
-        session: SymphonySession = state(self.config)
+    def collect(self) -> Iterator[pytest.Item | pytest.Collector]:
+        runs = sequence_runs_of(self.config)
         if self.pipeline is not None:
-            session.load_pipeline_handlers(self.pipeline)
-        result = load_spec(self.path, display_path=self.nodeid, max_bytes=session.max_spec_bytes)
+            runs.handlers.load_pipeline(self.pipeline)
+        result = load_spec(self.path, display_path=self.nodeid, max_bytes=runs.run.max_spec_bytes)
         if result.sequence is None:
             yield SpecErrorItem.from_parent(self, name="spec", problems=result.problems)
             return
         for warning in result.warnings:  # parts of the spec that yield no beat are never silent
             warn_spec(warning, self.path)
         sequence = result.sequence
-        first = session.claim_sequence(sequence, self.nodeid)
+        first = runs.claim_sequence(sequence, self.nodeid)
         yield SequenceNode.from_parent(
             self,
             name=sequence.slug,
@@ -87,7 +92,7 @@ class PipelineSpec(_Spec, pytest.Collector):
     project's files leaves it alone and its failures run again.
     """
 
-    def __init__(self, *, pipeline, **kw) -> None:
+    def __init__(self, *, pipeline: Pipeline, **kw: Any) -> None:
         super().__init__(**kw)
         self.pipeline = pipeline
 
@@ -95,7 +100,7 @@ class PipelineSpec(_Spec, pytest.Collector):
 class SpecErrorItem(pytest.Item):
     """Stands for a spec that could not be loaded: it errors, so the file never vanishes silently."""
 
-    def __init__(self, *, problems, **kw) -> None:
+    def __init__(self, *, problems: tuple[SpecProblem, ...] | list[SpecProblem], **kw: Any) -> None:
         super().__init__(**kw)
         self.problems = tuple(problems)
         self.add_marker("symphony")
@@ -106,13 +111,15 @@ class SpecErrorItem(pytest.Item):
     def runtest(self) -> None:  # never reached: setup fails
         raise SymphonyError("unreachable")
 
-    def reportinfo(self):
+    def reportinfo(self) -> ReportInfo:
         line = next((p.line for p in self.problems if p.line), 1)
         return self.path, line - 1, f"{self.path.name}: spec error"
 
 
 class SequenceNode(pytest.Collector):
     """One sequence; its setup and teardown bracket a sequence run."""
+
+    parent: "SpecFile | PipelineSpec | SubsequenceBeat"
 
     def __init__(
         self,
@@ -121,7 +128,7 @@ class SequenceNode(pytest.Collector):
         spec_file: str,
         handler_scope: frozenset[str] = frozenset(),
         duplicate_of: str | None = None,
-        **kw,
+        **kw: Any,
     ) -> None:
         super().__init__(**kw)
         self.sequence = sequence
@@ -129,11 +136,11 @@ class SequenceNode(pytest.Collector):
         self.handler_scope = handler_scope  # built-in handler modules its beats may use
         self.duplicate_of = duplicate_of
         self.run: SequenceRun | None = None
-        session: SymphonySession = state(self.config)
+        runs = sequence_runs_of(self.config)
         self.add_marker("symphony")
-        self.add_marker(session.register_marker(sequence))
+        self.add_marker(runs.register_marker(sequence))
 
-    def collect(self):
+    def collect(self) -> Iterator[MovementNode]:
         for movement in self.sequence.movements:
             yield MovementNode.from_parent(self, name=movement.slug, movement=movement)
 
@@ -144,11 +151,11 @@ class SequenceNode(pytest.Collector):
                 f"{self.duplicate_of}; give one of the two files another id",
                 pytrace=False,
             )
-        self.run = state(self.config).start_sequence(self)
+        self.run = sequence_runs_of(self.config).start_sequence(self)
 
     def teardown(self) -> None:
         if self.run is not None:
-            state(self.config).finish_sequence(self)
+            sequence_runs_of(self.config).finish_sequence(self)
             self.run = None
 
     @property
@@ -161,51 +168,53 @@ class SequenceNode(pytest.Collector):
         return self.parent if isinstance(self.parent, SubsequenceBeat) else None
 
     @property
-    def order_prefix(self) -> tuple:
+    def order_prefix(self) -> OrderKey:
         return self.outer.order_prefix + (self.outer.position + (0,),) if self.outer else ()
 
     @property
     def root(self) -> "SequenceNode":
         return self.outer.sequence_node.root if self.outer else self
 
-    def reportinfo(self):
+    def reportinfo(self) -> ReportInfo:
         return self.path, self.sequence.line - 1, self.sequence.id
 
 
 class MovementNode(pytest.Collector):
-    def __init__(self, *, movement: Movement, **kw) -> None:
+    parent: SequenceNode
+
+    def __init__(self, *, movement: Movement, **kw: Any) -> None:
         super().__init__(**kw)
         self.movement = movement
 
     @property
     def sequence_node(self) -> SequenceNode:
-        return self.parent  # type: ignore[return-value]
+        return self.parent
 
     @property
-    def order_prefix(self) -> tuple:
+    def order_prefix(self) -> OrderKey:
         return self.sequence_node.order_prefix
 
-    def collect(self):
-        session: SymphonySession = state(self.config)
+    def collect(self) -> Iterator[pytest.Item | pytest.Collector]:
+        runs = sequence_runs_of(self.config)
         for beat in self.movement.beats:
             if beat.subsequence:
                 yield SubsequenceBeat.from_parent(self, name=beat.slug, beat=beat)
             elif beat.expand:
                 yield ExpandedBeat.from_parent(self, name=beat.slug, beat=beat)
             else:
-                yield make_beat_item(session, self, beat, f"{self.nodeid}::{beat.slug}")
+                yield make_beat_item(runs, self, beat, f"{self.nodeid}::{beat.slug}")
 
     def setup(self) -> None:
-        state(self.config).hook.pytest_symphony_before_movement(
+        sequence_runs_of(self.config).hook.pytest_symphony_before_movement(
             sequence=self.sequence_node.sequence, movement=self.movement, context=self.sequence_node.run
         )
 
     def teardown(self) -> None:
-        state(self.config).hook.pytest_symphony_after_movement(
+        sequence_runs_of(self.config).hook.pytest_symphony_after_movement(
             sequence=self.sequence_node.sequence, movement=self.movement, context=self.sequence_node.run
         )
 
-    def reportinfo(self):
+    def reportinfo(self) -> ReportInfo:
         return self.path, self.movement.line - 1, self.movement.title
 
 
@@ -216,23 +225,25 @@ class ExpandedBeat(pytest.Collector):
     movement fails before any target runs.
     """
 
-    def __init__(self, *, beat: Beat, **kw) -> None:
+    parent: MovementNode
+
+    def __init__(self, *, beat: Beat, **kw: Any) -> None:
         super().__init__(**kw)
         self.beat = beat
 
     @property
     def sequence_node(self) -> SequenceNode:
-        return self.parent.sequence_node  # type: ignore[union-attr]
+        return self.parent.sequence_node
 
     @property
-    def order_prefix(self) -> tuple:
-        return self.parent.order_prefix  # type: ignore[union-attr]
+    def order_prefix(self) -> OrderKey:
+        return self.parent.order_prefix
 
-    def collect(self):
-        session: SymphonySession = state(self.config)
-        movement_node: MovementNode = self.parent  # type: ignore[assignment]
+    def collect(self) -> Iterator[pytest.Item | pytest.Collector]:
+        runs = sequence_runs_of(self.config)
+        movement_node = self.parent
         name = str(self.beat.expand)
-        func = session.registry.expander(name)
+        func = runs.registry.expander(name)
         try:
             if func is None:
                 raise SymphonyError(
@@ -243,13 +254,13 @@ class ExpandedBeat(pytest.Collector):
         except Exception as exc:
             problem = exc if isinstance(exc, SymphonyError) else SymphonyError(f"{type(exc).__name__}: {exc}")
             yield make_beat_item(
-                session, movement_node, self.beat, f"{self.nodeid}::expand", parent=self, name="expand", problem=problem
+                runs, movement_node, self.beat, f"{self.nodeid}::expand", parent=self, name="expand", problem=problem
             )
             return
         for target in targets:
             node_name = target.id.replace("::", ":")
             yield make_beat_item(
-                session,
+                runs,
                 movement_node,
                 self.beat,
                 f"{self.nodeid}::{node_name}",
@@ -258,7 +269,7 @@ class ExpandedBeat(pytest.Collector):
                 target=target,
             )
 
-    def reportinfo(self):
+    def reportinfo(self) -> ReportInfo:
         return self.path, self.beat.line - 1, self.beat.title
 
 
@@ -274,31 +285,34 @@ class SubsequenceBeat(pytest.Collector):
 
     CONCLUDE = "conclude"
 
-    def __init__(self, *, beat: Beat, **kw) -> None:
+    parent: MovementNode
+
+    def __init__(self, *, beat: Beat, **kw: Any) -> None:
         super().__init__(**kw)
         self.beat = beat
 
     @property
     def sequence_node(self) -> SequenceNode:
-        return self.parent.sequence_node  # type: ignore[union-attr]
+        return self.parent.sequence_node
 
     @property
     def position(self) -> tuple[int, int]:
-        return (self.parent.movement.index, self.beat.index)  # type: ignore[union-attr]
+        return (self.parent.movement.index, self.beat.index)
 
     @property
-    def order_prefix(self) -> tuple:
-        return self.parent.order_prefix  # type: ignore[union-attr]
+    def order_prefix(self) -> OrderKey:
+        return self.parent.order_prefix
 
-    def collect(self):
-        session: SymphonySession = state(self.config)
-        movement_node: MovementNode = self.parent  # type: ignore[assignment]
+    def collect(self) -> Iterator[pytest.Item | pytest.Collector]:
+        runs = sequence_runs_of(self.config)
+        movement_node = self.parent
         wanted = str(self.beat.subsequence)
-        chain, node = [], self.sequence_node
+        chain: list[str] = []
+        node: SequenceNode | None = self.sequence_node
         while node is not None:
             chain.append(node.sequence.id)
             node = node.outer.sequence_node if node.outer else None
-        found = session.find_sequence(wanted)
+        found = sequence_index_of(self.config).find(wanted)
         problem = None
         if wanted in chain:
             path = " -> ".join([*reversed(chain), wanted])
@@ -314,7 +328,7 @@ class SubsequenceBeat(pytest.Collector):
             )
         if problem is not None:
             yield make_beat_item(
-                session,
+                runs,
                 movement_node,
                 self.beat,
                 f"{self.nodeid}::subsequence",
@@ -323,16 +337,17 @@ class SubsequenceBeat(pytest.Collector):
                 problem=problem,
             )
             return
+        assert found is not None, "a sub-pipeline no spec declares is a problem above"
         sequence, spec_file, scope = found
         yield SequenceNode.from_parent(
             self, name=sequence.slug, sequence=sequence, spec_file=spec_file, handler_scope=scope
         )
         if self.beat.handlers:
             item = make_beat_item(
-                session, movement_node, self.beat, f"{self.nodeid}::{self.CONCLUDE}", parent=self, name=self.CONCLUDE
+                runs, movement_node, self.beat, f"{self.nodeid}::{self.CONCLUDE}", parent=self, name=self.CONCLUDE
             )
             item.stash[NTH] = sys.maxsize  # after every beat of the sub-pipeline
             yield item
 
-    def reportinfo(self):
+    def reportinfo(self) -> ReportInfo:
         return self.path, self.beat.line - 1, self.beat.title

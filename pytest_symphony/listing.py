@@ -14,22 +14,24 @@ from .score.levels import DYNAMICS
 from .score.loader import SPEC_SUFFIXES, load_spec
 
 if TYPE_CHECKING:
-    from .session import SymphonySession
+    import pytest
+
+    from .run import SymphonyRun
 
 
-def listing(sym: "SymphonySession") -> list[str]:
+def listing(config: "pytest.Config", run: "SymphonyRun") -> list[str]:
     rows: list[tuple[str, str, str, str, str]] = []
     problems: list[str] = []
-    root = sym.config.rootpath
-    for path in _project_specs(sym.spec_roots):
+    root = run.rootpath
+    for path in _project_specs(run.spec_roots):
         _row(rows, problems, path, _shown(path, root), "")
-    for batch in sym.hook.pytest_symphony_pipelines(config=sym.config):
+    for batch in config.hook.pytest_symphony_pipelines(config=config):
         for pipeline in batch or ():
             _row(rows, problems, pipeline.spec, pipeline.nodeid, f" (--symphony={pipeline.alias})")
     if not rows and not problems:
         return [
             "no sequences: put specs under ini symphony_paths (now: "
-            + " ".join(_shown(p, root) for p in sym.spec_roots)
+            + " ".join(_shown(p, root) for p in run.spec_roots)
             + ")"
         ]
     head = ("id", "file", "movements", "beats", "beats per dynamic")
@@ -38,7 +40,7 @@ def listing(sym: "SymphonySession") -> list[str]:
     return lines + problems
 
 
-def _row(rows: list, problems: list, path: Path, shown: str, hint: str) -> None:
+def _row(rows: list[tuple[str, str, str, str, str]], problems: list[str], path: Path, shown: str, hint: str) -> None:
     result = load_spec(path, display_path=shown)
     sequence = result.sequence
     if sequence is None:
@@ -51,7 +53,7 @@ def _row(rows: list, problems: list, path: Path, shown: str, hint: str) -> None:
     rows.append((sequence.id + hint, shown, str(len(sequence.movements)), str(len(beats)), per_level))
 
 
-def _project_specs(roots: list[Path]) -> list[Path]:
+def _project_specs(roots: tuple[Path, ...]) -> list[Path]:
     found: dict[Path, None] = {}
     for root in roots:
         if root.is_dir():

@@ -22,14 +22,52 @@ from .collect import BeatItem, ExpandedBeat, SequenceNode
 from .runtime import dynamics
 
 if TYPE_CHECKING:
-    from .session import SymphonySession
+    from .resume import Resume
 
 PULLED_IN = "symphony_pulled_in_for"
 ISOLATED = "symphony_isolated"
 
 
+class PartialRun:
+    """A plugin: which beats stood in for others (pulled in, or isolated with ``--symphony-isolated``),
+    as the reports say on the controller, and the beats ``--lf`` must not forget."""
+
+    def __init__(self, config: pytest.Config, dynamic: str, resume: "Resume | None") -> None:
+        self.config = config
+        self.dynamic = dynamic
+        self.resume = resume
+        self.isolated: bool = bool(config.getoption("symphony_isolated"))
+        self.pulled_in: list[tuple[str, str]] = []  # (beat pulled in, the beat it stands under)
+        self.ran_isolated: list[str] = []
+
+    def arrange(self, session: pytest.Session, collected: list[pytest.Item], items: list[pytest.Item]) -> None:
+        """Once every plugin has selected: pull back the beats the selected ones stand on, or label the isolated."""
+        if self.isolated:
+            mark_isolated(items)
+        else:
+            pull_in_predecessors(self.dynamic, self.resume, session, collected, items)
+
+    @pytest.hookimpl(trylast=True)  # after --lf's plugin forgot a skipped test: a blocked beat is not done
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when == "setup":
+            for name, value in report.user_properties:
+                if name == PULLED_IN:
+                    self.pulled_in.append((report.nodeid, str(value)))
+                elif name == ISOLATED:
+                    self.ran_isolated.append(str(value))
+        if getattr(report, "symphony_blocked", False):
+            remember_as_not_passed(self.config, report)
+
+    def lines(self) -> list[str]:
+        return summary_lines(self.pulled_in, self.ran_isolated)
+
+
 def pull_in_predecessors(
-    sym: "SymphonySession", session: pytest.Session, collected: list[pytest.Item], items: list[pytest.Item]
+    dynamic: str,
+    resume: "Resume | None",
+    session: pytest.Session,
+    collected: list[pytest.Item],
+    items: list[pytest.Item],
 ) -> None:
     """Add to ``items`` every earlier beat of each sequence that has a selected beat.
 
@@ -49,7 +87,7 @@ def pull_in_predecessors(
             by_sequence.setdefault(id(item.sequence_node.root), []).append(item)
     narrowed = _narrowed_files(session.config)
     whole = sum(map(len, selected.values())) == sum(map(len, by_sequence.values()))
-    if whole and not narrowed and sym.resume is None:  # every beat of these sequences runs already
+    if whole and not narrowed and resume is None:  # every beat of these sequences runs already
         return
     replaced: dict[int, BeatItem] = {}
     added: list[BeatItem] = []
@@ -63,10 +101,10 @@ def pull_in_predecessors(
             chosen = [replaced[id(old)] for old in chosen]
             kept |= {id(item) for item in chosen}
             beats = fresh
-        beats = [b for b in beats if dynamics.allows(sym.dynamic, b.needed_dynamic)]
+        beats = [b for b in beats if dynamics.allows(dynamic, b.needed_dynamic)]
         needed = _stood_on(node, beats, chosen)
-        if sym.resume is not None:
-            needed, skipped = sym.resume.plan(node, beats, chosen, needed)
+        if resume is not None:
+            needed, skipped = resume.plan(node, beats, chosen, needed)
             restored |= {id(b) for b in skipped}
         for item in needed:
             if id(item) in kept:

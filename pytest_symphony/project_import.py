@@ -123,7 +123,7 @@ def _load_from_file(name: str, path: Path) -> ModuleType:
             _load_from_file(parent_name, init)
         else:  # a namespace of our own, so relative names stay apart
             holder = ModuleType(parent_name)
-            holder.__path__ = []  # type: ignore[attr-defined]
+            holder.__path__ = []
             sys.modules[parent_name] = holder
     package = path.name == "__init__.py"
     spec = importlib.util.spec_from_file_location(

@@ -23,22 +23,39 @@ RESUMED_FROM = "symphony_resumed_from"
 
 if TYPE_CHECKING:
     from .collect import BeatItem, SequenceNode
-    from .session import SymphonySession
+    from .run import SymphonyRun
 
 
 class Resume:
-    """What to restore per sequence, decided at collection (on each xdist worker alike)."""
+    """A plugin: what to restore per sequence, decided at collection (on each xdist worker alike),
+    and what the controller's summary says of it (from the reports, which carry it under xdist)."""
 
-    def __init__(self, sym: "SymphonySession", requested: str) -> None:
+    def __init__(self, run: "SymphonyRun", requested: str) -> None:
         if requested != "last" and not RUN_ID.fullmatch(requested):
             raise pytest.UsageError(
                 f"--symphony-resume takes a run id such as 20261206T031500Z-1a2b3c, not {requested!r}; write "
                 "--symphony-resume=RUN_ID, or put a bare --symphony-resume after the node ids"
             )
-        self.sym = sym
+        self.run = run
         self.requested = None if requested == "last" else requested
         self.states: dict[str, dict[str, Any]] = {}  # sequence id -> state to start with
         self.notes: list[str] = []  # what no beat carries (nothing ran, or no run to resume)
+        self.resumed: list[str] = []  # notes carried by the reports of resumed sequences
+        self.resumed_from: set[str] = set()  # the run ids resumed from, for the run's record
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when == "setup":
+            for name, value in report.user_properties:
+                if name == RESUMED:
+                    self.resumed.append(str(value))
+                elif name == RESUMED_FROM:
+                    self.resumed_from.add(str(value))
+
+    def lines(self) -> list[str]:
+        """The summary's lines (the notes decided at collection only on the controller: under xdist
+        each worker decided the same)."""
+        notes = self.resumed + (self.notes if not self.run.is_worker else [])
+        return [f"resume: {note}" for note in dict.fromkeys(notes)]
 
     def plan(
         self, node: "SequenceNode", beats: list["BeatItem"], chosen: list["BeatItem"], stood_on: list["BeatItem"]
@@ -73,14 +90,13 @@ class Resume:
 
     def _outcomes(self, sequence_id: str) -> tuple[str | None, dict[str, dict[str, Any]]]:
         from .telemetry.store import HistoryError, HistoryStore
-        from .telemetry.writer import HISTORY_NAME
 
-        path = self.sym.symphony_dir / HISTORY_NAME
+        path = self.run.history_path
         if not path.is_file():
             return None, {}
         try:
             with HistoryStore(path) as store:
-                run_id = self.requested or store.last_run_of(sequence_id, before=self.sym.run_id)
+                run_id = self.requested or store.last_run_of(sequence_id, before=self.run.run_id)
                 if run_id is None:
                     return None, {}
                 rows = store.beat_outcomes(run_id, sequence_id)
@@ -91,7 +107,7 @@ class Resume:
             return None, {}
         return run_id, {row["nodeid"]: row for row in rows}
 
-    def _note(self, sequence_id: str, run_id: str, beats: list, start: int, opaque: dict[str, int]) -> str:
+    def _note(self, sequence_id: str, run_id: str, beats: list["BeatItem"], start: int, opaque: dict[str, int]) -> str:
         if start == len(beats):
             line = f"{sequence_id}: run {run_id} passed every beat; nothing left to resume"
             self.notes.append(line)

@@ -2,22 +2,76 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable, Generator
 
 import pytest
 
 from .builtins import NODEID_PREFIX
 from .collect import BeatItem, PipelineSpec, SequenceNode, SpecErrorItem
+from .handlers import HandlerRegistration
+from .partial import PartialRun, note_expanded_order
+from .run import SymphonyRun
 from .runtime import dynamics
 from .score.loader import load_spec
 
 if TYPE_CHECKING:
     from .builtins import Pipeline
     from .score.model import Movement
-    from .session import SymphonySession
+    from .shards import Sharding
+
+#: Collects what a ``symphony:<root>::...`` node id names into the items; returns whether it named any.
+NodeIdClaim = Callable[[pytest.Session, str, list[pytest.Item]], bool]
+#: Places an area's items once the beats are in order (bdd: linked scenarios after their beats).
+Arranger = Callable[[pytest.Session, list[pytest.Item]], None]
 
 
-def select(sym: "SymphonySession", session: pytest.Session, items: list[pytest.Item]) -> list[pytest.Item]:
+class Selection:
+    """A plugin: which items run and in what order, around every other plugin's selection.
+
+    Made at configure, where the areas add to it (``node_id_roots``, ``arrangers``), and
+    registered at collection, after every plugin's configure, so its wrapper is the outermost.
+    """
+
+    def __init__(
+        self,
+        config: pytest.Config,
+        run: SymphonyRun,
+        handlers: HandlerRegistration,
+        partial: PartialRun,
+        sharding: "Sharding | None",
+    ) -> None:
+        self.config = config
+        self.hook = config.hook
+        self.run = run
+        self.handlers = handlers
+        self.partial = partial
+        self.sharding = sharding
+        self.node_id_args: list[str] = take_node_id_args(config)  # symphony:<root>::... node ids
+        self.node_id_roots: dict[str, list[NodeIdClaim]] = {}  # root -> what collects its node ids
+        self.arrangers: list[Arranger] = []
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_collection_modifyitems(
+        self, session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+    ) -> Generator[None, None, None]:
+        """``--symphony`` and dynamics first; once every plugin has selected and ordered (``-k``,
+        ``--deselect``, ``--lf``, ``--sw``, ``--ff``, random orders), the beats a selected beat
+        stands on come back, each sequence's beats go in spec order, the areas place their
+        items (linked scenarios after their beats), and last a shard keeps its share."""
+        note_expanded_order(items)
+        collected = list(items)
+        collected += select(self, session, items)
+        result = yield
+        self.partial.arrange(session, collected, items)
+        order_beats(items)
+        for arrange in self.arrangers:
+            arrange(session, items)
+        if self.sharding is not None:  # a shard keeps whole sequences, their riders and files
+            self.sharding.keep(session, items)
+        return result
+
+
+def select(sel: Selection, session: pytest.Session, items: list[pytest.Item]) -> list[pytest.Item]:
     """Apply ``--symphony`` (collecting named built-in pipelines) and ``--symphony-dynamic``.
 
     A built-in pipeline is also collected when a ``symphony:<alias>::...`` node id names one
@@ -25,27 +79,27 @@ def select(sym: "SymphonySession", session: pytest.Session, items: list[pytest.I
     collected here, selected or not (the beats a selected beat stands on come from them).
     """
     before = {id(item) for item in items}
-    _collect_last_failed_pipelines(sym, session, items)
-    named = _collect_named(sym, session, items)
-    wanted, movements = _wanted_ids(sym, session, items) if sym.selected else (set(), {})
+    _collect_last_failed_pipelines(sel, session, items)
+    named = _collect_named(sel, session, items)
+    wanted, movements = _wanted_ids(sel, session, items) if sel.run.selected else (set(), {})
     added = [item for item in items if id(item) not in before]
-    _keep_named(sym, items)
+    _keep_named(sel, items)
     keep: list[pytest.Item] = []
     dropped: list[pytest.Item] = []
-    if sym.selected:
+    if sel.run.selected:
         wanted |= named
         for item in items:
             if isinstance(item, SpecErrorItem) or (
                 isinstance(item, BeatItem) and _wanted_beat(item, wanted, movements)
             ):
                 keep.append(item)
-            elif not isinstance(item, BeatItem) and sym.hook.pytest_symphony_select_item(item=item, wanted=wanted):
+            elif not isinstance(item, BeatItem) and sel.hook.pytest_symphony_select_item(item=item, wanted=wanted):
                 keep.append(item)
             else:
                 dropped.append(item)
     else:
         keep = list(items)
-    quiet = [i for i in keep if isinstance(i, BeatItem) and not dynamics.allows(sym.dynamic, i.needed_dynamic)]
+    quiet = [i for i in keep if isinstance(i, BeatItem) and not dynamics.allows(sel.run.dynamic, i.needed_dynamic)]
     if quiet:
         skip = set(map(id, quiet))
         keep = [i for i in keep if id(i) not in skip]
@@ -70,21 +124,21 @@ def take_node_id_args(config: pytest.Config) -> list[str]:
     return taken
 
 
-def _collect_named(sym: "SymphonySession", session: pytest.Session, items: list[pytest.Item]) -> set[str]:
+def _collect_named(sel: Selection, session: pytest.Session, items: list[pytest.Item]) -> set[str]:
     """Collect what each ``symphony:`` node id names; returns the sequence ids of named pipelines."""
-    pipelines = {p.nodeid: p for p in _pipelines(sym).values()}
+    pipelines = {p.nodeid: p for p in _pipelines(sel).values()}
     ids: set[str] = set()
-    for arg in sym.node_id_args:
+    for arg in sel.node_id_args:
         root, _, rest = arg.partition("::")
         claimed = False
         pipeline = pipelines.get(root)
         if pipeline is not None and (not rest or rest.split("::", 1)[0] == _slug(pipeline)):
             ids.add(_collect_pipeline(session, pipeline, items))
             claimed = True
-        for claim in sym.node_id_roots.get(root, ()):
+        for claim in sel.node_id_roots.get(root, ()):
             claimed = claim(session, arg, items) or claimed
         if not claimed:
-            known = sorted(set(pipelines) | set(sym.node_id_roots))
+            known = sorted(set(pipelines) | set(sel.node_id_roots))
             raise pytest.UsageError(
                 f"{arg}: no item has this node id (node ids of this kind begin with "
                 f"{', '.join(known)}); run pytest --collect-only -q to list them"
@@ -97,46 +151,46 @@ def _slug(pipeline: "Pipeline") -> str | None:
     return sequence.slug if sequence is not None else None
 
 
-def _keep_named(sym: "SymphonySession", items: list[pytest.Item]) -> None:
+def _keep_named(sel: Selection, items: list[pytest.Item]) -> None:
     """Under a root that node ids name, only the named items stay (a pipeline ``--symphony`` names stays whole)."""
-    if not sym.node_id_args:
+    if not sel.node_id_args:
         return
-    roots = {arg.split("::", 1)[0] for arg in sym.node_id_args}
-    whole = set(sym.selected)
+    roots = {arg.split("::", 1)[0] for arg in sel.node_id_args}
+    whole = set(sel.run.selected)
 
     def asked(item: pytest.Item) -> bool:
         if item.nodeid.split("::", 1)[0] not in roots:
             return True
         if isinstance(item, BeatItem) and ({_root_id(item), "all"} & whole):
             return True
-        return any(item.nodeid == arg or item.nodeid.startswith(arg + "::") for arg in sym.node_id_args)
+        return any(item.nodeid == arg or item.nodeid.startswith(arg + "::") for arg in sel.node_id_args)
 
     items[:] = [item for item in items if asked(item)]  # as pytest collects a node id: the rest never was
 
 
-def _pipelines(sym: "SymphonySession") -> dict[str, "Pipeline"]:
+def _pipelines(sel: Selection) -> dict[str, "Pipeline"]:
     pipelines: dict[str, Pipeline] = {}
-    for batch in sym.hook.pytest_symphony_pipelines(config=sym.config):
+    for batch in sel.hook.pytest_symphony_pipelines(config=sel.config):
         for pipeline in batch or ():
             pipelines.setdefault(pipeline.alias, pipeline)
     return pipelines
 
 
 def _wanted_ids(
-    sym: "SymphonySession", session: pytest.Session, items: list[pytest.Item]
+    sel: Selection, session: pytest.Session, items: list[pytest.Item]
 ) -> tuple[set[str], dict[str, set[str]]]:
     """The sequence ids ``--symphony`` names, and per id the movements it names (``id/movement``)."""
     collected = {_root_id(i) for i in items if isinstance(i, BeatItem)}
-    pipelines = _pipelines(sym)
+    pipelines = _pipelines(sel)
     wanted: set[str] = set()
     movements: dict[str, set[str]] = {}  # sequence id -> the movements named (WHOLE: all of them)
     unknown: list[str] = []
-    for entry in sym.selected:  # every named pipeline's handlers first: one's collection may check another's
+    for entry in sel.run.selected:  # every named pipeline's handlers first: one's collection may check another's
         name = entry.partition("/")[0]
         pipeline = pipelines.get(name) or (None if name in collected else _pipeline_by_id(pipelines, name))
         if pipeline is not None:
-            sym.load_pipeline_handlers(pipeline)
-    for entry in sym.selected:
+            sel.handlers.load_pipeline(pipeline)
+    for entry in sel.run.selected:
         name, _, movement = entry.partition("/")
         if name == "all":
             wanted |= collected
@@ -216,13 +270,13 @@ def _pipeline_by_id(pipelines: dict[str, "Pipeline"], name: str) -> "Pipeline | 
     return None
 
 
-def _collect_last_failed_pipelines(sym: "SymphonySession", session: pytest.Session, items: list[pytest.Item]) -> None:
+def _collect_last_failed_pipelines(sel: Selection, session: pytest.Session, items: list[pytest.Item]) -> None:
     """``--lf`` after a failed built-in pipeline: collect it, so its failures run again."""
     config = session.config
     if not config.getoption("lf", False) or config.cache is None:
         return
     failed_paths = {str(nodeid).split("::", 1)[0] for nodeid in config.cache.get("cache/lastfailed", {})}
-    for pipeline in _pipelines(sym).values():
+    for pipeline in _pipelines(sel).values():
         if pipeline.nodeid in failed_paths:
             _collect_pipeline(session, pipeline, items)
 

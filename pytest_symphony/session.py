@@ -1,133 +1,75 @@
-"""The session's symphony state: registry, conductor, sequence runs, telemetry sink.
+"""The sequence runs of the session: who declares which sequence, their start, failure, rollback and finish.
 
-One ``SymphonySession`` per pytest session (and per xdist worker); the hook
-functions in ``plugin.py`` stay thin and call into it.
+``SequenceRuns`` is the core's plugin for them (one per pytest session and per xdist
+worker); the collector nodes and the beat item reach it through ``session_key.sequence_runs_of``.
+Its ``pytest_runtest_makereport`` wrapper is the one per-phase hook of a beat: it holds
+what it needs (the run's identity, the registry) rather than looking anything up.
 """
 
 from __future__ import annotations
 
-import getpass
-import importlib
-import os
-import platform
-import socket
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+import inspect
+from typing import Any, Callable, Generator
 
 import pytest
 
 from . import collect
+from .collect import BeatItem
 from .errors import SymphonyError
-from .options import value
-from .runtime import dynamics
+from .handlers import HandlerRegistration
+from .resume import Resume
+from .run import SymphonyRun
 from .runtime.conductor import Conductor
-from .runtime.context import WROTE, SequenceRun
-from .runtime.registry import HANDLER_ATTR, BUILTIN, HandlerRegistry
+from .runtime.context import SequenceRun
 from .score.model import Beat, Movement, Sequence
-from .stamps import new_run_id, utc_now
-from .resume import RESUMED, RESUMED_FROM, Resume
-from .shards import parse_shard
-from .summary import RunSummary
-
-if TYPE_CHECKING:
-    from .builtins import Pipeline
-    from .telemetry.records import RunRecord
-    from .telemetry.writer import TelemetryWriter
 
 
-class SymphonySession:
-    def __init__(self, config: pytest.Config) -> None:
+class SequenceRuns:
+    """A plugin: the sequence runs of the session, from collection (who declares which sequence,
+    each sequence's marker) to their start, failure, rollback and finish."""
+
+    def __init__(
+        self, config: pytest.Config, run: SymphonyRun, handlers: HandlerRegistration, resume: Resume | None
+    ) -> None:
         self.config = config
         self.hook = config.hook
-        self.registry = HandlerRegistry()
+        self.run = run
+        self.handlers = handlers
+        self.registry = handlers.registry
+        self.resume = resume
         self.conductor = Conductor(config.hook)
-        self.dynamic: str = config.getoption("symphony_dynamic") or dynamics.DEFAULT
-        self.selected: list[str] = _split_names(config.getoption("symphony"))
-        workerinput = getattr(config, "workerinput", None)
-        self.is_worker = workerinput is not None
-        self.run_id: str = workerinput["symphony_run_id"] if workerinput else new_run_id()
-        root = config.rootpath
-        self.symphony_dir = (root / (value(config, "symphony_dir") or ".symphony")).resolve()
-        self.run_dir = self.symphony_dir / "runs" / self.run_id
-        self.spec_roots = [(root / p).resolve() for p in value(config, "symphony_paths")]
-        self.max_spec_bytes = int(value(config, "symphony_max_spec_bytes"))
         self.sequences: dict[str, str] = {}  # sequence id -> spec nodeid that declared it first
-        self.summary = RunSummary()
-        self.writer: TelemetryWriter | None = None
-        self.started_at = utc_now()
         self._markers: set[str] = set()
-        self.written: list[str] = []  # files asked for (reports, scaffolds), listed at the end of the summary
-        self.telemetry_written: list[str] = []  # the run's telemetry files: one line, or listed with -v
-        self._pipeline_modules: set[str] = set()
-        self._sequence_index: dict[str, tuple[Sequence, str, Pipeline | None]] | None = None  # for sub-pipelines
-        self.isolated: bool = bool(config.getoption("symphony_isolated"))
-        self.node_id_args: list[str] = []  # symphony:<root>::... node ids from the command line
-        #: root -> functions that collect what such a node id names, returning whether one did
-        self.node_id_roots: dict[str, list[Callable[[pytest.Session, str, list[pytest.Item]], bool]]] = {}
-        self.pulled_in: list[tuple[str, str]] = []  # (beat pulled in, the beat it stands under)
-        self.ran_isolated: list[str] = []
-        shard = config.getoption("symphony_shard")
-        self.shard: tuple[int, int] | None = parse_shard(shard) if shard else None
-        self.notes: list[str] = []  # lines for the summary, decided at collection (not under xdist)
-        resume = config.getoption("symphony_resume")
-        self.resume = Resume(self, resume) if resume else None
-        self.resumed: list[str] = []  # notes of resumed sequences (controller)
-        self.resumed_from: set[str] = set()
-        #: Areas that place their items once the beats are in order (bdd: scenarios after their beats).
-        self.arrangers: list[Callable[[pytest.Session, list[pytest.Item]], None]] = []
 
-    # -- handlers ---------------------------------------------------------------
-    def register_configured_handlers(self) -> None:
-        """Import the modules of ini ``symphony_handlers``, then ask plugins for theirs.
-
-        A module that cannot import does not stop the session: it is kept as a finding
-        (``registry.failed``), the beats that cannot find their handler say why, and the
-        conformity checks still read its source.
-        """
-        from .project_import import error_place, import_by_name, import_mode, module_file
-
-        mode = import_mode(self.config)
-        for entry in value(self.config, "symphony_handlers"):
-            alias, _, module_name = entry.rpartition("=")
-            if alias:
-                self.registry.alias(alias, module_name)
-            try:
-                module = import_by_name(module_name, self.config.rootpath, mode)
-            except Exception as exc:
-                path = module_file(module_name, self.config.rootpath)
-                self.registry.add_failure(
-                    module_name,
-                    path,
-                    f"{error_place(exc, path, self.config.rootpath)}: {type(exc).__name__}: {exc}"
-                    if path
-                    else f"{type(exc).__name__}: {exc}",
-                )
-                continue
-            self.registry.add_module(module)
-        self.hook.pytest_symphony_register_handlers(registry=self.registry)
-
-    def load_pipeline_handlers(self, pipeline: Pipeline) -> None:
-        """A built-in pipeline's handlers, imported when its spec is collected and not before."""
-        if pipeline.handler_module and pipeline.handler_module not in self._pipeline_modules:
-            self._pipeline_modules.add(pipeline.handler_module)
-            self.registry.add_module(importlib.import_module(pipeline.handler_module), origin=BUILTIN)
-
-    def scan_plugin(self, plugin: object) -> None:
-        """conftest.py modules register their ``@handler`` functions as they load."""
-        name = getattr(plugin, "__file__", "") or ""
-        if os.path.basename(name) == "conftest.py" and any(
-            getattr(v, HANDLER_ATTR, None) for v in vars(plugin).values()
-        ):
-            self.registry.add_module(plugin)  # type: ignore[arg-type]
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        """A beat's report: its telemetry records, its sequence run failed and rolled back, why it skipped."""
+        report = yield
+        if not isinstance(item, BeatItem):
+            return report
+        run = self.run
+        records = item.records_for(call, report, run.run_id, run.dynamic)
+        if report.failed and item.plan.critical:
+            problem = self.beat_failed(item)
+            if problem:
+                report.sections.append(("symphony rollback", problem))
+        if call.when == "call" and report.passed and run.dynamic == "pp" and item.problem is None:
+            report.symphony_resolved = True  # type: ignore[attr-defined]  # shown as RESOLVED: found, not run
+        if report.skipped and call.when == "setup" and item.blocked:
+            report.symphony_blocked = True  # type: ignore[attr-defined]  # skipped behind a failed beat, for --lf
+        if report.failed and len(records) > 1:
+            label = item.plan.label
+            report.sections.append(("symphony retries", f"beat {label} failed on all {len(records)} attempts"))
+        if records:
+            report.symphony = records  # type: ignore[attr-defined]  # plain data: crosses xdist
+            self.hook.pytest_symphony_after_beat(
+                sequence=item.plan.sequence, beat=item.plan.beat, context=item.sequence_node.run, records=records
+            )
+        return report
 
     # -- collection -------------------------------------------------------------
-    def is_spec(self, path: Path) -> bool:
-        from .score.loader import SPEC_SUFFIXES
-
-        if path.suffix not in SPEC_SUFFIXES:
-            return False
-        return any(path == r or r in path.parents for r in self.spec_roots)
-
     def claim_sequence(self, sequence: Sequence, nodeid: str) -> str | None:
         """Record who declares ``sequence.id``; return the earlier file when it is a duplicate."""
         first = self.sequences.setdefault(sequence.id, nodeid)
@@ -155,9 +97,9 @@ class SymphonySession:
         outer = node.outer
         run = SequenceRun(
             node.sequence,
-            run_id=self.run_id,
-            dynamic=self.dynamic,
-            run_dir=self.run_dir,
+            run_id=self.run.run_id,
+            dynamic=self.run.dynamic,
+            run_dir=self.run.run_dir,
             on_event=self._on_event,
             parent=outer.sequence_node.run if outer else None,
             parent_nodeid=outer.nodeid if outer else None,
@@ -210,152 +152,9 @@ class SymphonySession:
             return f"rollback of sequence '{run.sequence.id}' failed: {type(exc).__name__}: {exc}"
         return None
 
-    def find_sequence(self, sequence_id: str) -> tuple[Sequence, str, frozenset[str]] | None:
-        """A sequence by id, for a sub-pipeline: (sequence, spec file to show, its handler scope)."""
-        if self._sequence_index is None:
-            from .builtins import builtin_pipelines
-            from .score.loader import SPEC_SUFFIXES, load_spec
-
-            index: dict[str, tuple[Sequence, str, Pipeline | None]] = {}
-            root = self.config.rootpath
-            for spec_root in self.spec_roots:
-                for path in sorted(spec_root.rglob("*")) if spec_root.is_dir() else ():
-                    if path.suffix in SPEC_SUFFIXES and path.is_file():
-                        found = load_spec(path, max_bytes=self.max_spec_bytes).sequence
-                        if found is not None:
-                            index.setdefault(found.id, (found, _relative(path, root), None))
-            for builtin in builtin_pipelines():
-                found = load_spec(builtin.spec).sequence
-                if found is not None:
-                    index.setdefault(found.id, (found, builtin.nodeid, builtin))
-            self._sequence_index = index
-        entry = self._sequence_index.get(sequence_id)
-        if entry is None:
-            return None
-        sequence, shown, pipeline = entry
-        if pipeline is None:
-            return sequence, shown, frozenset()
-        self.load_pipeline_handlers(pipeline)
-        module = pipeline.handler_module
-        return sequence, shown, frozenset({module}) if module else frozenset()
-
-    # -- partial runs (controller) ------------------------------------------------
-    def note_partial(self, report: pytest.TestReport) -> None:
-        from .partial import ISOLATED, PULLED_IN
-
-        for name, value_ in report.user_properties:
-            if name == PULLED_IN:
-                self.pulled_in.append((report.nodeid, str(value_)))
-            elif name == ISOLATED:
-                self.ran_isolated.append(str(value_))
-            elif name == RESUMED:
-                self.resumed.append(str(value_))
-            elif name == RESUMED_FROM:
-                self.resumed_from.add(str(value_))
-
-    def partial_lines(self) -> list[str]:
-        from .partial import summary_lines
-
-        notes = self.resumed + (self.resume.notes if self.resume and not self.is_worker else [])
-        return (
-            summary_lines(self.pulled_in, self.ran_isolated)
-            + [f"resume: {note}" for note in dict.fromkeys(notes)]
-            + (self.notes if not self.is_worker else [])
-        )
-
-    # -- telemetry (controller only) ---------------------------------------------
-    def record(self, records: list[dict[str, Any]]) -> None:
-        if self.is_worker:
-            return
-        if self.writer is None:
-            from .telemetry.writer import TelemetryWriter
-
-            self.writer = TelemetryWriter(self.symphony_dir, self.run_record())
-        for rec in records:
-            self.writer.add(rec)
-            self.summary.add(rec)
-            for event in rec.get("events") or ():
-                if event.get("name") == WROTE and event.get("payload", {}).get("path"):
-                    shown = _relative(Path(event["payload"]["path"]).resolve(), self.config.rootpath)
-                    if shown not in self.written:
-                        self.written.append(shown)
-
-    def run_record(self) -> RunRecord:
-        return {
-            "run_id": self.run_id,
-            "started_at": self.started_at,
-            "dynamic": self.dynamic,
-            "rootdir": str(self.config.rootpath),
-            "argv": list(self.config.invocation_params.args),
-            "user": _user(),
-            "host": socket.gethostname(),
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-            "git_commit": _git_commit(self.config.rootpath),
-            "selected": list(self.selected),
-            "resumed_from": ",".join(sorted(self.resumed_from)) or None,
-        }
-
-    def close(self, exitstatus: int) -> None:
-        if self.writer is not None:
-            writer, self.writer = self.writer, None
-            writer.close(int(exitstatus))
-            self.telemetry_written = [
-                _relative(writer.jsonl_path, self.config.rootpath),
-                _relative(writer.history_path, self.config.rootpath),
-            ]
-
-    def written_lines(self, verbose: bool) -> list[str]:
-        """The end of the terminal summary: the files asked for, then where the run was recorded.
-
-        Telemetry files are one line naming the run folder, unless ``-v`` asks for each or the
-        run wrote files asked for (reports, scaffolds): then every file written is listed.
-        """
-        lines = [f"symphony: wrote {path}" for path in self.written]
-        if verbose or self.written:
-            lines += [f"symphony: wrote {path}" for path in self.telemetry_written]
-        elif self.telemetry_written:
-            folder = _relative(self.run_dir, self.config.rootpath)
-            lines.append(
-                f"symphony: run {self.run_id} recorded in {folder}/ and {self.telemetry_written[-1]} "
-                "(-v lists the files)"
-            )
-        return lines
-
-
-def _relative(path: str | Path, root: Path) -> str:
-    try:
-        return str(Path(path).relative_to(root))
-    except ValueError:
-        return str(path)
-
 
 _ALWAYS = frozenset({"symphony", "beat", "request"})
 
 
 def _parameters(func: Callable[..., Any]) -> set[str]:
-    import inspect
-
     return set(inspect.signature(func).parameters)
-
-
-def _git_commit(root: Path) -> str | None:
-    """The commit the run saw, for lineage; None outside a git work tree."""
-    import subprocess
-
-    try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip() or None if out.returncode == 0 else None
-
-
-def _split_names(value: str | None) -> list[str]:
-    return [n.strip() for n in (value or "").split(",") if n.strip()]
-
-
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:
-        return os.environ.get("USER", "unknown")

@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import re
 import statistics
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -22,7 +21,7 @@ import pytest
 from .beat_item import BeatItem
 
 if TYPE_CHECKING:
-    from .session import SymphonySession
+    from .run import SymphonyRun
 
 SHARD = re.compile(r"^(\d+)/(\d+)$")
 #: A plain test with no history weighs this many milliseconds.
@@ -36,11 +35,27 @@ def parse_shard(text: str) -> tuple[int, int]:
     return int(match.group(1)), int(match.group(2))
 
 
-def keep_shard(sym: "SymphonySession", session: pytest.Session, items: list, shard: tuple[int, int]) -> str:
+class Sharding:
+    """``--symphony-shard``: the share this job keeps (decided last in the selection), and its summary line."""
+
+    def __init__(self, run: "SymphonyRun", text: str) -> None:
+        self.run = run
+        self.shard = parse_shard(text)
+        self.note: str | None = None
+
+    def keep(self, session: pytest.Session, items: list[pytest.Item]) -> None:
+        self.note = keep_shard(self.run, session, items, self.shard)
+
+    def lines(self) -> list[str]:
+        """On the controller: under xdist every worker cut the same shard."""
+        return [self.note] if self.note and not self.run.is_worker else []
+
+
+def keep_shard(run: "SymphonyRun", session: pytest.Session, items: list[pytest.Item], shard: tuple[int, int]) -> str:
     """Deselect every item outside shard ``I`` of ``N``; returns a line for the summary."""
     index, count = shard
     units = _units(items)
-    weights = _weights(sym, units)
+    weights = _weights(run, units)
     loads = [0.0] * count
     owner: dict[str, int] = {}
     for key in sorted(units, key=lambda k: (-weights[k], k)):
@@ -60,9 +75,9 @@ def keep_shard(sym: "SymphonySession", session: pytest.Session, items: list, sha
     )
 
 
-def _units(items: list) -> dict[str, list]:
+def _units(items: list[pytest.Item]) -> dict[str, list[pytest.Item]]:
     """Unit key -> its items, in order: a sequence and its riders, or one plain test file."""
-    units: dict[str, list] = {}
+    units: dict[str, list[pytest.Item]] = {}
     current: str | None = None
     for item in items:
         if isinstance(item, BeatItem):
@@ -76,9 +91,9 @@ def _units(items: list) -> dict[str, list]:
     return units
 
 
-def _weights(sym: "SymphonySession", units: dict[str, list]) -> dict[str, float]:
+def _weights(run: "SymphonyRun", units: dict[str, list[pytest.Item]]) -> dict[str, float]:
     """Expected milliseconds per unit, from the history's recent passed beats."""
-    durations = _beat_medians(sym, {k.removeprefix("sequence:") for k in units if k.startswith("sequence:")})
+    durations = _beat_medians(run, {k.removeprefix("sequence:") for k in units if k.startswith("sequence:")})
     per_beat = statistics.median(durations.values()) if durations else UNKNOWN_TEST_MS
     weights = {}
     for key, group in units.items():
@@ -90,12 +105,11 @@ def _weights(sym: "SymphonySession", units: dict[str, list]) -> dict[str, float]
     return weights
 
 
-def _beat_medians(sym: "SymphonySession", sequences: set[str]) -> dict[str, float]:
+def _beat_medians(run: "SymphonyRun", sequences: set[str]) -> dict[str, float]:
     """Per sequence, the median over its last runs of the sum of its beats' durations (ms)."""
     from .telemetry.store import HistoryError, HistoryStore
-    from .telemetry.writer import HISTORY_NAME
 
-    path: Path = sym.symphony_dir / HISTORY_NAME
+    path = run.history_path
     if not sequences or not path.is_file():
         return {}
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass
@@ -22,7 +23,7 @@ class RunSummary:
     def __init__(self) -> None:
         self.sequences: dict[str, SequenceTally] = {}
 
-    def add(self, record: dict) -> None:
+    def add(self, record: dict[str, Any]) -> None:
         tally = self.sequences.setdefault(record["sequence"], SequenceTally())
         if record.get("kind") == "scenario":
             tally.scenarios[record["nodeid"]] = record["status"]

@@ -14,26 +14,32 @@ Any other mode cannot be shown to keep a sequence whole, so it is refused.
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import pytest
 
 from .builtins import NODEID_PREFIX
+from .run import SymphonyRun
 
 #: Modes whose units never split a spec file, as xdist implements them.
 WHOLE_FILE_MODES = ("each", "loadfile", "no")
 OUR_MODES = ("load", "worksteal", "loadscope", "loadgroup")
 
 
+#: xdist's objects (its worker controllers, schedulers, logger): the package ships no types.
+XdistObject = Any
+
+
 class XdistSupport:
-    def __init__(self, session) -> None:
-        self.session = session
+    """A plugin: the controller's run id on every worker, and a scheduler that keeps a sequence on one worker."""
 
-    def pytest_configure_node(self, node) -> None:
-        node.workerinput["symphony_run_id"] = self.session.run_id
+    def __init__(self, run: SymphonyRun) -> None:
+        self.run = run
 
-    def pytest_xdist_make_scheduler(self, config: pytest.Config, log):
+    def pytest_configure_node(self, node: XdistObject) -> None:
+        node.workerinput["symphony_run_id"] = self.run.run_id
+
+    def pytest_xdist_make_scheduler(self, config: pytest.Config, log: XdistObject) -> XdistObject:
         mode = config.getoption("dist")
         if mode in WHOLE_FILE_MODES:
             return None
@@ -42,7 +48,7 @@ class XdistSupport:
                 f"--dist {mode}: pytest-symphony cannot keep a sequence's beats on one worker in this mode; "
                 f"use one of {', '.join(OUR_MODES + WHOLE_FILE_MODES)}"
             )
-        is_beat = _BeatIds(self.session)
+        is_beat = _BeatIds(self.run)
         if mode in ("loadscope", "loadgroup"):
             return _scoped(mode, is_beat)(config, log)
         return SequenceAwareScheduling(config, log, _plain(mode), _scoped("load", is_beat), is_beat)
@@ -51,9 +57,9 @@ class XdistSupport:
 class _BeatIds:
     """Is a node id a beat (or a spec error item)? Decided from its file, once per file."""
 
-    def __init__(self, session) -> None:
-        self.session = session
-        self.root = Path(session.config.rootpath)
+    def __init__(self, run: SymphonyRun) -> None:
+        self.run = run
+        self.root = run.rootpath
         self._files: dict[str, bool] = {}
 
     def file_of(self, nodeid: str) -> str:
@@ -63,9 +69,7 @@ class _BeatIds:
         path = self.file_of(nodeid)
         known = self._files.get(path)
         if known is None:
-            known = self._files[path] = path.startswith(NODEID_PREFIX) or self.session.is_spec(
-                (self.root / path).resolve()
-            )
+            known = self._files[path] = path.startswith(NODEID_PREFIX) or self.run.is_spec((self.root / path).resolve())
         return known
 
 
@@ -73,13 +77,13 @@ def _plain(mode: str) -> Callable[..., Any]:
     if mode == "worksteal":
         from xdist.scheduler import WorkStealingScheduling
 
-        return WorkStealingScheduling
+        return WorkStealingScheduling  # type: ignore[no-any-return]
     from xdist.scheduler import LoadScheduling
 
-    return LoadScheduling
+    return LoadScheduling  # type: ignore[no-any-return]
 
 
-def _scoped(mode: str, is_beat: _BeatIds):
+def _scoped(mode: str, is_beat: _BeatIds) -> Callable[..., Any]:
     """xdist's scope scheduler for ``mode`` whose scope of a beat is its spec file."""
     from xdist.scheduler import LoadGroupScheduling, LoadScopeScheduling
 
@@ -99,15 +103,18 @@ def _scoped(mode: str, is_beat: _BeatIds):
         def _riders(self) -> dict[str, str]:
             """BDD scenarios the workers placed right after a beat (linked to it) run in that beat's scope."""
             if getattr(self, "_rider_scopes", None) is None and self.collection is not None:
-                self._rider_scopes, scope = {}, None
+                riders: dict[str, str] = {}
+                scope = None
                 for nodeid in self.collection:
                     if is_beat(nodeid):
                         scope = is_beat.file_of(nodeid)
                     elif scope is not None and is_beat.file_of(nodeid).endswith(".feature"):
-                        self._rider_scopes[nodeid] = scope
+                        riders[nodeid] = scope
                     else:
                         scope = None
-            return getattr(self, "_rider_scopes", None) or {}
+                self._rider_scopes = riders
+            found: dict[str, str] = getattr(self, "_rider_scopes", None) or {}
+            return found
 
     return SequenceScheduling
 
@@ -119,22 +126,29 @@ class SequenceAwareScheduling:
     without the plugin), ours when one was.
     """
 
-    def __init__(self, config, log, plain, sequences, is_beat: _BeatIds) -> None:
+    def __init__(
+        self,
+        config: pytest.Config,
+        log: XdistObject,
+        plain: Callable[..., XdistObject],
+        sequences: Callable[..., XdistObject],
+        is_beat: _BeatIds,
+    ) -> None:
         self._candidates = (plain(config, log), sequences(config, log))
-        self._chosen = None
+        self._chosen: XdistObject = None
         self._is_beat = is_beat
 
     @property
-    def _active(self):
+    def _active(self) -> XdistObject:
         return self._chosen or self._candidates[0]
 
     @property
-    def nodes(self):
+    def nodes(self) -> XdistObject:
         return self._active.nodes
 
     @property
     def collection_is_completed(self) -> bool:
-        done = self._active.collection_is_completed
+        done = bool(self._active.collection_is_completed)
         if done and self._chosen is None:
             plain, sequences = self._candidates
             collection = next(iter(plain.node2collection.values()), ())  # what the workers collected
@@ -144,19 +158,19 @@ class SequenceAwareScheduling:
 
     @property
     def tests_finished(self) -> bool:
-        return self._active.tests_finished
+        return bool(self._active.tests_finished)
 
     @property
     def has_pending(self) -> bool:
-        return self._active.has_pending
+        return bool(self._active.has_pending)
 
-    def add_node(self, node) -> None:
+    def add_node(self, node: XdistObject) -> None:
         self._each("add_node", node)
 
-    def add_node_collection(self, node, collection) -> None:
+    def add_node_collection(self, node: XdistObject, collection: Sequence[str]) -> None:
         self._each("add_node_collection", node, collection)
 
-    def remove_node(self, node):
+    def remove_node(self, node: XdistObject) -> XdistObject:
         if self._chosen is None:
             return [c.remove_node(node) for c in self._candidates][0]
         return self._chosen.remove_node(node)
@@ -165,16 +179,16 @@ class SequenceAwareScheduling:
         assert self.collection_is_completed  # xdist schedules only then; it also makes the choice
         self._active.schedule()
 
-    def mark_test_complete(self, node, item_index, duration=0) -> None:
+    def mark_test_complete(self, node: XdistObject, item_index: int, duration: float = 0) -> None:
         self._active.mark_test_complete(node, item_index, duration)
 
-    def mark_test_pending(self, item) -> None:
+    def mark_test_pending(self, item: str) -> None:
         self._active.mark_test_pending(item)
 
-    def remove_pending_tests_from_node(self, node, indices) -> None:
+    def remove_pending_tests_from_node(self, node: XdistObject, indices: Sequence[int]) -> None:
         self._active.remove_pending_tests_from_node(node, indices)
 
-    def _each(self, name: str, *args) -> None:
+    def _each(self, name: str, *args: Any) -> None:
         if self._chosen is not None:
             getattr(self._chosen, name)(*args)
             return

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import types
 from pathlib import Path
-from typing import TYPE_CHECKING
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 import pytest
@@ -24,7 +25,7 @@ import pytest_bdd
 from pytest_bdd.exceptions import GherkinParseError
 
 from ..errors import SymphonyError
-from ..session_key import state
+from ..session_key import run_of
 from .error_item import FeatureErrorItem
 from ..score.gherkin import ParsedFeature, ScenarioSpec, parse_feature
 from .links import LINK_TAG, skip_reason
@@ -33,24 +34,28 @@ from .steps import StepJournal, StepNotFound, run_scenario
 if TYPE_CHECKING:
     from pytest_bdd.parser import Scenario
 
-    from ..collect import SequenceNode
+    from _pytest._code.code import TerminalRepr, Traceback, TracebackStyle
+    from _pytest.nodes import Node
+
+    from ..beat_item import BeatItem
+    from ..collect import ReportInfo, SequenceNode
     from .links import Link
 
 #: Frames from these folders are the machinery, not the user's steps: hidden in tracebacks.
 _MACHINERY = tuple(
-    str(Path(mod.__file__).resolve().parent) for mod in (pytest, __import__("_pytest"), pluggy, pytest_bdd)
+    str(Path(str(mod.__file__)).resolve().parent) for mod in (pytest, __import__("_pytest"), pluggy, pytest_bdd)
 ) + (str(Path(__file__).resolve().parent.parent),)
 
 
 class FeatureFile(pytest.Module):
     """A ``.feature`` file under ini ``symphony_features`` (or named on the command line)."""
 
-    def _getobj(self):
+    def _getobj(self) -> types.ModuleType:
         module = types.ModuleType(f"symphony_feature_{self.path.stem}")
         module.__file__ = str(self.path)
         return module
 
-    def collect(self):
+    def collect(self) -> Iterator[pytest.Item]:
         display = self.nodeid.split("::")[0]
         try:
             parsed = parse_feature(self.path)
@@ -81,10 +86,10 @@ class FeatureFile(pytest.Module):
 class ScenarioItem(pytest.Function):
     """One scenario (or one example row of an outline): steps run by pytest-bdd, linked to a beat or not."""
 
-    def __init__(self, *, spec: ScenarioSpec, parsed: ParsedFeature, example: dict, **kw) -> None:
+    def __init__(self, *, spec: ScenarioSpec, parsed: ParsedFeature, example: dict[str, Any], **kw: Any) -> None:
         self.link: Link | None = None
         self.link_problem: SymphonyError | None = None
-        self.linked_items: list = []  # the linked beat's items in this session, in run order
+        self.linked_items: list[BeatItem] = []  # the linked beat's items in this session, in run order
         super().__init__(**kw)
         self.spec = spec
         self.feature = parsed.feature
@@ -101,12 +106,14 @@ class ScenarioItem(pytest.Function):
         parsed: ParsedFeature,
         spec: ScenarioSpec,
         name: str,
-        example: dict,
+        example: dict[str, Any],
         example_tags: tuple[str, ...],
     ) -> "ScenarioItem":
         from .state import bdd_state
 
-        def run_scenario_steps(request):  # pragma: no cover - ScenarioItem.runtest runs the steps
+        def run_scenario_steps(
+            request: pytest.FixtureRequest,
+        ) -> None:  # pragma: no cover - ScenarioItem.runtest runs the steps
             raise RuntimeError("scenarios run through ScenarioItem.runtest")
 
         run_scenario_steps.__name__ = run_scenario_steps.__qualname__ = spec.slug
@@ -133,7 +140,7 @@ class ScenarioItem(pytest.Function):
             )
         return self.linked_items[-1].sequence_node
 
-    def listchain(self) -> list:
+    def listchain(self) -> list["Node"]:
         chain = super().listchain()
         if not self.linked_items:
             return chain
@@ -158,10 +165,13 @@ class ScenarioItem(pytest.Function):
     def runtest(self) -> None:
         assert self.scenario is not None and self.journal is not None
         request = self.funcargs["request"]
-        dry_run = state(self.config).dynamic == "pp"
+        assert isinstance(request, pytest.FixtureRequest)
+        dry_run = run_of(self.config).dynamic == "pp"
         run_scenario(request, self.feature, self.scenario, self.journal, dry_run=dry_run)
 
-    def repr_failure(self, excinfo):
+    def repr_failure(
+        self, excinfo: pytest.ExceptionInfo[BaseException], style: "TracebackStyle | None" = None
+    ) -> "str | TerminalRepr":
         if isinstance(excinfo.value, (StepNotFound, SymphonyError)):
             return str(excinfo.value)
         rep = super().repr_failure(excinfo)
@@ -171,15 +181,17 @@ class ScenarioItem(pytest.Function):
         note = f"{self.feature_display}:{failed.line}: step failed: {failed.keyword} {failed.name}"
         if isinstance(rep, str):
             return f"{rep}\n{note}"
-        rep.addsection("scenario", note)
+        add_section = getattr(rep, "addsection", None)  # pytest's exception reprs have sections
+        if add_section is not None:
+            add_section("scenario", note)
         return rep
 
-    def _traceback_filter(self, excinfo):
+    def _traceback_filter(self, excinfo: pytest.ExceptionInfo[BaseException]) -> "Traceback":
         traceback = excinfo.traceback.filter(excinfo)
         user = traceback.filter(lambda entry: not str(entry.path).startswith(_MACHINERY))
         return user or traceback
 
-    def reportinfo(self):
+    def reportinfo(self) -> "ReportInfo":
         title = f"{self.feature.name or self.path.name}: {self.spec.name}"
         if self.example:
             title += f" [{', '.join(f'{k}={v}' for k, v in self.example.items())}]"

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from .availability import INSTALLED
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
 
 from ..errors import SymphonyError
+from .availability import INSTALLED
 
 
 class FeatureErrorItem(pytest.Item):
     """A ``.feature`` file that did not parse (or cannot run here): one failing item at the bad line."""
 
-    def __init__(self, *, message: str, line: int = 1, **kw) -> None:
+    def __init__(self, *, message: str, line: int = 1, **kw: Any) -> None:
         super().__init__(**kw)
         self.message = message
         self.line = max(int(line or 1), 1)
@@ -23,10 +26,10 @@ class FeatureErrorItem(pytest.Item):
     def runtest(self) -> None:  # never reached: setup fails
         raise SymphonyError("unreachable")
 
-    def reportinfo(self):
+    def reportinfo(self) -> tuple[Path, int, str]:
         return self.path, self.line - 1, f"{self.path.name}: feature error"
 
-    def mentions(self, sequence_ids) -> bool:
+    def mentions(self, sequence_ids: Iterable[str]) -> bool:
         """Whether the file links to one of these sequences (``--symphony`` keeps it then)."""
         try:
             text = self.path.read_text(encoding="utf-8", errors="replace")
@@ -38,7 +41,7 @@ class FeatureErrorItem(pytest.Item):
 class UnavailableFeatureFile(pytest.File):
     """A ``.feature`` file in a run without pytest-bdd: one error that says what to do."""
 
-    def collect(self):
+    def collect(self) -> Iterator[FeatureErrorItem]:
         if INSTALLED:
             why = (
                 "pytest-bdd's plugin is disabled (-p no:pytest-bdd or PYTEST_DISABLE_PLUGIN_AUTOLOAD); "

@@ -43,7 +43,7 @@ __all__ = [
 ]
 
 #: What a beat that ran left for its linked scenarios: ``(status, reason)``.
-OUTCOME = pytest.StashKey[tuple]()
+OUTCOME = pytest.StashKey[tuple[str, str | None]]()
 
 #: A resolved link (the kernel's): the beat, by position in its sequence.
 Link = BeatLink
@@ -108,10 +108,10 @@ def linked_items(item: "ScenarioItem", index: BeatIndex, present: set[int] | Non
     return [beat for beat in group if id(beat) in present]
 
 
-def place_after_beats(items: list, scenarios: Iterable["ScenarioItem"]) -> None:
+def place_after_beats(items: list[pytest.Item], scenarios: Iterable["ScenarioItem"]) -> None:
     """Move each linked scenario right after the last item of its beat, in collection order."""
     position = {id(item): n for n, item in enumerate(items)}
-    after: dict[int, list] = {}
+    after: dict[int, list[pytest.Item]] = {}
     moved: set[int] = set()
     for scenario in scenarios:
         if id(scenario) not in position or not scenario.linked_items:
@@ -121,7 +121,7 @@ def place_after_beats(items: list, scenarios: Iterable["ScenarioItem"]) -> None:
         moved.add(id(scenario))
     if not moved:
         return
-    ordered: list = []
+    ordered: list[pytest.Item] = []
     for item in items:
         if id(item) in moved:
             continue

@@ -12,6 +12,8 @@ Two shapes leave a worker on ``TestReport`` attributes (plain dicts, like the be
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -19,7 +21,7 @@ import pytest
 from ..errors import summarize_error
 
 if TYPE_CHECKING:
-    from ..session import SymphonySession
+    from ..run import SymphonyRun
     from .collect import ScenarioItem
 
 
@@ -58,7 +60,7 @@ def scenario_data(item: "ScenarioItem", report: pytest.TestReport) -> dict[str, 
     }
 
 
-def from_pytest_bdd(item: pytest.Item, report: pytest.TestReport, serialized: dict) -> dict[str, Any]:
+def from_pytest_bdd(item: pytest.Item, report: pytest.TestReport, serialized: Mapping[str, Any]) -> dict[str, Any]:
     """The same shape from pytest-bdd's own scenario report (a ``scenarios()`` test in a module)."""
     feature = serialized.get("feature") or {}
     steps = []
@@ -109,12 +111,12 @@ def from_pytest_bdd(item: pytest.Item, report: pytest.TestReport, serialized: di
 
 
 def telemetry_record(
-    item: "ScenarioItem", call: pytest.CallInfo, report: pytest.TestReport, session: "SymphonySession"
+    item: "ScenarioItem", call: pytest.CallInfo[None], report: pytest.TestReport, run: "SymphonyRun"
 ) -> dict[str, Any]:
     """The scenario's record, beside its beat: the beat's identity, the scenario's steps and outcome."""
     beat = item.linked_items[-1]
-    run = beat.sequence_node.run
-    record = beat.plan.base_record(run, session.run_id, session.dynamic)
+    sequence_run = beat.sequence_node.run
+    record = beat.plan.base_record(sequence_run, run.run_id, run.dynamic)
     if report.skipped:
         status = "skipped"
     elif report.passed:
@@ -151,9 +153,7 @@ def _iso(timestamp: float) -> str:
     return datetime.fromtimestamp(timestamp, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def _relative(filename: str, root) -> str:
-    from pathlib import Path
-
+def _relative(filename: str, root: Path) -> str:
     if not filename:
         return ""
     try:

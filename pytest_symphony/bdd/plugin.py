@@ -7,14 +7,19 @@ still runs its beats (its ``.feature`` files then error, saying what to install)
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from ..collect import BeatItem
-from ..session_key import state
+from ..session_key import recorder_of, run_of, selection_of
 
 from .availability import INSTALLED
+
+if TYPE_CHECKING:
+    from .state import BddState
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -35,7 +40,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
     bdd.scenario_type = ScenarioItem
     if not bdd.scaffold_id:
-        state(config).arrangers.append(bdd.arrange)  # linked scenarios go right after their beats
+        selection_of(config).arrangers.append(bdd.arrange)  # linked scenarios go right after their beats
     from .cucumber import PATH_KEY, CucumberWriter, take_over
 
     if any(root.is_dir() for root in bdd.feature_roots):
@@ -55,20 +60,20 @@ def _bdd_plugin_loaded(config: pytest.Config) -> bool:
     return config.pluginmanager.is_registered(pytest_bdd.plugin)
 
 
-def _widen_args(config: pytest.Config, bdd) -> None:
+def _widen_args(config: pytest.Config, bdd: BddState) -> None:
     """Feature folders are collected beside the spec folders, as the core does for those."""
     if config.args_source == pytest.Config.ArgsSource.ARGS:
         return
-    sym = state(config)
+    run = run_of(config)
     roots = [str(p) for p in bdd.feature_roots if p.is_dir()]
     if bdd.scaffold_id:
-        config.args = [str(p) for p in sym.spec_roots if p.is_dir()] + roots
-    elif sym.selected or config.args_source == pytest.Config.ArgsSource.TESTPATHS:
+        config.args = [str(p) for p in run.spec_roots if p.is_dir()] + roots
+    elif run.selected or config.args_source == pytest.Config.ArgsSource.TESTPATHS:
         have = {(config.invocation_params.dir / a).resolve() for a in config.args}
         config.args = list(config.args) + [r for r in roots if Path(r) not in have]
 
 
-def pytest_collect_file(file_path: Path, parent: pytest.Collector):
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
     from .state import bdd_state
 
     bdd = bdd_state(parent.config)
@@ -92,7 +97,9 @@ def pytest_itemcollected(item: pytest.Item) -> None:
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
-def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list):
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> Generator[None, None, None]:
     from .state import bdd_state
 
     bdd = bdd_state(config)
@@ -101,19 +108,19 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         bdd.link_all(items)  # before selection: -m symphony_<id> sees linked scenarios
     result = yield
     if bdd.scaffold_id:
-        _scaffold(bdd, items)
+        _scaffold(bdd, bdd.scaffold_id, items)
     return result
 
 
-def _scaffold(bdd, items: list) -> None:
+def _scaffold(bdd: BddState, wanted: str, items: list[pytest.Item]) -> None:
     from ..errors import SymphonyError
     from .scaffold import scaffold
     from .steps import session_step_definitions
 
-    sequence = bdd.index.sequences.get(bdd.scaffold_id) or bdd.known_sequences().get(bdd.scaffold_id)
+    sequence = bdd.index.sequences.get(wanted) or bdd.known_sequences().get(wanted)
     if sequence is None:
         known = ", ".join(sorted(set(bdd.index.sequences) | set(bdd.known_sequences()))) or "none"
-        raise pytest.UsageError(f"--symphony-scaffold: no sequence '{bdd.scaffold_id}' (known: {known})")
+        raise pytest.UsageError(f"--symphony-scaffold: no sequence '{wanted}' (known: {known})")
     rootdir = bdd.config.rootpath
     step_defs_dir = bdd.step_def_roots[0] if bdd.step_def_roots else rootdir / "step_defs"
     try:
@@ -128,8 +135,9 @@ def _scaffold(bdd, items: list) -> None:
     except SymphonyError as exc:
         raise pytest.UsageError(f"--symphony-scaffold: {exc}") from exc
     bdd.scaffolded = True
-    sym = state(bdd.config)
-    sym.written += [_relative(p, rootdir) for p in result.written]
+    recorder = recorder_of(bdd.config)
+    for path in result.written:
+        recorder.add_written(path)
     feature, stubs = _relative(result.feature_path, rootdir), _relative(result.stub_path, rootdir)
     if result.scenarios_added:
         bdd.lines.append(
@@ -154,7 +162,7 @@ def _relative(path: Path, root: Path) -> str:
         return str(path)
 
 
-def pytest_symphony_select_item(item: pytest.Item, wanted) -> bool | None:
+def pytest_symphony_select_item(item: pytest.Item, wanted: set[str]) -> bool | None:
     """With ``--symphony``: keep the scenarios linked to a selected sequence (and broken features naming one)."""
     from .error_item import FeatureErrorItem
     from .state import bdd_state
@@ -193,7 +201,9 @@ class _ScenarioReports:
     """Scenario outcomes on their reports, and beats' outcomes for the scenarios linked to them."""
 
     @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
         report = yield
         if isinstance(item, BeatItem):
             from .links import note_outcome
@@ -206,9 +216,10 @@ class _ScenarioReports:
             if call.when == "call" or (call.when == "setup" and not report.passed):
                 from .outcome import scenario_data, telemetry_record
 
-                report.symphony_scenario = scenario_data(item, report)
+                report.symphony_scenario = scenario_data(item, report)  # type: ignore[attr-defined]  # plain data
                 if item.linked_items:
-                    report.symphony = [telemetry_record(item, call, report, state(item.config))]
+                    record = telemetry_record(item, call, report, run_of(item.config))
+                    report.symphony = [record]  # type: ignore[attr-defined]  # plain data: crosses xdist
         elif call.when == "call":
             _carry_pytest_bdd_scenario(item, report)
         return report
@@ -225,10 +236,12 @@ def _carry_pytest_bdd_scenario(item: pytest.Item, report: pytest.TestReport) -> 
     if scenario_report is not None:
         from .outcome import from_pytest_bdd
 
-        report.symphony_scenario = from_pytest_bdd(item, report, scenario_report.serialize())
+        report.symphony_scenario = from_pytest_bdd(  # type: ignore[attr-defined]  # plain data: crosses xdist
+            item, report, scenario_report.serialize()
+        )
 
 
-def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatus: int, config: pytest.Config) -> None:
     from .state import bdd_state
 
     for line in bdd_state(config).lines:
@@ -243,6 +256,6 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     if bdd.cucumber is not None:
         path = bdd.cucumber.write()
-        state(session.config).written.append(_relative(path, session.config.rootpath))
+        recorder_of(session.config).add_written(path)
     if bdd.scaffolded and session.exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
         session.exitstatus = pytest.ExitCode.OK

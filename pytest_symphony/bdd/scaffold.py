@@ -26,10 +26,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pytest_bdd.exceptions import GherkinParseError
+from pytest_bdd.steps import StepFunctionContext
 
 from ..errors import SymphonyError
 from ..score.model import Beat, Criterion, Movement, Sequence
-from ..score.gherkin import parse_feature
+from ..score.gherkin import ParsedFeature, parse_feature
 from ..score.links import LINK_TAG, find_beat, link_refs, normalize_name
 from .narrative import narrative
 from .placement import existing_features, feature_home, link_problem, relative
@@ -81,7 +82,7 @@ def scaffold(
     source: str,
     features_dir: Path | list[Path],
     step_defs_dir: Path,
-    definitions: list,
+    definitions: list[StepFunctionContext],
     root: Path | None = None,
 ) -> ScaffoldResult:
     """Append what is missing to the sequence's feature and stub file; raise SymphonyError if the feature is broken.
@@ -202,11 +203,11 @@ def _unique(name: str, used: set[str]) -> str:
     return candidate
 
 
-def _missing(sequence: Sequence, drafts: list[Draft], parsed) -> list[Draft]:
+def _missing(sequence: Sequence, drafts: list[Draft], parsed: ParsedFeature | None) -> list[Draft]:
     if parsed is None:
         return drafts
     names = {normalize_name(s.name) for s in parsed.scenarios}
-    written: set[tuple] = set()
+    written: set[tuple[int, int, tuple[str, ...]]] = set()
     for spec in parsed.scenarios:
         refs, problem = link_refs(spec.scenario_tags, spec.rule_tags, spec.feature_tags)
         if problem or not refs or refs[0].sequence != sequence.id:
@@ -251,7 +252,9 @@ def _feature_steps(path: Path) -> list[tuple[str, str]]:
     return list(steps)
 
 
-def _missing_stubs(steps: list[tuple[str, str]], stub_path: Path, definitions: list) -> list[tuple[str, str]]:
+def _missing_stubs(
+    steps: list[tuple[str, str]], stub_path: Path, definitions: list[StepFunctionContext]
+) -> list[tuple[str, str]]:
     stubbed = _decorated(stub_path)
     return [
         (kind, text)
@@ -313,7 +316,7 @@ def _stub_text(path: Path, stubs: list[tuple[str, str]], sequence: Sequence, fea
 
 
 def _bound_names(text: str) -> set[str]:
-    names = set()
+    names: set[str] = set()
     for node in ast.parse(text).body:
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             names.update(alias.asname or alias.name for alias in node.names)
@@ -321,7 +324,7 @@ def _bound_names(text: str) -> set[str]:
 
 
 # -- files --------------------------------------------------------------------------------
-def _parse(path: Path):
+def _parse(path: Path) -> ParsedFeature | None:
     try:
         return parse_feature(path)
     except GherkinParseError as exc:

@@ -7,7 +7,7 @@ hooks in ``plugin.py`` stay thin and call into it.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import pytest
 
@@ -16,7 +16,7 @@ from ..options import value
 from ..runtime import dynamics
 from ..score.loader import SPEC_SUFFIXES, load_spec
 from ..score.model import Sequence
-from ..session_key import state
+from ..session_key import run_of, sequence_runs_of
 from .tags import marker_name_of, split_tag
 from .links import BeatIndex, linked_items, place_after_beats, resolve
 
@@ -48,7 +48,7 @@ class BddState:
         self._known: dict[str, Sequence] | None = None
         self.bound: set[Path] = set()  # features that test modules bind with pytest-bdd's scenarios()
         #: ``collect.ScenarioItem``, set by the plugin when pytest-bdd is there (that module imports it)
-        self.scenario_type: type | None = None
+        self.scenario_type: type[ScenarioItem] | None = None
 
     # -- collection ----------------------------------------------------------------
     def wants(self, path: Path, session: pytest.Session) -> bool:
@@ -60,7 +60,7 @@ class BddState:
             return False
         return any(path == r or r in path.parents for r in self.feature_roots) or session.isinitpath(path)
 
-    def apply_tag(self, tag: str, function: Callable) -> None:
+    def apply_tag(self, tag: str, function: Callable[..., Any]) -> None:
         """A tag becomes a registered marker: ``@slow`` is ``slow``, ``@beat:a/b`` is ``beat("a/b")``.
 
         (See ``tags.py``; plain tags go through pytest-bdd's ``pytest_bdd_apply_tag`` hook as usual.)
@@ -86,11 +86,11 @@ class BddState:
     def known_sequences(self) -> dict[str, Sequence]:
         """Every sequence a spec under ini ``symphony_paths`` or a pipeline declares (loaded once, on demand)."""
         if self._known is None:
-            sym = state(self.config)
+            run = run_of(self.config)
             found: dict[str, Sequence] = {}
             paths = [
                 p
-                for root in sym.spec_roots
+                for root in run.spec_roots
                 if root.is_dir()
                 for p in sorted(root.rglob("*"))
                 if p.suffix in SPEC_SUFFIXES
@@ -98,7 +98,7 @@ class BddState:
             for batch in self.config.hook.pytest_symphony_pipelines(config=self.config):
                 paths += [pipeline.spec for pipeline in batch or ()]
             for path in paths:
-                sequence = load_spec(path, max_bytes=sym.max_spec_bytes).sequence
+                sequence = load_spec(path, max_bytes=run.max_spec_bytes).sequence
                 if sequence is not None:
                     found.setdefault(sequence.id, sequence)
             self._known = found
@@ -108,32 +108,28 @@ class BddState:
         resolve(item, self.index, self.known_sequences)
         item.linked_items = linked_items(item, self.index)
         if item.link is not None and item.linked_items:
-            marker = state(self.config).register_marker(item.link.sequence)
+            marker = sequence_runs_of(self.config).register_marker(item.link.sequence)
             if not any(m.name == marker for m in item.own_markers):
                 item.add_marker(marker)
 
-    def link_all(self, items: list) -> None:
+    def link_all(self, items: list[pytest.Item]) -> None:
         present = {id(i) for i in items}
         for item in self.scenarios:
             if id(item) in present:
                 self.link(item)
 
-    def arrange(self, session: pytest.Session, items: list) -> None:
+    def arrange(self, session: pytest.Session, items: list[pytest.Item]) -> None:
         """After selection: a scenario follows its beat; one whose beat the dynamics deselected goes too."""
         present = {id(i) for i in items}
-        sym = state(self.config)
-        quiet: list = []
+        dynamic = run_of(self.config).dynamic
+        quiet: list[pytest.Item] = []
         for item in self.scenarios:
             if id(item) not in present:
                 continue
             self.link(item)
             group = item.linked_items
             item.linked_items = [b for b in group if id(b) in present]
-            if (
-                group
-                and not item.linked_items
-                and any(not dynamics.allows(sym.dynamic, b.needed_dynamic) for b in group)
-            ):
+            if group and not item.linked_items and any(not dynamics.allows(dynamic, b.needed_dynamic) for b in group):
                 quiet.append(item)
         if quiet:
             dropped = {id(i) for i in quiet}
@@ -151,7 +147,7 @@ class BddState:
             if feature is not None:
                 self.bound.add(feature)
 
-    def drop_bound(self, items: list) -> None:
+    def drop_bound(self, items: list[pytest.Item]) -> None:
         """Scenarios we collected from a feature a test module also binds (collected before it)."""
         if not self.bound or self.scenario_type is None:
             return

@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 import pytest
 from pytest_bdd import parsers
@@ -100,7 +100,7 @@ def visible_step_definitions(node: pytest.Item) -> list[StepFunctionContext]:
     except ImportError:  # pytest-bdd 8
         from pytest_bdd.compat import getfixturedefs
 
-        names = list(manager._arg2fixturedefs)
+        names = list(manager._arg2fixturedefs)  # type: ignore[attr-defined]  # pytest < 9 only
     found: dict[int, StepFunctionContext] = {}
     for name in names:
         if not name.startswith(StepNamePrefix.step_def.value):
@@ -129,7 +129,7 @@ class StepResult:
     duration_ms: float = 0.0
     error: str | None = None
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "keyword": self.keyword,
             "name": self.name,

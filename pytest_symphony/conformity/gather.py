@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from ..score.gherkin import parse_feature
-from ..session_key import SESSION_KEY
+from ..session_key import HANDLERS
 from .checks.base import CheckRegistry
 from .inputs import BuiltinSpec, EngineInputs
 from .settings import Settings
@@ -24,9 +24,9 @@ __all__ = ["session_inputs", "named_builtins"]
 
 def session_inputs(config: pytest.Config, *, registry: Any = None) -> EngineInputs:
     """The engine's inputs in this session (``registry``: instead of the session's, e.g. a staged copy's)."""
-    session = config.stash.get(SESSION_KEY, None)
-    if registry is None and session is not None:
-        registry = session.registry
+    handlers = config.stash.get(HANDLERS, None)
+    if registry is None and handlers is not None:
+        registry = handlers.registry
     checks = CheckRegistry()
     config.hook.pytest_symphony_register_checks(registry=checks)
     policy = [check for batch in config.hook.pytest_symphony_policy_checks(config=config) for check in batch or ()]

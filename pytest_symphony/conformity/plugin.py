@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Callable, Generator, Iterator
 import pytest
 
 from ..options import value
-from ..session_key import SESSION_KEY, state
+from ..session_key import RECORDER, RUN, run_of, selection_of
 from .codes import Dimension, Severity
 from .formats import render, severity_counts
 from .gather import session_inputs
@@ -44,7 +44,7 @@ def pytest_configure(config: pytest.Config) -> None:
         collector.carry_payloads()  # an xdist controller collects nothing: it gathers whatever comes
 
     # symphony:conformity::<file> node ids, given back on the command line (an IDE's click)
-    state(config).node_id_roots.setdefault(ROOT_ID, []).append(collector.add_items)
+    selection_of(config).node_id_roots.setdefault(ROOT_ID, []).append(collector.add_items)
 
 
 # -- items of plain runs -------------------------------------------------------------------
@@ -168,8 +168,7 @@ class _Collector:
     def pytest_collection_modifyitems(
         self, session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
     ) -> None:
-        sym = state(config)
-        if not value(config, "symphony_conformity") or sym.selected or sym.node_id_args:
+        if not value(config, "symphony_conformity") or run_of(config).selected or selection_of(config).node_id_args:
             return
         self.add_items(session, ROOT_ID, items)
 
@@ -316,7 +315,7 @@ class Gathered:
 def _full_report(config: pytest.Config, g: Gathered) -> str | None:
     """The whole report as text in the run folder (GitHub shows only the first annotations of
     a step): its path relative to the rootdir, or None when it cannot be written."""
-    sym = config.stash.get(SESSION_KEY, None)
+    sym = config.stash.get(RUN, None)
     if sym is None:
         return None
     path = sym.run_dir / "conformity.txt"
@@ -359,11 +358,11 @@ def _record_history(config: pytest.Config, g: Gathered) -> None:
     """Violations and scores into the run history, beside the run's attempts."""
     from ..telemetry.store import HistoryError, HistoryStore  # sqlite3: only when a run records history
 
-    sym = config.stash.get(SESSION_KEY, None)
-    if sym is None or not (hasattr(HistoryStore, "add_violations") or hasattr(HistoryStore, "add_scores")):
+    recorder = config.stash.get(RECORDER, None)
+    if recorder is None or not (hasattr(HistoryStore, "add_violations") or hasattr(HistoryStore, "add_scores")):
         return
-    writer = sym.writer
-    path = writer.history_path if writer is not None else sym.symphony_dir / "history.sqlite"
+    sym = recorder.run
+    path = recorder.history_path
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with HistoryStore(path).open() as store:

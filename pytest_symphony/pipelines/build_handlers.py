@@ -23,7 +23,7 @@ from pytest_symphony import buildkit as bk
 from pytest_symphony.errors import SymphonyError
 from pytest_symphony.runtime.context import SequenceRun
 from pytest_symphony.score.model import Beat
-from pytest_symphony.session_key import state
+from pytest_symphony.session_key import handlers_of, recorder_of, run_of
 from pytest_symphony.stamps import utc_now
 
 from . import build_outputs, build_packages
@@ -53,7 +53,7 @@ NO_HOST = "no host build configured"
 # -- 1. Validation ------------------------------------------------------------------------
 @handler("loadBuildContext")
 def load_build_context(symphony: SequenceRun, pytestconfig: pytest.Config) -> None:
-    sym, run = state(pytestconfig), build_run(symphony)
+    sym, run = run_of(pytestconfig), build_run(symphony)
     context = bk.load_build_context(pytestconfig.rootpath)
     context["previous_build"] = bk.previous_build(
         sym.symphony_dir / "history.sqlite", symphony.sequence.id, exclude_run=sym.run_id
@@ -108,7 +108,7 @@ def validate_governance_rules(symphony: SequenceRun, pytestconfig: pytest.Config
 
 @handler("validateHandlers")
 def validate_handlers(symphony: SequenceRun, pytestconfig: pytest.Config, request: pytest.FixtureRequest) -> None:
-    sym = state(pytestconfig)
+    sym = handlers_of(pytestconfig)
     problems, checked = [], 0
     for entry in specs(symphony, pytestconfig):
         for movement in entry.sequence.movements if entry.sequence else ():
@@ -326,7 +326,7 @@ def lint_with_ruff(symphony: SequenceRun, beat: Beat, pytestconfig: pytest.Confi
         pytestconfig.rootpath,
         log_path=symphony.artifact_dir / "lint.log",
         timeout=timeout_s(beat),
-        cache_dir=state(pytestconfig).symphony_dir / "cache" / "ruff",
+        cache_dir=run_of(pytestconfig).symphony_dir / "cache" / "ruff",
     )
     report(symphony)["lint"] = {"command": result.command, "summary": f"`{' '.join(result.command)}` passed."}
     symphony.metric("seconds", result.duration)
@@ -343,7 +343,7 @@ def score_conformity(symphony: SequenceRun, pytestconfig: pytest.Config) -> None
 @handler("generateSequenceDocs")
 def generate_sequence_docs(symphony: SequenceRun, pytestconfig: pytest.Config) -> None:
     root = pytestconfig.rootpath
-    folder = bk.docs_dir(root) or state(pytestconfig).symphony_dir / "docs"
+    folder = bk.docs_dir(root) or run_of(pytestconfig).symphony_dir / "docs"
     project_specs = [e for e in specs(symphony, pytestconfig) if not e.builtin]
     try:
         result = bk.write_sequence_docs(folder, project_specs)

@@ -16,7 +16,7 @@ from pytest_symphony import buildkit as bk
 from pytest_symphony.errors import DuplicateHandler, HandlerNotFound
 from pytest_symphony.runtime.context import SequenceRun
 from pytest_symphony.score.model import HandlerRef
-from pytest_symphony.session_key import state
+from pytest_symphony.session_key import handlers_of, recorder_of, run_of
 from pytest_symphony.stamps import utc_now
 
 from .build_run import MANIFESTS, PACKAGES, BuildRun, build_run, dist_outputs
@@ -29,7 +29,7 @@ class BuildWarning(UserWarning):
 
 def generate_manifests(symphony: SequenceRun, config: pytest.Config) -> dict[str, Any]:
     """Movement 2's manifests, with every handler the specs resolve to (as the run resolves them)."""
-    sym, root, run = state(config), config.rootpath, build_run(symphony)
+    sym, root, run = handlers_of(config), config.rootpath, build_run(symphony)
     entries = manifest_specs(symphony, config)
     canonical = run.canonical or bk.write_canonical_specs(manifests_dir(config), entries)
     packages = bk.discover_packages(root) if (root / "pyproject.toml").is_file() else []
@@ -140,7 +140,7 @@ def conformity_section(symphony: SequenceRun, result: Any) -> dict[str, Any]:
 
 def write_report(symphony: SequenceRun, config: pytest.Config, status: str, failed: str | None = None) -> Path:
     """The build report into the run's folder, listed at the end of the terminal summary; returns the Markdown."""
-    sym = state(config)
+    sym = run_of(config)
     report = {
         "run_id": symphony.run_id,
         "dynamic": symphony.dynamic,
@@ -150,13 +150,13 @@ def write_report(symphony: SequenceRun, config: pytest.Config, status: str, fail
         **build_run(symphony).report,
     }
     paths = bk.write_build_report(sym.run_dir, report)
-    sym.written.extend(bk.display_path(p, config.rootpath) for p in paths)
+    recorder_of(config).written.extend(bk.display_path(p, config.rootpath) for p in paths)
     return paths[0]
 
 
 def archive(symphony: SequenceRun, config: pytest.Config) -> list[Path]:
     """ff: artifacts, manifests and the run folder under ``<symphony dir>/archive/<run id>/``."""
-    sym = state(config)
+    sym = run_of(config)
     target = sym.symphony_dir / "archive" / sym.run_id
     copied = bk.archive_build(
         target, artifacts=build_run(symphony).artifacts or [], manifests_dir=manifests_dir(config), run_dir=sym.run_dir
@@ -169,7 +169,7 @@ def archive(symphony: SequenceRun, config: pytest.Config) -> list[Path]:
                 bk.write_atomic(target / "run" / telemetry.name, telemetry.read_text(encoding="utf-8"))
 
         config.add_cleanup(copy_final_telemetry)
-    sym.written.append(bk.display_path(target, config.rootpath))
+    recorder_of(config).written.append(bk.display_path(target, config.rootpath))
     return copied
 
 

@@ -10,7 +10,7 @@ from pytest_symphony import buildkit as bk
 from pytest_symphony.runtime.conductor import BoundHandler
 from pytest_symphony.score.model import Beat, Movement
 from pytest_symphony.score.resolve import no_handler
-from pytest_symphony.session import SymphonySession
+from pytest_symphony.handlers import HandlerRegistration
 
 #: Fixtures every beat gets, whatever conftest.py defines.
 _ALWAYS = frozenset({"symphony", "beat", "request"})
@@ -22,7 +22,7 @@ def _fixture_exists(request: pytest.FixtureRequest, name: str) -> bool:
 
 
 def beat_problems(
-    sym: SymphonySession, request: pytest.FixtureRequest, entry: bk.SpecEntry, movement: Movement, beat: Beat
+    sym: HandlerRegistration, request: pytest.FixtureRequest, entry: bk.SpecEntry, movement: Movement, beat: Beat
 ) -> list[str]:
     """Why one beat could not run: its expander, handlers or their fixtures are missing (as the run resolves them)."""
     where, subject = f"{entry.display}:{beat.line}", f"beat {movement.number}.{beat.number} '{beat.title}'"

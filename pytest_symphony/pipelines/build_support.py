@@ -22,7 +22,7 @@ from pytest_symphony.runtime.registry import HandlerEntry
 from pytest_symphony.runtime.timing import parse_duration_ms
 from pytest_symphony.score.loader import load_spec
 from pytest_symphony.score.model import Beat
-from pytest_symphony.session_key import state
+from pytest_symphony.session_key import run_of
 
 from .build_run import PACKAGES, build_run, dist_outputs
 
@@ -37,7 +37,7 @@ def report(symphony: SequenceRun) -> dict[str, Any]:
 def manifests_dir(config: pytest.Config) -> Path:
     """Where the project commits its manifests (ini ``symphony_manifests``), else the symphony folder."""
     committed = options.value(config, "symphony_manifests")
-    return config.rootpath / committed if committed else state(config).symphony_dir / "manifests"
+    return config.rootpath / committed if committed else run_of(config).symphony_dir / "manifests"
 
 
 def timeout_s(beat: Beat) -> float | None:
@@ -48,7 +48,7 @@ def timeout_s(beat: Beat) -> float | None:
 
 def _run_pipelines(config: pytest.Config) -> list[Pipeline]:
     """The built-in pipelines (alias, spec) this run names on ``--symphony``."""
-    sym = state(config)
+    sym = run_of(config)
     found: dict[str, Pipeline] = {}
     ids: dict[str, Pipeline] | None = None
     for batch in config.hook.pytest_symphony_pipelines(config=config):
@@ -74,7 +74,7 @@ def specs(symphony: SequenceRun, config: pytest.Config) -> list[bk.SpecEntry]:
     """The project's specs plus this run's built-in pipelines, loaded once per run."""
     run = build_run(symphony)
     if run.specs is None:
-        sym = state(config)
+        sym = run_of(config)
         root = config.rootpath
         files: list[tuple[Path, str, frozenset[str] | None]] = [
             (p, bk.display_path(p, root), None) for p in bk.find_spec_files(sym.spec_roots)
@@ -88,7 +88,7 @@ def specs(symphony: SequenceRun, config: pytest.Config) -> list[bk.SpecEntry]:
 
 
 def committed_manifests(config: pytest.Config) -> bool:
-    return manifests_dir(config) != state(config).symphony_dir / "manifests"
+    return manifests_dir(config) != run_of(config).symphony_dir / "manifests"
 
 
 def manifest_specs(symphony: SequenceRun, config: pytest.Config) -> list[bk.SpecEntry]:

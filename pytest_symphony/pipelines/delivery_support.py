@@ -23,7 +23,7 @@ from pytest_symphony.deliverykit import history
 from pytest_symphony.deliverykit.errors import DeliveryError, Finding, relative
 from pytest_symphony.report.pipelines import expected_beats, is_complete
 from pytest_symphony.runtime import dynamics
-from pytest_symphony.session_key import state
+from pytest_symphony.session_key import recorder_of
 from pytest_symphony.telemetry.store import HistoryError, HistoryStore
 from pytest_symphony.warning_types import DeliveryTargetWarning, TelemetryWriteWarning, warn_storage
 
@@ -87,8 +87,7 @@ def evidence_name(beat) -> str:
 
 
 def history_path(config) -> Path:
-    sym = state(config)
-    return sym.writer.history_path if sym.writer is not None else sym.symphony_dir / "history.sqlite"
+    return recorder_of(config).history_path
 
 
 def delivery(symphony, config) -> Delivery:

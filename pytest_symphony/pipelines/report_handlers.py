@@ -17,7 +17,7 @@ from pytest_symphony.report.delivery import archive, write_format
 from pytest_symphony.report.json_report import validate_report
 from pytest_symphony.report.model import ReportError, ReportWork
 from pytest_symphony.report.settings import context_for, report_dir
-from pytest_symphony.session_key import state
+from pytest_symphony.session_key import run_of
 
 STATE_KEY = "report"
 
@@ -192,7 +192,7 @@ def report_archive(symphony, pytestconfig):
     work = _work(symphony)
     files = [Path(p) for p in symphony.state.get("report_files", [])]
     copies = archive(
-        files, state(pytestconfig).run_dir / "reports", history_path=work.context.history_path, run_id=symphony.run_id
+        files, run_of(pytestconfig).run_dir / "reports", history_path=work.context.history_path, run_id=symphony.run_id
     )
     for path in copies:
         symphony.wrote(path, format=path.suffix.lstrip("."))

@@ -21,7 +21,7 @@ from ..conformity.items import RESULT_KEY, ConformityWarning, engine_result, in_
 from ..conformity.settings import Settings
 from ..conformity.violation import Violation
 from ..errors import SymphonyError
-from ..session_key import state
+from ..session_key import handlers_of, run_of
 from .context import inside_root
 from .gitcommit import commit_phase
 from .phases import PHASE_TITLES, Remediation
@@ -59,14 +59,14 @@ class FixRun:
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
         self.mode = mode(config)
-        sym = state(config)
+        sym = run_of(config)
         self.staging = None
         root = config.rootpath
-        registry: Any = sym.registry
+        registry: Any = handlers_of(config).registry
         if self.mode == DIFF:
             self.staging = Staging(root, sym.symphony_dir)
             config.add_cleanup(self.staging.close)
-            registry = StagedRegistry(sym.registry, root, self.staging.root)
+            registry = StagedRegistry(handlers_of(config).registry, root, self.staging.root)
             root = self.staging.root
         settings = Settings.from_config(config)
         settings.root = Path(root).resolve()

@@ -19,7 +19,7 @@ from typing import Any, Generator
 
 import pytest
 
-from ..session_key import SESSION_KEY, state
+from ..session_key import RUN, run_of
 from . import RollbackError, rollback
 from .gitcommit import GitError, check_ready
 from .summary import write_summary
@@ -67,7 +67,7 @@ class _FixReport:
         if which is None:
             return None
         if not hasattr(self.config, "workerinput"):
-            sym = state(self.config)
+            sym = run_of(self.config)
             try:
                 done = rollback(
                     self.config.rootpath, sym.symphony_dir / "snapshots", None if which == "last" else which
@@ -130,7 +130,7 @@ def _record_fixes(config: pytest.Config, outcomes: list[dict[str, Any]]) -> None
     # sqlite3: only when fixes are recorded
     from ..telemetry.store import HistoryError, HistoryStore
 
-    sym = config.stash.get(SESSION_KEY, None)
+    sym = config.stash.get(RUN, None)
     if sym is None or not hasattr(HistoryStore, "add_fixes"):
         return
     rows = []

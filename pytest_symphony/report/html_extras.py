@@ -13,7 +13,7 @@ from html import escape
 
 import pytest
 
-from ..session_key import state
+from ..session_key import recorder_of
 from ..telemetry.store import HistoryError, HistoryStore
 from .settings import history_path
 from .summary import DIMENSIONS
@@ -97,7 +97,7 @@ class HtmlExtras:
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_html_results_summary(self, prefix: list, summary: list, postfix: list, session) -> None:
-        sym = state(self.config)
+        sym = recorder_of(self.config)
         rows = "".join(
             f"<tr><td>{escape(seq)}</td><td>{list(t.beats.values()).count('passed')}</td>"
             f"<td>{sum(1 for s in t.beats.values() if s not in ('passed', 'skipped'))}</td>"
@@ -109,7 +109,7 @@ class HtmlExtras:
                 '<h2>Symphony</h2><table id="symphony-sequences"><thead><tr><th>Sequence</th><th>Passed</th>'
                 f"<th>Failed</th><th>Skipped</th><th>Duration</th></tr></thead><tbody>{rows}</tbody></table>"
             )
-        scores, run_id = self._scores(sym.run_id)
+        scores, run_id = self._scores(sym.run.run_id)
         if scores:
             order = sorted(scores, key=lambda d: (DIMENSIONS.index(d) if d in DIMENSIONS else len(DIMENSIONS), d))
             cells = "".join(

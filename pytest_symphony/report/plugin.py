@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from ..errors import SymphonyError
-from ..session_key import state
+from ..session_key import recorder_of, run_of
 from ..telemetry.store import HistoryStore
 from .delivery import deliver
 from .html_extras import HtmlExtras, html_active
@@ -40,7 +40,7 @@ class ReportHooks:
 
     @pytest.hookimpl(trylast=True)  # the core's sessionfinish has flushed this run into the history
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        sym = state(self.config)
+        sym = run_of(self.config)
         if not self.settings.formats or sym.is_worker:
             return
         try:
@@ -76,6 +76,6 @@ def _add_written(config: pytest.Config, path: Path) -> None:
         shown = str(path.resolve().relative_to(config.rootpath))
     except ValueError:
         shown = str(path)
-    written = state(config).written
+    written = recorder_of(config).written
     if shown not in written:
         written.append(shown)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from ..options import value
-from ..session_key import state
+from ..session_key import handlers_of, run_of
 from ..telemetry.writer import HISTORY_NAME
 from .delivery import parse_formats
 from .work import ReportContext, ReportError
@@ -45,11 +45,11 @@ def report_dir(config: pytest.Config) -> Path:
     ini = value(config, "symphony_report_dir")
     if ini:
         return (config.rootpath / ini).resolve()
-    return state(config).symphony_dir / REPORT_DIR_NAME
+    return run_of(config).symphony_dir / REPORT_DIR_NAME
 
 
 def history_path(config: pytest.Config) -> Path:
-    return state(config).symphony_dir / HISTORY_NAME
+    return run_of(config).symphony_dir / HISTORY_NAME
 
 
 def report_runs(config: pytest.Config) -> int:
@@ -68,7 +68,7 @@ def report_runs(config: pytest.Config) -> int:
 
 def context_for(config: pytest.Config, *, subject_run: str | None = None) -> ReportContext:
     """The report's view of this session: history, rootdir, spec folders, handlers, built-ins."""
-    sym = state(config)
+    sym = run_of(config)
     builtins: dict[str, Path] = {}
     for batch in config.hook.pytest_symphony_pipelines(config=config):
         for pipeline in batch or ():
@@ -77,7 +77,7 @@ def context_for(config: pytest.Config, *, subject_run: str | None = None) -> Rep
         history_path=history_path(config),
         rootdir=Path(config.rootpath),
         spec_roots=tuple(sym.spec_roots),
-        registry=sym.registry,
+        registry=handlers_of(config).registry,
         subject_run=subject_run,
         builtin_specs=builtins,
         max_runs=report_runs(config),

@@ -9,16 +9,15 @@ from __future__ import annotations
 import pytest
 
 from ..options import value
+from ..session_key import SEQUENCE_RUNS
 from .timing import TIMEOUT_METHODS as METHODS
 
 
 @pytest.hookimpl(trylast=True)
 def pytest_configure(config: pytest.Config) -> None:
-    from ..session_key import SESSION_KEY
-
     method = (value(config, "symphony_timeout_method") or "thread").strip()
     if method not in METHODS:
         raise pytest.UsageError(f"ini symphony_timeout_method = {method!r}: use one of {', '.join(METHODS)}")
-    session = config.stash.get(SESSION_KEY, None)
-    if session is not None:
-        session.conductor.timeout_method = method
+    runs = config.stash.get(SEQUENCE_RUNS, None)
+    if runs is not None:
+        runs.conductor.timeout_method = method

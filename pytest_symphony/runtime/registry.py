@@ -13,7 +13,7 @@ import inspect
 import types
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Protocol, TypeVar, overload
+from typing import Any, Callable, Iterable, TypeVar, overload
 
 from ..errors import DuplicateHandler, HandlerNotFound
 from ..score.model import HandlerRef
@@ -25,23 +25,25 @@ EXPANDER_ATTR = "__symphony_expander__"
 __all__ = ["BUILTIN", "PROJECT", "HandlerEntry", "HandlerRegistry", "ModuleFailure", "Target", "expander", "handler"]
 
 
-_F = TypeVar("_F", bound=Callable[..., Any])
+F = TypeVar("F", bound=Callable[..., Any])
 
 
-class _Marker(Protocol):
-    """A marking decorator's type: ``@deco`` returns the function, ``@deco("x")`` a decorator."""
-
-    @overload
-    def __call__(self, func_or_name: _F, /) -> _F: ...
-    @overload
-    def __call__(self, func_or_name: str | None = None, /, *, name: str | None = None) -> Callable[[_F], _F]: ...
-
-
-def _name_marker(attr: str) -> _Marker:
+class _NameMarker:
     """A decorator usable bare (``@deco``), with a name (``@deco("x")``) or ``@deco(name="x")``."""
 
-    def decorator(func_or_name=None, *, name: str | None = None):
-        def mark(func: Callable) -> Callable:
+    def __init__(self, attr: str) -> None:
+        self.attr = attr
+
+    @overload
+    def __call__(self, func_or_name: F, *, name: str | None = None) -> F: ...
+
+    @overload
+    def __call__(self, func_or_name: str | None = None, *, name: str | None = None) -> Callable[[F], F]: ...
+
+    def __call__(self, func_or_name: Any = None, *, name: str | None = None) -> Any:
+        attr = self.attr
+
+        def mark(func: F) -> F:
             setattr(func, attr, name or func.__name__)
             return func
 
@@ -51,16 +53,14 @@ def _name_marker(attr: str) -> _Marker:
             name = func_or_name
         return mark
 
-    return decorator
-
 
 #: Mark a function as a beat handler: ``@handler`` or ``@handler("loadBuildContext")``.
-handler = _name_marker(HANDLER_ATTR)
+handler = _NameMarker(HANDLER_ATTR)
 
 #: Mark a function that turns one beat into many at collection: ``@expander("packages")``.
 #: It is called as ``func(config)`` and returns an iterable of ``Target`` (or plain
 #: strings); a beat naming it with ``expand: packages`` becomes one item per target.
-expander = _name_marker(EXPANDER_ATTR)
+expander = _NameMarker(EXPANDER_ATTR)
 
 
 @dataclass(frozen=True)
@@ -73,15 +73,15 @@ class Target:
     line: int = 0
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)  # made once, never changed; a plain dataclass, as the kernel's Candidate protocol reads it
 class HandlerEntry:
     name: str
-    func: Callable
+    func: Callable[..., Any]
     module: str
     origin: str  # BUILTIN or PROJECT
 
     @property
-    def identity(self) -> Callable:
+    def identity(self) -> Callable[..., Any]:
         return self.func
 
     @property
@@ -104,14 +104,14 @@ class HandlerRegistry:
         self._entries: dict[str, list[HandlerEntry]] = {}
         self._modules: dict[str, types.ModuleType] = {}
         self._aliases: dict[str, str] = {}
-        self._expanders: dict[str, Callable] = {}
+        self._expanders: dict[str, Callable[..., Any]] = {}
         self._failed: dict[str, ModuleFailure] = {}
         self.candidates: Candidates[HandlerEntry] = Candidates(
             self._entries, self._modules, self._aliases, self._failed, self._plain_function
         )
 
     # -- filling -------------------------------------------------------------
-    def add(self, func: Callable, name: str | None = None, *, origin: str = PROJECT) -> HandlerEntry:
+    def add(self, func: Callable[..., Any], name: str | None = None, *, origin: str = PROJECT) -> HandlerEntry:
         """Register ``func`` under ``name`` (default: its decorator name or ``__name__``)."""
         name = name or getattr(func, HANDLER_ATTR, None) or func.__name__
         entry = HandlerEntry(name, func, getattr(func, "__module__", "") or "", origin)
@@ -141,10 +141,10 @@ class HandlerRegistry:
     def failed(self) -> dict[str, ModuleFailure]:
         return dict(self._failed)
 
-    def add_expander(self, func: Callable, name: str | None = None) -> None:
+    def add_expander(self, func: Callable[..., Any], name: str | None = None) -> None:
         self._expanders[name or getattr(func, EXPANDER_ATTR, None) or func.__name__] = func
 
-    def expander(self, name: str) -> Callable | None:
+    def expander(self, name: str) -> Callable[..., Any] | None:
         return self._expanders.get(name)
 
     def alias(self, alias: str, module_name: str) -> None:

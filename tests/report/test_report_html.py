@@ -38,11 +38,11 @@ HANDLERS = """
 """
 
 CONFTEST = """
-    from pytest_symphony.session_key import state
+    from pytest_symphony.session_key import run_of
     from pytest_symphony.telemetry.store import HistoryStore
 
     def pytest_sessionfinish(session):
-        sym = state(session.config)
+        sym = run_of(session.config)
         with HistoryStore(sym.symphony_dir / "history.sqlite") as store:
             store.add_scores(sym.run_id, {"Orchestration": 0.97, "Handler": 0.5})
 """
