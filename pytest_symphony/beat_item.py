@@ -161,7 +161,7 @@ class BeatItem(pytest.Function):
             return str(excinfo.value)
         return super().repr_failure(excinfo)
 
-    def _traceback_filter(self, excinfo: pytest.ExceptionInfo[BaseException]) -> "Traceback":
+    def _traceback_filter(self, excinfo: pytest.ExceptionInfo[BaseException]) -> Traceback:
         traceback = excinfo.traceback.filter(excinfo)
         user = traceback.filter(lambda entry: not str(entry.path).startswith(_MACHINERY))
         return user or traceback

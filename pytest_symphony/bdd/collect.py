@@ -140,7 +140,7 @@ class ScenarioItem(pytest.Function):
             )
         return self.linked_items[-1].sequence_node
 
-    def listchain(self) -> list["Node"]:
+    def listchain(self) -> list[Node]:
         chain = super().listchain()
         if not self.linked_items:
             return chain
@@ -186,7 +186,7 @@ class ScenarioItem(pytest.Function):
             add_section("scenario", note)
         return rep
 
-    def _traceback_filter(self, excinfo: pytest.ExceptionInfo[BaseException]) -> "Traceback":
+    def _traceback_filter(self, excinfo: pytest.ExceptionInfo[BaseException]) -> Traceback:
         traceback = excinfo.traceback.filter(excinfo)
         user = traceback.filter(lambda entry: not str(entry.path).startswith(_MACHINERY))
         return user or traceback

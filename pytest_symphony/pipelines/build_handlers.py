@@ -23,7 +23,7 @@ from pytest_symphony import buildkit as bk
 from pytest_symphony.errors import SymphonyError
 from pytest_symphony.runtime.context import SequenceRun
 from pytest_symphony.score.model import Beat
-from pytest_symphony.session_key import handlers_of, recorder_of, run_of
+from pytest_symphony.session_key import handlers_of, run_of
 from pytest_symphony.stamps import utc_now
 
 from . import build_outputs, build_packages
