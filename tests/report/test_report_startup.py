@@ -1,0 +1,47 @@
+"""A symphony run that asks for no report pays nothing for one: the report area's plug-in
+loads with the project's other areas, but not the analysis or the renderers; a run that asks
+for a report loads them and writes it."""
+
+from __future__ import annotations
+
+import pytest
+
+HEAVY = (
+    "jinja2",
+    "pytest_symphony.report.model",
+    "pytest_symphony.report.analysis",
+    "pytest_symphony.report.dashboard",
+    "pytest_symphony.report.markdown",
+)
+
+CONFTEST = f"""
+import sys
+
+def pytest_unconfigure(config):
+    print("AREA:", "pytest_symphony.report.plugin" in sys.modules)
+    print("LOADED:", ",".join(m for m in {HEAVY!r} if m in sys.modules) or "nothing")
+"""
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester) -> pytest.Pytester:
+    pytester.makeini("[pytest]\nsymphony_handlers = handlers\n")
+    pytester.makepyfile(handlers="from pytest_symphony import handler\n\n\n@handler\ndef noop():\n    pass\n")
+    pytester.mkdir("sequences")
+    (pytester.path / "sequences" / "one.yaml").write_text(
+        "id: one\nmovements:\n  - name: M\n    beats:\n      - {name: B, handler: noop}\n"
+    )
+    pytester.makeconftest(CONFTEST)
+    return pytester
+
+
+def test_a_run_without_a_report_loads_no_analysis(project: pytest.Pytester) -> None:
+    result = project.runpytest_subprocess("-p", "no:randomly", "-p", "no:cacheprovider", "-p", "no:html")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["AREA: True", "LOADED: nothing"])
+
+
+def test_a_run_asking_for_a_report_loads_it_and_writes_it(project: pytest.Pytester) -> None:
+    result = project.runpytest_subprocess("-p", "no:randomly", "-p", "no:cacheprovider", "--symphony-report=md")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["*symphony: wrote *.md*", "LOADED: *pytest_symphony.report.model*"])
