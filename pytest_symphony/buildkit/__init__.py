@@ -58,6 +58,8 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     ),
     "manifests": (
         "generate_manifests",
+        "generate_project_manifests",
+        "handler_info",
         "spec_manifest_mismatches",
         "validate_manifests",
         "write_canonical_specs",
@@ -185,6 +187,8 @@ if TYPE_CHECKING:  # what static tools see; at run time __getattr__ does the sam
     )
     from .manifests import (  # noqa: F401
         generate_manifests,
+        generate_project_manifests,
+        handler_info,
         spec_manifest_mismatches,
         validate_manifests,
         write_canonical_specs,

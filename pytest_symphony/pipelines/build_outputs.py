@@ -13,14 +13,12 @@ from typing import Any
 import pytest
 
 from pytest_symphony import buildkit as bk
-from pytest_symphony.errors import DuplicateHandler, HandlerNotFound
 from pytest_symphony.runtime.context import SequenceRun
-from pytest_symphony.score.model import HandlerRef
 from pytest_symphony.session_key import handlers_of, recorder_of, run_of
 from pytest_symphony.stamps import utc_now
 
 from .build_run import MANIFESTS, PACKAGES, BuildRun, build_run, dist_outputs
-from .build_support import committed_manifests, handler_info, manifest_specs, manifests_dir, severity
+from .build_support import committed_manifests, manifest_specs, manifests_dir, severity
 
 
 class BuildWarning(UserWarning):
@@ -29,46 +27,17 @@ class BuildWarning(UserWarning):
 
 def generate_manifests(symphony: SequenceRun, config: pytest.Config) -> dict[str, Any]:
     """Movement 2's manifests, with every handler the specs resolve to (as the run resolves them)."""
-    sym, root, run = handlers_of(config), config.rootpath, build_run(symphony)
+    run = build_run(symphony)
     entries = manifest_specs(symphony, config)
-    canonical = run.canonical or bk.write_canonical_specs(manifests_dir(config), entries)
-    packages = bk.discover_packages(root) if (root / "pyproject.toml").is_file() else []
-    resolved: dict[tuple[str, str, str], dict[str, Any]] = {}
-    scopes = {e.sequence.id: e.scope for e in entries if e.sequence is not None}
-
-    def resolve(ref: HandlerRef, sequence_id: str) -> dict[str, str] | None:
-        try:
-            hit = sym.registry.resolve(ref, scopes.get(sequence_id, frozenset()))
-        except (HandlerNotFound, DuplicateHandler):
-            return None
-        resolved[(hit.name, hit.module, hit.origin)] = handler_info(hit)
-        return {"name": hit.name, "module": hit.module, "origin": hit.origin}
-
-    for entry in entries:  # resolve first: undecorated handlers join the handlers manifest
-        seq = entry.sequence
-        if seq is None:
-            continue
-        for beat in seq.beats:
-            for ref in beat.handlers:
-                resolve(ref, seq.id)
-    project_only = committed_manifests(config)
-    infos = {
-        (e.name, e.module, e.origin): handler_info(e)
-        for e in sym.registry.entries()
-        if not (project_only and e.origin == "builtin")
-    }
-    infos.update(resolved)
-    index: dict[str, Any] = bk.generate_manifests(
+    return bk.generate_project_manifests(
         manifests_dir(config),
-        root=root,
+        root=config.rootpath,
         entries=entries,
-        packages=packages,
-        handlers=infos.values(),
-        resolve=resolve,
-        canonical=canonical,
+        registry=handlers_of(config).registry,
+        canonical=run.canonical or bk.write_canonical_specs(manifests_dir(config), entries),
         commit=commit(run),
+        builtin_handlers=not committed_manifests(config),
     )
-    return index
 
 
 def commit(run: BuildRun) -> str | None:

@@ -7,7 +7,6 @@ first use.
 
 from __future__ import annotations
 
-import inspect
 import shutil
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,6 @@ from pytest_symphony import buildkit as bk
 from pytest_symphony import options
 from pytest_symphony.builtins import Pipeline
 from pytest_symphony.runtime.context import SequenceRun
-from pytest_symphony.runtime.registry import HandlerEntry
 from pytest_symphony.runtime.timing import parse_duration_ms
 from pytest_symphony.score.loader import load_spec
 from pytest_symphony.score.model import Beat
@@ -140,18 +138,6 @@ def build_env(symphony: SequenceRun, config: pytest.Config) -> dict[str, str]:
         run.build_env = {"SOURCE_DATE_EPOCH": found[0]} if found is not None and from_git else {}
         run.source_date_epoch = {"value": found[0], "source": found[1]} if found else None
     return run.build_env
-
-
-def handler_info(entry: HandlerEntry) -> dict[str, Any]:
-    func = inspect.unwrap(entry.func)
-    code = getattr(func, "__code__", None)
-    return {
-        "name": entry.name,
-        "module": entry.module,
-        "origin": entry.origin,
-        "file": code.co_filename if code else None,
-        "line": code.co_firstlineno if code else None,
-    }
 
 
 def staging(symphony: SequenceRun, config: pytest.Config, name: str) -> Path:

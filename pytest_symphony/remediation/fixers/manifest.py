@@ -11,32 +11,18 @@ session (``pytest --symphony-fix``); the library call declines it.
 
 from __future__ import annotations
 
-import inspect
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Iterator
 
 from ... import buildkit as bk
 from ...conformity.codes import FixSafety
 from ...conformity.violation import Edit, Violation
-from ...errors import DuplicateHandler, HandlerNotFound
 from ..context import FixContext
 from ..plan import Declined, PlannedFix
 
 __all__ = ["FIXERS", "regenerate"]
-
-
-def _handler_info(entry: Any) -> dict[str, Any]:
-    func = inspect.unwrap(entry.func)
-    code = getattr(func, "__code__", None)
-    return {
-        "name": entry.name,
-        "module": entry.module,
-        "origin": entry.origin,
-        "file": code.co_filename if code else None,
-        "line": code.co_firstlineno if code else None,
-    }
 
 
 def regenerate(ctx: FixContext, out_dir: Path) -> None:
@@ -46,36 +32,14 @@ def regenerate(ctx: FixContext, out_dir: Path) -> None:
     files = [(p, bk.display_path(p, root), None) for p in bk.find_spec_files(roots)]
     entries = bk.load_specs(files, max_bytes=ctx.settings.max_spec_bytes)
     canonical = bk.write_canonical_specs(out_dir, entries)
-    packages = bk.discover_packages(root) if (root / "pyproject.toml").is_file() else []
-    registry = ctx.registry
-    resolved: dict[tuple[str, str, str], dict[str, Any]] = {}
-
-    def resolve(ref: Any, sequence_id: str) -> dict[str, Any] | None:
-        try:
-            hit = registry.resolve(ref, frozenset())
-        except (HandlerNotFound, DuplicateHandler):
-            return None
-        resolved[(hit.name, hit.module, hit.origin)] = _handler_info(hit)
-        return {"name": hit.name, "module": hit.module, "origin": hit.origin}
-
-    for entry in entries:
-        if entry.sequence is None:
-            continue
-        for beat in entry.sequence.beats:
-            for ref in beat.handlers:
-                resolve(ref, entry.sequence.id)
-    # the project's handlers only, as the build writes committed manifests
-    infos = {(e.name, e.module, e.origin): _handler_info(e) for e in registry.entries() if e.origin != "builtin"}
-    infos.update(resolved)
-    bk.generate_manifests(
+    bk.generate_project_manifests(  # the project's handlers only, as the build writes committed manifests
         out_dir,
         root=root,
         entries=entries,
-        packages=packages,
-        handlers=infos.values(),
-        resolve=resolve,
+        registry=ctx.registry,
         canonical=canonical,
         commit=None,
+        builtin_handlers=False,
     )
 
 
