@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from .paths import shown_path
 from .options import value
 from .runtime import dynamics
 from .score.source import SPEC_SUFFIXES
@@ -60,10 +61,7 @@ class SymphonyRun:
 
     def relative(self, path: str | Path) -> str:
         """``path`` as shown to the user: relative to the rootdir when under it."""
-        try:
-            return str(Path(path).relative_to(self.rootpath))
-        except ValueError:
-            return str(path)
+        return shown_path(path, self.rootpath, resolve=False)
 
 
 def split_names(text: str | None) -> list[str]:

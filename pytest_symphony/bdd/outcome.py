@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from collections.abc import Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from ..paths import shown_path
 from ..errors import summarize_error
 
 if TYPE_CHECKING:
@@ -83,7 +83,8 @@ def from_pytest_bdd(item: pytest.Item, report: pytest.TestReport, serialized: Ma
                 "error": None,
             }
         )
-    uri = _relative(feature.get("filename", ""), item.config.rootpath) or feature.get("rel_filename", "")
+    filename = feature.get("filename", "")
+    uri = (shown_path(filename, item.config.rootpath) if filename else "") or feature.get("rel_filename", "")
     return {
         "feature": {
             "uri": uri,
@@ -151,12 +152,3 @@ def telemetry_record(
 
 def _iso(timestamp: float) -> str:
     return datetime.fromtimestamp(timestamp, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def _relative(filename: str, root: Path) -> str:
-    if not filename:
-        return ""
-    try:
-        return Path(filename).resolve().relative_to(root).as_posix()
-    except ValueError:
-        return filename

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..paths import shown_path
 from ..score.normalize import slugify
 from ..score.links import LINK_TAG
 
@@ -23,7 +24,6 @@ __all__ = [
     "feature_home",
     "existing_features",
     "linked_sequences",
-    "relative",
 ]
 
 #: What a sequence id cannot hold to be written in a ``@beat:<id>/<beat>`` tag.
@@ -118,16 +118,8 @@ def existing_features(roots: list[Path], root: Path) -> list[tuple[str, set[str]
                 text = path.read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError):
                 text = ""
-            found.append((relative(path, root), linked_sequences(text)))
+            found.append((shown_path(path, root), linked_sequences(text)))
     return found
-
-
-def relative(path: Path, root: Path) -> str:
-    """``path`` relative to ``root`` in POSIX form (absolute when it is elsewhere)."""
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return path.resolve().as_posix()
 
 
 def linked_sequences(text: str) -> set[str]:

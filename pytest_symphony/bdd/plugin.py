@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from ..paths import shown_path
 from ..collect import BeatItem
 from ..session_key import recorder_of, run_of, selection_of
 
@@ -138,7 +139,10 @@ def _scaffold(bdd: BddState, wanted: str, items: list[pytest.Item]) -> None:
     recorder = recorder_of(bdd.config)
     for path in result.written:
         recorder.add_written(path)
-    feature, stubs = _relative(result.feature_path, rootdir), _relative(result.stub_path, rootdir)
+    feature, stubs = (
+        shown_path(result.feature_path, rootdir, resolve=False),
+        shown_path(result.stub_path, rootdir, resolve=False),
+    )
     if result.scenarios_added:
         bdd.lines.append(
             f"symphony scaffold: {feature}: {result.scenarios_added} scenario(s) added, linked to "
@@ -153,13 +157,6 @@ def _scaffold(bdd: BddState, wanted: str, items: list[pytest.Item]) -> None:
     if items:
         bdd.config.hook.pytest_deselected(items=list(items))
         items[:] = []
-
-
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return str(path)
 
 
 def pytest_symphony_select_item(item: pytest.Item, wanted: set[str]) -> bool | None:

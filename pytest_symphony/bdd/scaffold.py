@@ -28,12 +28,13 @@ from pathlib import Path
 from pytest_bdd.exceptions import GherkinParseError
 from pytest_bdd.steps import StepFunctionContext
 
+from ..paths import shown_path
 from ..errors import SymphonyError
 from ..score.model import Beat, Criterion, Movement, Sequence
 from ..score.gherkin import ParsedFeature, parse_feature
 from ..score.links import LINK_TAG, find_beat, link_refs, normalize_name
 from .narrative import narrative
-from .placement import existing_features, feature_home, link_problem, relative
+from .placement import existing_features, feature_home, link_problem
 from .steps import matches
 
 __all__ = [
@@ -97,9 +98,9 @@ def scaffold(
         raise SymphonyError(problem)
     roots = [Path(f) for f in features_dir] if isinstance(features_dir, (list, tuple)) else [Path(features_dir)]
     root = Path(root) if root is not None else roots[0].parent
-    folders = [relative(f, root) for f in roots]
+    folders = [shown_path(f, root) for f in roots]
     feature_path = root / feature_home(
-        sequence.id, relative(Path(sequence.path), root), folders, existing_features(roots, root)
+        sequence.id, shown_path(Path(sequence.path), root), folders, existing_features(roots, root)
     )
     if not any(_inside(feature_path, f) for f in roots):
         raise SymphonyError(f"{feature_path}: a scaffolded feature must be inside a features folder")

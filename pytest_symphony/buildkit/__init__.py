@@ -52,7 +52,6 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     ),
     "files": (
         "canonical_json",
-        "display_path",
         "write_atomic",
         "write_json",
     ),
@@ -181,7 +180,6 @@ if TYPE_CHECKING:  # what static tools see; at run time __getattr__ does the sam
     from .distdir import DistChange, publish, undo  # noqa: F401
     from .files import (  # noqa: F401
         canonical_json,
-        display_path,
         write_atomic,
         write_json,
     )

@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from ..paths import shown_path
 from pytest_symphony.telemetry.store import HistoryError, HistoryStore
 
 from .workspace import pyproject_files, read_pyproject
@@ -102,7 +103,7 @@ def load_build_context(root: Path) -> dict[str, Any]:
                 "version": table.get("version") if isinstance(table.get("version"), str) else None,
                 "dynamic": sorted(d for d in table.get("dynamic", []) if isinstance(d, str)),
             }
-        files = [_rel(p, root) for p in pyproject_files(root)]
+        files = [shown_path(p, root, resolve=False) for p in pyproject_files(root)]
     return {
         "root": str(root),
         "pyproject": str(pyproject) if pyproject.is_file() else None,
@@ -122,13 +123,6 @@ def load_build_context(root: Path) -> dict[str, Any]:
         },
         "created_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
-
-
-def _rel(path: Path, root: Path) -> str:
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return str(path)
 
 
 def previous_build(

@@ -9,7 +9,7 @@ from typing import Any
 
 from ..atomic import write_atomic as _write_atomic
 
-__all__ = ["canonical_json", "display_path", "sha256_text", "write_atomic", "write_json"]
+__all__ = ["canonical_json", "sha256_text", "write_atomic", "write_json"]
 
 
 def write_atomic(path: Path | str, text: str) -> Path:
@@ -33,12 +33,3 @@ def write_json(path: Path | str, data: Any) -> str:
 
 def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def display_path(path: Path | str, root: Path | str) -> str:
-    """``path`` relative to ``root`` in POSIX form when it lies inside it, else absolute."""
-    path = Path(path).resolve()
-    try:
-        return path.relative_to(Path(root).resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()

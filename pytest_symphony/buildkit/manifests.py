@@ -28,7 +28,8 @@ from pytest_symphony.errors import DuplicateHandler, HandlerNotFound
 from pytest_symphony.score.model import HandlerRef, Sequence
 from pytest_symphony.score.validate import sequence_document
 
-from .files import canonical_json, display_path, write_atomic, write_json
+from ..paths import shown_path
+from .files import canonical_json, write_atomic, write_json
 from .specs import SpecEntry
 from .workspace import DependencyCycle, Package, build_order, discover_packages
 
@@ -203,8 +204,8 @@ def _packages_manifest(packages: list[Package], root: Path) -> dict[str, Any]:
             {
                 "name": p.name,
                 "version": p.version,
-                "path": display_path(p.path, root),
-                "pyproject": display_path(p.pyproject, root),
+                "path": shown_path(p.path, root),
+                "pyproject": shown_path(p.pyproject, root),
                 "pyproject_sha256": _file_sha256(p.pyproject),
                 "dependencies": list(p.dependencies),
                 "workspace_dependencies": [d for d in p.dependencies if d in names and d != p.name],
@@ -263,7 +264,7 @@ def _handlers_manifest(handlers: Iterable[Mapping[str, Any]], root: Path) -> dic
                 "name": h["name"],
                 "module": h.get("module"),
                 "origin": h.get("origin"),
-                "file": display_path(file, root) if file else None,
+                "file": shown_path(file, root) if file else None,
                 "line": h.get("line"),
                 "file_sha256": _file_sha256(Path(file)) if file else None,
             }

@@ -16,9 +16,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Iterator
 
+from ..paths import shown_path
 from ..score.model import HandlerRef
 from ..score.resolve import BUILTIN, EXTERNAL, PROJECT, Candidates, Resolution, resolve_handler, suggest
-from .sources import PyInput, SpecInput, inside, relative
+from .sources import PyInput, SpecInput, inside
 from .workspace import Workspace
 
 __all__ = ["HandlerDef", "HandlerIndex"]
@@ -134,7 +135,7 @@ class HandlerIndex:
                 name=entry.name,
                 function=fname,
                 module=entry.module,
-                path=relative(path, ws.root) if path is not None else None,
+                path=shown_path(path, ws.root) if path is not None else None,
                 line=line or 1,
                 origin=origin,
                 facts=_facts_of(func),

@@ -31,7 +31,6 @@ __all__ = [
     "find_module",
     "inside",
     "module_name",
-    "relative",
     "walk_files",
 ]
 
@@ -56,14 +55,6 @@ SKIP_DIRS = frozenset(
         ".eggs",
     }
 )
-
-
-def relative(path: Path, root: Path) -> str:
-    """POSIX path relative to ``root`` when inside it, else absolute."""
-    try:
-        return Path(path).resolve().relative_to(root).as_posix()
-    except ValueError:
-        return Path(path).resolve().as_posix()
 
 
 def walk_files(top: Path, suffixes: tuple[str, ...]) -> Iterator[Path]:

@@ -14,6 +14,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping
 
+from ..paths import shown_path
 from ..score.loader import load_spec
 from ..score.source import SPEC_SUFFIXES, parse_json, parse_yaml, read_source
 from ..telemetry.store import HistoryError, HistoryStore
@@ -29,7 +30,6 @@ from .sources import (
     find_module,
     inside,
     module_name,
-    relative,
     walk_files,
 )
 from .specmap import SpecText
@@ -115,7 +115,7 @@ class Workspace:
         )
 
     def rel(self, path: Path) -> str:
-        return relative(path, self.root)
+        return shown_path(path, self.root)
 
     def _spec_files(self) -> list[tuple[Path, BuiltinSpec | None]]:
         """(path, the built-in pipeline it is, or None)."""

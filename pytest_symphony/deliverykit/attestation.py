@@ -16,12 +16,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
+from ..paths import shown_path
 from .. import __version__
 from ..buildkit.artifacts import sha256_file
 from ..buildkit.files import canonical_json, write_atomic
 from . import git
 from .documents import validate
-from .errors import DeliveryError, Finding, relative
+from .errors import DeliveryError, Finding
 from .settings import DeliverySettings
 from .timeutil import iso, utc_now
 
@@ -118,7 +119,7 @@ def verify_provenance(
 
     Returns name -> sha256; raises DeliveryError listing every mismatch.
     """
-    display = relative(statement, root) if isinstance(statement, Path) else "<statement>"
+    display = shown_path(statement, root) if isinstance(statement, Path) else "<statement>"
     if isinstance(statement, Path):
         try:
             data = json.loads(statement.read_text(encoding="utf-8"))
@@ -135,7 +136,9 @@ def verify_provenance(
     actual = {}
     for artifact in map(Path, artifacts):
         if not artifact.is_file():
-            findings.append(Finding(f"artifact {artifact.name} is missing", relative(artifact, root), 0, "rebuild it"))
+            findings.append(
+                Finding(f"artifact {artifact.name} is missing", shown_path(artifact, root), 0, "rebuild it")
+            )
             continue
         actual[artifact.name] = digest = sha256_file(artifact)
         if artifact.name not in recorded:

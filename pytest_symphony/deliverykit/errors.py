@@ -8,7 +8,6 @@ file; add feature: features/search.feature``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Iterable
 
 from ..errors import SymphonyError
@@ -47,14 +46,3 @@ class DeliveryError(SymphonyError):
         self.result = result
         lines = "\n".join(f"  {f}" for f in self.findings)
         super().__init__(f"delivery gate {gate!r} failed:\n{lines}")
-
-
-def relative(path: Path | str, root: Path | str | None) -> str:
-    """``path`` relative to ``root`` (POSIX) when inside it, else as given."""
-    p = Path(path)
-    if root is not None:
-        try:
-            return p.resolve().relative_to(Path(root).resolve()).as_posix()
-        except (ValueError, OSError):
-            pass
-    return p.as_posix()

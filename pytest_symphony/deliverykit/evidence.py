@@ -11,11 +11,12 @@ import json
 from pathlib import Path
 from typing import Any
 
+from ..paths import shown_path
 from ..buildkit.files import write_json
 from ..toml import TOMLDecodeError, tomllib
 from . import git
 from .conventional import next_version
-from .errors import DeliveryError, Finding, relative
+from .errors import DeliveryError, Finding
 from .settings import DeliverySettings
 
 __all__ = ["evidence_dir", "read_evidence", "release_version", "write_evidence"]
@@ -87,7 +88,7 @@ def read_evidence(settings: DeliverySettings, version: str, beat: str) -> Any:
             [
                 Finding(
                     f"no evidence from beat {beat!r} for version {version}",
-                    relative(path, settings.root),
+                    shown_path(path, settings.root),
                     0,
                     f"run the movement holding {beat!r} first",
                 )
@@ -96,5 +97,5 @@ def read_evidence(settings: DeliverySettings, version: str, beat: str) -> Any:
     except (OSError, ValueError) as exc:
         raise DeliveryError(
             "evidence",
-            [Finding(f"unreadable evidence: {exc}", relative(path, settings.root), 0, f"run {beat!r} again")],
+            [Finding(f"unreadable evidence: {exc}", shown_path(path, settings.root), 0, f"run {beat!r} again")],
         ) from exc

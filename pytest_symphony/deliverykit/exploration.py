@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from ..paths import shown_path
 from . import git
-from .errors import DeliveryError, Finding, relative
+from .errors import DeliveryError, Finding
 from .inputs import load_hypotheses, load_research, load_roadmap
 from .records import Hypothesis, ResearchRecord, RoadmapItem
 from .settings import DeliverySettings
@@ -72,7 +73,7 @@ def scope(settings: DeliverySettings, *, rev: str = "HEAD") -> ScopeResult:
     tag, since = git.commits_since(settings.root, settings.tag_pattern, rev)
     findings: list[Finding] = []
     features: dict[str, dict[str, Any]] = {}
-    roadmap_display = relative(roadmap.path, settings.root)
+    roadmap_display = shown_path(roadmap.path, settings.root)
     for item in roadmap:
         if item.status == "next":
             features.setdefault(item.id, {"item": item, "commits": []})
@@ -91,7 +92,7 @@ def scope(settings: DeliverySettings, *, rev: str = "HEAD") -> ScopeResult:
         for ref in refs:
             entry = features.setdefault(ref, {"item": next((i for i in roadmap if i.id == ref), None), "commits": []})
             entry["commits"].append(commit.sha)
-    hyp_display = relative(hypotheses.path, settings.root)
+    hyp_display = shown_path(hypotheses.path, settings.root)
     result_features = []
     for feature, entry in features.items():
         mine = tuple(h for h in hypotheses if h.feature == feature)
@@ -151,7 +152,7 @@ def research(settings: DeliverySettings, features: list[str] | ScopeResult, *, r
     ids = features.feature_ids() if isinstance(features, ScopeResult) else list(features)
     records = load_research(settings)
     history = git.commits(settings.root, [rev], files=False) if ids else []
-    research_display = relative(records.path, settings.root)
+    research_display = shown_path(records.path, settings.root)
     findings, results = [], []
     for feature in ids:
         first = git.first_commit_for(history, feature)

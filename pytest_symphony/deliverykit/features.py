@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from .errors import DeliveryError, Finding, relative
+from ..paths import shown_path
+from .errors import DeliveryError, Finding
 
 __all__ = ["FeatureDoc", "ScenarioDoc", "discover_features", "read_feature", "read_features"]
 
@@ -47,7 +48,7 @@ def read_feature(path: Path, root: Path) -> FeatureDoc | None:
     from gherkin.parser import Parser
     from gherkin.token_scanner import TokenScanner
 
-    display = relative(path, root)
+    display = shown_path(path, root)
     try:
         text = path.read_text(encoding="utf-8")
         document = Parser().parse(TokenScanner(text))

@@ -21,8 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 
+from ..paths import shown_path
 from . import git
-from .errors import DeliveryError, Finding, relative
+from .errors import DeliveryError, Finding
 from .inputs import load_flag_document
 from .settings import DeliverySettings
 
@@ -152,7 +153,7 @@ def new_flags(settings: DeliverySettings, since_tag: str | None, document: dict[
     current = list(document["flags"])
     if since_tag is None:
         return current
-    rel = relative(settings.path("flags"), settings.root)
+    rel = shown_path(settings.path("flags"), settings.root)
     old = git.git(settings.root, "show", f"{since_tag}:{rel}", check=False)
     try:
         before = set(json.loads(old)["flags"]) if old.strip() else set()
@@ -173,7 +174,7 @@ class DarkResult:
 def check_dark(settings: DeliverySettings, flags: Sequence[str], *, path: Path | None = None) -> DarkResult:
     """Every flag in ``flags`` is dark by default: off for the empty context and for the whole sample."""
     document, path = load_flag_document(settings, path)
-    display = relative(path, settings.root)
+    display = shown_path(path, settings.root)
     findings, report = [], {}
     unknown = [f for f in flags if f not in document["flags"]]
     findings += [Finding(f"flag {f!r} is not in the flags file", display, 0, "add it, dark") for f in unknown]

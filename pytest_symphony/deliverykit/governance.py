@@ -22,8 +22,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
+from ..paths import shown_path
 from ..telemetry.store import HistoryError, HistoryStore
-from .errors import relative
 from .evidence import evidence_dir
 from .records import Metric
 from .settings import DeliverySettings
@@ -49,7 +49,7 @@ def visibility(settings: DeliverySettings, version: str, keys: Sequence[str], mo
         "visibility",
         len(found) / len(keys),
         "",
-        f"{len(found)} of {len(keys)} beats of {movement} recorded evidence in {relative(folder, settings.root)}",
+        f"{len(found)} of {len(keys)} beats of {movement} recorded evidence in {shown_path(folder, settings.root)}",
     )
 
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..paths import shown_path
 from .dora import IncidentLink, changes_from_git, link_incidents, successful_production
-from .errors import DeliveryError, Finding, relative
+from .errors import DeliveryError, Finding
 from .inputs import load_deployments, load_incidents
 from .settings import DeliverySettings
 
@@ -49,7 +50,7 @@ def monitor(settings: DeliverySettings, deployment_id: str) -> MonitorResult:
     )
     result = MonitorResult(deployment_id, mine, severe)
     if severe:
-        display = relative(incidents.path, settings.root)
+        display = shown_path(incidents.path, settings.root)
         raise DeliveryError(
             "monitor",
             [

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Generic, Iterator, TypeVar
 
+from ..paths import shown_path
 from ..score.source import item_line, line_of
 from .documents import read_document, validate
-from .errors import DeliveryError, Finding, relative
+from .errors import DeliveryError, Finding
 from .records import (
     Deployment,
     DeploymentStatus,
@@ -66,7 +67,7 @@ def _document(settings: DeliverySettings, name: str, schema_name: str) -> tuple[
     path = settings.path(name)
     if not path.is_file():
         return None
-    display = relative(path, settings.root)
+    display = shown_path(path, settings.root)
     data = read_document(path, display)
     findings = validate(data, schema_name, display)
     if findings:
@@ -99,7 +100,7 @@ def _records_from_file_or_folder(settings: DeliverySettings, name: str, make: Ma
     records: list[T] = []
     findings: list[Finding] = []
     for file in _files(path):
-        display = relative(file, settings.root)
+        display = shown_path(file, settings.root)
         data = read_document(file, display)
         problems = validate(data, name, display)
         if problems:
@@ -250,7 +251,7 @@ def load_deployments(settings: DeliverySettings) -> Loaded[Deployment]:
     path = settings.path("deployments")
     if not path.is_file():
         return Loaded((), path, False)
-    display = relative(path, settings.root)
+    display = shown_path(path, settings.root)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -325,7 +326,7 @@ def load_incidents(settings: DeliverySettings) -> Loaded[Incident]:
 def load_flag_document(settings: DeliverySettings, path: Path | None = None) -> tuple[dict[str, Any], Path]:
     """The flagd flags file as data (validated); DeliveryError when absent or invalid."""
     path = Path(path) if path is not None else settings.path("flags")
-    display = relative(path, settings.root)
+    display = shown_path(path, settings.root)
     if not path.is_file():
         raise DeliveryError(
             "inputs",

@@ -23,10 +23,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence, TypeVar
 
+from ..paths import shown_path
 from ..telemetry.store import HistoryError, HistoryStore
 from . import git
 from .dora import FourKeys, changes_from_git, four_keys, successful_production
-from .errors import DeliveryError, Finding, relative
+from .errors import DeliveryError, Finding
 from .inputs import (
     Loaded,
     load_deployments,
@@ -85,8 +86,8 @@ def project_four_keys(settings: DeliverySettings, *, now: datetime | None = None
 def _four_keys_of(settings: DeliverySettings, production: _ProductionHistory, now: datetime) -> FourKeys:
     deployments, incidents = production.deployments, production.incidents
     sources = {
-        "deployments": relative(deployments.path, settings.root),
-        "incidents": relative(incidents.path, settings.root),
+        "deployments": shown_path(deployments.path, settings.root),
+        "incidents": shown_path(incidents.path, settings.root),
     }
     return four_keys(
         deployments.records if deployments.present else None,
@@ -292,11 +293,11 @@ def _toggle_adoption(settings: DeliverySettings, features: Sequence[str]) -> Met
     if not features:
         return Metric.not_measured(name, "no feature in scope")
     if not settings.path("flags").is_file():
-        return Metric.not_measured(name, f"no flags file ({relative(settings.path('flags'), settings.root)})")
+        return Metric.not_measured(name, f"no flags file ({shown_path(settings.path('flags'), settings.root)})")
     flags = load_flag_document(settings)[0]["flags"]
     items = {i.id: i for i in load_roadmap(settings)}
     guarded = [f for f in features if feature_flag(f, items) in flags]
-    return Metric(name, len(guarded) / len(features), "", relative(settings.path("flags"), settings.root))
+    return Metric(name, len(guarded) / len(features), "", shown_path(settings.path("flags"), settings.root))
 
 
 def _exploration_to_release(
@@ -308,7 +309,7 @@ def _exploration_to_release(
     name = "exploration_to_release_days_median"
     research = load_research(settings)
     if not research.present:
-        return Metric.not_measured(name, f"no research records ({relative(research.path, settings.root)})", "days")
+        return Metric.not_measured(name, f"no research records ({shown_path(research.path, settings.root)})", "days")
     days = []
     for feature in sorted({f for r in research for f in r.features}):
         released = release_time(feature, history, successful, changes)
@@ -374,7 +375,7 @@ def measure(
 
 def _refuted(settings: DeliverySettings, hypotheses: Loaded[Hypothesis], verdicts: Sequence[Verdict]) -> list[Finding]:
     """A finding at its hypothesis's line for each refuted hypothesis: a missed target."""
-    display = relative(hypotheses.path, settings.root)
+    display = shown_path(hypotheses.path, settings.root)
     line = {h.id: h.line for h in hypotheses}
     return [
         Finding(

@@ -16,13 +16,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
+from ..paths import shown_path
 from ..atomic import write_atomic
 from ..buildkit.files import write_json
 from ..score.source import item_line
 from . import git
 from .conventional import bump_level, next_version
 from .documents import read_document
-from .errors import DeliveryError, Finding, relative
+from .errors import DeliveryError, Finding
 from .inputs import load_deployments, load_hypotheses, load_incidents, load_roadmap
 from .records import Metric
 from .settings import DeliverySettings
@@ -71,7 +72,7 @@ def _retro_actions(settings: DeliverySettings) -> list[PlanItem]:
         if line.startswith("## "):
             in_actions = line[3:].strip().lower() == "actions"
         elif in_actions and re.match(r"^\s*[-*]\s+\S", line):
-            items.append(PlanItem(line.strip()[2:].strip(), (f"retro:{relative(newest, settings.root)}:{number}",)))
+            items.append(PlanItem(line.strip()[2:].strip(), (f"retro:{shown_path(newest, settings.root)}:{number}",)))
     return items
 
 
@@ -128,7 +129,7 @@ def _check_plan(settings: DeliverySettings, metrics: Mapping[str, Metric]) -> li
     path = settings.path("plan")
     if not path.is_file():
         return []
-    display = relative(path, settings.root)
+    display = shown_path(path, settings.root)
     data = read_document(path, display)
     if not isinstance(data, list):
         return [Finding("the plan must be a list of {title, evidence}", display, 1)]

@@ -19,11 +19,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
+from ..paths import shown_path
 from ..atomic import write_atomic
 from . import git
 from .commands import CommandResult, run_command
 from .dora import successful_production
-from .errors import DeliveryError, Finding, relative
+from .errors import DeliveryError, Finding
 from .flags import DarkResult, check_dark, new_flags
 from .inputs import load_deployments, load_flag_document, load_roadmap, parse_deployment
 from .records import Deployment, DeploymentStatus
@@ -68,7 +69,7 @@ def add_status(
     lines = path.read_bytes().decode("utf-8").split("\n")
     for index, line in enumerate(lines):
         if line.strip() and str(json.loads(line).get("id")) == deployment_id:
-            current = parse_deployment(json.loads(line), relative(path, settings.root), index + 1)
+            current = parse_deployment(json.loads(line), shown_path(path, settings.root), index + 1)
             updated = replace(
                 current, statuses=current.statuses + (DeploymentStatus(state, at or utc_now(), description),)
             )
@@ -76,7 +77,7 @@ def add_status(
             write_atomic(path, "\n".join(lines).encode("utf-8"))
             return updated
     raise DeliveryError(
-        "deploy", [Finding(f"no deployment {deployment_id!r}", relative(path, settings.root), 0, "deploy first")]
+        "deploy", [Finding(f"no deployment {deployment_id!r}", shown_path(path, settings.root), 0, "deploy first")]
     )
 
 
@@ -106,7 +107,7 @@ def _flag_findings(settings: DeliverySettings, features: Sequence[str]) -> tuple
             return None, [
                 Finding(
                     f"no flags file, and {len(features)} feature(s) in scope",
-                    relative(settings.path("flags"), settings.root),
+                    shown_path(settings.path("flags"), settings.root),
                     0,
                     "Continuous Deployment ships features behind flags: create the flagd file",
                 )
@@ -123,7 +124,7 @@ def _flag_findings(settings: DeliverySettings, features: Sequence[str]) -> tuple
             findings.append(
                 Finding(
                     f"feature {feature!r} has no flag {flag!r}",
-                    relative(settings.path("flags"), settings.root),
+                    shown_path(settings.path("flags"), settings.root),
                     0,
                     f"add a dark flag {flag!r}, or name it in the roadmap item's flag",
                 )
@@ -139,7 +140,7 @@ def _rollback_target(settings: DeliverySettings, previous: Deployment | None) ->
         return [
             Finding(
                 f"the previous deployment {previous.id} has no environment to roll back to ({env})",
-                relative(settings.path("deployments"), settings.root),
+                shown_path(settings.path("deployments"), settings.root),
                 previous.line,
                 "stage and deploy the previous version again, or restore its environment",
             )
@@ -257,7 +258,7 @@ def rollback_deployment(
     if this is None:
         raise DeliveryError(
             "rollback",
-            [Finding(f"no deployment {deployment_id!r}", relative(settings.path("deployments"), settings.root))],
+            [Finding(f"no deployment {deployment_id!r}", shown_path(settings.path("deployments"), settings.root))],
         )
     earlier = [
         d

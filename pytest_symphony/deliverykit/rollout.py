@@ -17,11 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from ..paths import shown_path
 from ..atomic import write_atomic
 from ..remediation import json_edit
 from . import git
 from .documents import validate
-from .errors import DeliveryError, Finding, relative
+from .errors import DeliveryError, Finding
 from .flags import FlagEvaluator, release_variant, sample_keys
 from .inputs import load_flag_document
 from .settings import DeliverySettings
@@ -114,7 +115,7 @@ def raise_split(text: str, flag: str, variant: str, percent: float) -> str:
 
 
 def _commit(settings: DeliverySettings, path: Path, message: str) -> str:
-    rel = relative(path, settings.root)
+    rel = shown_path(path, settings.root)
     git.git(settings.root, "add", "--", rel)
     git.git(settings.root, "commit", "-q", "-m", message, "--", rel)
     return git.head(settings.root)
@@ -127,7 +128,7 @@ def release(
     flag = flag or settings.release_flag
     percent = settings.cohort if cohort is None else float(cohort)
     document, path = load_flag_document(settings)
-    display = relative(path, settings.root)
+    display = shown_path(path, settings.root)
     if not flag or flag not in document["flags"]:
         raise DeliveryError(
             "release",

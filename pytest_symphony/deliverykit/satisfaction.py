@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Mapping
 
-from .errors import DeliveryError, Finding, relative
+from ..paths import shown_path
+from .errors import DeliveryError, Finding
 from .inputs import load_feedback
 from .records import Metric
 from .settings import DeliverySettings
@@ -74,7 +75,7 @@ def feedback(settings: DeliverySettings, *, now: datetime | None = None, enforce
     now = now or utc_now()
     start = now - timedelta(days=settings.window_days)
     records = load_feedback(settings)
-    source = relative(records.path, settings.root)
+    source = shown_path(records.path, settings.root)
     window = [r for r in records if start < r.date <= now]
     csat_scores = [r.score for r in window if r.kind == "csat"]
     nps_scores = [r.score for r in window if r.kind == "nps"]

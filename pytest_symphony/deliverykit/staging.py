@@ -21,9 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
+from ..paths import shown_path
 from ..buildkit.artifacts import parse_artifact_filename, sha256_file
 from .commands import CommandResult, run_command
-from .errors import DeliveryError, Finding, relative
+from .errors import DeliveryError, Finding
 from .settings import DeliverySettings
 
 __all__ = ["StageResult", "env_python", "installed_versions", "link_target", "stage", "switch_link"]
@@ -243,7 +244,7 @@ def _install_by_hash(
             [
                 Finding(
                     f"installing the artifacts by hash failed: {installed.describe()}",
-                    relative(req, settings.root),
+                    shown_path(req, settings.root),
                     0,
                     "dependencies must come hashed from a requirements file and a wheelhouse (find_links)",
                 )

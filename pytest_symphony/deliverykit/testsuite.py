@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
+from ..paths import shown_path
 from ..toml import TOMLDecodeError, tomllib
 from .commands import CommandResult, run_command
-from .errors import DeliveryError, Finding, relative
+from .errors import DeliveryError, Finding
 from .records import Metric
 from .settings import DeliverySettings
 
@@ -174,7 +175,7 @@ def _coverage(
         totals = json.loads(cov_json.read_text(encoding="utf-8"))["totals"]
     except (OSError, ValueError, KeyError):
         return Metric.not_measured("coverage", f"coverage json failed: {report.describe()}", "%")
-    return Metric("coverage", float(totals["percent_covered"]), "%", relative(cov_json, settings.root))
+    return Metric("coverage", float(totals["percent_covered"]), "%", shown_path(cov_json, settings.root))
 
 
 def _suite_command(settings: DeliverySettings, junit: Path, pytest_args: Sequence[str]) -> tuple[str, ...]:
@@ -212,7 +213,7 @@ def _run_findings(
     findings = []
     if summary.tests == 0:
         findings.append(Finding("no tests ran", str(settings.root), 0, "add tests, or fix test_args"))
-    shown = relative(junit, settings.root)
+    shown = shown_path(junit, settings.root)
     findings += [Finding(f"failed: {case}", shown, 0, "fix the test or the code") for case in summary.failed[:20]]
     if len(summary.failed) > 20:
         findings.append(Finding(f"... and {len(summary.failed) - 20} more failures", shown))

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from .errors import DeliveryError, Finding, relative
+from ..paths import shown_path
+from .errors import DeliveryError, Finding
 from .features import FeatureDoc, read_features
 from .inputs import load_roadmap
 from .records import RoadmapItem
@@ -76,7 +77,7 @@ def roadmap(
     the root); default every ``features/**/*.feature``.
     """
     loaded = load_roadmap(settings)
-    display = relative(loaded.path, settings.root)
+    display = shown_path(loaded.path, settings.root)
     if not loaded.present:
         raise DeliveryError(
             "roadmap", [Finding("no roadmap", display, 0, "write the roadmap (items with id, title, status, wsjf)")]

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from pytest_symphony.paths import shown_path
 from pytest_symphony import buildkit as bk
 from pytest_symphony.errors import SymphonyError
 from pytest_symphony.runtime.context import SequenceRun
@@ -74,7 +75,7 @@ def validate_orchestration_domains(symphony: SequenceRun, pytestconfig: pytest.C
     registry, found = domain_registry(pytestconfig), []
     if registry is not None:
         try:
-            shown = Path(bk.display_path(registry, pytestconfig.rootpath))
+            shown = Path(shown_path(registry, pytestconfig.rootpath))
             check = bk.check_registry(bk.read_domain_registry(registry), entries, shown)
             problems += check.errors
             found = check.warnings
@@ -164,7 +165,7 @@ def record_manifest_state(symphony: SequenceRun, pytestconfig: pytest.Config) ->
     folder = manifests_dir(pytestconfig)
     index = bk.manifests.read_index(folder)
     report(symphony)["manifests"] = {
-        "dir": bk.display_path(folder, pytestconfig.rootpath),
+        "dir": shown_path(folder, pytestconfig.rootpath),
         "files": index["manifests"],
         "specs": len(index["specs"]),
     }
@@ -254,7 +255,7 @@ def record_host_build(symphony: SequenceRun, pytestconfig: pytest.Config) -> Non
     seconds = f" in {run.host_seconds:.1f} s" if run.host_seconds is not None else ""
     run.report["host"] = {
         "command": config.display,
-        "outputs": [bk.display_path(p, pytestconfig.rootpath) for p in run.host_outputs],
+        "outputs": [shown_path(p, pytestconfig.rootpath) for p in run.host_outputs],
         "summary": f"`{config.display}` passed{seconds}; {len(run.host_outputs)} declared output file(s).",
     }
     symphony.metric("host_outputs", len(run.host_outputs))
@@ -350,8 +351,8 @@ def generate_sequence_docs(symphony: SequenceRun, pytestconfig: pytest.Config) -
     except bk.DocsConflict as exc:
         raise SymphonyError(str(exc)) from None
     report(symphony)["docs"] = {
-        "written": [bk.display_path(p, root) for p in result.written],
-        "removed": [bk.display_path(p, root) for p in result.removed],
+        "written": [shown_path(p, root) for p in result.written],
+        "removed": [shown_path(p, root) for p in result.removed],
     }
     symphony.metric("docs", len(result.written))
 

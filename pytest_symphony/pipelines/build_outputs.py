@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from pytest_symphony.paths import shown_path
 from pytest_symphony import buildkit as bk
 from pytest_symphony.runtime.context import SequenceRun
 from pytest_symphony.session_key import handlers_of, recorder_of, run_of
@@ -119,7 +120,7 @@ def write_report(symphony: SequenceRun, config: pytest.Config, status: str, fail
         **build_run(symphony).report,
     }
     paths = bk.write_build_report(sym.run_dir, report)
-    recorder_of(config).written.extend(bk.display_path(p, config.rootpath) for p in paths)
+    recorder_of(config).written.extend(shown_path(p, config.rootpath) for p in paths)
     return paths[0]
 
 
@@ -138,7 +139,7 @@ def archive(symphony: SequenceRun, config: pytest.Config) -> list[Path]:
                 bk.write_atomic(target / "run" / telemetry.name, telemetry.read_text(encoding="utf-8"))
 
         config.add_cleanup(copy_final_telemetry)
-    recorder_of(config).written.append(bk.display_path(target, config.rootpath))
+    recorder_of(config).written.append(shown_path(target, config.rootpath))
     return copied
 
 

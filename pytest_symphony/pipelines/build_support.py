@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from pytest_symphony.paths import shown_path
 from pytest_symphony import buildkit as bk
 from pytest_symphony import options
 from pytest_symphony.builtins import Pipeline
@@ -75,7 +76,7 @@ def specs(symphony: SequenceRun, config: pytest.Config) -> list[bk.SpecEntry]:
         sym = run_of(config)
         root = config.rootpath
         files: list[tuple[Path, str, frozenset[str] | None]] = [
-            (p, bk.display_path(p, root), None) for p in bk.find_spec_files(sym.spec_roots)
+            (p, shown_path(p, root), None) for p in bk.find_spec_files(sym.spec_roots)
         ]
         files += [
             (p.spec, f"builtin:{p.alias}", frozenset([p.handler_module] if p.handler_module else []))

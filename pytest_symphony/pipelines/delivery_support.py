@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+from pytest_symphony.paths import shown_path
 from pytest_symphony import deliverykit as dk
 from pytest_symphony.builtins import builtin_pipelines
 from pytest_symphony.deliverykit import history
-from pytest_symphony.deliverykit.errors import DeliveryError, Finding, relative
+from pytest_symphony.deliverykit.errors import DeliveryError, Finding
 from pytest_symphony.report.pipelines import expected_beats, is_complete
 from pytest_symphony.runtime import dynamics
 from pytest_symphony.session_key import recorder_of
@@ -246,7 +247,7 @@ def earlier_result(symphony, ctx: Delivery, name: str) -> Any:
         [
             Finding(
                 f"no evidence from beat {handler!r} ({name}) for version {ctx.version}",
-                relative(folder / f"{name}.json", ctx.settings.root),
+                shown_path(folder / f"{name}.json", ctx.settings.root),
                 0,
                 f"run {where}",
             )

@@ -17,9 +17,10 @@ from operator import add
 from pathlib import Path
 from typing import Any, Iterable
 
+from ..paths import shown_path
 from ..telemetry.store import HistoryStore
 from .series import ATTEMPT_SQL, KEY_SEP, X_ATTEMPT, X_COUNT, BeatSeries, RunSums, RunTotals, fold_attempts, split_key
-from .specs import display_path, load_spec_summary, spec_path
+from .specs import load_spec_summary, spec_path
 from .work import ReportError, ReportWork
 
 #: The newest ``?`` runs: the window a report looks at (``symphony_report_runs``); read through
@@ -210,7 +211,7 @@ def query_sequence_traceability(work: ReportWork) -> dict:
         if root.is_dir():
             for path in sorted(root.rglob("*")):
                 if path.suffix in (".json", ".yaml", ".yml") and path.is_file():
-                    candidates.append((None, path, display_path(ctx, path)))
+                    candidates.append((None, path, shown_path(path, ctx.rootdir, resolve=False)))
     specs: dict[str, dict] = {}
     builtin = work.raw.get("builtin_sequences", set())
     for seq, path, display in candidates:

@@ -17,13 +17,6 @@ def spec_path(ctx: ReportContext, spec_file: str) -> Path:
     return ctx.rootdir / spec_file
 
 
-def display_path(ctx: ReportContext, path: Path) -> str:
-    try:
-        return path.relative_to(ctx.rootdir).as_posix()
-    except ValueError:
-        return str(path)
-
-
 def load_spec_summary(path: Path, display: str) -> dict:
     """What the report shows of one spec, or why it does not load (``loaded`` says which)."""
     if not path.is_file():

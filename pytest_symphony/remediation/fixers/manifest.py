@@ -16,6 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import Iterator
 
+from ...paths import shown_path
 from ... import buildkit as bk
 from ...conformity.codes import FixSafety
 from ...conformity.violation import Edit, Violation
@@ -29,7 +30,7 @@ def regenerate(ctx: FixContext, out_dir: Path) -> None:
     """Write fresh manifests of the workspace into ``out_dir``."""
     root = ctx.root
     roots = [(root / p).resolve() for p in ctx.settings.spec_paths]
-    files = [(p, bk.display_path(p, root), None) for p in bk.find_spec_files(roots)]
+    files = [(p, shown_path(p, root), None) for p in bk.find_spec_files(roots)]
     entries = bk.load_specs(files, max_bytes=ctx.settings.max_spec_bytes)
     canonical = bk.write_canonical_specs(out_dir, entries)
     bk.generate_project_manifests(  # the project's handlers only, as the build writes committed manifests
