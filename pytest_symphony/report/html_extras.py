@@ -69,14 +69,16 @@ class HtmlExtras:
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_html_results_table_row(self, report, cells: list) -> None:
-        cells[POSITION:POSITION] = cells_for(getattr(report, "symphony", None))
+        cells[POSITION:POSITION] = getattr(report, "symphony_cells", None) or cells_for(None)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        """Attach the beat's telemetry (JSON) and events (text) before pytest-html reads the report."""
+        """Attach the beat's row cells, telemetry (JSON) and events (text) before pytest-html reads the
+        report: pytest-html renders its rows later, once the report has let go of its records."""
         records = getattr(report, "symphony", None)
         if not records:
             return
+        report.symphony_cells = cells_for(records)  # type: ignore[attr-defined]  # read by the row hook
         from pytest_html import extras
 
         slim = [{k: r[k] for k in _KEEP if r.get(k) not in (None, [], {})} for r in records]
