@@ -23,7 +23,7 @@ from pytest_symphony import deliverykit as dk
 from pytest_symphony.builtins import builtin_pipelines
 from pytest_symphony.deliverykit import history
 from pytest_symphony.deliverykit.errors import DeliveryError, Finding, relative
-from pytest_symphony.report.pipelines import expected_beats, is_complete
+from pytest_symphony.report.pipelines import BeatNumbers, expected_beats, is_complete
 from pytest_symphony.runtime import dynamics
 from pytest_symphony.runtime.context import SequenceRun
 from pytest_symphony.score.model import Beat
@@ -158,7 +158,7 @@ def metric_from_json(data: Any) -> dk.Metric | None:
     )
 
 
-def complete_build_run() -> Callable[[str | None, set[tuple[int, int]]], bool]:
+def complete_build_run() -> Callable[[str | None, set[BeatNumbers]], bool]:
     """Whether a run of the build symphony ran every beat its dynamic selects: the report's rule
     for a complete run, so the build success rate counts what the report's built-in section counts."""
     spec = next((p.spec for p in builtin_pipelines() if p.alias == "build"), None)

@@ -59,7 +59,7 @@ class ReportHooks:
         for path in paths:
             _add_written(self.config, path)
 
-    def pytest_terminal_summary(self, terminalreporter) -> None:
+    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
         if self.settings.problem:
             terminalreporter.write_line(f"symphony: no report written: {self.settings.problem}", yellow=True)
 
