@@ -9,7 +9,10 @@ use the plugin imports nothing of it beyond its options.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # what type checkers see; at run time __getattr__ loads them on first use
+    from .runtime.registry import Target, expander, handler
 
 __all__ = ["handler", "expander", "Target", "__version__"]
 __version__ = "0.1.0"

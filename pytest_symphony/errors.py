@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Any, Iterable, Mapping
 
 
 class SymphonyError(Exception):
@@ -32,7 +32,7 @@ class LinkError(SymphonyError):
 class BeatTimeout(SymphonyError):
     """A handler ran past its beat's timeout; ``info`` says how it ended (for the telemetry record)."""
 
-    def __init__(self, message: str, info: dict | None = None):
+    def __init__(self, message: str, info: Mapping[str, Any] | None = None) -> None:
         super().__init__(message)
         self.info = dict(info or {})
 

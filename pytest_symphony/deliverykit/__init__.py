@@ -31,7 +31,7 @@ Names load on first use, so importing the package costs nothing until a beat run
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 #: submodule -> the names it exports here
 _EXPORTS: dict[str, tuple[str, ...]] = {
@@ -99,6 +99,189 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "staging": ("StageResult", "stage", "switch_link"),
     "testsuite": ("TestSuiteResult", "test_suite"),
 }
+if TYPE_CHECKING:  # what static tools see; at run time __getattr__ does the same lazily
+    from . import design  # noqa: F401
+    from . import commands  # noqa: F401
+    from . import conventional  # noqa: F401
+    from . import production  # noqa: F401
+    from . import errors  # noqa: F401
+    from . import evidence  # noqa: F401
+    from . import governance  # noqa: F401
+    from . import exploration  # noqa: F401
+    from . import features  # noqa: F401
+    from . import satisfaction  # noqa: F401
+    from . import flags  # noqa: F401
+    from . import dora  # noqa: F401
+    from . import git  # noqa: F401
+    from . import inputs  # noqa: F401
+    from . import documents  # noqa: F401
+    from . import integration  # noqa: F401
+    from . import retro  # noqa: F401
+    from . import metrics  # noqa: F401
+    from . import incidents  # noqa: F401
+    from . import planning  # noqa: F401
+    from . import attestation  # noqa: F401
+    from . import records  # noqa: F401
+    from . import rollout  # noqa: F401
+    from . import wsjf  # noqa: F401
+    from . import settings  # noqa: F401
+    from . import staging  # noqa: F401
+    from . import testsuite  # noqa: F401
+    from .design import (  # noqa: F401
+        ArchitectureResult,
+        architecture,
+        metadata_problems,
+    )
+    from .commands import (  # noqa: F401
+        CommandResult,
+        run_command,
+    )
+    from .conventional import (  # noqa: F401
+        ConventionalCommit,
+        NotConventional,
+        bump_level,
+        next_version,
+        parse_message,
+    )
+    from .production import (  # noqa: F401
+        DeployResult,
+        VerifyResult,
+        add_status,
+        append_deployment,
+        deploy,
+        production_link,
+        rollback_deployment,
+        verify_production,
+    )
+    from .errors import (  # noqa: F401
+        DeliveryError,
+        Finding,
+    )
+    from .evidence import (  # noqa: F401
+        evidence_dir,
+        read_evidence,
+        release_version,
+        write_evidence,
+    )
+    from .governance import (  # noqa: F401
+        consistency,
+        measurement_age,
+        visibility,
+    )
+    from .exploration import (  # noqa: F401
+        ResearchResult,
+        ScopeResult,
+        research,
+        scope,
+    )
+    from .features import (  # noqa: F401
+        FeatureDoc,
+        read_features,
+    )
+    from .satisfaction import (  # noqa: F401
+        FeedbackResult,
+        feedback,
+    )
+    from .flags import (  # noqa: F401
+        FlagEvaluator,
+        check_dark,
+        new_flags,
+        sample_keys,
+    )
+    from .dora import (  # noqa: F401
+        FourKeys,
+        IncidentLink,
+        changes_from_git,
+        deployment_changes,
+        four_keys,
+        link_incidents,
+        successful_production,
+    )
+    from .git import (  # noqa: F401
+        Commit,
+        Tag,
+        commits,
+        commits_since,
+        last_tag,
+    )
+    from .inputs import (  # noqa: F401
+        Loaded,
+        load_deployments,
+        load_feedback,
+        load_hypotheses,
+        load_incidents,
+        load_measurements,
+        load_research,
+        load_roadmap,
+        parse_deployment,
+    )
+    from .documents import (  # noqa: F401
+        schema,
+    )
+    from .integration import (  # noqa: F401
+        DevelopResult,
+        develop,
+    )
+    from .retro import (  # noqa: F401
+        LessonsResult,
+        lessons,
+    )
+    from .metrics import (  # noqa: F401
+        MeasureResult,
+        StabilizeResult,
+        Verdict,
+        build_outcomes,
+        judge,
+        measure,
+        project_four_keys,
+        stabilize,
+    )
+    from .incidents import (  # noqa: F401
+        MonitorResult,
+        monitor,
+    )
+    from .planning import (  # noqa: F401
+        PlanResult,
+        next_iteration,
+    )
+    from .attestation import (  # noqa: F401
+        ProvenanceResult,
+        provenance,
+        source_date_epoch,
+        verify_provenance,
+    )
+    from .records import (  # noqa: F401
+        Deployment,
+        DeploymentStatus,
+        Hypothesis,
+        Incident,
+        Metric,
+        RoadmapItem,
+    )
+    from .rollout import (  # noqa: F401
+        ReleaseResult,
+        release,
+        restore_release,
+    )
+    from .wsjf import (  # noqa: F401
+        RoadmapResult,
+        roadmap,
+        wsjf_ranking,
+    )
+    from .settings import (  # noqa: F401
+        DeliverySettings,
+        load_settings,
+    )
+    from .staging import (  # noqa: F401
+        StageResult,
+        stage,
+        switch_link,
+    )
+    from .testsuite import (  # noqa: F401
+        TestSuiteResult,
+        test_suite,
+    )
+
 _HOME = {name: module for module, names in _EXPORTS.items() for name in names}
 
 __all__ = sorted(_HOME)  # noqa: PLE0605

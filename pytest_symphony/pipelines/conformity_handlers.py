@@ -12,6 +12,7 @@ fails only on what no fix will try, and validate judges the workspace as fixed
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -20,17 +21,21 @@ from pytest_symphony.pipelines.failures import builtin_handler as handler
 from pytest_symphony.conformity.items import PHASES, engine_result, first_line, judge_file, phase_files
 from pytest_symphony.conformity.formats.json import report_dict
 from pytest_symphony.errors import SymphonyError
+from pytest_symphony.runtime.context import SequenceRun
+
+if TYPE_CHECKING:
+    from pytest_symphony.conformity.codes import Category, Code
 
 _TITLES = {"domain": "domain & orchestration", "sequence": "sequence", "handler": "handler & BDD"}
 
 
-def _categories(phase: str):
+def _categories(phase: str) -> tuple[Category, ...]:
     if phase not in PHASES:
         raise SymphonyError(f"unknown conformity phase {phase!r}; expected one of {', '.join(PHASES)}")
     return PHASES[phase]
 
 
-def _fix_mode(config) -> bool:
+def _fix_mode(config: pytest.Config) -> bool:
     """``--symphony-fix`` or ``--symphony-diff`` (False when the remediation plug-in is absent)."""
     try:
         from pytest_symphony.remediation.pipeline import mode
@@ -39,7 +44,7 @@ def _fix_mode(config) -> bool:
     return mode(config) is not None
 
 
-def _targets(config, phase: str) -> list[Target]:
+def _targets(config: pytest.Config, phase: str) -> list[Target]:
     result = engine_result(config)
     categories = _categories(phase)
     return [
@@ -54,22 +59,22 @@ def _targets(config, phase: str) -> list[Target]:
 
 
 @expander("conformity-domain-files")
-def domain_files(config) -> list[Target]:
+def domain_files(config: pytest.Config) -> list[Target]:
     return _targets(config, "domain")
 
 
 @expander("conformity-sequence-files")
-def sequence_files(config) -> list[Target]:
+def sequence_files(config: pytest.Config) -> list[Target]:
     return _targets(config, "sequence")
 
 
 @expander("conformity-handler-files")
-def handler_files(config) -> list[Target]:
+def handler_files(config: pytest.Config) -> list[Target]:
     return _targets(config, "handler")
 
 
 @handler
-def conformity_snapshot(symphony, phase, pytestconfig):
+def conformity_snapshot(symphony: SequenceRun, phase: str, pytestconfig: pytest.Config) -> dict[str, Any]:
     """Snapshot the files the phase's fixes may touch (fix mode only)."""
     _categories(phase)
     if not _fix_mode(pytestconfig):
@@ -80,7 +85,7 @@ def conformity_snapshot(symphony, phase, pytestconfig):
 
 
 @handler
-def conformity_scan(symphony, phase, pytestconfig):
+def conformity_scan(symphony: SequenceRun, phase: str, pytestconfig: pytest.Config) -> dict[str, list[str]]:
     """List the files the phase checks; record how many."""
     result = engine_result(pytestconfig)
     files = phase_files(result, _categories(phase))
@@ -90,7 +95,7 @@ def conformity_scan(symphony, phase, pytestconfig):
 
 
 @handler
-def conformity_analyze(symphony, phase, request):
+def conformity_analyze(symphony: SequenceRun, phase: str, request: pytest.FixtureRequest) -> None:
     """Judge one checked file: fail on violations at or above the threshold."""
     target = symphony.target
     if target is None:
@@ -103,7 +108,7 @@ def conformity_analyze(symphony, phase, request):
 
 
 @handler
-def conformity_fix(symphony, phase, request):
+def conformity_fix(symphony: SequenceRun, phase: str, request: pytest.FixtureRequest) -> dict[str, Any]:
     """Apply the phase's fixes (fix mode only): kept, or rolled back whole and failing with the reason."""
     _categories(phase)
     if not _fix_mode(request.config):
@@ -114,7 +119,9 @@ def conformity_fix(symphony, phase, request):
 
 
 @handler
-def conformity_validate(symphony, phase, pytestconfig, request):
+def conformity_validate(
+    symphony: SequenceRun, phase: str, pytestconfig: pytest.Config, request: pytest.FixtureRequest
+) -> None:
     """Re-check the workspace; fail while violations at or above the threshold remain in the phase."""
     categories = _categories(phase)
     if _fix_mode(pytestconfig):
@@ -136,7 +143,7 @@ def conformity_validate(symphony, phase, pytestconfig, request):
 
 
 @handler
-def conformity_report(symphony, phase, pytestconfig):
+def conformity_report(symphony: SequenceRun, phase: str, pytestconfig: pytest.Config) -> dict[str, str]:
     """Record the phase's scores as metrics and write its JSON report beside the run."""
     from pytest_symphony.conformity.items import in_phase
 
@@ -161,7 +168,7 @@ def conformity_report(symphony, phase, pytestconfig):
     return {f"{phase}_report": str(path)}
 
 
-def _codes(categories):
+def _codes(categories: tuple[Category, ...]) -> list[Code]:
     from pytest_symphony.conformity.codes import all_codes
 
     return [c for c in all_codes() if c.category in categories]

@@ -12,13 +12,15 @@ else the guide's 70%.  A score that cannot be measured yet (no complete run, nev
 from __future__ import annotations
 
 import warnings
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping
 
 from pytest_symphony import buildkit as bk
 from pytest_symphony import deliverykit as dk
 from pytest_symphony.deliverykit.timeutil import utc_now
 from pytest_symphony.errors import SymphonyError
 from pytest_symphony.runtime import dynamics
+from pytest_symphony.runtime.context import SequenceRun
+from pytest_symphony.score.model import Movement, Sequence
 from pytest_symphony.warning_types import DeliveryGovernanceWarning
 
 from .delivery_support import MEASURE_HANDLER, Delivery, evidence_name
@@ -26,7 +28,7 @@ from .delivery_support import MEASURE_HANDLER, Delivery, evidence_name
 __all__ = ["govern", "movement_of"]
 
 
-def movement_of(symphony):
+def movement_of(symphony: SequenceRun) -> Movement:
     """The movement of the beat running now."""
     beat = symphony.beat
     return next(m for m in symphony.sequence.movements if any(b is beat for b in m.beats))
@@ -40,7 +42,7 @@ def _threshold(governance: Mapping[str, Any], name: str) -> float:
     return dk.governance.DEFAULT_THRESHOLD
 
 
-def govern(symphony, ctx: Delivery) -> dict[str, Any] | None:
+def govern(symphony: SequenceRun, ctx: Delivery) -> dict[str, Any] | None:
     """At the last beat of a movement: score it, record the scores, fail below the thresholds."""
     movement = movement_of(symphony)
     if movement.beats[-1] is not symphony.beat:
@@ -83,7 +85,7 @@ def govern(symphony, ctx: Delivery) -> dict[str, Any] | None:
     return report
 
 
-def _beats_run_at(movement) -> Callable[[str | None], set[str]]:
+def _beats_run_at(movement: Movement) -> Callable[[str | None], set[str]]:
     """The slugs of the movement's beats a run at a dynamic runs (no dynamic, or an unknown one: the default)."""
 
     def runs_at(dynamic: str | None) -> set[str]:
@@ -93,12 +95,15 @@ def _beats_run_at(movement) -> Callable[[str | None], set[str]]:
     return runs_at
 
 
-def _scores_against_thresholds(symphony, movement, metrics: Sequence[dk.Metric]) -> tuple[dict[str, float], list[str]]:
+def _scores_against_thresholds(
+    symphony: SequenceRun, movement: Movement, metrics: Iterable[dk.Metric]
+) -> tuple[dict[str, float], list[str]]:
     """Each measured score (recorded as a beat metric) and the failures of those below the spec's
     thresholds; a score not measured yet is a warning, never a pass in disguise."""
-    scores, failures = {}, []
+    scores: dict[str, float] = {}
+    failures: list[str] = []
     for metric in metrics:
-        if not metric.measured:
+        if metric.value is None:  # not measured
             warnings.warn(DeliveryGovernanceWarning(f"{movement.title}: {metric}"), stacklevel=3)
             continue
         symphony.metric(metric.name, metric.value)
@@ -112,10 +117,10 @@ def _scores_against_thresholds(symphony, movement, metrics: Sequence[dk.Metric])
     return scores, failures
 
 
-def _reporting_cadence(symphony, age: dk.Metric) -> list[str]:
+def _reporting_cadence(symphony: SequenceRun, age: dk.Metric) -> list[str]:
     """The guide's "metrics reported weekly": a failure when the last measurement run is older than
     that, a warning (once a run) when there is none yet."""
-    if age.measured:
+    if age.value is not None:  # measured
         symphony.metric(age.name, age.value)
         if age.value > dk.governance.REPORT_EVERY_DAYS:
             sequence = symphony.sequence
@@ -133,7 +138,7 @@ def _reporting_cadence(symphony, age: dk.Metric) -> list[str]:
     return []
 
 
-def _release_movement(sequence) -> str:
+def _release_movement(sequence: Sequence) -> str:
     for movement in sequence.movements:
         if any(b.handler is not None and b.handler.name == MEASURE_HANDLER for b in movement.beats):
             return movement.id or movement.slug

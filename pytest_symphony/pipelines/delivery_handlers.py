@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from pytest_symphony import deliverykit as dk
 from pytest_symphony.deliverykit.features import discover_features
@@ -41,9 +44,11 @@ from pytest_symphony.pipelines.delivery_support import (
     warn_missed_targets,
 )
 from pytest_symphony.pipelines.failures import builtin_handler as handler
+from pytest_symphony.runtime.context import SequenceRun
+from pytest_symphony.score.model import Beat
 
 
-def _finish_beat(symphony, ctx: Delivery, beat, result, **extra) -> None:
+def _finish_beat(symphony: SequenceRun, ctx: Delivery, beat: Beat | None, result: Any, **extra: Any) -> None:
     """Keep the result for the next beats, persist it as the beat's evidence, judge the movement."""
     data = {**result.to_json(), **extra} if hasattr(result, "to_json") else {**result, **extra}
     symphony.state[f"delivery_{evidence_name(beat)}"] = data
@@ -51,14 +56,14 @@ def _finish_beat(symphony, ctx: Delivery, beat, result, **extra) -> None:
     govern(symphony, ctx)
 
 
-def _feature_files(config) -> list[Path]:
+def _feature_files(config: pytest.Config) -> list[Path]:
     root = config.rootpath
     return [p.relative_to(root) for p in discover_features(root, value(config, "symphony_features"))]
 
 
 # -- 1. Continuous Exploration ------------------------------------------------------------------
 @handler("hypothesizeMvp")
-def hypothesize_mvp(symphony, beat, pytestconfig):
+def hypothesize_mvp(symphony: SequenceRun, beat: Beat, pytestconfig: pytest.Config) -> None:
     ctx = delivery(symphony, pytestconfig)
     result = dk.scope(ctx.settings)
     symphony.metric("features_in_scope", len(result.features))
@@ -67,7 +72,7 @@ def hypothesize_mvp(symphony, beat, pytestconfig):
 
 
 @handler("collaborateAndResearch")
-def collaborate_and_research(symphony, beat, pytestconfig):
+def collaborate_and_research(symphony: SequenceRun, beat: Beat, pytestconfig: pytest.Config) -> None:
     ctx = delivery(symphony, pytestconfig)
     result = dk.research(ctx.settings, scope_features(ctx, symphony))
     symphony.metric("researched_features", sum(1 for f in result.features if f.records))
@@ -75,7 +80,7 @@ def collaborate_and_research(symphony, beat, pytestconfig):
 
 
 @handler("architectForDelivery")
-def architect_for_delivery(symphony, beat, pytestconfig):
+def architect_for_delivery(symphony: SequenceRun, beat: Beat, pytestconfig: pytest.Config) -> None:
     ctx = delivery(symphony, pytestconfig)
     if dk.design.importlinter_config(ctx.settings.root) is not None:
         require_extra("importlinter", "checking the import-linter contracts")
@@ -85,7 +90,7 @@ def architect_for_delivery(symphony, beat, pytestconfig):
 
 
 @handler("synthesizeVisionAndRoadmap")
-def synthesize_vision_and_roadmap(symphony, beat, pytestconfig):
+def synthesize_vision_and_roadmap(symphony: SequenceRun, beat: Beat, pytestconfig: pytest.Config) -> None:
     ctx = delivery(symphony, pytestconfig)
     result = dk.roadmap(ctx.settings, _feature_files(pytestconfig))
     symphony.metric("next_items", len(result.ranking))
@@ -94,7 +99,7 @@ def synthesize_vision_and_roadmap(symphony, beat, pytestconfig):
 
 # -- 2. Continuous Integration ------------------------------------------------------------------
 @handler("developStories")
-def develop_stories(symphony, beat, pytestconfig):
+def develop_stories(symphony: SequenceRun, beat: Beat, pytestconfig: pytest.Config) -> None:
     ctx = delivery(symphony, pytestconfig)
     features = scope_features(ctx, symphony)
     result = dk.develop(
@@ -106,7 +111,7 @@ def develop_stories(symphony, beat, pytestconfig):
 
 
 @handler("buildAndAutomate")
-def build_and_automate(symphony, beat, pytestconfig):
+def build_and_automate(symphony: SequenceRun, beat: Beat, pytestconfig: pytest.Config) -> None:
     """Runs after the build sub-pipeline: an in-toto/SLSA provenance statement for what it built."""
     ctx = delivery(symphony, pytestconfig)
     try:
@@ -148,7 +153,7 @@ def build_and_automate(symphony, beat, pytestconfig):
 
 
 @handler("testEndToEnd")
-def end_to_end_tests(symphony, beat, pytestconfig):
+def end_to_end_tests(symphony: SequenceRun, beat: Beat, pytestconfig: pytest.Config) -> None:
     ctx = delivery(symphony, pytestconfig)
     result = dk.test_suite(ctx.settings, symphony.artifact_dir / "test-suite")
     record_metrics(symphony, [result.coverage])
@@ -158,7 +163,7 @@ def end_to_end_tests(symphony, beat, pytestconfig):
 
 
 @handler("stageAndValidate")
-def stage_and_validate(symphony, beat, pytestconfig):
+def stage_and_validate(symphony: SequenceRun, beat: Beat, pytestconfig: pytest.Config) -> None:
     ctx = delivery(symphony, pytestconfig)
     build = earlier_result(symphony, ctx, "build")
     result = dk.stage(ctx.settings, [Path(a["path"]) for a in build["artifacts"]], version=ctx.version)
@@ -184,7 +189,7 @@ def _new_deployments(ctx: Delivery, before: set[str]) -> list[str]:
 
 
 @handler("deployToProduction")
-def deploy_to_production(symphony, beat, pytestconfig):
+def deploy_to_production(symphony: SequenceRun, beat: Beat, pytestconfig: pytest.Config) -> None:
     ctx = delivery(symphony, pytestconfig)
     if ctx.settings.path("flags").is_file():
         require_extra("openfeature", "checking that new flags are dark")
@@ -205,7 +210,7 @@ def deploy_to_production(symphony, beat, pytestconfig):
 
 
 @handler("verifyInProduction")
-def verify_in_production(symphony, beat, pytestconfig):
+def verify_in_production(symphony: SequenceRun, beat: Beat, pytestconfig: pytest.Config) -> None:
     ctx = delivery(symphony, pytestconfig)
     deployed = deploy_result_from_json(ctx, earlier_result(symphony, ctx, "deploy"))
     try:
@@ -223,7 +228,7 @@ def _live_deployment(ctx: Delivery) -> str | None:
 
 
 @handler("monitorAndRespond")
-def monitor_and_respond(symphony, beat, pytestconfig):
+def monitor_and_respond(symphony: SequenceRun, beat: Beat, pytestconfig: pytest.Config) -> None:
     ctx = delivery(symphony, pytestconfig)
     deployed = symphony.state.get("delivery_deploy")
     watched = deployed["deployment"]["id"] if deployed else _live_deployment(ctx)
@@ -246,7 +251,7 @@ def monitor_and_respond(symphony, beat, pytestconfig):
 
 # -- 4. Release on Demand -------------------------------------------------------------------------
 @handler("releaseFeatures")
-def release_features(symphony, beat, pytestconfig):
+def release_features(symphony: SequenceRun, beat: Beat, pytestconfig: pytest.Config) -> None:
     ctx = delivery(symphony, pytestconfig)
     require_extra("openfeature", "measuring the released share of the key sample")
     result = dk.release(ctx.settings)
@@ -256,7 +261,7 @@ def release_features(symphony, beat, pytestconfig):
 
 
 @handler("stabilize")
-def stabilize(symphony, beat, pytestconfig):
+def stabilize(symphony: SequenceRun, beat: Beat, pytestconfig: pytest.Config) -> None:
     ctx = delivery(symphony, pytestconfig)
     live = _live_deployment(ctx)
     if live is not None:  # an open severe incident fails at every dynamic
@@ -266,7 +271,7 @@ def stabilize(symphony, beat, pytestconfig):
     _finish_beat(symphony, ctx, beat, result, missed=warn_missed_targets(symphony, "stabilize", result.misses))
 
 
-def _measured_release(ctx: Delivery, symphony) -> tuple[dict, list]:
+def _measured_release(ctx: Delivery, symphony: SequenceRun) -> tuple[dict[str, dk.Metric], list[dk.Verdict]]:
     """This release's metrics and verdicts: from beat 14 of this run, else its evidence."""
     data = earlier_result_or_empty(symphony, ctx, "measure")
     metrics = {name: m for name, m in ((n, metric_from_json(j)) for n, j in data.get("metrics", {}).items()) if m}
@@ -274,12 +279,13 @@ def _measured_release(ctx: Delivery, symphony) -> tuple[dict, list]:
 
 
 @handler("measureUsageAndImpact")
-def measure_usage_and_impact(symphony, beat, pytestconfig):
+def measure_usage_and_impact(symphony: SequenceRun, beat: Beat, pytestconfig: pytest.Config) -> None:
     ctx = delivery(symphony, pytestconfig)
-    extra = {}
+    extra: dict[str, dk.Metric] = {}
     tests = earlier_result_or_empty(symphony, ctx, "test_suite")
-    if tests and metric_from_json(tests.get("coverage")):
-        extra["coverage"] = metric_from_json(tests["coverage"])
+    coverage = metric_from_json(tests.get("coverage")) if tests else None
+    if coverage:
+        extra["coverage"] = coverage
     try:
         extra["customer_satisfaction"] = dk.feedback(ctx.settings, enforce=False).csat
     except dk.DeliveryError as exc:  # no feedback and no waiver: beat 15 fails on it; here it is not measured
@@ -307,7 +313,7 @@ def measure_usage_and_impact(symphony, beat, pytestconfig):
 
 
 @handler("learnFromFeedback")
-def learn_from_feedback(symphony, beat, pytestconfig):
+def learn_from_feedback(symphony: SequenceRun, beat: Beat, pytestconfig: pytest.Config) -> None:
     ctx = delivery(symphony, pytestconfig)
     result = dk.feedback(ctx.settings, enforce=at_forte(symphony))
     record_metrics(symphony, [result.csat, result.nps])
@@ -316,7 +322,7 @@ def learn_from_feedback(symphony, beat, pytestconfig):
 
 
 @handler("documentLessons")
-def document_lessons(symphony, beat, pytestconfig):
+def document_lessons(symphony: SequenceRun, beat: Beat, pytestconfig: pytest.Config) -> None:
     ctx = delivery(symphony, pytestconfig)
     metrics, verdicts = _measured_release(ctx, symphony)
     result = dk.lessons(ctx.settings, version=ctx.version, metrics=metrics, verdicts=verdicts)
@@ -326,7 +332,7 @@ def document_lessons(symphony, beat, pytestconfig):
 
 
 @handler("planNextIteration")
-def plan_next_iteration(symphony, beat, pytestconfig):
+def plan_next_iteration(symphony: SequenceRun, beat: Beat, pytestconfig: pytest.Config) -> None:
     ctx = delivery(symphony, pytestconfig)
     metrics, verdicts = _measured_release(ctx, symphony)
     released = earlier_result_or_empty(symphony, ctx, "release").get("flag")
@@ -348,7 +354,7 @@ def plan_next_iteration(symphony, beat, pytestconfig):
 DEPLOYMENT_HANDLERS = frozenset({"deployToProduction", "verifyInProduction", "monitorAndRespond"})
 
 
-def _undo_deployment(symphony, ctx: Delivery, reason: str) -> str | None:
+def _undo_deployment(symphony: SequenceRun, ctx: Delivery, reason: str) -> str | None:
     """Point production back at the previous deployment, once: never a production this run may not move."""
     deployed = symphony.state.get("delivery_deploy")
     target = deployed["deployment"]["id"] if deployed else symphony.state.get("delivery_watched")
@@ -364,7 +370,7 @@ def _undo_deployment(symphony, ctx: Delivery, reason: str) -> str | None:
 
 
 @handler("rollbackDelivery")
-def rollback_delivery(symphony, beat):
+def rollback_delivery(symphony: SequenceRun, beat: Beat) -> None:
     """After a failed release the flags file is restored; after a failed deployment production points back."""
     ctx = from_state(symphony)
     movement, failed = symphony.failed or (None, beat)

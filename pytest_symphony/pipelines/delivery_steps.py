@@ -12,17 +12,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Sequence
 
+import pytest
+
 from pytest_symphony import deliverykit as dk
 from pytest_symphony.bdd.steps import matches, session_step_definitions
 from pytest_symphony.deliverykit.wsjf import linked_feature
 
 if TYPE_CHECKING:
     from pytest_symphony.deliverykit.features import FeatureDoc
+    from pytest_symphony.pipelines.delivery_support import Delivery
 
 _TYPES = {"given": "given", "when": "when", "then": "then"}
 
 
-def release_features(ctx, features: Sequence[str], paths: Iterable[Path]) -> list[FeatureDoc]:
+def release_features(ctx: Delivery, features: Sequence[str], paths: Iterable[Path]) -> list[FeatureDoc]:
     """The feature documents of the features in scope (each once)."""
     docs = dk.read_features(ctx.settings.root, list(paths))
     items = {i.id: i for i in dk.load_roadmap(ctx.settings)}
@@ -38,10 +41,10 @@ def release_features(ctx, features: Sequence[str], paths: Iterable[Path]) -> lis
     return list(linked.values())
 
 
-def missing_steps(config, ctx, features: Sequence[str], paths: Iterable[Path]) -> list[str]:
+def missing_steps(config: pytest.Config, ctx: Delivery, features: Sequence[str], paths: Iterable[Path]) -> list[str]:
     """``path:line: scenario 'name': Given text`` for each release step no definition matches."""
     definitions = session_step_definitions(config)
-    missing = []
+    missing: list[str] = []
     for doc in release_features(ctx, features, paths):
         for scenario in doc.scenarios:
             kind = "given"

@@ -15,15 +15,19 @@ import importlib.util
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Mapping
+
+import pytest
 
 from pytest_symphony.paths import shown_path
 from pytest_symphony import deliverykit as dk
 from pytest_symphony.builtins import builtin_pipelines
 from pytest_symphony.deliverykit import history
 from pytest_symphony.deliverykit.errors import DeliveryError, Finding
-from pytest_symphony.report.pipelines import expected_beats, is_complete
+from pytest_symphony.report.pipelines import BeatNumbers, expected_beats, is_complete
 from pytest_symphony.runtime import dynamics
+from pytest_symphony.runtime.context import SequenceRun
+from pytest_symphony.score.model import Beat
 from pytest_symphony.session_key import recorder_of
 from pytest_symphony.telemetry.store import HistoryError, HistoryStore
 from pytest_symphony.warning_types import DeliveryTargetWarning, TelemetryWriteWarning, warn_storage
@@ -67,7 +71,7 @@ class Delivery:
     history: Path
     run_id: str
 
-    def record(self, beat, data: Any) -> Path:
+    def record(self, beat: Beat | None, data: Any) -> Path:
         """Persist a beat's result as its evidence (the name in :data:`EVIDENCE`, else its handler's)."""
         return dk.write_evidence(self.settings, self.version, evidence_name(beat), data)
 
@@ -82,16 +86,16 @@ class Delivery:
             return None
 
 
-def evidence_name(beat) -> str:
+def evidence_name(beat: Beat | None) -> str:
     handler = beat.handler.name if beat is not None and beat.handler is not None else "beat"
     return EVIDENCE.get(handler, handler)
 
 
-def history_path(config) -> Path:
+def history_path(config: pytest.Config) -> Path:
     return recorder_of(config).history_path
 
 
-def delivery(symphony, config) -> Delivery:
+def delivery(symphony: SequenceRun, config: pytest.Config) -> Delivery:
     """The run's :class:`Delivery`, set up by the first beat that asks (settings read afresh each time)."""
     known = symphony.state.get(STATE)
     settings = dk.load_settings(config.rootpath)
@@ -105,7 +109,7 @@ def delivery(symphony, config) -> Delivery:
     return Delivery(settings, known["version"], Path(known["history"]), symphony.run_id)
 
 
-def from_state(symphony) -> Delivery | None:
+def from_state(symphony: SequenceRun) -> Delivery | None:
     """The run's :class:`Delivery` for the rollback (which gets no config), or None before any beat set it up."""
     known = symphony.state.get(STATE)
     if not known:
@@ -113,7 +117,7 @@ def from_state(symphony) -> Delivery | None:
     return Delivery(dk.load_settings(known["root"]), known["version"], Path(known["history"]), symphony.run_id)
 
 
-def at_forte(symphony) -> bool:
+def at_forte(symphony: SequenceRun) -> bool:
     """Whether this run may move production and enforces targets: the ``f`` dynamic or louder."""
     return dynamics.at_least(symphony.dynamic, "f")
 
@@ -128,9 +132,9 @@ def require_extra(module: str, what: str) -> None:
         raise DeliveryError("extra", [Finding(f"{what} needs {module}, which is not installed", None, 0, EXTRA)])
 
 
-def warn_missed_targets(symphony, gate: str, misses: Iterable[Finding]) -> list[str]:
+def warn_missed_targets(symphony: SequenceRun, gate: str, misses: Iterable[Finding]) -> list[str]:
     """Below ``f``, the targets a gate missed: each a pytest warning and a ``delivery:target-missed`` event."""
-    notes = []
+    notes: list[str] = []
     for miss in misses:
         text = str(miss)
         warnings.warn(
@@ -155,7 +159,7 @@ def metric_from_json(data: Any) -> dk.Metric | None:
     )
 
 
-def complete_build_run() -> Callable[[str | None, set], bool]:
+def complete_build_run() -> Callable[[str | None, set[BeatNumbers]], bool]:
     """Whether a run of the build symphony ran every beat its dynamic selects: the report's rule
     for a complete run, so the build success rate counts what the report's built-in section counts."""
     spec = next((p.spec for p in builtin_pipelines() if p.alias == "build"), None)
@@ -163,10 +167,10 @@ def complete_build_run() -> Callable[[str | None, set], bool]:
     return lambda dynamic, seen: is_complete(dynamic, seen, expected)
 
 
-def record_metrics(symphony, metrics: Iterable[dk.Metric]) -> None:
+def record_metrics(symphony: SequenceRun, metrics: Iterable[dk.Metric]) -> None:
     """Every measured metric as a beat metric (not measured: nothing is invented)."""
     for metric in metrics:
-        if metric.measured:
+        if metric.value is not None:  # measured
             symphony.metric(metric.name, metric.value)
 
 
@@ -190,21 +194,22 @@ def sync_history(ctx: Delivery, *, own: Iterable[str] = ()) -> None:
 
 
 # -- what one beat leaves for the others --------------------------------------------------------
-def deploy_result_from_json(ctx: Delivery, data: dict) -> dk.DeployResult:
+def deploy_result_from_json(ctx: Delivery, data: Mapping[str, Any]) -> dk.DeployResult:
     """A :class:`DeployResult` back from its ``to_json()`` (this run's state, or the evidence of beat 9)."""
     deployment = dk.parse_deployment(data["deployment"], "deployment evidence")
     current = {d.id: d for d in dk.load_deployments(ctx.settings)}
     deployment = current.get(deployment.id, deployment)
-    previous = current.get(data.get("previous")) if data.get("previous") else None
+    previous_id = data.get("previous")
+    previous = current.get(previous_id) if previous_id else None
     return dk.DeployResult(deployment, previous, Path(data["link"]), Path(data["environment"]), None)
 
 
-def release_to_state(result: dk.ReleaseResult) -> dict:
+def release_to_state(result: dk.ReleaseResult) -> dict[str, Any]:
     """A release as plain JSON, the flags file as it was before included, for the rollback."""
     return {**result.to_json(), "variant": result.variant, "original": base64.b64encode(result.original).decode()}
 
 
-def release_from_state(data: dict) -> dk.ReleaseResult:
+def release_from_state(data: Mapping[str, Any]) -> dk.ReleaseResult:
     return dk.ReleaseResult(
         data["flag"],
         data["variant"],
@@ -217,12 +222,12 @@ def release_from_state(data: dict) -> dk.ReleaseResult:
     )
 
 
-def earlier_result_or_empty(symphony, ctx: Delivery, name: str) -> dict:
+def earlier_result_or_empty(symphony: SequenceRun, ctx: Delivery, name: str) -> dict[str, Any]:
     """Like :func:`earlier_result`, but an empty mapping when that beat never ran for this version."""
     return symphony.state.get(f"delivery_{name}") or ctx.read_optional(name) or {}
 
 
-def earlier_result(symphony, ctx: Delivery, name: str) -> Any:
+def earlier_result(symphony: SequenceRun, ctx: Delivery, name: str) -> Any:
     """What the beat recording evidence ``name`` found: in this run's state, else in its evidence.
 
     Missing evidence fails naming the movement to run first (``pytest --symphony=delivery/exploration``).
@@ -255,6 +260,6 @@ def earlier_result(symphony, ctx: Delivery, name: str) -> Any:
     )
 
 
-def scope_features(ctx: Delivery, symphony) -> list[str]:
+def scope_features(ctx: Delivery, symphony: SequenceRun) -> list[str]:
     """The features in scope: from beat 1 of this run, else from its evidence for this version."""
     return [f["feature"] for f in earlier_result(symphony, ctx, "scope").get("features", ())]

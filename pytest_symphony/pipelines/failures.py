@@ -52,7 +52,7 @@ def builtin_handler(name_or_func: str | F) -> Callable[[F], F] | F:
 
     def decorate(func: F) -> F:
         @functools.wraps(func)
-        def run(*args, **kwargs):
+        def run(*args: Any, **kwargs: Any) -> Any:
             try:
                 return func(*args, **kwargs)
             except SymphonyError:

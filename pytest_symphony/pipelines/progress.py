@@ -12,7 +12,12 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from typing import Callable, Iterator
+from typing import TYPE_CHECKING, Callable, ContextManager, Iterator
+
+import pytest
+
+if TYPE_CHECKING:
+    from _pytest.capture import CaptureManager  # annotation only: pytest exports no name for it
 
 #: Redraw at most this often (seconds): a chatty backend must not slow down its own build.
 REDRAW_S = 0.1
@@ -21,7 +26,7 @@ REDRAW_S = 0.1
 class LiveLine:
     """``__call__(line)`` with each output line; ``close()`` erases the live line."""
 
-    def __init__(self, reporter, capture, label: str) -> None:
+    def __init__(self, reporter: pytest.TerminalReporter, capture: CaptureManager | None, label: str) -> None:
         self._reporter = reporter
         self._capture = capture
         self._label = label
@@ -60,28 +65,22 @@ class LiveLine:
         if self._shown:
             self._draw(f"  {self._label} done in {time.monotonic() - self._started:.1f}s", final=True)
 
-    def _suspended(self):
+    def _suspended(self) -> ContextManager[None]:
         if self._capture is None:
             return contextlib.nullcontext()
         return self._capture.global_and_fixture_disabled()
 
 
-def _isatty(reporter) -> bool:
+def _isatty(reporter: pytest.TerminalReporter) -> bool:
     flag = reporter.isatty  # a method from pytest 8.4 on, a plain bool before
     return bool(flag() if callable(flag) else flag)
 
 
 @contextlib.contextmanager
-def live_line(config, label: str) -> Iterator[Callable[[str], None] | None]:
+def live_line(config: pytest.Config, label: str) -> Iterator[Callable[[str], None] | None]:
     """A :class:`LiveLine` when a person watches this run's terminal, else ``None``."""
-    reporter = config.pluginmanager.get_plugin("terminalreporter")
-    watched = (
-        reporter is not None
-        and not hasattr(config, "workerinput")
-        and config.get_verbosity() >= 0
-        and _isatty(reporter)
-    )
-    if not watched:
+    reporter: pytest.TerminalReporter | None = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is None or hasattr(config, "workerinput") or config.get_verbosity() < 0 or not _isatty(reporter):
         yield None
         return
     line = LiveLine(reporter, config.pluginmanager.get_plugin("capturemanager"), label)

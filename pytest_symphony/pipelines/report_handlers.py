@@ -11,19 +11,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from pytest_symphony.pipelines.failures import builtin_handler as handler
 from pytest_symphony.report import analysis, audit, collect, four_keys, pipelines, recommend, summary
 from pytest_symphony.report.delivery import archive, write_format
 from pytest_symphony.report.json_report import validate_report
 from pytest_symphony.report.model import ReportError, ReportWork
+from pytest_symphony.report.work import Section, Stage
 from pytest_symphony.report.settings import context_for, report_dir
+from pytest_symphony.runtime.context import SequenceRun
 from pytest_symphony.session_key import run_of
 
 STATE_KEY = "report"
 
 
-def _work(symphony) -> ReportWork:
-    work = symphony.state.get(STATE_KEY)
+def _work(symphony: SequenceRun) -> ReportWork:
+    work: ReportWork | None = symphony.state.get(STATE_KEY)
     if work is None:  # only when a beat runs alone (-k): movement 1, beat 1 starts the report
         raise ReportError(
             "the report pipeline's first beat (1.1 query execution metrics) did not run; "
@@ -32,7 +36,7 @@ def _work(symphony) -> ReportWork:
     return work
 
 
-def _stage(symphony, name: str, func, *, work: ReportWork | None = None) -> dict:
+def _stage(symphony: SequenceRun, name: str, func: Stage, *, work: ReportWork | None = None) -> Section:
     work = work or _work(symphony)
     outputs = work.run_stage(name, func)
     for key, value in outputs.items():
@@ -43,7 +47,7 @@ def _stage(symphony, name: str, func, *, work: ReportWork | None = None) -> dict
 
 # -- movement 1: data collection & aggregation ------------------------------------------
 @handler
-def report_query_execution_metrics(symphony, pytestconfig):
+def report_query_execution_metrics(symphony: SequenceRun, pytestconfig: pytest.Config) -> None:
     work = ReportWork(context_for(pytestconfig))
     symphony.state[STATE_KEY] = work
     out = _stage(symphony, "collection.execution_metrics", collect.query_execution_metrics, work=work)
@@ -51,85 +55,85 @@ def report_query_execution_metrics(symphony, pytestconfig):
 
 
 @handler
-def report_query_conformity_audit(symphony):
+def report_query_conformity_audit(symphony: SequenceRun) -> None:
     _stage(symphony, "collection.conformity_audit", collect.query_conformity_audit)
 
 
 @handler
-def report_query_sequence_traceability(symphony):
+def report_query_sequence_traceability(symphony: SequenceRun) -> None:
     _stage(symphony, "collection.sequence_traceability", collect.query_sequence_traceability)
 
 
 @handler
-def report_aggregate_handler_coverage(symphony):
+def report_aggregate_handler_coverage(symphony: SequenceRun) -> None:
     _stage(symphony, "collection.handler_coverage", collect.aggregate_handler_coverage)
 
 
 @handler
-def report_normalize_metrics(symphony):
+def report_normalize_metrics(symphony: SequenceRun) -> None:
     _stage(symphony, "collection.normalize", collect.normalize_metrics)
     _stage(symphony, "collection.builtin_pipelines", pipelines.summarize_builtin_pipelines)
 
 
 # -- movement 2: executive summary ----------------------------------------------------------
 @handler
-def report_calculate_summary_metrics(symphony):
+def report_calculate_summary_metrics(symphony: SequenceRun) -> None:
     _stage(symphony, "summary.metrics", summary.calculate_summary_metrics)
 
 
 @handler
-def report_compute_health_indicators(symphony):
+def report_compute_health_indicators(symphony: SequenceRun) -> None:
     _stage(symphony, "summary.health", summary.compute_health_indicators)
     overall = _work(symphony).report["summary"]["health"]["overall"]
     symphony.emit("report:health", band=overall["band"], value=overall["value"])
 
 
 @handler
-def report_generate_status_dashboard(symphony):
+def report_generate_status_dashboard(symphony: SequenceRun) -> None:
     _stage(symphony, "summary.status_dashboard", summary.generate_status_dashboard)
     _stage(symphony, "summary.four_keys", four_keys.summarize_four_keys)
 
 
 # -- movement 3: deep dive --------------------------------------------------------------------
 @handler
-def report_analyze_movements(symphony):
+def report_analyze_movements(symphony: SequenceRun) -> None:
     _stage(symphony, "analysis.movements", analysis.analyze_movements)
 
 
 @handler
-def report_analyze_beats(symphony):
+def report_analyze_beats(symphony: SequenceRun) -> None:
     _stage(symphony, "analysis.beats", analysis.analyze_beats)
 
 
 @handler
-def report_analyze_conformity(symphony):
+def report_analyze_conformity(symphony: SequenceRun) -> None:
     _stage(symphony, "analysis.conformity", analysis.analyze_conformity)
 
 
 @handler
-def report_analyze_handlers(symphony):
+def report_analyze_handlers(symphony: SequenceRun) -> None:
     _stage(symphony, "analysis.handlers", analysis.analyze_handlers)
     _stage(symphony, "analysis.metrics", analysis.analyze_metrics)
 
 
 # -- movement 4: recommendations ------------------------------------------------------------
 @handler
-def report_identify_bottlenecks(symphony):
+def report_identify_bottlenecks(symphony: SequenceRun) -> None:
     _stage(symphony, "recommendations.bottlenecks", recommend.identify_bottlenecks)
 
 
 @handler
-def report_identify_conformity_gaps(symphony):
+def report_identify_conformity_gaps(symphony: SequenceRun) -> None:
     _stage(symphony, "recommendations.conformity_gaps", recommend.identify_conformity_gaps)
 
 
 @handler
-def report_generate_suggestions(symphony):
+def report_generate_suggestions(symphony: SequenceRun) -> None:
     _stage(symphony, "recommendations.suggestions", recommend.generate_suggestions)
 
 
 @handler
-def report_rank_recommendations(symphony):
+def report_rank_recommendations(symphony: SequenceRun) -> None:
     out = _stage(symphony, "recommendations.rank", recommend.rank_by_impact)
     if out.get("top"):
         symphony.emit("report:top-recommendation", title=out["top"])
@@ -137,27 +141,27 @@ def report_rank_recommendations(symphony):
 
 # -- movement 5: audit trail & lineage ------------------------------------------------------
 @handler
-def report_trace_execution_lineage(symphony):
+def report_trace_execution_lineage(symphony: SequenceRun) -> None:
     _stage(symphony, "audit.lineage", audit.trace_execution_lineage)
 
 
 @handler
-def report_document_changes(symphony):
+def report_document_changes(symphony: SequenceRun) -> None:
     _stage(symphony, "audit.changes", audit.document_changes)
 
 
 @handler
-def report_verify_governance(symphony):
+def report_verify_governance(symphony: SequenceRun) -> None:
     _stage(symphony, "audit.governance", audit.verify_governance)
 
 
 @handler
-def report_generate_audit_report(symphony):
+def report_generate_audit_report(symphony: SequenceRun) -> None:
     _stage(symphony, "audit.report", audit.generate_audit_report)
 
 
 # -- movement 6: delivery -------------------------------------------------------------------
-def _deliver(symphony, pytestconfig, fmt: str) -> Path:
+def _deliver(symphony: SequenceRun, pytestconfig: pytest.Config, fmt: str) -> Path:
     work = _work(symphony)
     path = write_format(work, fmt, report_dir(pytestconfig))
     symphony.state.setdefault("report_files", []).append(str(path))
@@ -167,12 +171,12 @@ def _deliver(symphony, pytestconfig, fmt: str) -> Path:
 
 
 @handler
-def report_generate_markdown(symphony, pytestconfig):
+def report_generate_markdown(symphony: SequenceRun, pytestconfig: pytest.Config) -> None:
     _deliver(symphony, pytestconfig, "md")
 
 
 @handler
-def report_generate_json(symphony, pytestconfig):
+def report_generate_json(symphony: SequenceRun, pytestconfig: pytest.Config) -> None:
     problems = validate_report(_work(symphony).report)
     if problems:
         raise ReportError(
@@ -183,12 +187,12 @@ def report_generate_json(symphony, pytestconfig):
 
 
 @handler
-def report_generate_html(symphony, pytestconfig):
+def report_generate_html(symphony: SequenceRun, pytestconfig: pytest.Config) -> None:
     _deliver(symphony, pytestconfig, "html")
 
 
 @handler
-def report_archive(symphony, pytestconfig):
+def report_archive(symphony: SequenceRun, pytestconfig: pytest.Config) -> None:
     work = _work(symphony)
     files = [Path(p) for p in symphony.state.get("report_files", [])]
     copies = archive(

@@ -8,6 +8,8 @@ code and severity; handler coverage.  Builds the drill-down tree the dashboard s
 
 from __future__ import annotations
 
+from typing import Any
+
 from collections import defaultdict
 
 from .series import RunSums
@@ -19,17 +21,17 @@ _SEVERITIES = ("CRITICAL", "MAJOR", "MINOR", "INFO")
 
 
 # --------------------------------------------------------------------------- beat 3.1
-def analyze_movements(work: ReportWork) -> dict:
+def analyze_movements(work: ReportWork) -> dict[str, Any]:
     """The sequence > movement tree with per-run totals: median and p95 of each level."""
     seq_runs: dict[str, RunSums] = work.raw["sequence_ms"]
-    mov_runs: dict[tuple, RunSums] = work.raw["movement_ms"]
+    mov_runs: dict[tuple[str, int | None, str], RunSums] = work.raw["movement_ms"]
     specs = work.raw["specs"]
     status = {row["sequence"]: row for row in work.report["summary"]["status"]}
     sequences = []
     for seq in sorted(seq_runs):
         spec = specs.get(seq, {})
         titles = {m["number"]: m for m in spec.get("movements", [])}
-        movements = []
+        movements: list[dict[str, Any]] = []
         for (s, number, slug), runs in sorted(mov_runs.items(), key=lambda kv: (kv[0][1] or 0, kv[0][2])):
             if s != seq:
                 continue
@@ -63,7 +65,7 @@ def analyze_movements(work: ReportWork) -> dict:
 
 
 # --------------------------------------------------------------------------- beat 3.2
-def analyze_beats(work: ReportWork) -> dict:
+def analyze_beats(work: ReportWork) -> dict[str, Any]:
     """Each beat: outcomes, timing, retries, flakiness, regression, the events it emits."""
     tree = {(s["id"], m["number"], m["slug"]): m for s in work.report["sequences"] for m in s["movements"]}
     titles = {}
@@ -105,7 +107,7 @@ def analyze_beats(work: ReportWork) -> dict:
 
 
 # --------------------------------------------------------------------------- beat 3.3
-def analyze_conformity(work: ReportWork) -> dict:
+def analyze_conformity(work: ReportWork) -> dict[str, Any]:
     """Scores per dimension over time, the latest bands, violations by code and severity."""
     runs = work.raw["runs"]
     scores = work.raw["scores"]
@@ -137,7 +139,7 @@ def analyze_conformity(work: ReportWork) -> dict:
     return {"dimensions": len(dimensions), "violations": violations["total"], "codes": len(violations["by_code"])}
 
 
-def _dimension(dim: str, over_time: list[dict], value: float | None) -> dict:
+def _dimension(dim: str, over_time: list[dict[str, Any]], value: float | None) -> dict[str, Any]:
     """One dimension's latest score and band, its change since the run before, its range."""
     series = [p["scores"][dim] for p in over_time if p["scores"].get(dim) is not None]
     previous = series[-2] if len(series) > 1 else None
@@ -152,9 +154,9 @@ def _dimension(dim: str, over_time: list[dict], value: float | None) -> dict:
     }
 
 
-def _violations(violations: list[dict]) -> dict:
+def _violations(violations: list[dict[str, Any]]) -> dict[str, Any]:
     """The latest conformity run's violations: by severity, by code (worst and most first), one by one."""
-    by_code: dict[tuple, int] = defaultdict(int)
+    by_code: dict[tuple[Any, ...], int] = defaultdict(int)
     by_severity = {s: 0 for s in _SEVERITIES}
     items = []
     for v in violations:
@@ -184,7 +186,7 @@ def _violations(violations: list[dict]) -> dict:
 
 
 # --------------------------------------------------------------------------- beat 3.4
-def analyze_handlers(work: ReportWork) -> dict:
+def analyze_handlers(work: ReportWork) -> dict[str, Any]:
     """Per handler: the beats naming it, attempts, pass rate, mean time; what is missing or unused."""
     h = work.raw["handlers"]
     rows = []
@@ -215,7 +217,7 @@ def analyze_handlers(work: ReportWork) -> dict:
 
 
 # --------------------------------------------------------------------------- beat 3.5
-def analyze_metrics(work: ReportWork) -> dict:
+def analyze_metrics(work: ReportWork) -> dict[str, Any]:
     """What handlers record with ``symphony.metric``: per sequence and name, the last value, median, trend."""
     order = {r["run_id"]: i for i, r in enumerate(work.raw["runs"])}
     series: dict[tuple[str, str], list[tuple[int, float]]] = defaultdict(list)

@@ -7,6 +7,8 @@ with their snapshot ids; whether each sequence complies with its governance.
 
 from __future__ import annotations
 
+from typing import Any
+
 import re
 from collections import defaultdict
 
@@ -17,9 +19,9 @@ AUDIT_ROWS = 25
 
 
 # --------------------------------------------------------------------------- beat 5.1
-def trace_execution_lineage(work: ReportWork) -> dict:
+def trace_execution_lineage(work: ReportWork) -> dict[str, Any]:
     """Per run: commit, spec hashes, dynamic, user, host, when, outcome, artifacts."""
-    hashes: dict[str, list[tuple]] = defaultdict(list)
+    hashes: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
     for run_id, seq, spec_file, spec_hash in sorted(work.raw["spec_refs"], key=lambda r: (r[1], r[2] or "")):
         hashes[run_id].append((seq, spec_file, spec_hash))
     artifacts = defaultdict(list)
@@ -50,7 +52,7 @@ def trace_execution_lineage(work: ReportWork) -> dict:
 
 
 # --------------------------------------------------------------------------- beat 5.2
-def document_changes(work: ReportWork) -> dict:
+def document_changes(work: ReportWork) -> dict[str, Any]:
     """Spec hash and commit changes between consecutive runs, and every fix applied."""
     changes = []
     last_hash: dict[str, str] = {}
@@ -82,7 +84,7 @@ def document_changes(work: ReportWork) -> dict:
 
 
 # --------------------------------------------------------------------------- beat 5.3
-def verify_governance(work: ReportWork) -> dict:
+def verify_governance(work: ReportWork) -> dict[str, Any]:
     """Each sequence against its governance: beats pass, telemetry and declared metrics are
     recorded, no Governance violation is open."""
     runs = work.raw["run_stats"]
@@ -116,7 +118,9 @@ def verify_governance(work: ReportWork) -> dict:
     return {"sequences": len(results), "compliant": sum(1 for r in results if r["status"] == "compliant")}
 
 
-def _governance_checks(work: ReportWork, seq: str, spec: dict, last: dict, seen: set[str], violations: int) -> list:
+def _governance_checks(
+    work: ReportWork, seq: str, spec: dict[str, Any], last: dict[str, Any], seen: set[str], violations: int
+) -> list[dict[str, Any]]:
     """The four checks of one sequence's latest run (``seen``: the beats that ran in it)."""
     missing = [b["slug"] for m in spec.get("movements", []) for b in m["beats"] if b["slug"] not in seen]
     declared = spec.get("governance", {}).get("metrics", [])
@@ -149,7 +153,7 @@ def _governance_checks(work: ReportWork, seq: str, spec: dict, last: dict, seen:
     ]
 
 
-def _check(name: str, passed: bool, evidence: str) -> dict:
+def _check(name: str, passed: bool, evidence: str) -> dict[str, Any]:
     return {"name": name, "passed": bool(passed), "evidence": evidence}
 
 
@@ -158,7 +162,7 @@ def _slug(text: str) -> str:
 
 
 # --------------------------------------------------------------------------- beat 5.4
-def generate_audit_report(work: ReportWork) -> dict:
+def generate_audit_report(work: ReportWork) -> dict[str, Any]:
     """The audit summary: coverage of lineage, changes, fixes, governance, and the sources
     every section was computed from (so each number traces back to the history)."""
     audit = work.report["audit"]

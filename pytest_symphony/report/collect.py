@@ -57,7 +57,7 @@ def open_history(work: ReportWork) -> HistoryStore:
 
 
 # --------------------------------------------------------------------------- beat 1.1
-def query_execution_metrics(work: ReportWork) -> dict:
+def query_execution_metrics(work: ReportWork) -> dict[str, Any]:
     """Runs, every beat attempt folded into one series per beat, spec hashes, scenario attempts,
     event and metric names: what timing and success are made of."""
     store = open_history(work)
@@ -152,7 +152,7 @@ def _read_execution(store: HistoryStore, limit: int) -> dict[str, Any]:
     }
 
 
-def _subject(asked: str | None, runs: list[dict], project: dict[str, BeatSeries]) -> str:
+def _subject(asked: str | None, runs: list[dict[str, Any]], project: dict[str, BeatSeries]) -> str:
     """The run the summary is about: the one asked for (else the newest), or, when that run holds no
     beat of the project's own sequences (a built-in pipeline's run), the newest run that does."""
     known = [r["run_id"] for r in runs]
@@ -164,7 +164,7 @@ def _subject(asked: str | None, runs: list[dict], project: dict[str, BeatSeries]
 
 
 # --------------------------------------------------------------------------- beat 1.2
-def query_conformity_audit(work: ReportWork) -> dict:
+def query_conformity_audit(work: ReportWork) -> dict[str, Any]:
     """Scores, violations, fixes and artifacts of the runs collected in beat 1.1."""
     known = {r["run_id"] for r in work.raw["runs"]}
     store = open_history(work)
@@ -198,7 +198,7 @@ def query_conformity_audit(work: ReportWork) -> dict:
 
 
 # --------------------------------------------------------------------------- beat 1.3
-def query_sequence_traceability(work: ReportWork) -> dict:
+def query_sequence_traceability(work: ReportWork) -> dict[str, Any]:
     """Specs behind the history (and under symphony_paths): beats, handlers, BDD and test links."""
     ctx = work.context
     spec_files: dict[str, str] = {}  # sequence -> newest spec file recorded
@@ -212,7 +212,7 @@ def query_sequence_traceability(work: ReportWork) -> dict:
             for path in sorted(root.rglob("*")):
                 if path.suffix in (".json", ".yaml", ".yml") and path.is_file():
                     candidates.append((None, path, shown_path(path, ctx.rootdir, resolve=False)))
-    specs: dict[str, dict] = {}
+    specs: dict[str, dict[str, Any]] = {}
     builtin = work.raw.get("builtin_sequences", set())
     for seq, path, display in candidates:
         if seq in builtin:  # the built-in pipelines have a section of their own, outside the project's scores
@@ -222,7 +222,7 @@ def query_sequence_traceability(work: ReportWork) -> dict:
         if key is None or key in specs or key in builtin:
             continue
         specs[key] = info
-    scenarios: dict[tuple, list] = defaultdict(list)  # (sequence, beat slug) -> statuses
+    scenarios: dict[tuple[str, str], list[str]] = defaultdict(list)  # (sequence, beat slug) -> statuses
     for _run, seq, beat, status, _node, _target in work.raw["scenarios"]:
         scenarios[(seq, beat)].append(status)
     rows = []
@@ -257,7 +257,7 @@ def query_sequence_traceability(work: ReportWork) -> dict:
 
 
 # --------------------------------------------------------------------------- beat 1.4
-def aggregate_handler_coverage(work: ReportWork) -> dict:
+def aggregate_handler_coverage(work: ReportWork) -> dict[str, Any]:
     """Handlers the specs name, the registry holds, and the history saw pass."""
     referenced: dict[str, list[str]] = defaultdict(list)
     for seq, spec in work.raw["specs"].items():
@@ -288,11 +288,11 @@ def aggregate_handler_coverage(work: ReportWork) -> dict:
     return {"referenced": len(referenced), "executed": len(executed), "covered": len(covered)}
 
 
-def _handler_runs(beats: Iterable[BeatSeries]) -> dict[str, dict]:
+def _handler_runs(beats: Iterable[BeatSeries]) -> dict[str, dict[str, Any]]:
     """Per handler: its attempts, the runs its beat passed in, and their time (cells whose attempt
     ran; a cell's handler is its first attempt's).  A stretch of plain cells (one first attempt
     each) is added up without a Python loop per cell, in the same order, so the sums are the same."""
-    runs: dict[str, dict] = {}
+    runs: dict[str, dict[str, Any]] = {}
     for series in beats:
         details, ranks, ms = series.details, series.ranks, series.ms
         for handler, start, end in series.handler_spans():
@@ -319,7 +319,7 @@ def _unregistered(name: str, registered: set[str]) -> bool:
 
 
 # --------------------------------------------------------------------------- beat 1.5
-def normalize_metrics(work: ReportWork) -> dict:
+def normalize_metrics(work: ReportWork) -> dict[str, Any]:
     """Per beat, its series (runs oldest first); per run, beat outcomes, duration (wall time, else
     the sum of its beats) and success rate; per sequence and movement, their time in each run."""
     runs = work.raw["runs"]
@@ -327,7 +327,7 @@ def normalize_metrics(work: ReportWork) -> dict:
     beats = {split_key(text): series for text, series in work.raw["cells"].items()}
     totals = RunTotals(len(runs))
     sequence_ms: dict[str, RunSums] = {}  # per run, of the beats' rounded times, as the tree shows them
-    movement_ms: dict[tuple, RunSums] = {}
+    movement_ms: dict[tuple[str, int | None, str], RunSums] = {}  # (sequence, number, slug)
     for key, series in beats.items():
         totals.add(key[0], series)
         sequence_ms.setdefault(key[0], RunSums(len(runs))).add(series.runs, series.durations)
@@ -341,7 +341,7 @@ def normalize_metrics(work: ReportWork) -> dict:
     return {"beats": len(beats), "runs": len(run_stats)}
 
 
-def _wall_ms(run: dict) -> float | None:
+def _wall_ms(run: dict[str, Any]) -> float | None:
     start, end = run.get("started_at"), run.get("ended_at")
     if not (start and end):
         return None

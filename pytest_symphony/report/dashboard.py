@@ -16,7 +16,7 @@ import hashlib
 import json
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 import jinja2
 from markupsafe import Markup
@@ -90,7 +90,7 @@ def json_for_script(value: Any) -> str:
     )
 
 
-def render_dashboard(report: dict) -> str:
+def render_dashboard(report: Mapping[str, Any]) -> str:
     template, css, js, script_hash = _assets()
     charts = trend_charts(report)
     return template.render(
@@ -104,7 +104,7 @@ def render_dashboard(report: dict) -> str:
     )
 
 
-def trend_charts(report: dict) -> list[LineChart]:
+def trend_charts(report: Mapping[str, Any]) -> list[LineChart]:
     """Duration, beat success and conformity scores per run."""
     runs = report["trends"]["runs"]
     ids = [r["run_id"] for r in runs]

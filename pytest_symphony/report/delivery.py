@@ -15,13 +15,13 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable, Mapping
 
 from ..telemetry.store import HistoryStore
 from .work import FILE_NAMES, FORMATS, SCHEMA_VERSION, ReportError, ReportWork
 
 
-def renderers() -> dict[str, Callable[[dict], str]]:
+def renderers() -> dict[str, Callable[[Mapping[str, Any]], str]]:
     from .dashboard import render_dashboard
     from .json_report import render_json
     from .markdown import render_markdown
@@ -94,7 +94,7 @@ def archive(paths: list[Path], archive_dir: Path, *, history_path: Path | None, 
     return copies
 
 
-def artifact(path: Path) -> dict:
+def artifact(path: Path) -> dict[str, Any]:
     data = path.read_bytes()
     kind = {".md": "markdown", ".json": "json", ".html": "html"}.get(path.suffix, "file")
     return {

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from ..errors import SymphonyError
+from ..paths import shown_path
 from ..session_key import recorder_of, run_of
 from ..telemetry.store import HistoryStore
 from .delivery import deliver
@@ -43,7 +44,7 @@ class ReportHooks:
         for path in paths:
             _add_written(self.config, path)
 
-    def pytest_terminal_summary(self, terminalreporter) -> None:
+    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
         if self.settings.problem:
             terminalreporter.write_line(f"symphony: no report written: {self.settings.problem}", yellow=True)
 
@@ -56,10 +57,7 @@ def _has_run(path: Path, run_id: str) -> bool:
 
 
 def _add_written(config: pytest.Config, path: Path) -> None:
-    try:
-        shown = str(path.resolve().relative_to(config.rootpath))
-    except ValueError:
-        shown = str(path)
+    shown = shown_path(path, config.rootpath)
     written = recorder_of(config).written
     if shown not in written:
         written.append(shown)

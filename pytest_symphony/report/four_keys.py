@@ -10,6 +10,8 @@ listed as notes.  A history without a measurement gives ``report["delivery"] = N
 
 from __future__ import annotations
 
+from typing import Any, Callable, Iterable, Mapping
+
 import json
 from html import escape
 
@@ -36,7 +38,7 @@ TREND_POINTS = 20
 BAND_STATUS = {"elite": "green", "high": "green", "medium": "yellow", "low": "red"}
 
 
-def _events(work: ReportWork) -> tuple[list[tuple], list[tuple]]:
+def _events(work: ReportWork) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
     known = {r["run_id"] for r in work.raw["runs"]}
     store = open_history(work)
     try:
@@ -51,7 +53,7 @@ def _events(work: ReportWork) -> tuple[list[tuple], list[tuple]]:
     return [r for r in rows if r[2] == "delivery:metrics"], [r for r in rows if r[2] == "delivery:target-missed"]
 
 
-def _trend(points: list[dict], higher_is_better: bool) -> dict:
+def _trend(points: list[dict[str, Any]], higher_is_better: bool) -> dict[str, Any]:
     values = [p["value"] for p in points if p["value"] is not None]
     if len(values) < 2:
         return {"direction": None, "better": None, "change": None, "points": points}
@@ -61,7 +63,7 @@ def _trend(points: list[dict], higher_is_better: bool) -> dict:
     return {"direction": direction, "better": better, "change": change, "points": points}
 
 
-def _metric(name: str, data: dict | None) -> dict:
+def _metric(name: str, data: dict[str, Any] | None) -> dict[str, Any]:
     data = data or {"value": None, "unit": "", "source": "", "not_measured": "not recorded by this run"}
     return {
         "name": name,
@@ -73,7 +75,7 @@ def _metric(name: str, data: dict | None) -> dict:
     }
 
 
-def summarize_four_keys(work: ReportWork) -> dict:
+def summarize_four_keys(work: ReportWork) -> dict[str, Any]:
     """``report["delivery"]``: the newest measurement's keys with bands and trends, other metrics, notes."""
     measured, missed = _events(work)
     if not measured:
@@ -111,7 +113,7 @@ def summarize_four_keys(work: ReportWork) -> dict:
 
 
 # --------------------------------------------------------------------------- rendering
-def shown(metric: dict) -> str:
+def shown(metric: Mapping[str, Any]) -> str:
     """``0.75 per week``, ``66.7%`` for a rate, or ``not measured: <why>``."""
     value = metric["value"]
     if value is None:
@@ -122,19 +124,23 @@ def shown(metric: dict) -> str:
     return f"{value:.4g}" + ("%" if unit == "%" else f" {unit}" if unit else "")
 
 
-def _arrow(trend: dict) -> str:
+def _arrow(trend: Mapping[str, Any]) -> str:
     if trend["direction"] is None:
         return "–"
     mark = {"up": "↑", "down": "↓", "flat": "→ unchanged"}[trend["direction"]]
     return mark + ("" if trend["better"] is None else " better" if trend["better"] else " worse")
 
 
-def _days(window: dict) -> str:
+def _days(window: Mapping[str, Any]) -> str:
     days = window.get("days")
     return f"{days:g}" if isinstance(days, (int, float)) else "?"
 
 
-def markdown_lines(report: dict, esc, table) -> list[str]:
+def markdown_lines(
+    report: Mapping[str, Any],
+    esc: Callable[[Any], str],
+    table: Callable[[Iterable[str], Iterable[Iterable[Any]]], list[str]],
+) -> list[str]:
     """The Markdown section (``esc`` and ``table`` are the Markdown renderer's)."""
     d = report.get("delivery")
     if not d:
@@ -164,7 +170,7 @@ def markdown_lines(report: dict, esc, table) -> list[str]:
     return out
 
 
-def _spark(points: list[dict]) -> str:
+def _spark(points: list[dict[str, Any]]) -> str:
     values = [p["value"] for p in points]
     known = [v for v in values if v is not None]
     if len(known) < 2:
@@ -180,11 +186,11 @@ def _spark(points: list[dict]) -> str:
     )
 
 
-def e(value) -> str:
+def e(value: Any) -> str:
     return "–" if value is None else escape(str(value), quote=True)
 
 
-def html_section(report: dict) -> str:
+def html_section(report: Mapping[str, Any]) -> str:
     """The dashboard section ``#four-keys``: a card per key with its band, trend and sparkline."""
     d = report.get("delivery")
     if not d:

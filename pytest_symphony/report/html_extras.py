@@ -9,6 +9,8 @@ into extras (links), never into the row.  pytest-html's per-test regeneration
 
 from __future__ import annotations
 
+from typing import Any
+
 from html import escape
 
 import pytest
@@ -37,7 +39,7 @@ def html_active(config: pytest.Config) -> bool:
     )
 
 
-def cells_for(records: list[dict] | None) -> list[str]:
+def cells_for(records: list[dict[str, Any]] | None) -> list[str]:
     """The four cells of a row: sequence, ``movement``, ``M.B beat``, events of the last attempt."""
     if not records:
         return [f'<td class="col-{key}"></td>' for key, _ in COLUMNS]
@@ -62,13 +64,13 @@ class HtmlExtras:
         self.config = config
 
     @pytest.hookimpl(optionalhook=True)
-    def pytest_html_results_table_header(self, cells: list) -> None:
+    def pytest_html_results_table_header(self, cells: list[str]) -> None:
         cells[POSITION:POSITION] = [
             f'<th class="sortable" data-column-type="{key}">{label}</th>' for key, label in COLUMNS
         ]
 
     @pytest.hookimpl(optionalhook=True)
-    def pytest_html_results_table_row(self, report, cells: list) -> None:
+    def pytest_html_results_table_row(self, report: pytest.TestReport, cells: list[str]) -> None:
         cells[POSITION:POSITION] = getattr(report, "symphony_cells", None) or cells_for(None)
 
     @pytest.hookimpl(tryfirst=True)
@@ -98,7 +100,9 @@ class HtmlExtras:
         report.extras = list(getattr(report, "extras", None) or []) + added  # type: ignore[attr-defined]
 
     @pytest.hookimpl(optionalhook=True)
-    def pytest_html_results_summary(self, prefix: list, summary: list, postfix: list, session) -> None:
+    def pytest_html_results_summary(
+        self, prefix: list[str], summary: list[str], postfix: list[str], session: pytest.Session
+    ) -> None:
         sym = recorder_of(self.config)
         rows = "".join(
             f"<tr><td>{escape(seq)}</td><td>{list(t.beats.values()).count('passed')}</td>"
@@ -122,7 +126,7 @@ class HtmlExtras:
                 f"<thead><tr><th>Dimension</th><th>Score</th></tr></thead><tbody>{cells}</tbody></table>"
             )
 
-    def _scores(self, run_id: str) -> tuple[dict, str]:
+    def _scores(self, run_id: str) -> tuple[dict[str, float], str]:
         """This run's conformity scores, else the newest recorded ones."""
         path = history_path(self.config)
         if not path.is_file():

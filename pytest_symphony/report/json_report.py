@@ -12,12 +12,15 @@ import math
 from functools import lru_cache
 from pathlib import Path
 from json.encoder import encode_basestring as _string
-from typing import Any
+from typing import TYPE_CHECKING, Any, Mapping
+
+if TYPE_CHECKING:
+    from jsonschema.protocols import Validator
 
 SCHEMA_PATH = Path(__file__).resolve().parent / "schema" / "report.schema.json"
 
 
-def render_json(report: dict) -> str:
+def render_json(report: Mapping[str, Any]) -> str:
     """Stable, readable JSON (keys in report order, one level of indent per nesting)."""
     try:
         return dumps_indented(report) + "\n"
@@ -107,19 +110,20 @@ def _finite(value: Any) -> Any:
 
 
 @lru_cache(maxsize=1)
-def schema() -> dict:
-    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+def schema() -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    return loaded
 
 
 @lru_cache(maxsize=1)
-def _validator():
+def _validator() -> Validator:
     import jsonschema
 
     cls = jsonschema.validators.validator_for(schema())
     return cls(schema(), format_checker=None)
 
 
-def validate_report(document: dict) -> list[str]:
+def validate_report(document: Mapping[str, Any]) -> list[str]:
     """Every way ``document`` differs from the schema, as ``/json/pointer: message`` lines."""
     errors = sorted(_validator().iter_errors(document), key=lambda e: list(e.absolute_path))
     return [f"/{'/'.join(str(p) for p in e.absolute_path)}: {e.message}" for e in errors]

@@ -8,7 +8,7 @@ escape ``|`` and lose their newlines.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 from .audit import AUDIT_ROWS
 from .four_keys import markdown_lines as four_keys_lines
@@ -45,7 +45,7 @@ def table(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> list[str]:
     return out + [""]
 
 
-def render_markdown(report: dict) -> str:
+def render_markdown(report: Mapping[str, Any]) -> str:
     out: list[str] = []
     _header(report, out)
     _summary(report, out)
@@ -57,7 +57,7 @@ def render_markdown(report: dict) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
-def _header(report: dict, out: list[str]) -> None:
+def _header(report: Mapping[str, Any], out: list[str]) -> None:
     hist, summary = report["history"], report["summary"]
     out += [
         "# Symphony report",
@@ -69,7 +69,7 @@ def _header(report: dict, out: list[str]) -> None:
     ]
 
 
-def _summary(report: dict, out: list[str]) -> None:
+def _summary(report: Mapping[str, Any], out: list[str]) -> None:
     s = report["summary"]
     health, subject = s["health"], s["subject"]
     overall = health["overall"]
@@ -115,7 +115,7 @@ def _summary(report: dict, out: list[str]) -> None:
     )
 
 
-def _deep_dive(report: dict, out: list[str]) -> None:
+def _deep_dive(report: Mapping[str, Any], out: list[str]) -> None:
     out += ["## Deep dive", ""]
     for seq in report["sequences"]:
         _sequence(seq, out)
@@ -124,7 +124,7 @@ def _deep_dive(report: dict, out: list[str]) -> None:
     _coverage(report, out)
 
 
-def _sequence(seq: dict, out: list[str]) -> None:
+def _sequence(seq: Mapping[str, Any], out: list[str]) -> None:
     """One sequence: its movements and beats in one table, then the metrics its handlers recorded."""
     out += [f"### {esc(seq['title'])} ({code(seq['id'])})", ""]
     if seq.get("description"):
@@ -176,7 +176,7 @@ def _sequence(seq: dict, out: list[str]) -> None:
         )
 
 
-def _conformity(conf: dict, out: list[str]) -> None:
+def _conformity(conf: Mapping[str, Any], out: list[str]) -> None:
     """The latest scores per dimension, and the violations by code and one by one."""
     out += ["### Conformity", ""]
     if not conf["dimensions"]:
@@ -223,7 +223,7 @@ def _conformity(conf: dict, out: list[str]) -> None:
             )
 
 
-def _coverage(report: dict, out: list[str]) -> None:
+def _coverage(report: Mapping[str, Any], out: list[str]) -> None:
     """Handlers named, registered and seen passing; beats linked to a handler, scenario or test."""
     h = report["handlers"]
     out += [
@@ -248,7 +248,7 @@ def _value(value: float | None) -> str:
     return "–" if value is None else f"{value:g}"
 
 
-def _builtin(report: dict, out: list[str]) -> None:
+def _builtin(report: Mapping[str, Any], out: list[str]) -> None:
     pipelines = report.get("builtin", {}).get("pipelines", [])
     if not pipelines:
         return
@@ -282,7 +282,7 @@ def _num(value: float | None, sign: bool = False) -> str:
     return f"{value:+.4f}" if sign else f"{value:.4f}"
 
 
-def _recommendations(report: dict, out: list[str]) -> None:
+def _recommendations(report: Mapping[str, Any], out: list[str]) -> None:
     out += ["## Recommendations", ""]
     recs = report["recommendations"]
     if not recs:
@@ -296,7 +296,7 @@ def _recommendations(report: dict, out: list[str]) -> None:
     out += [""]
 
 
-def _audit(report: dict, out: list[str]) -> None:
+def _audit(report: Mapping[str, Any], out: list[str]) -> None:
     audit = report["audit"]
     s = audit["summary"]
     out += [
@@ -329,7 +329,7 @@ def _audit(report: dict, out: list[str]) -> None:
     _governance(audit["governance"], out)
 
 
-def _changes_and_fixes(audit: dict, out: list[str]) -> None:
+def _changes_and_fixes(audit: Mapping[str, Any], out: list[str]) -> None:
     """The newest spec and commit changes, and the newest fixes applied."""
     if audit["changes"]:
         out += ["### Changes", ""]
@@ -363,7 +363,7 @@ def _changes_and_fixes(audit: dict, out: list[str]) -> None:
         )
 
 
-def _governance(governance: list[dict], out: list[str]) -> None:
+def _governance(governance: list[dict[str, Any]], out: list[str]) -> None:
     out += ["### Governance compliance", ""]
     out += table(
         ["Sequence", "Status", "Checks", "Policies"],
@@ -381,7 +381,7 @@ def _governance(governance: list[dict], out: list[str]) -> None:
     )
 
 
-def _lineage(report: dict, out: list[str]) -> None:
+def _lineage(report: Mapping[str, Any], out: list[str]) -> None:
     src = report["lineage"]["sources"]
     out += [
         "## How this report was made",

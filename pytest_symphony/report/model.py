@@ -8,7 +8,7 @@ The same functions do the work either way, so both paths give the same report.
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Any, Callable
 
 from . import analysis, audit, collect, four_keys, pipelines, recommend, summary
 from .work import FILE_NAMES, FORMATS, SCHEMA_ID, SCHEMA_VERSION, ReportContext, ReportError, ReportWork
@@ -26,7 +26,7 @@ __all__ = [
 ]
 
 
-def stages() -> list[tuple[str, Callable[[ReportWork], dict | None]]]:
+def stages() -> list[tuple[str, Callable[[ReportWork], dict[str, Any] | None]]]:
     """Every analysis stage, in pipeline order (delivery is separate: it writes files)."""
     return [
         ("collection.execution_metrics", collect.query_execution_metrics),

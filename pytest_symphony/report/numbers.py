@@ -4,6 +4,8 @@ One place, so the Markdown report and the dashboard always show a number the sam
 
 from __future__ import annotations
 
+from typing import Any, Mapping
+
 
 def pct(value: float | None) -> str:
     return "–" if value is None else f"{value * 100:.1f}%"
@@ -21,7 +23,7 @@ def signed(value: float | None, unit: str = "%") -> str:
     return "–" if value is None else f"{value:+.1f}{unit}"
 
 
-def runs_text(hist: dict) -> str:
+def runs_text(hist: Mapping[str, Any]) -> str:
     """``12 run(s)``, or ``the newest 1000 of 10000 runs`` when the report looked at a window."""
     total = hist.get("runs_in_history", hist["runs"])
     return f"{hist['runs']} run(s)" if total <= hist["runs"] else f"the newest {hist['runs']} of {total} runs"

@@ -10,6 +10,9 @@ run says nothing about whether the pipeline succeeds.
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 from collections import defaultdict
 
 from ..runtime.dynamics import allows, required
@@ -20,8 +23,13 @@ from .stats import median, rate, rnd, timing
 #: The slowest beats listed per pipeline (by median time).
 SLOWEST = 3
 
+#: A beat's ``(movement number, beat number)`` as a run's telemetry keys it (None: not numbered).
+BeatNumbers = tuple["int | None", "int | None"]
+#: ``{(movement, beat): (beat title, dynamic it needs)}`` of a built-in spec.
+ExpectedBeats = dict[BeatNumbers, tuple[str, "str | None"]]
 
-def expected_beats(path) -> tuple[str, dict[tuple[int, int], tuple[str, str | None]]]:
+
+def expected_beats(path: Path | None) -> tuple[str, ExpectedBeats]:
     """(title, {(movement, beat): (beat title, dynamic it needs)}) of a built-in spec."""
     from ..score.loader import load_spec
 
@@ -31,7 +39,7 @@ def expected_beats(path) -> tuple[str, dict[tuple[int, int], tuple[str, str | No
     return seq.title, {(m.number, b.number): (b.title, required(b, m)) for m in seq.movements for b in m.beats}
 
 
-def is_complete(dynamic: str | None, seen: set, expected: dict) -> bool:
+def is_complete(dynamic: str | None, seen: set[BeatNumbers], expected: ExpectedBeats) -> bool:
     """Whether a run at ``dynamic`` that ran the ``(movement, beat)`` numbers ``seen`` ran every beat the
     dynamic selects (``expected``: from :func:`expected_beats`); a ``pp`` run never is."""
     if not dynamic or dynamic == "pp" or not expected:
@@ -43,15 +51,15 @@ def is_complete(dynamic: str | None, seen: set, expected: dict) -> bool:
     return wanted <= seen
 
 
-def summarize_builtin_pipelines(work: ReportWork) -> dict:
+def summarize_builtin_pipelines(work: ReportWork) -> dict[str, Any]:
     """``report["builtin"]``: per built-in pipeline, runs, complete runs and their success, timings."""
     dynamics = {r["run_id"]: r.get("dynamic") for r in work.raw["runs"]}
     order = {r["run_id"]: i for i, r in enumerate(work.raw["runs"])}
     files = {seq: f for _run, seq, f, _hash in work.raw["spec_refs"] if seq in work.raw.get("builtin_sequences", ())}
-    per_run: dict[str, dict[str, dict]] = defaultdict(
+    per_run: dict[str, dict[str, dict[str, Any]]] = defaultdict(
         lambda: defaultdict(lambda: {"seen": set(), "rank": 0, "ms": 0.0})
     )
-    beat_ms: dict[str, dict[tuple, list[float]]] = defaultdict(lambda: defaultdict(list))
+    beat_ms: dict[str, dict[BeatNumbers, list[float]]] = defaultdict(lambda: defaultdict(list))
     run_ids = [r["run_id"] for r in work.raw["runs"]]
     for text, series in work.raw.get("builtin_cells", {}).items():
         seq, movnum, _mov, beatnum, _beat = split_key(text)

@@ -16,6 +16,8 @@ the pipeline; it is derived from the evidence, never guessed:
 
 from __future__ import annotations
 
+from typing import Any, Iterator
+
 from .work import ReportWork
 from .stats import rnd
 
@@ -29,11 +31,11 @@ GAP_BELOW = 0.85
 RECENT_RUNS = 10
 
 
-def _add(work: ReportWork, item: dict) -> None:
+def _add(work: ReportWork, item: dict[str, Any]) -> None:
     work.raw.setdefault("findings", []).append(item)
 
 
-def _beats(work: ReportWork):
+def _beats(work: ReportWork) -> Iterator[tuple[dict[str, Any], dict[str, Any], dict[str, Any]]]:
     for seq in work.report["sequences"]:
         for mov in seq["movements"]:
             for beat in mov["beats"]:
@@ -41,7 +43,7 @@ def _beats(work: ReportWork):
 
 
 # --------------------------------------------------------------------------- beat 4.1
-def identify_bottlenecks(work: ReportWork) -> dict:
+def identify_bottlenecks(work: ReportWork) -> dict[str, Any]:
     """Slow beats (a large share of their sequence) and beats slower than their baseline."""
     found = 0
     for seq, mov, beat in _beats(work):
@@ -89,7 +91,7 @@ def identify_bottlenecks(work: ReportWork) -> dict:
 
 
 # --------------------------------------------------------------------------- beat 4.2
-def identify_conformity_gaps(work: ReportWork) -> dict:
+def identify_conformity_gaps(work: ReportWork) -> dict[str, Any]:
     """Dimensions below Good, with the codes that pull them down."""
     conf = work.report["conformity"]
     codes = conf["violations"]["by_code"]
@@ -117,7 +119,7 @@ def identify_conformity_gaps(work: ReportWork) -> dict:
 
 
 # --------------------------------------------------------------------------- beat 4.3
-def generate_suggestions(work: ReportWork) -> dict:
+def generate_suggestions(work: ReportWork) -> dict[str, Any]:
     """Failing and flaky beats, missing or unused handlers, beats nothing traces to."""
     suggestions = _beat_suggestions(work) + _handler_suggestions(work.report["handlers"])
     suggestions += _traceability_suggestions(work.report["traceability"])
@@ -126,7 +128,7 @@ def generate_suggestions(work: ReportWork) -> dict:
     return {"found": len(suggestions)}
 
 
-def _beat_suggestions(work: ReportWork) -> list[dict]:
+def _beat_suggestions(work: ReportWork) -> list[dict[str, Any]]:
     """A beat that failed in its latest run, else one that is flaky."""
     found = []
     for seq, mov, beat in _beats(work):
@@ -167,7 +169,7 @@ def _beat_suggestions(work: ReportWork) -> list[dict]:
     return found
 
 
-def _handler_suggestions(handlers: dict) -> list[dict]:
+def _handler_suggestions(handlers: dict[str, Any]) -> list[dict[str, Any]]:
     """Handlers specs name that are not registered; registered ones no beat uses."""
     found = [
         {
@@ -192,7 +194,7 @@ def _handler_suggestions(handlers: dict) -> list[dict]:
     return found
 
 
-def _traceability_suggestions(trace: dict) -> list[dict]:
+def _traceability_suggestions(trace: dict[str, Any]) -> list[dict[str, Any]]:
     """Beats linked to no scenario and no test."""
     untraced = [b for b in trace["beats"] if not (b["scenario"] or b["scenarios_run"] or b["tests"])]
     if not (trace["total"] and untraced):
@@ -211,7 +213,7 @@ def _traceability_suggestions(trace: dict) -> list[dict]:
 
 
 # --------------------------------------------------------------------------- beat 4.4
-def rank_by_impact(work: ReportWork) -> dict:
+def rank_by_impact(work: ReportWork) -> dict[str, Any]:
     """Highest impact first (ties: kind, then title); each gets its rank and a stable id."""
     findings = sorted(work.raw.get("findings", []), key=lambda f: (-f["impact"], f["kind"], f["title"]))
     for rank, item in enumerate(findings, start=1):

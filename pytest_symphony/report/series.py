@@ -13,7 +13,7 @@ from array import array
 from bisect import bisect_left
 from itertools import compress
 from operator import add, itemgetter
-from typing import Iterable, Iterator
+from typing import Any, Iterable, Iterator
 
 #: Status ranks: the worst final attempt among a beat's targets is the beat's outcome in a run.
 STATUS_RANK = {"passed": 0, "skipped": 1, "failed": 3, "timeout": 4, "error": 5}
@@ -70,7 +70,7 @@ class BeatSeries:
         self.runs = array("l")  # run index in the report's window, oldest first
         self.ms = array("d")  # every attempt's duration, summed
         self.ranks = bytearray()
-        self.details: dict[int, list] = {}
+        self.details: dict[int, list[Any]] = {}
         self.handler_from: list[tuple[int, str | None]] = []
         self.handler: str | None = None  # the handler of the newest cell folded in
         self.ordered = True  # runs came oldest first so far (a new run only ever appends)
@@ -218,7 +218,7 @@ class RunSums:
         self.values = [0.0] * runs
         self.seen = bytearray(runs)
 
-    def add(self, runs: array, values: Iterable[float]) -> None:
+    def add(self, runs: array[int], values: Iterable[float]) -> None:
         if len(runs) == len(self.values):  # the beat ran in every run: cell k is run k
             self.values = list(map(add, self.values, values))
             self.seen = bytearray(b"\x01" * len(runs))
@@ -273,8 +273,8 @@ class RunTotals:
             else:
                 self.failed[run] += 1
 
-    def run_stats(self, runs: list[dict]) -> list[dict]:
-        sequences: list[dict[str, dict]] = [{} for _run in runs]
+    def run_stats(self, runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        sequences: list[dict[str, dict[str, Any]]] = [{} for _run in runs]
         for seq, sums in self.sequence_ms.items():
             failing = self.sequence_failed[seq]
             for i in compress(range(len(runs)), sums.seen):

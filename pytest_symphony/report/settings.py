@@ -39,10 +39,10 @@ def settings_for(config: pytest.Config) -> ReportSettings:
 
 
 def report_dir(config: pytest.Config) -> Path:
-    option = config.getoption("symphony_report_dir", None)
+    option: str | None = config.getoption("symphony_report_dir", None)
     if option:
         return (Path(config.invocation_params.dir) / option).resolve()
-    ini = value(config, "symphony_report_dir")
+    ini: str | None = value(config, "symphony_report_dir")
     if ini:
         return (config.rootpath / ini).resolve()
     return run_of(config).symphony_dir / REPORT_DIR_NAME

@@ -4,7 +4,7 @@ report shows (titles, governance, beats with their handlers, scenarios and test 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 from ..score.loader import load_spec
 from .work import ReportContext
@@ -17,7 +17,7 @@ def spec_path(ctx: ReportContext, spec_file: str) -> Path:
     return ctx.rootdir / spec_file
 
 
-def load_spec_summary(path: Path, display: str) -> dict:
+def load_spec_summary(path: Path, display: str) -> dict[str, Any]:
     """What the report shows of one spec, or why it does not load (``loaded`` says which)."""
     if not path.is_file():
         return {"loaded": False, "spec_file": display, "problem": "spec file not found", "movements": []}
@@ -70,13 +70,13 @@ def load_spec_summary(path: Path, display: str) -> dict:
     }
 
 
-def _as_list(value: Any) -> list:
+def _as_list(value: Any) -> list[Any]:
     if value is None:
         return []
     return list(value) if isinstance(value, (list, tuple)) else [value]
 
 
-def _tests(raw) -> list[str]:
+def _tests(raw: Mapping[str, Any]) -> list[str]:
     """Test links a beat declares: ``testFile``/``testCase``, ``test`` or ``tests``."""
     links = [str(t) for t in _as_list(raw.get("tests")) + _as_list(raw.get("test"))]
     if raw.get("testFile") or raw.get("testCase"):

@@ -6,7 +6,7 @@ Kept dependency-free and deterministic so the three formats always agree on a nu
 from __future__ import annotations
 
 import math
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 #: The guide's bands, best first: (lower bound inclusive, name).  Same as conformity's.
 BANDS: tuple[tuple[float, str], ...] = (
@@ -57,7 +57,7 @@ def percentile(values: Sequence[float], q: float) -> float | None:
     return ordered[min(rank, len(ordered)) - 1]
 
 
-def timing(values: Sequence[float]) -> dict:
+def timing(values: Sequence[float]) -> dict[str, Any]:
     """``{count, median, p95, min, max, last}`` of durations given oldest first."""
     if not values:
         return {"count": 0, "median": None, "p95": None, "min": None, "max": None, "last": None}
@@ -104,7 +104,7 @@ BASELINE_RUNS = 10
 BASELINE_MIN_RUNS = 3
 
 
-def regression(values: Sequence[float]) -> dict | None:
+def regression(values: Sequence[float]) -> dict[str, Any] | None:
     """The last value against the baseline of earlier runs, when it regressed; else None."""
     if len(values) < BASELINE_MIN_RUNS + 1:
         return None

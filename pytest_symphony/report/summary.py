@@ -8,6 +8,8 @@ weighing on today's health once the pipeline has been green for a while.
 
 from __future__ import annotations
 
+from typing import Any
+
 from .series import BAD as _BAD
 from .work import ReportWork
 from .stats import BAND_STATUS, band, flake_rate, mean, median, percentile, rate, regression, rnd, trend_pct
@@ -19,7 +21,7 @@ DIMENSIONS = ("Orchestration", "Handler", "Governance", "Traceability", "Depende
 
 
 # --------------------------------------------------------------------------- beat 2.1
-def calculate_summary_metrics(work: ReportWork) -> dict:
+def calculate_summary_metrics(work: ReportWork) -> dict[str, Any]:
     """Run and beat success, duration now against before, violations, the trend series."""
     stats = [s for s in work.raw["run_stats"] if s["passed"] + s["failed"] + s["skipped"]]
     scores = work.raw["scores"]
@@ -81,7 +83,7 @@ def calculate_summary_metrics(work: ReportWork) -> dict:
 
 
 # --------------------------------------------------------------------------- beat 2.2
-def compute_health_indicators(work: ReportWork) -> dict:
+def compute_health_indicators(work: ReportWork) -> dict[str, Any]:
     """Each indicator a 0-1 value with its band and traffic light; overall: their mean."""
     window = work.raw["run_stats"][-HEALTH_WINDOW:]
     first = len(work.raw["run_stats"]) - len(window)
@@ -140,7 +142,7 @@ def compute_health_indicators(work: ReportWork) -> dict:
     return {"overall": band(overall), "indicators": len(indicators)}
 
 
-def _indicator(name: str, value: float | None, detail: str) -> dict:
+def _indicator(name: str, value: float | None, detail: str) -> dict[str, Any]:
     name_band = band(value)
     return {
         "name": name,
@@ -152,7 +154,7 @@ def _indicator(name: str, value: float | None, detail: str) -> dict:
 
 
 # --------------------------------------------------------------------------- beat 2.3
-def generate_status_dashboard(work: ReportWork) -> dict:
+def generate_status_dashboard(work: ReportWork) -> dict[str, Any]:
     """One row per sequence: last outcome, pass rate over the window, duration and trend."""
     runs = work.raw["run_stats"]
     rows = []

@@ -28,6 +28,10 @@ FILE_NAMES = {"md": "symphony-report.md", "json": "symphony-report.json", "html"
 FORMATS = tuple(FILE_NAMES)
 
 
+#: A report section or summary: the report is JSON, its schema (``report.schema.json``) the contract.
+Section = dict[str, Any]
+
+
 class ReportError(SymphonyError):
     """The report cannot be built: names the file and what to do."""
 
@@ -64,7 +68,7 @@ class ReportWork:
                 "lineage": {"transformations": []},
             }
 
-    def run_stage(self, name: str, func: Callable[["ReportWork"], dict | None]) -> dict:
+    def run_stage(self, name: str, func: Stage) -> Section:
         """Run one stage and record it in the lineage; returns its outputs summary."""
         started = utc_now()
         start = time.perf_counter()
@@ -84,6 +88,10 @@ class ReportWork:
             }
         )
         return outputs
+
+
+#: One stage of the report: reads and extends ``work``, returns a summary of its outputs (or None).
+Stage = Callable[[ReportWork], "Section | None"]
 
 
 def _version() -> str:
