@@ -55,10 +55,12 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "write_atomic",
         "write_json",
     ),
-    "manifests": (
-        "generate_manifests",
+    "handler_manifests": (
         "generate_project_manifests",
         "handler_info",
+    ),
+    "manifests": (
+        "generate_manifests",
         "spec_manifest_mismatches",
         "validate_manifests",
         "write_canonical_specs",
@@ -183,10 +185,9 @@ if TYPE_CHECKING:  # what static tools see; at run time __getattr__ does the sam
         write_atomic,
         write_json,
     )
+    from .handler_manifests import generate_project_manifests, handler_info  # noqa: F401
     from .manifests import (  # noqa: F401
         generate_manifests,
-        generate_project_manifests,
-        handler_info,
         spec_manifest_mismatches,
         validate_manifests,
         write_canonical_specs,

@@ -21,21 +21,17 @@ import hashlib
 import json
 from datetime import datetime, timezone
 from pathlib import Path
-import inspect
-from typing import Any, Callable, Iterable, Mapping, Protocol
+from typing import Any, Callable, Iterable, Mapping
 
-from pytest_symphony.errors import DuplicateHandler, HandlerNotFound
 from pytest_symphony.score.model import HandlerRef, Sequence
 from pytest_symphony.score.validate import sequence_document
 
 from ..paths import shown_path
 from .files import canonical_json, write_atomic, write_json
 from .specs import SpecEntry
-from .workspace import DependencyCycle, Package, build_order, discover_packages
+from .workspace import DependencyCycle, Package, build_order
 
 __all__ = [
-    "generate_project_manifests",
-    "handler_info",
     "INDEX_NAME",
     "MANIFESTS",
     "MANIFEST_SCHEMA",
@@ -54,95 +50,6 @@ SPECS_DIR = "specs"
 #: ``resolve(ref, sequence id)`` -> ``{"name", "module", "origin"}`` of the handler a beat of that
 #: sequence means by ``ref``, or None.
 Resolver = Callable[[HandlerRef, str], "Mapping[str, Any] | None"]
-
-
-class Handler(Protocol):
-    """A registered handler, as the run's registry holds it."""
-
-    @property
-    def name(self) -> str: ...
-
-    @property
-    def module(self) -> str: ...
-
-    @property
-    def origin(self) -> str: ...
-
-    @property
-    def func(self) -> Callable[..., Any]: ...
-
-
-class Registry(Protocol):
-    """The run's handler registry: the one resolution rule (``score/resolve.py``) and every entry."""
-
-    def resolve(self, ref: HandlerRef, scope: frozenset[str]) -> Handler: ...
-
-    def entries(self) -> Iterable[Handler]: ...
-
-
-def handler_info(entry: Handler) -> dict[str, Any]:
-    """A handler as the handlers manifest lists it: its names and where its code is."""
-    func = inspect.unwrap(entry.func)
-    code = getattr(func, "__code__", None)
-    return {
-        "name": entry.name,
-        "module": entry.module,
-        "origin": entry.origin,
-        "file": code.co_filename if code else None,
-        "line": code.co_firstlineno if code else None,
-    }
-
-
-def generate_project_manifests(
-    out_dir: Path,
-    *,
-    root: Path,
-    entries: list[SpecEntry],
-    registry: Registry,
-    canonical: Mapping[str, Mapping[str, str]],
-    commit: str | None,
-    builtin_handlers: bool,
-) -> dict[str, Any]:
-    """:func:`generate_manifests` with every handler the specs resolve to, as the run resolves
-    them (each spec in its scope): the build's beat 2 and the MANIFEST_MISMATCH fix write alike.
-
-    ``builtin_handlers``: list the built-in pipelines' handlers too (not in committed manifests).
-    """
-    packages = discover_packages(root) if (root / "pyproject.toml").is_file() else []
-    resolved: dict[tuple[str, str, str], dict[str, Any]] = {}
-    scopes = {e.sequence.id: e.scope for e in entries if e.sequence is not None}
-
-    def resolve(ref: HandlerRef, sequence_id: str) -> dict[str, str] | None:
-        try:
-            hit = registry.resolve(ref, scopes.get(sequence_id, frozenset()))
-        except (HandlerNotFound, DuplicateHandler):
-            return None
-        resolved[(hit.name, hit.module, hit.origin)] = handler_info(hit)
-        return {"name": hit.name, "module": hit.module, "origin": hit.origin}
-
-    for entry in entries:  # resolve first: undecorated handlers join the handlers manifest
-        seq = entry.sequence
-        if seq is None:
-            continue
-        for beat in seq.beats:
-            for ref in beat.handlers:
-                resolve(ref, seq.id)
-    infos = {
-        (e.name, e.module, e.origin): handler_info(e)
-        for e in registry.entries()
-        if builtin_handlers or e.origin != "builtin"
-    }
-    infos.update(resolved)
-    return generate_manifests(
-        out_dir,
-        root=root,
-        entries=entries,
-        packages=packages,
-        handlers=infos.values(),
-        resolve=resolve,
-        canonical=canonical,
-        commit=commit,
-    )
 
 
 def _now() -> str:
