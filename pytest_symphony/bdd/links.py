@@ -55,23 +55,49 @@ def link_refs(spec: "ScenarioSpec") -> tuple[list[LinkRef], str | None]:
 
 
 class BeatIndex:
-    """The beats collected in this session, by position, by sequence and by the scenario they name."""
+    """The beats collected in this session, by position, by sequence and by the scenario they name.
+
+    Beats are only noted as they are collected; the maps are made when a scenario first asks
+    (a run without features never pays for them).
+    """
 
     def __init__(self) -> None:
-        self.items: dict[tuple[str, int, int], list[BeatItem]] = {}
-        self.sequences: dict[str, Sequence] = {}
-        self.named: dict[str, list[tuple[str, int, int]]] = {}  # normalized scenario name -> beat keys
+        self._items: dict[tuple[str, int, int], list[BeatItem]] = {}
+        self._sequences: dict[str, Sequence] = {}
+        self._named: dict[str, list[tuple[str, int, int]]] = {}  # normalized scenario name -> beat keys
+        self._pending: list[BeatItem] = []
 
     def add(self, item: BeatItem) -> None:
-        plan = item.plan
-        key = (plan.sequence.id, plan.movement.index, plan.beat.index)
-        if plan.sequence.id in self.sequences and self.sequences[plan.sequence.id] is not plan.sequence:
-            return  # a duplicate sequence id: its beats error; links go to the first file
-        self.sequences[plan.sequence.id] = plan.sequence
-        group = self.items.setdefault(key, [])
-        group.append(item)
-        if len(group) == 1 and plan.beat.scenario:
-            self.named.setdefault(normalize_name(plan.beat.scenario), []).append(key)
+        self._pending.append(item)
+
+    @property
+    def items(self) -> dict[tuple[str, int, int], list[BeatItem]]:
+        self._fold()
+        return self._items
+
+    @property
+    def sequences(self) -> dict[str, Sequence]:
+        self._fold()
+        return self._sequences
+
+    @property
+    def named(self) -> dict[str, list[tuple[str, int, int]]]:
+        self._fold()
+        return self._named
+
+    def _fold(self) -> None:
+        pending, self._pending = self._pending, []
+        for item in pending:
+            plan = item.plan
+            key = (plan.sequence.id, plan.movement.index, plan.beat.index)
+            known = self._sequences.get(plan.sequence.id)
+            if known is not None and known is not plan.sequence:
+                continue  # a duplicate sequence id: its beats error; links go to the first file
+            self._sequences[plan.sequence.id] = plan.sequence
+            group = self._items.setdefault(key, [])
+            group.append(item)
+            if len(group) == 1 and plan.beat.scenario:
+                self._named.setdefault(normalize_name(plan.beat.scenario), []).append(key)
 
     def naming(self, name: str) -> Link | None:
         """The first collected beat whose ``scenario`` field names the scenario (``name`` normalized)."""
