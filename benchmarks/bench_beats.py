@@ -28,6 +28,7 @@ produce the expected number of tests, or on bad arguments).  Stdlib only.
     python benchmarks/bench_beats.py --beats 500     # a quick look
     python benchmarks/bench_beats.py --scale 1000,10000,100000 --repeat 1
     python benchmarks/bench_beats.py --xdist         # 2,000 beats, serial against -n 2
+    python benchmarks/bench_beats.py --xdist --work-ms 5   # each beat and test busy 5 ms
     python benchmarks/bench_beats.py --profile prof  # also cProfile the beats and anchor runs
 """
 
@@ -94,9 +95,19 @@ def write(path: Path, text: str) -> None:
 INI = "[pytest]\n{extra}"
 
 
-def make_beats_tree(root: Path, total: int, per_file: int) -> None:
+def busy(work_ms: float) -> str:
+    """The body of a beat or test that keeps the CPU busy ``work_ms`` ms (``pass`` for none)."""
+    if not work_ms:
+        return "    pass\n"
+    return f"    end = time.perf_counter() + {work_ms / 1000!r}\n    while time.perf_counter() < end:\n        pass\n"
+
+
+def make_beats_tree(root: Path, total: int, per_file: int, work_ms: float = 0) -> None:
     write(root / "pytest.ini", INI.format(extra="symphony_handlers = handlers\n"))
-    write(root / "handlers.py", "from pytest_symphony import handler\n\n\n@handler\ndef noop():\n    pass\n")
+    head = "import time\n\n" if work_ms else ""
+    write(
+        root / "handlers.py", f"{head}from pytest_symphony import handler\n\n\n@handler\ndef noop():\n{busy(work_ms)}"
+    )
     for f, size in enumerate(file_sizes(total, per_file), 1):
         lines = [f"id: seq-{f:03d}", f"name: Sequence {f}", "movements:"]
         for m, beats in enumerate(split(size, MOVEMENTS), 1):
@@ -106,10 +117,11 @@ def make_beats_tree(root: Path, total: int, per_file: int) -> None:
         write(root / "sequences" / f"seq-{f:03d}.yaml", "\n".join(lines) + "\n")
 
 
-def make_plain_tree(root: Path, total: int, per_file: int) -> None:
+def make_plain_tree(root: Path, total: int, per_file: int, work_ms: float = 0) -> None:
     write(root / "pytest.ini", INI.format(extra=""))
+    head = "import time\n\n\n" if work_ms else ""
     for f, size in enumerate(file_sizes(total, per_file), 1):
-        body = "".join(f"def test_{t:03d}():\n    pass\n\n\n" for t in range(1, size + 1))
+        body = head + "".join(f"def test_{t:03d}():\n{busy(work_ms)}\n\n" for t in range(1, size + 1))
         write(root / "tests" / f"test_mod_{f:03d}.py", body.rstrip() + "\n")
 
 
@@ -377,23 +389,26 @@ def xdist(python: str, args: argparse.Namespace, env: dict[str, str], base: Path
     """Beats serial against ``-n 2``, and against the anchor under ``-n 2``."""
     n = args.beats
     per_file = max(1, math.ceil(n / XDIST_FILES))
-    make_beats_tree(base / "beats", n, per_file)
-    make_plain_tree(base / "plain", n, per_file)
+    make_beats_tree(base / "beats", n, per_file, args.work_ms)
+    make_plain_tree(base / "plain", n, per_file, args.work_ms)
     cases = [
         Case("beats-serial", "run   beats, serial", base / "beats", [], n),
         Case("beats-n2", "run   beats, -n 2", base / "beats", ["-n", "2"], n),
         Case("anchor-n2", "run   plain, -n 2 -p no:symphony", base / "plain", ["-n", "2", *DISABLED], n),
+        Case("anchor-serial", "run   plain, serial -p no:symphony", base / "plain", DISABLED, n),
     ]
-    print(f"{n} beats in {math.ceil(n / per_file)} files")
+    work = f", {args.work_ms:g} ms of CPU work each" if args.work_ms else " (no-op)"
+    print(f"{n} beats in {math.ceil(n / per_file)} files{work}")
     if not measure(python, cases, env, base / "logs", args.warmup, args.repeat):
         return False
     recorded = _attempts_recorded(base / "beats")  # the last run was -n 2
-    serial, parallel, anchor = cases
+    serial, parallel, anchor, anchor_serial = cases
     print_table(cases)
     print()
     print(
         f"wall   -n 2 / serial          {fmt_ratio(parallel.median('wall') / serial.median('wall'), XDIST_WALL_GOAL)}"
     )
+    print(f"wall   plain -n 2 / serial    {fmt_ratio(anchor.median('wall') / anchor_serial.median('wall'), None)}")
     print(f"cpu    beats / anchor, -n 2   {fmt_ratio(parallel.median('cpu') / anchor.median('cpu'), XDIST_CPU_GOAL)}")
     print(f"wall   beats / anchor, -n 2   {fmt_ratio(parallel.median('wall') / anchor.median('wall'), RUN_GOAL)}")
     verdict = "PASS" if recorded == n else "MISS"
@@ -589,6 +604,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--xdist", action="store_true", help="instead: beats serial against -n 2 (and the anchor under -n 2)"
+    )
+    parser.add_argument(
+        "--work-ms",
+        type=float,
+        default=0,
+        help="with --xdist: CPU work per beat and per plain test, in ms (default 0: no-op)",
     )
     parser.add_argument(
         "--profile",
