@@ -23,8 +23,9 @@ build needs what they call.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ..lazy_exports import lazy_exports
 
 #: submodule -> the names it exports here
 _EXPORTS: dict[str, tuple[str, ...]] = {
@@ -141,24 +142,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "read_pyproject",
     ),
 }
-_HOME = {name: module for module, names in _EXPORTS.items() for name in names}
-
-__all__ = sorted(_HOME)  # noqa: PLE0605
-
-
-def __getattr__(name: str) -> Any:
-    module = _HOME.get(name)
-    if module is None:
-        if name in _EXPORTS:  # a submodule: ``buildkit.manifests``
-            return importlib.import_module(f"{__name__}.{name}")
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    # not cached here: a pytester run may drop the submodules from sys.modules, and a cached name
-    # would then come from another copy of its module than the names imported afresh
-    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_HOME))
+__all__, __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 
 if TYPE_CHECKING:  # what static tools see; at run time __getattr__ does the same lazily

@@ -30,8 +30,9 @@ Names load on first use, so importing the package costs nothing until a beat run
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ..lazy_exports import lazy_exports
 
 #: submodule -> the names it exports here
 _EXPORTS: dict[str, tuple[str, ...]] = {
@@ -282,21 +283,4 @@ if TYPE_CHECKING:  # what static tools see; at run time __getattr__ does the sam
         test_suite,
     )
 
-_HOME = {name: module for module, names in _EXPORTS.items() for name in names}
-
-__all__ = sorted(_HOME)  # noqa: PLE0605
-
-
-def __getattr__(name: str) -> Any:
-    module = _HOME.get(name)
-    if module is None:
-        if name in _EXPORTS:  # a submodule: ``deliverykit.dora``
-            return importlib.import_module(f"{__name__}.{name}")
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_HOME))
+__all__, __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

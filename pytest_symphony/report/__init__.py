@@ -8,39 +8,27 @@ from it.  ``pytest --symphony-report=md,json,html`` does this at the end of a ru
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-#: Each public name and the module it lives in: imported on first use, so that a run which
+from ..lazy_exports import lazy_exports
+
+#: Each module and the public names it gives: imported on first use, so that a run which
 #: asks for no report (and pytest-html's glue, which imports a submodule) loads no analysis.
-_HOME = {
-    "deliver": "delivery",
-    "parse_formats": "delivery",
-    "render": "delivery",
-    "SCHEMA_PATH": "json_report",
-    "render_json": "json_report",
-    "validate_report": "json_report",
-    "FILE_NAMES": "model",
-    "FORMATS": "model",
-    "SCHEMA_VERSION": "model",
-    "ReportContext": "model",
-    "ReportError": "model",
-    "ReportWork": "model",
-    "build_report": "model",
+_EXPORTS = {
+    "delivery": ("deliver", "parse_formats", "render"),
+    "json_report": ("SCHEMA_PATH", "render_json", "validate_report"),
+    "model": (
+        "FILE_NAMES",
+        "FORMATS",
+        "SCHEMA_VERSION",
+        "ReportContext",
+        "ReportError",
+        "ReportWork",
+        "build_report",
+    ),
 }
 
-__all__ = sorted(_HOME)
-
-
-def __getattr__(name: str) -> Any:
-    module = _HOME.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_HOME))
+__all__, __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 
 if TYPE_CHECKING:  # what static tools see; at run time __getattr__ does the same lazily
