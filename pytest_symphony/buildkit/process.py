@@ -9,12 +9,13 @@ process group, so no backend process is left behind.
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import threading
 from collections import deque
 from pathlib import Path
 from typing import IO, Callable, Mapping, Sequence
+
+from ..process_group import kill_process_group
 
 __all__ = ["LOG_TAIL_LINES", "LineCallback", "log_tail", "run_logged"]
 
@@ -104,12 +105,12 @@ def _spawn(
     try:
         proc.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
-        _kill_tree(proc)
+        kill_process_group(proc)
         proc.wait()
         reader.join(10)
         return f"TIMEOUT: the command ran longer than {timeout} s and was stopped"
     except BaseException:
-        _kill_tree(proc)
+        kill_process_group(proc)
         proc.wait()
         raise
     reader.join()
@@ -125,13 +126,3 @@ def _copy_lines(stream: IO[str], write: Callable[[str], object], on_line: LineCa
                     on_line(line.rstrip("\r\n"))
                 except Exception:  # noqa: BLE001 - a broken progress display never breaks a build
                     on_line = None
-
-
-def _kill_tree(proc: subprocess.Popen[str]) -> None:
-    try:
-        if os.name == "posix":
-            os.killpg(proc.pid, signal.SIGKILL)
-        else:  # pragma: no cover - not run on this project's machines
-            proc.kill()
-    except (ProcessLookupError, PermissionError):
-        pass

@@ -8,13 +8,14 @@ past its timeout is stopped with its whole process group.
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import time
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Sequence
+
+from ..process_group import kill_process_group
 
 __all__ = ["CommandResult", "display_command", "run_command"]
 
@@ -92,7 +93,7 @@ def run_command(
             output, _ = proc.communicate(timeout=timeout)
             reason = ""
         except subprocess.TimeoutExpired:
-            _kill(proc)
+            kill_process_group(proc)
             output, _ = proc.communicate()
             reason = f"ran longer than {timeout:g} s and was stopped"
         if log is not None:
@@ -103,13 +104,3 @@ def run_command(
     finally:
         if log is not None:
             log.close()
-
-
-def _kill(proc: subprocess.Popen[str]) -> None:
-    try:
-        if os.name == "posix":
-            os.killpg(proc.pid, signal.SIGKILL)
-        else:  # pragma: no cover
-            proc.kill()
-    except (ProcessLookupError, PermissionError):
-        pass

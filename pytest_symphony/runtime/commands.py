@@ -9,7 +9,6 @@ beat's outcome.  A timeout kills the whole process group, so nothing is left run
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import threading
@@ -19,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import BeatTimeout, SymphonyError
+
+from ..process_group import kill_process_group
 from ..score.model import Command
 
 TAIL_LINES = 20
@@ -60,7 +61,7 @@ class CommandRunner:
             )
         except OSError as exc:
             raise CommandFailed(f"{self.where}: cannot start `{self.command.display}` in {cwd}: {exc}") from None
-        timer = threading.Timer(self.timeout_s, _kill, (proc,)) if self.timeout_s else None
+        timer = threading.Timer(self.timeout_s, kill_process_group, (proc,)) if self.timeout_s else None
         if timer is not None:
             timer.start()
         try:
@@ -75,7 +76,7 @@ class CommandRunner:
             if timer is not None:
                 timer.cancel()
             if proc.poll() is None:
-                _kill(proc)
+                kill_process_group(proc)
                 proc.wait()
         elapsed = time.monotonic() - start
         shown = "\n".join(f"  | {line}" for line in tail)
@@ -97,10 +98,3 @@ class CommandRunner:
             return ["/bin/sh", "-c", command.shell]
         head = {"python": [sys.executable], "node": ["node"], "sh": ["/bin/sh"]}.get(command.interpreter or "", [])
         return [*head, *(command.argv or ())]
-
-
-def _kill(proc: subprocess.Popen[str]) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
