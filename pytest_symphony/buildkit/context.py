@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import platform
 import shutil
 import subprocess
@@ -11,6 +10,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from ..git_env import git_environment
 from ..paths import shown_path
 from pytest_symphony.telemetry.store import HistoryError, HistoryStore
 
@@ -18,14 +18,10 @@ from .workspace import pyproject_files, read_pyproject
 
 __all__ = ["git_state", "load_build_context", "previous_build"]
 
+
 #: Variables that would point git at another repository than ``root``.
-_GIT_REDIRECTS = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_COMMON_DIR")
-
-
 def _git(root: Path, *args: str) -> str | None:
     """stdout of ``git -C root args`` (stripped), or None when git fails or is missing."""
-    env = {k: v for k, v in os.environ.items() if k not in _GIT_REDIRECTS}
-    env.update(GIT_OPTIONAL_LOCKS="0", LC_ALL="C", GIT_TERMINAL_PROMPT="0")
     try:
         proc = subprocess.run(
             ["git", "-C", str(root), *args],
@@ -35,7 +31,7 @@ def _git(root: Path, *args: str) -> str | None:
             encoding="utf-8",
             errors="replace",
             timeout=30,
-            env=env,
+            env=git_environment(),
         )
     except (OSError, subprocess.SubprocessError):
         return None

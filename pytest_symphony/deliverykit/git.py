@@ -7,7 +7,6 @@ Commits come back oldest first with their committer time (the time the four keys
 
 from __future__ import annotations
 
-import os
 import subprocess
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -17,6 +16,7 @@ from typing import Iterable, Sequence
 
 from packaging.version import InvalidVersion, Version
 
+from ..git_env import git_environment
 from .conventional import ConventionalCommit, NotConventional, parse_message
 from .errors import DeliveryError, Finding
 
@@ -37,21 +37,11 @@ __all__ = [
     "version_of_tag",
 ]
 
-_REDIRECTS = (
-    "GIT_DIR",
-    "GIT_WORK_TREE",
-    "GIT_INDEX_FILE",
-    "GIT_OBJECT_DIRECTORY",
-    "GIT_COMMON_DIR",
-    "GIT_CEILING_DIRECTORIES",
-)
 _RS, _US = "\x1e", "\x1f"
 
 
 def git(root: Path | str, *args: str, check: bool = True, input: str | None = None) -> str:
     """stdout of ``git -C root args``; DeliveryError when it fails (unless ``check`` is false)."""
-    env = {k: v for k, v in os.environ.items() if k not in _REDIRECTS}
-    env.update(GIT_OPTIONAL_LOCKS="0", LC_ALL="C", GIT_TERMINAL_PROMPT="0")
     cmd = ["git", "-c", "core.quotepath=off", "-C", str(root), *args]
     try:
         proc = subprocess.run(
@@ -62,7 +52,7 @@ def git(root: Path | str, *args: str, check: bool = True, input: str | None = No
             encoding="utf-8",
             errors="replace",
             timeout=120,
-            env=env,
+            env=git_environment(),
             stdin=None if input is not None else subprocess.DEVNULL,
         )
     except (OSError, subprocess.SubprocessError) as exc:
