@@ -36,6 +36,8 @@ def test_resume_restores_the_build_from_its_checkpoints_and_rebuilds_only_the_pa
     first.stdout.fnmatch_lines(["*check-host-outputs FAILED*"])
     assert not (root / "dist").exists() or not any((root / "dist").iterdir())  # rolled back
 
+    runs = root / ".symphony" / "runs"
+    before = set(runs.iterdir())
     (root / "web").mkdir()
     (root / "web" / "app.js").write_text("ok")
     resumed = build_run("--symphony-resume")
@@ -53,7 +55,8 @@ def test_resume_restores_the_build_from_its_checkpoints_and_rebuilds_only_the_pa
         "solo-0.1.0-py2.py3-none-any.whl",
         "solo-0.1.0.tar.gz",
     ]
-    run_dir = max((root / ".symphony" / "runs").iterdir())  # run ids begin with their start time
+    # the resumed run's folder: two runs in the same second sort by their random suffix
+    (run_dir,) = set(runs.iterdir()) - before
     report = json.loads((run_dir / "build-report.json").read_text())
     assert report["status"] == "passed"
     assert report["context"]["git"]["commit"] == commit  # beat 1.1's context, restored
