@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left
-from itertools import compress
+from itertools import compress, repeat
 from operator import add, itemgetter
 from typing import Any, Iterable, Iterator
+
+from .stats import rnd
 
 #: Status ranks: the worst final attempt among a beat's targets is the beat's outcome in a run.
 STATUS_RANK = {"passed": 0, "skipped": 1, "failed": 3, "timeout": 4, "error": 5}
@@ -144,8 +146,18 @@ class BeatSeries:
             self.retries += detail[X_RETRIES]
         self.outcomes, self.retry_passes = outcomes, retry_passes
         self.statuses = _statuses(outcomes)
-        self.durations = array("d", [round(ms, 3) for ms in self.ms])
+        self.durations = array("d", map(round, self.ms, repeat(3)))  # rounded in C, no list between
         return self
+
+    def flake_rate(self, since: int = 0) -> float:
+        """:func:`.stats.flake_rate` of the cells from ``since`` on, read off the byte columns:
+        the pass/fail flips between consecutive runs that did not skip, plus the passes after a retry."""
+        cells = len(self.outcomes) - since
+        if cells <= 0:
+            return 0.0
+        passed = self.outcomes[since:].translate(_PASSED_BIT, _SKIPPED_RANK)  # 1 passed, 0 failed; skips gone
+        flips = (int.from_bytes(passed[:-1], "big") ^ int.from_bytes(passed[1:], "big")).bit_count()
+        return rnd(min(1.0, (self.retry_passes.count(1, since) + flips) / cells), 4) or 0.0
 
     def _sort(self) -> None:
         order = sorted(range(len(self.runs)), key=self.runs.__getitem__)
@@ -237,6 +249,7 @@ class RunSums:
 
 
 _IS_PASSED = bytes(int(rank == 0) for rank in range(256))
+_PASSED_BIT, _SKIPPED_RANK = _IS_PASSED, bytes([1])
 _IS_SKIPPED = bytes(int(rank == 1) for rank in range(256))
 _IS_FAILED = bytes(int(rank not in (0, 1)) for rank in range(256))
 
