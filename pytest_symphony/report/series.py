@@ -26,12 +26,14 @@ KEY_SEP = "\x1f"
 
 #: One row per beat attempt, the beat's identity folded into one string by SQLite: one text per
 #: row is the cheapest identity to read (five columns, or a join to a table of keys, cost more).
-#: ``+kind``: a full scan, not the kind index, which would visit nearly every row anyway.  A GROUP
-#: BY on the beat key in SQL is slower: SQLite walks the run_id index (a table lookup per row) and
-#: sorts the key text in a temporary B-tree; exact medians need every outcome in order anyway.
+#: One ``printf`` builds it (NULL prints as nothing): a third less SQLite time than four
+#: ``coalesce`` and eight ``||``, the same text.  ``+kind``: a full scan, not the kind index, which
+#: would visit nearly every row anyway.  A GROUP BY on the beat key in SQL is slower: SQLite walks
+#: the run_id index (a table lookup per row) and sorts the key text in a temporary B-tree; exact
+#: medians need every outcome in order anyway.
 ATTEMPT_SQL = (
-    "SELECT run_id, sequence || char(31) || coalesce(movement_number, '') || char(31) || coalesce(movement, '') "
-    "|| char(31) || coalesce(beat_number, '') || char(31) || coalesce(beat, ''), handler, "
+    f"SELECT run_id, printf('{KEY_SEP.join(['%s'] * 5)}', sequence, movement_number, movement, beat_number, beat), "
+    "handler, "
     "CASE status WHEN 'passed' THEN 0 WHEN 'skipped' THEN 1 WHEN 'failed' THEN 3 WHEN 'timeout' THEN 4 "
     "ELSE 5 END, coalesce(attempt, 0), coalesce(duration_ms, 0.0), target FROM attempts WHERE +kind = 'beat'"
 )
