@@ -92,9 +92,26 @@ def _assets() -> tuple[jinja2.Template, str, str, str]:
     return _environment().get_template("page.html"), css, js, script_hash
 
 
+class _BytecodeCache(jinja2.FileSystemBytecodeCache):
+    """Jinja's on-disk cache of compiled templates, where a cache that cannot be read or written
+    is no error: the template is compiled in memory, as without a cache."""
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except OSError:
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().dump_bytecode(bucket)
+        except OSError:
+            pass
+
+
 def _bytecode_cache() -> jinja2.BytecodeCache | None:
     try:
-        return jinja2.FileSystemBytecodeCache()  # a folder of this user's only, made safely by Jinja
+        return _BytecodeCache()  # Jinja's folder in the temporary directory, this user's only, made safely
     except (OSError, RuntimeError):  # no usable temporary directory: compile in memory each time
         return None
 
