@@ -152,12 +152,14 @@ class BeatSeries:
         return self
 
     def flake_rate(self, since: int = 0) -> float:
-        """:func:`.stats.flake_rate` of the cells from ``since`` on, read off the byte columns:
-        the pass/fail flips between consecutive runs that did not skip, plus the passes after a retry."""
+        """How often the beat's outcome was unreliable, in the cells from ``since`` on: passes after
+        a retry plus pass/fail flips between consecutive runs that did not skip it, per cell (0 for
+        a beat that always passes, or always fails).  Read off the byte columns: the flips are the
+        set bits of the pass bytes XOR the same bytes one cell on, no list of statuses."""
         cells = len(self.outcomes) - since
         if cells <= 0:
             return 0.0
-        passed = self.outcomes[since:].translate(_PASSED_BIT, _SKIPPED_RANK)  # 1 passed, 0 failed; skips gone
+        passed = self.outcomes[since:].translate(_IS_PASSED, _SKIPPED)  # 1 passed, 0 failed; skips gone
         flips = (int.from_bytes(passed[:-1], "big") ^ int.from_bytes(passed[1:], "big")).bit_count()
         return rnd(min(1.0, (self.retry_passes.count(1, since) + flips) / cells), 4) or 0.0
 
@@ -251,7 +253,7 @@ class RunSums:
 
 
 _IS_PASSED = bytes(int(rank == 0) for rank in range(256))
-_PASSED_BIT, _SKIPPED_RANK = _IS_PASSED, bytes([1])
+_SKIPPED = bytes([STATUS_RANK["skipped"]])
 _IS_SKIPPED = bytes(int(rank == 1) for rank in range(256))
 _IS_FAILED = bytes(int(rank not in (0, 1)) for rank in range(256))
 

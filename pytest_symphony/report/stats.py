@@ -122,13 +122,3 @@ def regression(values: Sequence[float]) -> dict[str, Any] | None:
         "ratio": rnd(last / base, 2) if base else None,
         "baseline_runs": len(earlier),
     }
-
-
-def flake_rate(statuses: Sequence[str], retry_passes: Sequence[bool]) -> float:
-    """How often a beat's outcome was unreliable: passes after a retry plus pass/fail flips
-    between consecutive runs, per run.  0 for a beat that always passes (or always fails)."""
-    if not statuses:
-        return 0.0
-    outcome = [s == "passed" for s in statuses if s != "skipped"]
-    flips = sum(1 for a, b in zip(outcome, outcome[1:]) if a != b)
-    return rnd(min(1.0, (sum(retry_passes) + flips) / len(statuses)), 4) or 0.0
