@@ -12,8 +12,8 @@ violations (the first 200 runs written through the store, the rest copied in SQL
   does at the end of a run), and its peak memory in a forked child; the goals: under 1 s from
   1,000 runs, under 5 s and 500 MiB from 10,000;
 * ``render only``: each format's renderer alone, warm (the dashboard's Jinja templates loaded
-  once per process), and the dashboard's first render in a new interpreter (imports, templates
-  from Jinja's bytecode cache, render);
+  once per process), and the dashboard's first render in a new interpreter (imports, template
+  compilation, render);
 * ``schema check``: validating the JSON report against its schema (the report pipeline
   does it before delivering; for information).
 
@@ -120,13 +120,13 @@ print(time.perf_counter() - start)
 
 
 def first_render(report: dict, out: Path, repeat: int) -> dict:
-    """The dashboard's first render in a fresh interpreter: imports, template loading (compiled, or
-    from Jinja's bytecode cache) and rendering, as the end of a pytest run pays it."""
+    """The dashboard's first render in a fresh interpreter: imports, template compilation and
+    rendering, as the end of a pytest run pays it."""
     out.mkdir(parents=True, exist_ok=True)
     path = out / "first-render.json"
     path.write_text(json.dumps(report), encoding="utf-8")
     walls = []
-    for _ in range(repeat + 1):  # the first may fill the bytecode cache
+    for _ in range(repeat + 1):  # the first one warms the OS file cache
         proc = subprocess.run([sys.executable, "-c", FIRST_RENDER, str(path)], capture_output=True, text=True)
         if proc.returncode:
             raise SystemExit(f"first render failed:\n{proc.stderr[-3000:]}")
