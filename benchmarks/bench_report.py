@@ -11,6 +11,9 @@ violations (the first 200 runs written through the store, the rest copied in SQL
 * ``all three``: build once, render and write the three (what ``--symphony-report=md,json,html``
   does at the end of a run), and its peak memory in a forked child; the goals: under 1 s from
   1,000 runs, under 5 s and 500 MiB from 10,000;
+* ``render only``: each format's renderer alone, warm (the dashboard's Jinja templates loaded
+  once per process), and the dashboard's first render in a new interpreter (imports, template
+  compilation, render);
 * ``schema check``: validating the JSON report against its schema (the report pipeline
   does it before delivering; for information).
 
@@ -75,7 +78,7 @@ def _all_three(history: Path, out: Path, window: int = WINDOW) -> None:
 
 
 def bench_formats(history: Path, out: Path, repeat: int) -> dict[str, dict]:
-    from pytest_symphony.report.delivery import render, write_format
+    from pytest_symphony.report.delivery import render, renderers, write_format
     from pytest_symphony.report.json_report import validate_report
     from pytest_symphony.report.model import ReportContext, build_report
 
@@ -97,8 +100,39 @@ def bench_formats(history: Path, out: Path, repeat: int) -> dict[str, dict]:
         results[f"{fmt} (build + render + write)"] = timed(one(fmt), repeat)
         results[f"{fmt} (build + render + write)"]["size"] = sizes[fmt]
     results["all three formats"] = timed(all_three, repeat)
+    for fmt in ("md", "json", "html"):
+        results[f"{fmt} render only (same process, templates loaded)"] = timed(
+            lambda fmt=fmt: renderers()[fmt](work.report), max(repeat, 5)
+        )
+    results["html first render in a new process"] = first_render(work.report, out, repeat)
     results["schema check of the JSON"] = timed(lambda: validate_report(work.report), repeat)
     return results
+
+
+FIRST_RENDER = """
+import json, sys, time
+report = json.load(open(sys.argv[1], encoding="utf-8"))
+start = time.perf_counter()
+from pytest_symphony.report.dashboard import render_dashboard
+render_dashboard(report)
+print(time.perf_counter() - start)
+"""
+
+
+def first_render(report: dict, out: Path, repeat: int) -> dict:
+    """The dashboard's first render in a fresh interpreter: imports, template compilation and
+    rendering, as the end of a pytest run pays it."""
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "first-render.json"
+    path.write_text(json.dumps(report), encoding="utf-8")
+    walls = []
+    for _ in range(repeat + 1):  # the first one warms the OS file cache
+        proc = subprocess.run([sys.executable, "-c", FIRST_RENDER, str(path)], capture_output=True, text=True)
+        if proc.returncode:
+            raise SystemExit(f"first render failed:\n{proc.stderr[-3000:]}")
+        walls.append(float(proc.stdout.strip()))
+    walls = walls[1:]
+    return {"wall": statistics.median(walls), "min": min(walls), "max": max(walls), "cpu": None}
 
 
 TIMING_CONFTEST = """

@@ -14,7 +14,7 @@ from collections import defaultdict
 
 from .series import RunSums
 from .work import ReportWork
-from .stats import band, flake_rate, median, rate, regression, rnd, timing, trend_pct
+from .stats import band, median, rate, regression, rnd, timing, trend_pct
 from .summary import DIMENSIONS
 
 _SEVERITIES = ("CRITICAL", "MAJOR", "MINOR", "INFO")
@@ -81,7 +81,7 @@ def analyze_beats(work: ReportWork) -> dict[str, Any]:
         durations = series.durations
         passed, skipped = statuses.count("passed"), statuses.count("skipped")
         counts = {"passed": passed, "failed": len(statuses) - passed - skipped, "skipped": skipped}
-        rate_flaky = flake_rate(statuses, series.retry_passes)
+        rate_flaky = series.flake_rate()
         flaky += rate_flaky > 0
         events = work.raw["events"].get((seq, movslug, beatslug), {})
         tree[(seq, movnum, movslug)]["beats"].append(

@@ -12,7 +12,7 @@ from typing import Any
 
 from .series import BAD as _BAD
 from .work import ReportWork
-from .stats import BAND_STATUS, band, flake_rate, mean, median, percentile, rate, regression, rnd, trend_pct
+from .stats import BAND_STATUS, band, mean, median, percentile, rate, regression, rnd, trend_pct
 
 #: Runs the health indicators and the status dashboard look at (the newest ones).
 HEALTH_WINDOW = 20
@@ -96,7 +96,7 @@ def compute_health_indicators(work: ReportWork) -> dict[str, Any]:
         if recent == len(series):
             continue
         beats += 1
-        flaky += flake_rate(series.statuses[recent:], series.retry_passes[recent:]) > 0
+        flaky += series.flake_rate(recent) > 0
         regressed += regression(series.durations) is not None
     indicators = [
         _indicator(

@@ -86,18 +86,27 @@ CREATE INDEX idx_metrics_run_id ON metrics (run_id);
 CREATE INDEX idx_metrics_sequence_name ON metrics (sequence, name);
 """
 
+#: Schema version 5 -> 6: the index the report's "last value of each metric per run" reads
+#: (a GROUP BY over ``run_id, sequence, name``; without it SQLite sorts every metric row).
+#: Once shipped: never edit, append a new migration instead.
+_MIGRATION_6 = """
+CREATE INDEX idx_metrics_run_sequence_name ON metrics (run_id, sequence, name);
+"""
+
 #: Ordered schema steps; ``MIGRATIONS[i]`` takes a file from version ``i`` to ``i + 1``.
 #: Version 2 (``findings.MIGRATION_2``) adds scenario steps, attempt kind/target,
 #: conformity violations and scores, artifacts and fixes; version 3 (``runs.MIGRATION_3``)
 #: the per-run mark of records stored and the ``interrupted`` flag; version 4
 #: (``checkpoints.MIGRATION_4``) beat checkpoints, ``runs.resumed_from`` and sub-pipeline parents;
-#: version 5 (``delivery_store.MIGRATION_5``) deployments, their statuses, and incidents.
+#: version 5 (``delivery_store.MIGRATION_5``) deployments, their statuses, and incidents;
+#: version 6 an index for reports.
 MIGRATIONS: list[Migration] = [
     _MIGRATION_1,
     MIGRATION_2,
     MIGRATION_3,
     MIGRATION_4,
     MIGRATION_5,
+    _MIGRATION_6,
 ]
 
 #: Tables a history of the newest version has; one missing means the file is damaged.
