@@ -74,15 +74,6 @@ class SequenceRuns:
             )
         return report
 
-    @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> Generator[None, None, None]:
-        """Once every hook has read a report's records, the report lets go of them: the terminal
-        reporter keeps each report to the end of the session, and the records are in the telemetry."""
-        try:
-            return (yield)
-        finally:
-            report.__dict__.pop("symphony", None)
-
     # -- collection -------------------------------------------------------------
     def claim_sequence(self, sequence: Sequence, nodeid: str) -> str | None:
         """Record who declares ``sequence.id``; return the earlier file when it is a duplicate."""
