@@ -17,7 +17,7 @@ import pytest
 from .errors import DuplicateHandler, HandlerNotFound, SymphonyError
 from .runtime import dynamics
 from .runtime.commands import CommandRunner
-from .runtime.conductor import BeatPlan, BoundHandler
+from .runtime.conductor import BeatPlan, BoundHandler, notify
 from .runtime.inputs import override_problem
 from .runtime.registry import HandlerEntry, Target
 from .runtime.timing import parse_duration_ms
@@ -105,8 +105,8 @@ class BeatItem(pytest.Function):
             self.blocked = True
             # reported at the beat's own line, like a skip marker, not at this line
             raise pytest.skip.Exception(failed, _use_item_location=True)
-        runs = sequence_runs_of(self.config)
-        runs.hook.pytest_symphony_before_beat(sequence=self.plan.sequence, beat=self.plan.beat, context=run)
+        hook = sequence_runs_of(self.config).hook.pytest_symphony_before_beat
+        notify(hook, sequence=self.plan.sequence, beat=self.plan.beat, context=run)
         super().setup()
 
     def runtest(self) -> None:

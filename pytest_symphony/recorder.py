@@ -1,8 +1,8 @@
 """The run's record: telemetry to the writer (controller only), the summary's counts, the files written.
 
-A plugin of its own: it takes every report's records as they arrive, closes the writer at
-the session's end (before the areas that read the history then), and says at the end of
-the terminal summary which files the run wrote.
+A plugin of its own: it takes every report's records once the other hooks have read them
+(the report then lets go of them), closes the writer at the session's end (before the areas
+that read the history then), and says at the end of the terminal summary which files the run wrote.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import platform
 import socket
 import subprocess
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generator
 
 import pytest
 
@@ -37,10 +37,17 @@ class RunRecorder:
         self.written: list[str] = []  # files asked for (reports, scaffolds), listed at the end of the summary
         self.telemetry_written: list[str] = []  # the run's telemetry files: one line, or listed with -v
 
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        records = getattr(report, "symphony", None)
-        if records:
-            self.record(records)
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> Generator[None, None, None]:
+        """A report's records, once every other hook has read them (pytest-html, xdist's transport,
+        the OpenTelemetry export): recorded, and the report lets go of them, as the terminal
+        reporter keeps every report to the end of the session."""
+        try:
+            return (yield)
+        finally:
+            records = report.__dict__.pop("symphony", None)
+            if records:
+                self.record(records)
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         """Not trylast: the areas that read this run back from the history run after it."""

@@ -19,7 +19,7 @@ from .errors import SymphonyError
 from .handlers import HandlerRegistration
 from .resume import Resume
 from .run import SymphonyRun
-from .runtime.conductor import Conductor
+from .runtime.conductor import Conductor, notify
 from .runtime.context import SequenceRun
 from .score.model import Beat, Movement, Sequence
 
@@ -47,8 +47,8 @@ class SequenceRuns:
     ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
         """A beat's report: its telemetry records, its sequence run failed and rolled back, why it skipped."""
         report = yield
-        if not isinstance(item, BeatItem):
-            return report
+        if not isinstance(item, BeatItem) or (report.passed and call.when != "call"):
+            return report  # a passed setup or teardown has nothing to record
         run = self.run
         records = item.records_for(call, report, run.run_id, run.dynamic)
         if report.failed and item.plan.critical:
@@ -64,19 +64,15 @@ class SequenceRuns:
             report.sections.append(("symphony retries", f"beat {label} failed on all {len(records)} attempts"))
         if records:
             report.symphony = records  # type: ignore[attr-defined]  # plain data: crosses xdist
-            self.hook.pytest_symphony_after_beat(
-                sequence=item.plan.sequence, beat=item.plan.beat, context=item.sequence_node.run, records=records
+            plan = item.plan
+            notify(
+                self.hook.pytest_symphony_after_beat,
+                sequence=plan.sequence,
+                beat=plan.beat,
+                context=item.sequence_node.run,
+                records=records,
             )
         return report
-
-    @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> Generator[None, None, None]:
-        """Once every hook has read a report's records, the report lets go of them: the terminal
-        reporter keeps each report to the end of the session, and the records are in the telemetry."""
-        try:
-            return (yield)
-        finally:
-            report.__dict__.pop("symphony", None)
 
     # -- collection -------------------------------------------------------------
     def claim_sequence(self, sequence: Sequence, nodeid: str) -> str | None:

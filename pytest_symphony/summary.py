@@ -30,8 +30,8 @@ class RunSummary:
             return
         duration = float(record.get("duration_ms") or 0.0)
         tally.duration_ms += duration
-        label = f"{record.get('movement_number')}.{record.get('beat_number')} {record.get('beat')}"
         if record.get("attempt") and duration > tally.slowest[0]:
+            label = f"{record.get('movement_number')}.{record.get('beat_number')} {record.get('beat')}"
             tally.slowest = (duration, label)
         tally.beats[record["nodeid"]] = record["status"]
 

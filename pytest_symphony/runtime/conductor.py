@@ -12,6 +12,7 @@ thread, as any test does.
 
 from __future__ import annotations
 
+import collections.abc
 import functools
 import inspect
 import time
@@ -76,9 +77,11 @@ class BoundHandler:
 
     def call_args(self, values: Mapping[str, Any], beat_inputs: Mapping[str, Any]) -> tuple[list[Any], dict[str, Any]]:
         merged = {n: values[n] for n in self.fixtures}
-        merged.update({n: beat_inputs[n] for n in self.inputs})
-        args = [merged.pop(n) for n in self.positional]
-        return args, merged
+        if self.inputs:
+            merged.update({n: beat_inputs[n] for n in self.inputs})
+        if not self.positional:
+            return [], merged
+        return [merged.pop(n) for n in self.positional], merged
 
 
 @functools.lru_cache(maxsize=4096)
@@ -118,31 +121,30 @@ class BeatPlan:
         return tuple(names)
 
     def base_record(self, run: SequenceRun | None, run_id: str, dynamic: str) -> dict[str, Any]:
-        handler = self.beat.handler
-        return {
+        beat, movement, handler = self.beat, self.movement, self.beat.handler
+        record = {
             "run_id": run_id,
             "correlation_id": run.correlation_id if run else "",
             "sequence": self.sequence.id,
-            "movement": self.movement.slug,
-            "beat": self.beat.slug,
-            "movement_number": self.movement.number,
-            "beat_number": self.beat.number,
+            "movement": movement.slug,
+            "beat": beat.slug,
+            "movement_number": movement.number,
+            "beat_number": beat.number,
             "handler": handler.display if handler else None,
             "nodeid": self.nodeid,
             "dynamic": dynamic,
             "spec_file": self.spec_file,
-            "spec_line": self.beat.line,
+            "spec_line": beat.line,
             "spec_hash": self.sequence.content_hash,
             "events": [],
             "metrics": {},
             "error": None,
             "target": self.target.id if self.target else None,
-            **(
-                {"parent_correlation_id": run.parent.correlation_id, "parent_nodeid": run.parent_nodeid}
-                if run is not None and run.parent is not None
-                else {}
-            ),
         }
+        if run is not None and run.parent is not None:
+            record["parent_correlation_id"] = run.parent.correlation_id
+            record["parent_nodeid"] = run.parent_nodeid
+        return record
 
 
 class Conductor:
@@ -243,8 +245,12 @@ class Conductor:
         """The beat's handlers in order, each under the beat's timeout; a mapping returned goes into the state."""
         for bound in plan.handlers:
             args, kwargs = bound.call_args(values, plan.beat.inputs)
-            self.hook.pytest_symphony_before_beat_call(
-                sequence=plan.sequence, beat=plan.beat, context=run, kwargs=kwargs
+            notify(
+                self.hook.pytest_symphony_before_beat_call,
+                sequence=plan.sequence,
+                beat=plan.beat,
+                context=run,
+                kwargs=kwargs,
             )
             if plan.timeout_ms is None:
                 result = timeouts.untimed(bound.func, args, kwargs, bound.is_async, attempt)
@@ -252,7 +258,7 @@ class Conductor:
                 result = timeouts.run(
                     self._call(plan, bound, args, kwargs, attempt), plan.timeout_ms, self.method_of(plan), run
                 )
-            if isinstance(result, Mapping):
+            if result is not None and isinstance(result, collections.abc.Mapping):  # (typing's Mapping is slower)
                 run.state.update(result)
 
     def _beat_error(self, plan: BeatPlan, run: SequenceRun, exc: BaseException, number: int) -> None:
@@ -303,6 +309,13 @@ class Conductor:
             f"its timeout, and a retry never runs beside it; set `{OVERLAP_FIELD}: true` on the beat if "
             "its handler is safe to run twice at once, or use `timeout_method: process`"
         )
+
+
+def notify(hook: pluggy.HookCaller, **kwargs: Any) -> None:
+    """Call a per-beat plugin hook when some plugin implements it: most runs implement none, and
+    a call that reaches no one still costs pluggy's dispatch, per beat."""
+    if hook.get_hookimpls():
+        hook(**kwargs)
 
 
 def _note(record: dict[str, Any], text: str | None) -> None:

@@ -14,9 +14,12 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any
+from json.encoder import encode_basestring_ascii
+from typing import Any, Callable
 
 INT_MIN, INT_MAX = -(2**63), 2**63 - 1
+#: ``json``'s C encoder (None on an interpreter without it): what ``json.dumps`` runs underneath.
+_C_ENCODER: Callable[..., Any] | None = getattr(json.encoder, "c_make_encoder", None)
 
 
 def text(value: Any) -> Any:
@@ -103,8 +106,11 @@ def record_line(record: dict[str, Any]) -> str:
 
 def dumps_strict(value: Any) -> str:
     """ASCII JSON (non-ASCII as ``\\u`` escapes): always encodable, lone surrogates included, and the
-    fastest form of ``json.dumps``."""
-    return json.dumps(value, default=str)
+    fastest form of ``json.dumps``: its C encoder called directly, as ``json.dumps(value, default=str)``
+    calls it, without the encoder object built per call (a quarter of the cost of a record's line)."""
+    if _C_ENCODER is None:
+        return json.dumps(value, default=str)
+    return "".join(_C_ENCODER({}, str, encode_basestring_ascii, None, ": ", ", ", False, False, True)(value, 0))
 
 
 def _plain(value: Any) -> bool:

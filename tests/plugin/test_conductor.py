@@ -265,6 +265,34 @@ def test_hooks_bracket_sequences_movements_and_beats(project):
     )
 
 
+def test_a_plugins_per_beat_hooks_see_each_call_and_its_records(project):
+    """The per-beat hooks are skipped only when no plugin implements them: one that does sees every
+    call (and may change its keyword arguments) and every beat's records."""
+    project.spec("pipe.yaml", PIPE)
+    project.pytester.makeconftest("""
+        import pytest
+        @pytest.fixture
+        def word():
+            return "fixture"
+        def pytest_symphony_before_beat_call(sequence, beat, context, kwargs):
+            if "word" in kwargs:
+                kwargs["word"] = "changed"
+        def pytest_symphony_after_beat(sequence, beat, context, records):
+            print("AFTER", beat.slug, [r["status"] for r in records])
+    """)
+    project.handlers("""
+        @handler
+        def one(word): print("WORD", word)
+        @handler
+        def two(): pass
+        @handler
+        def three(): pass
+    """)
+    result = project.run("-s")
+    result.assert_outcomes(passed=3)
+    result.stdout.fnmatch_lines(["*WORD changed*", "AFTER one ?'passed'?", "*AFTER three ?'passed'?"])
+
+
 def test_dynamics_deselect_louder_beats_and_pp_runs_nothing(project):
     project.spec(
         "dyn.yaml",

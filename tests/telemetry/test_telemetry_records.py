@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import re
 from datetime import datetime, timedelta, timezone
 
@@ -19,6 +20,7 @@ from pytest_symphony.telemetry.records import (
     summarize_error,
     utc_now,
 )
+from pytest_symphony.stamps import iso_utc
 
 ISO_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
 
@@ -28,6 +30,20 @@ def test_utc_now_is_iso_utc_with_microseconds():
     assert ISO_Z.match(stamp), stamp
     parsed = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
     assert abs(parsed - datetime.now(timezone.utc)) < timedelta(seconds=5)
+
+
+def _datetime_form(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp, timezone.utc).isoformat(timespec="microseconds")[:-6] + "Z"
+
+
+def test_stamps_are_datetimes_form_across_seconds_and_rounding():
+    """Stamps reuse the text of the current second: a new second, or an older one, gets its own."""
+    edges = [1_795_000_000 + offset for offset in (0.0, 0.9999994, 0.9999995, 0.9999996, 1.0000004, 1.5)]
+    back_and_forth = [1_795_000_005.25, 1_795_000_004.75, 1_795_000_005.25, 0.0, -0.5, -1.0000004, 4_102_444_799.9999]
+    rng = random.Random(16)
+    spread = [rng.uniform(-1e9, 4e9) for _ in range(2000)]
+    for timestamp in edges + back_and_forth + spread:
+        assert iso_utc(timestamp) == _datetime_form(timestamp), timestamp
 
 
 @pytest.mark.parametrize(
