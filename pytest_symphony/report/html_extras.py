@@ -1,6 +1,6 @@
 """pytest-html glue: beat columns, per-beat extras and a symphony summary section.
 
-Registered only when pytest-html writes a report in this process (``--html`` on the
+Imported and registered only when pytest-html writes a report in this process (``--html`` on the
 controller), and every pytest-html hook is optional, so nothing here runs or fails
 without it.  Rows stay small: four short, escaped cells; the telemetry itself goes
 into extras (links), never into the row.  pytest-html's per-test regeneration
@@ -29,14 +29,6 @@ MAX_EVENTS_IN_CELL = 3
 _KEEP = ("attempt", "status", "started_at", "duration_ms", "handler", "target", "error", "metrics", "events")
 #: Events put in the extras per attempt, at most.
 MAX_EVENTS = 50
-
-
-def html_active(config: pytest.Config) -> bool:
-    return (
-        config.pluginmanager.hasplugin("html")
-        and bool(config.getoption("htmlpath", None))
-        and not hasattr(config, "workerinput")
-    )
 
 
 def cells_for(records: list[dict[str, Any]] | None) -> list[str]:

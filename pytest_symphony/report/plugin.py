@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import pytest
 
-from .html_extras import HtmlExtras, html_active
 from .settings import ReportSettings, settings_for
 
 REPORT_KEY = pytest.StashKey[ReportSettings]()
@@ -27,4 +26,16 @@ def pytest_configure(config: pytest.Config) -> None:
 
         config.pluginmanager.register(ReportHooks(config, settings), "symphony-report-hooks")
     if html_active(config):
+        # pytest-html's glue (and the history store it reads) loads only when it writes a report
+        from .html_extras import HtmlExtras
+
         config.pluginmanager.register(HtmlExtras(config), "symphony-report-html")
+
+
+def html_active(config: pytest.Config) -> bool:
+    """pytest-html writes a report in this process (``--html`` on the controller, not a worker)."""
+    return (
+        config.pluginmanager.hasplugin("html")
+        and bool(config.getoption("htmlpath", None))
+        and not hasattr(config, "workerinput")
+    )

@@ -20,6 +20,7 @@ import sys
 def pytest_unconfigure(config):
     print("AREA:", "pytest_symphony.report.plugin" in sys.modules)
     print("LOADED:", ",".join(m for m in {HEAVY!r} if m in sys.modules) or "nothing")
+    print("HTML GLUE:", "pytest_symphony.report.html_extras" in sys.modules)
 """
 
 
@@ -45,3 +46,16 @@ def test_a_run_asking_for_a_report_loads_it_and_writes_it(project: pytest.Pytest
     result = project.runpytest_subprocess("-p", "no:randomly", "-p", "no:cacheprovider", "--symphony-report=md")
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(["*symphony: wrote *.md*", "LOADED: *pytest_symphony.report.model*"])
+
+
+def test_pytest_html_installed_but_not_asked_for_loads_no_glue(project: pytest.Pytester) -> None:
+    result = project.runpytest_subprocess("-p", "no:randomly", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["HTML GLUE: False"])
+
+
+def test_a_run_writing_a_pytest_html_report_loads_the_glue(project: pytest.Pytester) -> None:
+    result = project.runpytest_subprocess("-p", "no:randomly", "-p", "no:cacheprovider", "--html=out.html")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["HTML GLUE: True"])
+    assert "Sequence" in (project.path / "out.html").read_text(encoding="utf-8")
