@@ -53,13 +53,16 @@ def make_beat_item(
     plan, unresolved = build_plan(runs, movement, beat, nodeid, target)
     problem = problem or unresolved
     names = () if runs.run.dynamic == "pp" or problem else plan.fixture_names
-    return BeatItem.from_parent(
+    item = BeatItem.from_parent(
         parent or movement,
         name=name or beat.slug,
         callobj=make_runner(plan, names),
         plan=plan,
         problem=problem,
     )
+    if item.nodeid == plan.nodeid:
+        plan.nodeid = item.nodeid  # one string for both, not two equal ones per beat
+    return item
 
 
 class BeatItem(pytest.Function):
@@ -70,18 +73,20 @@ class BeatItem(pytest.Function):
     """
 
     blocked = False  # skipped because an earlier beat of its sequence failed (set only then)
+    problem: SymphonyError | None = None  # why it cannot run, found at collection (set only then)
     parent: "MovementNode | ExpandedBeat | SubsequenceBeat"  # (declared for type checkers only)
 
     def __init__(self, *, plan: BeatPlan, problem: SymphonyError | None = None, **kw: Any) -> None:
         super().__init__(**kw)
         self.plan = plan
-        self.problem = problem
+        if problem is not None:
+            self.problem = problem
         beat = plan.beat
         self.user_properties.extend(
-            [("sequence", plan.sequence.id), ("movement", plan.movement.slug), ("beat", beat.slug)]
+            [_property("sequence", plan.sequence.id), _property("movement", plan.movement.slug), ("beat", beat.slug)]
         )
         if beat.event:
-            self.user_properties.append(("event", beat.event))
+            self.user_properties.append(_property("event", beat.event))
 
     @property
     def sequence_node(self) -> "SequenceNode":
@@ -175,6 +180,12 @@ class BeatItem(pytest.Function):
             self.plan.beat.line - 1,
             f"{self.plan.sequence.id}::{self.plan.movement.title}::{self.plan.beat.title}",
         )
+
+
+@functools.lru_cache(maxsize=4096)
+def _property(name: str, value: str) -> tuple[str, str]:
+    """One ``user_properties`` pair shared by every item with the same one (a run holds one item per beat)."""
+    return (name, value)
 
 
 def build_plan(
