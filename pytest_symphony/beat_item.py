@@ -239,11 +239,14 @@ def _bind_handlers(
 ) -> tuple[list[BoundHandler], SymphonyError | None]:
     """Each handler reference resolved by the kernel's rule (a declared ``script`` runs as a command)."""
     scope = parent.sequence_node.handler_scope
-    subject = f"beat {label} '{beat.title}'"
     bound: list[BoundHandler] = []
     problem: SymphonyError | None = None
+
+    def subject() -> str:  # only a problem's message names the beat
+        return f"beat {label} '{beat.title}'"
+
     if not beat.handlers:
-        problem = HandlerNotFound(no_handler().message(where, subject))
+        problem = HandlerNotFound(no_handler().message(where, subject()))
     for ref in beat.handlers:
         found = runs.registry.lookup(ref, scope)
         if found.handler is not None:
@@ -252,13 +255,13 @@ def _bind_handlers(
             runner = CommandRunner(found.command, runs.config.rootpath, _seconds(ref.timeout_ms), where)
             bound.append(BoundHandler.bind(ref.display, runner, {}))
         elif found.problem is not None and found.problem.kind == "duplicate":
-            problem = DuplicateHandler(found.problem.message(where, subject))
+            problem = DuplicateHandler(found.problem.message(where, subject()))
         elif found.problem is not None:
             func = _not_found(runs, parent, beat, ref, found.problem)
             if func is not None:
                 bound.append(BoundHandler.bind(ref.display, func, beat.inputs))
             else:
-                problem = HandlerNotFound(found.problem.message(where, subject))
+                problem = HandlerNotFound(found.problem.message(where, subject()))
     return bound, problem
 
 

@@ -14,7 +14,8 @@ of :func:`~.normalize.normalize` hold them instead (:class:`HeldDocument`).
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from .model import EMPTY
 from .source import parse_checked

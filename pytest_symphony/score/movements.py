@@ -6,7 +6,8 @@ the fixer agree on them.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from .documents import BEAT_LIST_KEYS, RawDocument
 from .handler_refs import beat_handlers, run_command
@@ -25,11 +26,12 @@ def _parts(value: Any) -> tuple[Any, ...]:
 
 
 _GWT = ("given", "when", "then", "and")
+_CRITERIA_KEYS = ("acceptanceCriteria", "acceptanceCriteriaStructured")
 
 
 def _criteria(ctx: NormalizeContext, node: Mapping[str, Any], pointer: str, line: int) -> tuple[Criterion, ...]:
     found: list[Criterion] = []
-    for _key, item, at in one_or_many(node, ("acceptanceCriteria", "acceptanceCriteriaStructured"), line):
+    for _key, item, at in one_or_many(node, _CRITERIA_KEYS, line):
         if isinstance(item, Mapping):
             if any(item.get(k) is not None for k in _GWT):
                 found.append(
@@ -114,6 +116,13 @@ def _number_and_id(
     return number, sid, declared
 
 
+def _has_any(node: Mapping[str, Any], keys: tuple[str, ...]) -> bool:
+    for key in keys:
+        if key in node:
+            return True
+    return False
+
+
 def _plain_list(value: Any) -> Any:
     """A list as a plain one (its positions not held by the model); anything else as written."""
     return list(value) if isinstance(value, list) else value
@@ -154,7 +163,7 @@ def _beat(
         retries=0 if retries is None else integral(retries),
         dynamics=node.get("dynamics"),
         inputs=EMPTY if inputs is None else inputs,
-        acceptance_criteria=_criteria(ctx, node, pointer, line),
+        acceptance_criteria=_criteria(ctx, node, pointer, line) if _has_any(node, _CRITERIA_KEYS) else (),
         user_story=user_story(node),
         scenario=node.get("scenario"),
         subsequence=subsequence,

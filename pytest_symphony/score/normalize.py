@@ -25,7 +25,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 from types import MappingProxyType
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from .documents import BEAT_LIST_KEYS, HeldDocument, RawDocument, unwrap
 from .handler_refs import declarations, rollback_ref
