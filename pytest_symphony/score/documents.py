@@ -94,7 +94,7 @@ class SpecText(RawDocument):
     def root(self) -> Mapping[str, Any]:
         data, problems = parse_checked(self.text, self.display, self.fmt, sha256=self.sha256)
         if problems or not isinstance(data, Mapping):  # the text loaded once: it parses the same way again
-            raise AssertionError(f"{self.display}: the spec text no longer parses as it did")
+            raise RuntimeError(f"{self.display}: the spec text no longer parses as it did")
         return unwrap(data)
 
 
