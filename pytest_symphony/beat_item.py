@@ -53,13 +53,16 @@ def make_beat_item(
     plan, unresolved = build_plan(runs, movement, beat, nodeid, target)
     problem = problem or unresolved
     names = () if runs.run.dynamic == "pp" or problem else plan.fixture_names
-    return BeatItem.from_parent(
+    item = BeatItem.from_parent(
         parent or movement,
         name=name or beat.slug,
         callobj=make_runner(plan, names),
         plan=plan,
         problem=problem,
     )
+    if item.nodeid == plan.nodeid:
+        plan.nodeid = item.nodeid  # one string for both, not two equal ones per beat
+    return item
 
 
 class BeatItem(pytest.Function):
@@ -70,18 +73,20 @@ class BeatItem(pytest.Function):
     """
 
     blocked = False  # skipped because an earlier beat of its sequence failed (set only then)
+    problem: SymphonyError | None = None  # why it cannot run, found at collection (set only then)
     parent: "MovementNode | ExpandedBeat | SubsequenceBeat"  # (declared for type checkers only)
 
     def __init__(self, *, plan: BeatPlan, problem: SymphonyError | None = None, **kw: Any) -> None:
         super().__init__(**kw)
         self.plan = plan
-        self.problem = problem
+        if problem is not None:
+            self.problem = problem
         beat = plan.beat
         self.user_properties.extend(
-            [("sequence", plan.sequence.id), ("movement", plan.movement.slug), ("beat", beat.slug)]
+            [_property("sequence", plan.sequence.id), _property("movement", plan.movement.slug), ("beat", beat.slug)]
         )
         if beat.event:
-            self.user_properties.append(("event", beat.event))
+            self.user_properties.append(_property("event", beat.event))
 
     @property
     def sequence_node(self) -> "SequenceNode":
@@ -177,6 +182,12 @@ class BeatItem(pytest.Function):
         )
 
 
+@functools.lru_cache(maxsize=4096)
+def _property(name: str, value: str) -> tuple[str, str]:
+    """One ``user_properties`` pair shared by every item with the same one (a run holds one item per beat)."""
+    return (name, value)
+
+
 def build_plan(
     runs: "SequenceRuns", parent: "MovementNode", beat: Beat, nodeid: str, target: Target | None = None
 ) -> tuple[BeatPlan, SymphonyError | None]:
@@ -228,11 +239,14 @@ def _bind_handlers(
 ) -> tuple[list[BoundHandler], SymphonyError | None]:
     """Each handler reference resolved by the kernel's rule (a declared ``script`` runs as a command)."""
     scope = parent.sequence_node.handler_scope
-    subject = f"beat {label} '{beat.title}'"
     bound: list[BoundHandler] = []
     problem: SymphonyError | None = None
+
+    def subject() -> str:  # only a problem's message names the beat
+        return f"beat {label} '{beat.title}'"
+
     if not beat.handlers:
-        problem = HandlerNotFound(no_handler().message(where, subject))
+        problem = HandlerNotFound(no_handler().message(where, subject()))
     for ref in beat.handlers:
         found = runs.registry.lookup(ref, scope)
         if found.handler is not None:
@@ -241,13 +255,13 @@ def _bind_handlers(
             runner = CommandRunner(found.command, runs.config.rootpath, _seconds(ref.timeout_ms), where)
             bound.append(BoundHandler.bind(ref.display, runner, {}))
         elif found.problem is not None and found.problem.kind == "duplicate":
-            problem = DuplicateHandler(found.problem.message(where, subject))
+            problem = DuplicateHandler(found.problem.message(where, subject()))
         elif found.problem is not None:
             func = _not_found(runs, parent, beat, ref, found.problem)
             if func is not None:
                 bound.append(BoundHandler.bind(ref.display, func, beat.inputs))
             else:
-                problem = HandlerNotFound(found.problem.message(where, subject))
+                problem = HandlerNotFound(found.problem.message(where, subject()))
     return bound, problem
 
 

@@ -7,6 +7,7 @@ sequence's beats nested under the beat, ``...::beat::<sequence>::<movement>::<be
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 from collections.abc import Iterator
@@ -162,16 +163,17 @@ class SequenceNode(pytest.Collector):
     def sequence_node(self) -> "SequenceNode":
         return self
 
-    @property
+    # worked out once: the selection asks every beat's item for them
+    @functools.cached_property
     def outer(self) -> "SubsequenceBeat | None":
         """The beat this sequence runs under, when it is a sub-pipeline."""
         return self.parent if isinstance(self.parent, SubsequenceBeat) else None
 
-    @property
+    @functools.cached_property
     def order_prefix(self) -> OrderKey:
         return self.outer.order_prefix + (self.outer.position + (0,),) if self.outer else ()
 
-    @property
+    @functools.cached_property
     def root(self) -> "SequenceNode":
         return self.outer.sequence_node.root if self.outer else self
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Callable, Generator, Iterator
 import pytest
 
 from ..options import value
+from ..score import cache as score_cache
 from ..session_key import RECORDER, RUN, run_of, selection_of
 from .codes import Dimension, Severity
 from .formats import render, severity_counts
@@ -36,6 +37,8 @@ def pytest_configure(config: pytest.Config) -> None:
         config.option.dist, config.option.numprocesses = "no", None  # approving runs here, not on workers
     if config.getoption("symphony_format") is None and config.getoption("symphony_output"):
         raise pytest.UsageError("--symphony-output needs --symphony-format (text, json, sarif or github)")
+    if value(config, "symphony_conformity") or config.getoption("symphony_approve"):
+        score_cache.keep_documents()  # the checks read every spec's raw mappings: one parse each, held
     provider: Callable[..., EngineInputs] = functools.partial(session_inputs, config)
     config.stash[PROVIDER] = provider  # for callers that hand the engine a config
     collector = _Collector(config)

@@ -282,8 +282,7 @@ class Conductor:
 
     def method_of(self, plan: BeatPlan) -> str:
         """The beat's ``timeout_method`` (or ``timeoutMethod``), else the ini default."""
-        raw = plan.beat.raw
-        method = raw.get("timeout_method", raw.get("timeoutMethod"))
+        method = plan.beat.timeout_method
         return method if method is not None else self.timeout_method
 
     def _may_retry(self, plan: BeatPlan, previous: Attempt) -> tuple[bool, str | None]:
@@ -294,7 +293,7 @@ class Conductor:
         """
         if not previous.still_running:
             return True, None
-        if plan.beat.raw.get(OVERLAP_FIELD) is True:
+        if plan.beat.overlap_retries:  # OVERLAP_FIELD: true
             return True, (
                 f"attempt {previous.number} still ran when attempt {previous.number + 1} started "
                 f"({OVERLAP_FIELD}: true)"

@@ -48,7 +48,7 @@ def override_problem(beat: Any, handlers: Iterable[Any], node: Any, where: str, 
     taken = {name for bound in handlers for name in bound.inputs}
     if not taken:
         return None
-    allowed, bad_field = _allowed(beat.raw.get(OVERRIDE_FIELD))
+    allowed, bad_field = _allowed(beat.override_fixtures)  # OVERRIDE_FIELD as written
     if bad_field:
         return InputOverridesFixture(
             f"{where}: beat {label} '{beat.title}': {OVERRIDE_FIELD} must be a list of fixture names, not {bad_field}"

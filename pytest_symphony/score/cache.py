@@ -20,7 +20,7 @@ import threading
 from collections import OrderedDict
 from typing import Any, Callable, Hashable, TypeVar
 
-__all__ = ["BUDGET", "clear", "digest", "forget", "loads", "parses", "stats"]
+__all__ = ["BUDGET", "clear", "digest", "forget", "keep_documents", "keeps_documents", "loads", "parses", "stats"]
 
 #: Source text (in characters or bytes) whose results each cache keeps at most.
 BUDGET = 64 * 1024 * 1024
@@ -64,6 +64,13 @@ class ContentCache:
                     self._weight -= dropped
         return value
 
+    def discard(self, key: Hashable) -> None:
+        """Forget one entry (its holders keep what they hold)."""
+        with self._lock:
+            found = self._entries.pop(key, None)
+            if found is not None:
+                self._weight -= found[1]
+
     def clear(self) -> None:
         self.drop()
         self.hits = self.misses = 0
@@ -84,16 +91,36 @@ parses = ContentCache()
 loads = ContentCache()
 
 
+_keep_documents = False
+
+
+def keep_documents(keep: bool = True) -> None:
+    """Whether loads hold their positioned documents (``raw``) for the session.
+
+    A session whose checker reads every spec's raw mappings keeps them (one parse each);
+    any other lets them go once the model is built, and a late reader parses the text
+    again (:mod:`.documents`).  Reset by :func:`clear` and :func:`forget`.
+    """
+    global _keep_documents
+    _keep_documents = keep
+
+
+def keeps_documents() -> bool:
+    return _keep_documents
+
+
 def clear() -> None:
     """Forget every parse and load (a session ends; nothing it read is needed again)."""
     parses.clear()
     loads.clear()
+    keep_documents(False)
 
 
 def forget() -> None:
     """Free every parse and load, keeping the counts: a session ends (IDEs and pytester run many in one process)."""
     parses.drop()
     loads.drop()
+    keep_documents(False)
 
 
 def stats() -> dict[str, int]:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 from types import MappingProxyType
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from .model import EMPTY, Command, HandlerRef
 from .source import item_line, line_of

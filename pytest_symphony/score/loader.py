@@ -16,6 +16,7 @@ import dataclasses
 import os
 
 from . import cache
+from .documents import RawDocument, SpecText
 from .model import LoadResult, SpecProblem
 from .normalize import normalize
 from .source import SPEC_SUFFIXES, read_bytes, source_of
@@ -81,7 +82,13 @@ def _build(path: str | os.PathLike[str], content: bytes, display: str, sha256: s
     source = source_of(path, content, display, sha256)
     if source.data is None:
         return LoadResult(display, None, source.problems)
-    sequence, problems = normalize(source.data, path=display, stem=_stem(path), content_hash=source.sha256)
+    document: RawDocument | None = None
+    if not cache.keeps_documents():  # the model reaches its raw mappings through the text, not held
+        document = SpecText(source.text, source.fmt, source.text_sha256, display)
+        cache.parses.discard((source.fmt, True, source.text_sha256))
+    sequence, problems = normalize(
+        source.data, path=display, stem=_stem(path), content_hash=source.sha256, document=document
+    )
     # a place normalize already explained is not reported twice by the schema
     covered = {p.pointer for p in problems if p.pointer is not None}
     warnings = tuple(p for p in problems if p.warning)

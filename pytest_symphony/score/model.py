@@ -2,14 +2,15 @@
 
 Frozen dataclasses, so collection, conformity and reports can share one loaded
 sequence without defensive copies.  Every node keeps the line it came from and
-its original mapping (``raw``) so that unknown fields are never dropped.
+reaches its original mapping (``raw``, through its ``document``) so that unknown fields
+are never dropped.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any, Mapping, Protocol
 
 from .levels import DYNAMICS  # noqa: F401 - re-exported: the model names the levels
 
@@ -19,6 +20,14 @@ EMPTY: Mapping[str, Any] = MappingProxyType({})
 def _empty() -> Mapping[str, Any]:
     # dataclasses refuse an unhashable default (a mappingproxy), so EMPTY comes from a factory
     return EMPTY
+
+
+class Document(Protocol):
+    """Where a node's raw mapping is reached (:mod:`.documents`): held, or parsed again from its text."""
+
+    def root(self) -> Mapping[str, Any]: ...
+    def movement(self, index: int) -> Mapping[str, Any]: ...
+    def beat(self, movement: int, index: int) -> Mapping[str, Any]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,8 +121,17 @@ class Beat:
     critical: bool = True  # ``critical: false``: its failure does not stop the sequence
     declared: tuple[str, int] | None = None  # the number the spec declares: (key, value), e.g. ("beat", 3)
     description: str | None = None
+    timeout_method: Any = None  # ``timeout_method``/``timeoutMethod`` as written; the run reads it
+    overlap_retries: bool = False  # ``overlapRetries: true``: a retry may start beside an abandoned attempt
+    override_fixtures: Any = None  # ``overrideFixtures`` as written: inputs meant to replace fixtures
     line: int = 0
-    raw: Mapping[str, Any] = field(default_factory=_empty)
+    document: Document | None = None  # where ``raw`` is reached, with ``movement_index``
+    movement_index: int = 0
+
+    @property
+    def raw(self) -> Mapping[str, Any]:
+        """The beat's mapping as written (unknown fields, positions); reached, not held."""
+        return EMPTY if self.document is None else self.document.beat(self.movement_index, self.index)
 
     @property
     def handler(self) -> HandlerRef | None:
@@ -138,7 +156,12 @@ class Movement:
     declared: tuple[str, int] | None = None  # the number the spec declares: (key, value)
     description: str | None = None
     line: int = 0
-    raw: Mapping[str, Any] = field(default_factory=_empty)
+    document: Document | None = None  # where ``raw`` is reached
+
+    @property
+    def raw(self) -> Mapping[str, Any]:
+        """The movement's mapping as written (unknown fields, positions); reached, not held."""
+        return EMPTY if self.document is None else self.document.movement(self.index)
 
     @property
     def title(self) -> str:
@@ -167,8 +190,13 @@ class Sequence:
     dynamics: str | None = None
     content_hash: str = ""  # sha256 of the file's bytes
     line: int = 0
-    raw: Mapping[str, Any] = field(default_factory=_empty)
+    document: Document | None = None  # where ``raw`` is reached
     id_declared: bool = True  # False when the id was taken from the file stem
+
+    @property
+    def raw(self) -> Mapping[str, Any]:
+        """The sequence's mapping as written (unknown fields, positions); reached, not held."""
+        return EMPTY if self.document is None else self.document.root()
 
     @property
     def beats(self) -> tuple[Beat, ...]:

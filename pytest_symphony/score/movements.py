@@ -6,16 +6,15 @@ the fixer agree on them.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
+from .documents import BEAT_LIST_KEYS, RawDocument
 from .handler_refs import beat_handlers, run_command
 from .model import EMPTY, Beat, Criterion, Movement, UserStory
 from .slugs import SlugSet, slugify, split_camel, unique_slug
 from .source import Located, item_line, line_of
 from .spec_values import NormalizeContext, as_int, first_of, integral, is_int, kind_of, one_or_many
-
-#: Keys that may hold a movement's beat list, in order of preference.
-BEAT_LIST_KEYS = ("beats", "steps", "sequence")
 
 
 def _parts(value: Any) -> tuple[Any, ...]:
@@ -27,11 +26,12 @@ def _parts(value: Any) -> tuple[Any, ...]:
 
 
 _GWT = ("given", "when", "then", "and")
+_CRITERIA_KEYS = ("acceptanceCriteria", "acceptanceCriteriaStructured")
 
 
 def _criteria(ctx: NormalizeContext, node: Mapping[str, Any], pointer: str, line: int) -> tuple[Criterion, ...]:
     found: list[Criterion] = []
-    for _key, item, at in one_or_many(node, ("acceptanceCriteria", "acceptanceCriteriaStructured"), line):
+    for _key, item, at in one_or_many(node, _CRITERIA_KEYS, line):
         if isinstance(item, Mapping):
             if any(item.get(k) is not None for k in _GWT):
                 found.append(
@@ -116,7 +116,22 @@ def _number_and_id(
     return number, sid, declared
 
 
-def _beat(ctx: NormalizeContext, node: Mapping[str, Any], index: int, pointer: str, used: set[str]) -> Beat:
+def _has_any(node: Mapping[str, Any], keys: tuple[str, ...]) -> bool:
+    for key in keys:
+        if key in node:
+            return True
+    return False
+
+
+def _plain_list(value: Any) -> Any:
+    """A list as a plain one (its positions not held by the model); anything else as written."""
+    return list(value) if isinstance(value, list) else value
+
+
+def _beat(
+    ctx: NormalizeContext, node: Mapping[str, Any], at: tuple[int, int], pointer: str, used: set[str], doc: RawDocument
+) -> Beat:
+    movement_index, index = at
     line = line_of(node)
     number, bid, declared_as = _number_and_id(node, ("beat", "number"), index + 1)
     name = first_of(node, "name", "title")
@@ -148,7 +163,7 @@ def _beat(ctx: NormalizeContext, node: Mapping[str, Any], index: int, pointer: s
         retries=0 if retries is None else integral(retries),
         dynamics=node.get("dynamics"),
         inputs=EMPTY if inputs is None else inputs,
-        acceptance_criteria=_criteria(ctx, node, pointer, line),
+        acceptance_criteria=_criteria(ctx, node, pointer, line) if _has_any(node, _CRITERIA_KEYS) else (),
         user_story=user_story(node),
         scenario=node.get("scenario"),
         subsequence=subsequence,
@@ -157,8 +172,12 @@ def _beat(ctx: NormalizeContext, node: Mapping[str, Any], index: int, pointer: s
         critical=node.get("critical", True) is not False,
         declared=declared_as,
         description=node.get("description"),
+        timeout_method=node.get("timeout_method", node.get("timeoutMethod")),
+        overlap_retries=node.get("overlapRetries") is True,
+        override_fixtures=_plain_list(node.get("overrideFixtures")),
         line=line,
-        raw=node,
+        document=doc,
+        movement_index=movement_index,
     )
 
 
@@ -208,7 +227,9 @@ def _no_beats(node: Mapping[str, Any], index: int, declared: Any) -> str:
     return f"{what} has no beats: a movement needs at least one beat; {where}"
 
 
-def movement(ctx: NormalizeContext, node: Mapping[str, Any], index: int, used: set[str]) -> Movement:
+def movement(
+    ctx: NormalizeContext, node: Mapping[str, Any], index: int, used: set[str], document: RawDocument
+) -> Movement:
     pointer = f"/movements/{index}"
     line = line_of(node)
     number, mid, declared_as = _number_and_id(node, ("movement", "number"), index + 1)
@@ -225,7 +246,7 @@ def movement(ctx: NormalizeContext, node: Mapping[str, Any], index: int, used: s
             at_line = item_line(items, i, line)
             ctx.problem(at, f"{item!r} is {kind_of(item)}; a beat must be a mapping (name, handler, ...)", at_line)
             item = placeholder(at_line)  # keeps later beats at their own index
-        beats.append(_beat(ctx, item, i, at, beat_slugs))
+        beats.append(_beat(ctx, item, (index, i), at, beat_slugs, document))
     slug = ""
     for candidate in (name, mid):
         if isinstance(candidate, str):
@@ -248,7 +269,7 @@ def movement(ctx: NormalizeContext, node: Mapping[str, Any], index: int, used: s
         declared=declared_as,
         description=node.get("description"),
         line=line,
-        raw=node,
+        document=document,
     )
 
 

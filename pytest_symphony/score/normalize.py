@@ -25,33 +25,21 @@ from __future__ import annotations
 
 from dataclasses import replace
 from types import MappingProxyType
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
+from .documents import BEAT_LIST_KEYS, HeldDocument, RawDocument, unwrap
 from .handler_refs import declarations, rollback_ref
 from .model import EMPTY, Movement, Sequence, SpecProblem
-from .movements import BEAT_LIST_KEYS, movement, placeholder, user_story
+from .movements import movement, placeholder, user_story
 from .slugs import SlugSet, slugify, split_camel, unique_slug
 from .source import item_line, line_of
 from .spec_values import NormalizeContext, first_of, integral, is_int, kind_of, version_text
 
 
-def _unwrap(data: Mapping[str, Any]) -> Mapping[str, Any]:
-    """The mapping inside a ``musicalSequence`` wrapper (its siblings kept), else ``data``."""
-    wrapped = data.get("musicalSequence")
-    if not isinstance(wrapped, Mapping):
-        return data
-    if len(data) > 1:  # keep the wrapper's siblings too; the inner mapping's keys win
-        inner: dict[str, Any] = type(wrapped)(data) if isinstance(wrapped, dict) else dict(data)
-        del inner["musicalSequence"]
-        inner.update(wrapped)
-        for attr in ("line", "col"):
-            if hasattr(wrapped, attr):
-                setattr(inner, attr, getattr(wrapped, attr))
-        wrapped = inner
-    return wrapped
-
-
-def _movements(ctx: NormalizeContext, data: Mapping[str, Any], line: int) -> tuple[list[Movement], Any]:
+def _movements(
+    ctx: NormalizeContext, data: Mapping[str, Any], line: int, document: RawDocument
+) -> tuple[list[Movement], Any]:
     """(the movements, a declared movement count) of a sequence mapping."""
     movements: list[Movement] = []
     raw_movements = data.get("movements")
@@ -73,7 +61,7 @@ def _movements(ctx: NormalizeContext, data: Mapping[str, Any], line: int) -> tup
                     at_line,
                 )
                 item = placeholder(at_line)  # keeps later movements at their own index
-            movements.append(movement(ctx, item, i, used))
+            movements.append(movement(ctx, item, i, used, document))
     elif is_int(raw_movements):
         ctx.problem(
             "/movements",
@@ -87,11 +75,17 @@ def _movements(ctx: NormalizeContext, data: Mapping[str, Any], line: int) -> tup
 
 
 def normalize(
-    data: Mapping[str, Any], *, path: str, stem: str, content_hash: str = ""
+    data: Mapping[str, Any], *, path: str, stem: str, content_hash: str = "", document: RawDocument | None = None
 ) -> tuple[Sequence, list[SpecProblem]]:
-    """The sequence a spec mapping describes, and the structural problems found on the way."""
+    """The sequence a spec mapping describes, and the structural problems found on the way.
+
+    ``document`` is where its nodes reach their raw mappings later (:mod:`.documents`);
+    by default they hold ``data``.
+    """
     ctx = NormalizeContext(path)
-    data = _unwrap(data)
+    data = unwrap(data)
+    if document is None:
+        document = HeldDocument(data)
     line = line_of(data, 1)
 
     raw_id = first_of(data, "id", "sequenceId")
@@ -102,7 +96,7 @@ def normalize(
         slug = slugify(stem) or "sequence"
 
     ctx.declared = declarations(ctx, data.get("handlers"), line)
-    movements, declared_movements = _movements(ctx, data, line)
+    movements, declared_movements = _movements(ctx, data, line, document)
 
     top_beats = data.get("beats")
     version = data.get("version")
@@ -133,7 +127,7 @@ def normalize(
         dynamics=dynamics if isinstance(dynamics, str) else None,
         content_hash=content_hash,
         line=line,
-        raw=data,
+        document=document,
         id_declared=id_declared,
     )
     if movements and not any(m.beats for m in movements):  # the file would leave no trace in a run
@@ -141,5 +135,5 @@ def normalize(
     return sequence, ctx.problems
 
 
-# slugs and BEAT_LIST_KEYS are imported from here by conformity, bdd and the tests.
+# slugs and BEAT_LIST_KEYS (from .documents) are imported from here by conformity, bdd and the tests.
 __all__ = ["BEAT_LIST_KEYS", "SlugSet", "normalize", "slugify", "split_camel", "unique_slug"]

@@ -15,7 +15,8 @@ _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
 def slugify(text: str) -> str:
     """Lowercase ASCII, runs of anything else as one '-', no leading/trailing '-'."""
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    if not text.isascii():  # accents dropped from their letters, other characters dropped
+        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     return _NON_SLUG.sub("-", text.lower()).strip("-")
 
 

@@ -38,7 +38,9 @@ _BOM = b"\xef\xbb\xbf"
 class Source:
     """One spec file read and parsed: ``data`` is the top-level mapping, or None.
 
-    ``sha256`` is the hash of ``content`` (empty when the file could not be read).
+    ``sha256`` is the hash of ``content`` (empty when the file could not be read); a
+    parsed file also gives its ``text``, format (``fmt``) and the hash the parse is
+    cached by (``text_sha256``: that of the text without a byte-order mark).
     """
 
     path: str
@@ -46,6 +48,9 @@ class Source:
     data: Located | None
     problems: tuple[SpecProblem, ...] = ()
     sha256: str = ""
+    text: str = ""
+    fmt: str = ""
+    text_sha256: str = ""
 
 
 # ---------------------------------------------------------------------------- reading
@@ -237,7 +242,8 @@ def source_of(path: str | os.PathLike[str], content: bytes, display: str, sha256
     if not text.strip():
         return Source(display, content, None, (SpecProblem(display, _EMPTY, 1, 1),), sha256)
     text_sha = sha256 if not content.startswith(_BOM) else cache.digest(content[len(_BOM) :])
-    data, problems = parse_checked(text, display, format_of(path, text), sha256=text_sha)
+    fmt = format_of(path, text)
+    data, problems = parse_checked(text, display, fmt, sha256=text_sha)
     if problems:
         return Source(display, content, None, problems, sha256)
     if data is None:  # a YAML file of comments only
@@ -248,7 +254,7 @@ def source_of(path: str | os.PathLike[str], content: bytes, display: str, sha256
             f"the top level is {kind(data)}; a spec is a mapping with an id and movements (id: ..., movements: [...])"
         )
         return Source(display, content, None, (SpecProblem(display, message, line or 1, col or 1),), sha256)
-    return Source(display, content, data, (), sha256)
+    return Source(display, content, data, (), sha256, text, fmt, text_sha)
 
 
 _EMPTY = "file is empty: a spec needs at least an id and movements"

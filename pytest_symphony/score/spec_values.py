@@ -8,7 +8,8 @@ several keys; these readers are what every part of normalizing shares, with
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator, Mapping, TypeGuard
+from collections.abc import Iterator, Mapping
+from typing import Any, TypeGuard
 
 from .integrity import in_range
 from .model import HandlerRef, SpecProblem
