@@ -18,8 +18,20 @@ from json.encoder import encode_basestring_ascii
 from typing import Any, Callable
 
 INT_MIN, INT_MAX = -(2**63), 2**63 - 1
-#: ``json``'s C encoder (None on an interpreter without it): what ``json.dumps`` runs underneath.
-_C_ENCODER: Callable[..., Any] | None = getattr(json.encoder, "c_make_encoder", None)
+_PROBE = {"a": [1, 2.5, None, True], "b": "\u00e9\udc80", "c": {"d": float("inf")}}
+
+
+def _c_encoder(make: Any) -> Callable[..., Any] | None:
+    """``make``, ``json``'s C encoder (what ``json.dumps`` runs underneath; undocumented), when this
+    interpreter has it and it writes what ``json.dumps`` writes; else None (``json.dumps`` then)."""
+    try:
+        encode = make({}, str, encode_basestring_ascii, None, ": ", ", ", False, False, True)
+        return make if "".join(encode(_PROBE, 0)) == json.dumps(_PROBE, default=str) else None
+    except Exception:  # absent, or a signature this code does not know
+        return None
+
+
+_C_ENCODER = _c_encoder(getattr(json.encoder, "c_make_encoder", None))
 
 
 def text(value: Any) -> Any:

@@ -121,3 +121,23 @@ def test_make_event_and_run():
     assert run["ended_at"] is None and run["exit_status"] is None
     assert re.match(r"^\d{8}T\d{6}Z-[0-9a-f]{6}$", run["run_id"])
     assert json.loads(json.dumps(run)) == run
+
+
+def _raises(*args):
+    raise TypeError("a signature this code does not know")
+
+
+@pytest.mark.parametrize(
+    "c_make_encoder",
+    [None, _raises, lambda *args: lambda value, level: ["{}"]],
+    ids=["absent", "other-signature", "other-output"],
+)
+def test_json_s_c_encoder_is_used_only_when_it_writes_what_json_dumps_writes(monkeypatch, c_make_encoder):
+    """The JSONL line goes through json's undocumented C encoder only when it checks out; else json.dumps."""
+    from pytest_symphony.telemetry import values
+
+    assert values._c_encoder(json.encoder.c_make_encoder) is not None  # this interpreter's checks out
+    assert values._c_encoder(c_make_encoder) is None
+    monkeypatch.setattr(values, "_C_ENCODER", None)
+    record = {"beat": "b\u00e9", "metrics": {"x": 1.5}, "error": None}
+    assert values.record_line(record) == json.dumps(record, default=str)
