@@ -40,13 +40,23 @@ def unwrap(data: Mapping[str, Any]) -> Mapping[str, Any]:
     return wrapped
 
 
-def beat_items(node: Mapping[str, Any]) -> list[Any]:
-    """A movement's beat list: the first non-empty list under :data:`BEAT_LIST_KEYS`."""
+def beat_list_key(node: Mapping[str, Any]) -> str | None:
+    """The key a movement's beats are read from: the first of :data:`BEAT_LIST_KEYS` holding a
+    non-empty list; None when none does."""
     for key in BEAT_LIST_KEYS:
         value = node.get(key)
         if isinstance(value, list) and value:
-            return value
-    return []
+            return key
+    return None
+
+
+def beat_items(node: Mapping[str, Any]) -> list[Any]:
+    """A movement's beat list (under :func:`beat_list_key`), else an empty one."""
+    key = beat_list_key(node)
+    if key is None:
+        return []
+    items: list[Any] = node[key]
+    return items
 
 
 def _nth(items: Any, index: int) -> Mapping[str, Any]:
@@ -98,4 +108,4 @@ class SpecText(RawDocument):
         return unwrap(data)
 
 
-__all__ = ["BEAT_LIST_KEYS", "HeldDocument", "RawDocument", "SpecText", "beat_items", "unwrap"]
+__all__ = ["BEAT_LIST_KEYS", "HeldDocument", "RawDocument", "SpecText", "beat_items", "beat_list_key", "unwrap"]

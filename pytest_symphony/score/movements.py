@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .documents import BEAT_LIST_KEYS, RawDocument
+from .documents import BEAT_LIST_KEYS, RawDocument, beat_items
 from .handler_refs import beat_handlers, run_command
 from .model import EMPTY, Beat, Criterion, Movement, UserStory
 from .slugs import SlugSet, slugify, split_camel, unique_slug
@@ -184,17 +184,11 @@ def _beat(
 def _beat_list(ctx: NormalizeContext, node: Mapping[str, Any], pointer: str, line: int) -> tuple[Any, Any]:
     """(the beat list, the declared count) of a movement."""
     declared: Any = None
-    chosen: Any = None
     for key in BEAT_LIST_KEYS:
         value = node.get(key)
-        if value is None:
+        if value is None or isinstance(value, list):
             continue
-        if isinstance(value, list):
-            if value and chosen is None:
-                chosen = value
-            elif chosen is None and not value:
-                continue
-        elif key == "beats" and is_int(value):
+        if key == "beats" and is_int(value):
             declared = value
         elif key == "sequence" and isinstance(value, str):
             continue  # a sub-sequence name, not beats
@@ -205,7 +199,7 @@ def _beat_list(ctx: NormalizeContext, node: Mapping[str, Any], pointer: str, lin
                 + (" (or an integer count)" if key == "beats" else ""),
                 line,
             )
-    return (chosen if chosen is not None else []), declared
+    return beat_items(node), declared
 
 
 def _no_beats(node: Mapping[str, Any], index: int, declared: Any) -> str:

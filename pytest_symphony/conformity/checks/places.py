@@ -7,7 +7,7 @@ import json
 from typing import TYPE_CHECKING, Any, Mapping
 
 from ...score.model import Beat, Movement
-from ...score.normalize import BEAT_LIST_KEYS
+from ...score.documents import beat_list_key as score_beat_list_key
 from ..violation import Edit, Fix, Place, Violation, json_pointer
 
 if TYPE_CHECKING:
@@ -18,11 +18,7 @@ __all__ = ["beat_list_key", "beat_pointer", "movement_pointer", "beat_label", "s
 
 def beat_list_key(movement_raw: Mapping[str, Any]) -> str:
     """The key the normalizer took a movement's beats from (``beats``, ``steps``, ``sequence``)."""
-    for key in BEAT_LIST_KEYS:
-        value = movement_raw.get(key)
-        if isinstance(value, list) and value:
-            return key
-    return "beats"
+    return score_beat_list_key(movement_raw) or "beats"
 
 
 def movement_pointer(movement: Movement) -> str:
