@@ -30,6 +30,8 @@ _CRITERIA_KEYS = ("acceptanceCriteria", "acceptanceCriteriaStructured")
 
 
 def _criteria(ctx: NormalizeContext, node: Mapping[str, Any], pointer: str, line: int) -> tuple[Criterion, ...]:
+    if not any(key in node for key in _CRITERIA_KEYS):  # most beats write none
+        return ()
     found: list[Criterion] = []
     for _key, item, at in one_or_many(node, _CRITERIA_KEYS, line):
         if isinstance(item, Mapping):
@@ -116,13 +118,6 @@ def _number_and_id(
     return number, sid, declared
 
 
-def _has_any(node: Mapping[str, Any], keys: tuple[str, ...]) -> bool:
-    for key in keys:
-        if key in node:
-            return True
-    return False
-
-
 def _plain_list(value: Any) -> Any:
     """A list as a plain one (its positions not held by the model); anything else as written."""
     return list(value) if isinstance(value, list) else value
@@ -163,7 +158,7 @@ def _beat(
         retries=0 if retries is None else integral(retries),
         dynamics=node.get("dynamics"),
         inputs=EMPTY if inputs is None else inputs,
-        acceptance_criteria=_criteria(ctx, node, pointer, line) if _has_any(node, _CRITERIA_KEYS) else (),
+        acceptance_criteria=_criteria(ctx, node, pointer, line),
         user_story=user_story(node),
         scenario=node.get("scenario"),
         subsequence=subsequence,
