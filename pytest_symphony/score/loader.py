@@ -19,7 +19,7 @@ from . import cache
 from .documents import RawDocument, SpecText
 from .model import LoadResult, SpecProblem
 from .normalize import normalize
-from .source import SPEC_SUFFIXES, read_bytes, source_of
+from .source import SPEC_SUFFIXES, read_bytes, release_parse, source_of
 from .validate import validate_sequence
 
 #: Default for the ``symphony_max_spec_bytes`` ini option.
@@ -85,7 +85,7 @@ def _build(path: str | os.PathLike[str], content: bytes, display: str, sha256: s
     document: RawDocument | None = None
     if not cache.keeps_documents():  # the model reaches its raw mappings through the text, not held
         document = SpecText(source.text, source.fmt, source.text_sha256, display)
-        cache.parses.discard((source.fmt, True, source.text_sha256))
+        release_parse(source)
     sequence, problems = normalize(
         source.data, path=display, stem=_stem(path), content_hash=source.sha256, document=document
     )

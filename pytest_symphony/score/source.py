@@ -157,11 +157,22 @@ def parse_checked(
     surrogate, an integer beyond 64 bits (see :mod:`.integrity`).  Parsed once per text
     (``sha256``: the text's hash, when the caller has it).
     """
-    key = (fmt, True, sha256 or cache.digest(text))
+    key = _checked_key(fmt, sha256 or cache.digest(text))
     data, problems = cache.parses.get(key, lambda: _parse_checked(str(text), fmt), len(text))
     if problems:
         problems = tuple(replace(p, path=display) for p in problems)
     return data, problems
+
+
+def release_parse(source: Source) -> None:
+    """Let the shared cache go of ``source``'s parse: its readers keep what they hold, and a
+    later one parses the text again (:class:`~.documents.SpecText`)."""
+    cache.parses.discard(_checked_key(source.fmt, source.text_sha256))
+
+
+def _checked_key(fmt: str, sha256: str) -> tuple[str, bool, str]:
+    """The cache key of a checked parse (the loose one of :func:`parse_data` has ``False``)."""
+    return (fmt, True, sha256)
 
 
 def parse_data(text: str, fmt: str) -> Any:
@@ -172,7 +183,7 @@ def parse_data(text: str, fmt: str) -> Any:
     """
     text = str(text)  # an exact str: libyaml's reader refuses subclasses
     sha256 = cache.digest(text)
-    data, problems = cache.parses.get((fmt, True, sha256), lambda: _parse_checked(text, fmt), len(text))
+    data, problems = cache.parses.get(_checked_key(fmt, sha256), lambda: _parse_checked(text, fmt), len(text))
     if not problems:
         return data
     return cache.parses.get((fmt, False, sha256), lambda: _parse_loose(text, fmt), len(text))
