@@ -97,12 +97,24 @@ class Doc:
 _DEFAULTS: dict[str, Any] = {"line": 0, "col": 0, "start": -1, "end": -1, "doc": None, "spans": None, "_lines": None}
 
 
+class _FromText:
+    """A container's position slots, unset, read as "not from text" (:data:`_DEFAULTS`)."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return _DEFAULTS[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
 #: Where a container's spans are: an index into :attr:`Doc.spans`, or (a mapping whose key was
 #: written twice, or merged in) a dict by key; None while unknown.
 Spans = int | dict[Any, tuple[int, int, int, int]] | None
 
 
-class Located(dict[Any, Any]):
+class Located(_FromText, dict[Any, Any]):
     """A mapping from a spec file: where it is written and where each member is.
 
     ``spans`` says where ``(key start, key end, value start, value end)`` of each member
@@ -119,14 +131,8 @@ class Located(dict[Any, Any]):
     doc: Doc | None
     spans: Spans
 
-    def __getattr__(self, name: str) -> Any:  # unset slots read as "not from text"
-        try:
-            return _DEFAULTS[name]
-        except KeyError:
-            raise AttributeError(name) from None
 
-
-class LocatedList(list[Any]):
+class LocatedList(_FromText, list[Any]):
     """A list from a spec file: where it is written, and the span of each item
     (``spans``: an index into its document's :attr:`Doc.spans`, two offsets an item)."""
 
@@ -138,12 +144,6 @@ class LocatedList(list[Any]):
     doc: Doc | None
     spans: Spans
     _lines: list[int] | None
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return _DEFAULTS[name]
-        except KeyError:
-            raise AttributeError(name) from None
 
     @property
     def item_lines(self) -> list[int]:
