@@ -100,7 +100,8 @@ def line_chart(
     labels: list[list[Any]] = []
     xs = [f"{x(i):.1f}" for i in range(n)]  # shared by every series
     for k, (label, vals) in enumerate(series):
-        segments = [_segment(xs, lo, hi, vals, start, end, chart.dots) for start, end in _stretches(vals)]
+        ys = ["" if v is None else f"{y(v):.1f}" for v in vals]  # gaps are in no stretch
+        segments = [_segment(xs, ys, start, end, chart.dots) for start, end in _stretches(vals)]
         last = next((v for v in reversed(vals) if v is not None), None)
         if last is not None:
             labels.append([max(TOP + 10, y(last) - 6), label, last])
@@ -134,9 +135,7 @@ def _stretches(values: list[float | None]) -> list[tuple[int, int]]:
     return bounds
 
 
-def _segment(xs: list[str], lo: float, hi: float, values: list[Any], start: int, end: int, dots: bool) -> Segment:
-    """One stretch of a line; ``y`` of :func:`line_chart` written out (the same arithmetic, no call per point)."""
-    span = (hi - lo) or 1
-    ys = [f"{TOP + PLOT_H * (1 - (v - lo) / span):.1f}" for v in values[start:end]]
-    points = " ".join([f"{px},{py}" for px, py in zip(xs[start:end], ys)])
-    return Segment(points, end - start, list(zip(xs[start:end], ys)) if dots else [])
+def _segment(xs: list[str], ys: list[str], start: int, end: int, dots: bool) -> Segment:
+    """One stretch of a line: its points' coordinates, as formatted once per run and value."""
+    points = list(zip(xs[start:end], ys[start:end]))
+    return Segment(" ".join([f"{px},{py}" for px, py in points]), end - start, points if dots else [])
