@@ -4,7 +4,6 @@ checks or libcst (what they import at module level stays light)."""
 
 from __future__ import annotations
 
-import pytest
 
 HEAVY = (
     "libcst",
@@ -25,15 +24,11 @@ def pytest_unconfigure(config):
 """
 
 
-def test_a_run_without_conformity_loads_no_engine(pytester: pytest.Pytester) -> None:
-    pytester.makeini("[pytest]\nsymphony_handlers = handlers\n")
-    pytester.makepyfile(handlers="from pytest_symphony import handler\n\n\n@handler\ndef noop():\n    pass\n")
-    pytester.mkdir("sequences")
-    (pytester.path / "sequences" / "one.yaml").write_text(
-        "id: one\nmovements:\n  - name: M\n    beats:\n      - {name: B, handler: noop}\n"
-    )
-    pytester.makeconftest(CONFTEST)
-    result = pytester.runpytest_subprocess("-p", "no:randomly", "-p", "no:cacheprovider")
+def test_a_run_without_conformity_loads_no_engine(project) -> None:
+    project.handlers("@handler\ndef noop():\n    pass\n")
+    project.spec("one.yaml", "id: one\nmovements:\n  - name: M\n    beats:\n      - {name: B, handler: noop}\n")
+    project.pytester.makeconftest(CONFTEST)
+    result = project.pytester.runpytest_subprocess("-p", "no:randomly", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(
         ["AREAS: pytest_symphony.conformity.plugin,pytest_symphony.remediation.plugin", "LOADED: nothing"]

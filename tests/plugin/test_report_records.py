@@ -4,7 +4,6 @@ reporter keeps every report to the end of the session, and the records are in th
 
 from __future__ import annotations
 
-import pytest
 
 CONFTEST = """
 import pytest
@@ -23,14 +22,13 @@ def pytest_unconfigure(config):
 """
 
 
-def test_records_reach_every_hook_then_leave_the_report(pytester: pytest.Pytester) -> None:
-    pytester.makeini("[pytest]\nsymphony_handlers = handlers\n")
-    pytester.makepyfile(handlers="from pytest_symphony import handler\n\n\n@handler\ndef noop():\n    pass\n")
-    pytester.mkdir("sequences")
-    (pytester.path / "sequences" / "one.yaml").write_text(
-        "id: one\nmovements:\n  - name: M\n    beats:\n      - {name: A, handler: noop}\n      - {name: B, handler: noop}\n"
+def test_records_reach_every_hook_then_leave_the_report(project) -> None:
+    project.handlers("@handler\ndef noop():\n    pass\n")
+    project.spec(
+        "one.yaml",
+        "id: one\nmovements:\n  - name: M\n    beats:\n      - {name: A, handler: noop}\n      - {name: B, handler: noop}\n",
     )
-    pytester.makeconftest(CONFTEST)
-    result = pytester.runpytest_subprocess("-p", "no:randomly", "-p", "no:cacheprovider")
+    project.pytester.makeconftest(CONFTEST)
+    result = project.pytester.runpytest_subprocess("-p", "no:randomly", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=2)
     result.stdout.fnmatch_lines(["SEEN: [1, 1]", "KEPT: 0 of 6"])

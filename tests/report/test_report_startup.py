@@ -25,37 +25,33 @@ def pytest_unconfigure(config):
 
 
 @pytest.fixture
-def project(pytester: pytest.Pytester) -> pytest.Pytester:
-    pytester.makeini("[pytest]\nsymphony_handlers = handlers\n")
-    pytester.makepyfile(handlers="from pytest_symphony import handler\n\n\n@handler\ndef noop():\n    pass\n")
-    pytester.mkdir("sequences")
-    (pytester.path / "sequences" / "one.yaml").write_text(
-        "id: one\nmovements:\n  - name: M\n    beats:\n      - {name: B, handler: noop}\n"
-    )
-    pytester.makeconftest(CONFTEST)
-    return pytester
+def one_beat(project) -> pytest.Pytester:
+    project.handlers("@handler\ndef noop():\n    pass\n")
+    project.spec("one.yaml", "id: one\nmovements:\n  - name: M\n    beats:\n      - {name: B, handler: noop}\n")
+    project.pytester.makeconftest(CONFTEST)
+    return project.pytester
 
 
-def test_a_run_without_a_report_loads_no_analysis(project: pytest.Pytester) -> None:
-    result = project.runpytest_subprocess("-p", "no:randomly", "-p", "no:cacheprovider", "-p", "no:html")
+def test_a_run_without_a_report_loads_no_analysis(one_beat: pytest.Pytester) -> None:
+    result = one_beat.runpytest_subprocess("-p", "no:randomly", "-p", "no:cacheprovider", "-p", "no:html")
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(["AREA: True", "LOADED: nothing"])
 
 
-def test_a_run_asking_for_a_report_loads_it_and_writes_it(project: pytest.Pytester) -> None:
-    result = project.runpytest_subprocess("-p", "no:randomly", "-p", "no:cacheprovider", "--symphony-report=md")
+def test_a_run_asking_for_a_report_loads_it_and_writes_it(one_beat: pytest.Pytester) -> None:
+    result = one_beat.runpytest_subprocess("-p", "no:randomly", "-p", "no:cacheprovider", "--symphony-report=md")
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(["*symphony: wrote *.md*", "LOADED: *pytest_symphony.report.model*"])
 
 
-def test_pytest_html_installed_but_not_asked_for_loads_no_glue(project: pytest.Pytester) -> None:
-    result = project.runpytest_subprocess("-p", "no:randomly", "-p", "no:cacheprovider")
+def test_pytest_html_installed_but_not_asked_for_loads_no_glue(one_beat: pytest.Pytester) -> None:
+    result = one_beat.runpytest_subprocess("-p", "no:randomly", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(["HTML GLUE: False"])
 
 
-def test_a_run_writing_a_pytest_html_report_loads_the_glue(project: pytest.Pytester) -> None:
-    result = project.runpytest_subprocess("-p", "no:randomly", "-p", "no:cacheprovider", "--html=out.html")
+def test_a_run_writing_a_pytest_html_report_loads_the_glue(one_beat: pytest.Pytester) -> None:
+    result = one_beat.runpytest_subprocess("-p", "no:randomly", "-p", "no:cacheprovider", "--html=out.html")
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(["HTML GLUE: True"])
-    assert "Sequence" in (project.path / "out.html").read_text(encoding="utf-8")
+    assert "Sequence" in (one_beat.path / "out.html").read_text(encoding="utf-8")
