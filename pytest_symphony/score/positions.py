@@ -97,21 +97,28 @@ class Doc:
 _DEFAULTS: dict[str, Any] = {"line": 0, "col": 0, "start": -1, "end": -1, "doc": None, "spans": None, "_lines": None}
 
 
+#: Where a container's spans are: an index into :attr:`Doc.spans`, or (a mapping whose key was
+#: written twice, or merged in) a dict by key; None while unknown.
+Spans = int | dict[Any, tuple[int, int, int, int]] | None
+
+
 class _FromText:
-    """A container's position slots, unset, read as "not from text" (:data:`_DEFAULTS`)."""
+    """A container's position slots (declared by each container), unset, read as "not from text"
+    (:data:`_DEFAULTS`)."""
 
     __slots__ = ()
+    line: int
+    col: int
+    start: int
+    end: int
+    doc: Doc | None
+    spans: Spans
 
     def __getattr__(self, name: str) -> Any:
         try:
             return _DEFAULTS[name]
         except KeyError:
             raise AttributeError(name) from None
-
-
-#: Where a container's spans are: an index into :attr:`Doc.spans`, or (a mapping whose key was
-#: written twice, or merged in) a dict by key; None while unknown.
-Spans = int | dict[Any, tuple[int, int, int, int]] | None
 
 
 class Located(_FromText, dict[Any, Any]):
@@ -124,12 +131,6 @@ class Located(_FromText, dict[Any, Any]):
     """
 
     __slots__ = ("line", "col", "start", "end", "doc", "spans")
-    line: int
-    col: int
-    start: int
-    end: int
-    doc: Doc | None
-    spans: Spans
 
 
 class LocatedList(_FromText, list[Any]):
@@ -137,12 +138,6 @@ class LocatedList(_FromText, list[Any]):
     (``spans``: an index into its document's :attr:`Doc.spans`, two offsets an item)."""
 
     __slots__ = ("line", "col", "start", "end", "doc", "spans", "_lines")
-    line: int
-    col: int
-    start: int
-    end: int
-    doc: Doc | None
-    spans: Spans
     _lines: list[int] | None
 
     @property
