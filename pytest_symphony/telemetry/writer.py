@@ -8,8 +8,9 @@ the run) and is
   with one ``write`` call that is undone if it fell short, so a line is whole or absent
   (a full disk leaves no torn line);
 * stored in the SQLite history ``<symphony_dir>/history.sqlite`` in batches: every
-  ``flush_every`` records and at least every ``flush_seconds`` (a background flush), so a
-  killed run loses at most a few seconds of records, and those are in the JSONL.
+  ``flush_every`` records and at least every ``flush_seconds`` (a timer thread covers a
+  long beat), so a killed run loses at most a few seconds of records, and those are in
+  the JSONL.
 
 When the history is unusable the run goes on and says so with a
 :class:`~pytest_symphony.warning_types.SymphonyStorageWarning`: a damaged file is moved
@@ -89,7 +90,6 @@ class TelemetryWriter:
         self._warned: set[str] = set()
         self._warnings: list[SymphonyStorageWarning] = []
         self._stop = threading.Event()
-        self._wake = threading.Event()
         self._flusher: threading.Thread | None = None
         #: Set each time a batch reaches the history (a tool or a test may wait on it).
         self.stored = threading.Event()
@@ -133,10 +133,7 @@ class TelemetryWriter:
             full = len(self._pending) >= self.flush_every or self._due()
         self._start_flusher()
         if full:
-            if self._flusher is not None:
-                self._wake.set()  # the flusher stores them, beside the tests rather than in their way
-            else:
-                self.flush()
+            self._flush()  # here, not on the timer thread: handing SQLite's GIL releases to a thread costs more
         if self._warnings:
             self._emit_warnings()
 
@@ -151,7 +148,6 @@ class TelemetryWriter:
             return
         self.closed = True
         self._stop.set()
-        self._wake.set()
         if self._flusher is not None:
             self._flusher.join()
         with self._lock:
@@ -175,17 +171,14 @@ class TelemetryWriter:
         self._flusher.start()
 
     def _flush_loop(self) -> None:
-        """Store what is pending when woken (``flush_every`` records) or every ``flush_seconds``.
+        """Store what is pending when no flush has come for ``flush_seconds`` (a long beat).
 
-        The batch is taken under the lock and stored outside it, so ``add`` (the tests)
-        never waits for SQLite; only this thread, and ``close`` after joining it, use the store.
+        ``add`` flushes on its own thread every ``flush_every`` records and whenever one is
+        due, so in a busy run this timer finds nothing to do and stays out of the GIL's way.
         """
-        while not self._stop.is_set():
-            self._wake.wait(self.flush_seconds)
-            self._wake.clear()
-            if self._stop.is_set():
-                return
-            self._flush()
+        while not self._stop.wait(max(0.05, self.flush_seconds - (time.monotonic() - self._last_flush))):
+            if self._due():
+                self._flush()
 
     def _flush(self) -> None:
         """Take the pending batch under the lock; store it holding only the store's lock."""
