@@ -137,9 +137,8 @@ class SequenceNode(pytest.Collector):
         self.handler_scope = handler_scope  # built-in handler modules its beats may use
         self.duplicate_of = duplicate_of
         self.run: SequenceRun | None = None
-        runs = sequence_runs_of(self.config)
         self.add_marker("symphony")
-        self.add_marker(runs.register_marker(sequence))
+        sequence_runs_of(self.config).mark_later(self)
 
     def collect(self) -> Iterator[MovementNode]:
         for movement in self.sequence.movements:

@@ -40,6 +40,7 @@ class SequenceRuns:
         self.conductor = Conductor(config.hook)
         self.sequences: dict[str, str] = {}  # sequence id -> spec nodeid that declared it first
         self._markers: set[str] = set()
+        self._unmarked: list[tuple[collect.SequenceNode, str]] | None = []  # None once collection is done
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(
@@ -86,6 +87,25 @@ class SequenceRuns:
             self._markers.add(name)
             self.config.addinivalue_line("markers", f"{name}: beats of sequence '{sequence.id}'")
         return name
+
+    def mark_later(self, node: collect.SequenceNode) -> None:
+        """Register the sequence's marker now; put it on ``node`` when collection is done.
+
+        pytest re-reads every registered marker line each time a new mark name is first
+        used, so marking each node as it is collected costs O(sequences²): 2,000 one-beat
+        specs took seconds.  Registered first and used together, the lines are read once.
+        """
+        name = self.register_marker(node.sequence)
+        if self._unmarked is None:  # a node made after collection
+            node.add_marker(name)
+        else:
+            self._unmarked.append((node, name))
+
+    @pytest.hookimpl(tryfirst=True)  # after --symphony added its pipelines, before -m and -k read the marks
+    def pytest_collection_modifyitems(self) -> None:
+        unmarked, self._unmarked = self._unmarked or [], None
+        for node, name in unmarked:
+            node.add_marker(name)
 
     def check_fixtures(self, item: collect.BeatItem) -> None:
         """At ``pp``: prove every fixture the handlers need exists, without running any."""

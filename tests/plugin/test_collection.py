@@ -202,3 +202,22 @@ def test_symphony_list_without_the_terminal_plugin_still_prints(project):
             "release * sequences/release.yaml * pp * p * mf * f * ff *",
         ]
     )
+
+
+def test_every_sequence_node_carries_its_marker_when_plugins_select(project):
+    """Markers are put on sequence nodes together at the end of collection (one read of the
+    marker lines, not one per sequence): a plugin's selection hook still finds every one."""
+    for n in range(12):
+        project.spec(
+            f"s{n:02d}.yaml",
+            f"id: s{n:02d}\nmovements:\n  - name: m\n    beats:\n      - name: b\n        handler: compile_sources\n",
+        )
+    project.handlers(HANDLERS)
+    project.pytester.makeconftest(
+        """
+        def pytest_collection_modifyitems(items):
+            for item in items:
+                assert item.get_closest_marker("symphony_" + item.nodeid.split("::")[1]), item.nodeid
+        """
+    )
+    project.run("-m", "symphony_s07", "-q").assert_outcomes(passed=1, deselected=11)
