@@ -24,7 +24,9 @@ class RunSummary:
         self.sequences: dict[str, SequenceTally] = {}
 
     def add(self, record: dict[str, Any]) -> None:
-        tally = self.sequences.setdefault(record["sequence"], SequenceTally())
+        tally = self.sequences.get(record["sequence"])
+        if tally is None:  # not setdefault: that would build a tally per record
+            tally = self.sequences[record["sequence"]] = SequenceTally()
         if record.get("kind") == "scenario":
             tally.scenarios[record["nodeid"]] = record["status"]
             return
