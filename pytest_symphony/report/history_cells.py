@@ -26,7 +26,7 @@ from ..telemetry.run_cells import (
 )
 from .series import BeatSeries
 
-_CELLS_SQL = "SELECT run_id, attempts, keys, first_ids, ms, ranks, details, spec_refs FROM run_cells WHERE 1"
+_CELLS_SQL = "SELECT run_id, attempts, keys, first_ids, ms, durations, ranks, details, spec_refs FROM run_cells WHERE 1"
 
 
 @dataclass
@@ -39,6 +39,7 @@ class StoredRun:
     keys: bytes  # cell_keys ids, array('q')
     first_ids: bytes
     ms: bytes
+    durations: bytes
     ranks: bytes
     details: dict[int, list[Any]]
     spec_refs: list[tuple[str | None, str | None, str | None, int]]
@@ -63,20 +64,9 @@ def read_cells(conn: sqlite3.Connection, run_ids: list[str], window: str, args: 
         if row is None:
             stored.append(_folded(index, run_id, fold_stored(conn, run_id), names, ids))
         else:
-            _run, attempts, keys, first_ids, ms, ranks, details, refs = row
-            stored.append(
-                StoredRun(
-                    index,
-                    run_id,
-                    attempts,
-                    keys,
-                    first_ids,
-                    ms,
-                    ranks,
-                    details_from_json(details),
-                    spec_refs_from_json(refs),
-                )
-            )
+            _run, attempts, keys, first_ids, ms, durations, ranks, details, refs = row
+            details, refs = details_from_json(details), spec_refs_from_json(refs)
+            stored.append(StoredRun(index, run_id, attempts, keys, first_ids, ms, durations, ranks, details, refs))
     spec_refs = [
         (run.run_id, seq, spec_file, spec_hash)
         for run in sorted(stored, key=lambda run: run.run_id)  # as SQL lists them: by run id, then row id
@@ -106,6 +96,7 @@ def _folded(
         keys,
         to_blob(cells.first_ids),
         to_blob(cells.ms),
+        to_blob(cells.durations),
         bytes(cells.ranks),
         cells.details,
         cells.spec_refs,
@@ -146,6 +137,7 @@ def _lay_stretch(
         return
     runs = array("l", [run.index for run in stretch])
     ms = from_blob("d", b"".join(run.ms for run in stretch))
+    durations = from_blob("d", b"".join(run.durations for run in stretch))
     ranks = b"".join(run.ranks for run in stretch)
     firsts = from_blob("q", b"".join(run.first_ids for run in stretch))
     lead = min(range(len(stretch)), key=lambda j: stretch[j].run_id) if by_run_id else 0
@@ -162,6 +154,7 @@ def _lay_stretch(
             series.handler = handler
         series.runs.extend(runs)
         series.ms.extend(ms[p::n])
+        series.durations.extend(durations[p::n])
         series.ranks.extend(ranks[p::n])
         seen = (stretch[lead].run_id, firsts[lead * n + p]) if by_run_id else min(firsts[p::n])
         if key not in first or seen < first[key]:

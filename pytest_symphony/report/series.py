@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left
-from itertools import compress, repeat
+from itertools import compress
 from operator import add, itemgetter
 from typing import Any, Iterable, Iterator
 
@@ -31,8 +31,8 @@ class BeatSeries:
     cell has (run, summed milliseconds, rank of the final attempt of the cell's first target);
     the rest (retries, several attempts or targets) is ``details[k]``, and the handler is kept
     where it changes (``handler_from``: ``(k, handler)``).  :meth:`finish` derives what the
-    analyses read: ``outcomes`` (the worst final rank over targets), ``statuses``,
-    ``durations`` (milliseconds rounded to 3 places) and ``retry_passes``.
+    analyses read: ``outcomes`` (the worst final rank over targets), ``statuses`` and
+    ``retry_passes``; ``durations`` (milliseconds rounded to 3 places) are laid in with the cells.
     """
 
     __slots__ = (
@@ -66,7 +66,7 @@ class BeatSeries:
         return len(self.runs)
 
     def finish(self) -> BeatSeries:
-        """Derive outcomes, statuses, durations and retry passes from the cells laid in."""
+        """Derive outcomes, statuses and retry passes from the cells laid in."""
         outcomes = bytearray(self.ranks)
         retry_passes = bytearray(len(outcomes))
         for at, detail in self.details.items():
@@ -76,7 +76,6 @@ class BeatSeries:
             self.retries += detail[X_RETRIES]
         self.outcomes, self.retry_passes = outcomes, retry_passes
         self.statuses = _statuses(outcomes)
-        self.durations = array("d", map(round, self.ms, repeat(3)))  # rounded in C, no list between
         return self
 
     def flake_rate(self, since: int = 0) -> float:

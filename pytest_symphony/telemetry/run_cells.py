@@ -4,7 +4,8 @@ A report over every run of a history of 10,000 runs x 100 beats read a million a
 (about three seconds in SQLite and tuples alone) and folded them into one cell per beat and run
 (another second and a half).  ``run_cells`` keeps each run's cells instead, one row per run:
 ``keys`` (ids into the ``cell_keys`` table of beat key texts and handlers), each cell's summed
-``ms``, the rank of its final attempt (``ranks``), its first attempt's row id (``first_ids``, which
+``ms``, the rank of its final attempt (``ranks``), the milliseconds rounded as reports show them (``durations``: a million ``round``
+calls are a third of a second), its first attempt's row id (``first_ids``, which
 orders the beats as the attempt rows would), the few cells that are more than one first attempt
 of one target (``details``), and the run's spec references.  A report reads 10,000 rows of
 blobs and lays runs of the same beats side by side with array slices.
@@ -27,6 +28,7 @@ import sqlite3
 import sys
 from array import array
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Any, Iterable
 
 #: Separates the parts of a beat's key text (sequence, movement number, movement, beat number, beat).
@@ -62,6 +64,7 @@ CREATE TABLE run_cells (
     keys      BLOB NOT NULL,
     first_ids BLOB NOT NULL,
     ms        BLOB NOT NULL,
+    durations BLOB NOT NULL,
     ranks     BLOB NOT NULL,
     details   TEXT,
     spec_refs TEXT NOT NULL
@@ -92,6 +95,7 @@ class RunCells:
     keys: list[tuple[str, str | None]] = field(default_factory=list)  # (beat key text, handler)
     first_ids: array[int] = field(default_factory=lambda: array("q"))
     ms: array[float] = field(default_factory=lambda: array("d"))  # every attempt's duration, summed
+    durations: array[float] = field(default_factory=lambda: array("d"))  # ms rounded to 3 places, as reports show it
     ranks: bytearray = field(default_factory=bytearray)  # the final attempt's rank (of the first target)
     details: dict[int, list[Any]] = field(default_factory=dict)
     spec_refs: list[tuple[str | None, str | None, str | None, int]] = field(default_factory=list)
@@ -129,6 +133,7 @@ def fold_run(rows: Iterable[CellRow]) -> RunCells:
         else:
             cells.ms[at] += ms
             _merge(cells, at, rank, attempt, target)
+    cells.durations = array("d", map(round, cells.ms, repeat(3)))
     return cells
 
 
@@ -174,14 +179,15 @@ def build_run_cells(conn: sqlite3.Connection, run_ids: Iterable[str]) -> None:
     for run_id in run_ids:
         cells = fold_stored(conn, run_id)
         conn.execute(
-            "INSERT OR REPLACE INTO run_cells (run_id, attempts, keys, first_ids, ms, ranks, details, spec_refs) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO run_cells (run_id, attempts, keys, first_ids, ms, durations, ranks, details, "
+            "spec_refs) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 run_id,
                 cells.attempts,
                 to_blob(array("q", map(key_id, cells.keys))),
                 to_blob(cells.first_ids),
                 to_blob(cells.ms),
+                to_blob(cells.durations),
                 bytes(cells.ranks),
                 _details_json(cells.details),
                 json.dumps(cells.spec_refs),

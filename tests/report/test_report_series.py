@@ -33,6 +33,7 @@ def _stored(index: int, cells) -> StoredRun:
         to_blob(array("q", [1 if handler == "do_compile" else 2 for _key, handler in cells.keys])),
         to_blob(cells.first_ids),
         to_blob(cells.ms),
+        to_blob(cells.durations),
         bytes(cells.ranks),
         cells.details,
         cells.spec_refs,

@@ -55,17 +55,19 @@ def _stored(store: HistoryStore, run_id: str):
     """The run's ``run_cells`` row, decoded (None: no row)."""
     conn = store._connection()
     row = conn.execute(
-        "SELECT attempts, keys, first_ids, ms, ranks, details, spec_refs FROM run_cells WHERE run_id = ?", (run_id,)
+        "SELECT attempts, keys, first_ids, ms, durations, ranks, details, spec_refs FROM run_cells WHERE run_id = ?",
+        (run_id,),
     ).fetchone()
     if row is None:
         return None
     names = read_cell_keys(conn)
-    attempts, keys, first_ids, ms, ranks, details, refs = row
+    attempts, keys, first_ids, ms, durations, ranks, details, refs = row
     return (
         attempts,
         [names[key_id] for key_id in from_blob("q", keys)],
         list(from_blob("q", first_ids)),
         list(from_blob("d", ms)),
+        list(from_blob("d", durations)),
         bytes(ranks),
         details_from_json(details),
         spec_refs_from_json(refs),
@@ -80,6 +82,7 @@ def _folded(store: HistoryStore, run_id: str):
         cells.keys,
         list(cells.first_ids),
         list(cells.ms),
+        list(cells.durations),
         bytes(cells.ranks),
         cells.details,
         cells.spec_refs,
@@ -95,7 +98,7 @@ def test_a_run_is_folded_when_it_ends_not_while_it_runs(tmp_path):
         store.store_run_records(run, records[3:], end={"ended_at": "2026-01-01T00:01:00Z", "exit_status": 1})
         cells = _stored(store, "r1")
     assert cells == _folded(store, "r1")
-    attempts, keys, _first, ms, ranks, details, refs = cells
+    attempts, keys, _first, ms, _durations, ranks, details, refs = cells
     assert attempts == 5 and [key.split("\x1f")[-1] for key, _handler in keys] == ["b1", "b2", "b3"]
     assert ms == [1.0, 5.0, 5.0] and list(ranks) == [0, 0, 0]  # b3's first target passed ...
     assert details[2][5] == {"us": (1, 4)}  # ... its other timed out
@@ -192,4 +195,4 @@ def test_merged_shards_are_folded_as_one_run(tmp_path):
         cells = _stored(store, run_id)
         assert cells == _folded(store, run_id)
     assert cells[0] == 3 and [key.split("\x1f")[-1] for key, _handler in cells[1]] == ["b1", "b2", "b3"]
-    assert cells[3] == [1.0, 1.0, 2.0]
+    assert cells[3] == cells[4] == [1.0, 1.0, 2.0]
