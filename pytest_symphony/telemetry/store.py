@@ -39,7 +39,7 @@ from .findings import FindingsMixin
 from .merge import MergeMixin
 from .queries import QueriesMixin
 from .records import AttemptRecord, RunRecord, normalize_timestamp
-from .run_cells import build_ended, build_run_cells
+from .run_cells import build_ended
 from .runs import RunsMixin, upsert_run
 from .store_errors import HistoryBusyError, HistoryCorruptError, HistoryError, HistoryVersionError
 from .schema import MIGRATIONS, TABLES, statements
@@ -339,7 +339,7 @@ class HistoryStore(FindingsMixin, RunsMixin, CheckpointsMixin, MergeMixin, Queri
 
         def work(conn: sqlite3.Connection) -> None:
             _execute(conn, sql, params)
-            build_run_cells(conn, [run_id])
+            build_ended(conn, [run_id])
 
         self._write("end the run in", work)
 

@@ -196,3 +196,20 @@ def test_merged_shards_are_folded_as_one_run(tmp_path):
         assert cells == _folded(store, run_id)
     assert cells[0] == 3 and [key.split("\x1f")[-1] for key, _handler in cells[1]] == ["b1", "b2", "b3"]
     assert cells[3] == cells[4] == [1.0, 1.0, 2.0]
+
+
+def test_a_real_run_and_a_partial_rerun_are_folded_as_they_end(project):
+    project.handlers("@handler\ndef ok():\n    pass\n\n@handler\ndef boom():\n    raise RuntimeError('no')\n")
+    project.spec(
+        "two.yaml",
+        "id: two\nmovements:\n  - name: M\n    beats:\n      - {name: First, handler: ok}\n"
+        "      - {name: Second, handler: boom}\n",
+    )
+    project.run("-p", "no:randomly").assert_outcomes(passed=1, failed=1)
+    project.run("-p", "no:randomly", "-k", "First").assert_outcomes(passed=1, deselected=1)
+    with HistoryStore(project.pytester.path / ".symphony" / "history.sqlite") as store:
+        runs = [run["run_id"] for run in store.runs()]
+        assert len(runs) == 2
+        cells = {run_id: _stored(store, run_id) for run_id in runs}
+        assert cells == {run_id: _folded(store, run_id) for run_id in runs}
+    assert sorted(len(run_cells[1]) for run_cells in cells.values()) == [1, 2]  # the rerun ran one beat
