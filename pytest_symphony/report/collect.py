@@ -140,15 +140,15 @@ def _read_execution(store: HistoryStore, limit: int) -> dict[str, Any]:
             f"WHERE a.run_id IN ({', '.join('?' * len(recent))}) GROUP BY 1, 2, 3, 4",
             recent,
         ),
-        "metric_names": store.rows(f"SELECT sequence, name FROM metrics WHERE 1 {window} GROUP BY 1, 2", args),
-        # the last value each run recorded of each metric (a beat may record one twice, or retry)
-        "metric_values": store.rows(
-            "SELECT run_id, sequence, name, value FROM metrics WHERE id IN "
-            f"(SELECT max(id) FROM metrics WHERE 1 {window} GROUP BY run_id, sequence, name)",
-            args,
-        ),
+        # the last value each run recorded of each metric, folded with its cells
+        "metric_names": sorted({(seq, name) for _run, seq, name, _value in cells.metric_values}, key=_nulls_first),
+        "metric_values": cells.metric_values,
         "version": store.schema_version(),
     }
+
+
+def _nulls_first(pair: tuple[str | None, str | None]) -> tuple[tuple[bool, str], ...]:
+    return tuple((text is not None, text or "") for text in pair)
 
 
 def _subject(asked: str | None, runs: list[dict[str, Any]], project: dict[str, BeatSeries]) -> str:

@@ -20,13 +20,16 @@ from ..telemetry.run_cells import (
     details_from_json,
     fold_stored,
     from_blob,
+    metrics_from_json,
     read_cell_keys,
     spec_refs_from_json,
     to_blob,
 )
 from .series import BeatSeries
 
-_CELLS_SQL = "SELECT run_id, attempts, keys, first_ids, ms, durations, ranks, details, spec_refs FROM run_cells WHERE 1"
+_CELLS_SQL = (
+    "SELECT run_id, attempts, keys, first_ids, ms, durations, ranks, details, spec_refs, metrics FROM run_cells WHERE 1"
+)
 
 
 @dataclass
@@ -43,6 +46,7 @@ class StoredRun:
     ranks: bytes
     details: dict[int, list[Any]]
     spec_refs: list[tuple[str | None, str | None, str | None, int]]
+    metrics: list[tuple[str | None, str | None, float | None]]
 
 
 @dataclass
@@ -50,6 +54,7 @@ class ReadCells:
     beats: dict[str, BeatSeries]  # beat key text -> series, as the attempt rows first name them
     attempts: int
     spec_refs: list[tuple[str, str | None, str | None, str | None]]  # (run, sequence, spec file, hash)
+    metric_values: list[tuple[str, str | None, str | None, float | None]]  # (run, sequence, name, last value)
 
 
 def read_cells(conn: sqlite3.Connection, run_ids: list[str], window: str, args: tuple[Any, ...]) -> ReadCells:
@@ -64,16 +69,19 @@ def read_cells(conn: sqlite3.Connection, run_ids: list[str], window: str, args: 
         if row is None:
             stored.append(_folded(index, run_id, fold_stored(conn, run_id), names, ids))
         else:
-            _run, attempts, keys, first_ids, ms, durations, ranks, details, refs = row
-            details, refs = details_from_json(details), spec_refs_from_json(refs)
-            stored.append(StoredRun(index, run_id, attempts, keys, first_ids, ms, durations, ranks, details, refs))
+            _run, attempts, keys, first_ids, ms, durations, ranks, details, refs, metrics = row
+            details, refs, metrics = details_from_json(details), spec_refs_from_json(refs), metrics_from_json(metrics)
+            stored.append(
+                StoredRun(index, run_id, attempts, keys, first_ids, ms, durations, ranks, details, refs, metrics)
+            )
     spec_refs = [
         (run.run_id, seq, spec_file, spec_hash)
         for run in sorted(stored, key=lambda run: run.run_id)  # as SQL lists them: by run id, then row id
         for seq, spec_file, spec_hash, _first in run.spec_refs
     ]
+    metric_values = [(run.run_id, *metric) for run in stored for metric in run.metrics]
     beats = lay_out(stored, names, by_run_id=bool(window))
-    return ReadCells(beats, sum(run.attempts for run in stored), spec_refs)
+    return ReadCells(beats, sum(run.attempts for run in stored), spec_refs, metric_values)
 
 
 def _folded(
@@ -100,6 +108,7 @@ def _folded(
         bytes(cells.ranks),
         cells.details,
         cells.spec_refs,
+        cells.metrics,
     )
 
 

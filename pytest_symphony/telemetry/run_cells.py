@@ -7,13 +7,15 @@ A report over every run of a history of 10,000 runs x 100 beats read a million a
 ``ms``, the rank of its final attempt (``ranks``), the milliseconds rounded as reports show them (``durations``: a million ``round``
 calls are a third of a second), its first attempt's row id (``first_ids``, which
 orders the beats as the attempt rows would), the few cells that are more than one first attempt
-of one target (``details``), and the run's spec references.  A report reads 10,000 rows of
+of one target (``details``), the run's spec references and the last value of each metric it
+recorded (``metrics``: the metric queries over a million rows took half a second).  A report reads 10,000 rows of
 blobs and lays runs of the same beats side by side with array slices.
 
 Kept exact by construction, whoever writes:
 
-* triggers on ``attempts`` delete a run's row whenever one of its attempts is inserted, changed
-  or deleted (and deleting a run deletes it): a row is never stale, at worst missing;
+* triggers on ``attempts`` and ``metrics`` delete a run's row whenever one of its attempts or
+  metrics is inserted, changed or deleted (and deleting a run deletes it): a row is never stale,
+  at worst missing;
 * the store (re)builds a run's row, in the same write transaction, when the run ends and when
   attempts reach a run that has ended (an import, a merge, ``add_attempts``); the migration
   builds every run's row once;
@@ -46,6 +48,11 @@ CELL_SQL = (
     "ELSE 5 END, coalesce(attempt, 0), coalesce(duration_ms, 0.0), target, sequence, spec_file, spec_hash "
     "FROM attempts WHERE run_id = ? AND +kind = 'beat' ORDER BY id"
 )
+#: The last value a run recorded of each metric (a beat may record one twice, or retry).
+METRIC_SQL = (
+    "SELECT sequence, name, value FROM metrics WHERE id IN "
+    "(SELECT max(id) FROM metrics WHERE run_id = ? GROUP BY sequence, name) ORDER BY id"
+)
 CellRow = tuple[int, str, "str | None", int, int, float, "str | None", "str | None", "str | None", "str | None"]
 SpecRef = tuple["str | None", "str | None", "str | None"]
 
@@ -67,7 +74,8 @@ CREATE TABLE run_cells (
     durations BLOB NOT NULL,
     ranks     BLOB NOT NULL,
     details   TEXT,
-    spec_refs TEXT NOT NULL
+    spec_refs TEXT NOT NULL,
+    metrics   TEXT NOT NULL
 );
 
 CREATE TRIGGER run_cells_on_insert AFTER INSERT ON attempts BEGIN
@@ -77,6 +85,15 @@ CREATE TRIGGER run_cells_on_update AFTER UPDATE ON attempts BEGIN
     DELETE FROM run_cells WHERE run_id IN (OLD.run_id, NEW.run_id);
 END;
 CREATE TRIGGER run_cells_on_delete AFTER DELETE ON attempts BEGIN
+    DELETE FROM run_cells WHERE run_id = OLD.run_id;
+END;
+CREATE TRIGGER run_cells_on_metric_insert AFTER INSERT ON metrics BEGIN
+    DELETE FROM run_cells WHERE run_id = NEW.run_id;
+END;
+CREATE TRIGGER run_cells_on_metric_update AFTER UPDATE ON metrics BEGIN
+    DELETE FROM run_cells WHERE run_id IN (OLD.run_id, NEW.run_id);
+END;
+CREATE TRIGGER run_cells_on_metric_delete AFTER DELETE ON metrics BEGIN
     DELETE FROM run_cells WHERE run_id = OLD.run_id;
 END;
 """
@@ -99,6 +116,7 @@ class RunCells:
     ranks: bytearray = field(default_factory=bytearray)  # the final attempt's rank (of the first target)
     details: dict[int, list[Any]] = field(default_factory=dict)
     spec_refs: list[tuple[str | None, str | None, str | None, int]] = field(default_factory=list)
+    metrics: list[tuple[str | None, str | None, float | None]] = field(default_factory=list)  # last of each
 
 
 def fold_run(rows: Iterable[CellRow]) -> RunCells:
@@ -155,8 +173,10 @@ def _merge(cells: RunCells, at: int, rank: int, attempt: int, target: str | None
 
 
 def fold_stored(conn: sqlite3.Connection, run_id: str) -> RunCells:
-    """A run's cells folded from its attempt rows."""
-    return fold_run(conn.execute(CELL_SQL, (run_id,)))
+    """A run's cells folded from its attempt rows, with the last value of each of its metrics."""
+    cells = fold_run(conn.execute(CELL_SQL, (run_id,)))
+    cells.metrics = conn.execute(METRIC_SQL, (run_id,)).fetchall()
+    return cells
 
 
 # --------------------------------------------------------------------------- storing
@@ -180,7 +200,7 @@ def build_run_cells(conn: sqlite3.Connection, run_ids: Iterable[str]) -> None:
         cells = fold_stored(conn, run_id)
         conn.execute(
             "INSERT OR REPLACE INTO run_cells (run_id, attempts, keys, first_ids, ms, durations, ranks, details, "
-            "spec_refs) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "spec_refs, metrics) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 run_id,
                 cells.attempts,
@@ -191,6 +211,7 @@ def build_run_cells(conn: sqlite3.Connection, run_ids: Iterable[str]) -> None:
                 bytes(cells.ranks),
                 _details_json(cells.details),
                 json.dumps(cells.spec_refs),
+                json.dumps(cells.metrics),
             ),
         )
 
@@ -235,6 +256,10 @@ def details_from_json(text: str | None) -> dict[int, list[Any]]:
     }
 
 
+def metrics_from_json(text: str) -> list[tuple[str | None, str | None, float | None]]:
+    return [(seq, name, value) for seq, name, value in json.loads(text)]
+
+
 def spec_refs_from_json(text: str) -> list[tuple[str | None, str | None, str | None, int]]:
     return [(seq, spec_file, spec_hash, first) for seq, spec_file, spec_hash, first in json.loads(text)]
 
@@ -275,6 +300,7 @@ __all__ = [
     "details_from_json",
     "fold_run",
     "fold_stored",
+    "metrics_from_json",
     "from_blob",
     "TABLES_7",
     "backfill",

@@ -37,6 +37,7 @@ def _stored(index: int, cells) -> StoredRun:
         bytes(cells.ranks),
         cells.details,
         cells.spec_refs,
+        cells.metrics,
     )
 
 
@@ -93,6 +94,7 @@ def _varied_history(path: Path) -> None:
                                 target=target,
                                 spec_file="sequences/release.yaml",
                                 spec_hash=f"{r // 3:064x}",
+                                metrics={"size": attempt * 10.0 + r, f"only_{b}": 1.5} if b < 3 else {},
                             )
                         )
             store.add_attempts(records[::-1] if r == 3 else records)

@@ -13,6 +13,7 @@ from pytest_symphony.telemetry.run_cells import (
     details_from_json,
     fold_stored,
     from_blob,
+    metrics_from_json,
     read_cell_keys,
     spec_refs_from_json,
 )
@@ -44,8 +45,8 @@ def _records(run_id: str) -> list[dict]:
     """Three beats: a plain one, one that passed on a retry, one of two targets."""
     return [
         _attempt(run_id, "b1", ms=1.0),
-        _attempt(run_id, "b2", "failed", 1, ms=2.0),
-        _attempt(run_id, "b2", "passed", 2, ms=3.0),
+        {**_attempt(run_id, "b2", "failed", 1, ms=2.0), "metrics": {"size": 1.0, "files": 3}},
+        {**_attempt(run_id, "b2", "passed", 2, ms=3.0), "metrics": {"size": 2.0}},
         _attempt(run_id, "b3", "passed", 1, target="eu"),
         _attempt(run_id, "b3", "timeout", 1, target="us"),
     ]
@@ -55,13 +56,14 @@ def _stored(store: HistoryStore, run_id: str):
     """The run's ``run_cells`` row, decoded (None: no row)."""
     conn = store._connection()
     row = conn.execute(
-        "SELECT attempts, keys, first_ids, ms, durations, ranks, details, spec_refs FROM run_cells WHERE run_id = ?",
+        "SELECT attempts, keys, first_ids, ms, durations, ranks, details, spec_refs, metrics FROM run_cells "
+        "WHERE run_id = ?",
         (run_id,),
     ).fetchone()
     if row is None:
         return None
     names = read_cell_keys(conn)
-    attempts, keys, first_ids, ms, durations, ranks, details, refs = row
+    attempts, keys, first_ids, ms, durations, ranks, details, refs, metrics = row
     return (
         attempts,
         [names[key_id] for key_id in from_blob("q", keys)],
@@ -71,6 +73,7 @@ def _stored(store: HistoryStore, run_id: str):
         bytes(ranks),
         details_from_json(details),
         spec_refs_from_json(refs),
+        metrics_from_json(metrics),
     )
 
 
@@ -86,6 +89,7 @@ def _folded(store: HistoryStore, run_id: str):
         bytes(cells.ranks),
         cells.details,
         cells.spec_refs,
+        cells.metrics,
     )
 
 
@@ -98,12 +102,13 @@ def test_a_run_is_folded_when_it_ends_not_while_it_runs(tmp_path):
         store.store_run_records(run, records[3:], end={"ended_at": "2026-01-01T00:01:00Z", "exit_status": 1})
         cells = _stored(store, "r1")
     assert cells == _folded(store, "r1")
-    attempts, keys, _first, ms, _durations, ranks, details, refs = cells
+    attempts, keys, _first, ms, _durations, ranks, details, refs, metrics = cells
     assert attempts == 5 and [key.split("\x1f")[-1] for key, _handler in keys] == ["b1", "b2", "b3"]
     assert ms == [1.0, 5.0, 5.0] and list(ranks) == [0, 0, 0]  # b3's first target passed ...
     assert details[2][5] == {"us": (1, 4)}  # ... its other timed out
     assert details[1][:4] == [2, 2, 1, True]  # b2 passed on its retry
     assert [ref[:3] for ref in refs] == [("release", "sequences/release.yaml", "a" * 64)]
+    assert sorted(metrics) == [("release", "files", 3.0), ("release", "size", 2.0)]  # the last of each
 
 
 def test_attempts_that_reach_an_ended_run_fold_it_again(tmp_path):
@@ -133,15 +138,26 @@ def test_a_writer_outside_the_store_never_leaves_a_stale_row(tmp_path):
         )
         conn.execute("UPDATE attempts SET status = 'failed' WHERE run_id = 'r2' AND beat = 'b1'")
         conn.execute("DELETE FROM attempts WHERE run_id = 'r3' AND beat = 'b1'")
+        conn.execute("INSERT INTO runs (run_id, ended_at) VALUES ('r4', '2026-01-01T00:01:00Z')")
     conn.close()
     with HistoryStore(path) as store:
-        assert [_stored(store, run_id) for run_id in ("r1", "r2", "r3")] == [None, None, None]
-        assert store.fold_unfolded_runs() == 3
+        store.add_attempts(_records("r4"))
+        assert _stored(store, "r4") is not None
+    conn = sqlite3.connect(path)
+    with conn:  # a metric alone, outside the store
+        conn.execute(
+            "INSERT INTO metrics (attempt_id, run_id, sequence, name, value) SELECT max(id), 'r4', 'release', 'late', 9.0 FROM attempts"
+        )
+    conn.close()
+    with HistoryStore(path) as store:
+        assert [_stored(store, run_id) for run_id in ("r1", "r2", "r3", "r4")] == [None, None, None, None]
+        assert store.fold_unfolded_runs() == 4
+        assert ("release", "late", 9.0) in _stored(store, "r4")[-1]
         for run_id in ("r1", "r2", "r3"):
             assert _stored(store, run_id) == _folded(store, run_id)
         assert _stored(store, "r1")[0] == 6 and _stored(store, "r3")[0] == 4
         store.write("delete a run from", lambda c: c.execute("DELETE FROM runs WHERE run_id = 'r2'"))
-        assert store.rows("SELECT run_id FROM run_cells ORDER BY run_id") == [("r1",), ("r3",)]
+        assert store.rows("SELECT run_id FROM run_cells ORDER BY run_id") == [("r1",), ("r3",), ("r4",)]
 
 
 def test_a_history_of_version_6_gets_every_run_folded_on_first_open(tmp_path):
@@ -152,7 +168,7 @@ def test_a_history_of_version_6_gets_every_run_folded_on_first_open(tmp_path):
         store.add_attempts(_records("r1") + _records("r2"))
     conn = sqlite3.connect(path)  # as version 6 left it: no cells, no triggers
     with conn:
-        for trigger in ("insert", "update", "delete"):
+        for trigger in ("insert", "update", "delete", "metric_insert", "metric_update", "metric_delete"):
             conn.execute(f"DROP TRIGGER run_cells_on_{trigger}")
         conn.execute("DROP TABLE run_cells")
         conn.execute("DROP TABLE cell_keys")
