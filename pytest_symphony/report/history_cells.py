@@ -51,6 +51,8 @@ class StoredRun:
 
 @dataclass
 class ReadCells:
+    """What beat 1.1 reads of the window's runs: their series, attempts, spec references, metrics."""
+
     beats: dict[str, BeatSeries]  # beat key text -> series, as the attempt rows first name them
     attempts: int
     spec_refs: list[tuple[str, str | None, str | None, str | None]]  # (run, sequence, spec file, hash)

@@ -4,12 +4,13 @@ A report over every run of a history of 10,000 runs x 100 beats read a million a
 (about three seconds in SQLite and tuples alone) and folded them into one cell per beat and run
 (another second and a half).  ``run_cells`` keeps each run's cells instead, one row per run:
 ``keys`` (ids into the ``cell_keys`` table of beat key texts and handlers), each cell's summed
-``ms``, the rank of its final attempt (``ranks``), the milliseconds rounded as reports show them (``durations``: a million ``round``
-calls are a third of a second), its first attempt's row id (``first_ids``, which
-orders the beats as the attempt rows would), the few cells that are more than one first attempt
-of one target (``details``), the run's spec references and the last value of each metric it
-recorded (``metrics``: the metric queries over a million rows took half a second).  A report reads 10,000 rows of
-blobs and lays runs of the same beats side by side with array slices.
+``ms`` and the same rounded as reports show them (``durations``: a million ``round`` calls are a
+third of a second), the rank of its final attempt (``ranks``), its first attempt's row id
+(``first_ids``, which orders the beats as the attempt rows would), the few cells that are more
+than one first attempt of one target (``details``), the run's spec references, and the last
+value of each metric it recorded (``metrics``: two queries over a million metric rows took half
+a second).  A report reads 10,000 rows of blobs and lays runs of the same beats side by side
+with array slices.
 
 Kept exact by construction, whoever writes:
 
@@ -182,8 +183,10 @@ def fold_stored(conn: sqlite3.Connection, run_id: str) -> RunCells:
 # --------------------------------------------------------------------------- storing
 
 
-def build_run_cells(conn: sqlite3.Connection, run_ids: Iterable[str]) -> None:
+def build_run_cells(conn: sqlite3.Connection, run_ids: list[str]) -> None:
     """(Re)build the rows of ``run_ids`` from their attempt rows (inside a write transaction)."""
+    if not run_ids:  # a running run's batch: nothing to read
+        return
     known: dict[tuple[str, str | None], int] = {
         (key, handler): key_id for key_id, key, handler in conn.execute("SELECT id, key, handler FROM cell_keys")
     }
