@@ -3,8 +3,8 @@
 Reads the SQLite history in snapshots (a run writing at the same time never makes
 one stage see half of another), loads the specs the history names (and those under
 ``symphony_paths``) for titles, descriptions, governance and links, and reduces
-attempts to one outcome per beat per run (:mod:`.series`).  Large histories stay fast:
-attempts stream from the cursor with the columns the report needs, into columns per beat.
+attempts to one outcome per beat per run (:mod:`.series`).  Large histories stay fast: the
+history keeps each run's attempts folded into one cell per beat (:mod:`.history_cells`).
 """
 
 from __future__ import annotations
@@ -19,7 +19,9 @@ from typing import Any, Iterable
 
 from ..paths import shown_path
 from ..telemetry.store import HistoryStore
-from .series import ATTEMPT_SQL, KEY_SEP, X_ATTEMPT, X_COUNT, BeatSeries, RunSums, RunTotals, fold_attempts, split_key
+from ..telemetry.run_cells import KEY_SEP, X_ATTEMPT, X_COUNT
+from .history_cells import read_cells
+from .series import BeatSeries, RunSums, RunTotals, split_key
 from .specs import load_spec_summary, spec_path
 from .work import ReportError, ReportWork
 
@@ -119,18 +121,15 @@ def _read_execution(store: HistoryStore, limit: int) -> dict[str, Any]:
     for run in runs:
         run["argv"] = json.loads(run.pop("argv_json") or "[]")
         run["selected"] = json.loads(run.pop("selected_json") or "[]")
-    index = {run["run_id"]: i for i, run in enumerate(runs)}
-    # streamed from the cursor: a million attempts never sit in a list
-    beats, attempts = store.read(lambda conn: fold_attempts(conn.execute(f"{ATTEMPT_SQL} {window}", args), index))
+    # each run's cells as the history keeps them folded: a row per run, not per attempt
+    cells = store.read(lambda conn: read_cells(conn, [run["run_id"] for run in runs], window, args))
     recent = [r["run_id"] for r in runs[-EVENT_RUNS:]]
     return {
         "in_history": in_history,
         "runs": runs,
-        "beats": beats,
-        "attempts": attempts,
-        "spec_refs": store.rows(
-            f"SELECT DISTINCT run_id, sequence, spec_file, spec_hash FROM attempts WHERE +kind = 'beat' {window}", args
-        ),
+        "beats": cells.beats,
+        "attempts": cells.attempts,
+        "spec_refs": cells.spec_refs,
         "scenarios": store.rows(
             f"SELECT run_id, sequence, beat, status, nodeid, target FROM attempts WHERE kind = 'scenario' {window}",
             args,
@@ -141,15 +140,15 @@ def _read_execution(store: HistoryStore, limit: int) -> dict[str, Any]:
             f"WHERE a.run_id IN ({', '.join('?' * len(recent))}) GROUP BY 1, 2, 3, 4",
             recent,
         ),
-        "metric_names": store.rows(f"SELECT sequence, name FROM metrics WHERE 1 {window} GROUP BY 1, 2", args),
-        # the last value each run recorded of each metric (a beat may record one twice, or retry)
-        "metric_values": store.rows(
-            "SELECT run_id, sequence, name, value FROM metrics WHERE id IN "
-            f"(SELECT max(id) FROM metrics WHERE 1 {window} GROUP BY run_id, sequence, name)",
-            args,
-        ),
+        # the last value each run recorded of each metric, folded with its cells
+        "metric_names": sorted({(seq, name) for _run, seq, name, _value in cells.metric_values}, key=_nulls_first),
+        "metric_values": cells.metric_values,
         "version": store.schema_version(),
     }
+
+
+def _nulls_first(pair: tuple[str | None, str | None]) -> tuple[tuple[bool, str], ...]:
+    return tuple((text is not None, text or "") for text in pair)
 
 
 def _subject(asked: str | None, runs: list[dict[str, Any]], project: dict[str, BeatSeries]) -> str:

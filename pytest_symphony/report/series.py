@@ -3,44 +3,25 @@
 A history of 10,000 runs x 100 beats holds a million beat outcomes (cells).  As one
 Python object per cell they took over 700 MiB and most of a report's time; as parallel
 columns (``array``/``bytearray``, one entry per run, oldest run first) a cell costs about
-40 bytes and the statistics read whole columns.  Attempts stream from one table scan
-(:func:`fold_attempts`) straight into the columns: no list of rows, no object per cell.
+40 bytes and the statistics read whole columns.  The history keeps each run's cells folded
+(:mod:`..telemetry.run_cells`); :mod:`.history_cells` lays them into the columns.
 """
 
 from __future__ import annotations
 
 from array import array
 from bisect import bisect_left
-from itertools import compress, repeat
+from itertools import compress
 from operator import add, itemgetter
 from typing import Any, Iterable, Iterator
 
+from ..telemetry.run_cells import KEY_SEP, X_OTHERS, X_RETRIES, X_RETRY_PASS
 from .stats import rnd
 
 #: Status ranks: the worst final attempt among a beat's targets is the beat's outcome in a run.
 STATUS_RANK = {"passed": 0, "skipped": 1, "failed": 3, "timeout": 4, "error": 5}
 RANK_STATUS = {0: "passed", 1: "skipped", 3: "failed", 4: "timeout", 5: "error"}
 BAD = ("failed", "error", "timeout")
-#: Separates the parts of a beat's key text (sequence, movement number, movement, beat number, beat).
-KEY_SEP = "\x1f"
-
-#: One row per beat attempt, the beat's identity folded into one string by SQLite: one text per
-#: row is the cheapest identity to read (five columns, or a join to a table of keys, cost more).
-#: One ``printf`` builds it (NULL prints as nothing): a third less SQLite time than four
-#: ``coalesce`` and eight ``||``, the same text.  ``+kind``: a full scan, not the kind index, which
-#: would visit nearly every row anyway.  A GROUP BY on the beat key in SQL is slower: SQLite walks
-#: the run_id index (a table lookup per row) and sorts the key text in a temporary B-tree; exact
-#: medians need every outcome in order anyway.
-ATTEMPT_SQL = (
-    f"SELECT run_id, printf('{KEY_SEP.join(['%s'] * 5)}', sequence, movement_number, movement, beat_number, beat), "
-    "handler, "
-    "CASE status WHEN 'passed' THEN 0 WHEN 'skipped' THEN 1 WHEN 'failed' THEN 3 WHEN 'timeout' THEN 4 "
-    "ELSE 5 END, coalesce(attempt, 0), coalesce(duration_ms, 0.0), target FROM attempts WHERE +kind = 'beat'"
-)
-
-AttemptRow = tuple[str, str, "str | None", int, int, float, "str | None"]
-#: Fields of a cell's detail, kept only for cells that are not one first attempt of one target.
-X_ATTEMPT, X_COUNT, X_RETRIES, X_RETRY_PASS, X_TARGET, X_OTHERS = range(6)
 
 
 class BeatSeries:
@@ -50,8 +31,8 @@ class BeatSeries:
     cell has (run, summed milliseconds, rank of the final attempt of the cell's first target);
     the rest (retries, several attempts or targets) is ``details[k]``, and the handler is kept
     where it changes (``handler_from``: ``(k, handler)``).  :meth:`finish` derives what the
-    analyses read: ``outcomes`` (the worst final rank over targets), ``statuses``,
-    ``durations`` (milliseconds rounded to 3 places) and ``retry_passes``.
+    analyses read: ``outcomes`` (the worst final rank over targets), ``statuses`` and
+    ``retry_passes``; ``durations`` (milliseconds rounded to 3 places) are laid in with the cells.
     """
 
     __slots__ = (
@@ -61,13 +42,11 @@ class BeatSeries:
         "details",
         "handler_from",
         "handler",
-        "ordered",
         "outcomes",
         "statuses",
         "durations",
         "retry_passes",
         "retries",
-        "_positions",
     )
 
     def __init__(self) -> None:
@@ -76,69 +55,18 @@ class BeatSeries:
         self.ranks = bytearray()
         self.details: dict[int, list[Any]] = {}
         self.handler_from: list[tuple[int, str | None]] = []
-        self.handler: str | None = None  # the handler of the newest cell folded in
-        self.ordered = True  # runs came oldest first so far (a new run only ever appends)
+        self.handler: str | None = None  # the handler of the newest cell laid in
         self.outcomes = bytearray()
         self.statuses: list[str] = []
         self.durations = array("d")
         self.retry_passes = bytearray()
         self.retries = 0
-        self._positions: dict[int, int] = {}
 
     def __len__(self) -> int:
         return len(self.runs)
 
-    def add(self, run: int, handler: str | None, rank: int, attempt: int, ms: float, target: str | None) -> None:
-        """Fold one attempt in: a new cell for a new run, else into that run's cell."""
-        runs = self.runs
-        if self.ordered:
-            if not runs or run > runs[-1]:
-                self._append(run, handler, rank, attempt, ms, target)
-                return
-            if run == runs[-1]:
-                self._merge(len(runs) - 1, rank, attempt, ms, target)
-                return
-            self.ordered = False
-            self._positions = {r: k for k, r in enumerate(runs)}
-        at = self._positions.get(run)
-        if at is None:
-            self._positions[run] = len(runs)
-            self._append(run, handler, rank, attempt, ms, target)
-        else:
-            self._merge(at, rank, attempt, ms, target)
-
-    def _append(self, run: int, handler: str | None, rank: int, attempt: int, ms: float, target: str | None) -> None:
-        at = len(self.runs)
-        self.runs.append(run)
-        self.ms.append(ms)
-        self.ranks.append(rank)
-        if not self.handler_from or handler != self.handler:
-            self.handler_from.append((at, handler))
-            self.handler = handler
-        if attempt != 1 or target is not None:
-            self.details[at] = [attempt, 1, int(attempt > 1), attempt > 1 and rank == 0, target, None]
-
-    def _merge(self, at: int, rank: int, attempt: int, ms: float, target: str | None) -> None:
-        detail = self.details.get(at)
-        if detail is None:
-            detail = self.details[at] = [1, 1, 0, False, None, None]
-        self.ms[at] += ms
-        detail[X_COUNT] += 1
-        if attempt > 1:
-            detail[X_RETRIES] += 1
-            detail[X_RETRY_PASS] = detail[X_RETRY_PASS] or rank == 0
-        if target == detail[X_TARGET]:
-            if attempt >= detail[X_ATTEMPT]:
-                detail[X_ATTEMPT], self.ranks[at] = attempt, rank
-            return
-        others = detail[X_OTHERS] = detail[X_OTHERS] or {}
-        if target not in others or attempt >= others[target][0]:
-            others[target] = (attempt, rank)
-
     def finish(self) -> BeatSeries:
-        """Put the cells in run order and derive outcomes, statuses, durations and retry passes."""
-        if not self.ordered:
-            self._sort()
+        """Derive outcomes, statuses and retry passes from the cells laid in."""
         outcomes = bytearray(self.ranks)
         retry_passes = bytearray(len(outcomes))
         for at, detail in self.details.items():
@@ -148,7 +76,6 @@ class BeatSeries:
             self.retries += detail[X_RETRIES]
         self.outcomes, self.retry_passes = outcomes, retry_passes
         self.statuses = _statuses(outcomes)
-        self.durations = array("d", map(round, self.ms, repeat(3)))  # rounded in C, no list between
         return self
 
     def flake_rate(self, since: int = 0) -> float:
@@ -163,26 +90,6 @@ class BeatSeries:
         flips = (int.from_bytes(passed[:-1], "big") ^ int.from_bytes(passed[1:], "big")).bit_count()
         return rnd(min(1.0, (self.retry_passes.count(1, since) + flips) / cells), 4) or 0.0
 
-    def _sort(self) -> None:
-        order = sorted(range(len(self.runs)), key=self.runs.__getitem__)
-        handlers = self.handlers()
-        self.runs = array("l", [self.runs[k] for k in order])
-        self.ms = array("d", [self.ms[k] for k in order])
-        self.ranks = bytearray(self.ranks[k] for k in order)
-        moved = {old: new for new, old in enumerate(order)}
-        self.details = {moved[at]: detail for at, detail in self.details.items()}
-        self.handler_from = []
-        for at, k in enumerate(order):
-            if not self.handler_from or handlers[k] != self.handler_from[-1][1]:
-                self.handler_from.append((at, handlers[k]))
-        self.handler = self.handler_from[-1][1] if self.handler_from else None
-        self.ordered, self._positions = True, {}
-
-    def handlers(self) -> list[str | None]:
-        """The handler of every cell (its first attempt's)."""
-        bounds = [at for at, _handler in self.handler_from[1:]] + [len(self.runs)]
-        return [h for (at, h), end in zip(self.handler_from, bounds) for _k in range(at, end)]
-
     def handler_spans(self) -> Iterator[tuple[str | None, int, int]]:
         """``(handler, first cell, end)`` for each stretch of cells with the same handler."""
         bounds = [at for at, _handler in self.handler_from[1:]] + [len(self.runs)]
@@ -192,34 +99,6 @@ class BeatSeries:
     def since(self, first_run: int) -> int:
         """The index of the first cell at run ``first_run`` or later."""
         return bisect_left(self.runs, first_run)
-
-
-def fold_attempts(rows: Iterable[AttemptRow], run_index: dict[str, int]) -> tuple[dict[str, BeatSeries], int]:
-    """``{beat key text: series}`` from attempt rows (:data:`ATTEMPT_SQL`), read once, in any order.
-
-    Rows of runs outside ``run_index`` (the window) are skipped.  The loop takes the common case
-    (a first attempt, of one target, of a run newer than the beat's last) without a call: a
-    million attempts pass through here."""
-    beats: dict[str, BeatSeries] = {}
-    count = 0
-    for run_id, key, handler, rank, attempt, ms, target in rows:
-        run = run_index.get(run_id)
-        if run is None:
-            continue
-        count += 1
-        series = beats.get(key)
-        if series is None:
-            series = beats[key] = BeatSeries()
-        runs = series.runs
-        if attempt == 1 and target is None and series.ordered and runs and run > runs[-1] and handler == series.handler:
-            runs.append(run)
-            series.ms.append(ms)
-            series.ranks.append(rank)
-        else:
-            series.add(run, handler, rank, attempt, ms, target)
-    for series in beats.values():
-        series.finish()
-    return beats, count
 
 
 class RunSums:

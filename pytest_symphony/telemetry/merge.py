@@ -8,6 +8,8 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+from .run_cells import build_ended
+
 
 #: Tables whose rows belong to a run (``run_id``), and those that hang off an attempt.
 RUN_TABLES = ("violations", "scores", "artifacts", "fixes")
@@ -44,6 +46,7 @@ def _copy_run_rows(conn: sqlite3.Connection, source_run: str, run_id: str) -> No
         )
     for table in RUN_TABLES:
         _copy(conn, table, None, "run_id = ?", (source_run,), run_id)
+    build_ended(conn, [run_id])  # the merged run's cells, with this shard's
 
 
 def _copy(

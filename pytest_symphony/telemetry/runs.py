@@ -20,6 +20,7 @@ from typing import Any, Iterable, Mapping
 
 from . import values
 from .attempt_rows import insert_attempts
+from .run_cells import build_ended, build_run_cells
 from .records import normalize_timestamp
 
 #: Schema version 2 -> 3.  Shipped: never edit, append a new migration instead.
@@ -100,9 +101,26 @@ class RunsMixin:
                         run_id,
                     ),
                 )
+            if end is not None or fresh:
+                build_ended(conn, [run_id])  # its cells, once it has ended
 
         self._write("store the records of run %s in" % run_id, work)  # type: ignore[attr-defined]
         return stored
+
+    def fold_unfolded_runs(self) -> int:
+        """Fold the cells of every run that has none (rows written outside the store, such as a
+        benchmark's SQL copies); returns how many.  Reports read such runs' attempt rows meanwhile."""
+        todo: list[str] = []
+
+        def work(conn: sqlite3.Connection) -> None:
+            todo[:] = [
+                row[0]
+                for row in conn.execute("SELECT run_id FROM runs WHERE run_id NOT IN (SELECT run_id FROM run_cells)")
+            ]
+            build_run_cells(conn, todo)
+
+        self._write("fold the runs of", work)  # type: ignore[attr-defined]
+        return len(todo)
 
     def finished_run_ids(self) -> set[str]:
         """Runs whose records are all stored (they have an end)."""

@@ -11,6 +11,7 @@ from typing import Callable, Iterator, Union
 from .checkpoints import MIGRATION_4
 from .delivery_store import MIGRATION_5
 from .findings import MIGRATION_2
+from .run_cells import TABLES_7, backfill
 from .runs import MIGRATION_3
 
 Migration = Union[str, Callable[[sqlite3.Connection], None]]
@@ -93,13 +94,23 @@ _MIGRATION_6 = """
 CREATE INDEX idx_metrics_run_sequence_name ON metrics (run_id, sequence, name);
 """
 
+
+def _migration_7(conn: sqlite3.Connection) -> None:
+    """Schema version 6 -> 7: each run's beat outcomes folded once (:mod:`.run_cells`), with the
+    triggers that keep them exact, built for every run already stored.  Shipped: never edit."""
+    for statement in statements(TABLES_7):
+        conn.execute(statement)
+    backfill(conn)
+
+
 #: Ordered schema steps; ``MIGRATIONS[i]`` takes a file from version ``i`` to ``i + 1``.
 #: Version 2 (``findings.MIGRATION_2``) adds scenario steps, attempt kind/target,
 #: conformity violations and scores, artifacts and fixes; version 3 (``runs.MIGRATION_3``)
 #: the per-run mark of records stored and the ``interrupted`` flag; version 4
 #: (``checkpoints.MIGRATION_4``) beat checkpoints, ``runs.resumed_from`` and sub-pipeline parents;
 #: version 5 (``delivery_store.MIGRATION_5``) deployments, their statuses, and incidents;
-#: version 6 an index for reports.
+#: version 6 an index for reports; version 7 (``_migration_7``) each run's beat outcomes
+#: folded once, with their backfill.
 MIGRATIONS: list[Migration] = [
     _MIGRATION_1,
     MIGRATION_2,
@@ -107,6 +118,7 @@ MIGRATIONS: list[Migration] = [
     MIGRATION_4,
     MIGRATION_5,
     _MIGRATION_6,
+    _migration_7,
 ]
 
 #: Tables a history of the newest version has; one missing means the file is damaged.
@@ -123,6 +135,8 @@ TABLES = frozenset(
         "artifacts",
         "fixes",
         "checkpoints",
+        "cell_keys",
+        "run_cells",
     }
 )
 

@@ -39,6 +39,7 @@ from .findings import FindingsMixin
 from .merge import MergeMixin
 from .queries import QueriesMixin
 from .records import AttemptRecord, RunRecord, normalize_timestamp
+from .run_cells import build_ended
 from .runs import RunsMixin, upsert_run
 from .store_errors import HistoryBusyError, HistoryCorruptError, HistoryError, HistoryVersionError
 from .schema import MIGRATIONS, TABLES, statements
@@ -323,14 +324,24 @@ class HistoryStore(FindingsMixin, RunsMixin, CheckpointsMixin, MergeMixin, Queri
         missing_run = [r.get("nodeid") or r.get("beat") for r in batch if not r.get("run_id")]
         if missing_run:
             raise HistoryError(f"cannot store attempts without a run_id in {self.path}: {missing_run[:5]}")
-        self._write("store attempts in", lambda conn: insert_attempts(conn, batch))
+
+        def work(conn: sqlite3.Connection) -> None:
+            insert_attempts(conn, batch)
+            build_ended(conn, (values.text(r["run_id"]) for r in batch))  # attempts of a run that ended
+
+        self._write("store attempts in", work)
         return len(batch)
 
     def end_run(self, run_id: str, ended_at: str | None, exit_status: int | None) -> None:
         """Mark a run finished."""
         params = (normalize_timestamp(ended_at), values.integer(exit_status), run_id)
         sql = "UPDATE runs SET ended_at = ?, exit_status = ? WHERE run_id = ?"
-        self._write("end the run in", lambda conn: _execute(conn, sql, params))
+
+        def work(conn: sqlite3.Connection) -> None:
+            _execute(conn, sql, params)
+            build_ended(conn, [run_id])
+
+        self._write("end the run in", work)
 
 
 __all__ = [

@@ -53,7 +53,7 @@ def test_a_version_1_file_opens_after_the_upgrade_and_keeps_its_runs(tmp_path):
     conn.close()
 
     with HistoryStore(path) as store:
-        assert store.schema_version() == schema_version_newest() == 6
+        assert store.schema_version() == schema_version_newest() == 7
         (old,) = store.attempts()
         assert (old["kind"], old["target"], old["steps"], old["duration_ms"]) == ("beat", None, [], 12.5)
         assert old["events"][0]["name"] == "compiled"
@@ -63,7 +63,7 @@ def test_a_version_1_file_opens_after_the_upgrade_and_keeps_its_runs(tmp_path):
     from pytest_symphony.report.model import ReportContext, build_report
 
     work = build_report(ReportContext(history_path=path, rootdir=tmp_path))
-    assert work.report["history"]["schema_version"] == 6
+    assert work.report["history"]["schema_version"] == 7
     assert work.report["sequences"][0]["movements"][0]["beats"][0]["timing"]["median"] == 12.5
     assert work.report["conformity"]["violations"]["by_code"][0]["code"] == "HANDLER_NOT_FOUND"
 

@@ -1,66 +1,142 @@
-"""Beat outcomes folded into columns (report.series): any storage order, retries, targets."""
+"""Beat outcomes folded into columns (report.series, report.history_cells): retries, targets, any
+storage order, the same from the folded cells as from the attempt rows."""
 
 from __future__ import annotations
 
-import random
+import sqlite3
+from array import array
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from pytest_symphony.report.history_cells import StoredRun, lay_out
 from pytest_symphony.report.model import ReportContext, build_report
-from pytest_symphony.report.series import STATUS_RANK, fold_attempts
+from pytest_symphony.report.series import STATUS_RANK
+from pytest_symphony.telemetry.records import make_attempt, make_run
+from pytest_symphony.telemetry.run_cells import fold_run, to_blob
+from pytest_symphony.telemetry.store import HistoryStore
 
 from .conftest import HistoryBuilder
 
 KEY = "release\x1f1\x1fbuild\x1f1\x1fcompile"
+T0 = datetime(2026, 5, 1, tzinfo=timezone.utc)
 
 
-def _row(run: str, status: str = "passed", attempt: int = 1, ms: float = 1.0, target=None, handler="do_compile"):
-    return (run, KEY, handler, STATUS_RANK[status], attempt, ms, target)
+def _row(row_id: int, status="passed", attempt=1, ms=1.0, target=None, handler="do_compile"):
+    return (row_id, KEY, handler, STATUS_RANK[status], attempt, ms, target, "release", "r.yaml", "h")
 
 
-def _columns(series) -> dict:
-    return {
-        "runs": list(series.runs),
-        "ms": list(series.ms),
-        "statuses": series.statuses,
-        "retry_passes": list(series.retry_passes),
-        "retries": series.retries,
-        "handlers": series.handlers(),
-    }
+def _stored(index: int, cells) -> StoredRun:
+    return StoredRun(
+        index,
+        f"r{index}",
+        cells.attempts,
+        to_blob(array("q", [1 if handler == "do_compile" else 2 for _key, handler in cells.keys])),
+        to_blob(cells.first_ids),
+        to_blob(cells.ms),
+        to_blob(cells.durations),
+        bytes(cells.ranks),
+        cells.details,
+        cells.spec_refs,
+        cells.metrics,
+    )
 
 
 def test_a_cell_sums_its_attempts_and_keeps_the_worst_final_outcome_of_its_targets():
-    rows = [
-        _row("r0", "failed", 1, 2.0),
-        _row("r0", "passed", 2, 3.0),  # passed on a retry
-        _row("r1", "passed", 1, 1.0, target="a"),
-        _row("r1", "failed", 1, 1.0, target="b"),
-        _row("r1", "passed", 2, 1.0, target="b"),  # b's final attempt passed...
-        _row("r1", "timeout", 1, 4.0, target="c"),  # ...but c timed out
-        _row("r2", "skipped", 1, 0.5, handler="do_other"),
+    runs = [
+        [_row(1, "failed", 1, 2.0), _row(2, "passed", 2, 3.0)],  # passed on a retry
+        [
+            _row(3, "passed", 1, 1.0, target="a"),
+            _row(4, "failed", 1, 1.0, target="b"),
+            _row(5, "passed", 2, 1.0, target="b"),  # b's final attempt passed ...
+            _row(6, "timeout", 1, 4.0, target="c"),  # ... but c timed out
+        ],
+        [_row(7, "skipped", 1, 0.5, handler="do_other")],
     ]
-    beats, count = fold_attempts(rows, {"r0": 0, "r1": 1, "r2": 2, "elsewhere": 3})
-    assert count == 7
-    assert _columns(beats[KEY]) == {
-        "runs": [0, 1, 2],
-        "ms": [5.0, 7.0, 0.5],
-        "statuses": ["passed", "timeout", "skipped"],
-        "retry_passes": [1, 1, 0],
-        "retries": 2,
-        "handlers": ["do_compile", "do_compile", "do_other"],
-    }
+    stored = [_stored(index, fold_run(rows)) for index, rows in enumerate(runs)]
+    series = lay_out(stored, {1: (KEY, "do_compile"), 2: (KEY, "do_other")}, by_run_id=False)[KEY]
+    assert sum(run.attempts for run in stored) == 7
+    assert (list(series.runs), list(series.ms), series.statuses) == (
+        [0, 1, 2],
+        [5.0, 7.0, 0.5],
+        ["passed", "timeout", "skipped"],
+    )
+    assert (list(series.retry_passes), series.retries) == ([1, 1, 0], 2)
+    assert list(series.handler_spans()) == [("do_compile", 0, 2), ("do_other", 2, 3)]
 
 
-def test_rows_in_any_order_fold_into_the_same_series():
-    index = {f"r{i}": i for i in range(40)}
-    rows = []
-    for i in range(40):
-        rows.append(_row(f"r{i}", "failed" if i % 7 == 0 else "passed", 1, float(i), handler=f"h{i // 10}"))
-        if i % 7 == 0:
-            rows.append(_row(f"r{i}", "passed", 2, 0.5, handler=f"h{i // 10}"))
-    in_order = _columns(fold_attempts(rows, index)[0][KEY])
-    random.Random(16).shuffle(rows)  # a retry may even come before its first attempt
-    assert _columns(fold_attempts(rows, index)[0][KEY]) == in_order
-    assert in_order["retry_passes"].count(1) == 6 and in_order["statuses"].count("failed") == 0
+def _varied_history(path: Path) -> None:
+    """Retries, targets, skips, a handler that changes, runs stored out of order, one still running."""
+    order = [5, 0, 3, 1, 7, 2, 6, 4]
+    with HistoryStore(path) as store:
+        for r in order:
+            began = T0 + timedelta(hours=r)
+            run = make_run(f"run-{r}", started_at=began.isoformat(), git_commit=f"{r:040x}")
+            if r != 7:
+                run["ended_at"], run["exit_status"] = (began + timedelta(seconds=30)).isoformat(), 0
+            store.begin_run(run)
+            records = []
+            for b in range(4 + r % 3):
+                statuses = ["failed", "passed"] if (r + b) % 4 == 0 else ["skipped" if b == 5 else "passed"]
+                for target in ["eu", "us"] if b == 3 else [None]:
+                    for attempt, status in enumerate(statuses, start=1):
+                        records.append(
+                            make_attempt(
+                                run_id=run["run_id"],
+                                sequence="release" if b < 4 else "deploy",
+                                movement="build",
+                                movement_number=1,
+                                beat=f"b{b}",
+                                beat_number=b + 1,
+                                handler=f"do_{b}" if r < 4 else f"do_{b}_v2",
+                                duration_ms=1.5 + r * 0.25 + b,
+                                status="timeout" if (target, r) == ("us", 2) else status,
+                                attempt=attempt,
+                                target=target,
+                                spec_file="sequences/release.yaml",
+                                spec_hash=f"{r // 3:064x}",
+                                metrics={"size": attempt * 10.0 + r, f"only_{b}": 1.5} if b < 3 else {},
+                            )
+                        )
+            store.add_attempts(records[::-1] if r == 3 else records)
+
+
+def _report(path: Path, window: int | None) -> dict:
+    report = build_report(ReportContext(history_path=path, rootdir=path.parent, max_runs=window)).report
+    return {key: value for key, value in report.items() if key not in ("generated_at", "lineage")}
+
+
+def test_the_report_is_the_same_from_the_folded_cells_and_from_the_attempt_rows(tmp_path):
+    path = tmp_path / ".symphony" / "history.sqlite"
+    _varied_history(path)
+    with HistoryStore(path) as store:
+        assert len(store.rows("SELECT run_id FROM run_cells")) == 7  # every run but the running one
+    folded = {window: _report(path, window) for window in (None, 3)}
+    assert folded[None]["history"]["runs"] == 8 and folded[3]["history"]["runs"] == 3
+    for dropped in ("run_id IN ('run-0', 'run-5')", "1"):  # some runs, then every run, from attempt rows
+        with HistoryStore(path) as store:
+            store.write("drop cells of", lambda conn: conn.execute(f"DELETE FROM run_cells WHERE {dropped}"))
+        assert {window: _report(path, window) for window in (None, 3)} == folded
+
+
+def test_an_attempt_written_outside_the_store_counts_at_once(tmp_path):
+    path = tmp_path / ".symphony" / "history.sqlite"
+    _varied_history(path)
+    before = _beat(_report(path, None), "release", "b0")
+    conn = sqlite3.connect(path)
+    with conn:  # a writer that knows nothing of run_cells: the trigger drops run-6's folded cells
+        conn.execute(
+            "INSERT INTO attempts (run_id, sequence, movement, movement_number, beat, beat_number, handler, "
+            "status, attempt, duration_ms, kind) VALUES ('run-6', 'release', 'build', 1, 'b0', 1, 'do_0_v2', "
+            "'error', 2, 1.0, 'beat')"
+        )
+    conn.close()
+    after = _beat(_report(path, None), "release", "b0")
+    assert (after["runs"], after["failed"]) == (before["runs"], before["failed"] + 1)
+
+
+def _beat(report: dict, sequence: str, slug: str) -> dict:
+    (seq,) = [s for s in report["sequences"] if s["id"] == sequence]
+    return next(b for m in seq["movements"] for b in m["beats"] if b["slug"] == slug)
 
 
 def test_a_history_stored_out_of_run_order_reports_like_one_stored_in_order(tmp_path):

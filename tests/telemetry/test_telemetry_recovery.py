@@ -69,7 +69,7 @@ def test_the_version_3_migration_counts_what_older_runs_stored(tmp_path):
     )
     conn.close()
     with HistoryStore(path) as store:
-        assert store.schema_version() == schema_version_newest() == 6
+        assert store.schema_version() == schema_version_newest() == 7
         assert store.records_stored("old") == 2
 
 
