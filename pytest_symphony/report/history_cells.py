@@ -13,10 +13,10 @@ from __future__ import annotations
 import sqlite3
 from array import array
 from dataclasses import dataclass
+from itertools import count
 from typing import Any
 
 from ..telemetry.run_cells import (
-    RunCells,
     details_from_json,
     fold_stored,
     from_blob,
@@ -69,7 +69,7 @@ def read_cells(conn: sqlite3.Connection, run_ids: list[str], window: str, args: 
     for index, run_id in enumerate(run_ids):
         row = rows.get(run_id)
         if row is None:
-            stored.append(_folded(index, run_id, fold_stored(conn, run_id), names, ids))
+            stored.append(_folded(index, run_id, conn, names, ids))
         else:
             _run, attempts, keys, first_ids, ms, durations, ranks, details, refs, metrics = row
             details, refs, metrics = details_from_json(details), spec_refs_from_json(refs), metrics_from_json(metrics)
@@ -89,21 +89,27 @@ def read_cells(conn: sqlite3.Connection, run_ids: list[str], window: str, args: 
 def _folded(
     index: int,
     run_id: str,
-    cells: RunCells,
+    conn: sqlite3.Connection,
     names: dict[int, tuple[str, str | None]],
     ids: dict[tuple[str, str | None], int],
 ) -> StoredRun:
     """A run folded here, its beats numbered like the stored ones (new ones after them)."""
-    for name in cells.keys:
-        if name not in ids:
-            ids[name] = max(names, default=0) + 1
-            names[ids[name]] = name
-    keys = to_blob(array("q", (ids[name] for name in cells.keys)))
+
+    fresh = count(max(names, default=0) + 1)
+
+    def key_ids(cells: list[tuple[str, str | None]]) -> list[int]:
+        for name in cells:
+            if name not in ids:
+                ids[name] = number = next(fresh)
+                names[number] = name
+        return [ids[name] for name in cells]
+
+    cells = fold_stored(conn, run_id, key_ids)
     return StoredRun(
         index,
         run_id,
         cells.attempts,
-        keys,
+        to_blob(cells.key_ids),
         to_blob(cells.first_ids),
         to_blob(cells.ms),
         to_blob(cells.durations),

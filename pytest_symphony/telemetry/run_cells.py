@@ -32,7 +32,7 @@ import sys
 from array import array
 from dataclasses import dataclass, field
 from itertools import repeat
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable, Mapping
 
 #: Separates the parts of a beat's key text (sequence, movement number, movement, beat number, beat).
 KEY_SEP = "\x1f"
@@ -105,12 +105,22 @@ def backfill(conn: sqlite3.Connection) -> None:
     build_run_cells(conn, [row[0] for row in conn.execute("SELECT run_id FROM runs")])
 
 
+#: The last attempt row of each sequence of a run (as its key texts begin): where the fold may let
+#: go of its beats' key texts.
+SEQUENCE_ENDS_SQL = (
+    "SELECT printf('%s', sequence), max(id) FROM attempts WHERE run_id = ? AND +kind = 'beat' GROUP BY 1"
+)
+
+#: Numbers cells' (key text, handler) pairs, in order.
+KeyIds = Callable[[list[tuple[str, "str | None"]]], list[int]]
+
+
 @dataclass
 class RunCells:
     """One run's cells, in the order their beats first appear in its attempt rows."""
 
     attempts: int = 0
-    keys: list[tuple[str, str | None]] = field(default_factory=list)  # (beat key text, handler)
+    key_ids: array[int] = field(default_factory=lambda: array("q"))  # ids of (beat key text, handler)
     first_ids: array[int] = field(default_factory=lambda: array("q"))
     ms: array[float] = field(default_factory=lambda: array("d"))  # every attempt's duration, summed
     durations: array[float] = field(default_factory=lambda: array("d"))  # ms rounded to 3 places, as reports show it
@@ -120,13 +130,18 @@ class RunCells:
     metrics: list[tuple[str | None, str | None, float | None]] = field(default_factory=list)  # last of each
 
 
-def fold_run(rows: Iterable[CellRow]) -> RunCells:
+def fold_run(rows: Iterable[CellRow], key_ids: KeyIds, ends: Mapping[str, int] | None = None) -> RunCells:
     """One run's attempt rows (:data:`CELL_SQL`, storage order) folded into one cell per beat.
 
     A cell's handler is its first attempt's; its rank is that of the final attempt (the highest
-    attempt number, the later row on a tie) of its first target, the others' kept in ``details``."""
+    attempt number, the later row on a tie) of its first target, the others' kept in ``details``.
+    ``key_ids`` numbers cells' (key text, handler); it is asked once the last row of the cells
+    sequence (``ends``: the key texts' first part -> last row id, :func:`sequence_ends`) has passed,
+    so only the key texts of sequences still open are held: a run of 100,000 beats does not hold
+    100,000 of them at its end."""
     cells = RunCells()
     where: dict[str, int] = {}
+    open_cells: dict[str, list[tuple[str, str | None, int]]] = {}  # a key's first part -> its cells so far
     refs: set[SpecRef] = set()
     for row_id, key, handler, rank, attempt, ms, target, sequence, spec_file, spec_hash in rows:
         cells.attempts += 1
@@ -135,25 +150,30 @@ def fold_run(rows: Iterable[CellRow]) -> RunCells:
             cells.spec_refs.append((sequence, spec_file, spec_hash, row_id))
         at = where.get(key)
         if at is None:
-            where[key] = len(cells.keys)
-            cells.keys.append((key, handler))
+            at = where[key] = len(cells.first_ids)
+            open_cells.setdefault(key.partition(KEY_SEP)[0], []).append((key, handler, at))
+            cells.key_ids.append(0)  # numbered when the sequence closes
             cells.first_ids.append(row_id)
             cells.ms.append(ms)
             cells.ranks.append(rank)
             if attempt != 1 or target is not None:
-                cells.details[len(cells.keys) - 1] = [
-                    attempt,
-                    1,
-                    int(attempt > 1),
-                    attempt > 1 and rank == 0,
-                    target,
-                    None,
-                ]
+                cells.details[at] = [attempt, 1, int(attempt > 1), attempt > 1 and rank == 0, target, None]
         else:
             cells.ms[at] += ms
             _merge(cells, at, rank, attempt, target)
+        if ends is not None and ends.get(part := key.partition(KEY_SEP)[0]) == row_id:
+            _close(cells, where, open_cells.pop(part, []), key_ids)
+    for pending in open_cells.values():
+        _close(cells, where, pending, key_ids)
     cells.durations = array("d", map(round, cells.ms, repeat(3)))
     return cells
+
+
+def _close(cells: RunCells, where: dict[str, int], pending: list[tuple[str, str | None, int]], key_ids: KeyIds) -> None:
+    """A sequence's cells numbered, their key texts let go."""
+    for (key, _handler, at), number in zip(pending, key_ids([(key, handler) for key, handler, _at in pending])):
+        cells.key_ids[at] = number
+        del where[key]
 
 
 def _merge(cells: RunCells, at: int, rank: int, attempt: int, target: str | None) -> None:
@@ -173,9 +193,19 @@ def _merge(cells: RunCells, at: int, rank: int, attempt: int, target: str | None
         others[target] = (attempt, rank)
 
 
-def fold_stored(conn: sqlite3.Connection, run_id: str) -> RunCells:
+def sequence_ends(conn: sqlite3.Connection, run_id: str) -> dict[str, int]:
+    """The last row id of each first part of a run's key texts (a sequence id holding the separator
+    shares its first part with another: the later of their last rows counts)."""
+    ends: dict[str, int] = {}
+    for text, last in conn.execute(SEQUENCE_ENDS_SQL, (run_id,)):
+        part = text.partition(KEY_SEP)[0]
+        ends[part] = max(ends.get(part, 0), last)
+    return ends
+
+
+def fold_stored(conn: sqlite3.Connection, run_id: str, key_ids: KeyIds) -> RunCells:
     """A run's cells folded from its attempt rows, with the last value of each of its metrics."""
-    cells = fold_run(conn.execute(CELL_SQL, (run_id,)))
+    cells = fold_run(conn.execute(CELL_SQL, (run_id,)), key_ids, sequence_ends(conn, run_id))
     cells.metrics = conn.execute(METRIC_SQL, (run_id,)).fetchall()
     return cells
 
@@ -187,27 +217,16 @@ def build_run_cells(conn: sqlite3.Connection, run_ids: list[str]) -> None:
     """(Re)build the rows of ``run_ids`` from their attempt rows (inside a write transaction)."""
     if not run_ids:  # a running run's batch: nothing to read
         return
-    known: dict[tuple[str, str | None], int] = {
-        (key, handler): key_id for key_id, key, handler in conn.execute("SELECT id, key, handler FROM cell_keys")
-    }
-
-    def key_id(cell: tuple[str, str | None]) -> int:
-        found = known.get(cell)
-        if found is None:
-            found = known[cell] = (
-                conn.execute("INSERT INTO cell_keys (key, handler) VALUES (?, ?)", cell).lastrowid or 0
-            )
-        return found
-
+    key_ids = _StoredKeys(conn)
     for run_id in run_ids:
-        cells = fold_stored(conn, run_id)
+        cells = fold_stored(conn, run_id, key_ids)
         conn.execute(
             "INSERT OR REPLACE INTO run_cells (run_id, attempts, keys, first_ids, ms, durations, ranks, details, "
             "spec_refs, metrics) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 run_id,
                 cells.attempts,
-                to_blob(array("q", map(key_id, cells.keys))),
+                to_blob(cells.key_ids),
                 to_blob(cells.first_ids),
                 to_blob(cells.ms),
                 to_blob(cells.durations),
@@ -217,6 +236,32 @@ def build_run_cells(conn: sqlite3.Connection, run_ids: list[str]) -> None:
                 json.dumps(cells.metrics),
             ),
         )
+
+
+class _StoredKeys:
+    """Cells' (key text, handler) as their ``cell_keys`` ids, added when new.  Looked up a
+    sequence at a time, not read whole: a project's keys may number hundreds of thousands."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def __call__(self, cells: list[tuple[str, str | None]]) -> list[int]:
+        known: dict[tuple[str, str | None], int] = {}
+        texts = sorted({key for key, _handler in cells})
+        for start in range(0, len(texts), 500):
+            chunk = texts[start : start + 500]
+            query = f"SELECT id, key, handler FROM cell_keys WHERE key IN ({', '.join('?' * len(chunk))})"
+            for number, key, handler in self.conn.execute(query, chunk):
+                known.setdefault((key, handler), number)
+        numbers = []
+        for cell in cells:
+            number = known.get(cell)
+            if number is None:
+                number = known[cell] = (
+                    self.conn.execute("INSERT INTO cell_keys (key, handler) VALUES (?, ?)", cell).lastrowid or 0
+                )
+            numbers.append(number)
+        return numbers
 
 
 def build_ended(conn: sqlite3.Connection, run_ids: Iterable[str]) -> None:
@@ -295,6 +340,9 @@ def read_cell_keys(conn: sqlite3.Connection) -> dict[int, tuple[str, str | None]
 __all__ = [
     "CELL_SQL",
     "KEY_SEP",
+    "KeyIds",
+    "SEQUENCE_ENDS_SQL",
+    "sequence_ends",
     "RunCells",
     "X_ATTEMPT",
     "X_COUNT",

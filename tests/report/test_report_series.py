@@ -4,7 +4,6 @@ storage order, the same from the folded cells as from the attempt rows."""
 from __future__ import annotations
 
 import sqlite3
-from array import array
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -25,12 +24,16 @@ def _row(row_id: int, status="passed", attempt=1, ms=1.0, target=None, handler="
     return (row_id, KEY, handler, STATUS_RANK[status], attempt, ms, target, "release", "r.yaml", "h")
 
 
+def _numbered(cells: list[tuple[str, str | None]]) -> list[int]:
+    return [1 if handler == "do_compile" else 2 for _key, handler in cells]
+
+
 def _stored(index: int, cells) -> StoredRun:
     return StoredRun(
         index,
         f"r{index}",
         cells.attempts,
-        to_blob(array("q", [1 if handler == "do_compile" else 2 for _key, handler in cells.keys])),
+        to_blob(cells.key_ids),
         to_blob(cells.first_ids),
         to_blob(cells.ms),
         to_blob(cells.durations),
@@ -52,7 +55,7 @@ def test_a_cell_sums_its_attempts_and_keeps_the_worst_final_outcome_of_its_targe
         ],
         [_row(7, "skipped", 1, 0.5, handler="do_other")],
     ]
-    stored = [_stored(index, fold_run(rows)) for index, rows in enumerate(runs)]
+    stored = [_stored(index, fold_run(rows, _numbered)) for index, rows in enumerate(runs)]
     series = lay_out(stored, {1: (KEY, "do_compile"), 2: (KEY, "do_other")}, by_run_id=False)[KEY]
     assert sum(run.attempts for run in stored) == 7
     assert (list(series.runs), list(series.ms), series.statuses) == (

@@ -79,10 +79,16 @@ def _stored(store: HistoryStore, run_id: str):
 
 def _folded(store: HistoryStore, run_id: str):
     """The run's cells folded from its attempt rows now."""
-    cells = fold_stored(store._connection(), run_id)
+    named: list[tuple[str, str | None]] = []
+
+    def key_ids(cells: list[tuple[str, str | None]]) -> list[int]:
+        named.extend(cells)
+        return list(range(len(named) - len(cells), len(named)))
+
+    cells = fold_stored(store._connection(), run_id, key_ids)
     return (
         cells.attempts,
-        cells.keys,
+        [named[number] for number in cells.key_ids],
         list(cells.first_ids),
         list(cells.ms),
         list(cells.durations),
