@@ -161,3 +161,25 @@ def test_a_history_stored_out_of_run_order_reports_like_one_stored_in_order(tmp_
     assert reports[0] == reports[1]
     beat = reports[0]["sequences"][0]["movements"][0]["beats"][0]
     assert beat["runs"] == 5 and beat["failed"] == 1 and beat["timing"]["last"] == 14.0
+
+
+def test_a_fold_numbers_a_sequences_beats_once_its_last_row_has_passed_whatever_the_interleaving():
+    """The fold lets go of a sequence's key texts after its last row (memory at the end of a big
+    run); rows of two sequences interleaved, a retry of the first after the second, still fold
+    into one cell per beat, each numbered once."""
+    other = "deploy\x1f1\x1fship\x1f1\x1fupload"
+    rows = [
+        _row(1, "failed", 1, 2.0),
+        (2, other, "do_upload", STATUS_RANK["passed"], 1, 1.0, None, "deploy", "d.yaml", "h"),
+        _row(3, "passed", 2, 3.0),
+    ]
+    asked: list[list[tuple[str, str | None]]] = []
+
+    def numbered(cells: list[tuple[str, str | None]]) -> list[int]:
+        asked.append(cells)
+        return [10 + len(asked)] * len(cells)
+
+    cells = fold_run(rows, numbered, {"release": 3, "deploy": 2})
+    assert asked == [[(other, "do_upload")], [(KEY, "do_compile")]]  # deploy closed first, at row 2
+    assert (list(cells.key_ids), list(cells.first_ids), list(cells.ms)) == ([12, 11], [1, 2], [5.0, 1.0])
+    assert cells.details[0][:4] == [2, 2, 1, True]  # release's beat passed on its retry
