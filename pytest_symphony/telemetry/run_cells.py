@@ -238,30 +238,32 @@ def build_run_cells(conn: sqlite3.Connection, run_ids: list[str]) -> None:
         )
 
 
+_KEYS_OF_SEQUENCE_SQL = "SELECT id, key, handler FROM cell_keys WHERE key >= ? AND key < ? ORDER BY id"
+
+
 class _StoredKeys:
-    """Cells' (key text, handler) as their ``cell_keys`` ids, added when new.  Looked up a
-    sequence at a time, not read whole: a project's keys may number hundreds of thousands."""
+    """Cells' (key text, handler) as their ``cell_keys`` ids, added when new.  Read a sequence
+    at a time (a range of the key index), not whole: a project's keys may number hundreds of
+    thousands."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
 
     def __call__(self, cells: list[tuple[str, str | None]]) -> list[int]:
         known: dict[tuple[str, str | None], int] = {}
-        texts = sorted({key for key, _handler in cells})
-        for start in range(0, len(texts), 500):
-            chunk = texts[start : start + 500]
-            query = f"SELECT id, key, handler FROM cell_keys WHERE key IN ({', '.join('?' * len(chunk))})"
-            for number, key, handler in self.conn.execute(query, chunk):
+        for part in {key.partition(KEY_SEP)[0] for key, _handler in cells}:  # the keys of a sequence: one range
+            bounds = (part + KEY_SEP, part + chr(ord(KEY_SEP) + 1))
+            for number, key, handler in self.conn.execute(_KEYS_OF_SEQUENCE_SQL, bounds):
                 known.setdefault((key, handler), number)
-        numbers = []
-        for cell in cells:
-            number = known.get(cell)
-            if number is None:
-                number = known[cell] = (
-                    self.conn.execute("INSERT INTO cell_keys (key, handler) VALUES (?, ?)", cell).lastrowid or 0
-                )
-            numbers.append(number)
-        return numbers
+        new = [cell for cell in dict.fromkeys(cells) if cell not in known]
+        if new:  # holding the write lock, the next ids are ours: one executemany, not an insert per key
+            first = self.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM cell_keys").fetchone()[0]
+            known.update(zip(new, range(first, first + len(new))))
+            self.conn.executemany(
+                "INSERT INTO cell_keys (id, key, handler) VALUES (?, ?, ?)",
+                [(number, key, handler) for number, (key, handler) in enumerate(new, start=first)],
+            )
+        return [known[cell] for cell in cells]
 
 
 def build_ended(conn: sqlite3.Connection, run_ids: Iterable[str]) -> None:
