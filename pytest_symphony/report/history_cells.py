@@ -17,6 +17,7 @@ from itertools import count
 from typing import Any
 
 from ..telemetry.run_cells import (
+    RunCells,
     details_from_json,
     fold_stored,
     from_blob,
@@ -47,6 +48,14 @@ class StoredRun:
     details: dict[int, list[Any]]
     spec_refs: list[tuple[str | None, str | None, str | None, int]]
     metrics: list[tuple[str | None, str | None, float | None]]
+
+    @classmethod
+    def folded(cls, index: int, run_id: str, cells: RunCells) -> StoredRun:
+        """A run folded here rather than read: its cells as a stored row would give them."""
+        blobs = (to_blob(cells.key_ids), to_blob(cells.first_ids), to_blob(cells.ms), to_blob(cells.durations))
+        return cls(
+            index, run_id, cells.attempts, *blobs, bytes(cells.ranks), cells.details, cells.spec_refs, cells.metrics
+        )
 
 
 @dataclass
@@ -104,20 +113,7 @@ def _folded(
                 names[number] = name
         return [ids[name] for name in cells]
 
-    cells = fold_stored(conn, run_id, key_ids)
-    return StoredRun(
-        index,
-        run_id,
-        cells.attempts,
-        to_blob(cells.key_ids),
-        to_blob(cells.first_ids),
-        to_blob(cells.ms),
-        to_blob(cells.durations),
-        bytes(cells.ranks),
-        cells.details,
-        cells.spec_refs,
-        cells.metrics,
-    )
+    return StoredRun.folded(index, run_id, fold_stored(conn, run_id, key_ids))
 
 
 def lay_out(

@@ -11,7 +11,7 @@ from pytest_symphony.report.history_cells import StoredRun, lay_out
 from pytest_symphony.report.model import ReportContext, build_report
 from pytest_symphony.report.series import STATUS_RANK
 from pytest_symphony.telemetry.records import make_attempt, make_run
-from pytest_symphony.telemetry.run_cells import fold_run, to_blob
+from pytest_symphony.telemetry.run_cells import fold_run
 from pytest_symphony.telemetry.store import HistoryStore
 
 from .conftest import HistoryBuilder
@@ -29,19 +29,7 @@ def _numbered(cells: list[tuple[str, str | None]]) -> list[int]:
 
 
 def _stored(index: int, cells) -> StoredRun:
-    return StoredRun(
-        index,
-        f"r{index}",
-        cells.attempts,
-        to_blob(cells.key_ids),
-        to_blob(cells.first_ids),
-        to_blob(cells.ms),
-        to_blob(cells.durations),
-        bytes(cells.ranks),
-        cells.details,
-        cells.spec_refs,
-        cells.metrics,
-    )
+    return StoredRun.folded(index, f"r{index}", cells)
 
 
 def test_a_cell_sums_its_attempts_and_keeps_the_worst_final_outcome_of_its_targets():
