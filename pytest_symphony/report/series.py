@@ -15,12 +15,10 @@ from itertools import compress
 from operator import add, itemgetter
 from typing import Any, Iterable, Iterator
 
-from ..telemetry.run_cells import KEY_SEP, X_OTHERS, X_RETRIES, X_RETRY_PASS
+from ..telemetry.run_cells import KEY_SEP, STATUS_RANK, X_OTHERS, X_RETRIES, X_RETRY_PASS
 from .stats import rnd
 
-#: Status ranks: the worst final attempt among a beat's targets is the beat's outcome in a run.
-STATUS_RANK = {"passed": 0, "skipped": 1, "failed": 3, "timeout": 4, "error": 5}
-RANK_STATUS = {0: "passed", 1: "skipped", 3: "failed", 4: "timeout", 5: "error"}
+RANK_STATUS = {rank: status for status, rank in STATUS_RANK.items()}
 BAD = ("failed", "error", "timeout")
 
 

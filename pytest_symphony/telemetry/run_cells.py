@@ -39,15 +39,21 @@ KEY_SEP = "\x1f"
 #: Fields of a cell's detail, kept only for cells that are not one first attempt of one target.
 X_ATTEMPT, X_COUNT, X_RETRIES, X_RETRY_PASS, X_TARGET, X_OTHERS = range(6)
 
+#: Status ranks: the worst final attempt among a beat's targets is the beat's outcome in a run
+#: (a status not named here ranks as an error).
+STATUS_RANK = {"passed": 0, "skipped": 1, "failed": 3, "timeout": 4, "error": 5}
+_RANK_SQL = (
+    "CASE status "
+    + "".join(f"WHEN '{status}' THEN {rank} " for status, rank in STATUS_RANK.items() if status != "error")
+    + f"ELSE {STATUS_RANK['error']} END"
+)
+
 #: A run's beat attempts in storage order, the beat's identity folded into one text by SQLite
-#: (one ``printf``; NULL prints as nothing), the status as its rank (the worst final attempt among
-#: a beat's targets is the beat's outcome in a run).
+#: (one ``printf``; NULL prints as nothing), the status as its rank.
 CELL_SQL = (
     f"SELECT id, printf('{KEY_SEP.join(['%s'] * 5)}', sequence, movement_number, movement, beat_number, beat), "
-    "handler, "
-    "CASE status WHEN 'passed' THEN 0 WHEN 'skipped' THEN 1 WHEN 'failed' THEN 3 WHEN 'timeout' THEN 4 "
-    "ELSE 5 END, coalesce(attempt, 0), coalesce(duration_ms, 0.0), target, sequence, spec_file, spec_hash "
-    "FROM attempts WHERE run_id = ? AND +kind = 'beat' ORDER BY id"
+    f"handler, {_RANK_SQL}, coalesce(attempt, 0), coalesce(duration_ms, 0.0), target, sequence, spec_file, "
+    "spec_hash FROM attempts WHERE run_id = ? AND +kind = 'beat' ORDER BY id"
 )
 #: The last value a run recorded of each metric (a beat may record one twice, or retry).
 METRIC_SQL = (
@@ -344,6 +350,7 @@ __all__ = [
     "KEY_SEP",
     "KeyIds",
     "SEQUENCE_ENDS_SQL",
+    "STATUS_RANK",
     "sequence_ends",
     "RunCells",
     "X_ATTEMPT",
