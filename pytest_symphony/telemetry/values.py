@@ -21,12 +21,17 @@ INT_MIN, INT_MAX = -(2**63), 2**63 - 1
 _PROBE = {"a": [1, 2.5, None, True], "b": "\u00e9\udc80", "c": {"d": float("inf")}}
 
 
+def _ascii_encoder(make: Any) -> Callable[[Any, int], Any]:
+    """An encoder as ``json.dumps(value, default=str)`` builds one (ASCII, ``", "``/``": "``, no
+    sorting), from ``make``; a new one per value: its circular-reference marks are its own."""
+    return make({}, str, encode_basestring_ascii, None, ": ", ", ", False, False, True)  # type: ignore[no-any-return]
+
+
 def _c_encoder(make: Any) -> Callable[..., Any] | None:
     """``make``, ``json``'s C encoder (what ``json.dumps`` runs underneath; undocumented), when this
     interpreter has it and it writes what ``json.dumps`` writes; else None (``json.dumps`` then)."""
     try:
-        encode = make({}, str, encode_basestring_ascii, None, ": ", ", ", False, False, True)
-        return make if "".join(encode(_PROBE, 0)) == json.dumps(_PROBE, default=str) else None
+        return make if "".join(_ascii_encoder(make)(_PROBE, 0)) == json.dumps(_PROBE, default=str) else None
     except Exception:  # absent, or a signature this code does not know
         return None
 
@@ -122,7 +127,7 @@ def dumps_strict(value: Any) -> str:
     calls it, without the encoder object built per call (a quarter of the cost of a record's line)."""
     if _C_ENCODER is None:
         return json.dumps(value, default=str)
-    return "".join(_C_ENCODER({}, str, encode_basestring_ascii, None, ": ", ", ", False, False, True)(value, 0))
+    return "".join(_ascii_encoder(_C_ENCODER)(value, 0))
 
 
 def _plain(value: Any) -> bool:
