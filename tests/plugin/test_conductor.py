@@ -1,5 +1,7 @@
 """The conductor: fixtures, failure stops the sequence, rollback, retries, timeouts, async, events."""
 
+import textwrap
+
 PIPE = """
 id: pipe
 rollback: undo
@@ -13,6 +15,11 @@ movements:
     beats:
       - {name: Three, handler: three}
 """
+
+
+def pipe_handlers(one: str) -> str:
+    """PIPE's handlers: ``one`` as given, ``two`` and ``three`` doing nothing."""
+    return textwrap.dedent(one).strip() + "\n@handler\ndef two(): pass\n@handler\ndef three(): pass\n"
 
 
 def test_failure_skips_later_beats_and_rolls_back_once(project):
@@ -71,14 +78,7 @@ def test_handlers_take_any_fixture(project):
 
 def test_missing_fixture_errors_the_beat(project):
     project.spec("pipe.yaml", PIPE)
-    project.handlers("""
-        @handler
-        def one(no_such_fixture): pass
-        @handler
-        def two(): pass
-        @handler
-        def three(): pass
-    """)
+    project.handlers(pipe_handlers("@handler\ndef one(no_such_fixture): pass"))
     result = project.run()
     result.assert_outcomes(errors=1, skipped=2)
     result.stdout.fnmatch_lines(["*fixture 'no_such_fixture' not found*"])
@@ -225,16 +225,14 @@ def test_events_are_emitted_recorded_and_hooked(project):
         def pytest_sessionfinish(session):
             print("EVENTS", seen)
     """)
-    project.handlers("""
+    project.handlers(
+        pipe_handlers("""
         @handler
         def one(symphony):
             symphony.emit("progress", percent=50)
             symphony.metric("files", 3)
-        @handler
-        def two(): pass
-        @handler
-        def three(): pass
-    """)
+        """)
+    )
     result = project.run("-s")
     result.assert_outcomes(passed=3)
     assert "EVENTS [('progress', 'One'), ('one-done', 'One')]" in result.stdout.str()
@@ -256,7 +254,7 @@ def test_hooks_bracket_sequences_movements_and_beats(project):
         def pytest_symphony_after_beat(sequence, beat, context, records): log.append("beat-" + beat.slug)
         def pytest_sessionfinish(session): print("LOG", " ".join(log))
     """)
-    project.handlers("@handler\ndef one(): pass\n@handler\ndef two(): pass\n@handler\ndef three(): pass\n")
+    project.handlers(pipe_handlers("@handler\ndef one(): pass"))
     result = project.run("-s")
     result.stdout.fnmatch_lines(
         [
@@ -280,14 +278,7 @@ def test_a_plugins_per_beat_hooks_see_each_call_and_its_records(project):
         def pytest_symphony_after_beat(sequence, beat, context, records):
             print("AFTER", beat.slug, [r["status"] for r in records])
     """)
-    project.handlers("""
-        @handler
-        def one(word): print("WORD", word)
-        @handler
-        def two(): pass
-        @handler
-        def three(): pass
-    """)
+    project.handlers(pipe_handlers('@handler\ndef one(word): print("WORD", word)'))
     result = project.run("-s")
     result.assert_outcomes(passed=3)
     result.stdout.fnmatch_lines(["*WORD changed*", "AFTER one ?'passed'?", "*AFTER three ?'passed'?"])
