@@ -18,12 +18,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..conformity.settings import Settings
-from ..stamps import new_run_id
-from .snapshot import SNAPSHOTS_DIR, Snapshot, find_snapshots, restore_in_order
-
 if TYPE_CHECKING:
     from .phases import Remediation
+    from .snapshot import Snapshot
 
 __all__ = [
     "fix_workspace",
@@ -62,7 +59,10 @@ def fix_workspace(
     """Fix the workspace at ``root`` (settings from its ini file); returns the finished run."""
     # the engine and the phases load libcst and every check: only when a fix runs
     from ..conformity.engine import check_workspace
+    from ..conformity.settings import Settings
+    from ..stamps import new_run_id
     from .phases import Remediation
+    from .snapshot import SNAPSHOTS_DIR
 
     root = Path(root).resolve()
     settings = Settings.from_root(root)
@@ -81,5 +81,7 @@ def fix_workspace(
 def rollback(root: Path, snapshots_dir: Path, which: str | None = None) -> "list[tuple[Snapshot, list[str]]]":
     """Restore the last run's snapshots (or the run or snapshot named ``which``), last phase
     first; refuses, changing nothing, when a file was edited since.  Returns what each restored."""
+    from .snapshot import find_snapshots, restore_in_order
+
     chosen = find_snapshots(snapshots_dir, Path(root), which)
     return restore_in_order(chosen, f"--symphony-rollback {which or ''}".strip())

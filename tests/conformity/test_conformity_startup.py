@@ -1,6 +1,7 @@
-"""A symphony run that does not ask for conformity pays nothing for it: the conformity
-and remediation plug-ins load with the project's other areas, but not the engine, its
-checks or libcst (what they import at module level stays light)."""
+"""A symphony run that does not ask for conformity, fixes or export pays nothing for them:
+the conformity, remediation and OpenTelemetry plug-ins load with the project's other areas,
+but not the engine, its checks, libcst, the findings' model, the fix report or the exporter
+(what they import at module level stays light)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,14 @@ HEAVY = (
     "pytest_symphony.conformity.pyscan",
     "pytest_symphony.conformity.workspace",
     "pytest_symphony.remediation.phases",
+    "pytest_symphony.conformity.gather",
+    "pytest_symphony.conformity.violation",
+    "pytest_symphony.conformity.scores",
+    "pytest_symphony.conformity.plain_items",
+    "pytest_symphony.conformity.gathered",
+    "pytest_symphony.remediation.fix_report",
+    "pytest_symphony.remediation.snapshot",
+    "pytest_symphony.otel.session_export",
 )
 
 CONFTEST = f"""
