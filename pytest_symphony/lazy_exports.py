@@ -1,7 +1,7 @@
 """A package whose public names load their module on first use (PEP 562).
 
-The build and delivery kits and the report package export many names from modules that a
-run which does not use them should never import.  Each declares, per module, the names it
+The build and delivery kits and the report and conformity packages export many names from
+modules that a run which does not use them should never import.  Each declares, per module, the names it
 exports; this makes the package's ``__all__``, ``__getattr__`` and ``__dir__`` from that table.
 """
 
