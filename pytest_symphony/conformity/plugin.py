@@ -14,7 +14,7 @@ inputs (:mod:`.gather`) load when a run has them.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Generator
+from typing import TYPE_CHECKING, Any, Callable, Generator
 
 import pytest
 
@@ -46,7 +46,7 @@ def pytest_configure(config: pytest.Config) -> None:
     selection_of(config).node_id_roots.setdefault(ROOT_ID, []).append(collector.add_items)
 
 
-def _inputs_provider(config: pytest.Config) -> Any:
+def _inputs_provider(config: pytest.Config) -> Callable[..., EngineInputs]:
     """``session_inputs`` bound to ``config``: the checks it gathers load when something asks."""
 
     def provide(**kwargs: Any) -> EngineInputs:
@@ -112,7 +112,6 @@ class _Collector:
             return None
         if not hasattr(self.config, "workerinput"):
             from .engine import approve  # libcst and every check: only when approving
-
             from .gather import session_inputs
 
             self.approved = approve(self.config.rootpath, inputs=session_inputs(self.config))
