@@ -1,7 +1,8 @@
 """The OpenTelemetry area's pytest plug-in: ``--symphony-otel`` / ini ``symphony_otel``.
 
 On the controller only (the single process, or the xdist controller, which receives
-every worker's telemetry records on the reports), it hands each report's records to the
+every worker's telemetry records on the reports), it registers :mod:`.session_export`,
+which hands each report's records to the
 exporter process (``sidecar``) as they arrive, so one trace per sequence run whatever
 worker ran it, and at session end waits (within a bound) for what the export did.  This
 process never imports the SDK; without it installed, asking for export is a usage error

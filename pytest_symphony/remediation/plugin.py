@@ -5,7 +5,8 @@ end-of-run summary.
 Fixing is the built-in conformity pipeline in fix mode (``--symphony-fix`` selects it
 as ``--symphony=conformity`` would); its snapshot and fix beats do the work
 (:mod:`.pipeline`).  Each fix beat's outcome travels on its report as plain data and is
-gathered here on the controller, so the summary is the same under xdist.
+gathered on the controller (:mod:`.fix_report`, registered only in a fix, diff or rollback
+run), so the summary is the same under xdist.
 
 ``--symphony-diff`` makes pytest's exit status non-zero through a failing item: each
 phase's fix beat fails, with its unified diff, when a fix would apply.  The failure is

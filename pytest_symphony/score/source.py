@@ -157,7 +157,7 @@ def parse_checked(
     surrogate, an integer beyond 64 bits (see :mod:`.integrity`).  Parsed once per text
     (``sha256``: the text's hash, when the caller has it).
     """
-    key = _checked_key(fmt, sha256 or cache.digest(text))
+    key = _parse_key(fmt, sha256 or cache.digest(text))
     data, problems = cache.parses.get(key, lambda: _parse_checked(str(text), fmt), len(text))
     if problems:
         problems = tuple(replace(p, path=display) for p in problems)
@@ -167,12 +167,13 @@ def parse_checked(
 def release_parse(source: Source) -> None:
     """Let the shared cache go of ``source``'s parse: its readers keep what they hold, and a
     later one parses the text again (:class:`~.documents.SpecText`)."""
-    cache.parses.discard(_checked_key(source.fmt, source.text_sha256))
+    cache.parses.discard(_parse_key(source.fmt, source.text_sha256))
 
 
-def _checked_key(fmt: str, sha256: str) -> tuple[str, bool, str]:
-    """The cache key of a checked parse (the loose one of :func:`parse_data` has ``False``)."""
-    return (fmt, True, sha256)
+def _parse_key(fmt: str, sha256: str, *, checked: bool = True) -> tuple[str, bool, str]:
+    """The cache key of a text's parse: checked (what the spec loader reads), or loose (the
+    fallback of :func:`parse_data`)."""
+    return (fmt, checked, sha256)
 
 
 def parse_data(text: str, fmt: str) -> Any:
@@ -183,10 +184,10 @@ def parse_data(text: str, fmt: str) -> Any:
     """
     text = str(text)  # an exact str: libyaml's reader refuses subclasses
     sha256 = cache.digest(text)
-    data, problems = cache.parses.get(_checked_key(fmt, sha256), lambda: _parse_checked(text, fmt), len(text))
+    data, problems = cache.parses.get(_parse_key(fmt, sha256), lambda: _parse_checked(text, fmt), len(text))
     if not problems:
         return data
-    return cache.parses.get((fmt, False, sha256), lambda: _parse_loose(text, fmt), len(text))
+    return cache.parses.get(_parse_key(fmt, sha256, checked=False), lambda: _parse_loose(text, fmt), len(text))
 
 
 def _parse_loose(text: str, fmt: str) -> Any:
